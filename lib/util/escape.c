@@ -5,7 +5,10 @@
  * SYNOPSIS
  *	#include "util/escape.h"
  * DESCRIPTION
- *	See escape.h.
+ *	See escape.h. escape_append() is all or nothing: at out's bound
+ *	it restores out and returns -1. escape_for_log() writes the whole
+ *	rendering when it fits dstsize with its NUL; otherwise it keeps
+ *	room for "..." and stops before the first byte that does not fit.
  * DIAGNOSTICS
  *	None beyond the return values.
  */
@@ -45,11 +48,12 @@ static size_t escape_byte(unsigned char c, char tmp[5])
 	}
 }
 
-/* escape_append - render bytes visibly into an xbuf */
+/* escape_append - render bytes visibly into an xbuf, all or nothing */
 int escape_append(struct xbuf *out, const void *p, size_t len, size_t max_in)
 {
 	const unsigned char *s = p;
 	size_t n = (max_in == 0 || max_in > len) ? len : max_in;
+	size_t old = out->len;
 	size_t i;
 	char tmp[5];
 
@@ -57,36 +61,50 @@ int escape_append(struct xbuf *out, const void *p, size_t len, size_t max_in)
 		size_t k = escape_byte(s[i], tmp);
 
 		if (xbuf_append(out, tmp, k) < 0)
-			return -1;
+			goto full;
 	}
 	if (n < len && xbuf_printf(out, "...(%zu more bytes)", len - n) < 0)
-		return -1;
+		goto full;
 	return 0;
+full:
+	xbuf_truncate(out, old);
+	return -1;
 }
 
 /* escape_for_log - render bytes visibly into a fixed buffer */
 const char *escape_for_log(char *dst, size_t dstsize, const void *p, size_t len)
 {
 	const unsigned char *s = p;
-	size_t used = 0;
-	size_t i;
+	size_t used = 0, total = 0;
+	size_t i, k;
 	char tmp[5];
 
 	if (dstsize == 0)
 		return dst;
-	for (i = 0; i < len; i++) {
-		size_t k = escape_byte(s[i], tmp);
-
-		if (used + k + 4 > dstsize) {
-			if (used + 4 <= dstsize) {
-				memcpy(dst + used, "...", 3);
-				used += 3;
-			}
-			break;
+	/* Everything fits (with the NUL): no "..." needed. */
+	for (i = 0; i < len && total < dstsize; i++)
+		total += escape_byte(s[i], tmp);
+	if (total < dstsize) {
+		for (i = 0; i < len; i++) {
+			k = escape_byte(s[i], tmp);
+			memcpy(dst + used, tmp, k);
+			used += k;
 		}
+		dst[used] = '\0';
+		return dst;
+	}
+	/* Otherwise keep room for "..." and the NUL. */
+	for (i = 0; i < len; i++) {
+		k = escape_byte(s[i], tmp);
+		if (used + k + 4 > dstsize)
+			break;
 		memcpy(dst + used, tmp, k);
 		used += k;
 	}
-	dst[used < dstsize ? used : dstsize - 1] = '\0';
+	if (used + 4 <= dstsize) {
+		memcpy(dst + used, "...", 3);
+		used += 3;
+	}
+	dst[used] = '\0';
 	return dst;
 }

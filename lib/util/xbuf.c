@@ -58,9 +58,9 @@ int xbuf_reserve(struct xbuf *b, size_t add)
 	size_t need;
 	size_t ncap;
 
-	if (add > b->max - b->len)
+	if (add > b->max - b->len || b->len + add == (size_t)-1)
 		return -1;
-	need = b->len + add + 1;	/* cannot wrap: len + add <= max < SIZE_MAX */
+	need = b->len + add + 1;	/* cannot wrap: checked just above */
 	if (need <= b->cap)
 		return 0;
 	ncap = b->cap ? b->cap : 64;
