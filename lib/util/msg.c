@@ -49,8 +49,8 @@ static void msg_vout(const char *tag, const char *fmt, va_list ap)
 	int m;
 
 	n = snprintf(buf, sizeof(buf), "%s: %s", msg_progname, tag);
-	if (n < 0 || (size_t)n >= sizeof(buf))
-		n = 0;
+	if (n < 0 || (size_t)n > sizeof(buf) - 2)
+		n = 0;			/* a prefix that leaves no room is dropped */
 	m = vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
 	if (m < 0)
 		m = 0;
