@@ -719,6 +719,125 @@ static void test_dvauth_format_roundtrip(void **state)
 	free(cm);
 }
 
+/* xorshift32 - deterministic pseudo-random numbers for the tests */
+static uint32_t xorshift32(uint32_t *st)
+{
+	uint32_t x = *st;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return *st = x;
+}
+
+/*
+ * Random lines built from protocol words, TABs and odd bytes: the
+ * fields joined with TAB give the line back, parse results stay
+ * inside the line, and OK/FAIL/AUTH parameter counts match the field
+ * counts.
+ */
+static void test_dvauth_parse_random(void **state)
+{
+	static const char *const tokens[] = {
+		"\t", "\t", "\t", "OK", "FAIL", "CONT", "AUTH", "MECH",
+		"VERSION", "CPID", "CANCEL", "1", "0", "42", "resp=", "resp",
+		"user=", "=", "\001", "x", "plaintext",
+	};
+	struct dvauth_server_msg *sm = malloc(sizeof(*sm));
+	struct dvauth_client_msg *cm = malloc(sizeof(*cm));
+	struct dvauth_fields *f = malloc(sizeof(*f));
+	uint32_t rng = 0xfeedbeefu;
+	char line[300], join[300];
+	int round;
+
+	(void)state;
+	assert_non_null(sm);
+	assert_non_null(cm);
+	assert_non_null(f);
+	for (round = 0; round < 5000; round++) {
+		size_t n = 0, j = 0, i, ntok = xorshift32(&rng) % 20;
+		const char *err = NULL;
+		int rc;
+
+		for (i = 0; i < ntok; i++) {
+			const char *t = tokens[xorshift32(&rng) %
+					       N_ELEMENTS(tokens)];
+			size_t k = strlen(t);
+
+			if (k > sizeof(line) - n)
+				break;
+			memcpy(line + n, t, k);
+			n += k;
+		}
+		assert_int_equal(dvauth_split(line, n, f, &err), 0);
+		for (i = 0; i < f->n; i++) {
+			if (i > 0)
+				join[j++] = '\t';
+			assert_true(f->f[i].len == 0 ||
+				    memchr(f->f[i].p, '\t', f->f[i].len) == NULL);
+			memcpy(join + j, f->f[i].p, f->f[i].len);
+			j += f->f[i].len;
+		}
+		assert_int_equal(j, n);
+		assert_memory_equal(join, line, n);
+
+		rc = dvauth_parse_server_line(line, n, sm, &err);
+		assert_true(rc == 0 || rc == -1);
+		assert_int_equal(sm->fields.n, f->n);
+		if (rc == 0 && (sm->cmd == DVAUTH_OK || sm->cmd == DVAUTH_FAIL))
+			assert_int_equal(sm->nparams, f->n - 2);
+		if (rc == 0 && sm->cmd == DVAUTH_CONT)
+			assert_ptr_equal(sm->data.p, f->f[2].p);
+
+		rc = dvauth_parse_client_line(line, n, cm, &err);
+		assert_true(rc == 0 || rc == -1);
+		if (rc == 0 && cm->cmd == DVAUTH_AUTH) {
+			assert_true(cm->id != 0);
+			assert_int_equal(cm->nparams + (size_t)cm->has_resp +
+					 cm->params_after_resp, f->n - 3);
+			for (i = 0; i < cm->nparams; i++)
+				assert_false(strview_eq(cm->params[i].name,
+							"resp"));
+		}
+		if (rc == 0 && cm->cmd == DVAUTH_CONT)
+			assert_int_equal(cm->has_data + cm->extra_fields,
+					 f->n - 2);
+	}
+	free(sm);
+	free(cm);
+	free(f);
+}
+
+/* Random byte strings survive escape then unescape. */
+static void test_dvauth_escape_roundtrip_random(void **state)
+{
+	uint32_t rng = 0x600dcafeu;
+	unsigned char in[64];
+	struct xbuf e, u;
+	int round;
+
+	(void)state;
+	xbuf_init(&e, 0);
+	xbuf_init(&u, 0);
+	for (round = 0; round < 2000; round++) {
+		size_t n = xorshift32(&rng) % sizeof(in), i;
+
+		for (i = 0; i < n; i++)	/* mostly the bytes that matter */
+			in[i] = (xorshift32(&rng) & 1) ?
+			    (unsigned char)"\0\001\t\r\nnt01"[xorshift32(&rng) % 10] :
+			    (unsigned char)xorshift32(&rng);
+		xbuf_reset(&e);
+		xbuf_reset(&u);
+		assert_int_equal(dvauth_escape(in, n, &e), 0);
+		assert_int_equal(dvauth_unescape(e.data, e.len, &u), 0);
+		assert_int_equal(u.len, n);
+		if (n > 0)
+			assert_memory_equal(u.data, in, n);
+	}
+	xbuf_free(&e);
+	xbuf_free(&u);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -735,6 +854,8 @@ int main(void)
 		cmocka_unit_test(test_dvauth_format_lines),
 		cmocka_unit_test(test_dvauth_format_bound),
 		cmocka_unit_test(test_dvauth_format_roundtrip),
+		cmocka_unit_test(test_dvauth_parse_random),
+		cmocka_unit_test(test_dvauth_escape_roundtrip_random),
 	};
 
 	return cmocka_run_group_tests_name("dvauth", tests, NULL, NULL);

@@ -233,6 +233,103 @@ static void test_linebuf_next_resumes_scan(void **state)
 	linebuf_free(&lb);
 }
 
+/* xorshift32 - deterministic pseudo-random numbers for the tests */
+static uint32_t xorshift32(uint32_t *st)
+{
+	uint32_t x = *st;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return *st = x;
+}
+
+/*
+ * Random streams over a small alphabet (LF, CR, NUL, 'a'), random
+ * buffer sizes and random read sizes, through both the copying and
+ * the zero-copy interface: the lines must be exactly those a direct
+ * split of the whole stream gives, up to the first over-long line.
+ */
+static void test_linebuf_next_random_split(void **state)
+{
+	static const char alphabet[] = { '\n', '\r', '\0', 'a', 'a', 'a' };
+	char in[512];
+	uint32_t rng = 0x12345678u;
+	int round;
+
+	(void)state;
+	for (round = 0; round < 3000; round++) {
+		size_t n = xorshift32(&rng) % sizeof(in);
+		size_t max = 1 + xorshift32(&rng) % 24;
+		enum linebuf_cr cr = (xorshift32(&rng) & 1) ?
+		    LINEBUF_CR_STRIP : LINEBUF_CR_KEEP;
+		int zero_copy = (int)(xorshift32(&rng) & 1);
+		size_t i, off = 0, ref = 0, len, step, avail;
+		const char *line;
+		struct linebuf lb;
+		int rc = 0, overlong = 0;
+
+		for (i = 0; i < n; i++)
+			in[i] = alphabet[xorshift32(&rng) % sizeof(alphabet)];
+		linebuf_init(&lb, max, cr);
+		while (rc >= 0) {
+			while ((rc = linebuf_next(&lb, &line, &len)) == 1) {
+				/* the reference: next LF from ref */
+				const char *lf = memchr(in + ref, '\n', n - ref);
+				size_t want;
+
+				assert_non_null(lf);
+				want = (size_t)(lf - (in + ref));
+				if (want + 1 > max)
+					fail_msg("round %d: line of %zu bytes "
+						 "passed max %zu", round, want,
+						 max);
+				if (cr == LINEBUF_CR_STRIP && want > 0 &&
+				    in[ref + want - 1] == '\r')
+					want--;
+				assert_int_equal(len, want);
+				assert_memory_equal(line, in + ref, len);
+				ref = (size_t)(lf - in) + 1;
+			}
+			if (rc < 0) {
+				overlong = 1;
+				break;
+			}
+			if (off == n)
+				break;
+			step = 1 + xorshift32(&rng) % 9;
+			if (step > n - off)
+				step = n - off;
+			if (zero_copy) {
+				char *dst = linebuf_space(&lb, &avail);
+
+				if (step > avail)
+					step = avail;
+				memcpy(dst, in + off, step);
+				linebuf_commit(&lb, step);
+			} else {
+				step = linebuf_feed(&lb, in + off, step);
+			}
+			off += step;
+		}
+		/* -1 only for a line that cannot fit: with its LF it is
+		 * longer than max, or without an LF it already fills max */
+		if (overlong) {
+			const char *lf = memchr(in + ref, '\n', n - ref);
+			size_t rest = lf ? (size_t)(lf - (in + ref)) + 1 :
+			    n - ref + 1;
+
+			if (rest <= max)
+				fail_msg("round %d: -1 for a line of %zu "
+					 "bytes, max %zu", round, rest, max);
+		} else {
+			assert_null(memchr(in + ref, '\n', n - ref));
+			assert_int_equal(linebuf_pending(&lb), n - ref);
+		}
+		linebuf_free(&lb);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -240,6 +337,7 @@ int main(void)
 		cmocka_unit_test(test_linebuf_next_bound_16384),
 		cmocka_unit_test(test_linebuf_space_commit),
 		cmocka_unit_test(test_linebuf_next_resumes_scan),
+		cmocka_unit_test(test_linebuf_next_random_split),
 	};
 
 	return cmocka_run_group_tests_name("linebuf", tests, NULL, NULL);

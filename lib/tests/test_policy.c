@@ -474,6 +474,156 @@ static void test_policy_format_reply_roundtrip(void **state)
 	}
 }
 
+/* xorshift32 - deterministic pseudo-random numbers for the tests */
+static uint32_t xorshift32(uint32_t *st)
+{
+	uint32_t x = *st;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return *st = x;
+}
+
+/* random_input - n bytes from tokens that matter to the grammar */
+static size_t random_input(char *buf, size_t cap, uint32_t *rng)
+{
+	static const char *const tokens[] = {
+		"\n", "\n", "\n", "=", "a", "action", "action=", "Action=",
+		"\r", "", "x=y\n", "action=OK\n",
+	};
+	size_t n = 0, want = xorshift32(rng) % cap;
+
+	while (n < want) {
+		const char *t = tokens[xorshift32(rng) % N_ELEMENTS(tokens)];
+		size_t k = t[0] == '\0' ? 1 : strlen(t);
+
+		if (k > cap - n)
+			break;
+		memcpy(buf + n, t, k);	/* "" stands for one NUL byte */
+		n += k;
+	}
+	return n;
+}
+
+/*
+ * Random inputs: whatever the bytes, a complete reply is decided at
+ * an LF, every shorter prefix asks for more, the prefix of used bytes
+ * alone gives the same answer, and the action points at the value of
+ * a line whose name (as a C string) is "action".
+ */
+static void test_policy_parse_reply_random(void **state)
+{
+	uint32_t rng = 0xdecafbadu;
+	char buf[200];
+	int round;
+
+	(void)state;
+	for (round = 0; round < 3000; round++) {
+		size_t n = random_input(buf, sizeof(buf), &rng);
+		struct policy_reply r, r2;
+		const char *err;
+		size_t used = 0, used2 = 0, k;
+		int rc;
+
+		rc = policy_parse_reply(buf, n, &r, &used, &err);
+		assert_true(rc == 0 || rc == 1);
+		if (rc == 0) {
+			/* undecided: no empty line anywhere */
+			assert_true(n == 0 || buf[0] != '\n');
+			for (k = 1; k < n; k++)
+				assert_false(buf[k] == '\n' &&
+					     buf[k - 1] == '\n');
+			continue;
+		}
+		assert_true(used >= 1 && used <= n);
+		assert_int_equal(buf[used - 1], '\n');
+		for (k = 0; k < used; k++)
+			assert_int_equal(policy_parse_reply(buf, k, &r2, &used2,
+							    &err), 0);
+		assert_int_equal(policy_parse_reply(buf, used, &r2, &used2,
+						    &err), 1);
+		assert_int_equal(used2, used);
+		assert_int_equal(r2.status, r.status);
+		assert_true(r.nactions <= r.nattrs);
+		assert_true(r.ncase <= r.nunknown);
+		if (r.status == POLICY_REPLY_OK) {
+			const char *ls = r.action.p - 1;
+
+			assert_true(r.action.p > buf);
+			assert_true(r.action.p + r.action.len < buf + used);
+			assert_int_equal(r.action.p[r.action.len], '\n');
+			assert_int_equal(r.action.p[-1], '=');
+			/* back to the start of the action's line */
+			while (ls > buf && ls[-1] != '\n')
+				ls--;
+			assert_null(memchr(ls, '=', (size_t)(r.action.p - 1 - ls)));
+			assert_true(r.action.p - 1 - ls >= 6);
+			assert_int_equal(memcmp(ls, "action", 6), 0);
+			assert_true(ls[6] == '=' || ls[6] == '\0');
+			assert_true(r.nactions >= 1);
+			/* ends with an empty line */
+			assert_true(used >= 2 && buf[used - 2] == '\n');
+		} else if (r.status == POLICY_REPLY_MISSING_ACTION) {
+			assert_int_equal(r.nactions, 0);
+			assert_true(used == 1 || buf[used - 2] == '\n');
+		} else {
+			assert_int_equal(r.nactions, 0);
+			assert_true(used >= 7);
+		}
+	}
+}
+
+/*
+ * Random inputs for the request side: on a complete block the lines
+ * before the empty one are exactly the attributes plus the bad lines,
+ * and every attribute splits its line at the first "=".
+ */
+static void test_policy_parse_block_random(void **state)
+{
+	struct policy_block *b = malloc(sizeof(*b));
+	uint32_t rng = 0x0badf00du;
+	char buf[200];
+	int round;
+
+	(void)state;
+	assert_non_null(b);
+	for (round = 0; round < 3000; round++) {
+		size_t n = random_input(buf, sizeof(buf), &rng);
+		size_t used = 0, lines = 0, i;
+		const char *err;
+		int rc;
+
+		rc = policy_parse_block(buf, n, b, &used, &err);
+		assert_true(rc == 0 || rc == 1);
+		if (rc == 0) {
+			/* no empty line anywhere at a line start */
+			assert_true(n == 0 || buf[0] != '\n');
+			for (i = 1; i < n; i++)
+				assert_false(buf[i] == '\n' &&
+					     buf[i - 1] == '\n');
+			continue;
+		}
+		assert_int_equal(buf[used - 1], '\n');
+		for (i = 0; i + 1 < used; i++)
+			lines += buf[i] == '\n';
+		assert_int_equal(b->nattrs + b->nbad, lines);
+		for (i = 0; i < b->nattrs; i++) {
+			const struct policy_attr *a = &b->attrs[i];
+
+			assert_null(memchr(a->name.p, '=', a->name.len));
+			assert_int_equal(a->name.p[a->name.len], '=');
+			assert_ptr_equal(a->value.p, a->name.p + a->name.len + 1);
+			assert_int_equal(a->value.p[a->value.len], '\n');
+			assert_true(a->name.p == buf || a->name.p[-1] == '\n');
+			assert_int_equal(a->value_nul,
+					 memchr(a->value.p, '\0',
+						a->value.len) != NULL);
+		}
+	}
+	free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -488,6 +638,8 @@ int main(void)
 		cmocka_unit_test(test_policy_format_attr),
 		cmocka_unit_test(test_policy_format_block_roundtrip),
 		cmocka_unit_test(test_policy_format_reply_roundtrip),
+		cmocka_unit_test(test_policy_parse_reply_random),
+		cmocka_unit_test(test_policy_parse_block_random),
 	};
 
 	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
