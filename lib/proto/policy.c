@@ -19,6 +19,10 @@
  *	                       size_t n);
  *	int policy_format_reply(struct xbuf *out, const char *action,
  *	                       size_t action_len);
+ *	void policy_scan_init(struct policy_scan *s);
+ *	int policy_scan_block(struct policy_scan *s, const char *buf,
+ *	                       size_t len, size_t *used_r,
+ *	                       const char **error_r);
  * DESCRIPTION
  *	Grammar (Postfix attr_print_plain / attr_scan_plain):
  *	  block     := *(attr-line) LF
@@ -36,6 +40,11 @@
  *	  a line, without its LF, is at most POLICY_MAX_LINE bytes; an
  *	  unterminated tail longer than that is already an error;
  *	  at most POLICY_MAX_ATTRS lines (attributes plus bad lines).
+ *
+ *	policy_scan_block checks the same two bounds line by line and
+ *	keeps its place in struct policy_scan (offsets, not pointers),
+ *	so a request delivered in n pieces costs O(length), not
+ *	O(n * length); the full parse then runs once.
  *
  *	policy_parse_reply (Postfix reading a response): the first line
  *	whose name is "action" decides. Names are compared the way
@@ -63,6 +72,7 @@
  *	protocols.md B.1-B.3; Postfix src/util/attr_scan_plain.c,
  *	src/util/attr_print_plain.c.
  */
+#include <assert.h>
 #include <string.h>
 
 #include "proto/policy.h"
@@ -115,6 +125,43 @@ int policy_parse_block(const char *buf, size_t len, struct policy_block *blk_r,
 					      a->value.len) != NULL;
 		}
 		pos += llen + 1;
+	}
+}
+
+/* policy_scan_init - start looking for a new block */
+void policy_scan_init(struct policy_scan *s)
+{
+	s->pos = 0;
+	s->lines = 0;
+}
+
+/* policy_scan_block - incremental check for one complete block */
+int policy_scan_block(struct policy_scan *s, const char *buf, size_t len,
+		      size_t *used_r, const char **error_r)
+{
+	const char *lf;
+	size_t llen;
+
+	assert(s->pos <= len);		/* the caller dropped checked bytes */
+	for (;;) {
+		lf = policy_line(buf, len, s->pos);
+		llen = lf != NULL ? (size_t)(lf - (buf + s->pos)) : len - s->pos;
+		if (llen > POLICY_MAX_LINE) {
+			*error_r = "line too long";
+			return -1;
+		}
+		if (lf == NULL)
+			return 0;
+		if (llen == 0) {
+			*used_r = s->pos + 1;
+			return 1;
+		}
+		if (s->lines >= POLICY_MAX_ATTRS) {
+			*error_r = "too many attributes";
+			return -1;
+		}
+		s->lines++;
+		s->pos += llen + 1;
 	}
 }
 

@@ -19,6 +19,11 @@
  *	                       size_t n);
  *	int policy_format_reply(struct xbuf *out, const char *action,
  *	                       size_t action_len);
+ *
+ *	void policy_scan_init(struct policy_scan *s);
+ *	int policy_scan_block(struct policy_scan *s, const char *buf,
+ *	                       size_t len, size_t *used_r,
+ *	                       const char **error_r);
  * DESCRIPTION
  *	Grammar (Postfix attr_print_plain / attr_scan_plain):
  *	  block := *(attr-line) LF
@@ -51,6 +56,18 @@
  *	Returns 1 with rep_r->status set when the block ended or the reply
  *	is decided, 0 when more input is needed. It does not enforce a line
  *	bound (Postfix has none); the caller's framing does.
+ *
+ *	policy_scan_block() is the incremental front end for servers
+ *	that read a request in pieces: it remembers in *s how far buf has
+ *	been checked, so each byte is looked at once however the request
+ *	is split (calling policy_parse_block after every read would
+ *	rescan the whole buffer each time). It applies the same bounds
+ *	and returns 1 when buf[0, *used_r) is a complete block, which
+ *	policy_parse_block() then parses with the same result; 0 when
+ *	more input is needed; -1 with the same errors. The caller keeps
+ *	the bytes already passed unchanged (the buffer may move: only
+ *	offsets are kept) and calls policy_scan_init() before the next
+ *	block.
  *
  *	Formatters append complete lines. policy_format_attr refuses names
  *	containing "=" or LF or NUL and values containing LF or NUL (-1).
@@ -109,6 +126,12 @@ struct policy_reply {
 					   but not exactly ("Action") */
 };
 
+/* Incremental scan state: offsets only, no pointers into the input. */
+struct policy_scan {
+	size_t pos;			/* bytes checked: whole lines */
+	size_t lines;			/* non-empty lines among them */
+};
+
 int policy_parse_block(const char *buf, size_t len, struct policy_block *blk_r,
 		       size_t *used_r, const char **error_r) ATTR_WUR;
 int policy_parse_reply(const char *buf, size_t len, struct policy_reply *rep_r,
@@ -121,5 +144,8 @@ int policy_format_block(struct xbuf *out, const struct policy_attr *a,
 			size_t n) ATTR_WUR;
 int policy_format_reply(struct xbuf *out, const char *action,
 			size_t action_len) ATTR_WUR;
+void policy_scan_init(struct policy_scan *s);
+int policy_scan_block(struct policy_scan *s, const char *buf, size_t len,
+		      size_t *used_r, const char **error_r) ATTR_WUR;
 
 #endif

@@ -624,6 +624,95 @@ static void test_policy_parse_block_random(void **state)
 	free(b);
 }
 
+/*
+ * policy_scan_block fed in random pieces agrees with one call of
+ * policy_parse_block on the whole input: same answer, same used,
+ * same error; and its position only moves forward.
+ */
+static void test_policy_scan_block_random(void **state)
+{
+	struct policy_block *b = malloc(sizeof(*b));
+	uint32_t rng = 0x5ca1ab1eu;
+	char buf[200];
+	int round;
+
+	(void)state;
+	assert_non_null(b);
+	for (round = 0; round < 3000; round++) {
+		size_t n = random_input(buf, sizeof(buf), &rng);
+		const char *err1 = NULL, *err2 = NULL;
+		size_t used1 = 0, used2 = 0, have = 0, last = 0;
+		struct policy_scan sc;
+		int rc1, rc2 = 0;
+
+		rc1 = policy_parse_block(buf, n, b, &used1, &err1);
+		policy_scan_init(&sc);
+		while (have < n) {
+			have += 1 + xorshift32(&rng) % 7;
+			if (have > n)
+				have = n;
+			rc2 = policy_scan_block(&sc, buf, have, &used2, &err2);
+			assert_true(sc.pos >= last);
+			last = sc.pos;
+			if (rc2 != 0)
+				break;
+		}
+		if (n == 0)
+			rc2 = policy_scan_block(&sc, buf, 0, &used2, &err2);
+		assert_int_equal(rc2, rc1);
+		if (rc1 == 1)
+			assert_int_equal(used2, used1);
+	}
+	free(b);
+}
+
+/* The bounds of policy_scan_block are those of policy_parse_block. */
+static void test_policy_scan_block_bounds(void **state)
+{
+	struct policy_scan sc;
+	const char *err = NULL;
+	struct xbuf in;
+	size_t used, i;
+	char *line = malloc(POLICY_MAX_LINE + 2);
+
+	(void)state;
+	assert_non_null(line);
+	memset(line, 'v', POLICY_MAX_LINE + 1);
+	line[0] = 'n';
+	line[1] = '=';
+	/* a line of POLICY_MAX_LINE bytes, then of one more */
+	xbuf_init(&in, 0);
+	assert_int_equal(xbuf_append(&in, line, POLICY_MAX_LINE), 0);
+	policy_scan_init(&sc);
+	assert_int_equal(policy_scan_block(&sc, in.data, in.len, &used, &err), 0);
+	assert_int_equal(xbuf_append_str(&in, "\n\n"), 0);
+	assert_int_equal(policy_scan_block(&sc, in.data, in.len, &used, &err), 1);
+	assert_int_equal(used, in.len);
+	xbuf_reset(&in);
+	assert_int_equal(xbuf_append(&in, line, POLICY_MAX_LINE + 1), 0);
+	policy_scan_init(&sc);
+	assert_int_equal(policy_scan_block(&sc, in.data, in.len, &used, &err), -1);
+	assert_string_equal(err, "line too long");
+	/* POLICY_MAX_ATTRS lines fit, one more does not */
+	xbuf_reset(&in);
+	for (i = 0; i < POLICY_MAX_ATTRS; i++)
+		assert_int_equal(xbuf_append_str(&in, "a=b\n"), 0);
+	policy_scan_init(&sc);
+	assert_int_equal(policy_scan_block(&sc, in.data, in.len, &used, &err), 0);
+	assert_int_equal(sc.lines, POLICY_MAX_ATTRS);
+	assert_int_equal(sc.pos, in.len);
+	assert_int_equal(xbuf_append_str(&in, "bad\n"), 0);
+	assert_int_equal(policy_scan_block(&sc, in.data, in.len, &used, &err), -1);
+	assert_string_equal(err, "too many attributes");
+	xbuf_truncate(&in, in.len - 4);
+	assert_int_equal(xbuf_append_char(&in, '\n'), 0);
+	policy_scan_init(&sc);
+	assert_int_equal(policy_scan_block(&sc, in.data, in.len, &used, &err), 1);
+	assert_int_equal(used, in.len);
+	xbuf_free(&in);
+	free(line);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -640,6 +729,8 @@ int main(void)
 		cmocka_unit_test(test_policy_format_reply_roundtrip),
 		cmocka_unit_test(test_policy_parse_reply_random),
 		cmocka_unit_test(test_policy_parse_block_random),
+		cmocka_unit_test(test_policy_scan_block_random),
+		cmocka_unit_test(test_policy_scan_block_bounds),
 	};
 
 	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
