@@ -104,6 +104,8 @@ static const struct loose_case loose_cases[] = {
 	{ S("1"), 1 },
 	{ S("0x1"), 1 },
 	{ S("0X1f"), 31 },
+	{ S("0xAbC"), 2748 },
+	{ S("0xZ"), 0 },
 	{ S("01"), 1 },
 	{ S("010"), 8 },
 	{ S("09"), 0 },
