@@ -165,6 +165,22 @@ static void test_xbuf_reserve_limits(void **state)
 	xbuf_free(&b);
 }
 
+/* regression: storage from xbuf_reserve alone must read as "" */
+static void test_xbuf_reserve_keeps_nul(void **state)
+{
+	struct xbuf b;
+
+	(void)state;
+	xbuf_init(&b, 0);
+	assert_int_equal(xbuf_reserve(&b, 10), 0);
+	assert_non_null(b.data);
+	assert_string_equal(xbuf_cstr(&b), "");
+	assert_int_equal(xbuf_append(&b, "ab", 2), 0);
+	assert_int_equal(xbuf_reserve(&b, 1000), 0);	/* realloc keeps it */
+	assert_string_equal(xbuf_cstr(&b), "ab");
+	xbuf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -175,6 +191,7 @@ int main(void)
 		cmocka_unit_test(test_xbuf_consume_truncate_reset),
 		cmocka_unit_test(test_xbuf_free_wipe),
 		cmocka_unit_test(test_xbuf_reserve_limits),
+		cmocka_unit_test(test_xbuf_reserve_keeps_nul),
 	};
 
 	return cmocka_run_group_tests_name("xbuf", tests, NULL, NULL);

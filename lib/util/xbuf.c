@@ -70,6 +70,7 @@ int xbuf_reserve(struct xbuf *b, size_t add)
 		ncap = b->max + 1 >= need ? b->max + 1 : need;
 	b->data = xrealloc(b->data, ncap);
 	b->cap = ncap;
+	b->data[b->len] = '\0';	/* keep the safety NUL on fresh storage */
 	return 0;
 }
 
