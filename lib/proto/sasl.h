@@ -35,6 +35,10 @@
  *	int sasl_scram_derive(enum sasl_mech mech, const char *password,
  *	                      const void *salt, size_t salt_len,
  *	                      unsigned iter, struct sasl_scram_keys *keys_r);
+ *	int sasl_scram_parse_dovecot(enum sasl_mech mech, const char *s,
+ *	                      size_t len, struct sasl_scram_keys *keys_r);
+ *	int sasl_scram_format_dovecot(const struct sasl_scram_keys *keys,
+ *	                      struct xbuf *out);
  *	int sasl_cram_md5_context(const char *password, size_t len,
  *	                          unsigned char ctx_r[32]);
  *	int sasl_cram_md5_digest_hex(const struct sasl_creds *creds,
@@ -81,6 +85,13 @@
  *	sasl_server_step() is called first with have_in = 0 when the AUTH
  *	had no initial response, or have_in = 1 with the decoded response
  *	(possibly empty).
+ *
+ *	Credentials in Dovecot's stored forms: sasl_scram_parse_dovecot()
+ *	reads the value of a {SCRAM-SHA-1} / {SCRAM-SHA-256} password
+ *	(without the scheme prefix): "iter,salt_b64,storedkey_b64,
+ *	serverkey_b64", key lengths 20 / 32; sasl_scram_format_dovecot()
+ *	writes it. sasl_cram_md5_context() gives the 32 bytes of a
+ *	{CRAM-MD5} value (Dovecot shows them as 64 hex digits).
  *
  *	Return values of the server calls (enum sasl_status):
  *	  SASL_CONTINUE    out holds the next challenge (possibly empty)
@@ -212,6 +223,10 @@ void sasl_server_destroy(struct sasl_server **s);
 int sasl_scram_derive(enum sasl_mech mech, const char *password,
 		      const void *salt, size_t salt_len, unsigned iter,
 		      struct sasl_scram_keys *keys_r) ATTR_WUR;
+int sasl_scram_parse_dovecot(enum sasl_mech mech, const char *s, size_t len,
+			     struct sasl_scram_keys *keys_r) ATTR_WUR;
+int sasl_scram_format_dovecot(const struct sasl_scram_keys *keys,
+			      struct xbuf *out) ATTR_WUR;
 int sasl_cram_md5_context(const char *password, size_t len,
 			  unsigned char ctx_r[32]) ATTR_WUR;
 int sasl_cram_md5_digest_hex(const struct sasl_creds *creds,
