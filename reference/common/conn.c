@@ -1,0 +1,407 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	conn - line-oriented, non-blocking connection on the event loop
+ * SYNOPSIS
+ *	#include "reference/common/conn.h"
+ * DESCRIPTION
+ *	See conn.h. Memory: the input buffer (max_line bytes) exists only
+ *	while the connection has unread bytes; it is released whenever
+ *	every received byte was consumed, so a thousand idle connections
+ *	hold a few hundred bytes each. The output buffer keeps its storage
+ *	between writes up to 4 KiB and is released above that.
+ *	Fairness: one read of at most the free buffer space per readiness
+ *	event, then all complete lines are handled.
+ * DIAGNOSTICS
+ *	Peer problems become close reasons ("EOF", "read: <errno text>",
+ *	"line too long", "idle timeout", "output queue full").
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "reference/common/conn.h"
+#include "util/xmem.h"
+
+struct conn {
+	struct ev_loop *loop;
+	int rfd, wfd;
+	struct conn_settings set;
+	const struct conn_ops *ops;
+	void *ctx;
+	char *peer;
+	struct linebuf lb;
+	int lb_alloc;
+	struct xbuf out;
+	int paused;		/* by the owner */
+	int throttled;		/* by the output queue */
+	int closing;		/* no more input, no more callbacks but on_close */
+	int close_after_flush;
+	int flush_scheduled;
+	int destroy_scheduled;
+	int want_write;
+	int in_handler;
+	int read_watched;
+	char *close_reason;
+	uint64_t idle_timer;
+	uint64_t last_input;
+};
+
+static void conn_update_watch(struct conn *c);
+static void conn_process_lines(struct conn *c);
+
+/* conn_set_nonblock - O_NONBLOCK on fd */
+static int conn_set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0)
+		return -1;
+	return fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+/* conn_destroy - deferred: tell the owner, then free */
+static void conn_destroy(struct ev_loop *loop, void *ctx)
+{
+	struct conn *c = ctx;
+
+	(void)loop;
+	if (c->idle_timer)
+		ev_timer_cancel(c->loop, c->idle_timer);
+	c->ops->on_close(c, c->close_reason ? c->close_reason : "closed");
+	close(c->rfd);
+	if (c->wfd != c->rfd)
+		close(c->wfd);
+	if (c->lb_alloc)
+		linebuf_free(&c->lb);
+	xbuf_free(&c->out);
+	free(c->close_reason);
+	free(c->peer);
+	free(c);
+}
+
+/* conn_close - stop everything and schedule on_close */
+void conn_close(struct conn *c, const char *reason)
+{
+	if (c->destroy_scheduled)
+		return;
+	c->closing = 1;
+	c->destroy_scheduled = 1;
+	if (c->close_reason == NULL)
+		c->close_reason = xstrdup(reason ? reason : "closed");
+	ev_fd_del(c->loop, c->rfd);
+	if (c->wfd != c->rfd)
+		ev_fd_del(c->loop, c->wfd);
+	ev_defer(c->loop, conn_destroy, c);
+}
+
+/* conn_flush - write queued output; 0 ok (maybe partial), -1 closed */
+static int conn_flush(struct conn *c)
+{
+	while (c->out.len > 0) {
+		ssize_t n;
+
+		if (c->wfd == c->rfd)
+			n = send(c->wfd, c->out.data, c->out.len, MSG_NOSIGNAL);
+		else
+			n = write(c->wfd, c->out.data, c->out.len);
+		if (n < 0 && errno == ENOTSOCK && c->wfd == c->rfd)
+			n = write(c->wfd, c->out.data, c->out.len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			{
+				char why[128];
+
+				snprintf(why, sizeof(why), "write: %s", strerror(errno));
+				conn_close(c, why);
+			}
+			return -1;
+		}
+		xbuf_consume(&c->out, (size_t)n);
+	}
+	if (c->out.len == 0 && c->out.cap > 4096)
+		xbuf_free(&c->out);
+	c->want_write = c->out.len > 0;
+	if (c->close_after_flush && c->out.len == 0) {
+		conn_close(c, c->close_reason);
+		return -1;
+	}
+	if (c->throttled && c->out.len <= c->set.out_throttle / 2) {
+		c->throttled = 0;
+		conn_update_watch(c);
+		conn_process_lines(c);	/* pipelined lines left in the buffer */
+		return c->closing ? -1 : 0;
+	}
+	conn_update_watch(c);
+	return 0;
+}
+
+/* conn_deferred_flush - the once-per-iteration write */
+static void conn_deferred_flush(struct ev_loop *loop, void *ctx)
+{
+	struct conn *c = ctx;
+
+	(void)loop;
+	c->flush_scheduled = 0;
+	if (!c->destroy_scheduled)
+		(void)conn_flush(c);
+}
+
+/* conn_flush_later - schedule a write of the output buffer */
+int conn_flush_later(struct conn *c)
+{
+	if (c->destroy_scheduled)
+		return -1;
+	if (c->out.len > c->set.out_throttle && !c->throttled) {
+		c->throttled = 1;
+		conn_update_watch(c);
+	}
+	if (!c->flush_scheduled && c->out.len > 0) {
+		c->flush_scheduled = 1;
+		ev_defer(c->loop, conn_deferred_flush, c);
+	}
+	return 0;
+}
+
+/* conn_write - queue output */
+int conn_write(struct conn *c, const void *p, size_t n)
+{
+	if (c->closing && !c->close_after_flush)
+		return -1;
+	if (xbuf_append(&c->out, p, n) < 0)
+		return -1;
+	return conn_flush_later(c);
+}
+
+/* conn_outbuf - format straight into the output queue, then conn_flush_later */
+struct xbuf *conn_outbuf(struct conn *c)
+{
+	return &c->out;
+}
+
+/* conn_process_lines - hand every complete line to the owner */
+static void conn_process_lines(struct conn *c)
+{
+	if (!c->lb_alloc || c->in_handler)
+		return;
+	c->in_handler = 1;
+	while (!c->closing && !c->close_after_flush && !c->paused && !c->throttled) {
+		const char *line;
+		size_t len;
+		int rc = linebuf_next(&c->lb, &line, &len);
+
+		if (rc == 0)
+			break;
+		if (rc < 0) {
+			if (c->ops->on_overflow != NULL)
+				c->ops->on_overflow(c);
+			if (!c->closing)
+				conn_close(c, "line too long");
+			break;
+		}
+		c->ops->on_line(c, line, len);
+	}
+	c->in_handler = 0;
+	if (!c->closing && c->lb_alloc && linebuf_pending(&c->lb) == 0) {
+		/* everything consumed: give the buffer back while idle */
+		const char *line;
+		size_t len;
+
+		if (linebuf_next(&c->lb, &line, &len) == 0) {
+			linebuf_free(&c->lb);
+			c->lb_alloc = 0;
+		}
+	}
+}
+
+/* conn_read - one read into the line buffer */
+static void conn_read(struct conn *c)
+{
+	char *space;
+	size_t avail;
+	ssize_t n;
+
+	if (!c->lb_alloc) {
+		linebuf_init(&c->lb, c->set.max_line, c->set.cr);
+		c->lb_alloc = 1;
+	}
+	space = linebuf_space(&c->lb, &avail);
+	if (avail == 0) {
+		/* full of complete lines we were told not to process yet */
+		conn_process_lines(c);
+		return;
+	}
+	n = read(c->rfd, space, avail);
+	if (n < 0) {
+		char why[128];
+
+		if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
+			return;
+		snprintf(why, sizeof(why), "read: %s", strerror(errno));
+		conn_close(c, why);
+		return;
+	}
+	if (n == 0) {
+		size_t pend = c->lb_alloc ? linebuf_pending(&c->lb) : 0;
+
+		conn_process_lines(c);
+		if (!c->closing) {
+			char why[96];
+
+			if (pend > 0)
+				snprintf(why, sizeof(why), "EOF inside a line (%zu bytes pending)", pend);
+			else
+				snprintf(why, sizeof(why), "EOF");
+			conn_close(c, why);
+		}
+		return;
+	}
+	c->last_input = ev_now_ms(c->loop);
+	linebuf_commit(&c->lb, (size_t)n);
+	conn_process_lines(c);
+}
+
+/* conn_io - fd readiness */
+static void conn_io(struct ev_loop *loop, int fd, unsigned events, void *ctx)
+{
+	struct conn *c = ctx;
+
+	(void)loop;
+	if ((events & EV_WRITE) && fd == c->wfd) {
+		if (conn_flush(c) < 0)
+			return;
+	}
+	if ((events & EV_READ) && fd == c->rfd && !c->closing)
+		conn_read(c);
+}
+
+/* conn_update_watch - epoll interest from state */
+static void conn_update_watch(struct conn *c)
+{
+	unsigned r = (!c->closing && !c->paused && !c->throttled && !c->close_after_flush) ?
+		     EV_READ : 0;
+	unsigned w = c->want_write ? EV_WRITE : 0;
+
+	if (c->destroy_scheduled)
+		return;
+	if (c->rfd == c->wfd) {
+		(void)ev_fd_mod(c->loop, c->rfd, r | w);
+	} else {
+		(void)ev_fd_mod(c->loop, c->rfd, r);
+		(void)ev_fd_mod(c->loop, c->wfd, w);
+	}
+}
+
+/* conn_idle - idle timer */
+static void conn_idle(struct ev_loop *loop, void *ctx)
+{
+	struct conn *c = ctx;
+	uint64_t quiet = ev_now_ms(loop) - c->last_input;
+
+	c->idle_timer = 0;
+	if (c->closing)
+		return;
+	if (quiet >= c->set.idle_ms) {
+		conn_close(c, "idle timeout");
+		return;
+	}
+	c->idle_timer = ev_timer_add(loop, c->set.idle_ms - quiet, conn_idle, c);
+}
+
+/* conn_create - a connection on rfd/wfd (the same fd for sockets) */
+struct conn *conn_create(struct ev_loop *loop, int rfd, int wfd,
+			 const struct conn_settings *set,
+			 const struct conn_ops *ops, void *ctx, const char *peer)
+{
+	struct conn *c = xcalloc(1, sizeof(*c));
+
+	c->loop = loop;
+	c->rfd = rfd;
+	c->wfd = wfd;
+	c->set = *set;
+	if (c->set.out_max == 0)
+		c->set.out_max = 1024 * 1024;
+	if (c->set.out_throttle == 0 || c->set.out_throttle > c->set.out_max)
+		c->set.out_throttle = c->set.out_max / 2;
+	c->ops = ops;
+	c->ctx = ctx;
+	c->peer = xstrdup(peer ? peer : "?");
+	xbuf_init(&c->out, c->set.out_max);
+	if (conn_set_nonblock(rfd) < 0 || conn_set_nonblock(wfd) < 0)
+		goto fail;
+	if (rfd == wfd) {
+		if (ev_fd_add(loop, rfd, EV_READ, conn_io, c) < 0)
+			goto fail;
+	} else {
+		if (ev_fd_add(loop, rfd, EV_READ, conn_io, c) < 0)
+			goto fail;
+		if (ev_fd_add(loop, wfd, 0, conn_io, c) < 0) {
+			ev_fd_del(loop, rfd);
+			goto fail;
+		}
+	}
+	c->read_watched = 1;
+	c->last_input = ev_now_ms(loop);
+	if (c->set.idle_ms > 0)
+		c->idle_timer = ev_timer_add(loop, c->set.idle_ms, conn_idle, c);
+	return c;
+fail:
+	xbuf_free(&c->out);
+	free(c->peer);
+	free(c);
+	return NULL;
+}
+
+/* conn_close_after_flush - stop reading, close once the output is out */
+void conn_close_after_flush(struct conn *c, const char *reason)
+{
+	if (c->closing)
+		return;
+	c->close_after_flush = 1;
+	if (c->close_reason == NULL)
+		c->close_reason = xstrdup(reason ? reason : "closed");
+	conn_update_watch(c);
+	if (c->out.len == 0)
+		conn_close(c, reason);
+	else
+		(void)conn_flush_later(c);
+}
+
+void conn_pause_input(struct conn *c)
+{
+	c->paused = 1;
+	conn_update_watch(c);
+}
+
+/* conn_resume_input_deferred - lines already buffered are handled now */
+static void conn_resume_deferred(struct ev_loop *loop, void *ctx)
+{
+	struct conn *c = ctx;
+
+	(void)loop;
+	if (!c->destroy_scheduled)
+		conn_process_lines(c);
+}
+
+void conn_resume_input(struct conn *c)
+{
+	if (!c->paused || c->destroy_scheduled)
+		return;
+	c->paused = 0;
+	conn_update_watch(c);
+	ev_defer(c->loop, conn_resume_deferred, c);
+}
+
+void *conn_ctx(const struct conn *c) { return c->ctx; }
+void conn_set_ctx(struct conn *c, void *ctx) { c->ctx = ctx; }
+const char *conn_peer(const struct conn *c) { return c->peer; }
+int conn_is_closing(const struct conn *c) { return c->closing || c->close_after_flush; }
+struct ev_loop *conn_loop(const struct conn *c) { return c->loop; }

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	conn - line-oriented, non-blocking connection on the event loop
+ * SYNOPSIS
+ *	#include "reference/common/conn.h"
+ *
+ *	struct conn *conn_create(struct ev_loop *loop, int rfd, int wfd,
+ *	                         const struct conn_settings *set,
+ *	                         const struct conn_ops *ops, void *ctx,
+ *	                         const char *peer);
+ *	int conn_write(struct conn *c, const void *p, size_t n);
+ *	struct xbuf *conn_outbuf(struct conn *c);
+ *	int conn_flush_later(struct conn *c);
+ *	void conn_close(struct conn *c, const char *reason);
+ *	void conn_close_after_flush(struct conn *c, const char *reason);
+ *	void conn_pause_input(struct conn *c);
+ *	void conn_resume_input(struct conn *c);
+ *	void *conn_ctx(const struct conn *c);
+ *	const char *conn_peer(const struct conn *c);
+ *	int conn_is_closing(const struct conn *c);
+ * DESCRIPTION
+ *	Input: bytes are read straight into a linebuf of set->max_line
+ *	bytes (a line, its LF and a CR before the LF must fit); the linebuf
+ *	is allocated when the first byte arrives, so idle connections cost
+ *	little. Every complete line goes to ops->on_line(); a line over the
+ *	bound calls ops->on_overflow() (default: close with reason "line
+ *	too long"). Reading stops while the output queue holds more than
+ *	set->out_throttle bytes (Dovecot's OUTBUF_THROTTLE_SIZE idea) and
+ *	resumes when it drains. EOF with a partial line pending is reported
+ *	in the close reason.
+ *
+ *	Output: conn_write() appends to an output buffer bounded by
+ *	set->out_max; the buffer is written once per loop iteration, after
+ *	all lines read in that iteration were handled (ev_defer), or when
+ *	the fd is writable again. Writes never raise SIGPIPE (the daemons
+ *	ignore it).
+ *
+ *	Lifetime: ops->on_close(c, reason) is called exactly once, from a
+ *	deferred call, after which the connection and its fds are freed
+ *	(for spawn mode, where rfd is 0 and wfd is 1, the fds are closed
+ *	too). Calling conn_close() inside on_line() is safe: no further
+ *	line is delivered. conn_close_after_flush() stops reading and
+ *	closes when the output is written.
+ *	The idle timeout (set->idle_ms, 0 = none) closes with "idle
+ *	timeout" when no input arrived for that long.
+ * DIAGNOSTICS
+ *	conn_create: NULL if the fds cannot be made non-blocking or added
+ *	to the loop. conn_write: 0, or -1 when out_max would be exceeded
+ *	(the caller should close).
+ */
+#ifndef REFERENCE_COMMON_CONN_H
+#define REFERENCE_COMMON_CONN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/linebuf.h"
+#include "reference/common/ev.h"
+#include "util/xbuf.h"
+
+struct conn;
+
+struct conn_settings {
+	size_t max_line;	/* bytes incl. LF */
+	enum linebuf_cr cr;
+	size_t out_throttle;	/* pause reading above this many queued bytes */
+	size_t out_max;		/* hard bound of the output queue */
+	uint64_t idle_ms;	/* 0 = no idle timeout */
+};
+
+struct conn_ops {
+	void (*on_line)(struct conn *c, const char *line, size_t len);
+	void (*on_overflow)(struct conn *c);	/* NULL: close "line too long" */
+	void (*on_close)(struct conn *c, const char *reason);
+};
+
+struct conn *conn_create(struct ev_loop *loop, int rfd, int wfd,
+			 const struct conn_settings *set,
+			 const struct conn_ops *ops, void *ctx, const char *peer);
+int conn_write(struct conn *c, const void *p, size_t n);
+struct xbuf *conn_outbuf(struct conn *c);
+int conn_flush_later(struct conn *c);
+void conn_close(struct conn *c, const char *reason);
+void conn_close_after_flush(struct conn *c, const char *reason);
+void conn_pause_input(struct conn *c);
+void conn_resume_input(struct conn *c);
+void *conn_ctx(const struct conn *c);
+void conn_set_ctx(struct conn *c, void *ctx);
+const char *conn_peer(const struct conn *c);
+int conn_is_closing(const struct conn *c);
+struct ev_loop *conn_loop(const struct conn *c);
+
+#endif

@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	workq - worker threads for expensive work, completions in the loop
+ * SYNOPSIS
+ *	#include "reference/common/workq.h"
+ * DESCRIPTION
+ *	See workq.h. Two singly linked FIFO lists under one mutex: pending
+ *	(waiting for a thread) and finished (waiting for done() in the
+ *	loop). A worker that finishes a job writes to an eventfd; the loop
+ *	drains the finished list in one go.
+ * DIAGNOSTICS
+ *	See workq.h.
+ */
+#define _GNU_SOURCE		/* eventfd */
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "reference/common/workq.h"
+#include "util/xmem.h"
+
+struct workq_job {
+	struct workq_job *next;
+	workq_fn *work;
+	workq_fn *done;
+	void *arg;
+};
+
+struct workq_list {
+	struct workq_job *head, *tail;
+	size_t len;
+};
+
+struct workq {
+	struct ev_loop *loop;
+	int efd;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct workq_list pending, finished;
+	size_t max_queued;
+	size_t running;
+	int quit;
+	unsigned nthreads;
+	pthread_t *threads;
+};
+
+static void list_push(struct workq_list *l, struct workq_job *j)
+{
+	j->next = NULL;
+	if (l->tail)
+		l->tail->next = j;
+	else
+		l->head = j;
+	l->tail = j;
+	l->len++;
+}
+
+static struct workq_job *list_pop(struct workq_list *l)
+{
+	struct workq_job *j = l->head;
+
+	if (j) {
+		l->head = j->next;
+		if (!l->head)
+			l->tail = NULL;
+		l->len--;
+	}
+	return j;
+}
+
+/* workq_thread - run jobs until told to quit */
+static void *workq_thread(void *p)
+{
+	struct workq *q = p;
+
+	pthread_mutex_lock(&q->mu);
+	for (;;) {
+		struct workq_job *j;
+		uint64_t one = 1;
+
+		while (q->pending.len == 0 && !q->quit)
+			pthread_cond_wait(&q->cv, &q->mu);
+		if (q->pending.len == 0 && q->quit)
+			break;
+		j = list_pop(&q->pending);
+		q->running++;
+		pthread_mutex_unlock(&q->mu);
+		j->work(j->arg);
+		pthread_mutex_lock(&q->mu);
+		q->running--;
+		list_push(&q->finished, j);
+		if (write(q->efd, &one, sizeof(one)) < 0) {
+			/* the counter cannot overflow in practice; nothing to do */
+		}
+	}
+	pthread_mutex_unlock(&q->mu);
+	return NULL;
+}
+
+/* workq_drain - run done() of finished jobs, in the loop */
+static void workq_drain(struct workq *q)
+{
+	struct workq_list l;
+
+	pthread_mutex_lock(&q->mu);
+	l = q->finished;
+	q->finished.head = q->finished.tail = NULL;
+	q->finished.len = 0;
+	pthread_mutex_unlock(&q->mu);
+	while (l.head) {
+		struct workq_job *j = list_pop(&l);
+
+		j->done(j->arg);
+		free(j);
+	}
+}
+
+/* workq_ready - eventfd readable */
+static void workq_ready(struct ev_loop *loop, int fd, unsigned events, void *ctx)
+{
+	uint64_t n;
+
+	(void)loop;
+	(void)events;
+	if (read(fd, &n, sizeof(n)) < 0) {
+		/* EAGAIN: another wakeup already consumed it */
+	}
+	workq_drain(ctx);
+}
+
+/* workq_create - start nthreads workers */
+struct workq *workq_create(struct ev_loop *loop, unsigned nthreads, size_t max_queued)
+{
+	struct workq *q = xcalloc(1, sizeof(*q));
+	sigset_t all, old;
+	unsigned i;
+
+	q->loop = loop;
+	q->max_queued = max_queued ? max_queued : 100000;
+	q->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (q->efd < 0) {
+		free(q);
+		return NULL;
+	}
+	pthread_mutex_init(&q->mu, NULL);
+	pthread_cond_init(&q->cv, NULL);
+	if (ev_fd_add(loop, q->efd, EV_READ, workq_ready, q) < 0) {
+		close(q->efd);
+		free(q);
+		return NULL;
+	}
+	q->threads = xcalloc(nthreads ? nthreads : 1, sizeof(*q->threads));
+	/* workers never take signals: the loop reads them from its signalfd */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (i = 0; i < (nthreads ? nthreads : 1); i++) {
+		if (pthread_create(&q->threads[i], NULL, workq_thread, q) != 0)
+			break;
+		q->nthreads++;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (q->nthreads == 0) {
+		workq_destroy(&q);
+		return NULL;
+	}
+	return q;
+}
+
+/* workq_submit - queue a job */
+int workq_submit(struct workq *q, workq_fn *work, workq_fn *done, void *arg)
+{
+	struct workq_job *j;
+
+	pthread_mutex_lock(&q->mu);
+	if (q->pending.len >= q->max_queued) {
+		pthread_mutex_unlock(&q->mu);
+		return -1;
+	}
+	j = xmalloc(sizeof(*j));
+	j->work = work;
+	j->done = done;
+	j->arg = arg;
+	list_push(&q->pending, j);
+	pthread_cond_signal(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+	return 0;
+}
+
+/* workq_destroy - finish all jobs, join the threads */
+void workq_destroy(struct workq **qp)
+{
+	struct workq *q = *qp;
+	unsigned i;
+
+	if (q == NULL)
+		return;
+	*qp = NULL;
+	pthread_mutex_lock(&q->mu);
+	q->quit = 1;
+	pthread_cond_broadcast(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+	for (i = 0; i < q->nthreads; i++)
+		pthread_join(q->threads[i], NULL);
+	workq_drain(q);
+	ev_fd_del(q->loop, q->efd);
+	close(q->efd);
+	pthread_mutex_destroy(&q->mu);
+	pthread_cond_destroy(&q->cv);
+	free(q->threads);
+	free(q);
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	workq - worker threads for expensive work, completions in the loop
+ * SYNOPSIS
+ *	#include "reference/common/workq.h"
+ *
+ *	struct workq *workq_create(struct ev_loop *loop, unsigned nthreads,
+ *	                           size_t max_queued);
+ *	int workq_submit(struct workq *q, workq_fn *work, workq_fn *done, void *arg);
+ *	void workq_destroy(struct workq **q);
+ * DESCRIPTION
+ *	work(arg) runs on one of nthreads threads; done(arg) then runs in
+ *	the loop's thread (an eventfd wakes the loop). Jobs are started in
+ *	submission order. A job must not touch loop-owned state in work();
+ *	if its owner goes away meanwhile, the owner marks arg as abandoned
+ *	and done() frees it (the owner never frees a submitted arg).
+ *	workq_destroy() waits for running and queued jobs, runs their done()
+ *	callbacks, and joins the threads.
+ * DIAGNOSTICS
+ *	workq_create: NULL if threads or the eventfd cannot be created.
+ *	workq_submit: -1 when max_queued jobs are already waiting.
+ */
+#ifndef REFERENCE_COMMON_WORKQ_H
+#define REFERENCE_COMMON_WORKQ_H
+
+#include <stddef.h>
+
+#include "reference/common/ev.h"
+
+struct workq;
+typedef void workq_fn(void *arg);
+
+struct workq *workq_create(struct ev_loop *loop, unsigned nthreads, size_t max_queued);
+int workq_submit(struct workq *q, workq_fn *work, workq_fn *done, void *arg);
+void workq_destroy(struct workq **q);
+
+#endif
