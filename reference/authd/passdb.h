@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	passdb - Dovecot passwd-file users and password schemes
+ * SYNOPSIS
+ *	#include "reference/authd/passdb.h"
+ *
+ *	struct passdb *passdb_parse(const char *buf, size_t len,
+ *	                            const char *filename, char *err, size_t errlen);
+ *	struct passdb *passdb_load(const char *path, char *err, size_t errlen);
+ *	void passdb_ref(struct passdb *db);
+ *	void passdb_unref(struct passdb **db);
+ *	const struct passdb_user *passdb_lookup(const struct passdb *db,
+ *	                                        const char *user);
+ *	int passdb_scheme_expensive(const struct passdb_user *u);
+ *	int passdb_verify(const struct passdb_user *u, const char *password);
+ *	int passdb_creds(const struct passdb_user *u, enum sasl_mech mech,
+ *	                 struct sasl_creds *creds_r);
+ *	size_t passdb_count(const struct passdb *db);
+ * DESCRIPTION
+ *	File format (Dovecot passwd-file, the same file Dovecot reads):
+ *	  line := user ":" password [":" uid ":" gid ":" gecos ":" home
+ *	          ":" shell ":" extra-fields]
+ *	  password := ["{" SCHEME "}"] value
+ *	Blank lines and lines starting with "#" are skipped. A user name
+ *	is 1..255 bytes without ":"; duplicate users are an error. A
+ *	password without {SCHEME} uses CRYPT (Dovecot's default_pass_scheme).
+ *	Schemes (case-insensitive; an optional ".HEX" / ".B64" suffix sets
+ *	the encoding of digest schemes):
+ *	  PLAIN CLEAR CLEARTEXT      the password itself
+ *	  CRYPT DES-CRYPT MD5-CRYPT SHA256-CRYPT SHA512-CRYPT BLF-CRYPT
+ *	                             crypt(3) strings through libxcrypt
+ *	                             crypt_rn (expensive: run off the loop)
+ *	  SHA SHA1 SHA256 SHA512     digest, base64 by default
+ *	  SSHA SSHA256 SSHA512       digest || salt, base64 by default
+ *	  CRAM-MD5 HMAC-MD5          HMAC-MD5 context, hex by default
+ *	  SCRAM-SHA-1 SCRAM-SHA-256  iter,salt,stored,server
+ *	An unknown scheme or a value that does not decode is reported
+ *	with file:line when the file is loaded.
+ *
+ *	passdb_verify() compares in constant time. passdb_creds() yields
+ *	what a challenge-response mechanism needs: PLAIN-family passwords
+ *	work for CRAM-MD5 and SCRAM; {CRAM-MD5} for CRAM-MD5 only;
+ *	{SCRAM-SHA-x} for its own mechanism only; hashes for none.
+ *	A passdb is reference-counted so a reload can replace it while
+ *	requests still use the old one.
+ * DIAGNOSTICS
+ *	passdb_parse/load: NULL with "file:line: reason" in err.
+ *	passdb_verify: 1 match, 0 mismatch. passdb_creds: 0, or -1 when the
+ *	stored form cannot serve the mechanism.
+ */
+#ifndef REFERENCE_AUTHD_PASSDB_H
+#define REFERENCE_AUTHD_PASSDB_H
+
+#include <stddef.h>
+
+#include "proto/sasl.h"
+
+enum passdb_scheme {
+	PASSDB_PLAIN,
+	PASSDB_CRYPT,
+	PASSDB_SHA1,
+	PASSDB_SHA256,
+	PASSDB_SHA512,
+	PASSDB_SSHA1,
+	PASSDB_SSHA256,
+	PASSDB_SSHA512,
+	PASSDB_CRAM_MD5,
+	PASSDB_SCRAM_SHA1,
+	PASSDB_SCRAM_SHA256,
+};
+
+struct passdb_user {
+	char *name;
+	enum passdb_scheme scheme;
+	char *value;		/* PLAIN: password; CRYPT: crypt string */
+	unsigned char *raw;	/* decoded digest (and salt) */
+	size_t raw_len;
+	unsigned char cram[32];
+	struct sasl_scram_keys scram;
+	char *extra;		/* extra fields, verbatim, or NULL */
+};
+
+struct passdb;
+
+struct passdb *passdb_parse(const char *buf, size_t len, const char *filename,
+			    char *err, size_t errlen);
+struct passdb *passdb_load(const char *path, char *err, size_t errlen);
+void passdb_ref(struct passdb *db);
+void passdb_unref(struct passdb **db);
+const struct passdb_user *passdb_lookup(const struct passdb *db, const char *user);
+int passdb_scheme_expensive(const struct passdb_user *u);
+int passdb_verify(const struct passdb_user *u, const char *password);
+int passdb_creds(const struct passdb_user *u, enum sasl_mech mech, struct sasl_creds *creds_r);
+size_t passdb_count(const struct passdb *db);
+
+#endif
