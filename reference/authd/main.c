@@ -1,0 +1,599 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	ref-authd - reference Dovecot-protocol SASL auth server
+ * SYNOPSIS
+ *	ref-authd [options] LISTEN...
+ * DESCRIPTION
+ *	The I/O shell around session.c: listeners, connections, the failure
+ *	delay timers, the worker pool for expensive password schemes,
+ *	request expiry, SIGHUP reload of the passwd-file and SIGTERM
+ *	shutdown. See docs/ref-authd.8 and --help.
+ * DIAGNOSTICS
+ *	Exit 0 after SIGTERM/SIGINT or when the spawn connection ends; 2 on
+ *	a usage or start-up error, with the reason on stderr.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+#include "proto/dvauth.h"
+#include "proto/sasl.h"
+#include "reference/authd/passdb.h"
+#include "reference/authd/session.h"
+#include "reference/common/conn.h"
+#include "reference/common/ev.h"
+#include "reference/common/listen.h"
+#include "reference/common/workq.h"
+#include "util/msg.h"
+#include "util/xmem.h"
+
+#define MAX_LISTENERS	16
+
+struct daemon {
+	struct ev_loop *loop;
+	struct workq *workq;
+	struct passdb *db;
+	const char *passwd_file;
+	struct authd_settings set;
+	uint64_t failure_delay_ms;
+	unsigned max_connections;
+	unsigned nconn;
+	unsigned long next_cuid;
+	struct listener *listeners[MAX_LISTENERS];
+	size_t nlisteners;
+	int spawn;
+	/* daemon-level faults */
+	int fault_crlf;
+	uint64_t fault_delay_ms;
+	unsigned fault_close_after;
+	struct client *clients;
+	unsigned verbose;
+};
+
+struct client {
+	struct client *prev, *next;
+	struct daemon *d;
+	struct conn *conn;
+	struct authd_session *sess;
+	int refs;
+	int closed;
+	unsigned lines_sent;
+};
+
+static struct daemon the_daemon;
+
+/* client_unref - free when the connection and every job/timer let go */
+static void client_unref(struct client *c)
+{
+	if (--c->refs > 0)
+		return;
+	authd_session_destroy(&c->sess);
+	free(c);
+}
+
+/* raw_send - bytes to the connection, with the daemon-level faults */
+static void raw_send(struct client *c, const char *data, size_t len)
+{
+	struct daemon *d = c->d;
+	size_t i, start = 0;
+
+	if (c->closed)
+		return;
+	if (!d->fault_crlf && !d->fault_close_after) {
+		if (conn_write(c->conn, data, len) < 0)
+			conn_close(c->conn, "output queue full");
+		return;
+	}
+	for (i = 0; i < len; i++) {
+		if (data[i] != '\n')
+			continue;
+		if (conn_write(c->conn, data + start, i - start) < 0 ||
+		    conn_write(c->conn, d->fault_crlf ? "\r\n" : "\n", d->fault_crlf ? 2 : 1) < 0) {
+			conn_close(c->conn, "output queue full");
+			return;
+		}
+		start = i + 1;
+		if (d->fault_close_after && ++c->lines_sent >= d->fault_close_after) {
+			conn_close_after_flush(c->conn, "fault close-after");
+			return;
+		}
+	}
+	if (start < len && conn_write(c->conn, data + start, len - start) < 0)
+		conn_close(c->conn, "output queue full");
+}
+
+struct delayed {
+	struct client *c;
+	size_t len;
+	char data[];
+};
+
+static void delayed_fire(struct ev_loop *loop, void *ctx)
+{
+	struct delayed *dl = ctx;
+
+	(void)loop;
+	raw_send(dl->c, dl->data, dl->len);
+	client_unref(dl->c);
+	free(dl);
+}
+
+/* send_after - output after ms (failure delay, delay fault) */
+static void send_after(struct client *c, uint64_t ms, const char *data, size_t len)
+{
+	struct delayed *dl;
+
+	if (ms == 0) {
+		raw_send(c, data, len);
+		return;
+	}
+	dl = xmalloc(sizeof(*dl) + len);
+	dl->c = c;
+	dl->len = len;
+	memcpy(dl->data, data, len);
+	c->refs++;
+	ev_timer_add(c->d->loop, ms, delayed_fire, dl);
+}
+
+static void op_send(void *ctx, const char *data, size_t len)
+{
+	struct client *c = ctx;
+
+	send_after(c, c->d->fault_delay_ms, data, len);
+}
+
+static void op_send_fail_delayed(void *ctx, const char *line, size_t len)
+{
+	struct client *c = ctx;
+
+	send_after(c, c->d->failure_delay_ms + c->d->fault_delay_ms, line, len);
+}
+
+static const struct passdb_user *op_lookup(void *ctx, const char *user)
+{
+	struct client *c = ctx;
+
+	return passdb_lookup(c->d->db, user);
+}
+
+struct verify_job {
+	struct client *c;
+	struct passdb *db;
+	unsigned id;
+	uint64_t serial;
+	char *user;
+	char *password;
+	int ok;
+};
+
+static void verify_work(void *arg)
+{
+	struct verify_job *j = arg;
+	const struct passdb_user *u = passdb_lookup(j->db, j->user);
+
+	j->ok = u != NULL && passdb_verify(u, j->password);
+}
+
+static void verify_done(void *arg)
+{
+	struct verify_job *j = arg;
+
+	if (!j->c->closed)
+		authd_session_verified(j->c->sess, j->id, j->serial, j->ok);
+	client_unref(j->c);
+	passdb_unref(&j->db);
+	free(j->user);
+	xmem_wipe(j->password, strlen(j->password));
+	free(j->password);
+	free(j);
+}
+
+static void op_verify(void *ctx, unsigned id, uint64_t serial, const char *user,
+		      const char *password)
+{
+	struct client *c = ctx;
+	const struct passdb_user *u = passdb_lookup(c->d->db, user);
+	struct verify_job *j;
+
+	if (u == NULL || !passdb_scheme_expensive(u) || c->d->workq == NULL) {
+		authd_session_verified(c->sess, id, serial, u != NULL && passdb_verify(u, password));
+		return;
+	}
+	j = xcalloc(1, sizeof(*j));
+	j->c = c;
+	j->db = c->d->db;
+	passdb_ref(j->db);
+	j->id = id;
+	j->serial = serial;
+	j->user = xstrdup(user);
+	j->password = xstrdup(password);
+	c->refs++;
+	if (workq_submit(c->d->workq, verify_work, verify_done, j) < 0) {
+		/* queue full: a temporary failure, like Dovecot's internal failure */
+		j->ok = 0;
+		verify_done(j);
+	}
+}
+
+static void op_log(void *ctx, const char *text)
+{
+	struct client *c = ctx;
+
+	msg_info("%s: %s", conn_peer(c->conn), text);
+}
+
+static uint64_t op_unix_time(void *ctx)
+{
+	(void)ctx;
+	return (uint64_t)time(NULL);
+}
+
+static const struct authd_ops client_ops = {
+	op_send, op_send_fail_delayed, op_lookup, op_verify, op_log, op_unix_time,
+};
+
+/* --- connections ------------------------------------------------------- */
+
+static void on_line(struct conn *cn, const char *line, size_t len)
+{
+	struct client *c = conn_ctx(cn);
+
+	if (authd_session_line(c->sess, line, len, ev_now_ms(c->d->loop)) < 0) {
+		msg_warn("%s: %s", conn_peer(cn), authd_session_error(c->sess));
+		conn_close(cn, authd_session_error(c->sess));
+	}
+}
+
+static void on_overflow(struct conn *cn)
+{
+	struct client *c = conn_ctx(cn);
+
+	msg_warn("%s: BUG: Auth client sent us more than %d bytes", conn_peer(cn),
+		 DVAUTH_MAX_LINE);
+	(void)c;
+}
+
+static void on_close(struct conn *cn, const char *reason)
+{
+	struct client *c = conn_ctx(cn);
+	struct daemon *d = c->d;
+	size_t i;
+
+	if (d->verbose || authd_session_pending(c->sess) > 0)
+		msg_info("%s: disconnected (%s) with %zu pending requests", conn_peer(cn), reason,
+			 authd_session_pending(c->sess));
+	c->closed = 1;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		d->clients = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	if (d->nconn-- == d->max_connections)
+		for (i = 0; i < d->nlisteners; i++)
+			listener_resume(d->listeners[i]);
+	client_unref(c);
+	if (d->spawn)
+		ev_stop(d->loop);
+}
+
+static const struct conn_ops conn_ops = { on_line, on_overflow, on_close };
+
+/* client_start - a new connection */
+static void client_start(struct daemon *d, int rfd, int wfd, const char *peer)
+{
+	struct conn_settings cs = { DVAUTH_MAX_LINE, LINEBUF_CR_STRIP, 50 * 1024, 4 * 1024 * 1024, 0 };
+	struct client *c = xcalloc(1, sizeof(*c));
+	struct authd_ident ident;
+	unsigned char rnd[16];
+	size_t i;
+
+	c->d = d;
+	c->refs = 1;
+	c->conn = conn_create(d->loop, rfd, wfd, &cs, &conn_ops, c, peer);
+	if (c->conn == NULL) {
+		msg_warn("%s: cannot set up the connection: %s", peer, strerror(errno));
+		close(rfd);
+		if (wfd != rfd)
+			close(wfd);
+		free(c);
+		return;
+	}
+	memset(&ident, 0, sizeof(ident));
+	ident.spid = (unsigned long)getpid();
+	ident.cuid = ++d->next_cuid;
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+		memset(rnd, 0, sizeof(rnd));
+	for (i = 0; i < 16; i++)
+		snprintf(ident.cookie + 2 * i, 3, "%02x", rnd[i]);
+	c->sess = authd_session_create(&d->set, &client_ops, c, &ident);
+	c->next = d->clients;
+	if (d->clients)
+		d->clients->prev = c;
+	d->clients = c;
+	if (++d->nconn == d->max_connections)
+		for (i = 0; i < d->nlisteners; i++)
+			listener_pause(d->listeners[i]);
+	if (d->verbose)
+		msg_info("%s: connected", peer);
+	authd_session_start(c->sess);
+}
+
+static void on_accept(struct ev_loop *loop, int fd, const char *peer, void *ctx)
+{
+	(void)loop;
+	client_start(ctx, fd, fd, peer);
+}
+
+/* expire_tick - drop abandoned requests every few seconds */
+static void expire_tick(struct ev_loop *loop, void *ctx)
+{
+	struct daemon *d = ctx;
+	struct client *c;
+
+	for (c = d->clients; c != NULL; c = c->next)
+		authd_session_expire(c->sess, ev_now_ms(loop));
+	ev_timer_add(loop, 5000, expire_tick, d);
+}
+
+static void on_term(struct ev_loop *loop, int signo, void *ctx)
+{
+	(void)ctx;
+	msg_info("signal %d: shutting down", signo);
+	ev_stop(loop);
+}
+
+static void on_hup(struct ev_loop *loop, int signo, void *ctx)
+{
+	struct daemon *d = ctx;
+	char err[512];
+	struct passdb *db;
+
+	(void)loop;
+	(void)signo;
+	db = passdb_load(d->passwd_file, err, sizeof(err));
+	if (db == NULL) {
+		msg_warn("reload failed, keeping the old users: %s", err);
+		return;
+	}
+	passdb_unref(&d->db);
+	d->db = db;
+	msg_info("reloaded %s: %zu users", d->passwd_file, passdb_count(db));
+}
+
+/* --- options ----------------------------------------------------------- */
+
+static void usage(FILE *fp)
+{
+	fprintf(fp,
+"usage: ref-authd [options] LISTEN...\n"
+"\n"
+"Reference Dovecot-protocol SASL auth server (the socket Postfix's\n"
+"smtpd_sasl_type=dovecot talks to), behaving as Dovecot 2.3's auth server.\n"
+"\n"
+"LISTEN is unix:/path, inet:host:port, inet:[v6]:port, or spawn (one\n"
+"connection on stdin/stdout, as master.cf spawn runs it).\n"
+"\n"
+"  -p, --passwd-file FILE    Dovecot passwd-file (required; reloaded on SIGHUP)\n"
+"  -m, --mechanisms LIST     offered mechanisms, comma-separated\n"
+"                            (default plain,login,cram-md5,scram-sha-1,scram-sha-256;\n"
+"                            also anonymous, external)\n"
+"  -d, --failure-delay MS    delay before a failed-authentication reply (default 2000)\n"
+"      --handshake 2.3|2.4   2.4: send MECH..DONE only after the client's VERSION\n"
+"      --max-pending N       pending requests per connection (default 1024)\n"
+"      --request-timeout MS  drop abandoned requests after MS (default 150000)\n"
+"      --max-connections N   stop accepting above N connections (default 10000)\n"
+"  -w, --workers N           threads for crypt schemes (default 2)\n"
+"      --hostname NAME       host name in CRAM-MD5 challenges\n"
+"      --anonymous-user NAME user name for ANONYMOUS (default anonymous)\n"
+"      --unsafe-trust-username MECH\n"
+"                            UNSAFE demo: offer MECH, which accepts any response\n"
+"                            as the user name without a password. Never in production.\n"
+"  -u, --user USER           drop privileges to USER after binding\n"
+"  -f, --fault LIST          deliberate protocol errors, comma-separated:\n"
+"                            spid-before-mech no-done version-major-2 bare-version\n"
+"                            ok-without-user wrong-id cont-extra-fields garbage-line\n"
+"                            unescaped-tab-user fail-temp crlf delay=MS close-after=N\n"
+"  -v, --verbose             log connects and disconnects\n"
+"  -h, --help                this text\n");
+}
+
+/* parse_uint - decimal option value */
+static unsigned long parse_uint(const char *opt, const char *v)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (v[0] < '0' || v[0] > '9' || *end != '\0' || errno != 0)
+		msg_fatal("%s: not a number: %s", opt, v);
+	return n;
+}
+
+static void parse_mechs(struct daemon *d, const char *list)
+{
+	char *copy = xstrdup(list), *tok, *save = NULL;
+
+	d->set.mechs = 0;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		const struct sasl_mech_info *mi = sasl_mech_by_name(tok, strlen(tok));
+
+		if (mi == NULL)
+			msg_fatal("--mechanisms: unknown mechanism %s", tok);
+		d->set.mechs |= 1u << mi->mech;
+	}
+	free(copy);
+}
+
+static void parse_faults(struct daemon *d, const char *list)
+{
+	char *copy = xstrdup(list), *tok, *save = NULL;
+
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		unsigned bit;
+
+		if (authd_fault_parse(tok, strlen(tok), &bit) == 0)
+			d->set.faults |= bit;
+		else if (strcmp(tok, "crlf") == 0)
+			d->fault_crlf = 1;
+		else if (strncmp(tok, "delay=", 6) == 0)
+			d->fault_delay_ms = parse_uint("--fault delay", tok + 6);
+		else if (strncmp(tok, "close-after=", 12) == 0)
+			d->fault_close_after = (unsigned)parse_uint("--fault close-after", tok + 12);
+		else
+			msg_fatal("--fault: unknown fault %s", tok);
+	}
+	free(copy);
+}
+
+static void drop_privileges(const char *user)
+{
+	struct passwd *pw = getpwnam(user);
+
+	if (pw == NULL)
+		msg_fatal("--user: unknown user %s", user);
+	if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
+	    setuid(pw->pw_uid) < 0)
+		msg_fatal("--user %s: %s", user, strerror(errno));
+	if (setuid(0) == 0 && pw->pw_uid != 0)
+		msg_fatal("--user %s: privileges could be regained", user);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "passwd-file", required_argument, NULL, 'p' },
+		{ "mechanisms", required_argument, NULL, 'm' },
+		{ "failure-delay", required_argument, NULL, 'd' },
+		{ "handshake", required_argument, NULL, 1 },
+		{ "max-pending", required_argument, NULL, 2 },
+		{ "request-timeout", required_argument, NULL, 3 },
+		{ "max-connections", required_argument, NULL, 4 },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "hostname", required_argument, NULL, 5 },
+		{ "anonymous-user", required_argument, NULL, 6 },
+		{ "unsafe-trust-username", required_argument, NULL, 7 },
+		{ "user", required_argument, NULL, 'u' },
+		{ "fault", required_argument, NULL, 'f' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct daemon *d = &the_daemon;
+	const char *run_as = NULL;
+	unsigned workers = 2;
+	char err[512];
+	char host[256] = "localhost";
+	int ch, i;
+
+	msg_init("ref-authd");
+	signal(SIGPIPE, SIG_IGN);
+	d->set.mechs = (1u << SASL_MECH_PLAIN) | (1u << SASL_MECH_LOGIN) |
+		       (1u << SASL_MECH_CRAM_MD5) | (1u << SASL_MECH_SCRAM_SHA_1) |
+		       (1u << SASL_MECH_SCRAM_SHA_256);
+	d->set.max_pending = 1024;
+	d->set.request_timeout_ms = 150000;
+	d->failure_delay_ms = 2000;
+	d->max_connections = 10000;
+	gethostname(host, sizeof(host) - 1);
+	d->set.hostname = host;
+	while ((ch = getopt_long(argc, argv, "p:m:d:w:u:f:vh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'p': d->passwd_file = optarg; break;
+		case 'm': parse_mechs(d, optarg); break;
+		case 'd': d->failure_delay_ms = parse_uint("--failure-delay", optarg); break;
+		case 1:
+			if (strcmp(optarg, "2.3") == 0)
+				d->set.handshake_24 = 0;
+			else if (strcmp(optarg, "2.4") == 0)
+				d->set.handshake_24 = 1;
+			else
+				msg_fatal("--handshake: want 2.3 or 2.4, not %s", optarg);
+			break;
+		case 2: d->set.max_pending = (unsigned)parse_uint("--max-pending", optarg); break;
+		case 3: d->set.request_timeout_ms = parse_uint("--request-timeout", optarg); break;
+		case 4: d->max_connections = (unsigned)parse_uint("--max-connections", optarg); break;
+		case 'w': workers = (unsigned)parse_uint("--workers", optarg); break;
+		case 5: d->set.hostname = optarg; break;
+		case 6: d->set.anonymous_username = optarg; break;
+		case 7: d->set.unsafe_mech = optarg; break;
+		case 'u': run_as = optarg; break;
+		case 'f': parse_faults(d, optarg); break;
+		case 'v': d->verbose++; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (d->passwd_file == NULL)
+		msg_fatal("--passwd-file is required");
+	if (d->max_connections == 0)
+		d->max_connections = 1;
+	d->db = passdb_load(d->passwd_file, err, sizeof(err));
+	if (d->db == NULL)
+		msg_fatal("%s", err);
+	if (d->set.unsafe_mech != NULL)
+		msg_warn("UNSAFE: mechanism %s accepts any user name without a password",
+			 d->set.unsafe_mech);
+	d->loop = ev_loop_create();
+	if (d->loop == NULL)
+		msg_fatal("event loop: %s", strerror(errno));
+	for (i = optind; i < argc; i++) {
+		struct listen_spec spec;
+		struct listen_options lo = { 0, (uid_t)-1, (gid_t)-1, 0 };
+
+		if (listen_spec_parse(argv[i], &spec, err, sizeof(err)) < 0)
+			msg_fatal("%s", err);
+		if (spec.kind == LISTEN_SPAWN) {
+			d->spawn = 1;
+			continue;
+		}
+		if (d->nlisteners == MAX_LISTENERS)
+			msg_fatal("at most %d listeners", MAX_LISTENERS);
+		d->listeners[d->nlisteners] = listener_add(d->loop, &spec, &lo, on_accept, d, err,
+							   sizeof(err));
+		if (d->listeners[d->nlisteners] == NULL)
+			msg_fatal("%s", err);
+		d->nlisteners++;
+	}
+	if (d->spawn && d->nlisteners > 0)
+		msg_fatal("spawn cannot be combined with listeners");
+	if (run_as != NULL)
+		drop_privileges(run_as);
+	if (ev_signal(d->loop, SIGTERM, on_term, d) < 0 || ev_signal(d->loop, SIGINT, on_term, d) < 0 ||
+	    ev_signal(d->loop, SIGHUP, on_hup, d) < 0)
+		msg_fatal("signals: %s", strerror(errno));
+	if (workers > 0) {
+		d->workq = workq_create(d->loop, workers, 100000);
+		if (d->workq == NULL)
+			msg_fatal("worker threads: %s", strerror(errno));
+	}
+	ev_timer_add(d->loop, 5000, expire_tick, d);
+	if (d->spawn)
+		client_start(d, STDIN_FILENO, STDOUT_FILENO, "spawn");
+	else
+		msg_info("ready: %zu listener(s), %zu users, failure delay %llu ms",
+			 d->nlisteners, passdb_count(d->db), (unsigned long long)d->failure_delay_ms);
+	if (ev_run(d->loop) < 0)
+		msg_fatal("event loop: %s", strerror(errno));
+	for (i = 0; i < (int)d->nlisteners; i++)
+		listener_close(&d->listeners[i]);
+	workq_destroy(&d->workq);
+	passdb_unref(&d->db);
+	return 0;
+}

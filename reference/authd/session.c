@@ -1,0 +1,682 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	session - the server side of one Dovecot auth-client connection
+ * SYNOPSIS
+ *	#include "reference/authd/session.h"
+ * DESCRIPTION
+ *	See session.h. Client lines are split on TAB; AUTH parameter
+ *	values are tab-unescaped (Dovecot 2.3 splits AUTH with
+ *	t_strsplit_tabescaped), CONT data is taken raw (2.3 takes
+ *	everything after the second TAB). Pending requests live in a small
+ *	array searched linearly: Postfix keeps one in flight, and the array
+ *	is bounded by max_pending.
+ * DIAGNOSTICS
+ *	Disconnect reasons use Dovecot's log texts ("BUG: Authentication
+ *	client sent broken AUTH request", ...).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "proto/base64.h"
+#include "proto/dvauth.h"
+#include "proto/sasl.h"
+#include "reference/authd/session.h"
+#include "util/escape.h"
+#include "util/strnum.h"
+#include "util/xmem.h"
+
+enum hs_state {
+	HS_WANT_VERSION,
+	HS_WANT_CPID,
+	HS_READY,
+};
+
+struct authd_req {
+	unsigned id;
+	uint64_t serial;
+	uint64_t created;
+	struct sasl_server *sasl;
+	enum sasl_mech mech;
+	int unsafe;		/* the trust-the-username demo mechanism */
+	int accept_cont;
+	int busy;		/* waiting for the passdb */
+	int final_resp_ok;
+	char user[256];		/* for FAIL user= and the log */
+};
+
+struct authd_session {
+	struct authd_settings set;
+	const struct authd_ops *ops;
+	void *ctx;
+	struct authd_ident ident;
+	enum hs_state hs;
+	unsigned client_minor;
+	unsigned long client_pid;
+	struct authd_req *reqs;
+	size_t nreqs, capreqs;
+	uint64_t serial;
+	struct xbuf out;
+	char error[256];
+};
+
+/* --- output ------------------------------------------------------------ */
+
+/* sess_flush - hand the formatted lines to the shell */
+static void sess_flush(struct authd_session *s)
+{
+	if (s->out.len > 0) {
+		s->ops->send(s->ctx, s->out.data, s->out.len);
+		xbuf_reset(&s->out);
+	}
+}
+
+/* sess_log - one log line */
+static void sess_log(struct authd_session *s, const char *fmt, ...) ATTR_PRINTF(2, 3);
+static void sess_log(struct authd_session *s, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	if (s->ops->log == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	s->ops->log(s->ctx, buf);
+}
+
+/* reply_id - the id a reply carries (the wrong-id fault shifts it) */
+static unsigned reply_id(const struct authd_session *s, unsigned id)
+{
+	return (s->set.faults & AUTHD_FAULT_WRONG_ID) ? id + 1000 : id;
+}
+
+/* add_user - "\tuser=<escaped>" */
+static int add_user(struct authd_session *s, struct xbuf *b, const char *user)
+{
+	if (xbuf_append_str(b, "\tuser=") < 0)
+		return -1;
+	if (s->set.faults & AUTHD_FAULT_UNESCAPED_TAB_USER)
+		return xbuf_append_str(b, user);
+	return dvauth_escape(user, strlen(user), b);
+}
+
+/* garbage - the garbage-line fault, before each reply */
+static void garbage(struct authd_session *s)
+{
+	if (s->set.faults & AUTHD_FAULT_GARBAGE_LINE)
+		if (xbuf_append_str(&s->out, "\x7fGARBAGE \x01\x02 line\n") < 0)
+			xbuf_reset(&s->out);
+}
+
+/* send_handshake_rest - MECH lines, SPID, CUID, COOKIE, DONE */
+static void send_handshake_rest(struct authd_session *s)
+{
+	unsigned m;
+	int spid_first = (s->set.faults & AUTHD_FAULT_SPID_BEFORE_MECH) != 0;
+
+	if (spid_first &&
+	    (dvauth_format_spid(&s->out, s->ident.spid) < 0 ||
+	     dvauth_format_cuid(&s->out, s->ident.cuid) < 0 ||
+	     dvauth_format_cookie(&s->out, s->ident.cookie) < 0))
+		return;
+	for (m = 0; m < SASL_MECH_COUNT; m++) {
+		if (s->set.mechs & (1u << m)) {
+			const struct sasl_mech_info *mi = sasl_mech_get((enum sasl_mech)m);
+
+			if (dvauth_format_mech(&s->out, mi->name, mi->dvauth_flags) < 0)
+				return;
+		}
+	}
+	if (s->set.unsafe_mech != NULL &&
+	    dvauth_format_mech(&s->out, s->set.unsafe_mech, DVAUTH_MECH_PLAINTEXT) < 0)
+		return;
+	if (!spid_first &&
+	    (dvauth_format_spid(&s->out, s->ident.spid) < 0 ||
+	     dvauth_format_cuid(&s->out, s->ident.cuid) < 0 ||
+	     dvauth_format_cookie(&s->out, s->ident.cookie) < 0))
+		return;
+	if (!(s->set.faults & AUTHD_FAULT_NO_DONE))
+		if (dvauth_format_done(&s->out) < 0)
+			xbuf_reset(&s->out);
+	sess_flush(s);
+}
+
+/* --- requests ---------------------------------------------------------- */
+
+static struct authd_req *req_find(struct authd_session *s, unsigned id)
+{
+	size_t i;
+
+	for (i = 0; i < s->nreqs; i++)
+		if (s->reqs[i].id == id)
+			return &s->reqs[i];
+	return NULL;
+}
+
+static void req_remove(struct authd_session *s, struct authd_req *r)
+{
+	size_t i = (size_t)(r - s->reqs);
+
+	sasl_server_destroy(&r->sasl);
+	s->reqs[i] = s->reqs[--s->nreqs];
+}
+
+/* fail_now - an immediate FAIL from the request handler */
+static void fail_now(struct authd_session *s, unsigned id, const char *code, const char *reason)
+{
+	garbage(s);
+	if (xbuf_printf(&s->out, "FAIL\t%u", reply_id(s, id)) < 0 ||
+	    (code && xbuf_printf(&s->out, "\tcode=%s", code) < 0) ||
+	    xbuf_append_str(&s->out, "\treason=") < 0 ||
+	    dvauth_escape(reason, strlen(reason), &s->out) < 0 ||
+	    xbuf_append_char(&s->out, '\n') < 0)
+		xbuf_reset(&s->out);
+	sess_flush(s);
+}
+
+/* finish_fail - a failed authentication: FAIL user=..., delayed */
+static void finish_fail(struct authd_session *s, struct authd_req *r, const char *why)
+{
+	struct xbuf b;
+	char shown[300];
+
+	xbuf_init(&b, 4096);
+	sess_flush(s);
+	garbage(s);
+	sess_flush(s);
+	if (xbuf_printf(&b, "FAIL\t%u", reply_id(s, r->id)) == 0 &&
+	    (r->user[0] == '\0' || add_user(s, &b, r->user) == 0) &&
+	    (!(s->set.faults & AUTHD_FAULT_FAIL_TEMP) || xbuf_append_str(&b, "\tcode=temp_fail") == 0) &&
+	    xbuf_append_char(&b, '\n') == 0)
+		s->ops->send_fail_delayed(s->ctx, b.data, b.len);
+	sess_log(s, "auth failed: id=%u mech=%s user=%s: %s", r->id,
+		 r->unsafe ? s->set.unsafe_mech : sasl_mech_get(r->mech)->name,
+		 escape_for_log(shown, sizeof(shown), r->user, strlen(r->user)), why);
+	xbuf_free(&b);
+	req_remove(s, r);
+}
+
+/* finish_ok - OK id user=... [resp=] */
+static void finish_ok(struct authd_session *s, struct authd_req *r, const char *user,
+		      const struct xbuf *final)
+{
+	char shown[300];
+
+	garbage(s);
+	if (xbuf_printf(&s->out, "OK\t%u", reply_id(s, r->id)) < 0 ||
+	    (!(s->set.faults & AUTHD_FAULT_OK_WITHOUT_USER) && add_user(s, &s->out, user) < 0) ||
+	    (final && final->len > 0 &&
+	     (xbuf_append_str(&s->out, "\tresp=") < 0 ||
+	      base64_encode(final->data, final->len, &s->out) < 0)) ||
+	    xbuf_append_char(&s->out, '\n') < 0)
+		xbuf_reset(&s->out);
+	sess_flush(s);
+	sess_log(s, "auth ok: id=%u mech=%s user=%s", r->id,
+		 r->unsafe ? s->set.unsafe_mech : sasl_mech_get(r->mech)->name,
+		 escape_for_log(shown, sizeof(shown), user, strlen(user)));
+	req_remove(s, r);
+}
+
+/* send_cont - CONT id base64(challenge) */
+static void send_cont(struct authd_session *s, struct authd_req *r, const struct xbuf *chal)
+{
+	garbage(s);
+	if (xbuf_printf(&s->out, "CONT\t%u\t", reply_id(s, r->id)) < 0 ||
+	    base64_encode(chal->data, chal->len, &s->out) < 0 ||
+	    ((s->set.faults & AUTHD_FAULT_CONT_EXTRA_FIELDS) &&
+	     xbuf_append_str(&s->out, "\textra=1") < 0) ||
+	    xbuf_append_char(&s->out, '\n') < 0)
+		xbuf_reset(&s->out);
+	r->accept_cont = 1;
+	sess_flush(s);
+}
+
+/* handle_status - act on a SASL step result (loops through creds lookups) */
+static void handle_status(struct authd_session *s, struct authd_req *r, enum sasl_status st,
+			  struct xbuf *chal, const char *err)
+{
+	for (;;) {
+		const char *authcid = sasl_server_authcid(r->sasl);
+
+		if (authcid != NULL && r->user[0] == '\0')
+			snprintf(r->user, sizeof(r->user), "%s", authcid);
+		switch (st) {
+		case SASL_CONTINUE:
+			send_cont(s, r, chal);
+			return;
+		case SASL_SUCCESS:
+			finish_ok(s, r, sasl_server_user(r->sasl), r->final_resp_ok ? chal : NULL);
+			return;
+		case SASL_FAIL:
+			finish_fail(s, r, err);
+			return;
+		case SASL_NEED_VERIFY:
+			r->busy = 1;
+			s->ops->verify(s->ctx, r->id, r->serial, sasl_server_authcid(r->sasl),
+				       sasl_server_password(r->sasl));
+			return;
+		case SASL_NEED_CREDS: {
+			const struct passdb_user *u = s->ops->lookup(s->ctx, authcid);
+			struct sasl_creds creds;
+			int have = u != NULL && passdb_creds(u, r->mech, &creds) == 0;
+
+			xbuf_reset(chal);
+			st = sasl_server_creds(r->sasl, have ? &creds : NULL, chal, &err);
+			xmem_wipe(&creds, sizeof(creds));
+			if (st == SASL_FAIL && u != NULL && !have)
+				err = "Password scheme cannot serve this mechanism";
+			continue;
+		}
+		}
+		return;
+	}
+}
+
+/* step - feed one decoded message to the request's mechanism */
+static void step(struct authd_session *s, struct authd_req *r, const void *data, size_t len,
+		 int have)
+{
+	struct xbuf chal;
+	const char *err = NULL;
+	enum sasl_status st;
+
+	xbuf_init(&chal, SASL_MAX_MESSAGE);
+	r->accept_cont = 0;
+	if (r->unsafe) {
+		if (!have) {
+			send_cont(s, r, &chal);
+		} else if (len == 0 || len > 255 || memchr(data, '\0', len) != NULL) {
+			finish_fail(s, r, "invalid username");
+		} else {
+			char user[256];
+
+			memcpy(user, data, len);
+			user[len] = '\0';
+			snprintf(r->user, sizeof(r->user), "%s", user);
+			finish_ok(s, r, user, NULL);
+		}
+		xbuf_free(&chal);
+		return;
+	}
+	st = sasl_server_step(r->sasl, data, len, have, &chal, &err);
+	handle_status(s, r, st, &chal, err);
+	xbuf_free_wipe(&chal);
+}
+
+/* decode_b64 - Dovecot's decoding of resp= / CONT data */
+static int decode_b64(const char *p, size_t len, struct xbuf *out)
+{
+	const char *err;
+
+	return base64_decode(p, len, BASE64_DOVECOT, out, &err);
+}
+
+/* --- commands ---------------------------------------------------------- */
+
+static int sess_disconnect(struct authd_session *s, const char *fmt, ...) ATTR_PRINTF(2, 3);
+static int sess_disconnect(struct authd_session *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->error, sizeof(s->error), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* cmd_auth - AUTH id mech [params] [resp=] */
+static int cmd_auth(struct authd_session *s, const struct dvauth_fields *f, uint64_t now)
+{
+	unsigned id;
+	const struct sasl_mech_info *mi = NULL;
+	int unsafe = 0;
+	size_t i;
+	int have_service = 0, final_resp_ok = 0;
+	int have_resp = 0;
+	struct strview resp = STRVIEW_NULL;
+	struct authd_req *r;
+	struct sasl_server_params sp;
+	struct xbuf dec;
+
+	if (f->n < 3 || str_to_uint(f->f[1].p, f->f[1].len, &id) < 0 || id == 0)
+		return sess_disconnect(s, "BUG: Authentication client %lu sent broken AUTH request",
+				       s->client_pid);
+	if (s->set.unsafe_mech != NULL && f->f[2].len == strlen(s->set.unsafe_mech) &&
+	    strncasecmp(f->f[2].p, s->set.unsafe_mech, f->f[2].len) == 0)
+		unsafe = 1;
+	else
+		mi = sasl_mech_by_name(f->f[2].p, f->f[2].len);
+	if (!unsafe && (mi == NULL || !(s->set.mechs & (1u << mi->mech)))) {
+		char shown[100];
+
+		return sess_disconnect(s, "BUG: Authentication client %lu requested unsupported "
+				       "authentication mechanism %s", s->client_pid,
+				       escape_for_log(shown, sizeof(shown), f->f[2].p, f->f[2].len));
+	}
+	for (i = 3; i < f->n; i++) {
+		const char *eq = memchr(f->f[i].p, '=', f->f[i].len);
+		size_t nlen = eq ? (size_t)(eq - f->f[i].p) : f->f[i].len;
+
+		if (nlen == 7 && memcmp(f->f[i].p, "service", 7) == 0)
+			have_service = 1;
+		else if (nlen == 13 && memcmp(f->f[i].p, "final-resp-ok", 13) == 0)
+			final_resp_ok = 1;
+		else if (nlen == 4 && memcmp(f->f[i].p, "resp", 4) == 0) {
+			have_resp = 1;
+			if (eq)
+				resp = strview_make(eq + 1, f->f[i].len - nlen - 1);
+			else
+				resp = strview_make("", 0);
+			i++;
+			break;
+		}
+	}
+	if (i < f->n)
+		return sess_disconnect(s, "BUG: Authentication client %lu sent AUTH parameters "
+				       "after 'resp'", s->client_pid);
+	if (!have_service)
+		return sess_disconnect(s, "BUG: Authentication client %lu didn't specify service in "
+				       "request", s->client_pid);
+	if (req_find(s, id) != NULL)
+		return sess_disconnect(s, "BUG: Authentication client %lu sent a duplicate ID %u",
+				       s->client_pid, id);
+	if (s->set.max_pending && s->nreqs >= s->set.max_pending)
+		return sess_disconnect(s, "Authentication client %lu has more than %u pending "
+				       "requests", s->client_pid, s->set.max_pending);
+	if (s->nreqs == s->capreqs) {
+		s->capreqs = s->capreqs ? s->capreqs * 2 : 4;
+		s->reqs = xrealloc(s->reqs, s->capreqs * sizeof(*s->reqs));
+	}
+	r = &s->reqs[s->nreqs++];
+	memset(r, 0, sizeof(*r));
+	r->id = id;
+	r->serial = ++s->serial;
+	r->created = now;
+	r->unsafe = unsafe;
+	r->final_resp_ok = final_resp_ok;
+	if (!unsafe) {
+		memset(&sp, 0, sizeof(sp));
+		r->mech = mi->mech;
+		sp.hostname = s->set.hostname;
+		sp.now = s->ops->unix_time ? s->ops->unix_time(s->ctx) : 0;
+		sp.anonymous_username = s->set.anonymous_username;
+		sp.final_resp_ok = final_resp_ok;
+		r->sasl = sasl_server_create(mi->mech, &sp);
+	}
+	/* the initial response, as auth_request_handler_auth_begin reads it */
+	if (have_resp && resp.len == 0 && s->client_minor < 2)
+		have_resp = 0;
+	if (!have_resp) {
+		step(s, r, NULL, 0, 0);
+		return 0;
+	}
+	if (resp.len == 0 || (resp.len == 1 && resp.p[0] == '=')) {
+		step(s, r, "", 0, 1);
+		return 0;
+	}
+	xbuf_init(&dec, SASL_MAX_MESSAGE);
+	{
+		struct xbuf raw;
+
+		/* AUTH values are tab-unescaped before decoding */
+		xbuf_init(&raw, DVAUTH_MAX_LINE);
+		if (dvauth_unescape(resp.p, resp.len, &raw) < 0 ||
+		    decode_b64(xbuf_cstr(&raw), raw.len, &dec) < 0) {
+			xbuf_free(&raw);
+			xbuf_free(&dec);
+			req_remove(s, r);
+			fail_now(s, id, "invalid_base64", "Invalid base64 data in initial response");
+			return 0;
+		}
+		xbuf_free(&raw);
+	}
+	step(s, r, dec.data ? dec.data : "", dec.len, 1);
+	xbuf_free_wipe(&dec);
+	return 0;
+}
+
+/* cmd_cont - CONT id data (data taken raw, as 2.3 does) */
+static int cmd_cont(struct authd_session *s, const char *line, size_t len)
+{
+	const char *args = line + 5, *tab;
+	size_t alen = len - 5;
+	unsigned id;
+	struct authd_req *r;
+	struct xbuf dec;
+
+	tab = memchr(args, '\t', alen);
+	if (tab == NULL || str_to_uint(args, (size_t)(tab - args), &id) < 0)
+		return sess_disconnect(s, "BUG: Authentication client sent broken CONT request");
+	r = req_find(s, id);
+	if (r == NULL) {
+		fail_now(s, id, NULL, "Authentication request timed out");
+		return 0;
+	}
+	if (!r->accept_cont || r->busy) {
+		req_remove(s, r);
+		fail_now(s, id, NULL, "Unexpected continuation");
+		return 0;
+	}
+	r->accept_cont = 0;
+	xbuf_init(&dec, SASL_MAX_MESSAGE);
+	if (decode_b64(tab + 1, alen - (size_t)(tab + 1 - args), &dec) < 0) {
+		xbuf_free(&dec);
+		req_remove(s, r);
+		fail_now(s, id, "invalid_base64", "Invalid base64 data in continued response");
+		return 0;
+	}
+	step(s, r, dec.data ? dec.data : "", dec.len, 1);
+	xbuf_free_wipe(&dec);
+	return 0;
+}
+
+/* cmd_cancel - CANCEL id */
+static int cmd_cancel(struct authd_session *s, const struct dvauth_fields *f)
+{
+	unsigned id;
+	struct authd_req *r;
+
+	if (f->n < 2 || str_to_uint(f->f[1].p, f->f[1].len, &id) < 0)
+		return sess_disconnect(s, "BUG: Authentication client sent broken CANCEL request");
+	r = req_find(s, id);
+	if (r != NULL)
+		req_remove(s, r);
+	if (s->client_minor >= 4) {
+		if (dvauth_format_cancelled(&s->out, id) < 0)
+			xbuf_reset(&s->out);
+		sess_flush(s);
+	}
+	return 0;
+}
+
+/* authd_session_line - one client line, without its LF */
+int authd_session_line(struct authd_session *s, const char *line, size_t len, uint64_t now_ms)
+{
+	struct dvauth_fields *f = xmalloc(sizeof(*f));
+	const char *err;
+	int rc = 0;
+
+	if (dvauth_split(line, len, f, &err) < 0) {
+		rc = sess_disconnect(s, "BUG: Authentication client sent too many fields");
+		goto out;
+	}
+	if (s->hs == HS_WANT_VERSION) {
+		unsigned major, minor;
+
+		if (f->n != 3 || !strview_eq(f->f[0], "VERSION") ||
+		    str_to_uint(f->f[1].p, f->f[1].len, &major) < 0 ||
+		    str_to_uint(f->f[2].p, f->f[2].len, &minor) < 0) {
+			rc = sess_disconnect(s, "Authentication client didn't reply with a valid "
+					     "VERSION line");
+			goto out;
+		}
+		if (major != 1) {
+			rc = sess_disconnect(s, "Authentication client not compatible with this "
+					     "server (mixed old and new binaries?)");
+			goto out;
+		}
+		s->client_minor = minor;
+		s->hs = HS_WANT_CPID;
+		if (s->set.handshake_24)
+			send_handshake_rest(s);
+		goto out;
+	}
+	if (s->hs == HS_WANT_CPID) {
+		unsigned long pid;
+
+		if (!strview_eq(f->f[0], "CPID")) {
+			char shown[100];
+
+			rc = sess_disconnect(s, "BUG: Authentication client sent unknown handshake "
+					     "command: %s", escape_for_log(shown, sizeof(shown), line,
+									   len));
+			goto out;
+		}
+		if (f->n < 2 || str_to_ulong(f->f[1].p, f->f[1].len, &pid) < 0 || pid == 0) {
+			rc = sess_disconnect(s, "BUG: Authentication client said it's PID 0");
+			goto out;
+		}
+		s->client_pid = pid;
+		s->hs = HS_READY;
+		goto out;
+	}
+	if (strview_eq(f->f[0], "AUTH"))
+		rc = cmd_auth(s, f, now_ms);
+	else if (strview_eq(f->f[0], "CONT"))
+		rc = cmd_cont(s, line, len);
+	else if (strview_eq(f->f[0], "CANCEL"))
+		rc = cmd_cancel(s, f);
+	else {
+		char shown[100];
+
+		rc = sess_disconnect(s, "BUG: Authentication client sent unknown command: %s",
+				     escape_for_log(shown, sizeof(shown), f->f[0].p, f->f[0].len));
+	}
+out:
+	free(f);
+	return rc;
+}
+
+/* authd_session_verified - the passdb's answer for PLAIN/LOGIN */
+void authd_session_verified(struct authd_session *s, unsigned id, uint64_t serial, int ok)
+{
+	struct authd_req *r = req_find(s, id);
+	struct xbuf chal;
+	const char *err = NULL;
+	enum sasl_status st;
+
+	if (r == NULL || r->serial != serial || !r->busy)
+		return;		/* cancelled or expired meanwhile */
+	r->busy = 0;
+	xbuf_init(&chal, SASL_MAX_MESSAGE);
+	st = sasl_server_verified(r->sasl, ok, &chal, &err);
+	handle_status(s, r, st, &chal, err);
+	xbuf_free(&chal);
+}
+
+/* authd_session_expire - drop requests older than the timeout, silently */
+void authd_session_expire(struct authd_session *s, uint64_t now_ms)
+{
+	size_t i = 0;
+
+	while (i < s->nreqs) {
+		if (!s->reqs[i].busy && now_ms - s->reqs[i].created >= s->set.request_timeout_ms)
+			req_remove(s, &s->reqs[i]);
+		else
+			i++;
+	}
+}
+
+/* authd_session_create - a new connection's state */
+struct authd_session *authd_session_create(const struct authd_settings *set,
+					   const struct authd_ops *ops, void *ctx,
+					   const struct authd_ident *ident)
+{
+	struct authd_session *s = xcalloc(1, sizeof(*s));
+
+	s->set = *set;
+	if (s->set.request_timeout_ms == 0)
+		s->set.request_timeout_ms = 150000;
+	s->ops = ops;
+	s->ctx = ctx;
+	s->ident = *ident;
+	xbuf_init(&s->out, 1024 * 1024);
+	return s;
+}
+
+/* authd_session_start - what the server sends on connect */
+void authd_session_start(struct authd_session *s)
+{
+	int rc;
+
+	if (s->set.faults & AUTHD_FAULT_BARE_VERSION)
+		rc = xbuf_append_str(&s->out, "VERSION\n");
+	else
+		rc = dvauth_format_version(&s->out,
+					   (s->set.faults & AUTHD_FAULT_VERSION_MAJOR_2) ? 2 : 1,
+					   s->set.handshake_24 ? 3 : 2);
+	if (rc < 0)
+		xbuf_reset(&s->out);
+	if (s->set.handshake_24)
+		sess_flush(s);
+	else
+		send_handshake_rest(s);
+}
+
+const char *authd_session_error(const struct authd_session *s)
+{
+	return s->error;
+}
+
+size_t authd_session_pending(const struct authd_session *s)
+{
+	return s->nreqs;
+}
+
+void authd_session_destroy(struct authd_session **sp)
+{
+	struct authd_session *s = *sp;
+
+	if (s == NULL)
+		return;
+	*sp = NULL;
+	while (s->nreqs > 0)
+		req_remove(s, &s->reqs[0]);
+	free(s->reqs);
+	xbuf_free(&s->out);
+	free(s);
+}
+
+/* authd_fault_parse - a fault name (protocol-level faults only) */
+int authd_fault_parse(const char *name, size_t len, unsigned *fault_r)
+{
+	static const struct {
+		const char *name;
+		unsigned bit;
+	} faults[] = {
+		{ "spid-before-mech", AUTHD_FAULT_SPID_BEFORE_MECH },
+		{ "no-done", AUTHD_FAULT_NO_DONE },
+		{ "version-major-2", AUTHD_FAULT_VERSION_MAJOR_2 },
+		{ "bare-version", AUTHD_FAULT_BARE_VERSION },
+		{ "ok-without-user", AUTHD_FAULT_OK_WITHOUT_USER },
+		{ "wrong-id", AUTHD_FAULT_WRONG_ID },
+		{ "cont-extra-fields", AUTHD_FAULT_CONT_EXTRA_FIELDS },
+		{ "garbage-line", AUTHD_FAULT_GARBAGE_LINE },
+		{ "unescaped-tab-user", AUTHD_FAULT_UNESCAPED_TAB_USER },
+		{ "fail-temp", AUTHD_FAULT_FAIL_TEMP },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
+		if (strlen(faults[i].name) == len && memcmp(faults[i].name, name, len) == 0) {
+			*fault_r = faults[i].bit;
+			return 0;
+		}
+	}
+	return -1;
+}
