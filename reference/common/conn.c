@@ -45,6 +45,7 @@ struct conn {
 	int flush_scheduled;
 	int destroy_scheduled;
 	int want_write;
+	int flush_failed;
 	int in_handler;
 	int read_watched;
 	char *close_reason;
@@ -91,6 +92,14 @@ void conn_close(struct conn *c, const char *reason)
 	if (c->destroy_scheduled)
 		return;
 	c->closing = 1;
+	if (c->out.len > 0 && !c->flush_failed) {
+		/* best effort: what was queued before the close goes out first */
+		ssize_t n = send(c->wfd, c->out.data, c->out.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0 && errno == ENOTSOCK)
+			n = write(c->wfd, c->out.data, c->out.len);
+		(void)n;
+	}
 	c->destroy_scheduled = 1;
 	if (c->close_reason == NULL)
 		c->close_reason = xstrdup(reason ? reason : "closed");
@@ -120,6 +129,7 @@ static int conn_flush(struct conn *c)
 			{
 				char why[128];
 
+				c->flush_failed = 1;
 				snprintf(why, sizeof(why), "write: %s", strerror(errno));
 				conn_close(c, why);
 			}

@@ -202,6 +202,37 @@ static void test_refcommon_echo_and_throttle(void **state)
 	xbuf_free(&r.lines);
 }
 
+/* regression: output queued before a close still reaches the peer */
+static void test_refcommon_output_before_close(void **state)
+{
+	const struct conn_settings set = { 64, LINEBUF_CR_KEEP, 0, 0, 0 };
+	int sv[2];
+	struct ev_loop *loop = ev_loop_create();
+	struct rec r;
+	char buf[64];
+	ssize_t n;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	xbuf_init(&r.lines, 0);
+	r.loop = loop;
+	r.echo = 1;
+	r.close_on = 2;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_non_null(conn_create(loop, sv[0], sv[0], &set, &rec_ops, &r, "test"));
+	assert_int_equal(write(sv[1], "a\nb\nc\n", 6), 6);
+	ev_timer_add(loop, 2000, stop_cb, NULL);
+	ev_run(loop);
+	assert_int_equal(r.closed, 1);
+	n = recv(sv[1], buf, sizeof(buf) - 1, MSG_DONTWAIT);
+	assert_int_equal(n, 4);
+	buf[n] = '\0';
+	assert_string_equal(buf, "a\nb\n");
+	close(sv[1]);
+	ev_loop_destroy(&loop);
+	xbuf_free(&r.lines);
+}
+
 /* --- timers, defer, signals ------------------------------------------- */
 
 struct tlog {
@@ -459,6 +490,7 @@ int main(void)
 		cmocka_unit_test(test_refcommon_cr_strip_and_bound),
 		cmocka_unit_test(test_refcommon_close_inside_handler),
 		cmocka_unit_test(test_refcommon_echo_and_throttle),
+		cmocka_unit_test(test_refcommon_output_before_close),
 		cmocka_unit_test(test_refcommon_timers),
 		cmocka_unit_test(test_refcommon_defer),
 		cmocka_unit_test(test_refcommon_signal),
