@@ -15,6 +15,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <getopt.h>
 #include <pwd.h>
 #include <grp.h>
@@ -401,6 +403,8 @@ static void usage(FILE *fp)
 "                            UNSAFE demo: offer MECH, which accepts any response\n"
 "                            as the user name without a password. Never in production.\n"
 "  -u, --user USER           drop privileges to USER after binding\n"
+"  -l, --log-file FILE       log there instead of stderr (in spawn mode, when stderr\n"
+"                            is the connection itself, logs are dropped unless set)\n"
 "  -f, --fault LIST          deliberate protocol errors, comma-separated:\n"
 "                            spid-before-mech no-done version-major-2 bare-version\n"
 "                            ok-without-user wrong-id cont-extra-fields garbage-line\n"
@@ -471,6 +475,30 @@ static void drop_privileges(const char *user)
 		msg_fatal("--user %s: privileges could be regained", user);
 }
 
+/*
+ * redirect_log - send diagnostics to a file; under master.cf spawn, stderr
+ * is the connection itself, and log lines there would reach the client.
+ */
+static void redirect_log(const char *path)
+{
+	struct stat e, o;
+	int fd = -1;
+
+	if (path != NULL) {
+		fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (fd < 0)
+			msg_fatal("--log-file %s: %s", path, strerror(errno));
+	} else if (fstat(STDERR_FILENO, &e) == 0 && fstat(STDOUT_FILENO, &o) == 0 &&
+		   e.st_dev == o.st_dev && e.st_ino == o.st_ino && S_ISSOCK(e.st_mode)) {
+		fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	}
+	if (fd >= 0) {
+		if (dup2(fd, STDERR_FILENO) < 0)
+			msg_fatal("--log-file: %s", strerror(errno));
+		close(fd);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -486,6 +514,7 @@ int main(int argc, char **argv)
 		{ "anonymous-user", required_argument, NULL, 6 },
 		{ "unsafe-trust-username", required_argument, NULL, 7 },
 		{ "user", required_argument, NULL, 'u' },
+		{ "log-file", required_argument, NULL, 'l' },
 		{ "fault", required_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -493,6 +522,7 @@ int main(int argc, char **argv)
 	};
 	struct daemon *d = &the_daemon;
 	const char *run_as = NULL;
+	const char *log_file = NULL;
 	unsigned workers = 2;
 	char err[512];
 	char host[256] = "localhost";
@@ -509,7 +539,7 @@ int main(int argc, char **argv)
 	d->max_connections = 10000;
 	gethostname(host, sizeof(host) - 1);
 	d->set.hostname = host;
-	while ((ch = getopt_long(argc, argv, "p:m:d:w:u:f:vh", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "p:m:d:w:u:l:f:vh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'p': d->passwd_file = optarg; break;
 		case 'm': parse_mechs(d, optarg); break;
@@ -530,6 +560,7 @@ int main(int argc, char **argv)
 		case 6: d->set.anonymous_username = optarg; break;
 		case 7: d->set.unsafe_mech = optarg; break;
 		case 'u': run_as = optarg; break;
+		case 'l': log_file = optarg; break;
 		case 'f': parse_faults(d, optarg); break;
 		case 'v': d->verbose++; break;
 		case 'h': usage(stdout); return 0;
@@ -542,6 +573,7 @@ int main(int argc, char **argv)
 	}
 	if (d->passwd_file == NULL)
 		msg_fatal("--passwd-file is required");
+	redirect_log(log_file);
 	if (d->max_connections == 0)
 		d->max_connections = 1;
 	d->db = passdb_load(d->passwd_file, err, sizeof(err));
