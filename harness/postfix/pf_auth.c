@@ -1,0 +1,463 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	pf_auth - how Postfix's smtpd reads a Dovecot auth server (the oracle)
+ * SYNOPSIS
+ *	#include "harness/postfix/pf_auth.h"
+ * DESCRIPTION
+ *	See pf_auth.h. Postfix handles lines as C strings: a NUL byte ends
+ *	the line for every comparison, so the functions here stop at the
+ *	first NUL too. Version gates (protocols.md A.2.3, A.6):
+ *	  3.0 (2.12-20140905)  SPID before MECH fails the handshake
+ *	  3.9 (20231105)       empty FAIL reason reads "(reason unavailable)"
+ *	  3.11 (20250304)      reconnect after an I/O error
+ *	  3.12-20260710        a bare VERSION line no longer crashes
+ * DIAGNOSTICS
+ *	None: every input maps to a verdict.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "harness/postfix/pf_auth.h"
+#include "proto/dvauth.h"
+#include "util/strnum.h"
+
+/* pf_version_parse - "3.7", "3.7.11", "3.12-20260710" */
+int pf_version_parse(const char *s, struct pf_version *v_r)
+{
+	unsigned long n[3] = { 0, 0, 0 };
+	int k = 0;
+	const char *p = s;
+
+	memset(v_r, 0, sizeof(*v_r));
+	for (;;) {
+		const char *start = p;
+		unsigned long x = 0;
+
+		while (*p >= '0' && *p <= '9' && p - start < 6)
+			x = x * 10 + (unsigned long)(*p++ - '0');
+		if (p == start)
+			return -1;
+		n[k++] = x;
+		if (*p == '.' && k < 3) {
+			p++;
+			continue;
+		}
+		break;
+	}
+	if (k < 2)
+		return -1;
+	if (*p == '-') {
+		const char *start = ++p;
+		unsigned long x = 0;
+
+		while (*p >= '0' && *p <= '9' && p - start < 8)
+			x = x * 10 + (unsigned long)(*p++ - '0');
+		if (p - start != 8)
+			return -1;
+		v_r->snapshot = x;
+	}
+	if (*p != '\0' || n[0] < 2 || n[0] > 9 || n[1] > 99)
+		return -1;
+	v_r->major = (unsigned)n[0];
+	v_r->minor = (unsigned)n[1];
+	v_r->patch = (unsigned)n[2];
+	return 0;
+}
+
+/*
+ * pf_version_cmp - compare with major.minor[-snapshot]: <0, 0, >0.
+ * A stable release x.y (no snapshot) counts as later than every x.y
+ * snapshot, which is how Postfix's development line works.
+ */
+int pf_version_cmp(const struct pf_version *a, unsigned major, unsigned minor,
+		   unsigned long snapshot)
+{
+	unsigned long as = a->snapshot ? a->snapshot : 99999999UL;
+	unsigned long bs = snapshot ? snapshot : 99999999UL;
+
+	if (a->major != major)
+		return a->major < major ? -1 : 1;
+	if (a->minor != minor)
+		return a->minor < minor ? -1 : 1;
+	if (as != bs)
+		return as < bs ? -1 : 1;
+	return 0;
+}
+
+/* note_add - append an observation */
+static void note_add(char *notes, size_t size, const char *text)
+{
+	size_t used = strlen(notes);
+
+	if (used > 0 && used + 2 < size) {
+		memcpy(notes + used, "; ", 3);
+		used += 2;
+	}
+	if (used < size)
+		snprintf(notes + used, size - used, "%s", text);
+}
+
+/* cstr_len - the length Postfix sees: up to the first NUL */
+static size_t cstr_len(const char *p, size_t len)
+{
+	const char *nul = memchr(p, '\0', len);
+
+	return nul ? (size_t)(nul - p) : len;
+}
+
+/* field - the field at *pos up to the next TAB; advances *pos past it */
+static int next_field(const char *line, size_t len, size_t *pos, const char **f, size_t *flen)
+{
+	const char *tab;
+
+	if (*pos > len)
+		return 0;
+	*f = line + *pos;
+	tab = memchr(*f, '\t', len - *pos);
+	*flen = tab ? (size_t)(tab - *f) : len - *pos;
+	*pos += *flen + 1;
+	return 1;
+}
+
+void pf_auth_handshake_init(struct pf_auth_handshake *h, const struct pf_version *v)
+{
+	memset(h, 0, sizeof(*h));
+	h->v = *v;
+}
+
+/* sscanf_uint - sscanf "%u" over a bounded string: skip space, sign, digits */
+static int sscanf_uint(const char *p, size_t len, size_t *pos, unsigned *out)
+{
+	size_t i = *pos;
+	unsigned long n = 0;
+	int neg = 0, any = 0;
+
+	while (i < len && (p[i] == ' ' || (p[i] >= '\t' && p[i] <= '\r')))
+		i++;
+	if (i < len && (p[i] == '+' || p[i] == '-'))
+		neg = p[i++] == '-';
+	while (i < len && p[i] >= '0' && p[i] <= '9') {
+		n = n * 10 + (unsigned long)(p[i++] - '0');
+		if (n > 0xffffffffUL)
+			n = 0xffffffffUL;
+		any = 1;
+	}
+	if (!any)
+		return -1;
+	*out = neg ? (unsigned)(0u - (unsigned)n) : (unsigned)n;
+	*pos = i;
+	return 0;
+}
+
+/* mech_props - Postfix's name_mask over the flag words */
+static unsigned mech_props(const char *p, size_t len, char *notes, size_t nsize)
+{
+	static const struct {
+		const char *name;
+		unsigned bit;
+	} known[] = {
+		{ "private", DVAUTH_MECH_PRIVATE }, { "anonymous", DVAUTH_MECH_ANONYMOUS },
+		{ "plaintext", DVAUTH_MECH_PLAINTEXT }, { "dictionary", DVAUTH_MECH_DICTIONARY },
+		{ "active", DVAUTH_MECH_ACTIVE }, { "forward-secrecy", DVAUTH_MECH_FORWARD_SECRECY },
+		{ "mutual-auth", DVAUTH_MECH_MUTUAL_AUTH },
+	};
+	unsigned props = 0;
+	size_t pos = 0;
+	const char *f;
+	size_t fl;
+
+	while (next_field(p, len, &pos, &f, &fl)) {
+		size_t i;
+		int found = 0;
+
+		if (fl == 0)
+			continue;
+		for (i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+			if (strlen(known[i].name) == fl && strncasecmp(known[i].name, f, fl) == 0) {
+				props |= known[i].bit;
+				found = 1;
+			}
+		}
+		if (!found) {
+			char t[128];
+
+			snprintf(t, sizeof(t), "MECH flag '%.*s' is unknown to Postfix (ignored)",
+				 (int)(fl > 40 ? 40 : fl), f);
+			note_add(notes, nsize, t);
+		}
+	}
+	return props;
+}
+
+/* pf_auth_handshake_line - one server line during the handshake */
+int pf_auth_handshake_line(struct pf_auth_handshake *h, const char *line, size_t len)
+{
+	const char *rest;
+	size_t clen, rlen;
+	const char *tab;
+
+	len = cstr_len(line, len);
+	if (len > 0 && line[len - 1] == '\r' && !strstr(h->notes, "CR"))
+		note_add(h->notes, sizeof(h->notes),
+			 "line ends in CR: Postfix keeps the CR as data (CRLF is not a line end)");
+	tab = memchr(line, '\t', len);
+	clen = tab ? (size_t)(tab - line) : len;
+	rest = tab ? tab + 1 : NULL;
+	rlen = tab ? len - clen - 1 : 0;
+
+	if (clen == 7 && memcmp(line, "VERSION", 7) == 0) {
+		size_t pos = 0;
+		unsigned major, minor;
+
+		if (rest == NULL) {
+			if (pf_version_cmp(&h->v, 3, 12, 20260710) < 0) {
+				snprintf(h->why, sizeof(h->why),
+					 "bare VERSION line: Postfix before 3.12-20260710 crashes "
+					 "(NULL pointer read in xsasl_dovecot_server_connect)");
+				return -2;
+			}
+			return 0;
+		}
+		/* sscanf("%u\t%u"): the TAB in the format matches any white space */
+		if (sscanf_uint(rest, rlen, &pos, &major) < 0 ||
+		    sscanf_uint(rest, rlen, &pos, &minor) < 0) {
+			snprintf(h->why, sizeof(h->why), "SASL: Protocol version error");
+			return -1;
+		}
+		if (major != 1) {
+			snprintf(h->why, sizeof(h->why), "SASL: Protocol version mismatch (%u vs. 1)",
+				 major);
+			return -1;
+		}
+		h->saw_version = 1;
+		h->server_major = major;
+		h->server_minor = minor;
+		return 0;
+	}
+	if (clen == 4 && memcmp(line, "MECH", 4) == 0 && rest != NULL) {
+		const char *ftab = memchr(rest, '\t', rlen);
+		size_t nlen = ftab ? (size_t)(ftab - rest) : rlen;
+		unsigned props = ftab ? mech_props(ftab + 1, rlen - nlen - 1, h->notes,
+						    sizeof(h->notes)) : 0;
+		size_t i;
+
+		h->have_mech = 1;
+		if (props & DVAUTH_MECH_PRIVATE)
+			return 0;
+		if (nlen == 0)
+			note_add(h->notes, sizeof(h->notes),
+				 "empty MECH name: Postfix advertises an empty mechanism");
+		for (i = 0; i < h->nmechs; i++)
+			if (strlen(h->mechs[i].name) == nlen &&
+			    memcmp(h->mechs[i].name, rest, nlen) == 0)
+				note_add(h->notes, sizeof(h->notes),
+					 "duplicate MECH line: the EHLO AUTH list repeats it");
+		if (h->nmechs < PF_AUTH_MAX_MECHS) {
+			snprintf(h->mechs[h->nmechs].name, sizeof(h->mechs[0].name), "%.*s",
+				 (int)(nlen > 63 ? 63 : nlen), rest);
+			h->mechs[h->nmechs].props = props;
+			h->nmechs++;
+		}
+		return 0;
+	}
+	if (clen == 4 && memcmp(line, "SPID", 4) == 0) {
+		if (!h->have_mech && pf_version_cmp(&h->v, 2, 12, 20140905) >= 0) {
+			snprintf(h->why, sizeof(h->why),
+				 "SASL: Connected to wrong auth socket (auth-master instead of "
+				 "auth-client): SPID arrived before any MECH line");
+			return -1;
+		}
+		return 0;
+	}
+	if (clen == 4 && memcmp(line, "DONE", 4) == 0 && rest == NULL)
+		return 1;
+	if (clen == 4 && memcmp(line, "DONE", 4) == 0)
+		return 0;	/* "DONE\t..." is not "DONE" for strcmp */
+	return 0;
+}
+
+/* pf_auth_filter - smtpd_sasl_security_options over the handshake's list */
+size_t pf_auth_filter(const struct pf_auth_handshake *h, unsigned require, unsigned forbid,
+		      const char **names_r, size_t max)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < h->nmechs && n < max; i++) {
+		unsigned p = h->mechs[i].props;
+
+		if ((p & require) == require && (p & forbid) == 0)
+			names_r[n++] = h->mechs[i].name;
+	}
+	return n;
+}
+
+/* pf_auth_request - the AUTH line as Postfix writes it */
+int pf_auth_request(struct xbuf *out, unsigned id, const char *mech, const char *service,
+		    const char *lip, const char *rip, int secured, const char *resp)
+{
+	size_t old = out->len;
+
+	if (xbuf_printf(out, "AUTH\t%u\t%s\tservice=%s\tnologin\tlip=%s\trip=%s", id, mech,
+			service, lip, rip) < 0 ||
+	    (secured && xbuf_append_str(out, "\tsecured") < 0) ||
+	    (resp && xbuf_printf(out, "\tresp=%s", resp) < 0) ||
+	    xbuf_append_char(out, '\n') < 0) {
+		xbuf_truncate(out, old);
+		return -1;
+	}
+	return 0;
+}
+
+/* printable - Postfix printable(s, '?') into dst */
+static void printable(char *dst, size_t dsize, const char *p, size_t len)
+{
+	size_t i, n = len < dsize - 1 ? len : dsize - 1;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		dst[i] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
+	}
+	dst[n] = '\0';
+}
+
+const char *pf_auth_outcome_name(enum pf_auth_outcome o)
+{
+	switch (o) {
+	case PF_AUTH_SKIP: return "skip";
+	case PF_AUTH_DONE: return "done";
+	case PF_AUTH_MORE: return "more";
+	case PF_AUTH_FAIL: return "fail";
+	case PF_AUTH_TEMP: return "temp";
+	}
+	return "?";
+}
+
+/* fail_reply - the 535 line for a reason, as this version words it */
+static void fail_reply(const struct pf_version *v, const char *reason,
+		       struct pf_auth_verdict *out)
+{
+	if (reason[0] == '\0' && pf_version_cmp(v, 3, 9, 20231105) >= 0)
+		reason = "(reason unavailable)";
+	out->outcome = PF_AUTH_FAIL;
+	snprintf(out->smtp, sizeof(out->smtp), "535 5.7.8 Error: authentication failed: %s", reason);
+}
+
+/* pf_auth_judge - one reply line while request id is in flight */
+void pf_auth_judge(const struct pf_version *v, unsigned id, const char *line, size_t len,
+		   struct pf_auth_verdict *out)
+{
+	size_t pos = 0;
+	const char *cmd, *idf, *f;
+	size_t clen, idlen, fl;
+	int is_ok, is_cont, is_fail;
+	char canon[16];
+
+	memset(out, 0, sizeof(*out));
+	out->outcome = PF_AUTH_SKIP;
+	len = cstr_len(line, len);
+	next_field(line, len, &pos, &cmd, &clen);
+	is_ok = clen == 2 && memcmp(cmd, "OK", 2) == 0;
+	is_cont = clen == 4 && memcmp(cmd, "CONT", 4) == 0;
+	is_fail = clen == 4 && memcmp(cmd, "FAIL", 4) == 0;
+	if (!is_ok && !is_cont && !is_fail) {
+		snprintf(out->note, sizeof(out->note), "unknown reply word: Postfix skips the line");
+		return;
+	}
+	if (!next_field(line, len, &pos, &idf, &idlen)) {
+		snprintf(out->note, sizeof(out->note),
+			 "%.*s without a TAB: Postfix logs \"SASL: Protocol error\" and skips it",
+			 (int)clen, cmd);
+		return;
+	}
+	if (str_strtoul_loose(idf, idlen) != (unsigned long)id) {
+		snprintf(out->note, sizeof(out->note),
+			 "id \"%.*s\" is not the request in flight (%u): Postfix skips the line",
+			 (int)(idlen > 20 ? 20 : idlen), idf, id);
+		return;
+	}
+	snprintf(canon, sizeof(canon), "%u", id);
+	if (idlen != strlen(canon) || memcmp(idf, canon, idlen) != 0)
+		snprintf(out->note, sizeof(out->note),
+			 "id \"%.*s\" is not canonical decimal; Postfix's strtoul(..., 0) "
+			 "accepts it, Dovecot's own client would not", (int)(idlen > 20 ? 20 : idlen), idf);
+	if (is_cont) {
+		if (pos > len) {
+			fail_reply(v, "Authentication backend error", out);
+			snprintf(out->note, sizeof(out->note),
+				 "CONT without a data field: \"missing Dovecot server CONT reply field\"");
+			return;
+		}
+		out->outcome = PF_AUTH_MORE;
+		{
+			char text[1024];
+
+			/* everything after the id, verbatim, TABs included */
+			printable(text, sizeof(text), line + pos, len - pos);
+			snprintf(out->smtp, sizeof(out->smtp), "334 %s", text);
+			if (memchr(line + pos, '\t', len - pos) != NULL)
+				snprintf(out->note, sizeof(out->note),
+					 "CONT carries extra TAB fields: Postfix puts them into the 334 line");
+		}
+		return;
+	}
+	{
+		char reason[1024] = "";
+		int have_user = 0, nologin = 0, proxy = 0, resp = 0;
+
+		while (next_field(line, len, &pos, &f, &fl)) {
+			if (fl >= 5 && memcmp(f, "user=", 5) == 0) {
+				printable(out->user, sizeof(out->user), f + 5, fl - 5);
+				have_user = 1;
+			} else if (fl >= 7 && memcmp(f, "reason=", 7) == 0) {
+				if (is_fail)
+					printable(reason, sizeof(reason), f + 7, fl - 7);
+			} else if (fl == 7 && memcmp(f, "nologin", 7) == 0) {
+				nologin = 1;
+			} else if (fl == 5 && memcmp(f, "proxy", 5) == 0) {
+				proxy = 1;
+			} else if (fl >= 5 && memcmp(f, "resp=", 5) == 0) {
+				resp = 1;
+			}
+		}
+		if (is_fail) {
+			fail_reply(v, reason, out);
+			return;
+		}
+		if (!have_user) {
+			fail_reply(v, "Authentication backend error", out);
+			snprintf(out->note, sizeof(out->note),
+				 "OK without user=: \"missing Dovecot server OK username field\"");
+			return;
+		}
+		out->outcome = PF_AUTH_DONE;
+		snprintf(out->smtp, sizeof(out->smtp), "235 2.7.0 Authentication successful");
+		if (nologin || proxy)
+			snprintf(out->note, sizeof(out->note),
+				 "OK with %s: Postfix grants the login anyway", nologin ? "nologin" : "proxy");
+		else if (resp)
+			snprintf(out->note, sizeof(out->note),
+				 "OK with resp=: Postfix drops final server data (it never sends "
+				 "final-resp-ok)");
+		else if (out->user[0] == '\0')
+			snprintf(out->note, sizeof(out->note),
+				 "empty user=: 235, but permit_sasl_authenticated will not match");
+	}
+}
+
+/* pf_auth_io_failure - EOF, read error or timeout while waiting */
+void pf_auth_io_failure(const struct pf_version *v, struct pf_auth_verdict *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->outcome = PF_AUTH_TEMP;
+	snprintf(out->smtp, sizeof(out->smtp),
+		 "454 4.7.0 Temporary authentication failure: Connection lost to authentication server");
+	if (pf_version_cmp(v, 3, 11, 20250304) >= 0)
+		snprintf(out->note, sizeof(out->note), "Postfix disconnects and reconnects on the next AUTH");
+	else
+		snprintf(out->note, sizeof(out->note),
+			 "Postfix before 3.11 keeps the broken connection: every later AUTH in "
+			 "that smtpd process fails with 454");
+}

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	pf_auth - how Postfix's smtpd reads a Dovecot auth server (the oracle)
+ * SYNOPSIS
+ *	#include "harness/postfix/pf_auth.h"
+ *
+ *	int pf_version_parse(const char *s, struct pf_version *v_r);
+ *	int pf_version_cmp(const struct pf_version *a, unsigned major,
+ *	                   unsigned minor, unsigned long snapshot);
+ *
+ *	void pf_auth_handshake_init(struct pf_auth_handshake *h,
+ *	                            const struct pf_version *v);
+ *	int pf_auth_handshake_line(struct pf_auth_handshake *h,
+ *	                           const char *line, size_t len);
+ *	size_t pf_auth_filter(const struct pf_auth_handshake *h,
+ *	                      unsigned require, unsigned forbid,
+ *	                      const char **names_r, size_t max);
+ *	int pf_auth_request(struct xbuf *out, unsigned id, const char *mech,
+ *	                    const char *service, const char *lip,
+ *	                    const char *rip, int secured, const char *resp);
+ *	void pf_auth_judge(const struct pf_version *v, unsigned id,
+ *	                   const char *line, size_t len,
+ *	                   struct pf_auth_verdict *out);
+ *	void pf_auth_io_failure(const struct pf_version *v,
+ *	                        struct pf_auth_verdict *out);
+ * DESCRIPTION
+ *	Pure functions that reproduce postfix/src/xsasl/xsasl_dovecot_server.c
+ *	and smtpd_sasl_glue.c (protocols.md A.2.3, A.6, A.7). Lines are
+ *	given without their LF and read the way Postfix reads them
+ *	(vstring_get_nonl: a CR stays in the line).
+ *
+ *	Handshake (xsasl_dovecot_server_connect): VERSION needs two numbers
+ *	(sscanf "%u\t%u") and major 1; a bare VERSION crashes Postfix before
+ *	3.12-20260710 and is ignored after; MECH <name>[<TAB>flags] records
+ *	the mechanism (flags case-insensitive, unknown ones ignored,
+ *	"private" drops it, duplicates kept); SPID before any MECH fails the
+ *	handshake ("Connected to wrong auth socket") since 3.0; DONE ends it;
+ *	everything else is ignored. The result: 0 keep reading, 1 done,
+ *	-1 failed (h->why is Postfix's warning), -2 Postfix would crash.
+ *	Observations that do not change the outcome (CR at line ends,
+ *	duplicate MECH, unknown flags) are collected in h->notes.
+ *
+ *	pf_auth_filter() applies smtpd_sasl_security_options (require /
+ *	forbid are DVAUTH_MECH_* masks: noanonymous = forbid ANONYMOUS).
+ *
+ *	pf_auth_request() formats the AUTH line exactly as Postfix 3.x
+ *	writes it: AUTH id mech service= nologin lip= rip= [secured] [resp=].
+ *
+ *	pf_auth_judge() decides what Postfix does with one reply line while
+ *	request id is in flight (xsasl_dovecot_handle_reply): SKIP (wrong id,
+ *	unknown word, OK/CONT/FAIL without TAB), DONE (235), MORE (334 text),
+ *	FAIL (535 with the reason), and fills out->smtp with the SMTP reply
+ *	that version of Postfix sends. pf_auth_io_failure() is the 454 for
+ *	EOF, a read error or the 10 s timeout.
+ * DIAGNOSTICS
+ *	pf_version_parse: 0 or -1. pf_auth_request: 0 or -1 (bound).
+ */
+#ifndef HARNESS_POSTFIX_PF_AUTH_H
+#define HARNESS_POSTFIX_PF_AUTH_H
+
+#include <stddef.h>
+
+#include "util/xbuf.h"
+
+#define PF_AUTH_MAX_MECHS	64
+#define PF_AUTH_TIMEOUT_MS	10000	/* AUTH_TIMEOUT, connect/read/write */
+
+struct pf_version {
+	unsigned major, minor, patch;
+	unsigned long snapshot;		/* yyyymmdd for snapshots, else 0 */
+};
+
+struct pf_auth_mech {
+	char name[64];
+	unsigned props;			/* DVAUTH_MECH_* */
+};
+
+struct pf_auth_handshake {
+	struct pf_version v;
+	int have_mech;
+	int saw_version;
+	unsigned server_major, server_minor;
+	size_t nmechs;
+	struct pf_auth_mech mechs[PF_AUTH_MAX_MECHS];
+	char why[256];			/* failure, in Postfix's words */
+	char notes[1024];		/* "; "-separated observations */
+};
+
+enum pf_auth_outcome {
+	PF_AUTH_SKIP,
+	PF_AUTH_DONE,
+	PF_AUTH_MORE,
+	PF_AUTH_FAIL,
+	PF_AUTH_TEMP,
+};
+
+struct pf_auth_verdict {
+	enum pf_auth_outcome outcome;
+	char smtp[1100];		/* the SMTP reply line Postfix sends */
+	char user[256];			/* OK user= as Postfix keeps it */
+	char note[512];			/* why / what else Postfix does */
+};
+
+int pf_version_parse(const char *s, struct pf_version *v_r);
+int pf_version_cmp(const struct pf_version *a, unsigned major, unsigned minor,
+		   unsigned long snapshot);
+void pf_auth_handshake_init(struct pf_auth_handshake *h, const struct pf_version *v);
+int pf_auth_handshake_line(struct pf_auth_handshake *h, const char *line, size_t len);
+size_t pf_auth_filter(const struct pf_auth_handshake *h, unsigned require, unsigned forbid,
+		      const char **names_r, size_t max);
+int pf_auth_request(struct xbuf *out, unsigned id, const char *mech, const char *service,
+		    const char *lip, const char *rip, int secured, const char *resp) ATTR_WUR;
+void pf_auth_judge(const struct pf_version *v, unsigned id, const char *line, size_t len,
+		   struct pf_auth_verdict *out);
+void pf_auth_io_failure(const struct pf_version *v, struct pf_auth_verdict *out);
+const char *pf_auth_outcome_name(enum pf_auth_outcome o);
+
+#endif
