@@ -70,6 +70,7 @@ struct client {
 	struct authd_session *sess;
 	int refs;
 	int closed;
+	int started;		/* the greeting is out: the delay fault applies */
 	unsigned lines_sent;
 };
 
@@ -152,7 +153,7 @@ static void op_send(void *ctx, const char *data, size_t len)
 {
 	struct client *c = ctx;
 
-	send_after(c, c->d->fault_delay_ms, data, len);
+	send_after(c, c->started ? c->d->fault_delay_ms : 0, data, len);
 }
 
 static void op_send_fail_delayed(void *ctx, const char *line, size_t len)
@@ -330,6 +331,7 @@ static void client_start(struct daemon *d, int rfd, int wfd, const char *peer)
 	if (d->verbose)
 		msg_info("%s: connected", peer);
 	authd_session_start(c->sess);
+	c->started = 1;
 }
 
 static void on_accept(struct ev_loop *loop, int fd, const char *peer, void *ctx)
@@ -408,7 +410,8 @@ static void usage(FILE *fp)
 "  -f, --fault LIST          deliberate protocol errors, comma-separated:\n"
 "                            spid-before-mech no-done version-major-2 bare-version\n"
 "                            ok-without-user wrong-id cont-extra-fields garbage-line\n"
-"                            unescaped-tab-user fail-temp crlf delay=MS close-after=N\n"
+"                            unescaped-tab-user fail-temp crlf close-after=N\n"
+"                            delay=MS (every reply after the greeting comes MS late)\n"
 "  -v, --verbose             log connects and disconnects\n"
 "  -h, --help                this text\n");
 }
