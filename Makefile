@@ -81,6 +81,9 @@ test: deps
 	@$(MAKE) --no-print-directory CONFIG=asan tests
 	@scripts/run-tests build/asan-$(CCNAME)
 
+demo: all
+	@scripts/demo build/release-$(CCNAME)
+
 coverage: deps
 	@rm -rf build/cov-$(CCNAME)/obj/lib
 	@$(MAKE) --no-print-directory CONFIG=cov tests
