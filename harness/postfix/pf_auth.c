@@ -392,11 +392,17 @@ void pf_auth_judge(const struct pf_version *v, unsigned id, const char *line, si
 		}
 		out->outcome = PF_AUTH_MORE;
 		{
-			char text[1024];
+			size_t n = len - pos;
 
-			/* everything after the id, verbatim, TABs included */
-			printable(text, sizeof(text), line + pos, len - pos);
-			snprintf(out->smtp, sizeof(out->smtp), "334 %s", text);
+			/*
+			 * Everything after the id, verbatim: TABs and CRs included
+			 * (smtpd_chat_reply does not sanitize it).
+			 */
+			if (n > sizeof(out->smtp) - 5)
+				n = sizeof(out->smtp) - 5;
+			memcpy(out->smtp, "334 ", 4);
+			memcpy(out->smtp + 4, line + pos, n);
+			out->smtp[4 + n] = '\0';
 			if (memchr(line + pos, '\t', len - pos) != NULL)
 				snprintf(out->note, sizeof(out->note),
 					 "CONT carries extra TAB fields: Postfix puts them into the 334 line");

@@ -27,6 +27,7 @@
 #include "proto/base64.h"
 #include "proto/dvauth.h"
 #include "proto/sasl.h"
+#include "util/escape.h"
 #include "util/xmem.h"
 
 struct cx {
@@ -272,7 +273,12 @@ static void exchange(struct cx *x, struct tconn *c, const char *mech_typed, enum
 			report_note(x->r, "%s", v->note);
 		if (v->outcome == PF_AUTH_SKIP)
 			continue;
-		report_note(x->r, "Postfix would answer: %s", v->smtp);
+		{
+			char shown[400];
+
+			report_note(x->r, "Postfix would answer: %s",
+				    escape_for_log(shown, sizeof(shown), v->smtp, strlen(v->smtp)));
+		}
 		if (v->outcome != PF_AUTH_MORE)
 			goto out;
 		/* the SMTP client answers the 334 challenge */

@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	test_pf_auth - the Postfix oracle for Dovecot auth replies
+ * DESCRIPTION
+ *	Table-driven over protocols.md A.2.3 (handshake), A.3 (the AUTH line)
+ *	and A.6 (how each reply becomes an SMTP answer), including the
+ *	version-dependent rows (3.0 SPID check, 3.9 "(reason unavailable)",
+ *	3.11 reconnect, 3.12-20260710 bare VERSION).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "harness/postfix/pf_auth.h"
+#include "proto/dvauth.h"
+
+static struct pf_version ver(const char *s)
+{
+	struct pf_version v;
+
+	assert_int_equal(pf_version_parse(s, &v), 0);
+	return v;
+}
+
+static void test_pf_version(void **state)
+{
+	struct pf_version v;
+	static const char *bad[] = { "", "3", "3.", "x.y", "3.7-2026", "3.7.1.2", "3.7x", "10.1",
+				     "3.7-202607101" };
+	size_t i;
+
+	(void)state;
+	v = ver("3.7.11");
+	assert_int_equal(v.major, 3);
+	assert_int_equal(v.minor, 7);
+	assert_int_equal(v.patch, 11);
+	v = ver("3.12-20260710");
+	assert_int_equal(v.snapshot, 20260710);
+	assert_true(pf_version_cmp(&v, 3, 12, 20260710) == 0);
+	assert_true(pf_version_cmp(&v, 3, 12, 20260709) > 0);
+	assert_true(pf_version_cmp(&v, 3, 12, 0) < 0);	/* a snapshot precedes the release */
+	v = ver("3.7");
+	assert_true(pf_version_cmp(&v, 3, 9, 20231105) < 0);
+	assert_true(pf_version_cmp(&v, 2, 12, 20140905) > 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (pf_version_parse(bad[i], &v) == 0)
+			fail_msg("accepted \"%s\"", bad[i]);
+}
+
+struct hs_case {
+	const char *name;
+	const char *version;
+	const char *lines[12];
+	int want;		/* final return code */
+	const char *why;	/* substring of h->why, or NULL */
+	size_t nmechs;
+};
+
+static void test_pf_auth_handshake(void **state)
+{
+	static const struct hs_case cases[] = {
+		{ "dovecot 2.3", "3.7", { "VERSION\t1\t2", "MECH\tPLAIN\tplaintext",
+		  "MECH\tLOGIN\tplaintext", "SPID\t1", "CUID\t1", "COOKIE\tab", "DONE" }, 1, NULL, 2 },
+		{ "no VERSION is fine", "3.7", { "MECH\tPLAIN", "DONE" }, 1, NULL, 1 },
+		{ "SPID before MECH", "3.7", { "VERSION\t1\t2", "SPID\t1", "MECH\tPLAIN", "DONE" },
+		  -1, "wrong auth socket", 0 },
+		{ "SPID before MECH, Postfix 2.11", "2.11", { "SPID\t1", "MECH\tPLAIN", "DONE" },
+		  1, NULL, 1 },
+		{ "major 2", "3.7", { "VERSION\t2\t2" }, -1, "version mismatch", 0 },
+		{ "non-numeric VERSION", "3.7", { "VERSION\tx\t2" }, -1, "Protocol version error", 0 },
+		{ "VERSION with one number", "3.7", { "VERSION\t1" }, -1, "Protocol version error", 0 },
+		{ "VERSION with spaces", "3.7", { "VERSION 1 2", "MECH\tPLAIN", "DONE" }, 1, NULL, 1 },
+		{ "bare VERSION crashes 3.7", "3.7", { "VERSION" }, -2, "crash", 0 },
+		{ "bare VERSION ignored by 3.12-20260710", "3.12-20260710",
+		  { "VERSION", "MECH\tPLAIN", "DONE" }, 1, NULL, 1 },
+		{ "CRLF: DONE\\r is not DONE", "3.7", { "MECH\tPLAIN\r", "DONE\r", "DONE" }, 1, NULL, 1 },
+		{ "private mech dropped", "3.7", { "MECH\tX\tprivate", "MECH\tPLAIN\tPLAINTEXT", "DONE" },
+		  1, NULL, 1 },
+		{ "unknown flags ignored", "3.7", { "MECH\tSCRAM-SHA-1-PLUS\tmutual-auth\tchannel-binding",
+		  "DONE" }, 1, NULL, 1 },
+		{ "bare MECH ignored", "3.7", { "MECH", "SPID\t1" }, -1, "wrong auth socket", 0 },
+		{ "unknown lines ignored", "3.7", { "HELLO", "", "MECH\tA", "DONE\textra", "DONE" },
+		  1, NULL, 1 },
+	};
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct hs_case *c = &cases[i];
+		struct pf_version v = ver(c->version);
+		struct pf_auth_handshake h;
+		int rc = 0;
+
+		pf_auth_handshake_init(&h, &v);
+		for (k = 0; k < 12 && c->lines[k] != NULL && rc == 0; k++)
+			rc = pf_auth_handshake_line(&h, c->lines[k], strlen(c->lines[k]));
+		if (rc != c->want)
+			fail_msg("%s: rc %d, want %d (%s)", c->name, rc, c->want, h.why);
+		if (c->why && strstr(h.why, c->why) == NULL)
+			fail_msg("%s: why \"%s\" lacks \"%s\"", c->name, h.why, c->why);
+		if (rc == 1 && h.nmechs != c->nmechs)
+			fail_msg("%s: %zu mechanisms, want %zu", c->name, h.nmechs, c->nmechs);
+	}
+}
+
+static void test_pf_auth_handshake_notes_and_filter(void **state)
+{
+	struct pf_version v = ver("3.7");
+	struct pf_auth_handshake h;
+	const char *names[8];
+	static const char *lines[] = { "MECH\tPLAIN\tplaintext", "MECH\tPLAIN\tplaintext",
+				       "MECH\tANONYMOUS\tanonymous", "MECH\tCRAM-MD5\tdictionary\tactive",
+				       "MECH\tX\tweird-flag", "DONE\r" };
+	size_t i;
+
+	(void)state;
+	pf_auth_handshake_init(&h, &v);
+	for (i = 0; i < 6; i++)
+		assert_int_equal(pf_auth_handshake_line(&h, lines[i], strlen(lines[i])), 0);
+	assert_non_null(strstr(h.notes, "duplicate MECH"));
+	assert_non_null(strstr(h.notes, "weird-flag"));
+	assert_non_null(strstr(h.notes, "CR"));
+	/* noanonymous (Postfix's default) */
+	assert_int_equal(pf_auth_filter(&h, 0, DVAUTH_MECH_ANONYMOUS, names, 8), 4);
+	/* noplaintext, noanonymous */
+	assert_int_equal(pf_auth_filter(&h, 0, DVAUTH_MECH_ANONYMOUS | DVAUTH_MECH_PLAINTEXT,
+					names, 8), 2);
+	assert_string_equal(names[0], "CRAM-MD5");
+	/* mutual_auth required */
+	assert_int_equal(pf_auth_filter(&h, DVAUTH_MECH_MUTUAL_AUTH, 0, names, 8), 0);
+}
+
+static void test_pf_auth_request_line(void **state)
+{
+	struct xbuf b;
+
+	(void)state;
+	xbuf_init(&b, 0);
+	assert_int_equal(pf_auth_request(&b, 1, "PLAIN", "smtp", "127.0.0.1", "127.0.0.1", 0,
+					 "AGFsaWNlAHNlY3JldA=="), 0);
+	/* byte for byte what Postfix 3.7 sent in feasibility.md 3a */
+	assert_string_equal(xbuf_cstr(&b), "AUTH\t1\tPLAIN\tservice=smtp\tnologin\tlip=127.0.0.1"
+			    "\trip=127.0.0.1\tresp=AGFsaWNlAHNlY3JldA==\n");
+	xbuf_reset(&b);
+	assert_int_equal(pf_auth_request(&b, 6, "login", "smtp", "", "::1", 1, NULL), 0);
+	assert_string_equal(xbuf_cstr(&b), "AUTH\t6\tlogin\tservice=smtp\tnologin\tlip=\trip=::1\tsecured\n");
+	xbuf_free(&b);
+}
+
+struct judge_case {
+	const char *name;
+	const char *version;
+	unsigned id;
+	const char *line;
+	enum pf_auth_outcome want;
+	const char *smtp;	/* exact SMTP reply, or NULL */
+	const char *note;	/* substring of the note, or NULL */
+	const char *user;
+};
+
+static void test_pf_auth_judge(void **state)
+{
+	static const struct judge_case cases[] = {
+		{ "OK", "3.7", 1, "OK\t1\tuser=alice", PF_AUTH_DONE,
+		  "235 2.7.0 Authentication successful", NULL, "alice" },
+		{ "OK last user wins", "3.7", 1, "OK\t1\tuser=a\tuser=b", PF_AUTH_DONE, NULL, NULL, "b" },
+		{ "OK user made printable", "3.7", 1, "OK\t1\tuser=bob\r", PF_AUTH_DONE, NULL, NULL,
+		  "bob?" },
+		{ "OK without user", "3.7", 1, "OK\t1", PF_AUTH_FAIL,
+		  "535 5.7.8 Error: authentication failed: Authentication backend error",
+		  "missing Dovecot server OK username field", NULL },
+		{ "OK with nologin granted", "3.7", 1, "OK\t1\tuser=a\tnologin", PF_AUTH_DONE, NULL,
+		  "grants", NULL },
+		{ "OK with resp dropped", "3.7", 1, "OK\t1\tuser=a\tresp=dj1h", PF_AUTH_DONE, NULL,
+		  "drops", NULL },
+		{ "OK empty user", "3.7", 1, "OK\t1\tuser=", PF_AUTH_DONE, NULL,
+		  "permit_sasl_authenticated", "" },
+		{ "FAIL no reason, 3.7", "3.7", 2, "FAIL\t2\tuser=alice", PF_AUTH_FAIL,
+		  "535 5.7.8 Error: authentication failed: ", NULL, NULL },
+		{ "FAIL no reason, 3.9", "3.9", 2, "FAIL\t2\tuser=alice", PF_AUTH_FAIL,
+		  "535 5.7.8 Error: authentication failed: (reason unavailable)", NULL, NULL },
+		{ "FAIL reason", "3.7", 2, "FAIL\t2\treason=no\tsuch", PF_AUTH_FAIL,
+		  "535 5.7.8 Error: authentication failed: no", NULL, NULL },
+		{ "FAIL temp_fail is still 535", "3.7", 2, "FAIL\t2\tcode=temp_fail\treason=db down",
+		  PF_AUTH_FAIL, "535 5.7.8 Error: authentication failed: db down", NULL, NULL },
+		{ "FAIL reason escapes shown as ?", "3.7", 2, "FAIL\t2\treason=a\001tb", PF_AUTH_FAIL,
+		  "535 5.7.8 Error: authentication failed: a?tb", NULL, NULL },
+		{ "CONT", "3.7", 3, "CONT\t3\tVXNlcm5hbWU6", PF_AUTH_MORE, "334 VXNlcm5hbWU6", NULL, NULL },
+		{ "CONT empty", "3.7", 3, "CONT\t3\t", PF_AUTH_MORE, "334 ", NULL, NULL },
+		{ "CONT extra fields", "3.7", 3, "CONT\t3\tabc\tx=1", PF_AUTH_MORE, "334 abc\tx=1",
+		  "extra TAB", NULL },
+		{ "CONT without data", "3.7", 3, "CONT\t3", PF_AUTH_FAIL,
+		  "535 5.7.8 Error: authentication failed: Authentication backend error", NULL, NULL },
+		{ "wrong id skipped", "3.7", 4, "OK\t5\tuser=a", PF_AUTH_SKIP, NULL, "not the request",
+		  NULL },
+		{ "hex id accepted", "3.7", 1, "OK\t0x1\tuser=a", PF_AUTH_DONE, NULL, "not canonical",
+		  NULL },
+		{ "leading zero is octal", "3.7", 8, "OK\t010\tuser=a", PF_AUTH_DONE, NULL, NULL, NULL },
+		{ "trailing junk after id", "3.7", 1, "OK\t1abc\tuser=a", PF_AUTH_DONE, NULL, NULL, NULL },
+		{ "no TAB", "3.7", 1, "OK", PF_AUTH_SKIP, NULL, "Protocol error", NULL },
+		{ "unknown word", "3.7", 1, "CANCELLED\t1", PF_AUTH_SKIP, NULL, "unknown reply", NULL },
+		{ "empty line", "3.7", 1, "", PF_AUTH_SKIP, NULL, NULL, NULL },
+		{ "lower-case ok", "3.7", 1, "ok\t1\tuser=a", PF_AUTH_SKIP, NULL, NULL, NULL },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct judge_case *c = &cases[i];
+		struct pf_version v = ver(c->version);
+		struct pf_auth_verdict out;
+
+		pf_auth_judge(&v, c->id, c->line, strlen(c->line), &out);
+		if (out.outcome != c->want)
+			fail_msg("%s: %s, want %s", c->name, pf_auth_outcome_name(out.outcome),
+				 pf_auth_outcome_name(c->want));
+		if (c->smtp && strcmp(out.smtp, c->smtp) != 0)
+			fail_msg("%s: \"%s\", want \"%s\"", c->name, out.smtp, c->smtp);
+		if (c->note && strstr(out.note, c->note) == NULL)
+			fail_msg("%s: note \"%s\" lacks \"%s\"", c->name, out.note, c->note);
+		if (c->user && strcmp(out.user, c->user) != 0)
+			fail_msg("%s: user \"%s\", want \"%s\"", c->name, out.user, c->user);
+	}
+}
+
+static void test_pf_auth_nul_ends_line(void **state)
+{
+	struct pf_version v = ver("3.7");
+	struct pf_auth_verdict out;
+
+	(void)state;
+	pf_auth_judge(&v, 1, "OK\t1\tuser=al\0ice", 16, &out);
+	assert_int_equal(out.outcome, PF_AUTH_DONE);
+	assert_string_equal(out.user, "al");
+}
+
+static void test_pf_auth_io_failure(void **state)
+{
+	struct pf_version v37 = ver("3.7"), v311 = ver("3.11");
+	struct pf_auth_verdict out;
+
+	(void)state;
+	pf_auth_io_failure(&v37, &out);
+	assert_int_equal(out.outcome, PF_AUTH_TEMP);
+	assert_string_equal(out.smtp, "454 4.7.0 Temporary authentication failure: "
+			    "Connection lost to authentication server");
+	assert_non_null(strstr(out.note, "before 3.11"));
+	pf_auth_io_failure(&v311, &out);
+	assert_non_null(strstr(out.note, "reconnects"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pf_version),
+		cmocka_unit_test(test_pf_auth_handshake),
+		cmocka_unit_test(test_pf_auth_handshake_notes_and_filter),
+		cmocka_unit_test(test_pf_auth_request_line),
+		cmocka_unit_test(test_pf_auth_judge),
+		cmocka_unit_test(test_pf_auth_nul_ends_line),
+		cmocka_unit_test(test_pf_auth_io_failure),
+	};
+
+	return cmocka_run_group_tests_name("pf_auth", tests, NULL, NULL);
+}
