@@ -1,0 +1,159 @@
+#!/usr/bin/python3
+"""authd_differential - the same exchanges against ref-authd and a real
+Dovecot 2.3 auth server (same passwd-file); the outcomes must agree.
+
+Usage: authd_differential.py REF_SOCKET DOVECOT_SOCKET
+Compared per exchange: the reply lines (command, id and fields; SPID/CUID/
+COOKIE values, CRAM-MD5 challenge contents are not compared) and whether the
+server closed the connection. Failure timing is not compared. Prints one
+line per exchange and "N passed, N failed".
+"""
+import base64
+import hmac
+import socket
+import sys
+import threading
+import time
+
+HS = "VERSION\t1\t0\nCPID\t4242\n"
+
+
+def b64(s):
+    return base64.b64encode(s.encode()).decode()
+
+
+ROWS = [
+    ("PLAIN ok", ["AUTH\t1\tPLAIN\tservice=smtp\tnologin\tlip=127.0.0.1\trip=127.0.0.1\tresp=" + b64("\0alice\0secret")]),
+    ("PLAIN wrong password", ["AUTH\t1\tPLAIN\tservice=smtp\tresp=" + b64("\0alice\0nope")]),
+    ("PLAIN unknown user", ["AUTH\t1\tPLAIN\tservice=smtp\tresp=" + b64("\0nobody\0x")]),
+    ("PLAIN authzid is authcid", ["AUTH\t1\tPLAIN\tservice=smtp\tresp=" + b64("alice\0alice\0secret")]),
+    ("PLAIN three NULs", ["AUTH\t1\tPLAIN\tservice=smtp\tresp=" + b64("\0alice\0se\0cret")]),
+    ("PLAIN without resp", ["AUTH\t1\tPLAIN\tservice=smtp"]),
+    ("PLAIN then CONT", ["AUTH\t1\tPLAIN\tservice=smtp", "CONT\t1\t" + b64("\0alice\0secret")]),
+    ("resp==", ["AUTH\t1\tPLAIN\tservice=smtp\tresp=="]),
+    ("empty resp= (minor 0)", ["AUTH\t1\tPLAIN\tservice=smtp\tresp="]),
+    ("unpadded base64", ["AUTH\t1\tPLAIN\tservice=smtp\tresp=AGFsaWNlAHNlY3JldA"]),
+    ("base64 with a CR", ["AUTH\t1\tPLAIN\tservice=smtp\tresp=AGFsaWNlAHNlY3JldA==\r"]),
+    ("LOGIN", ["AUTH\t1\tLOGIN\tservice=smtp", "CONT\t1\t" + b64("alice"), "CONT\t1\t" + b64("secret")]),
+    ("LOGIN with initial response", ["AUTH\t1\tLOGIN\tservice=smtp\tresp=" + b64("alice"), "CONT\t1\t" + b64("secret")]),
+    ("LOGIN wrong password", ["AUTH\t1\tLOGIN\tservice=smtp", "CONT\t1\t" + b64("alice"), "CONT\t1\t" + b64("x")]),
+    ("LOGIN resp==", ["AUTH\t1\tLOGIN\tservice=smtp\tresp=="]),
+    ("mechanism in lower case", ["AUTH\t1\tplain\tservice=smtp\tresp=" + b64("\0alice\0secret")]),
+    ("unknown parameters", ["AUTH\t1\tPLAIN\tservice=smtp\tfoo=1\tbare\tsecured\tresp=" + b64("\0alice\0secret")]),
+    ("big id", ["AUTH\t4294967295\tPLAIN\tservice=smtp\tresp=" + b64("\0alice\0secret")]),
+    ("unknown id", ["CONT\t9\tAAAA"]),
+    ("CONT after OK", ["AUTH\t1\tPLAIN\tservice=smtp\tresp=" + b64("\0alice\0secret"), "CONT\t1\tAAAA"]),
+    ("invalid base64 in CONT", ["AUTH\t1\tLOGIN\tservice=smtp", "CONT\t1\t!!"]),
+    ("two pending requests", ["AUTH\t1\tLOGIN\tservice=smtp", "AUTH\t2\tPLAIN\tservice=smtp\tresp=" + b64("\0alice\0secret")]),
+    ("CANCEL then CONT", ["AUTH\t1\tLOGIN\tservice=smtp", "CANCEL\t1", "CONT\t1\t" + b64("alice")]),
+    ("params after resp", ["AUTH\t1\tPLAIN\tservice=smtp\tresp=AAAA\tx=1"]),
+    ("no service", ["AUTH\t1\tPLAIN\tresp=" + b64("\0alice\0secret")]),
+    ("protocol= instead of service=", ["AUTH\t1\tPLAIN\tprotocol=smtp\tresp=" + b64("\0alice\0secret")]),
+    ("unknown mechanism", ["AUTH\t1\tGSSAPI\tservice=smtp"]),
+    ("id 0", ["AUTH\t0\tPLAIN\tservice=smtp"]),
+    ("id not a number", ["AUTH\tx\tPLAIN\tservice=smtp"]),
+    ("duplicate id", ["AUTH\t1\tLOGIN\tservice=smtp", "AUTH\t1\tLOGIN\tservice=smtp"]),
+    ("CONT without data", ["AUTH\t1\tLOGIN\tservice=smtp", "CONT\t1"]),
+    ("unknown command", ["HELLO"]),
+    ("empty line", [""]),
+    ("second VERSION", ["VERSION\t1\t0"]),
+    ("CRAM-MD5 right", "cram:bob:secret"),
+    ("CRAM-MD5 wrong", "cram:bob:wrong"),
+]
+PRE = [
+    ("AUTH before CPID", "VERSION\t1\t0\nAUTH\t1\tPLAIN\tservice=smtp\n"),
+    ("CPID before VERSION", "CPID\t1\n"),
+    ("CPID 0", "VERSION\t1\t0\nCPID\t0\n"),
+    ("VERSION major 2", "VERSION\t2\t0\nCPID\t1\n"),
+]
+
+
+def converse(path, hello, lines, cram=None):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(path)
+    s.settimeout(0.2)
+    data = b""
+    s.sendall((hello + "".join(l + "\n" for l in lines)).encode())
+    if cram:
+        s.sendall("AUTH\t1\tCRAM-MD5\tservice=smtp\n".encode())
+    closed = False
+    last = time.time()
+    sent_cram = False
+    while time.time() - last < 1.3:
+        try:
+            chunk = s.recv(65536)
+        except socket.timeout:
+            chunk = None
+        except OSError:
+            closed = True
+            break
+        if chunk == b"":
+            closed = True
+            break
+        if chunk:
+            data += chunk
+            last = time.time()
+        if cram and not sent_cram:
+            for l in data.decode(errors="replace").split("\n"):
+                if l.startswith("CONT\t1\t"):
+                    chal = base64.b64decode(l.split("\t")[2])
+                    user, pw = cram
+                    dig = hmac.new(pw.encode(), chal, "md5").hexdigest()
+                    s.sendall(("CONT\t1\t" + b64(user + " " + dig) + "\n").encode())
+                    sent_cram = True
+    s.close()
+    out = []
+    for l in data.decode(errors="replace").split("\n"):
+        if not l:
+            continue
+        f = l.split("\t")
+        if f[0] in ("SPID", "CUID", "COOKIE"):
+            f = f[:1]
+        if f[0] == "CONT" and cram:
+            f = f[:2] + ["<challenge>"]
+        out.append("\t".join(f))
+    # the handshake's MECH lines are compared as a set
+    hs = sorted(x for x in out if x.startswith("MECH"))
+    rest = [x for x in out if not x.startswith(("MECH", "VERSION", "SPID", "CUID", "COOKIE", "DONE"))]
+    return hs, sorted(rest) if len(rest) > 1 else rest, closed
+
+
+def main():
+    ref, dov = sys.argv[1], sys.argv[2]
+    jobs = []
+    for name, lines in ROWS:
+        if isinstance(lines, str):
+            _, user, pw = lines.split(":")
+            jobs.append((name, HS, [], (user, pw)))
+        else:
+            jobs.append((name, HS, lines, None))
+    for name, hello in PRE:
+        jobs.append((name, hello, [], None))
+    results = {}
+
+    def run(job):
+        name, hello, lines, cram = job
+        results[name] = (converse(ref, hello, lines, cram), converse(dov, hello, lines, cram))
+
+    threads = [threading.Thread(target=run, args=(j,)) for j in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    passed = failed = 0
+    for name, *_ in jobs:
+        (rh, rr, rc), (dh, dr, dc) = results[name]
+        same = rr == dr and rc == dc and (rh == dh or name in dict(PRE))
+        if same:
+            passed += 1
+            print("ok   - %s: %s%s" % (name, " | ".join(rr) or "(no reply)", " (closed)" if rc else ""))
+        else:
+            failed += 1
+            print("FAIL - %s\n   ref-authd: %s closed=%s %s\n   dovecot:   %s closed=%s %s" %
+                  (name, rr, rc, rh, dr, dc, dh))
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
