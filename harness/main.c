@@ -3,6 +3,8 @@
  * NAME
  *	fake-smtpd - talk to auth helpers as Postfix's smtpd does, and judge them
  * SYNOPSIS
+ *	fake-smtpd replay [options] TARGET TRANSCRIPT...
+ *	fake-smtpd record --listen ADDR --upstream TARGET -o FILE [options]
  *	fake-smtpd check --auth TARGET [options]
  *	fake-smtpd check --list
  * DESCRIPTION
@@ -12,19 +14,42 @@
  *	Exit 0 all checks passed, 1 a check failed, 2 usage or environment
  *	error (unreachable target, helper that cannot be started).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "harness/io/target.h"
 #include "harness/postfix/pf_auth.h"
 #include "harness/run/check_auth.h"
+#include "harness/run/replay.h"
 #include "harness/run/report.h"
+#include "harness/script/transcript.h"
 #include "util/msg.h"
+#include "util/strnum.h"
+#include "util/xmem.h"
 
 static void usage(FILE *fp)
+{
+	fprintf(fp,
+"usage: fake-smtpd COMMAND [options] ...\n"
+"\n"
+"  replay TARGET TRANSCRIPT...   replay transcripts, check expectations\n"
+"  record --listen ADDR --upstream TARGET -o FILE\n"
+"                                proxy between Postfix and a helper, write a transcript\n"
+"  check --auth TARGET           run the conformance catalogue\n"
+"\n"
+"TARGET: unix:/path | inet:host:port | inet:[::1]:port | spawn:COMMAND ARGS\n"
+"`fake-smtpd COMMAND --help` describes each command; man fake-smtpd (docs/fake-smtpd.1).\n"
+"Exit status: 0 all passed, 1 a check failed, 2 usage, environment or transcript error.\n");
+}
+
+static void usage_check(FILE *fp)
 {
 	fprintf(fp,
 "usage: fake-smtpd check --auth TARGET [options]\n"
@@ -118,8 +143,8 @@ static int cmd_check(int argc, char **argv)
 		case 'e': o.stderr_apart = 1; break;
 		case 'l': check_auth_list(stdout); return 0;
 		case 'v': verbose = 1; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'h': usage_check(stdout); return 0;
+		default: usage_check(stderr); return 2;
 		}
 	}
 	if (auth == NULL || optind != argc) {
@@ -145,11 +170,279 @@ static int cmd_check(int argc, char **argv)
 	return failed ? 1 : 0;
 }
 
+static void usage_replay(FILE *fp)
+{
+	fprintf(fp,
+"usage: fake-smtpd replay [options] TARGET TRANSCRIPT...\n"
+"\n"
+"Parses every transcript first (a broken one stops the run with file:line and\n"
+"exit 2 before anything is sent), then replays each on a fresh connection to\n"
+"TARGET, speaking as Postfix's smtpd does, and reports every step with what\n"
+"Postfix would have answered. The language is described in docs/transcripts.md.\n"
+"\n"
+"TARGET: unix:/path | inet:host:port | inet:[::1]:port | spawn:COMMAND ARGS\n"
+"        (spawn: stdin, stdout and stderr are the connection, as under master.cf\n"
+"        spawn; --stderr-apart captures stderr and shows it in the report)\n"
+"\n"
+"  -D NAME=VALUE          set a transcript variable (${user}, ${password}, ...)\n"
+"  --postfix-version V    speak and judge as Postfix V (default 3.7)\n"
+"  --client C             auth: postfix (default), dovecot-2, dovecot-3, dovecot-4\n"
+"                         (VERSION minor Dovecot's own client announces)\n"
+"  --time-scale F         multiply Postfix's timeouts (10 s auth, 100 s policy,\n"
+"                         1 s retry delay) by F; --fast is --time-scale 0.05\n"
+"  --first-id N           first AUTH request id (default 1)\n"
+"  --lip ADDR --rip ADDR  AUTH lip=/rip= (default 127.0.0.1)\n"
+"  --policy-try-limit N   smtpd_policy_service_try_limit (default 2)\n"
+"  --policy-request-limit N  smtpd_policy_service_request_limit (default 0)\n"
+"  --policy-default-action TEXT  (default \"451 4.3.5 Server configuration problem\")\n"
+"  --format text|tap|junit|json  report format (default text)\n"
+"  --stderr-apart         spawn: keep the helper's stderr off the connection\n"
+"  -v, --verbose          show the steps of passing transcripts too\n"
+"  -h, --help             this text\n"
+"\n"
+"Exit status: 0 all passed, 1 a check failed, 2 usage, environment or transcript\n"
+"error. The last line is \"N passed, N failed\" (on stderr for junit and json).\n");
+}
+
+/* read_file - a whole transcript, bounded */
+static char *read_file(const char *path, size_t *len_r, char *err, size_t errlen)
+{
+	struct stat st;
+	char *buf;
+	size_t got = 0;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		close(fd);
+		return NULL;
+	}
+	if (st.st_size > TRANSCRIPT_MAX_FILE) {
+		snprintf(err, errlen, "%s: larger than %d bytes", path, TRANSCRIPT_MAX_FILE);
+		close(fd);
+		return NULL;
+	}
+	buf = xmalloc((size_t)st.st_size + 1);
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	buf[got] = '\0';
+	*len_r = got;
+	return buf;
+}
+
+static int parse_uint_arg(const char *opt, const char *s, unsigned max, unsigned *v_r)
+{
+	unsigned v;
+
+	if (str_to_uint(s, strlen(s), &v) < 0 || v > max) {
+		fprintf(stderr, "fake-smtpd: %s: want a number 0-%u, not %s\n", opt, max, s);
+		return -1;
+	}
+	*v_r = v;
+	return 0;
+}
+
+static int parse_scale(const char *s, double *v_r)
+{
+	char *end;
+
+	*v_r = strtod(s, &end);
+	if (*end != '\0' || !(*v_r > 0) || *v_r > 10) {
+		fprintf(stderr, "fake-smtpd: --time-scale: want a number in (0, 10]: %s\n", s);
+		return -1;
+	}
+	return 0;
+}
+
+static int cmd_replay(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "define", required_argument, NULL, 'D' },
+		{ "postfix-version", required_argument, NULL, 'V' },
+		{ "client", required_argument, NULL, 'c' },
+		{ "time-scale", required_argument, NULL, 't' },
+		{ "fast", no_argument, NULL, 'F' },
+		{ "first-id", required_argument, NULL, 'i' },
+		{ "lip", required_argument, NULL, 'L' },
+		{ "rip", required_argument, NULL, 'R' },
+		{ "policy-try-limit", required_argument, NULL, 'T' },
+		{ "policy-request-limit", required_argument, NULL, 'Q' },
+		{ "policy-default-action", required_argument, NULL, 'A' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "stderr-apart", no_argument, NULL, 'e' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct replay_options o;
+	struct tvars defs;
+	struct transcript *ts = NULL;
+	enum report_format fmt = REPORT_TEXT;
+	struct target t;
+	struct report r;
+	char err[700];
+	int ch, verbose = 0, rc = 2, i, nts = 0, errors = 0, failed = 0;
+
+	replay_options_init(&o);
+	tvars_init(&defs);
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "D:vh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'D': {
+			const char *eq = strchr(optarg, '=');
+			char name[TPAT_MAX_NAME + 1];
+
+			if (eq == NULL || eq == optarg || (size_t)(eq - optarg) > TPAT_MAX_NAME) {
+				fprintf(stderr, "fake-smtpd: -D wants NAME=VALUE, not %s\n", optarg);
+				goto out;
+			}
+			memcpy(name, optarg, (size_t)(eq - optarg));
+			name[eq - optarg] = '\0';
+			if (tvars_set(&defs, name, eq + 1, strlen(eq + 1)) < 0) {
+				fprintf(stderr, "fake-smtpd: -D %s: bad name or too many variables\n", name);
+				goto out;
+			}
+			break;
+		}
+		case 'V':
+			if (pf_version_parse(optarg, &o.version) < 0) {
+				fprintf(stderr, "fake-smtpd: --postfix-version: not a Postfix version: %s\n",
+					optarg);
+				goto out;
+			}
+			break;
+		case 'c':
+			if (strcmp(optarg, "postfix") == 0)
+				o.client = REPLAY_CLIENT_POSTFIX;
+			else if (strcmp(optarg, "dovecot-2") == 0)
+				o.client = REPLAY_CLIENT_DOVECOT_2;
+			else if (strcmp(optarg, "dovecot-3") == 0)
+				o.client = REPLAY_CLIENT_DOVECOT_3;
+			else if (strcmp(optarg, "dovecot-4") == 0)
+				o.client = REPLAY_CLIENT_DOVECOT_4;
+			else {
+				fprintf(stderr, "fake-smtpd: --client: want postfix, dovecot-2, dovecot-3 "
+					"or dovecot-4, not %s\n", optarg);
+				goto out;
+			}
+			break;
+		case 't':
+			if (parse_scale(optarg, &o.time_scale) < 0)
+				goto out;
+			break;
+		case 'F': o.time_scale = 0.05; break;
+		case 'i':
+			if (parse_uint_arg("--first-id", optarg, 4000000000u, &o.first_id) < 0)
+				goto out;
+			if (o.first_id == 0) {
+				fprintf(stderr, "fake-smtpd: --first-id: ids start at 1\n");
+				goto out;
+			}
+			break;
+		case 'L': o.lip = optarg; break;
+		case 'R': o.rip = optarg; break;
+		case 'T':
+			if (parse_uint_arg("--policy-try-limit", optarg, 100, &o.policy_try_limit) < 0)
+				goto out;
+			if (o.policy_try_limit == 0)
+				o.policy_try_limit = 1;
+			break;
+		case 'Q':
+			if (parse_uint_arg("--policy-request-limit", optarg, 1000000,
+					   &o.policy_request_limit) < 0)
+				goto out;
+			break;
+		case 'A': o.policy_default_action = optarg; break;
+		case 'f':
+			if (report_format_parse(optarg, &fmt) < 0) {
+				fprintf(stderr, "fake-smtpd: --format: want text, tap, junit or json, not %s\n",
+					optarg);
+				goto out;
+			}
+			break;
+		case 'e': o.stderr_apart = 1; break;
+		case 'v': verbose = 1; break;
+		case 'h': usage_replay(stdout); rc = 0; goto out;
+		default: usage_replay(stderr); goto out;
+		}
+	}
+	if (argc - optind < 2) {
+		fprintf(stderr, "fake-smtpd: replay needs TARGET and at least one TRANSCRIPT "
+			"(see fake-smtpd replay --help)\n");
+		goto out;
+	}
+	if (target_parse(argv[optind], &t, err, sizeof(err)) < 0) {
+		fprintf(stderr, "fake-smtpd: %s\n", err);
+		target_free(&t);
+		goto out;
+	}
+	o.target = &t;
+	o.defines = &defs;
+	/* parse everything before anything is sent */
+	ts = xcalloc((size_t)(argc - optind - 1), sizeof(*ts));
+	for (i = optind + 1; i < argc; i++) {
+		size_t len;
+		char *buf = read_file(argv[i], &len, err, sizeof(err));
+
+		if (buf == NULL) {
+			fprintf(stderr, "fake-smtpd: %s\n", err);
+			errors++;
+			continue;
+		}
+		if (transcript_parse(buf, len, argv[i], &ts[nts], err, sizeof(err)) < 0) {
+			fprintf(stderr, "fake-smtpd: %s\n", err);
+			errors++;
+		} else {
+			nts++;
+		}
+		free(buf);
+	}
+	if (errors) {
+		fprintf(stderr, "fake-smtpd: %d transcript%s unusable; nothing was sent\n", errors,
+			errors > 1 ? "s" : "");
+		target_free(&t);
+		goto out;
+	}
+	report_init(&r, fmt, stdout, verbose);
+	r.suite = "fake-smtpd replay";
+	if (fmt == REPORT_TEXT)
+		printf("fake-smtpd: replaying %d transcript%s against %s as Postfix %u.%u%s\n", nts,
+		       nts > 1 ? "s" : "", argv[optind], o.version.major, o.version.minor,
+		       o.time_scale != 1.0 ? " (timeouts scaled)" : "");
+	for (i = 0; i < nts; i++)
+		(void)replay_run(&o, &ts[i], &r);
+	errors = (int)r.errors;
+	failed = report_finish(&r);
+	target_free(&t);
+	rc = errors ? 2 : failed ? 1 : 0;
+out:
+	for (i = 0; i < nts; i++)
+		transcript_free(&ts[i]);
+	free(ts);
+	tvars_free(&defs);
+	return rc;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 } commands[] = {
+	{ "replay", cmd_replay },
+	/* record: below */
 	{ "check", cmd_check },
+	/* fuzz, bench and diff slot in here */
 };
 
 int main(int argc, char **argv)

@@ -339,6 +339,75 @@ int tconn_read_line(struct tconn *c, int timeout_ms, const char **line_r, size_t
 	}
 }
 
+/* set_exit - remember how a reaped helper ended */
+static void set_exit(struct tconn *c, int st)
+{
+	c->reaped = 1;
+	c->exit_status = st;
+	if (WIFSIGNALED(st))
+		snprintf(c->exit_text, sizeof(c->exit_text), "killed by signal %d (%s)",
+			 WTERMSIG(st), strsignal(WTERMSIG(st)));
+	else
+		snprintf(c->exit_text, sizeof(c->exit_text), "exit %d", WEXITSTATUS(st));
+}
+
+/* tconn_wait_exit - did a spawned helper end by itself within timeout_ms */
+int tconn_wait_exit(struct tconn *c, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	int st = 0;
+
+	if (c->pid <= 0)
+		return 0;
+	if (c->reaped)
+		return 1;
+	for (;;) {
+		pid_t r = waitpid(c->pid, &st, WNOHANG);
+
+		if (r == c->pid || (r < 0 && errno == ECHILD)) {
+			set_exit(c, r == c->pid ? st : 0);
+			drain_stderr(c);
+			return 1;
+		}
+		if (now_ms() >= deadline)
+			return 0;
+		usleep(5000);
+	}
+}
+
+int tconn_crashed(const struct tconn *c)
+{
+	return c->pid > 0 && c->reaped && !c->killed && WIFSIGNALED(c->exit_status);
+}
+
+/* tconn_readable - bytes or EOF waiting, without blocking */
+int tconn_readable(struct tconn *c)
+{
+	if (c->fd < 0)
+		return 0;
+	if (linebuf_pending(&c->lb) > 0)
+		return 1;
+	return wait_fd(c->fd, POLLIN, 0) > 0;
+}
+
+/* tconn_read_some - raw bytes for the proxy */
+int tconn_read_some(struct tconn *c, int timeout_ms, char *buf, size_t size)
+{
+	ssize_t n;
+	int rc;
+
+	drain_stderr(c);
+	rc = wait_fd(c->fd, POLLIN, timeout_ms);
+	if (rc <= 0)
+		return rc == 0 ? 0 : -1;
+	n = read(c->fd, buf, size);
+	if (n > 0)
+		return (int)n;
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	return -1;
+}
+
 /* tconn_close - close, and reap a spawned helper */
 void tconn_close(struct tconn *c)
 {
@@ -353,23 +422,20 @@ void tconn_close(struct tconn *c)
 			r = waitpid(c->pid, &st, WNOHANG);
 			if (r != 0)
 				break;
-			if (i == 40)
+			if (i == 40) {
 				kill(c->pid, SIGTERM);
+				c->killed = 1;
+			}
 			if (i == 80)
 				kill(c->pid, SIGKILL);
 			usleep(10000);
 		}
 		if (r == 0) {
 			kill(c->pid, SIGKILL);
+			c->killed = 1;
 			r = waitpid(c->pid, &st, 0);
 		}
-		c->reaped = 1;
-		c->exit_status = st;
-		if (WIFSIGNALED(st))
-			snprintf(c->exit_text, sizeof(c->exit_text), "killed by signal %d (%s)",
-				 WTERMSIG(st), strsignal(WTERMSIG(st)));
-		else
-			snprintf(c->exit_text, sizeof(c->exit_text), "exit %d", WEXITSTATUS(st));
+		set_exit(c, st);
 	}
 	drain_stderr(c);
 	if (c->errfd >= 0)

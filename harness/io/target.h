@@ -14,6 +14,15 @@
  *	                    size_t *len_r);
  *	void tconn_close(struct tconn *c);
  *	const char *tconn_exit_text(const struct tconn *c);
+int tconn_readable(struct tconn *c);
+int tconn_wait_exit(struct tconn *c, int timeout_ms);
+int tconn_crashed(const struct tconn *c);
+int tconn_read_some(struct tconn *c, int timeout_ms, char *buf, size_t size);
+ *	int tconn_readable(struct tconn *c);
+ *	int tconn_wait_exit(struct tconn *c, int timeout_ms);
+ *	int tconn_crashed(const struct tconn *c);
+ *	int tconn_read_some(struct tconn *c, int timeout_ms, char *buf,
+ *	                    size_t size);
  * DESCRIPTION
  *	TARGET, in Postfix's spelling:
  *	  unix:/path           UNIX stream socket
@@ -32,6 +41,17 @@
  *	For spawn targets tconn_close() reaps the child (killing it after
  *	a grace period) and tconn_exit_text() tells how it ended ("exit 0",
  *	"killed by signal 11 (Segmentation fault)").
+ *
+ *	tconn_readable() tells, without waiting, whether bytes (or EOF) are
+ *	waiting to be read: Postfix's policy client checks this before each
+ *	request and treats a readable stream as broken.
+ *	tconn_wait_exit() waits up to timeout_ms for a spawned helper to end
+ *	on its own (after EOF on the connection) and reaps it: 1 it ended,
+ *	0 still running (or not a spawn target). tconn_crashed() is 1 when
+ *	the helper ended by a signal that the harness did not send.
+ *	tconn_read_some() reads raw bytes for the record proxy, which never
+ *	mixes it with tconn_read_line(): >0 bytes, 0 timeout, -1 EOF or
+ *	error.
  * DIAGNOSTICS
  *	target_parse/tconn_open: -1 with a reason in err.
  *	tconn_write: 0, or -1 (timeout or error; errno set).
@@ -74,6 +94,7 @@ struct tconn {
 	pid_t pid;		/* spawn child, else 0 */
 	int exit_status;	/* waitpid status, valid when reaped */
 	int reaped;
+	int killed;		/* the harness sent the signal (close grace over) */
 	struct linebuf lb;
 	struct xbuf err;	/* captured stderr (bounded) */
 	char exit_text[128];
@@ -87,5 +108,9 @@ int tconn_write(struct tconn *c, const void *p, size_t n, int timeout_ms);
 int tconn_read_line(struct tconn *c, int timeout_ms, const char **line_r, size_t *len_r);
 void tconn_close(struct tconn *c);
 const char *tconn_exit_text(const struct tconn *c);
+int tconn_readable(struct tconn *c);
+int tconn_wait_exit(struct tconn *c, int timeout_ms);
+int tconn_crashed(const struct tconn *c);
+int tconn_read_some(struct tconn *c, int timeout_ms, char *buf, size_t size);
 
 #endif

@@ -73,6 +73,11 @@ static const struct check_info checks[] = {
 	  "FAIL code=invalid_base64 and keeps the connection" },
 	{ "AUTH-REQ-005", "Postfix's exact AUTH fields are accepted", SEV_BREAKS_POSTFIX,
 	  "Postfix sends service= (not protocol=), bare nologin, lip=/rip= and secured" },
+	{ "AUTH-REP-001", "a failed password is not reported as a temporary failure", SEV_ADVISORY,
+	  "Postfix ignores code=temp_fail and answers 535 5.7.8 (permanent), not 454: a helper "
+	  "that means \"try later\" is not heard" },
+	{ "AUTH-REP-002", "user names are tab-escaped in replies", SEV_BREAKS_POSTFIX,
+	  "a raw TAB or LF in user= splits Postfix's parse of the reply; Dovecot writes \\001t" },
 	{ "AUTH-LAT-001", "replies arrive well within Postfix's 10 s read timeout",
 	  SEV_BREAKS_POSTFIX, "past 10 s Postfix drops the connection and answers 454 4.7.0" },
 };
@@ -656,6 +661,59 @@ int check_auth_run(const struct check_auth_options *o, struct report *r)
 						   v.smtp[0] ? v.smtp : "no reply");
 			} else
 				report_end(r, CHECK_FAIL, "could not open a connection");
+		}
+	}
+	/* reply shape checks over one raw PLAIN exchange each */
+	{
+		static const struct {
+			const char *id;
+			const char *user;
+		} rows[] = { { "AUTH-REP-001", NULL }, { "AUTH-REP-002", "tab\tuser" } };
+		int have_plain = 0;
+
+		for (i = 0; i < nrun; i++)
+			if (runnable[i] == SASL_MECH_PLAIN)
+				have_plain = 1;
+		for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+			const char *user = rows[i].user ? rows[i].user : o->user;
+			struct pf_auth_verdict v;
+			char wrong[300];
+			struct xbuf raw;
+
+			if (!begin(&x, rows[i].id))
+				continue;
+			if (!have_plain || user == NULL || o->password == NULL) {
+				report_end(r, CHECK_SKIP, "needs --user/--password and PLAIN");
+				continue;
+			}
+			if (fresh(&x, &c) < 0) {
+				report_end(r, CHECK_FAIL, "could not open a connection");
+				continue;
+			}
+			exchange(&x, &c, "PLAIN", SASL_MECH_PLAIN, user,
+				 wrong_password(o->password, wrong, sizeof(wrong)), ++x.next_id, &v, &max_latency);
+			cx_close(&x, &c);
+			/* the wire log holds the reply lines: look at them raw */
+			xbuf_init(&raw, 0);
+			if (xbuf_append_str(&raw, xbuf_cstr(&r->log)) < 0)
+				xbuf_reset(&raw);
+			if (strcmp(rows[i].id, "AUTH-REP-001") == 0) {
+				if (strstr(xbuf_cstr(&raw), "code=temp_fail") || strstr(xbuf_cstr(&raw), "\\ttemp\\t") ||
+				    strstr(xbuf_cstr(&raw), "\\ttemp\n"))
+					report_end(r, CHECK_FAIL, "a wrong password got FAIL with a temporary-failure "
+						   "code; Postfix answers %s all the same", v.smtp);
+				else
+					report_end(r, CHECK_PASS, "%s", "");
+			} else {
+				/* the log shows TAB as \t: a raw one appears as "user=tab\tuser" */
+				if (strstr(xbuf_cstr(&raw), "S: FAIL") && strstr(xbuf_cstr(&raw), "user=tab\\tuser"))
+					report_end(r, CHECK_FAIL, "the user name \"tab<TAB>user\" came back with a raw "
+						   "TAB; escape values as Dovecot does (TAB -> \\001t, LF -> \\001n, "
+						   "\\001 -> \\0011)");
+				else
+					report_end(r, CHECK_PASS, "%s", "");
+			}
+			xbuf_free(&raw);
 		}
 	}
 	if (begin(&x, "AUTH-LAT-001")) {

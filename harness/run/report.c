@@ -17,6 +17,77 @@
 #include "util/escape.h"
 
 #define REPORT_MAX_LOG	(64 * 1024)
+#define REPORT_MAX_DOC	(64 * 1024 * 1024)
+
+/* report_format_parse - text, tap, junit, json */
+int report_format_parse(const char *s, enum report_format *f_r)
+{
+	static const struct {
+		const char *name;
+		enum report_format f;
+	} formats[] = {
+		{ "text", REPORT_TEXT }, { "tap", REPORT_TAP },
+		{ "junit", REPORT_JUNIT }, { "json", REPORT_JSON },
+	};
+	size_t i;
+
+	for (i = 0; i < N_ELEMENTS(formats); i++)
+		if (strcmp(s, formats[i].name) == 0) {
+			*f_r = formats[i].f;
+			return 0;
+		}
+	return -1;
+}
+
+/* xml_escape - text for an XML attribute or element */
+static void xml_escape(struct xbuf *b, const char *s)
+{
+	for (; *s; s++) {
+		int rc;
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '<')
+			rc = xbuf_append_str(b, "&lt;");
+		else if (c == '>')
+			rc = xbuf_append_str(b, "&gt;");
+		else if (c == '&')
+			rc = xbuf_append_str(b, "&amp;");
+		else if (c == '"')
+			rc = xbuf_append_str(b, "&quot;");
+		else if (c < 0x20 && c != '\n' && c != '\t')
+			rc = xbuf_printf(b, "\\x%02x", c);
+		else
+			rc = xbuf_append_char(b, (char)c);
+		if (rc < 0)
+			return;
+	}
+}
+
+/* json_escape - a JSON string with its quotes */
+static void json_escape(struct xbuf *b, const char *s)
+{
+	if (xbuf_append_char(b, '"') < 0)
+		return;
+	for (; *s; s++) {
+		int rc;
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			rc = xbuf_printf(b, "\\%c", c);
+		else if (c == '\n')
+			rc = xbuf_append_str(b, "\\n");
+		else if (c == '\t')
+			rc = xbuf_append_str(b, "\\t");
+		else if (c < 0x20 || c >= 0x7f)
+			rc = xbuf_printf(b, "\\u%04x", c);
+		else
+			rc = xbuf_append_char(b, (char)c);
+		if (rc < 0)
+			return;
+	}
+	if (xbuf_append_char(b, '"') < 0)
+		return;
+}
 
 const char *report_severity_name(enum check_severity s)
 {
@@ -36,6 +107,8 @@ void report_init(struct report *r, enum report_format f, FILE *out, int verbose)
 	r->out = out;
 	r->verbose = verbose;
 	xbuf_init(&r->log, REPORT_MAX_LOG);
+	xbuf_init(&r->doc, REPORT_MAX_DOC);
+	r->suite = "fake-smtpd";
 }
 
 void report_begin(struct report *r, const struct check_info *ci)
@@ -95,30 +168,74 @@ void report_end(struct report *r, enum check_result res, const char *fmt, ...)
 		r->passed++;
 	else if (res == CHECK_FAIL)
 		r->failed++;
+	else if (res == CHECK_ERROR)
+		r->errors++;
 	else
 		r->skipped++;
+	if (r->format == REPORT_JUNIT) {
+		struct xbuf *b = &r->doc;
+
+		(void)!xbuf_append_str(b, "  <testcase classname=\"");
+		xml_escape(b, r->suite);
+		(void)!xbuf_append_str(b, "\" name=\"");
+		xml_escape(b, ci->id);
+		(void)!xbuf_append_str(b, "\">\n");
+		if (res != CHECK_PASS) {
+			(void)!xbuf_printf(b, "    <%s message=\"",
+					   res == CHECK_FAIL ? "failure" : res == CHECK_ERROR ? "error" : "skipped");
+			xml_escape(b, why);
+			(void)!xbuf_append_str(b, "\"/>\n");
+		}
+		(void)!xbuf_append_str(b, "    <system-out>");
+		xml_escape(b, ci->title);
+		(void)!xbuf_append_char(b, '\n');
+		xml_escape(b, xbuf_cstr(&r->log));
+		(void)!xbuf_append_str(b, "</system-out>\n  </testcase>\n");
+		return;
+	}
+	if (r->format == REPORT_JSON) {
+		struct xbuf *b = &r->doc;
+
+		(void)!xbuf_append_str(b, r->n > 1 ? ",\n    {\"id\": " : "\n    {\"id\": ");
+		json_escape(b, ci->id);
+		(void)!xbuf_append_str(b, ", \"title\": ");
+		json_escape(b, ci->title);
+		(void)!xbuf_printf(b, ", \"result\": \"%s\", \"why\": ",
+				   res == CHECK_PASS ? "pass" : res == CHECK_FAIL ? "fail" :
+				   res == CHECK_ERROR ? "error" : "skip");
+		json_escape(b, why);
+		(void)!xbuf_append_str(b, ", \"log\": ");
+		json_escape(b, xbuf_cstr(&r->log));
+		(void)!xbuf_append_char(b, '}');
+		return;
+	}
 	if (r->format == REPORT_TAP) {
-		fprintf(r->out, "%s %u - %s %s%s%s\n", res == CHECK_FAIL ? "not ok" : "ok", r->n,
+		fprintf(r->out, "%s %u - %s %s%s%s\n",
+			res == CHECK_FAIL || res == CHECK_ERROR ? "not ok" : "ok", r->n,
 			ci->id, ci->title, res == CHECK_SKIP ? " # SKIP " : "",
 			res == CHECK_SKIP ? why : "");
-		if (res == CHECK_FAIL) {
-			fprintf(r->out, "#   severity: %s\n#   why it matters: %s\n#   %s\n",
-				report_severity_name(ci->severity), ci->why, why);
+		if (res == CHECK_FAIL || res == CHECK_ERROR) {
+			if (ci->why != NULL)
+				fprintf(r->out, "#   severity: %s\n#   why it matters: %s\n",
+					report_severity_name(ci->severity), ci->why);
+			fprintf(r->out, "#   %s\n", why);
 			print_prefixed(r->out, "#", xbuf_cstr(&r->log));
 		}
 	} else {
-		const char *tag = res == CHECK_PASS ? "PASS" : res == CHECK_FAIL ? "FAIL" : "SKIP";
+		const char *tag = res == CHECK_PASS ? "PASS" : res == CHECK_FAIL ? "FAIL" :
+				  res == CHECK_ERROR ? "ERROR" : "SKIP";
 
 		fprintf(r->out, "%s  %-18s %s\n", tag, ci->id, ci->title);
-		if (res == CHECK_FAIL) {
-			fprintf(r->out, "      severity: %s - %s\n", report_severity_name(ci->severity),
-				ci->why);
+		if (res == CHECK_FAIL || res == CHECK_ERROR) {
+			if (ci->why != NULL)
+				fprintf(r->out, "      severity: %s - %s\n",
+					report_severity_name(ci->severity), ci->why);
 			fprintf(r->out, "      %s\n", why);
 		} else if (res == CHECK_SKIP || r->verbose) {
 			if (why[0])
 				fprintf(r->out, "      %s\n", why);
 		}
-		if (res == CHECK_FAIL || r->verbose)
+		if (res == CHECK_FAIL || res == CHECK_ERROR || r->verbose)
 			print_prefixed(r->out, "  ", xbuf_cstr(&r->log));
 	}
 	fflush(r->out);
@@ -126,13 +243,32 @@ void report_end(struct report *r, enum check_result res, const char *fmt, ...)
 
 int report_finish(struct report *r)
 {
+	FILE *sum = r->out;
+
 	if (r->format == REPORT_TAP)
 		fprintf(r->out, "1..%u\n", r->n);
+	if (r->format == REPORT_JUNIT) {
+		fprintf(r->out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+			"<testsuites>\n<testsuite name=\"%s\" tests=\"%u\" failures=\"%u\" "
+			"errors=\"%u\" skipped=\"%u\">\n%s</testsuite>\n</testsuites>\n",
+			r->suite, r->n, r->failed, r->errors, r->skipped, xbuf_cstr(&r->doc));
+		sum = stderr;
+	}
+	if (r->format == REPORT_JSON) {
+		fprintf(r->out, "{\n  \"results\": [%s\n  ],\n  \"passed\": %u, \"failed\": %u, "
+			"\"skipped\": %u, \"errors\": %u\n}\n", xbuf_cstr(&r->doc), r->passed,
+			r->failed, r->skipped, r->errors);
+		sum = stderr;
+	}
+	fprintf(sum, "%u passed, %u failed", r->passed, r->failed);
 	if (r->skipped)
-		fprintf(r->out, "%u passed, %u failed, %u skipped\n", r->passed, r->failed, r->skipped);
-	else
-		fprintf(r->out, "%u passed, %u failed\n", r->passed, r->failed);
+		fprintf(sum, ", %u skipped", r->skipped);
+	if (r->errors)
+		fprintf(sum, ", %u errors", r->errors);
+	fprintf(sum, "\n");
 	fflush(r->out);
+	fflush(sum);
 	xbuf_free(&r->log);
+	xbuf_free(&r->doc);
 	return (int)r->failed;
 }

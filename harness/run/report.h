@@ -5,8 +5,11 @@
  * SYNOPSIS
  *	#include "harness/run/report.h"
  *
- *	void report_init(struct report *r, enum report_format f, FILE *out);
- *	void report_begin(struct report *r, const struct check_info *ci);
+ *	void report_init(struct report *r, enum report_format f, FILE *out,
+ *	                 int verbose);
+ *	int report_format_parse(const char *s, enum report_format *f_r);
+ *	int report_format_parse(const char *s, enum report_format *f_r);
+void report_begin(struct report *r, const struct check_info *ci);
  *	void report_io(struct report *r, char dir, const char *p, size_t len);
  *	void report_note(struct report *r, const char *fmt, ...);
  *	void report_end(struct report *r, enum check_result res, const char *fmt, ...);
@@ -19,8 +22,13 @@
  *	format the wire log of a passing check is hidden unless verbose.
  *	TAP: "ok N - ID title" / "not ok N - ..." with the details as
  *	"# " comment lines, "# SKIP" for skipped checks, and the plan at the
- *	end. report_finish() prints "N passed, N failed[, N skipped]" and
- *	returns the number of failures.
+ *	end. JUnit XML and JSON are written whole by report_finish() (one
+ *	testsuite / one object with a "results" array); with them the
+ *	summary line goes to stderr so that stdout stays parseable.
+ *	A check that could not run because of the environment (target
+ *	unreachable, helper cannot be started) ends with CHECK_ERROR.
+ *	report_finish() prints "N passed, N failed[, N skipped][, N errors]"
+ *	and returns the number of failures (errors are in r->errors).
  * DIAGNOSTICS
  *	None.
  */
@@ -35,6 +43,8 @@
 enum report_format {
 	REPORT_TEXT,
 	REPORT_TAP,
+	REPORT_JUNIT,
+	REPORT_JSON,
 };
 
 enum check_severity {
@@ -48,6 +58,7 @@ enum check_result {
 	CHECK_PASS,
 	CHECK_FAIL,
 	CHECK_SKIP,
+	CHECK_ERROR,
 };
 
 struct check_info {
@@ -61,12 +72,15 @@ struct report {
 	enum report_format format;
 	FILE *out;
 	int verbose;
-	unsigned n, passed, failed, skipped;
+	unsigned n, passed, failed, skipped, errors;
 	const struct check_info *cur;
 	struct xbuf log;	/* wire log and notes of the current check */
+	struct xbuf doc;	/* JUnit / JSON body, written at the end */
+	const char *suite;	/* JUnit testsuite name */
 };
 
 void report_init(struct report *r, enum report_format f, FILE *out, int verbose);
+int report_format_parse(const char *s, enum report_format *f_r);
 void report_begin(struct report *r, const struct check_info *ci);
 void report_io(struct report *r, char dir, const char *p, size_t len);
 void report_note(struct report *r, const char *fmt, ...) ATTR_PRINTF(2, 3);
