@@ -28,17 +28,18 @@ check() { timeout 120 "$fs" check --auth "$1" --user alice --password secret --t
 # healthy reference: everything passes, exit 0
 start_authd
 out=$(check "unix:$dir/a.sock"); rc=$?
-echo "$out" | grep -q '^13 passed, 0 failed$' && [ $rc = 0 ] && ok "ref-authd: all checks pass" ||
+echo "$out" | grep -q '^15 passed, 0 failed$' && [ $rc = 0 ] && ok "ref-authd: all checks pass" ||
 	{ bad "ref-authd: rc $rc"; echo "$out"; }
 out=$(check "unix:$dir/a.sock" --format tap); rc=$?
-echo "$out" | grep -q '^1\.\.13$' && echo "$out" | grep -c '^ok ' | grep -qx 13 && ok "TAP output" || bad "TAP output"
+echo "$out" | grep -q '^1\.\.15$' && echo "$out" | grep -c '^ok ' | grep -qx 15 && ok "TAP output" || bad "TAP output"
 stop_authd
 
 # every protocol fault of ref-authd is caught by the check named for it
 for row in "spid-before-mech AUTH-HANDSHAKE-002" "crlf AUTH-HANDSHAKE-003" "no-done AUTH-HANDSHAKE-001" \
 	"version-major-2 AUTH-HANDSHAKE-001" "bare-version AUTH-HANDSHAKE-001" \
 	"ok-without-user AUTH-MECH-001" "wrong-id AUTH-MECH-001" "cont-extra-fields AUTH-MECH-001" \
-	"garbage-line AUTH-REQ-004" "delay=800 AUTH-LAT-001"; do
+	"garbage-line AUTH-REQ-004" "delay=800 AUTH-LAT-001" "fail-temp AUTH-REP-001" \
+	"unescaped-tab-user AUTH-REP-002" "close-after=12 AUTH-MECH-001"; do
 	set -- $row
 	start_authd --fault "$1"
 	out=$(check "unix:$dir/a.sock"); rc=$?
