@@ -91,6 +91,8 @@ static int rx_timeout(const struct rx *x)
 static int fail(struct rx *x, const char *fmt, ...) ATTR_PRINTF(2, 3);
 static int rx_error(struct rx *x, const char *fmt, ...) ATTR_PRINTF(2, 3);
 
+static void vset_why(struct rx *x, const char *fmt, va_list ap) ATTR_PRINTF(2, 0);
+
 static void vset_why(struct rx *x, const char *fmt, va_list ap)
 {
 	const char *name = x->op ? transcript_op_name(x->op->kind) : "end";
