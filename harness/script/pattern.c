@@ -23,7 +23,9 @@
  *	A pattern has at most TPAT_MAX_SEGS parts; matching takes at most
  *	TPAT_MAX_STEPS steps (glob backtracking), after which it is an error.
  *	Captures are shortest-first and do not backtrack: "{x}\tB" takes the
- *	text up to the first "\tB".
+ *	text up to the first "\tB". A {NAME} that is still unset when the
+ *	match runs must be followed by literal text or end the pattern
+ *	("{id}*" is fine once id is set).
  * DIAGNOSTICS
  *	Static reason strings: "unknown escape", "bad \\x escape", "unclosed
  *	{", "bad variable name", "variable not set", "too many parts",
@@ -242,11 +244,6 @@ static int compile(const char *src, size_t len, unsigned flags, struct tpat *p,
 				*error_r = "bad variable name in {...} (write \\{ for a literal brace)";
 				goto fail;
 			}
-			if (!ref && (flags & TPAT_GLOB) && p->nseg > 0 && lit.len == 0 &&
-			    p->seg[p->nseg - 1].kind == TSEG_VAR) {
-				*error_r = "capture followed by * or another capture";
-				goto fail;
-			}
 			if (flush_lit(p, &lit, error_r) < 0 ||
 			    add_seg(p, ref ? TSEG_REF : TSEG_VAR, src + start, k - start, NULL, error_r) < 0)
 				goto fail;
@@ -257,11 +254,6 @@ static int compile(const char *src, size_t len, unsigned flags, struct tpat *p,
 				goto fail;
 			}
 			i++;
-		}
-		if ((flags & TPAT_GLOB) && p->nseg >= 2 && p->seg[p->nseg - 1].kind == TSEG_STAR &&
-		    p->seg[p->nseg - 2].kind == TSEG_VAR) {
-			*error_r = "capture followed by * or another capture";
-			goto fail;
 		}
 	}
 	if (flush_lit(p, &lit, error_r) < 0)

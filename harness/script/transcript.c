@@ -78,6 +78,7 @@ static int tokenize(struct pctx *x, const char *p, size_t len, char **argv, size
 {
 	size_t i = 0, n = 0;
 
+	*argc_r = 0;
 	while (i < len) {
 		struct xbuf w;
 		int quoted = 0;
@@ -114,6 +115,7 @@ static int tokenize(struct pctx *x, const char *p, size_t len, char **argv, size
 			return perr(x, "unclosed double quote");
 		}
 		argv[n++] = xstrdup(xbuf_cstr(&w));
+		*argc_r = n;
 		xbuf_free(&w);
 	}
 	*argc_r = n;
@@ -400,8 +402,10 @@ static int parse_stmt(struct pctx *x, const char *p, size_t len)
 			return -1;
 		return parse_expect_line(x, op, kind, text, tlen);
 	}
-	if (tokenize(x, p, len, argv, &argc) < 0)
+	if (tokenize(x, p, len, argv, &argc) < 0) {
+		free_args(argv, argc);
 		return -1;
+	}
 	if (argc == 0)
 		return 0;
 	if (x->group && strcmp(argv[0], "end") != 0) {

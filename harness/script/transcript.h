@@ -63,8 +63,8 @@
  *	starts with "AUTH" takes the next id from the counter), pid (the CPID
  *	sent), user/password and others from -D or "default".
  *	A capture takes the shortest text up to the next literal part of the
- *	pattern (or the rest of the line when it is last); it must not be
- *	directly followed by "*" or another capture. NAME := ALPHA
+ *	pattern (or the rest of the line when it is last); an unset {NAME}
+ *	directly followed by "*" or another unset {NAME} is a run-time error. NAME := ALPHA
  *	*(ALNUM / "_" / "-" / "."), at most TPAT_MAX_NAME bytes.
  *
  *	Bounds: a transcript file at most TRANSCRIPT_MAX_FILE bytes, a line at
