@@ -26,6 +26,7 @@
 
 #include "harness/io/target.h"
 #include "harness/postfix/pf_auth.h"
+#include "harness/run/bench.h"
 #include "harness/run/check_auth.h"
 #include "harness/run/replay.h"
 #include "harness/run/report.h"
@@ -442,7 +443,8 @@ static const struct {
 	{ "replay", cmd_replay },
 	/* record: below */
 	{ "check", cmd_check },
-	/* fuzz, bench and diff slot in here */
+	{ "bench", bench_main },
+	/* fuzz and diff slot in here */
 };
 
 int main(int argc, char **argv)
