@@ -46,6 +46,7 @@ struct rx {
 	struct tvars v;
 	unsigned next_id, cur_id;
 	int in_flight;			/* an AUTH waits for its final reply */
+	struct xbuf pend;		/* C: lines not yet written */
 	struct xbuf back;		/* a line read but not used (S?) */
 	int have_back;
 	struct pf_auth_handshake hs;
@@ -95,11 +96,15 @@ static void vset_why(struct rx *x, const char *fmt, va_list ap) ATTR_PRINTF(2, 0
 
 static void vset_why(struct rx *x, const char *fmt, va_list ap)
 {
-	const char *name = x->op ? transcript_op_name(x->op->kind) : "end";
+	const char *name = x->op ? transcript_op_name(x->op->kind) : "";
 	size_t nl = strlen(name);
-	int n = snprintf(x->why, sizeof(x->why), "%s:%u: %s%s ", x->t->file,
-			 x->op ? x->op->line : 0, name, name[nl - 1] == ':' ? "" : ":");
+	int n;
 
+	if (x->op)
+		n = snprintf(x->why, sizeof(x->why), "%s:%u: %s%s ", x->t->file, x->op->line, name,
+			     name[nl - 1] == ':' ? "" : ":");
+	else
+		n = snprintf(x->why, sizeof(x->why), "%s: ", x->t->file);
 	if (n >= 0 && (size_t)n < sizeof(x->why))
 		vsnprintf(x->why + n, sizeof(x->why) - (size_t)n, fmt, ap);
 }
@@ -240,7 +245,7 @@ static void judge(struct rx *x, const char *line, size_t len)
 		return;
 	pf_auth_judge(&x->o->version, x->cur_id, line, len, &v);
 	if (v.outcome == PF_AUTH_SKIP) {
-		report_note(x->r, "Postfix skips this line%s%s", v.note[0] ? ": " : "", v.note);
+		report_note(x->r, "%s", v.note[0] ? v.note : "Postfix skips this line");
 		return;
 	}
 	x->verdict = v;
@@ -499,9 +504,24 @@ static int op_send(struct rx *x, const struct top *op)
 		fail(x, "line too long");
 		goto out;
 	}
-	rc = rx_send(x, out.data ? out.data : "", out.len);
+	if (xbuf_append(&x->pend, out.data ? out.data : "", out.len) < 0)
+		fail(x, "too much to send at once");
+	else
+		rc = 0;
 out:
 	xbuf_free_wipe(&out);
+	return rc;
+}
+
+/* rx_flush - consecutive C: lines leave in one write, as Postfix flushes */
+static int rx_flush(struct rx *x)
+{
+	int rc;
+
+	if (x->pend.len == 0)
+		return 0;
+	rc = rx_send(x, x->pend.data, x->pend.len);
+	xbuf_reset(&x->pend);
 	return rc;
 }
 
@@ -878,6 +898,10 @@ static int op_policy(struct rx *x, const struct top *op)
 
 static int run_op(struct rx *x, const struct top *op)
 {
+	if (op->kind != TOP_SEND) {
+		if (rx_flush(x) < 0)
+			return -1;
+	}
 	x->op = op;
 	switch (op->kind) {
 	case TOP_SEND:
@@ -975,10 +999,14 @@ enum check_result replay_run(const struct replay_options *o, const struct transc
 	ci.title = t->title[0] ? t->title : (t->protocol == TPROTO_AUTH ? "auth transcript" :
 					     "policy transcript");
 	report_begin(r, &ci);
-	if (init_vars(&x) == 0)
+	xbuf_init(&x.pend, TRANSCRIPT_MAX_FILE);
+	if (init_vars(&x) == 0) {
 		for (i = 0; i < t->nops; i++)
 			if (run_op(&x, &t->ops[i]) < 0)
 				break;
+		if (i == t->nops)
+			(void)rx_flush(&x);
+	}
 	rx_close(&x);
 	if (x.crashed && x.res == CHECK_PASS) {
 		x.op = NULL;
@@ -994,6 +1022,7 @@ enum check_result replay_run(const struct replay_options *o, const struct transc
 			    "messages are among the S: lines; --stderr-apart shows them apart");
 	report_end(r, x.res, "%s", x.res == CHECK_PASS ? "" : x.why);
 	tvars_free(&x.v);
+	xbuf_free_wipe(&x.pend);
 	xbuf_free(&x.back);
 	xbuf_free(&x.action);
 	return x.res;

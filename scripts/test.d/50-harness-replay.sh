@@ -1,0 +1,130 @@
+#!/bin/bash
+# 50-harness-replay - fake-smtpd replay: the corpus transcripts against the
+# seed-style helpers (spawn:) and against ref-authd when it is built; then the
+# bad-input cases: missing file, broken transcript, unreachable target,
+# garbage and a 1 MiB line from the peer, a helper that crashes mid-exchange,
+# a helper whose stderr is the connection; report formats.
+# Usage: 50-harness-replay.sh BUILD_DIR
+set -u
+build=$(realpath "${1:?usage: $0 BUILD_DIR}")
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top" || exit 1
+fs="$build/bin/fake-smtpd"
+ad="$build/bin/ref-authd"
+py=/usr/bin/python3
+pass=0 fail=0
+ok()  { pass=$((pass + 1)); echo "ok   - $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL - $*"; }
+dir=$(mktemp -d /tmp/fs-replay.XXXXXX)
+pid=""
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"; }
+trap cleanup EXIT
+A=corpus/transcripts/auth
+P=corpus/transcripts/policy
+seed_auth="spawn:$py corpus/helpers/seed_auth_helper.py"
+seed_policy="spawn:$py corpus/helpers/seed_policy_helper.py"
+badh="spawn:$py corpus/helpers/bad_helper.py"
+replay() { timeout 60 "$fs" replay --fast "$@"; }
+
+# 1. the seed-style auth helper: every transcript that fits its account and mechanisms
+seedset="$A/x-trust-spawn.tr $A/plain-resp.tr $A/plain-macro.tr $A/plain-noresp.tr $A/empty-resp.tr
+	$A/handshake-only.tr $A/ids-reconnect.tr $A/anonymous.tr $A/external-absent.tr"
+n=$(echo $seedset | wc -w)
+out=$(replay -D user=test1 -D password=pass1 "$seed_auth" $seedset); rc=$?
+echo "$out" | tail -1 | grep -qx "$n passed, 0 failed" && [ $rc = 0 ] &&
+	ok "seed auth helper (spawn): $n transcripts pass" || { bad "seed auth helper: rc $rc"; echo "$out"; }
+
+# 2. the seed-style policy helper: seed scenario (b), both directions
+out=$(replay "$seed_policy" $P/*.tr); rc=$?
+np=$(ls $P/*.tr | wc -l)
+echo "$out" | tail -1 | grep -qx "$np passed, 0 failed" && [ $rc = 0 ] &&
+	ok "seed policy helper (spawn): $np transcripts pass" || { bad "seed policy helper: rc $rc"; echo "$out"; }
+# the same requests against a helper that answers with CRLF: the DUNNO check must fail
+out=$(replay "$seed_policy --crlf" $P/seed-relay-allowed-raw.tr); rc=$?
+[ $rc = 1 ] && echo "$out" | grep -q 'S: action=DUNNO\\r' && ok "CRLF policy replies are shown and fail" ||
+	{ bad "CRLF policy replies: rc $rc"; echo "$out"; }
+
+# 3. ref-authd, every auth transcript, over a UNIX socket and as spawn
+if [ -x "$ad" ]; then
+	cp corpus/demo/users "$dir/users"
+	"$ad" -p "$dir/users" -d 0 -m plain,login,cram-md5,scram-sha-1,scram-sha-256,anonymous \
+		--unsafe-trust-username X-TRUST "unix:$dir/a.sock" 2>> "$dir/authd.log" &
+	pid=$!
+	for _ in $(seq 50); do [ -S "$dir/a.sock" ] && break; sleep 0.05; done
+	na=$(ls $A/*.tr | wc -l)
+	out=$(replay -D user=demo-plain -D password=demo-secret "unix:$dir/a.sock" $A/*.tr); rc=$?
+	echo "$out" | tail -1 | grep -qx "$na passed, 0 failed" && [ $rc = 0 ] &&
+		ok "ref-authd (unix:): $na transcripts pass" || { bad "ref-authd unix: rc $rc"; echo "$out"; }
+	# a wrong password turns the 235 expectations red
+	out=$(replay -D user=demo-plain -D password=wrong "unix:$dir/a.sock" $A/plain-macro.tr); rc=$?
+	[ $rc = 1 ] && echo "$out" | grep -q 'expected SMTP 235, Postfix would answer: 535' &&
+		ok "wrong password: expectation fails with Postfix's 535" || { bad "wrong password: rc $rc"; echo "$out"; }
+	kill "$pid"; wait "$pid" 2>/dev/null; pid=""
+	out=$(replay -D user=demo-plain -D password=demo-secret \
+		"spawn:$ad -p $dir/users -d 0 -l $dir/spawn.log spawn" $A/login-macro.tr $A/cram-md5.tr); rc=$?
+	echo "$out" | tail -1 | grep -qx "2 passed, 0 failed" && ok "ref-authd (spawn:) passes" ||
+		{ bad "ref-authd spawn: rc $rc"; echo "$out"; }
+else
+	echo "skip - ref-authd not built in $build: reference replays skipped"
+fi
+
+# 4. bad input: exit 2 with a clear message, nothing sent
+out=$("$fs" replay "$seed_auth" "$dir/missing.tr" 2>&1); rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q "missing.tr: No such file or directory" &&
+	ok "missing transcript: exit 2 with the file named" || { bad "missing file: rc $rc"; echo "$out"; }
+printf 'protocol auth\nhandshake\nS: OK\\t{id\n' > "$dir/broken.tr"
+printf '#!/bin/sh\ntouch %s/started\nexec cat\n' "$dir" > "$dir/marker.sh"; chmod +x "$dir/marker.sh"
+out=$("$fs" replay "spawn:$dir/marker.sh" $A/handshake-only.tr "$dir/broken.tr" 2>&1); rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q "broken.tr:3: S:: unclosed {" && [ ! -e "$dir/started" ] &&
+	ok "broken transcript: exit 2 with file:line, the helper never started" || { bad "broken transcript: rc $rc"; echo "$out"; }
+out=$("$fs" replay "unix:$dir/nothing.sock" $A/handshake-only.tr 2>&1); rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q "cannot use the target: unix:$dir/nothing.sock: connect: No such file" &&
+	ok "unreachable target: exit 2" || { bad "unreachable: rc $rc"; echo "$out"; }
+out=$("$fs" replay "spawn:$dir/no-such-helper" $A/handshake-only.tr 2>&1); rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q "exec $dir/no-such-helper" && ok "helper that cannot start: exit 2" ||
+	{ bad "exec failure: rc $rc"; echo "$out"; }
+out=$("$fs" replay --format xml x y 2>&1); rc=$?
+[ $rc = 2 ] && ok "bad option: exit 2" || bad "bad option: rc $rc"
+
+# 5. a hostile peer: garbage, a 1 MiB line; bounded time, no crash
+s=$(date +%s%N)
+out=$(replay "$badh garbage" $A/handshake-only.tr); rc=$?
+ms=$(( ($(date +%s%N) - s) / 1000000 ))
+[ $rc = 1 ] && echo "$out" | grep -q 'S: \\x00\\xff\\xfe garbage' && [ $ms -lt 5000 ] &&
+	ok "garbage from the helper: shown escaped, failure in $ms ms" || { bad "garbage: rc $rc ($ms ms)"; echo "$out"; }
+s=$(date +%s%N)
+out=$(replay "$badh long-line" $A/handshake-only.tr); rc=$?
+ms=$(( ($(date +%s%N) - s) / 1000000 ))
+[ $rc = 1 ] && echo "$out" | grep -q 'line longer than 65536 bytes' && [ $ms -lt 5000 ] &&
+	ok "1 MiB line: reported as longer than 65536 bytes in $ms ms" || { bad "long line: rc $rc ($ms ms)"; echo "$out"; }
+out=$(replay "$badh silent" $A/handshake-only.tr); rc=$?
+[ $rc = 1 ] && echo "$out" | grep -q 'no line within 500 ms' && ok "silent helper: the scaled 10 s timeout is reported" ||
+	{ bad "silent: rc $rc"; echo "$out"; }
+
+# 6. a helper that crashes mid-exchange: a finding with signal and stderr, the run goes on
+out=$(replay --stderr-apart "$badh crash" $A/plain-macro.tr $A/handshake-only.tr); rc=$?
+[ $rc = 1 ] && echo "$out" | grep -q 'helper crashed: killed by signal 11 (Segmentation fault)' &&
+	echo "$out" | grep -q 'helper stderr: bad_helper: about to crash' &&
+	echo "$out" | tail -1 | grep -qx '1 passed, 1 failed' &&
+	ok "crash: signal and stderr reported, next transcript still runs" || { bad "crash: rc $rc"; echo "$out"; }
+
+# 7. stderr on the connection (spawn(8) default) versus --stderr-apart
+out=$(replay -v "$badh stderr" $A/plain-macro.tr 2>&1)
+echo "$out" | grep -q 'S: debug: got AUTH' && ok "default spawn: the helper's stderr arrives on the connection" ||
+	{ bad "stderr on the connection"; echo "$out"; }
+out=$(replay -v --stderr-apart "$badh stderr" $A/handshake-only.tr 2>&1)
+echo "$out" | grep -q 'helper stderr: debug: starting' && ! echo "$out" | grep -q 'S: debug' &&
+	ok "--stderr-apart: stderr captured and shown apart" || { bad "--stderr-apart"; echo "$out"; }
+
+# 8. report formats for CI
+out=$(replay --format tap -D user=test1 -D password=pass1 "$seed_auth" $A/plain-macro.tr $A/x-trust-spawn.tr)
+echo "$out" | grep -qx '1\.\.2' && [ "$(echo "$out" | grep -c '^ok ')" = 2 ] && ok "TAP" || { bad "TAP"; echo "$out"; }
+replay --format json "$badh silent" $A/handshake-only.tr > "$dir/r.json" 2> "$dir/r.err"
+$py -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["failed"]==1 and d["results"][0]["result"]=="fail"' "$dir/r.json" &&
+	grep -qx '0 passed, 1 failed' "$dir/r.err" && ok "JSON parses, summary on stderr" || { bad "JSON"; cat "$dir/r.json"; }
+replay --format junit -D user=test1 -D password=pass1 "$seed_auth" $A/plain-macro.tr > "$dir/r.xml" 2>/dev/null
+$py -c 'import sys,xml.etree.ElementTree as E; s=E.parse(sys.argv[1]).getroot().find("testsuite"); assert s.get("tests")=="1" and s.get("failures")=="0"' "$dir/r.xml" &&
+	ok "JUnit XML parses" || { bad "JUnit"; cat "$dir/r.xml"; }
+
+echo "$pass passed, $fail failed"
+[ $fail = 0 ]
