@@ -285,7 +285,8 @@ int bench_auth_run(const struct bench_options *o, struct bench_result *r, char *
 			r->err_timeout++;
 	if (!o->quiet)
 		fprintf(stderr, "\r%60s\r", "");
-	qsort(b.lat, b.nlat, sizeof(*b.lat), cmp_u32);
+	if (b.nlat > 0)
+		qsort(b.lat, b.nlat, sizeof(*b.lat), cmp_u32);
 	r->p50 = pct(b.lat, b.nlat, 0.50);
 	r->p90 = pct(b.lat, b.nlat, 0.90);
 	r->p99 = pct(b.lat, b.nlat, 0.99);

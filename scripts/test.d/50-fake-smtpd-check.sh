@@ -32,6 +32,21 @@ echo "$out" | grep -q '^15 passed, 0 failed$' && [ $rc = 0 ] && ok "ref-authd: a
 	{ bad "ref-authd: rc $rc"; echo "$out"; }
 out=$(check "unix:$dir/a.sock" --format tap); rc=$?
 echo "$out" | grep -q '^1\.\.15$' && echo "$out" | grep -c '^ok ' | grep -qx 15 && ok "TAP output" || bad "TAP output"
+
+# bench: every reply verified; a healthy server gives no errors
+out=$(timeout 60 "$fs" bench --auth "unix:$dir/a.sock" --user alice --password secret -c 4 -d 1 \
+	--warmup 0.2 --wrong 50 --format json); rc=$?
+echo "$out" | grep -q '"errors":{"wrong_id":0,"malformed":0,"verdict":0,"disconnect":0,"timeout":0}' &&
+	echo "$out" | grep -q '"fail":[1-9]' && [ $rc = 0 ] && ok "bench: replies verified, no errors" ||
+	bad "bench on a healthy server (rc $rc): $out"
+stop_authd
+
+# bench counts a server that answers with the wrong ids
+start_authd --fault wrong-id
+out=$(timeout 60 "$fs" bench --auth "unix:$dir/a.sock" --user alice --password secret -c 2 -d 1 \
+	--warmup 0); rc=$?
+echo "$out" | grep -q 'wrong id [1-9]' && [ $rc = 1 ] && ok "bench: wrong ids counted as errors" ||
+	bad "bench with wrong ids (rc $rc): $out"
 stop_authd
 
 # every protocol fault of ref-authd is caught by the check named for it
