@@ -44,6 +44,7 @@ static void usage(FILE *fp)
 "  record --listen ADDR --upstream TARGET -o FILE\n"
 "                                proxy between Postfix and a helper, write a transcript\n"
 "  check --auth TARGET           run the conformance catalogue\n"
+"  bench --auth TARGET           load a helper as Postfix does, verify and time every reply\n"
 "\n"
 "TARGET: unix:/path | inet:host:port | inet:[::1]:port | spawn:COMMAND ARGS\n"
 "`fake-smtpd COMMAND --help` describes each command; man fake-smtpd (docs/fake-smtpd.1).\n"
