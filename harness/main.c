@@ -28,6 +28,7 @@
 #include "harness/postfix/pf_auth.h"
 #include "harness/run/bench.h"
 #include "harness/run/check_auth.h"
+#include "harness/run/record.h"
 #include "harness/run/replay.h"
 #include "harness/run/report.h"
 #include "harness/script/transcript.h"
@@ -437,12 +438,107 @@ out:
 	return rc;
 }
 
+static void usage_record(FILE *fp)
+{
+	fprintf(fp,
+"usage: fake-smtpd record --listen ADDR --upstream TARGET -o FILE [options]\n"
+"\n"
+"A proxy between a real client (Postfix's smtpd) and a helper: every byte passes\n"
+"through unchanged; what passed is written to FILE as a transcript (C:/S: lines,\n"
+"request ids as {id}, CPID as {pid}, SPID/CUID/COOKIE values as *) that replays\n"
+"against the same helper with `fake-smtpd replay TARGET FILE`.\n"
+"Point Postfix at the proxy: smtpd_sasl_path = ADDR, or\n"
+"check_policy_service ADDR.\n"
+"\n"
+"  --listen ADDR          unix:/path or inet:host:port to accept the client on\n"
+"  --upstream TARGET      the helper: unix:/path, inet:host:port or spawn:COMMAND ARGS\n"
+"  -o, --output FILE      the transcript (rewritten after each connection)\n"
+"  --count N              record N client connections, then stop (default 1)\n"
+"  --accept-timeout S     give up when no client connects within S seconds\n"
+"  --idle-timeout S       end a connection quiet for S seconds (default 600)\n"
+"  --stderr-apart         spawn: keep the helper's stderr off the connection\n"
+"  -q, --quiet            no progress messages\n"
+"  -h, --help             this text\n"
+"\n"
+"Exit status: 0 recorded, 2 usage or environment error.\n");
+}
+
+static int cmd_record(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "upstream", required_argument, NULL, 'u' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "accept-timeout", required_argument, NULL, 'a' },
+		{ "idle-timeout", required_argument, NULL, 'i' },
+		{ "stderr-apart", no_argument, NULL, 'e' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct record_options o;
+	const char *upstream = NULL;
+	struct target t;
+	char err[700];
+	unsigned v;
+	int ch, rc;
+
+	memset(&o, 0, sizeof(o));
+	o.count = 1;
+	o.idle_timeout_ms = 600000;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'l': o.listen = optarg; break;
+		case 'u': upstream = optarg; break;
+		case 'o': o.out = optarg; break;
+		case 'n':
+			if (parse_uint_arg("--count", optarg, 1000000, &o.count) < 0)
+				return 2;
+			break;
+		case 'a':
+			if (parse_uint_arg("--accept-timeout", optarg, 86400, &v) < 0)
+				return 2;
+			o.accept_timeout_ms = (int)v * 1000;
+			break;
+		case 'i':
+			if (parse_uint_arg("--idle-timeout", optarg, 86400, &v) < 0)
+				return 2;
+			o.idle_timeout_ms = (int)v * 1000;
+			break;
+		case 'e': o.stderr_apart = 1; break;
+		case 'q': o.quiet = 1; break;
+		case 'h': usage_record(stdout); return 0;
+		default: usage_record(stderr); return 2;
+		}
+	}
+	if (o.listen == NULL || upstream == NULL || o.out == NULL || optind != argc) {
+		fprintf(stderr, "fake-smtpd: record needs --listen, --upstream and -o "
+			"(see fake-smtpd record --help)\n");
+		return 2;
+	}
+	if (target_parse(upstream, &t, err, sizeof(err)) < 0) {
+		fprintf(stderr, "fake-smtpd: %s\n", err);
+		target_free(&t);
+		return 2;
+	}
+	o.upstream = &t;
+	rc = record_run(&o, err, sizeof(err));
+	if (rc < 0)
+		fprintf(stderr, "fake-smtpd: record: %s\n", err);
+	else if (!o.quiet)
+		fprintf(stderr, "fake-smtpd record: transcript written to %s\n", o.out);
+	target_free(&t);
+	return rc < 0 ? 2 : 0;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 } commands[] = {
 	{ "replay", cmd_replay },
-	/* record: below */
+	{ "record", cmd_record },
 	{ "check", cmd_check },
 	{ "bench", bench_main },
 	/* fuzz and diff slot in here */

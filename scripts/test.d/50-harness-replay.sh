@@ -126,5 +126,29 @@ replay --format junit -D user=test1 -D password=pass1 "$seed_auth" $A/plain-macr
 $py -c 'import sys,xml.etree.ElementTree as E; s=E.parse(sys.argv[1]).getroot().find("testsuite"); assert s.get("tests")=="1" and s.get("failures")=="0"' "$dir/r.xml" &&
 	ok "JUnit XML parses" || { bad "JUnit"; cat "$dir/r.xml"; }
 
+# 9. record: a proxy that passes bytes through and writes a transcript that replays green
+waitsock() { for _ in $(seq 100); do [ -S "$1" ] && return 0; sleep 0.05; done; return 1; }
+timeout 60 "$fs" record -q --listen "unix:$dir/rec.sock" --upstream "$seed_auth" -o "$dir/rec.tr" \
+	--count 2 --accept-timeout 20 & rpid=$!
+waitsock "$dir/rec.sock"
+o1=$(replay -D user=test1 -D password=pass1 "unix:$dir/rec.sock" $A/plain-macro.tr); r1=$?
+o2=$(replay -D user=test1 -D password=pass1 "unix:$dir/rec.sock" $A/x-trust-spawn.tr); r2=$?
+wait $rpid; rr=$?
+out=$(replay "$seed_auth" "$dir/rec.tr"); rc=$?
+[ $r1 = 0 ] && [ $r2 = 0 ] && [ $rr = 0 ] && [ $rc = 0 ] && grep -q '^reconnect$' "$dir/rec.tr" &&
+	grep -q '^C: CPID\\t{pid}$' "$dir/rec.tr" && grep -q '^S: OK\\t{id}\\tuser=test1$' "$dir/rec.tr" &&
+	ok "record (auth, 2 connections through the proxy) replays green" ||
+	{ bad "record auth: $r1 $r2 $rr $rc"; echo "$o1 $o2"; cat "$dir/rec.tr"; echo "$out"; }
+timeout 60 "$fs" record -q --listen "inet:127.0.0.1:0" --upstream "$seed_auth" -o "$dir/x.tr" 2>/dev/null
+[ $? = 0 ] && bad "record: port 0 accepted" || ok "record: a bad listen address is refused"
+timeout 60 "$fs" record -q --listen "unix:$dir/recp.sock" --upstream "$seed_policy" -o "$dir/recp.tr" \
+	--accept-timeout 20 & rpid=$!
+waitsock "$dir/recp.sock"
+o1=$(replay "unix:$dir/recp.sock" $P/seed-relay-denied-raw.tr); r1=$?
+wait $rpid; rr=$?
+out=$(replay "$seed_policy" "$dir/recp.tr"); rc=$?
+[ $r1 = 0 ] && [ $rr = 0 ] && [ $rc = 0 ] && grep -q '^S: action=REJECT user test1 may not send from 198.51.100.7$' "$dir/recp.tr" &&
+	ok "record (policy) replays green" || { bad "record policy: $r1 $rr $rc"; cat "$dir/recp.tr"; echo "$out"; }
+
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]
