@@ -57,6 +57,7 @@ struct rx {
 	int have_action;
 	int action_default;
 	unsigned pol_requests;		/* successful requests on this connection */
+	int policy_noted;
 	int crashed;
 	char crash[300];
 	enum check_result res;
@@ -888,10 +889,227 @@ static int op_expect_action(struct rx *x, const struct top *op)
 	return 0;
 }
 
+/*
+ * Postfix 3.7's request, in its order (protocols.md B.2; the bytes real
+ * Postfix 3.7 sent are in feasibility.md 3a). The values are those of a
+ * plaintext ESMTP session from 127.0.0.1 at RCPT time.
+ */
+static const char *const policy_37[][2] = {
+	{ "request", "smtpd_access_policy" }, { "protocol_state", "RCPT" },
+	{ "protocol_name", "ESMTP" }, { "client_address", "127.0.0.1" },
+	{ "client_name", "localhost" }, { "client_port", "36952" },
+	{ "reverse_client_name", "localhost" }, { "server_address", "127.0.0.1" },
+	{ "server_port", "25" }, { "helo_name", "client.test" },
+	{ "sender", "sender@test.invalid" }, { "recipient", "rcpt@example.com" },
+	{ "recipient_count", "0" }, { "queue_id", "" }, { "instance", "" }, { "size", "0" },
+	{ "etrn_domain", "" }, { "stress", "" }, { "sasl_method", "" }, { "sasl_username", "" },
+	{ "sasl_sender", "" }, { "ccert_subject", "" }, { "ccert_issuer", "" },
+	{ "ccert_fingerprint", "" }, { "ccert_pubkey_fingerprint", "" },
+	{ "encryption_protocol", "" }, { "encryption_cipher", "" },
+	{ "encryption_keysize", "0" }, { "policy_context", "" },
+};
+
+/* build_request - the default request with the statement's overrides */
+static int build_request(struct rx *x, const struct top *op, struct xbuf *out)
+{
+	struct xbuf val;
+	const char *why;
+	size_t i, k;
+	int rc = 0;
+
+	xbuf_init(&val, TVARS_MAX_VALUE);
+	for (i = 0; i < N_ELEMENTS(policy_37) && rc == 0; i++) {
+		const char *v = policy_37[i][1];
+		int removed = 0;
+
+		xbuf_reset(&val);
+		for (k = 0; k < op->npol; k++)
+			if (strcmp(op->pol[k].name, policy_37[i][0]) == 0) {
+				removed = op->pol[k].remove;
+				if (!removed) {
+					xbuf_reset(&val);
+					if (tpat_expand(&op->pol[k].value, &x->v, &val, &why) < 0)
+						rc = fail(x, "%s: %s", op->pol[k].name, why);
+					v = xbuf_cstr(&val);
+				}
+			}
+		if (rc == 0 && !removed && policy_format_attr(out, policy_37[i][0], v, strlen(v)) < 0)
+			rc = fail(x, "%s: a value with LF or NUL, or too long", policy_37[i][0]);
+	}
+	/* attributes Postfix does not send go at the end, in the order given */
+	for (k = 0; k < op->npol && rc == 0; k++) {
+		int known = 0;
+
+		for (i = 0; i < N_ELEMENTS(policy_37); i++)
+			known |= strcmp(op->pol[k].name, policy_37[i][0]) == 0;
+		if (known || op->pol[k].remove)
+			continue;
+		xbuf_reset(&val);
+		if (tpat_expand(&op->pol[k].value, &x->v, &val, &why) < 0)
+			rc = fail(x, "%s: %s", op->pol[k].name, why);
+		else if (policy_format_attr(out, op->pol[k].name, xbuf_cstr(&val), val.len) < 0)
+			rc = fail(x, "%s: a value with LF or NUL, or too long", op->pol[k].name);
+	}
+	if (rc == 0 && xbuf_append_char(out, '\n') < 0)
+		rc = fail(x, "request too long");
+	xbuf_free(&val);
+	return rc;
+}
+
+/* policy_try - one attempt: 1 an action arrived, 0 a failed try (why set), -1 error */
+static int policy_try(struct rx *x, const struct xbuf *req, char *why, size_t wlen)
+{
+	struct xbuf reply;
+	char tb[32];
+	int rc = 0;
+
+	if (x->open && tconn_readable(&x->c)) {
+		snprintf(why, wlen, "the connection was readable before the request (unsolicited "
+			 "bytes or EOF): Postfix counts the try as failed");
+		return 0;
+	}
+	if (!x->open) {
+		struct tconn_options to;
+		char err[512];
+
+		memset(&to, 0, sizeof(to));
+		to.stderr_apart = x->o->stderr_apart;
+		to.connect_timeout_ms = rx_timeout(x);
+		if (tconn_open(x->o->target, &to, &x->c, err, sizeof(err)) < 0) {
+			xbuf_free(&x->c.err);
+			snprintf(why, wlen, "cannot connect: %.400s", err);
+			return 0;
+		}
+		x->open = 1;
+	}
+	if (rx_send(x, req->data, req->len) < 0) {
+		x->res = CHECK_PASS;	/* a write error is a failed try here */
+		snprintf(why, wlen, "write failed");
+		return 0;
+	}
+	xbuf_init(&reply, RX_MAX_REPLY);
+	for (;;) {
+		struct policy_reply rep;
+		const char *line, *e;
+		size_t len, used;
+		int rr = rx_read(x, rx_timeout(x), &line, &len);
+
+		if (rr == 0) {
+			snprintf(why, wlen, "no complete reply within %s%s", secs(rx_timeout(x), tb, sizeof(tb)),
+				 x->o->time_scale != 1.0 ? " (scaled: Postfix would have waited 100 s)" : "");
+			break;
+		}
+		if (rr == -1) {
+			snprintf(why, wlen, reply.len ? "premature end of input" :
+				 "the helper closed without answering");
+			break;
+		}
+		if (rr < 0) {
+			snprintf(why, wlen, "a reply line longer than %d bytes (Postfix has no bound and "
+				 "would keep reading)", TCONN_MAX_LINE);
+			break;
+		}
+		if (xbuf_append(&reply, line, len) < 0 || xbuf_append_char(&reply, '\n') < 0) {
+			snprintf(why, wlen, "reply longer than %d bytes", RX_MAX_REPLY);
+			break;
+		}
+		if (policy_parse_reply(reply.data, reply.len, &rep, &used, &e) != 1)
+			continue;
+		if (rep.status == POLICY_REPLY_OK) {
+			size_t alen = rep.action.len;
+
+			if (rep.action_nul) {
+				const char *nul = memchr(rep.action.p, '\0', alen);
+
+				alen = (size_t)(nul - rep.action.p);
+				report_note(x->r, "the action holds a NUL byte: Postfix cuts it there");
+			}
+			xbuf_reset(&x->action);
+			(void)!xbuf_append(&x->action, rep.action.p, alen);
+			if (rep.nactions > 1)
+				report_note(x->r, "%zu action lines: Postfix uses the first", rep.nactions);
+			if (rep.ncase)
+				report_note(x->r, "a name like \"Action\": Postfix compares names "
+					    "case-sensitively and skips it");
+			if (used < reply.len)
+				report_note(x->r, "bytes after the reply's empty line: Postfix finds the "
+					    "stream readable before the next request and reconnects");
+			rc = 1;
+			break;
+		}
+		snprintf(why, wlen, rep.status == POLICY_REPLY_MISSING_ACTION ?
+			 "the reply ended without an action (Postfix: missing attribute action)" :
+			 "an \"action\" line without \"=\" (Postfix: missing value for string attribute)");
+		break;
+	}
+	xbuf_free(&reply);
+	return rc;
+}
+
 static int op_policy(struct rx *x, const struct top *op)
 {
-	(void)op;
-	return rx_error(x, "policy requests need the Postfix attribute builder, not built in yet");
+	struct xbuf req;
+	unsigned tries = 0, limit = x->o->policy_try_limit ? x->o->policy_try_limit : 1;
+	char why[1024], tb[32];
+	int rc;
+
+	x->have_action = 0;
+	x->action_default = 0;
+	xbuf_init(&req, TRANSCRIPT_MAX_FILE);
+	if (build_request(x, op, &req) < 0) {
+		xbuf_free(&req);
+		return -1;
+	}
+	if (pf_version_cmp(&x->o->version, 3, 7, 0) != 0 && !x->policy_noted) {
+		report_note(x->r, "the request has Postfix 3.7's attribute set");
+		x->policy_noted = 1;
+	}
+	for (;;) {
+		why[0] = '\0';
+		rc = policy_try(x, &req, why, sizeof(why));
+		if (rc < 0 || x->res != CHECK_PASS)
+			break;
+		if (rc == 1) {
+			char a[400];
+
+			x->have_action = 1;
+			x->pol_requests++;
+			report_note(x->r, "action: %s", show(a, sizeof(a), x->action.data ? x->action.data : "",
+							 x->action.len));
+			if (x->o->policy_request_limit && x->pol_requests >= x->o->policy_request_limit) {
+				report_note(x->r, "request limit %u reached: Postfix closes the connection",
+					    x->o->policy_request_limit);
+				rx_close(x);
+			}
+			rc = 0;
+			break;
+		}
+		tries++;
+		report_note(x->r, "try %u of %u failed: %s", tries, limit, why);
+		rx_close(x);
+		if (tries >= limit) {
+			xbuf_reset(&x->action);
+			(void)!xbuf_append_str(&x->action, x->o->policy_default_action);
+			x->have_action = 1;
+			x->action_default = 1;
+			report_note(x->r, "Postfix logs \"problem talking to server\" and applies "
+				    "smtpd_policy_service_default_action: %s", x->o->policy_default_action);
+			rc = 0;
+			break;
+		}
+		report_note(x->r, "Postfix sleeps %s (smtpd_policy_service_retry_delay 1 s), reconnects "
+			    "and sends the same request again", secs(scaled(x, REPLAY_POLICY_RETRY_MS), tb,
+									sizeof(tb)));
+		{
+			int ms = scaled(x, REPLAY_POLICY_RETRY_MS);
+			struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+			while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+				;
+		}
+	}
+	xbuf_free(&req);
+	return x->res == CHECK_PASS ? rc : -1;
 }
 
 /* --- driver ------------------------------------------------------------ */

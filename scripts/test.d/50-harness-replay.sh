@@ -44,6 +44,16 @@ out=$(replay "$seed_policy --crlf" $P/seed-relay-allowed-raw.tr); rc=$?
 [ $rc = 1 ] && echo "$out" | grep -q 'S: action=DUNNO\\r' && ok "CRLF policy replies are shown and fail" ||
 	{ bad "CRLF policy replies: rc $rc"; echo "$out"; }
 
+# the policy client as Postfix's: a CRLF reply never ends, two tries, then the default action
+out=$(timeout 60 "$fs" replay -v --time-scale 0.01 "$seed_policy --crlf" $P/seed-relay-macro.tr); rc=$?
+[ $rc = 1 ] && echo "$out" | grep -q 'try 2 of 2 failed: no complete reply within 1 s (scaled: Postfix would have waited 100 s)' &&
+	echo "$out" | grep -q 'applies smtpd_policy_service_default_action: 451 4.3.5 Server configuration problem' &&
+	ok "policy: CRLF reply -> retry with the same request -> default action" || { bad "policy retries: rc $rc"; echo "$out"; }
+out=$(replay -v --policy-request-limit 1 "$seed_policy" $P/states.tr); rc=$?
+[ $rc = 0 ] && [ "$(echo "$out" | grep -c 'request limit 1 reached')" = 9 ] &&
+	ok "policy: --policy-request-limit closes after each request" || { bad "request limit: rc $rc"; echo "$out"; }
+[ -x "$build/bin/ref-policyd" ] || echo "skip - ref-policyd not built in $build: policy reference replays skipped"
+
 # 3. ref-authd, every auth transcript, over a UNIX socket and as spawn
 if [ -x "$ad" ]; then
 	cp corpus/demo/users "$dir/users"
