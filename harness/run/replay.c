@@ -58,6 +58,7 @@ struct rx {
 	int action_default;
 	unsigned pol_requests;		/* successful requests on this connection */
 	int policy_noted;
+	int broken;			/* auth: Postfix saw EOF or a timeout */
 	int crashed;
 	char crash[300];
 	enum check_result res;
@@ -185,6 +186,7 @@ static void rx_close(struct rx *x)
 	}
 	xbuf_free(&x->c.err);
 	x->open = 0;
+	x->broken = 0;
 	x->have_back = 0;
 	x->hs_done = 0;
 	x->in_flight = 0;
@@ -268,6 +270,7 @@ static void io_failure(struct rx *x, const char *what)
 	x->verdict = v;
 	x->have_verdict = 1;
 	x->in_flight = 0;
+	x->broken = 1;
 	report_note(x->r, "%s: Postfix %u.%u would answer: %s (%s)", what, x->o->version.major,
 		    x->o->version.minor, v.smtp, v.note);
 }
@@ -321,6 +324,10 @@ static int rx_read(struct rx *x, int timeout_ms, const char **line_r, size_t *le
 /* keep_back - an S? line that did not match waits for the next op */
 static void keep_back(struct rx *x, const char *line, size_t len)
 {
+	if (line == x->back.data) {
+		x->have_back = 1;	/* the kept line again */
+		return;
+	}
 	xbuf_reset(&x->back);
 	if (xbuf_append(&x->back, line, len) == 0)
 		x->have_back = 1;
@@ -737,6 +744,30 @@ static int op_auth(struct rx *x, const struct top *op)
 		cp.password = a[1].data;
 	}
 	x->have_verdict = 0;
+	if (x->broken && x->open) {
+		/* the same threshold as pf_auth_io_failure(): 3.11 reconnects */
+		if (pf_version_cmp(&x->o->version, 3, 11, 20250304) < 0) {
+			pf_auth_io_failure(&x->o->version, &x->verdict);
+			x->have_verdict = 1;
+			report_note(x->r, "the connection broke earlier: %s; Postfix %u.%u answers %s",
+				    x->verdict.note, x->o->version.major, x->o->version.minor,
+				    x->verdict.smtp);
+			rc = check_code(x, op->code);
+			goto out;
+		}
+		report_note(x->r, "the connection broke earlier: Postfix %u.%u reconnects",
+			    x->o->version.major, x->o->version.minor);
+		rx_close(x);
+	}
+	if (!x->open) {
+		/* Postfix connects and reads the handshake before its first AUTH */
+		static const struct top hs = { .kind = TOP_HANDSHAKE };
+
+		report_note(x->r, "not connected: Postfix connects and does the handshake first");
+		if (op_handshake(x, &hs) < 0)
+			goto out;
+		x->op = op;
+	}
 	if (!mech_offered(x, op->mech)) {
 		memset(&x->verdict, 0, sizeof(x->verdict));
 		x->verdict.outcome = PF_AUTH_FAIL;

@@ -28,7 +28,8 @@ replay() { timeout 60 "$fs" replay --fast "$@"; }
 
 # 1. the seed-style auth helper: every transcript that fits its account and mechanisms
 seedset="$A/x-trust-spawn.tr $A/plain-resp.tr $A/plain-macro.tr $A/plain-noresp.tr $A/empty-resp.tr
-	$A/handshake-only.tr $A/ids-reconnect.tr $A/anonymous.tr $A/external-absent.tr"
+	$A/handshake-only.tr $A/ids-reconnect.tr $A/anonymous.tr $A/external-absent.tr
+	$A/implicit-handshake.tr $A/handshake-order.tr"
 n=$(echo $seedset | wc -w)
 out=$(replay -D user=test1 -D password=pass1 "$seed_auth" $seedset); rc=$?
 echo "$out" | tail -1 | grep -qx "$n passed, 0 failed" && [ $rc = 0 ] &&
@@ -117,6 +118,15 @@ out=$(replay --stderr-apart "$badh crash" $A/plain-macro.tr $A/handshake-only.tr
 	echo "$out" | grep -q 'helper stderr: bad_helper: about to crash' &&
 	echo "$out" | tail -1 | grep -qx '1 passed, 1 failed' &&
 	ok "crash: signal and stderr reported, next transcript still runs" || { bad "crash: rc $rc"; echo "$out"; }
+
+# after EOF, Postfix before 3.11 keeps the broken connection (454 again), 3.11 reconnects
+printf 'protocol auth\nauth PLAIN u p expect 454\nauth PLAIN u p expect 454\n' > "$dir/broken-conn.tr"
+out=$(replay -v --postfix-version 3.7 "$badh crash" "$dir/broken-conn.tr"); rc=$?
+[ $rc = 1 ] && [ "$(echo "$out" | grep -c "EHLO would offer")" = 1 ] && echo "$out" | grep -q 'Postfix before 3.11 keeps the broken connection' &&
+	ok "3.7: a broken auth connection is kept, the next AUTH gets 454" || { bad "3.7 broken connection: rc $rc"; echo "$out"; }
+out=$(replay -v --postfix-version 3.11 "$badh crash" "$dir/broken-conn.tr"); rc=$?
+[ $rc = 1 ] && [ "$(echo "$out" | grep -c "EHLO would offer")" = 2 ] && echo "$out" | grep -q 'Postfix 3.11 reconnects' &&
+	ok "3.11: the next AUTH reconnects with a new handshake" || { bad "3.11 reconnect: rc $rc"; echo "$out"; }
 
 # 7. stderr on the connection (spawn(8) default) versus --stderr-apart
 out=$(replay -v "$badh stderr" $A/plain-macro.tr 2>&1)
