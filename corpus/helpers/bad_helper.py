@@ -8,6 +8,9 @@
 #   stderr      a correct handshake with debug output on stderr, which
 #               spawn(8) connects to the same socket
 #   silent      says nothing at all
+#   policy-flaky LOG  a policy service that appends each request to LOG and
+#               answers the first one ever seen with a malformed "action"
+#               line (no "="), later ones with action=DUNNO
 import os
 import signal
 import sys
@@ -49,5 +52,20 @@ elif mode == "stderr":
         sys.stderr.flush()
         if f[0] == "AUTH":
             send(("OK\t%s\tuser=test1\n" % f[1]).encode())
+elif mode == "policy-flaky":
+    log = sys.argv[2]
+    block = []
+    for line in sys.stdin:
+        block.append(line)
+        if line != "\n":
+            continue
+        try:
+            seen = open(log).read().count("\n\n")
+        except OSError:
+            seen = 0
+        with open(log, "a") as f:
+            f.write("".join(block))
+        block = []
+        send(b"action\n\n" if seen == 0 else b"action=DUNNO\n\n")
 else:
     time.sleep(5)

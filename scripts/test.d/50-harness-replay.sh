@@ -53,6 +53,11 @@ out=$(timeout 60 "$fs" replay -v --time-scale 0.01 "$seed_policy --crlf" $P/seed
 out=$(replay -v --policy-request-limit 1 "$seed_policy" $P/states.tr); rc=$?
 [ $rc = 0 ] && [ "$(echo "$out" | grep -c 'request limit 1 reached')" = 9 ] &&
 	ok "policy: --policy-request-limit closes after each request" || { bad "request limit: rc $rc"; echo "$out"; }
+out=$(replay -v "$badh policy-flaky $dir/flaky.log" $P/seed-relay-macro.tr); rc=$?
+req1=$(awk 'BEGIN{RS=""} NR==1' "$dir/flaky.log"); req2=$(awk 'BEGIN{RS=""} NR==2' "$dir/flaky.log")
+[ $rc = 1 ] && echo "$out" | grep -q 'try 1 of 2 failed: an "action" line without "="' && [ -n "$req1" ] && [ "$req1" = "$req2" ] &&
+	echo "$out" | grep -q 'expected action REJECT \*, got DUNNO' &&
+	ok "policy: a malformed reply is retried on a new connection with the same request" || { bad "policy retry: rc $rc"; echo "$out"; cat "$dir/flaky.log"; }
 [ -x "$build/bin/ref-policyd" ] || echo "skip - ref-policyd not built in $build: policy reference replays skipped"
 
 # 3. ref-authd, every auth transcript, over a UNIX socket and as spawn
