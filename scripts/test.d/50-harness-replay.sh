@@ -175,5 +175,30 @@ out=$(replay "$seed_policy" "$dir/recp.tr"); rc=$?
 [ $r1 = 0 ] && [ $rr = 0 ] && [ $rc = 0 ] && grep -q '^S: action=REJECT user test1 may not send from 198.51.100.7$' "$dir/recp.tr" &&
 	ok "record (policy) replays green" || { bad "record policy: $r1 $rr $rc"; cat "$dir/recp.tr"; echo "$out"; }
 
+# fidelity: the policy macro's request, recorded on the wire, equals what Postfix 3.7 sent (feasibility 3a)
+timeout 60 "$fs" record -q --listen "unix:$dir/fid.sock" --upstream "$seed_policy" -o "$dir/fid.tr" \
+	--accept-timeout 20 & rpid=$!
+waitsock "$dir/fid.sock"
+o1=$(replay "unix:$dir/fid.sock" $P/postfix37-request.tr); r1=$?
+wait $rpid
+if [ $r1 = 0 ] && diff <(grep '^C:' "$dir/fid.tr") <(grep '^C:' $P/seed-relay-allowed-raw.tr) > "$dir/fid.diff"; then
+	ok "policy macro: the bytes on the wire equal Postfix 3.7's request"
+else
+	bad "policy macro bytes differ from Postfix 3.7's: rc $r1"; echo "$o1"; cat "$dir/fid.diff"
+fi
+timeout 60 "$fs" record -q --listen "unix:$dir/fida.sock" --upstream "$seed_auth" -o "$dir/fida.tr" \
+	--accept-timeout 20 & rpid=$!
+waitsock "$dir/fida.sock"
+printf 'protocol auth\nauth PLAIN alice secret\n' > "$dir/alice.tr"
+o1=$(replay "unix:$dir/fida.sock" "$dir/alice.tr"); r1=$?
+wait $rpid
+printf '%s\n' 'C: VERSION\t1\t0' 'C: CPID\t{pid}' \
+	'C: AUTH\t{id}\tPLAIN\tservice=smtp\tnologin\tlip=127.0.0.1\trip=127.0.0.1\tresp=AGFsaWNlAHNlY3JldA==' > "$dir/fida.want"
+if [ $r1 = 0 ] && diff <(grep '^C:' "$dir/fida.tr") "$dir/fida.want" > "$dir/fida.diff"; then
+	ok "auth macro: the bytes on the wire equal Postfix 3.7's (VERSION/CPID, AUTH PLAIN)"
+else
+	bad "auth macro bytes differ from Postfix 3.7's: rc $r1"; echo "$o1"; cat "$dir/fida.diff"
+fi
+
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]
