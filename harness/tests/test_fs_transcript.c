@@ -354,6 +354,50 @@ static void test_fs_transcript_report_formats(void **state)
 	free(s);
 }
 
+/* mutations of a valid transcript: parse or fail cleanly, never crash (ASan) */
+static void test_fs_transcript_parse_mutations(void **state)
+{
+	static const char base[] =
+		"# t\nprotocol auth\ndefault user u\nhandshake\nC: AUTH\\t{id}\\t{b64:\\0${user}}\n"
+		"S? OK\\t{id}*\nanyorder\nS: A\\x41\nS~ /^B/\nend\nexpect silence 5ms\n"
+		"auth PLAIN \"a b\" p resp expect 235\nexpect smtp 2*\ncont x\\001\n";
+	static const char alphabet[] = "{}$\\*\\t\n\"=/:#-ab0 ";
+	unsigned long seed = 12345;
+	char buf[sizeof(base) + 64];
+	int i, k;
+
+	(void)state;
+	for (i = 0; i < 20000; i++) {
+		struct transcript t;
+		char err[600];
+		size_t len = sizeof(base) - 1;
+
+		memcpy(buf, base, len);
+		for (k = 0; k < 4 && len > 0; k++) {
+			size_t pos;
+
+			seed = seed * 6364136223846793005ul + 1442695040888963407ul;
+			pos = (size_t)(seed >> 33) % len;
+			seed = seed * 6364136223846793005ul + 1442695040888963407ul;
+			switch ((seed >> 40) % 3) {
+			case 0:
+				buf[pos] = alphabet[(seed >> 20) % (sizeof(alphabet) - 1)];
+				break;
+			case 1:
+				len = pos;	/* cut */
+				break;
+			default:
+				buf[pos] = (char)(seed >> 24);
+				break;
+			}
+		}
+		if (transcript_parse(buf, len, "m.tr", &t, err, sizeof(err)) == 0)
+			transcript_free(&t);
+		else
+			assert_true(strncmp(err, "m.tr:", 5) == 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -362,6 +406,7 @@ int main(void)
 		cmocka_unit_test(test_fs_transcript_match_table),
 		cmocka_unit_test(test_fs_transcript_match_errors),
 		cmocka_unit_test(test_fs_transcript_report_formats),
+		cmocka_unit_test(test_fs_transcript_parse_mutations),
 	};
 
 	return cmocka_run_group_tests_name("fs_transcript", tests, NULL, NULL);
