@@ -76,6 +76,14 @@ if [ -x "$ad" ]; then
 	[ $rc = 1 ] && echo "$out" | grep -q 'expected SMTP 235, Postfix would answer: 535' &&
 		ok "wrong password: expectation fails with Postfix's 535" || { bad "wrong password: rc $rc"; echo "$out"; }
 	kill "$pid"; wait "$pid" 2>/dev/null; pid=""
+	port=$((20000 + $$ % 20000))
+	"$ad" -p "$dir/users" -d 0 "inet:127.0.0.1:$port" "inet:[::1]:$port" 2>> "$dir/authd-inet.log" &
+	pid=$!
+	for _ in $(seq 50); do grep -q ready "$dir/authd-inet.log" 2>/dev/null && break; sleep 0.05; done
+	o4=$(replay -D user=demo-plain -D password=demo-secret "inet:127.0.0.1:$port" $A/login-macro.tr); r4=$?
+	o6=$(replay -D user=demo-plain -D password=demo-secret "inet:[::1]:$port" $A/login-macro.tr); r6=$?
+	[ $r4 = 0 ] && [ $r6 = 0 ] && ok "ref-authd over inet: IPv4 and [::1]" || { bad "inet: $r4 $r6"; echo "$o4 $o6"; }
+	kill "$pid"; wait "$pid" 2>/dev/null; pid=""
 	out=$(replay -D user=demo-plain -D password=demo-secret \
 		"spawn:$ad -p $dir/users -d 0 -l $dir/spawn.log spawn" $A/login-macro.tr $A/cram-md5.tr); rc=$?
 	echo "$out" | tail -1 | grep -qx "2 passed, 0 failed" && ok "ref-authd (spawn:) passes" ||
