@@ -33,6 +33,7 @@
 #include "proto/sasl.h"
 #include "reference/authd/passdb.h"
 #include "reference/authd/session.h"
+#include "reference/common/cfgfile.h"
 #include "reference/common/conn.h"
 #include "reference/common/ev.h"
 #include "reference/common/listen.h"
@@ -75,6 +76,9 @@ struct client {
 };
 
 static struct daemon the_daemon;
+static char **config_args;	/* argv built from --config, freed at exit */
+static size_t config_nalloc;	/* its first entries we allocated: indexes in config_owned */
+static size_t *config_owned;
 
 /* client_unref - free when the connection and every job/timer let go */
 static void client_unref(struct client *c)
@@ -412,6 +416,9 @@ static void usage(FILE *fp)
 "                            ok-without-user wrong-id cont-extra-fields garbage-line\n"
 "                            unescaped-tab-user fail-temp crlf close-after=N\n"
 "                            delay=MS (every reply after the greeting comes MS late)\n"
+"  -c, --config FILE         read options from FILE first: one \"name = value\" per\n"
+"                            line, names as the long options (listen = SPEC for\n"
+"                            listeners); options on the command line win\n"
 "  -v, --verbose             log connects and disconnects\n"
 "  -h, --help                this text\n");
 }
@@ -502,6 +509,104 @@ static void redirect_log(const char *path)
 	}
 }
 
+/*
+ * config_argv - a new argv: the program name, the config file's entries as
+ * long options, then the command line without --config (so it wins), then
+ * the file's listen = entries. Unknown names are refused with file:line.
+ */
+static char **config_argv(int argc, char **argv, const struct option *opts, int *argc_r)
+{
+	const char *file = NULL;
+	char **out;
+	char **listen;
+	size_t n = 0, nl = 0, cap, lcap = 16;
+	struct cfg_iter it;
+	struct cfg_entry e;
+	char err[600];
+	FILE *f;
+	static char buf[1 << 20];
+	size_t len;
+	int i, rc;
+
+	for (i = 1; i < argc; i++) {
+		if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < argc)
+			file = argv[i + 1];
+		else if (strncmp(argv[i], "--config=", 9) == 0)
+			file = argv[i] + 9;
+	}
+	if (file == NULL) {
+		*argc_r = argc;
+		return argv;
+	}
+	f = fopen(file, "r");
+	if (f == NULL)
+		msg_fatal("--config %s: %s", file, strerror(errno));
+	len = fread(buf, 1, sizeof(buf), f);
+	if (!feof(f))
+		msg_fatal("--config %s: larger than %zu bytes", file, sizeof(buf) - 1);
+	fclose(f);
+	cap = (size_t)argc + 64;
+	out = xcalloc(cap, sizeof(char *));
+	listen = xcalloc(lcap, sizeof(char *));
+	out[n++] = argv[0];
+	cfg_init(&it, buf, len, file);
+	while ((rc = cfg_next(&it, &e, err, sizeof(err))) == 1) {
+		const struct option *o;
+
+		if (strcmp(e.key, "listen") == 0) {
+			if (nl + 1 >= lcap)
+				listen = xrealloc(listen, (lcap *= 2) * sizeof(char *));
+			listen[nl++] = xstrdup(e.value);
+			continue;
+		}
+		for (o = opts; o->name != NULL; o++)
+			if (strcmp(o->name, e.key) == 0)
+				break;
+		if (o->name == NULL || strcmp(e.key, "config") == 0 || strcmp(e.key, "help") == 0)
+			msg_fatal("%s:%u: unknown setting %s", file, e.line, e.key);
+		if (n + 3 >= cap)
+			out = xrealloc(out, (cap *= 2) * sizeof(char *));
+		{
+			size_t kl = strlen(e.key) + 3;
+			char *opt = xmalloc(kl);
+
+			snprintf(opt, kl, "--%s", e.key);
+			config_owned = xrealloc(config_owned, (config_nalloc + 2) * sizeof(size_t));
+			config_owned[config_nalloc++] = n;
+			out[n++] = opt;
+		}
+		if (o->has_arg == required_argument) {
+			config_owned = xrealloc(config_owned, (config_nalloc + 2) * sizeof(size_t));
+			config_owned[config_nalloc++] = n;
+			out[n++] = xstrdup(e.value);
+		}
+		else if (e.value[0] != '\0' && strcmp(e.value, "yes") != 0)
+			msg_fatal("%s:%u: %s takes no value (or \"yes\")", file, e.line, e.key);
+	}
+	if (rc < 0)
+		msg_fatal("%s", err);
+	out = xrealloc(out, (n + (size_t)argc + nl + 1) * sizeof(char *));
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) {
+			i++;
+			continue;
+		}
+		if (strncmp(argv[i], "--config=", 9) == 0)
+			continue;
+		out[n++] = argv[i];
+	}
+	for (i = 0; i < (int)nl; i++) {
+		config_owned = xrealloc(config_owned, (config_nalloc + 2) * sizeof(size_t));
+		config_owned[config_nalloc++] = n;
+		out[n++] = listen[i];
+	}
+	out[n] = NULL;
+	free(listen);
+	*argc_r = (int)n;
+	config_args = out;
+	return out;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -520,6 +625,7 @@ int main(int argc, char **argv)
 		{ "log-file", required_argument, NULL, 'l' },
 		{ "fault", required_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -533,6 +639,7 @@ int main(int argc, char **argv)
 
 	msg_init("ref-authd");
 	signal(SIGPIPE, SIG_IGN);
+	argv = config_argv(argc, argv, opts, &argc);
 	d->set.mechs = (1u << SASL_MECH_PLAIN) | (1u << SASL_MECH_LOGIN) |
 		       (1u << SASL_MECH_CRAM_MD5) | (1u << SASL_MECH_SCRAM_SHA_1) |
 		       (1u << SASL_MECH_SCRAM_SHA_256);
@@ -542,7 +649,7 @@ int main(int argc, char **argv)
 	d->max_connections = 10000;
 	gethostname(host, sizeof(host) - 1);
 	d->set.hostname = host;
-	while ((ch = getopt_long(argc, argv, "p:m:d:w:u:l:f:vh", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "p:m:d:w:u:l:f:c:vh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'p': d->passwd_file = optarg; break;
 		case 'm': parse_mechs(d, optarg); break;
@@ -566,6 +673,7 @@ int main(int argc, char **argv)
 		case 'l': log_file = optarg; break;
 		case 'f': parse_faults(d, optarg); break;
 		case 'v': d->verbose++; break;
+		case 'c': break;	/* read by config_argv */
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -630,5 +738,13 @@ int main(int argc, char **argv)
 		listener_close(&d->listeners[i]);
 	workq_destroy(&d->workq);
 	passdb_unref(&d->db);
+	if (config_args != NULL) {
+		size_t k;
+
+		for (k = 0; k < config_nalloc; k++)
+			free(config_args[config_owned[k]]);
+		free(config_owned);
+		free(config_args);
+	}
 	return 0;
 }

@@ -95,6 +95,19 @@ grep -q 'BUG: Auth client sent us more than 16384 bytes' "$dir/log" && ok "over-
 
 # the server is still alive after all that
 doveadm auth test -a "$dir/auth.sock" alice secret > /dev/null 2>&1 && ok "still serving" || bad "not serving"
+# the same server from a config file (listen = ... inside)
+printf '# ref-authd\npasswd-file = %s\nfailure-delay = 0\nmechanisms = plain\nlisten = unix:%s\n' \
+	"$dir/users" "$dir/conf.sock" > "$dir/ref-authd.conf"
+"$bin" --config "$dir/ref-authd.conf" 2>> "$dir/log" &
+cpid=$!
+for _ in $(seq 50); do [ -S "$dir/conf.sock" ] && break; sleep 0.1; done
+doveadm auth test -a "$dir/conf.sock" alice secret > /dev/null 2>&1 && ok "--config: listens and serves" ||
+	bad "--config: not serving"
+kill "$cpid"; wait "$cpid" 2>/dev/null
+printf 'passwd-file = x\nbogus = 1\n' > "$dir/bad.conf"
+msg=$("$bin" --config "$dir/bad.conf" 2>&1); rc=$?
+[ $rc = 2 ] && echo "$msg" | grep -q "bad.conf:2: unknown setting bogus" && ok "--config: error names file:line" ||
+	bad "--config error: rc $rc: $msg"
 kill "$pid"; wait "$pid"; rc=$?; pid=""
 [ "$rc" = 0 ] && ok "SIGTERM: clean exit" || bad "SIGTERM: exit $rc"
 [ -e "$dir/auth.sock" ] && bad "socket left behind" || ok "socket removed"
