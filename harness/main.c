@@ -453,7 +453,8 @@ static void usage_record(FILE *fp)
 "  --listen ADDR          unix:/path or inet:host:port to accept the client on\n"
 "  --upstream TARGET      the helper: unix:/path, inet:host:port or spawn:COMMAND ARGS\n"
 "  -o, --output FILE      the transcript (rewritten after each connection)\n"
-"  --count N              record N client connections, then stop (default 1)\n"
+"  --count N              record N client connections, then stop (default 1;\n"
+"                         0: until SIGINT or SIGTERM; open connections are kept)\n"
 "  --accept-timeout S     give up when no client connects within S seconds\n"
 "  --idle-timeout S       end a connection quiet for S seconds (default 600)\n"
 "  --stderr-apart         spawn: keep the helper's stderr off the connection\n"
@@ -461,6 +462,12 @@ static void usage_record(FILE *fp)
 "  -h, --help             this text\n"
 "\n"
 "Exit status: 0 recorded, 2 usage or environment error.\n");
+}
+
+static void record_on_signal(int sig)
+{
+	(void)sig;
+	record_request_stop();
 }
 
 static int cmd_record(int argc, char **argv)
@@ -524,6 +531,15 @@ static int cmd_record(int argc, char **argv)
 		return 2;
 	}
 	o.upstream = &t;
+	{
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = record_on_signal;
+		sigemptyset(&sa.sa_mask);
+		(void)sigaction(SIGINT, &sa, NULL);
+		(void)sigaction(SIGTERM, &sa, NULL);
+	}
 	rc = record_run(&o, err, sizeof(err));
 	if (rc < 0)
 		fprintf(stderr, "fake-smtpd: record: %s\n", err);

@@ -16,6 +16,7 @@
 #define _GNU_SOURCE		/* MSG_NOSIGNAL */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -331,79 +332,123 @@ static int write_fd(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/* relay - one client connection through one upstream connection */
-static void relay(const struct record_options *o, int cfd, struct tconn *up, struct recorder *rc,
-		  struct xbuf *out)
+/* --- concurrent connections -------------------------------------------- */
+
+struct pair {
+	int active;
+	unsigned seq;			/* connection number, from 1 */
+	int cfd;
+	struct tconn up;
+	struct side cs, ss;
+	struct recorder rc;
+	struct xbuf out;		/* this connection's transcript */
+	long long idle_since;
+};
+
+static volatile sig_atomic_t record_stop_flag;
+
+/* record_request_stop - async-signal-safe: finish the open connections and stop */
+void record_request_stop(void)
 {
-	struct side cs = { 'C', { 0 }, 0, 0 }, ss = { 'S', { 0 }, 0, 0 };
-	char *buf = xmalloc(RECORD_CHUNK);
-	long long idle_since = ms_now();
-	const char *end = "client closed";
+	record_stop_flag = 1;
+}
 
-	xbuf_init(&cs.line, RECORD_MAX_LINE + 1);
-	xbuf_init(&ss.line, RECORD_MAX_LINE + 1);
-	for (;;) {
-		struct pollfd pf[2] = { { cfd, POLLIN, 0 }, { up->fd, POLLIN, 0 } };
-		int pr = poll(pf, 2, 500);
-		ssize_t n;
+static void pair_start(struct pair *pr, unsigned seq, int cfd)
+{
+	memset(pr, 0, sizeof(*pr));
+	pr->active = 1;
+	pr->seq = seq;
+	pr->cfd = cfd;
+	pr->cs.dir = 'C';
+	pr->ss.dir = 'S';
+	xbuf_init(&pr->cs.line, RECORD_MAX_LINE + 1);
+	xbuf_init(&pr->ss.line, RECORD_MAX_LINE + 1);
+	recorder_init(&pr->rc);
+	xbuf_init(&pr->out, RECORD_MAX_OUT);
+	pr->idle_since = ms_now();
+}
 
-		if (pr < 0 && errno != EINTR)
-			break;
-		if (pr <= 0) {
-			if (o->idle_timeout_ms > 0 && ms_now() - idle_since > o->idle_timeout_ms) {
-				end = "idle timeout";
-				break;
-			}
-			continue;
-		}
-		idle_since = ms_now();
-		if (pf[0].revents) {
-			n = read(cfd, buf, RECORD_CHUNK);
-			if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
-				break;
-			if (n > 0) {
-				if (tconn_write(up, buf, (size_t)n, RECORD_WRITE_MS) < 0) {
-					end = "helper not writable";
-					break;
-				}
-				if (feed(rc, &cs, buf, (size_t)n, out) < 0)
-					break;
-			}
-		}
-		if (pf[1].revents) {
-			int k = tconn_read_some(up, 0, buf, RECORD_CHUNK);
+/* pair_finish - close both sides, append the connection's transcript */
+static void pair_finish(const struct record_options *o, struct pair *pr, const char *end,
+			struct xbuf *all, int *have_protocol, unsigned *segments)
+{
+	const char *text;
+	size_t len;
 
-			if (k < 0) {
-				end = "helper closed";
-				break;
-			}
-			if (k > 0) {
-				if (write_fd(cfd, buf, (size_t)k) < 0) {
-					end = "client not writable";
-					break;
-				}
-				if (feed(rc, &ss, buf, (size_t)k, out) < 0)
-					break;
-			}
-		}
-	}
-	if (cs.line.len > 0) {
+	if (pr->cs.line.len > 0) {
 		/* the client's last bytes had no LF: send them the same way */
-		(void)!xbuf_append_str(out, "C-: ");
-		(void)!tr_escape(out, cs.line.data, cs.line.len, 0);
-		(void)!xbuf_append_char(out, '\n');
+		(void)!xbuf_append_str(&pr->out, "C-: ");
+		(void)!tr_escape(&pr->out, pr->cs.line.data, pr->cs.line.len, 0);
+		(void)!xbuf_append_char(&pr->out, '\n');
 	}
-	if (ss.line.len > 0)
-		(void)!xbuf_printf(out, "# the helper's last %zu bytes had no LF\n", ss.line.len);
+	if (pr->ss.line.len > 0)
+		(void)!xbuf_printf(&pr->out, "# the helper's last %zu bytes had no LF\n", pr->ss.line.len);
 	if (strcmp(end, "helper closed") == 0)
-		(void)recorder_event(rc, "expect close", out);
+		(void)recorder_event(&pr->rc, "expect close", &pr->out);
 	else if (strcmp(end, "client closed") != 0)
-		(void)!xbuf_printf(out, "# %s\n", end);
+		(void)!xbuf_printf(&pr->out, "# %s\n", end);
+	close(pr->cfd);
+	tconn_close(&pr->up);
+	if (tconn_crashed(&pr->up))
+		(void)!xbuf_printf(&pr->out, "# the helper %s\n", tconn_exit_text(&pr->up));
+	xbuf_free(&pr->up.err);
 	if (!o->quiet)
-		fprintf(stderr, "fake-smtpd record: connection ended (%s)\n", end);
-	xbuf_free(&cs.line);
-	xbuf_free(&ss.line);
-	free(buf);
+		fprintf(stderr, "fake-smtpd record: connection %u ended (%s)\n", pr->seq, end);
+	/* one "protocol" line for the file; connections follow one another */
+	text = xbuf_cstr(&pr->out);
+	len = pr->out.len;
+	if (strncmp(text, "protocol ", 9) == 0) {
+		const char *nl = memchr(text, '\n', len);
+		size_t hl = nl ? (size_t)(nl - text) + 1 : len;
+
+		if (!*have_protocol)
+			(void)!xbuf_append(all, text, hl);
+		*have_protocol = 1;
+		text += hl;
+		len -= hl;
+	}
+	if (len > 0 || pr->rc.proto != RECORDER_UNKNOWN) {
+		if (*segments > 0)
+			(void)!xbuf_append_str(all, "reconnect\n");
+		(void)!xbuf_printf(all, "# connection %u\n", pr->seq);
+		(void)!xbuf_append(all, text, len);
+		(*segments)++;
+	}
+	xbuf_free(&pr->cs.line);
+	xbuf_free(&pr->ss.line);
+	recorder_free(&pr->rc);
+	xbuf_free(&pr->out);
+	pr->active = 0;
+}
+
+/* pair_pump - move what is readable; NULL while the connection lives, else why it ended */
+static const char *pair_pump(struct pair *pr, short crev, short urev, char *buf)
+{
+	if (crev) {
+		ssize_t n = read(pr->cfd, buf, RECORD_CHUNK);
+
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+			return "client closed";
+		if (n > 0) {
+			if (tconn_write(&pr->up, buf, (size_t)n, RECORD_WRITE_MS) < 0)
+				return "helper not writable";
+			if (feed(&pr->rc, &pr->cs, buf, (size_t)n, &pr->out) < 0)
+				return "transcript too large";
+		}
+	}
+	if (urev) {
+		int k = tconn_read_some(&pr->up, 0, buf, RECORD_CHUNK);
+
+		if (k < 0)
+			return "helper closed";
+		if (k > 0) {
+			if (write_fd(pr->cfd, buf, (size_t)k) < 0)
+				return "client not writable";
+			if (feed(&pr->rc, &pr->ss, buf, (size_t)k, &pr->out) < 0)
+				return "transcript too large";
+		}
+	}
+	return NULL;
 }
 
 /* save - write the transcript so far (rewritten whole after each connection) */
@@ -421,62 +466,137 @@ static int save(const char *path, const struct xbuf *out, char *err, size_t errl
 
 int record_run(const struct record_options *o, char *err, size_t errlen)
 {
-	struct recorder rc;
-	struct xbuf out;
-	unsigned i;
-	int lfd, rcode = 0;
+	struct pair *pairs = xcalloc(RECORD_MAX_CONN, sizeof(*pairs));
+	struct xbuf all;
+	char *buf = xmalloc(RECORD_CHUNK);
+	unsigned accepted = 0, segments = 0, nactive = 0, i;
+	int lfd, rcode = 0, have_protocol = 0;
+	long long waiting_since = ms_now();
 
+	record_stop_flag = 0;
 	lfd = tlisten_open(o->listen, err, errlen);
-	if (lfd < 0)
+	if (lfd < 0) {
+		free(pairs);
+		free(buf);
 		return -1;
-	recorder_init(&rc);
-	xbuf_init(&out, RECORD_MAX_OUT);
-	(void)!xbuf_printf(&out, "# recorded by fake-smtpd record: a client on %s, the helper %s\n",
+	}
+	xbuf_init(&all, RECORD_MAX_OUT);
+	(void)!xbuf_printf(&all, "# recorded by fake-smtpd record: a client on %s, the helper %s\n",
 			   o->listen, o->upstream->text);
-	if (save(o->out, &out, err, errlen) < 0) {
+	if (save(o->out, &all, err, errlen) < 0) {
 		rcode = -1;
 		goto done;
 	}
-	for (i = 0; i < (o->count ? o->count : 1); i++) {
-		struct tconn_options to;
-		struct tconn up;
-		int cfd;
+	if (!o->quiet)
+		fprintf(stderr, "fake-smtpd record: listening on %s\n", o->listen);
+	while (!record_stop_flag) {
+		struct pollfd pf[1 + 2 * RECORD_MAX_CONN];
+		unsigned idx[1 + 2 * RECORD_MAX_CONN];
+		int want_more = o->count == 0 || accepted < o->count;
+		nfds_t n = 0, k;
+		int pr;
 
-		if (!o->quiet)
-			fprintf(stderr, "fake-smtpd record: waiting for connection %u on %s\n", i + 1,
-				o->listen);
-		cfd = tlisten_accept(lfd, o->accept_timeout_ms > 0 ? o->accept_timeout_ms : -1);
-		if (cfd < 0) {
-			snprintf(err, errlen, "%s: %s", o->listen,
-				 cfd == -2 ? "no client connected in time" : strerror(errno));
+		if (!want_more && nactive == 0)
+			break;
+		if (want_more && nactive < RECORD_MAX_CONN) {
+			pf[n].fd = lfd;
+			pf[n].events = POLLIN;
+			idx[n++] = (unsigned)-1;
+		}
+		for (i = 0; i < RECORD_MAX_CONN; i++) {
+			if (!pairs[i].active)
+				continue;
+			pf[n].fd = pairs[i].cfd;
+			pf[n].events = POLLIN;
+			idx[n++] = i;
+			pf[n].fd = pairs[i].up.fd;
+			pf[n].events = POLLIN;
+			idx[n++] = i;
+		}
+		pr = poll(pf, n, 500);
+		if (pr < 0 && errno != EINTR) {
+			snprintf(err, errlen, "poll: %s", strerror(errno));
 			rcode = -1;
 			break;
 		}
-		memset(&to, 0, sizeof(to));
-		to.stderr_apart = o->stderr_apart;
-		to.connect_timeout_ms = RECORD_WRITE_MS;
-		if (tconn_open(o->upstream, &to, &up, err, errlen) < 0) {
-			xbuf_free(&up.err);
-			close(cfd);
-			rcode = -1;
-			break;
+		if (pr <= 0) {
+			for (i = 0; i < RECORD_MAX_CONN; i++)
+				if (pairs[i].active && o->idle_timeout_ms > 0 &&
+				    ms_now() - pairs[i].idle_since > o->idle_timeout_ms) {
+					pair_finish(o, &pairs[i], "idle timeout", &all, &have_protocol,
+						    &segments);
+					nactive--;
+				}
+			if (nactive == 0 && o->accept_timeout_ms > 0 &&
+			    ms_now() - waiting_since > o->accept_timeout_ms) {
+				snprintf(err, errlen, "%s: no client connected in time", o->listen);
+				rcode = accepted ? 0 : -1;
+				break;
+			}
+			continue;
 		}
-		if (i > 0)
-			(void)recorder_event(&rc, "reconnect", &out);
-		relay(o, cfd, &up, &rc, &out);
-		close(cfd);
-		tconn_close(&up);
-		if (tconn_crashed(&up))
-			(void)!xbuf_printf(&out, "# the helper %s\n", tconn_exit_text(&up));
-		xbuf_free(&up.err);
-		if (save(o->out, &out, err, errlen) < 0) {
-			rcode = -1;
-			break;
+		for (k = 0; k < n; k++) {
+			if (!pf[k].revents)
+				continue;
+			if (idx[k] == (unsigned)-1) {
+				struct tconn_options to;
+				int cfd = tlisten_accept(lfd, 0);
+
+				if (cfd < 0)
+					continue;
+				for (i = 0; pairs[i].active; i++)
+					;
+				pair_start(&pairs[i], ++accepted, cfd);
+				memset(&to, 0, sizeof(to));
+				to.stderr_apart = o->stderr_apart;
+				to.connect_timeout_ms = RECORD_WRITE_MS;
+				if (tconn_open(o->upstream, &to, &pairs[i].up, err, errlen) < 0) {
+					xbuf_free(&pairs[i].up.err);
+					close(cfd);
+					pairs[i].active = 0;
+					xbuf_free(&pairs[i].cs.line);
+					xbuf_free(&pairs[i].ss.line);
+					recorder_free(&pairs[i].rc);
+					xbuf_free(&pairs[i].out);
+					rcode = -1;
+					goto done;
+				}
+				nactive++;
+				if (!o->quiet)
+					fprintf(stderr, "fake-smtpd record: connection %u\n", accepted);
+				continue;
+			}
+			i = idx[k];
+			if (!pairs[i].active)
+				continue;
+			{
+				int is_client = pf[k].fd == pairs[i].cfd;
+				const char *end;
+
+				pairs[i].idle_since = ms_now();
+				end = pair_pump(&pairs[i], is_client ? 1 : 0, is_client ? 0 : 1, buf);
+				if (end != NULL) {
+					pair_finish(o, &pairs[i], end, &all, &have_protocol, &segments);
+					nactive--;
+					waiting_since = ms_now();
+					if (save(o->out, &all, err, errlen) < 0) {
+						rcode = -1;
+						goto done;
+					}
+				}
+			}
 		}
 	}
 done:
+	for (i = 0; i < RECORD_MAX_CONN; i++)
+		if (pairs[i].active)
+			pair_finish(o, &pairs[i], record_stop_flag ? "recording stopped" : "recording ended",
+				    &all, &have_protocol, &segments);
+	if (rcode == 0 && save(o->out, &all, err, errlen) < 0)
+		rcode = -1;
 	tlisten_close(lfd, o->listen);
-	recorder_free(&rc);
-	xbuf_free(&out);
+	xbuf_free(&all);
+	free(pairs);
+	free(buf);
 	return rcode;
 }

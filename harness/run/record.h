@@ -7,6 +7,7 @@
  *
  *	int record_run(const struct record_options *o, char *err,
  *	               size_t errlen);
+ *	void record_request_stop(void);
  *
  *	void recorder_init(struct recorder *rc);
  *	int recorder_line(struct recorder *rc, char dir, const char *line,
@@ -15,12 +16,15 @@
  *	                   struct xbuf *out);
  * DESCRIPTION
  *	record_run() listens on o->listen, and for each of o->count client
- *	connections (Postfix's smtpd, usually) connects to o->upstream (a
- *	target as for replay; spawn: starts a helper per connection) and
- *	passes every byte through unchanged, both ways. What it saw is
- *	written to o->out as a transcript that replays against the same
- *	helper: C: lines for the client, S: lines for the helper, "reconnect"
- *	between connections, "expect close" when the helper closed.
+ *	connections (0: until record_request_stop(), which a signal handler
+ *	may call) connects to o->upstream (a target as for replay; spawn:
+ *	starts a helper per connection) and passes every byte through
+ *	unchanged, both ways. Up to RECORD_MAX_CONN connections are served
+ *	at once (Postfix keeps one per smtpd process). What each connection
+ *	saw is appended to o->out when it ends, as a transcript that replays
+ *	against the same helper: C: lines for the client, S: lines for the
+ *	helper, "reconnect" between connections, "expect close" when the
+ *	helper closed. The file is rewritten after each connection.
  *
  *	recorder_line() is the pure part: one line (without LF) seen in
  *	direction dir ('C' client, 'S' server) becomes transcript text. The
@@ -51,12 +55,13 @@
 
 #define RECORD_MAX_LINE		65536
 #define RECORD_MAX_PENDING	64	/* lines of a challenge exchange kept */
+#define RECORD_MAX_CONN		16	/* connections proxied at once */
 
 struct record_options {
 	const char *listen;
 	const struct target *upstream;
 	const char *out;
-	unsigned count;			/* client connections to record */
+	unsigned count;			/* client connections to record; 0 = until stopped */
 	int stderr_apart;
 	int accept_timeout_ms;		/* per connection; 0 = wait forever */
 	int idle_timeout_ms;		/* a quiet connection is closed after this */
@@ -80,6 +85,7 @@ struct recorder {
 };
 
 int record_run(const struct record_options *o, char *err, size_t errlen);
+void record_request_stop(void);
 void recorder_init(struct recorder *rc);
 void recorder_free(struct recorder *rc);
 int recorder_line(struct recorder *rc, char dir, const char *line, size_t len,
