@@ -408,7 +408,7 @@ static int parse_stmt(struct pctx *x, const char *p, size_t len)
 	}
 	if (argc == 0)
 		return 0;
-	if (x->group && strcmp(argv[0], "end") != 0) {
+	if (x->group && strcmp(argv[0], "end") != 0 && strcmp(argv[0], "}") != 0) {
 		perr(x, "only S:, S? and S~ lines inside anyorder (block from line %u)", x->group_line);
 		goto out;
 	}
@@ -447,9 +447,9 @@ static int parse_stmt(struct pctx *x, const char *p, size_t len)
 		rc = 0;
 	} else if (!x->have_protocol) {
 		perr(x, "\"%s\" before \"protocol auth\" or \"protocol policy\"", argv[0]);
-	} else if (strcmp(argv[0], "anyorder") == 0) {
+	} else if (strcmp(argv[0], "anyorder") == 0 || strcmp(argv[0], "S{") == 0) {
 		if (argc != 1) {
-			perr(x, "anyorder takes no arguments");
+			perr(x, "%s takes no arguments", argv[0]);
 			goto out;
 		}
 		if ((op = new_op(x, TOP_ANYORDER)) == NULL)
@@ -458,9 +458,9 @@ static int parse_stmt(struct pctx *x, const char *p, size_t len)
 		x->group = op;
 		x->group_line = x->line;
 		rc = 0;
-	} else if (strcmp(argv[0], "end") == 0) {
+	} else if (strcmp(argv[0], "end") == 0 || strcmp(argv[0], "}") == 0) {
 		if (x->group == NULL)
-			perr(x, "end without anyorder");
+			perr(x, "%s without anyorder", argv[0]);
 		else if (x->group->nkids == 0)
 			perr(x, "empty anyorder block");
 		else {

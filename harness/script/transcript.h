@@ -35,6 +35,7 @@
  *	             | "C:" text | "C-:" text    (send text + LF / without LF)
  *	             | "S:" pattern | "S?" pattern | "S~" "/" regex "/"
  *	             | "anyorder" LF *(expect-line LF) "end"
+ *	             | "S{" LF *(expect-line LF) "}"      (the same)
  *	             | "expect" "close" | "expect" "silence" DURATION
  *	             | "expect" "smtp" (CODE | pattern)
  *	             | "expect" "action" pattern

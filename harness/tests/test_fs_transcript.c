@@ -55,6 +55,9 @@ static const struct parse_case parse_cases[] = {
 	  "protocol policy\npolicy state=RCPT sasl_username=test1 -ccert_subject\n"
 	  "expect action DUNNO\nexpect action \"REJECT *\"\nexpect smtp 554\nC: request=x\nC:\nS:\n",
 	  0, "policy action action smtp send send expect" },
+	{ "S{ } block", "protocol auth\nS{\nS: MECH\\tPLAIN*\nS? MECH\\tLOGIN*\n}\nS: DONE\n", 0,
+	  "anyorder expect" },
+	{ "} alone", "protocol auth\n}\n", -1, "t.tr:2: } without anyorder" },
 	{ "CRLF file", "protocol auth\r\nC: x\r\n", 0, "send" },
 	{ "blank and indented lines", "\n   \n\tprotocol auth\n  # c\n  C: x\n", 0, "send" },
 	{ "no protocol", "C: x\n", -1, "t.tr:1: C: before \"protocol auth\" or \"protocol policy\"" },
