@@ -62,7 +62,7 @@ PROGS := $(if $(wildcard harness/main.c),$(BUILD)/bin/fake-smtpd) \
 	 $(if $(wildcard reference/policyd/main.c),$(BUILD)/bin/ref-policyd)
 TESTBINS := $(patsubst %.c,$(BUILD)/tests/%,$(notdir $(SRC_TESTS)))
 
-.PHONY: all progs tests test check-tests coverage clean deps demo
+.PHONY: all progs tests test check-tests coverage clean deps demo bench
 .DEFAULT_GOAL := all
 
 all: deps
@@ -83,6 +83,9 @@ test: deps
 
 demo: all
 	@scripts/demo build/release-$(CCNAME)
+
+bench: all
+	@scripts/bench build/release-$(CCNAME)
 
 coverage: deps
 	@rm -rf build/cov-$(CCNAME)/obj/lib
