@@ -1,0 +1,83 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# NAME
+#	nsinit.sh - PID 1 of a private Postfix instance's namespaces
+#
+# SYNOPSIS
+#	unshare --net --mount --pid --fork --mount-proc --kill-child \
+#		nsinit.sh DIR
+#
+# DESCRIPTION
+#	Runs as PID 1 inside fresh network, mount and PID namespaces and
+#	turns DIR (prepared by integration/conftest.py) into the running
+#	instance:
+#	  - brings up the private loopback (127.0.0.0/8, ::1; nothing else);
+#	  - copies the host's /etc/postfix into DIR/etc, puts the rendered
+#	    DIR/main.cf and DIR/master.cf in it, backdates both (Postfix
+#	    waits for a config file whose mtime is not yet in the past);
+#	  - bind-mounts DIR/etc, DIR/spool and DIR/data over /etc/postfix,
+#	    /var/spool/postfix and /var/lib/postfix (mount propagation is
+#	    private, so the host never sees these mounts);
+#	  - sources DIR/helpers.sh, which starts auth/policy helpers (and
+#	    Dovecot) in the background on the private loopback and waits
+#	    until each one listens;
+#	  - runs "postfix start" under script(1): without a tty its own
+#	    fatal errors would go to a syslog that is not there;
+#	  - writes DIR/status ("ready", or "failed: WHAT"), then idles,
+#	    reaping orphans, until it is killed.
+#	The host ends everything by sending SIGKILL to this process: the
+#	kernel then kills every process of the PID namespace and the
+#	mount namespace disappears with its last process.
+#
+# DIAGNOSTICS
+#	DIR/status names the step that failed; DIR/start.log holds the
+#	output of postfix start, DIR/spool/maillog Postfix's log, and
+#	DIR/log/NAME.log each helper's output.
+set -u
+D=${1:?usage: nsinit.sh DIR}
+
+fail() {
+	echo "failed: $*" > "$D/status.tmp" && mv "$D/status.tmp" "$D/status"
+	while :; do sleep 3600 & wait $!; done
+}
+
+# wait_listen SPEC PID NAME: until SPEC (unix:/path | inet:host:port)
+# accepts a connection, for at most 10 s, while process PID lives.
+wait_listen() {
+	local spec=$1 pid=$2 name=$3 i
+	for ((i = 0; i < 200; i++)); do
+		kill -0 "$pid" 2> /dev/null || fail "helper $name exited (see log/$name.log)"
+		case $spec in
+		unix:*) [ -S "${spec#unix:}" ] && return 0 ;;
+		inet:*)
+			local hp=${spec#inet:}
+			(exec 3<> "/dev/tcp/${hp%:*}/${hp##*:}") 2> /dev/null && return 0
+			;;
+		*) return 0 ;;
+		esac
+		sleep 0.05
+	done
+	fail "helper $name does not listen on $spec after 10 s (see log/$name.log)"
+}
+
+ip link set lo up || fail "ip link set lo up"
+mkdir -p "$D/etc" "$D/spool" "$D/data" "$D/log" || fail "mkdir in $D"
+cp -a /etc/postfix/. "$D/etc/" || fail "copy /etc/postfix"
+cp "$D/main.cf" "$D/master.cf" "$D/etc/" || fail "install main.cf/master.cf"
+touch -d '-5 seconds' "$D/etc/main.cf" "$D/etc/master.cf"
+chown postfix:postfix "$D/data" || fail "chown $D/data"
+mount --bind "$D/etc" /etc/postfix || fail "bind mount /etc/postfix"
+mount --bind "$D/spool" /var/spool/postfix || fail "bind mount /var/spool/postfix"
+mount --bind "$D/data" /var/lib/postfix || fail "bind mount /var/lib/postfix"
+
+if [ -f "$D/helpers.sh" ]; then
+	# shellcheck disable=SC1091
+	. "$D/helpers.sh"
+fi
+
+script -qefc "postfix start" /dev/null > "$D/start.log" 2>&1
+rc=$?
+[ "$rc" = 0 ] || fail "postfix start exited $rc"
+echo ready > "$D/status.tmp" && mv "$D/status.tmp" "$D/status"
+while :; do sleep 3600 & wait $!; done
