@@ -67,28 +67,56 @@ def workdir():
     shutil.rmtree(d, ignore_errors=True)
 
 
-@pytest.fixture
-def postfix(workdir):
-    problem = _environment_problem()
-    if problem:
-        pytest.skip(problem)
-    started = []
+class Starter:
+    """Starts instances under one directory; close() stops them all."""
 
-    def start(**params):
-        root = os.path.join(workdir, "pf%d" % len(started))
+    def __init__(self, workdir):
+        problem = _environment_problem()
+        if problem:
+            pytest.skip(problem)
+        self.workdir = workdir
+        self.started = []
+
+    def __call__(self, **params):
+        root = os.path.join(self.workdir, "pf%d" % len(self.started))
         os.makedirs(root)
         inst = pfns.Instance(root, **params)
-        started.append(inst)
+        self.started.append(inst)
         return inst.start()
 
-    yield start
-    errors = []
-    for inst in started:
-        try:
-            inst.stop()
-        except AssertionError as e:
-            errors.append(str(e))
-    assert not errors, "; ".join(errors)
+    def close(self):
+        errors = []
+        for inst in self.started:
+            try:
+                inst.stop()
+            except AssertionError as e:
+                errors.append(str(e))
+        assert not errors, "; ".join(errors)
+
+
+@pytest.fixture
+def postfix(workdir):
+    """postfix(**Instance params) -> a started instance, for this test."""
+    starter = Starter(workdir)
+    yield starter
+    starter.close()
+
+
+@pytest.fixture(scope="module")
+def module_workdir():
+    d = tempfile.mkdtemp(prefix="pfns.", dir="/tmp")
+    os.chmod(d, 0o755)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def module_postfix(module_workdir):
+    """As postfix, for instances shared by a module's tests (smtpd runs
+    with max_use=1, so no auth or policy connection spans two tests)."""
+    starter = Starter(module_workdir)
+    yield starter
+    starter.close()
 
 
 def write(path, text, mode=0o644):
