@@ -5,10 +5,6 @@
  * SYNOPSIS
  *	#include "harness/postfix/pf_auth.h"
  *
- *	int pf_version_parse(const char *s, struct pf_version *v_r);
- *	int pf_version_cmp(const struct pf_version *a, unsigned major,
- *	                   unsigned minor, unsigned long snapshot);
- *
  *	void pf_auth_handshake_init(struct pf_auth_handshake *h,
  *	                            const struct pf_version *v);
  *	int pf_auth_handshake_line(struct pf_auth_handshake *h,
@@ -53,23 +49,20 @@
  *	FAIL (535 with the reason), and fills out->smtp with the SMTP reply
  *	that version of Postfix sends. pf_auth_io_failure() is the 454 for
  *	EOF, a read error or the 10 s timeout.
+ *	Versions: see pf_version.h (included from here).
  * DIAGNOSTICS
- *	pf_version_parse: 0 or -1. pf_auth_request: 0 or -1 (bound).
+ *	pf_auth_request: 0 or -1 (bound).
  */
 #ifndef HARNESS_POSTFIX_PF_AUTH_H
 #define HARNESS_POSTFIX_PF_AUTH_H
 
 #include <stddef.h>
 
+#include "harness/postfix/pf_version.h"
 #include "util/xbuf.h"
 
 #define PF_AUTH_MAX_MECHS	64
 #define PF_AUTH_TIMEOUT_MS	10000	/* AUTH_TIMEOUT, connect/read/write */
-
-struct pf_version {
-	unsigned major, minor, patch;
-	unsigned long snapshot;		/* yyyymmdd for snapshots, else 0 */
-};
 
 struct pf_auth_mech {
 	char name[64];
@@ -102,9 +95,6 @@ struct pf_auth_verdict {
 	char note[512];			/* why / what else Postfix does */
 };
 
-int pf_version_parse(const char *s, struct pf_version *v_r);
-int pf_version_cmp(const struct pf_version *a, unsigned major, unsigned minor,
-		   unsigned long snapshot);
 void pf_auth_handshake_init(struct pf_auth_handshake *h, const struct pf_version *v);
 int pf_auth_handshake_line(struct pf_auth_handshake *h, const char *line, size_t len);
 size_t pf_auth_filter(const struct pf_auth_handshake *h, unsigned require, unsigned forbid,

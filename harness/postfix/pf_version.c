@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	pf_version - a Postfix version, parsed and compared
+ * SYNOPSIS
+ *	#include "harness/postfix/pf_version.h"
+ * DESCRIPTION
+ *	See pf_version.h for the grammar and the ordering. Pure functions:
+ *	no allocation, no I/O.
+ * DIAGNOSTICS
+ *	pf_version_parse: -1 for text outside the grammar;
+ *	pf_version_format: -1 when the buffer is too small.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "harness/postfix/pf_version.h"
+
+/* pf_version_parse - "3.7", "3.7.11", "3.12-20260710" */
+int pf_version_parse(const char *s, struct pf_version *v_r)
+{
+	unsigned long n[3] = { 0, 0, 0 };
+	int k = 0;
+	const char *p = s;
+
+	memset(v_r, 0, sizeof(*v_r));
+	for (;;) {
+		const char *start = p;
+		unsigned long x = 0;
+
+		while (*p >= '0' && *p <= '9' && p - start < 6)
+			x = x * 10 + (unsigned long)(*p++ - '0');
+		if (p == start)
+			return -1;
+		n[k++] = x;
+		if (*p == '.' && k < 3) {
+			p++;
+			continue;
+		}
+		break;
+	}
+	if (k < 2)
+		return -1;
+	if (*p == '-') {
+		const char *start = ++p;
+		unsigned long x = 0;
+
+		while (*p >= '0' && *p <= '9' && p - start < 8)
+			x = x * 10 + (unsigned long)(*p++ - '0');
+		if (p - start != 8)
+			return -1;
+		v_r->snapshot = x;
+	}
+	if (*p != '\0' || n[0] < 2 || n[0] > 9 || n[1] > 99)
+		return -1;
+	v_r->major = (unsigned)n[0];
+	v_r->minor = (unsigned)n[1];
+	v_r->patch = (unsigned)n[2];
+	return 0;
+}
+
+/*
+ * pf_version_cmp - compare with major.minor[-snapshot]: <0, 0, >0.
+ * A stable release x.y (no snapshot) counts as later than every x.y
+ * snapshot, which is how Postfix's development line works.
+ */
+int pf_version_cmp(const struct pf_version *a, unsigned major, unsigned minor,
+		   unsigned long snapshot)
+{
+	unsigned long as = a->snapshot ? a->snapshot : 99999999UL;
+	unsigned long bs = snapshot ? snapshot : 99999999UL;
+
+	if (a->major != major)
+		return a->major < major ? -1 : 1;
+	if (a->minor != minor)
+		return a->minor < minor ? -1 : 1;
+	if (as != bs)
+		return as < bs ? -1 : 1;
+	return 0;
+}
+
+int pf_version_at_least(const struct pf_version *a, unsigned major, unsigned minor,
+			unsigned long snapshot)
+{
+	return pf_version_cmp(a, major, minor, snapshot) >= 0;
+}
+
+void pf_version_default(struct pf_version *v_r)
+{
+	memset(v_r, 0, sizeof(*v_r));
+	v_r->major = 3;
+	v_r->minor = 7;
+}
+
+int pf_version_format(const struct pf_version *v, char *buf, size_t size)
+{
+	int n;
+
+	if (v->snapshot)
+		n = snprintf(buf, size, "%u.%u-%08lu", v->major, v->minor, v->snapshot);
+	else if (v->patch)
+		n = snprintf(buf, size, "%u.%u.%u", v->major, v->minor, v->patch);
+	else
+		n = snprintf(buf, size, "%u.%u", v->major, v->minor);
+	if (n < 0 || (size_t)n >= size)
+		return -1;
+	return n;
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	pf_version - a Postfix version, parsed and compared
+ * SYNOPSIS
+ *	#include "harness/postfix/pf_version.h"
+ *
+ *	int pf_version_parse(const char *s, struct pf_version *v_r);
+ *	int pf_version_cmp(const struct pf_version *a, unsigned major,
+ *	                   unsigned minor, unsigned long snapshot);
+ *	int pf_version_at_least(const struct pf_version *a, unsigned major,
+ *	                        unsigned minor, unsigned long snapshot);
+ *	void pf_version_default(struct pf_version *v_r);
+ *	int pf_version_format(const struct pf_version *v, char *buf,
+ *	                      size_t size);
+ * DESCRIPTION
+ *	Grammar: MAJOR "." MINOR ["." PATCH] ["-" YYYYMMDD], MAJOR 2..9,
+ *	MINOR 0..99, PATCH up to 6 digits, the snapshot exactly 8 digits
+ *	("3.7", "3.7.11", "3.12-20260710", "2.12-20140905").
+ *
+ *	pf_version_cmp() compares with major.minor[-snapshot] and returns
+ *	<0, 0 or >0. The patch level is not compared (no behaviour in this
+ *	oracle depends on it). A release x.y (no snapshot) counts as later
+ *	than every x.y snapshot, which is how Postfix's development line
+ *	works: the code of "3.12-20260710" is in 3.12.0. Postfix names the
+ *	snapshots that led to 3.0 "2.12-yyyymmdd"; pass them that way.
+ *	pf_version_at_least() is pf_version_cmp() >= 0.
+ *
+ *	pf_version_default() is 3.7, the version this machine's Debian ships
+ *	(and what feasibility.md 3a captured). pf_version_format() writes
+ *	the version back in the grammar above ("3.7", "3.7.11",
+ *	"3.12-20260710"; patch 0 is omitted).
+ * DIAGNOSTICS
+ *	pf_version_parse: 0, or -1 for anything outside the grammar.
+ *	pf_version_format: the length written, or -1 if it does not fit.
+ */
+#ifndef HARNESS_POSTFIX_PF_VERSION_H
+#define HARNESS_POSTFIX_PF_VERSION_H
+
+#include <stddef.h>
+
+struct pf_version {
+	unsigned major, minor, patch;
+	unsigned long snapshot;		/* yyyymmdd for snapshots, else 0 */
+};
+
+int pf_version_parse(const char *s, struct pf_version *v_r);
+int pf_version_cmp(const struct pf_version *a, unsigned major, unsigned minor,
+		   unsigned long snapshot);
+int pf_version_at_least(const struct pf_version *a, unsigned major, unsigned minor,
+			unsigned long snapshot);
+void pf_version_default(struct pf_version *v_r);
+int pf_version_format(const struct pf_version *v, char *buf, size_t size);
+
+#endif
