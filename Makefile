@@ -3,6 +3,7 @@
 #   make              release build of every program (installs deps if missing)
 #   make test         unit tests under ASan+UBSan (+LSan), corpus replays
 #   make coverage     line coverage of lib/ as one figure
+#   make integration  pytest against a real Postfix in private namespaces (root)
 #   make clean        remove build/
 #
 # CONFIG=release|asan|cov selects the flags; CC may be overridden
@@ -62,7 +63,7 @@ PROGS := $(if $(wildcard harness/main.c),$(BUILD)/bin/fake-smtpd) \
 	 $(if $(wildcard reference/policyd/main.c),$(BUILD)/bin/ref-policyd)
 TESTBINS := $(patsubst %.c,$(BUILD)/tests/%,$(notdir $(SRC_TESTS)))
 
-.PHONY: all progs tests test check-tests coverage clean deps demo bench
+.PHONY: all progs tests test check-tests coverage clean deps demo bench integration
 .DEFAULT_GOAL := all
 
 all: deps
@@ -86,6 +87,9 @@ demo: all
 
 bench: all
 	@scripts/bench build/release-$(CCNAME)
+
+integration: all
+	@integration/run build/release-$(CCNAME)
 
 coverage: deps
 	@rm -rf build/cov-$(CCNAME)/obj/lib
