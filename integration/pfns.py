@@ -14,7 +14,8 @@ DESCRIPTION
     root is an empty directory (short path: UNIX socket paths are limited
     to 107 bytes). start() renders integration/postfix/main.cf.in and
     master.cf.in (@name@ placeholders, every one must be given), writes
-    helpers.sh, runs `unshare --net --mount --pid --fork --mount-proc
+    helpers.sh (ns_commands first, e.g. ip addr add 198.51.100.7/32 dev lo
+    for one more client address, then the helpers), runs `unshare --net --mount --pid --fork --mount-proc
     --kill-child nsinit.sh root`, and waits until root/status says
     "ready" and $spool/public/smtpd-unix accepts a connection (at most
     start_timeout seconds). Helpers run inside the namespaces, started
@@ -198,7 +199,7 @@ class Instance:
     def __init__(self, root, *, sasl_path="private/auth", sasl_auth_enable="no",
                  relay_restrictions="permit_sasl_authenticated, reject_unauth_destination",
                  recipient_restrictions="", main_extra=(), master_extra=(),
-                 smtpd_opts="-o max_use=1", helpers=(), start_timeout=15):
+                 smtpd_opts="-o max_use=1", helpers=(), ns_commands=(), start_timeout=15):
         self.root = os.path.realpath(root)
         if len(os.path.join(self.root, "spool/public/smtpd-unix")) > 107:
             raise ValueError("instance path %s is too long for a UNIX socket" % self.root)
@@ -211,6 +212,7 @@ class Instance:
         self.main_extra = list(main_extra)
         self.master = {"smtpd_opts": smtpd_opts, "extra": "\n".join(master_extra)}
         self.helpers = list(helpers)
+        self.ns_commands = [list(c) for c in ns_commands]
         self.start_timeout = start_timeout
         self.proc = None
         self.pid1 = None
@@ -241,6 +243,11 @@ class Instance:
     # -- start ---------------------------------------------------------
     def _write_helpers(self):
         lines = ["# helpers.sh - sourced by nsinit.sh inside the namespaces"]
+        for c in self.ns_commands:
+            cmd = " ".join(shlex.quote(a) for a in c)
+            lines.append("%s >> %s 2>&1 || fail %s" % (
+                cmd, shlex.quote(self.path("log", "ns-commands.log")),
+                shlex.quote("%s (see log/ns-commands.log)" % cmd)))
         for h in self.helpers:
             log = shlex.quote(self.path("log", h.name + ".log"))
             cmd = " ".join(shlex.quote(a) for a in h.argv)
