@@ -59,14 +59,19 @@ class Helper:
 
     argv: the command; listen: "unix:/path", "inet:127.0.0.1:PORT" or None
     (nsinit.sh waits until it accepts); daemonizes: the command forks
-    into the background itself (as dovecot does) and exits 0.
+    into the background itself (as dovecot does) and exits 0; socket_mode:
+    chmod a unix: listener to this mode once it listens (smtpd runs as
+    the unprivileged postfix user).
     """
 
-    def __init__(self, name, argv, listen=None, daemonizes=False):
+    def __init__(self, name, argv, listen=None, daemonizes=False, socket_mode=None):
         if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
             raise ValueError("helper name %r: use [A-Za-z0-9_.-]" % name)
         self.name, self.argv, self.listen = name, list(argv), listen
         self.daemonizes = daemonizes
+        if socket_mode is not None and not (listen or "").startswith("unix:"):
+            raise ValueError("socket_mode needs a unix: listener")
+        self.socket_mode = socket_mode
 
 
 def render(template, values):
@@ -179,10 +184,10 @@ class NetnsSMTP(smtplib.SMTP):
             return socket.create_connection((host, port), timeout, (self._src, 0))
 
 
-def smtp_reply(fn, *args):
+def smtp_reply(fn, *args, **kw):
     """Call an smtplib method; return (code, text) also for a refusal."""
     try:
-        r = fn(*args)
+        r = fn(*args, **kw)
     except smtplib.SMTPResponseException as e:
         return e.smtp_code, e.smtp_error.decode(errors="replace")
     except smtplib.SMTPRecipientsRefused as e:
@@ -260,6 +265,9 @@ class Instance:
                 lines.append("pid=$!")
             if h.listen:
                 lines.append("wait_listen %s $pid %s" % (shlex.quote(h.listen), shlex.quote(h.name)))
+            if h.socket_mode is not None:
+                lines.append("chmod %o %s || fail %s" % (
+                    h.socket_mode, shlex.quote(h.listen[5:]), shlex.quote("chmod " + h.listen)))
         with open(self.path("helpers.sh"), "w") as f:
             f.write("\n".join(lines) + "\n")
 
