@@ -204,6 +204,7 @@ struct pf_pol_req {
 	enum pf_pol_state state;
 	size_t n;
 	struct pf_pol_req_attr a[PF_POL_MAX_REQ];
+	char mail_version[32];		/* default value of mail_version */
 };
 
 void pf_pol_req_init(struct pf_pol_req *r, const struct pf_version *v, enum pf_pol_state st);
