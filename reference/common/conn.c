@@ -48,6 +48,7 @@ struct conn {
 	int flush_failed;
 	int in_handler;
 	int read_watched;
+	int wfd_not_sock;	/* a pipe or tty: write(2), SIGPIPE ignored by the daemon */
 	char *close_reason;
 	uint64_t idle_timer;
 	uint64_t last_input;
@@ -64,6 +65,19 @@ static int conn_set_nonblock(int fd)
 	if (fl < 0)
 		return -1;
 	return fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+/* conn_send - one write without SIGPIPE where the fd is a socket */
+static ssize_t conn_send(struct conn *c, int flags)
+{
+	if (!c->wfd_not_sock) {
+		ssize_t n = send(c->wfd, c->out.data, c->out.len, MSG_NOSIGNAL | flags);
+
+		if (n >= 0 || errno != ENOTSOCK)
+			return n;
+		c->wfd_not_sock = 1;
+	}
+	return write(c->wfd, c->out.data, c->out.len);
 }
 
 /* conn_destroy - deferred: tell the owner, then free */
@@ -94,10 +108,8 @@ void conn_close(struct conn *c, const char *reason)
 	c->closing = 1;
 	if (c->out.len > 0 && !c->flush_failed) {
 		/* best effort: what was queued before the close goes out first */
-		ssize_t n = send(c->wfd, c->out.data, c->out.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t n = conn_send(c, MSG_DONTWAIT);
 
-		if (n < 0 && errno == ENOTSOCK)
-			n = write(c->wfd, c->out.data, c->out.len);
 		(void)n;
 	}
 	c->destroy_scheduled = 1;
@@ -115,12 +127,7 @@ static int conn_flush(struct conn *c)
 	while (c->out.len > 0) {
 		ssize_t n;
 
-		if (c->wfd == c->rfd)
-			n = send(c->wfd, c->out.data, c->out.len, MSG_NOSIGNAL);
-		else
-			n = write(c->wfd, c->out.data, c->out.len);
-		if (n < 0 && errno == ENOTSOCK && c->wfd == c->rfd)
-			n = write(c->wfd, c->out.data, c->out.len);
+		n = conn_send(c, 0);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;

@@ -113,6 +113,12 @@ void ev_loop_destroy(struct ev_loop **loopp)
 		return;
 	*loopp = NULL;
 	if (loop->sigfd >= 0) {
+		struct signalfd_siginfo si;
+
+		/* consume what arrived after the last iteration: unblocking
+		 * must not deliver a late SIGTERM with its default action */
+		while (read(loop->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+			continue;
 		close(loop->sigfd);
 		sigprocmask(SIG_UNBLOCK, &loop->sigmask, NULL);
 	}
@@ -298,7 +304,7 @@ uint64_t ev_timer_add(struct ev_loop *loop, uint64_t ms, ev_timer_fn *fn, void *
 		loop->heap = xrealloc(loop->heap, loop->heap_cap * sizeof(*loop->heap));
 	}
 	t = &loop->timers[slot];
-	t->due = loop->now + ms;
+	t->due = ms > UINT64_MAX - loop->now ? UINT64_MAX : loop->now + ms;
 	t->seq = ++loop->seq;
 	t->fn = fn;
 	t->ctx = ctx;
@@ -326,12 +332,20 @@ void ev_timer_cancel(struct ev_loop *loop, uint64_t id)
 /* ev_run_timers - fire every due timer */
 static void ev_run_timers(struct ev_loop *loop)
 {
+	/*
+	 * Only timers that existed when this pass began: one that a callback
+	 * adds with 0 ms waits for the next iteration instead of starving
+	 * the fds. Such a timer has a larger seq than every older timer
+	 * with the same due time, so it cannot hide an older due one.
+	 */
+	uint64_t last_seq = loop->seq;
+
 	while (loop->heap_len > 0 && !loop->stop) {
 		struct ev_timer *t = &loop->timers[loop->heap[0]];
 		ev_timer_fn *fn;
 		void *ctx;
 
-		if (t->due > loop->now)
+		if (t->due > loop->now || t->seq > last_seq)
 			return;
 		fn = t->fn;
 		ctx = t->ctx;
