@@ -143,3 +143,82 @@ $(BUILD)/obj/%.o: %.c
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# === fuzzing (owned by fuzz/; see fuzz/README.md) =========================
+#   make fuzz-build            libFuzzer, AFL++ (persistent, CmpLog, plain)
+#                              builds of every fuzz/fuzz_*.c, and the mutator
+#   make fuzz                  fuzz-build, then an AFL++ campaign on all cores,
+#                              FUZZ_SECONDS (60) per target; non-zero on a crash
+#   make fuzz-run T=<target> SECS=N   one target
+# The replay build (target + fuzz/replay_main.c, this CONFIG's objects) is
+# part of `tests`, so make test builds it and scripts/test.d/10-fuzz-replay.sh
+# runs it over corpus/fuzz/<target>/ and corpus/regress/<target>/.
+FUZZ_SRC	:= $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZ_TARGETS	:= $(basename $(notdir $(FUZZ_SRC)))
+FUZZ_REPLAY	:= $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
+FUZZ_LIBSRC	:= $(SRC_LIB) $(SRC_HARNESS) $(SRC_REFCOMMON) $(SRC_AUTHD) $(SRC_POLICYD)
+FUZZ_SECONDS	?= 60
+FUZZ_DEFS	:= -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+FUZZ_SAN	:= -fsanitize=address,undefined -fno-sanitize-recover=all
+FZ_CFLAGS	= $(CSTD) $(WARN) -g -fno-omit-frame-pointer $(FUZZ_DEFS) $(INC) -MMD -MP
+FZ_CC_libfuzzer		:= clang
+FZ_OPT_libfuzzer	:= -O1 -fsanitize=fuzzer-no-link $(FUZZ_SAN)
+FZ_LINK_libfuzzer	:= -fsanitize=fuzzer $(FUZZ_SAN)
+FZ_CC_afl		:= afl-clang-fast
+FZ_OPT_afl		:= -O2
+FZ_LINK_afl		:= -fsanitize=fuzzer
+FZ_CC_afl-cmplog	:= AFL_LLVM_CMPLOG=1 AFL_QUIET=1 afl-clang-fast
+FZ_OPT_afl-cmplog	:= -O2
+FZ_LINK_afl-cmplog	:= -fsanitize=fuzzer
+FUZZ_ENGINES	:= libfuzzer afl afl-cmplog
+
+tests: $(FUZZ_REPLAY)
+.SECONDARY: $(call obj,$(FUZZ_SRC) fuzz/replay_main.c)
+
+$(BUILD)/fuzz/%: $(BUILD)/obj/fuzz/%.o $(BUILD)/obj/fuzz/replay_main.o $(ARCHIVES)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $< $(BUILD)/obj/fuzz/replay_main.o $(ARCHIVES) $(LIBS)
+
+# fuzz_engine(engine): objects, one archive, one binary per target
+define fuzz_engine
+build/fuzz-$(1)/obj/%.o: %.c
+	@mkdir -p $$(dir $$@)
+	AFL_QUIET=1 $$(FZ_CC_$(1)) $$(FZ_CFLAGS) $$(FZ_OPT_$(1)) -c -o $$@ $$<
+build/fuzz-$(1)/libfuzz.a: $$(patsubst %.c,build/fuzz-$(1)/obj/%.o,$$(FUZZ_LIBSRC))
+	@rm -f $$@
+	ar rcs $$@ $$^
+$(foreach t,$(FUZZ_TARGETS),
+build/fuzz-$(1)/$(t): build/fuzz-$(1)/obj/fuzz/$(t).o build/fuzz-$(1)/libfuzz.a
+	AFL_QUIET=1 $$(FZ_CC_$(1)) $$(FZ_OPT_$(1)) $$(FZ_LINK_$(1)) -o $$@ $$^ $$(LIBS)
+)
+fuzz-build-$(1): $(addprefix build/fuzz-$(1)/,$(FUZZ_TARGETS))
+endef
+$(foreach e,$(FUZZ_ENGINES),$(eval $(call fuzz_engine,$(e))))
+
+# non-persistent AFL++ build (afl-tmin, afl-showmap): afl objects + replay_main
+$(foreach t,$(FUZZ_TARGETS),$(eval \
+build/fuzz-afl/plain/$(t): build/fuzz-afl/obj/fuzz/$(t).o build/fuzz-afl/obj/fuzz/replay_main.o build/fuzz-afl/libfuzz.a ; \
+	@mkdir -p $$(dir $$@) && AFL_QUIET=1 afl-clang-fast $(FZ_OPT_afl) -o $$@ $$^ $$(LIBS)))
+
+# AFL++ custom mutator (protocol level), a shared library
+FUZZ_MUTATOR	:= build/fuzz-afl/libsmtpdh-mutator.so
+$(FUZZ_MUTATOR): $(wildcard fuzz/mutator/*.c) $(wildcard fuzz/mutator/*.h)
+	@mkdir -p $(dir $@)
+	clang $(CSTD) $(WARN) -O2 -g -fPIC -shared -Ifuzz/mutator -o $@ $(filter %.c,$^)
+
+.PHONY: fuzz fuzz-build fuzz-run $(addprefix fuzz-build-,$(FUZZ_ENGINES))
+fuzz-build: $(addprefix fuzz-build-,$(FUZZ_ENGINES)) \
+	    $(addprefix build/fuzz-afl/plain/,$(FUZZ_TARGETS)) \
+	    $(if $(wildcard fuzz/mutator/*.c),$(FUZZ_MUTATOR))
+
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@fuzz/campaign --seconds $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-run:
+	@test -n "$(T)" || { echo "usage: make fuzz-run T=<target> [SECS=N]" >&2; exit 2; }
+	@$(MAKE) --no-print-directory fuzz-build
+	@fuzz/campaign --seconds $(or $(SECS),$(FUZZ_SECONDS)) $(T)
+
+-include $(shell find build/fuzz-libfuzzer build/fuzz-afl build/fuzz-afl-cmplog -name '*.d' 2>/dev/null)
+# === end of fuzzing ======================================================

@@ -1,0 +1,456 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""
+NAME
+	gen-seeds.py - write the fuzz seed corpora, named by intent
+
+SYNOPSIS
+	fuzz/gen-seeds.py [--out DIR] [--target NAME]... [--list]
+
+DESCRIPTION
+	Seeds come from two places:
+	  - corpus/transcripts/{auth,policy}/*.tr: every C:/S: line that is
+	    plain text once its escapes, variables ({id}, {pid}, ${user},
+	    ${password}: fixed sample values) and {b64:...} parts are
+	    rendered; lines holding a "*" wildcard or a regex are skipped.
+	    Auth client lines feed fuzz_dvauth_client_line, server lines
+	    fuzz_dvauth_server_line, a policy transcript's C: lines one
+	    request stream (fuzz_policy_request), its S: lines one reply;
+	    the auth streams also feed fuzz_linebuf and the stateful targets,
+	    and the {b64:} payloads fuzz_base64;
+	  - the hand-written, intent-named inputs below: every production of
+	    each grammar, the bounds at N-1/N/N+1, and the malformed shapes
+	    the peers treat specially (protocols.md).
+	Files are named <intent> or tr_<transcript>_<n>; each target gets a
+	directory DIR/<target>/ (default corpus/fuzz), emptied first.
+	Targets whose fuzz/<target>.c does not exist are skipped.
+
+	The result is minimized with afl-cmin by fuzz/minimize-seeds, which
+	keeps the names of the inputs it keeps.
+
+DIAGNOSTICS
+	Exit 0; an unreadable transcript is named on stderr and skipped;
+	an unknown --target is an error (exit 2).
+"""
+import argparse
+import base64
+import os
+import re
+import shutil
+import sys
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+VARS = {"user": b"alice", "password": b"secret", "pid": b"4242", "id": b"1"}
+MAX_LINE = 16384          # DVAUTH_MAX_LINE, LF included
+POLICY_MAX_LINE = 4 * 2048
+
+
+def render(text, tr_vars):
+    """Render transcript text to bytes, or None when it is a pattern."""
+    out = bytearray()
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if c == "\\":
+            if i + 1 >= len(text):
+                return None
+            n = text[i + 1]
+            simple = {"t": b"\t", "r": b"\r", "n": b"\n", "s": b" ", "\\": b"\\",
+                      "{": b"{", "}": b"}", "$": b"$", "*": b"*"}
+            if n in simple:
+                out += simple[n]
+                i += 2
+            elif n == "x":
+                out.append(int(text[i + 2:i + 4], 16))
+                i += 4
+            elif n.isdigit():
+                m = re.match(r"[0-7]{1,3}", text[i + 1:])
+                out.append(int(m.group(0), 8) & 0xFF)
+                i += 1 + len(m.group(0))
+            else:
+                return None
+        elif c == "*":
+            return None
+        elif text.startswith("${", i):
+            j = text.index("}", i)
+            name = text[i + 2:j]
+            if name not in tr_vars:
+                return None
+            out += tr_vars[name]
+            i = j + 1
+        elif text.startswith("{b64:", i):
+            depth, j = 1, i + 5
+            while j < len(text) and depth:
+                if text[j] == "\\":
+                    j += 2
+                    continue
+                depth += {"{": 1, "}": -1}.get(text[j], 0)
+                j += 1
+            inner = render(text[i + 5:j - 1], tr_vars)
+            if inner is None:
+                return None
+            out += base64.b64encode(bytes(inner))
+            i = j
+        elif c == "{":
+            j = text.index("}", i)
+            name = text[i + 1:j]
+            if name not in tr_vars:
+                return None
+            out += tr_vars[name]
+            i = j + 1
+        else:
+            out += c.encode()
+            i += 1
+    return bytes(out)
+
+
+def b64_payloads(text, tr_vars):
+    """The rendered contents of every {b64:...} in text."""
+    res = []
+    for m in re.finditer(r"\{b64:((?:[^{}\\]|\\.|\$\{[a-z]+\})*)\}", text):
+        r = render(m.group(1), tr_vars)
+        if r is not None:
+            res.append(r)
+    return res
+
+
+def read_transcripts(proto):
+    """[(name, client_lines, server_lines, b64_raw)] for one protocol."""
+    res = []
+    d = os.path.join(TOP, "corpus", "transcripts", proto)
+    for fn in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+        if not fn.endswith(".tr"):
+            continue
+        try:
+            with open(os.path.join(d, fn), encoding="utf-8", errors="surrogateescape") as f:
+                lines = f.read().split("\n")
+        except OSError as e:
+            print("gen-seeds: %s: %s" % (fn, e), file=sys.stderr)
+            continue
+        tr_vars = dict(VARS)
+        cl, sl, raw = [], [], []
+        for ln in lines:
+            m = re.match(r"default\s+(\w+)\s+(\S+)", ln)
+            if m:
+                tr_vars.setdefault(m.group(1), m.group(2).encode())
+            m = re.match(r"(C|C-|S|S\?):( ?)(.*)$", ln)
+            if not m:
+                continue
+            r = render(m.group(3), tr_vars)
+            raw += b64_payloads(m.group(3), tr_vars)
+            if r is None:
+                continue
+            (cl if m.group(1).startswith("C") else sl).append(r)
+        res.append((fn[:-3].replace("-", "_"), cl, sl, raw))
+    return res
+
+
+# --- hand-written seeds, by target ------------------------------------------
+
+HANDSHAKE_23 = (b"VERSION\t1\t2\nMECH\tPLAIN\tplaintext\nMECH\tLOGIN\tplaintext\n"
+                b"MECH\tCRAM-MD5\tdictionary\tactive\nSPID\t4242\nCUID\t7\n"
+                b"COOKIE\t0123456789abcdef0123456789abcdef\nDONE\n")
+CLIENT_HELLO = b"VERSION\t1\t0\nCPID\t4242\n"
+PLAIN_RESP = base64.b64encode(b"\0alice\0secret")
+
+
+def seeds_dvauth_server_line():
+    s = {
+        "version": b"VERSION\t1\t2",
+        "version_24": b"VERSION\t1\t4",
+        "version_minor_missing": b"VERSION\t1",
+        "version_bare": b"VERSION",
+        "version_major_2": b"VERSION\t2\t0",
+        "version_minor_overflow": b"VERSION\t1\t4294967296",
+        "version_sign": b"VERSION\t+1\t2",
+        "mech_plain_plaintext": b"MECH\tPLAIN\tplaintext",
+        "mech_plain_private": b"MECH\tPLAIN\tprivate",
+        "mech_all_flags": (b"MECH\tSCRAM-SHA-256\tprivate\tanonymous\tplaintext\tdictionary"
+                           b"\tactive\tforward-secrecy\tmutual-auth\tchannel-binding"),
+        "mech_flag_upper": b"MECH\tLOGIN\tPLAINTEXT",
+        "mech_flag_unknown": b"MECH\tX-TRUST\tfuture-flag",
+        "mech_name_empty": b"MECH\t",
+        "mech_bare": b"MECH",
+        "mech_token": b"MECH\tDOVECOT-TOKEN",
+        "spid": b"SPID\t4242",
+        "spid_empty": b"SPID\t",
+        "spid_extra": b"SPID\t1\t2",
+        "cuid": b"CUID\t7",
+        "cookie": b"COOKIE\t0123456789abcdef0123456789abcdef",
+        "cookie_nonhex": b"COOKIE\txyz",
+        "done": b"DONE",
+        "done_extra": b"DONE\tx",
+        "ok_user": b"OK\t1\tuser=alice",
+        "ok_no_params": b"OK\t1",
+        "ok_many_params": b"OK\t1\tuser=alice\tnopassword\tproxy\thost=127.0.0.1\tuser=bob",
+        "ok_user_escaped": b"OK\t1\tuser=a\x01tb\x01nc",
+        "ok_id_zero": b"OK\t0\tuser=alice",
+        "ok_id_missing": b"OK",
+        "fail_reason": b"FAIL\t1\treason=Password mismatch",
+        "fail_temp": b"FAIL\t1\ttemp\treason=try again",
+        "fail_code": b"FAIL\t1\tcode=temp_fail\tuser=alice",
+        "cont_challenge": b"CONT\t1\tVXNlcm5hbWU6",
+        "cont_empty": b"CONT\t1\t",
+        "cont_no_data": b"CONT\t1",
+        "cont_channel_binding": b"CONT\t1\tdGVzdA==\tchannel_binding=tls-unique",
+        "cancelled": b"CANCELLED\t1",
+        "unknown_word": b"NOTICE\tx",
+        "lowercase_word": b"ok\t1",
+        "empty": b"",
+        "tab_only": b"\t",
+        "cr_at_end": b"DONE\r",
+        "nul_in_user": b"OK\t1\tuser=al\0ice",
+        "fields_255": b"OK\t1" + b"\tx" * 253,
+        "fields_256": b"OK\t1" + b"\tx" * 254,
+        "fields_257": b"OK\t1" + b"\tx" * 255,
+        "line_16383": b"OK\t1\tuser=" + b"a" * (MAX_LINE - 1 - 10),
+    }
+    return s
+
+
+def seeds_dvauth_client_line():
+    return {
+        "version": b"VERSION\t1\t0",
+        "version_minor_missing": b"VERSION\t1",
+        "version_extra": b"VERSION\t1\t0\t0",
+        "cpid": b"CPID\t4242",
+        "cpid_zero": b"CPID\t0",
+        "cpid_empty": b"CPID\t",
+        "auth_plain_resp": b"AUTH\t1\tPLAIN\tservice=smtp\tnologin\tlip=127.0.0.1\trip=127.0.0.1\tresp=" + PLAIN_RESP,
+        "auth_plain_noresp": b"AUTH\t1\tPLAIN\tservice=smtp\tnologin\tlip=127.0.0.1\trip=127.0.0.1",
+        "auth_resp_empty": b"AUTH\t1\tPLAIN\tservice=smtp\tresp=",
+        "auth_resp_bare": b"AUTH\t1\tPLAIN\tservice=smtp\tresp",
+        "auth_resp_not_last": b"AUTH\t1\tPLAIN\tresp=AGEAYg==\tservice=smtp",
+        "auth_secured": b"AUTH\t2\tLOGIN\tservice=smtp\tnologin\tsecured\tlip=::1\trip=::1",
+        "auth_id_zero": b"AUTH\t0\tPLAIN\tservice=smtp",
+        "auth_mech_missing": b"AUTH\t1",
+        "auth_mech_empty": b"AUTH\t1\t\tservice=smtp",
+        "auth_escaped_param": b"AUTH\t1\tPLAIN\tservice=smtp\tsession=a\x01tb\x011\x01",
+        "auth_params_253": b"AUTH\t1\tPLAIN" + b"\tp" * 253,
+        "auth_params_254": b"AUTH\t1\tPLAIN" + b"\tp" * 254,
+        "cont": b"CONT\t1\t" + base64.b64encode(b"alice"),
+        "cont_empty": b"CONT\t1\t",
+        "cont_no_data": b"CONT\t1",
+        "cont_extra": b"CONT\t1\tYQ==\tx",
+        "cont_id_zero": b"CONT\t0\tYQ==",
+        "cancel": b"CANCEL\t1",
+        "cancel_extra": b"CANCEL\t1\t2",
+        "unknown_word": b"HELLO",
+        "empty": b"",
+        "cr_at_end": b"CPID\t4242\r",
+        "id_overflow": b"AUTH\t4294967296\tPLAIN",
+        "line_16383": b"AUTH\t1\tPLAIN\tservice=smtp\tresp=" + b"A" * (MAX_LINE - 1 - 30),
+    }
+
+
+def seeds_dvauth_unescape():
+    return {
+        "plain": b"alice",
+        "all_escapes": b"\x010\x011\x01t\x01r\x01n",
+        "escape_other": b"a\x01xb",
+        "lone_esc_end": b"abc\x01",
+        "double_esc": b"\x01\x01\x01\x01",
+        "raw_specials": b"a\tb\rc\nd\0e\x01",
+        "backslash": b"a\\tb\\\\",
+        "empty": b"",
+        "binary": bytes(range(256)),
+    }
+
+
+def policy_request(attrs, end=b"\n"):
+    return b"".join(b"%s=%s\n" % (k, v) for k, v in attrs) + end
+
+
+POSTFIX37 = [
+    (b"request", b"smtpd_access_policy"), (b"protocol_state", b"RCPT"),
+    (b"protocol_name", b"ESMTP"), (b"client_address", b"127.0.0.1"),
+    (b"client_name", b"localhost"), (b"client_port", b"36952"),
+    (b"reverse_client_name", b"localhost"), (b"server_address", b"127.0.0.1"),
+    (b"server_port", b"10025"), (b"helo_name", b"client.test"),
+    (b"sender", b"test1@test.invalid"), (b"recipient", b"bob@example.com"),
+    (b"recipient_count", b"0"), (b"queue_id", b""), (b"instance", b"419e.6b02af7b.eb52e.0"),
+    (b"size", b"0"), (b"etrn_domain", b""), (b"stress", b""), (b"sasl_method", b"PLAIN"),
+    (b"sasl_username", b"test1"), (b"sasl_sender", b""), (b"ccert_subject", b""),
+    (b"ccert_issuer", b""), (b"ccert_fingerprint", b""), (b"ccert_pubkey_fingerprint", b""),
+    (b"encryption_protocol", b""), (b"encryption_cipher", b""), (b"encryption_keysize", b"0"),
+    (b"policy_context", b""),
+]
+
+
+def seeds_policy_request():
+    minimal = [(b"request", b"smtpd_access_policy"), (b"protocol_state", b"RCPT")]
+    s = {
+        "postfix37_rcpt": policy_request(POSTFIX37),
+        "minimal": policy_request(minimal),
+        "two_requests": policy_request(minimal) * 2,
+        "empty_block": b"\n",
+        "unterminated": policy_request(minimal, end=b""),
+        "crlf_lines": b"request=smtpd_access_policy\r\nprotocol_state=RCPT\r\n\r\n\n",
+        "line_without_eq": b"request=smtpd_access_policy\nnoequals\n\n",
+        "empty_name": b"=value\nrequest=smtpd_access_policy\n\n",
+        "value_with_eq": b"request=smtpd_access_policy\nsender=a=b@c\n\n",
+        "duplicate_attr": b"request=smtpd_access_policy\nrecipient=a@b\nrecipient=c@d\n\n",
+        "nul_in_value": b"request=smtpd_access_policy\nsender=a\0b\n\n",
+        "states": b"".join(policy_request([(b"request", b"smtpd_access_policy"),
+                                           (b"protocol_state", st)])
+                           for st in (b"CONNECT", b"EHLO", b"HELO", b"MAIL", b"RCPT",
+                                      b"DATA", b"END-OF-MESSAGE", b"VRFY", b"ETRN")),
+        "line_8192": b"request=smtpd_access_policy\nsender=" + b"a" * (POLICY_MAX_LINE - 7) + b"\n\n",
+        "line_8193": b"request=smtpd_access_policy\nsender=" + b"a" * (POLICY_MAX_LINE - 6) + b"\n\n",
+        "attrs_1024": b"x=1\n" * 1024 + b"\n",
+        "attrs_1025": b"x=1\n" * 1025 + b"\n",
+        "bad_lines_17": b"bad\n" * 17 + b"\n",
+    }
+    return s
+
+
+def seeds_policy_reply():
+    return {
+        "dunno": b"action=DUNNO\n\n",
+        "reject_text": b"action=REJECT 5.7.1 Relay access denied\n\n",
+        "defer_if_permit": b"action=defer_if_permit Service temporarily unavailable\n\n",
+        "prepend": b"action=PREPEND X-Policy: checked\n\n",
+        "missing_action": b"\n",
+        "unknown_then_action": b"foo=bar\naction=OK\n\n",
+        "two_actions": b"action=DUNNO\naction=REJECT\n\n",
+        "action_without_eq": b"action\n\n",
+        "action_case": b"Action=REJECT\naction=DUNNO\n\n",
+        "crlf": b"action=DUNNO\r\n\r\n",
+        "nul_in_action": b"action=REJ\0ECT\n\n",
+        "nul_in_name": b"action\0x=REJECT\n\n",
+        "unterminated": b"action=DUNNO\n",
+        "empty_action": b"action=\n\n",
+        "trailing_bytes": b"action=DUNNO\n\nextra",
+        "long_action": b"action=REJECT " + b"x" * 4096 + b"\n\n",
+    }
+
+
+def seeds_base64():
+    s = {
+        "empty": b"",
+        "plain_resp": PLAIN_RESP,
+        "pad1": b"YWI=",
+        "pad2": b"YQ==",
+        "nopad": b"YWJj",
+        "missing_padding": b"YQ",
+        "pad_bits_nonzero": b"YR==",
+        "data_after_padding": b"YQ==YQ==",
+        "misplaced_padding": b"Y===",
+        "spaces_dovecot": b"YW Jj\r\nZA==",
+        "tab_inside": b"YW\tJj",
+        "invalid_char": b"YW*j",
+        "url_safe": b"-_-_",
+        "binary_roundtrip": bytes(range(256)),
+        "username_challenge": b"VXNlcm5hbWU6",
+    }
+    return s
+
+
+def linebuf_input(flags, seed, stream):
+    return bytes([flags, seed]) + stream
+
+
+# linebuf header byte: bit 0 = STRIP, bits 1-3 index into maxes[]
+# {1, 2, 3, 8, 64, 512, 2048, 16384}
+def seeds_linebuf():
+    keep16k, strip16k = 7 << 1, (7 << 1) | 1
+    return {
+        "handshake_keep": linebuf_input(keep16k, 0, HANDSHAKE_23),
+        "handshake_strip_crlf": linebuf_input(strip16k, 3, HANDSHAKE_23.replace(b"\n", b"\r\n")),
+        "cr_cr_lf_strip": linebuf_input(strip16k, 1, b"a\r\r\nb\rc\n\r\n"),
+        "max_1_lf_only": linebuf_input(0 << 1, 0, b"\n\n\n"),
+        "max_3_exact": linebuf_input(2 << 1, 0, b"ab\nab\nabc\n"),
+        "max_8_overflow": linebuf_input(3 << 1, 9, b"1234567\n12345678\n"),
+        "max_8_crlf_overflow": linebuf_input((3 << 1) | 1, 9, b"123456\r\n1234567\r\n"),
+        "line_16383": linebuf_input(keep16k, 5, b"a" * 16383 + b"\n"),
+        "line_16384": linebuf_input(keep16k, 5, b"a" * 16384 + b"\n"),
+        "nul_bytes": linebuf_input(keep16k, 2, b"a\0b\n\0\n"),
+        "no_final_lf": linebuf_input(5 << 1, 7, b"DONE\nVERSION\t1"),
+        "policy_block": linebuf_input(6 << 1, 4, policy_request(POSTFIX37)),
+    }
+
+
+def as_stream(lines):
+    return b"".join(l + b"\n" for l in lines)
+
+
+def build(targets_wanted):
+    out = {t: {} for t in targets_wanted}
+
+    def put(t, name, data):
+        if t in out:
+            out[t].setdefault(name, data)
+
+    hand = {
+        "fuzz_dvauth_server_line": seeds_dvauth_server_line,
+        "fuzz_dvauth_client_line": seeds_dvauth_client_line,
+        "fuzz_dvauth_unescape": seeds_dvauth_unescape,
+        "fuzz_policy_request": seeds_policy_request,
+        "fuzz_policy_reply": seeds_policy_reply,
+        "fuzz_base64": seeds_base64,
+        "fuzz_linebuf": seeds_linebuf,
+    }
+    for t, fn in hand.items():
+        for name, data in fn().items():
+            put(t, name, data)
+
+    for name, cl, sl, raw in read_transcripts("auth"):
+        for i, l in enumerate(cl):
+            put("fuzz_dvauth_client_line", "tr_%s_%d" % (name, i), l)
+        for i, l in enumerate(sl):
+            put("fuzz_dvauth_server_line", "tr_%s_%d" % (name, i), l)
+        for i, r in enumerate(raw):
+            put("fuzz_base64", "tr_%s_%d" % (name, i), base64.b64encode(r))
+            put("fuzz_dvauth_unescape", "tr_%s_%d" % (name, i), r)
+        if cl:
+            put("fuzz_linebuf", "tr_%s_client" % name, linebuf_input(7 << 1, 0, as_stream(cl)))
+        if sl:
+            put("fuzz_linebuf", "tr_%s_server" % name, linebuf_input(15, 0, as_stream(sl)))
+    for name, cl, sl, raw in read_transcripts("policy"):
+        if cl:
+            put("fuzz_policy_request", "tr_%s" % name, as_stream(cl))
+        if sl:
+            put("fuzz_policy_reply", "tr_%s" % name, as_stream(sl))
+
+    # stateful and later targets take their seeds from extra generators
+    for t, fn in EXTRA.items():
+        if t in out:
+            for name, data in fn().items():
+                put(t, name, data)
+    return out
+
+
+EXTRA = {}
+
+
+def main():
+    ap = argparse.ArgumentParser(description="write fuzz seed corpora")
+    ap.add_argument("--out", default=os.path.join(TOP, "corpus", "fuzz"))
+    ap.add_argument("--target", action="append", default=[])
+    ap.add_argument("--list", action="store_true", help="print counts only")
+    a = ap.parse_args()
+    have = sorted(f[:-2] for f in os.listdir(os.path.join(TOP, "fuzz"))
+                  if f.startswith("fuzz_") and f.endswith(".c"))
+    for t in a.target:
+        if t not in have:
+            print("gen-seeds: unknown target %s" % t, file=sys.stderr)
+            return 2
+    wanted = a.target or have
+    seeds = build(wanted)
+    for t in wanted:
+        if a.list:
+            print("%s: %d seeds" % (t, len(seeds[t])))
+            continue
+        d = os.path.join(a.out, t)
+        if os.path.isdir(d):
+            shutil.rmtree(d)
+        os.makedirs(d)
+        for name, data in sorted(seeds[t].items()):
+            with open(os.path.join(d, name), "wb") as f:
+                f.write(data)
+        print("%s: %d seeds" % (t, len(seeds[t])))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
