@@ -15,6 +15,7 @@
  * DIAGNOSTICS
  *	None: every input maps to a verdict.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -64,26 +65,39 @@ void pf_auth_handshake_init(struct pf_auth_handshake *h, const struct pf_version
 	h->v = *v;
 }
 
-/* sscanf_uint - sscanf "%u" over a bounded string: skip space, sign, digits */
+/*
+ * sscanf_uint - sscanf "%u" over a bounded string, as glibc does it: skip
+ * white space, optional sign, digits converted as strtoul() (overflow
+ * gives ULONG_MAX, a minus sign negates modulo 2^64), then the result is
+ * stored into an unsigned int, keeping the low 32 bits. So
+ * "4294967297" reads as 1 and "-4294967295" as 1 too.
+ */
 static int sscanf_uint(const char *p, size_t len, size_t *pos, unsigned *out)
 {
 	size_t i = *pos;
-	unsigned long n = 0;
-	int neg = 0, any = 0;
+	uint64_t n = 0;
+	int neg = 0, any = 0, over = 0;
 
 	while (i < len && (p[i] == ' ' || (p[i] >= '\t' && p[i] <= '\r')))
 		i++;
 	if (i < len && (p[i] == '+' || p[i] == '-'))
 		neg = p[i++] == '-';
 	while (i < len && p[i] >= '0' && p[i] <= '9') {
-		n = n * 10 + (unsigned long)(p[i++] - '0');
-		if (n > 0xffffffffUL)
-			n = 0xffffffffUL;
+		unsigned d = (unsigned)(p[i++] - '0');
+
+		if (n > (UINT64_MAX - d) / 10)
+			over = 1;
+		else
+			n = n * 10 + d;
 		any = 1;
 	}
 	if (!any)
 		return -1;
-	*out = neg ? (unsigned)(0u - (unsigned)n) : (unsigned)n;
+	if (over)
+		n = UINT64_MAX;
+	else if (neg)
+		n = 0 - n;
+	*out = (unsigned)(n & 0xffffffffu);
 	*pos = i;
 	return 0;
 }
@@ -164,8 +178,8 @@ int pf_auth_handshake_line(struct pf_auth_handshake *h, const char *line, size_t
 			return -1;
 		}
 		if (major != 1) {
-			snprintf(h->why, sizeof(h->why), "SASL: Protocol version mismatch (%u vs. 1)",
-				 major);
+			snprintf(h->why, sizeof(h->why), "SASL: Protocol version mismatch (%d vs. 1)",
+				 (int)major);	/* Postfix prints it with %d */
 			return -1;
 		}
 		h->saw_version = 1;
@@ -191,11 +205,18 @@ int pf_auth_handshake_line(struct pf_auth_handshake *h, const char *line, size_t
 			    memcmp(h->mechs[i].name, rest, nlen) == 0)
 				note_add(h->notes, sizeof(h->notes),
 					 "duplicate MECH line: the EHLO AUTH list repeats it");
+		if (nlen > 63)
+			note_add(h->notes, sizeof(h->notes),
+				 "MECH name longer than 63 bytes: Postfix keeps it whole, this "
+				 "oracle keeps its first 63");
 		if (h->nmechs < PF_AUTH_MAX_MECHS) {
 			snprintf(h->mechs[h->nmechs].name, sizeof(h->mechs[0].name), "%.*s",
 				 (int)(nlen > 63 ? 63 : nlen), rest);
 			h->mechs[h->nmechs].props = props;
 			h->nmechs++;
+		} else {
+			note_add(h->notes, sizeof(h->notes),
+				 "more than 64 MECH lines: this oracle keeps the first 64");
 		}
 		return 0;
 	}
@@ -208,10 +229,13 @@ int pf_auth_handshake_line(struct pf_auth_handshake *h, const char *line, size_t
 		}
 		return 0;
 	}
-	if (clen == 4 && memcmp(line, "DONE", 4) == 0 && rest == NULL)
+	if (clen == 4 && memcmp(line, "DONE", 4) == 0) {
+		/* split_at() cuts at the TAB first: "DONE\t..." is DONE too */
+		if (rest != NULL)
+			note_add(h->notes, sizeof(h->notes),
+				 "DONE carries TAB fields: Postfix ignores them");
 		return 1;
-	if (clen == 4 && memcmp(line, "DONE", 4) == 0)
-		return 0;	/* "DONE\t..." is not "DONE" for strcmp */
+	}
 	return 0;
 }
 
@@ -367,6 +391,11 @@ void pf_auth_judge(const struct pf_version *v, unsigned id, const char *line, si
 		}
 		if (is_fail) {
 			fail_reply(v, reason, out);
+			if (reason[0] == '\0' && pf_version_cmp(v, 3, 9, 20231112) < 0)
+				snprintf(out->note, sizeof(out->note),
+					 "FAIL without reason=: Postfix before 3.9-20231112 does not "
+					 "clear its reply buffer, so the 535 text can repeat an earlier "
+					 "reply (the last 334 challenge or reason)");
 			return;
 		}
 		if (!have_user) {

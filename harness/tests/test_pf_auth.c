@@ -84,8 +84,17 @@ static void test_pf_auth_handshake(void **state)
 		{ "unknown flags ignored", "3.7", { "MECH\tSCRAM-SHA-1-PLUS\tmutual-auth\tchannel-binding",
 		  "DONE" }, 1, NULL, 1 },
 		{ "bare MECH ignored", "3.7", { "MECH", "SPID\t1" }, -1, "wrong auth socket", 0 },
-		{ "unknown lines ignored", "3.7", { "HELLO", "", "MECH\tA", "DONE\textra", "DONE" },
-		  1, NULL, 1 },
+		{ "unknown lines ignored", "3.7", { "HELLO", "", "MECH\tA", "DONE" }, 1, NULL, 1 },
+		{ "DONE with fields is DONE (split_at)", "3.7", { "MECH\tA", "DONE\textra",
+		  "MECH\tB" }, 1, NULL, 1 },
+		{ "VERSION major 2^32+1 reads as 1", "3.7", { "VERSION\t4294967297\t0", "MECH\tA",
+		  "DONE" }, 1, NULL, 1 },
+		{ "VERSION major -4294967295 reads as 1", "3.7", { "VERSION\t-4294967295\t0",
+		  "MECH\tA", "DONE" }, 1, NULL, 1 },
+		{ "VERSION major -1 mismatches", "3.7", { "VERSION\t-1\t0" }, -1,
+		  "version mismatch (-1 vs. 1)", 0 },
+		{ "VERSION major overflow mismatches", "3.7", { "VERSION\t99999999999999999999999\t0" },
+		  -1, "version mismatch", 0 },
 	};
 	size_t i, k;
 
