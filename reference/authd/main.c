@@ -266,9 +266,8 @@ static void on_overflow(struct conn *cn)
 {
 	struct client *c = conn_ctx(cn);
 
-	msg_warn("%s: BUG: Auth client sent us more than %d bytes", conn_peer(cn),
-		 DVAUTH_MAX_LINE);
-	(void)c;
+	msg_warn("%s: BUG: Auth client %lu sent us more than %d bytes", conn_peer(cn),
+		 authd_session_client_pid(c->sess), DVAUTH_MAX_LINE);
 }
 
 static void on_close(struct conn *cn, const char *reason)

@@ -5,10 +5,14 @@
  * SYNOPSIS
  *	#include "reference/authd/session.h"
  * DESCRIPTION
- *	See session.h. Client lines are split on TAB; AUTH parameter
- *	values are tab-unescaped (Dovecot 2.3 splits AUTH with
- *	t_strsplit_tabescaped), CONT data is taken raw (2.3 takes
- *	everything after the second TAB). Pending requests live in a small
+ *	See session.h. Commands are recognised as Dovecot 2.3 does, by the
+ *	word and its TAB ("AUTH\t", "CONT\t", "CANCEL\t", "VERSION\t",
+ *	"CPID\t"); a bare word is an unknown command. AUTH arguments are
+ *	split on TAB into any number of fields (bounded by the line), each
+ *	tab-unescaped and cut at a NUL (2.3 t_strsplit_tabescaped); CONT
+ *	data is taken raw (2.3 takes everything after the second TAB);
+ *	CPID and CANCEL take exactly one unsigned number (2.3 str_to_uint
+ *	over the rest of the line). Pending requests live in a small
  *	array searched linearly: Postfix keeps one in flight, and the array
  *	is bounded by max_pending.
  * DIAGNOSTICS
@@ -329,8 +333,58 @@ static int sess_disconnect(struct authd_session *s, const char *fmt, ...)
 	return -1;
 }
 
-/* cmd_auth - AUTH id mech [params] [resp=] */
-static int cmd_auth(struct authd_session *s, const struct dvauth_fields *f, uint64_t now)
+/*
+ * auth_args - the AUTH arguments as Dovecot 2.3 reads them
+ * (t_strsplit_tabescaped): split on TAB, each field tab-unescaped and,
+ * being a C string there, cut at a NUL. The fields point into *store.
+ */
+struct auth_args {
+	size_t n;
+	struct strview *f;
+	struct xbuf store;
+};
+
+static void auth_args_split(const char *p, size_t len, struct auth_args *a)
+{
+	size_t i, n = 1, k = 0, *off;
+	const char *end = p + len;
+
+	for (i = 0; i < len; i++)
+		n += p[i] == '\t';
+	a->n = n;
+	a->f = xcalloc(n, sizeof(*a->f));
+	off = xcalloc(n + 1, sizeof(*off));
+	xbuf_init(&a->store, len + n + 1);
+	for (;;) {
+		const char *tab = memchr(p, '\t', (size_t)(end - p));
+		const char *fe = tab ? tab : end;
+
+		off[k] = a->store.len;
+		/* unescaping never grows a field, so the bound cannot be hit */
+		if (dvauth_unescape(p, (size_t)(fe - p), &a->store) < 0 ||
+		    xbuf_append_char(&a->store, '\0') < 0)
+			xbuf_truncate(&a->store, off[k]);
+		k++;
+		if (tab == NULL)
+			break;
+		p = tab + 1;
+	}
+	for (k = 0; k < n; k++) {
+		const char *fp = a->store.data + off[k];
+
+		a->f[k] = strview_make(fp, strlen(fp));
+	}
+	free(off);
+}
+
+static void auth_args_free(struct auth_args *a)
+{
+	free(a->f);
+	xbuf_free_wipe(&a->store);
+}
+
+/* cmd_auth - AUTH id mech [params] [resp=]: a->f[0] id, a->f[1] mech */
+static int cmd_auth(struct authd_session *s, const struct auth_args *a, uint64_t now)
 {
 	unsigned id;
 	const struct sasl_mech_info *mi = NULL;
@@ -342,41 +396,43 @@ static int cmd_auth(struct authd_session *s, const struct dvauth_fields *f, uint
 	struct authd_req *r;
 	struct sasl_server_params sp;
 	struct xbuf dec;
+	const struct strview *f = a->f;
 
-	if (f->n < 3 || str_to_uint(f->f[1].p, f->f[1].len, &id) < 0 || id == 0)
+	if (a->n < 2 || str_to_uint(f[0].p, f[0].len, &id) < 0 || id == 0)
 		return sess_disconnect(s, "BUG: Authentication client %lu sent broken AUTH request",
 				       s->client_pid);
-	if (s->set.unsafe_mech != NULL && f->f[2].len == strlen(s->set.unsafe_mech) &&
-	    strncasecmp(f->f[2].p, s->set.unsafe_mech, f->f[2].len) == 0)
+	if (s->set.unsafe_mech != NULL && f[1].len == strlen(s->set.unsafe_mech) &&
+	    strncasecmp(f[1].p, s->set.unsafe_mech, f[1].len) == 0)
 		unsafe = 1;
 	else
-		mi = sasl_mech_by_name(f->f[2].p, f->f[2].len);
+		mi = sasl_mech_by_name(f[1].p, f[1].len);
 	if (!unsafe && (mi == NULL || !(s->set.mechs & (1u << mi->mech)))) {
 		char shown[100];
 
 		return sess_disconnect(s, "BUG: Authentication client %lu requested unsupported "
 				       "authentication mechanism %s", s->client_pid,
-				       escape_for_log(shown, sizeof(shown), f->f[2].p, f->f[2].len));
+				       escape_for_log(shown, sizeof(shown), f[1].p,
+						      f[1].len > 64 ? 64 : f[1].len));
 	}
-	for (i = 3; i < f->n; i++) {
-		const char *eq = memchr(f->f[i].p, '=', f->f[i].len);
-		size_t nlen = eq ? (size_t)(eq - f->f[i].p) : f->f[i].len;
+	for (i = 2; i < a->n; i++) {
+		const char *eq = memchr(f[i].p, '=', f[i].len);
+		size_t nlen = eq ? (size_t)(eq - f[i].p) : f[i].len;
 
-		if (nlen == 7 && memcmp(f->f[i].p, "service", 7) == 0)
+		if (nlen == 7 && memcmp(f[i].p, "service", 7) == 0)
 			have_service = 1;
-		else if (nlen == 13 && memcmp(f->f[i].p, "final-resp-ok", 13) == 0)
+		else if (nlen == 13 && memcmp(f[i].p, "final-resp-ok", 13) == 0)
 			final_resp_ok = 1;
-		else if (nlen == 4 && memcmp(f->f[i].p, "resp", 4) == 0) {
+		else if (nlen == 4 && memcmp(f[i].p, "resp", 4) == 0) {
 			have_resp = 1;
 			if (eq)
-				resp = strview_make(eq + 1, f->f[i].len - nlen - 1);
+				resp = strview_make(eq + 1, f[i].len - nlen - 1);
 			else
 				resp = strview_make("", 0);
 			i++;
 			break;
 		}
 	}
-	if (i < f->n)
+	if (i < a->n)
 		return sess_disconnect(s, "BUG: Authentication client %lu sent AUTH parameters "
 				       "after 'resp'", s->client_pid);
 	if (!have_service)
@@ -419,32 +475,23 @@ static int cmd_auth(struct authd_session *s, const struct dvauth_fields *f, uint
 		step(s, r, "", 0, 1);
 		return 0;
 	}
+	/* the value was tab-unescaped with the other fields */
 	xbuf_init(&dec, SASL_MAX_MESSAGE);
-	{
-		struct xbuf raw;
-
-		/* AUTH values are tab-unescaped before decoding */
-		xbuf_init(&raw, DVAUTH_MAX_LINE);
-		if (dvauth_unescape(resp.p, resp.len, &raw) < 0 ||
-		    decode_b64(xbuf_cstr(&raw), raw.len, &dec) < 0) {
-			xbuf_free(&raw);
-			xbuf_free(&dec);
-			req_remove(s, r);
-			fail_now(s, id, "invalid_base64", "Invalid base64 data in initial response");
-			return 0;
-		}
-		xbuf_free(&raw);
+	if (decode_b64(resp.p, resp.len, &dec) < 0) {
+		xbuf_free(&dec);
+		req_remove(s, r);
+		fail_now(s, id, "invalid_base64", "Invalid base64 data in initial response");
+		return 0;
 	}
 	step(s, r, dec.data ? dec.data : "", dec.len, 1);
 	xbuf_free_wipe(&dec);
 	return 0;
 }
 
-/* cmd_cont - CONT id data (data taken raw, as 2.3 does) */
-static int cmd_cont(struct authd_session *s, const char *line, size_t len)
+/* cmd_cont - CONT id data; args is what follows "CONT\t" (data taken raw, as 2.3 does) */
+static int cmd_cont(struct authd_session *s, const char *args, size_t alen)
 {
-	const char *args = line + 5, *tab;
-	size_t alen = len - 5;
+	const char *tab;
 	unsigned id;
 	struct authd_req *r;
 	struct xbuf dec;
@@ -475,14 +522,14 @@ static int cmd_cont(struct authd_session *s, const char *line, size_t len)
 	return 0;
 }
 
-/* cmd_cancel - CANCEL id */
-static int cmd_cancel(struct authd_session *s, const struct dvauth_fields *f)
+/* cmd_cancel - CANCEL id; args is what follows "CANCEL\t" (2.3: one number, nothing else) */
+static int cmd_cancel(struct authd_session *s, const char *args, size_t alen)
 {
 	unsigned id;
 	struct authd_req *r;
 
-	if (f->n < 2 || str_to_uint(f->f[1].p, f->f[1].len, &id) < 0)
-		return sess_disconnect(s, "BUG: Authentication client sent broken CANCEL request");
+	if (str_to_uint(args, alen, &id) < 0)
+		return sess_disconnect(s, "BUG: Authentication client sent broken CANCEL");
 	r = req_find(s, id);
 	if (r != NULL)
 		req_remove(s, r);
@@ -494,72 +541,83 @@ static int cmd_cancel(struct authd_session *s, const struct dvauth_fields *f)
 	return 0;
 }
 
-/* authd_session_line - one client line, without its LF */
-int authd_session_line(struct authd_session *s, const char *line, size_t len, uint64_t now_ms)
+/* begins - line starts with word + TAB (Dovecot's str_begins(line, "WORD\t")) */
+static int begins(const char *line, size_t len, const char *word, size_t *args_r)
 {
-	struct dvauth_fields *f = xmalloc(sizeof(*f));
-	const char *err;
-	int rc = 0;
+	size_t wl = strlen(word);
 
-	if (dvauth_split(line, len, f, &err) < 0) {
-		rc = sess_disconnect(s, "BUG: Authentication client sent too many fields");
-		goto out;
-	}
+	if (len <= wl || memcmp(line, word, wl) != 0 || line[wl] != '\t')
+		return 0;
+	*args_r = wl + 1;
+	return 1;
+}
+
+/* handshake_line - VERSION, then CPID (2.3 auth_client_input) */
+static int handshake_line(struct authd_session *s, const char *line, size_t len)
+{
+	char shown[120];
+	size_t a;
+
 	if (s->hs == HS_WANT_VERSION) {
+		const char *p, *tab;
 		unsigned major, minor;
 
-		if (f->n != 3 || !strview_eq(f->f[0], "VERSION") ||
-		    str_to_uint(f->f[1].p, f->f[1].len, &major) < 0 ||
-		    str_to_uint(f->f[2].p, f->f[2].len, &minor) < 0) {
-			rc = sess_disconnect(s, "Authentication client didn't reply with a valid "
-					     "VERSION line");
-			goto out;
+		if (!begins(line, len, "VERSION", &a) ||
+		    (tab = memchr((p = line + a), '\t', len - a)) == NULL ||
+		    str_to_uint(p, (size_t)(tab - p), &major) < 0 ||
+		    str_to_uint(tab + 1, len - (size_t)(tab + 1 - line), &minor) < 0) {
+			if (s->set.handshake_24)
+				return sess_disconnect(s, "Authentication client didn't reply with a "
+						       "valid VERSION line");
+			return sess_disconnect(s, "Authentication client sent invalid VERSION line: %s",
+					       escape_for_log(shown, sizeof(shown), line,
+							      len > 80 ? 80 : len));
 		}
-		if (major != 1) {
-			rc = sess_disconnect(s, "Authentication client not compatible with this "
-					     "server (mixed old and new binaries?)");
-			goto out;
-		}
+		if (major != 1)
+			return sess_disconnect(s, "Authentication client not compatible with this "
+					       "server (mixed old and new binaries?)");
 		s->client_minor = minor;
 		s->hs = HS_WANT_CPID;
 		if (s->set.handshake_24)
 			send_handshake_rest(s);
-		goto out;
+		return 0;
 	}
-	if (s->hs == HS_WANT_CPID) {
-		unsigned long pid;
+	if (begins(line, len, "CPID", &a)) {
+		unsigned pid;
 
-		if (!strview_eq(f->f[0], "CPID")) {
-			char shown[100];
-
-			rc = sess_disconnect(s, "BUG: Authentication client sent unknown handshake "
-					     "command: %s", escape_for_log(shown, sizeof(shown), line,
-									   len));
-			goto out;
-		}
-		if (f->n < 2 || str_to_ulong(f->f[1].p, f->f[1].len, &pid) < 0 || pid == 0) {
-			rc = sess_disconnect(s, "BUG: Authentication client said it's PID 0");
-			goto out;
-		}
+		if (str_to_uint(line + a, len - a, &pid) < 0 || pid == 0)
+			return sess_disconnect(s, "BUG: Authentication client said it's PID 0");
 		s->client_pid = pid;
 		s->hs = HS_READY;
-		goto out;
+		return 0;
 	}
-	if (strview_eq(f->f[0], "AUTH"))
-		rc = cmd_auth(s, f, now_ms);
-	else if (strview_eq(f->f[0], "CONT"))
-		rc = cmd_cont(s, line, len);
-	else if (strview_eq(f->f[0], "CANCEL"))
-		rc = cmd_cancel(s, f);
-	else {
-		char shown[100];
+	return sess_disconnect(s, "BUG: Authentication client sent unknown handshake command: %s",
+			       escape_for_log(shown, sizeof(shown), line, len > 80 ? 80 : len));
+}
 
-		rc = sess_disconnect(s, "BUG: Authentication client sent unknown command: %s",
-				     escape_for_log(shown, sizeof(shown), f->f[0].p, f->f[0].len));
+/* authd_session_line - one client line, without its LF */
+int authd_session_line(struct authd_session *s, const char *line, size_t len, uint64_t now_ms)
+{
+	char shown[120];
+	size_t a;
+
+	if (s->hs != HS_READY)
+		return handshake_line(s, line, len);
+	if (begins(line, len, "AUTH", &a)) {
+		struct auth_args args;
+		int rc;
+
+		auth_args_split(line + a, len - a, &args);
+		rc = cmd_auth(s, &args, now_ms);
+		auth_args_free(&args);
+		return rc;
 	}
-out:
-	free(f);
-	return rc;
+	if (begins(line, len, "CONT", &a))
+		return cmd_cont(s, line + a, len - a);
+	if (begins(line, len, "CANCEL", &a))
+		return cmd_cancel(s, line + a, len - a);
+	return sess_disconnect(s, "BUG: Authentication client sent unknown command: %s",
+			       escape_for_log(shown, sizeof(shown), line, len > 80 ? 80 : len));
 }
 
 /* authd_session_verified - the passdb's answer for PLAIN/LOGIN */
@@ -636,6 +694,11 @@ const char *authd_session_error(const struct authd_session *s)
 size_t authd_session_pending(const struct authd_session *s)
 {
 	return s->nreqs;
+}
+
+unsigned long authd_session_client_pid(const struct authd_session *s)
+{
+	return s->client_pid;
 }
 
 void authd_session_destroy(struct authd_session **sp)

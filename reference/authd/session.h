@@ -16,6 +16,7 @@
  *	void authd_session_expire(struct authd_session *s, uint64_t now_ms);
  *	const char *authd_session_error(const struct authd_session *s);
  *	size_t authd_session_pending(const struct authd_session *s);
+ *	unsigned long authd_session_client_pid(const struct authd_session *s);
  *	void authd_session_destroy(struct authd_session **s);
  * DESCRIPTION
  *	A pure state machine (no sockets, no clocks: time is an argument)
@@ -117,6 +118,7 @@ void authd_session_verified(struct authd_session *s, unsigned id, uint64_t seria
 void authd_session_expire(struct authd_session *s, uint64_t now_ms);
 const char *authd_session_error(const struct authd_session *s);
 size_t authd_session_pending(const struct authd_session *s);
+unsigned long authd_session_client_pid(const struct authd_session *s);	/* 0 before CPID */
 void authd_session_destroy(struct authd_session **s);
 int authd_fault_parse(const char *name, size_t len, unsigned *fault_r);
 
