@@ -57,6 +57,22 @@ ROWS = [
     ("unknown command", ["HELLO"]),
     ("empty line", [""]),
     ("second VERSION", ["VERSION\t1\t0"]),
+    # words without their TAB, one-number CANCEL, tab-escaped AUTH fields
+    ("bare CONT", ["CONT"]),
+    ("bare AUTH", ["AUTH"]),
+    ("bare CANCEL", ["CANCEL"]),
+    ("CONT TAB only", ["CONT\t"]),
+    ("CANCEL with an extra field", ["CANCEL\t1\tx"]),
+    ("CANCEL unknown id", ["CANCEL\t99", "AUTH\t1\tPLAIN\tservice=smtp\tresp=" + b64("\0alice\0secret")]),
+    ("AUTH empty mechanism", ["AUTH\t1\t\tservice=smtp"]),
+    ("AUTH id over 32 bits", ["AUTH\t4294967296\tPLAIN\tservice=smtp"]),
+    ("escaped parameter name", ["AUTH\t1\tPLAIN\tserv\x01ice=smtp\tresp=" + b64("\0alice\0secret")]),
+    ("escaped id", ["AUTH\t\x017\tPLAIN\tservice=smtp\tresp=" + b64("\0alice\0secret")]),
+    ("escaped resp", ["AUTH\t1\tPLAIN\tservice=smtp\tresp=AGFsaWNl\x01AHNlY3JldA=="]),
+    ("escaped NUL cuts a field", ["AUTH\t1\tPLAIN\tx\x010service=smtp"]),
+    ("600 unknown parameters", ["AUTH\t1\tPLAIN\tservice=smtp" + "".join("\tx%d" % i for i in range(600)) +
+                                "\tresp=" + b64("\0alice\0secret")]),
+    ("10000 empty parameters", ["AUTH\t1\tPLAIN\tservice=smtp" + "\t" * 10000]),
     ("CRAM-MD5 right", "cram:bob:secret"),
     ("CRAM-MD5 wrong", "cram:bob:wrong"),
 ]
@@ -65,6 +81,10 @@ PRE = [
     ("CPID before VERSION", "CPID\t1\n"),
     ("CPID 0", "VERSION\t1\t0\nCPID\t0\n"),
     ("VERSION major 2", "VERSION\t2\t0\nCPID\t1\n"),
+    ("VERSION three numbers", "VERSION\t1\t2\t3\nCPID\t1\n"),
+    ("CPID with an extra field", "VERSION\t1\t0\nCPID\t5\tx\nAUTH\t1\tPLAIN\tservice=smtp\n"),
+    ("CPID over 32 bits", "VERSION\t1\t0\nCPID\t4294967296\nAUTH\t1\tPLAIN\tservice=smtp\n"),
+    ("bare CPID", "VERSION\t1\t0\nCPID\nAUTH\t1\tPLAIN\tservice=smtp\n"),
 ]
 
 
