@@ -30,10 +30,14 @@
 #include "reference/common/listen.h"
 #include "util/xmem.h"
 
+#define LISTEN_BACKOFF_MS	100
+
 struct listener {
 	struct ev_loop *loop;
 	int fd;
-	int paused;
+	int paused;		/* by the owner */
+	int backoff;		/* out of fds or memory: accept again later */
+	uint64_t backoff_timer;
 	int unlink_path;
 	struct listen_spec spec;
 	listener_accept_fn *fn;
@@ -136,6 +140,17 @@ static void listener_peer(int fd, const struct sockaddr_storage *ss, char *buf, 
 	}
 }
 
+/* listener_backoff_end - try accepting again after a resource shortage */
+static void listener_backoff_end(struct ev_loop *loop, void *ctx)
+{
+	struct listener *l = ctx;
+
+	l->backoff_timer = 0;
+	l->backoff = 0;
+	if (!l->paused)
+		(void)ev_fd_mod(loop, l->fd, EV_READ);
+}
+
 /* listener_ready - accept until EAGAIN */
 static void listener_ready(struct ev_loop *loop, int fd, unsigned events, void *ctx)
 {
@@ -152,7 +167,18 @@ static void listener_ready(struct ev_loop *loop, int fd, unsigned events, void *
 		if (cfd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			return;	/* EAGAIN, or EMFILE: level-triggered, retried */
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				/*
+				 * The pending connection stays in the backlog and
+				 * the fd stays readable: watching it now would spin.
+				 */
+				l->backoff = 1;
+				(void)ev_fd_mod(loop, fd, 0);
+				l->backoff_timer = ev_timer_add(loop, LISTEN_BACKOFF_MS,
+								listener_backoff_end, l);
+			}
+			return;
 		}
 		if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6) {
 			int one = 1;
@@ -234,6 +260,23 @@ static int listener_inet(const struct listen_spec *spec, char *err, size_t errle
 		fd = -1;
 	}
 	freeaddrinfo(res);
+	if (fd < 0 && !spec->host[0] && hints.ai_family == AF_INET6 &&
+	    (fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) >= 0) {
+		/* the kernel has no IPv6: every IPv4 address */
+		struct sockaddr_in sin;
+		int one = 1;
+
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_addr.s_addr = htonl(INADDR_ANY);
+		sin.sin_port = htons((uint16_t)atoi(spec->port));
+		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+			snprintf(why, sizeof(why), "%s", strerror(errno));
+			close(fd);
+			fd = -1;
+		}
+	}
 	if (fd < 0)
 		return listen_err(err, errlen, spec->text, why);
 	return fd;
@@ -291,7 +334,8 @@ void listener_resume(struct listener *l)
 	if (!l->paused)
 		return;
 	l->paused = 0;
-	(void)ev_fd_mod(l->loop, l->fd, EV_READ);
+	if (!l->backoff)
+		(void)ev_fd_mod(l->loop, l->fd, EV_READ);
 }
 
 const char *listener_name(const struct listener *l)
@@ -307,6 +351,8 @@ void listener_close(struct listener **lp)
 	if (l == NULL)
 		return;
 	*lp = NULL;
+	if (l->backoff_timer)
+		ev_timer_cancel(l->loop, l->backoff_timer);
 	ev_fd_del(l->loop, l->fd);
 	close(l->fd);
 	if (l->unlink_path)

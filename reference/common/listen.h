@@ -28,7 +28,9 @@
  *	the fd and a printable peer name ("127.0.0.1:5555", "[::1]:5555",
  *	"unix:pid=123,uid=0" from SO_PEERCRED). listener_pause() stops
  *	accepting (a connection limit was reached) without busy-looping;
- *	listener_resume() starts again. listener_close() unlinks a unix
+ *	listener_resume() starts again. When accept(2) fails for want of
+ *	fds or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM) the listener stops
+ *	watching for 100 ms by itself. listener_close() unlinks a unix
  *	socket it created.
  * DIAGNOSTICS
  *	-1 / NULL with a message in err naming the spec and the reason.
