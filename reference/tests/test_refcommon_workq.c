@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	test_refcommon_workq - worker threads and their completions
+ * DESCRIPTION
+ *	work() runs on worker threads, done() on the loop's thread while
+ *	the loop keeps serving other events; the queue bound refuses work
+ *	with -1 and accepts again once jobs were taken; destroying an idle
+ *	queue, and destroying a queue with jobs still waiting (every done()
+ *	runs, nothing leaks); the abandon pattern for jobs whose owner went
+ *	away before they finished.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "reference/common/ev.h"
+#include "reference/common/workq.h"
+
+static pthread_t loop_thread;
+
+struct job {
+	int n;
+	pthread_t ran_on;
+	int *count;
+	int total;
+	struct ev_loop *loop;
+	unsigned sleep_us;
+	/* the abandon pattern: the owner clears this, done() then only frees */
+	struct owner *owner;
+};
+
+struct owner {
+	int alive;
+	int results;
+	struct job *pending;	/* at most one job in flight */
+};
+
+static void sleep_us(unsigned us)
+{
+	struct timespec ts;
+
+	ts.tv_sec = us / 1000000u;
+	ts.tv_nsec = (long)(us % 1000000u) * 1000L;
+	while (nanosleep(&ts, &ts) < 0)
+		continue;
+}
+
+static void job_work(void *arg)
+{
+	struct job *j = arg;
+
+	j->ran_on = pthread_self();
+	if (j->sleep_us)
+		sleep_us(j->sleep_us);
+}
+
+static void job_done(void *arg)
+{
+	struct job *j = arg;
+
+	assert_true(pthread_equal(pthread_self(), loop_thread));
+	assert_false(pthread_equal(j->ran_on, loop_thread));
+	if (j->count != NULL && ++*j->count == j->total && j->loop != NULL)
+		ev_stop(j->loop);
+	free(j);
+}
+
+static struct job *job_new(int n, int *count, int total, struct ev_loop *loop, unsigned us)
+{
+	struct job *j = calloc(1, sizeof(*j));
+
+	assert_non_null(j);
+	j->n = n;
+	j->count = count;
+	j->total = total;
+	j->loop = loop;
+	j->sleep_us = us;
+	return j;
+}
+
+static void stop_cb(struct ev_loop *loop, void *ctx)
+{
+	(void)ctx;
+	ev_stop(loop);
+}
+
+/* the loop keeps running timers while workers sleep */
+static void tick_cb(struct ev_loop *loop, void *ctx)
+{
+	int *ticks = ctx;
+
+	++*ticks;
+	ev_timer_add(loop, 2, tick_cb, ctx);
+}
+
+static void test_refcommon_workq_loop_not_blocked(void **state)
+{
+	struct ev_loop *loop = ev_loop_create();
+	struct workq *q = workq_create(loop, 2, 0);
+	int done = 0, ticks = 0, i;
+
+	(void)state;
+	assert_non_null(q);
+	/* 8 jobs of 20 ms on 2 threads: about 80 ms of work */
+	for (i = 0; i < 8; i++)
+		assert_int_equal(workq_submit(q, job_work, job_done, job_new(i, &done, 8, loop, 20000)), 0);
+	ev_timer_add(loop, 2, tick_cb, &ticks);
+	ev_timer_add(loop, 5000, stop_cb, NULL);
+	ev_run(loop);
+	assert_int_equal(done, 8);
+	assert_true(ticks >= 10);	/* the loop was not stalled meanwhile */
+	workq_destroy(&q);
+	ev_loop_destroy(&loop);
+}
+
+/* a gate that holds the only worker so that jobs queue up */
+struct gate {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int open;
+	int entered;
+};
+
+static struct gate g = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0 };
+
+static void gate_work(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&g.mu);
+	g.entered = 1;
+	pthread_cond_broadcast(&g.cv);
+	while (!g.open)
+		pthread_cond_wait(&g.cv, &g.mu);
+	pthread_mutex_unlock(&g.mu);
+}
+
+static void gate_done(void *arg)
+{
+	++*(int *)arg;
+}
+
+static void test_refcommon_workq_bound(void **state)
+{
+	struct ev_loop *loop = ev_loop_create();
+	struct workq *q = workq_create(loop, 1, 4);
+	int done = 0, gated = 0, i;
+	struct job *extra;
+
+	(void)state;
+	g.open = 0;
+	g.entered = 0;
+	assert_int_equal(workq_submit(q, gate_work, gate_done, &gated), 0);
+	pthread_mutex_lock(&g.mu);
+	while (!g.entered)
+		pthread_cond_wait(&g.cv, &g.mu);
+	pthread_mutex_unlock(&g.mu);
+	/* the worker is busy: 4 may wait, the 5th is refused */
+	for (i = 0; i < 4; i++)
+		assert_int_equal(workq_submit(q, job_work, job_done, job_new(i, &done, 5, loop, 0)), 0);
+	extra = job_new(4, &done, 5, loop, 0);
+	assert_int_equal(workq_submit(q, job_work, job_done, extra), -1);
+	pthread_mutex_lock(&g.mu);
+	g.open = 1;
+	pthread_cond_broadcast(&g.cv);
+	pthread_mutex_unlock(&g.mu);
+	ev_timer_add(loop, 100, stop_cb, NULL);
+	ev_run(loop);
+	assert_int_equal(gated, 1);
+	assert_int_equal(done, 4);
+	/* room again */
+	assert_int_equal(workq_submit(q, job_work, job_done, extra), 0);
+	ev_timer_add(loop, 5000, stop_cb, NULL);
+	ev_run(loop);
+	assert_int_equal(done, 5);
+	workq_destroy(&q);
+	ev_loop_destroy(&loop);
+}
+
+static void test_refcommon_workq_destroy_idle(void **state)
+{
+	struct ev_loop *loop = ev_loop_create();
+	struct workq *q = workq_create(loop, 4, 0);
+
+	(void)state;
+	assert_non_null(q);
+	sleep_us(1000);
+	workq_destroy(&q);
+	assert_null(q);
+	workq_destroy(&q);	/* NULL: no-op */
+	ev_loop_destroy(&loop);
+}
+
+/* destroy with 1,000 jobs queued: all run, every done() is called */
+static void test_refcommon_workq_destroy_busy(void **state)
+{
+	struct ev_loop *loop = ev_loop_create();
+	struct workq *q = workq_create(loop, 3, 2000);
+	int done = 0, i;
+
+	(void)state;
+	for (i = 0; i < 1000; i++)
+		assert_int_equal(workq_submit(q, job_work, job_done, job_new(i, &done, 1000, NULL, 0)), 0);
+	workq_destroy(&q);
+	assert_int_equal(done, 1000);
+	ev_loop_destroy(&loop);
+}
+
+/* the abandon pattern: the owner goes away while its job runs */
+static void own_done(void *arg)
+{
+	struct job *j = arg;
+
+	if (j->owner != NULL) {
+		j->owner->results++;
+		j->owner->pending = NULL;
+	}
+	if (j->count != NULL)
+		++*j->count;
+	if (j->loop != NULL)
+		ev_stop(j->loop);
+	free(j);
+}
+
+static void test_refcommon_workq_abandon(void **state)
+{
+	struct ev_loop *loop = ev_loop_create();
+	struct workq *q = workq_create(loop, 1, 0);
+	struct owner *o = calloc(1, sizeof(*o));
+	struct job *j = job_new(0, NULL, 0, loop, 20000);
+	int finished = 0;
+
+	(void)state;
+	j->owner = o;
+	j->count = &finished;
+	o->alive = 1;
+	o->pending = j;
+	assert_int_equal(workq_submit(q, job_work, own_done, j), 0);
+	/* the connection closes before the job finishes: detach, then free */
+	o->pending->owner = NULL;
+	free(o);
+	ev_timer_add(loop, 5000, stop_cb, NULL);
+	ev_run(loop);
+	assert_int_equal(finished, 1);	/* done() ran, touched nothing freed */
+	workq_destroy(&q);
+	ev_loop_destroy(&loop);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_refcommon_workq_loop_not_blocked),
+		cmocka_unit_test(test_refcommon_workq_bound),
+		cmocka_unit_test(test_refcommon_workq_destroy_idle),
+		cmocka_unit_test(test_refcommon_workq_destroy_busy),
+		cmocka_unit_test(test_refcommon_workq_abandon),
+	};
+
+	loop_thread = pthread_self();
+	return cmocka_run_group_tests_name("refcommon_workq", tests, NULL, NULL);
+}
