@@ -1,0 +1,1153 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	test_sasl_extra - SASL steps checked against independent oracles
+ *	and Dovecot's mechanisms, case by case
+ * DESCRIPTION
+ *	Complements test_sasl.c:
+ *	  - SCRAM-SHA-1/256 exchanges whose proofs and signatures are
+ *	    computed here from RFC 5802 section 3 with libcrypto
+ *	    primitives (not through the library), with the message parts
+ *	    the RFC allows and the vectors do not show: gs2 flag "y",
+ *	    an authzid, extensions in every message, escaped names;
+ *	  - HMAC-MD5 through the CRAM-MD5 code against RFC 2202 section 2,
+ *	    including keys longer than one block;
+ *	  - Dovecot's stored forms made with doveadm pw (2.3.19) for
+ *	    other passwords than test_sasl.c: empty, 64 and 65 bytes
+ *	    ({CRAM-MD5}), UTF-8 ({SCRAM-SHA-*}), used in whole exchanges;
+ *	  - table of first messages with the status and reason Dovecot's
+ *	    sasl-server-mech-*.c / auth-scram-server.c give, boundaries
+ *	    (1024-byte authcid, 32-digit CRAM digest), NULs per mechanism;
+ *	  - client-side errors, output bounds (nothing half-written), and
+ *	    calls that do not fit the state, on both sides.
+ *	Cases where the library is known to differ from Dovecot are not
+ *	pinned here.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "proto/base64.h"
+#include "proto/dvauth.h"
+#include "proto/sasl.h"
+
+#define M(s) s, sizeof(s) - 1
+
+#define EXPECT_STATUS(call, want) do { \
+		enum sasl_status st_ = (call); \
+		if (st_ != (want)) \
+			fail_msg("line %d: %s: status %d, want %d (%s)", __LINE__, #call, \
+				 (int)st_, (int)(want), err ? err : ""); \
+	} while (0)
+
+static int is_scram(enum sasl_mech mech)
+{
+	return mech == SASL_MECH_SCRAM_SHA_1 || mech == SASL_MECH_SCRAM_SHA_256;
+}
+
+/* b64 - standard padded base64 via libcrypto (independent of proto/base64) */
+static void b64(const unsigned char *p, size_t n, char *out, size_t outsz)
+{
+	assert_true(outsz >= 4 * ((n + 2) / 3) + 1);
+	assert_int_equal(EVP_EncodeBlock((unsigned char *)out, p, (int)n), (int)(4 * ((n + 2) / 3)));
+}
+
+/* unhex - hex digits to bytes */
+static size_t unhex(const char *hex, unsigned char *out, size_t max)
+{
+	size_t n = strlen(hex) / 2, i;
+
+	assert_true(n <= max);
+	for (i = 0; i < n; i++) {
+		unsigned v;
+
+		assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
+		out[i] = (unsigned char)v;
+	}
+	return n;
+}
+
+/*
+ * oracle_scram - RFC 5802 section 3, straight from the definitions:
+ * SaltedPassword := Hi(password, salt, i); ClientKey := HMAC(SP, "Client
+ * Key"); StoredKey := H(ClientKey); ClientProof := ClientKey XOR
+ * HMAC(StoredKey, AuthMessage); ServerSignature := HMAC(HMAC(SP, "Server
+ * Key"), AuthMessage). Results as base64 text.
+ */
+static void oracle_scram(enum sasl_mech mech, const char *password,
+			 const unsigned char *salt, size_t salt_len, unsigned iter,
+			 const char *auth_message, char proof_b64[64], char sig_b64[64])
+{
+	const EVP_MD *md = mech == SASL_MECH_SCRAM_SHA_1 ? EVP_sha1() : EVP_sha256();
+	unsigned char sp[32], ck[32], sk[32], stored[32], csig[32], proof[32], ssig[32];
+	unsigned int l;
+	int klen = EVP_MD_get_size(md);
+	int i;
+
+	assert_int_equal(PKCS5_PBKDF2_HMAC(password, (int)strlen(password), salt, (int)salt_len,
+					   (int)iter, md, klen, sp), 1);
+	assert_non_null(HMAC(md, sp, klen, (const unsigned char *)"Client Key", 10, ck, &l));
+	assert_non_null(HMAC(md, sp, klen, (const unsigned char *)"Server Key", 10, sk, &l));
+	assert_int_equal(EVP_Digest(ck, (size_t)klen, stored, NULL, md, NULL), 1);
+	assert_non_null(HMAC(md, stored, klen, (const unsigned char *)auth_message,
+			     strlen(auth_message), csig, &l));
+	assert_non_null(HMAC(md, sk, klen, (const unsigned char *)auth_message,
+			     strlen(auth_message), ssig, &l));
+	for (i = 0; i < klen; i++)
+		proof[i] = ck[i] ^ csig[i];
+	b64(proof, (size_t)klen, proof_b64, 64);
+	b64(ssig, (size_t)klen, sig_b64, 64);
+}
+
+static const unsigned char oracle_salt[] = "NaCl-salt-bytes!";	/* 16 bytes */
+#define ORACLE_SALT_B64 "TmFDbC1zYWx0LWJ5dGVzIQ=="
+
+/*
+ * Server side: client messages built by hand with everything RFC 5802
+ * section 7 allows (gs2 "y", authzid equal to the user, extensions after
+ * the nonce in client-first and client-final), proof from the oracle.
+ */
+static void test_sasl_extra_scram_server_oracle(void **state)
+{
+	static const struct {
+		enum sasl_mech mech;
+		const char *client_first;	/* gs2 header + bare */
+		size_t gs2_len;
+		const char *cbind_b64;		/* base64 of the gs2 header */
+		const char *user;
+		const char *authzid;		/* NULL = none */
+		const char *final_ext;		/* extension in client-final, or "" */
+	} rows[] = {
+		{ SASL_MECH_SCRAM_SHA_1, "y,a=alice,n=alice,r=clientNONCE,x=ext1", 10,
+		  "eSxhPWFsaWNlLA==", "alice", "alice", ",x=ext2" },
+		{ SASL_MECH_SCRAM_SHA_256, "y,a=alice,n=alice,r=clientNONCE,x=ext1", 10,
+		  "eSxhPWFsaWNlLA==", "alice", "alice", "" },
+		{ SASL_MECH_SCRAM_SHA_256, "n,,n=a=2Cb=3Dc,r=clientNONCE", 3, "biws", "a,b=c", NULL,
+		  ",y=1,z=2" },
+		{ SASL_MECH_SCRAM_SHA_1, "y,,n=bob,r=!\"#$%&'()*+-./~", 3, "eSws", "bob", NULL, "" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct sasl_server_params sp = { .nonce = "serverNONCE" };
+		struct sasl_server *s = sasl_server_create(rows[i].mech, &sp);
+		struct sasl_creds creds;
+		struct xbuf out;
+		const char *err = NULL;
+		const char *bare = rows[i].client_first + rows[i].gs2_len;
+		const char *cnonce = strstr(rows[i].client_first, ",r=") + 3;
+		char nonce[64], sfm[160], wop[200], am[512], fin[300], want_final[80];
+		char proof[64], sig[64];
+
+		memset(&creds, 0, sizeof(creds));
+		creds.kind = SASL_CREDS_SCRAM;
+		assert_int_equal(sasl_scram_derive(rows[i].mech, "s3cret", oracle_salt, 16, 4096,
+						   &creds.scram), 0);
+		snprintf(nonce, sizeof(nonce), "%.*s%s", (int)strcspn(cnonce, ","), cnonce,
+			 "serverNONCE");
+		xbuf_init(&out, 0);
+		EXPECT_STATUS(sasl_server_step(s, rows[i].client_first, strlen(rows[i].client_first),
+					       1, &out, &err), SASL_NEED_CREDS);
+		assert_string_equal(sasl_server_authcid(s), rows[i].user);
+		if (rows[i].authzid != NULL)
+			assert_string_equal(sasl_server_authzid(s), rows[i].authzid);
+		else
+			assert_null(sasl_server_authzid(s));
+		EXPECT_STATUS(sasl_server_creds(s, &creds, &out, &err), SASL_CONTINUE);
+		snprintf(sfm, sizeof(sfm), "r=%s,s=" ORACLE_SALT_B64 ",i=4096", nonce);
+		assert_string_equal(xbuf_cstr(&out), sfm);
+		snprintf(wop, sizeof(wop), "c=%s,r=%s%s", rows[i].cbind_b64, nonce, rows[i].final_ext);
+		snprintf(am, sizeof(am), "%s,%s,%s", bare, sfm, wop);
+		oracle_scram(rows[i].mech, "s3cret", oracle_salt, 16, 4096, am, proof, sig);
+		snprintf(fin, sizeof(fin), "%s,p=%s", wop, proof);
+		snprintf(want_final, sizeof(want_final), "v=%s", sig);
+		xbuf_reset(&out);
+		EXPECT_STATUS(sasl_server_step(s, fin, strlen(fin), 1, &out, &err), SASL_CONTINUE);
+		assert_string_equal(xbuf_cstr(&out), want_final);
+		xbuf_reset(&out);
+		EXPECT_STATUS(sasl_server_step(s, NULL, 0, 1, &out, &err), SASL_SUCCESS);
+		assert_string_equal(sasl_server_user(s), rows[i].user);
+		assert_int_equal(out.len, 0);
+		/* and nothing after success */
+		EXPECT_STATUS(sasl_server_step(s, NULL, 0, 1, &out, &err), SASL_FAIL);
+		assert_string_equal(err, "unexpected call");
+		sasl_server_destroy(&s);
+		xbuf_free(&out);
+	}
+}
+
+/*
+ * Client side: the library's client against a server played by the
+ * oracle, with an authzid that needs escaping and an extension in
+ * server-first (which the client must ignore but include in AuthMessage).
+ */
+static void test_sasl_extra_scram_client_oracle(void **state)
+{
+	static const enum sasl_mech mechs[] = { SASL_MECH_SCRAM_SHA_1, SASL_MECH_SCRAM_SHA_256 };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		struct sasl_client_params cp = { .authcid = "alice", .authzid = "a,b",
+						 .password = "s3cret", .cnonce = "CN" };
+		struct sasl_client *c = sasl_client_create(mechs[i], &cp);
+		struct xbuf out;
+		const char *err = NULL;
+		const char *sfm = "r=CNserverPART,s=" ORACLE_SALT_B64 ",i=4096,q=ignored";
+		const char *wop = "c=bixhPWE9MkNiLA==,r=CNserverPART";
+		char am[300], want[200], proof[64], sig[64], sfinal[80];
+
+		xbuf_init(&out, 0);
+		/* the server asks for the initial response with an empty challenge */
+		assert_int_equal(sasl_client_step(c, "", 0, &out, &err), 0);
+		assert_string_equal(xbuf_cstr(&out), "n,a=a=2Cb,n=alice,r=CN");
+		snprintf(am, sizeof(am), "n=alice,r=CN,%s,%s", sfm, wop);
+		oracle_scram(mechs[i], "s3cret", oracle_salt, 16, 4096, am, proof, sig);
+		snprintf(want, sizeof(want), "%s,p=%s", wop, proof);
+		xbuf_reset(&out);
+		assert_int_equal(sasl_client_step(c, sfm, strlen(sfm), &out, &err), 0);
+		assert_string_equal(xbuf_cstr(&out), want);
+		assert_false(sasl_client_verified(c));
+		snprintf(sfinal, sizeof(sfinal), "v=%s,x=ext", sig);
+		xbuf_reset(&out);
+		assert_int_equal(sasl_client_step(c, sfinal, strlen(sfinal), &out, &err), 0);
+		assert_int_equal(out.len, 0);
+		assert_true(sasl_client_verified(c));
+		sasl_client_destroy(&c);
+		xbuf_free(&out);
+	}
+}
+
+/* RFC 2202 section 2 HMAC-MD5 vectors through the CRAM-MD5 code */
+static void test_sasl_extra_hmac_md5_rfc2202(void **state)
+{
+	static const struct {
+		const char *key_hex;
+		const char *data;	/* NULL: 50 bytes 0xdd */
+		const char *digest;
+	} rows[] = {
+		{ "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b", "Hi There", "9294727a3638bb1c13f48ef8158bfc9d" },
+		{ "4a656665", "what do ya want for nothing?", "750c783e6ab0b503eaa86e310a5db738" },
+		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", NULL, "56be34521d144c88dbb8c733f0e8b3f6" },
+		{ "0102030405060708090a0b0c0d0e0f10111213141516171819", NULL,
+		  "697eaf0aca3a3aea3a75164746ffaa79" },
+		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		  "Test Using Larger Than Block-Size Key - Hash Key First",
+		  "6b1ab7fe4bd7bf8f0b62e6ce61b9d0cd" },
+		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		  "Test Using Larger Than Block-Size Key and Larger Than One Block-Size Data",
+		  "6f630fad67cda0ee1fb1f562db3aa53e" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		unsigned char key[80], data[80];
+		char keystr[81];
+		size_t klen = unhex(rows[i].key_hex, key, sizeof(key)), dlen;
+		struct sasl_creds creds = { .kind = SASL_CREDS_PLAINTEXT };
+		char hex[33];
+
+		if (rows[i].data != NULL) {
+			dlen = strlen(rows[i].data);
+			assert_true(dlen <= sizeof(data));
+			memcpy(data, rows[i].data, dlen);
+		} else {
+			dlen = 50;
+			memset(data, i == 2 ? 0xdd : 0xcd, dlen);
+		}
+		memcpy(keystr, key, klen);
+		keystr[klen] = '\0';
+		creds.password = keystr;
+		creds.password_len = klen;
+		assert_int_equal(sasl_cram_md5_digest_hex(&creds, data, dlen, hex), 0);
+		if (strcmp(hex, rows[i].digest) != 0)
+			fail_msg("RFC 2202 case %zu: %s, want %s", i + 1, hex, rows[i].digest);
+		/* the same through the stored context */
+		creds.kind = SASL_CREDS_CRAM_MD5;
+		assert_int_equal(sasl_cram_md5_context(keystr, klen, creds.cram_ctx), 0);
+		assert_int_equal(sasl_cram_md5_digest_hex(&creds, data, dlen, hex), 0);
+		assert_string_equal(hex, rows[i].digest);
+	}
+}
+
+/*
+ * Drive one whole exchange: our client (password client_pw) against our
+ * server holding creds (PLAIN/LOGIN: the passdb compares with "secret").
+ */
+static enum sasl_status drive(enum sasl_mech mech, const char *user, const char *client_pw,
+			      const struct sasl_creds *creds, const char **err_r)
+{
+	struct sasl_client_params cp = { .authcid = user, .password = client_pw };
+	struct sasl_server_params sp = { .now = 1234567890ULL, .hostname = "mx.example" };
+	struct sasl_client *c = sasl_client_create(mech, &cp);
+	struct sasl_server *s = sasl_server_create(mech, &sp);
+	struct xbuf in, out;
+	enum sasl_status st;
+	int ir, rounds = 0;
+
+	assert_non_null(c);
+	assert_non_null(s);
+	xbuf_init(&in, 0);
+	xbuf_init(&out, 0);
+	*err_r = NULL;
+	ir = sasl_client_initial(c, &in);
+	assert_true(ir >= 0);
+	st = sasl_server_step(s, in.data, in.len, ir, &out, err_r);
+	while (st != SASL_SUCCESS && st != SASL_FAIL) {
+		assert_true(++rounds < 8);
+		if (st == SASL_NEED_CREDS) {
+			assert_string_equal(sasl_server_authcid(s), user);
+			st = sasl_server_creds(s, creds, &out, err_r);
+		} else if (st == SASL_NEED_VERIFY) {
+			st = sasl_server_verified(s, strcmp(sasl_server_password(s), "secret") == 0,
+						  &out, err_r);
+		} else {
+			xbuf_reset(&in);
+			if (sasl_client_step(c, out.data, out.len, &in, err_r) < 0)
+				fail_msg("client step: %s", *err_r);
+			xbuf_reset(&out);
+			st = sasl_server_step(s, in.data, in.len, 1, &out, err_r);
+		}
+	}
+	if (st == SASL_SUCCESS) {
+		assert_string_equal(sasl_server_user(s), user);
+		if (is_scram(mech))
+			assert_true(sasl_client_verified(c));
+	}
+	sasl_client_destroy(&c);
+	sasl_server_destroy(&s);
+	xbuf_free(&in);
+	xbuf_free(&out);
+	return st;
+}
+
+/* {CRAM-MD5} values from doveadm pw 2.3.19: empty, 64-byte, 65-byte passwords */
+static void test_sasl_extra_cram_doveadm(void **state)
+{
+	static const struct {
+		char ch;
+		size_t len;
+		const char *ctx_hex;
+	} rows[] = {
+		{ 0, 0, "00747cf2ffaf11c5ea4a64979c3901fc1d20dee13f480bb598f7d8575b23e61b" },
+		{ 'x', 64, "6d9ede435cc910ab8581e77854dad1a8f97d9a2a1e88e80ba098060a8e7af714" },
+		{ 'y', 65, "32d69856048e04f2e17efad7ebdc1a81671dda16fd93f29b1869421edd664dd3" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char pw[66];
+		unsigned char ctx[32];
+		struct sasl_creds creds = { .kind = SASL_CREDS_CRAM_MD5 };
+		const char *err;
+
+		memset(pw, rows[i].ch, rows[i].len);
+		pw[rows[i].len] = '\0';
+		assert_int_equal(sasl_cram_md5_context(pw, rows[i].len, ctx), 0);
+		assert_int_equal(unhex(rows[i].ctx_hex, creds.cram_ctx, 32), 32);
+		if (memcmp(ctx, creds.cram_ctx, 32) != 0)
+			fail_msg("password of %zu bytes: context differs from doveadm's", rows[i].len);
+		assert_int_equal(drive(SASL_MECH_CRAM_MD5, "bob", pw, &creds, &err), SASL_SUCCESS);
+		pw[0] = 'z';	/* one byte off (the empty one becomes "z") */
+		if (rows[i].len == 0)
+			pw[1] = '\0';
+		assert_int_equal(drive(SASL_MECH_CRAM_MD5, "bob", pw, &creds, &err), SASL_FAIL);
+		assert_string_equal(err, "Password mismatch");
+	}
+}
+
+/* {SCRAM-SHA-*} values from doveadm pw 2.3.19 in whole exchanges */
+static void test_sasl_extra_scram_doveadm(void **state)
+{
+	static const struct {
+		enum sasl_mech mech;
+		const char *password;
+		const char *stored;
+	} rows[] = {
+		{ SASL_MECH_SCRAM_SHA_256, "p\xc3\xa4ssw\xc3\xb6rd",
+		  "4096,/gfyWT5vwbgwPu5eQ4feeQ==,lBq1k/aseaE98t/hpG7BgOhfbtkxGt+LDshyBlj+9AA=,"
+		  "i0AcP8j5TcEOp4BLjjuujQl5U7MbJ8Zbd6uGVTgG9mw=" },
+		{ SASL_MECH_SCRAM_SHA_1, "p\xc3\xa4ssw\xc3\xb6rd",
+		  "4096,Tbo7rgPa9xDlz8cAGliC3Q==,b6hWxuqAEIdn0xQrcfA/UOZAACI=,"
+		  "kmhctKslW61527LsyJnpZH9WVXE=" },
+		{ SASL_MECH_SCRAM_SHA_256, "secret",
+		  "4096,XNRU9K6GVogFYBFWI2fqeg==,NbwNOzS16zJLfoSBTsW53FLtJ4dWkN/3lOqJ+8cRf4c=,"
+		  "666M0pBvrekwC7oRNiabAsZpBK10PAdIjy4D1TfwWc4=" },
+		{ SASL_MECH_SCRAM_SHA_1, "secret",
+		  "4096,viFfxATvZ88Scu4ggUMkFg==,oJToqCUbu2+i50Udxrz3hv03jnc=,"
+		  "Dch8oxo/a4p+mf7KSeB9GBt6oak=" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct sasl_creds creds;
+		const char *err;
+
+		memset(&creds, 0, sizeof(creds));
+		creds.kind = SASL_CREDS_SCRAM;
+		assert_int_equal(sasl_scram_parse_dovecot(rows[i].mech, rows[i].stored,
+							  strlen(rows[i].stored), &creds.scram), 0);
+		assert_int_equal(creds.scram.iter, 4096);
+		assert_int_equal(creds.scram.salt_len, 16);
+		if (drive(rows[i].mech, "carol", rows[i].password, &creds, &err) != SASL_SUCCESS)
+			fail_msg("row %zu: right password: %s", i, err ? err : "");
+		assert_int_equal(drive(rows[i].mech, "carol", "Secret", &creds, &err), SASL_FAIL);
+		assert_string_equal(err, "Password mismatch");
+		/* a value for the other hash does not fit this mechanism */
+		assert_int_equal(sasl_scram_parse_dovecot(rows[i].mech == SASL_MECH_SCRAM_SHA_1 ?
+							  SASL_MECH_SCRAM_SHA_256 : SASL_MECH_SCRAM_SHA_1,
+							  rows[i].stored, strlen(rows[i].stored),
+							  &creds.scram), -1);
+	}
+}
+
+/* plaintext credentials work for every mechanism that looks them up */
+static void test_sasl_extra_plaintext_creds(void **state)
+{
+	static const enum sasl_mech mechs[] = {
+		SASL_MECH_PLAIN, SASL_MECH_LOGIN, SASL_MECH_CRAM_MD5,
+		SASL_MECH_SCRAM_SHA_1, SASL_MECH_SCRAM_SHA_256,
+	};
+	struct sasl_creds creds = { .kind = SASL_CREDS_PLAINTEXT, .password = "secret",
+				    .password_len = 6 };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(mechs) / sizeof(mechs[0]); i++) {
+		const char *err;
+
+		if (drive(mechs[i], "dave smith", "secret", &creds, &err) != SASL_SUCCESS)
+			fail_msg("%s: %s", sasl_mech_get(mechs[i])->name, err ? err : "");
+		assert_int_equal(drive(mechs[i], "dave smith", "secreT", &creds, &err), SASL_FAIL);
+		assert_string_equal(err, "Password mismatch");
+	}
+}
+
+/*
+ * First message to a fresh server (after an empty challenge when
+ * have_in is 0 and the mechanism is client-first), as Dovecot's
+ * mechanisms judge it. want_err NULL: any reason (Dovecot 2.3 and 2.4
+ * word it differently).
+ */
+struct first_case {
+	const char *name;
+	enum sasl_mech mech;
+	const char *msg;
+	size_t len;
+	enum sasl_status want;
+	const char *want_err;	/* FAIL reason */
+	const char *want_out;	/* CONTINUE challenge; NULL: not checked */
+	const char *want_authcid;
+};
+
+static const struct first_case first_cases[] = {
+	/* PLAIN (ALLOW_NULS; exactly two NULs) */
+	{ "plain empty password", SASL_MECH_PLAIN, M("\0alice\0"), SASL_NEED_VERIFY, NULL, NULL,
+	  "alice" },
+	{ "plain authzid = authcid", SASL_MECH_PLAIN, M("alice\0alice\0pw"), SASL_NEED_VERIFY, NULL,
+	  NULL, "alice" },
+	{ "plain authzid prefix of authcid", SASL_MECH_PLAIN, M("ali\0alice\0pw"), SASL_FAIL,
+	  "Master user login attempted without master passdbs", NULL, NULL },
+	{ "plain two NULs only", SASL_MECH_PLAIN, M("\0\0"), SASL_FAIL, "Empty username", NULL,
+	  NULL },
+	{ "plain four NULs", SASL_MECH_PLAIN, M("\0a\0b\0c\0"), SASL_FAIL, "invalid input", NULL,
+	  NULL },
+	/* LOGIN: a non-empty initial response is the username */
+	{ "login initial username", SASL_MECH_LOGIN, M("alice"), SASL_CONTINUE, NULL, "Password:",
+	  "alice" },
+	{ "login empty initial", SASL_MECH_LOGIN, M(""), SASL_CONTINUE, NULL, "Username:", NULL },
+	{ "login NUL initial", SASL_MECH_LOGIN, M("a\0b"), SASL_FAIL,
+	  "Unexpected NUL in auth data", NULL, NULL },
+	/* CRAM-MD5 ignores an initial response */
+	{ "cram initial ignored", SASL_MECH_CRAM_MD5, M("bob 0123"), SASL_CONTINUE, NULL,
+	  "<0123456789012345.1234567890@mx.example>", NULL },
+	/* SCRAM client-first */
+	{ "scram y flag", SASL_MECH_SCRAM_SHA_1, M("y,,n=alice,r=abc"), SASL_NEED_CREDS, NULL,
+	  NULL, "alice" },
+	{ "scram authzid = user", SASL_MECH_SCRAM_SHA_1, M("n,a=alice,n=alice,r=abc"),
+	  SASL_NEED_CREDS, NULL, NULL, "alice" },
+	{ "scram extension", SASL_MECH_SCRAM_SHA_256, M("n,,n=alice,r=abc,x=1,y=2"),
+	  SASL_NEED_CREDS, NULL, NULL, "alice" },
+	{ "scram escaped name", SASL_MECH_SCRAM_SHA_256, M("n,,n==3D=2C=3D,r=abc"),
+	  SASL_NEED_CREDS, NULL, NULL, "=,=" },
+	{ "scram empty name", SASL_MECH_SCRAM_SHA_256, M("n,,n=,r=abc"), SASL_FAIL,
+	  "Bad username", NULL, NULL },
+	{ "scram cut escape", SASL_MECH_SCRAM_SHA_256, M("n,,n=al=2,r=abc"), SASL_FAIL,
+	  "Username escaping is invalid", NULL, NULL },
+	{ "scram NUL", SASL_MECH_SCRAM_SHA_256, M("n,,n=al\0ice,r=abc"), SASL_FAIL, NULL, NULL,
+	  NULL },
+	{ "scram p without name", SASL_MECH_SCRAM_SHA_256, M("p,,n=alice,r=abc"), SASL_FAIL, NULL,
+	  NULL, NULL },
+	{ "scram no comma", SASL_MECH_SCRAM_SHA_256, M("n"), SASL_FAIL, NULL, NULL, NULL },
+	{ "scram one comma", SASL_MECH_SCRAM_SHA_256, M("n,n=alice"), SASL_FAIL, NULL, NULL,
+	  NULL },
+	{ "scram bad authzid field", SASL_MECH_SCRAM_SHA_256, M("n,b=x,n=alice,r=abc"), SASL_FAIL,
+	  NULL, NULL, NULL },
+	{ "scram bad authzid escape", SASL_MECH_SCRAM_SHA_256, M("n,a=x=41,n=alice,r=abc"),
+	  SASL_FAIL, NULL, NULL, NULL },
+	{ "scram empty bare", SASL_MECH_SCRAM_SHA_256, M("n,,"), SASL_FAIL,
+	  "Invalid initial client message: Missing nonce field", NULL, NULL },
+	{ "scram nonce not second", SASL_MECH_SCRAM_SHA_256, M("n,,n=alice,x=1,r=abc"), SASL_FAIL,
+	  "Invalid client nonce", NULL, NULL },
+	/* ANONYMOUS (ALLOW_NULS): any trace, the user is the configured name */
+	{ "anonymous NUL trace", SASL_MECH_ANONYMOUS, M("tr\0ace"), SASL_SUCCESS, NULL, NULL, NULL },
+	{ "anonymous empty trace", SASL_MECH_ANONYMOUS, M(""), SASL_SUCCESS, NULL, NULL, NULL },
+	/* EXTERNAL with a known user: empty or equal authzid */
+	{ "external empty", SASL_MECH_EXTERNAL, M(""), SASL_SUCCESS, NULL, NULL, "ext" },
+	{ "external same authzid", SASL_MECH_EXTERNAL, M("ext"), SASL_SUCCESS, NULL, NULL, "ext" },
+	{ "external other authzid", SASL_MECH_EXTERNAL, M("exT"), SASL_FAIL,
+	  "Master user login attempted without master passdbs", NULL, NULL },
+};
+
+static void run_first_case(const struct first_case *fc)
+{
+	struct sasl_server_params sp = { .now = 1234567890ULL, .hostname = "mx.example",
+					 .nonce = "0123456789012345", .external_user = "ext" };
+	struct sasl_server *s = sasl_server_create(fc->mech, &sp);
+	struct xbuf out;
+	const char *err = NULL;
+	enum sasl_status st;
+
+	xbuf_init(&out, 0);
+	st = sasl_server_step(s, fc->msg, fc->len, 1, &out, &err);
+	if (st != fc->want)
+		fail_msg("%s: status %d, want %d (%s)", fc->name, (int)st, (int)fc->want,
+			 err ? err : "");
+	if (st == SASL_FAIL && fc->want_err != NULL && strcmp(err, fc->want_err) != 0)
+		fail_msg("%s: reason \"%s\", want \"%s\"", fc->name, err, fc->want_err);
+	if (fc->want_out != NULL && strcmp(xbuf_cstr(&out), fc->want_out) != 0)
+		fail_msg("%s: challenge \"%s\", want \"%s\"", fc->name, xbuf_cstr(&out),
+			 fc->want_out);
+	if (st == SASL_CONTINUE && fc->want_out == NULL)
+		fail_msg("%s: CONTINUE without an expected challenge", fc->name);
+	if (fc->want_authcid != NULL)
+		assert_string_equal(sasl_server_authcid(s), fc->want_authcid);
+	if (st == SASL_SUCCESS)
+		assert_string_equal(sasl_server_user(s), fc->mech == SASL_MECH_ANONYMOUS ?
+				    "anonymous" : "ext");
+	if (st == SASL_NEED_VERIFY && fc->mech == SASL_MECH_PLAIN) {
+		const char *nul1 = memchr(fc->msg, '\0', fc->len);
+		const char *nul2;
+
+		assert_non_null(nul1);
+		nul2 = memchr(nul1 + 1, '\0', fc->len - (size_t)(nul1 + 1 - fc->msg));
+		assert_non_null(nul2);
+		assert_int_equal(strlen(sasl_server_password(s)),
+				 fc->len - (size_t)(nul2 + 1 - fc->msg));
+		assert_memory_equal(sasl_server_password(s), nul2 + 1,
+				    fc->len - (size_t)(nul2 + 1 - fc->msg));
+	}
+	sasl_server_destroy(&s);
+	xbuf_free(&out);
+}
+
+/* mk - prefix, n times ch, suffix (suffix may hold NULs: slen) */
+static size_t mk(char *buf, const char *prefix, char ch, size_t n, const char *suffix,
+		 size_t slen)
+{
+	size_t pl = strlen(prefix);
+
+	memcpy(buf, prefix, pl);
+	memset(buf + pl, ch, n);
+	memcpy(buf + pl + n, suffix, slen);
+	return pl + n + slen;
+}
+
+static void test_sasl_extra_first_messages(void **state)
+{
+	char buf[1100];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(first_cases) / sizeof(first_cases[0]); i++)
+		run_first_case(&first_cases[i]);
+	/* SASL_MAX_AUTHID_SIZE is 1024: "strlen(authid) > 1024" fails */
+	{
+		struct first_case fc = { "plain authcid 1024", SASL_MECH_PLAIN, buf, 0,
+					 SASL_NEED_VERIFY, NULL, NULL, NULL };
+
+		fc.len = mk(buf, "", 'a', 1024, "\0pw", 3);
+		memmove(buf + 1, buf, fc.len);
+		buf[0] = '\0';
+		fc.len++;
+		run_first_case(&fc);
+		fc.name = "plain authcid 1025";
+		fc.len = mk(buf, "", 'a', 1025, "\0pw", 3);
+		memmove(buf + 1, buf, fc.len);
+		buf[0] = '\0';
+		fc.len++;
+		fc.want = SASL_FAIL;
+		fc.want_err = "Username too long";
+		run_first_case(&fc);
+	}
+	{
+		struct first_case fc = { "scram user 1024", SASL_MECH_SCRAM_SHA_1, buf, 0,
+					 SASL_NEED_CREDS, NULL, NULL, NULL };
+
+		fc.len = mk(buf, "n,,n=", 'b', 1024, ",r=x", 4);
+		run_first_case(&fc);
+		fc.name = "scram user 1025";
+		fc.len = mk(buf, "n,,n=", 'b', 1025, ",r=x", 4);
+		fc.want = SASL_FAIL;
+		fc.want_err = "Bad username";
+		run_first_case(&fc);
+	}
+	{
+		struct first_case fc = { "login user 1024", SASL_MECH_LOGIN, buf, 0,
+					 SASL_CONTINUE, NULL, "Password:", NULL };
+
+		fc.len = mk(buf, "", 'c', 1024, "", 0);
+		run_first_case(&fc);
+		fc.name = "login user 1025";
+		fc.len = mk(buf, "", 'c', 1025, "", 0);
+		fc.want = SASL_FAIL;
+		fc.want_err = "Username too long";
+		fc.want_out = NULL;
+		run_first_case(&fc);
+	}
+}
+
+/* LOGIN in every order Dovecot allows, and its failures */
+static void test_sasl_extra_login(void **state)
+{
+	struct sasl_server_params sp = { 0 };
+	struct sasl_server *s;
+	struct xbuf out;
+	const char *err = NULL;
+
+	(void)state;
+	xbuf_init(&out, 0);
+	/* username as initial response, empty password, rejected by the passdb */
+	s = sasl_server_create(SASL_MECH_LOGIN, &sp);
+	EXPECT_STATUS(sasl_server_step(s, M("alice"), 1, &out, &err), SASL_CONTINUE);
+	assert_string_equal(xbuf_cstr(&out), "Password:");
+	xbuf_reset(&out);
+	EXPECT_STATUS(sasl_server_step(s, M(""), 1, &out, &err), SASL_NEED_VERIFY);
+	assert_string_equal(sasl_server_password(s), "");
+	EXPECT_STATUS(sasl_server_step(s, M("again"), 1, &out, &err), SASL_FAIL);
+	assert_string_equal(err, "unexpected call");
+	sasl_server_destroy(&s);
+	/* verified(0) */
+	s = sasl_server_create(SASL_MECH_LOGIN, &sp);
+	EXPECT_STATUS(sasl_server_step(s, M("alice"), 1, &out, &err), SASL_CONTINUE);
+	EXPECT_STATUS(sasl_server_step(s, M("pw"), 1, &out, &err), SASL_NEED_VERIFY);
+	EXPECT_STATUS(sasl_server_verified(s, 0, &out, &err), SASL_FAIL);
+	assert_string_equal(err, "Password mismatch");
+	EXPECT_STATUS(sasl_server_verified(s, 1, &out, &err), SASL_FAIL);
+	assert_string_equal(err, "unexpected call");
+	sasl_server_destroy(&s);
+	/* empty username after the prompt */
+	s = sasl_server_create(SASL_MECH_LOGIN, &sp);
+	EXPECT_STATUS(sasl_server_step(s, NULL, 0, 0, &out, &err), SASL_CONTINUE);
+	EXPECT_STATUS(sasl_server_step(s, M(""), 1, &out, &err), SASL_FAIL);
+	assert_string_equal(err, "Empty username");
+	sasl_server_destroy(&s);
+	/* NUL in the password */
+	s = sasl_server_create(SASL_MECH_LOGIN, &sp);
+	EXPECT_STATUS(sasl_server_step(s, NULL, 0, 0, &out, &err), SASL_CONTINUE);
+	EXPECT_STATUS(sasl_server_step(s, M("alice"), 1, &out, &err), SASL_CONTINUE);
+	EXPECT_STATUS(sasl_server_step(s, M("p\0w"), 1, &out, &err), SASL_FAIL);
+	assert_string_equal(err, "Unexpected NUL in auth data");
+	sasl_server_destroy(&s);
+	xbuf_free(&out);
+}
+
+/* CRAM-MD5: challenge shape, username with spaces, upper-case hex, bounds */
+static void test_sasl_extra_cram(void **state)
+{
+	struct sasl_server_params sp = { .now = 42, .hostname = "h" };
+	struct sasl_creds creds = { .kind = SASL_CREDS_PLAINTEXT, .password = "pw",
+				    .password_len = 2 };
+	struct sasl_server *s;
+	struct xbuf out;
+	const char *err = NULL;
+	char hex[33], resp[64], longhost[200];
+	size_t i;
+
+	(void)state;
+	xbuf_init(&out, 0);
+	/* random digits: "<" 16 digits "." time "@" host ">" */
+	s = sasl_server_create(SASL_MECH_CRAM_MD5, &sp);
+	EXPECT_STATUS(sasl_server_step(s, NULL, 0, 0, &out, &err), SASL_CONTINUE);
+	assert_int_equal(out.len, 1 + 16 + 6);
+	assert_int_equal(xbuf_cstr(&out)[0], '<');
+	for (i = 1; i <= 16; i++)
+		assert_true(xbuf_cstr(&out)[i] >= '0' && xbuf_cstr(&out)[i] <= '9');
+	assert_string_equal(xbuf_cstr(&out) + 17, ".42@h>");
+	/* username with spaces, digest in upper case */
+	assert_int_equal(sasl_cram_md5_digest_hex(&creds, out.data, out.len, hex), 0);
+	for (i = 0; i < 32; i++)
+		if (hex[i] >= 'a')
+			hex[i] = (char)(hex[i] - 'a' + 'A');
+	snprintf(resp, sizeof(resp), "j q  public %s", hex);
+	xbuf_reset(&out);
+	EXPECT_STATUS(sasl_server_step(s, resp, strlen(resp), 1, &out, &err), SASL_NEED_CREDS);
+	assert_string_equal(sasl_server_authcid(s), "j q  public");
+	EXPECT_STATUS(sasl_server_creds(s, &creds, &out, &err), SASL_SUCCESS);
+	assert_string_equal(sasl_server_user(s), "j q  public");
+	EXPECT_STATUS(sasl_server_creds(s, &creds, &out, &err), SASL_FAIL);
+	assert_string_equal(err, "unexpected call");
+	sasl_server_destroy(&s);
+	/* 33 digits */
+	s = sasl_server_create(SASL_MECH_CRAM_MD5, &sp);
+	EXPECT_STATUS(sasl_server_step(s, NULL, 0, 0, &out, &err), SASL_CONTINUE);
+	EXPECT_STATUS(sasl_server_step(s, M("bob 0123456789abcdef0123456789abcdef0"), 1, &out,
+				       &err), SASL_FAIL);
+	assert_string_equal(err, "invalid digest size");
+	sasl_server_destroy(&s);
+	/* SCRAM keys are no CRAM-MD5 credentials */
+	s = sasl_server_create(SASL_MECH_CRAM_MD5, &sp);
+	EXPECT_STATUS(sasl_server_step(s, NULL, 0, 0, &out, &err), SASL_CONTINUE);
+	EXPECT_STATUS(sasl_server_step(s, M("bob 0123456789abcdef0123456789abcdef"), 1, &out,
+				       &err), SASL_NEED_CREDS);
+	creds.kind = SASL_CREDS_SCRAM;
+	EXPECT_STATUS(sasl_server_creds(s, &creds, &out, &err), SASL_FAIL);
+	assert_string_equal(err, "invalid credentials");
+	sasl_server_destroy(&s);
+	/* user names over SASL_MAX_AUTHID_SIZE fail as in every mechanism */
+	{
+		char big[1100];
+
+		creds.kind = SASL_CREDS_PLAINTEXT;
+		memset(big, 'u', 1025);
+		memcpy(big + 1025, " 0123456789abcdef0123456789abcdef", 33);
+		s = sasl_server_create(SASL_MECH_CRAM_MD5, &sp);
+		EXPECT_STATUS(sasl_server_step(s, NULL, 0, 0, &out, &err), SASL_CONTINUE);
+		EXPECT_STATUS(sasl_server_step(s, big, 1025 + 33, 1, &out, &err), SASL_FAIL);
+		assert_string_equal(err, "Username too long");
+		sasl_server_destroy(&s);
+		s = sasl_server_create(SASL_MECH_CRAM_MD5, &sp);
+		EXPECT_STATUS(sasl_server_step(s, NULL, 0, 0, &out, &err), SASL_CONTINUE);
+		EXPECT_STATUS(sasl_server_step(s, big + 1, 1024 + 33, 1, &out, &err),
+			      SASL_NEED_CREDS);
+		assert_int_equal(strlen(sasl_server_authcid(s)), 1024);
+		sasl_server_destroy(&s);
+	}
+	/* a host name that does not fit the challenge fails cleanly */
+	memset(longhost, 'h', sizeof(longhost) - 1);
+	longhost[sizeof(longhost) - 1] = '\0';
+	sp.hostname = longhost;
+	s = sasl_server_create(SASL_MECH_CRAM_MD5, &sp);
+	xbuf_reset(&out);
+	EXPECT_STATUS(sasl_server_step(s, NULL, 0, 0, &out, &err), SASL_FAIL);
+	assert_int_equal(out.len, 0);
+	sasl_server_destroy(&s);
+	xbuf_free(&out);
+}
+
+/* SCRAM client-final and credential problems on the server */
+static void test_sasl_extra_scram_server_errors(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *first;
+		const char *final;	/* "@" = the full nonce */
+		size_t final_len;	/* 0 = strlen after formatting */
+		const char *want;
+	} rows[] = {
+		{ "y header but c=biws", "y,,n=u,r=c", "c=biws,r=@,p=AAAAAAAAAAAAAAAAAAAAAAAAAAA=", 0,
+		  "Invalid channel binding data" },
+		{ "c= not base64", "n,,n=u,r=c", "c=b!ws,r=@,p=AAAAAAAAAAAAAAAAAAAAAAAAAAA=", 0,
+		  "Invalid channel binding data" },
+		{ "proof not base64", "n,,n=u,r=c", "c=biws,r=@,p=!!!!", 0, "Invalid ClientProof" },
+		{ "proof empty", "n,,n=u,r=c", "c=biws,r=@,p=", 0, "Invalid ClientProof" },
+		{ "nonce prefix only", "n,,n=u,r=c", "c=biws,r=c,p=AAAAAAAAAAAAAAAAAAAAAAAAAAA=", 0,
+		  "Wrong nonce" },
+		{ "nonce longer", "n,,n=u,r=c", "c=biws,r=@X,p=AAAAAAAAAAAAAAAAAAAAAAAAAAA=", 0,
+		  "Wrong nonce" },
+		{ "fields swapped", "n,,n=u,r=c", "r=@,c=biws,p=AAAAAAAAAAAAAAAAAAAAAAAAAAA=", 0,
+		  "Invalid final client message" },
+		{ "NUL", "n,,n=u,r=c", "c=biws,r=@,p=AAAAAAAAAAAAAAAAAAAAAAAAAAA=", 1,
+		  "Unexpected NUL in auth data" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct sasl_server_params sp = { .nonce = "S" };
+		struct sasl_server *s = sasl_server_create(SASL_MECH_SCRAM_SHA_1, &sp);
+		struct sasl_creds creds = { .kind = SASL_CREDS_PLAINTEXT, .password = "pw",
+					    .password_len = 2 };
+		struct xbuf out;
+		const char *err = NULL;
+		char msg[128];
+		const char *at;
+		size_t len;
+
+		xbuf_init(&out, 0);
+		EXPECT_STATUS(sasl_server_step(s, rows[i].first, strlen(rows[i].first), 1, &out,
+					       &err), SASL_NEED_CREDS);
+		EXPECT_STATUS(sasl_server_creds(s, &creds, &out, &err), SASL_CONTINUE);
+		at = strchr(rows[i].final, '@');
+		if (at != NULL)
+			snprintf(msg, sizeof(msg), "%.*scS%s", (int)(at - rows[i].final),
+				 rows[i].final, at + 1);
+		else
+			snprintf(msg, sizeof(msg), "%s", rows[i].final);
+		len = strlen(msg);
+		if (rows[i].final_len == 1)
+			msg[len - 3] = '\0';	/* a NUL inside the proof */
+		if (sasl_server_step(s, msg, len, 1, &out, &err) != SASL_FAIL ||
+		    strcmp(err, rows[i].want) != 0)
+			fail_msg("%s: reason \"%s\", want \"%s\"", rows[i].name, err ? err : "",
+				 rows[i].want);
+		sasl_server_destroy(&s);
+		xbuf_free(&out);
+	}
+}
+
+/* calls that do not fit the state, SCRAM and CRAM-MD5 */
+static void test_sasl_extra_server_state(void **state)
+{
+	struct sasl_server_params sp = { .nonce = "S" };
+	struct sasl_creds creds = { .kind = SASL_CREDS_PLAINTEXT, .password = "pw",
+				    .password_len = 2 };
+	struct sasl_server *s;
+	struct xbuf out;
+	const char *err = NULL;
+
+	(void)state;
+	xbuf_init(&out, 0);
+	/* credentials before any message */
+	s = sasl_server_create(SASL_MECH_SCRAM_SHA_256, &sp);
+	EXPECT_STATUS(sasl_server_creds(s, &creds, &out, &err), SASL_FAIL);
+	assert_string_equal(err, "unexpected call");
+	sasl_server_destroy(&s);
+	/* a message while credentials are awaited */
+	s = sasl_server_create(SASL_MECH_SCRAM_SHA_256, &sp);
+	EXPECT_STATUS(sasl_server_step(s, M("n,,n=u,r=c"), 1, &out, &err), SASL_NEED_CREDS);
+	EXPECT_STATUS(sasl_server_step(s, M("n,,n=u,r=c"), 1, &out, &err), SASL_FAIL);
+	assert_string_equal(err, "unexpected call");
+	sasl_server_destroy(&s);
+	/* stored keys of the wrong length or without salt are unusable */
+	{
+		struct sasl_creds sc;
+
+		memset(&sc, 0, sizeof(sc));
+		sc.kind = SASL_CREDS_SCRAM;
+		assert_int_equal(sasl_scram_derive(SASL_MECH_SCRAM_SHA_1, "pw", "salt", 4, 4096,
+						   &sc.scram), 0);
+		s = sasl_server_create(SASL_MECH_SCRAM_SHA_256, &sp);
+		EXPECT_STATUS(sasl_server_step(s, M("n,,n=u,r=c"), 1, &out, &err),
+			      SASL_NEED_CREDS);
+		EXPECT_STATUS(sasl_server_creds(s, &sc, &out, &err), SASL_FAIL);
+		assert_string_equal(err, "invalid credentials");
+		sasl_server_destroy(&s);
+		sc.scram.salt_len = 0;
+		s = sasl_server_create(SASL_MECH_SCRAM_SHA_1, &sp);
+		EXPECT_STATUS(sasl_server_step(s, M("n,,n=u,r=c"), 1, &out, &err),
+			      SASL_NEED_CREDS);
+		EXPECT_STATUS(sasl_server_creds(s, &sc, &out, &err), SASL_FAIL);
+		assert_string_equal(err, "invalid credentials");
+		sasl_server_destroy(&s);
+	}
+	/* verified() is for PLAIN/LOGIN */
+	s = sasl_server_create(SASL_MECH_SCRAM_SHA_256, &sp);
+	EXPECT_STATUS(sasl_server_step(s, M("n,,n=u,r=c"), 1, &out, &err), SASL_NEED_CREDS);
+	EXPECT_STATUS(sasl_server_verified(s, 1, &out, &err), SASL_FAIL);
+	assert_string_equal(err, "unexpected call");
+	sasl_server_destroy(&s);
+	/* the second CONTINUE of PLAIN: a message after the empty challenge only once */
+	s = sasl_server_create(SASL_MECH_PLAIN, &sp);
+	EXPECT_STATUS(sasl_server_step(s, NULL, 0, 0, &out, &err), SASL_CONTINUE);
+	EXPECT_STATUS(sasl_server_step(s, M("\0u\0p"), 1, &out, &err), SASL_NEED_VERIFY);
+	EXPECT_STATUS(sasl_server_step(s, M("\0u\0p"), 1, &out, &err), SASL_FAIL);
+	assert_string_equal(err, "unexpected call");
+	sasl_server_destroy(&s);
+	/* ANONYMOUS after an empty challenge */
+	s = sasl_server_create(SASL_MECH_ANONYMOUS, &sp);
+	EXPECT_STATUS(sasl_server_step(s, NULL, 0, 0, &out, &err), SASL_CONTINUE);
+	EXPECT_STATUS(sasl_server_step(s, M("me@example"), 1, &out, &err), SASL_SUCCESS);
+	assert_string_equal(sasl_server_user(s), "anonymous");
+	sasl_server_destroy(&s);
+	/* SCRAM after an empty challenge (AUTH without resp=) */
+	s = sasl_server_create(SASL_MECH_SCRAM_SHA_1, &sp);
+	xbuf_reset(&out);
+	EXPECT_STATUS(sasl_server_step(s, NULL, 0, 0, &out, &err), SASL_CONTINUE);
+	assert_int_equal(out.len, 0);
+	EXPECT_STATUS(sasl_server_step(s, M("n,,n=u,r=c"), 1, &out, &err), SASL_NEED_CREDS);
+	EXPECT_STATUS(sasl_server_creds(s, &creds, &out, &err), SASL_CONTINUE);
+	sasl_server_destroy(&s);
+	xbuf_free(&out);
+}
+
+/* a bounded output buffer is never half-written */
+static void test_sasl_extra_output_bounds(void **state)
+{
+	struct sasl_client_params cp = { .authcid = "alice", .password = "secret",
+					 .cnonce = "CN" };
+	struct sasl_server_params sp = { .nonce = "S" };
+	struct sasl_client *c;
+	struct sasl_server *s;
+	struct sasl_scram_keys keys;
+	struct xbuf out;
+	const char *err = NULL;
+	const char *sfm = "r=CNS,s=" ORACLE_SALT_B64 ",i=4096";
+
+	(void)state;
+	/* client initial responses */
+	xbuf_init(&out, 8);
+	c = sasl_client_create(SASL_MECH_PLAIN, &cp);
+	assert_int_equal(sasl_client_initial(c, &out), -1);
+	assert_int_equal(out.len, 0);
+	sasl_client_destroy(&c);
+	c = sasl_client_create(SASL_MECH_SCRAM_SHA_1, &cp);
+	assert_int_equal(sasl_client_initial(c, &out), -1);
+	assert_int_equal(out.len, 0);
+	sasl_client_destroy(&c);
+	/* LOGIN answers */
+	xbuf_free(&out);
+	xbuf_init(&out, 4);
+	c = sasl_client_create(SASL_MECH_LOGIN, &cp);
+	assert_int_equal(sasl_client_step(c, M("Username:"), &out, &err), -1);
+	assert_string_equal(err, "message too long");
+	assert_int_equal(out.len, 0);
+	sasl_client_destroy(&c);
+	/* the password does not fit where the user name did */
+	xbuf_free(&out);
+	xbuf_init(&out, 5);
+	c = sasl_client_create(SASL_MECH_LOGIN, &cp);
+	assert_int_equal(sasl_client_step(c, M("Username:"), &out, &err), 0);
+	assert_string_equal(xbuf_cstr(&out), "alice");
+	xbuf_reset(&out);
+	assert_int_equal(sasl_client_step(c, M("Password:"), &out, &err), -1);
+	assert_string_equal(err, "message too long");
+	assert_int_equal(out.len, 0);
+	sasl_client_destroy(&c);
+	/* CRAM-MD5 answer */
+	c = sasl_client_create(SASL_MECH_CRAM_MD5, &cp);
+	assert_int_equal(sasl_client_step(c, M("<1.2@h>"), &out, &err), -1);
+	assert_string_equal(err, "message too long");
+	assert_int_equal(out.len, 0);
+	sasl_client_destroy(&c);
+	/* SCRAM client-final */
+	xbuf_free(&out);
+	xbuf_init(&out, 40);
+	c = sasl_client_create(SASL_MECH_SCRAM_SHA_1, &cp);
+	assert_int_equal(sasl_client_initial(c, &out), 1);
+	xbuf_reset(&out);
+	assert_int_equal(sasl_client_step(c, sfm, strlen(sfm), &out, &err), -1);
+	assert_string_equal(err, "message too long");
+	assert_int_equal(out.len, 0);
+	sasl_client_destroy(&c);
+	/* server challenges */
+	xbuf_free(&out);
+	xbuf_init(&out, 4);
+	s = sasl_server_create(SASL_MECH_LOGIN, &sp);
+	EXPECT_STATUS(sasl_server_step(s, NULL, 0, 0, &out, &err), SASL_FAIL);
+	assert_string_equal(err, "message too long");
+	assert_int_equal(out.len, 0);
+	sasl_server_destroy(&s);
+	s = sasl_server_create(SASL_MECH_SCRAM_SHA_1, &sp);
+	EXPECT_STATUS(sasl_server_step(s, M("n,,n=u,r=c"), 1, &out, &err), SASL_NEED_CREDS);
+	EXPECT_STATUS(sasl_server_creds(s, &(struct sasl_creds){ .kind = SASL_CREDS_PLAINTEXT,
+			.password = "pw", .password_len = 2 }, &out, &err), SASL_FAIL);
+	assert_int_equal(out.len, 0);
+	sasl_server_destroy(&s);
+	/* formatting a Dovecot value */
+	assert_int_equal(sasl_scram_derive(SASL_MECH_SCRAM_SHA_1, "pw", "salt", 4, 4096, &keys), 0);
+	xbuf_reset(&out);
+	assert_int_equal(sasl_scram_format_dovecot(&keys, &out), -1);
+	assert_int_equal(out.len, 0);
+	xbuf_free(&out);
+}
+
+/* client-side checks and misuse beyond test_sasl.c */
+static void test_sasl_extra_client_errors(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *sfm;
+		const char *want;
+	} rows[] = {
+		{ "space in nonce", "r=CN x,s=QSXCR+Q6sek8bf92,i=4096", "malformed server nonce" },
+		{ "ten-digit count", "r=CNx,s=QSXCR+Q6sek8bf92,i=1234567890",
+		  "malformed iteration count" },
+		{ "empty count", "r=CNx,s=QSXCR+Q6sek8bf92,i=", "malformed iteration count" },
+		{ "huge count", "r=CNx,s=QSXCR+Q6sek8bf92,i=10000001", "unacceptable iteration count" },
+		{ "empty salt", "r=CNx,s=,i=4096", "malformed salt" },
+		{ "fields out of order", "s=QSXCR+Q6sek8bf92,r=CNx,i=4096",
+		  "malformed server-first-message" },
+		{ "empty", "", "malformed server-first-message" },
+	};
+	struct sasl_client_params cp = { .authcid = "u", .password = "pw", .cnonce = "CN" };
+	struct sasl_client *c;
+	struct xbuf out;
+	const char *err = NULL;
+	size_t i;
+
+	(void)state;
+	xbuf_init(&out, 0);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		c = sasl_client_create(SASL_MECH_SCRAM_SHA_256, &cp);
+		assert_int_equal(sasl_client_initial(c, &out), 1);
+		xbuf_reset(&out);
+		err = NULL;
+		if (sasl_client_step(c, rows[i].sfm, strlen(rows[i].sfm), &out, &err) != -1 ||
+		    err == NULL || strcmp(err, rows[i].want) != 0)
+			fail_msg("%s: \"%s\", want \"%s\"", rows[i].name, err ? err : "(accepted)",
+				 rows[i].want);
+		assert_int_equal(out.len, 0);
+		sasl_client_destroy(&c);
+	}
+	/* PLAIN: a non-empty challenge is not expected */
+	c = sasl_client_create(SASL_MECH_PLAIN, &cp);
+	assert_int_equal(sasl_client_step(c, M("huh"), &out, &err), -1);
+	assert_string_equal(err, "unexpected challenge");
+	sasl_client_destroy(&c);
+	/* PLAIN answers an empty challenge once */
+	c = sasl_client_create(SASL_MECH_PLAIN, &cp);
+	assert_int_equal(sasl_client_step(c, "", 0, &out, &err), 0);
+	assert_int_equal(out.len, 5);
+	assert_memory_equal(out.data, "\0u\0pw", 5);
+	assert_int_equal(sasl_client_step(c, "", 0, &out, &err), -1);
+	sasl_client_destroy(&c);
+	/* CRAM-MD5: empty challenge, then only one answer */
+	c = sasl_client_create(SASL_MECH_CRAM_MD5, &cp);
+	assert_int_equal(sasl_client_initial(c, &out), 0);
+	assert_int_equal(sasl_client_step(c, "", 0, &out, &err), -1);
+	assert_string_equal(err, "empty CRAM-MD5 challenge");
+	sasl_client_destroy(&c);
+	c = sasl_client_create(SASL_MECH_CRAM_MD5, &cp);
+	xbuf_reset(&out);
+	assert_int_equal(sasl_client_step(c, M("<1.2@h>"), &out, &err), 0);
+	assert_int_equal(out.len, 2 + 32);
+	assert_int_equal(sasl_client_step(c, M("<1.2@h>"), &out, &err), -1);
+	assert_string_equal(err, "unexpected challenge");
+	sasl_client_destroy(&c);
+	/* ANONYMOUS and EXTERNAL initial responses */
+	c = sasl_client_create(SASL_MECH_ANONYMOUS, &(struct sasl_client_params){ .trace = "t@x" });
+	xbuf_reset(&out);
+	assert_int_equal(sasl_client_initial(c, &out), 1);
+	assert_string_equal(xbuf_cstr(&out), "t@x");
+	sasl_client_destroy(&c);
+	c = sasl_client_create(SASL_MECH_ANONYMOUS, &(struct sasl_client_params){ 0 });
+	xbuf_reset(&out);
+	assert_int_equal(sasl_client_initial(c, &out), 1);
+	assert_int_equal(out.len, 0);
+	sasl_client_destroy(&c);
+	c = sasl_client_create(SASL_MECH_EXTERNAL, &(struct sasl_client_params){ .authzid = "z" });
+	xbuf_reset(&out);
+	assert_int_equal(sasl_client_initial(c, &out), 1);
+	assert_string_equal(xbuf_cstr(&out), "z");
+	sasl_client_destroy(&c);
+	/* SCRAM and CRAM need a user and a password */
+	assert_null(sasl_client_create(SASL_MECH_SCRAM_SHA_1,
+				       &(struct sasl_client_params){ .password = "pw" }));
+	assert_null(sasl_client_create(SASL_MECH_CRAM_MD5,
+				       &(struct sasl_client_params){ .authcid = "u" }));
+	sasl_client_destroy(&c);	/* NULL is fine */
+	xbuf_free(&out);
+}
+
+/* mechanism table: names and the flags Dovecot's handshake shows */
+static void test_sasl_extra_mech_table(void **state)
+{
+	static const struct {
+		const char *name;
+		unsigned flags;
+		int client_first;
+	} rows[] = {
+		{ "PLAIN", DVAUTH_MECH_PLAINTEXT, 1 },
+		{ "LOGIN", DVAUTH_MECH_PLAINTEXT, 0 },
+		{ "CRAM-MD5", DVAUTH_MECH_DICTIONARY | DVAUTH_MECH_ACTIVE, 0 },
+		{ "SCRAM-SHA-1", DVAUTH_MECH_MUTUAL_AUTH, 1 },
+		{ "SCRAM-SHA-256", DVAUTH_MECH_MUTUAL_AUTH, 1 },
+		{ "ANONYMOUS", DVAUTH_MECH_ANONYMOUS, 1 },
+		{ "EXTERNAL", 0, 1 },
+	};
+	size_t i;
+
+	(void)state;
+	assert_int_equal(sizeof(rows) / sizeof(rows[0]), SASL_MECH_COUNT);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const struct sasl_mech_info *mi = sasl_mech_by_name(rows[i].name,
+								    strlen(rows[i].name));
+
+		assert_non_null(mi);
+		assert_ptr_equal(mi, sasl_mech_get(mi->mech));
+		assert_string_equal(mi->name, rows[i].name);
+		assert_int_equal(mi->dvauth_flags, rows[i].flags);
+		assert_int_equal(mi->client_first, rows[i].client_first);
+	}
+	assert_null(sasl_mech_by_name("", 0));
+	assert_null(sasl_mech_by_name("SCRAM-SHA-256-PLUS", 18));
+	/* the length bounds the name: "PLAINX" cut to 5 is PLAIN */
+	assert_non_null(sasl_mech_by_name("PLAINX", 5));
+}
+
+/* derivation helpers refuse what they cannot do */
+static void test_sasl_extra_derive_limits(void **state)
+{
+	struct sasl_scram_keys k;
+	unsigned char salt[65];
+
+	(void)state;
+	memset(salt, 's', sizeof(salt));
+	assert_int_equal(sasl_scram_derive(SASL_MECH_PLAIN, "pw", salt, 4, 4096, &k), -1);
+	assert_int_equal(sasl_scram_derive(SASL_MECH_SCRAM_SHA_1, "pw", salt, 4, 0, &k), -1);
+	assert_int_equal(sasl_scram_derive(SASL_MECH_SCRAM_SHA_1, "pw", salt, 65, 4096, &k), -1);
+	assert_int_equal(sasl_scram_derive(SASL_MECH_SCRAM_SHA_1, "pw", salt, 64, 1, &k), 0);
+	assert_int_equal(k.salt_len, 64);
+	assert_int_equal(k.key_len, 20);
+	assert_int_equal(sasl_scram_derive(SASL_MECH_SCRAM_SHA_256, "", salt, 0, 1, &k), 0);
+	assert_int_equal(k.key_len, 32);
+	/* a salt over 64 bytes does not fit the keys structure */
+	{
+		static const char v[] =
+		    "4096,c3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3Nz"
+		    "c3Nzc3Nzc3Nzc3Nzc3M=,+avd8erQuqoTHRKymM0tTtsQTrY=,7lZTRxq8RP83whzgEK3t6Xuj65w=";
+
+		assert_int_equal(sasl_scram_parse_dovecot(SASL_MECH_SCRAM_SHA_1, v, strlen(v), &k),
+				 -1);
+	}
+	/* iteration field: ten digits, sign */
+	assert_int_equal(sasl_scram_parse_dovecot(SASL_MECH_SCRAM_SHA_1,
+		M("4096000000,c2FsdA==,+avd8erQuqoTHRKymM0tTtsQTrY=,7lZTRxq8RP83whzgEK3t6Xuj65w="),
+		&k), -1);
+	assert_int_equal(sasl_scram_parse_dovecot(SASL_MECH_SCRAM_SHA_1,
+		M("+4096,c2FsdA==,+avd8erQuqoTHRKymM0tTtsQTrY=,7lZTRxq8RP83whzgEK3t6Xuj65w="),
+		&k), -1);
+	assert_int_equal(sasl_scram_parse_dovecot(SASL_MECH_SCRAM_SHA_1,
+		M("4096,c2FsdA==,+avd8erQuqoTHRKymM0tTtsQTrY=,7lZTRxq8RP83whzgEK3t6Xuj65w="),
+		&k), 0);
+	assert_int_equal(k.salt_len, 4);
+	assert_memory_equal(k.salt, "salt", 4);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sasl_extra_scram_server_oracle),
+		cmocka_unit_test(test_sasl_extra_scram_client_oracle),
+		cmocka_unit_test(test_sasl_extra_hmac_md5_rfc2202),
+		cmocka_unit_test(test_sasl_extra_cram_doveadm),
+		cmocka_unit_test(test_sasl_extra_scram_doveadm),
+		cmocka_unit_test(test_sasl_extra_plaintext_creds),
+		cmocka_unit_test(test_sasl_extra_first_messages),
+		cmocka_unit_test(test_sasl_extra_login),
+		cmocka_unit_test(test_sasl_extra_cram),
+		cmocka_unit_test(test_sasl_extra_scram_server_errors),
+		cmocka_unit_test(test_sasl_extra_server_state),
+		cmocka_unit_test(test_sasl_extra_output_bounds),
+		cmocka_unit_test(test_sasl_extra_client_errors),
+		cmocka_unit_test(test_sasl_extra_mech_table),
+		cmocka_unit_test(test_sasl_extra_derive_limits),
+	};
+
+	return cmocka_run_group_tests_name("sasl_extra", tests, NULL, NULL);
+}
