@@ -61,10 +61,13 @@
  *	check (535 "Invalid base64 data in initial response"). Otherwise
  *	s->send is 1: the AUTH line goes out with the mechanism as typed and
  *	the response verbatim ("=" stays "=", sent as resp==).
- *	pf_sasl_next() is one client response line after a 334: longer
- *	than smtpd_sasl_response_limit (12288 since 3.4-20180826, before
- *	that line_length_limit 2048) gives 500 5.5.6 "SASL response limit
- *	exceeded"; "*" gives 501 5.7.0 "Authentication aborted"; bad
+ *	pf_sasl_next() is one client response line after a 334 (len
+ *	without the line end): len >= smtpd_sasl_response_limit (12288,
+ *	since 3.4-20180826; the line end must fit in the bound) gives 500
+ *	5.5.6 "SASL response limit exceeded"; before 3.4 the line is cut to
+ *	its first line_length_limit (2048) bytes, the rest skipped, and the
+ *	cut response goes on (s->send_len); "*" gives 501 5.7.0
+ *	"Authentication aborted"; bad
  *	characters give 535 "Invalid base64 data in continued response";
  *	in each case nothing is sent and the request stays pending at the
  *	server (Postfix never sends CANCEL). Otherwise s->send is 1 and the
@@ -123,6 +126,7 @@ struct pf_sasl_offer {
 
 struct pf_sasl_step {
 	int send;			/* 1: a line goes to the auth server */
+	size_t send_len;		/* pf_sasl_next: bytes of resp it carries */
 	int abandoned;			/* 1: a request stays pending there */
 	char smtp[1100];		/* the SMTP reply when send is 0 */
 	char note[256];
