@@ -174,6 +174,7 @@ FUZZ_ENGINES	:= libfuzzer afl afl-cmplog
 
 tests: $(FUZZ_REPLAY)
 .SECONDARY: $(call obj,$(FUZZ_SRC) fuzz/replay_main.c)
+$(call obj,$(FUZZ_SRC)): EXTRA_CFLAGS += $(FUZZ_DEFS)
 
 $(BUILD)/fuzz/%: $(BUILD)/obj/fuzz/%.o $(BUILD)/obj/fuzz/replay_main.o $(ARCHIVES)
 	@mkdir -p $(dir $@)

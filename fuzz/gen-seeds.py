@@ -422,6 +422,112 @@ def build(targets_wanted):
 
 EXTRA = {}
 
+# --- SASL: messages computed for the targets' fixed parameters ---------------
+# fuzz_sasl_server / fuzz_sasl_client: byte 0 = enum sasl_mech (PLAIN 0, LOGIN
+# 1, CRAM-MD5 2, SCRAM-SHA-1 3, SCRAM-SHA-256 4, ANONYMOUS 5, EXTERNAL 6) plus
+# flag bits (see the targets' headers); then one message per line.
+import hashlib
+import hmac
+
+SASL_USER, SASL_PW = b"alice", b"secret"
+CRAM_CHALLENGE = b"<fuzzNonce0123456.1700000000@mx.fuzz.test>"
+SCRAM_SALT = b"fuzz-salt-16byte"
+SCRAM_CNONCE, SCRAM_SNONCE = b"fuzzcnonce", b"fuzzNonce0123456789"
+SCRAM_ITER = 1          # FUZZ_SCRAM_ITER in fuzzing builds
+
+
+def cram_response(challenge, pw=SASL_PW):
+    return SASL_USER + b" " + hmac.new(pw, challenge, hashlib.md5).hexdigest().encode()
+
+
+def scram(hname, iter_=SCRAM_ITER, pw=SASL_PW, gs2=b"n,,", cnonce=SCRAM_CNONCE,
+          snonce=SCRAM_SNONCE):
+    """(client_first, server_first, client_final, server_final)"""
+    h = getattr(hashlib, hname)
+    salted = hashlib.pbkdf2_hmac(hname, pw, SCRAM_SALT, iter_)
+    ck = hmac.new(salted, b"Client Key", h).digest()
+    sk = hmac.new(salted, b"Server Key", h).digest()
+    stored = h(ck).digest()
+    cfb = b"n=" + SASL_USER + b",r=" + cnonce
+    sf = b"r=" + cnonce + snonce + b",s=" + base64.b64encode(SCRAM_SALT) + b",i=%d" % iter_
+    cfwp = b"c=" + base64.b64encode(gs2) + b",r=" + cnonce + snonce
+    am = cfb + b"," + sf + b"," + cfwp
+    sig = hmac.new(stored, am, h).digest()
+    proof = bytes(a ^ b for a, b in zip(ck, sig))
+    cf = cfwp + b",p=" + base64.b64encode(proof)
+    sfin = b"v=" + base64.b64encode(hmac.new(sk, am, h).digest())
+    return gs2 + cfb, sf, cf, sfin
+
+
+def seeds_sasl_server():
+    s = {}
+    for m, hname in ((3, "sha1"), (4, "sha256")):
+        cf1, _, cf2, _ = scram(hname)
+        tag = "scram_sha1" if m == 3 else "scram_sha256"
+        # without final-resp-ok the server-final goes out as a CONT that the
+        # client answers with an empty message
+        s[tag + "_success"] = bytes([m]) + cf1 + b"\n" + cf2 + b"\n\n"
+        s[tag + "_final_resp_ok"] = bytes([m | 0x10]) + cf1 + b"\n" + cf2 + b"\n"
+        s[tag + "_wrong_password"] = bytes([m]) + cf1 + b"\n" + scram(hname, pw=b"wrong")[2] + b"\n"
+        s[tag + "_gs2_y"] = bytes([m]) + b"y" + cf1[1:] + b"\n"
+        s[tag + "_gs2_p"] = bytes([m]) + b"p=tls-unique" + cf1[1:] + b"\n"
+        s[tag + "_unknown_user"] = bytes([m | 0x40]) + cf1 + b"\n" + cf2 + b"\n"
+    s.update({
+        "plain_success": b"\x00\x00alice\x00secret",
+        "plain_authzid_same": b"\x00alice\x00alice\x00secret",
+        "plain_authzid_other": b"\x00bob\x00alice\x00secret",
+        "plain_wrong_password": b"\x00\x00alice\x00wrong",
+        "plain_one_nul": b"\x00alice\x00",
+        "plain_three_nuls": b"\x00\x00alice\x00secret\x00",
+        "plain_empty_authcid": b"\x00\x00\x00secret",
+        "plain_no_initial": b"\x08\x00alice\x00secret",
+        "login_success": b"\x01alice\nsecret",
+        "login_no_initial": b"\x09alice\nsecret",
+        "login_nul_user": b"\x01al\x00ice\nsecret",
+        "login_extra_message": b"\x01alice\nsecret\nmore",
+        "cram_success": b"\x0a" + cram_response(CRAM_CHALLENGE),
+        "cram_plaintext_creds": b"\x8a" + cram_response(CRAM_CHALLENGE),
+        "cram_wrong_password": b"\x0a" + cram_response(CRAM_CHALLENGE, b"wrong"),
+        "cram_no_space": b"\x0aalice",
+        "cram_short_hex": b"\x0aalice 0123",
+        "cram_unknown_user": b"\x4a" + cram_response(CRAM_CHALLENGE),
+        "anonymous_trace": b"\x05trace@example.com",
+        "anonymous_empty": b"\x05",
+        "external_known": b"\x26\n",
+        "external_authzid": b"\x26alice",
+        "external_unknown": b"\x06",
+    })
+    return s
+
+
+def seeds_sasl_client():
+    s = {
+        "plain": b"\x00",
+        "plain_authzid": b"\x08",
+        "login": b"\x01Username:\nPassword:",
+        "login_extra": b"\x01Username:\nPassword:\nmore",
+        "cram": b"\x02" + CRAM_CHALLENGE,
+        "cram_empty": b"\x02",
+        "anonymous": b"\x05",
+        "external": b"\x06",
+        "external_challenge": b"\x06x",
+    }
+    for m, hname in ((3, "sha1"), (4, "sha256")):
+        _, sf, _, sfin = scram(hname)
+        tag = "scram_sha1" if m == 3 else "scram_sha256"
+        s[tag + "_success"] = bytes([m]) + sf + b"\n" + sfin + b"\n"
+        s[tag + "_bad_signature"] = bytes([m]) + sf + b"\nv=" + base64.b64encode(b"x" * 20) + b"\n"
+        s[tag + "_server_error"] = bytes([m]) + sf + b"\ne=invalid-proof\n"
+        s[tag + "_wrong_nonce"] = bytes([m]) + b"r=othernonce,s=" + base64.b64encode(SCRAM_SALT) + b",i=1\n"
+        s[tag + "_extension"] = bytes([m]) + b"m=ext," + sf + b"\n"
+        s[tag + "_iter_zero"] = bytes([m]) + sf.replace(b",i=1", b",i=0") + b"\n"
+        s[tag + "_authzid"] = bytes([m | 8]) + sf + b"\n"
+    return s
+
+
+EXTRA["fuzz_sasl_server"] = seeds_sasl_server
+EXTRA["fuzz_sasl_client"] = seeds_sasl_client
+
 
 def main():
     ap = argparse.ArgumentParser(description="write fuzz seed corpora")
