@@ -31,6 +31,7 @@
 
 #include "proto/dvauth.h"
 #include "proto/sasl.h"
+#include "reference/authd/options.h"
 #include "reference/authd/passdb.h"
 #include "reference/authd/session.h"
 #include "reference/common/cfgfile.h"
@@ -396,10 +397,11 @@ static void usage(FILE *fp)
 "  -m, --mechanisms LIST     offered mechanisms, comma-separated\n"
 "                            (default plain,login,cram-md5,scram-sha-1,scram-sha-256;\n"
 "                            also anonymous, external)\n"
-"  -d, --failure-delay MS    delay before a failed-authentication reply (default 2000)\n"
+"  -d, --failure-delay TIME  delay before a failed-authentication reply (default 2s;\n"
+"                            TIME is N[ms|s|m|h], a bare number is milliseconds)\n"
 "      --handshake 2.3|2.4   2.4: send MECH..DONE only after the client's VERSION\n"
 "      --max-pending N       pending requests per connection (default 1024)\n"
-"      --request-timeout MS  drop abandoned requests after MS (default 150000)\n"
+"      --request-timeout TIME drop abandoned requests after TIME (default 150s)\n"
 "      --max-connections N   stop accepting above N connections (default 10000)\n"
 "  -w, --workers N           threads for crypt schemes (default 2)\n"
 "      --hostname NAME       host name in CRAM-MD5 challenges\n"
@@ -407,6 +409,8 @@ static void usage(FILE *fp)
 "      --unsafe-trust-username MECH\n"
 "                            UNSAFE demo: offer MECH, which accepts any response\n"
 "                            as the user name without a password. Never in production.\n"
+"      --mode OCTAL          permissions of unix: sockets (default 0666)\n"
+"      --owner USER[:GROUP]  owner of unix: sockets (default: unchanged)\n"
 "  -u, --user USER           drop privileges to USER after binding\n"
 "  -l, --log-file FILE       log there instead of stderr (in spawn mode, when stderr\n"
 "                            is the connection itself, logs are dropped unless set)\n"
@@ -414,12 +418,44 @@ static void usage(FILE *fp)
 "                            spid-before-mech no-done version-major-2 bare-version\n"
 "                            ok-without-user wrong-id cont-extra-fields garbage-line\n"
 "                            unescaped-tab-user fail-temp crlf close-after=N\n"
-"                            delay=MS (every reply after the greeting comes MS late)\n"
+"                            delay=TIME (every reply after the greeting comes late)\n"
 "  -c, --config FILE         read options from FILE first: one \"name = value\" per\n"
 "                            line, names as the long options (listen = SPEC for\n"
 "                            listeners); options on the command line win\n"
 "  -v, --verbose             log connects and disconnects\n"
 "  -h, --help                this text\n");
+}
+
+/* parse_ms - a duration option value: "2s", "150 secs", "500ms", "2000" (ms) */
+static uint64_t parse_ms(const char *opt, const char *v)
+{
+	uint64_t ms;
+
+	if (authd_duration_parse(v, &ms) < 0)
+		msg_fatal("%s: not a duration (N, Nms, Ns, Nm, Nh; at most one day): %s", opt, v);
+	return ms;
+}
+
+/* socket_owner - --owner USER[:GROUP] to ids */
+static void socket_owner(const char *v, struct listen_options *lo)
+{
+	char user[64], group[64];
+	struct passwd *pw;
+
+	if (authd_owner_split(v, user, sizeof(user), group, sizeof(group)) < 0)
+		msg_fatal("--owner: want USER or USER:GROUP, not %s", v);
+	pw = getpwnam(user);
+	if (pw == NULL)
+		msg_fatal("--owner: unknown user %s", user);
+	lo->uid = pw->pw_uid;
+	lo->gid = pw->pw_gid;
+	if (group[0] != '\0') {
+		struct group *gr = getgrnam(group);
+
+		if (gr == NULL)
+			msg_fatal("--owner: unknown group %s", group);
+		lo->gid = gr->gr_gid;
+	}
 }
 
 /* parse_uint - decimal option value */
@@ -462,7 +498,7 @@ static void parse_faults(struct daemon *d, const char *list)
 		else if (strcmp(tok, "crlf") == 0)
 			d->fault_crlf = 1;
 		else if (strncmp(tok, "delay=", 6) == 0)
-			d->fault_delay_ms = parse_uint("--fault delay", tok + 6);
+			d->fault_delay_ms = parse_ms("--fault delay", tok + 6);
 		else if (strncmp(tok, "close-after=", 12) == 0)
 			d->fault_close_after = (unsigned)parse_uint("--fault close-after", tok + 12);
 		else
@@ -625,12 +661,15 @@ int main(int argc, char **argv)
 		{ "fault", required_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "config", required_argument, NULL, 'c' },
+		{ "mode", required_argument, NULL, 8 },
+		{ "owner", required_argument, NULL, 9 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct daemon *d = &the_daemon;
 	const char *run_as = NULL;
 	const char *log_file = NULL;
+	struct listen_options lo = { 0, (uid_t)-1, (gid_t)-1, 0 };
 	unsigned workers = 2;
 	char err[512];
 	char host[256] = "localhost";
@@ -652,7 +691,7 @@ int main(int argc, char **argv)
 		switch (ch) {
 		case 'p': d->passwd_file = optarg; break;
 		case 'm': parse_mechs(d, optarg); break;
-		case 'd': d->failure_delay_ms = parse_uint("--failure-delay", optarg); break;
+		case 'd': d->failure_delay_ms = parse_ms("--failure-delay", optarg); break;
 		case 1:
 			if (strcmp(optarg, "2.3") == 0)
 				d->set.handshake_24 = 0;
@@ -662,12 +701,21 @@ int main(int argc, char **argv)
 				msg_fatal("--handshake: want 2.3 or 2.4, not %s", optarg);
 			break;
 		case 2: d->set.max_pending = (unsigned)parse_uint("--max-pending", optarg); break;
-		case 3: d->set.request_timeout_ms = parse_uint("--request-timeout", optarg); break;
+		case 3:
+			d->set.request_timeout_ms = parse_ms("--request-timeout", optarg);
+			if (d->set.request_timeout_ms == 0)
+				msg_fatal("--request-timeout: must be more than 0");
+			break;
 		case 4: d->max_connections = (unsigned)parse_uint("--max-connections", optarg); break;
 		case 'w': workers = (unsigned)parse_uint("--workers", optarg); break;
 		case 5: d->set.hostname = optarg; break;
 		case 6: d->set.anonymous_username = optarg; break;
 		case 7: d->set.unsafe_mech = optarg; break;
+		case 8:
+			if (authd_mode_parse(optarg, &lo.mode) < 0)
+				msg_fatal("--mode: want octal 1-0777, not %s", optarg);
+			break;
+		case 9: socket_owner(optarg, &lo); break;
 		case 'u': run_as = optarg; break;
 		case 'l': log_file = optarg; break;
 		case 'f': parse_faults(d, optarg); break;
@@ -697,7 +745,6 @@ int main(int argc, char **argv)
 		msg_fatal("event loop: %s", strerror(errno));
 	for (i = optind; i < argc; i++) {
 		struct listen_spec spec;
-		struct listen_options lo = { 0, (uid_t)-1, (gid_t)-1, 0 };
 
 		if (listen_spec_parse(argv[i], &spec, err, sizeof(err)) < 0)
 			msg_fatal("%s", err);

@@ -1,0 +1,159 @@
+#!/bin/bash
+# 31-authd-daemon - ref-authd as a daemon: unix + inet (IPv4, IPv6)
+# listeners in one process, --mode/--owner, SIGHUP reload (good and broken
+# file, an open connection kept), failure delay and request timeout as
+# durations, --max-connections, spawn mode, --user, SIGTERM.
+# Usage: 31-authd-daemon.sh BUILD_DIR     Last line: "N passed, N failed".
+set -u
+build=${1:?usage: $0 BUILD_DIR}
+top=$(cd "$(dirname "$0")/../.." && pwd)
+bin="$build/bin/ref-authd"
+cli="/usr/bin/python3 $top/reference/tests/authd_client.py"
+pass=0 fail=0
+ok()  { pass=$((pass + 1)); echo "ok   - $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL - $*"; }
+check() { # name got want
+	if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: got [$2] want [$3]"; fi
+}
+
+dir=$(mktemp -d /tmp/authd-daemon.XXXXXX)
+chmod 755 "$dir"
+pids=""
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+if [ ! -x "$bin" ]; then
+	echo "ref-authd not built at $bin"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+freeport() {
+	/usr/bin/python3 -c 'import socket,sys
+s=socket.socket(socket.AF_INET6 if sys.argv[1]=="6" else socket.AF_INET)
+s.bind(("::1" if sys.argv[1]=="6" else "127.0.0.1",0)); print(s.getsockname()[1])' "$1"
+}
+waitsock() { for _ in $(seq 100); do [ -S "$1" ] && return 0; sleep 0.05; done; return 1; }
+replies() { cut -d' ' -f2- ; }	# drop the timing column
+
+printf 'alice:{PLAIN}secret\nbob:%s\n' "$(doveadm pw -s SHA512-CRYPT -p hunter2)" > "$dir/users"
+p4=$(freeport 4)
+p6=$(freeport 6)
+owner=""
+if [ "$(id -u)" = 0 ]; then owner="--owner nobody:nogroup"; fi
+
+# --- several listeners in one process, socket mode and owner -------------
+"$bin" -p "$dir/users" -d 300ms --request-timeout 1s --mode 0600 $owner \
+	"unix:$dir/auth.sock" "inet:127.0.0.1:$p4" "inet:[::1]:$p6" 2> "$dir/log" &
+pid=$!
+pids="$pids $pid"
+waitsock "$dir/auth.sock" || bad "no socket"
+for _ in $(seq 50); do grep -q ready "$dir/log" && break; sleep 0.05; done
+check "unix socket mode 0600" "$(stat -c %a "$dir/auth.sock")" 600
+if [ -n "$owner" ]; then
+	check "unix socket owner nobody:nogroup" "$(stat -c %U:%G "$dir/auth.sock")" nobody:nogroup
+fi
+# runs in the background while the checks below go on
+$cli "$dir/auth.sock" 'AUTH\t3\tLOGIN\tservice=smtp' sleep:6.2 'CONT\t3\t{b64:alice}' > "$dir/expiry" &
+expiry=$!
+plain_ok='AUTH\t1\tPLAIN\tservice=smtp\tresp={b64:\0alice\0secret}'
+check "unix: PLAIN" "$($cli "$dir/auth.sock" "$plain_ok" | replies)" "$(printf 'OK\t1\tuser=alice')"
+check "inet IPv4: PLAIN" "$($cli "127.0.0.1:$p4" "$plain_ok" | replies)" "$(printf 'OK\t1\tuser=alice')"
+check "inet IPv6: PLAIN" "$($cli "[::1]:$p6" "$plain_ok" | replies)" "$(printf 'OK\t1\tuser=alice')"
+check "SHA512-CRYPT on the worker pool" \
+	"$($cli "127.0.0.1:$p4" 'AUTH\t7\tPLAIN\tservice=smtp\tresp={b64:\0bob\0hunter2}' | replies)" \
+	"$(printf 'OK\t7\tuser=bob')"
+grep -q "127.0.0.1:[0-9]*: auth ok: id=1 mech=PLAIN user=alice" "$dir/log" &&
+	ok "log line names peer, id, mechanism, user" || bad "no auth log line for the IPv4 peer"
+grep -q secret "$dir/log" && bad "a password reached the log" || ok "no password in the log"
+
+# --- failure delay 300ms: FAIL late, OK at once ---------------------------
+out=$($cli "$dir/auth.sock" 'AUTH\t1\tPLAIN\tservice=smtp\tresp={b64:\0alice\0wrong}' "$plain_ok")
+fms=$(echo "$out" | sed -n 1p | cut -d' ' -f1)
+oms=$(echo "$out" | sed -n 2p | cut -d' ' -f1)
+[ "$fms" -ge 280 ] && [ "$fms" -lt 1500 ] && ok "FAIL after the 300ms delay (${fms} ms)" ||
+	bad "FAIL after ${fms} ms, want about 300"
+[ "$oms" -lt 200 ] && ok "OK without delay (${oms} ms)" || bad "OK after ${oms} ms"
+
+# --- SIGHUP: new user, then a broken file keeps the old users -------------
+$cli "$dir/auth.sock" 'AUTH\t1\tLOGIN\tservice=smtp' sleep:1.2 'CONT\t1\t{b64:dave}' \
+	'CONT\t1\t{b64:d4ve}' > "$dir/held" &
+held=$!
+sleep 0.3
+printf 'alice:{PLAIN}secret\ndave:{PLAIN}d4ve\n' > "$dir/users.new"
+mv "$dir/users.new" "$dir/users"
+kill -HUP "$pid"
+for _ in $(seq 50); do grep -q 'reloaded' "$dir/log" && break; sleep 0.05; done
+grep -q "reloaded $dir/users: 2 users" "$dir/log" && ok "SIGHUP reload logged" || bad "no reload line"
+wait "$held"
+check "connection open across the reload sees the new user" "$(replies < "$dir/held" | tr '\t\n' ' |')" \
+	"CONT 1 VXNlcm5hbWU6|CONT 1 UGFzc3dvcmQ6|OK 1 user=dave|"
+printf 'alice:{PLAIN}secret\ndave:{SHA3}zzz\n' > "$dir/users"
+kill -HUP "$pid"
+for _ in $(seq 50); do grep -q 'reload failed' "$dir/log" && break; sleep 0.05; done
+grep -q "reload failed, keeping the old users: $dir/users:2: user dave: unknown password scheme" \
+	"$dir/log" && ok "broken file refused with file:line" || bad "broken reload not logged"
+check "old users kept after a failed reload" \
+	"$($cli "$dir/auth.sock" 'AUTH\t1\tPLAIN\tservice=smtp\tresp={b64:\0dave\0d4ve}' | replies)" \
+	"$(printf 'OK\t1\tuser=dave')"
+
+printf 'alice:{PLAIN}secret\n' > "$dir/users"	# a good file again for the servers below
+
+# --- request timeout 1s (checked on a 5 s tick): CONT later is timed out --
+wait "$expiry"
+check "abandoned request dropped after --request-timeout" \
+	"$(replies < "$dir/expiry" | tr '\t\n' ' |')" \
+	"CONT 3 VXNlcm5hbWU6|FAIL 3 reason=Authentication request timed out|"
+
+# --- SIGTERM ---------------------------------------------------------------
+kill -TERM "$pid"
+wait "$pid"
+check "SIGTERM: exit 0" "$?" 0
+pids=""
+[ -e "$dir/auth.sock" ] && bad "socket left behind" || ok "socket removed"
+
+# --- --max-connections 1: the second client waits for the first ------------
+"$bin" -p "$dir/users" -d 0 --max-connections 1 "unix:$dir/one.sock" 2> "$dir/log1" &
+pid=$!
+pids="$pid"
+waitsock "$dir/one.sock"
+(sleep 1.5 | $cli "$dir/one.sock" hold > /dev/null) &
+first=$!
+sleep 0.3
+$cli "$dir/one.sock" --greeting-timeout 0.5 "$plain_ok" > "$dir/second"
+wait "$first"
+check "second connection served only after the first closed" "$(tr '\t\n' ' |' < "$dir/second")" \
+	"no greeting|$(sed -n 2p "$dir/second" | cut -d' ' -f1) OK 1 user=alice|"
+kill -TERM "$pid"; wait "$pid"; pids=""
+
+# --- spawn: one connection on stdin/stdout, exit at its end ---------------
+out=$(printf 'VERSION\t1\t0\nCPID\t1\nAUTH\t1\tPLAIN\tservice=smtp\tresp=AGFsaWNlAHNlY3JldA==\n' |
+	timeout 10 "$bin" -p "$dir/users" -d 0 spawn 2> "$dir/log2")
+rc=$?
+check "spawn: exit 0 at end of input" "$rc" 0
+echo "$out" | grep -q "^OK	1	user=alice$" && ok "spawn: OK on stdout" || bad "spawn: [$out]"
+echo "$out" | grep -q "^DONE$" && ok "spawn: greeting on stdout" || bad "spawn: no DONE"
+
+# --- --user: privileges dropped after binding ------------------------------
+if [ "$(id -u)" = 0 ]; then
+	"$bin" -p "$dir/users" -d 0 --user nobody "unix:$dir/u.sock" 2> "$dir/log3" &
+	pid=$!
+	pids="$pid"
+	waitsock "$dir/u.sock"
+	check "--user nobody: running as nobody" "$(awk '/^Uid:/ {print $2}' "/proc/$pid/status")" \
+		"$(id -u nobody)"
+	check "--user nobody: still serving" "$($cli "$dir/u.sock" "$plain_ok" | replies)" \
+		"$(printf 'OK\t1\tuser=alice')"
+	kill -TERM "$pid"; wait "$pid"; pids=""
+fi
+
+# --- bad values are refused with the option's name -------------------------
+msg=$("$bin" -p "$dir/users" --failure-delay 2x spawn 2>&1 < /dev/null)
+[ $? = 2 ] && echo "$msg" | grep -q -- "--failure-delay: not a duration" &&
+	ok "bad duration refused" || bad "bad duration: $msg"
+msg=$("$bin" -p "$dir/users" --mode 999 spawn 2>&1 < /dev/null)
+[ $? = 2 ] && echo "$msg" | grep -q -- "--mode: want octal" && ok "bad mode refused" || bad "bad mode: $msg"
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
