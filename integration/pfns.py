@@ -238,6 +238,19 @@ class Instance:
         except FileNotFoundError:
             return ""
 
+    def wait_maillog(self, pattern, timeout=10):
+        """The maillog once regex pattern occurs in it (postlogd writes
+        asynchronously, after the SMTP reply); AssertionError otherwise."""
+        deadline = time.monotonic() + timeout
+        while True:
+            log = self.maillog()
+            if re.search(pattern, log):
+                return log
+            if time.monotonic() > deadline:
+                raise AssertionError("maillog of %s: no %r after %g s; its end:\n%s" % (
+                    self.root, pattern, timeout, log[-3000:]))
+            time.sleep(0.02)
+
     def helper_log(self, name):
         try:
             with open(self.path("log", name + ".log"), errors="replace") as f:

@@ -5,6 +5,7 @@ explicitly (smtplib's login() would fall back from PLAIN to LOGIN)."""
 
 import base64
 import os
+import re
 
 import pytest
 
@@ -93,4 +94,4 @@ def test_seed_spawned_custom_mechanism_with_initial_response(postfix, workdir, b
         assert s.docmd("AUTH", "X-TRUST " + ir) == (235, b"2.7.0 Authentication successful")
         assert s.mail("alice@test.invalid")[0] == 250
         assert pfns.smtp_reply(s.rcpt, "bob@example.com")[0] == 250
-    assert "sasl_method=X-TRUST, sasl_username=alice" in pf.maillog()
+    pf.wait_maillog(re.escape("sasl_method=X-TRUST, sasl_username=alice"))

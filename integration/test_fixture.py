@@ -55,8 +55,7 @@ def test_tcp_client_address_inside_the_namespace(postfix):
     pf = postfix()
     with pf.smtp_inet(src="127.0.0.7") as s:
         assert s.ehlo()[0] == 250
-    assert re.search(r"connect from localhost\[127\.0\.0\.7\]|connect from unknown\[127\.0\.0\.7\]",
-                     pf.maillog()), pf.maillog()[-2000:]
+    pf.wait_maillog(r"connect from (localhost|unknown)\[127\.0\.0\.7\]")
 
 
 def test_private_config_and_spool(postfix):

@@ -13,6 +13,7 @@ The policy service is the seed-style helper spawned by master.cf
 192.0.2.0/24)."""
 
 import os
+import re
 
 import pytest
 
@@ -82,4 +83,4 @@ def test_unauthenticated_falls_through_to_relay_access_denied(pf, src):
 
 def test_client_address_is_the_source_address(pf):
     relay(pf, OTHER)
-    assert "connect from unknown[%s]" % OTHER in pf.maillog()
+    pf.wait_maillog(re.escape("connect from unknown[%s]" % OTHER))
