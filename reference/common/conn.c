@@ -7,8 +7,9 @@
  * DESCRIPTION
  *	See conn.h. Memory: the input buffer (max_line bytes) exists only
  *	while the connection has unread bytes; it is released whenever
- *	every received byte was consumed, so a thousand idle connections
- *	hold a few hundred bytes each. The output buffer keeps its storage
+ *	every received byte was consumed (to a small per-thread cache of
+ *	empty buffers), so a thousand idle connections hold a few hundred
+ *	bytes each. The output buffer keeps its storage
  *	between writes up to 4 KiB and is released above that.
  *	Fairness: one read of at most the free buffer space per readiness
  *	event, then all complete lines are handled.
@@ -35,8 +36,7 @@ struct conn {
 	const struct conn_ops *ops;
 	void *ctx;
 	char *peer;
-	struct linebuf lb;
-	int lb_alloc;
+	struct linebuf *lb;	/* NULL while no input is pending */
 	struct xbuf out;
 	int paused;		/* by the owner */
 	int throttled;		/* by the output queue */
@@ -67,6 +67,51 @@ static int conn_set_nonblock(int fd)
 	return fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
+/*
+ * Line buffers released by idle connections are kept for reuse by this
+ * thread (at most CONN_LB_CACHE of them, each max_line bytes), so a busy
+ * connection that empties its buffer after every request does not
+ * allocate max_line bytes per request; an idle one holds none.
+ */
+#define CONN_LB_CACHE	32
+
+static _Thread_local struct conn_lb_cache {
+	struct linebuf *lb[CONN_LB_CACHE];
+	size_t n;
+} conn_lb_cache;
+
+/* conn_lb_get - an empty line buffer with this bound and CR mode */
+static struct linebuf *conn_lb_get(size_t max, enum linebuf_cr cr)
+{
+	struct conn_lb_cache *k = &conn_lb_cache;
+	struct linebuf *lb;
+	size_t i;
+
+	for (i = k->n; i-- > 0;) {
+		if (k->lb[i]->max == max && k->lb[i]->cr == cr) {
+			lb = k->lb[i];
+			k->lb[i] = k->lb[--k->n];
+			return lb;
+		}
+	}
+	lb = xmalloc(sizeof(*lb));
+	linebuf_init(lb, max, cr);
+	return lb;
+}
+
+/* conn_lb_put - give a line buffer back; only an empty one is kept */
+static void conn_lb_put(struct linebuf *lb)
+{
+	struct conn_lb_cache *k = &conn_lb_cache;
+
+	if (linebuf_pending(lb) == 0 && k->n < CONN_LB_CACHE) {
+		k->lb[k->n++] = lb;
+		return;
+	}
+	linebuf_free(lb);
+	free(lb);
+}
+
 /* conn_send - one write without SIGPIPE where the fd is a socket */
 static ssize_t conn_send(struct conn *c, int flags)
 {
@@ -92,8 +137,8 @@ static void conn_destroy(struct ev_loop *loop, void *ctx)
 	close(c->rfd);
 	if (c->wfd != c->rfd)
 		close(c->wfd);
-	if (c->lb_alloc)
-		linebuf_free(&c->lb);
+	if (c->lb != NULL)
+		conn_lb_put(c->lb);
 	xbuf_free(&c->out);
 	free(c->close_reason);
 	free(c->peer);
@@ -207,13 +252,13 @@ struct xbuf *conn_outbuf(struct conn *c)
 /* conn_process_lines - hand every complete line to the owner */
 static void conn_process_lines(struct conn *c)
 {
-	if (!c->lb_alloc || c->in_handler)
+	if (c->lb == NULL || c->in_handler)
 		return;
 	c->in_handler = 1;
 	while (!c->closing && !c->close_after_flush && !c->paused && !c->throttled) {
 		const char *line;
 		size_t len;
-		int rc = linebuf_next(&c->lb, &line, &len);
+		int rc = linebuf_next(c->lb, &line, &len);
 
 		if (rc == 0)
 			break;
@@ -227,15 +272,10 @@ static void conn_process_lines(struct conn *c)
 		c->ops->on_line(c, line, len);
 	}
 	c->in_handler = 0;
-	if (!c->closing && c->lb_alloc && linebuf_pending(&c->lb) == 0) {
+	if (!c->closing && c->lb != NULL && linebuf_pending(c->lb) == 0) {
 		/* everything consumed: give the buffer back while idle */
-		const char *line;
-		size_t len;
-
-		if (linebuf_next(&c->lb, &line, &len) == 0) {
-			linebuf_free(&c->lb);
-			c->lb_alloc = 0;
-		}
+		conn_lb_put(c->lb);
+		c->lb = NULL;
 	}
 }
 
@@ -246,11 +286,9 @@ static void conn_read(struct conn *c)
 	size_t avail;
 	ssize_t n;
 
-	if (!c->lb_alloc) {
-		linebuf_init(&c->lb, c->set.max_line, c->set.cr);
-		c->lb_alloc = 1;
-	}
-	space = linebuf_space(&c->lb, &avail);
+	if (c->lb == NULL)
+		c->lb = conn_lb_get(c->set.max_line, c->set.cr);
+	space = linebuf_space(c->lb, &avail);
 	if (avail == 0) {
 		/* full of complete lines we were told not to process yet */
 		conn_process_lines(c);
@@ -267,7 +305,7 @@ static void conn_read(struct conn *c)
 		return;
 	}
 	if (n == 0) {
-		size_t pend = c->lb_alloc ? linebuf_pending(&c->lb) : 0;
+		size_t pend = linebuf_pending(c->lb);
 
 		conn_process_lines(c);
 		if (!c->closing) {
@@ -282,7 +320,7 @@ static void conn_read(struct conn *c)
 		return;
 	}
 	c->last_input = ev_now_ms(c->loop);
-	linebuf_commit(&c->lb, (size_t)n);
+	linebuf_commit(c->lb, (size_t)n);
 	conn_process_lines(c);
 }
 
