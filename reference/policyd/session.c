@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	session - one policy connection: request lines in, replies out
+ * SYNOPSIS
+ *	See session.h.
+ * DESCRIPTION
+ *	Grammar of the input (Postfix attr_print_plain, protocols.md B.1):
+ *	  request := *( name "=" value LF ) LF
+ *	Lines are appended to the session's request buffer (at most
+ *	max_request bytes, max_attrs lines, max_line bytes each); the
+ *	empty line hands the buffer to policy_parse_block(). Values are then
+ *	NUL-terminated in place (the LF after each one becomes NUL: the
+ *	buffer is ours) and the attributes the rules look at are put in
+ *	their slots in one pass. The reply is the rule's preformatted
+ *	"action=...\n\n", copied into out, unless a fault changes it.
+ *	Per request: no allocation once the request buffer has grown to the
+ *	size of the largest request seen.
+ * DIAGNOSTICS
+ *	See session.h. Error texts are static strings.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "reference/policyd/session.h"
+#include "util/xmem.h"
+
+#define POLICYD_KEEP_BUFFER	(64u * 1024)
+
+struct policyd_engine {
+	struct policyd_settings set;
+	const struct rules *rules;
+	struct rules_env env;
+	struct rules_values vals;
+	struct policy_block blk;	/* scratch, large */
+};
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} fault_names[] = {
+	{ "crlf", POLICYD_F_CRLF },
+	{ "no-action", POLICYD_F_NO_ACTION },
+	{ "action-case", POLICYD_F_ACTION_CASE },
+	{ "extra-empty-line", POLICYD_F_EXTRA_EMPTY },
+	{ "close-after-reply", POLICYD_F_CLOSE_AFTER },
+	{ "early-reply", POLICYD_F_EARLY_REPLY },
+	{ "no-terminator", POLICYD_F_NO_TERMINATOR },
+	{ "bad-action", POLICYD_F_BAD_ACTION },
+	{ "colon-action", POLICYD_F_COLON_ACTION },
+};
+
+int policyd_fault_parse(const char *name, size_t len, unsigned *bit_r)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(fault_names) / sizeof(fault_names[0]); i++)
+		if (strlen(fault_names[i].name) == len &&
+		    memcmp(fault_names[i].name, name, len) == 0) {
+			*bit_r = fault_names[i].bit;
+			return 0;
+		}
+	return -1;
+}
+
+struct policyd_engine *policyd_engine_create(const struct policyd_settings *set)
+{
+	struct policyd_engine *e = xcalloc(1, sizeof(*e));
+
+	e->set = *set;
+	return e;
+}
+
+void policyd_engine_destroy(struct policyd_engine **ep)
+{
+	free(*ep);
+	*ep = NULL;
+}
+
+void policyd_engine_set_rules(struct policyd_engine *e, const struct rules *rs)
+{
+	e->rules = rs;
+}
+
+void policyd_engine_set_env(struct policyd_engine *e, const struct rules_env *env)
+{
+	e->env = *env;
+}
+
+void policyd_session_init(struct policyd_session *s, const struct policyd_settings *set)
+{
+	memset(s, 0, sizeof(*s));
+	xbuf_init(&s->req, set->max_request);
+}
+
+void policyd_session_free(struct policyd_session *s)
+{
+	xbuf_free(&s->req);
+}
+
+const char *policyd_session_error(const struct policyd_session *s)
+{
+	return s->error ? s->error : "no error";
+}
+
+/* put_reply - "action=<action>" LF LF, or what the faults make of it */
+static int put_reply(const struct policyd_engine *e, const struct rule *r, struct xbuf *out)
+{
+	unsigned f = e->set.faults;
+	const char *eol = (f & POLICYD_F_CRLF) ? "\r\n" : "\n";
+	const char *action = r->action;
+	size_t alen = strlen(action);
+
+	if ((f & (POLICYD_F_CRLF | POLICYD_F_NO_ACTION | POLICYD_F_ACTION_CASE |
+		  POLICYD_F_EXTRA_EMPTY | POLICYD_F_NO_TERMINATOR | POLICYD_F_BAD_ACTION |
+		  POLICYD_F_COLON_ACTION)) == 0)
+		return xbuf_append(out, r->reply, r->reply_len);
+	if (f & POLICYD_F_BAD_ACTION) {
+		action = POLICYD_BAD_ACTION;
+		alen = strlen(action);
+	}
+	if (f & POLICYD_F_COLON_ACTION) {
+		action = POLICYD_COLON_ACTION;
+		alen = strlen(action);
+	}
+	if (!(f & POLICYD_F_NO_ACTION)) {
+		if (xbuf_append_str(out, (f & POLICYD_F_ACTION_CASE) ? "Action=" : "action=") < 0 ||
+		    xbuf_append(out, action, alen) < 0 || xbuf_append_str(out, eol) < 0)
+			return -1;
+	}
+	if (!(f & POLICYD_F_NO_TERMINATOR) && xbuf_append_str(out, eol) < 0)
+		return -1;
+	if ((f & POLICYD_F_EXTRA_EMPTY) && xbuf_append_str(out, eol) < 0)
+		return -1;
+	return 0;
+}
+
+/* fill - slots from the parsed block; -1 without request=smtpd_access_policy */
+static int fill(struct policyd_engine *e, struct policyd_session *s)
+{
+	const struct rules *rs = e->rules;
+	size_t n = rules_nslots(rs), i;
+	int have_request = 0;
+
+	for (i = 0; i < n; i++)
+		e->vals.val[i] = NULL;
+	for (i = 0; i < e->blk.nattrs; i++) {
+		const struct policy_attr *a = &e->blk.attrs[i];
+		size_t end = (size_t)(a->value.p - s->req.data) + a->value.len;
+		int slot;
+
+		s->req.data[end] = '\0';	/* the LF after the value */
+		if (a->name.len == 7 && memcmp(a->name.p, "request", 7) == 0)
+			have_request = a->value.len == 19 &&
+				       memcmp(a->value.p, "smtpd_access_policy", 19) == 0;
+		slot = rules_slot(rs, a->name.p, a->name.len);
+		if (slot < 0)
+			continue;
+		if (e->set.dup == POLICY_DUP_FIRST && e->vals.val[slot] != NULL)
+			continue;
+		e->vals.val[slot] = a->value.p;
+		e->vals.len[slot] = a->value.len;
+	}
+	return have_request ? 0 : -1;
+}
+
+int policyd_session_line(struct policyd_session *s, struct policyd_engine *e,
+			 const char *line, size_t len, struct xbuf *out,
+			 struct policyd_decision *d_r)
+{
+	const struct rule *r;
+	const char *err;
+	size_t used;
+	int rc;
+
+	memset(d_r, 0, sizeof(*d_r));
+	if (len > 0) {
+		if (len > e->set.max_line || len > POLICY_MAX_LINE) {
+			s->error = "line too long";
+			return -1;
+		}
+		if (++s->nlines > e->set.max_attrs || s->nlines > POLICY_MAX_ATTRS) {
+			s->error = "too many attributes";
+			return -1;
+		}
+		if (xbuf_append(&s->req, line, len) < 0 || xbuf_append_char(&s->req, '\n') < 0) {
+			s->error = "request too large";
+			return -1;
+		}
+		if ((e->set.faults & POLICYD_F_EARLY_REPLY) && !s->early_sent) {
+			s->early_sent = 1;
+			if (put_reply(e, rules_default(e->rules), out) < 0) {
+				s->error = "output bound reached";
+				return -1;
+			}
+		}
+		return 0;
+	}
+	if (xbuf_append_char(&s->req, '\n') < 0) {
+		s->error = "request too large";
+		return -1;
+	}
+	rc = policy_parse_block(s->req.data, s->req.len, &e->blk, &used, &err);
+	if (rc <= 0 || used != s->req.len) {
+		s->error = rc < 0 ? err : "request framing";
+		return -1;
+	}
+	if (fill(e, s) < 0) {
+		s->error = "request without request=smtpd_access_policy";
+		return -1;
+	}
+	if (rules_eval(e->rules, &e->vals, &e->env, &r) < 0) {
+		s->error = "database error";
+		return -1;
+	}
+	s->nrequests++;
+	d_r->rule = r;
+	d_r->rules = e->rules;
+	d_r->values = &e->vals;
+	d_r->close = (e->set.faults & POLICYD_F_CLOSE_AFTER) != 0;
+	if (!s->early_sent) {
+		if (put_reply(e, r, out) < 0) {
+			s->error = "output bound reached";
+			return -1;
+		}
+		d_r->replied = 1;
+	}
+	if (s->req.cap > POLICYD_KEEP_BUFFER)
+		xbuf_free(&s->req);	/* a rare large request: give it back */
+	xbuf_reset(&s->req);
+	s->nlines = 0;
+	s->early_sent = 0;
+	return 1;
+}
