@@ -271,17 +271,83 @@ int pf_auth_request(struct xbuf *out, unsigned id, const char *mech, const char 
 	return 0;
 }
 
-/* printable - Postfix printable(s, '?') into dst */
-static void printable(char *dst, size_t dsize, const char *p, size_t len)
+/* utf8_seq - length of a valid UTF-8 sequence at p[0, n), or 0 */
+static size_t utf8_seq(const unsigned char *p, size_t n)
 {
-	size_t i, n = len < dsize - 1 ? len : dsize - 1;
+	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
+	size_t k, i;
 
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)p[i];
+	if (c < 0xc2 || c > 0xf4)
+		return 0;
+	k = c <= 0xdf ? 2 : c <= 0xef ? 3 : 4;
+	if (c == 0xe0)
+		lo = 0xa0;		/* over-long */
+	else if (c == 0xed)
+		hi = 0x9f;		/* surrogates */
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;		/* above U+10FFFF */
+	if (k > n || p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < k; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	return k;
+}
 
-		dst[i] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
+/*
+ * printable - Postfix printable(s, '?') into dst. With utf8 (smtputf8_enable,
+ * yes since 3.0: util_utf8_enable follows it) valid UTF-8 stays; every
+ * other byte outside 0x20..0x7e becomes '?'. Returns 1 if a byte changed.
+ */
+static int printable(char *dst, size_t dsize, const char *p, size_t len, int utf8)
+{
+	size_t i = 0, n = len < dsize - 1 ? len : dsize - 1;
+	int changed = 0;
+
+	while (i < n) {
+		const unsigned char *u = (const unsigned char *)p + i;
+		size_t k;
+
+		if (*u >= 0x20 && *u < 0x7f) {
+			dst[i++] = (char)*u;
+		} else if (utf8 && (k = utf8_seq(u, n - i)) > 0) {
+			memcpy(dst + i, u, k);
+			i += k;
+		} else {
+			dst[i++] = '?';
+			changed = 1;
+		}
 	}
 	dst[n] = '\0';
+	return changed;
+}
+
+/* note_more - append to a verdict's note */
+static void note_more(struct pf_auth_verdict *out, const char *text)
+{
+	note_add(out->note, sizeof(out->note), text);
+}
+
+/* leaky - a FAIL reason that tells user-unknown from bad-password */
+static int leaky(const char *reason)
+{
+	static const char *const words[] = {
+		"unknown user", "user unknown", "no such user", "does not exist",
+		"not found", "bad password", "wrong password", "invalid password",
+		"password mismatch", "incorrect password",
+	};
+	size_t i, k, rl = strlen(reason);
+
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		size_t wl = strlen(words[i]);
+
+		for (k = 0; k + wl <= rl; k++)
+			if (strncasecmp(reason + k, words[i], wl) == 0)
+				return 1;
+	}
+	return 0;
 }
 
 const char *pf_auth_outcome_name(enum pf_auth_outcome o)
@@ -372,15 +438,22 @@ void pf_auth_judge(const struct pf_version *v, unsigned id, const char *line, si
 	}
 	{
 		char reason[1024] = "";
-		int have_user = 0, nologin = 0, proxy = 0, resp = 0;
+		int have_user = 0, nologin = 0, proxy = 0, resp = 0, mangled = 0, nreason = 0;
+		int utf8 = pf_version_cmp(v, 3, 0, 0) >= 0;
+		size_t reason_len = 0;
 
 		while (next_field(line, len, &pos, &f, &fl)) {
 			if (fl >= 5 && memcmp(f, "user=", 5) == 0) {
-				printable(out->user, sizeof(out->user), f + 5, fl - 5);
+				mangled |= printable(out->user, sizeof(out->user), f + 5, fl - 5,
+						     utf8);
 				have_user = 1;
 			} else if (fl >= 7 && memcmp(f, "reason=", 7) == 0) {
-				if (is_fail)
-					printable(reason, sizeof(reason), f + 7, fl - 7);
+				if (is_fail) {
+					mangled |= printable(reason, sizeof(reason), f + 7, fl - 7,
+							     utf8);
+					reason_len = fl - 7;
+					nreason++;
+				}
 			} else if (fl == 7 && memcmp(f, "nologin", 7) == 0) {
 				nologin = 1;
 			} else if (fl == 5 && memcmp(f, "proxy", 5) == 0) {
@@ -389,13 +462,24 @@ void pf_auth_judge(const struct pf_version *v, unsigned id, const char *line, si
 				resp = 1;
 			}
 		}
+		if (mangled)
+			note_more(out, "control or non-UTF-8 bytes (a CR from CRLF, a raw "
+				  "escape) in user= or reason=: Postfix shows them as '?'");
 		if (is_fail) {
 			fail_reply(v, reason, out);
 			if (reason[0] == '\0' && pf_version_cmp(v, 3, 9, 20231112) < 0)
-				snprintf(out->note, sizeof(out->note),
-					 "FAIL without reason=: Postfix before 3.9-20231112 does not "
-					 "clear its reply buffer, so the 535 text can repeat an earlier "
-					 "reply (the last 334 challenge or reason)");
+				note_more(out, "FAIL without reason=: Postfix before 3.9-20231112 "
+					  "does not clear its reply buffer, so the 535 text can "
+					  "repeat an earlier reply (the last 334 challenge or reason)");
+			if (nreason > 1)
+				note_more(out, "several reason= fields: the last one wins");
+			if (leaky(reason))
+				note_more(out, "the reason tells an unknown user from a wrong "
+					  "password: SMTP clients see it (user enumeration)");
+			if (strlen(out->smtp) > 510 || reason_len >= sizeof(reason))
+				note_more(out, "over-long reason: Postfix sends the 535 line uncut, "
+					  "beyond the 512-byte SMTP reply line limit (this oracle "
+					  "keeps the first 1023 bytes of the reason)");
 			return;
 		}
 		if (!have_user) {

@@ -180,6 +180,20 @@ static void test_pf_auth_judge(void **state)
 		{ "OK last user wins", "3.7", 1, "OK\t1\tuser=a\tuser=b", PF_AUTH_DONE, NULL, NULL, "b" },
 		{ "OK user made printable", "3.7", 1, "OK\t1\tuser=bob\r", PF_AUTH_DONE, NULL, NULL,
 		  "bob?" },
+		{ "OK UTF-8 user kept (smtputf8, 3.0+)", "3.7", 1, "OK\t1\tuser=j\xc3\xb6rg",
+		  PF_AUTH_DONE, NULL, NULL, "j\xc3\xb6rg" },
+		{ "OK UTF-8 user before 3.0", "2.11", 1, "OK\t1\tuser=j\xc3\xb6rg", PF_AUTH_DONE,
+		  NULL, NULL, "j??rg" },
+		{ "OK invalid UTF-8 user", "3.7", 1, "OK\t1\tuser=j\xc3(rg", PF_AUTH_DONE, NULL,
+		  "as '?'", "j?(rg" },
+		{ "FAIL reason leaks", "3.7", 1, "FAIL\t1\treason=Unknown user", PF_AUTH_FAIL,
+		  "535 5.7.8 Error: authentication failed: Unknown user", "enumeration", NULL },
+		{ "FAIL reason with CR", "3.7", 1, "FAIL\t1\treason=nope\r", PF_AUTH_FAIL,
+		  "535 5.7.8 Error: authentication failed: nope?", "as '?'", NULL },
+		{ "FAIL last reason wins", "3.7", 1, "FAIL\t1\treason=a\treason=b", PF_AUTH_FAIL,
+		  "535 5.7.8 Error: authentication failed: b", "last one wins", NULL },
+		{ "FAIL without reason before 3.9", "3.8", 1, "FAIL\t1\tuser=a", PF_AUTH_FAIL,
+		  "535 5.7.8 Error: authentication failed: ", "clear its reply buffer", NULL },
 		{ "OK without user", "3.7", 1, "OK\t1", PF_AUTH_FAIL,
 		  "535 5.7.8 Error: authentication failed: Authentication backend error",
 		  "missing Dovecot server OK username field", NULL },
@@ -219,6 +233,18 @@ static void test_pf_auth_judge(void **state)
 	size_t i;
 
 	(void)state;
+	{
+		/* a reason of 600 bytes: the 535 line goes out uncut, over 512 bytes */
+		static char line[700];
+		struct pf_version v = ver("3.7");
+		struct pf_auth_verdict out;
+
+		memcpy(line, "FAIL\t1\treason=", 14);
+		memset(line + 14, 'r', 600);
+		pf_auth_judge(&v, 1, line, 614, &out);
+		assert_int_equal(strlen(out.smtp), 40 + 600);
+		assert_non_null(strstr(out.note, "over-long reason"));
+	}
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct judge_case *c = &cases[i];
 		struct pf_version v = ver(c->version);
