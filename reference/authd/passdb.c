@@ -334,7 +334,8 @@ struct passdb *passdb_parse(const char *buf, size_t len, const char *filename,
 		}
 		db->users[db->n++] = u;
 	}
-	qsort(db->users, db->n, sizeof(*db->users), user_cmp);
+	if (db->n > 1)
+		qsort(db->users, db->n, sizeof(*db->users), user_cmp);
 	for (pos = 1; pos < db->n; pos++) {
 		if (strcmp(db->users[pos - 1].name, db->users[pos].name) == 0) {
 			snprintf(err, errlen, "%s: duplicate user %s", filename, db->users[pos].name);
@@ -414,6 +415,8 @@ const struct passdb_user *passdb_lookup(const struct passdb *db, const char *use
 
 	memset(&key, 0, sizeof(key));
 	key.name = (char *)(uintptr_t)user;
+	if (db->n == 0)
+		return NULL;
 	return bsearch(&key, db->users, db->n, sizeof(*db->users), user_cmp);
 }
 
