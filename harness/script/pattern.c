@@ -163,7 +163,7 @@ int tpat_compile(const char *src, size_t len, unsigned flags, struct tpat *p_r,
 		 const char **error_r)
 {
 	memset(p_r, 0, sizeof(*p_r));
-	p_r->src = xmemdup(src, len + 1);
+	p_r->src = xmemdup(src, len);
 	p_r->src[len] = '\0';
 	if (compile(src, len, flags, p_r, error_r) < 0) {
 		tpat_free(p_r);
