@@ -528,6 +528,97 @@ def seeds_sasl_client():
 EXTRA["fuzz_sasl_server"] = seeds_sasl_server
 EXTRA["fuzz_sasl_client"] = seeds_sasl_client
 
+# --- passwd-file, transcripts, patterns ----------------------------------------
+def seeds_authd_passdb():
+    s = {
+        "plain": b"alice:{PLAIN}secret\n",
+        "plain_full_fields": b"alice:{PLAIN}secret:1000:1000::/home/alice::userdb_quota=1G\n",
+        "default_scheme_crypt": b"alice:$1$salt$hash\n",
+        "comment_and_blank": b"# users\n\nalice:{PLAIN}secret\n",
+        "duplicate_user": b"alice:{PLAIN}a\nalice:{PLAIN}b\n",
+        "no_colon": b"alice\n",
+        "empty_user": b":{PLAIN}secret\n",
+        "unknown_scheme": b"alice:{ROT13}frperg\n",
+        "scheme_unterminated": b"alice:{PLAIN\n",
+        "sha256_b64": b"alice:{SHA256}K7gNU3sdo+OL0wNhqoVWhr3g6s1xYv72ol/pe/Unols=\n",
+        "sha1_hex": b"alice:{SHA1.HEX}e5e9fa1ba31ecd1ae84f75caaa474f3a663f05f4\n",
+        "ssha_short": b"alice:{SSHA}AAAA\n",
+        "cram_md5": b"bob:{CRAM-MD5}cd3ba7deaad6e5ca23448ba42e379747a9e0f7f1fbc00c8a81bbaac395731b56\n",
+        "cram_md5_short": b"bob:{CRAM-MD5}cd3b\n",
+        "no_final_lf": b"alice:{PLAIN}secret",
+        "crlf": b"alice:{PLAIN}secret\r\n",
+        "nul_in_name": b"al\x00ice:{PLAIN}secret\n",
+        "user_256": b"u" * 256 + b":{PLAIN}x\n",
+        "scram_sha256_bad_iter": b"alice:{SCRAM-SHA-256}0,c2FsdA==,AAAA,AAAA\n",
+    }
+    salted = hashlib.pbkdf2_hmac("sha256", SASL_PW, SCRAM_SALT, 1)
+    ck = hmac.new(salted, b"Client Key", hashlib.sha256).digest()
+    sk = hmac.new(salted, b"Server Key", hashlib.sha256).digest()
+    s["scram_sha256"] = b"alice:{SCRAM-SHA-256}1,%s,%s,%s\n" % (
+        base64.b64encode(SCRAM_SALT), base64.b64encode(hashlib.sha256(ck).digest()),
+        base64.b64encode(sk))
+    users = os.path.join(TOP, "corpus", "demo", "users")
+    if os.path.isfile(users):
+        with open(users, "rb") as f:
+            # the crypt line would make every run slow: keep the cheap ones
+            s["demo_users"] = b"".join(l for l in f.read().splitlines(True)
+                                       if b"CRYPT}" not in l)
+    return s
+
+
+def seeds_transcript():
+    s = {
+        "minimal_auth": b"protocol auth\nhandshake\n",
+        "minimal_policy": b"protocol policy\npolicy\nexpect action DUNNO\n",
+        "no_protocol": b"C: VERSION\\t1\\t0\n",
+        "protocol_twice": b"protocol auth\nprotocol auth\n",
+        "anyorder": b"protocol auth\nanyorder\nS: MECH\\tPLAIN*\nS? MECH\\tLOGIN*\nend\n",
+        "brace_group": b"protocol auth\nS{\nS: SPID\\t*\n}\n",
+        "unterminated_group": b"protocol auth\nanyorder\nS: x\n",
+        "regex": b"protocol auth\nS~ /^VERSION\\t1\\t[0-9]+$/\n",
+        "regex_bad": b"protocol auth\nS~ /([/\n",
+        "captures": b"protocol auth\nS: CONT\\t{id}\\t{chal}\nC: CONT\\t{id}\\t{b64:${user}}\n",
+        "escapes": b"protocol auth\nC: \\x41\\101\\t\\r\\n\\s\\\\\\{\\}\\$\\*\n",
+        "default_var": b"default user bob\nprotocol auth\nauth PLAIN ${user} pw expect 235\n",
+        "durations": b"protocol auth\nsleep 500ms\nexpect silence 1s\nexpect silence 601s\n",
+        "expect_smtp": b"protocol auth\nauth LOGIN u p resp secured expect 535\nexpect smtp 334\ncont {b64:x}\n",
+        "policy_args": b'protocol policy\npolicy sender="a b" -recipient client_address=192.0.2.1\nexpect action REJECT*\n',
+        "reconnect_close": b"protocol auth\nexpect close\nreconnect\nhandshake nosend\n",
+        "nolf_send": b"protocol auth\nC-: VERSION\n",
+    }
+    for proto in ("auth", "policy"):
+        d = os.path.join(TOP, "corpus", "transcripts", proto)
+        for fn in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+            if fn.endswith(".tr"):
+                with open(os.path.join(d, fn), "rb") as f:
+                    s["tr_" + fn[:-3].replace("-", "_")] = f.read()
+    return s
+
+
+def seeds_transcript_match():
+    # byte 0: bit 0 TPAT_GLOB, bit 1 TPAT_TEXT; pattern LF line
+    return {
+        "literal": b"\x01OK\\t1\nOK\t1",
+        "star_middle": b"\x01OK\\t*\\tuser=alice\nOK\t1\tx\tuser=alice",
+        "capture": b"\x01CONT\\t{id}\\t{chal}\nCONT\t7\tVXNlcm5hbWU6",
+        "capture_then_star": b"\x01{a}*\nabc",
+        "two_captures": b"\x01{a}{b}\nabc",
+        "ref_set": b"\x01user=${user}\nuser=alice",
+        "ref_unset": b"\x01${nope}\nx",
+        "b64": b"\x01CONT\\t1\\t{b64:${user}}\nCONT\t1\tYWxpY2U=",
+        "b64_capture": b"\x01{b64:{secret}}\nc2VjcmV0",
+        "text_mode": b"\x02AUTH\\t{id}\\tPLAIN\\tresp={b64:\\0${user}\\0pw}\n",
+        "text_star_refused": b"\x02a*b\n",
+        "many_stars": b"\x01" + b"*a" * 60 + b"\n" + b"a" * 200,
+        "escapes": b"\x01\\x41\\101\\t\\s\\\\\\*\nAA\t \\*",
+        "name_too_long": b"\x01{" + b"n" * 64 + b"}\nx",
+    }
+
+
+EXTRA["fuzz_authd_passdb"] = seeds_authd_passdb
+EXTRA["fuzz_transcript"] = seeds_transcript
+EXTRA["fuzz_transcript_match"] = seeds_transcript_match
+
 
 def main():
     ap = argparse.ArgumentParser(description="write fuzz seed corpora")
