@@ -177,6 +177,11 @@ size_t rules_count(const struct rules *rs)
 	return rs->nrules;
 }
 
+const struct rule *rules_get(const struct rules *rs, size_t i)
+{
+	return i < rs->nrules ? &rs->rules[i] : NULL;
+}
+
 const struct rule *rules_default(const struct rules *rs)
 {
 	return &rs->def;

@@ -100,6 +100,7 @@ int rules_slot(const struct rules *rs, const char *name, size_t len);
 size_t rules_nslots(const struct rules *rs);
 const char *rules_slot_name(const struct rules *rs, size_t slot);
 size_t rules_count(const struct rules *rs);
+const struct rule *rules_get(const struct rules *rs, size_t i);
 const struct rule *rules_default(const struct rules *rs);
 int rules_eval(const struct rules *rs, const struct rules_values *v,
 	       const struct rules_env *env, const struct rule **rule_r) ATTR_WUR;
