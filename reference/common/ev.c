@@ -18,6 +18,7 @@
  */
 #define _GNU_SOURCE		/* signalfd, epoll_create1 */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,7 @@ struct ev_fdent {
 	void *ctx;
 	unsigned events;
 	int used;
+	int in_epoll;		/* only while events != 0 */
 };
 
 struct ev_timer {
@@ -156,12 +158,39 @@ static uint32_t ev_epoll_mask(unsigned events)
 	return m;
 }
 
+/*
+ * ev_epoll_set - make the kernel's interest match events. An fd with no
+ * interest is taken out of the epoll set: epoll reports EPOLLHUP and
+ * EPOLLERR whatever the mask, so a paused connection whose peer hung up
+ * would otherwise wake every epoll_wait (level-triggered) for nothing.
+ */
+static int ev_epoll_set(struct ev_loop *loop, int fd, struct ev_fdent *e, unsigned events)
+{
+	struct epoll_event ee;
+	int op;
+
+	if (events == 0) {
+		if (e->in_epoll && epoll_ctl(loop->epfd, EPOLL_CTL_DEL, fd, NULL) < 0)
+			return -1;
+		e->in_epoll = 0;
+		return 0;
+	}
+	memset(&ee, 0, sizeof(ee));
+	ee.events = ev_epoll_mask(events);
+	ee.data.fd = fd;
+	op = e->in_epoll ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+	if (epoll_ctl(loop->epfd, op, fd, &ee) < 0)
+		return -1;
+	e->in_epoll = 1;
+	return 0;
+}
+
 /* ev_fd_add - watch fd */
 int ev_fd_add(struct ev_loop *loop, int fd, unsigned events, ev_fd_fn *fn, void *ctx)
 {
-	struct epoll_event ee;
+	struct ev_fdent *e;
 
-	if (fd < 0) {
+	if (fd < 0 || (events == 0 && fcntl(fd, F_GETFD) < 0)) {
 		errno = EBADF;
 		return -1;
 	}
@@ -174,33 +203,27 @@ int ev_fd_add(struct ev_loop *loop, int fd, unsigned events, ev_fd_fn *fn, void 
 		memset(loop->fds + loop->nfds, 0, (n - loop->nfds) * sizeof(*loop->fds));
 		loop->nfds = n;
 	}
-	memset(&ee, 0, sizeof(ee));
-	ee.events = ev_epoll_mask(events);
-	ee.data.fd = fd;
-	if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, fd, &ee) < 0)
+	e = &loop->fds[fd];
+	e->in_epoll = 0;	/* a stale entry of a closed fd is replaced */
+	if (ev_epoll_set(loop, fd, e, events) < 0)
 		return -1;
-	loop->fds[fd].fn = fn;
-	loop->fds[fd].ctx = ctx;
-	loop->fds[fd].events = events;
-	loop->fds[fd].used = 1;
+	e->fn = fn;
+	e->ctx = ctx;
+	e->events = events;
+	e->used = 1;
 	return 0;
 }
 
 /* ev_fd_mod - change the watched events */
 int ev_fd_mod(struct ev_loop *loop, int fd, unsigned events)
 {
-	struct epoll_event ee;
-
 	if (fd < 0 || (size_t)fd >= loop->nfds || !loop->fds[fd].used) {
 		errno = EBADF;
 		return -1;
 	}
 	if (loop->fds[fd].events == events)
 		return 0;
-	memset(&ee, 0, sizeof(ee));
-	ee.events = ev_epoll_mask(events);
-	ee.data.fd = fd;
-	if (epoll_ctl(loop->epfd, EPOLL_CTL_MOD, fd, &ee) < 0)
+	if (ev_epoll_set(loop, fd, &loop->fds[fd], events) < 0)
 		return -1;
 	loop->fds[fd].events = events;
 	return 0;
@@ -211,7 +234,8 @@ void ev_fd_del(struct ev_loop *loop, int fd)
 {
 	if (fd < 0 || (size_t)fd >= loop->nfds || !loop->fds[fd].used)
 		return;
-	(void)epoll_ctl(loop->epfd, EPOLL_CTL_DEL, fd, NULL);
+	if (loop->fds[fd].in_epoll)
+		(void)epoll_ctl(loop->epfd, EPOLL_CTL_DEL, fd, NULL);
 	memset(&loop->fds[fd], 0, sizeof(loop->fds[fd]));
 }
 

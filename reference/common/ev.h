@@ -23,6 +23,8 @@
  *	epoll(7), level-triggered. One callback per fd; events is a mask
  *	of EV_READ and EV_WRITE; the callback receives the ready mask (EV_ERR
  *	is reported as EV_READ so that the reader sees the EOF/error).
+ *	An fd watched for nothing (events 0) is kept out of the epoll set,
+ *	so a hangup on it is noticed only once interest returns.
  *	Timers are one-shot, in a binary min-heap keyed by (due, id);
  *	ev_timer_cancel() of an id that fired or never existed is a no-op.
  *	ev_now_ms() is CLOCK_MONOTONIC in ms, refreshed once per loop

@@ -522,6 +522,62 @@ static void test_refcommon_conn_peer_gone(void **state)
 	ev_loop_destroy(&loop);
 }
 
+/* --- no spinning on a hangup nobody is watching for ------------------------ */
+
+static long cpu_ms(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000L +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000L;
+}
+
+/* a paused connection whose peer is gone, and a spawn connection whose
+ * stdout reader is gone while nothing is queued: epoll reports HUP/ERR
+ * whatever the interest, so the loop must not keep the fd registered */
+static void test_refcommon_conn_no_hup_spin(void **state)
+{
+	const struct conn_settings set = { 64, LINEBUF_CR_KEEP, 0, 0, 0 };
+	struct ev_loop *loop = ev_loop_create();
+	struct rec r1, r2;
+	int sv[2], in[2], out[2];
+	long c0, used;
+
+	(void)state;
+	rec_init(&r1, loop);
+	rec_init(&r2, loop);
+	r1.stop_on_close = r2.stop_on_close = 0;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	r1.c = conn_create(loop, sv[0], sv[0], &set, &rec_ops, &r1, "paused");
+	conn_pause_input(r1.c);
+	close(sv[1]);
+	assert_int_equal(pipe(in), 0);
+	assert_int_equal(pipe(out), 0);
+	r2.c = conn_create(loop, in[0], out[1], &set, &rec_ops, &r2, "spawn");
+	close(out[0]);
+	c0 = cpu_ms();
+	run(loop, 300);
+	used = cpu_ms() - c0;
+	if (used > 30)
+		fail_msg("%ld ms of CPU in 300 ms with nothing to do", used);
+	assert_int_equal(r1.closed, 0);
+	/* resuming notices the EOF */
+	conn_resume_input(r1.c);
+	run(loop, 100);
+	assert_int_equal(r1.closed, 1);
+	assert_string_equal(r1.reason, "EOF");
+	/* a write notices the gone reader */
+	assert_int_equal(conn_write(r2.c, "x\n", 2), 0);
+	run(loop, 100);
+	assert_int_equal(r2.closed, 1);
+	assert_string_equal(r2.reason, "write: Broken pipe");
+	close(in[1]);
+	xbuf_free(&r1.lines);
+	xbuf_free(&r2.lines);
+	ev_loop_destroy(&loop);
+}
+
 /* --- 1,000 connections at once ---------------------------------------------- */
 
 #define NCONN 1000
@@ -628,8 +684,10 @@ int main(void)
 		cmocka_unit_test(test_refcommon_conn_close_after_flush),
 		cmocka_unit_test(test_refcommon_conn_idle),
 		cmocka_unit_test(test_refcommon_conn_peer_gone),
+		cmocka_unit_test(test_refcommon_conn_no_hup_spin),
 		cmocka_unit_test(test_refcommon_conn_many),
 	};
 
+	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests_name("refcommon_conn", tests, NULL, NULL);
 }
