@@ -47,8 +47,16 @@ struct authd_req {
 	enum sasl_mech mech;
 	int unsafe;		/* the trust-the-username demo mechanism */
 	int accept_cont;
-	int busy;		/* waiting for the passdb */
+	int busy;		/* waiting for the passdb (or the penalty) */
 	int final_resp_ok;
+	/* the per-IP penalty (authd_session_set_penalty) */
+	char ident[AUTHD_PENALTY_IDENT_MAX];	/* "" = none */
+	unsigned last_penalty;	/* what the lookup gave */
+	uint32_t checksum;	/* of user and password, 0 = none */
+	int penalized;		/* waiting for authd_session_resume */
+	int held_have;		/* the initial response kept meanwhile */
+	unsigned char *held;
+	size_t held_len;
 	char user[256];		/* for FAIL user= and the log */
 };
 
@@ -65,6 +73,8 @@ struct authd_session {
 	uint64_t serial;
 	struct xbuf out;
 	char error[256];
+	const struct authd_penalty_ops *pops;
+	void *pctx;
 };
 
 /* --- output ------------------------------------------------------------ */
@@ -167,6 +177,10 @@ static void req_remove(struct authd_session *s, struct authd_req *r)
 	size_t i = (size_t)(r - s->reqs);
 
 	sasl_server_destroy(&r->sasl);
+	if (r->held != NULL) {
+		xmem_wipe(r->held, r->held_len);
+		free(r->held);
+	}
 	s->reqs[i] = s->reqs[--s->nreqs];
 }
 
@@ -198,6 +212,8 @@ static void finish_fail(struct authd_session *s, struct authd_req *r, const char
 	    (!(s->set.faults & AUTHD_FAULT_FAIL_TEMP) || xbuf_append_str(&b, "\tcode=temp_fail") == 0) &&
 	    xbuf_append_char(&b, '\n') == 0)
 		s->ops->send_fail_delayed(s->ctx, b.data, b.len);
+	if (s->pops != NULL && r->ident[0] != '\0')
+		s->pops->inc(s->pctx, r->ident, r->checksum, r->last_penalty + 1);
 	sess_log(s, "auth failed: id=%u mech=%s user=%s: %s", r->id,
 		 r->unsafe ? s->set.unsafe_mech : sasl_mech_get(r->mech)->name,
 		 escape_for_log(shown, sizeof(shown), r->user, strlen(r->user)), why);
@@ -220,6 +236,8 @@ static void finish_ok(struct authd_session *s, struct authd_req *r, const char *
 	    xbuf_append_char(&s->out, '\n') < 0)
 		xbuf_reset(&s->out);
 	sess_flush(s);
+	if (s->pops != NULL && r->ident[0] != '\0' && r->last_penalty != 0)
+		s->pops->inc(s->pctx, r->ident, 0, 0);	/* a success clears the penalty */
 	sess_log(s, "auth ok: id=%u mech=%s user=%s", r->id,
 		 r->unsafe ? s->set.unsafe_mech : sasl_mech_get(r->mech)->name,
 		 escape_for_log(shown, sizeof(shown), user, strlen(user)));
@@ -238,6 +256,26 @@ static void send_cont(struct authd_session *s, struct authd_req *r, const struct
 		xbuf_reset(&s->out);
 	r->accept_cont = 1;
 	sess_flush(s);
+}
+
+/*
+ * pass_checksum - user and password folded to 32 bits (FNV-1a, never 0), so
+ * that the penalty table can tell a retry of the same pair (Dovecot: crc32)
+ */
+static uint32_t pass_checksum(const char *user, const char *password)
+{
+	const char *parts[2] = { password, user };
+	uint32_t h = 2166136261u;
+	size_t k;
+
+	for (k = 0; k < 2; k++) {
+		const unsigned char *p = (const unsigned char *)(parts[k] ? parts[k] : "");
+
+		for (; *p; p++)
+			h = (h ^ *p) * 16777619u;
+		h = (h ^ 0xffu) * 16777619u;
+	}
+	return h != 0 ? h : 1;
 }
 
 /* handle_status - act on a SASL step result (loops through creds lookups) */
@@ -260,6 +298,8 @@ static void handle_status(struct authd_session *s, struct authd_req *r, enum sas
 			finish_fail(s, r, err);
 			return;
 		case SASL_NEED_VERIFY:
+			r->checksum = pass_checksum(sasl_server_authcid(r->sasl),
+						    sasl_server_password(r->sasl));
 			r->busy = 1;
 			s->ops->verify(s->ctx, r->id, r->serial, sasl_server_authcid(r->sasl),
 				       sasl_server_password(r->sasl));
@@ -318,6 +358,32 @@ static int decode_b64(const char *p, size_t len, struct xbuf *out)
 	const char *err;
 
 	return base64_decode(p, len, BASE64_DOVECOT, out, &err);
+}
+
+/*
+ * begin - the first step, or, when the client's IP has a penalty, a wait of
+ * authd_penalty_secs(penalty) first (Dovecot auth_penalty_callback); the
+ * request is busy meanwhile, so a CONT for it is unexpected
+ */
+static void begin(struct authd_session *s, struct authd_req *r, const void *data, size_t len,
+		  int have)
+{
+	unsigned pen;
+
+	if (s->pops == NULL || r->ident[0] == '\0' ||
+	    (pen = s->pops->get(s->pctx, r->ident)) == 0) {
+		step(s, r, data, len, have);
+		return;
+	}
+	r->last_penalty = pen;
+	r->penalized = 1;
+	r->busy = 1;
+	r->held_have = have;
+	r->held_len = len;
+	r->held = xmemdup(have && len > 0 ? data : "", len > 0 ? len : 1);
+	sess_log(s, "penalty %u for %s: request %u waits %u s", pen, r->ident, r->id,
+		 authd_penalty_secs(pen));
+	s->pops->defer(s->pctx, r->id, r->serial, (uint64_t)authd_penalty_secs(pen) * 1000);
 }
 
 /* --- commands ---------------------------------------------------------- */
@@ -390,7 +456,8 @@ static int cmd_auth(struct authd_session *s, const struct auth_args *a, uint64_t
 	const struct sasl_mech_info *mi = NULL;
 	int unsafe = 0;
 	size_t i;
-	int have_service = 0, final_resp_ok = 0;
+	int have_service = 0, final_resp_ok = 0, no_penalty = 0;
+	struct strview rip = STRVIEW_NULL;
 	int have_resp = 0;
 	struct strview resp = STRVIEW_NULL;
 	struct authd_req *r;
@@ -422,6 +489,10 @@ static int cmd_auth(struct authd_session *s, const struct auth_args *a, uint64_t
 			have_service = 1;
 		else if (nlen == 13 && memcmp(f[i].p, "final-resp-ok", 13) == 0)
 			final_resp_ok = 1;
+		else if (nlen == 10 && memcmp(f[i].p, "no-penalty", 10) == 0)
+			no_penalty = 1;
+		else if (nlen == 3 && memcmp(f[i].p, "rip", 3) == 0)
+			rip = eq ? strview_make(eq + 1, f[i].len - 4) : strview_make("", 0);
 		else if (nlen == 4 && memcmp(f[i].p, "resp", 4) == 0) {
 			have_resp = 1;
 			if (eq)
@@ -464,15 +535,18 @@ static int cmd_auth(struct authd_session *s, const struct auth_args *a, uint64_t
 		sp.final_resp_ok = final_resp_ok;
 		r->sasl = sasl_server_create(mi->mech, &sp);
 	}
+	if (s->pops != NULL && !no_penalty && rip.p != NULL &&
+	    authd_penalty_ident(rip.p, rip.len, r->ident, sizeof(r->ident)) < 0)
+		r->ident[0] = '\0';	/* Dovecot ignores a rip it cannot parse */
 	/* the initial response, as auth_request_handler_auth_begin reads it */
 	if (have_resp && resp.len == 0 && s->client_minor < 2)
 		have_resp = 0;
 	if (!have_resp) {
-		step(s, r, NULL, 0, 0);
+		begin(s, r, NULL, 0, 0);
 		return 0;
 	}
 	if (resp.len == 0 || (resp.len == 1 && resp.p[0] == '=')) {
-		step(s, r, "", 0, 1);
+		begin(s, r, "", 0, 1);
 		return 0;
 	}
 	/* the value was tab-unescaped with the other fields */
@@ -483,7 +557,7 @@ static int cmd_auth(struct authd_session *s, const struct auth_args *a, uint64_t
 		fail_now(s, id, "invalid_base64", "Invalid base64 data in initial response");
 		return 0;
 	}
-	step(s, r, dec.data ? dec.data : "", dec.len, 1);
+	begin(s, r, dec.data ? dec.data : "", dec.len, 1);
 	xbuf_free_wipe(&dec);
 	return 0;
 }
@@ -628,7 +702,7 @@ void authd_session_verified(struct authd_session *s, unsigned id, uint64_t seria
 	const char *err = NULL;
 	enum sasl_status st;
 
-	if (r == NULL || r->serial != serial || !r->busy)
+	if (r == NULL || r->serial != serial || !r->busy || r->penalized)
 		return;		/* cancelled or expired meanwhile */
 	r->busy = 0;
 	xbuf_init(&chal, SASL_MAX_MESSAGE);
@@ -694,6 +768,32 @@ const char *authd_session_error(const struct authd_session *s)
 size_t authd_session_pending(const struct authd_session *s)
 {
 	return s->nreqs;
+}
+
+/* authd_session_resume - a penalized request's wait is over */
+void authd_session_resume(struct authd_session *s, unsigned id, uint64_t serial)
+{
+	struct authd_req *r = req_find(s, id);
+	unsigned char *held;
+	size_t len;
+
+	if (r == NULL || r->serial != serial || !r->penalized)
+		return;		/* cancelled meanwhile */
+	r->penalized = 0;
+	r->busy = 0;
+	held = r->held;
+	len = r->held_len;
+	r->held = NULL;
+	step(s, r, held, len, r->held_have);
+	xmem_wipe(held, len);
+	free(held);
+}
+
+void authd_session_set_penalty(struct authd_session *s, const struct authd_penalty_ops *ops,
+			       void *ctx)
+{
+	s->pops = ops;
+	s->pctx = ctx;
 }
 
 unsigned long authd_session_client_pid(const struct authd_session *s)

@@ -16,6 +16,10 @@
  *	void authd_session_expire(struct authd_session *s, uint64_t now_ms);
  *	const char *authd_session_error(const struct authd_session *s);
  *	size_t authd_session_pending(const struct authd_session *s);
+ *	void authd_session_set_penalty(struct authd_session *s,
+ *	                        const struct authd_penalty_ops *ops, void *ctx);
+ *	void authd_session_resume(struct authd_session *s, unsigned id,
+ *	                        uint64_t serial);
  *	unsigned long authd_session_client_pid(const struct authd_session *s);
  *	void authd_session_destroy(struct authd_session **s);
  * DESCRIPTION
@@ -56,6 +60,15 @@
  *	Requests older than set->request_timeout_ms are dropped silently by
  *	authd_session_expire().
  *
+ *	Penalty (optional, authd_session_set_penalty): an AUTH with a
+ *	parsable rip= and without no-penalty asks ops->get for the IP's
+ *	penalty; if it is N > 0 the request waits: ops->defer(id, serial,
+ *	ms) must call authd_session_resume(id, serial) after ms, and only
+ *	then is the first SASL step taken (a CONT meanwhile is "Unexpected
+ *	continuation", as in Dovecot). A failed authentication calls
+ *	ops->inc(ident, checksum of user and password or 0, N + 1); a
+ *	success after a penalty calls ops->inc(ident, 0, 0). See penalty.h.
+ *
  *	set->faults switches on deliberate protocol errors (AUTHD_FAULT_*)
  *	so that clients can be tested against a misbehaving server.
  * DIAGNOSTICS
@@ -68,6 +81,7 @@
 #include <stdint.h>
 
 #include "reference/authd/passdb.h"
+#include "reference/authd/penalty.h"
 
 #define AUTHD_FAULT_SPID_BEFORE_MECH	0x0001u
 #define AUTHD_FAULT_NO_DONE		0x0002u
@@ -107,6 +121,12 @@ struct authd_ops {
 	uint64_t (*unix_time)(void *ctx);	/* CRAM-MD5 challenge time */
 };
 
+struct authd_penalty_ops {
+	unsigned (*get)(void *ctx, const char *ident);
+	void (*inc)(void *ctx, const char *ident, uint32_t checksum, unsigned value);
+	void (*defer)(void *ctx, unsigned id, uint64_t serial, uint64_t ms);
+};
+
 struct authd_session;
 
 struct authd_session *authd_session_create(const struct authd_settings *set,
@@ -119,6 +139,9 @@ void authd_session_expire(struct authd_session *s, uint64_t now_ms);
 const char *authd_session_error(const struct authd_session *s);
 size_t authd_session_pending(const struct authd_session *s);
 unsigned long authd_session_client_pid(const struct authd_session *s);	/* 0 before CPID */
+void authd_session_set_penalty(struct authd_session *s, const struct authd_penalty_ops *ops,
+			       void *ctx);
+void authd_session_resume(struct authd_session *s, unsigned id, uint64_t serial);
 void authd_session_destroy(struct authd_session **s);
 int authd_fault_parse(const char *name, size_t len, unsigned *fault_r);
 

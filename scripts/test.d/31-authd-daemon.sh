@@ -2,7 +2,7 @@
 # 31-authd-daemon - ref-authd as a daemon: unix + inet (IPv4, IPv6)
 # listeners in one process, --mode/--owner, SIGHUP reload (good and broken
 # file, an open connection kept), failure delay and request timeout as
-# durations, --max-connections, spawn mode, --user, SIGTERM.
+# durations, --penalty, --max-connections, spawn mode, --user, SIGTERM.
 # Usage: 31-authd-daemon.sh BUILD_DIR     Last line: "N passed, N failed".
 set -u
 build=${1:?usage: $0 BUILD_DIR}
@@ -54,6 +54,15 @@ check "unix socket mode 0600" "$(stat -c %a "$dir/auth.sock")" 600
 if [ -n "$owner" ]; then
 	check "unix socket owner nobody:nogroup" "$(stat -c %U:%G "$dir/auth.sock")" nobody:nogroup
 fi
+# --penalty: a second server; its client runs in the background too
+"$bin" -p "$dir/users" -d 0 --penalty "unix:$dir/pen.sock" 2> "$dir/logpen" &
+penpid=$!
+pids="$pids $penpid"
+waitsock "$dir/pen.sock"
+$cli "$dir/pen.sock" 'AUTH\t1\tPLAIN\tservice=smtp\trip=192.0.2.7\tresp={b64:\0alice\0wrong}' \
+	'AUTH\t2\tPLAIN\tservice=smtp\trip=192.0.2.7\tresp={b64:\0alice\0secret}' \
+	'AUTH\t3\tPLAIN\tservice=smtp\trip=192.0.2.7\tresp={b64:\0alice\0secret}' > "$dir/pen" &
+pencli=$!
 # runs in the background while the checks below go on
 $cli "$dir/auth.sock" 'AUTH\t3\tLOGIN\tservice=smtp' sleep:6.2 'CONT\t3\t{b64:alice}' > "$dir/expiry" &
 expiry=$!
@@ -105,6 +114,21 @@ wait "$expiry"
 check "abandoned request dropped after --request-timeout" \
 	"$(replies < "$dir/expiry" | tr '\t\n' ' |')" \
 	"CONT 3 VXNlcm5hbWU6|FAIL 3 reason=Authentication request timed out|"
+
+# --- --penalty: after a failure from 192.0.2.7 the next request waits 4 s --
+wait "$pencli"
+t1=$(sed -n 1p "$dir/pen" | cut -d' ' -f1)
+t2=$(sed -n 2p "$dir/pen" | cut -d' ' -f1)
+t3=$(sed -n 3p "$dir/pen" | cut -d' ' -f1)
+check "--penalty: replies" "$(replies < "$dir/pen" | tr '\t\n' ' |')" \
+	"FAIL 1 user=alice|OK 2 user=alice|OK 3 user=alice|"
+[ "$t1" -lt 500 ] && ok "--penalty: first failure at once (${t1} ms)" || bad "first failure after ${t1} ms"
+[ "$t2" -ge 3900 ] && [ "$t2" -lt 5500 ] && ok "--penalty: next request waited 4 s (${t2} ms)" ||
+	bad "--penalty: next request after ${t2} ms, want about 4000"
+[ "$t3" -lt 500 ] && ok "--penalty: cleared by the success (${t3} ms)" || bad "not cleared: ${t3} ms"
+grep -q "penalty 1 for 192.0.2.7: request 2 waits 4 s" "$dir/logpen" && ok "--penalty: logged" ||
+	bad "--penalty: no log line"
+kill -TERM "$penpid"; wait "$penpid"
 
 # --- SIGTERM ---------------------------------------------------------------
 kill -TERM "$pid"
