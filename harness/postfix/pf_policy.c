@@ -1088,13 +1088,7 @@ static void restrictions(struct ev *e, const char *value)
 			e->warn_if_reject = 1;
 			continue;
 		}
-		if (strchr(name, ':') != NULL) {
-			/* no default access table for a policy reply's restriction list */
-			note_add(o->notes, sizeof(o->notes), "warning: lookup table \"%.80s\" in a "
-				 "restriction list from the policy server", name);
-			server_error(e);
-			return;
-		}
+		/* no word holds ':' here: table_result() refused such values */
 		if (strcasecmp(name, "permit") == 0) {
 			o->kind = PF_POL_PERMIT;
 			if (i + 1 < n)
@@ -1155,15 +1149,10 @@ static void restrictions(struct ev *e, const char *value)
 			}
 			note_add(o->notes, sizeof(o->notes), "smtpd sleeps %.20s s", w[++i]);
 		} else if (strcasecmp(name, "check_policy_service") == 0) {
-			if (i + 1 >= n || strchr(w[i + 1], ':') == NULL) {
-				note_add(o->notes, sizeof(o->notes), "warning: restriction "
-					 "check_policy_service must be followed by transport:server");
-				server_error(e);
-				return;
-			}
-			o->kind = PF_POL_UNMODELLED;
-			note_add(o->notes, sizeof(o->notes), "a nested check_policy_service %.80s "
-				 "(not followed by this oracle)", w[i + 1]);
+			/* its transport:server argument would hold ':' */
+			note_add(o->notes, sizeof(o->notes), "warning: restriction "
+				 "check_policy_service must be followed by transport:server");
+			server_error(e);
 			return;
 		} else if (is_unmodelled(name)) {
 			/* a real restriction whose answer needs tables, DNS or session state */

@@ -441,6 +441,26 @@ static const struct ev_case ev_cases[] = {
 	  "450 4.7.0 " R "defer_if_reject requested", 0, NULL, NULL },
 	{ "sleep without number", NULL, NULL, "sleep", PF_POL_CONFIG_ERROR,
 	  "451 4.3.5 Server configuration error", 0, NULL, NULL },
+	{ "permit then more", NULL, NULL, "permit reject", PF_POL_PERMIT, NULL, 0, NULL,
+	  "after `permit' is ignored" },
+	{ "restriction defer_if_permit", NULL, NULL, "permit_mynetworks defer_if_permit",
+	  PF_POL_DUNNO, NULL, PF_POL_FX_DEFER_IF_PERMIT, NULL, NULL },
+	{ "warn_if_reject defer_if_permit", NULL, NULL, "warn_if_reject defer_if_permit",
+	  PF_POL_DUNNO, NULL, 0, NULL, "reject_warning: 450 4.7.0" },
+	{ "DEFER_IF_PERMIT keyword, no text", NULL, NULL,
+	  "DEFER_IF_PERMIT", PF_POL_DUNNO, NULL, PF_POL_FX_DEFER_IF_PERMIT, NULL, NULL },
+	{ "permit_auth_destination (not relayable): continue", NULL, NULL,
+	  "permit_auth_destination", PF_POL_DUNNO, NULL, 0, NULL, NULL },
+	{ "check_policy_service without server", NULL, NULL, "check_policy_service",
+	  PF_POL_CONFIG_ERROR, "451 4.3.5 Server configuration error", 0, NULL,
+	  "transport:server" },
+	{ "check_policy_service with server: the ':' check comes first", NULL, NULL,
+	  "check_policy_service inet:127.0.0.1:9998", PF_POL_CONFIG_ERROR,
+	  "451 4.3.5 Server configuration error", 0, NULL, "lookup table" },
+	{ "restriction list in braces", NULL, NULL, "{ reject }", PF_POL_CONFIG_ERROR,
+	  "451 4.3.5 Server configuration error", 0, NULL, "unknown smtpd restriction" },
+	{ "sleep 0 then reject", NULL, NULL, "sleep 0 reject", PF_POL_REJECT,
+	  "554 5.7.1 " R "Access denied", 0, NULL, "sleeps 0" },
 	{ "HANGUP", NULL, NULL, "HANGUP", PF_POL_HANGUP, NULL, 0, NULL, "hangup" },
 	{ "HANGUP before 3.0", "2.11", NULL, "HANGUP", PF_POL_CONFIG_ERROR,
 	  "451 4.3.5 Server configuration error", 0, NULL, NULL },
@@ -573,6 +593,13 @@ static void test_pf_policy_eval_details(void **state)
 	assert_int_equal(o.disconnect, 1);
 	pf_pol_eval(&ctx, "450 bye", 7, &o);
 	assert_int_equal(o.disconnect, 0);
+
+	/* an access_map code outside 400..599 becomes 450 4.7.1 Service unavailable */
+	ctx.access_map_reject_code = 250;
+	pf_pol_eval(&ctx, "REJECT no", 9, &o);
+	assert_string_equal(o.smtp, "450 4.7.1 Service unavailable");
+	assert_non_null(strstr(o.notes, "SMTP reply code configuration error"));
+	ctx.access_map_reject_code = 554;
 
 	/* soft_bounce turns 5xx into 4xx, DSN included */
 	ctx.soft_bounce = 1;
