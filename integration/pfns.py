@@ -33,11 +33,12 @@ DIAGNOSTICS
     (postfix start's own output), maillog and each helper's log.
 """
 
+import atexit
 import ctypes
-import errno
 import os
 import re
 import shlex
+import shutil
 import signal
 import smtplib
 import socket
@@ -198,13 +199,46 @@ def smtp_reply(fn, *args, **kw):
     return r
 
 
+_skeleton = None
+
+
+def skeleton():
+    """A directory whose spool/ and data/ hold the queue directories
+    "postfix check" makes (owners and modes included), made once per
+    process in its own namespaces and removed at exit. Instances copy
+    it and start with quick-start: about 0.1 s instead of 0.9 s (and
+    several seconds on a loaded machine)."""
+    global _skeleton
+    if _skeleton is None:
+        import tempfile
+        d = tempfile.mkdtemp(prefix="pfns-skel.", dir="/tmp")
+        atexit.register(shutil.rmtree, d, True)
+        os.chmod(d, 0o755)
+        inst = Instance(d)
+        inst._render()
+        r = subprocess.run(["unshare", "--net", "--mount", "--pid", "--fork", "--mount-proc",
+                            "--kill-child", NSINIT, d, "prepare"],
+                           stdin=subprocess.DEVNULL, capture_output=True, timeout=120)
+        if r.returncode != 0 or inst._status() != "ready":
+            raise StartError(inst._diagnose("preparing the queue skeleton: exit %d %s" % (
+                r.returncode, (r.stdout + r.stderr).decode(errors="replace"))))
+        for f in ("maillog", "quick-start"):
+            try:
+                os.unlink(os.path.join(d, "spool", f))
+            except FileNotFoundError:
+                pass
+        _skeleton = d
+    return _skeleton
+
+
 class Instance:
     """One private Postfix; see the module description."""
 
     def __init__(self, root, *, sasl_path="private/auth", sasl_auth_enable="no",
                  relay_restrictions="permit_sasl_authenticated, reject_unauth_destination",
                  recipient_restrictions="", main_extra=(), master_extra=(),
-                 smtpd_opts="-o max_use=1", helpers=(), ns_commands=(), start_timeout=15):
+                 smtpd_opts="-o max_use=1", helpers=(), ns_commands=(), start_timeout=15,
+                 quick_start=True):
         self.root = os.path.realpath(root)
         if len(os.path.join(self.root, "spool/public/smtpd-unix")) > 107:
             raise ValueError("instance path %s is too long for a UNIX socket" % self.root)
@@ -219,9 +253,12 @@ class Instance:
         self.helpers = list(helpers)
         self.ns_commands = [list(c) for c in ns_commands]
         self.start_timeout = start_timeout
+        self.quick_start = quick_start
         self.proc = None
         self.pid1 = None
         self.pidns = None
+        self._pidns_fd = None
+        self._pid1_fd = None
 
     # -- paths ---------------------------------------------------------
     def path(self, *p):
@@ -284,13 +321,19 @@ class Instance:
         with open(self.path("helpers.sh"), "w") as f:
             f.write("\n".join(lines) + "\n")
 
-    def start(self):
+    def _render(self):
         os.makedirs(self.path("log"), exist_ok=True)
         os.chmod(self.root, 0o755)
         with open(self.path("main.cf"), "w") as f:
             f.write(override(render("main.cf.in", self.main), self.main_extra))
         with open(self.path("master.cf"), "w") as f:
             f.write(render("master.cf.in", self.master))
+
+    def start(self):
+        if self.quick_start:
+            with open(self.path("skeleton"), "w") as f:
+                f.write(skeleton())
+        self._render()
         self._write_helpers()
         t0 = time.monotonic()
         with open(self.path("ns.log"), "wb") as log:
@@ -318,10 +361,23 @@ class Instance:
             except FileNotFoundError:
                 kids = []
             if kids:
-                self.pid1 = int(kids[0])
-                self.pidns = os.readlink("/proc/%d/ns/pid" % self.pid1)
-                if self.pidns != os.readlink("/proc/self/ns/pid"):
-                    return
+                pid1 = int(kids[0])
+                try:
+                    fd = os.open("/proc/%d/ns/pid" % pid1, os.O_RDONLY)
+                except FileNotFoundError:
+                    fd = None
+                if fd is not None:
+                    ns = os.readlink("/proc/self/fd/%d" % fd)
+                    if ns != os.readlink("/proc/self/ns/pid"):
+                        # the open descriptor keeps the namespace, and so
+                        # its inode number, from being reused by another
+                        # instance until stop() has checked it is empty
+                        self.pid1, self.pidns, self._pidns_fd = pid1, ns, fd
+                        # signalled through a pidfd: never another process
+                        # that got the number after PID 1 was gone
+                        self._pid1_fd = os.pidfd_open(pid1)
+                        return
+                    os.close(fd)
             if self.proc.poll() is not None:
                 raise StartError("unshare exited %d:\n%s" % (
                     self.proc.returncode, _tail(self.path("ns.log"))))
@@ -421,11 +477,13 @@ class Instance:
     def stop(self, check=True):
         if self.proc is None:
             return
-        if self.pid1:
+        if self._pid1_fd is not None:
             try:
-                os.kill(self.pid1, signal.SIGKILL)
+                signal.pidfd_send_signal(self._pid1_fd, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+            os.close(self._pid1_fd)
+            self._pid1_fd = None
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -433,8 +491,14 @@ class Instance:
             self.proc.kill()
             self.proc.wait(timeout=10)
         self.proc = None
+        try:
+            procs, mounts = self.leftovers() if check else ([], [])
+        finally:
+            if self._pidns_fd is not None:
+                os.close(self._pidns_fd)
+                self._pidns_fd = None
+        self._pid1_fd = None
         if check:
-            procs, mounts = self.leftovers()
             if procs or mounts:
                 raise AssertionError("instance %s left processes %s, mounts %s" % (
                     self.root, procs, mounts))

@@ -9,11 +9,16 @@ import pytest
 import pfns
 
 
-def test_starts_and_answers_on_the_unix_socket(postfix):
-    pf = postfix()
+@pytest.mark.parametrize("quick_start", [True, False], ids=["skeleton", "full-check"])
+def test_starts_and_answers_on_the_unix_socket(postfix, quick_start):
+    pf = postfix(quick_start=quick_start)
     # a hang guard, not a timing goal: start-up time on a loaded CI machine varies
     print("private Postfix started in %.2f s" % pf.start_seconds)
     assert pf.start_seconds < 30, "start took %.2f s" % pf.start_seconds
+    # backdated when installed (ctime), or Postfix waits until their mtime has passed
+    for f in ("main.cf", "master.cf"):
+        st = os.stat(pf.path("etc", f))
+        assert st.st_mtime <= st.st_ctime - 4, (f, st)
     with pf.smtp() as s:
         code, text = s.ehlo()
         assert code == 250
