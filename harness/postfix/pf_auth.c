@@ -149,6 +149,13 @@ int pf_auth_handshake_line(struct pf_auth_handshake *h, const char *line, size_t
 	size_t clen, rlen;
 	const char *tab;
 
+	if (h->done) {
+		if (h->after_done++ == 0)
+			note_add(h->notes, sizeof(h->notes),
+				 "lines after DONE: Postfix does not read them in the handshake; "
+				 "they are read later as replies to the first AUTH");
+		return 1;
+	}
 	len = cstr_len(line, len);
 	if (len > 0 && line[len - 1] == '\r' && !strstr(h->notes, "CR"))
 		note_add(h->notes, sizeof(h->notes),
@@ -234,6 +241,7 @@ int pf_auth_handshake_line(struct pf_auth_handshake *h, const char *line, size_t
 		if (rest != NULL)
 			note_add(h->notes, sizeof(h->notes),
 				 "DONE carries TAB fields: Postfix ignores them");
+		h->done = 1;
 		return 1;
 	}
 	return 0;

@@ -35,7 +35,10 @@
  *	everything else is ignored. The result: 0 keep reading, 1 done,
  *	-1 failed (h->why is Postfix's warning), -2 Postfix would crash.
  *	Observations that do not change the outcome (CR at line ends,
- *	duplicate MECH, unknown flags) are collected in h->notes.
+ *	duplicate MECH, unknown flags) are collected in h->notes. Lines fed
+ *	after DONE return 1 again and are only counted and noted: Postfix
+ *	stops reading at DONE, and what follows stays in the stream to be
+ *	read (and mostly skipped) as replies to the first AUTH.
  *
  *	pf_auth_filter() applies smtpd_sasl_security_options (require /
  *	forbid are DVAUTH_MECH_* masks: noanonymous = forbid ANONYMOUS).
@@ -78,6 +81,8 @@ struct pf_auth_handshake {
 	struct pf_auth_mech mechs[PF_AUTH_MAX_MECHS];
 	char why[256];			/* failure, in Postfix's words */
 	char notes[1024];		/* "; "-separated observations */
+	int done;			/* DONE seen: later lines are noted only */
+	unsigned after_done;		/* lines fed after DONE */
 };
 
 enum pf_auth_outcome {

@@ -117,6 +117,24 @@ static void test_pf_auth_handshake(void **state)
 	}
 }
 
+static void test_pf_auth_after_done(void **state)
+{
+	struct pf_version v = ver("3.7");
+	struct pf_auth_handshake h;
+
+	(void)state;
+	pf_auth_handshake_init(&h, &v);
+	assert_int_equal(pf_auth_handshake_line(&h, "MECH\tPLAIN", 10), 0);
+	assert_int_equal(pf_auth_handshake_line(&h, "DONE", 4), 1);
+	assert_null(strstr(h.notes, "after DONE"));
+	/* a MECH after DONE is not part of the list */
+	assert_int_equal(pf_auth_handshake_line(&h, "MECH\tLOGIN", 10), 1);
+	assert_int_equal(pf_auth_handshake_line(&h, "SPID\t1", 6), 1);
+	assert_int_equal(h.nmechs, 1);
+	assert_int_equal(h.after_done, 2);
+	assert_non_null(strstr(h.notes, "after DONE"));
+}
+
 static void test_pf_auth_handshake_notes_and_filter(void **state)
 {
 	struct pf_version v = ver("3.7");
@@ -295,6 +313,7 @@ int main(void)
 		cmocka_unit_test(test_pf_version),
 		cmocka_unit_test(test_pf_auth_handshake),
 		cmocka_unit_test(test_pf_auth_handshake_notes_and_filter),
+		cmocka_unit_test(test_pf_auth_after_done),
 		cmocka_unit_test(test_pf_auth_request_line),
 		cmocka_unit_test(test_pf_auth_judge),
 		cmocka_unit_test(test_pf_auth_nul_ends_line),
