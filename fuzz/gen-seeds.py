@@ -619,6 +619,71 @@ EXTRA["fuzz_authd_passdb"] = seeds_authd_passdb
 EXTRA["fuzz_transcript"] = seeds_transcript
 EXTRA["fuzz_transcript_match"] = seeds_transcript_match
 
+# --- whole ref-authd connections -----------------------------------------------
+# fuzz_authd_session: byte 0 flags (bit 0 2.4 handshake, bit 1 late passdb
+# answers, bit 2 faults in byte 1, bit 3 max 4 pending, bits 4-5 clock step),
+# byte 1 faults, then the client's bytes. RAND_bytes gives 0x66 bytes there.
+SESSION_CRAM = b"<2222222222222222.1700000000@mx.fuzz.test>"
+SESSION_SNONCE = base64.b64encode(b"\x66" * 18)
+
+
+def b64(x):
+    return base64.b64encode(x)
+
+
+def seeds_authd_session():
+    hello = CLIENT_HELLO
+    svc = b"\tservice=smtp\tnologin\tlip=127.0.0.1\trip=127.0.0.1"
+    plain = b"AUTH\t1\tPLAIN" + svc + b"\tresp=" + b64(b"\0alice\0secret") + b"\n"
+    s = {
+        "plain_ok": b"\0\0" + hello + plain,
+        "plain_ok_late_answer": b"\x02\0" + hello + plain + b"CPID\t1\n",
+        "plain_wrong": b"\0\0" + hello + b"AUTH\t1\tPLAIN" + svc + b"\tresp=" + b64(b"\0alice\0nope") + b"\n",
+        "plain_noresp_cont": b"\0\0" + hello + b"AUTH\t1\tPLAIN" + svc + b"\nCONT\t1\t" + b64(b"\0alice\0secret") + b"\n",
+        "login_rounds": b"\0\0" + hello + b"AUTH\t2\tLOGIN" + svc + b"\nCONT\t2\t" + b64(b"alice") + b"\nCONT\t2\t" + b64(b"secret") + b"\n",
+        "cram_ok": b"\0\0" + hello + b"AUTH\t3\tCRAM-MD5" + svc + b"\nCONT\t3\t" + b64(cram_response(SESSION_CRAM).replace(b"alice", b"bob")) + b"\n",
+        "anonymous": b"\0\0" + hello + b"AUTH\t4\tANONYMOUS" + svc + b"\tresp=" + b64(b"trace") + b"\n",
+        "external_no_user": b"\0\0" + hello + b"AUTH\t5\tEXTERNAL" + svc + b"\tresp=\n",
+        "handshake_24": b"\x01\0VERSION\t1\t3\nCPID\t42\n" + plain,
+        "no_version": b"\0\0CPID\t42\n",
+        "version_major_2": b"\0\0VERSION\t2\t0\nCPID\t42\n",
+        "cpid_zero": b"\0\0VERSION\t1\t0\nCPID\t0\n",
+        "auth_before_cpid": b"\0\0VERSION\t1\t0\n" + plain,
+        "unknown_mech": b"\0\0" + hello + b"AUTH\t1\tX-NOPE" + svc + b"\n",
+        "no_service": b"\0\0" + hello + b"AUTH\t1\tPLAIN\tresp=" + b64(b"\0alice\0secret") + b"\n",
+        "param_after_resp": b"\0\0" + hello + b"AUTH\t1\tPLAIN\tresp=AA==\tservice=smtp\n",
+        "duplicate_id": b"\x08\0" + hello + b"AUTH\t1\tLOGIN" + svc + b"\nAUTH\t1\tLOGIN" + svc + b"\n",
+        "too_many_pending": b"\x08\0" + hello + b"".join(b"AUTH\t%d\tLOGIN%s\n" % (i, svc) for i in range(1, 7)),
+        "invalid_base64": b"\0\0" + hello + b"AUTH\t1\tPLAIN" + svc + b"\tresp=!!!\n",
+        "cont_unknown_id": b"\0\0" + hello + b"CONT\t9\tAA==\n",
+        "cont_no_data": b"\0\0" + hello + b"AUTH\t1\tLOGIN" + svc + b"\nCONT\t1\n",
+        "cancel": b"\0\0" + hello + b"AUTH\t1\tLOGIN" + svc + b"\nCANCEL\t1\nCONT\t1\tAA==\n",
+        "expired_request": b"\x30\0" + hello + b"AUTH\t1\tLOGIN" + svc + b"\nCPID\t1\nCONT\t1\t" + b64(b"alice") + b"\n",
+        "crlf_lines": b"\0\0" + hello.replace(b"\n", b"\r\n") + plain.replace(b"\n", b"\r\n"),
+        "line_16384": b"\0\0" + hello + b"AUTH\t1\tPLAIN" + svc + b"\tresp=" + b"A" * 16384 + b"\n",
+        "faults_all": b"\x04\xff" + hello + plain,
+        "empty_resp_minor_0": b"\0\0" + hello + b"AUTH\t1\tPLAIN" + svc + b"\tresp=\n",
+        "resp_eq_empty": b"\0\0" + hello + b"AUTH\t1\tPLAIN" + svc + b"\tresp==\n",
+    }
+    for m, user, hname, mech in ((3, b"dave", "sha1", b"SCRAM-SHA-1"),
+                                 (4, b"carol", "sha256", b"SCRAM-SHA-256")):
+        global SASL_USER
+        saved, SASL_USER = SASL_USER, user
+        cf1, _, cf2, _ = scram(hname, snonce=SESSION_SNONCE)
+        SASL_USER = saved
+        tag = mech.lower().replace(b"-", b"_").decode()
+        s[tag + "_ok"] = (b"\0\0" + hello + b"AUTH\t6\t" + mech + svc + b"\tresp=" + b64(cf1) +
+                          b"\nCONT\t6\t" + b64(cf2) + b"\nCONT\t6\t\n")
+        s[tag + "_final_resp_ok"] = (b"\0\0" + hello + b"AUTH\t6\t" + mech + svc +
+                                     b"\tfinal-resp-ok\tresp=" + b64(cf1) + b"\nCONT\t6\t" + b64(cf2) + b"\n")
+    for name, cl, _, _ in read_transcripts("auth"):
+        if cl:
+            s["tr_" + name] = b"\0\0" + as_stream(cl)
+    return s
+
+
+EXTRA["fuzz_authd_session"] = seeds_authd_session
+
 
 def main():
     ap = argparse.ArgumentParser(description="write fuzz seed corpora")
