@@ -20,6 +20,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,6 +240,22 @@ int conn_write(struct conn *c, const void *p, size_t n)
 	if (c->closing && !c->close_after_flush)
 		return -1;
 	if (xbuf_append(&c->out, p, n) < 0)
+		return -1;
+	return conn_flush_later(c);
+}
+
+/* conn_printf - queue formatted output; all or nothing */
+int conn_printf(struct conn *c, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	if (c->closing && !c->close_after_flush)
+		return -1;
+	va_start(ap, fmt);
+	rc = xbuf_vprintf(&c->out, fmt, ap);
+	va_end(ap);
+	if (rc < 0)
 		return -1;
 	return conn_flush_later(c);
 }

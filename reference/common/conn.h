@@ -10,6 +10,7 @@
  *	                         const struct conn_ops *ops, void *ctx,
  *	                         const char *peer);
  *	int conn_write(struct conn *c, const void *p, size_t n);
+ *	int conn_printf(struct conn *c, const char *fmt, ...);
  *	struct xbuf *conn_outbuf(struct conn *c);
  *	int conn_flush_later(struct conn *c);
  *	void conn_close(struct conn *c, const char *reason);
@@ -30,7 +31,8 @@
  *	resumes when it drains. EOF with a partial line pending is reported
  *	in the close reason.
  *
- *	Output: conn_write() appends to an output buffer bounded by
+ *	Output: conn_write() (conn_printf() formats) appends to an output
+ *	buffer bounded by
  *	set->out_max; the buffer is written once per loop iteration, after
  *	all lines read in that iteration were handled (ev_defer), or when
  *	the fd is writable again. Writes never raise SIGPIPE (the daemons
@@ -46,8 +48,9 @@
  *	timeout" when no input arrived for that long.
  * DIAGNOSTICS
  *	conn_create: NULL if the fds cannot be made non-blocking or added
- *	to the loop. conn_write: 0, or -1 when out_max would be exceeded
- *	(the caller should close).
+ *	to the loop. conn_write, conn_printf: 0, or -1 when out_max would
+ *	be exceeded or the connection is closing (nothing is queued then;
+ *	the caller should close).
  */
 #ifndef REFERENCE_COMMON_CONN_H
 #define REFERENCE_COMMON_CONN_H
@@ -57,6 +60,7 @@
 
 #include "proto/linebuf.h"
 #include "reference/common/ev.h"
+#include "util/compiler.h"
 #include "util/xbuf.h"
 
 struct conn;
@@ -79,6 +83,7 @@ struct conn *conn_create(struct ev_loop *loop, int rfd, int wfd,
 			 const struct conn_settings *set,
 			 const struct conn_ops *ops, void *ctx, const char *peer);
 int conn_write(struct conn *c, const void *p, size_t n);
+int conn_printf(struct conn *c, const char *fmt, ...) ATTR_PRINTF(2, 3);
 struct xbuf *conn_outbuf(struct conn *c);
 int conn_flush_later(struct conn *c);
 void conn_close(struct conn *c, const char *reason);

@@ -16,7 +16,15 @@
  *	if its owner goes away meanwhile, the owner marks arg as abandoned
  *	and done() frees it (the owner never frees a submitted arg).
  *	workq_destroy() waits for running and queued jobs, runs their done()
- *	callbacks, and joins the threads.
+ *	callbacks, and joins the threads. It must not be called from done().
+ *
+ *	Abandoning, the pattern: the job holds a back pointer to its owner
+ *	(a client connection), the owner a pointer to its job in flight.
+ *	    on_close:  if (cl->job) cl->job->owner = NULL;  free(cl);
+ *	    done(arg): if (j->owner) { j->owner->job = NULL; reply(j); }
+ *	               free(j);
+ *	Both run in the loop's thread, so no lock is needed; work() reads
+ *	only the job's own copy of its input (never j->owner).
  * DIAGNOSTICS
  *	workq_create: NULL if threads or the eventfd cannot be created.
  *	workq_submit: -1 when max_queued jobs are already waiting.

@@ -417,6 +417,38 @@ static void test_refcommon_conn_out_max(void **state)
 	ev_loop_destroy(&loop);
 }
 
+/* conn_printf: formatted, bounded all or nothing, refused once closing */
+static void test_refcommon_conn_printf(void **state)
+{
+	const struct conn_settings set = { 64, LINEBUF_CR_KEEP, 0, 16, 0 };
+	struct ev_loop *loop = ev_loop_create();
+	struct rec r;
+	int sv[2];
+	char buf[64];
+	ssize_t n;
+
+	(void)state;
+	rec_init(&r, loop);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	r.c = conn_create(loop, sv[0], sv[0], &set, &rec_ops, &r, "t");
+	assert_int_equal(conn_printf(r.c, "OK\t%u\t%s\n", 42u, "user=abc"), 0);	/* 15 bytes */
+	assert_int_equal(conn_printf(r.c, "%s", "xy"), -1);	/* 17 > 16 */
+	assert_int_equal(conn_printf(r.c, "%c", 'z'), 0);	/* exactly 16 */
+	run(loop, 10);
+	n = recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT);
+	assert_int_equal(n, 16);
+	assert_memory_equal(buf, "OK\t42\tuser=abc\nz", 16);
+	conn_close(r.c, "done");
+	assert_int_equal(conn_printf(r.c, "late\n"), -1);
+	assert_int_equal(conn_write(r.c, "late\n", 5), -1);
+	run(loop, 10);
+	assert_int_equal(r.closed, 1);
+	assert_int_equal(recv(sv[1], buf, sizeof(buf), 0), 0);	/* nothing late, EOF */
+	xbuf_free(&r.lines);
+	close(sv[1]);
+	ev_loop_destroy(&loop);
+}
+
 /* --- close after flush -------------------------------------------------------- */
 
 static void test_refcommon_conn_close_after_flush(void **state)
@@ -681,6 +713,7 @@ int main(void)
 		cmocka_unit_test(test_refcommon_conn_pause_resume),
 		cmocka_unit_test(test_refcommon_conn_throttle),
 		cmocka_unit_test(test_refcommon_conn_out_max),
+		cmocka_unit_test(test_refcommon_conn_printf),
 		cmocka_unit_test(test_refcommon_conn_close_after_flush),
 		cmocka_unit_test(test_refcommon_conn_idle),
 		cmocka_unit_test(test_refcommon_conn_peer_gone),
