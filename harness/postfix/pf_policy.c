@@ -750,19 +750,26 @@ static void ATTR_PRINTF(5, 6) defer_if(struct ev *e, unsigned fx, unsigned code,
 	va_list ap;
 	char text[PF_POL_TEXT_MAX];
 
-	if (e->out->effects & (PF_POL_FX_DEFER_IF_PERMIT | PF_POL_FX_DEFER_IF_REJECT))
-		return;
+	if (e->out->effects & fx)
+		return;			/* each kind keeps its first reason */
 	va_start(ap, fmt);
 	(void)vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	e->out->effects |= fx;
-	{
+	/* with both pending, out->pending shows the DEFER_IF_PERMIT reply */
+	if (fx == PF_POL_FX_DEFER_IF_PERMIT || !(e->out->effects & PF_POL_FX_DEFER_IF_PERMIT)) {
 		char head[32];
 
 		snprintf(head, sizeof(head), "%u %.8s ", code, dsn);
 		copy_str(e->out->pending, sizeof(e->out->pending), head);
 		copy_str(e->out->pending + strlen(head), sizeof(e->out->pending) - strlen(head),
 			 text);
+		/* as smtpd_check_reject() will send it when it fires */
+		e->out->pending[510] = '\0';
+		printable(e->out->pending, e->c->smtputf8);
+		if (e->c->soft_bounce && e->out->pending[0] == '5')
+			e->out->pending[0] = '4';
+		e->out->pending[4] = e->out->pending[0];
 	}
 	if (fx == PF_POL_FX_DEFER_IF_REJECT) {
 		e->defer_if_reject = 1;

@@ -449,6 +449,9 @@ static const struct ev_case ev_cases[] = {
 	  PF_POL_DUNNO, NULL, 0, NULL, "reject_warning: 450 4.7.0" },
 	{ "DEFER_IF_PERMIT keyword, no text", NULL, NULL,
 	  "DEFER_IF_PERMIT", PF_POL_DUNNO, NULL, PF_POL_FX_DEFER_IF_PERMIT, NULL, NULL },
+	{ "defer_if_permit and defer_if_reject both pend", NULL, NULL,
+	  "defer_if_permit, defer_if_reject, reject", PF_POL_DUNNO, NULL,
+	  PF_POL_FX_DEFER_IF_PERMIT | PF_POL_FX_DEFER_IF_REJECT, NULL, NULL },
 	{ "permit_auth_destination (not relayable): continue", NULL, NULL,
 	  "permit_auth_destination", PF_POL_DUNNO, NULL, 0, NULL, NULL },
 	{ "check_policy_service without server", NULL, NULL, "check_policy_service",
@@ -610,6 +613,8 @@ static void test_pf_policy_eval_details(void **state)
 	/* pending DEFER_IF_PERMIT text */
 	pf_pol_eval(&ctx, "DEFER_IF_PERMIT 4.7.2 later", 27, &o);
 	assert_string_equal(o.pending, "450 4.7.2 " R "later");
+	pf_pol_eval(&ctx, "DEFER_IF_PERMIT 5.7.2 a\001b", 25, &o);
+	assert_string_equal(o.pending, "450 4.7.2 " R "a b");
 	pf_pol_eval(&ctx, "DEFER_IF_REJECT", 15, &o);
 	assert_string_equal(o.pending, "450 4.7.1 " R "Service unavailable");
 
