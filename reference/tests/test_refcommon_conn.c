@@ -610,6 +610,128 @@ static void test_refcommon_conn_no_hup_spin(void **state)
 	ev_loop_destroy(&loop);
 }
 
+/* --- random streams in random pieces against a reference splitter --------- */
+
+struct model {
+	struct xbuf out;	/* each line as "<len>:<bytes>;" */
+	int overflow;
+	char reason[128];
+	int closed;
+};
+
+static void model_append(struct xbuf *b, const char *p, size_t len)
+{
+	assert_int_equal(xbuf_printf(b, "%zu:", len), 0);
+	assert_int_equal(xbuf_append(b, p, len), 0);
+	assert_int_equal(xbuf_append_char(b, ';'), 0);
+}
+
+/* model_run - what the connection must deliver for stream s */
+static void model_run(struct model *m, const char *s, size_t n, size_t max, enum linebuf_cr cr)
+{
+	size_t pos = 0;
+
+	while (pos < n) {
+		const char *lf = memchr(s + pos, '\n', n - pos);
+		size_t len;
+
+		if (lf == NULL) {
+			if (n - pos >= max) {
+				m->overflow = 1;
+				snprintf(m->reason, sizeof(m->reason), "line too long");
+			} else {
+				snprintf(m->reason, sizeof(m->reason),
+					 "EOF inside a line (%zu bytes pending)", n - pos);
+			}
+			return;
+		}
+		len = (size_t)(lf - (s + pos));
+		if (len >= max) {
+			m->overflow = 1;
+			snprintf(m->reason, sizeof(m->reason), "line too long");
+			return;
+		}
+		model_append(&m->out, s + pos, cr == LINEBUF_CR_STRIP && len > 0 &&
+			     s[pos + len - 1] == '\r' ? len - 1 : len);
+		pos += len + 1;
+	}
+	snprintf(m->reason, sizeof(m->reason), "EOF");
+}
+
+static void mod_line(struct conn *c, const char *line, size_t len)
+{
+	model_append(&((struct model *)conn_ctx(c))->out, line, len);
+}
+
+static void mod_overflow(struct conn *c)
+{
+	((struct model *)conn_ctx(c))->overflow++;
+}
+
+static void mod_close(struct conn *c, const char *reason)
+{
+	struct model *m = conn_ctx(c);
+
+	m->closed++;
+	snprintf(m->reason, sizeof(m->reason), "%s", reason);
+}
+
+static void test_refcommon_conn_random_streams(void **state)
+{
+	static const struct conn_ops ops = { mod_line, mod_overflow, mod_close };
+	static const char alphabet[] = "aaaaaaab\r\n\n\t";
+	struct ev_loop *loop = ev_loop_create();
+	char stream[4096];
+	int iter;
+
+	(void)state;
+	srand(4242);
+	for (iter = 0; iter < 300; iter++) {
+		struct conn_settings set = { 0, LINEBUF_CR_KEEP, 0, 0, 0 };
+		size_t n = (size_t)(rand() % (int)sizeof(stream)), i, pos;
+		struct model want, got;
+		int sv[2], k;
+
+		set.max_line = 2 + (size_t)(rand() % 80);
+		set.cr = rand() % 2 ? LINEBUF_CR_STRIP : LINEBUF_CR_KEEP;
+		for (i = 0; i < n; i++)
+			stream[i] = rand() % 50 == 0 ? '\0' : alphabet[rand() % (int)(sizeof(alphabet) - 1)];
+		memset(&want, 0, sizeof(want));
+		memset(&got, 0, sizeof(got));
+		xbuf_init(&want.out, 0);
+		xbuf_init(&got.out, 0);
+		model_run(&want, stream, n, set.max_line, set.cr);
+		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+		assert_non_null(conn_create(loop, sv[0], sv[0], &set, &ops, &got, "t"));
+		for (pos = 0; pos < n && !got.closed;) {
+			size_t piece = 1 + (size_t)(rand() % 200);
+
+			if (piece > n - pos)
+				piece = n - pos;
+			assert_int_equal(write(sv[1], stream + pos, piece), (ssize_t)piece);
+			pos += piece;
+			if (rand() % 3 == 0)
+				run(loop, 0);
+		}
+		shutdown(sv[1], SHUT_WR);
+		for (k = 0; k < 1000 && !got.closed; k++)
+			run(loop, 1);
+		assert_int_equal(got.closed, 1);
+		if (got.out.len != want.out.len ||
+		    (want.out.len > 0 && memcmp(got.out.data, want.out.data, want.out.len) != 0) ||
+		    strcmp(got.reason, want.reason) != 0 || got.overflow != want.overflow)
+			fail_msg("stream %d (%zu bytes, max %zu, %s): got %zu bytes of lines, \"%s\", "
+				 "overflow %d; want %zu bytes, \"%s\", overflow %d", iter, n,
+				 set.max_line, set.cr == LINEBUF_CR_STRIP ? "strip" : "keep",
+				 got.out.len, got.reason, got.overflow, want.out.len, want.reason,
+				 want.overflow);
+		close(sv[1]);
+		xbuf_free(&want.out);
+		xbuf_free(&got.out);
+	}
+	ev_loop_destroy(&loop);
+}
+
 /* --- 1,000 connections at once ---------------------------------------------- */
 
 #define NCONN 1000
@@ -718,6 +840,7 @@ int main(void)
 		cmocka_unit_test(test_refcommon_conn_idle),
 		cmocka_unit_test(test_refcommon_conn_peer_gone),
 		cmocka_unit_test(test_refcommon_conn_no_hup_spin),
+		cmocka_unit_test(test_refcommon_conn_random_streams),
 		cmocka_unit_test(test_refcommon_conn_many),
 	};
 
