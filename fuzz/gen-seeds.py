@@ -684,6 +684,73 @@ def seeds_authd_session():
 
 EXTRA["fuzz_authd_session"] = seeds_authd_session
 
+# --- the Postfix oracle ---------------------------------------------------------
+# fuzz_pf_auth: byte 0 = version index (2.11 3.0 3.4 3.7.11 3.9-20231112 3.11
+# 3.12-20260710), then the server's lines. fuzz_pf_policy: byte 0 = version
+# index (2.1 2.6 2.11 3.0 3.7.11 3.11 3.12-20260710) | 0x80 for EOF, byte 1 =
+# state (0-7) | 8 smtputf8 | 0x10 relay_ok | 0x20 mynetworks | 0x40 tls |
+# 0x80 authenticated, then the reply.
+def seeds_pf_auth():
+    hs = HANDSHAKE_23
+    s = {
+        "handshake_done_ok": b"\x03" + hs + b"OK\t1\tuser=alice\n",
+        "handshake_cont_fail": b"\x03" + hs + b"CONT\t1\tVXNlcm5hbWU6\nFAIL\t1\treason=Password mismatch\n",
+        "fail_temp": b"\x03" + hs + b"FAIL\t1\ttemp\treason=try later\n",
+        "fail_code_temp": b"\x05" + hs + b"FAIL\t1\tcode=temp_fail\n",
+        "wrong_id_then_ok": b"\x03" + hs + b"OK\t2\tuser=mallory\nOK\t1\tuser=alice\n",
+        "ok_without_user": b"\x03" + hs + b"OK\t1\n",
+        "ok_user_utf8": b"\x05" + hs + "OK\t1\tuser=j\u00fcrgen\n".encode(),
+        "ok_user_escaped_tab": b"\x03" + hs + b"OK\t1\tuser=a\x01tb\n",
+        "spid_before_mech": b"\x03VERSION\t1\t2\nSPID\t1\nMECH\tPLAIN\nDONE\n",
+        "bare_version_crash": b"\x03VERSION\nMECH\tPLAIN\nSPID\t1\nDONE\n",
+        "bare_version_fixed": b"\x06VERSION\nMECH\tPLAIN\nSPID\t1\nDONE\n",
+        "version_major_2": b"\x03VERSION\t2\t0\nMECH\tPLAIN\nDONE\n",
+        "version_overflow": b"\x03VERSION\t4294967297\t0\nMECH\tPLAIN\nSPID\t1\nDONE\n",
+        "mech_private": b"\x03VERSION\t1\t2\nMECH\tPLAIN\tprivate\nMECH\tLOGIN\tplaintext\nSPID\t1\nDONE\n",
+        "mech_anonymous": b"\x03VERSION\t1\t2\nMECH\tANONYMOUS\tanonymous\nSPID\t1\nDONE\n" + b"OK\t1\tuser=anonymous\n",
+        "mech_duplicate": b"\x03VERSION\t1\t2\nMECH\tPLAIN\nMECH\tPLAIN\nSPID\t1\nDONE\n",
+        "crlf_handshake": b"\x03" + hs.replace(b"\n", b"\r\n"),
+        "done_with_fields": b"\x01VERSION\t1\t2\nMECH\tPLAIN\nSPID\t1\nDONE\tx\n",
+        "old_postfix_535": b"\x00" + hs + b"FAIL\t1\treason=x\n",
+        "reason_long": b"\x03" + hs + b"FAIL\t1\treason=" + b"r" * 1200 + b"\n",
+        "cont_no_tab": b"\x03" + hs + b"CONT\nOK\t1\tuser=alice\n",
+    }
+    for name, _, sl, _ in read_transcripts("auth"):
+        if sl:
+            s["tr_" + name] = b"\x03" + as_stream(sl)
+    return s
+
+
+def seeds_pf_policy():
+    rcpt = 4
+    s = {}
+    for name, data in seeds_policy_reply().items():
+        s[name] = bytes([4, rcpt]) + data
+    s.update({
+        "reject_code_421": bytes([4, rcpt]) + b"action=421 4.7.0 go away\n\n",
+        "defer_if_permit": bytes([4, rcpt]) + b"action=DEFER_IF_PERMIT try later\n\n",
+        "restriction_list": bytes([4, rcpt | 0x10]) + b"action=permit_auth_destination, reject\n\n",
+        "restriction_sasl": bytes([4, rcpt | 0x80]) + b"action=permit_sasl_authenticated reject\n\n",
+        "plaintext": bytes([4, rcpt]) + b"action=reject_plaintext_session\n\n",
+        "unknown_restriction": bytes([4, rcpt]) + b"action=no_such_restriction\n\n",
+        "hangup_old_version": bytes([1, rcpt]) + b"action=HANGUP\n\n",
+        "info_3_0": bytes([3, rcpt]) + b"action=INFO noted\n\n",
+        "bcc": bytes([4, rcpt]) + b"action=BCC audit@example.com\n\n",
+        "filter": bytes([4, rcpt]) + b"action=FILTER smtp:[127.0.0.1]:10025\n\n",
+        "redirect": bytes([4, rcpt]) + b"action=REDIRECT x@example.com\n\n",
+        "discard_eom": bytes([4, 6]) + b"action=DISCARD\n\n",
+        "utf8_bad": bytes([4, rcpt | 8]) + b"action=REJECT \xff\xfe\n\n",
+        "eof_midway": bytes([0x84, rcpt]) + b"action=DUN",
+        "sleep": bytes([4, rcpt]) + b"action=sleep 1, dunno\n\n",
+        "check_policy_service": bytes([4, rcpt]) + b"action=check_policy_service inet:127.0.0.1:9\n\n",
+        "reply_clamp_510": bytes([4, rcpt]) + b"action=550 " + b"x" * 600 + b"\n\n",
+    })
+    return s
+
+
+EXTRA["fuzz_pf_auth"] = seeds_pf_auth
+EXTRA["fuzz_pf_policy"] = seeds_pf_policy
+
 
 def main():
     ap = argparse.ArgumentParser(description="write fuzz seed corpora")
