@@ -53,6 +53,7 @@ struct daemon {
 	const char *db_file;
 	const char *default_action;
 	enum netdb_domain domain;
+	int db_immutable;
 	unsigned max_connections;
 	unsigned nconn;
 	uint64_t idle_ms;
@@ -126,7 +127,8 @@ static int load(struct daemon *d, char *err, size_t errlen)
 	static const char builtin[] = "";
 
 	if (d->db_file != NULL) {
-		db = netdb_open(d->db_file, d->domain, db_log, d, err, errlen);
+		db = netdb_open_mode(d->db_file, d->domain, d->db_immutable, db_log, d, err,
+				     errlen);
 		if (db == NULL)
 			return -1;
 	}
@@ -367,6 +369,8 @@ static void usage(FILE *fp)
 "                            request gets the default action\n"
 "  -d, --db FILE             SQLite database with access(user, network) for\n"
 "                            networks(ATTR) in rules (reopened on SIGHUP)\n"
+"      --db-immutable yes|no no locking, no change checks: several times faster;\n"
+"                            replace the file by rename and SIGHUP (no)\n"
 "      --domain keep|strip|both\n"
 "                            the @domain of user names in --db lookups (keep)\n"
 "      --default-action TEXT reply when no rule matches (DUNNO)\n"
@@ -555,6 +559,7 @@ int main(int argc, char **argv)
 		{ "rules", required_argument, NULL, 'r' },
 		{ "db", required_argument, NULL, 'd' },
 		{ "domain", required_argument, NULL, 1 },
+		{ "db-immutable", required_argument, NULL, 12 },
 		{ "default-action", required_argument, NULL, 2 },
 		{ "duplicates", required_argument, NULL, 3 },
 		{ "max-line", required_argument, NULL, 4 },
@@ -622,6 +627,14 @@ int main(int argc, char **argv)
 				msg_fatal("--log-decisions: want yes or no, not %s", optarg);
 			break;
 		case 10: check_only = 1; break;
+		case 12:
+			if (strcmp(optarg, "yes") == 0)
+				d->db_immutable = 1;
+			else if (strcmp(optarg, "no") == 0)
+				d->db_immutable = 0;
+			else
+				msg_fatal("--db-immutable: want yes or no, not %s", optarg);
+			break;
 		case 11: sample_db = optarg; break;
 		case 'f': parse_faults(d, optarg); break;
 		case 'u': run_as = optarg; break;

@@ -57,8 +57,38 @@ int netdb_domain_parse(const char *s, enum netdb_domain *r)
 struct netdb *netdb_open(const char *path, enum netdb_domain dom,
 			 netdb_log_fn *log, void *log_ctx, char *err, size_t errlen)
 {
+	return netdb_open_mode(path, dom, 0, log, log_ctx, err, errlen);
+}
+
+/* immutable_uri - "file:PATH?immutable=1", PATH percent-encoded as needed */
+static char *immutable_uri(const char *path)
+{
+	size_t n = strlen(path), i, o = 0;
+	char *uri = xmalloc(3 * n + 32);
+
+	memcpy(uri, "file:", 5);
+	o = 5;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)path[i];
+
+		if (c == '?' || c == '#' || c == '%' || c < 0x21 || c >= 0x7f) {
+			snprintf(uri + o, 4, "%%%02X", c);
+			o += 3;
+		} else {
+			uri[o++] = (char)c;
+		}
+	}
+	memcpy(uri + o, "?immutable=1", 13);
+	return uri;
+}
+
+struct netdb *netdb_open_mode(const char *path, enum netdb_domain dom, int immutable,
+			      netdb_log_fn *log, void *log_ctx, char *err, size_t errlen)
+{
 	struct netdb *d;
 	struct stat st;
+	char *uri;
+	int rc;
 
 	/* SQLite would create a missing file even read-only in some modes */
 	if (stat(path, &st) < 0) {
@@ -66,8 +96,11 @@ struct netdb *netdb_open(const char *path, enum netdb_domain dom,
 		return NULL;
 	}
 	d = xcalloc(1, sizeof(*d));
-	if (sqlite3_open_v2(path, &d->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
-			    NULL) != SQLITE_OK) {
+	uri = immutable ? immutable_uri(path) : NULL;
+	rc = sqlite3_open_v2(uri ? uri : path, &d->db, SQLITE_OPEN_READONLY |
+			     SQLITE_OPEN_NOMUTEX | (uri ? SQLITE_OPEN_URI : 0), NULL);
+	free(uri);
+	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path,
 			 d->db ? sqlite3_errmsg(d->db) : "cannot open");
 		sqlite3_close(d->db);

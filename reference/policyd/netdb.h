@@ -8,6 +8,9 @@
  *	struct netdb *netdb_open(const char *path, enum netdb_domain dom,
  *	                         netdb_log_fn *log, void *log_ctx,
  *	                         char *err, size_t errlen);
+ *	struct netdb *netdb_open_mode(const char *path, enum netdb_domain dom,
+ *	                         int immutable, netdb_log_fn *log,
+ *	                         void *log_ctx, char *err, size_t errlen);
  *	void netdb_close(struct netdb **db);
  *	int netdb_user_allows(void *db, const char *user, size_t ulen,
  *	                      const struct cidr_addr *addr);
@@ -21,7 +24,12 @@
  *	is opened read-only; the query
  *	  SELECT network FROM access WHERE user = ?1
  *	is prepared once and bound per call (the user name is never part of
- *	the SQL text). netdb_user_allows() reads ALL rows of the user and
+ *	the SQL text). netdb_open() takes SQLite's shared lock and checks
+ *	the file for changes on every lookup, so updates are seen at once.
+ *	netdb_open_mode() with immutable set opens "file:PATH?immutable=1"
+ *	instead: no locking and no change checks (several times faster),
+ *	for files that are replaced by rename(2) and reopened (SIGHUP),
+ *	never written in place. netdb_user_allows() reads ALL rows of the user and
  *	returns 1 when addr is inside any of them. User names compare as
  *	SQLite "=" does (bytes, case-sensitive).
  *
@@ -62,6 +70,8 @@ typedef void netdb_log_fn(void *ctx, const char *text);
 
 struct netdb *netdb_open(const char *path, enum netdb_domain dom,
 			 netdb_log_fn *log, void *log_ctx, char *err, size_t errlen);
+struct netdb *netdb_open_mode(const char *path, enum netdb_domain dom, int immutable,
+			      netdb_log_fn *log, void *log_ctx, char *err, size_t errlen);
 void netdb_close(struct netdb **db);
 int netdb_user_allows(void *db, const char *user, size_t ulen,
 		      const struct cidr_addr *addr);

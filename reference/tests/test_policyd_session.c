@@ -478,6 +478,25 @@ static void test_netdb_open_errors(void **state)
 	}
 	netdb_close(&db);
 	unlink(path);
+	/* immutable mode, with characters a URI must escape in the path */
+	{
+		char odd[] = "/tmp/policyd ?#%.XXXXXX";
+		struct cidr_addr a;
+
+		fd = mkstemp(odd);
+		assert_true(fd >= 0);
+		close(fd);
+		unlink(odd);
+		assert_int_equal(netdb_create_sample(odd, err, sizeof(err)), 0);
+		db = netdb_open_mode(odd, NETDB_KEEP, 1, NULL, NULL, err, sizeof(err));
+		if (db == NULL)
+			fail_msg("%s", err);
+		assert_int_equal(cidr_addr_parse("192.0.2.1", 9, &a), 0);
+		assert_int_equal(netdb_user_allows(db, "test1", 5, &a), 1);
+		assert_int_equal(netdb_user_allows(db, "x' OR '1'='1", 12, &a), 0);
+		netdb_close(&db);
+		unlink(odd);
+	}
 }
 
 int main(void)

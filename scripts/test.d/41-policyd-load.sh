@@ -176,7 +176,19 @@ EOF
 out=$($py "$dir/tput.py" "$port" 64 32 3 2>&1)
 rc=$?
 echo "$out"
-[ "$rc" = 0 ] && ok "throughput run: every reply correct" || bad "throughput run"
+[ "$rc" = 0 ] && ok "throughput run (database with locking): every reply correct" || bad "throughput run"
+kill -TERM "$pid"; wait "$pid"; pid=""
+"$bin" --rules "$top/reference/policyd/sample.rules" --db "$dir/access.db" --db-immutable yes \
+	--log-decisions no "inet:127.0.0.1:$port" 2>> "$dir/log" &
+pid=$!
+for _ in $(seq 100); do
+	$py -c "import socket; socket.create_connection(('127.0.0.1', $port)).close()" 2>/dev/null && break
+	sleep 0.05
+done
+out=$($py "$dir/tput.py" "$port" 64 32 3 2>&1)
+rc=$?
+echo "$out"
+[ "$rc" = 0 ] && ok "throughput run (--db-immutable yes): every reply correct" || bad "throughput run"
 
 kill -TERM "$pid"
 wait "$pid"
