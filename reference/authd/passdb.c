@@ -38,6 +38,9 @@ struct passdb {
 	int refs;
 	size_t n;
 	struct passdb_user *users;
+	char warning[320];	/* the earliest duplicate line, or "" */
+	unsigned warn_line;
+	size_t nwarnings;
 };
 
 enum enc { ENC_NONE, ENC_B64, ENC_HEX };
@@ -151,6 +154,7 @@ static void user_free(struct passdb_user *u)
 		free(u->raw);
 	}
 	free(u->extra);
+	authd_extra_free(&u->x);
 	xmem_wipe(u, sizeof(*u));
 }
 
@@ -213,8 +217,10 @@ static const char *parse_password(const char *p, size_t len, struct passdb_user 
 		return NULL;
 	case PASSDB_CRYPT:
 		u->value = xstrndup(p, len);
-		if (len == 0 || strlen(u->value) != len)
-			return "empty crypt value";
+		if (strlen(u->value) != len)
+			return "NUL byte in crypt value";
+		if (len == 0)
+			u->scheme = PASSDB_NONE;	/* crypt("") never matches: no password */
 		return NULL;
 	case PASSDB_SCRAM_SHA1:
 	case PASSDB_SCRAM_SHA256:
@@ -255,6 +261,26 @@ static int user_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+/* user_line_cmp - by name, then by the line that defined it */
+static int user_line_cmp(const void *a, const void *b)
+{
+	const struct passdb_user *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	if (c != 0)
+		return c;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* warn_dup - remember the earliest repeated definition (Dovecot: first wins) */
+static void warn_dup(struct passdb *db, const char *filename, const struct passdb_user *dup,
+		     const struct passdb_user *first)
+{
+	db->warn_line = dup->line;
+	snprintf(db->warning, sizeof(db->warning), "%s:%u: user %.200s exists more than once "
+		 "(line %u counts)", filename, dup->line, dup->name, first->line);
+}
+
 /* passdb_parse - a passwd-file from memory */
 struct passdb *passdb_parse(const char *buf, size_t len, const char *filename,
 			    char *err, size_t errlen)
@@ -277,33 +303,35 @@ struct passdb *passdb_parse(const char *buf, size_t len, const char *filename,
 		lineno++;
 		if (ll > 0 && line[ll - 1] == '\r')
 			ll--;
-		if (ll == 0 || line[0] == '#')
-			continue;
+		if (ll == 0 || line[0] == '#' || line[0] == ':')
+			continue;	/* no user name, or a comment (db-passwd-file.c) */
 		if (ll > PASSDB_MAX_LINE) {
 			snprintf(err, errlen, "%s:%u: line longer than %u bytes", filename, lineno,
 				 PASSDB_MAX_LINE);
 			goto fail;
 		}
 		c1 = memchr(line, ':', ll);
-		if (c1 == NULL) {
-			snprintf(err, errlen, "%s:%u: missing ':' after the user name", filename, lineno);
-			goto fail;
-		}
-		if (c1 == line || (size_t)(c1 - line) > PASSDB_MAX_USER) {
+		if (c1 == NULL)
+			c1 = line + ll;	/* only a user name: no password */
+		if ((size_t)(c1 - line) > PASSDB_MAX_USER) {
 			snprintf(err, errlen, "%s:%u: user name must be 1-%u bytes", filename, lineno,
 				 PASSDB_MAX_USER);
 			goto fail;
 		}
-		c2 = memchr(c1 + 1, ':', ll - (size_t)(c1 + 1 - line));
+		c2 = c1 == line + ll ? NULL : memchr(c1 + 1, ':', ll - (size_t)(c1 + 1 - line));
 		memset(&u, 0, sizeof(u));
+		u.line = lineno;
 		u.name = xstrndup(line, (size_t)(c1 - line));
 		if (strlen(u.name) != (size_t)(c1 - line)) {
 			user_free(&u);
 			snprintf(err, errlen, "%s:%u: NUL byte in user name", filename, lineno);
 			goto fail;
 		}
-		why = parse_password(c1 + 1, c2 ? (size_t)(c2 - c1 - 1) : ll - (size_t)(c1 + 1 - line),
-				     &u, whybuf, sizeof(whybuf));
+		if (c1 == line + ll)
+			why = parse_password(c1, 0, &u, whybuf, sizeof(whybuf));
+		else
+			why = parse_password(c1 + 1, c2 ? (size_t)(c2 - c1 - 1) :
+					     ll - (size_t)(c1 + 1 - line), &u, whybuf, sizeof(whybuf));
 		if (why != NULL) {
 			snprintf(err, errlen, "%s:%u: user %s: %s", filename, lineno, u.name, why);
 			user_free(&u);
@@ -328,6 +356,13 @@ struct passdb *passdb_parse(const char *buf, size_t len, const char *filename,
 			if (k == 5 && left > 0)
 				u.extra = xstrndup(f, left);
 		}
+		if (authd_extra_parse(u.extra ? u.extra : "", u.extra ? strlen(u.extra) : 0,
+				      &u.x) < 0) {
+			snprintf(err, errlen, "%s:%u: user %s: extra fields longer than %u bytes",
+				 filename, lineno, u.name, AUTHD_EXTRA_MAX);
+			user_free(&u);
+			goto fail;
+		}
 		if (db->n == cap) {
 			cap = cap ? cap * 2 : 16;
 			db->users = xrealloc(db->users, cap * sizeof(*db->users));
@@ -335,12 +370,25 @@ struct passdb *passdb_parse(const char *buf, size_t len, const char *filename,
 		db->users[db->n++] = u;
 	}
 	if (db->n > 1)
-		qsort(db->users, db->n, sizeof(*db->users), user_cmp);
-	for (pos = 1; pos < db->n; pos++) {
-		if (strcmp(db->users[pos - 1].name, db->users[pos].name) == 0) {
-			snprintf(err, errlen, "%s: duplicate user %s", filename, db->users[pos].name);
-			goto fail;
+		/* by name, then by line: the first definition of a name comes first */
+	qsort(db->users, db->n, sizeof(*db->users), user_line_cmp);
+	{
+		size_t keep = 0;
+		const struct passdb_user *first = NULL;
+
+		for (pos = 0; pos < db->n; pos++) {
+			struct passdb_user *u = &db->users[pos];
+
+			if (first != NULL && strcmp(first->name, u->name) == 0) {
+				if (db->nwarnings++ == 0 || u->line < db->warn_line)
+					warn_dup(db, filename, u, first);
+				user_free(u);
+				continue;
+			}
+			db->users[keep] = *u;
+			first = &db->users[keep++];
 		}
+		db->n = keep;
 	}
 	return db;
 fail:
@@ -408,6 +456,13 @@ size_t passdb_count(const struct passdb *db)
 	return db->n;
 }
 
+const char *passdb_warning(const struct passdb *db, size_t *count_r)
+{
+	if (count_r != NULL)
+		*count_r = db->nwarnings;
+	return db->nwarnings > 0 ? db->warning : NULL;
+}
+
 /* passdb_lookup - a user by exact name */
 const struct passdb_user *passdb_lookup(const struct passdb *db, const char *user)
 {
@@ -451,7 +506,11 @@ static int digest_check(const EVP_MD *md, const struct passdb_user *u, const cha
 /* passdb_verify - does password match the stored form */
 int passdb_verify(const struct passdb_user *u, const char *password)
 {
+	if (u->x.fail)
+		return 0;
 	switch (u->scheme) {
+	case PASSDB_NONE:
+		return u->x.nopassword;
 	case PASSDB_PLAIN: {
 		size_t a = strlen(password), b = strlen(u->value);
 

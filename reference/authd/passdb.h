@@ -17,14 +17,24 @@
  *	int passdb_creds(const struct passdb_user *u, enum sasl_mech mech,
  *	                 struct sasl_creds *creds_r);
  *	size_t passdb_count(const struct passdb *db);
+ *	const char *passdb_warning(const struct passdb *db, size_t *count_r);
  * DESCRIPTION
  *	File format (Dovecot passwd-file, the same file Dovecot reads):
  *	  line := user ":" password [":" uid ":" gid ":" gecos ":" home
  *	          ":" shell ":" extra-fields]
  *	  password := ["{" SCHEME "}"] value
- *	Blank lines and lines starting with "#" are skipped. A user name
- *	is 1..255 bytes without ":"; duplicate users are an error. A
- *	password without {SCHEME} uses CRYPT (Dovecot's default_pass_scheme).
+ *	Blank lines and lines starting with "#" or ":" are skipped (as
+ *	Dovecot's db-passwd-file.c does). A user name is 1..255 bytes
+ *	without ":". A line with only a user name, or an empty password
+ *	(with or without {CRYPT}), defines a user without a password
+ *	(PASSDB_NONE), who can log in only with the "nopassword" extra
+ *	field, and then with any password. A user defined twice keeps the
+ *	first line, as in Dovecot; passdb_warning() then returns
+ *	"file:line: user U exists more than once (line N counts)" for the
+ *	first such line and the number of them. A password without
+ *	{SCHEME} uses CRYPT (Dovecot's default_pass_scheme). The extra
+ *	fields are kept verbatim (extra) and as their meaning for the
+ *	reply (x, see extra.h); "fail" makes passdb_verify() fail.
  *	Schemes (case-insensitive; an optional ".HEX" / ".B64" suffix sets
  *	the encoding of digest schemes):
  *	  PLAIN CLEAR CLEARTEXT      the password itself
@@ -55,6 +65,7 @@
 #include <stddef.h>
 
 #include "proto/sasl.h"
+#include "reference/authd/extra.h"
 
 enum passdb_scheme {
 	PASSDB_PLAIN,
@@ -68,6 +79,7 @@ enum passdb_scheme {
 	PASSDB_CRAM_MD5,
 	PASSDB_SCRAM_SHA1,
 	PASSDB_SCRAM_SHA256,
+	PASSDB_NONE,		/* empty or missing password: only "nopassword" lets in */
 };
 
 struct passdb_user {
@@ -79,6 +91,8 @@ struct passdb_user {
 	unsigned char cram[32];
 	struct sasl_scram_keys scram;
 	char *extra;		/* extra fields, verbatim, or NULL */
+	struct authd_extra x;	/* what they mean for the reply (extra.h) */
+	unsigned line;		/* where the user was defined */
 };
 
 struct passdb;
@@ -93,5 +107,6 @@ int passdb_scheme_expensive(const struct passdb_user *u);
 int passdb_verify(const struct passdb_user *u, const char *password);
 int passdb_creds(const struct passdb_user *u, enum sasl_mech mech, struct sasl_creds *creds_r);
 size_t passdb_count(const struct passdb *db);
+const char *passdb_warning(const struct passdb *db, size_t *count_r);
 
 #endif

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	extra - passwd-file extra fields as Dovecot 2.3's passdb uses them
+ * SYNOPSIS
+ *	#include "reference/authd/extra.h"
+ *
+ *	int authd_extra_parse(const char *p, size_t len, struct authd_extra *x);
+ *	void authd_extra_free(struct authd_extra *x);
+ * DESCRIPTION
+ *	The eighth passwd-file field is a space-separated list of
+ *	name[=value] words (Dovecot p_strsplit_spaces; %variables are kept
+ *	literally). authd_extra_parse() sorts them the way
+ *	auth_request_set_field() does and yields what the reply needs:
+ *
+ *	  user=, username=        rename: the reply's user= is the new name
+ *	                          and original_user=<login name> follows
+ *	                          (OK and FAIL alike); hidden
+ *	  nopassword              any password is accepted when the stored
+ *	                          password is empty; otherwise ignored (as
+ *	                          Dovecot does, with an error); never shown
+ *	  fail                    the authentication fails even with the
+ *	                          right password; hidden
+ *	  userdb_*, login_user, allow_nets, allow_real_nets, delay_until
+ *	                          hidden (ref-authd does not act on them)
+ *	  password, password_noscheme, passdb_import
+ *	                          dropped
+ *	  anything else           returned to the client in OK, in file
+ *	                          order, as name or name=<tab-escaped value>
+ *	                          (an empty value gives the bare name)
+ *
+ *	x->shown is the tab-joined visible list ("" if none); x->any is set
+ *	when at least one field other than the dropped ones exists, hidden
+ *	or not: Dovecot then writes a TAB before the list even when nothing
+ *	is visible, so a user with only userdb_ fields gets "OK\tid\tuser=u\t"
+ *	(checked against Dovecot 2.3.19). Failed authentications show none
+ *	of these fields (Dovecot rolls them back), only the rename.
+ *	At most AUTHD_EXTRA_MAX bytes of input.
+ * DIAGNOSTICS
+ *	0, or -1 when the input is longer than AUTHD_EXTRA_MAX.
+ */
+#ifndef REFERENCE_AUTHD_EXTRA_H
+#define REFERENCE_AUTHD_EXTRA_H
+
+#include <stddef.h>
+
+#define AUTHD_EXTRA_MAX	8192
+
+struct authd_extra {
+	char *rename;		/* new user name, or NULL */
+	char *shown;		/* visible fields, TAB-joined and escaped ("" if none) */
+	int any;		/* some non-dropped field exists */
+	int nopassword;
+	int fail;
+};
+
+int authd_extra_parse(const char *p, size_t len, struct authd_extra *x);
+void authd_extra_free(struct authd_extra *x);
+
+#endif
