@@ -752,6 +752,199 @@ EXTRA["fuzz_pf_auth"] = seeds_pf_auth
 EXTRA["fuzz_pf_policy"] = seeds_pf_policy
 
 
+# --- ref-policyd: rule files, actions, whole connections -------------------------
+# fuzz_policyd_rules: the input is a rule file. fuzz_policyd_action: byte 0 =
+# states (0 any, n = bit n-1: 7 END-OF-MESSAGE), then the action text.
+# fuzz_policyd_session: byte 0 flags (bit 0 dup last, bit 1 faults in byte 1,
+# bit 2 colon-action, bit 3 small bounds, bits 4-5 networks() answer: in, not
+# in, odd user length, database error), byte 1 faults, then the client's bytes.
+def seeds_policyd_rules():
+    s = {}
+    try:
+        with open(os.path.join(TOP, "reference", "policyd", "sample.rules"), "rb") as f:
+            s["sample_rules"] = f.read()
+    except OSError as e:
+        print("gen-seeds: sample.rules: %s" % e, file=sys.stderr)
+    s.update({
+        "empty_file": b"",
+        "comment_only": b"# nothing\n\n",
+        "always": b"always => DUNNO\n",
+        "named_scoped": b"rule r1: at RCPT, MAIL sender == a => REJECT no\n",
+        "continuation": b"rule c: at RCPT\n\tsasl_username nonempty\n\t=> REJECT 5.7.1 x\n",
+        "every_test": (b"rule eq: sender == \"exact@example.com\" => REJECT eq\n"
+                       b"rule ne: sender != x => REJECT ne\n"
+                       b"rule ieq: sender ~= CI@EXAMPLE.COM => REJECT ieq\n"
+                       b"rule glob: sender glob \"*@glob.example\" => REJECT glob\n"
+                       b"rule iglob: sender iglob \"*@IGLOB.example\" => REJECT iglob\n"
+                       b"rule re: helo_name =~ /^mail[0-9]+\\.re\\.example$/ => REJECT re\n"
+                       b"rule rei: helo_name =~ /^RE-I$/i => REJECT rei\n"
+                       b"rule nre: helo_name !~ /./ and helo_name present => REJECT nre\n"
+                       b"rule lt: size < 10 => OK\nrule le: size <= 10 => OK\n"
+                       b"rule gt: size > 1000000 => OK\nrule ge: recipient_count >= 50 => OK\n"
+                       b"rule num: size == 42 => OK\nrule miss: sasl_username missing => OK\n"
+                       b"rule emp: sasl_username empty => OK\nrule ne2: sasl_username nonempty => OK\n"
+                       b"always => DUNNO\n"),
+        "networks": b"client_address in [192.0.2.0/24, 2001:db8::/32, 198.51.100.7] => OK\n"
+                    b"client_address not in 10.0.0.0/8 => REJECT x\n",
+        "networks_db": b"at RCPT client_address not in networks(sasl_username) => REJECT net\n",
+        "boolean": b"at VRFY (sender == a or sender == b) and not (recipient == c) => OK\n",
+        "nested_64": b"(" * 64 + b"sender == a" + b")" * 64 + b" => OK\n",
+        "nested_65": b"(" * 65 + b"sender == a" + b")" * 65 + b" => OK\n",
+        "not_chain": b"not " * 70 + b"sender == a => OK\n",
+        "slots_64": b"".join(b"a%d present => OK\n" % i for i in range(63)),
+        "slots_65": b"".join(b"a%d present => OK\n" % i for i in range(65)),
+        "name_64": b"rule " + b"n" * 64 + b": always => OK\n",
+        "name_65": b"rule " + b"n" * 65 + b": always => OK\n",
+        "every_state": b"at CONNECT, EHLO, HELO, MAIL, RCPT, DATA, END-OF-MESSAGE, VRFY, ETRN always => DUNNO\n",
+        "prepend_eom": b"at END-OF-MESSAGE always => PREPEND X: y\n",
+        "bad_state": b"at FOO always => OK\n",
+        "bad_action": b"sender == a => FOO\n",
+        "colon_action": b"sender == a => hash:/x\n",
+        "restriction_list": b"always => permit_mynetworks, reject_unauth_destination\n",
+        "cidr_129": b"client_address in [2001:db8::/129] => OK\n",
+        "regex_unbalanced": b"helo_name =~ /a(/ => OK\n",
+        "regex_unterminated": b"helo_name =~ /abc => OK\n",
+        "quote_unterminated": b"sender == \"abc => OK\n",
+        "escaped_quote": b"sender == \"a\\\"b\\\\\" => OK\n",
+        "missing_arrow": b"sender == a\n",
+        "missing_action": b"sender == a =>\n",
+        "leading_continuation": b"  sender == a => OK\n",
+        "nul_byte": b"a present => OK\n\0",
+        "crlf": b"always => DUNNO\r\n",
+        "number_overflow": b"size > 18446744073709551616 => OK\n",
+        "number_max": b"size > 18446744073709551615 => OK\n",
+    })
+    return s
+
+
+def seeds_policyd_action():
+    acts = [b"DUNNO", b"OK", b"RELAY", b"12345", b"REJECT", b"REJECT 5.7.1 no",
+            b"DEFER try later", b"DEFER_IF_PERMIT x", b"DEFER_IF_REJECT x",
+            b"450 4.7.1 wait", b"550 5.7.1 no", b"421 bye", b"599", b"4NN x", b"HOLD",
+            b"HOLD why", b"DISCARD", b"FILTER smtp:[127.0.0.1]:10025", b"FILTER nocolon",
+            b"REDIRECT a@example.com", b"REDIRECT nobody", b"BCC audit@example.com",
+            b"PREPEND X-Header: v", b"PREPEND bad header", b"INFO noted", b"WARN noted",
+            b"HANGUP", b"permit_mynetworks, reject", b"reject_unauth_destination",
+            b"check_client_access hash:/etc/postfix/access", b"NO_SUCH_ACTION",
+            b"dunno", b"Reject\tx", b"", b" ", b"REJECT " + b"x" * 2000]
+    s = {}
+    for a in acts:
+        name = "act_" + (a[:24].decode(errors="replace").replace(" ", "_").replace("/", "_")
+                         .replace("\t", "_").replace(":", "_") or "empty")
+        s[name + "_%d" % len(a)] = b"\0" + a
+    s["prepend_eom"] = b"\x07PREPEND X-Header: v"
+    s["prepend_rcpt"] = b"\x05PREPEND X-Header: v"
+    return s
+
+
+def seeds_policyd_session():
+    minimal = [(b"request", b"smtpd_access_policy"), (b"protocol_state", b"RCPT")]
+    def req(**kw):
+        a = [(b"request", b"smtpd_access_policy")]
+        a += [(k.encode(), v.encode()) for k, v in kw.items()]
+        return policy_request(a)
+    s = {
+        "postfix37_rcpt": b"\0\0" + policy_request(POSTFIX37),
+        "minimal": b"\0\0" + policy_request(minimal),
+        "pipelined_states": b"\0\0" + b"".join(
+            req(protocol_state=st) for st in ("CONNECT", "EHLO", "HELO", "MAIL", "RCPT",
+                                              "DATA", "END-OF-MESSAGE", "VRFY", "ETRN")),
+        "user_network_in": b"\0\0" + req(protocol_state="RCPT", sasl_username="alice",
+                                          client_address="192.0.2.9"),
+        "user_network_notin": b"\x10\0" + req(protocol_state="RCPT", sasl_username="alice",
+                                               client_address="192.0.2.9"),
+        "user_network_dberror": b"\x30\0" + req(protocol_state="RCPT", sasl_username="alice",
+                                                 client_address="2001:db8::1"),
+        "forged_sender": b"\0\0" + req(protocol_state="MAIL", sasl_username="",
+                                        sender="x@EXAMPLE.com", client_address="203.0.113.1"),
+        "bogus_helo": b"\0\0" + req(protocol_state="RCPT", helo_name="[127.0.0.1]"),
+        "big_eom": b"\0\0" + req(protocol_state="END-OF-MESSAGE", size="60000000"),
+        "many_rcpts": b"\0\0" + req(protocol_state="DATA", recipient_count="100"),
+        "dup_first": b"\0\0" + req(protocol_state="RCPT") .replace(b"\n\n", b"\nsender=exact@example.com\nsender=b\n\n"),
+        "dup_last": b"\x01\0" + req(protocol_state="RCPT") .replace(b"\n\n", b"\nsender=b\nsender=exact@example.com\n\n"),
+        "no_request": b"\0\0protocol_state=RCPT\n\n",
+        "empty_request": b"\0\0\n",
+        "crlf": b"\0\0request=smtpd_access_policy\r\nprotocol_state=RCPT\r\n\r\n",
+        "small_bounds_long_line": b"\x08\0" + req(protocol_state="RCPT", sender="a" * 80),
+        "small_bounds_attrs": b"\x08\0" + b"x=1\n" * 9 + b"\n",
+        "line_8192": b"\0\0request=smtpd_access_policy\nsender=" + b"a" * (POLICY_MAX_LINE - 7) + b"\n\n",
+        "line_8193": b"\0\0request=smtpd_access_policy\nsender=" + b"a" * (POLICY_MAX_LINE - 6) + b"\n\n",
+        "nul_in_value": b"\0\0request=smtpd_access_policy\nsender=exact@example.com\0x\n\n",
+        "unterminated": b"\0\0" + policy_request(minimal, end=b""),
+    }
+    faults = {"crlf": 1, "no_action": 2, "action_case": 4, "extra_empty": 8,
+              "close_after": 0x10, "early_reply": 0x20, "no_terminator": 0x40,
+              "bad_action": 0x80}
+    two = policy_request(minimal) * 2
+    for name, bit in faults.items():
+        s["fault_" + name] = b"\x02" + bytes([bit]) + two
+    s["fault_colon_action"] = b"\x06\0" + two
+    for name, cl, _, _ in read_transcripts("policy"):
+        if cl:
+            s["tr_" + name] = b"\0\0" + as_stream(cl)
+    return s
+
+
+EXTRA["fuzz_policyd_rules"] = seeds_policyd_rules
+EXTRA["fuzz_policyd_action"] = seeds_policyd_action
+EXTRA["fuzz_policyd_session"] = seeds_policyd_session
+
+
+# --- fake-smtpd's auth client against a hostile server ---------------------------
+# fuzz_client_auth_session: byte 0 = version index (bits 0-2: 2.11 3.0 3.4
+# 3.7.11 3.9-20231112 3.11 3.12-20260710) | first mechanism << 4 (PLAIN 0,
+# LOGIN 1, CRAM-MD5 2, SCRAM-SHA-1 3, SCRAM-SHA-256 4, ANONYMOUS 5, EXTERNAL
+# 6), then the server's lines. The client is alice/secret, SCRAM client nonce
+# "fuzzcnonce"; requests 1, 2, ... take the next mechanisms in turn.
+def seeds_client_auth_session():
+    all_mechs = (b"VERSION\t1\t2\nMECH\tPLAIN\tplaintext\nMECH\tLOGIN\tplaintext\n"
+                 b"MECH\tCRAM-MD5\tdictionary\tactive\nMECH\tSCRAM-SHA-1\nMECH\tSCRAM-SHA-256\n"
+                 b"MECH\tANONYMOUS\tanonymous\nMECH\tEXTERNAL\nSPID\t4242\nCUID\t7\n"
+                 b"COOKIE\t0123456789abcdef0123456789abcdef\nDONE\n")
+    v = 3                           # 3.7.11
+    chal = b64(CRAM_CHALLENGE)
+    s = {
+        "plain_ok": bytes([v]) + all_mechs + b"OK\t1\tuser=alice\n",
+        "plain_fail_then_login_ok": bytes([v]) + all_mechs + b"FAIL\t1\treason=nope\n"
+            b"CONT\t2\t" + b64(b"Username:") + b"\nCONT\t2\t" + b64(b"Password:") + b"\nOK\t2\tuser=alice\n",
+        "login_rounds": bytes([v | 0x10]) + all_mechs + b"CONT\t1\t" + b64(b"Username:") +
+            b"\nCONT\t1\t" + b64(b"Password:") + b"\nOK\t1\tuser=alice\n",
+        "cram_ok": bytes([v | 0x20]) + all_mechs + b"CONT\t1\t" + chal + b"\nOK\t1\tuser=alice\n",
+        "cram_empty_challenge": bytes([v | 0x20]) + all_mechs + b"CONT\t1\t\nFAIL\t1\n",
+        "challenge_not_base64": bytes([v | 0x10]) + all_mechs + b"CONT\t1\t!!!\n",
+        "wrong_id_skipped": bytes([v]) + all_mechs + b"OK\t9\tuser=mallory\nOK\t1\tuser=alice\n",
+        "fail_temp": bytes([v]) + all_mechs + b"FAIL\t1\ttemp\treason=later\n",
+        "eof_after_auth": bytes([v]) + all_mechs,
+        "endless_cont": bytes([v | 0x10]) + all_mechs + (b"CONT\t1\t" + b64(b"Username:") + b"\n") * 40,
+        "anonymous_filtered": bytes([v | 0x50]) + all_mechs + b"OK\t2\tuser=x\n",
+        "external": bytes([v | 0x60]) + all_mechs + b"OK\t1\tuser=alice\n",
+        "plain_not_offered": bytes([v]) + b"VERSION\t1\t2\nMECH\tLOGIN\nSPID\t1\nDONE\n" +
+            b"CONT\t1\t" + b64(b"Username:") + b"\n",
+        "handshake_fail_version": bytes([v]) + b"VERSION\t2\t0\nMECH\tPLAIN\nDONE\n",
+        "handshake_spid_first": bytes([v]) + b"VERSION\t1\t2\nSPID\t1\nMECH\tPLAIN\nDONE\n",
+        "bare_version_new": bytes([6]) + b"VERSION\nMECH\tPLAIN\nSPID\t1\nDONE\nOK\t1\n",
+        "crlf": bytes([v]) + all_mechs.replace(b"\n", b"\r\n") + b"OK\t1\tuser=alice\r\n",
+        "old_postfix": bytes([0]) + all_mechs + b"FAIL\t1\treason=x\n",
+    }
+    for m, hname in ((3, "sha1"), (4, "sha256")):
+        _, sf, _, sfin = scram(hname)
+        s["scram_%s_ok" % hname] = (bytes([v | (m << 4)]) + all_mechs + b"CONT\t1\t" + b64(sf) +
+                                    b"\nCONT\t1\t" + b64(sfin) + b"\nOK\t1\tuser=alice\n")
+        s["scram_%s_final_in_ok" % hname] = (bytes([v | (m << 4)]) + all_mechs + b"CONT\t1\t" +
+                                             b64(sf) + b"\nOK\t1\tuser=alice\n")
+        s["scram_%s_bad_signature" % hname] = (bytes([v | (m << 4)]) + all_mechs + b"CONT\t1\t" +
+                                               b64(sf) + b"\nCONT\t1\t" + b64(b"v=AAAA") + b"\n")
+        s["scram_%s_wrong_nonce" % hname] = (bytes([v | (m << 4)]) + all_mechs + b"CONT\t1\t" +
+                                             b64(sf.replace(b"r=fuzzcnonce", b"r=other")) + b"\n")
+    for name, _, sl, _ in read_transcripts("auth"):
+        if sl:
+            s["tr_" + name] = bytes([v]) + as_stream(sl)
+    return s
+
+
+EXTRA["fuzz_client_auth_session"] = seeds_client_auth_session
+
+
 def main():
     ap = argparse.ArgumentParser(description="write fuzz seed corpora")
     ap.add_argument("--out", default=os.path.join(TOP, "corpus", "fuzz"))
