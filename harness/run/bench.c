@@ -1,34 +1,49 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * NAME
- *	bench - load an auth helper the way Postfix does, and measure it
+ *	bench - load an auth helper or a policy service the way Postfix does,
+ *	and measure it
  * SYNOPSIS
  *	#include "harness/run/bench.h"
  * DESCRIPTION
- *	See bench.h. One epoll loop over all connections; replies are
+ *	See bench.h. One epoll loop over all connections. Auth replies are
  *	matched to the in-flight request with the same id (servers may
  *	answer pipelined requests out of order, as Dovecot does with
- *	delayed failures).
+ *	delayed failures); policy replies come in request order. Requests
+ *	of one connection that fit the pipeline go out in one write.
+ *
+ *	The null responder is a child process (fork) serving a listening
+ *	socket opened by the parent before the fork, so the generator can
+ *	connect at once; it ends on SIGTERM or when its parent dies.
  * DIAGNOSTICS
  *	Connection failures before the run are environment errors; during
  *	the run they are counted as disconnects.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "harness/io/listen.h"
 #include "harness/run/bench.h"
 #include "proto/base64.h"
 #include "util/strnum.h"
 #include "util/xmem.h"
 
-#define BENCH_MAX_PIPELINE	64
+#define MARK_CLIENT	"\001C\001"
+#define MARK_USER	"\001U\001"
+#define MARK_LEN	3
 
 struct inflight {
 	unsigned id;
@@ -43,19 +58,27 @@ struct bconn {
 	int opened;
 	unsigned next_id;
 	unsigned n;				/* in flight */
+	unsigned head;				/* policy: oldest in flight (ring) */
 	struct inflight q[BENCH_MAX_PIPELINE];
-	unsigned seq;				/* for the wrong-password share */
+	unsigned long seq;			/* request counter of this connection */
+	int have_action, action_ok;		/* policy: reply being read */
+	unsigned nlines;
+	unsigned long replies;
 };
 
 struct bench {
 	const struct bench_options *o;
 	struct bench_result *r;
 	struct bconn *c;
-	char good[512], bad[512];
+	char good[512], bad[512];		/* auth resp= values (single user) */
+	struct bench_tmpl tmpl;
+	struct xbuf out;
 	uint32_t *lat;
 	size_t nlat, caplat;
 	uint64_t measure_from, stop_at;
 	int measuring;
+	int done;
+	unsigned ndead;
 };
 
 static uint64_t now_us(void)
@@ -66,25 +89,165 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-/* send_one - the next AUTH on a connection */
-static int send_one(struct bench *b, struct bconn *c)
+static void note_error(struct bench *b, const char *what, const char *line, size_t len)
 {
-	char line[1024];
-	int want_ok = (c->seq++ % 100) >= b->o->wrong_percent;
-	int n = snprintf(line, sizeof(line),
-			 "AUTH\t%u\tPLAIN\tservice=smtp\tnologin\tlip=127.0.0.1\trip=127.0.0.1\tresp=%s\n",
-			 ++c->next_id, want_ok ? b->good : b->bad);
+	if (b->r->first_error[0] == '\0')
+		snprintf(b->r->first_error, sizeof(b->r->first_error), "%s: \"%.*s\"", what,
+			 (int)(len > 120 ? 120 : len), line);
+}
 
-	if (n < 0 || (size_t)n >= sizeof(line))
+/* --- pure parts ----------------------------------------------------------- */
+
+int bench_expect_match(const char *want, const char *action, size_t len)
+{
+	size_t wl = strlen(want), i;
+	int prefix = wl > 0 && want[wl - 1] == '*';
+	int in_word = 1;
+
+	if (prefix)
+		wl--;
+	if (prefix ? len < wl : len != wl)
+		return 0;
+	for (i = 0; i < wl; i++) {
+		char a = action[i], w = want[i];
+
+		if (a == ' ' || a == '\t')
+			in_word = 0;
+		if (in_word ? tolower((unsigned char)a) != tolower((unsigned char)w) : a != w)
+			return 0;
+	}
+	return 1;
+}
+
+uint64_t bench_percentile(const uint32_t *v, size_t n, double p)
+{
+	size_t i;
+
+	if (n == 0)
+		return 0;
+	i = (size_t)(p * (double)(n - 1) + 0.5);
+	return v[i < n ? i : n - 1];
+}
+
+void bench_tmpl_free(struct bench_tmpl *t)
+{
+	xbuf_free(&t->head);
+	xbuf_free(&t->mid);
+	xbuf_free(&t->tail);
+	xbuf_free(&t->fixed);
+}
+
+int bench_tmpl_build(struct bench_tmpl *t, const struct bench_options *o, char *err,
+		     size_t errlen)
+{
+	struct pf_pol_req req;
+	char names[BENCH_MAX_SET][128];
+	const char *error, *p, *pc, *pu, *first, *second;
+	size_t i;
+
+	memset(t, 0, sizeof(*t));
+	xbuf_init(&t->head, 1024 * 1024);
+	xbuf_init(&t->mid, 1024 * 1024);
+	xbuf_init(&t->tail, 1024 * 1024);
+	xbuf_init(&t->fixed, 1024 * 1024);
+	t->vary_clients = o->vary_clients;
+	t->vary_users = o->vary_users;
+	t->user_pattern = o->user_pattern ? o->user_pattern : "user%u";
+	if (t->vary_users > 0) {
+		p = strstr(t->user_pattern, "%u");
+		if (p == NULL || strchr(t->user_pattern, '%') != p || strchr(p + 1, '%') != NULL) {
+			snprintf(err, errlen, "user pattern \"%s\": needs exactly one %%u and no "
+				 "other %%", t->user_pattern);
+			return -1;
+		}
+	}
+	pf_pol_req_init(&req, &o->version, o->state);
+	for (i = 0; i < o->nset && i < BENCH_MAX_SET; i++) {
+		const char *eq = strchr(o->set[i], '=');
+		size_t nl;
+
+		if (eq == NULL || eq == o->set[i] || (nl = (size_t)(eq - o->set[i])) >= 128) {
+			snprintf(err, errlen, "--set \"%s\": want name=value", o->set[i]);
+			return -1;
+		}
+		memcpy(names[i], o->set[i], nl);
+		names[i][nl] = '\0';
+		if (eq[1] == '\0') {
+			if (pf_pol_req_delete(&req, names[i]) < 0) {
+				snprintf(err, errlen, "--set \"%s\": no attribute %s to delete",
+					 o->set[i], names[i]);
+				return -1;
+			}
+		} else if (pf_pol_req_set(&req, names[i], eq + 1) < 0) {
+			snprintf(err, errlen, "--set \"%s\": bad attribute name", o->set[i]);
+			return -1;
+		}
+	}
+	if (t->vary_clients > 0 && pf_pol_req_set(&req, "client_address", MARK_CLIENT) < 0) {
+		snprintf(err, errlen, "cannot vary client_address");
 		return -1;
-	if (tconn_write(&c->tc, line, (size_t)n, 10000) < 0)
+	}
+	if (t->vary_users > 0 && pf_pol_req_set(&req, "sasl_username", MARK_USER) < 0) {
+		snprintf(err, errlen, "cannot vary sasl_username");
 		return -1;
-	c->q[c->n].id = c->next_id;
-	c->q[c->n].want_ok = want_ok;
-	c->q[c->n].sent_us = now_us();
-	c->n++;
+	}
+	if (pf_pol_req_format(&req, &t->fixed, &error) < 0) {
+		snprintf(err, errlen, "request: %s", error);
+		return -1;
+	}
+	p = xbuf_cstr(&t->fixed);
+	pc = t->vary_clients > 0 ? strstr(p, MARK_CLIENT) : NULL;
+	pu = t->vary_users > 0 ? strstr(p, MARK_USER) : NULL;
+	if (pc == NULL && pu == NULL)
+		return 0;
+	t->client_first = pu == NULL || (pc != NULL && pc < pu);
+	first = t->client_first ? pc : pu;
+	second = t->client_first ? pu : pc;
+	if (xbuf_append(&t->head, p, (size_t)(first - p)) < 0 ||
+	    (second != NULL &&
+	     xbuf_append(&t->mid, first + MARK_LEN, (size_t)(second - first - MARK_LEN)) < 0) ||
+	    xbuf_append_str(&t->tail, (second ? second : first) + MARK_LEN) < 0) {
+		snprintf(err, errlen, "request too large");
+		return -1;
+	}
 	return 0;
 }
+
+static int put_client(struct xbuf *out, unsigned long n)
+{
+	return xbuf_printf(out, "10.%lu.%lu.%lu", (n >> 16) & 255, (n >> 8) & 255, n & 255);
+}
+
+static int put_user(const struct bench_tmpl *t, struct xbuf *out, unsigned long n)
+{
+	const char *p = strstr(t->user_pattern, "%u");
+
+	return xbuf_append(out, t->user_pattern, (size_t)(p - t->user_pattern)) < 0 ||
+	       xbuf_printf(out, "%lu", n) < 0 || xbuf_append_str(out, p + 2) < 0 ? -1 : 0;
+}
+
+int bench_tmpl_request(const struct bench_tmpl *t, unsigned long seq, struct xbuf *out)
+{
+	int vc = t->vary_clients > 0, vu = t->vary_users > 0;
+
+	if (!vc && !vu)
+		return xbuf_append(out, t->fixed.data, t->fixed.len);
+	if (xbuf_append(out, t->head.data, t->head.len) < 0)
+		return -1;
+	if (t->client_first ? put_client(out, seq % (vc ? t->vary_clients : 1)) < 0 :
+	    put_user(t, out, seq % t->vary_users) < 0)
+		return -1;
+	if (vc && vu) {
+		if (xbuf_append(out, t->mid.data, t->mid.len) < 0)
+			return -1;
+		if (t->client_first ? put_user(t, out, seq % t->vary_users) < 0 :
+		    put_client(out, seq % t->vary_clients) < 0)
+			return -1;
+	}
+	return xbuf_append(out, t->tail.data, t->tail.len);
+}
+
+/* --- the generator -------------------------------------------------------- */
 
 static void record(struct bench *b, uint64_t us)
 {
@@ -95,8 +258,88 @@ static void record(struct bench *b, uint64_t us)
 	b->lat[b->nlat++] = us > 0xffffffffu ? 0xffffffffu : (uint32_t)us;
 }
 
-/* on_line - one reply line */
-static void on_line(struct bench *b, struct bconn *c, const char *line, size_t len)
+/* queue_auth - the next AUTH of a connection into b->out */
+static int queue_auth(struct bench *b, struct bconn *c)
+{
+	const struct bench_options *o = b->o;
+	int want_ok = (c->seq % 100) >= o->wrong_percent;
+	const char *resp = want_ok ? b->good : b->bad;
+	char buf[512];
+
+	if (o->users > 0) {
+		char user[256], raw[600];
+		const char *pu = strstr(o->user, "%u");
+		int ul, rl;
+		struct xbuf enc;
+
+		ul = snprintf(user, sizeof(user), "%.*s%lu%s", (int)(pu - o->user), o->user,
+			      (unsigned long)((c->seq + c->next_id) % o->users), pu + 2);
+		if (ul < 0 || (size_t)ul >= sizeof(user))
+			return -1;
+		rl = snprintf(raw, sizeof(raw), "%c%s%c%s%s", 0, user, 0, o->password,
+			      want_ok ? "" : "-wrong");
+		if (rl < 0 || (size_t)rl >= sizeof(raw))
+			return -1;
+		xbuf_init(&enc, sizeof(buf));
+		if (base64_encode(raw, (size_t)rl, &enc) < 0 || enc.len >= sizeof(buf)) {
+			xbuf_free(&enc);
+			return -1;
+		}
+		memcpy(buf, enc.data, enc.len);
+		buf[enc.len] = '\0';
+		xbuf_free(&enc);
+		resp = buf;
+	}
+	c->seq++;
+	if (xbuf_printf(&b->out, "AUTH\t%u\tPLAIN\tservice=smtp\tnologin\tlip=127.0.0.1\t"
+			"rip=127.0.0.1\tresp=%s\n", ++c->next_id, resp) < 0)
+		return -1;
+	c->q[c->n].id = c->next_id;
+	c->q[c->n].want_ok = want_ok;
+	c->n++;
+	return 0;
+}
+
+static int queue_policy(struct bench *b, struct bconn *c)
+{
+	unsigned slot = (c->head + c->n) % BENCH_MAX_PIPELINE;
+
+	if (bench_tmpl_request(&b->tmpl, c->seq++, &b->out) < 0)
+		return -1;
+	c->q[slot].id = 0;
+	c->n++;
+	return 0;
+}
+
+/* fill - top up a connection's pipeline with one write; -1 broken */
+static int fill(struct bench *b, struct bconn *c, unsigned pipeline)
+{
+	unsigned first = c->n, i;
+	uint64_t t;
+
+	if (!c->hs_done || c->dead || b->done)
+		return 0;
+	xbuf_reset(&b->out);
+	while (c->n < pipeline)
+		if ((b->o->kind == BENCH_AUTH ? queue_auth(b, c) : queue_policy(b, c)) < 0)
+			return -1;
+	if (b->out.len == 0)
+		return 0;
+	t = now_us();
+	for (i = first; i < c->n; i++)
+		c->q[b->o->kind == BENCH_AUTH ? i : (c->head + i) % BENCH_MAX_PIPELINE].sent_us = t;
+	return tconn_write(&c->tc, b->out.data, b->out.len, 10000);
+}
+
+static void measured(struct bench *b, uint64_t sent_us)
+{
+	record(b, now_us() - sent_us);
+	if (b->o->requests > 0 && b->nlat >= b->o->requests)
+		b->done = 1;
+}
+
+/* auth_line - one reply line from an auth server */
+static void auth_line(struct bench *b, struct bconn *c, const char *line, size_t len)
 {
 	const char *tab, *idp;
 	unsigned id, i;
@@ -111,6 +354,7 @@ static void on_line(struct bench *b, struct bconn *c, const char *line, size_t l
 	is_ok = len >= 3 && memcmp(line, "OK\t", 3) == 0;
 	if (!is_ok && !(len >= 5 && memcmp(line, "FAIL\t", 5) == 0)) {
 		b->r->err_malformed += b->measuring;
+		note_error(b, "malformed reply", line, len);
 		return;
 	}
 	idp = line + (is_ok ? 3 : 5);
@@ -118,6 +362,7 @@ static void on_line(struct bench *b, struct bconn *c, const char *line, size_t l
 	idlen = tab ? (size_t)(tab - idp) : len - (size_t)(idp - line);
 	if (str_to_uint(idp, idlen, &id) < 0) {
 		b->r->err_malformed += b->measuring;
+		note_error(b, "malformed reply", line, len);
 		return;
 	}
 	for (i = 0; i < c->n; i++)
@@ -125,18 +370,139 @@ static void on_line(struct bench *b, struct bconn *c, const char *line, size_t l
 			break;
 	if (i == c->n) {
 		b->r->err_wrong_id += b->measuring;
+		note_error(b, "reply with an id not in flight", line, len);
 		return;
 	}
 	if (b->measuring) {
-		if (is_ok != c->q[i].want_ok)
+		if (is_ok != c->q[i].want_ok) {
 			b->r->err_verdict++;
-		else if (is_ok)
+			note_error(b, "wrong verdict", line, len);
+		} else if (is_ok) {
 			b->r->ok++;
-		else
+		} else {
 			b->r->fail++;
-		record(b, now_us() - c->q[i].sent_us);
+		}
+		measured(b, c->q[i].sent_us);
 	}
+	c->replies++;
 	c->q[i] = c->q[--c->n];
+}
+
+/* policy_line - one reply line from a policy service */
+static void policy_line(struct bench *b, struct bconn *c, const char *line, size_t len)
+{
+	const struct bench_options *o = b->o;
+	uint64_t sent;
+	size_t i;
+
+	if (len > 0) {
+		c->nlines++;
+		if (len >= 7 && memcmp(line, "action=", 7) == 0) {
+			c->action_ok = o->nexpect == 0;
+			for (i = 0; i < o->nexpect && !c->action_ok; i++)
+				c->action_ok = bench_expect_match(o->expect[i], line + 7, len - 7);
+			c->action_ok = c->action_ok && !c->have_action;
+			if (!c->action_ok && b->measuring)
+				note_error(b, c->have_action ? "second action" : "unexpected action",
+					   line, len);
+			c->have_action++;
+		} else if (memchr(line, '=', len) == NULL) {
+			c->have_action = 2;	/* not name=value: malformed */
+			if (b->measuring)
+				note_error(b, "malformed reply line", line, len);
+		}
+		return;
+	}
+	if (c->n == 0) {
+		b->r->err_malformed += b->measuring;
+		note_error(b, "reply with no request in flight", line, len);
+		c->have_action = c->action_ok = 0;
+		c->nlines = 0;
+		return;
+	}
+	sent = c->q[c->head].sent_us;
+	c->head = (c->head + 1) % BENCH_MAX_PIPELINE;
+	c->n--;
+	c->replies++;
+	if (b->measuring) {
+		if (c->have_action != 1) {
+			b->r->err_malformed++;
+			if (c->have_action == 0)
+				note_error(b, "reply without action", "", 0);
+		} else if (!c->action_ok) {
+			b->r->err_verdict++;
+		} else {
+			b->r->ok++;
+		}
+		measured(b, sent);
+	}
+	c->have_action = c->action_ok = 0;
+	c->nlines = 0;
+}
+
+static void kill_conn(struct bench *b, struct bconn *c, int ep)
+{
+	if (!c->dead)
+		b->ndead++;
+	c->dead = 1;
+	epoll_ctl(ep, EPOLL_CTL_DEL, c->tc.fd, NULL);
+}
+
+/* check_timeouts - requests unanswered for o->timeout_ms */
+static void check_timeouts(struct bench *b, int ep, uint64_t t)
+{
+	unsigned i, k;
+	uint64_t lim = (uint64_t)b->o->timeout_ms * 1000u;
+
+	for (i = 0; i < b->o->connections; i++) {
+		struct bconn *c = &b->c[i];
+
+		if (c->dead || c->n == 0)
+			continue;
+		for (k = 0; k < c->n; k++) {
+			unsigned s = b->o->kind == BENCH_AUTH ? k : (c->head + k) % BENCH_MAX_PIPELINE;
+
+			if (t - c->q[s].sent_us > lim) {
+				b->r->err_timeout++;
+				note_error(b, "request unanswered", "", 0);
+				kill_conn(b, c, ep);
+				break;
+			}
+		}
+	}
+}
+
+static int build_auth_resp(struct bench *b, const struct bench_options *o, char *err,
+			   size_t errlen)
+{
+	struct xbuf raw, enc;
+	int i, rc = 0;
+
+	if (o->users > 0 && strstr(o->user, "%u") == NULL) {
+		snprintf(err, errlen, "--users needs a %%u in --user");
+		return -1;
+	}
+	xbuf_init(&raw, 1024);
+	xbuf_init(&enc, 1024);
+	for (i = 0; i < 2 && rc == 0; i++) {
+		char *dst = i == 0 ? b->good : b->bad;
+
+		xbuf_reset(&raw);
+		xbuf_reset(&enc);
+		if (xbuf_append_char(&raw, '\0') < 0 || xbuf_append_str(&raw, o->user) < 0 ||
+		    xbuf_append_char(&raw, '\0') < 0 || xbuf_append_str(&raw, o->password) < 0 ||
+		    (i == 1 && xbuf_append_str(&raw, "-wrong") < 0) ||
+		    base64_encode(raw.data, raw.len, &enc) < 0 || enc.len >= sizeof(b->good)) {
+			snprintf(err, errlen, "user or password too long");
+			rc = -1;
+			break;
+		}
+		memcpy(dst, enc.data, enc.len);
+		dst[enc.len] = '\0';
+	}
+	xbuf_free(&raw);
+	xbuf_free(&enc);
+	return rc;
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -146,93 +512,97 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static uint64_t pct(const uint32_t *v, size_t n, double p)
-{
-	size_t i;
-
-	if (n == 0)
-		return 0;
-	i = (size_t)(p * (double)(n - 1) + 0.5);
-	return v[i];
-}
-
-int bench_auth_run(const struct bench_options *o, struct bench_result *r, char *err,
-		   size_t errlen)
+int bench_run(const struct bench_options *o, struct bench_result *r, char *err, size_t errlen)
 {
 	struct bench b;
-	struct xbuf raw, enc;
 	struct tconn_options to = { 1, 10000 };
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 	unsigned i, pipeline = o->pipeline ? o->pipeline : 1;
-	uint64_t start, last_status;
-	struct epoll_event *evs;
+	uint64_t start, last_status, last_check;
+	struct epoll_event *evs = NULL;
 	int rc = -1;
 
 	memset(&b, 0, sizeof(b));
 	memset(r, 0, sizeof(*r));
 	b.o = o;
 	b.r = r;
+	xbuf_init(&b.out, 4 * 1024 * 1024);
+	if (ep < 0) {
+		snprintf(err, errlen, "epoll_create1: %s", strerror(errno));
+		return -1;
+	}
 	if (pipeline > BENCH_MAX_PIPELINE)
 		pipeline = BENCH_MAX_PIPELINE;
-	/* the two resp= values */
-	xbuf_init(&raw, 1024);
-	xbuf_init(&enc, 1024);
-	if (xbuf_append_char(&raw, '\0') < 0 || xbuf_append_str(&raw, o->user) < 0 ||
-	    xbuf_append_char(&raw, '\0') < 0 || xbuf_append_str(&raw, o->password) < 0 ||
-	    base64_encode(raw.data, raw.len, &enc) < 0 || enc.len >= sizeof(b.good)) {
-		snprintf(err, errlen, "user or password too long");
+	if (o->kind == BENCH_AUTH ? build_auth_resp(&b, o, err, errlen) < 0 :
+	    bench_tmpl_build(&b.tmpl, o, err, errlen) < 0)
 		goto out0;
-	}
-	memcpy(b.good, enc.data, enc.len);
-	xbuf_reset(&raw);
-	xbuf_reset(&enc);
-	if (xbuf_append_char(&raw, '\0') < 0 || xbuf_append_str(&raw, o->user) < 0 ||
-	    xbuf_append_char(&raw, '\0') < 0 || xbuf_append_str(&raw, o->password) < 0 ||
-	    xbuf_append_str(&raw, "-wrong") < 0 || base64_encode(raw.data, raw.len, &enc) < 0 ||
-	    enc.len >= sizeof(b.bad)) {
-		snprintf(err, errlen, "user or password too long");
-		goto out0;
-	}
-	memcpy(b.bad, enc.data, enc.len);
 	b.c = xcalloc(o->connections, sizeof(*b.c));
 	evs = xcalloc(o->connections, sizeof(*evs));
 	for (i = 0; i < o->connections; i++) {
 		struct epoll_event ev;
-		char hello[64];
-		int n;
 
-		if (tconn_open(o->target, &to, &b.c[i].tc, err, errlen) < 0)
+		if (tconn_open(o->target, &to, &b.c[i].tc, err, errlen) < 0) {
+			if (i > 0) {
+				size_t l = strlen(err);
+
+				snprintf(err + l, errlen - l, " (after %u connections)", i);
+			}
 			goto out;
+		}
 		b.c[i].opened = 1;
 		b.c[i].next_id = i * 1000u;
-		n = snprintf(hello, sizeof(hello), "VERSION\t1\t0\nCPID\t%ld\n", (long)getpid());
-		if (tconn_write(&b.c[i].tc, hello, (size_t)n, 10000) < 0) {
-			snprintf(err, errlen, "%s: write: %s", o->target->text, strerror(errno));
-			goto out;
+		if (o->kind == BENCH_AUTH) {
+			char hello[64];
+			int n = snprintf(hello, sizeof(hello), "VERSION\t1\t0\nCPID\t%ld\n",
+					 (long)getpid() + (long)i);
+
+			if (tconn_write(&b.c[i].tc, hello, (size_t)n, 10000) < 0) {
+				snprintf(err, errlen, "%s: write: %s", o->target->text,
+					 strerror(errno));
+				goto out;
+			}
+		} else {
+			b.c[i].hs_done = 1;
+			b.c[i].seq = (unsigned long)i * 7919u;
 		}
 		memset(&ev, 0, sizeof(ev));
 		ev.events = EPOLLIN;
 		ev.data.u32 = i;
-		epoll_ctl(ep, EPOLL_CTL_ADD, b.c[i].tc.fd, &ev);
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, b.c[i].tc.fd, &ev) < 0) {
+			snprintf(err, errlen, "epoll_ctl: %s", strerror(errno));
+			goto out;
+		}
 	}
-	start = last_status = now_us();
+	start = last_status = last_check = now_us();
 	b.measure_from = start + (uint64_t)(o->warmup * 1e6);
-	b.stop_at = b.measure_from + (uint64_t)(o->seconds * 1e6);
+	b.stop_at = o->seconds > 0 ? b.measure_from + (uint64_t)(o->seconds * 1e6) : UINT64_MAX;
+	if (o->warmup <= 0)
+		b.measuring = 1;
+	for (i = 0; i < o->connections; i++)
+		if (fill(&b, &b.c[i], pipeline) < 0) {
+			r->err_disconnect++;
+			kill_conn(&b, &b.c[i], ep);
+		}
 	for (;;) {
 		uint64_t t = now_us();
 		int n, k;
 
 		if (!b.measuring && t >= b.measure_from)
 			b.measuring = 1;
-		if (t >= b.stop_at)
+		if (t >= b.stop_at || b.done || b.ndead == o->connections)
 			break;
 		if (!o->quiet && t - last_status >= 1000000) {
-			fprintf(stderr, "\r  %6.1f s  %10llu replies  %8.0f/s ", (double)(t - start) / 1e6,
-				(unsigned long long)(r->ok + r->fail),
-				b.measuring ? (double)(r->ok + r->fail) / ((double)(t - b.measure_from) / 1e6 + 1e-9) : 0.0);
+			fprintf(stderr, "\r  %6.1f s  %10llu replies  %8.0f/s ",
+				(double)(t - start) / 1e6, (unsigned long long)b.nlat,
+				b.measuring ? (double)b.nlat /
+					      ((double)(t - b.measure_from) / 1e6 + 1e-9) : 0.0);
 			last_status = t;
 		}
-		n = epoll_wait(ep, evs, (int)o->connections, 100);
+		if (o->timeout_ms > 0 && t - last_check >= 100000) {
+			check_timeouts(&b, ep, t);
+			last_check = t;
+		}
+		n = epoll_wait(ep, evs, (int)o->connections, 50);
 		for (k = 0; k < n; k++) {
 			struct bconn *c = &b.c[evs[k].data.u32];
 			char *space;
@@ -249,48 +619,51 @@ int bench_auth_run(const struct bench_options *o, struct bench_result *r, char *
 			if (got <= 0) {
 				if (got < 0 && (errno == EAGAIN || errno == EINTR))
 					continue;
-				c->dead = 1;
 				r->err_disconnect++;
-				epoll_ctl(ep, EPOLL_CTL_DEL, c->tc.fd, NULL);
+				note_error(&b, got == 0 ? "server closed the connection" :
+					   "read error", "", 0);
+				kill_conn(&b, c, ep);
 				continue;
 			}
 			linebuf_commit(&c->tc.lb, (size_t)got);
 			while ((lr = linebuf_next(&c->tc.lb, &line, &len)) == 1) {
-				int was = c->hs_done;
-
-				on_line(&b, c, line, len);
-				if (!was && c->hs_done) {
-					while (c->n < pipeline)
-						if (send_one(&b, c) < 0)
-							break;
-				}
+				if (o->kind == BENCH_AUTH)
+					auth_line(&b, c, line, len);
+				else
+					policy_line(&b, c, line, len);
 			}
 			if (lr < 0) {
-				c->dead = 1;
 				r->err_malformed++;
-				epoll_ctl(ep, EPOLL_CTL_DEL, c->tc.fd, NULL);
+				note_error(&b, "reply line too long", "", 0);
+				kill_conn(&b, c, ep);
 				continue;
 			}
-			while (c->hs_done && c->n < pipeline && now_us() < b.stop_at)
-				if (send_one(&b, c) < 0) {
-					c->dead = 1;
-					r->err_disconnect++;
-					break;
-				}
+			if (now_us() < b.stop_at && fill(&b, c, pipeline) < 0) {
+				r->err_disconnect++;
+				note_error(&b, "write failed", "", 0);
+				kill_conn(&b, c, ep);
+			}
 		}
 	}
 	r->elapsed = (double)(now_us() - b.measure_from) / 1e6;
+	if (r->elapsed < 0)
+		r->elapsed = 0;
 	for (i = 0; i < o->connections; i++)
-		if (!b.c[i].dead && b.c[i].hs_done == 0)
+		if (!b.c[i].dead && b.c[i].hs_done == 0) {
 			r->err_timeout++;
+			note_error(&b, "no handshake", "", 0);
+		} else if (!b.c[i].dead && b.c[i].replies == 0 && o->requests == 0) {
+			r->err_timeout++;	/* a connection the server never served */
+			note_error(&b, "connection never answered", "", 0);
+		}
 	if (!o->quiet)
 		fprintf(stderr, "\r%60s\r", "");
 	if (b.nlat > 0)
 		qsort(b.lat, b.nlat, sizeof(*b.lat), cmp_u32);
-	r->p50 = pct(b.lat, b.nlat, 0.50);
-	r->p90 = pct(b.lat, b.nlat, 0.90);
-	r->p99 = pct(b.lat, b.nlat, 0.99);
-	r->p999 = pct(b.lat, b.nlat, 0.999);
+	r->p50 = bench_percentile(b.lat, b.nlat, 0.50);
+	r->p90 = bench_percentile(b.lat, b.nlat, 0.90);
+	r->p99 = bench_percentile(b.lat, b.nlat, 0.99);
+	r->p999 = bench_percentile(b.lat, b.nlat, 0.999);
 	r->max = b.nlat ? b.lat[b.nlat - 1] : 0;
 	rc = 0;
 out:
@@ -304,62 +677,306 @@ out:
 	free(evs);
 	free(b.lat);
 out0:
-	xbuf_free(&raw);
-	xbuf_free(&enc);
+	if (o->kind == BENCH_POLICY)
+		bench_tmpl_free(&b.tmpl);
+	xbuf_free(&b.out);
 	close(ep);
 	return rc;
 }
 
+/* --- the null responder --------------------------------------------------- */
+
+static const char null_hello[] =
+	"VERSION\t1\t2\nMECH\tPLAIN\tplaintext\nSPID\t1\nCUID\t1\n"
+	"COOKIE\t0123456789abcdef0123456789abcdef\nDONE\n";
+
+static void null_auth_line(struct bench_null_conn *c, const char *l, size_t len,
+			   struct xbuf *out)
+{
+	const char *tab;
+
+	if (!c->hs_done) {
+		if (len >= 5 && memcmp(l, "CPID\t", 5) == 0) {
+			c->hs_done = 1;
+			if (xbuf_append(out, null_hello, sizeof(null_hello) - 1) < 0)
+				return;
+		}
+		return;
+	}
+	if (len < 5 || memcmp(l, "AUTH\t", 5) != 0)
+		return;
+	tab = memchr(l + 5, '\t', len - 5);
+	if (tab == NULL)
+		return;
+	if (xbuf_append_str(out, "OK\t") < 0 || xbuf_append(out, l + 5, (size_t)(tab - l - 5)) < 0 ||
+	    xbuf_append_str(out, "\tuser=null\n") < 0)
+		return;
+}
+
+void bench_null_reply(struct bench_null_conn *c, int kind, const char *in, size_t len,
+		      struct xbuf *out)
+{
+	static const char dunno[] = "action=DUNNO\n\n";
+	const char *p = in, *end = in + len, *nl;
+
+	if (kind == BENCH_POLICY) {
+		while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+			if (nl == p ? c->last_nl : 0) {
+				if (xbuf_append(out, dunno, sizeof(dunno) - 1) < 0)
+					return;
+				c->last_nl = 0;
+			} else {
+				c->last_nl = 1;
+			}
+			p = nl + 1;
+		}
+		if (p < end)
+			c->last_nl = 0;
+		return;
+	}
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL) {
+			size_t n = (size_t)(end - p);
+
+			if (c->linelen + n > sizeof(c->line))
+				n = sizeof(c->line) - c->linelen;	/* over-long: cut */
+			memcpy(c->line + c->linelen, p, n);
+			c->linelen += n;
+			return;
+		}
+		if (c->linelen > 0) {
+			size_t n = (size_t)(nl - p);
+
+			if (c->linelen + n > sizeof(c->line))
+				n = sizeof(c->line) - c->linelen;
+			memcpy(c->line + c->linelen, p, n);
+			null_auth_line(c, c->line, c->linelen + n, out);
+			c->linelen = 0;
+		} else {
+			null_auth_line(c, p, (size_t)(nl - p), out);
+		}
+		p = nl + 1;
+	}
+}
+
+static volatile sig_atomic_t null_stop;
+
+static void null_on_term(int sig)
+{
+	(void)sig;
+	null_stop = 1;
+}
+
+/* null_serve - the child's loop; returns on SIGTERM */
+static void null_serve(int lfd, int kind)
+{
+	struct sigaction sa;
+	struct epoll_event ev, evs[256];
+	struct bench_null_conn **conns = NULL;
+	size_t nconns = 0;
+	struct xbuf out;
+	char buf[65536];
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = null_on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	xbuf_init(&out, 16 * 1024 * 1024);
+	(void)fcntl(lfd, F_SETFL, fcntl(lfd, F_GETFL) | O_NONBLOCK);
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.fd = lfd;
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev) < 0)
+		return;
+	while (!null_stop) {
+		int n = epoll_wait(ep, evs, 256, 200), k;
+
+		for (k = 0; k < n; k++) {
+			int fd = evs[k].data.fd;
+			ssize_t got;
+
+			if (fd == lfd) {
+				int cfd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+				if (cfd < 0)
+					continue;
+				k--;	/* come back to the listener until it is empty */
+				if ((size_t)cfd >= nconns) {
+					size_t nn = (size_t)cfd * 2 + 16;
+
+					conns = xrealloc(conns, nn * sizeof(*conns));
+					memset(conns + nconns, 0, (nn - nconns) * sizeof(*conns));
+					nconns = nn;
+				}
+				conns[cfd] = xcalloc(1, sizeof(**conns));
+				ev.events = EPOLLIN;
+				ev.data.fd = cfd;
+				if (epoll_ctl(ep, EPOLL_CTL_ADD, cfd, &ev) < 0) {
+					free(conns[cfd]);
+					conns[cfd] = NULL;
+					close(cfd);
+				}
+				continue;
+			}
+			got = read(fd, buf, sizeof(buf));
+			if (got < 0 && (errno == EAGAIN || errno == EINTR))
+				continue;
+			if (got <= 0) {
+				close(fd);
+				free(conns[fd]);
+				conns[fd] = NULL;
+				continue;
+			}
+			xbuf_reset(&out);
+			bench_null_reply(conns[fd], kind, buf, (size_t)got, &out);
+			if (out.len > 0 && send(fd, out.data, out.len, MSG_NOSIGNAL) != (ssize_t)out.len) {
+				/* a slow reader is not what this responder measures: drop it */
+				close(fd);
+				free(conns[fd]);
+				conns[fd] = NULL;
+			}
+		}
+	}
+	xbuf_free(&out);
+	close(ep);
+	while (nconns > 0) {
+		nconns--;
+		if (conns[nconns] != NULL) {
+			close((int)nconns);
+			free(conns[nconns]);
+		}
+	}
+	free(conns);
+}
+
+int bench_null_start(const char *spec, int kind, pid_t *pid_r, char *err, size_t errlen)
+{
+	int lfd = tlisten_open(spec, err, errlen);
+	pid_t parent = getpid(), pid;
+
+	if (lfd < 0)
+		return -1;
+	(void)listen(lfd, 4096);	/* a burst of connections must not wait */
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		tlisten_close(lfd, spec);
+		return -1;
+	}
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() == parent)
+			null_serve(lfd, kind);
+		_exit(0);	/* the forked child never returns into the caller */
+	}
+	close(lfd);
+	*pid_r = pid;
+	return 0;
+}
+
+void bench_null_stop(pid_t pid, const char *spec)
+{
+	int st, i;
+
+	if (pid <= 0)
+		return;
+	kill(pid, SIGTERM);
+	for (i = 0; i < 100; i++) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			break;
+		usleep(20000);
+	}
+	if (i == 100) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+	}
+	if (strncmp(spec, "unix:", 5) == 0)
+		unlink(spec + 5);
+}
+
+/* --- output and command line ---------------------------------------------- */
+
 void bench_print(const struct bench_options *o, const struct bench_result *r, int json, FILE *out)
 {
-	double rate = r->elapsed > 0 ? (double)(r->ok + r->fail) / r->elapsed : 0;
+	uint64_t replies = r->ok + r->fail + r->err_verdict;
+	double rate = r->elapsed > 0 ? (double)replies / r->elapsed : 0;
 	uint64_t errors = r->err_wrong_id + r->err_malformed + r->err_verdict + r->err_disconnect +
 			  r->err_timeout;
 
 	if (json) {
-		fprintf(out, "{\"target\":\"%s\",\"connections\":%u,\"pipeline\":%u,\"seconds\":%.3f,"
-			"\"ok\":%llu,\"fail\":%llu,\"rate\":%.1f,\"p50_us\":%llu,\"p90_us\":%llu,"
-			"\"p99_us\":%llu,\"p999_us\":%llu,\"max_us\":%llu,\"errors\":{\"wrong_id\":%llu,"
-			"\"malformed\":%llu,\"verdict\":%llu,\"disconnect\":%llu,\"timeout\":%llu}}\n",
-			o->target->text, o->connections, o->pipeline ? o->pipeline : 1, r->elapsed,
-			(unsigned long long)r->ok, (unsigned long long)r->fail, rate,
-			(unsigned long long)r->p50, (unsigned long long)r->p90, (unsigned long long)r->p99,
+		fprintf(out, "{\"kind\":\"%s\",\"target\":\"%s\",\"connections\":%u,\"pipeline\":%u,"
+			"\"seconds\":%.3f,\"ok\":%llu,\"fail\":%llu,\"rate\":%.1f,\"p50_us\":%llu,"
+			"\"p90_us\":%llu,\"p99_us\":%llu,\"p999_us\":%llu,\"max_us\":%llu,"
+			"\"errors\":{\"wrong_id\":%llu,\"malformed\":%llu,\"verdict\":%llu,"
+			"\"disconnect\":%llu,\"timeout\":%llu}}\n",
+			o->kind == BENCH_AUTH ? "auth" : "policy", o->target->text, o->connections,
+			o->pipeline ? o->pipeline : 1, r->elapsed, (unsigned long long)r->ok,
+			(unsigned long long)r->fail, rate, (unsigned long long)r->p50,
+			(unsigned long long)r->p90, (unsigned long long)r->p99,
 			(unsigned long long)r->p999, (unsigned long long)r->max,
 			(unsigned long long)r->err_wrong_id, (unsigned long long)r->err_malformed,
 			(unsigned long long)r->err_verdict, (unsigned long long)r->err_disconnect,
 			(unsigned long long)r->err_timeout);
 		return;
 	}
-	fprintf(out, "%s: %u connections, %.1f s: %llu replies verified (%llu OK, %llu FAIL), "
-		"%.0f auths/s\n", o->target->text, o->connections, r->elapsed,
-		(unsigned long long)(r->ok + r->fail), (unsigned long long)r->ok,
-		(unsigned long long)r->fail, rate);
+	if (o->kind == BENCH_AUTH)
+		fprintf(out, "%s: %u connections, %.1f s: %llu replies verified (%llu OK, %llu FAIL), "
+			"%.0f auths/s\n", o->target->text, o->connections, r->elapsed,
+			(unsigned long long)(r->ok + r->fail), (unsigned long long)r->ok,
+			(unsigned long long)r->fail, rate);
+	else
+		fprintf(out, "%s: %u connections, %.1f s: %llu replies verified, %.0f decisions/s\n",
+			o->target->text, o->connections, r->elapsed, (unsigned long long)r->ok, rate);
 	fprintf(out, "latency us: p50 %llu  p90 %llu  p99 %llu  p99.9 %llu  max %llu\n",
 		(unsigned long long)r->p50, (unsigned long long)r->p90, (unsigned long long)r->p99,
 		(unsigned long long)r->p999, (unsigned long long)r->max);
-	fprintf(out, "errors: %llu (wrong id %llu, malformed %llu, wrong verdict %llu, "
-		"disconnect %llu, no handshake %llu)\n", (unsigned long long)errors,
+	fprintf(out, "errors: %llu (wrong id %llu, malformed %llu, wrong %s %llu, "
+		"disconnect %llu, timeout %llu)\n", (unsigned long long)errors,
 		(unsigned long long)r->err_wrong_id, (unsigned long long)r->err_malformed,
-		(unsigned long long)r->err_verdict, (unsigned long long)r->err_disconnect,
-		(unsigned long long)r->err_timeout);
+		o->kind == BENCH_AUTH ? "verdict" : "action", (unsigned long long)r->err_verdict,
+		(unsigned long long)r->err_disconnect, (unsigned long long)r->err_timeout);
+	if (errors > 0 && r->first_error[0])
+		fprintf(out, "first error: %s\n", r->first_error);
 }
 
 static void bench_usage(FILE *fp)
 {
 	fprintf(fp,
 "usage: fake-smtpd bench --auth TARGET --user U --password P [options]\n"
+"       fake-smtpd bench --policy TARGET [--expect-action A] [options]\n"
+"       fake-smtpd bench --null-responder (--auth|--policy) unix:PATH|inet:HOST:PORT ...\n"
 "\n"
-"Loads an auth helper the way Postfix does: each connection is one smtpd\n"
-"process (handshake, then AUTH PLAIN with one request in flight); every\n"
-"reply is verified (id and verdict), never just counted.\n"
+"Loads a helper the way Postfix does: each connection is one smtpd process\n"
+"with one request in flight; every reply is verified, never just counted.\n"
 "\n"
 "  -c, --connections N   connections (default 8)\n"
 "      --pipeline K      requests in flight per connection (default 1, max 64)\n"
 "  -d, --duration S      measured seconds (default 5)\n"
+"  -n, --requests N      stop after N measured replies instead\n"
 "      --warmup S        unmeasured seconds first (default 1)\n"
-"      --wrong PERCENT   share of requests with a wrong password (default 0)\n"
+"      --timeout MS      a request unanswered this long is an error (default 10000)\n"
 "      --format text|json\n"
-"  -q, --quiet           no live status line\n");
+"  -q, --quiet           no live status line (there is none unless stderr is a tty)\n"
+"      --null-responder  serve TARGET with a built-in responder that does no\n"
+"                        work, and load it: the generator's own ceiling\n"
+"auth:\n"
+"      --user U          account (with --users N, a %%u in U cycles 0..N-1)\n"
+"      --password P\n"
+"      --users N\n"
+"      --wrong PERCENT   share of requests with a wrong password (default 0)\n"
+"policy:\n"
+"      --postfix-version V  attribute set of this Postfix (default: the oracle's)\n"
+"      --state S         protocol_state (default RCPT)\n"
+"      --set NAME=VALUE  change an attribute (empty value: delete it); repeatable\n"
+"      --vary-client N   client_address cycles through N addresses 10.x.y.z\n"
+"      --vary-user N     sasl_username cycles through N names\n"
+"      --user-pattern P  names for --vary-user (default user%%u)\n"
+"      --expect-action A every action must be A (trailing * : prefix; the\n"
+"                        keyword compares case-insensitively); repeatable:\n"
+"                        any of them\n");
 }
 
 /* bench_main - fake-smtpd bench */
@@ -367,13 +984,25 @@ int bench_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "auth", required_argument, NULL, 'a' },
+		{ "policy", required_argument, NULL, 'P' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "password", required_argument, NULL, 'p' },
+		{ "users", required_argument, NULL, 'U' },
 		{ "connections", required_argument, NULL, 'c' },
 		{ "pipeline", required_argument, NULL, 'k' },
 		{ "duration", required_argument, NULL, 'd' },
+		{ "requests", required_argument, NULL, 'n' },
 		{ "warmup", required_argument, NULL, 'w' },
+		{ "timeout", required_argument, NULL, 't' },
 		{ "wrong", required_argument, NULL, 'x' },
+		{ "postfix-version", required_argument, NULL, 'V' },
+		{ "state", required_argument, NULL, 'S' },
+		{ "set", required_argument, NULL, 's' },
+		{ "vary-client", required_argument, NULL, 'C' },
+		{ "vary-user", required_argument, NULL, 'Y' },
+		{ "user-pattern", required_argument, NULL, 'R' },
+		{ "expect-action", required_argument, NULL, 'e' },
+		{ "null-responder", no_argument, NULL, 'N' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -382,58 +1011,131 @@ int bench_main(int argc, char **argv)
 	struct bench_options o;
 	struct bench_result r;
 	struct target t;
-	const char *auth = NULL;
+	const char *spec = NULL, *what = "";
 	char err[700];
-	int ch, json = 0;
+	int ch, json = 0, null = 0, rc;
+	pid_t npid = 0;
 	char *end;
+	unsigned long v;
 
 	memset(&o, 0, sizeof(o));
 	o.connections = 8;
 	o.pipeline = 1;
 	o.seconds = 5;
 	o.warmup = 1;
+	o.timeout_ms = 10000;
+	o.state = PF_POL_RCPT;
+	pf_version_default(&o.version);
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "c:d:qh", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:d:n:qh", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'a': auth = optarg; break;
+		case 'a': case 'P':
+			if (spec != NULL) {
+				fprintf(stderr, "fake-smtpd: bench: one of --auth or --policy, once\n");
+				return 2;
+			}
+			spec = optarg;
+			o.kind = ch == 'a' ? BENCH_AUTH : BENCH_POLICY;
+			break;
 		case 'u': o.user = optarg; break;
 		case 'p': o.password = optarg; break;
-		case 'c': o.connections = (unsigned)strtoul(optarg, &end, 10);
-			if (*end || o.connections == 0 || o.connections > 100000) goto bad;
+		case 'R': o.user_pattern = optarg; break;
+		case 'e':
+			if (o.nexpect == BENCH_MAX_EXPECT) { what = "expect-action (too many)"; goto bad; }
+			o.expect[o.nexpect++] = optarg;
 			break;
-		case 'k': o.pipeline = (unsigned)strtoul(optarg, &end, 10);
-			if (*end || o.pipeline == 0 || o.pipeline > BENCH_MAX_PIPELINE) goto bad;
+		case 'N': null = 1; break;
+		case 'S':
+			if (pf_pol_state_parse(optarg, &o.state) < 0) { what = "state"; goto bad; }
+			break;
+		case 'V':
+			if (pf_version_parse(optarg, &o.version) < 0) {
+				what = "postfix-version";
+				goto bad;
+			}
+			break;
+		case 's':
+			if (o.nset == BENCH_MAX_SET) { what = "set (too many)"; goto bad; }
+			o.set[o.nset++] = optarg;
+			break;
+		case 'c': case 'k': case 'n': case 't': case 'x': case 'U': case 'C': case 'Y':
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			what = ch == 'c' ? "connections" : ch == 'k' ? "pipeline" : ch == 'n' ?
+			       "requests" : ch == 't' ? "timeout" : ch == 'x' ? "wrong" : ch == 'U' ?
+			       "users" : ch == 'C' ? "vary-client" : "vary-user";
+			if (*end || end == optarg || errno || optarg[0] == '-')
+				goto bad;
+			if ((ch == 'c' && (v == 0 || v > 100000)) ||
+			    (ch == 'k' && (v == 0 || v > BENCH_MAX_PIPELINE)) ||
+			    (ch == 't' && (v == 0 || v > 3600000)) || (ch == 'x' && v > 100) ||
+			    ((ch == 'U' || ch == 'C' || ch == 'Y') && v > 16777216) ||
+			    (ch == 'n' && v == 0))
+				goto bad;
+			if (ch == 'c') o.connections = (unsigned)v;
+			else if (ch == 'k') o.pipeline = (unsigned)v;
+			else if (ch == 'n') { o.requests = v; o.seconds = 0; }
+			else if (ch == 't') o.timeout_ms = (unsigned)v;
+			else if (ch == 'x') o.wrong_percent = (unsigned)v;
+			else if (ch == 'U') o.users = (unsigned)v;
+			else if (ch == 'C') o.vary_clients = (unsigned)v;
+			else o.vary_users = (unsigned)v;
 			break;
 		case 'd': o.seconds = strtod(optarg, &end);
-			if (*end || !(o.seconds > 0) || o.seconds > 3600) goto bad;
+			if (*end || !(o.seconds > 0) || o.seconds > 3600) { what = "duration"; goto bad; }
+			o.requests = 0;
 			break;
 		case 'w': o.warmup = strtod(optarg, &end);
-			if (*end || o.warmup < 0 || o.warmup > 600) goto bad;
-			break;
-		case 'x': o.wrong_percent = (unsigned)strtoul(optarg, &end, 10);
-			if (*end || o.wrong_percent > 100) goto bad;
+			if (*end || !(o.warmup >= 0) || o.warmup > 600) { what = "warmup"; goto bad; }
 			break;
 		case 'f':
 			if (strcmp(optarg, "json") == 0) json = 1;
-			else if (strcmp(optarg, "text") != 0) goto bad;
+			else if (strcmp(optarg, "text") != 0) { what = "format"; goto bad; }
 			break;
 		case 'q': o.quiet = 1; break;
 		case 'h': bench_usage(stdout); return 0;
 		default: bench_usage(stderr); return 2;
 		}
 	}
-	if (auth == NULL || o.user == NULL || o.password == NULL || optind != argc) {
-		fprintf(stderr, "fake-smtpd: bench needs --auth TARGET --user U --password P\n");
+	if (spec == NULL || optind != argc) {
+		fprintf(stderr, "fake-smtpd: bench needs --auth TARGET or --policy TARGET "
+			"(fake-smtpd bench --help)\n");
 		return 2;
 	}
-	if (target_parse(auth, &t, err, sizeof(err)) < 0) {
+	if (null && o.kind == BENCH_AUTH && o.user == NULL && o.password == NULL) {
+		o.user = "null";
+		o.password = "null";
+	}
+	if (o.kind == BENCH_AUTH && (o.user == NULL || o.password == NULL)) {
+		fprintf(stderr, "fake-smtpd: bench --auth needs --user U --password P\n");
+		return 2;
+	}
+	if (null && o.kind == BENCH_AUTH && o.wrong_percent > 0) {
+		fprintf(stderr, "fake-smtpd: bench: the null responder answers OK to everything; "
+			"--wrong cannot be verified against it\n");
+		return 2;
+	}
+	if (target_parse(spec, &t, err, sizeof(err)) < 0) {
 		fprintf(stderr, "fake-smtpd: %s\n", err);
+		return 2;
+	}
+	if (null && t.kind == TARGET_SPAWN) {
+		fprintf(stderr, "fake-smtpd: bench: the null responder listens on unix: or inet:\n");
+		target_free(&t);
+		return 2;
+	}
+	if (null && bench_null_start(spec, (int)o.kind, &npid, err, sizeof(err)) < 0) {
+		fprintf(stderr, "fake-smtpd: null responder: %s\n", err);
+		target_free(&t);
 		return 2;
 	}
 	o.target = &t;
 	if (!isatty(STDERR_FILENO))
 		o.quiet = 1;
-	if (bench_auth_run(&o, &r, err, sizeof(err)) < 0) {
+	rc = bench_run(&o, &r, err, sizeof(err));
+	if (null)
+		bench_null_stop(npid, spec);
+	if (rc < 0) {
 		fprintf(stderr, "fake-smtpd: %s\n", err);
 		target_free(&t);
 		return 2;
@@ -442,8 +1144,6 @@ int bench_main(int argc, char **argv)
 	target_free(&t);
 	return (r.err_wrong_id + r.err_malformed + r.err_verdict + r.err_disconnect + r.err_timeout) ? 1 : 0;
 bad:
-	fprintf(stderr, "fake-smtpd: bench: bad value for --%s: %s\n",
-		ch == 'c' ? "connections" : ch == 'k' ? "pipeline" : ch == 'd' ? "duration" :
-		ch == 'w' ? "warmup" : ch == 'x' ? "wrong" : "format", optarg);
+	fprintf(stderr, "fake-smtpd: bench: bad value for --%s: %s\n", what, optarg);
 	return 2;
 }

@@ -1,29 +1,73 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * NAME
- *	bench - load an auth helper the way Postfix does, and measure it
+ *	bench - load an auth helper or a policy service the way Postfix does,
+ *	and measure it
  * SYNOPSIS
  *	#include "harness/run/bench.h"
  *
- *	int bench_auth_run(const struct bench_options *o, struct bench_result *r,
- *	                   char *err, size_t errlen);
+ *	int bench_run(const struct bench_options *o, struct bench_result *r,
+ *	              char *err, size_t errlen);
  *	void bench_print(const struct bench_options *o, const struct bench_result *r,
  *	                 int json, FILE *out);
  *	int bench_main(int argc, char **argv);	(fake-smtpd bench)
+ *
+ *	Pure parts (tested on their own)
+ *	int bench_tmpl_build(struct bench_tmpl *t, const struct bench_options *o,
+ *	                     char *err, size_t errlen);
+ *	void bench_tmpl_free(struct bench_tmpl *t);
+ *	int bench_tmpl_request(const struct bench_tmpl *t, unsigned long seq,
+ *	                       struct xbuf *out);
+ *	int bench_expect_match(const char *want, const char *action, size_t len);
+ *	uint64_t bench_percentile(const uint32_t *sorted, size_t n, double p);
+ *	void bench_null_reply(struct bench_null_conn *c, int kind,
+ *	                      const char *in, size_t len, struct xbuf *out);
+ *
+ *	Null responder
+ *	int bench_null_start(const char *spec, int kind, pid_t *pid_r,
+ *	                     char *err, size_t errlen);
+ *	void bench_null_stop(pid_t pid, const char *spec);
  * DESCRIPTION
- *	N connections, each like one smtpd process: the Postfix handshake,
- *	then AUTH PLAIN requests with one in flight (or o->pipeline), ids
- *	from the connection's own counter, resp= with the account's
+ *	N connections, each like one smtpd process, with one request in
+ *	flight (or o->pipeline), for o->seconds after o->warmup unmeasured
+ *	seconds, or until o->requests replies were measured.
+ *
+ *	Auth (BENCH_AUTH): the Postfix handshake, then AUTH PLAIN requests,
+ *	ids from the connection's own counter, resp= with the account's
  *	credentials; o->wrong_percent of the requests use a wrong password.
- *	Every reply is verified: the id must be the request's and the
- *	verdict (OK or FAIL) the expected one; anything else is counted as
- *	an error by kind. A warm-up period is not measured. Latency is
- *	recorded per reply (microseconds) and reported as p50, p90, p99,
- *	p99.9 and max. One thread, epoll, non-blocking sockets: the
- *	generator itself should never be the bottleneck (measure it against
- *	a null responder to see its ceiling).
+ *	With o->users > 0 and a "%u" in o->user, the user name cycles
+ *	through user%u for 0..users-1. Every reply is verified: the id must
+ *	be the request's and the verdict (OK or FAIL) the expected one.
+ *
+ *	Policy (BENCH_POLICY): requests as Postfix o->version sends them at
+ *	o->state (pf_pol_req_init), changed by o->set ("name=value", an
+ *	empty value deletes the attribute). With o->vary_clients > 0,
+ *	client_address cycles through 10.x.y.z addresses (request i uses
+ *	number i mod vary_clients); with o->vary_users > 0, sasl_username
+ *	cycles through o->user_pattern ("%u" replaced by i mod vary_users,
+ *	default "user%u"). Replies are answered in order; each must be
+ *	name=value lines with exactly one action= and the empty line; with
+ *	o->expect the action must match one of them (bench_expect_match).
+ *
+ *	Errors by kind: wrong id (auth), malformed, verdict (wrong OK/FAIL
+ *	or action), disconnect, timeout (a request unanswered for
+ *	o->timeout_ms; a connection without its handshake, or, in a timed
+ *	run, without a single reply, at the end).
+ *	Latency is recorded per reply (microseconds) and reported as p50,
+ *	p90, p99, p99.9 and max. One thread, epoll, non-blocking sockets:
+ *	the generator should never be the bottleneck; bench_null_start()
+ *	runs a responder that does no work (policy: "action=DUNNO" for
+ *	every request; auth: OK for every AUTH) in a child process so the
+ *	generator's own ceiling can be measured with the same transport.
+ *
+ *	bench_expect_match(): want matches an action exactly; a want ending
+ *	in "*" matches every action that starts with the rest; the first
+ *	word (the access(5) keyword) compares case-insensitively, as
+ *	Postfix reads it.
  * DIAGNOSTICS
- *	bench_auth_run: 0, or -1 when the target cannot be used (err).
+ *	bench_run: 0, or -1 when the target cannot be used (err).
+ *	bench_tmpl_build: 0, or -1 with a reason (bad name=value, unknown
+ *	state). bench_null_start: 0, or -1 with a reason.
  */
 #ifndef HARNESS_RUN_BENCH_H
 #define HARNESS_RUN_BENCH_H
@@ -31,32 +75,88 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "harness/io/target.h"
+#include "harness/postfix/pf_policy.h"
+#include "util/xbuf.h"
+
+#define BENCH_MAX_PIPELINE	64
+#define BENCH_MAX_SET		64
+#define BENCH_MAX_EXPECT	8
+
+enum bench_kind {
+	BENCH_AUTH,
+	BENCH_POLICY,
+};
 
 struct bench_options {
+	enum bench_kind kind;
 	const struct target *target;
-	const char *user;
-	const char *password;
 	unsigned connections;
 	unsigned pipeline;		/* requests in flight per connection */
 	double seconds;
 	double warmup;
-	unsigned wrong_percent;
+	unsigned long requests;		/* stop after this many measured replies; 0: no */
+	unsigned timeout_ms;		/* a request unanswered this long is an error */
 	int quiet;			/* no live status line */
+	/* auth */
+	const char *user;
+	const char *password;
+	unsigned users;
+	unsigned wrong_percent;
+	/* policy */
+	struct pf_version version;
+	enum pf_pol_state state;
+	const char *set[BENCH_MAX_SET];	/* "name=value" */
+	size_t nset;
+	unsigned vary_clients, vary_users;
+	const char *user_pattern;
+	const char *expect[BENCH_MAX_EXPECT];	/* any of these actions */
+	size_t nexpect;
 };
 
 struct bench_result {
-	uint64_t ok, fail;		/* verified replies */
+	uint64_t ok, fail;		/* verified replies (policy: all in ok) */
 	uint64_t err_wrong_id, err_malformed, err_verdict, err_disconnect, err_timeout;
 	double elapsed;
 	uint64_t p50, p90, p99, p999, max;	/* microseconds */
+	char first_error[256];		/* what the first error was */
 };
 
-int bench_auth_run(const struct bench_options *o, struct bench_result *r, char *err,
-		   size_t errlen);
+/* a policy request split where the varying values go */
+struct bench_tmpl {
+	struct xbuf head;		/* up to the client_address value */
+	struct xbuf mid;		/* between it and the sasl_username value */
+	struct xbuf tail;
+	int client_first;		/* client_address comes before sasl_username */
+	unsigned vary_clients, vary_users;
+	const char *user_pattern;
+	struct xbuf fixed;		/* the whole request when nothing varies */
+};
+
+/* null responder: per-connection parser state */
+struct bench_null_conn {
+	int last_nl;			/* policy: the last byte was LF */
+	int hs_done;			/* auth: handshake sent */
+	size_t linelen;			/* auth: bytes of a partial line kept */
+	char line[512];
+};
+
+int bench_run(const struct bench_options *o, struct bench_result *r, char *err, size_t errlen);
 void bench_print(const struct bench_options *o, const struct bench_result *r, int json,
 		 FILE *out);
 int bench_main(int argc, char **argv);
+
+int bench_tmpl_build(struct bench_tmpl *t, const struct bench_options *o, char *err,
+		     size_t errlen);
+void bench_tmpl_free(struct bench_tmpl *t);
+int bench_tmpl_request(const struct bench_tmpl *t, unsigned long seq, struct xbuf *out);
+int bench_expect_match(const char *want, const char *action, size_t len);
+uint64_t bench_percentile(const uint32_t *sorted, size_t n, double p);
+void bench_null_reply(struct bench_null_conn *c, int kind, const char *in, size_t len,
+		      struct xbuf *out);
+int bench_null_start(const char *spec, int kind, pid_t *pid_r, char *err, size_t errlen);
+void bench_null_stop(pid_t pid, const char *spec);
 
 #endif
