@@ -221,5 +221,15 @@ fuzz-run:
 	@$(MAKE) --no-print-directory fuzz-build
 	@fuzz/campaign --seconds $(or $(SECS),$(FUZZ_SECONDS)) $(T)
 
+# the mutator's unit test, built with this CONFIG (sanitizers) and run by make test
+FUZZ_MUT_SRC	:= $(wildcard fuzz/mutator/*.c)
+ifneq ($(FUZZ_MUT_SRC),)
+tests: $(BUILD)/tests/test_mutator
+$(call obj,$(FUZZ_MUT_SRC)): EXTRA_CFLAGS += -Ifuzz/mutator
+$(BUILD)/tests/test_mutator: $(call obj,fuzz/tests/test_mutator.c $(FUZZ_MUT_SRC))
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(TESTLIBS)
+endif
+
 -include $(shell find build/fuzz-libfuzzer build/fuzz-afl build/fuzz-afl-cmplog -name '*.d' 2>/dev/null)
 # === end of fuzzing ======================================================
