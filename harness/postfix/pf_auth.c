@@ -9,7 +9,10 @@
  *	the line for every comparison, so the functions here stop at the
  *	first NUL too. Version gates (protocols.md A.2.3, A.6):
  *	  3.0 (2.12-20140905)  SPID before MECH fails the handshake
- *	  3.9 (20231105)       empty FAIL reason reads "(reason unavailable)"
+ *	  3.9-20231112         empty FAIL reason reads "(reason unavailable)"
+ *	                       (HISTORY 20231105), back-ported to 3.5.25,
+ *	                       3.6.15, 3.7.11 and 3.8.6 (all 2024-03-04);
+ *	                       3.4 ended at 3.4.29 without it
  *	  3.11 (20250304)      reconnect after an I/O error
  *	  3.12-20260710        a bare VERSION line no longer crashes
  * DIAGNOSTICS
@@ -370,11 +373,22 @@ const char *pf_auth_outcome_name(enum pf_auth_outcome o)
 	return "?";
 }
 
+/*
+ * The 535 text for an empty reason: smtpd_sasl_glue.c "Cleanup: Postfix
+ * SMTP server response with an empty authentication failure reason"
+ * (HISTORY 20231105, first in snapshot 3.9-20231112; stable releases of
+ * 2024-03-04). Before it the line ends in "failed: ".
+ */
+static const struct pf_version_fix reason_unavailable_fix = {
+	3, 9, 20231112,
+	{ { 3, 5, 25 }, { 3, 6, 15 }, { 3, 7, 11 }, { 3, 8, 6 }, { 0, 0, 0 } },
+};
+
 /* fail_reply - the 535 line for a reason, as this version words it */
 static void fail_reply(const struct pf_version *v, const char *reason,
 		       struct pf_auth_verdict *out)
 {
-	if (reason[0] == '\0' && pf_version_cmp(v, 3, 9, 20231105) >= 0)
+	if (reason[0] == '\0' && pf_version_has_fix(v, &reason_unavailable_fix))
 		reason = "(reason unavailable)";
 	out->outcome = PF_AUTH_FAIL;
 	snprintf(out->smtp, sizeof(out->smtp), "535 5.7.8 Error: authentication failed: %s", reason);

@@ -85,11 +85,31 @@ int pf_version_at_least(const struct pf_version *a, unsigned major, unsigned min
 	return pf_version_cmp(a, major, minor, snapshot) >= 0;
 }
 
+/*
+ * pf_version_has_fix - the change is in the development line from
+ * fix's snapshot on, and in each listed stable x.y from its patch level.
+ */
+int pf_version_has_fix(const struct pf_version *a, const struct pf_version_fix *fix)
+{
+	size_t i;
+
+	if (pf_version_cmp(a, fix->major, fix->minor, fix->snapshot) >= 0)
+		return 1;
+	if (a->snapshot != 0)
+		return 0;
+	for (i = 0; i < sizeof(fix->stable) / sizeof(fix->stable[0]) && fix->stable[i].major; i++) {
+		if (fix->stable[i].major == a->major && fix->stable[i].minor == a->minor)
+			return a->patch >= fix->stable[i].patch;
+	}
+	return 0;
+}
+
 void pf_version_default(struct pf_version *v_r)
 {
 	memset(v_r, 0, sizeof(*v_r));
 	v_r->major = 3;
 	v_r->minor = 7;
+	v_r->patch = 11;
 }
 
 int pf_version_format(const struct pf_version *v, char *buf, size_t size)

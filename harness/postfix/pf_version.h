@@ -10,6 +10,8 @@
  *	                   unsigned minor, unsigned long snapshot);
  *	int pf_version_at_least(const struct pf_version *a, unsigned major,
  *	                        unsigned minor, unsigned long snapshot);
+ *	int pf_version_has_fix(const struct pf_version *a,
+ *	                       const struct pf_version_fix *fix);
  *	void pf_version_default(struct pf_version *v_r);
  *	int pf_version_format(const struct pf_version *v, char *buf,
  *	                      size_t size);
@@ -19,14 +21,24 @@
  *	("3.7", "3.7.11", "3.12-20260710", "2.12-20140905").
  *
  *	pf_version_cmp() compares with major.minor[-snapshot] and returns
- *	<0, 0 or >0. The patch level is not compared (no behaviour in this
- *	oracle depends on it). A release x.y (no snapshot) counts as later
+ *	<0, 0 or >0. The patch level is not compared; pf_version_has_fix()
+ *	is the test for a change that stable patch levels also received. A
+ *	release x.y (no snapshot) counts as later
  *	than every x.y snapshot, which is how Postfix's development line
  *	works: the code of "3.12-20260710" is in 3.12.0. Postfix names the
  *	snapshots that led to 3.0 "2.12-yyyymmdd"; pass them that way.
  *	pf_version_at_least() is pf_version_cmp() >= 0.
  *
- *	pf_version_default() is 3.7, the version this machine's Debian ships
+ *	pf_version_has_fix() tells whether version a carries a change that
+ *	entered the development line with snapshot fix->major.fix->minor-
+ *	fix->snapshot (so every later x.y and snapshot has it) and was
+ *	back-ported to the stable patch levels fix->stable[] (a list of
+ *	{major, minor, patch}, ended by a zero major): a stable release
+ *	(no snapshot) of a listed x.y has it from that patch level on. A
+ *	version without a patch level ("3.7") is patch level 0, the x.y.0
+ *	release.
+ *
+ *	pf_version_default() is 3.7.11, the version Debian 12 ships
  *	(and what feasibility.md 3a captured). pf_version_format() writes
  *	the version back in the grammar above ("3.7", "3.7.11",
  *	"3.12-20260710"; patch 0 is omitted).
@@ -44,11 +56,21 @@ struct pf_version {
 	unsigned long snapshot;		/* yyyymmdd for snapshots, else 0 */
 };
 
+/* a change in the development line, and its stable back-ports */
+struct pf_version_fix {
+	unsigned major, minor;
+	unsigned long snapshot;		/* the first snapshot with it */
+	struct {
+		unsigned major, minor, patch;
+	} stable[8];			/* ended by major == 0 */
+};
+
 int pf_version_parse(const char *s, struct pf_version *v_r);
 int pf_version_cmp(const struct pf_version *a, unsigned major, unsigned minor,
 		   unsigned long snapshot);
 int pf_version_at_least(const struct pf_version *a, unsigned major, unsigned minor,
 			unsigned long snapshot);
+int pf_version_has_fix(const struct pf_version *a, const struct pf_version_fix *fix);
 void pf_version_default(struct pf_version *v_r);
 int pf_version_format(const struct pf_version *v, char *buf, size_t size);
 

@@ -52,6 +52,34 @@ static void test_pf_version(void **state)
 			fail_msg("accepted \"%s\"", bad[i]);
 }
 
+static void test_pf_version_has_fix(void **state)
+{
+	static const struct pf_version_fix fix = {
+		3, 9, 20231112, { { 3, 7, 11 }, { 3, 8, 6 }, { 0, 0, 0 } },
+	};
+	static const struct {
+		const char *version;
+		int want;
+	} cases[] = {
+		{ "3.9-20231112", 1 }, { "3.9-20231111", 0 }, { "3.9", 1 }, { "3.9.0", 1 },
+		{ "3.12-20260710", 1 }, { "4.0", 1 },
+		{ "3.7.11", 1 }, { "3.7.22", 1 }, { "3.7.10", 0 }, { "3.7", 0 },
+		{ "3.8.6", 1 }, { "3.8.5", 0 },
+		{ "3.6.20", 0 },	/* a branch not in the list */
+		{ "3.7-20210101", 0 },	/* a 3.7 snapshot is not a 3.7.x release */
+		{ "2.11.3", 0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pf_version v = ver(cases[i].version);
+
+		if (pf_version_has_fix(&v, &fix) != cases[i].want)
+			fail_msg("%s: want %d", cases[i].version, cases[i].want);
+	}
+}
+
 struct hs_case {
 	const char *name;
 	const char *version;
@@ -225,6 +253,33 @@ static void test_pf_auth_judge(void **state)
 		  "535 5.7.8 Error: authentication failed: ", NULL, NULL },
 		{ "FAIL no reason, 3.9", "3.9", 2, "FAIL\t2\tuser=alice", PF_AUTH_FAIL,
 		  "535 5.7.8 Error: authentication failed: (reason unavailable)", NULL, NULL },
+		/* the "(reason unavailable)" cleanup: 3.9-20231112 and stable back-ports */
+		{ "FAIL no reason, 3.7.10", "3.7.10", 2, "FAIL\t2", PF_AUTH_FAIL,
+		  "535 5.7.8 Error: authentication failed: ", NULL, NULL },
+		{ "FAIL no reason, 3.7.11", "3.7.11", 2, "FAIL\t2", PF_AUTH_FAIL,
+		  "535 5.7.8 Error: authentication failed: (reason unavailable)", NULL, NULL },
+		{ "FAIL no reason, 3.5.24", "3.5.24", 2, "FAIL\t2", PF_AUTH_FAIL,
+		  "535 5.7.8 Error: authentication failed: ", NULL, NULL },
+		{ "FAIL no reason, 3.5.25", "3.5.25", 2, "FAIL\t2", PF_AUTH_FAIL,
+		  "535 5.7.8 Error: authentication failed: (reason unavailable)", NULL, NULL },
+		{ "FAIL no reason, 3.6.14", "3.6.14", 2, "FAIL\t2", PF_AUTH_FAIL,
+		  "535 5.7.8 Error: authentication failed: ", NULL, NULL },
+		{ "FAIL no reason, 3.6.15", "3.6.15", 2, "FAIL\t2", PF_AUTH_FAIL,
+		  "535 5.7.8 Error: authentication failed: (reason unavailable)", NULL, NULL },
+		{ "FAIL no reason, 3.8.5", "3.8.5", 2, "FAIL\t2", PF_AUTH_FAIL,
+		  "535 5.7.8 Error: authentication failed: ", NULL, NULL },
+		{ "FAIL no reason, 3.8.6", "3.8.6", 2, "FAIL\t2", PF_AUTH_FAIL,
+		  "535 5.7.8 Error: authentication failed: (reason unavailable)", NULL, NULL },
+		{ "FAIL no reason, 3.4.29", "3.4.29", 2, "FAIL\t2", PF_AUTH_FAIL,
+		  "535 5.7.8 Error: authentication failed: ", NULL, NULL },
+		{ "FAIL no reason, 3.9-20231024", "3.9-20231024", 2, "FAIL\t2", PF_AUTH_FAIL,
+		  "535 5.7.8 Error: authentication failed: ", NULL, NULL },
+		{ "FAIL no reason, 3.9-20231112", "3.9-20231112", 2, "FAIL\t2", PF_AUTH_FAIL,
+		  "535 5.7.8 Error: authentication failed: (reason unavailable)", NULL, NULL },
+		{ "FAIL no reason, 3.10.0", "3.10.0", 2, "FAIL\t2", PF_AUTH_FAIL,
+		  "535 5.7.8 Error: authentication failed: (reason unavailable)", NULL, NULL },
+		{ "FAIL empty reason=, 3.7.11", "3.7.11", 2, "FAIL\t2\treason=", PF_AUTH_FAIL,
+		  "535 5.7.8 Error: authentication failed: (reason unavailable)", NULL, NULL },
 		{ "FAIL reason", "3.7", 2, "FAIL\t2\treason=no\tsuch", PF_AUTH_FAIL,
 		  "535 5.7.8 Error: authentication failed: no", NULL, NULL },
 		{ "FAIL temp_fail is still 535", "3.7", 2, "FAIL\t2\tcode=temp_fail\treason=db down",
@@ -311,6 +366,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pf_version),
+		cmocka_unit_test(test_pf_version_has_fix),
 		cmocka_unit_test(test_pf_auth_handshake),
 		cmocka_unit_test(test_pf_auth_handshake_notes_and_filter),
 		cmocka_unit_test(test_pf_auth_after_done),
