@@ -649,6 +649,8 @@ int bench_run(const struct bench_options *o, struct bench_result *r, char *err, 
 	if (r->elapsed < 0)
 		r->elapsed = 0;
 	for (i = 0; i < o->connections; i++)
+		r->total += b.c[i].replies;
+	for (i = 0; i < o->connections; i++)
 		if (!b.c[i].dead && b.c[i].hs_done == 0) {
 			r->err_timeout++;
 			note_error(&b, "no handshake", "", 0);
@@ -908,12 +910,13 @@ void bench_print(const struct bench_options *o, const struct bench_result *r, in
 
 	if (json) {
 		fprintf(out, "{\"kind\":\"%s\",\"target\":\"%s\",\"connections\":%u,\"pipeline\":%u,"
-			"\"seconds\":%.3f,\"ok\":%llu,\"fail\":%llu,\"rate\":%.1f,\"p50_us\":%llu,"
+			"\"seconds\":%.3f,\"total\":%llu,\"ok\":%llu,\"fail\":%llu,\"rate\":%.1f,\"p50_us\":%llu,"
 			"\"p90_us\":%llu,\"p99_us\":%llu,\"p999_us\":%llu,\"max_us\":%llu,"
 			"\"errors\":{\"wrong_id\":%llu,\"malformed\":%llu,\"verdict\":%llu,"
 			"\"disconnect\":%llu,\"timeout\":%llu}}\n",
 			o->kind == BENCH_AUTH ? "auth" : "policy", o->target->text, o->connections,
-			o->pipeline ? o->pipeline : 1, r->elapsed, (unsigned long long)r->ok,
+			o->pipeline ? o->pipeline : 1, r->elapsed, (unsigned long long)r->total,
+			(unsigned long long)r->ok,
 			(unsigned long long)r->fail, rate, (unsigned long long)r->p50,
 			(unsigned long long)r->p90, (unsigned long long)r->p99,
 			(unsigned long long)r->p999, (unsigned long long)r->max,

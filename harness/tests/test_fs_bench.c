@@ -273,6 +273,7 @@ static void test_run_policy(void **state)
 	o.expect[o.nexpect++] = "dunno";
 	assert_int_equal(bench_run(&o, &r, err, sizeof(err)), 0);
 	assert_true(r.ok >= 3000);
+	assert_true(r.total >= r.ok);
 	assert_int_equal(r.err_malformed + r.err_verdict + r.err_disconnect + r.err_timeout +
 			 r.err_wrong_id, 0);
 	assert_true(r.p50 <= r.p90 && r.p90 <= r.p99 && r.p99 <= r.p999 && r.p999 <= r.max);
