@@ -7,10 +7,13 @@
  * DESCRIPTION
  *	See extra.h. Words are split on spaces (runs of spaces count as
  *	one, as p_strsplit_spaces does); each word is looked up by its name
- *	(the text before the first "="). The last user=/username= wins.
+ *	(the text before the first "="), as auth_request_set_field() sorts
+ *	them. Visible fields are collected in a small table first, so that
+ *	a repeated name keeps its place and takes the new value.
  * DIAGNOSTICS
  *	-1 only for input over AUTHD_EXTRA_MAX bytes.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,18 +26,51 @@ static int name_is(const char *w, size_t nlen, const char *name)
 	return strlen(name) == nlen && memcmp(w, name, nlen) == 0;
 }
 
+struct field {
+	const char *name, *value;	/* into the input */
+	size_t nlen, vlen;
+};
+
+/* add_rename - one user=/username=/domain= word */
+static void add_rename(struct authd_extra *x, char kind, const char *v, size_t vlen)
+{
+	x->renames = xrealloc(x->renames, (x->nrenames + 1) * sizeof(*x->renames));
+	x->renames[x->nrenames].kind = kind;
+	x->renames[x->nrenames].value = xstrndup(v, vlen);
+	x->nrenames++;
+}
+
+/* add_shown - a visible field; a repeated name is replaced in place */
+static void add_shown(struct field *f, size_t *n, const char *w, size_t nlen, const char *v,
+		      size_t vlen)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (f[i].nlen == nlen && memcmp(f[i].name, w, nlen) == 0)
+			break;
+	if (i == *n)
+		(*n)++;
+	f[i].name = w;
+	f[i].nlen = nlen;
+	f[i].value = v;
+	f[i].vlen = vlen;
+}
+
 int authd_extra_parse(const char *p, size_t len, struct authd_extra *x)
 {
 	struct xbuf shown;
 	const char *end = p + len;
+	struct field *f;
+	size_t nf = 0, i;
 
 	memset(x, 0, sizeof(*x));
 	if (len > AUTHD_EXTRA_MAX)
 		return -1;
-	xbuf_init(&shown, 4 * AUTHD_EXTRA_MAX);
+	f = xcalloc(len / 2 + 1, sizeof(*f));	/* words are 1+ bytes and a space */
 	while (p < end) {
-		const char *w, *eq;
-		size_t wlen, nlen;
+		const char *w, *eq, *v;
+		size_t wlen, nlen, vlen;
 
 		while (p < end && *p == ' ')
 			p++;
@@ -46,6 +82,10 @@ int authd_extra_parse(const char *p, size_t len, struct authd_extra *x)
 			continue;
 		eq = memchr(w, '=', wlen);
 		nlen = eq ? (size_t)(eq - w) : wlen;
+		v = eq ? eq + 1 : w + wlen;
+		vlen = eq ? wlen - nlen - 1 : 0;
+		if (nlen == 0)
+			continue;	/* Dovecot asserts a non-empty name: never sent */
 		if (name_is(w, nlen, "password") || name_is(w, nlen, "password_noscheme") ||
 		    name_is(w, nlen, "passdb_import"))
 			continue;
@@ -54,9 +94,16 @@ int authd_extra_parse(const char *p, size_t len, struct authd_extra *x)
 			continue;
 		}
 		x->any = 1;
-		if (name_is(w, nlen, "user") || name_is(w, nlen, "username")) {
-			free(x->rename);
-			x->rename = xstrndup(eq ? eq + 1 : "", eq ? wlen - nlen - 1 : 0);
+		if (name_is(w, nlen, "user")) {
+			add_rename(x, 'u', v, vlen);
+			continue;
+		}
+		if (name_is(w, nlen, "username")) {
+			add_rename(x, 'n', v, vlen);
+			continue;
+		}
+		if (name_is(w, nlen, "domain")) {
+			add_rename(x, 'd', v, vlen);
 			continue;
 		}
 		if (name_is(w, nlen, "fail")) {
@@ -67,25 +114,75 @@ int authd_extra_parse(const char *p, size_t len, struct authd_extra *x)
 		    name_is(w, nlen, "allow_nets") || name_is(w, nlen, "allow_real_nets") ||
 		    name_is(w, nlen, "delay_until"))
 			continue;
-		/* returned to the client: name, or name=<escaped value> */
-		if ((shown.len > 0 && xbuf_append_char(&shown, '\t') < 0) ||
-		    xbuf_append(&shown, w, nlen) < 0 ||
-		    (eq != NULL && wlen > nlen + 1 &&
+		if (name_is(w, nlen, "noauthenticate"))
+			x->nopassword = 1;	/* and shown */
+		if (name_is(w, nlen, "original_user"))
+			x->has_original_user = 1;
+		add_shown(f, &nf, w, nlen, v, vlen);
+	}
+	/* returned to the client: name, or name=<escaped value> */
+	xbuf_init(&shown, 4 * AUTHD_EXTRA_MAX);
+	for (i = 0; i < nf; i++) {
+		if ((i > 0 && xbuf_append_char(&shown, '\t') < 0) ||
+		    xbuf_append(&shown, f[i].name, f[i].nlen) < 0 ||
+		    (f[i].vlen > 0 &&
 		     (xbuf_append_char(&shown, '=') < 0 ||
-		      dvauth_escape(eq + 1, wlen - nlen - 1, &shown) < 0))) {
+		      dvauth_escape(f[i].value, f[i].vlen, &shown) < 0))) {
 			xbuf_free(&shown);
+			free(f);
 			authd_extra_free(x);
 			return -1;	/* cannot happen: 4x the input bound */
 		}
 	}
+	free(f);
 	x->shown = xstrdup(xbuf_cstr(&shown));
 	xbuf_free(&shown);
 	return 0;
 }
 
+/* authd_extra_user - the renames applied to login (get_updated_username) */
+int authd_extra_user(const struct authd_extra *x, const char *login, char *out, size_t outlen)
+{
+	char cur[512], next[512];
+	size_t i;
+	int n;
+
+	if (outlen == 0)
+		return -1;
+	if (snprintf(cur, sizeof(cur), "%s", login) >= (int)sizeof(cur))
+		return -1;
+	for (i = 0; i < x->nrenames; i++) {
+		const struct authd_rename *r = &x->renames[i];
+		const char *at = strchr(cur, '@');
+
+		if (r->kind == 'u' || (r->kind == 'n' && strchr(r->value, '@') != NULL))
+			n = snprintf(next, sizeof(next), "%s", r->value);
+		else if (r->kind == 'n')
+			n = snprintf(next, sizeof(next), "%s%s", r->value, at ? at : "");
+		else if (at == NULL)
+			n = snprintf(next, sizeof(next), "%s@%s", cur, r->value);
+		else
+			n = snprintf(next, sizeof(next), "%.*s%s", (int)(at + 1 - cur), cur,
+				     r->value);
+		if (n < 0 || (size_t)n >= sizeof(next))
+			return -1;
+		if (next[0] == '\0')
+			return -1;	/* "username attempted to be changed to empty" */
+		memcpy(cur, next, (size_t)n + 1);
+	}
+	if (strlen(cur) >= outlen)
+		return -1;
+	memcpy(out, cur, strlen(cur) + 1);
+	return strcmp(cur, login) != 0;
+}
+
 void authd_extra_free(struct authd_extra *x)
 {
-	free(x->rename);
+	size_t i;
+
+	for (i = 0; i < x->nrenames; i++)
+		free(x->renames[i].value);
+	free(x->renames);
 	free(x->shown);
 	memset(x, 0, sizeof(*x));
 }

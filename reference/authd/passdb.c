@@ -369,9 +369,9 @@ struct passdb *passdb_parse(const char *buf, size_t len, const char *filename,
 		}
 		db->users[db->n++] = u;
 	}
+	/* by name, then by line: the first definition of a name comes first */
 	if (db->n > 1)
-		/* by name, then by line: the first definition of a name comes first */
-	qsort(db->users, db->n, sizeof(*db->users), user_line_cmp);
+		qsort(db->users, db->n, sizeof(*db->users), user_line_cmp);
 	{
 		size_t keep = 0;
 		const struct passdb_user *first = NULL;

@@ -49,6 +49,7 @@ struct authd_req {
 	int accept_cont;
 	int busy;		/* waiting for the passdb (or the penalty) */
 	int final_resp_ok;
+	int creds_found;	/* the credentials lookup succeeded: its fields stay */
 	/* the per-IP penalty (authd_session_set_penalty) */
 	char ident[AUTHD_PENALTY_IDENT_MAX];	/* "" = none */
 	unsigned last_penalty;	/* what the lookup gave */
@@ -197,50 +198,120 @@ static void fail_now(struct authd_session *s, unsigned id, const char *code, con
 	sess_flush(s);
 }
 
-/* finish_fail - a failed authentication: FAIL user=..., delayed */
+/*
+ * reply_user - the passwd-file user behind a request (NULL for ANONYMOUS,
+ * EXTERNAL, the demo mechanism, or an unknown user), and the reply's user
+ * name after its renames: *renamed_r 1 when it differs from base, -1 when
+ * a rename made it empty (the authentication fails)
+ */
+static const struct passdb_user *reply_user(struct authd_session *s, const struct authd_req *r,
+					    const char *base, char *out, size_t outlen,
+					    int *renamed_r)
+{
+	const struct passdb_user *u = NULL;
+	const char *login = r->sasl ? sasl_server_authcid(r->sasl) : NULL;
+
+	*renamed_r = 0;
+	snprintf(out, outlen, "%s", base);
+	if (r->unsafe || r->mech == SASL_MECH_ANONYMOUS || r->mech == SASL_MECH_EXTERNAL ||
+	    s->ops->lookup == NULL || login == NULL)
+		return NULL;
+	u = s->ops->lookup(s->ctx, login);
+	if (u != NULL)
+		*renamed_r = authd_extra_user(&u->x, base, out, outlen);
+	if (*renamed_r < 0)
+		snprintf(out, outlen, "%s", base);
+	return u;
+}
+
+/* add_original - "\toriginal_user=<login>" after a rename */
+static int add_original(struct xbuf *b, const struct passdb_user *u, int renamed,
+			const char *base)
+{
+	if (renamed <= 0 || u == NULL || u->x.has_original_user)
+		return 0;
+	if (xbuf_append_str(b, "\toriginal_user=") < 0)
+		return -1;
+	return dvauth_escape(base, strlen(base), b);
+}
+
+/*
+ * finish_fail - a failed authentication: FAIL user=... [TAB fields]
+ * [original_user=], delayed. The passdb's other extra fields are shown
+ * only when a credentials lookup (CRAM-MD5, SCRAM) succeeded and the
+ * mechanism failed afterwards; when the passdb itself fails (wrong
+ * password, fail, unknown user) Dovecot rolls them back.
+ */
 static void finish_fail(struct authd_session *s, struct authd_req *r, const char *why)
 {
 	struct xbuf b;
-	char shown[300];
+	char shown[300], name[256];
+	const struct passdb_user *u = NULL;
+	int renamed = 0;
 
 	xbuf_init(&b, 4096);
 	sess_flush(s);
 	garbage(s);
 	sess_flush(s);
+	if (r->user[0] != '\0')
+		u = reply_user(s, r, r->user, name, sizeof(name), &renamed);
 	if (xbuf_printf(&b, "FAIL\t%u", reply_id(s, r->id)) == 0 &&
-	    (r->user[0] == '\0' || add_user(s, &b, r->user) == 0) &&
+	    (r->user[0] == '\0' || add_user(s, &b, renamed > 0 ? name : r->user) == 0) &&
 	    (!(s->set.faults & AUTHD_FAULT_FAIL_TEMP) || xbuf_append_str(&b, "\tcode=temp_fail") == 0) &&
+	    (!r->creds_found || u == NULL || !u->x.any ||
+	     (xbuf_append_char(&b, '\t') == 0 && xbuf_append_str(&b, u->x.shown) == 0)) &&
+	    (r->user[0] == '\0' || add_original(&b, u, renamed, r->user) == 0) &&
 	    xbuf_append_char(&b, '\n') == 0)
 		s->ops->send_fail_delayed(s->ctx, b.data, b.len);
 	if (s->pops != NULL && r->ident[0] != '\0')
 		s->pops->inc(s->pctx, r->ident, r->checksum, r->last_penalty + 1);
-	sess_log(s, "auth failed: id=%u mech=%s user=%s: %s", r->id,
-		 r->unsafe ? s->set.unsafe_mech : sasl_mech_get(r->mech)->name,
-		 escape_for_log(shown, sizeof(shown), r->user, strlen(r->user)), why);
+	if (s->ops->log != NULL)
+		sess_log(s, "auth failed: id=%u mech=%s user=%s: %s", r->id,
+			 r->unsafe ? s->set.unsafe_mech : sasl_mech_get(r->mech)->name,
+			 escape_for_log(shown, sizeof(shown), r->user, strlen(r->user)), why);
 	xbuf_free(&b);
 	req_remove(s, r);
 }
 
-/* finish_ok - OK id user=... [resp=] */
+/*
+ * finish_ok - OK id user=... [TAB extra fields] [resp=] [original_user=], as
+ * auth_request_handler_reply_success_finish writes it: a TAB when the
+ * passdb set any field, visible or hidden, then the visible ones, with
+ * resp= (SCRAM's server-final) added as one more visible field
+ */
 static void finish_ok(struct authd_session *s, struct authd_req *r, const char *user,
 		      const struct xbuf *final)
 {
-	char shown[300];
+	char shown[300], name[256];
+	const struct passdb_user *u;
+	int renamed, have_final = final != NULL && final->len > 0;
+	int tab;
 
+	u = reply_user(s, r, user, name, sizeof(name), &renamed);
+	if (renamed < 0) {
+		finish_fail(s, r, "user name renamed to an empty name");
+		return;
+	}
+	tab = (u != NULL && u->x.any) || have_final;
 	garbage(s);
 	if (xbuf_printf(&s->out, "OK\t%u", reply_id(s, r->id)) < 0 ||
-	    (!(s->set.faults & AUTHD_FAULT_OK_WITHOUT_USER) && add_user(s, &s->out, user) < 0) ||
-	    (final && final->len > 0 &&
-	     (xbuf_append_str(&s->out, "\tresp=") < 0 ||
+	    (!(s->set.faults & AUTHD_FAULT_OK_WITHOUT_USER) && add_user(s, &s->out, name) < 0) ||
+	    (tab && xbuf_append_char(&s->out, '\t') < 0) ||
+	    (u != NULL && xbuf_append_str(&s->out, u->x.shown) < 0) ||
+	    (have_final &&
+	     ((u != NULL && u->x.shown[0] != '\0' && xbuf_append_char(&s->out, '\t') < 0) ||
+	      xbuf_append_str(&s->out, "resp=") < 0 ||
 	      base64_encode(final->data, final->len, &s->out) < 0)) ||
+	    add_original(&s->out, u, renamed, user) < 0 ||
 	    xbuf_append_char(&s->out, '\n') < 0)
 		xbuf_reset(&s->out);
 	sess_flush(s);
 	if (s->pops != NULL && r->ident[0] != '\0' && r->last_penalty != 0)
 		s->pops->inc(s->pctx, r->ident, 0, 0);	/* a success clears the penalty */
-	sess_log(s, "auth ok: id=%u mech=%s user=%s", r->id,
-		 r->unsafe ? s->set.unsafe_mech : sasl_mech_get(r->mech)->name,
-		 escape_for_log(shown, sizeof(shown), user, strlen(user)));
+	if (s->ops->log != NULL)
+		sess_log(s, "auth ok: id=%u mech=%s user=%s", r->id,
+			 r->unsafe ? s->set.unsafe_mech : sasl_mech_get(r->mech)->name,
+			 escape_for_log(shown, sizeof(shown), name, strlen(name)));
 	req_remove(s, r);
 }
 
@@ -307,12 +378,15 @@ static void handle_status(struct authd_session *s, struct authd_req *r, enum sas
 		case SASL_NEED_CREDS: {
 			const struct passdb_user *u = s->ops->lookup(s->ctx, authcid);
 			struct sasl_creds creds;
-			int have = u != NULL && passdb_creds(u, r->mech, &creds) == 0;
+			int have = u != NULL && !u->x.fail && passdb_creds(u, r->mech, &creds) == 0;
 
+			r->creds_found = have;
 			xbuf_reset(chal);
 			st = sasl_server_creds(r->sasl, have ? &creds : NULL, chal, &err);
 			xmem_wipe(&creds, sizeof(creds));
-			if (st == SASL_FAIL && u != NULL && !have)
+			if (st == SASL_FAIL && u != NULL && u->x.fail)
+				err = "the passwd-file's fail field";
+			else if (st == SASL_FAIL && u != NULL && !have)
 				err = "Password scheme cannot serve this mechanism";
 			continue;
 		}

@@ -22,6 +22,10 @@ def b64(s):
     return base64.b64encode(s.encode()).decode()
 
 
+def plain(user, password):
+    return "AUTH\t1\tPLAIN\tservice=smtp\tresp=" + b64("\0" + user + "\0" + password)
+
+
 ROWS = [
     ("PLAIN ok", ["AUTH\t1\tPLAIN\tservice=smtp\tnologin\tlip=127.0.0.1\trip=127.0.0.1\tresp=" + b64("\0alice\0secret")]),
     ("PLAIN wrong password", ["AUTH\t1\tPLAIN\tservice=smtp\tresp=" + b64("\0alice\0nope")]),
@@ -75,6 +79,34 @@ ROWS = [
     ("10000 empty parameters", ["AUTH\t1\tPLAIN\tservice=smtp" + "\t" * 10000]),
     ("CRAM-MD5 right", "cram:bob:secret"),
     ("CRAM-MD5 wrong", "cram:bob:wrong"),
+    # passwd-file extra fields in the replies (users added by 32-authd-vs-dovecot.sh)
+    ("extra: visible fields", [plain("visible", "pw")]),
+    ("extra: hidden fields only", [plain("hidden", "pw")]),
+    ("extra: rename and a visible field", [plain("renamed", "pw")]),
+    ("extra: rename only", [plain("renamedonly", "pw")]),
+    ("extra: rename to the same name", [plain("samename", "pw")]),
+    ("extra: username= keeps the domain", [plain("dom@example.com", "pw")]),
+    ("extra: domain= adds a domain", [plain("adddom", "pw")]),
+    ("extra: nopassword, any password", [plain("free", "whatever")]),
+    ("extra: nopassword, empty password", [plain("freeshown", "")]),
+    ("extra: nopassword ignored with a password", [plain("notfree", "other")]),
+    ("extra: nopassword user, right password", [plain("notfree", "pw")]),
+    ("extra: fail", [plain("failing", "pw")]),
+    ("extra: fail after a rename", [plain("failren", "pw")]),
+    ("extra: rename to empty", [plain("emptyren", "pw")]),
+    ("extra: wrong password, fields rolled back", [plain("visible", "nope")]),
+    ("extra: wrong password after a rename", [plain("renamed", "nope")]),
+    ("extra: repeated field name", [plain("twice", "pw")]),
+    ("extra: repeated user, second password", [plain("twice", "other")]),
+    ("extra: user without password", [plain("bare", "")]),
+    ("extra: LOGIN with a rename", ["AUTH\t1\tLOGIN\tservice=smtp", "CONT\t1\t" + b64("renamed"),
+                                    "CONT\t1\t" + b64("pw")]),
+    ("extra: CRAM-MD5 with a rename", "cram:cram:pw"),
+    ("extra: CRAM-MD5 wrong, with a rename", "cram:cram:nope"),
+    ("extra: CRAM-MD5 with fields", "cram:visible:pw"),
+    ("extra: CRAM-MD5 fail", "cram:failing:pw"),
+    ("extra: CRAM-MD5 wrong, hidden fields only", "cram:cramhidden:nope"),
+    ("extra: CRAM-MD5 right, hidden fields only", "cram:cramhidden:pw"),
 ]
 PRE = [
     ("AUTH before CPID", "VERSION\t1\t0\nAUTH\t1\tPLAIN\tservice=smtp\n"),

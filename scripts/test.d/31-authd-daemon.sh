@@ -86,15 +86,18 @@ oms=$(echo "$out" | sed -n 2p | cut -d' ' -f1)
 [ "$oms" -lt 200 ] && ok "OK without delay (${oms} ms)" || bad "OK after ${oms} ms"
 
 # --- SIGHUP: new user, then a broken file keeps the old users -------------
-$cli "$dir/auth.sock" 'AUTH\t1\tLOGIN\tservice=smtp' sleep:1.2 'CONT\t1\t{b64:dave}' \
+# (the held CONT comes before the 1 s request timeout)
+$cli "$dir/auth.sock" 'AUTH\t1\tLOGIN\tservice=smtp' sleep:0.9 'CONT\t1\t{b64:dave}' \
 	'CONT\t1\t{b64:d4ve}' > "$dir/held" &
 held=$!
 sleep 0.3
-printf 'alice:{PLAIN}secret\ndave:{PLAIN}d4ve\n' > "$dir/users.new"
+printf 'alice:{PLAIN}secret\ndave:{PLAIN}d4ve\nalice:{PLAIN}other\n' > "$dir/users.new"
 mv "$dir/users.new" "$dir/users"
 kill -HUP "$pid"
 for _ in $(seq 50); do grep -q 'reloaded' "$dir/log" && break; sleep 0.05; done
 grep -q "reloaded $dir/users: 2 users" "$dir/log" && ok "SIGHUP reload logged" || bad "no reload line"
+grep -q "warning: $dir/users:3: user alice exists more than once (line 1 counts)" "$dir/log" &&
+	ok "repeated user warned about at reload" || bad "no warning for the repeated user"
 wait "$held"
 check "connection open across the reload sees the new user" "$(replies < "$dir/held" | tr '\t\n' ' |')" \
 	"CONT 1 VXNlcm5hbWU6|CONT 1 UGFzc3dvcmQ6|OK 1 user=dave|"

@@ -27,6 +27,29 @@ if ! command -v dovecot > /dev/null; then
 fi
 printf 'alice:{PLAIN}secret:1000:1000::%s::\nbob:%s:1000:1000::%s::\n' "$dir" \
 	"$(doveadm pw -s CRAM-MD5 -p secret)" "$dir" > "$dir/passwd"
+# users with extra fields (the eighth field): visible, hidden-only, renames,
+# nopassword, fail, a repeated name, a tab inside a value
+{
+	printf 'visible:{PLAIN}pw:1000:1000::%s::quota=10M nologin reason=a\tb\n' "$dir"
+	printf 'hidden:{PLAIN}pw:1000:1000::%s::userdb_home=/x userdb_uid=7\n' "$dir"
+	printf 'renamed:{PLAIN}pw:1000:1000::%s::user=newname quota=1\n' "$dir"
+	printf 'renamedonly:{PLAIN}pw:1000:1000::%s::user=other\n' "$dir"
+	printf 'samename:{PLAIN}pw:1000:1000::%s::user=samename\n' "$dir"
+	printf 'dom@example.com:{PLAIN}pw:1000:1000::%s::username=x\n' "$dir"
+	printf 'adddom:{PLAIN}pw:1000:1000::%s::domain=example.org\n' "$dir"
+	printf 'free::1000:1000::%s::nopassword\n' "$dir"
+	printf 'freeshown::1000:1000::%s::nopassword quota=2\n' "$dir"
+	printf 'notfree:{PLAIN}pw:1000:1000::%s::nopassword\n' "$dir"
+	printf 'failing:{PLAIN}pw:1000:1000::%s::fail quota=3\n' "$dir"
+	printf 'failren:{PLAIN}pw:1000:1000::%s::fail user=gone\n' "$dir"
+	printf 'emptyren:{PLAIN}pw:1000:1000::%s::user=\n' "$dir"
+	printf 'twice:{PLAIN}pw:1000:1000::%s::a=1 b=2 a=3\n' "$dir"
+	printf 'twice:{PLAIN}other:1000:1000::%s::\n' "$dir"
+	printf ':{PLAIN}pw:1000:1000::%s::\n' "$dir"
+	printf 'bare\n'
+	printf 'cram:%s:1000:1000::%s::quota=4 user=cram2\n' "$(doveadm pw -s CRAM-MD5 -p pw)" "$dir"
+	printf 'cramhidden:%s:1000:1000::%s::userdb_uid=8\n' "$(doveadm pw -s CRAM-MD5 -p pw)" "$dir"
+} >> "$dir/passwd"
 chmod 644 "$dir/passwd"
 cat > "$dir/dovecot.conf" <<EOC
 base_dir = $dir/run
