@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -660,6 +661,7 @@ int bench_run(const struct bench_options *o, struct bench_result *r, char *err, 
 		}
 	if (!o->quiet)
 		fprintf(stderr, "\r%60s\r", "");
+	r->server_cpu_s = -1;
 	if (b.nlat > 0)
 		qsort(b.lat, b.nlat, sizeof(*b.lat), cmp_u32);
 	r->p50 = bench_percentile(b.lat, b.nlat, 0.50);
@@ -913,7 +915,7 @@ void bench_print(const struct bench_options *o, const struct bench_result *r, in
 			"\"seconds\":%.3f,\"total\":%llu,\"ok\":%llu,\"fail\":%llu,\"rate\":%.1f,\"p50_us\":%llu,"
 			"\"p90_us\":%llu,\"p99_us\":%llu,\"p999_us\":%llu,\"max_us\":%llu,"
 			"\"errors\":{\"wrong_id\":%llu,\"malformed\":%llu,\"verdict\":%llu,"
-			"\"disconnect\":%llu,\"timeout\":%llu}}\n",
+			"\"disconnect\":%llu,\"timeout\":%llu}",
 			o->kind == BENCH_AUTH ? "auth" : "policy", o->target->text, o->connections,
 			o->pipeline ? o->pipeline : 1, r->elapsed, (unsigned long long)r->total,
 			(unsigned long long)r->ok,
@@ -923,6 +925,9 @@ void bench_print(const struct bench_options *o, const struct bench_result *r, in
 			(unsigned long long)r->err_wrong_id, (unsigned long long)r->err_malformed,
 			(unsigned long long)r->err_verdict, (unsigned long long)r->err_disconnect,
 			(unsigned long long)r->err_timeout);
+		if (r->server_cpu_s > 0)
+			fprintf(out, ",\"server_cpu_s\":%.3f", r->server_cpu_s);
+		fprintf(out, "}\n");
 		return;
 	}
 	if (o->kind == BENCH_AUTH)
@@ -1136,8 +1141,15 @@ int bench_main(int argc, char **argv)
 	if (!isatty(STDERR_FILENO))
 		o.quiet = 1;
 	rc = bench_run(&o, &r, err, sizeof(err));
-	if (null)
+	if (null) {
+		struct rusage ru;
+
 		bench_null_stop(npid, spec);
+		/* the responder was this process's only child: its CPU time */
+		if (rc == 0 && getrusage(RUSAGE_CHILDREN, &ru) == 0)
+			r.server_cpu_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+					 (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+	}
 	if (rc < 0) {
 		fprintf(stderr, "fake-smtpd: %s\n", err);
 		target_free(&t);

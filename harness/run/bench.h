@@ -119,6 +119,7 @@ struct bench_options {
 struct bench_result {
 	uint64_t ok, fail;		/* verified replies (policy: all in ok) */
 	uint64_t total;			/* replies, warm-up included */
+	double server_cpu_s;		/* the null responder's CPU time, or -1 */
 	uint64_t err_wrong_id, err_malformed, err_verdict, err_disconnect, err_timeout;
 	double elapsed;
 	uint64_t p50, p90, p99, p999, max;	/* microseconds */

@@ -97,6 +97,9 @@ struct rules {
 	size_t slot_len[RULES_MAX_SLOTS];
 	size_t nslots;
 	int16_t hash[256];	/* slot + 1, open addressing */
+	uint64_t len_mask;	/* bit len % 64 set for each slot name: most of the
+				   attributes of a request are looked at by no rule,
+				   and most of those are turned away by their length */
 	uint32_t *by_state[RULES_NSTATES + 1];	/* last: unknown state */
 	size_t n_by_state[RULES_NSTATES + 1];
 };
@@ -130,7 +133,11 @@ static unsigned name_hash(const char *p, size_t len)
 
 int rules_slot(const struct rules *rs, const char *name, size_t len)
 {
-	unsigned h = name_hash(name, len);
+	unsigned h;
+
+	if (!((rs->len_mask >> (len & 63u)) & 1u))
+		return -1;
+	h = name_hash(name, len);
 
 	for (;;) {
 		int s = rs->hash[h] - 1;
@@ -155,6 +162,7 @@ static int slot_intern(struct rules *rs, const char *name, size_t len)
 	s = (int)rs->nslots++;
 	rs->slot_name[s] = xstrndup(name, len);
 	rs->slot_len[s] = len;
+	rs->len_mask |= (uint64_t)1 << (len & 63u);
 	h = name_hash(name, len);
 	while (rs->hash[h] != 0)
 		h = (h + 1) & 255u;

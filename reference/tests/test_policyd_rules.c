@@ -444,6 +444,45 @@ static void test_match(void **state)
 	rules_free(&rs);
 }
 
+/* rules_slot: names of every length, including lengths 64 apart (the
+ * length filter in front of the hash table must only turn away names no
+ * rule looks at); slot names are at most 64 bytes, request names may be
+ * longer */
+static void test_slot_lookup(void **state)
+{
+	char text[512], longname[80], other[80], err[512];
+	struct rules *rs;
+	size_t i;
+
+	(void)state;
+	memset(longname, 'a', 64);
+	longname[64] = '\0';
+	memset(other, 'b', 78);
+	other[78] = '\0';
+	snprintf(text, sizeof(text), "rule r: client_address == x and %s == y and sender == z "
+		 "=> REJECT\n", longname);
+	rs = rules_parse(text, strlen(text), "s.rules", NULL, 0, err, sizeof(err));
+	if (rs == NULL)
+		fail_msg("%s", err);
+	assert_int_equal(rules_slot(rs, "protocol_state", 14), 0);
+	assert_true(rules_slot(rs, "client_address", 14) > 0);
+	assert_true(rules_slot(rs, "sender", 6) > 0);
+	assert_true(rules_slot(rs, longname, 64) > 0);
+	assert_string_equal(rules_slot_name(rs, (size_t)rules_slot(rs, longname, 64)), longname);
+	/* same length as a slot name, or 64 apart, but not a slot */
+	assert_int_equal(rules_slot(rs, "client_addresx", 14), -1);
+	assert_int_equal(rules_slot(rs, other, 78), -1);	/* 78 = 14 + 64 */
+	assert_int_equal(rules_slot(rs, other, 64), -1);
+	assert_int_equal(rules_slot(rs, "", 0), -1);		/* 0 = 64 - 64 */
+	assert_int_equal(rules_slot(rs, other, 70), -1);	/* 70 = 6 + 64 */
+	/* lengths no slot has */
+	assert_int_equal(rules_slot(rs, "recipient", 9), -1);
+	assert_int_equal(rules_slot(rs, "senderx", 7), -1);
+	for (i = 0; i < 64; i++)	/* shorter runs of a: none is a slot */
+		assert_int_equal(rules_slot(rs, longname, i), -1);
+	rules_free(&rs);
+}
+
 static void test_reply_and_ids(void **state)
 {
 	static const char text[] =
@@ -489,6 +528,7 @@ int main(void)
 		cmocka_unit_test(test_parse_limits),
 		cmocka_unit_test(test_match),
 		cmocka_unit_test(test_reply_and_ids),
+		cmocka_unit_test(test_slot_lookup),
 	};
 
 	return cmocka_run_group_tests_name("policyd_rules", tests, NULL, NULL);
