@@ -200,13 +200,6 @@ static void fl_set(struct flist *l, unsigned at, const void *p, size_t len)
 		xbuf_reset(&l->f[at]);
 }
 
-static int fl_is(const struct flist *l, unsigned at, const char *s)
-{
-	size_t n = strlen(s);
-
-	return at < l->n && l->f[at].len == n && (n == 0 || memcmp(l->f[at].data, s, n) == 0);
-}
-
 /* --- building blocks ----------------------------------------------------- */
 
 static const unsigned boundary_lens[] = { 100, 255, 256, 1024, 16383, 16384 };
@@ -308,14 +301,21 @@ static void step_add(struct fuzz_case *c, struct flist *l, int crlf, enum fuzz_d
 		s->due = policy;
 		return;
 	}
-	/* a reply is due where Postfix would wait for one: AUTH or CONT with an id */
-	if ((fl_is(l, 0, "AUTH") || fl_is(l, 0, "CONT")) && l->n >= 2) {
+	/* a reply is due where Postfix would wait for one: AUTH or CONT with an id,
+	   as the helper will split the line */
+	{
+		const char *p = c->buf.data + s->off;
+		size_t n = 5;
 		unsigned id;
 
-		if (l->f[1].len > 0 && l->f[1].len <= 10 &&
-		    str_to_uint(l->f[1].data, l->f[1].len, &id) == 0 && id > 0) {
-			s->due = FUZZ_DUE_AUTH;
-			s->id = id;
+		if (s->len > 6 && (memcmp(p, "AUTH\t", 5) == 0 || memcmp(p, "CONT\t", 5) == 0)) {
+			while (n < s->len && p[n] >= '0' && p[n] <= '9')
+				n++;
+			if (n > 5 && n - 5 <= 10 && (p[n] == '\t' || p[n] == '\n') &&
+			    str_to_uint(p + 5, n - 5, &id) == 0 && id > 0) {
+				s->due = FUZZ_DUE_AUTH;
+				s->id = id;
+			}
 		}
 	}
 }
@@ -325,11 +325,12 @@ static void step_add(struct fuzz_case *c, struct flist *l, int crlf, enum fuzz_d
 void fuzz_gen_handshake(struct fuzz_rng *r, unsigned cpid, int mutate, struct fuzz_case *c)
 {
 	char pid[32];
-	size_t off = c->buf.len;
+	size_t off;
 	struct fuzz_step *s;
 	const char *ver = "VERSION\t1\t0\n";
 
 	fuzz_case_reset(c);
+	off = c->buf.len;
 	snprintf(pid, sizeof(pid), "CPID\t%u\n", cpid);
 	if (mutate) {
 		static const char *const vers[] = {
@@ -920,6 +921,8 @@ void fuzz_gen_policy(struct fuzz_rng *r, struct fuzz_case *c)
 	c->nsteps = 1;
 	s->off = c->buf.len;
 	for (i = 0; i < l.n; i++) {
+		if (l.noeq[i] && !l.cr[i] && l.name[i].len == 0 && l.value[i].len == 0)
+			continue;	/* an empty line would end the request early */
 		if (l.name[i].len)
 			bput(&c->buf, l.name[i].data, l.name[i].len);
 		if (!l.noeq[i])
@@ -1435,7 +1438,19 @@ static unsigned minimize(struct eng *e, unsigned char *keep, enum fuzz_kind kind
 		return 0;		/* not reproducible on its own: left whole */
 	}
 	runs = 1;
+	/* most often the last request alone does it (after the handshake for auth) */
+	if (e->nu > 2) {
+		for (i = 0; i < e->nu; i++)
+			keep[i] = i + 1 == e->nu ||
+				  (i == 0 && e->u[0].c.step[0].due == FUZZ_DUE_HANDSHAKE);
+		runs++;
+		if (!rerun(e, keep, kind, status))
+			for (i = 0; i < e->nu; i++)
+				keep[i] = 1;
+	}
 	for (i = 0; i < e->nu && now_ms() < until && !fuzz_stop; i++) {
+		if (!keep[i])
+			continue;
 		keep[i] = 0;
 		runs++;
 		if (!rerun(e, keep, kind, status))

@@ -1,0 +1,141 @@
+#!/bin/bash
+# 55-fake-smtpd-fuzz - fake-smtpd fuzz: the crash in each deliberately broken
+# seed-style helper is found with a fixed seed within a bounded number of
+# execs, the same seed finds it at the same exec, the transcript written for
+# it replays to the same crash; the same helpers with the bug out of reach
+# give no finding; a helper that leaves a request unanswered is a hang whose
+# transcript fails on replay; ref-authd and ref-policyd (UNIX sockets) survive
+# a few thousand execs; bad options and unusable targets exit 2.
+# Usage: 55-fake-smtpd-fuzz.sh BUILD_DIR
+set -u
+build=$(realpath "${1:?usage: $0 BUILD_DIR}")
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top" || exit 1
+fs="$build/bin/fake-smtpd"
+ad="$build/bin/ref-authd"
+pd="$build/bin/ref-policyd"
+py=/usr/bin/python3
+pass=0 fail=0
+ok()  { pass=$((pass + 1)); echo "ok   - $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL - $*"; }
+dir=$(mktemp -d /tmp/fs-fuzz.XXXXXX)
+pid=""
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$dir"; }
+trap cleanup EXIT
+crashy_auth="spawn:$py corpus/helpers/crashy_auth_helper.py"
+crashy_policy="spawn:$py corpus/helpers/crashy_policy_helper.py"
+fuzz() { timeout 120 "$fs" fuzz "$@" < /dev/null; }
+
+if [ ! -x "$fs" ]; then
+	echo "fake-smtpd not built at $fs"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+# 1. bad options and unusable targets: exit 2, nothing run
+for args in "" "--auth" "--auth spawn:/bin/true --policy spawn:/bin/true" \
+	"--auth spawn:/bin/true --seed x1" "--auth spawn:/bin/true --duration 0" \
+	"--auth spawn:/bin/true --duration 5parsecs" "--auth spawn:/bin/true --timeout 0" \
+	"--auth spawn:/bin/true --iterations 0" "--auth spawn:/bin/true --max-findings -1" \
+	"--auth spawn:/bin/true extra" "--auth spawn:/bin/true --no-such-option" \
+	"--auth nowhere:/x" "--auth unix:$dir/absent.sock --iterations 5"; do
+	out=$(fuzz $args 2>&1); rc=$?
+	[ $rc = 2 ] && ok "exit 2: fuzz $args" || { bad "fuzz $args: rc $rc"; echo "$out" | tail -3; }
+done
+out=$(fuzz --help); rc=$?
+[ $rc = 0 ] && echo "$out" | grep -q -- '--max-findings' && ok "fuzz --help" || bad "fuzz --help: rc $rc"
+
+# 2. the auth helper that crashes on a user name longer than 100 bytes
+found() {	# found NAME TARGET PROTO: run with seed 1, check the finding, echo its exec
+	local out rc
+	out=$(fuzz "--$3" "$2" --seed 1 --iterations 500 --max-findings 1 --out "$dir/$1" 2>&1); rc=$?
+	echo "$out" > "$dir/$1.out"
+	[ $rc = 1 ] && echo "$out" | grep -q '^finding 1: crash: killed by signal 11' &&
+		[ -f "$dir/$1/finding-001-crash.tr" ] && ! echo "$out" | grep -q $'\r'
+}
+for h in auth policy; do
+	if [ $h = auth ]; then t=$crashy_auth; else t=$crashy_policy; fi
+	if found "$h-1" "$t" $h; then
+		ok "$h: the crash (SIGSEGV) is found with --seed 1 within 500 execs: $(grep -o 'exec [0-9]*' "$dir/$h-1.out" | head -1)"
+	else
+		bad "$h: crash not found"; cat "$dir/$h-1.out"
+		continue
+	fi
+	# the same seed: the same exec, the same request
+	found "$h-2" "$t" $h
+	a=$(grep '^finding 1' "$dir/$h-1.out" | sed 's/ -> .*//') b=$(grep '^finding 1' "$dir/$h-2.out" | sed 's/ -> .*//')
+	[ -n "$a" ] && [ "$a" = "$b" ] && ok "$h: the same seed finds it at the same exec" ||
+		{ bad "$h: seed not deterministic"; echo "$a"; echo "$b"; }
+	# the transcript replays to the crash
+	tr="$dir/$h-1/finding-001-crash.tr"
+	out=$(timeout 60 "$fs" replay --fast "$t" "$tr" 2>&1); rc=$?
+	[ $rc = 1 ] && echo "$out" | grep -q 'helper crashed: killed by signal 11' &&
+		ok "$h: fake-smtpd replay of the finding reports the crash" ||
+		{ bad "$h: replay: rc $rc"; echo "$out" | tail -5; cat "$tr" | cut -c1-200; }
+	grep -q '^# minimized: ' "$tr" && ok "$h: the transcript was minimized ($(grep -o '[0-9]* of [0-9]* requests kept' "$tr"))" ||
+		{ bad "$h: not minimized"; head -5 "$tr"; }
+	# what makes it crash is in what was sent
+	if [ $h = auth ]; then
+		grep -q '^C: \(AUTH\|CONT\)' "$tr" && ok "$h: the transcript sends the request" || bad "$h: no request in $tr"
+	else
+		grep -q '^C: sender=.\{101\}' "$tr" && ok "$h: the transcript sends a sender longer than 100 bytes" ||
+			bad "$h: no long sender in $tr"
+	fi
+	# the same helper with the bug out of reach: no finding at all
+	out=$(fuzz "--$h" "$t --limit 1000000" --seed 1 --iterations 1500 2>&1); rc=$?
+	[ $rc = 0 ] && echo "$out" | grep -q '^findings: 0 ' &&
+		ok "$h: the helper without its bug gives no finding in 1500 execs" || { bad "$h: false findings: rc $rc"; echo "$out" | tail -5; }
+done
+
+# 3. a helper that never answers LOGIN: a hang, and the transcript fails where Postfix waits
+out=$(fuzz --auth "spawn:$py corpus/helpers/seed_auth_helper.py" --seed 4 --timeout 300ms \
+	--iterations 200 --max-findings 1 --out "$dir/hang" 2>&1); rc=$?
+h=$(ls "$dir/hang"/finding-001-hang.tr 2>/dev/null)
+[ $rc = 1 ] && echo "$out" | grep -q '^finding 1: hang: no reply' && [ -n "$h" ] &&
+	ok "a missing reply is a hang finding" || { bad "hang: rc $rc"; echo "$out"; }
+if [ -n "$h" ]; then
+	out=$(timeout 60 "$fs" replay --time-scale 0.05 "spawn:$py corpus/helpers/seed_auth_helper.py" "$h" 2>&1); rc=$?
+	[ $rc = 1 ] && echo "$out" | grep -q 'no line within\|no reply within' && ok "the hang transcript fails on replay: no reply" ||
+		{ bad "hang replay: rc $rc"; echo "$out" | tail -5; }
+fi
+
+# 4. the reference servers survive a few thousand execs
+if [ -x "$ad" ]; then
+	cp corpus/demo/users "$dir/users"
+	"$ad" -p "$dir/users" -d 0 -m plain,login "unix:$dir/a.sock" 2>> "$dir/authd.log" &
+	pid=$!
+	for _ in $(seq 100); do [ -S "$dir/a.sock" ] && break; sleep 0.05; done
+	out=$(fuzz --auth "unix:$dir/a.sock" --seed 2 --iterations 3000 --out "$dir/authd" 2>&1); rc=$?
+	[ $rc = 0 ] && echo "$out" | grep -q '^3000 execs' && echo "$out" | grep -q '^findings: 0 ' &&
+		kill -0 "$pid" 2>/dev/null && ok "ref-authd (unix:) survives 3000 execs: $(grep -o '[0-9]* exec/s' <<< "$out") (load $(cut -d' ' -f1 /proc/loadavg))" ||
+		{ bad "ref-authd: rc $rc"; echo "$out" | tail -5; tail -5 "$dir/authd.log"; }
+	kill "$pid"; wait "$pid" 2>/dev/null; pid=""
+	# a server that is gone: the next connection is refused, a finding, and the run stops
+	"$ad" -p "$dir/users" -d 0 -m plain,login "unix:$dir/b.sock" 2>> "$dir/authd.log" &
+	pid=$!
+	for _ in $(seq 100); do [ -S "$dir/b.sock" ] && break; sleep 0.05; done
+	( sleep 1; kill "$pid" ) &
+	killer=$!
+	out=$(fuzz --auth "unix:$dir/b.sock" --seed 2 --duration 20s --reconnect-every 5 --out "$dir/down" 2>&1); rc=$?
+	wait "$killer"; wait "$pid" 2>/dev/null; pid=""
+	[ $rc = 1 ] && echo "$out" | grep -q '^finding 1: down: ' && ls "$dir/down"/finding-001-down.tr > /dev/null 2>&1 &&
+		ok "a server that stops accepting connections is a 'down' finding" || { bad "down: rc $rc"; echo "$out" | tail -4; }
+else
+	bad "ref-authd not built in $build"
+fi
+if [ -x "$pd" ]; then
+	"$pd" --create-sample-db "$dir/access.db" 2>/dev/null
+	"$pd" --rules reference/policyd/sample.rules --db "$dir/access.db" "unix:$dir/p.sock" 2>> "$dir/policyd.log" &
+	pid=$!
+	for _ in $(seq 100); do [ -S "$dir/p.sock" ] && break; sleep 0.05; done
+	out=$(fuzz --policy "unix:$dir/p.sock" --seed 2 --iterations 3000 --out "$dir/policyd" 2>&1); rc=$?
+	[ $rc = 0 ] && echo "$out" | grep -q '^3000 execs' && echo "$out" | grep -q '^findings: 0 ' &&
+		kill -0 "$pid" 2>/dev/null && ok "ref-policyd (unix:) survives 3000 execs: $(grep -o '[0-9]* exec/s' <<< "$out") (load $(cut -d' ' -f1 /proc/loadavg))" ||
+		{ bad "ref-policyd: rc $rc"; echo "$out" | tail -5; tail -5 "$dir/policyd.log"; }
+	kill "$pid"; wait "$pid" 2>/dev/null; pid=""
+else
+	bad "ref-policyd not built in $build"
+fi
+
+echo "$pass passed, $fail failed"
+[ $fail = 0 ]
