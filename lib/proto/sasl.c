@@ -20,11 +20,22 @@
  *		"user SP 32HEXDIG", split at the rightmost SP; errors "NULs
  *		in response", "missing digest", "invalid digest size",
  *		"invalid hex in digest".
- *	SCRAM	RFC 5802 grammar, checked as auth-scram-server.c does:
- *		gs2-header "n" / "y" (no channel binding here), "p=" gives
- *		"Channel binding not supported"; reserved "m=" gives
- *		"Mandatory extension(s) not supported"; client-final must
- *		repeat the gs2 header in c= and the full nonce in r=.
+ *		The challenge has no length bound but SASL_MAX_MESSAGE (2.3
+ *		formats it with t_strdup_printf: long host names work).
+ *	SCRAM	RFC 5802 grammar, checked as 2.3's mech-scram.c does:
+ *		the gs2 flag is judged by its first byte: "n" / "y" (no
+ *		channel binding here), "p" gives "Channel binding not
+ *		supported"; "a=" (empty authzid) fails ("Master user login
+ *		attempted to use empty login username"), an authzid other
+ *		than the user needs a master passdb; reserved "m=" gives
+ *		"Mandatory extension(s) not supported"; the c-nonce is any
+ *		text, even empty; an empty initial response is a broken
+ *		client-first (fails), while no initial response gets an
+ *		empty challenge; stored keys with fewer than 4096
+ *		iterations are refused ("Invalid SCRAM iteration count in
+ *		passdb"); client-final must repeat the gs2 header in c= and
+ *		the full nonce in r=; after server-final went out as a
+ *		challenge, any answer, empty or not, succeeds.
  *	Usernames (authcid) must be 1..SASL_MAX_AUTHID bytes.
  *	Every message is bounded by SASL_MAX_MESSAGE.
  * DIAGNOSTICS
@@ -49,6 +60,7 @@
 
 #define SASL_MAX_AUTHID		1024	/* Dovecot SASL_MAX_AUTHID_SIZE */
 #define SCRAM_NONCE_BYTES	18	/* 24 base64 characters */
+#define SCRAM_MIN_ITER		4096	/* 2.3 SCRAM_MIN_ITERATE_COUNT: fewer is refused */
 
 static const struct sasl_mech_info sasl_mechs[SASL_MECH_COUNT] = {
 	{ SASL_MECH_PLAIN, "PLAIN", DVAUTH_MECH_PLAINTEXT, 1 },
@@ -734,7 +746,7 @@ struct sasl_server {
 	char *password;
 	char *user;
 	/* CRAM-MD5 */
-	char challenge[128];
+	char *challenge;	/* "<digits.time@host>", any length (2.3 t_strdup_printf) */
 	char response_hex[33];
 	/* SCRAM */
 	char *cnonce;
@@ -780,6 +792,7 @@ void sasl_server_destroy(struct sasl_server **sp)
 		return;
 	*sp = NULL;
 	free(s->hostname);
+	free(s->challenge);
 	free(s->nonce);
 	free(s->anonymous_username);
 	free(s->external_user);
@@ -891,10 +904,19 @@ static enum sasl_status server_cram_challenge(struct sasl_server *s, struct xbuf
 			digits[i] = (char)('0' + r[i] % 10);
 		digits[16] = '\0';
 	}
-	n = snprintf(s->challenge, sizeof(s->challenge), "<%s.%llu@%s>", digits, s->now,
-		     s->hostname);
-	if (n < 0 || (size_t)n >= sizeof(s->challenge))
-		return server_fail(s, "hostname too long", error_r);
+	{
+		struct xbuf c;
+
+		xbuf_init(&c, SASL_MAX_MESSAGE);
+		if (xbuf_printf(&c, "<%s.%llu@%s>", digits, s->now, s->hostname) < 0) {
+			xbuf_free(&c);
+			return server_fail(s, "hostname too long", error_r);
+		}
+		free(s->challenge);
+		s->challenge = xstrdup(xbuf_cstr(&c));
+		n = (int)c.len;
+		xbuf_free(&c);
+	}
 	return server_challenge(s, SERVER_WAIT_INPUT, s->challenge, (size_t)n, out, error_r);
 }
 
@@ -932,7 +954,7 @@ static enum sasl_status server_cram_response(struct sasl_server *s, const char *
 static enum sasl_status server_scram_first(struct sasl_server *s, const char *in,
 					   size_t len, const char **error_r)
 {
-	size_t i, c1, c2;
+	size_t c1, c2;
 	const char *bare;
 	size_t bare_len;
 	const char *n, *r;
@@ -944,9 +966,10 @@ static enum sasl_status server_scram_first(struct sasl_server *s, const char *in
 		;
 	if (c1 == len)
 		return server_fail(s, "Invalid initial client message: Invalid GS2 header", error_r);
-	if (c1 >= 2 && in[0] == 'p' && in[1] == '=')
+	/* 2.3 looks at the flag's first byte only */
+	if (c1 >= 1 && in[0] == 'p')
 		return server_fail(s, "Channel binding not supported", error_r);
-	if (c1 != 1 || (in[0] != 'n' && in[0] != 'y'))
+	if (c1 == 0 || (in[0] != 'n' && in[0] != 'y'))
 		return server_fail(s, "Invalid GS2 header", error_r);
 	for (c2 = c1 + 1; c2 < len && in[c2] != ','; c2++)
 		;
@@ -958,7 +981,7 @@ static enum sasl_status server_scram_first(struct sasl_server *s, const char *in
 		free(s->authzid);
 		s->authzid = scram_unescape(in + c1 + 3, c2 - c1 - 3);
 		if (s->authzid == NULL)
-			return server_fail(s, "Invalid initial client message: Invalid GS2 header", error_r);
+			return server_fail(s, "authzid escaping is invalid", error_r);
 	}
 	bare = in + c2 + 1;
 	bare_len = len - c2 - 1;
@@ -971,11 +994,9 @@ static enum sasl_status server_scram_first(struct sasl_server *s, const char *in
 				   error_r);
 	if (scram_attr(bare, bare_len, 'n', 0, &n, &nl) < 0)
 		return server_fail(s, "Invalid username field", error_r);
-	if (scram_attr(bare, bare_len, 'r', 1, &r, &rl) < 0 || rl == 0)
+	/* any c-nonce, empty or with SP and 8-bit bytes, as 2.3 takes it */
+	if (scram_attr(bare, bare_len, 'r', 1, &r, &rl) < 0)
 		return server_fail(s, "Invalid client nonce", error_r);
-	for (i = 0; i < rl; i++)
-		if (r[i] == ',' || (unsigned char)r[i] < 0x21 || (unsigned char)r[i] > 0x7e)
-			return server_fail(s, "Invalid client nonce", error_r);
 	user = scram_unescape(n, nl);
 	if (user == NULL)
 		return server_fail(s, "Username escaping is invalid", error_r);
@@ -984,8 +1005,11 @@ static enum sasl_status server_scram_first(struct sasl_server *s, const char *in
 		return server_fail(s, "Bad username", error_r);
 	}
 	free(user);
-	if (s->authzid != NULL && s->authzid[0] != '\0' && strcmp(s->authzid, s->authcid) != 0)
-		return server_fail(s, "Bad login username", error_r);
+	if (s->authzid != NULL && s->authzid[0] == '\0')
+		return server_fail(s, "Master user login attempted to use empty login username",
+				   error_r);
+	if (s->authzid != NULL && strcmp(s->authzid, s->authcid) != 0)
+		return server_fail(s, "Master user login attempted without master passdbs", error_r);
 	xbuf_reset(&s->gs2);
 	xbuf_reset(&s->cfm_bare);
 	free(s->cnonce);
@@ -1096,7 +1120,8 @@ enum sasl_status sasl_server_step(struct sasl_server *s, const void *in, size_t 
 			return server_cram_challenge(s, out, error_r);
 		case SASL_MECH_SCRAM_SHA_1:
 		case SASL_MECH_SCRAM_SHA_256:
-			if (!have_in || len == 0)
+			/* an empty initial response is a (broken) client-first */
+			if (!have_in)
 				return server_challenge(s, SERVER_WAIT_INPUT, "", 0, out, error_r);
 			return server_scram_first(s, data, len, error_r);
 		case SASL_MECH_ANONYMOUS:
@@ -1140,8 +1165,8 @@ enum sasl_status sasl_server_step(struct sasl_server *s, const void *in, size_t 
 			return server_scram_first(s, data, len, error_r);
 		if (s->state == SERVER_SCRAM_WAIT_FINAL)
 			return server_scram_final(s, data, len, out, error_r);
-		if (len != 0)
-			return server_fail(s, "Spurious extra client message", error_r);
+		/* after server-final any answer, empty or not, succeeds
+		   (2.3 auth_request_continue: "successful" comes first) */
 		return server_succeed(s, s->authcid);
 	case SASL_MECH_ANONYMOUS:
 		return server_succeed(s, s->anonymous_username);
@@ -1200,6 +1225,9 @@ enum sasl_status sasl_server_creds(struct sasl_server *s, const struct sasl_cred
 		if (creds->kind == SASL_CREDS_SCRAM) {
 			if (creds->scram.key_len != klen || creds->scram.salt_len == 0)
 				return server_fail(s, "invalid credentials", error_r);
+			if (creds->scram.iter < SCRAM_MIN_ITER)
+				return server_fail(s, "Invalid SCRAM iteration count in passdb",
+						   error_r);
 			s->keys = creds->scram;
 		} else if (creds->kind == SASL_CREDS_PLAINTEXT) {
 			unsigned char salt[16];

@@ -74,10 +74,12 @@
  *	         input is the username. NUL bytes fail.
  *	  CRAM-MD5 challenge "<" 16 digits "." time "@" host ">"; reply
  *	         "user SP 32-hex", split at the rightmost space.
- *	  SCRAM  client-first gs2 "n" or "y" (not "p"); server-first,
- *	         client-final checks channel binding "biws"/"eSws", nonce and
- *	         proof; server-final "v=..." goes out as a CONTINUE (the
- *	         client must then send an empty response) unless
+ *	  SCRAM  client-first gs2 "n" or "y" (not "p"), no empty authzid,
+ *	         any c-nonce; server-first (stored keys need 4096+
+ *	         iterations), client-final checks channel binding
+ *	         "biws"/"eSws", nonce and proof; server-final "v=..." goes
+ *	         out as a CONTINUE (the client's answer to it, whatever it
+ *	         is, gives SUCCESS, as in Dovecot 2.3) unless
  *	         params->final_resp_ok, in which case SUCCESS carries it in out.
  *	  ANONYMOUS any trace text; the user is params->anonymous_username.
  *	  EXTERNAL needs params->external_user (Dovecot: "Username not
@@ -103,7 +105,7 @@
  *	                   (creds NULL = unknown user)
  *	  SASL_SUCCESS     authenticated; sasl_server_user() is the user
  *	  SASL_FAIL        *error_r is a static reason (e.g. "invalid input",
- *	                   "Password mismatch", "Spurious extra client message")
+ *	                   "Password mismatch")
  *	Calling a function that does not fit the state is SASL_FAIL with
  *	"unexpected call", never undefined behaviour.
  * DIAGNOSTICS

@@ -20,18 +20,22 @@
  *	    (1024-byte authcid, 32-digit CRAM digest), NULs per mechanism;
  *	  - client-side errors, output bounds (nothing half-written), and
  *	    calls that do not fit the state, on both sides.
- *	Cases where the library differs from Dovecot are not pinned here.
- *	Seen against a real Dovecot 2.3.19 auth service and in the 2.4
- *	source: (1) after server-final went out as CONT, Dovecot answers
- *	OK to any response, empty or not (auth-request.c / sasl-server-
- *	request.c "finished_with_data"; "Spurious extra client message"
- *	is unreachable there), the library fails a non-empty one;
- *	(2) SCRAM with an empty initial response (resp= or "=") fails in
- *	Dovecot, the library sends an empty challenge; (3) Dovecot takes
- *	any c-nonce, also empty or with SP / 8-bit bytes, the library
- *	refuses them; (4) "n,a=,..." (empty authzid) fails in Dovecot and
- *	passes here; (5) Dovecot refuses stored SCRAM values with fewer
- *	than 4096 iterations, sasl_scram_parse_dovecot() takes them.
+ *	Differences from Dovecot 2.3.19 found in review, checked in its
+ *	source (mech-scram.c, auth-request.c, password-scheme-scram.c,
+ *	mech-cram-md5.c) and against a real 2.3.19 auth service, are now
+ *	fixed and pinned here: (1) after server-final went out as CONT,
+ *	any answer, empty or not, succeeds; (2) SCRAM with an empty
+ *	initial response (resp= or "=") fails, while no initial response
+ *	gets an empty challenge; (3) any c-nonce is taken, also empty or
+ *	with SP / 8-bit bytes; (4) "n,a=,..." (empty authzid) fails;
+ *	(5) stored SCRAM keys with fewer than 4096 iterations are refused
+ *	at authentication (sasl_scram_parse_dovecot() still reads them,
+ *	as Dovecot's passwd-file loads them); (6) the CRAM-MD5 challenge
+ *	has no fixed buffer: a long host name gives a long challenge;
+ *	(7) the gs2 flag is judged by its first byte ("nx" counts as "n").
+ *	Differences left: the library refuses a NUL in a SCRAM message
+ *	before parsing it (Dovecot: the same failure, other wording), and
+ *	reasons are worded as in 2.3 or 2.4 (they reach only the log).
  *	The CRAM-MD5 digest checks below (upper-case hex accepted, exactly
  *	32 digits) are those of Dovecot 2.4.2 and later; 2.3.19 to 2.4.1
  *	compare the first 32 bytes with lower-case hex.
@@ -516,6 +520,24 @@ static const struct first_case first_cases[] = {
 	  "Invalid initial client message: Missing nonce field", NULL, NULL },
 	{ "scram nonce not second", SASL_MECH_SCRAM_SHA_256, M("n,,n=alice,x=1,r=abc"), SASL_FAIL,
 	  "Invalid client nonce", NULL, NULL },
+	/* as 2.3's mech-scram.c: any c-nonce; no empty authzid; empty initial
+	   response is a broken client-first; the flag's first byte counts */
+	{ "scram empty c-nonce", SASL_MECH_SCRAM_SHA_256, M("n,,n=alice,r="), SASL_NEED_CREDS,
+	  NULL, NULL, "alice" },
+	{ "scram c-nonce with SP and 8-bit", SASL_MECH_SCRAM_SHA_256,
+	  M("n,,n=alice,r=a b\x80\xff~"), SASL_NEED_CREDS, NULL, NULL, "alice" },
+	{ "scram empty authzid", SASL_MECH_SCRAM_SHA_256, M("n,a=,n=alice,r=abc"), SASL_FAIL,
+	  "Master user login attempted to use empty login username", NULL, NULL },
+	{ "scram other authzid", SASL_MECH_SCRAM_SHA_256, M("n,a=bob,n=alice,r=abc"), SASL_FAIL,
+	  "Master user login attempted without master passdbs", NULL, NULL },
+	{ "scram empty initial response", SASL_MECH_SCRAM_SHA_256, M(""), SASL_FAIL, NULL, NULL,
+	  NULL },
+	{ "scram SHA-1 empty initial response", SASL_MECH_SCRAM_SHA_1, M(""), SASL_FAIL, NULL,
+	  NULL, NULL },
+	{ "scram two-byte n flag", SASL_MECH_SCRAM_SHA_256, M("nx,,n=alice,r=abc"),
+	  SASL_NEED_CREDS, NULL, NULL, "alice" },
+	{ "scram empty flag", SASL_MECH_SCRAM_SHA_256, M(",,n=alice,r=abc"), SASL_FAIL,
+	  "Invalid GS2 header", NULL, NULL },
 	/* ANONYMOUS (ALLOW_NULS): any trace, the user is the configured name */
 	{ "anonymous NUL trace", SASL_MECH_ANONYMOUS, M("tr\0ace"), SASL_SUCCESS, NULL, NULL, NULL },
 	{ "anonymous empty trace", SASL_MECH_ANONYMOUS, M(""), SASL_SUCCESS, NULL, NULL, NULL },
@@ -750,15 +772,29 @@ static void test_sasl_extra_cram(void **state)
 		assert_int_equal(strlen(sasl_server_authcid(s)), 1024);
 		sasl_server_destroy(&s);
 	}
-	/* a host name that does not fit the challenge fails cleanly */
+	/* a long host name goes into the challenge whole (2.3: no fixed buffer) */
 	memset(longhost, 'h', sizeof(longhost) - 1);
 	longhost[sizeof(longhost) - 1] = '\0';
 	sp.hostname = longhost;
 	s = sasl_server_create(SASL_MECH_CRAM_MD5, &sp);
 	xbuf_reset(&out);
-	EXPECT_STATUS(sasl_server_step(s, NULL, 0, 0, &out, &err), SASL_FAIL);
-	assert_int_equal(out.len, 0);
+	EXPECT_STATUS(sasl_server_step(s, NULL, 0, 0, &out, &err), SASL_CONTINUE);
+	assert_true(out.len > sizeof(longhost));
+	assert_memory_equal(out.data + out.len - sizeof(longhost), longhost, sizeof(longhost) - 1);
+	assert_int_equal(out.data[out.len - 1], '>');
 	sasl_server_destroy(&s);
+	/* one that does not fit SASL_MAX_MESSAGE fails cleanly */
+	{
+		static char hugehost[SASL_MAX_MESSAGE + 1];
+
+		memset(hugehost, 'h', sizeof(hugehost) - 1);
+		sp.hostname = hugehost;
+		s = sasl_server_create(SASL_MECH_CRAM_MD5, &sp);
+		xbuf_reset(&out);
+		EXPECT_STATUS(sasl_server_step(s, NULL, 0, 0, &out, &err), SASL_FAIL);
+		assert_int_equal(out.len, 0);
+		sasl_server_destroy(&s);
+	}
 	xbuf_free(&out);
 }
 
@@ -1142,6 +1178,95 @@ static void test_sasl_extra_derive_limits(void **state)
 	assert_memory_equal(k.salt, "salt", 4);
 }
 
+/*
+ * stored SCRAM keys need 4096 iterations or more (2.3 scram_scheme_parse:
+ * "Invalid SCRAM-SHA-x iteration count in passdb"); the parser still reads
+ * fewer, as Dovecot's passwd-file loads them
+ */
+static void test_sasl_extra_scram_min_iter(void **state)
+{
+	static const enum sasl_mech mechs[] = { SASL_MECH_SCRAM_SHA_1, SASL_MECH_SCRAM_SHA_256 };
+	static const unsigned iters[] = { 1, 4095, 4096, 4097 };
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		for (k = 0; k < 4; k++) {
+			struct sasl_creds creds;
+			struct xbuf v;
+			const char *err;
+			enum sasl_status st;
+
+			memset(&creds, 0, sizeof(creds));
+			creds.kind = SASL_CREDS_SCRAM;
+			assert_int_equal(sasl_scram_derive(mechs[i], "secret",
+							   (const unsigned char *)"saltsalt", 8,
+							   iters[k], &creds.scram), 0);
+			/* through the stored form */
+			xbuf_init(&v, 0);
+			assert_int_equal(sasl_scram_format_dovecot(&creds.scram, &v), 0);
+			memset(&creds.scram, 0, sizeof(creds.scram));
+			assert_int_equal(sasl_scram_parse_dovecot(mechs[i], v.data, v.len,
+								  &creds.scram), 0);
+			assert_int_equal(creds.scram.iter, iters[k]);
+			xbuf_free(&v);
+			st = drive(mechs[i], "carol", "secret", &creds, &err);
+			if (iters[k] >= 4096 && st != SASL_SUCCESS)
+				fail_msg("%u iterations: %s", iters[k], err ? err : "");
+			if (iters[k] < 4096 &&
+			    (st != SASL_FAIL ||
+			     strcmp(err, "Invalid SCRAM iteration count in passdb") != 0))
+				fail_msg("%u iterations: status %d (%s), want the refusal", iters[k],
+					 (int)st, err ? err : "");
+		}
+	}
+}
+
+/* the CRAM-MD5 challenge carries a host name of any length (2.3 has no buffer) */
+static void test_sasl_extra_cram_long_hostname(void **state)
+{
+	static char host[1001];
+	struct sasl_server_params sp = { .now = 7, .nonce = "0123456789012345", .hostname = host };
+	struct sasl_server *s;
+	struct xbuf out, want;
+	const char *err = NULL;
+
+	(void)state;
+	memset(host, 'h', sizeof(host) - 1);
+	memcpy(host + sizeof(host) - 9, ".example", 8);
+	s = sasl_server_create(SASL_MECH_CRAM_MD5, &sp);
+	xbuf_init(&out, 0);
+	xbuf_init(&want, 0);
+	assert_int_equal(sasl_server_step(s, NULL, 0, 0, &out, &err), SASL_CONTINUE);
+	assert_int_equal(xbuf_printf(&want, "<0123456789012345.7@%s>", host), 0);
+	assert_int_equal(out.len, want.len);
+	assert_memory_equal(out.data, want.data, want.len);
+	sasl_server_destroy(&s);
+	xbuf_free(&out);
+	xbuf_free(&want);
+	/* and a whole exchange with it */
+	{
+		struct sasl_creds creds = { .kind = SASL_CREDS_PLAINTEXT, .password = "secret",
+					    .password_len = 6 };
+		struct sasl_client_params cp = { .authcid = "bob", .password = "secret" };
+		struct sasl_client *c = sasl_client_create(SASL_MECH_CRAM_MD5, &cp);
+		struct xbuf in;
+
+		s = sasl_server_create(SASL_MECH_CRAM_MD5, &sp);
+		xbuf_init(&in, 0);
+		xbuf_init(&out, 0);
+		assert_int_equal(sasl_server_step(s, NULL, 0, 0, &out, &err), SASL_CONTINUE);
+		assert_int_equal(sasl_client_step(c, out.data, out.len, &in, &err), 0);
+		assert_int_equal(sasl_server_step(s, in.data, in.len, 1, &out, &err),
+				 SASL_NEED_CREDS);
+		assert_int_equal(sasl_server_creds(s, &creds, &out, &err), SASL_SUCCESS);
+		sasl_client_destroy(&c);
+		sasl_server_destroy(&s);
+		xbuf_free(&in);
+		xbuf_free(&out);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1160,6 +1285,8 @@ int main(void)
 		cmocka_unit_test(test_sasl_extra_client_errors),
 		cmocka_unit_test(test_sasl_extra_mech_table),
 		cmocka_unit_test(test_sasl_extra_derive_limits),
+		cmocka_unit_test(test_sasl_extra_scram_min_iter),
+		cmocka_unit_test(test_sasl_extra_cram_long_hostname),
 	};
 
 	return cmocka_run_group_tests_name("sasl_extra", tests, NULL, NULL);
