@@ -28,6 +28,7 @@
 #include "harness/postfix/pf_auth.h"
 #include "harness/run/bench.h"
 #include "harness/run/check_auth.h"
+#include "harness/run/check_policy.h"
 #include "harness/run/fuzz.h"
 #include "harness/run/record.h"
 #include "harness/run/replay.h"
@@ -46,6 +47,7 @@ static void usage(FILE *fp)
 "  record --listen ADDR --upstream TARGET -o FILE\n"
 "                                proxy between Postfix and a helper, write a transcript\n"
 "  check --auth TARGET           run the conformance catalogue\n"
+"  check --policy TARGET         the policy half of the catalogue\n"
 "  bench --auth TARGET           load a helper as Postfix does, verify and time every reply\n"
 "  fuzz --auth|--policy TARGET   send mutated requests; report crashes, hangs, bad replies\n"
 "\n"
@@ -107,6 +109,10 @@ static int cmd_check(int argc, char **argv)
 	char err[600];
 	int ch, verbose = 0, failed;
 
+	/* check --policy: its own options (harness/run/check_policy.c) */
+	for (ch = 1; ch < argc; ch++)
+		if (strcmp(argv[ch], "--policy") == 0 || strncmp(argv[ch], "--policy=", 9) == 0)
+			return check_policy_main(argc, argv);
 	memset(&o, 0, sizeof(o));
 	o.time_scale = 1.0;
 	(void)pf_version_parse("3.7", &o.version);
