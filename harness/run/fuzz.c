@@ -1061,6 +1061,7 @@ struct eng {
 	uint64_t exec_at_open;
 	char why[400];
 	int cut_reply;
+	int end_written;	/* the reader wrote the statement that fails on replay */
 	/* finding signatures already minimized */
 	int sig_seen[FUZZ_NKINDS][160];
 };
@@ -1113,8 +1114,8 @@ static void set_why(struct eng *e, const char *fmt, ...)
 static enum ending read_handshake(struct eng *e, struct xbuf *tr)
 {
 	struct pf_auth_handshake h;
-	size_t mark = tr ? tr->len : 0;
-	int bad = 0;
+	enum ending end = END_OK;
+	unsigned n = 0;
 
 	pf_auth_handshake_init(&h, &e->v);
 	for (;;) {
@@ -1124,31 +1125,42 @@ static enum ending read_handshake(struct eng *e, struct xbuf *tr)
 
 		if (rc == 0) {
 			set_why(e, "no handshake (up to DONE) within %d ms", e->o->timeout_ms);
-			return END_HANG;
+			end = END_HANG;
+			break;
 		}
 		if (rc == -2) {
 			set_why(e, "handshake line longer than %d bytes", TCONN_MAX_LINE);
-			return END_BAD;
+			end = END_BAD;
+			break;
 		}
-		if (rc < 0)
-			return END_CLOSED;
+		if (rc < 0) {
+			end = END_CLOSED;
+			break;
+		}
 		observed(tr, line, len, 0);
+		n++;
 		rc = pf_auth_handshake_line(&h, line, len);
 		if (rc == -1 || rc == -2) {
 			set_why(e, "Postfix %s the handshake: %s", rc == -1 ? "refuses" : "crashes on",
 				h.why);
-			bad = 1;
+			end = END_BAD;
 			break;
 		}
 		if (rc == 1)
 			break;
 	}
-	if (tr != NULL) {
-		/* replay reads and judges the handshake itself */
-		(void)mark;
+	if (tr == NULL)
+		return end;
+	if (end == END_CLOSED) {
+		/* the lines that came before the end, then the finding's own statement */
+		while (n-- > 0)
+			bputs(tr, "S: *\n");
+	} else {
+		/* replay reads and judges the handshake as Postfix does; it fails there too */
 		bputs(tr, "handshake nosend\n");
+		e->end_written = end != END_OK;
 	}
-	return bad ? END_BAD : END_OK;
+	return end;
 }
 
 /* read_auth - replies until Postfix's verdict for id; *more: it was CONT */
@@ -1167,8 +1179,10 @@ static enum ending read_auth(struct eng *e, unsigned id, struct xbuf *tr, int *m
 		}
 		if (rc == -2) {
 			set_why(e, "reply line longer than %d bytes", TCONN_MAX_LINE);
-			if (tr)
+			if (tr) {
 				bputs(tr, "S: *\n");
+				e->end_written = 1;
+			}
 			return END_BAD;
 		}
 		if (rc < 0)
@@ -1252,7 +1266,7 @@ static enum ending read_policy(struct eng *e, struct xbuf *tr)
 					bput(tr, shown.data + i, n);
 				i += n;
 			}
-			bprintf(tr, "# %s\n", e->why);
+			e->end_written = 1;
 			if (!rd.ok)
 				bputs(tr, "S: action=*\nS:\n");
 			else
@@ -1271,6 +1285,7 @@ static enum ending run_case(struct eng *e, const struct fuzz_case *fc, struct xb
 {
 	unsigned i;
 
+	e->end_written = 0;
 	for (i = 0; i < fc->nsteps; i++) {
 		const struct fuzz_step *s = &fc->step[i];
 		enum ending end = END_OK;
@@ -1490,9 +1505,11 @@ static void finding(struct eng *e, enum fuzz_kind kind, int status, const char *
 	struct xbuf tr;
 	char path[4200], why[400];
 	const char *last = e->nu ? e->u[e->nu - 1].c.what : "";
+	int end_written;
 	size_t i;
 
 	snprintf(why, sizeof(why), "%s", e->why);
+	end_written = e->end_written;
 	e->res->findings[kind]++;
 	e->serial++;
 	for (i = 0; i < e->nu; i++)
@@ -1546,7 +1563,7 @@ static void finding(struct eng *e, enum fuzz_kind kind, int status, const char *
 				  "expect close\n", detail);
 		break;
 	case FUZZ_HANG:
-		bprintf(&tr, "# %s\nS: *\n", why);
+		bprintf(&tr, "# %s\n%s", why, end_written ? "" : "S: *\n");
 		break;
 	case FUZZ_BAD_REPLY:
 		bprintf(&tr, "# %s\n", why);

@@ -99,6 +99,28 @@ if [ -n "$h" ]; then
 		{ bad "hang replay: rc $rc"; echo "$out" | tail -5; }
 fi
 
+# bytes Postfix chokes on: a CR LF policy reply, a handshake line over 64 KiB; replay fails there too
+out=$(fuzz --policy "spawn:$py corpus/helpers/seed_policy_helper.py --crlf" --seed 1 --timeout 300ms \
+	--iterations 20 --max-findings 1 --out "$dir/crlf" 2>&1); rc=$?
+b=$(ls "$dir/crlf"/finding-001-bad-reply.tr 2>/dev/null)
+[ $rc = 1 ] && echo "$out" | grep -q '^finding 1: bad-reply: Postfix counts this reply as a failed try: .*CR LF' &&
+	[ -n "$b" ] && ok "a CR LF policy reply is a bad-reply finding" || { bad "crlf: rc $rc"; echo "$out"; }
+if [ -n "$b" ]; then
+	out=$(timeout 60 "$fs" replay --fast "spawn:$py corpus/helpers/seed_policy_helper.py --crlf" "$b" 2>&1); rc=$?
+	[ $rc = 1 ] && echo "$out" | grep -q 'S: expected , got \\r' && ok "the CR LF transcript fails on replay where Postfix would" ||
+		{ bad "crlf replay: rc $rc"; echo "$out" | tail -5; }
+fi
+out=$(fuzz --auth "spawn:$py corpus/helpers/bad_helper.py long-line" --seed 1 --timeout 1s \
+	--iterations 20 --max-findings 1 --out "$dir/long" 2>&1); rc=$?
+b=$(ls "$dir/long"/finding-001-bad-reply.tr 2>/dev/null)
+[ $rc = 1 ] && echo "$out" | grep -q '^finding 1: bad-reply: handshake line longer than 65536 bytes' && [ -n "$b" ] &&
+	ok "a 1 MiB handshake line is a bad-reply finding" || { bad "long line: rc $rc"; echo "$out"; }
+if [ -n "$b" ]; then
+	out=$(timeout 60 "$fs" replay --fast "spawn:$py corpus/helpers/bad_helper.py long-line" "$b" 2>&1); rc=$?
+	[ $rc = 1 ] && echo "$out" | grep -q 'handshake: line longer than 65536 bytes' &&
+		ok "the long-line transcript fails on replay in the handshake" || { bad "long-line replay: rc $rc"; echo "$out" | tail -5; }
+fi
+
 # 4. the reference servers survive a few thousand execs
 if [ -x "$ad" ]; then
 	cp corpus/demo/users "$dir/users"
