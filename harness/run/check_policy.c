@@ -1119,6 +1119,20 @@ static void run_injection(struct pcx *x)
 
 		if (!begin(x, fields[f].id))
 			continue;
+		if (strcmp(fields[f].field, "sasl_username") == 0) {
+			/* the reference: the known user, and an unknown one */
+			struct pf_pol_req rk, ru;
+			struct pres k, u;
+
+			report_note(x->r, "-- reference: user %s (--user), then an unknown user", known);
+			inj_context(x, &rk, fields[f].field, known);
+			inj_context(x, &ru, fields[f].field, "no-such-user-zz");
+			if (request(x, &rk, &k) == 0 && request(x, &ru, &u) == 0 && k.ok && u.ok &&
+			    rank(&k.v) <= rank(&u.v))
+				report_note(x->r, "the known user gets no more access than an unknown one "
+					    "here: payloads that reach the known user's rights cannot be told "
+					    "apart (give --user a user allowed from 127.0.0.1)");
+		}
 		for (i = 0; i < sizeof(inj_rows) / sizeof(inj_rows[0]) && !x->fatal; i++) {
 			char cv[8192], pv[8192];
 			struct pf_pol_req rc, rp;
