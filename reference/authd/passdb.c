@@ -503,6 +503,8 @@ static int digest_check(const EVP_MD *md, const struct passdb_user *u, const cha
 	return ok;
 }
 
+#define PASSDB_SCRAM_MIN_ITER	4096	/* Dovecot SCRAM_MIN_ITERATE_COUNT */
+
 /* passdb_verify - does password match the stored form */
 int passdb_verify(const struct passdb_user *u, const char *password)
 {
@@ -554,6 +556,9 @@ int passdb_verify(const struct passdb_user *u, const char *password)
 		struct sasl_scram_keys k;
 		int ok;
 
+		/* Dovecot's scram_verify refuses a stored value under 4096 rounds */
+		if (u->scram.iter < PASSDB_SCRAM_MIN_ITER)
+			return 0;
 		if (sasl_scram_derive(u->scheme == PASSDB_SCRAM_SHA1 ? SASL_MECH_SCRAM_SHA_1 :
 				      SASL_MECH_SCRAM_SHA_256, password, u->scram.salt,
 				      u->scram.salt_len, u->scram.iter, &k) < 0)

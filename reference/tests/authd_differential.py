@@ -22,6 +22,41 @@ def b64(s):
     return base64.b64encode(s.encode()).decode()
 
 
+class Scram:
+    """A SCRAM client for one exchange (RFC 5802), with deliberate quirks:
+    variant "ok" (empty answer to server-final), "junk-final" (a non-empty
+    answer), "empty-cnonce", "odd-cnonce" (SP and 8-bit bytes), "nx-flag"
+    (a two-byte gs2 flag)."""
+
+    def __init__(self, mech, user, password, variant):
+        self.hname = "sha256" if mech == "SCRAM-SHA-256" else "sha1"
+        self.mech, self.user, self.pw, self.variant = mech, user, password, variant
+        self.cnonce = {"empty-cnonce": b"", "odd-cnonce": b"a b\x80\xff~"}.get(variant, b"fyko+d2lbbFgONRv9qkxdawL")
+        self.gs2 = b"nx,," if variant == "nx-flag" else b"n,,"
+        self.bare = b"n=" + user.encode() + b",r=" + self.cnonce
+        self.step = 0
+
+    def first(self):
+        return "AUTH\t1\t%s\tservice=smtp\tresp=%s" % (
+            self.mech, base64.b64encode(self.gs2 + self.bare).decode())
+
+    def answer(self, chal):
+        import hashlib
+        self.step += 1
+        if self.step == 1:
+            attrs = dict(a.split(b"=", 1) for a in chal.split(b","))
+            salt = base64.b64decode(attrs[b"s"])
+            salted = hashlib.pbkdf2_hmac(self.hname, self.pw.encode(), salt, int(attrs[b"i"]))
+            ckey = hmac.new(salted, b"Client Key", self.hname).digest()
+            stored = hashlib.new(self.hname, ckey).digest()
+            without = b"c=" + base64.b64encode(self.gs2) + b",r=" + attrs[b"r"]
+            am = self.bare + b"," + chal + b"," + without
+            sig = hmac.new(stored, am, self.hname).digest()
+            proof = bytes(a ^ b for a, b in zip(ckey, sig))
+            return base64.b64encode(without + b",p=" + base64.b64encode(proof)).decode()
+        return b64("x") if self.variant == "junk-final" else ""
+
+
 def plain(user, password):
     return "AUTH\t1\tPLAIN\tservice=smtp\tresp=" + b64("\0" + user + "\0" + password)
 
@@ -106,6 +141,23 @@ ROWS = [
     ("extra: CRAM-MD5 with fields", "cram:visible:pw"),
     ("extra: CRAM-MD5 fail", "cram:failing:pw"),
     ("extra: CRAM-MD5 wrong, hidden fields only", "cram:cramhidden:nope"),
+    # SCRAM as Dovecot 2.3.19 takes it (SCRAM rows: Scram(...) drives the exchange)
+    ("SCRAM-SHA-256 ok", Scram("SCRAM-SHA-256", "alice", "secret", "ok")),
+    ("SCRAM-SHA-1 ok", Scram("SCRAM-SHA-1", "alice", "secret", "ok")),
+    ("SCRAM-SHA-256 wrong password", Scram("SCRAM-SHA-256", "alice", "nope", "ok")),
+    ("SCRAM answer after server-final", Scram("SCRAM-SHA-256", "alice", "secret", "junk-final")),
+    ("SCRAM empty c-nonce", Scram("SCRAM-SHA-256", "alice", "secret", "empty-cnonce")),
+    ("SCRAM c-nonce with SP and 8-bit", Scram("SCRAM-SHA-1", "alice", "secret", "odd-cnonce")),
+    ("SCRAM two-byte gs2 flag", Scram("SCRAM-SHA-256", "alice", "secret", "nx-flag")),
+    ("SCRAM with extra fields and a rename", Scram("SCRAM-SHA-256", "renamed", "pw", "ok")),
+    ("SCRAM stored under 4096 rounds", Scram("SCRAM-SHA-256", "lowiter", "pw", "ok")),
+    ("PLAIN against SCRAM stored under 4096 rounds", [plain("lowiter", "pw")]),
+    ("PLAIN against SCRAM stored with 4096 rounds", [plain("scramok", "pw")]),
+    ("SCRAM stored with 4096 rounds", Scram("SCRAM-SHA-256", "scramok", "pw", "ok")),
+    ("SCRAM empty initial response", ["AUTH\t1\tSCRAM-SHA-256\tservice=smtp\tresp=="]),
+    ("SCRAM no initial response", ["AUTH\t1\tSCRAM-SHA-256\tservice=smtp"]),
+    ("SCRAM empty authzid", ["AUTH\t1\tSCRAM-SHA-256\tservice=smtp\tresp=" + b64("n,a=,n=alice,r=abc")]),
+    ("SCRAM other authzid", ["AUTH\t1\tSCRAM-SHA-1\tservice=smtp\tresp=" + b64("n,a=bob,n=alice,r=abc")]),
     ("extra: CRAM-MD5 right, hidden fields only", "cram:cramhidden:pw"),
 ]
 PRE = [
@@ -120,7 +172,7 @@ PRE = [
 ]
 
 
-def converse(path, hello, lines, cram=None):
+def converse(path, hello, lines, cram=None, scram=None):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.connect(path)
     s.settimeout(0.2)
@@ -128,6 +180,10 @@ def converse(path, hello, lines, cram=None):
     s.sendall((hello + "".join(l + "\n" for l in lines)).encode())
     if cram:
         s.sendall("AUTH\t1\tCRAM-MD5\tservice=smtp\n".encode())
+    if scram:
+        scram = Scram(scram.mech, scram.user, scram.pw, scram.variant)	# fresh per server
+        s.sendall((scram.first() + "\n").encode())
+    answered = 0
     closed = False
     last = time.time()
     sent_cram = False
@@ -145,6 +201,12 @@ def converse(path, hello, lines, cram=None):
         if chunk:
             data += chunk
             last = time.time()
+        if scram:
+            conts = [l for l in data.decode(errors="replace").split("\n") if l.startswith("CONT\t1\t")]
+            while answered < len(conts):
+                chal = base64.b64decode(conts[answered].split("\t")[2])
+                s.sendall(("CONT\t1\t" + scram.answer(chal) + "\n").encode())
+                answered += 1
         if cram and not sent_cram:
             for l in data.decode(errors="replace").split("\n"):
                 if l.startswith("CONT\t1\t"):
@@ -161,7 +223,7 @@ def converse(path, hello, lines, cram=None):
         f = l.split("\t")
         if f[0] in ("SPID", "CUID", "COOKIE"):
             f = f[:1]
-        if f[0] == "CONT" and cram:
+        if f[0] == "CONT" and (cram or scram):
             f = f[:2] + ["<challenge>"]
         out.append("\t".join(f))
     # the handshake's MECH lines are compared as a set
@@ -174,18 +236,21 @@ def main():
     ref, dov = sys.argv[1], sys.argv[2]
     jobs = []
     for name, lines in ROWS:
-        if isinstance(lines, str):
+        if isinstance(lines, Scram):
+            jobs.append((name, HS, [], None, lines))
+        elif isinstance(lines, str):
             _, user, pw = lines.split(":")
-            jobs.append((name, HS, [], (user, pw)))
+            jobs.append((name, HS, [], (user, pw), None))
         else:
-            jobs.append((name, HS, lines, None))
+            jobs.append((name, HS, lines, None, None))
     for name, hello in PRE:
-        jobs.append((name, hello, [], None))
+        jobs.append((name, hello, [], None, None))
     results = {}
 
     def run(job):
-        name, hello, lines, cram = job
-        results[name] = (converse(ref, hello, lines, cram), converse(dov, hello, lines, cram))
+        name, hello, lines, cram, scram = job
+        results[name] = (converse(ref, hello, lines, cram, scram),
+                         converse(dov, hello, lines, cram, scram))
 
     threads = [threading.Thread(target=run, args=(j,)) for j in jobs]
     for t in threads:

@@ -105,6 +105,65 @@ static void test_passwdfile_lines(void **state)
 	passdb_unref(&db);
 }
 
+/*
+ * a {SCRAM-SHA-*} value with fewer than 4096 rounds loads (as in Dovecot)
+ * but never authenticates, neither PLAIN against it nor SCRAM with it
+ */
+static void test_passwdfile_scram_rounds(void **state)
+{
+	static const unsigned rounds[] = { 1000, 4095, 4096 };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		struct sasl_scram_keys k;
+		struct xbuf file;
+		struct passdb *db;
+		struct sasl_creds cr;
+		char err[256] = "";
+		const char *e = NULL;
+		struct sasl_server *s;
+		struct sasl_client *c;
+		struct sasl_server_params sp = { .hostname = "h" };
+		struct sasl_client_params cp = { .authcid = "u", .password = "pw" };
+		struct xbuf in, out;
+		enum sasl_status st;
+		int want = rounds[i] >= 4096;
+
+		assert_int_equal(sasl_scram_derive(SASL_MECH_SCRAM_SHA_256, "pw",
+						   (const unsigned char *)"0123456789abcdef", 16,
+						   rounds[i], &k), 0);
+		xbuf_init(&file, 0);
+		assert_int_equal(xbuf_append_str(&file, "u:{SCRAM-SHA-256}"), 0);
+		assert_int_equal(sasl_scram_format_dovecot(&k, &file), 0);
+		assert_int_equal(xbuf_append_char(&file, '\n'), 0);
+		db = passdb_parse(file.data, file.len, "users", err, sizeof(err));
+		if (db == NULL)
+			fail_msg("%u rounds: %s", rounds[i], err);
+		assert_int_equal(passdb_verify(passdb_lookup(db, "u"), "pw"), want);
+		assert_int_equal(passdb_creds(passdb_lookup(db, "u"), SASL_MECH_SCRAM_SHA_256, &cr), 0);
+		s = sasl_server_create(SASL_MECH_SCRAM_SHA_256, &sp);
+		c = sasl_client_create(SASL_MECH_SCRAM_SHA_256, &cp);
+		xbuf_init(&in, 0);
+		xbuf_init(&out, 0);
+		assert_int_equal(sasl_client_initial(c, &in), 1);
+		assert_int_equal(sasl_server_step(s, in.data, in.len, 1, &out, &e), SASL_NEED_CREDS);
+		st = sasl_server_creds(s, &cr, &out, &e);
+		if (want) {
+			assert_int_equal(st, SASL_CONTINUE);
+		} else {
+			assert_int_equal(st, SASL_FAIL);
+			assert_string_equal(e, "Invalid SCRAM iteration count in passdb");
+		}
+		sasl_server_destroy(&s);
+		sasl_client_destroy(&c);
+		xbuf_free(&in);
+		xbuf_free(&out);
+		xbuf_free(&file);
+		passdb_unref(&db);
+	}
+}
+
 /* --- what the extra fields mean ---------------------------------------- */
 
 struct extra_row {
@@ -427,6 +486,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_passwdfile_lines),
+		cmocka_unit_test(test_passwdfile_scram_rounds),
 		cmocka_unit_test(test_passwdfile_extra),
 		cmocka_unit_test(test_passwdfile_rename),
 		cmocka_unit_test(test_passwdfile_replies),
