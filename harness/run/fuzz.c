@@ -1545,7 +1545,8 @@ static void finding(struct eng *e, enum fuzz_kind kind, int status, const char *
 	else if (runs > 0)
 		bprintf(&tr, "# did not happen again on a fresh connection: every "
 				  "request since the connection was opened is here\n");
-	bprintf(&tr, "# replay: fake-smtpd replay --fast TARGET FILE\n");
+	bprintf(&tr, "# replay: fake-smtpd replay --fast%s TARGET FILE\n",
+		o->stderr_apart ? " --stderr-apart" : "");
 	bprintf(&tr, "protocol %s\n", o->proto == FUZZ_PROTO_AUTH ? "auth" : "policy");
 	for (i = 0; i < e->nu; i++)
 		if (keep[i] && e->u[i].tr.len)
