@@ -1434,6 +1434,9 @@ static int rerun(struct eng *e, const unsigned char *keep, enum fuzz_kind kind, 
 		if (end != END_OK)
 			break;
 	}
+	/* a last line that wanted no reply: the helper may die a moment later */
+	if (i == e->nu && e->c.pid > 0 && tconn_wait_exit(&e->c, 300) == 1)
+		same = ended(e, &k2, &st2, detail, sizeof(detail)) && k2 == kind && st2 == status;
 	conn_close(e);
 	return same;
 }
