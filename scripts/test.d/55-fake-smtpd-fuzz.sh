@@ -42,6 +42,9 @@ for args in "" "--auth" "--auth spawn:/bin/true --policy spawn:/bin/true" \
 	out=$(fuzz $args 2>&1); rc=$?
 	[ $rc = 2 ] && ok "exit 2: fuzz $args" || { bad "fuzz $args: rc $rc"; echo "$out" | tail -3; }
 done
+out=$(fuzz --auth spawn:/bin/true --iterations 5 --out /dev/null/findings 2>&1); rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q '/dev/null/findings: Not a directory' && ok "exit 2: an output directory that cannot be made" ||
+	{ bad "--out /dev/null/findings: rc $rc"; echo "$out"; }
 out=$(fuzz --help); rc=$?
 [ $rc = 0 ] && echo "$out" | grep -q -- '--max-findings' && ok "fuzz --help" || bad "fuzz --help: rc $rc"
 
@@ -131,6 +134,19 @@ if [ -x "$ad" ]; then
 	[ $rc = 0 ] && echo "$out" | grep -q '^3000 execs' && echo "$out" | grep -q '^findings: 0 ' &&
 		kill -0 "$pid" 2>/dev/null && ok "ref-authd (unix:) survives 3000 execs: $(grep -o '[0-9]* exec/s' <<< "$out") (load $(cut -d' ' -f1 /proc/loadavg))" ||
 		{ bad "ref-authd: rc $rc"; echo "$out" | tail -5; tail -5 "$dir/authd.log"; }
+	# SIGINT ends the run early, with the summary
+	"$fs" fuzz --auth "unix:$dir/a.sock" --seed 3 --duration 100s > "$dir/int.out" 2>&1 < /dev/null &
+	fpid=$!
+	sleep 1
+	kill -INT "$fpid"
+	for _ in $(seq 100); do kill -0 "$fpid" 2>/dev/null || break; sleep 0.1; done
+	if kill -0 "$fpid" 2>/dev/null; then
+		kill "$fpid"; wait "$fpid"; bad "SIGINT did not end the run within 10 s"
+	else
+		wait "$fpid"; rc=$?
+		[ $rc = 0 ] && grep -q '^findings: 0 ' "$dir/int.out" && ok "SIGINT ends the run with the summary" ||
+			{ bad "SIGINT: rc $rc"; cat "$dir/int.out"; }
+	fi
 	kill "$pid"; wait "$pid" 2>/dev/null; pid=""
 	# a server that is gone: the next connection is refused, a finding, and the run stops
 	"$ad" -p "$dir/users" -d 0 -m plain,login "unix:$dir/b.sock" 2>> "$dir/authd.log" &
