@@ -384,6 +384,15 @@ static const struct pf_version_fix reason_unavailable_fix = {
 	{ { 3, 5, 25 }, { 3, 6, 15 }, { 3, 7, 11 }, { 3, 8, 6 }, { 0, 0, 0 } },
 };
 
+/*
+ * xsasl_dovecot_server.c resets the reply buffer before parsing each
+ * reply (HISTORY 20231102, same snapshot and back-ports).
+ */
+static const struct pf_version_fix reply_reset_fix = {
+	3, 9, 20231112,
+	{ { 3, 5, 25 }, { 3, 6, 15 }, { 3, 7, 11 }, { 3, 8, 6 }, { 0, 0, 0 } },
+};
+
 /* fail_reply - the 535 line for a reason, as this version words it */
 static void fail_reply(const struct pf_version *v, const char *reason,
 		       struct pf_auth_verdict *out)
@@ -489,10 +498,11 @@ void pf_auth_judge(const struct pf_version *v, unsigned id, const char *line, si
 				  "escape) in user= or reason=: Postfix shows them as '?'");
 		if (is_fail) {
 			fail_reply(v, reason, out);
-			if (reason[0] == '\0' && pf_version_cmp(v, 3, 9, 20231112) < 0)
+			if (reason[0] == '\0' && !pf_version_has_fix(v, &reply_reset_fix))
 				note_more(out, "FAIL without reason=: Postfix before 3.9-20231112 "
-					  "does not clear its reply buffer, so the 535 text can "
-					  "repeat an earlier reply (the last 334 challenge or reason)");
+					  "(3.5.25, 3.6.15, 3.7.11, 3.8.6) does not clear its "
+					  "reply buffer, so the 535 text can repeat an earlier "
+					  "reply (the last 334 challenge or reason)");
 			if (nreason > 1)
 				note_more(out, "several reason= fields: the last one wins");
 			if (leaky(reason))

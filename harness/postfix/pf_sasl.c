@@ -231,6 +231,27 @@ static void printable_q(char *dst, size_t size, const char *s)
 	dst[i] = '\0';
 }
 
+/*
+ * pf_sasl_no_mech_reply - the 535 for a mechanism the helper did not
+ * offer; the mechanism is named only since 3.10-20241111 (not in any
+ * stable 3.9 or older patch level)
+ */
+void pf_sasl_no_mech_reply(const struct pf_version *v, const char *mech, char *buf, size_t size)
+{
+	if (size == 0)
+		return;
+	if (pf_version_at_least(v, 3, 10, 20241111)) {
+		char m[200];
+
+		printable_q(m, sizeof(m), mech);
+		snprintf(buf, size, "535 5.7.8 Error: authentication failed: Invalid authentication "
+			 "mechanism: '%s'", m);
+	} else {
+		snprintf(buf, size, "535 5.7.8 Error: authentication failed: Invalid authentication "
+			 "mechanism");
+	}
+}
+
 void pf_sasl_first(const struct pf_version *v, const struct pf_sasl_offer *o, const char *mech,
 		   const char *init_resp, struct pf_sasl_step *s)
 {
@@ -241,18 +262,7 @@ void pf_sasl_first(const struct pf_version *v, const struct pf_sasl_offer *o, co
 	for (i = 0; i < o->nusable && !found; i++)
 		found = strcasecmp(mech, o->usable[i]) == 0;
 	if (!found) {
-		if (pf_version_at_least(v, 3, 10, 20241111)) {
-			char m[200];
-
-			printable_q(m, sizeof(m), mech);
-			snprintf(s->smtp, sizeof(s->smtp),
-				 "535 5.7.8 Error: authentication failed: Invalid authentication "
-				 "mechanism: '%s'", m);
-		} else {
-			snprintf(s->smtp, sizeof(s->smtp),
-				 "535 5.7.8 Error: authentication failed: Invalid authentication "
-				 "mechanism");
-		}
+		pf_sasl_no_mech_reply(v, mech, s->smtp, sizeof(s->smtp));
 		snprintf(s->note, sizeof(s->note), "not in the usable mechanism list: nothing sent");
 		return;
 	}

@@ -18,6 +18,8 @@
  *	                   const char *init_resp, struct pf_sasl_step *s);
  *	void pf_sasl_next(const struct pf_version *v, const char *resp,
  *	                  size_t len, struct pf_sasl_step *s);
+ *	void pf_sasl_no_mech_reply(const struct pf_version *v,
+ *	                           const char *mech, char *buf, size_t size);
  *	int pf_sasl_valid_base64(const char *p, size_t len);
  *	int pf_auth_request_v(struct xbuf *out, const struct pf_version *v,
  *	                      unsigned id, const char *mech,
@@ -61,6 +63,9 @@
  *	check (535 "Invalid base64 data in initial response"). Otherwise
  *	s->send is 1: the AUTH line goes out with the mechanism as typed and
  *	the response verbatim ("=" stays "=", sent as resp==).
+ *	pf_sasl_no_mech_reply() writes that 535 line for mech into buf
+ *	(cut to size), for callers that learn of the unknown mechanism
+ *	elsewhere.
  *	pf_sasl_next() is one client response line after a 334 (len
  *	without the line end): len >= smtpd_sasl_response_limit (12288,
  *	since 3.4-20180826; the line end must fit in the bound) gives 500
@@ -142,6 +147,8 @@ void pf_sasl_first(const struct pf_version *v, const struct pf_sasl_offer *o, co
 		   const char *init_resp, struct pf_sasl_step *s);
 void pf_sasl_next(const struct pf_version *v, const char *resp, size_t len,
 		  struct pf_sasl_step *s);
+void pf_sasl_no_mech_reply(const struct pf_version *v, const char *mech, char *buf,
+			   size_t size);
 int pf_sasl_valid_base64(const char *p, size_t len);
 int pf_auth_request_v(struct xbuf *out, const struct pf_version *v, unsigned id,
 		      const char *mech, const char *service, const char *lip, const char *rip,

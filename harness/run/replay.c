@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "harness/postfix/pf_sasl.h"
 #include "harness/run/replay.h"
 #include "proto/base64.h"
 #include "proto/dvauth.h"
@@ -771,9 +772,8 @@ static int op_auth(struct rx *x, const struct top *op)
 	if (!mech_offered(x, op->mech)) {
 		memset(&x->verdict, 0, sizeof(x->verdict));
 		x->verdict.outcome = PF_AUTH_FAIL;
-		snprintf(x->verdict.smtp, sizeof(x->verdict.smtp),
-			 "535 5.7.8 Error: authentication failed: Invalid authentication mechanism: '%s'",
-			 op->mech);
+		pf_sasl_no_mech_reply(&x->o->version, op->mech, x->verdict.smtp,
+				      sizeof(x->verdict.smtp));
 		x->have_verdict = 1;
 		report_note(x->r, "%s is not in the helper's mechanism list: Postfix sends nothing and "
 			    "answers %s", op->mech, x->verdict.smtp);

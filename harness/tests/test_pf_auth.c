@@ -318,6 +318,24 @@ static void test_pf_auth_judge(void **state)
 		assert_int_equal(strlen(out.smtp), 40 + 600);
 		assert_non_null(strstr(out.note, "over-long reason"));
 	}
+	{
+		/* the reply buffer reset came with the same back-ports */
+		static const struct {
+			const char *version;
+			int stale;
+		} reset[] = { { "3.7.10", 1 }, { "3.7.11", 0 }, { "3.6.14", 1 }, { "3.6.15", 0 },
+			      { "3.9-20231024", 1 }, { "3.9", 0 } };
+		size_t k;
+
+		for (k = 0; k < sizeof(reset) / sizeof(reset[0]); k++) {
+			struct pf_version v = ver(reset[k].version);
+			struct pf_auth_verdict out;
+
+			pf_auth_judge(&v, 1, "FAIL\t1", 6, &out);
+			if ((strstr(out.note, "clear its reply buffer") != NULL) != reset[k].stale)
+				fail_msg("%s: note \"%s\"", reset[k].version, out.note);
+		}
+	}
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct judge_case *c = &cases[i];
 		struct pf_version v = ver(c->version);

@@ -227,6 +227,44 @@ static void test_pf_sasl_first(void **state)
 	}
 }
 
+/* the 535 for a mechanism not offered: replay uses it too (it once named
+ * the mechanism for every version, while 3.7.11 does not) */
+static void test_pf_sasl_no_mech_reply(void **state)
+{
+	static const struct {
+		const char *version, *mech, *want;
+	} cases[] = {
+		{ "3.7.11", "LOGIN", "535 5.7.8 Error: authentication failed: Invalid authentication "
+		  "mechanism" },
+		{ "3.9.14", "LOGIN", "535 5.7.8 Error: authentication failed: Invalid authentication "
+		  "mechanism" },
+		{ "3.10-20241110", "LOGIN", "535 5.7.8 Error: authentication failed: Invalid "
+		  "authentication mechanism" },
+		{ "3.10-20241111", "LOGIN", "535 5.7.8 Error: authentication failed: Invalid "
+		  "authentication mechanism: 'LOGIN'" },
+		{ "3.10.0", "x\001y", "535 5.7.8 Error: authentication failed: Invalid "
+		  "authentication mechanism: 'x?y'" },
+	};
+	char small[8];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pf_version v = ver(cases[i].version);
+		char buf[300];
+
+		pf_sasl_no_mech_reply(&v, cases[i].mech, buf, sizeof(buf));
+		if (strcmp(buf, cases[i].want) != 0)
+			fail_msg("%s: \"%s\", want \"%s\"", cases[i].version, buf, cases[i].want);
+	}
+	{
+		struct pf_version v = ver("3.10.0");
+
+		pf_sasl_no_mech_reply(&v, "LOGIN", small, sizeof(small));
+		assert_string_equal(small, "535 5.7");
+	}
+}
+
 static void test_pf_sasl_next(void **state)
 {
 	struct pf_version v37 = ver("3.7"), v33 = ver("3.3");
@@ -403,6 +441,7 @@ int main(void)
 		cmocka_unit_test(test_pf_sasl_mech_filter),
 		cmocka_unit_test(test_pf_sasl_offer),
 		cmocka_unit_test(test_pf_sasl_first),
+		cmocka_unit_test(test_pf_sasl_no_mech_reply),
 		cmocka_unit_test(test_pf_sasl_next),
 		cmocka_unit_test(test_pf_sasl_request_versions),
 		cmocka_unit_test(test_pf_sasl_connect_failure),
