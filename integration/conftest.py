@@ -15,17 +15,28 @@ DESCRIPTION
 
     Needs root (Postfix drops privileges to postfix, unshare needs
     CAP_SYS_ADMIN); without it every test is skipped, saying why.
+
+    fidelity_record(kind, id, agreed, real, predicted, why) notes one
+    fidelity scenario (test_fidelity.py). Workers of pytest-xdist append
+    to one file ($SMTPDH_FIDELITY_LOG, made by the controlling process);
+    at the end the controller prints "fidelity: N scenarios compared, M
+    agreed" with the disagreements, and writes the whole table to
+    $SMTPDH_BUILD/fidelity-report.txt.
 """
 
+import json
 import os
 import shutil
 import tempfile
+import time
 
 import pytest
 
 import pfns
 
-TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(HERE)
+FIDELITY_ENV = "SMTPDH_FIDELITY_LOG"
 
 
 def build_dir():
@@ -124,3 +135,79 @@ def write(path, text, mode=0o644):
         f.write(text)
     os.chmod(path, mode)
     return path
+
+
+# -- fidelity report ------------------------------------------------------
+def pytest_configure(config):
+    if not hasattr(config, "workerinput"):  # the controlling process
+        fd, path = tempfile.mkstemp(prefix="smtpdh-fidelity.", suffix=".jsonl", dir="/tmp")
+        os.close(fd)
+        os.environ[FIDELITY_ENV] = path
+        config._fidelity_log = path
+
+
+def fidelity_record(kind, sid, agreed, real, predicted, why=""):
+    path = os.environ.get(FIDELITY_ENV)
+    if not path:
+        return
+    line = json.dumps({"kind": kind, "id": sid, "agreed": bool(agreed), "real": real,
+                       "predicted": predicted, "why": why}) + "\n"
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+    try:
+        os.write(fd, line.encode())
+    finally:
+        os.close(fd)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    path = getattr(config, "_fidelity_log", None)
+    if not path:
+        return
+    rows = []
+    try:
+        with open(path) as f:
+            rows = [json.loads(line) for line in f if line.strip()]
+    except (OSError, ValueError):
+        pass
+    finally:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+    if not rows:
+        return
+    rows.sort(key=lambda r: (r["kind"], r["id"]))
+    agreed = sum(1 for r in rows if r["agreed"])
+    kinds = sorted(set(r["kind"] for r in rows))
+    per = ", ".join("%s %d/%d" % (k, sum(1 for r in rows if r["kind"] == k and r["agreed"]),
+                                  sum(1 for r in rows if r["kind"] == k)) for k in kinds)
+    head = "fidelity: %d scenarios compared, %d agreed (%s)" % (len(rows), agreed, per)
+    table = ["# fidelity of fake-smtpd and its oracle against real Postfix %s, %s" % (
+        _mail_version(), time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())), head, ""]
+    for r in rows:
+        table.append("%-5s %-7s %-34s Postfix: %s" % (
+            "agree" if r["agreed"] else "DIFF", r["kind"], r["id"], r["real"]))
+        if not r["agreed"]:
+            table.append("%48s predicted: %s %s" % ("", r["predicted"], r["why"]))
+    terminalreporter.write_sep("-", "fidelity")
+    for line in table[1:] if agreed == len(rows) else table[1:]:
+        if agreed == len(rows) and line.startswith("agree"):
+            continue
+        terminalreporter.write_line(line)
+    try:
+        with open(os.path.join(build_dir(), "fidelity-report.txt"), "w") as f:
+            f.write("\n".join(table) + "\n")
+        terminalreporter.write_line("(table: %s)" % os.path.join(build_dir(),
+                                                                   "fidelity-report.txt"))
+    except OSError:
+        pass
+
+
+def _mail_version():
+    import subprocess
+    try:
+        r = subprocess.run(["postconf", "-dh", "mail_version"], capture_output=True, text=True,
+                           timeout=30)
+        return r.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "?"
