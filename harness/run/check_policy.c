@@ -277,6 +277,7 @@ struct pcx {
 	unsigned stalls;		/* requests in a row that ran into the timeout */
 	unsigned unanswered;		/* requests in a row without an action */
 	char slow_id[64];		/* the check of the slowest reply */
+	unsigned ntimeouts;		/* requests without a reply in time */
 };
 
 /* after this many timeouts the remaining checks are skipped, not waited for */
@@ -436,7 +437,9 @@ static void c_read_reply(struct pcx *x, struct tconn *c, struct pres *res, int s
 		}
 	}
 	res->ms = ms_now() - t0;
-	if (res->ms > x->max_ms) {
+	if (!res->rd.ok && res->end == PF_POL_END_TIMEOUT)
+		x->ntimeouts++;
+	else if (res->rd.ok && res->ms > x->max_ms) {
 		x->max_ms = res->ms;
 		snprintf(x->slow_id, sizeof(x->slow_id), "%s", x->r->cur ? x->r->cur->id : "?");
 	}
@@ -1223,16 +1226,25 @@ static void run_latency(struct pcx *x)
 	struct pf_pol_req req;
 	struct pres res;
 	int i;
+	unsigned before = x->ntimeouts;
 
 	if (!begin(x, "POLICY-LAT-001"))
 		return;
-	for (i = 0; i < 3 && !x->fatal; i++) {
+	if (before)
+		report_note(x->r, "%u request(s) in other checks got no reply within the timeout "
+			    "(reported there)", before);
+	for (i = 0; i < 3 && !x->fatal && x->ntimeouts - before < 2; i++) {
 		base_req(x, &req, PF_POL_RCPT);
 		if (request(x, &req, &res) < 0)
 			break;
 	}
 	if (x->fatal)
 		report_end(x->r, CHECK_ERROR, "%s", x->fatal_why);
+	else if (x->ntimeouts > before)
+		report_end(x->r, CHECK_FAIL, "Postfix's own RCPT request got no reply within %d ms "
+			   "(100 s x %.3g); Postfix gives up the try, retries once and answers 451 4.3.5 "
+			   "Server configuration problem. Answer within a second; do slow lookups "
+			   "asynchronously or cache them", x->timeout_ms, x->o->time_scale);
 	else if (x->max_ms >= x->timeout_ms / 2)
 		report_end(x->r, CHECK_FAIL, "the slowest reply took %lld ms, half or more of "
 			   "Postfix's timeout (100 s x %.3g = %d ms); past it Postfix gives up the "
