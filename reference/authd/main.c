@@ -523,6 +523,9 @@ static void usage(FILE *fp)
 "      --max-pending N       pending requests per connection (default 1024)\n"
 "      --request-timeout TIME drop abandoned requests after TIME (default 150s)\n"
 "      --max-connections N   stop accepting above N connections (default 10000)\n"
+"      --send-batching yes|no the replies of one loop iteration go out in one\n"
+"                            io_uring_enter(2) instead of one send(2) each, where\n"
+"                            the kernel allows it (default yes)\n"
 "      --penalty             Dovecot's per-IP penalty: after failures from an AUTH\n"
 "                            rip=, its next requests wait 4, 8 or 15 s (default off)\n"
 "  -w, --workers N           threads for crypt schemes (default 2)\n"
@@ -786,6 +789,7 @@ int main(int argc, char **argv)
 		{ "mode", required_argument, NULL, 8 },
 		{ "owner", required_argument, NULL, 9 },
 		{ "penalty", no_argument, NULL, 10 },
+		{ "send-batching", required_argument, NULL, 11 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -794,6 +798,7 @@ int main(int argc, char **argv)
 	const char *log_file = NULL;
 	struct listen_options lo = { 0, (uid_t)-1, (gid_t)-1, 0 };
 	unsigned workers = 2;
+	int batch = 1;
 	char err[512];
 	char host[256] = "localhost";
 	int ch, i;
@@ -843,6 +848,14 @@ int main(int argc, char **argv)
 			if (d->penalty == NULL)
 				d->penalty = authd_penalty_create(100000);
 			break;
+		case 11:
+			if (strcmp(optarg, "yes") == 0)
+				batch = 1;
+			else if (strcmp(optarg, "no") == 0)
+				batch = 0;
+			else
+				msg_fatal("--send-batching: want yes or no, not %s", optarg);
+			break;
 		case 'u': run_as = optarg; break;
 		case 'l': log_file = optarg; break;
 		case 'f': parse_faults(d, optarg); break;
@@ -873,6 +886,8 @@ int main(int argc, char **argv)
 	d->loop = ev_loop_create();
 	if (d->loop == NULL)
 		msg_fatal("event loop: %s", strerror(errno));
+	if (batch && conn_batch_sends(d->loop) < 0 && d->verbose)
+		msg_info("io_uring not available: one send(2) per reply");
 	for (i = optind; i < argc; i++) {
 		struct listen_spec spec;
 
@@ -914,6 +929,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < (int)d->nlisteners; i++)
 		listener_close(&d->listeners[i]);
 	workq_destroy(&d->workq);
+	(void)conn_batch_sends(NULL);
 	authd_penalty_destroy(&d->penalty);
 	passdb_unref(&d->db);
 	if (config_args != NULL) {

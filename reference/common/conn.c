@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "reference/common/conn.h"
+#include "reference/common/uring.h"
 #include "util/xmem.h"
 
 struct conn {
@@ -50,6 +51,9 @@ struct conn {
 	int in_handler;
 	int read_watched;
 	int wfd_not_sock;	/* a pipe or tty: write(2), SIGPIPE ignored by the daemon */
+	int batched;		/* in conn_batch's pending list */
+	int read_batched;	/* in conn_batch's read list */
+	int rfd_not_sock;	/* input from a pipe: read(2) */
 	char *close_reason;
 	uint64_t idle_timer;
 	uint64_t last_input;
@@ -126,12 +130,230 @@ static ssize_t conn_send(struct conn *c, int flags)
 	return write(c->wfd, c->out.data, c->out.len);
 }
 
+/*
+ * Batched sends (conn_batch_sends): the connections of one loop that have
+ * output at the end of an iteration are sent with one io_uring_enter
+ * instead of one send(2) each; the results are then handled as conn_flush
+ * handles send(2)'s. One loop per thread may batch.
+ */
+static _Thread_local struct conn_batch {
+	struct ev_loop *loop;
+	struct uring *ring;
+	struct conn **pend;
+	size_t n, cap;
+	int scheduled;
+	struct conn **rpend;	/* connections to read from */
+	size_t rn, rcap;
+	int rscheduled;
+} conn_batch;
+
+static int conn_flush(struct conn *c);
+
+/* conn_batch_sends - batch this loop's sends (NULL: stop and free) */
+int conn_batch_sends(struct ev_loop *loop)
+{
+	struct conn_batch *b = &conn_batch;
+
+	if (loop == NULL || b->n > 0 || b->rn > 0) {
+		if (loop == NULL) {
+			uring_destroy(&b->ring);
+			free(b->pend);
+			free(b->rpend);
+			memset(b, 0, sizeof(*b));
+		}
+		return loop == NULL ? 0 : -1;
+	}
+	if (b->ring == NULL)
+		b->ring = uring_create(256);
+	if (b->ring == NULL)
+		return -1;
+	b->loop = loop;
+	return 0;
+}
+
+/* conn_batch_flush - deferred: every pending connection's output at once */
+static void conn_batch_flush(struct ev_loop *loop, void *ctx)
+{
+	struct conn_batch *b = &conn_batch;
+	struct conn **pend = b->pend;
+	size_t n = b->n, i, m = 0;
+	struct uring_send *v;
+
+	(void)ctx;
+	(void)loop;
+	b->scheduled = 0;
+	b->pend = NULL;		/* connections flushed below may queue again */
+	b->n = b->cap = 0;
+	v = xcalloc(n ? n : 1, sizeof(*v));
+	for (i = 0; i < n; i++) {
+		struct conn *c = pend[i];
+
+		if (c == NULL)
+			continue;	/* destroyed meanwhile */
+		c->batched = 0;
+		if (c->destroy_scheduled || c->out.len == 0 || c->wfd_not_sock) {
+			/* nothing to batch: as the per-connection flush did */
+			c->flush_scheduled = 0;
+			if (!c->destroy_scheduled)
+				(void)conn_flush(c);
+			continue;
+		}
+		v[m].fd = c->wfd;
+		v[m].buf = c->out.data;
+		v[m].len = c->out.len;
+		pend[m++] = c;
+	}
+	if (m > 0 && uring_send_batch(b->ring, m, v) < 0)
+		for (i = 0; i < m; i++)
+			v[i].res = -EAGAIN;	/* send(2) one by one below */
+	for (i = 0; i < m; i++) {
+		struct conn *c = pend[i];
+
+		c->flush_scheduled = 0;
+		if (c->destroy_scheduled)
+			continue;
+		if (v[i].res > 0) {
+			xbuf_consume(&c->out, (size_t)v[i].res);
+		} else if (v[i].res == -ENOTSOCK) {
+			c->wfd_not_sock = 1;
+		} else if (v[i].res < 0 && v[i].res != -EAGAIN && v[i].res != -EINTR &&
+			   v[i].res != -EWOULDBLOCK) {
+			char why[128];
+
+			c->flush_failed = 1;
+			snprintf(why, sizeof(why), "write: %s", strerror((int)-v[i].res));
+			conn_close(c, why);
+			continue;
+		}
+		(void)conn_flush(c);	/* the rest, and the bookkeeping */
+	}
+	free(v);
+	free(pend);
+}
+
+/* conn_batch_add - send c's output with the iteration's batch */
+static void conn_batch_add(struct conn *c)
+{
+	struct conn_batch *b = &conn_batch;
+
+	if (b->n == b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 64;
+		b->pend = xrealloc(b->pend, b->cap * sizeof(*b->pend));
+	}
+	b->pend[b->n++] = c;
+	c->batched = 1;
+	if (!b->scheduled) {
+		b->scheduled = 1;
+		ev_defer(c->loop, conn_batch_flush, NULL);
+	}
+}
+
+/* conn_batch_remove - c is going away */
+static void conn_batch_remove(struct conn *c)
+{
+	struct conn_batch *b = &conn_batch;
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		if (b->pend[i] == c)
+			b->pend[i] = NULL;
+	for (i = 0; i < b->rn; i++)
+		if (b->rpend[i] == c)
+			b->rpend[i] = NULL;
+	c->batched = 0;
+	c->read_batched = 0;
+}
+
+static void conn_read(struct conn *c);
+static void conn_read_result(struct conn *c, ssize_t n);
+
+/* conn_batch_read - deferred: every readable connection's input at once */
+static void conn_batch_read(struct ev_loop *loop, void *ctx)
+{
+	struct conn_batch *b = &conn_batch;
+	struct conn **pend = b->rpend;
+	size_t n = b->rn, i, m = 0;
+	struct uring_send *v;
+
+	(void)ctx;
+	(void)loop;
+	b->rscheduled = 0;
+	b->rpend = NULL;
+	b->rn = b->rcap = 0;
+	v = xcalloc(n ? n : 1, sizeof(*v));
+	for (i = 0; i < n; i++) {
+		struct conn *c = pend[i];
+		char *space;
+		size_t avail;
+
+		if (c == NULL)
+			continue;
+		c->read_batched = 0;
+		if (c->closing || c->destroy_scheduled)
+			continue;
+		if (c->lb == NULL)
+			c->lb = conn_lb_get(c->set.max_line, c->set.cr);
+		space = linebuf_space(c->lb, &avail);
+		if (avail == 0) {
+			conn_read(c);	/* full of lines not processed yet */
+			continue;
+		}
+		v[m].fd = c->rfd;
+		v[m].buf = space;
+		v[m].len = avail;
+		pend[m++] = c;
+	}
+	if (m > 0 && uring_recv_batch(b->ring, m, v) < 0) {
+		for (i = 0; i < m; i++)
+			if (!pend[i]->closing && !pend[i]->destroy_scheduled)
+				conn_read(pend[i]);	/* read(2) one by one */
+		m = 0;
+	}
+	for (i = 0; i < m; i++) {
+		struct conn *c = pend[i];
+
+		if (c->destroy_scheduled || c->closing)
+			continue;	/* a line of another connection closed it */
+		if (v[i].res == -ENOTSOCK) {
+			c->rfd_not_sock = 1;
+			conn_read(c);
+			continue;
+		}
+		if (v[i].res < 0)
+			errno = (int)-v[i].res;
+		conn_read_result(c, v[i].res < 0 ? -1 : v[i].res);
+	}
+	free(v);
+	free(pend);
+}
+
+/* conn_batch_read_add - read c with the iteration's batch */
+static void conn_batch_read_add(struct conn *c)
+{
+	struct conn_batch *b = &conn_batch;
+
+	if (c->read_batched)
+		return;
+	if (b->rn == b->rcap) {
+		b->rcap = b->rcap ? b->rcap * 2 : 64;
+		b->rpend = xrealloc(b->rpend, b->rcap * sizeof(*b->rpend));
+	}
+	b->rpend[b->rn++] = c;
+	c->read_batched = 1;
+	if (!b->rscheduled) {
+		b->rscheduled = 1;
+		ev_defer(c->loop, conn_batch_read, NULL);
+	}
+}
+
 /* conn_destroy - deferred: tell the owner, then free */
 static void conn_destroy(struct ev_loop *loop, void *ctx)
 {
 	struct conn *c = ctx;
 
 	(void)loop;
+	if (c->batched || c->read_batched)
+		conn_batch_remove(c);
 	if (c->idle_timer)
 		ev_timer_cancel(c->loop, c->idle_timer);
 	c->ops->on_close(c, c->close_reason ? c->close_reason : "closed");
@@ -229,7 +451,10 @@ int conn_flush_later(struct conn *c)
 	}
 	if (!c->flush_scheduled && c->out.len > 0) {
 		c->flush_scheduled = 1;
-		ev_defer(c->loop, conn_deferred_flush, c);
+		if (conn_batch.ring != NULL && conn_batch.loop == c->loop && !c->wfd_not_sock)
+			conn_batch_add(c);
+		else
+			ev_defer(c->loop, conn_deferred_flush, c);
 	}
 	return 0;
 }
@@ -312,6 +537,12 @@ static void conn_read(struct conn *c)
 		return;
 	}
 	n = read(c->rfd, space, avail);
+	conn_read_result(c, n);
+}
+
+/* conn_read_result - what a read into the line buffer's space gave */
+static void conn_read_result(struct conn *c, ssize_t n)
+{
 	if (n < 0) {
 		char why[128];
 
@@ -351,8 +582,12 @@ static void conn_io(struct ev_loop *loop, int fd, unsigned events, void *ctx)
 		if (conn_flush(c) < 0)
 			return;
 	}
-	if ((events & EV_READ) && fd == c->rfd && !c->closing)
-		conn_read(c);
+	if ((events & EV_READ) && fd == c->rfd && !c->closing) {
+		if (conn_batch.ring != NULL && conn_batch.loop == c->loop && !c->rfd_not_sock)
+			conn_batch_read_add(c);
+		else
+			conn_read(c);
+	}
 }
 
 /* conn_update_watch - epoll interest from state */

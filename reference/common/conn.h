@@ -20,6 +20,7 @@
  *	void *conn_ctx(const struct conn *c);
  *	const char *conn_peer(const struct conn *c);
  *	int conn_is_closing(const struct conn *c);
+ *	int conn_batch_sends(struct ev_loop *loop);
  * DESCRIPTION
  *	Input: bytes are read straight into a linebuf of set->max_line
  *	bytes (a line, its LF and a CR before the LF must fit); the linebuf
@@ -37,6 +38,14 @@
  *	all lines read in that iteration were handled (ev_defer), or when
  *	the fd is writable again. Writes never raise SIGPIPE (the daemons
  *	ignore it).
+ *
+ *	conn_batch_sends(loop) makes the once-per-iteration writes of all
+ *	that loop's socket connections go out together, in one
+ *	io_uring_enter(2) (see uring.h), instead of one send(2) each; what
+ *	each send did is then handled as before (partial writes continue
+ *	with send(2), EAGAIN waits for EV_WRITE, errors close). One loop per
+ *	thread; -1 when io_uring is not available (nothing changes then).
+ *	conn_batch_sends(NULL) stops it and frees the ring.
  *
  *	Lifetime: ops->on_close(c, reason) is called exactly once, from a
  *	deferred call, after which the connection and its fds are freed
@@ -94,6 +103,7 @@ void *conn_ctx(const struct conn *c);
 void conn_set_ctx(struct conn *c, void *ctx);
 const char *conn_peer(const struct conn *c);
 int conn_is_closing(const struct conn *c);
+int conn_batch_sends(struct ev_loop *loop);
 struct ev_loop *conn_loop(const struct conn *c);
 
 #endif
