@@ -18,6 +18,9 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <getopt.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <pwd.h>
 #include <grp.h>
 #include <signal.h>
@@ -528,7 +531,7 @@ static void usage(FILE *fp)
 "                            the kernel allows it (default yes)\n"
 "      --penalty             Dovecot's per-IP penalty: after failures from an AUTH\n"
 "                            rip=, its next requests wait 4, 8 or 15 s (default off)\n"
-"  -w, --workers N           threads for crypt schemes (default 2)\n"
+"  -w, --workers N           threads for crypt schemes (default: one per online CPU)\n"
 "      --hostname NAME       host name in CRAM-MD5 challenges\n"
 "      --anonymous-user NAME user name for ANONYMOUS (default anonymous)\n"
 "      --unsafe-trust-username MECH\n"
@@ -797,7 +800,8 @@ int main(int argc, char **argv)
 	const char *run_as = NULL;
 	const char *log_file = NULL;
 	struct listen_options lo = { 0, (uid_t)-1, (gid_t)-1, 0 };
-	unsigned workers = 2;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned workers = ncpu >= 1 && ncpu <= 256 ? (unsigned)ncpu : 2;
 	int batch = 1;
 	char err[512];
 	char host[256] = "localhost";
@@ -805,6 +809,15 @@ int main(int argc, char **argv)
 
 	msg_init("ref-authd");
 	signal(SIGPIPE, SIG_IGN);
+#ifdef __GLIBC__
+	/*
+	 * Line buffers (16 KB each) come and go with every busy connection's
+	 * request; without this glibc gives the heap top back with brk(2)
+	 * and takes it again many times a second under load.
+	 */
+	(void)mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
+	(void)mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
+#endif
 	argv = config_argv(argc, argv, opts, &argc);
 	d->set.mechs = (1u << SASL_MECH_PLAIN) | (1u << SASL_MECH_LOGIN) |
 		       (1u << SASL_MECH_CRAM_MD5) | (1u << SASL_MECH_SCRAM_SHA_1) |

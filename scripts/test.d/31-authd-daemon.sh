@@ -175,7 +175,19 @@ if [ "$(id -u)" = 0 ]; then
 	kill -TERM "$pid"; wait "$pid"; pids=""
 fi
 
+# --- --send-batching no: plain read/send, same answers ----------------------
+"$bin" -p "$dir/users" -d 0 --send-batching no "unix:$dir/nb.sock" 2> "$dir/log4" &
+pid=$!
+pids="$pid"
+waitsock "$dir/nb.sock"
+check "--send-batching no: PLAIN" "$($cli "$dir/nb.sock" "$plain_ok" | replies)" \
+	"$(printf 'OK\t1\tuser=alice')"
+kill -TERM "$pid"; wait "$pid"; pids=""
+
 # --- bad values are refused with the option's name -------------------------
+msg=$("$bin" -p "$dir/users" --send-batching maybe spawn 2>&1 < /dev/null)
+[ $? = 2 ] && echo "$msg" | grep -q -- "--send-batching: want yes or no" &&
+	ok "bad --send-batching refused" || bad "bad --send-batching: $msg"
 msg=$("$bin" -p "$dir/users" --failure-delay 2x spawn 2>&1 < /dev/null)
 [ $? = 2 ] && echo "$msg" | grep -q -- "--failure-delay: not a duration" &&
 	ok "bad duration refused" || bad "bad duration: $msg"
