@@ -769,11 +769,14 @@ struct sasl_server *sasl_server_create(enum sasl_mech mech,
 	s = xcalloc(1, sizeof(*s));
 	s->mech = mech;
 	s->state = SERVER_START;
-	s->hostname = xstrdup(params->hostname ? params->hostname : "localhost");
+	/* copied only for the mechanism that uses it: one request, few allocations */
+	if (mech == SASL_MECH_CRAM_MD5)
+		s->hostname = xstrdup(params->hostname ? params->hostname : "localhost");
 	s->now = params->now;
 	s->nonce = opt_dup(params->nonce);
-	s->anonymous_username = xstrdup(params->anonymous_username ?
-					params->anonymous_username : "anonymous");
+	if (mech == SASL_MECH_ANONYMOUS)
+		s->anonymous_username = xstrdup(params->anonymous_username ?
+						params->anonymous_username : "anonymous");
 	s->external_user = opt_dup(params->external_user);
 	s->final_resp_ok = params->final_resp_ok;
 	xbuf_init(&s->gs2, SASL_MAX_MESSAGE);

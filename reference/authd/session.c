@@ -481,6 +481,7 @@ static int sess_disconnect(struct authd_session *s, const char *fmt, ...)
 struct auth_args {
 	size_t n;
 	struct strview *f;
+	struct strview small[32];	/* f for the usual few fields */
 	struct xbuf store;
 };
 
@@ -492,9 +493,21 @@ static void auth_args_split(const char *p, size_t len, struct auth_args *a)
 	for (i = 0; i < len; i++)
 		n += p[i] == '\t';
 	a->n = n;
-	a->f = xcalloc(n, sizeof(*a->f));
-	off = xcalloc(n + 1, sizeof(*off));
+	a->f = n <= sizeof(a->small) / sizeof(a->small[0]) ? a->small : xcalloc(n, sizeof(*a->f));
 	xbuf_init(&a->store, len + n + 1);
+	if (memchr(p, '\001', len) == NULL && memchr(p, '\0', len) == NULL) {
+		/* nothing to unescape and no NUL to cut at: the fields are the line's */
+		for (;;) {
+			const char *tab = memchr(p, '\t', (size_t)(end - p));
+			const char *fe = tab ? tab : end;
+
+			a->f[k++] = strview_make(p, (size_t)(fe - p));
+			if (tab == NULL)
+				return;
+			p = tab + 1;
+		}
+	}
+	off = xcalloc(n + 1, sizeof(*off));
 	for (;;) {
 		const char *tab = memchr(p, '\t', (size_t)(end - p));
 		const char *fe = tab ? tab : end;
@@ -519,7 +532,8 @@ static void auth_args_split(const char *p, size_t len, struct auth_args *a)
 
 static void auth_args_free(struct auth_args *a)
 {
-	free(a->f);
+	if (a->f != a->small)
+		free(a->f);
 	xbuf_free_wipe(&a->store);
 }
 
