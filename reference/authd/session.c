@@ -110,6 +110,21 @@ static unsigned reply_id(const struct authd_session *s, unsigned id)
 	return (s->set.faults & AUTHD_FAULT_WRONG_ID) ? id + 1000 : id;
 }
 
+/* add_word_id - "WORD\t<id>" without printf (once per reply) */
+static int add_word_id(struct xbuf *b, const char *word, unsigned id)
+{
+	char num[16];
+	size_t i = sizeof(num);
+
+	do {
+		num[--i] = (char)('0' + id % 10);
+		id /= 10;
+	} while (id > 0);
+	if (xbuf_append_str(b, word) < 0 || xbuf_append_char(b, '\t') < 0)
+		return -1;
+	return xbuf_append(b, num + i, sizeof(num) - i);
+}
+
 /* add_user - "\tuser=<escaped>" */
 static int add_user(struct authd_session *s, struct xbuf *b, const char *user)
 {
@@ -255,7 +270,7 @@ static void finish_fail(struct authd_session *s, struct authd_req *r, const char
 	sess_flush(s);
 	if (r->user[0] != '\0')
 		u = reply_user(s, r, r->user, name, sizeof(name), &renamed);
-	if (xbuf_printf(&b, "FAIL\t%u", reply_id(s, r->id)) == 0 &&
+	if (add_word_id(&b, "FAIL", reply_id(s, r->id)) == 0 &&
 	    (r->user[0] == '\0' || add_user(s, &b, renamed > 0 ? name : r->user) == 0) &&
 	    (!(s->set.faults & AUTHD_FAULT_FAIL_TEMP) || xbuf_append_str(&b, "\tcode=temp_fail") == 0) &&
 	    (!r->creds_found || u == NULL || !u->x.any ||
@@ -294,7 +309,7 @@ static void finish_ok(struct authd_session *s, struct authd_req *r, const char *
 	}
 	tab = (u != NULL && u->x.any) || have_final;
 	garbage(s);
-	if (xbuf_printf(&s->out, "OK\t%u", reply_id(s, r->id)) < 0 ||
+	if (add_word_id(&s->out, "OK", reply_id(s, r->id)) < 0 ||
 	    (!(s->set.faults & AUTHD_FAULT_OK_WITHOUT_USER) && add_user(s, &s->out, name) < 0) ||
 	    (tab && xbuf_append_char(&s->out, '\t') < 0) ||
 	    (u != NULL && xbuf_append_str(&s->out, u->x.shown) < 0) ||
