@@ -162,6 +162,15 @@ check "spawn: exit 0 at end of input" "$rc" 0
 echo "$out" | grep -q "^OK	1	user=alice$" && ok "spawn: OK on stdout" || bad "spawn: [$out]"
 echo "$out" | grep -q "^DONE$" && ok "spawn: greeting on stdout" || bad "spawn: no DONE"
 
+# --- a repeated user is warned about at start, the first line counts ------
+printf 'alice:{PLAIN}secret\nbob:{PLAIN}x\nalice:{PLAIN}other\nbob:{PLAIN}y\n' > "$dir/dups"
+out=$(printf 'VERSION\t1\t0\nCPID\t1\nAUTH\t1\tPLAIN\tservice=smtp\tresp=AGFsaWNlAHNlY3JldA==\n' |
+	timeout 10 "$bin" -p "$dir/dups" -d 0 spawn 2> "$dir/log5")
+grep -q "warning: $dir/dups:3: user alice exists more than once (line 1 counts) (and 1 more repeated user lines)" \
+	"$dir/log5" && ok "repeated users warned about at start" || bad "start warning: $(cat "$dir/log5")"
+echo "$out" | grep -q "^OK	1	user=alice$" && ok "first line of a repeated user counts" ||
+	bad "repeated user: [$out]"
+
 # --- --user: privileges dropped after binding ------------------------------
 if [ "$(id -u)" = 0 ]; then
 	"$bin" -p "$dir/users" -d 0 --user nobody "unix:$dir/u.sock" 2> "$dir/log3" &
