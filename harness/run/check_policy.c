@@ -975,9 +975,14 @@ static void finish_answered(struct pcx *x, const struct pres *res, const struct 
 			   shown_action(res, sa, sizeof(sa)), res->v.smtp);
 	else {
 		if (base != NULL && base->ok &&
-		    (base->alen != res->alen || memcmp(base->action, res->action, res->alen) != 0))
-			report_note(x->r, "the same session as Postfix %s got action=%s instead",
-				    "3.7", shown_action(base, sb, sizeof(sb)));
+		    (base->alen != res->alen || memcmp(base->action, res->action, res->alen) != 0)) {
+			char vb[32];
+
+			if (pf_version_format(&x->o->version, vb, sizeof(vb)) < 0)
+				snprintf(vb, sizeof(vb), "?");
+			report_note(x->r, "the same session as Postfix %s (--postfix-version) got "
+				    "action=%s", vb, shown_action(base, sb, sizeof(sb)));
+		}
 		report_end(x->r, CHECK_PASS, "action=%s (%s)", shown_action(res, sa, sizeof(sa)),
 			   pf_pol_kind_name(res->v.kind));
 	}
