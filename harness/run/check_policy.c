@@ -96,6 +96,9 @@ static const struct pol_check checks[] = {
 	{ { "POLICY-CONN-004", "a request cut by a disconnect does not disturb the next", B,
 	    "an smtpd process can die in the middle of a request; the service must drop the "
 	    "half request and serve the next connection" }, "conn,retry" },
+	{ { "POLICY-REQ-001", "a block without request=smtpd_access_policy does not break the service",
+	    A, "Postfix always sends request=, but other clients and probes may not: the service "
+	    "should answer or close, never crash, and go on serving" }, "request" },
 	{ { "POLICY-STATE-001", "a request at protocol_state CONNECT", B,
 	    "check_policy_service in smtpd_client_restrictions with smtpd_delay_reject = no" },
 	  "state" },
@@ -958,6 +961,56 @@ static void run_conn(struct pcx *x, const struct pres *base)
 	}
 }
 
+/* run_noreq - blocks without request= or with another type, then a normal request */
+static void run_noreq(struct pcx *x)
+{
+	static const char *const blocks[] = {
+		"protocol_state=RCPT\nclient_address=127.0.0.1\nrecipient=rcpt@example.com\n\n",
+		"request=other_type\nprotocol_state=RCPT\nclient_address=127.0.0.1\n\n",
+	};
+	struct pf_pol_req req;
+	struct pres res;
+	size_t i;
+	char notes[300] = "";
+
+	if (!begin(x, "POLICY-REQ-001"))
+		return;
+	for (i = 0; i < sizeof(blocks) / sizeof(blocks[0]); i++) {
+		struct tconn c;
+		char chunk[4096];
+		int n;
+
+		if (c_open(x, &c) < 0)
+			break;
+		if (c_send(x, &c, blocks[i], strlen(blocks[i])) == 0) {
+			n = tconn_read_some(&c, EARLY_MS, chunk, sizeof(chunk));
+			if (n > 0)
+				log_bytes(x, 'S', chunk, (size_t)n);
+			snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes), "%sblock %zu: %s",
+				 notes[0] ? "; " : "", i + 1, n > 0 ? "answered" : n < 0 ? "closed" :
+				 "no answer yet");
+		}
+		c_close(x, &c);
+	}
+	if (x->fatal) {
+		report_end(x->r, CHECK_ERROR, "%s", x->fatal_why);
+		return;
+	}
+	report_note(x->r, "%s", notes);
+	p_close(x);
+	base_req(x, &req, PF_POL_RCPT);
+	if (request(x, &req, &res) < 0)
+		report_end(x->r, CHECK_ERROR, "%s", x->fatal_why);
+	else if (x->crashed)
+		report_end(x->r, CHECK_FAIL, "%s after a block without request=smtpd_access_policy; "
+			   "log it and close the connection instead", x->crash);
+	else if (!res.ok)
+		report_end(x->r, CHECK_FAIL, "after blocks without request=smtpd_access_policy a normal "
+			   "request got no action (%s): the service stopped serving", res.rd.why);
+	else
+		report_end(x->r, CHECK_PASS, "%s", notes);
+}
+
 /* --- states and versions ------------------------------------------------------ */
 
 static void finish_answered(struct pcx *x, const struct pres *res, const struct pres *base,
@@ -1751,6 +1804,8 @@ int check_policy_run(const struct check_policy_options *o, struct report *r)
 		run_early(&x);
 	if (!x.fatal)
 		run_conn(&x, &base);
+	if (!x.fatal)
+		run_noreq(&x);
 	if (!x.fatal)
 		run_states(&x);
 	if (!x.fatal)

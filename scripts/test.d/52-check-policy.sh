@@ -75,7 +75,7 @@ if [ "$rc" = 0 ] && ! grep -q '^FAIL\|^ERROR\|^SKIP' "$dir/clean.out" && [ "$n" 
 else
 	bad "catalogue against ref-policyd (unix): rc=$rc"; grep -A12 '^FAIL\|^ERROR\|^SKIP' "$dir/clean.out" | head -40
 fi
-for id in POLICY-REPLY-001 POLICY-REPLY-010 POLICY-CONN-003 POLICY-STATE-009 POLICY-VERSION-001 \
+for id in POLICY-REPLY-001 POLICY-REPLY-010 POLICY-CONN-003 POLICY-REQ-001 POLICY-STATE-009 POLICY-VERSION-001 \
 	  POLICY-VERSION-010 POLICY-INJ-001 POLICY-ATTR-001 POLICY-ATTR-006 POLICY-CONN-005 POLICY-LAT-001; do
 	if has clean.out PASS "$id"; then ok "$id passes"; else bad "$id did not pass"; fi
 done
