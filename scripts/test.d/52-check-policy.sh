@@ -94,6 +94,13 @@ else
 	bad "catalogue against ref-policyd (spawn): rc=$rc"; grep -A8 '^not ok' "$dir/spawn.out" | head -30
 fi
 
+"$fs" check --policy "unix:$dir/clean.sock" --format json >"$dir/clean.json" 2>/dev/null
+if $py -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["failed"] == 0 and d["passed"] == len(d["results"]) >= 45 else 1)' "$dir/clean.json"; then
+	ok "--format json parses, every result passed"
+else
+	bad "--format json"; head -5 "$dir/clean.json"
+fi
+
 # --- every fault switch caught by a named check ------------------------------------
 # fault:check ids that must fail (the time scale makes Postfix's 100 s 1 s)
 for spec in crlf:POLICY-REPLY-003,POLICY-REPLY-001 no-action:POLICY-REPLY-001 \
