@@ -281,7 +281,13 @@ struct pcx {
 	unsigned unanswered;		/* requests in a row without an action */
 	char slow_id[64];		/* the check of the slowest reply */
 	unsigned ntimeouts;		/* requests without a reply in time */
+	int connected;			/* a connection succeeded once */
+	int gone;			/* ... and later ones are refused */
+	char gone_id[64];		/* the check during which that began */
 };
+
+/* a connect that fails after others worked is a finding, not the environment */
+#define ERR_OR_GONE(x)	((x)->gone ? CHECK_FAIL : CHECK_ERROR)
 
 /* after this many timeouts the remaining checks are skipped, not waited for */
 #define MAX_STALLS	2
@@ -305,6 +311,28 @@ static const struct pol_check *find_check(const char *id)
 	return NULL;
 }
 
+/* blocked - after report_begin: end the check as skipped when the run cannot go on */
+static int blocked(struct pcx *x, const char *id)
+{
+	if (x->stalls >= MAX_STALLS && strcmp(id, "POLICY-LAT-001") != 0) {
+		report_end(x->r, CHECK_SKIP, "the service let %u requests in a row run into the "
+			   "timeout (see the failed checks above); Postfix would wait 100 s per try for each",
+			   x->stalls);
+		return 1;
+	}
+	if (x->gone) {
+		report_end(x->r, CHECK_SKIP, "the service stopped accepting connections during %s",
+			   x->gone_id);
+		return 1;
+	}
+	if (x->unanswered >= MAX_UNANSWERED) {
+		report_end(x->r, CHECK_SKIP, "the service answered none of the last %u requests "
+			   "(see the failed checks above)", x->unanswered);
+		return 1;
+	}
+	return 0;
+}
+
 static int begin(struct pcx *x, const char *id)
 {
 	const struct pol_check *pc = find_check(id);
@@ -312,18 +340,7 @@ static int begin(struct pcx *x, const char *id)
 	if (pc == NULL || !wanted(x->o, id, pc->tags))
 		return 0;
 	report_begin(x->r, &pc->ci);
-	if (x->stalls >= MAX_STALLS && strcmp(id, "POLICY-LAT-001") != 0) {
-		report_end(x->r, CHECK_SKIP, "the service let %u requests in a row run into the "
-			   "timeout (see the failed checks above); Postfix would wait 100 s per try for each",
-			   x->stalls);
-		return 0;
-	}
-	if (x->unanswered >= MAX_UNANSWERED) {
-		report_end(x->r, CHECK_SKIP, "the service answered none of the last %u requests "
-			   "(see the failed checks above)", x->unanswered);
-		return 0;
-	}
-	return 1;
+	return !blocked(x, id);
 }
 
 /* any_wanted - is any check with this id prefix selected? */
@@ -362,11 +379,23 @@ static int c_open(struct pcx *x, struct tconn *c)
 	to.stderr_apart = x->o->stderr_apart;
 	to.connect_timeout_ms = x->timeout_ms;
 	if (tconn_open(x->o->target, &to, c, err, sizeof(err)) < 0) {
+		report_note(x->r, "cannot connect: %s", err);
+		if (x->connected) {
+			/* it worked before: the service died or stopped listening */
+			if (!x->gone)
+				snprintf(x->gone_id, sizeof(x->gone_id), "%s",
+					 x->r->cur ? x->r->cur->id : "?");
+			x->gone = 1;
+			snprintf(x->fatal_why, sizeof(x->fatal_why), "the service no longer accepts "
+				 "connections (%.500s); Postfix answers 451 4.3.5 Server configuration "
+				 "problem to every request", err);
+			return -1;
+		}
 		x->fatal = 1;
 		snprintf(x->fatal_why, sizeof(x->fatal_why), "%s", err);
-		report_note(x->r, "cannot connect: %s", err);
 		return -1;
 	}
+	x->connected = 1;
 	return 0;
 }
 
@@ -530,8 +559,15 @@ again:
 		p_close(x);
 	}
 	reused = x->open;
-	if (p_open(x) < 0)
-		return -1;
+	if (p_open(x) < 0) {
+		if (!x->gone)
+			return -1;
+		res->end = PF_POL_END_ERROR;
+		snprintf(res->rd.why, sizeof(res->rd.why), "cannot connect: the service is gone");
+		judge(x, req, res);
+		x->unanswered++;
+		return 0;
+	}
 	tries++;
 	xbuf_init(&out, 1 << 20);
 	if (pf_pol_req_format(req, &out, &err) < 0) {
@@ -796,7 +832,7 @@ static void run_early(struct pcx *x)
 		return;
 	base_req(x, &req, PF_POL_RCPT);
 	if (c_open(x, &c) < 0) {
-		report_end(x->r, CHECK_ERROR, "cannot connect");
+		report_end(x->r, ERR_OR_GONE(x), "%s", x->fatal_why);
 		return;
 	}
 	xbuf_init(&out, 1 << 20);
@@ -879,7 +915,7 @@ static void run_conn(struct pcx *x, const struct pres *base)
 					 res.readable_before ? "stream readable before it" : res.rd.why);
 		}
 		if (x->fatal)
-			report_end(x->r, CHECK_ERROR, "%s", x->fatal_why);
+			report_end(x->r, ERR_OR_GONE(x), "%s", x->fatal_why);
 		else if (bad[0])
 			report_end(x->r, CHECK_FAIL, "%s. Keep reading requests on the same connection "
 				   "and answer each with exactly one reply", bad);
@@ -923,9 +959,9 @@ static void run_conn(struct pcx *x, const struct pres *base)
 					report_end(x->r, CHECK_PASS, "action=%s on both connections",
 						   shown_action(&r1, sa, sizeof(sa)));
 			} else
-				report_end(x->r, CHECK_ERROR, "%s", x->fatal_why);
+				report_end(x->r, ERR_OR_GONE(x), "%s", x->fatal_why);
 		} else
-			report_end(x->r, CHECK_ERROR, "%s", x->fatal_why);
+			report_end(x->r, ERR_OR_GONE(x), "%s", x->fatal_why);
 	}
 	if (begin(x, "POLICY-CONN-004")) {
 		struct pf_pol_req req;
@@ -956,7 +992,7 @@ static void run_conn(struct pcx *x, const struct pres *base)
 					   "next decision", shown_action(&res, sa, sizeof(sa)),
 					   shown_action(base, sb, sizeof(sb)));
 		} else
-			report_end(x->r, CHECK_ERROR, "%s", x->fatal_why);
+			report_end(x->r, ERR_OR_GONE(x), "%s", x->fatal_why);
 		xbuf_free(&out);
 	}
 }
@@ -993,14 +1029,14 @@ static void run_noreq(struct pcx *x)
 		c_close(x, &c);
 	}
 	if (x->fatal) {
-		report_end(x->r, CHECK_ERROR, "%s", x->fatal_why);
+		report_end(x->r, ERR_OR_GONE(x), "%s", x->fatal_why);
 		return;
 	}
 	report_note(x->r, "%s", notes);
 	p_close(x);
 	base_req(x, &req, PF_POL_RCPT);
 	if (request(x, &req, &res) < 0)
-		report_end(x->r, CHECK_ERROR, "%s", x->fatal_why);
+		report_end(x->r, ERR_OR_GONE(x), "%s", x->fatal_why);
 	else if (x->crashed)
 		report_end(x->r, CHECK_FAIL, "%s after a block without request=smtpd_access_policy; "
 			   "log it and close the connection instead", x->crash);
@@ -1019,7 +1055,7 @@ static void finish_answered(struct pcx *x, const struct pres *res, const struct 
 	char sa[400], sb[400];
 
 	if (x->fatal)
-		report_end(x->r, CHECK_ERROR, "%s", x->fatal_why);
+		report_end(x->r, ERR_OR_GONE(x), "%s", x->fatal_why);
 	else if (!res->ok)
 		report_end(x->r, CHECK_FAIL, "%s: no action (%s); Postfix answers %s. Answer every "
 			   "request Postfix can send", what, res->rd.why, res->v.smtp);
@@ -1061,7 +1097,7 @@ static void run_states(struct pcx *x)
 		if (st[i] == PF_POL_HELO)
 			(void)!pf_pol_req_set(&req, "protocol_name", "SMTP");
 		if (request(x, &req, &res) < 0) {
-			report_end(x->r, CHECK_ERROR, "%s", x->fatal_why);
+			report_end(x->r, ERR_OR_GONE(x), "%s", x->fatal_why);
 			continue;
 		}
 		finish_answered(x, &res, NULL, pf_pol_state_name(st[i]));
@@ -1092,7 +1128,7 @@ static void run_versions(struct pcx *x)
 
 			pf_pol_req_init(&b, &x->o->version, PF_POL_RCPT);
 			if (request(x, &b, &base) < 0) {
-				report_end(x->r, CHECK_ERROR, "%s", x->fatal_why);
+				report_end(x->r, ERR_OR_GONE(x), "%s", x->fatal_why);
 				continue;
 			}
 			have_base = 1;
@@ -1104,7 +1140,7 @@ static void run_versions(struct pcx *x)
 		}
 		pf_pol_req_init(&req, &v, PF_POL_RCPT);
 		if (request(x, &req, &res) < 0) {
-			report_end(x->r, CHECK_ERROR, "%s", x->fatal_why);
+			report_end(x->r, ERR_OR_GONE(x), "%s", x->fatal_why);
 			continue;
 		}
 		finish_answered(x, &res, &base, vers[i]);
@@ -1257,7 +1293,7 @@ static void run_injection(struct pcx *x)
 			free(lv);
 		}
 		if (x->fatal)
-			report_end(x->r, CHECK_ERROR, "%s", x->fatal_why);
+			report_end(x->r, ERR_OR_GONE(x), "%s", x->fatal_why);
 		else if (x->crashed)
 			report_end(x->r, CHECK_FAIL, "%s", x->crash);
 		else if (hung[0])
@@ -1297,7 +1333,7 @@ static void run_latency(struct pcx *x)
 			break;
 	}
 	if (x->fatal)
-		report_end(x->r, CHECK_ERROR, "%s", x->fatal_why);
+		report_end(x->r, ERR_OR_GONE(x), "%s", x->fatal_why);
 	else if (x->ntimeouts > before)
 		report_end(x->r, CHECK_FAIL, "Postfix's own RCPT request got no reply within %d ms "
 			   "(100 s x %.3g); Postfix gives up the try, retries once and answers 451 4.3.5 "
@@ -1445,7 +1481,7 @@ static void run_expects(struct pcx *x)
 					      &pat, err, sizeof(err)) < 0) {
 			report_end(x->r, CHECK_ERROR, "--expect: %s", err);
 		} else if (request(x, &req, &res) < 0) {
-			report_end(x->r, CHECK_ERROR, "%s", x->fatal_why);
+			report_end(x->r, ERR_OR_GONE(x), "%s", x->fatal_why);
 		} else {
 			const char *got = res.ok ? res.action : PF_POL_DEFAULT_ACTION;
 			size_t glen = res.ok ? res.alen : strlen(PF_POL_DEFAULT_ACTION);
@@ -1728,6 +1764,9 @@ static void run_data(struct pcx *x, struct dcheck *d)
 
 	if (!wanted(x->o, d->ci.id, d->m.tags))
 		return;
+	report_begin(x->r, &d->ci);
+	if (blocked(x, d->ci.id))
+		return;
 	replay_options_init(&ro);
 	ro.target = x->o->target;
 	ro.version = x->o->version;
@@ -1759,6 +1798,15 @@ static void run_data(struct pcx *x, struct dcheck *d)
 	report_begin(x->r, &d->ci);
 	log = xbuf_cstr(&scratch.log);
 	(void)!xbuf_append_str(&x->r->log, log);
+	if (x->connected && ((res == CHECK_ERROR && strstr(why, "connect") != NULL) ||
+			     strstr(log, "cannot connect") != NULL)) {
+		/* it accepted connections before: the service is gone */
+		if (res == CHECK_ERROR)
+			res = CHECK_FAIL;
+		report_note(x->r, "the service no longer accepts connections");
+		x->gone = 1;
+		snprintf(x->gone_id, sizeof(x->gone_id), "%s", d->ci.id);
+	}
 	if (res == CHECK_PASS && strstr(log, " failed: ") != NULL && strstr(log, "> try ") != NULL) {
 		res = CHECK_FAIL;
 		snprintf(why, sizeof(why), "a try failed, so Postfix reconnected after 1 s and sent "

@@ -223,6 +223,41 @@ else
 	bad "strict server (rc=$rc)"; head -30 "$dir/m-strict.out"
 fi
 
+# a daemon that dies on its first ETRN request: the check that killed it fails,
+# the later ones are skipped, and the run is a failure (1), not an environment error (2)
+cat > "$dir/dying.py" <<'EOF'
+import os, socketserver, sys
+class H(socketserver.StreamRequestHandler):
+    def handle(self):
+        attrs = {}
+        for line in self.rfile:
+            line = line.rstrip(b"\n")
+            if line:
+                k, _, v = line.partition(b"=")
+                attrs[k] = v
+                continue
+            if attrs.get(b"protocol_state") == b"ETRN":
+                os._exit(3)
+            self.wfile.write(b"action=DUNNO\n\n")
+            self.wfile.flush()
+            attrs = {}
+class S(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    daemon_threads = True
+S(sys.argv[1], H).serve_forever()
+EOF
+$py "$dir/dying.py" "$dir/dying.sock" &
+dpid=$!
+pids="$pids $dpid"
+for _ in $(seq 100); do [ -S "$dir/dying.sock" ] && break; sleep 0.05; done
+run dying.out --policy "unix:$dir/dying.sock" --no-catalogue
+if [ "$rc" = 1 ] && has dying.out FAIL POLICY-STATE-009 && has dying.out SKIP POLICY-VERSION-001 &&
+   grep -q 'stopped accepting connections during POLICY-STATE-009' "$dir/dying.out"; then
+	ok "a daemon that dies: POLICY-STATE-009 fails, the rest is skipped, exit 1"
+else
+	bad "dying daemon (rc=$rc)"; grep -A4 'STATE-009\|VERSION-001' "$dir/dying.out" | head -20
+fi
+stop_pid "$dpid"
+
 # --- rules, user transcripts, selection, errors ------------------------------------
 run exp.out --policy "unix:$dir/clean.sock" --no-catalogue --only expect \
 	--expect 'sasl_username=test1 sasl_method=PLAIN client_address=127.0.0.1 => DUNNO' \
