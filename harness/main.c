@@ -48,7 +48,7 @@ static void usage(FILE *fp)
 "                                proxy between Postfix and a helper, write a transcript\n"
 "  check --auth TARGET           run the conformance catalogue\n"
 "  check --policy TARGET         the policy half of the catalogue\n"
-"  bench --auth TARGET           load a helper as Postfix does, verify and time every reply\n"
+"  bench --auth|--policy TARGET  load a helper as Postfix does, verify and time every reply\n"
 "  fuzz --auth|--policy TARGET   send mutated requests; report crashes, hangs, bad replies\n"
 "\n"
 "TARGET: unix:/path | inet:host:port | inet:[::1]:port | spawn:COMMAND ARGS\n"
