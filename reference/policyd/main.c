@@ -382,6 +382,10 @@ static void usage(FILE *fp)
 "      --max-connections N   stop accepting above N connections (10000)\n"
 "      --idle-timeout MS     close a connection idle that long (0 = never)\n"
 "      --log-decisions yes|no one log line per decision (yes)\n"
+"      --send-batching yes|no the reads of all readable connections, and the\n"
+"                            replies of one loop iteration, each go through one\n"
+"                            io_uring_enter(2) instead of one read(2)/send(2)\n"
+"                            per connection, where the kernel allows it (yes)\n"
 "  -f, --fault LIST          deliberate protocol errors, comma-separated:\n"
 "                            crlf no-action action-case extra-empty-line\n"
 "                            close-after-reply early-reply no-terminator\n"
@@ -568,6 +572,7 @@ int main(int argc, char **argv)
 		{ "max-connections", required_argument, NULL, 7 },
 		{ "idle-timeout", required_argument, NULL, 8 },
 		{ "log-decisions", required_argument, NULL, 9 },
+		{ "send-batching", required_argument, NULL, 13 },
 		{ "check", no_argument, NULL, 10 },
 		{ "create-sample-db", required_argument, NULL, 11 },
 		{ "fault", required_argument, NULL, 'f' },
@@ -580,7 +585,7 @@ int main(int argc, char **argv)
 	};
 	struct daemon *d = &the_daemon;
 	const char *run_as = NULL, *log_file = NULL, *sample_db = NULL;
-	int check_only = 0;
+	int check_only = 0, batch = 1;
 	char err[1024];
 	int ch, i;
 
@@ -636,6 +641,14 @@ int main(int argc, char **argv)
 				msg_fatal("--db-immutable: want yes or no, not %s", optarg);
 			break;
 		case 11: sample_db = optarg; break;
+		case 13:
+			if (strcmp(optarg, "yes") == 0)
+				batch = 1;
+			else if (strcmp(optarg, "no") == 0)
+				batch = 0;
+			else
+				msg_fatal("--send-batching: want yes or no, not %s", optarg);
+			break;
 		case 'f': parse_faults(d, optarg); break;
 		case 'u': run_as = optarg; break;
 		case 'l': log_file = optarg; break;
@@ -675,6 +688,8 @@ int main(int argc, char **argv)
 	d->loop = ev_loop_create();
 	if (d->loop == NULL)
 		msg_fatal("event loop: %s", strerror(errno));
+	if (batch && conn_batch_sends(d->loop) < 0 && d->verbose)
+		msg_info("io_uring not available: one read(2) and send(2) per connection");
 	for (i = optind; i < argc; i++) {
 		struct listen_spec spec;
 		struct listen_options lo = { 0, (uid_t)-1, (gid_t)-1, 0 };
@@ -711,6 +726,7 @@ int main(int argc, char **argv)
 		msg_fatal("event loop: %s", strerror(errno));
 	for (i = 0; i < (int)d->nlisteners; i++)
 		listener_close(&d->listeners[i]);
+	(void)conn_batch_sends(NULL);
 	policyd_engine_destroy(&d->engine);
 	rules_free(&d->rules);
 	netdb_close(&d->db);
