@@ -20,7 +20,6 @@
  */
 #define _GNU_SOURCE		/* open_memstream is POSIX 2008; memmem */
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -32,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "harness/run/catalogue.h"
 #include "harness/run/check_policy.h"
 #include "harness/run/replay.h"
 #include "util/escape.h"
@@ -180,45 +180,9 @@ void check_policy_list(FILE *out)
 
 /* --- selection ----------------------------------------------------------- */
 
-/* in_list - an id prefix or a whole tag of the comma-separated list matches */
-static int in_list(const char *list, const char *id, const char *tags)
-{
-	const char *p = list;
-
-	while (p && *p) {
-		const char *comma = strchr(p, ',');
-		size_t n = comma ? (size_t)(comma - p) : strlen(p);
-
-		if (n > 0 && strncasecmp(id, p, n) == 0)
-			return 1;
-		if (n > 0 && tags != NULL) {
-			const char *t = tags;
-
-			while (*t) {
-				const char *tc = strchr(t, ',');
-				size_t tn = tc ? (size_t)(tc - t) : strlen(t);
-
-				while (tn > 0 && *t == ' ')
-					t++, tn--;
-				if (tn == n && strncasecmp(t, p, n) == 0)
-					return 1;
-				if (tc == NULL)
-					break;
-				t = tc + 1;
-			}
-		}
-		p = comma ? comma + 1 : NULL;
-	}
-	return 0;
-}
-
 static int wanted(const struct check_policy_options *o, const char *id, const char *tags)
 {
-	if (o->only && !in_list(o->only, id, tags))
-		return 0;
-	if (o->skip && in_list(o->skip, id, tags))
-		return 0;
-	return 1;
+	return catalogue_wanted(o->only, o->skip, id, tags);
 }
 
 /* --- glob ---------------------------------------------------------------- */
@@ -1518,258 +1482,8 @@ static void run_expects(struct pcx *x)
 
 /* --- data checks ------------------------------------------------------------------ */
 
-static int meta_severity(const char *s, enum check_severity *sev)
-{
-	static const struct {
-		const char *name;
-		enum check_severity sev;
-	} t[] = {
-		{ "breaks-postfix", SEV_BREAKS_POSTFIX }, { "security", SEV_SECURITY },
-		{ "diverges-dovecot", SEV_DIVERGES_DOVECOT }, { "advisory", SEV_ADVISORY },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		if (strcmp(s, t[i].name) == 0) {
-			*sev = t[i].sev;
-			return 0;
-		}
-	return -1;
-}
-
-int check_policy_meta_parse(const char *buf, size_t len, const char *file,
-			    struct check_policy_meta *m, char *err, size_t errlen)
-{
-	size_t pos = 0, line = 0;
-
-	memset(m, 0, sizeof(*m));
-	m->severity = SEV_BREAKS_POSTFIX;
-	while (pos < len) {
-		const char *nl = memchr(buf + pos, '\n', len - pos);
-		size_t n = nl ? (size_t)(nl - (buf + pos)) : len - pos;
-		const char *l = buf + pos, *colon;
-		char key[32], val[400];
-		size_t kn, vn;
-
-		line++;
-		pos += n + 1;
-		while (n > 0 && (l[n - 1] == '\r' || l[n - 1] == ' '))
-			n--;
-		if (n == 0)
-			continue;
-		if (l[0] != '#')
-			break;
-		l++, n--;
-		while (n > 0 && *l == ' ')
-			l++, n--;
-		colon = memchr(l, ':', n);
-		kn = colon ? (size_t)(colon - l) : 0;
-		if (colon == NULL || kn == 0 || kn >= sizeof(key) || memchr(l, ' ', kn) != NULL)
-			continue;	/* an ordinary comment */
-		memcpy(key, l, kn);
-		key[kn] = '\0';
-		l = colon + 1;
-		n -= kn + 1;
-		while (n > 0 && *l == ' ')
-			l++, n--;
-		vn = n < sizeof(val) ? n : sizeof(val) - 1;
-		memcpy(val, l, vn);
-		val[vn] = '\0';
-		if (strcmp(key, "id") == 0) {
-			if (vn == 0 || vn >= sizeof(m->id)) {
-				snprintf(err, errlen, "%s:%zu: id: empty or too long", file, line);
-				return -1;
-			}
-			snprintf(m->id, sizeof(m->id), "%.63s", val);
-			m->has_id = 1;
-		} else if (strcmp(key, "title") == 0) {
-			snprintf(m->title, sizeof(m->title), "%.199s", val);
-		} else if (strcmp(key, "severity") == 0) {
-			if (meta_severity(val, &m->severity) < 0) {
-				snprintf(err, errlen, "%s:%zu: severity: want breaks-postfix, security, "
-					 "diverges-dovecot or advisory, not \"%.100s\"", file, line, val);
-				return -1;
-			}
-		} else if (strcmp(key, "why") == 0) {
-			snprintf(m->why, sizeof(m->why), "%s", val);
-		} else if (strcmp(key, "fix") == 0) {
-			snprintf(m->fix, sizeof(m->fix), "%s", val);
-		} else if (strcmp(key, "tags") == 0) {
-			snprintf(m->tags, sizeof(m->tags), "%.199s", val);
-		} else if (strcmp(key, "fails-on") == 0) {
-			snprintf(m->fails_on, sizeof(m->fails_on), "%.199s", val);
-		} else {
-			snprintf(err, errlen, "%s:%zu: unknown header key \"%s\" (id, title, severity, "
-				 "why, fix, tags, fails-on)", file, line, key);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-struct dcheck {
-	int user;			/* given on the command line */
-	struct check_policy_meta m;
-	struct transcript t;
-	struct check_info ci;
-	char idbuf[64];
-};
-
-static char *slurp(const char *path, size_t *len_r, char *err, size_t errlen)
-{
-	FILE *fp = fopen(path, "rb");
-	char *buf;
-	size_t n;
-
-	if (fp == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	buf = xmalloc(TRANSCRIPT_MAX_FILE + 1);
-	n = fread(buf, 1, TRANSCRIPT_MAX_FILE + 1, fp);
-	fclose(fp);
-	if (n > TRANSCRIPT_MAX_FILE) {
-		snprintf(err, errlen, "%s: longer than %d bytes", path, TRANSCRIPT_MAX_FILE);
-		free(buf);
-		return NULL;
-	}
-	buf[n] = '\0';
-	*len_r = n;
-	return buf;
-}
-
-static int load_one(const char *path, int need_id, struct dcheck *d, char *err, size_t errlen)
-{
-	size_t len;
-	char *buf = slurp(path, &len, err, errlen);
-	int rc = -1;
-
-	if (buf == NULL)
-		return -1;
-	if (check_policy_meta_parse(buf, len, path, &d->m, err, errlen) < 0)
-		goto out;
-	if (need_id && !d->m.has_id) {
-		snprintf(err, errlen, "%s:1: no \"# id:\" header", path);
-		goto out;
-	}
-	if (transcript_parse(buf, len, path, &d->t, err, errlen) < 0)
-		goto out;
-	if (d->t.protocol != TPROTO_POLICY) {
-		snprintf(err, errlen, "%s: not a policy transcript", path);
-		transcript_free(&d->t);
-		goto out;
-	}
-	if (!d->m.has_id) {
-		const char *base = strrchr(path, '/');
-
-		snprintf(d->idbuf, sizeof(d->idbuf), "USER-%.58s", base ? base + 1 : path);
-	} else
-		snprintf(d->idbuf, sizeof(d->idbuf), "%s", d->m.id);
-	d->ci.id = d->idbuf;
-	d->ci.title = d->m.title[0] ? d->m.title : d->t.title[0] ? d->t.title : path;
-	d->ci.severity = d->m.severity;
-	d->ci.why = d->m.why[0] ? d->m.why : NULL;
-	rc = 0;
-out:
-	free(buf);
-	return rc;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* load_checks - the catalogue directory (sorted) and the user's files; -1 on any error */
-static int load_checks(const struct check_policy_options *o, struct dcheck **ds_r, size_t *n_r,
-		       char *err, size_t errlen)
-{
-	char *paths[CHECK_POLICY_MAX_FILES];
-	size_t np = 0, ndir = 0, i;
-	struct dcheck *ds;
-	int rc = 0;
-
-	if (o->catalogue_dir != NULL) {
-		DIR *d = opendir(o->catalogue_dir);
-		struct dirent *e;
-
-		if (d == NULL) {
-			snprintf(err, errlen, "%s: %s", o->catalogue_dir, strerror(errno));
-			return -1;
-		}
-		while ((e = readdir(d)) != NULL) {
-			size_t l = strlen(e->d_name);
-
-			if (l < 4 || strcmp(e->d_name + l - 3, ".tr") != 0 || e->d_name[0] == '.')
-				continue;
-			if (np >= CHECK_POLICY_MAX_FILES)
-				break;
-			paths[np] = xmalloc(strlen(o->catalogue_dir) + l + 2);
-			sprintf(paths[np], "%s/%s", o->catalogue_dir, e->d_name);
-			np++;
-		}
-		closedir(d);
-		qsort(paths, np, sizeof(paths[0]), cmp_str);
-		ndir = np;
-	}
-	for (i = 0; i < o->ntranscripts && np < CHECK_POLICY_MAX_FILES; i++)
-		paths[np++] = xstrdup(o->transcripts[i]);
-	ds = xcalloc(np ? np : 1, sizeof(*ds));
-	for (i = 0; i < np; i++) {
-		ds[i].user = i >= ndir;
-		if (rc == 0 && load_one(paths[i], i < ndir, &ds[i], err, errlen) < 0) {
-			size_t k;
-
-			for (k = 0; k < i; k++)
-				transcript_free(&ds[k].t);
-			rc = -1;
-		}
-		free(paths[i]);
-	}
-	if (rc < 0) {
-		free(ds);
-		return -1;
-	}
-	*ds_r = ds;
-	*n_r = np;
-	return 0;
-}
-
-static int cmp_dcheck(const void *a, const void *b)
-{
-	const struct dcheck *x = *(const struct dcheck *const *)a;
-	const struct dcheck *y = *(const struct dcheck *const *)b;
-
-	if (x->user != y->user)
-		return x->user - y->user;
-	if (x->user)
-		return x < y ? -1 : x > y;
-	return strcmp(x->idbuf, y->idbuf);
-}
-
-/* sorted - the catalogue by id, then the user's checks as given */
-static struct dcheck **sorted(struct dcheck *ds, size_t n)
-{
-	struct dcheck **v = xcalloc(n ? n : 1, sizeof(*v));
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		v[i] = &ds[i];
-	qsort(v, n, sizeof(*v), cmp_dcheck);
-	return v;
-}
-
-static void free_checks(struct dcheck *ds, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		transcript_free(&ds[i].t);
-	free(ds);
-}
-
 /* run_data - one transcript under its own id; the replay's report goes to a scratch */
-static void run_data(struct pcx *x, struct dcheck *d)
+static void run_data(struct pcx *x, struct catalogue_entry *d)
 {
 	struct replay_options ro;
 	struct report scratch;
@@ -1847,11 +1561,12 @@ int check_policy_run(const struct check_policy_options *o, struct report *r)
 {
 	struct pcx x;
 	struct pres base;
-	struct dcheck *ds = NULL;
-	size_t nds = 0, i;
+	struct catalogue cat;
+	size_t i;
 	char err[700];
 
-	if (load_checks(o, &ds, &nds, err, sizeof(err)) < 0) {
+	if (catalogue_load(&cat, o->catalogue_dir, o->transcripts, o->ntranscripts, TPROTO_POLICY,
+			   err, sizeof(err)) < 0) {
 		fprintf(stderr, "fake-smtpd: %s\n", err);
 		return -1;
 	}
@@ -1881,18 +1596,13 @@ int check_policy_run(const struct check_policy_options *o, struct report *r)
 	if (!x.fatal)
 		run_expects(&x);
 	p_close(&x);
-	if (!x.fatal) {
-		struct dcheck **v = sorted(ds, nds);
-
-		for (i = 0; i < nds && !x.fatal; i++)
-			run_data(&x, v[i]);
-		free(v);
-	}
+	for (i = 0; i < cat.n && !x.fatal; i++)
+		run_data(&x, cat.v[i]);
 	if (!x.fatal)
 		run_latency(&x);
 	p_close(&x);
 	xbuf_free(&x.rbuf);
-	free_checks(ds, nds);
+	catalogue_free(&cat);
 	if (x.fatal) {
 		fprintf(stderr, "fake-smtpd: %s\n", x.fatal_why);
 		return -1;
@@ -1941,7 +1651,7 @@ static int read_expect_file(const char *path, char ***list, size_t *n)
 {
 	char err[300];
 	size_t len, pos = 0, line = 0;
-	char *buf = slurp(path, &len, err, sizeof(err));
+	char *buf = catalogue_slurp(path, &len, err, sizeof(err));
 
 	if (buf == NULL) {
 		fprintf(stderr, "fake-smtpd: --expect-file %s\n", err);
@@ -2090,23 +1800,21 @@ int check_policy_main(int argc, char **argv)
 	o.ntranscripts = (size_t)(argc - optind);
 	o.defines = &defs;
 	if (list) {
-		struct dcheck *ds;
-		size_t nds;
-
-		struct dcheck **v;
+		struct catalogue cat;
+		struct catalogue_entry **v;
 
 		check_policy_list(stdout);
-		if (load_checks(&o, &ds, &nds, err, sizeof(err)) < 0) {
+		if (catalogue_load(&cat, o.catalogue_dir, o.transcripts, o.ntranscripts, TPROTO_POLICY,
+				   err, sizeof(err)) < 0) {
 			fprintf(stderr, "fake-smtpd: %s\n", err);
 			goto out;
 		}
-		v = sorted(ds, nds);
-		for (i = 0; i < nds; i++)
+		v = cat.v;
+		for (i = 0; i < cat.n; i++)
 			printf("%-18s [%s] %s%s%s%s\n", v[i]->ci.id, report_severity_name(v[i]->ci.severity),
 			       v[i]->ci.title, v[i]->m.tags[0] ? " (tags: " : "", v[i]->m.tags,
 			       v[i]->m.tags[0] ? ")" : "");
-		free(v);
-		free_checks(ds, nds);
+		catalogue_free(&cat);
 		rc = 0;
 		goto out;
 	}

@@ -15,9 +15,6 @@
  *	                              const char **pattern_r,
  *	                              char *err, size_t errlen);
  *	int check_policy_glob(const char *pat, const char *s, size_t len);
- *	int check_policy_meta_parse(const char *buf, size_t len,
- *	                            const char *file, struct check_policy_meta *m,
- *	                            char *err, size_t errlen);
  *	int check_policy_main(int argc, char **argv);
  * DESCRIPTION
  *	Talks to a policy service the way Postfix's smtpd does (attr_clnt:
@@ -48,16 +45,16 @@
  *	given). Values are copied into store. check_policy_glob() matches
  *	'*' and '?' case-insensitively over (s, len).
  *
- *	check_policy_meta_parse() reads the "# key: value" header of a data
- *	transcript (id, title, severity, why, fix, tags, fails-on) up to the
- *	first line that is not a comment; unknown keys are errors.
+ *	Data checks and their "# key: value" header (id, title, severity,
+ *	why, fix, tags, fails-on) are read by harness/run/catalogue.c, the
+ *	loader `check --auth` shares.
  *
  *	check_policy_main() is the command line of `fake-smtpd check
  *	--policy` (called from harness/main.c).
  * DIAGNOSTICS
  *	check_policy_run: 0 when the checks ran (failures are in the report),
  *	-1 when the target could not be used at all (message on stderr).
- *	check_policy_expect_parse, check_policy_meta_parse: 0, or -1 with a
+ *	check_policy_expect_parse: 0, or -1 with a
  *	reason in err. check_policy_main: the exit status.
  */
 #ifndef HARNESS_RUN_CHECK_POLICY_H
@@ -71,18 +68,6 @@
 #include "harness/script/transcript.h"
 
 #define CHECK_POLICY_MAX_EXPECTS	256
-#define CHECK_POLICY_MAX_FILES		256
-
-struct check_policy_meta {
-	char id[64];
-	char title[200];
-	enum check_severity severity;
-	char why[400];
-	char fix[400];
-	char tags[200];			/* comma-separated */
-	char fails_on[200];
-	int has_id;
-};
 
 struct check_policy_options {
 	const struct target *target;
@@ -107,8 +92,6 @@ int check_policy_expect_parse(const char *text, struct pf_pol_req *req, const st
 			      char *store, size_t store_size, const char **pattern_r, char *err,
 			      size_t errlen);
 int check_policy_glob(const char *pat, const char *s, size_t len);
-int check_policy_meta_parse(const char *buf, size_t len, const char *file,
-			    struct check_policy_meta *m, char *err, size_t errlen);
 int check_policy_main(int argc, char **argv);
 
 #endif

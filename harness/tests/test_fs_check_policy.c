@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/run/catalogue.h"
 #include "harness/run/check_policy.h"
 
 static void test_glob(void **state)
@@ -136,11 +137,11 @@ static void test_meta_parse(void **state)
 		"# an ordinary comment: with a colon after blanks\n"
 		"protocol policy\n"
 		"# id: not read, after the first statement\n";
-	struct check_policy_meta m;
+	struct catalogue_meta m;
 	char err[300];
 
 	(void)state;
-	assert_int_equal(check_policy_meta_parse(good, strlen(good), "g.tr", &m, err, sizeof(err)), 0);
+	assert_int_equal(catalogue_meta_parse(good, strlen(good), "g.tr", &m, err, sizeof(err)), 0);
 	assert_true(m.has_id);
 	assert_string_equal(m.id, "POLICY-ATTR-099");
 	assert_string_equal(m.title, "a title");
@@ -151,21 +152,21 @@ static void test_meta_parse(void **state)
 	assert_string_equal(m.fails_on, "someone");
 
 	/* no header at all: no id, severity defaults to breaks-postfix */
-	assert_int_equal(check_policy_meta_parse("protocol policy\n", 16, "n.tr", &m, err,
+	assert_int_equal(catalogue_meta_parse("protocol policy\n", 16, "n.tr", &m, err,
 						 sizeof(err)), 0);
 	assert_false(m.has_id);
 	assert_int_equal(m.severity, SEV_BREAKS_POSTFIX);
 
-	assert_int_equal(check_policy_meta_parse("# id: X\n# severity: grave\n", 26, "b.tr", &m, err,
+	assert_int_equal(catalogue_meta_parse("# id: X\n# severity: grave\n", 26, "b.tr", &m, err,
 						 sizeof(err)), -1);
 	assert_non_null(strstr(err, "b.tr:2: severity"));
-	assert_int_equal(check_policy_meta_parse("#\n# colour: red\n", 16, "c.tr", &m, err,
+	assert_int_equal(catalogue_meta_parse("#\n# colour: red\n", 16, "c.tr", &m, err,
 						 sizeof(err)), -1);
 	assert_non_null(strstr(err, "c.tr:2: unknown header key \"colour\""));
-	assert_int_equal(check_policy_meta_parse("# id:\n", 6, "e.tr", &m, err, sizeof(err)), -1);
+	assert_int_equal(catalogue_meta_parse("# id:\n", 6, "e.tr", &m, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "e.tr:1: id"));
 	/* CR LF files and a missing last LF */
-	assert_int_equal(check_policy_meta_parse("# id: A-1\r\n# severity: advisory", 32, "w.tr", &m,
+	assert_int_equal(catalogue_meta_parse("# id: A-1\r\n# severity: advisory", 32, "w.tr", &m,
 						 err, sizeof(err)), 0);
 	assert_string_equal(m.id, "A-1");
 	assert_int_equal(m.severity, SEV_ADVISORY);
@@ -190,7 +191,7 @@ static void test_catalogue_loads(void **state)
 		skip();
 	while ((e = readdir(d)) != NULL) {
 		char path[512], buf[65536], err[300];
-		struct check_policy_meta m;
+		struct catalogue_meta m;
 		size_t len, n = strlen(e->d_name);
 		FILE *fp;
 
@@ -201,7 +202,7 @@ static void test_catalogue_loads(void **state)
 		assert_non_null(fp);
 		len = fread(buf, 1, sizeof(buf), fp);
 		fclose(fp);
-		if (check_policy_meta_parse(buf, len, path, &m, err, sizeof(err)) < 0)
+		if (catalogue_meta_parse(buf, len, path, &m, err, sizeof(err)) < 0)
 			fail_msg("%s", err);
 		if (!m.has_id || strncmp(m.id, "POLICY-", 7) != 0 || !m.title[0] || !m.why[0] ||
 		    !m.fix[0])

@@ -1,0 +1,330 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	catalogue - data checks of the conformance catalogue (auth and policy)
+ * SYNOPSIS
+ *	#include "harness/run/catalogue.h"
+ * DESCRIPTION
+ *	See catalogue.h: the metadata header parser, the directory loader
+ *	shared by `check --auth` and `check --policy`, and the --only/--skip
+ *	selection by id prefix or tag.
+ * DIAGNOSTICS
+ *	Errors name the file and, for the header, the line.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "harness/run/catalogue.h"
+#include "util/xmem.h"
+
+/* meta_severity - the four severity names of docs/conformance.md */
+static int meta_severity(const char *s, enum check_severity *sev)
+{
+	static const struct {
+		const char *name;
+		enum check_severity sev;
+	} t[] = {
+		{ "breaks-postfix", SEV_BREAKS_POSTFIX }, { "security", SEV_SECURITY },
+		{ "diverges-dovecot", SEV_DIVERGES_DOVECOT }, { "advisory", SEV_ADVISORY },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(s, t[i].name) == 0) {
+			*sev = t[i].sev;
+			return 0;
+		}
+	return -1;
+}
+
+/* catalogue_meta_parse - the "# key: value" header of a data check */
+int catalogue_meta_parse(const char *buf, size_t len, const char *file, struct catalogue_meta *m,
+			 char *err, size_t errlen)
+{
+	size_t pos = 0, line = 0;
+
+	memset(m, 0, sizeof(*m));
+	m->severity = SEV_BREAKS_POSTFIX;
+	while (pos < len) {
+		const char *nl = memchr(buf + pos, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - (buf + pos)) : len - pos;
+		const char *l = buf + pos, *colon;
+		char key[32], val[400];
+		size_t kn, vn;
+
+		line++;
+		pos += n + 1;
+		while (n > 0 && (l[n - 1] == '\r' || l[n - 1] == ' '))
+			n--;
+		if (n == 0)
+			continue;
+		if (l[0] != '#')
+			break;
+		l++, n--;
+		while (n > 0 && *l == ' ')
+			l++, n--;
+		colon = memchr(l, ':', n);
+		kn = colon ? (size_t)(colon - l) : 0;
+		if (colon == NULL || kn == 0 || kn >= sizeof(key) || memchr(l, ' ', kn) != NULL)
+			continue;	/* an ordinary comment */
+		memcpy(key, l, kn);
+		key[kn] = '\0';
+		l = colon + 1;
+		n -= kn + 1;
+		while (n > 0 && *l == ' ')
+			l++, n--;
+		vn = n < sizeof(val) ? n : sizeof(val) - 1;
+		memcpy(val, l, vn);
+		val[vn] = '\0';
+		if (strcmp(key, "id") == 0) {
+			if (vn == 0 || vn >= sizeof(m->id)) {
+				snprintf(err, errlen, "%s:%zu: id: empty or too long", file, line);
+				return -1;
+			}
+			snprintf(m->id, sizeof(m->id), "%.63s", val);
+			m->has_id = 1;
+		} else if (strcmp(key, "title") == 0) {
+			snprintf(m->title, sizeof(m->title), "%.199s", val);
+		} else if (strcmp(key, "severity") == 0) {
+			if (meta_severity(val, &m->severity) < 0) {
+				snprintf(err, errlen, "%s:%zu: severity: want breaks-postfix, security, "
+					 "diverges-dovecot or advisory, not \"%.100s\"", file, line, val);
+				return -1;
+			}
+		} else if (strcmp(key, "why") == 0) {
+			snprintf(m->why, sizeof(m->why), "%s", val);
+		} else if (strcmp(key, "fix") == 0) {
+			snprintf(m->fix, sizeof(m->fix), "%s", val);
+		} else if (strcmp(key, "tags") == 0) {
+			snprintf(m->tags, sizeof(m->tags), "%.199s", val);
+		} else if (strcmp(key, "fails-on") == 0) {
+			snprintf(m->fails_on, sizeof(m->fails_on), "%.199s", val);
+		} else {
+			snprintf(err, errlen, "%s:%zu: unknown header key \"%s\" (id, title, severity, "
+				 "why, fix, tags, fails-on)", file, line, key);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* catalogue_slurp - a whole file, NUL-terminated */
+char *catalogue_slurp(const char *path, size_t *len_r, char *err, size_t errlen)
+{
+	FILE *fp = fopen(path, "rb");
+	char *buf;
+	size_t n;
+
+	if (fp == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	buf = xmalloc(TRANSCRIPT_MAX_FILE + 1);
+	n = fread(buf, 1, TRANSCRIPT_MAX_FILE + 1, fp);
+	fclose(fp);
+	if (n > TRANSCRIPT_MAX_FILE) {
+		snprintf(err, errlen, "%s: longer than %d bytes", path, TRANSCRIPT_MAX_FILE);
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len_r = n;
+	return buf;
+}
+
+/* load_one - header and transcript of one file */
+static int load_one(const char *path, int need_id, enum transcript_protocol proto,
+		    struct catalogue_entry *d, char *err, size_t errlen)
+{
+	size_t len;
+	char *buf = catalogue_slurp(path, &len, err, errlen);
+	int rc = -1;
+
+	if (buf == NULL)
+		return -1;
+	if (catalogue_meta_parse(buf, len, path, &d->m, err, errlen) < 0)
+		goto out;
+	if (need_id && !d->m.has_id) {
+		snprintf(err, errlen, "%s:1: no \"# id:\" header", path);
+		goto out;
+	}
+	if (transcript_parse(buf, len, path, &d->t, err, errlen) < 0)
+		goto out;
+	if (d->t.protocol != proto) {
+		snprintf(err, errlen, "%s: not %s transcript", path,
+			 proto == TPROTO_AUTH ? "an auth" : "a policy");
+		transcript_free(&d->t);
+		goto out;
+	}
+	if (!d->m.has_id) {
+		const char *base = strrchr(path, '/');
+
+		snprintf(d->idbuf, sizeof(d->idbuf), "USER-%.58s", base ? base + 1 : path);
+	} else
+		snprintf(d->idbuf, sizeof(d->idbuf), "%s", d->m.id);
+	d->ci.id = d->idbuf;
+	d->ci.title = d->m.title[0] ? d->m.title : d->t.title[0] ? d->t.title : path;
+	d->ci.severity = d->m.severity;
+	d->ci.why = d->m.why[0] ? d->m.why : NULL;
+	rc = 0;
+out:
+	free(buf);
+	return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* cmp_entry - the directory's by id, then the user's as given */
+static int cmp_entry(const void *a, const void *b)
+{
+	const struct catalogue_entry *x = *(const struct catalogue_entry *const *)a;
+	const struct catalogue_entry *y = *(const struct catalogue_entry *const *)b;
+
+	if (x->user != y->user)
+		return x->user - y->user;
+	if (x->user)
+		return x < y ? -1 : x > y;
+	return strcmp(x->idbuf, y->idbuf);
+}
+
+/* catalogue_load - the directory (sorted, unique ids) and the user's files */
+int catalogue_load(struct catalogue *c, const char *dir, const char *const *files, size_t nfiles,
+		   enum transcript_protocol proto, char *err, size_t errlen)
+{
+	char *paths[CATALOGUE_MAX_FILES];
+	size_t np = 0, ndir = 0, i, k;
+	int rc = 0;
+
+	memset(c, 0, sizeof(*c));
+	if (dir != NULL) {
+		DIR *d = opendir(dir);
+		struct dirent *e;
+
+		if (d == NULL) {
+			snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+			return -1;
+		}
+		while ((e = readdir(d)) != NULL) {
+			size_t l = strlen(e->d_name), dl = strlen(dir);
+
+			if (l < 4 || strcmp(e->d_name + l - 3, ".tr") != 0 || e->d_name[0] == '.')
+				continue;
+			if (np >= CATALOGUE_MAX_FILES) {
+				snprintf(err, errlen, "%s: more than %d transcripts", dir,
+					 CATALOGUE_MAX_FILES);
+				rc = -1;
+				break;
+			}
+			paths[np] = xmalloc(dl + l + 2);
+			memcpy(paths[np], dir, dl);
+			paths[np][dl] = '/';
+			memcpy(paths[np] + dl + 1, e->d_name, l + 1);
+			np++;
+		}
+		closedir(d);
+		qsort(paths, np, sizeof(paths[0]), cmp_str);
+		ndir = np;
+	}
+	for (i = 0; rc == 0 && i < nfiles; i++) {
+		if (np >= CATALOGUE_MAX_FILES) {
+			snprintf(err, errlen, "more than %d transcripts", CATALOGUE_MAX_FILES);
+			rc = -1;
+			break;
+		}
+		paths[np++] = xstrdup(files[i]);
+	}
+	c->e = xcalloc(np ? np : 1, sizeof(*c->e));
+	for (i = 0; i < np; i++) {
+		c->e[i].user = i >= ndir;
+		if (rc == 0 && load_one(paths[i], i < ndir, proto, &c->e[i], err, errlen) < 0) {
+			for (k = 0; k < i; k++)
+				transcript_free(&c->e[k].t);
+			rc = -1;
+		}
+		/* one id, one check: a copied file must not shadow another */
+		for (k = 0; rc == 0 && i < ndir && k < i; k++)
+			if (strcmp(c->e[k].idbuf, c->e[i].idbuf) == 0) {
+				snprintf(err, errlen, "%s:1: id %s is already used by %s", paths[i],
+					 c->e[i].idbuf, c->e[k].t.file ? c->e[k].t.file : "another file");
+				for (k = 0; k <= i; k++)
+					transcript_free(&c->e[k].t);
+				rc = -1;
+			}
+	}
+	for (i = 0; i < np; i++)
+		free(paths[i]);
+	if (rc < 0) {
+		free(c->e);
+		memset(c, 0, sizeof(*c));
+		return -1;
+	}
+	c->n = np;
+	c->v = xcalloc(np ? np : 1, sizeof(*c->v));
+	for (i = 0; i < np; i++)
+		c->v[i] = &c->e[i];
+	qsort(c->v, np, sizeof(*c->v), cmp_entry);
+	return 0;
+}
+
+/* catalogue_free - every transcript and both arrays */
+void catalogue_free(struct catalogue *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		transcript_free(&c->e[i].t);
+	free(c->e);
+	free(c->v);
+	memset(c, 0, sizeof(*c));
+}
+
+/* catalogue_match - an id prefix or a whole tag of the comma-separated list matches */
+int catalogue_match(const char *list, const char *id, const char *tags)
+{
+	const char *p = list;
+
+	while (p && *p) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+
+		if (n > 0 && strncasecmp(id, p, n) == 0)
+			return 1;
+		if (n > 0 && tags != NULL) {
+			const char *t = tags;
+
+			while (*t) {
+				const char *tc = strchr(t, ',');
+				size_t tn = tc ? (size_t)(tc - t) : strlen(t);
+
+				while (tn > 0 && *t == ' ')
+					t++, tn--;
+				while (tn > 0 && t[tn - 1] == ' ')
+					tn--;
+				if (tn == n && strncasecmp(t, p, n) == 0)
+					return 1;
+				if (tc == NULL)
+					break;
+				t = tc + 1;
+			}
+		}
+		p = comma ? comma + 1 : NULL;
+	}
+	return 0;
+}
+
+/* catalogue_wanted - --only, then --skip */
+int catalogue_wanted(const char *only, const char *skip, const char *id, const char *tags)
+{
+	if (only && !catalogue_match(only, id, tags))
+		return 0;
+	if (skip && catalogue_match(skip, id, tags))
+		return 0;
+	return 1;
+}
