@@ -47,6 +47,7 @@ struct rx {
 	struct tvars v;
 	unsigned next_id, cur_id;
 	int in_flight;			/* an AUTH waits for its final reply */
+	int wr_errno;			/* errno of the last failed write, or 0 */
 	struct xbuf pend;		/* C: lines not yet written */
 	struct xbuf back;		/* a line read but not used (S?) */
 	int have_back;
@@ -229,9 +230,11 @@ static int rx_send(struct rx *x, const char *p, size_t len)
 			report_note(x->r, "(no LF after this line)");
 		i += n + (nl ? 1 : 0);
 	}
+	x->wr_errno = 0;
 	if (tconn_write(&x->c, p, len, rx_timeout(x)) < 0) {
 		int e = errno;
 
+		x->wr_errno = e;
 		if (e == EPIPE || e == ECONNRESET)
 			note_exit(x);
 		return fail(x, "write failed: %s%s", strerror(e),
@@ -645,6 +648,13 @@ static int op_handshake(struct rx *x, const struct top *op)
 		else
 			rc = rx_send(x, out.data, out.len);
 		xbuf_free(&out);
+		/* the helper closed before VERSION/CPID went out: Postfix's
+		 * flush fails and its first handshake read returns EOF */
+		if (rc < 0 && (x->wr_errno == EPIPE || x->wr_errno == ECONNRESET))
+			report_note(x->r, "Postfix: the handshake fails (the helper closed before "
+				    "VERSION and CPID were written); smtpd exits with \"fatal: no SASL "
+				    "authentication mechanisms\" and the SMTP client sees the "
+				    "connection drop after 220");
 		if (rc < 0)
 			return -1;
 	}

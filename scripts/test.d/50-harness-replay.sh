@@ -88,6 +88,18 @@ if [ -x "$ad" ]; then
 		"spawn:$ad -p $dir/users -d 0 -l $dir/spawn.log spawn" $A/login-macro.tr $A/cram-md5.tr); rc=$?
 	echo "$out" | tail -1 | grep -qx "2 passed, 0 failed" && ok "ref-authd (spawn:) passes" ||
 		{ bad "ref-authd spawn: rc $rc"; echo "$out"; }
+	# a helper that closed before VERSION/CPID went out (write EPIPE) fails
+	# Postfix's handshake as an EOF does: the SMTP client sees a drop
+	"$ad" -p "$dir/users" -d 0 --fault close-after=1 "unix:$dir/c.sock" 2>> "$dir/authd-c.log" &
+	pid=$!
+	for _ in $(seq 50); do [ -S "$dir/c.sock" ] && break; sleep 0.05; done
+	printf 'protocol auth\nS~ /^VERSION\\t/\nsleep 300ms\nhandshake\n' > "$dir/epipe.tr"
+	out=$(replay -v "unix:$dir/c.sock" "$dir/epipe.tr"); rc=$?
+	[ $rc = 1 ] && echo "$out" | grep -q 'handshake: write failed: Broken pipe' &&
+		echo "$out" | grep -q 'the handshake fails (the helper closed before VERSION and CPID were written); smtpd exits with "fatal: no SASL' &&
+		ok "handshake write EPIPE: predicted as Postfix's failed handshake (connection drop)" ||
+		{ bad "handshake EPIPE: rc $rc"; echo "$out"; }
+	kill "$pid"; wait "$pid" 2>/dev/null; pid=""
 else
 	echo "skip - ref-authd not built in $build: reference replays skipped"
 fi
