@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "harness/postfix/pf_policy.h"
 #include "harness/postfix/pf_sasl.h"
 #include "harness/run/replay.h"
 #include "proto/base64.h"
@@ -59,7 +60,6 @@ struct rx {
 	int have_action;
 	int action_default;
 	unsigned pol_requests;		/* successful requests on this connection */
-	int policy_noted;
 	int broken;			/* auth: Postfix saw EOF or a timeout */
 	int crashed;
 	char crash[300];
@@ -931,69 +931,44 @@ static int op_expect_action(struct rx *x, const struct top *op)
 }
 
 /*
- * Postfix 3.7's request, in its order (protocols.md B.2; the bytes real
- * Postfix 3.7 sent are in feasibility.md 3a). The values are those of a
- * plaintext ESMTP session from 127.0.0.1 at RCPT time.
+ * build_request - the request Postfix (o->version) sends at RCPT time, with
+ * the statement's overrides. The attribute set, its order and the default
+ * values are the oracle's (pf_pol_req_init, protocols.md B.2): one table for
+ * replay, check --policy and bench --policy. An override replaces a present
+ * attribute in place, puts back one this version does not send at its
+ * Postfix position, or goes at the end (an unknown name); "-NAME" leaves one
+ * out; the last statement argument for a name wins.
  */
-static const char *const policy_37[][2] = {
-	{ "request", "smtpd_access_policy" }, { "protocol_state", "RCPT" },
-	{ "protocol_name", "ESMTP" }, { "client_address", "127.0.0.1" },
-	{ "client_name", "localhost" }, { "client_port", "36952" },
-	{ "reverse_client_name", "localhost" }, { "server_address", "127.0.0.1" },
-	{ "server_port", "25" }, { "helo_name", "client.test" },
-	{ "sender", "sender@test.invalid" }, { "recipient", "rcpt@example.com" },
-	{ "recipient_count", "0" }, { "queue_id", "" }, { "instance", "" }, { "size", "0" },
-	{ "etrn_domain", "" }, { "stress", "" }, { "sasl_method", "" }, { "sasl_username", "" },
-	{ "sasl_sender", "" }, { "ccert_subject", "" }, { "ccert_issuer", "" },
-	{ "ccert_fingerprint", "" }, { "ccert_pubkey_fingerprint", "" },
-	{ "encryption_protocol", "" }, { "encryption_cipher", "" },
-	{ "encryption_keysize", "0" }, { "policy_context", "" },
-};
-
-/* build_request - the default request with the statement's overrides */
 static int build_request(struct rx *x, const struct top *op, struct xbuf *out)
 {
-	struct xbuf val;
+	struct pf_pol_req *req = xmalloc(sizeof(*req));
+	struct xbuf *vals = xcalloc(op->npol ? op->npol : 1, sizeof(*vals));
 	const char *why;
-	size_t i, k;
+	size_t k;
 	int rc = 0;
 
-	xbuf_init(&val, TVARS_MAX_VALUE);
-	for (i = 0; i < N_ELEMENTS(policy_37) && rc == 0; i++) {
-		const char *v = policy_37[i][1];
-		int removed = 0;
-
-		xbuf_reset(&val);
-		for (k = 0; k < op->npol; k++)
-			if (strcmp(op->pol[k].name, policy_37[i][0]) == 0) {
-				removed = op->pol[k].remove;
-				if (!removed) {
-					xbuf_reset(&val);
-					if (tpat_expand(&op->pol[k].value, &x->v, &val, &why) < 0)
-						rc = fail(x, "%s: %s", op->pol[k].name, why);
-					v = xbuf_cstr(&val);
-				}
-			}
-		if (rc == 0 && !removed && policy_format_attr(out, policy_37[i][0], v, strlen(v)) < 0)
-			rc = fail(x, "%s: a value with LF or NUL, or too long", policy_37[i][0]);
-	}
-	/* attributes Postfix does not send go at the end, in the order given */
+	pf_pol_req_init(req, &x->o->version, PF_POL_RCPT);
 	for (k = 0; k < op->npol && rc == 0; k++) {
-		int known = 0;
+		const struct tpolicy_arg *pa = &op->pol[k];
 
-		for (i = 0; i < N_ELEMENTS(policy_37); i++)
-			known |= strcmp(op->pol[k].name, policy_37[i][0]) == 0;
-		if (known || op->pol[k].remove)
+		xbuf_init(&vals[k], TVARS_MAX_VALUE);
+		if (pa->remove) {
+			(void)!pf_pol_req_delete(req, pa->name);	/* absent: nothing to leave out */
 			continue;
-		xbuf_reset(&val);
-		if (tpat_expand(&op->pol[k].value, &x->v, &val, &why) < 0)
-			rc = fail(x, "%s: %s", op->pol[k].name, why);
-		else if (policy_format_attr(out, op->pol[k].name, xbuf_cstr(&val), val.len) < 0)
-			rc = fail(x, "%s: a value with LF or NUL, or too long", op->pol[k].name);
+		}
+		if (tpat_expand(&pa->value, &x->v, &vals[k], &why) < 0)
+			rc = fail(x, "%s: %s", pa->name, why);
+		else if (memchr(vals[k].data ? vals[k].data : "", '\0', vals[k].len) != NULL)
+			rc = fail(x, "%s: a value with NUL cannot be sent", pa->name);
+		else if (pf_pol_req_set(req, pa->name, xbuf_cstr(&vals[k])) < 0)
+			rc = fail(x, "%s: too many attributes", pa->name);
 	}
-	if (rc == 0 && xbuf_append_char(out, '\n') < 0)
-		rc = fail(x, "request too long");
-	xbuf_free(&val);
+	if (rc == 0 && pf_pol_req_format(req, out, &why) < 0)
+		rc = fail(x, "request: %s", why);
+	for (k = 0; k < op->npol; k++)
+		xbuf_free(&vals[k]);
+	free(vals);
+	free(req);
 	return rc;
 }
 
@@ -1100,10 +1075,6 @@ static int op_policy(struct rx *x, const struct top *op)
 	if (build_request(x, op, &req) < 0) {
 		xbuf_free(&req);
 		return -1;
-	}
-	if (pf_version_cmp(&x->o->version, 3, 7, 0) != 0 && !x->policy_noted) {
-		report_note(x->r, "the request has Postfix 3.7's attribute set");
-		x->policy_noted = 1;
 	}
 	for (;;) {
 		why[0] = '\0';

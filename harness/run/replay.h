@@ -25,6 +25,10 @@
  *	judged with strtoul-style id matching. Timeouts: Postfix's 10 s for
  *	connect, read and write, multiplied by o->time_scale.
  *
+ *	Policy requests carry the attributes o->version sends, in Postfix's
+ *	order, with the oracle's RCPT-time values (pf_pol_req_init), and the
+ *	statement's overrides.
+ *
  *	Policy client as Postfix 3.x (attr_clnt): a persistent connection;
  *	before each request a readable stream counts as broken; a reply that
  *	is malformed, missing its action, cut by EOF or late is a failed try:
