@@ -20,7 +20,10 @@
  *	arguments per statement.
  * DIAGNOSTICS
  *	-1 with "file:line: what is wrong" in err, e.g.
- *	"t.tr:7: S~ wants /regex/", "t.tr:3: unknown statement \"foo\"".
+ *	"t.tr:7: S~ wants /regex/", "t.tr:3: unknown statement \"foo\"";
+ *	"file:line:column:" when the column matters: an S~ pattern beyond
+ *	the bounds of util/rebound ("t.tr:9:6: S~: repetition operator
+ *	after a repetition operator ...").
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,6 +33,7 @@
 
 #include "harness/script/transcript.h"
 #include "proto/sasl.h"
+#include "util/rebound.h"
 #include "util/xmem.h"
 
 struct pctx {
@@ -42,9 +46,11 @@ struct pctx {
 	struct top *group;	/* open anyorder block */
 	unsigned group_line;
 	size_t cap;
+	const char *bol;	/* start of the current line, for columns */
 };
 
 static int perr(struct pctx *x, const char *fmt, ...) ATTR_PRINTF(2, 3);
+static int perr_col(struct pctx *x, size_t col, const char *fmt, ...) ATTR_PRINTF(3, 4);
 
 static int perr(struct pctx *x, const char *fmt, ...)
 {
@@ -52,6 +58,21 @@ static int perr(struct pctx *x, const char *fmt, ...)
 	int n;
 
 	n = snprintf(x->err, x->errlen, "%s:%u: ", x->file, x->line);
+	if (n < 0 || (size_t)n >= x->errlen)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(x->err + n, x->errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* perr_col - perr with a column (1-based byte offset in the line) */
+static int perr_col(struct pctx *x, size_t col, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	n = snprintf(x->err, x->errlen, "%s:%u:%zu: ", x->file, x->line, col);
 	if (n < 0 || (size_t)n >= x->errlen)
 		return -1;
 	va_start(ap, fmt);
@@ -200,8 +221,9 @@ static int parse_expect_line(struct pctx *x, struct top *op, char kind, const ch
 			     size_t len)
 {
 	if (kind == '~') {
+		const char *bound;
 		char *re;
-		size_t i, j;
+		size_t i, j, off;
 		int rc;
 
 		if (len < 2 || text[0] != '/' || text[len - 1] != '/')
@@ -217,6 +239,15 @@ static int parse_expect_line(struct pctx *x, struct top *op, char kind, const ch
 			}
 		}
 		re[j] = '\0';
+		/* regcomp's time and memory grow exponentially with stacked or
+		   nested repetitions: bound the pattern before compiling it */
+		bound = rebound_check(re, j, &off);
+		if (bound != NULL) {
+			free(re);
+			for (i = 1; off > 0; off--)
+				i += text[i] == '\\' && i + 1 < len - 1 && text[i + 1] == 't' ? 2 : 1;
+			return perr_col(x, (size_t)(text + i - x->bol) + 1, "S~: %s", bound);
+		}
 		rc = regcomp(&op->re, re, REG_EXTENDED | REG_NOSUB);
 		if (rc != 0) {
 			char why[200];
@@ -580,6 +611,7 @@ int transcript_parse(const char *buf, size_t len, const char *file, struct trans
 		const char *p = buf + pos, *nl = memchr(p, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - p) : len - pos;
 
+		x.bol = p;
 		pos += n + (nl ? 1 : 0);
 		x.line++;
 		if (n > 0 && p[n - 1] == '\r')

@@ -76,6 +76,16 @@ static const struct parse_case parse_cases[] = {
 	{ "unclosed b64", "protocol auth\nC: {b64:abc\n", -1, "t.tr:2: C:: unclosed {b64:" },
 	{ "regex without slashes", "protocol auth\nS~ abc\n", -1, "t.tr:2: S~ wants /regex/" },
 	{ "bad regex", "protocol auth\nS~ /a(/\n", -1, NULL },
+	/* regcomp's cost bounded first (util/rebound): the column of the byte that crossed it */
+	{ "regex stacked repetition", "protocol auth\nS~ /^OK+++/\n", -1,
+	  "t.tr:2:9: S~: repetition operator after a repetition operator "
+	  "(POSIX has no lazy or possessive forms)" },
+	{ "regex stacked after \\t, indented", "protocol auth\n  S~ /\\t\\ta**/\n", -1,
+	  "t.tr:2:13: S~: repetition operator after a repetition operator "
+	  "(POSIX has no lazy or possessive forms)" },
+	{ "regex nested repetition", "protocol auth\nanyorder\nS~ /((a?)*){1000}/\nend\n", -1,
+	  "t.tr:3:12: S~: regular expression expands to more than 1000 nodes "
+	  "(nested or counted repetitions multiply)" },
 	{ "C: in anyorder", "protocol auth\nanyorder\nC: x\nend\n", -1,
 	  "t.tr:3: only S:, S? and S~ lines inside anyorder (block from line 2)" },
 	{ "anyorder without end", "protocol auth\nanyorder\nS: x\n", -1,

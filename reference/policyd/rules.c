@@ -36,7 +36,9 @@
  *
  *	Bounds: RULES_MAX_FILE bytes per file, RULES_MAX_STATEMENT per
  *	statement, RULES_MAX_RULES rules, RULES_MAX_SLOTS distinct
- *	attributes, RULES_MAX_NODES nodes per rule, RULES_MAX_DEPTH nesting.
+ *	attributes, RULES_MAX_NODES nodes per rule, RULES_MAX_DEPTH nesting;
+ *	regular expressions within the bounds of util/rebound (length,
+ *	stacked and nested repetitions), checked before regcomp().
  *	Evaluation recurses at most RULES_MAX_NODES deep and does not
  *	allocate (regexec aside).
  * DIAGNOSTICS
@@ -54,6 +56,7 @@
 
 #include "proto/policy.h"
 #include "reference/policyd/rules.h"
+#include "util/rebound.h"
 #include "util/strnum.h"
 #include "util/xbuf.h"
 #include "util/xmem.h"
@@ -523,12 +526,21 @@ static uint32_t parse_in(struct parser *p, int slot, int negate)
 	return id;
 }
 
+/* regex_source_pos - where byte off of a regex starting at pos came from ("\/" is "/") */
+static size_t regex_source_pos(const struct parser *p, size_t pos, size_t off)
+{
+	for (; off > 0; off--)
+		pos += p->text.data[pos] == '\\' && p->text.data[pos + 1] == '/' ? 2 : 1;
+	return pos;
+}
+
 /* parse_regex - "/" regex "/" ["i"] */
 static uint32_t parse_regex(struct parser *p, int slot, int negate)
 {
 	struct rules *rs = p->rs;
-	size_t start = p->pos;
+	size_t start = p->pos, off;
 	struct xbuf re;
+	const char *why;
 	int flags = REG_EXTENDED | REG_NOSUB, rc;
 	uint32_t id;
 
@@ -559,6 +571,14 @@ static uint32_t parse_regex(struct parser *p, int slot, int negate)
 			return 0;
 		}
 		p->pos++;
+	}
+	/* regcomp's time and memory grow exponentially with stacked or
+	   nested repetitions: bound the pattern before compiling it */
+	why = rebound_check(re.data, re.len, &off);
+	if (why != NULL) {
+		perr(p, regex_source_pos(p, start + 1, off), "%s", why);
+		xbuf_free(&re);
+		return 0;
 	}
 	p->pos++;
 	if (cur(p) == 'i' && (p->pos + 1 >= p->text.len || !is_word_char(p->text.data[p->pos + 1]))) {

@@ -240,6 +240,17 @@ static const struct parse_err_case {
 	{ "helo_name =~ /a(/ => OK\n",
 	  "t.rules:1:14: bad regular expression: Unmatched ( or \\(" },
 	{ "helo_name =~ /abc => OK\n", "t.rules:1:14: unterminated regular expression" },
+	/* regcomp's cost bounded first (util/rebound): the column of the byte that crossed it */
+	{ "helo_name =~ /e++++++++++++++++++/ => OK\n",
+	  "t.rules:1:17: repetition operator after a repetition operator "
+	  "(POSIX has no lazy or possessive forms)" },
+	{ "helo_name =~ /a\\/b**/ => OK\n",
+	  "t.rules:1:20: repetition operator after a repetition operator "
+	  "(POSIX has no lazy or possessive forms)" },
+	{ "at RCPT\n  helo_name !~ /((a?)*){1000}/i => OK\n",
+	  "t.rules:2:24: regular expression expands to more than 1000 nodes "
+	  "(nested or counted repetitions multiply)" },
+	{ "helo_name =~ /x{1001}/ => OK\n", "t.rules:1:16: repetition count above 1000" },
 	{ "sender == \"abc => OK\n", "t.rules:1:11: unterminated quoted string" },
 	{ "at FOO always => OK\n",
 	  "t.rules:1:4: unknown protocol_state \"FOO\" (CONNECT EHLO HELO MAIL RCPT DATA END-OF-MESSAGE VRFY ETRN)" },

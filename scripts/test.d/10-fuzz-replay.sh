@@ -3,7 +3,8 @@
 # (corpus/fuzz/<target>/) and its regression inputs (corpus/regress/<target>/)
 # under the build's sanitizers. One check per target: it passes when every
 # input ran and the binary exited 0; a target with no input at all fails, so a
-# new target cannot be added without seeds.
+# new target cannot be added without seeds. A target whose replay runs longer
+# than REPLAY_SECONDS (300) fails as a hang (timeout(1) stops it).
 # Usage: 10-fuzz-replay.sh BUILD_DIR
 set -u
 build=${1:?usage: $0 BUILD_DIR}
@@ -11,6 +12,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+limit=${REPLAY_SECONDS:-300}
 pass=0 fail=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
@@ -32,7 +34,9 @@ for src in fuzz/fuzz_*.c; do
 		fail=$((fail + 1))
 		continue
 	fi
-	if "$bin" -v "$@" >"$log" 2>&1; then
+	timeout -k 10 "$limit" "$bin" -v "$@" >"$log" 2>&1
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
 		n=$(sed -n 's/^.*: \([0-9]*\) inputs$/\1/p' "$log" | tail -1)
 		if [ "${n:-0}" -gt 0 ]; then
 			echo "ok   - $t: $n inputs"
@@ -42,7 +46,11 @@ for src in fuzz/fuzz_*.c; do
 			fail=$((fail + 1))
 		fi
 	else
-		echo "FAIL - $t: exit $?, last input: $(grep 'running ' "$log" | tail -1)"
+		if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+			echo "FAIL - $t: still running after $limit s (a hang?), last input: $(grep 'running ' "$log" | tail -1)"
+		else
+			echo "FAIL - $t: exit $rc, last input: $(grep 'running ' "$log" | tail -1)"
+		fi
 		grep -v ': running ' "$log" | tail -30
 		fail=$((fail + 1))
 	fi
