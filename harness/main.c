@@ -74,7 +74,12 @@ static void usage_check(FILE *fp)
 "  --postfix-version V    judge as Postfix V (default 3.7; e.g. 3.9, 3.12-20260710)\n"
 "  --time-scale F         multiply Postfix's 10 s timeouts by F (e.g. 0.1 in CI);\n"
 "                         the report still names the real consequence\n"
-"  --only IDS, --skip IDS comma-separated check ids or id prefixes\n"
+"  --only IDS, --skip IDS comma-separated check ids, id prefixes or (data\n"
+"                         checks) tags\n"
+"  --catalogue DIR        data checks (default corpus/conformance/auth when it\n"
+"                         exists); --no-catalogue runs the built-in checks only\n"
+"  -D NAME=VALUE          a variable for the data checks (user and password\n"
+"                         come from --user and --password)\n"
 "  --format text|tap      report format (default text)\n"
 "  --stderr-apart         spawn: capture the helper's stderr separately\n"
 "  --list                 list the checks\n"
@@ -99,6 +104,8 @@ static int cmd_check(int argc, char **argv)
 		{ "list", no_argument, NULL, 'l' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "catalogue", required_argument, NULL, 'c' },
+		{ "no-catalogue", no_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct check_auth_options o;
@@ -108,15 +115,23 @@ static int cmd_check(int argc, char **argv)
 	struct report r;
 	char err[600];
 	int ch, verbose = 0, failed;
+	int list = 0, nocat = 0, rc = 2;
+	const char *catdir = NULL;
+	struct catalogue cat;
+	struct tvars defs;
+	struct stat sb;
+	size_t i;
 
 	/* check --policy: its own options (harness/run/check_policy.c) */
 	for (ch = 1; ch < argc; ch++)
 		if (strcmp(argv[ch], "--policy") == 0 || strncmp(argv[ch], "--policy=", 9) == 0)
 			return check_policy_main(argc, argv);
 	memset(&o, 0, sizeof(o));
+	memset(&cat, 0, sizeof(cat));
+	tvars_init(&defs);
 	o.time_scale = 1.0;
 	(void)pf_version_parse("3.7", &o.version);
-	while ((ch = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "D:vh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'a': auth = optarg; break;
 		case 'u': o.user = optarg; break;
@@ -125,7 +140,7 @@ static int cmd_check(int argc, char **argv)
 			if (pf_version_parse(optarg, &o.version) < 0) {
 				fprintf(stderr, "fake-smtpd: --postfix-version: not a Postfix version: %s\n",
 					optarg);
-				return 2;
+				goto out;
 			}
 			break;
 		case 't': {
@@ -135,7 +150,7 @@ static int cmd_check(int argc, char **argv)
 			if (*end != '\0' || !(o.time_scale > 0) || o.time_scale > 10) {
 				fprintf(stderr, "fake-smtpd: --time-scale: want a number in (0, 10]: %s\n",
 					optarg);
-				return 2;
+				goto out;
 			}
 			break;
 		}
@@ -148,23 +163,63 @@ static int cmd_check(int argc, char **argv)
 				fmt = REPORT_TAP;
 			else {
 				fprintf(stderr, "fake-smtpd: --format: want text or tap, not %s\n", optarg);
-				return 2;
+				goto out;
 			}
 			break;
 		case 'e': o.stderr_apart = 1; break;
-		case 'l': check_auth_list(stdout); return 0;
-		case 'v': verbose = 1; break;
-		case 'h': usage_check(stdout); return 0;
-		default: usage_check(stderr); return 2;
+		case 'l': list = 1; break;
+		case 'c': catdir = optarg; break;
+		case 'n': nocat = 1; break;
+		case 'D': {
+			const char *eq = strchr(optarg, '=');
+			char name[TPAT_MAX_NAME + 1];
+
+			if (eq == NULL || eq == optarg || (size_t)(eq - optarg) > TPAT_MAX_NAME) {
+				fprintf(stderr, "fake-smtpd: -D wants NAME=VALUE, not %s\n", optarg);
+				goto out;
+			}
+			memcpy(name, optarg, (size_t)(eq - optarg));
+			name[eq - optarg] = '\0';
+			if (tvars_set(&defs, name, eq + 1, strlen(eq + 1)) < 0) {
+				fprintf(stderr, "fake-smtpd: -D %s: bad name or too many variables\n", name);
+				goto out;
+			}
+			break;
 		}
+		case 'v': verbose = 1; break;
+		case 'h': usage_check(stdout); rc = 0; goto out;
+		default: usage_check(stderr); goto out;
+		}
+	}
+	/* the auth catalogue: loaded (and every transcript parsed) before anything is sent */
+	if (catdir == NULL && !nocat && stat("corpus/conformance/auth", &sb) == 0 &&
+	    S_ISDIR(sb.st_mode))
+		catdir = "corpus/conformance/auth";
+	if (nocat)
+		catdir = NULL;
+	if (catalogue_load(&cat, catdir, NULL, 0, TPROTO_AUTH, err, sizeof(err)) < 0) {
+		fprintf(stderr, "fake-smtpd: %s\n", err);
+		goto out;
+	}
+	o.catalogue = &cat;
+	o.defines = &defs;
+	if (list) {
+		check_auth_list(stdout);
+		for (i = 0; i < cat.n; i++)
+			printf("%-18s [%s] %s%s%s%s\n", cat.v[i]->ci.id,
+			       report_severity_name(cat.v[i]->ci.severity), cat.v[i]->ci.title,
+			       cat.v[i]->m.tags[0] ? " (tags: " : "", cat.v[i]->m.tags,
+			       cat.v[i]->m.tags[0] ? ")" : "");
+		rc = 0;
+		goto out;
 	}
 	if (auth == NULL || optind != argc) {
 		fprintf(stderr, "fake-smtpd: check needs --auth TARGET (see --help)\n");
-		return 2;
+		goto out;
 	}
 	if (target_parse(auth, &t, err, sizeof(err)) < 0) {
 		fprintf(stderr, "fake-smtpd: %s\n", err);
-		return 2;
+		goto out;
 	}
 	o.target = &t;
 	report_init(&r, fmt, stdout, verbose);
@@ -174,11 +229,15 @@ static int cmd_check(int argc, char **argv)
 	if (check_auth_run(&o, &r) < 0) {
 		(void)report_finish(&r);
 		target_free(&t);
-		return 2;
+		goto out;
 	}
 	failed = report_finish(&r);
 	target_free(&t);
-	return failed ? 1 : 0;
+	rc = failed ? 1 : 0;
+out:
+	catalogue_free(&cat);
+	tvars_free(&defs);
+	return rc;
 }
 
 static void usage_replay(FILE *fp)

@@ -23,10 +23,14 @@ DESCRIPTION
     outside /etc/postfix, /var/spool/postfix and /var/lib/postfix are the
     same inside and outside.
 
-    stop() sends SIGKILL to the namespace's PID 1 and waits for unshare:
-    the kernel kills and reaps every process of the PID namespace before
-    PID 1's parent sees it exit. It then verifies that no process is left
-    in that PID namespace and that no mount under root is visible.
+    stop() sends SIGKILL to the namespace's PID 1 through a pidfd and
+    waits until that pidfd reports PID 1's exit: the kernel kills and
+    reaps every other process of the PID namespace before PID 1 finishes
+    exiting (a loaded machine may take seconds; the wait is bounded by
+    STOP_TIMEOUT). Then unshare is reaped. It then verifies that no
+    process is left in that PID namespace and that no mount under root
+    is visible, allowing dying processes up to STOP_TIMEOUT to go, and
+    names what is left (pid, state, command) otherwise.
 
 DIAGNOSTICS
     StartError carries the step that failed and the tails of start.log
@@ -37,6 +41,7 @@ import atexit
 import ctypes
 import os
 import re
+import select
 import shlex
 import shutil
 import signal
@@ -49,6 +54,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TEMPLATES = os.path.join(HERE, "postfix")
 NSINIT = os.path.join(HERE, "nsinit.sh")
 CLONE_NEWNET = 0x40000000
+STOP_TIMEOUT = 60  # seconds for a namespace to die on a loaded machine
 
 
 class StartError(Exception):
@@ -229,6 +235,18 @@ def skeleton():
                 pass
         _skeleton = d
     return _skeleton
+
+
+def _describe(pid):
+    """"pid (comm) state" of a process, for messages."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            stat = f.read()
+        comm = stat[stat.index("(") + 1:stat.rindex(")")]
+        state = stat[stat.rindex(")") + 2:].split()[0]
+        return "%d (%s) %s" % (pid, comm, state)
+    except (OSError, ValueError, IndexError):
+        return "%d (gone)" % pid
 
 
 class Instance:
@@ -477,28 +495,46 @@ class Instance:
     def stop(self, check=True):
         if self.proc is None:
             return
+        pid1_gone = True
         if self._pid1_fd is not None:
             try:
                 signal.pidfd_send_signal(self._pid1_fd, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+            # readable once PID 1 has exited, which it does only after
+            # the kernel has killed and reaped the rest of its namespace
+            p = select.poll()
+            p.register(self._pid1_fd, select.POLLIN)
+            pid1_gone = bool(p.poll(STOP_TIMEOUT * 1000))
             os.close(self._pid1_fd)
             self._pid1_fd = None
         try:
-            self.proc.wait(timeout=10)
+            self.proc.wait(timeout=STOP_TIMEOUT)
         except subprocess.TimeoutExpired:
             # unshare's --kill-child also ends PID 1 when unshare dies
             self.proc.kill()
-            self.proc.wait(timeout=10)
+            self.proc.wait(timeout=STOP_TIMEOUT)
         self.proc = None
         try:
-            procs, mounts = self.leftovers() if check else ([], [])
+            procs, mounts = self._wait_leftovers() if check else ([], [])
         finally:
             if self._pidns_fd is not None:
                 os.close(self._pidns_fd)
                 self._pidns_fd = None
-        self._pid1_fd = None
         if check:
-            if procs or mounts:
-                raise AssertionError("instance %s left processes %s, mounts %s" % (
-                    self.root, procs, mounts))
+            if procs or mounts or not pid1_gone:
+                raise AssertionError("instance %s left processes %s, mounts %s%s" % (
+                    self.root, [_describe(pid) for pid in procs], mounts,
+                    "" if pid1_gone else "; PID 1 %d did not exit within %d s" % (
+                        self.pid1, STOP_TIMEOUT)))
+
+    def _wait_leftovers(self):
+        """leftovers(), given up to STOP_TIMEOUT to become empty (processes
+        with a parent outside the namespace, e.g. an nsenter a test ran,
+        stay zombies until that parent reaps them)."""
+        deadline = time.monotonic() + STOP_TIMEOUT
+        while True:
+            procs, mounts = self.leftovers()
+            if (not procs and not mounts) or time.monotonic() > deadline:
+                return procs, mounts
+            time.sleep(0.05)

@@ -5,12 +5,17 @@
  * SYNOPSIS
  *	#include "harness/run/catalogue.h"
  * DESCRIPTION
- *	See catalogue.h: the metadata header parser, the directory loader
- *	shared by `check --auth` and `check --policy`, and the --only/--skip
- *	selection by id prefix or tag.
+ *	See catalogue.h: the metadata header parser (pure), the directory
+ *	loader shared by `check --auth` and `check --policy`, the
+ *	--only/--skip selection by id prefix or tag, and the runner of the
+ *	auth data checks over the replay engine. The replay reports into a
+ *	scratch report whose wire log and verdict move under the check's id
+ *	(as check --policy does with its own data checks).
  * DIAGNOSTICS
- *	Errors name the file and, for the header, the line.
+ *	Errors name the file and, for the header, the line. A target that
+ *	cannot be reached makes each data check an error, not the run.
  */
+#define _GNU_SOURCE		/* open_memstream is POSIX 2008 */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -19,6 +24,8 @@
 #include <strings.h>
 
 #include "harness/run/catalogue.h"
+#include "harness/run/replay.h"
+#include "proto/sasl.h"
 #include "util/xmem.h"
 
 /* meta_severity - the four severity names of docs/conformance.md */
@@ -327,4 +334,170 @@ int catalogue_wanted(const char *only, const char *skip, const char *id, const c
 	if (skip && catalogue_match(skip, id, tags))
 		return 0;
 	return 1;
+}
+
+/* --- running auth data checks --------------------------------------------------- */
+
+/* tag_next - the next blank-trimmed tag of a comma-separated list */
+static const char *tag_next(const char *p, const char **tag_r, size_t *len_r)
+{
+	const char *comma = strchr(p, ',');
+	size_t n = comma ? (size_t)(comma - p) : strlen(p);
+
+	while (n > 0 && *p == ' ')
+		p++, n--;
+	while (n > 0 && p[n - 1] == ' ')
+		n--;
+	*tag_r = p;
+	*len_r = n;
+	return comma ? comma + 1 : NULL;
+}
+
+/* skip_reason - why a check cannot run against this helper, or NULL */
+static const char *skip_reason(const struct catalogue_entry *d, const struct catalogue_run_options *o,
+			       char *buf, size_t size)
+{
+	const char *p = d->m.tags;
+
+	if (o->skip_all != NULL)
+		return o->skip_all;
+	while (p != NULL && *p) {
+		const char *t;
+		size_t n, k;
+		const struct sasl_mech_info *mi;
+
+		p = tag_next(p, &t, &n);
+		if (n == 7 && strncasecmp(t, "account", 7) == 0 &&
+		    (o->user == NULL || o->password == NULL))
+			return "needs --user and --password";
+		if (n == 0 || o->mechs == NULL || (mi = sasl_mech_by_name(t, n)) == NULL)
+			continue;
+		for (k = 0; k < o->nmechs; k++)
+			if (strcasecmp(o->mechs[k], mi->name) == 0)
+				break;
+		if (k == o->nmechs) {
+			snprintf(buf, size, "the helper does not offer %s (after Postfix's "
+				 "noanonymous filter)", mi->name);
+			return buf;
+		}
+	}
+	return NULL;
+}
+
+/* log_finding - what Postfix loses that the transcript cannot see, or NULL */
+static const char *log_finding(const char *log)
+{
+	const char *l = log;
+
+	if (strstr(log, "the server signature was never checked") != NULL)
+		return "SCRAM reached OK without the server-final CONT round: Postfix never sends "
+		       "final-resp-ok, so v=... must come as CONT, then an empty response, then OK";
+	while (l != NULL && *l) {
+		const char *nl = strchr(l, '\n');
+		size_t n = nl ? (size_t)(nl - l) : strlen(l);
+		const char *s = memchr(l, 'S', n);
+
+		if (s != NULL && (size_t)(l + n - s) > 6 && strncmp(s, "S: OK\\t", 7) == 0) {
+			const char *f;
+
+			for (f = s; f + 7 <= l + n; f++)
+				if (strncmp(f, "\\tresp=", 7) == 0)
+					return "an OK reply carries resp=: Postfix never sends final-resp-ok "
+					       "and drops that data; send it as CONT and wait for the "
+					       "empty response";
+		}
+		l = nl ? nl + 1 : NULL;
+	}
+	return NULL;
+}
+
+/* run_one - replay one data check into a scratch report, then report it */
+static void run_one(const struct catalogue_entry *d, const struct catalogue_run_options *o,
+		    struct tvars *vars, struct report *r)
+{
+	struct replay_options ro;
+	struct report scratch;
+	char *text = NULL;
+	size_t tlen = 0;
+	FILE *mem;
+	enum check_result res;
+	char why[1200] = "";
+	const char *log, *finding;
+
+	replay_options_init(&ro);
+	ro.target = o->target;
+	ro.version = o->version;
+	ro.time_scale = o->time_scale;
+	ro.stderr_apart = o->stderr_apart;
+	ro.defines = vars;
+	mem = open_memstream(&text, &tlen);
+	if (mem == NULL) {
+		report_end(r, CHECK_ERROR, "open_memstream: %s", strerror(errno));
+		return;
+	}
+	report_init(&scratch, REPORT_TEXT, mem, 0);
+	res = replay_run(&ro, &d->t, &scratch);
+	fflush(mem);
+	/* the text report: "FAIL  file title\n      why\n" then the log */
+	if (text != NULL && res != CHECK_PASS) {
+		const char *nl = strchr(text, '\n');
+
+		if (nl != NULL) {
+			const char *w = nl + 1, *e;
+
+			while (*w == ' ')
+				w++;
+			e = strchr(w, '\n');
+			snprintf(why, sizeof(why), "%.*s", (int)(e ? e - w : (long)strlen(w)), w);
+		}
+	}
+	report_begin(r, &d->ci);
+	log = xbuf_cstr(&scratch.log);
+	(void)!xbuf_append_str(&r->log, log);
+	if (res == CHECK_PASS && (finding = log_finding(log)) != NULL) {
+		res = CHECK_FAIL;
+		snprintf(why, sizeof(why), "%s", finding);
+	}
+	if (res == CHECK_FAIL && d->m.fix[0]) {
+		size_t n = strlen(why);
+
+		snprintf(why + n, sizeof(why) - n, ". Fix: %s", d->m.fix);
+	}
+	report_end(r, res, "%s", why);
+	fclose(mem);
+	free(text);
+	xbuf_free(&scratch.log);
+	xbuf_free(&scratch.doc);
+}
+
+/* catalogue_run_auth - every selected auth data check, in catalogue order */
+void catalogue_run_auth(const struct catalogue *c, const struct catalogue_run_options *o,
+			struct report *r)
+{
+	struct tvars vars;
+	size_t i, k;
+	char buf[200];
+
+	tvars_init(&vars);
+	for (k = 0; o->defines != NULL && k < o->defines->n; k++)
+		(void)!tvars_set(&vars, o->defines->v[k].name, o->defines->v[k].value,
+				o->defines->v[k].len);
+	if (o->user != NULL && tvars_get(&vars, "user") == NULL)
+		(void)!tvars_set(&vars, "user", o->user, strlen(o->user));
+	if (o->password != NULL && tvars_get(&vars, "password") == NULL)
+		(void)!tvars_set(&vars, "password", o->password, strlen(o->password));
+	for (i = 0; i < c->n; i++) {
+		const struct catalogue_entry *d = c->v[i];
+		const char *why;
+
+		if (!catalogue_wanted(o->only, o->skip, d->ci.id, d->m.tags))
+			continue;
+		report_begin(r, &d->ci);
+		if ((why = skip_reason(d, o, buf, sizeof(buf))) != NULL) {
+			report_end(r, CHECK_SKIP, "%s", why);
+			continue;
+		}
+		run_one(d, o, &vars, r);
+	}
+	tvars_free(&vars);
 }

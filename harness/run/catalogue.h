@@ -18,6 +18,9 @@
  *	                     const char *id, const char *tags);
  *	char *catalogue_slurp(const char *path, size_t *len_r,
  *	                      char *err, size_t errlen);
+ *	void catalogue_run_auth(const struct catalogue *c,
+ *	                        const struct catalogue_run_options *o,
+ *	                        struct report *r);
  * DESCRIPTION
  *	A data check is a transcript (docs/transcripts.md) whose leading
  *	comment lines carry a metadata header, one "# key: value" per line:
@@ -53,6 +56,21 @@
  *
  *	catalogue_slurp() reads a whole file (at most TRANSCRIPT_MAX_FILE
  *	bytes) into a NUL-terminated buffer the caller frees.
+ *
+ *	catalogue_run_auth() runs the auth data checks c->v selected by
+ *	o->only/o->skip, each as one check under its own id: the transcript
+ *	is replayed (harness/run/replay.c) on a fresh connection to
+ *	o->target with o->defines plus user and password from o->user and
+ *	o->password (a -D definition wins). The replay's wire log, its
+ *	Postfix verdicts and the first failing step become the check's
+ *	report, followed by the header's fix line. A check is skipped,
+ *	saying why, when o->skip_all is set, when its tags hold "account"
+ *	and there is no user or password, or when a tag names a SASL
+ *	mechanism that o->mechs (the handshake's list after Postfix's
+ *	noanonymous filter; NULL: not known) lacks. Beyond the transcript,
+ *	a check fails when a SCRAM exchange reached OK without the
+ *	server-final CONT round, or when an OK reply carries resp=: Postfix
+ *	never sends final-resp-ok and drops that data (protocols.md A.5).
  * DIAGNOSTICS
  *	catalogue_meta_parse, catalogue_load: 0, or -1 with the reason in
  *	err (catalogue_load then holds nothing to free).
@@ -65,6 +83,8 @@
 
 #include <stddef.h>
 
+#include "harness/io/target.h"
+#include "harness/postfix/pf_auth.h"
 #include "harness/run/report.h"
 #include "harness/script/transcript.h"
 
@@ -95,6 +115,20 @@ struct catalogue {
 	size_t n;
 };
 
+struct catalogue_run_options {
+	const struct target *target;
+	struct pf_version version;
+	double time_scale;		/* 1.0 = Postfix's real timeouts */
+	int stderr_apart;
+	const char *only;		/* comma-separated id prefixes or tags */
+	const char *skip;
+	const struct tvars *defines;	/* -D NAME=VALUE, or NULL */
+	const char *user, *password;	/* the test account, or NULL */
+	const char *const *mechs;	/* offered after noanonymous; NULL: unknown */
+	size_t nmechs;
+	const char *skip_all;		/* skip every check with this reason */
+};
+
 int catalogue_meta_parse(const char *buf, size_t len, const char *file, struct catalogue_meta *m,
 			 char *err, size_t errlen) __attribute__((warn_unused_result));
 int catalogue_load(struct catalogue *c, const char *dir, const char *const *files, size_t nfiles,
@@ -104,5 +138,7 @@ void catalogue_free(struct catalogue *c);
 int catalogue_match(const char *list, const char *id, const char *tags);
 int catalogue_wanted(const char *only, const char *skip, const char *id, const char *tags);
 char *catalogue_slurp(const char *path, size_t *len_r, char *err, size_t errlen);
+void catalogue_run_auth(const struct catalogue *c, const struct catalogue_run_options *o,
+			struct report *r);
 
 #endif

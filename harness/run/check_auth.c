@@ -361,6 +361,30 @@ static enum pf_auth_outcome run_mech(struct cx *x, const char *typed, enum sasl_
 	return v.outcome;
 }
 
+/* data_checks - the catalogue's transcripts (harness/run/catalogue.c), after the C checks */
+static void data_checks(const struct check_auth_options *o, struct report *r,
+			const char *const *mechs, size_t nmechs, const char *skip_all)
+{
+	struct catalogue_run_options co;
+
+	if (o->catalogue == NULL)
+		return;
+	memset(&co, 0, sizeof(co));
+	co.target = o->target;
+	co.version = o->version;
+	co.time_scale = o->time_scale;
+	co.stderr_apart = o->stderr_apart;
+	co.only = o->only;
+	co.skip = o->skip;
+	co.defines = o->defines;
+	co.user = o->user;
+	co.password = o->password;
+	co.mechs = mechs;
+	co.nmechs = nmechs;
+	co.skip_all = skip_all;
+	catalogue_run_auth(o->catalogue, &co, r);
+}
+
 int check_auth_run(const struct check_auth_options *o, struct report *r)
 {
 	struct cx x;
@@ -446,6 +470,7 @@ int check_auth_run(const struct check_auth_options *o, struct report *r)
 		for (i = 5; i < NCHECKS; i++)
 			if (begin(&x, checks[i].id))
 				report_end(r, CHECK_SKIP, "the handshake does not complete");
+		data_checks(o, r, NULL, 0, "the handshake does not complete");
 		free(x.hslog);
 		return 0;
 	}
@@ -726,6 +751,8 @@ int check_auth_run(const struct check_auth_options *o, struct report *r)
 		else
 			report_end(r, CHECK_PASS, "slowest reply %lld ms", max_latency);
 	}
+	if (!x.fatal)
+		data_checks(o, r, names, nnames, NULL);
 	if (x.fatal) {
 		fprintf(stderr, "fake-smtpd: %s\n", x.fatal_why);
 		return -1;

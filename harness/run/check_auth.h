@@ -15,6 +15,9 @@
  *	would have answered the SMTP client.
  *	Checks that need a test account are skipped without --user and
  *	--password; a wrong password is derived from the right one.
+ *	After the C-coded checks, the data checks of o->catalogue run
+ *	(catalogue_run_auth: replayed transcripts, same selection and
+ *	report), skipped when the handshake does not complete.
  * DIAGNOSTICS
  *	Returns 0 when the checks ran (failures are in the report), -1 when
  *	the target could not be used at all (message on stderr).
@@ -24,6 +27,7 @@
 
 #include "harness/io/target.h"
 #include "harness/postfix/pf_auth.h"
+#include "harness/run/catalogue.h"
 #include "harness/run/report.h"
 
 struct check_auth_options {
@@ -35,6 +39,9 @@ struct check_auth_options {
 	int stderr_apart;
 	const char *only;		/* comma-separated id prefixes, or NULL */
 	const char *skip;
+	/* data checks (harness/run/catalogue.h): NULL, or loaded before the run */
+	const struct catalogue *catalogue;
+	const struct tvars *defines;	/* -D NAME=VALUE for them, or NULL */
 };
 
 int check_auth_run(const struct check_auth_options *o, struct report *r);
