@@ -10,8 +10,10 @@ DESCRIPTION
     test if a process or a mount of the instance is left.
 
     bins: paths of the project's programs. The build is $SMTPDH_BUILD
-    (scripts/run-tests sets it) or build/release-cc. A test needing a
-    program that this build lacks is skipped with the reason.
+    (scripts/run-tests sets it) or build/release-cc; the suite runs a
+    copy of its bin/ made at the start (a concurrent make relinking a
+    program does not break a test). A test needing a program that this
+    build lacks is skipped with the reason.
 
     Needs root (Postfix drops privileges to postfix, unshare needs
     CAP_SYS_ADMIN); without it every test is skipped, saying why.
@@ -24,6 +26,7 @@ DESCRIPTION
     $SMTPDH_BUILD/fidelity-report.txt.
 """
 
+import atexit
 import json
 import os
 import shutil
@@ -55,9 +58,36 @@ class Bins:
         return p
 
 
+def _snapshot(build):
+    """A private copy of build/bin, made once per pytest process: others
+    may relink the build's programs while the suite runs, and a program
+    being linked is missing or not executable for a moment. A file
+    modified in the last two seconds is waited for and copied again."""
+    src = os.path.join(build, "bin")
+    d = tempfile.mkdtemp(prefix="smtpdh-bin.", dir="/tmp")
+    os.chmod(d, 0o755)
+    atexit.register(shutil.rmtree, d, True)
+    os.makedirs(os.path.join(d, "bin"))
+    names = sorted(os.listdir(src)) if os.path.isdir(src) else []
+    for name in names:
+        p = os.path.join(src, name)
+        for _ in range(30):
+            try:
+                st = os.stat(p)
+            except FileNotFoundError:
+                time.sleep(1)
+                continue
+            if time.time() - st.st_mtime >= 2 and os.access(p, os.X_OK):
+                shutil.copy2(p, os.path.join(d, "bin", name))
+                if os.stat(p).st_mtime == st.st_mtime:
+                    break
+            time.sleep(1)
+    return d
+
+
 @pytest.fixture(scope="session")
 def bins():
-    return Bins(build_dir())
+    return Bins(_snapshot(build_dir()))
 
 
 def _environment_problem():
