@@ -41,6 +41,7 @@ import pfns
 from conftest import HERE, TOP, fidelity_record, write
 
 FAST_POLICY_TIMEOUT = 3  # smtpd_policy_service_timeout of the instances, s
+SMTP_ROUND_TRIP_MS = 200  # replay's pause between two RCPTs' requests
 DROP = "(connection closed)"
 SMTPD_AUTH = "smtpd-auth"
 
@@ -446,10 +447,20 @@ def test_policy_fidelity(postfix, workdir, bins, sid, server, arg, nrcpt):
 
     # fake-smtpd against the same server
     first = dict(line.split("=", 1) for line in pf_reqs[0]) if pf_reqs else {}
-    text = "protocol policy\n"
-    for rcpt in RCPTS[:nrcpt]:
-        text += "policy state=RCPT sender=a@test.invalid recipient=%s helo_name=%s\n" % (
-            rcpt, first.get("helo_name", "client.test"))
+
+    def script(n):
+        # Postfix's next request follows the SMTP client's next RCPT: a
+        # server that closes after its reply has closed by then, and
+        # Postfix sees that before it writes (attr_clnt: readable());
+        # replay would otherwise write at once and race the close
+        text = "protocol policy\n"
+        for i, rcpt in enumerate(RCPTS[:n]):
+            text += "sleep %dms\n" % SMTP_ROUND_TRIP_MS if i else ""
+            text += "policy state=RCPT sender=a@test.invalid recipient=%s helo_name=%s\n" % (
+                rcpt, first.get("helo_name", "client.test"))
+        return text
+
+    text = script(nrcpt)
     scale = "%g" % (FAST_POLICY_TIMEOUT / 100.0)
     result = replay(bins.fake_smtpd, "unix:" + pol_sock, text, d, extra=["--time-scale", scale])
     fake_lines = []
@@ -484,7 +495,7 @@ def test_policy_fidelity(postfix, workdir, bins, sid, server, arg, nrcpt):
     predicted, asked = verdicts(result)
     if asked < nrcpt:
         # Postfix asks no more: replay only the requests it sends
-        text = "".join(text.splitlines(True)[:1 + asked])
+        text = script(asked)
         result = replay(bins.fake_smtpd, "unix:" + pol_sock, text, d,
                         extra=["--time-scale", scale])
         fake_lines = []
