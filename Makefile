@@ -118,7 +118,7 @@ $(BUILD)/obj/empty.o:
 
 $(A_HARNESS) $(A_REFCOMMON) $(A_AUTHD) $(A_POLICYD): | $(BUILD)/obj/empty.o
 
-$(BUILD)/bin/fake-smtpd: $(call obj,harness/main.c) $(A_HARNESS) $(A_LIB)
+$(BUILD)/bin/fake-smtpd: $(call obj,harness/main.c) $(A_HARNESS) $(A_REFCOMMON) $(A_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 

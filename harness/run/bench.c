@@ -10,7 +10,11 @@
  *	matched to the in-flight request with the same id (servers may
  *	answer pipelined requests out of order, as Dovecot does with
  *	delayed failures); policy replies come in request order. Requests
- *	of one connection that fit the pipeline go out in one write.
+ *	of one connection that fit the pipeline go out in one write, and
+ *	the writes of one loop iteration in one io_uring_enter (uring.h of
+ *	reference/common), as do its reads. Latency runs from just before
+ *	the batch that carried the request to just after the batch that
+ *	read its reply.
  *
  *	The null responder is a child process (fork) serving a listening
  *	socket opened by the parent before the fork, so the generator can
@@ -39,6 +43,7 @@
 #include "harness/io/listen.h"
 #include "harness/run/bench.h"
 #include "proto/base64.h"
+#include "reference/common/uring.h"
 #include "util/strnum.h"
 #include "util/xmem.h"
 
@@ -80,6 +85,14 @@ struct bench {
 	int measuring;
 	int done;
 	unsigned ndead;
+	uint64_t t_recv;			/* when this iteration's replies were read */
+	/* one loop iteration's I/O: receives, then sends, each batched */
+	struct uring *ring;			/* NULL: one read/send per connection */
+	struct uring_send *rv, *sv;
+	unsigned *ri, *si;			/* connection of each entry */
+	unsigned *sfirst;			/* first request of the send (c->q order) */
+	size_t *soff;				/* where in out the send's bytes are */
+	size_t ns;
 };
 
 static uint64_t now_us(void)
@@ -214,17 +227,43 @@ int bench_tmpl_build(struct bench_tmpl *t, const struct bench_options *o, char *
 	return 0;
 }
 
+/* put_ulong - decimal digits of v at dst (room for 20); their count */
+static size_t put_ulong(char *dst, unsigned long v)
+{
+	char tmp[24];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	for (i = 0; i < n; i++)
+		dst[i] = tmp[n - 1 - i];
+	return n;
+}
+
 static int put_client(struct xbuf *out, unsigned long n)
 {
-	return xbuf_printf(out, "10.%lu.%lu.%lu", (n >> 16) & 255, (n >> 8) & 255, n & 255);
+	char a[24];
+	size_t l = 3;
+
+	memcpy(a, "10.", 3);
+	l += put_ulong(a + l, (n >> 16) & 255);
+	a[l++] = '.';
+	l += put_ulong(a + l, (n >> 8) & 255);
+	a[l++] = '.';
+	l += put_ulong(a + l, n & 255);
+	return xbuf_append(out, a, l);
 }
 
 static int put_user(const struct bench_tmpl *t, struct xbuf *out, unsigned long n)
 {
 	const char *p = strstr(t->user_pattern, "%u");
+	char d[24];
 
 	return xbuf_append(out, t->user_pattern, (size_t)(p - t->user_pattern)) < 0 ||
-	       xbuf_printf(out, "%lu", n) < 0 || xbuf_append_str(out, p + 2) < 0 ? -1 : 0;
+	       xbuf_append(out, d, put_ulong(d, n)) < 0 || xbuf_append_str(out, p + 2) < 0 ?
+	       -1 : 0;
 }
 
 int bench_tmpl_request(const struct bench_tmpl *t, unsigned long seq, struct xbuf *out)
@@ -292,9 +331,17 @@ static int queue_auth(struct bench *b, struct bconn *c)
 		resp = buf;
 	}
 	c->seq++;
-	if (xbuf_printf(&b->out, "AUTH\t%u\tPLAIN\tservice=smtp\tnologin\tlip=127.0.0.1\t"
-			"rip=127.0.0.1\tresp=%s\n", ++c->next_id, resp) < 0)
-		return -1;
+	{
+		static const char mid[] = "\tPLAIN\tservice=smtp\tnologin\tlip=127.0.0.1\t"
+					  "rip=127.0.0.1\tresp=";
+		char id[24];
+
+		if (xbuf_append(&b->out, "AUTH\t", 5) < 0 ||
+		    xbuf_append(&b->out, id, put_ulong(id, ++c->next_id)) < 0 ||
+		    xbuf_append(&b->out, mid, sizeof(mid) - 1) < 0 ||
+		    xbuf_append_str(&b->out, resp) < 0 || xbuf_append_char(&b->out, '\n') < 0)
+			return -1;
+	}
 	c->q[c->n].id = c->next_id;
 	c->q[c->n].want_ok = want_ok;
 	c->n++;
@@ -312,29 +359,31 @@ static int queue_policy(struct bench *b, struct bconn *c)
 	return 0;
 }
 
-/* fill - top up a connection's pipeline with one write; -1 broken */
-static int fill(struct bench *b, struct bconn *c, unsigned pipeline)
+/* fill - queue the requests that top up c's pipeline for this iteration's sends */
+static int fill(struct bench *b, struct bconn *c, unsigned idx, unsigned pipeline)
 {
-	unsigned first = c->n, i;
-	uint64_t t;
+	unsigned first = c->n;
+	size_t off = b->out.len;
 
 	if (!c->hs_done || c->dead || b->done)
 		return 0;
-	xbuf_reset(&b->out);
 	while (c->n < pipeline)
 		if ((b->o->kind == BENCH_AUTH ? queue_auth(b, c) : queue_policy(b, c)) < 0)
 			return -1;
-	if (b->out.len == 0)
+	if (b->out.len == off)
 		return 0;
-	t = now_us();
-	for (i = first; i < c->n; i++)
-		c->q[b->o->kind == BENCH_AUTH ? i : (c->head + i) % BENCH_MAX_PIPELINE].sent_us = t;
-	return tconn_write(&c->tc, b->out.data, b->out.len, 10000);
+	b->sv[b->ns].fd = c->tc.fd;
+	b->sv[b->ns].len = b->out.len - off;
+	b->soff[b->ns] = off;
+	b->si[b->ns] = idx;
+	b->sfirst[b->ns] = first;
+	b->ns++;
+	return 0;
 }
 
 static void measured(struct bench *b, uint64_t sent_us)
 {
-	record(b, now_us() - sent_us);
+	record(b, b->t_recv > sent_us ? b->t_recv - sent_us : 0);
 	if (b->o->requests > 0 && b->nlat >= b->o->requests)
 		b->done = 1;
 }
@@ -449,6 +498,51 @@ static void kill_conn(struct bench *b, struct bconn *c, int ep)
 	epoll_ctl(ep, EPOLL_CTL_DEL, c->tc.fd, NULL);
 }
 
+/*
+ * flush_sends - the requests queued by fill(), one io_uring_enter for all
+ * (or one send each); what a send could not take goes out blocking
+ */
+static void flush_sends(struct bench *b, int ep)
+{
+	size_t i;
+	unsigned k;
+	uint64_t t = now_us();
+	int batched = 0;
+
+	for (i = 0; i < b->ns; i++) {
+		struct bconn *c = &b->c[b->si[i]];
+
+		b->sv[i].buf = b->out.data + b->soff[i];
+		for (k = b->sfirst[i]; k < c->n; k++)
+			c->q[b->o->kind == BENCH_AUTH ? k : (c->head + k) % BENCH_MAX_PIPELINE].sent_us = t;
+	}
+	if (b->ring != NULL && b->ns > 1)
+		batched = uring_send_batch(b->ring, b->ns, b->sv) == 0;
+	for (i = 0; i < b->ns; i++) {
+		struct uring_send *v = &b->sv[i];
+		struct bconn *c = &b->c[b->si[i]];
+		ssize_t res = v->res;
+		size_t off;
+
+		if (!batched) {
+			res = send(v->fd, v->buf, v->len, MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (res < 0)
+				res = -errno;
+		}
+		if (res == (ssize_t)v->len)
+			continue;
+		off = res > 0 ? (size_t)res : 0;
+		if ((res >= 0 || res == -EAGAIN || res == -EINTR) &&
+		    tconn_write(&c->tc, (const char *)v->buf + off, v->len - off, 10000) == 0)
+			continue;
+		b->r->err_disconnect++;
+		note_error(b, "write failed", "", 0);
+		kill_conn(b, c, ep);
+	}
+	b->ns = 0;
+	xbuf_reset(&b->out);
+}
+
 /* check_timeouts - requests unanswered for o->timeout_ms */
 static void check_timeouts(struct bench *b, int ep, uint64_t t)
 {
@@ -539,6 +633,14 @@ int bench_run(const struct bench_options *o, struct bench_result *r, char *err, 
 		goto out0;
 	b.c = xcalloc(o->connections, sizeof(*b.c));
 	evs = xcalloc(o->connections, sizeof(*evs));
+	b.rv = xcalloc(o->connections, sizeof(*b.rv));
+	b.sv = xcalloc(o->connections, sizeof(*b.sv));
+	b.ri = xcalloc(o->connections, sizeof(*b.ri));
+	b.si = xcalloc(o->connections, sizeof(*b.si));
+	b.sfirst = xcalloc(o->connections, sizeof(*b.sfirst));
+	b.soff = xcalloc(o->connections, sizeof(*b.soff));
+	if (!o->no_batching)
+		b.ring = uring_create(256);	/* NULL: read and send one by one */
 	for (i = 0; i < o->connections; i++) {
 		struct epoll_event ev;
 
@@ -580,13 +682,15 @@ int bench_run(const struct bench_options *o, struct bench_result *r, char *err, 
 	if (o->warmup <= 0)
 		b.measuring = 1;
 	for (i = 0; i < o->connections; i++)
-		if (fill(&b, &b.c[i], pipeline) < 0) {
+		if (fill(&b, &b.c[i], i, pipeline) < 0) {
 			r->err_disconnect++;
 			kill_conn(&b, &b.c[i], ep);
 		}
+	flush_sends(&b, ep);
 	for (;;) {
 		uint64_t t = now_us();
-		int n, k;
+		size_t nr, j;
+		int n, k, batched = 0;
 
 		if (!b.measuring && t >= b.measure_from)
 			b.measuring = 1;
@@ -604,21 +708,38 @@ int bench_run(const struct bench_options *o, struct bench_result *r, char *err, 
 			last_check = t;
 		}
 		n = epoll_wait(ep, evs, (int)o->connections, 50);
-		for (k = 0; k < n; k++) {
+		/* every ready connection's bytes, straight into its line buffer */
+		for (k = 0, nr = 0; k < n; k++) {
 			struct bconn *c = &b.c[evs[k].data.u32];
-			char *space;
 			size_t avail;
-			ssize_t got;
+
+			if (c->dead)
+				continue;
+			b.rv[nr].buf = linebuf_space(&c->tc.lb, &avail);
+			b.rv[nr].len = avail;
+			b.rv[nr].fd = c->tc.fd;
+			b.ri[nr++] = evs[k].data.u32;
+		}
+		if (b.ring != NULL && nr > 1)
+			batched = uring_recv_batch(b.ring, nr, b.rv) == 0;
+		b.t_recv = now_us();
+		for (j = 0; j < nr; j++) {
+			struct bconn *c = &b.c[b.ri[j]];
+			ssize_t got = b.rv[j].res;
 			const char *line;
 			size_t len;
 			int lr;
 
-			if (c->dead)
-				continue;
-			space = linebuf_space(&c->tc.lb, &avail);
-			got = read(c->tc.fd, space, avail);
+			if (!batched) {
+				size_t avail;
+				char *space = linebuf_space(&c->tc.lb, &avail);
+
+				got = read(c->tc.fd, space, avail);
+				if (got < 0)
+					got = -errno;
+			}
 			if (got <= 0) {
-				if (got < 0 && (errno == EAGAIN || errno == EINTR))
+				if (got == -EAGAIN || got == -EINTR)
 					continue;
 				r->err_disconnect++;
 				note_error(&b, got == 0 ? "server closed the connection" :
@@ -639,12 +760,13 @@ int bench_run(const struct bench_options *o, struct bench_result *r, char *err, 
 				kill_conn(&b, c, ep);
 				continue;
 			}
-			if (now_us() < b.stop_at && fill(&b, c, pipeline) < 0) {
+			if (b.t_recv < b.stop_at && fill(&b, c, b.ri[j], pipeline) < 0) {
 				r->err_disconnect++;
-				note_error(&b, "write failed", "", 0);
+				note_error(&b, "cannot build the request", "", 0);
 				kill_conn(&b, c, ep);
 			}
 		}
+		flush_sends(&b, ep);
 	}
 	r->elapsed = (double)(now_us() - b.measure_from) / 1e6;
 	if (r->elapsed < 0)
@@ -679,6 +801,13 @@ out:
 	}
 	free(b.c);
 	free(evs);
+	free(b.rv);
+	free(b.sv);
+	free(b.ri);
+	free(b.si);
+	free(b.sfirst);
+	free(b.soff);
+	uring_destroy(&b.ring);
 	free(b.lat);
 out0:
 	if (o->kind == BENCH_POLICY)
@@ -772,15 +901,33 @@ static void null_on_term(int sig)
 	null_stop = 1;
 }
 
-/* null_serve - the child's loop; returns on SIGTERM */
-static void null_serve(int lfd, int kind)
+#define NULL_EVENTS	256
+#define NULL_RECV	16384
+
+/* null_drop - forget a connection of the null responder */
+static void null_drop(struct bench_null_conn **conns, int fd)
+{
+	close(fd);
+	free(conns[fd]);
+	conns[fd] = NULL;
+}
+
+/*
+ * null_serve - the child's loop; returns on SIGTERM. Per iteration: the
+ * reads of every ready connection, then the replies, each in one
+ * io_uring_enter where there is a ring (batching), else one call each.
+ */
+static void null_serve(int lfd, int kind, int batching)
 {
 	struct sigaction sa;
-	struct epoll_event ev, evs[256];
+	struct epoll_event ev, evs[NULL_EVENTS];
+	struct uring_send rv[NULL_EVENTS], sv[NULL_EVENTS];
+	size_t soff[NULL_EVENTS];
 	struct bench_null_conn **conns = NULL;
 	size_t nconns = 0;
 	struct xbuf out;
-	char buf[65536];
+	char *in = xmalloc((size_t)NULL_EVENTS * NULL_RECV);
+	struct uring *ring = batching ? uring_create(NULL_EVENTS) : NULL;
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 
 	memset(&sa, 0, sizeof(sa));
@@ -793,20 +940,23 @@ static void null_serve(int lfd, int kind)
 	ev.events = EPOLLIN;
 	ev.data.fd = lfd;
 	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev) < 0)
-		return;
+		null_stop = 1;
 	while (!null_stop) {
-		int n = epoll_wait(ep, evs, 256, 200), k;
+		int n = epoll_wait(ep, evs, NULL_EVENTS, 200), k, cfd;
+		size_t nr = 0, ns = 0, j;
+		int batched = 0;
 
 		for (k = 0; k < n; k++) {
 			int fd = evs[k].data.fd;
-			ssize_t got;
 
-			if (fd == lfd) {
-				int cfd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-
-				if (cfd < 0)
-					continue;
-				k--;	/* come back to the listener until it is empty */
+			if (fd != lfd) {
+				rv[nr].fd = fd;
+				rv[nr].buf = in + nr * NULL_RECV;
+				rv[nr].len = NULL_RECV;
+				rv[nr++].res = -EAGAIN;
+				continue;
+			}
+			while ((cfd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
 				if ((size_t)cfd >= nconns) {
 					size_t nn = (size_t)cfd * 2 + 16;
 
@@ -817,34 +967,54 @@ static void null_serve(int lfd, int kind)
 				conns[cfd] = xcalloc(1, sizeof(**conns));
 				ev.events = EPOLLIN;
 				ev.data.fd = cfd;
-				if (epoll_ctl(ep, EPOLL_CTL_ADD, cfd, &ev) < 0) {
-					free(conns[cfd]);
-					conns[cfd] = NULL;
-					close(cfd);
-				}
-				continue;
+				if (epoll_ctl(ep, EPOLL_CTL_ADD, cfd, &ev) < 0)
+					null_drop(conns, cfd);
 			}
-			got = read(fd, buf, sizeof(buf));
-			if (got < 0 && (errno == EAGAIN || errno == EINTR))
+		}
+		if (ring != NULL && nr > 1)
+			batched = uring_recv_batch(ring, nr, rv) == 0;
+		xbuf_reset(&out);
+		for (j = 0; j < nr; j++) {
+			int fd = rv[j].fd;
+			char *buf = in + j * NULL_RECV;
+			ssize_t got = rv[j].res;
+			size_t off = out.len;
+
+			if (!batched) {
+				got = read(fd, buf, NULL_RECV);
+				if (got < 0)
+					got = -errno;
+			}
+			if (got == -EAGAIN || got == -EINTR)
 				continue;
 			if (got <= 0) {
-				close(fd);
-				free(conns[fd]);
-				conns[fd] = NULL;
+				null_drop(conns, fd);
 				continue;
 			}
-			xbuf_reset(&out);
 			bench_null_reply(conns[fd], kind, buf, (size_t)got, &out);
-			if (out.len > 0 && send(fd, out.data, out.len, MSG_NOSIGNAL) != (ssize_t)out.len) {
-				/* a slow reader is not what this responder measures: drop it */
-				close(fd);
-				free(conns[fd]);
-				conns[fd] = NULL;
+			if (out.len > off) {
+				sv[ns].fd = fd;
+				sv[ns].len = out.len - off;
+				soff[ns++] = off;
 			}
+		}
+		for (j = 0; j < ns; j++)
+			sv[j].buf = out.data + soff[j];
+		batched = ring != NULL && ns > 1 && uring_send_batch(ring, ns, sv) == 0;
+		for (j = 0; j < ns; j++) {
+			ssize_t w = sv[j].res;
+
+			if (!batched)
+				w = send(sv[j].fd, sv[j].buf, sv[j].len, MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (w != (ssize_t)sv[j].len)	/* a slow reader is not what this */
+				null_drop(conns, sv[j].fd);	/* responder measures */
 		}
 	}
 	xbuf_free(&out);
-	close(ep);
+	free(in);
+	uring_destroy(&ring);
+	if (ep >= 0)
+		close(ep);
 	while (nconns > 0) {
 		nconns--;
 		if (conns[nconns] != NULL) {
@@ -855,7 +1025,8 @@ static void null_serve(int lfd, int kind)
 	free(conns);
 }
 
-int bench_null_start(const char *spec, int kind, pid_t *pid_r, char *err, size_t errlen)
+int bench_null_start(const char *spec, int kind, int batching, pid_t *pid_r, char *err,
+		     size_t errlen)
 {
 	int lfd = tlisten_open(spec, err, errlen);
 	pid_t parent = getpid(), pid;
@@ -873,7 +1044,7 @@ int bench_null_start(const char *spec, int kind, pid_t *pid_r, char *err, size_t
 	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (getppid() == parent)
-			null_serve(lfd, kind);
+			null_serve(lfd, kind, batching);
 		_exit(0);	/* the forked child never returns into the caller */
 	}
 	close(lfd);
@@ -970,6 +1141,10 @@ static void bench_usage(FILE *fp)
 "  -q, --quiet           no live status line (there is none unless stderr is a tty)\n"
 "      --null-responder  serve TARGET with a built-in responder that does no\n"
 "                        work, and load it: the generator's own ceiling\n"
+"      --batching yes|no the reads of all ready connections, and then the\n"
+"                        requests, each in one io_uring_enter(2) per loop\n"
+"                        iteration (also in the null responder), where the\n"
+"                        kernel allows it; no: one read/send each (yes)\n"
 "auth:\n"
 "      --user U          account (with --users N, a %%u in U cycles 0..N-1)\n"
 "      --password P\n"
@@ -1011,6 +1186,7 @@ int bench_main(int argc, char **argv)
 		{ "user-pattern", required_argument, NULL, 'R' },
 		{ "expect-action", required_argument, NULL, 'e' },
 		{ "null-responder", no_argument, NULL, 'N' },
+		{ "batching", required_argument, NULL, 'B' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -1053,6 +1229,11 @@ int bench_main(int argc, char **argv)
 			o.expect[o.nexpect++] = optarg;
 			break;
 		case 'N': null = 1; break;
+		case 'B':
+			if (strcmp(optarg, "yes") == 0) o.no_batching = 0;
+			else if (strcmp(optarg, "no") == 0) o.no_batching = 1;
+			else { what = "batching"; goto bad; }
+			break;
 		case 'S':
 			if (pf_pol_state_parse(optarg, &o.state) < 0) { what = "state"; goto bad; }
 			break;
@@ -1132,7 +1313,7 @@ int bench_main(int argc, char **argv)
 		target_free(&t);
 		return 2;
 	}
-	if (null && bench_null_start(spec, (int)o.kind, &npid, err, sizeof(err)) < 0) {
+	if (null && bench_null_start(spec, (int)o.kind, !o.no_batching, &npid, err, sizeof(err)) < 0) {
 		fprintf(stderr, "fake-smtpd: null responder: %s\n", err);
 		target_free(&t);
 		return 2;

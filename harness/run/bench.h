@@ -24,8 +24,8 @@
  *	                      const char *in, size_t len, struct xbuf *out);
  *
  *	Null responder
- *	int bench_null_start(const char *spec, int kind, pid_t *pid_r,
- *	                     char *err, size_t errlen);
+ *	int bench_null_start(const char *spec, int kind, int batching,
+ *	                     pid_t *pid_r, char *err, size_t errlen);
  *	void bench_null_stop(pid_t pid, const char *spec);
  * DESCRIPTION
  *	N connections, each like one smtpd process, with one request in
@@ -55,10 +55,18 @@
  *	run, without a single reply, at the end).
  *	Latency is recorded per reply (microseconds) and reported as p50,
  *	p90, p99, p99.9 and max. One thread, epoll, non-blocking sockets:
- *	the generator should never be the bottleneck; bench_null_start()
- *	runs a responder that does no work (policy: "action=DUNNO" for
- *	every request; auth: OK for every AUTH) in a child process so the
- *	generator's own ceiling can be measured with the same transport.
+ *	the generator should never be the bottleneck. Each loop iteration
+ *	reads every ready connection with one io_uring_enter (the replies
+ *	land in the connections' line buffers and are checked in place),
+ *	queues the next requests of all of them in one buffer (prebuilt
+ *	template bytes, the varying values written without printf), and
+ *	sends them with another io_uring_enter; with o->no_batching, or
+ *	where the kernel refuses io_uring, one read(2) and one send(2) per
+ *	connection instead. bench_null_start() runs a responder that does
+ *	no work (policy: "action=DUNNO" for every request; auth: OK for
+ *	every AUTH) in a child process, batched the same way unless
+ *	batching is 0, so the generator's own ceiling can be measured with
+ *	the same transport.
  *
  *	bench_expect_match(): want matches an action exactly; a want ending
  *	in "*" matches every action that starts with the rest; the first
@@ -100,6 +108,7 @@ struct bench_options {
 	unsigned long requests;		/* stop after this many measured replies; 0: no */
 	unsigned timeout_ms;		/* a request unanswered this long is an error */
 	int quiet;			/* no live status line */
+	int no_batching;		/* one read/send per connection, no io_uring */
 	/* auth */
 	const char *user;
 	const char *password;
@@ -158,7 +167,8 @@ int bench_expect_match(const char *want, const char *action, size_t len);
 uint64_t bench_percentile(const uint32_t *sorted, size_t n, double p);
 void bench_null_reply(struct bench_null_conn *c, int kind, const char *in, size_t len,
 		      struct xbuf *out);
-int bench_null_start(const char *spec, int kind, pid_t *pid_r, char *err, size_t errlen);
+int bench_null_start(const char *spec, int kind, int batching, pid_t *pid_r, char *err,
+		     size_t errlen);
 void bench_null_stop(pid_t pid, const char *spec);
 
 #endif

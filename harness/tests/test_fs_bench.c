@@ -141,6 +141,26 @@ static void test_template_vary(void **state)
 	assert_non_null(strstr(s, "\nclient_address=127.0.0.1\n"));
 	free(s);
 	bench_tmpl_free(&t);
+
+	/* digits are written without printf: 0, 3-digit parts, long numbers */
+	opts_policy(&o);
+	o.vary_clients = 16777216;
+	o.vary_users = 16777216;
+	o.user_pattern = "n%u";
+	assert_int_equal(bench_tmpl_build(&t, &o, err, sizeof(err)), 0);
+	s = request(&t, (255ul << 16) | 100);
+	assert_non_null(strstr(s, "\nclient_address=10.255.0.100\n"));
+	assert_non_null(strstr(s, "\nsasl_username=n16711780\n"));
+	free(s);
+	s = request(&t, 16777216ul * 3);
+	assert_non_null(strstr(s, "\nclient_address=10.0.0.0\n"));
+	assert_non_null(strstr(s, "\nsasl_username=n0\n"));
+	free(s);
+	s = request(&t, 16777215ul);
+	assert_non_null(strstr(s, "\nclient_address=10.255.255.255\n"));
+	assert_non_null(strstr(s, "\nsasl_username=n16777215\n"));
+	free(s);
+	bench_tmpl_free(&t);
 }
 
 static void test_template_errors(void **state)
@@ -232,14 +252,14 @@ struct run {
 	struct target t;
 };
 
-static void run_start(struct run *rn, int kind)
+static void run_start(struct run *rn, int kind, int batching)
 {
 	char err[256];
 
 	strcpy(rn->dir, "/tmp/test_fs_bench.XXXXXX");
 	assert_non_null(mkdtemp(rn->dir));
 	snprintf(rn->spec, sizeof(rn->spec), "unix:%s/null.sock", rn->dir);
-	assert_int_equal(bench_null_start(rn->spec, kind, &rn->pid, err, sizeof(err)), 0);
+	assert_int_equal(bench_null_start(rn->spec, kind, batching, &rn->pid, err, sizeof(err)), 0);
 	assert_true(rn->pid > 0);
 	assert_int_equal(target_parse(rn->spec, &rn->t, err, sizeof(err)), 0);
 }
@@ -260,7 +280,7 @@ static void test_run_policy(void **state)
 	char err[256];
 
 	(void)state;
-	run_start(&rn, BENCH_POLICY);
+	run_start(&rn, BENCH_POLICY, 1);
 	opts_policy(&o);
 	o.target = &rn.t;
 	o.connections = 4;
@@ -297,7 +317,7 @@ static void test_run_auth(void **state)
 	char err[256];
 
 	(void)state;
-	run_start(&rn, BENCH_AUTH);
+	run_start(&rn, BENCH_AUTH, 1);
 	memset(&o, 0, sizeof(o));
 	o.kind = BENCH_AUTH;
 	o.target = &rn.t;
@@ -321,6 +341,42 @@ static void test_run_auth(void **state)
 	assert_true(r.err_verdict >= 150);
 	assert_true(r.ok >= 150);
 	run_stop(&rn);
+}
+
+/* --batching no on both sides: one read and one send per connection */
+static void test_run_plain_io(void **state)
+{
+	struct run rn;
+	struct bench_options o;
+	struct bench_result r;
+	char err[256];
+	int kind;
+
+	(void)state;
+	for (kind = BENCH_AUTH; kind <= BENCH_POLICY; kind++) {
+		run_start(&rn, kind, 0);
+		if (kind == BENCH_POLICY) {
+			opts_policy(&o);
+			o.vary_clients = 300;
+		} else {
+			memset(&o, 0, sizeof(o));
+			o.kind = BENCH_AUTH;
+			o.user = "u";
+			o.password = "pw";
+		}
+		o.no_batching = 1;
+		o.target = &rn.t;
+		o.connections = 5;
+		o.pipeline = 2;
+		o.requests = 2000;
+		o.timeout_ms = 60000;
+		o.quiet = 1;
+		assert_int_equal(bench_run(&o, &r, err, sizeof(err)), 0);
+		assert_true(r.ok >= 2000);
+		assert_int_equal(r.fail + r.err_malformed + r.err_verdict + r.err_disconnect +
+				 r.err_timeout + r.err_wrong_id, 0);
+		run_stop(&rn);
+	}
 }
 
 static void test_run_no_server(void **state)
@@ -354,6 +410,7 @@ int main(void)
 		cmocka_unit_test(test_null_auth_framing),
 		cmocka_unit_test(test_run_policy),
 		cmocka_unit_test(test_run_auth),
+		cmocka_unit_test(test_run_plain_io),
 		cmocka_unit_test(test_run_no_server),
 	};
 
