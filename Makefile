@@ -201,6 +201,14 @@ $(foreach t,$(FUZZ_TARGETS),$(eval \
 build/fuzz-afl/plain/$(t): build/fuzz-afl/obj/fuzz/$(t).o build/fuzz-afl/obj/fuzz/replay_main.o build/fuzz-afl/libfuzz.a ; \
 	@mkdir -p $$(dir $$@) && AFL_QUIET=1 afl-clang-fast $(FZ_OPT_afl) -o $$@ $$^ $$(LIBS)))
 
+# the trivial target (returns 0), built like the targets: the AFL++ exec/s
+# ceiling that fuzz/speed and fuzz/campaign compare every target with
+# (and its CmpLog build, so the ceiling runs with the same instances)
+FUZZ_BASELINE	:= build/fuzz-afl/baseline_null build/fuzz-afl-cmplog/baseline_null
+build/fuzz-%/baseline_null: fuzz/baseline/null.c
+	@mkdir -p $(dir $@)
+	AFL_QUIET=1 $(FZ_CC_$*) $(FZ_CFLAGS) $(FZ_OPT_$*) $(FZ_LINK_$*) -o $@ $<
+
 # AFL++ custom mutator (protocol level), a shared library
 FUZZ_MUTATOR	:= build/fuzz-afl/libsmtpdh-mutator.so
 $(FUZZ_MUTATOR): $(wildcard fuzz/mutator/*.c) $(wildcard fuzz/mutator/*.h)
@@ -209,7 +217,7 @@ $(FUZZ_MUTATOR): $(wildcard fuzz/mutator/*.c) $(wildcard fuzz/mutator/*.h)
 
 .PHONY: fuzz fuzz-build fuzz-run $(addprefix fuzz-build-,$(FUZZ_ENGINES))
 fuzz-build: $(addprefix fuzz-build-,$(FUZZ_ENGINES)) \
-	    $(addprefix build/fuzz-afl/plain/,$(FUZZ_TARGETS)) \
+	    $(addprefix build/fuzz-afl/plain/,$(FUZZ_TARGETS)) $(FUZZ_BASELINE) \
 	    $(if $(wildcard fuzz/mutator/*.c),$(FUZZ_MUTATOR))
 
 fuzz: deps
