@@ -6,6 +6,11 @@
  *	#include "harness/run/check_auth.h"
  *
  *	int check_auth_run(const struct check_auth_options *o, struct report *r);
+ *
+ *	unsigned check_auth_reply_flags(unsigned id, const char *line,
+ *	                                size_t len);
+ *	size_t check_auth_fail_shape(const char *line, size_t len,
+ *	                             char *buf, size_t size);
  * DESCRIPTION
  *	Connects to the helper the way Postfix's smtpd does (VERSION 1 0 and
  *	CPID written at once, Postfix's AUTH lines, one request in flight,
@@ -18,6 +23,18 @@
  *	After the C-coded checks, the data checks of o->catalogue run
  *	(catalogue_run_auth: replayed transcripts, same selection and
  *	report), skipped when the handshake does not complete.
+ *
+ *	Every reply line the run reads while a request is in flight is also
+ *	looked at by check_auth_reply_flags() (pure): CHECK_AUTH_R_* bits
+ *	for what Postfix reads in a way the helper may not intend. Bits that
+ *	need the line to be taken by Postfix (an OK, CONT or FAIL whose id
+ *	strtoul(..., 0) reads as id) are set only then; CR and unknown words
+ *	are set for any line. The AUTH-REP-* checks at the end of the run
+ *	judge what was seen over all exchanges.
+ *	check_auth_fail_shape() writes a FAIL line without its id and user=
+ *	fields (the rest in order, TAB-separated) into buf, so that the
+ *	replies for an unknown user and for a wrong password can be
+ *	compared; it returns the length written (cut to size - 1).
  * DIAGNOSTICS
  *	Returns 0 when the checks ran (failures are in the report), -1 when
  *	the target could not be used at all (message on stderr).
@@ -44,7 +61,25 @@ struct check_auth_options {
 	const struct tvars *defines;	/* -D NAME=VALUE for them, or NULL */
 };
 
+#define CHECK_AUTH_R_OK_NO_USER	0x0001u	/* OK without user= */
+#define CHECK_AUTH_R_OK_EMPTY_USER	0x0002u	/* OK with user= empty */
+#define CHECK_AUTH_R_OK_NOLOGIN	0x0004u	/* OK with nologin, proxy or host= */
+#define CHECK_AUTH_R_OK_RESP		0x0008u	/* OK with resp= */
+#define CHECK_AUTH_R_REASON_ODD	0x0010u	/* reason= with \001, control or 8-bit bytes */
+#define CHECK_AUTH_R_REASON_LONG	0x0020u	/* the 535 line exceeds 512 bytes */
+#define CHECK_AUTH_R_CONT_EXTRA	0x0040u	/* CONT with TAB fields after the data */
+#define CHECK_AUTH_R_CONT_NO_DATA	0x0080u	/* CONT<TAB>id and nothing more */
+#define CHECK_AUTH_R_ID_NONCANON	0x0100u	/* id taken by strtoul, not canonical */
+#define CHECK_AUTH_R_UNKNOWN_WORD	0x0200u	/* not OK/CONT/FAIL: Postfix skips it */
+#define CHECK_AUTH_R_CR		0x0400u	/* the line ends in CR (CRLF line end) */
+#define CHECK_AUTH_R_TAKEN		0x0800u	/* Postfix takes it as the answer */
+#define CHECK_AUTH_R_IS_OK		0x1000u
+#define CHECK_AUTH_R_IS_CONT		0x2000u
+#define CHECK_AUTH_R_IS_FAIL		0x4000u
+
 int check_auth_run(const struct check_auth_options *o, struct report *r);
 void check_auth_list(FILE *out);
+unsigned check_auth_reply_flags(unsigned id, const char *line, size_t len);
+size_t check_auth_fail_shape(const char *line, size_t len, char *buf, size_t size);
 
 #endif

@@ -26,6 +26,9 @@ printf 'alice:{PLAIN}secret\n' > "$dir/users"
 ids=$(sed -n 's/^# id: //p' "$cat_dir"/*.tr | sort | paste -sd, -)
 n=$(ls "$cat_dir"/*.tr | wc -l)
 check() { timeout 60 "$fs" check --auth "$1" --user alice --password secret --time-scale 0.05 "${@:2}"; }
+# through the proxy (python and a spawned ref-authd start per connection): 2 s reads
+pcheck() { check "spawn:/usr/bin/python3 $proxy $1 $ad -p $dir/users -d 0 -l $dir/spawn.log spawn" \
+	--time-scale 0.2 "${@:2}"; }
 
 "$ad" -p "$dir/users" -d 0 "unix:$dir/a.sock" 2>> "$dir/authd.log" &
 pid=$!
@@ -79,7 +82,7 @@ covered=""
 while read -r f ids_broken; do
 	[ -z "$f" ] && continue
 	for id in ${ids_broken//,/ }; do
-		out=$(check "spawn:/usr/bin/python3 $proxy $f $ad -p $dir/users -d 0 -l $dir/spawn.log spawn" --only "$id"); rc=$?
+		out=$(pcheck "$f" --only "$id"); rc=$?
 		if [ $rc = 1 ] && echo "$out" | grep -q "^FAIL  $id " && echo "$out" | grep -q 'Fix: '; then
 			ok "fault $f: $id fails"
 		else
@@ -118,7 +121,7 @@ for id in ${ids//,/ }; do
 done
 [ -z "$missing" ] && ok "every data check has a fault that breaks it" || bad "no fault row for:$missing"
 # the same proxy without a fault passes them all: the failures come from the faults
-out=$(check "spawn:/usr/bin/python3 $proxy none $ad -p $dir/users -d 0 -l $dir/spawn.log spawn" --only "$ids"); rc=$?
+out=$(pcheck none --only "$ids"); rc=$?
 [ $rc = 0 ] && echo "$out" | grep -q "^$n passed, 0 failed$" && ok "the proxy without a fault passes all" ||
 	{ bad "proxy without a fault (rc $rc)"; echo "$out" | grep -A3 '^FAIL'; }
 
