@@ -19,12 +19,16 @@ Compared, per scenario:
     per RCPT, Postfix's reply with the oracle's verdict on the action
     replay read (integration/oracle/predict.c over pf_policy), or on
     the default action when every try failed.
-Every scenario is counted; the summary line "fidelity: N scenarios
+Each scenario's recording, normalised, is also compared with its golden
+transcript corpus/recorded/postfix-X.Y/KIND-ID.tr, which must replay green
+against the same helper (SMTPDH_RERECORD=1 rewrites them instead; see
+integration/README.md). Every scenario is counted; the summary line "fidelity: N scenarios
 compared, M agreed" and a table go to the terminal and to
 $SMTPDH_BUILD/fidelity-report.txt (conftest.py)."""
 
 import atexit
 import base64
+import difflib
 import json
 import os
 import re
@@ -52,6 +56,68 @@ def postfix_version():
 
 
 VERSION = postfix_version()
+SERIES = ".".join(VERSION.split(".")[:2])
+GOLDEN = os.path.join(TOP, "corpus", "recorded", "postfix-" + SERIES)
+RERECORD = os.environ.get("SMTPDH_RERECORD") == "1"
+
+
+# -- golden transcripts ----------------------------------------------------
+# what Postfix sent and the helper answered, as `fake-smtpd record` wrote
+# it, with the values of this run replaced: the recorder's header (socket
+# paths), and in policy requests the instance, client port and queue id
+GOLDEN_POLICY = ("instance", "client_port", "queue_id")
+
+
+def normalise_golden(text, kind, sid):
+    out = ["# %s scenario %s: Postfix %s through fake-smtpd record, normalised "
+           "(integration/README.md)" % (kind, sid, SERIES)]
+    for line in text.splitlines():
+        if line.startswith("# recorded by fake-smtpd record"):
+            continue
+        m = re.match(r"^((?:# )?C: )([a-z_]+)=(.+)$", line)
+        if kind == "policy" and m and m.group(2) in GOLDEN_POLICY:
+            line = "%s%s=<%s>" % (m.group(1), m.group(2), m.group(2))
+        # CRAM-MD5: the recorder keeps the exchange as comments; the
+        # challenge (pid, time, host) and so the digest are fresh each time
+        m = re.match(r"^# ([CS]): CONT\\t(\d+)\\t(.+)$", line)
+        if m:
+            line = "# %s: CONT\\t%s\\t<%s>" % (m.group(1), m.group(2),
+                                              "challenge" if m.group(1) == "S" else "response")
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def golden(kind, sid, recording, fake, target, extra=(), closes_unread=False):
+    """The recording, normalised, equals corpus/recorded/postfix-X.Y/
+    KIND-SID.tr (SMTPDH_RERECORD=1 writes it instead), and the kept
+    transcript replays green against the same helper. closes_unread: the
+    helper closes without reading what the client sent, so the replay's
+    write may find the connection already closed (EPIPE); that failure
+    alone is accepted."""
+    with open(recording) as f:
+        text = normalise_golden(f.read(), kind, sid)
+    path = os.path.join(GOLDEN, "%s-%s.tr" % (kind, sid))
+    if RERECORD:
+        os.makedirs(GOLDEN, exist_ok=True)
+        write(path, text)
+    elif not os.path.exists(path):
+        pytest.fail("no golden transcript %s (SMTPDH_RERECORD=1 make integration records "
+                    "it)" % path)
+    else:
+        with open(path) as f:
+            kept = f.read()
+        if kept != text:
+            diff = difflib.unified_diff(kept.splitlines(), text.splitlines(),
+                                        path, "recorded now", lineterm="")
+            pytest.fail("Postfix %s sent or got other bytes than %s records:\n%s" % (
+                VERSION, path, "\n".join(diff)))
+    r = subprocess.run([fake, "replay", "--postfix-version", VERSION] + list(extra)
+                       + [target, path], capture_output=True, text=True, timeout=120)
+    if closes_unread and r.returncode == 1 and re.search(
+            r"\.tr:\d+: C: write failed: (Broken pipe|Connection reset by peer)\n", r.stdout):
+        return
+    assert r.returncode == 0, "%s does not replay green against the helper:\n%s%s" % (
+        path, r.stdout, r.stderr)
 
 
 # -- auth ----------------------------------------------------------------
@@ -231,6 +297,9 @@ def test_auth_fidelity(postfix, workdir, bins, sid, mech, user, password, ir, fa
         if s is not None:
             s.close()
     pf_sent = client_lines(wait_connections(recording, 1)[0], normalise_auth)
+    golden("auth", sid, recording, bins.fake_smtpd, "unix:" + authd_sock,
+           extra=["--fast", "-D", "password=" + password],
+           closes_unread=bool(faults) and faults.startswith("close-after"))
 
     # fake-smtpd against the same helper
     mode = " resp" if ir else " noresp" if mech.upper() == "PLAIN" else ""
@@ -442,6 +511,8 @@ def test_policy_fidelity(postfix, workdir, bins, sid, server, arg, nrcpt):
     # connection; the recorder then writes it
     pf.wait_maillog(r"disconnect from ", timeout=30)
     conns = wait_stable(recording)
+    golden("policy", sid, recording, bins.fake_smtpd, "unix:" + pol_sock,
+           extra=["--time-scale", "%g" % (FAST_POLICY_TIMEOUT / 100.0)])
     pf_lines = [line for c in conns for line in client_lines(c, normalise_policy)]
     pf_reqs = split_requests(pf_lines)
 
@@ -517,3 +588,12 @@ def test_policy_fidelity(postfix, workdir, bins, sid, server, arg, nrcpt):
         assert a == b, "request %d: fake-smtpd sent\n%s\nPostfix sent\n%s" % (
             i + 1, "\n".join(a), "\n".join(b))
     assert predicted == real, "Postfix: %r, oracle: %r\n%s" % (real, predicted, result["log"])
+
+
+def test_golden_set():
+    """corpus/recorded/postfix-X.Y holds one transcript per scenario and
+    no other (a scenario renamed or dropped leaves none behind)."""
+    want = {"auth-%s.tr" % a[0] for a in AUTH} | {"policy-%s.tr" % p[0] for p in POLICY}
+    have = set(os.listdir(GOLDEN)) if os.path.isdir(GOLDEN) else set()
+    assert have == want, "missing %s, unknown %s in %s" % (
+        sorted(want - have), sorted(have - want), GOLDEN)
