@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * NAME
- *	fake-smtpd - talk to auth helpers as Postfix's smtpd does, and judge them
+ *	fake-smtpd - talk to auth helpers and policy services as Postfix's smtpd does, and judge them
  * SYNOPSIS
  *	fake-smtpd replay [options] TARGET TRANSCRIPT...
  *	fake-smtpd record --listen ADDR --upstream TARGET -o FILE [options]
  *	fake-smtpd check --auth TARGET [options]
+ *	fake-smtpd check --policy TARGET [options] [TRANSCRIPT...]
  *	fake-smtpd check --list
+ *	fake-smtpd bench --auth|--policy TARGET [options]
+ *	fake-smtpd fuzz --auth|--policy TARGET [options]
  * DESCRIPTION
  *	Command line only: options are parsed here and handed to the check
  *	engine (harness/run). Subcommands are a table so that more slot in.
@@ -625,7 +628,6 @@ static const struct {
 	{ "check", cmd_check },
 	{ "bench", bench_main },
 	{ "fuzz", fuzz_main },
-	/* fuzz and diff slot in here */
 };
 
 int main(int argc, char **argv)
