@@ -298,50 +298,50 @@ static void record(struct bench *b, uint64_t us)
 	b->lat[b->nlat++] = us > 0xffffffffu ? 0xffffffffu : (uint32_t)us;
 }
 
+/* put_auth_resp - base64 of NUL user NUL password for user number n, into b->out */
+static int put_auth_resp(struct bench *b, unsigned long n, int want_ok)
+{
+	const struct bench_options *o = b->o;
+	const char *pu = strstr(o->user, "%u");
+	size_t pl = (size_t)(pu - o->user), sl = strlen(pu + 2), wl = strlen(o->password), rl = 0;
+	char raw[600];
+
+	if (pl + sl + wl + 30 > sizeof(raw))
+		return -1;
+	raw[rl++] = '\0';
+	memcpy(raw + rl, o->user, pl);
+	rl += pl;
+	rl += put_ulong(raw + rl, n);
+	memcpy(raw + rl, pu + 2, sl);
+	rl += sl;
+	raw[rl++] = '\0';
+	memcpy(raw + rl, o->password, wl);
+	rl += wl;
+	if (!want_ok) {
+		memcpy(raw + rl, "-wrong", 6);
+		rl += 6;
+	}
+	return base64_encode(raw, rl, &b->out);
+}
+
 /* queue_auth - the next AUTH of a connection into b->out */
 static int queue_auth(struct bench *b, struct bconn *c)
 {
+	static const char mid[] = "\tPLAIN\tservice=smtp\tnologin\tlip=127.0.0.1\t"
+				  "rip=127.0.0.1\tresp=";
 	const struct bench_options *o = b->o;
 	int want_ok = (c->seq % 100) >= o->wrong_percent;
-	const char *resp = want_ok ? b->good : b->bad;
-	char buf[512];
+	unsigned long user = o->users > 0 ? c->next_id % o->users : 0;	/* every user in turn */
+	char id[24];
 
-	if (o->users > 0) {
-		char user[256], raw[600];
-		const char *pu = strstr(o->user, "%u");
-		int ul, rl;
-		struct xbuf enc;
-
-		ul = snprintf(user, sizeof(user), "%.*s%lu%s", (int)(pu - o->user), o->user,
-			      (unsigned long)((c->seq + c->next_id) % o->users), pu + 2);
-		if (ul < 0 || (size_t)ul >= sizeof(user))
-			return -1;
-		rl = snprintf(raw, sizeof(raw), "%c%s%c%s%s", 0, user, 0, o->password,
-			      want_ok ? "" : "-wrong");
-		if (rl < 0 || (size_t)rl >= sizeof(raw))
-			return -1;
-		xbuf_init(&enc, sizeof(buf));
-		if (base64_encode(raw, (size_t)rl, &enc) < 0 || enc.len >= sizeof(buf)) {
-			xbuf_free(&enc);
-			return -1;
-		}
-		memcpy(buf, enc.data, enc.len);
-		buf[enc.len] = '\0';
-		xbuf_free(&enc);
-		resp = buf;
-	}
 	c->seq++;
-	{
-		static const char mid[] = "\tPLAIN\tservice=smtp\tnologin\tlip=127.0.0.1\t"
-					  "rip=127.0.0.1\tresp=";
-		char id[24];
-
-		if (xbuf_append(&b->out, "AUTH\t", 5) < 0 ||
-		    xbuf_append(&b->out, id, put_ulong(id, ++c->next_id)) < 0 ||
-		    xbuf_append(&b->out, mid, sizeof(mid) - 1) < 0 ||
-		    xbuf_append_str(&b->out, resp) < 0 || xbuf_append_char(&b->out, '\n') < 0)
-			return -1;
-	}
+	if (xbuf_append(&b->out, "AUTH\t", 5) < 0 ||
+	    xbuf_append(&b->out, id, put_ulong(id, ++c->next_id)) < 0 ||
+	    xbuf_append(&b->out, mid, sizeof(mid) - 1) < 0 ||
+	    (o->users > 0 ? put_auth_resp(b, user, want_ok) :
+	     xbuf_append_str(&b->out, want_ok ? b->good : b->bad)) < 0 ||
+	    xbuf_append_char(&b->out, '\n') < 0)
+		return -1;
 	c->q[c->n].id = c->next_id;
 	c->q[c->n].want_ok = want_ok;
 	c->n++;

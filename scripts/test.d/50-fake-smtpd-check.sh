@@ -41,6 +41,26 @@ echo "$out" | grep -q '"errors":{"wrong_id":0,"malformed":0,"verdict":0,"disconn
 	bad "bench on a healthy server (rc $rc): $out"
 stop_authd
 
+# bench --users N: every user of the cycle is asked for (u5 missing from the
+# second passwd-file: its requests must come back FAIL, counted as wrong verdicts)
+printf 'u%d:{PLAIN}secret\n' 0 1 2 3 4 5 > "$dir/users6"
+head -5 "$dir/users6" > "$dir/users5"
+for n in 6 5; do
+	start_authd -p "$dir/users$n"
+	out=$(timeout 60 "$fs" bench --auth "unix:$dir/a.sock" --user 'u%u' --users 6 --password secret \
+		-c 2 -n 600 --warmup 0 --format json); rc=$?
+	if [ $n = 6 ]; then
+		echo "$out" | grep -q '"errors":{"wrong_id":0,"malformed":0,"verdict":0,"disconnect":0,"timeout":0}' &&
+			[ $rc = 0 ] && ok "bench --users 6: all six users authenticate" ||
+			bad "bench --users 6 (rc $rc): $out"
+	else
+		echo "$out" | grep -q '"verdict":[1-9]' && [ $rc = 1 ] &&
+			ok "bench --users 6: the missing u5 is asked for and fails" ||
+			bad "bench --users 6 without u5 (rc $rc): $out"
+	fi
+	stop_authd
+done
+
 # bench counts a server that answers with the wrong ids
 start_authd --fault wrong-id
 out=$(timeout 60 "$fs" bench --auth "unix:$dir/a.sock" --user alice --password secret -c 2 -d 1 \
