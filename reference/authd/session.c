@@ -273,6 +273,10 @@ static void finish_fail(struct authd_session *s, struct authd_req *r, const char
 	if (add_word_id(&b, "FAIL", reply_id(s, r->id)) == 0 &&
 	    (r->user[0] == '\0' || add_user(s, &b, renamed > 0 ? name : r->user) == 0) &&
 	    (!(s->set.faults & AUTHD_FAULT_FAIL_TEMP) || xbuf_append_str(&b, "\tcode=temp_fail") == 0) &&
+	    (!(s->set.faults & AUTHD_FAULT_LEAKY_REASON) ||
+	     xbuf_append_str(&b, s->ops->lookup != NULL && r->user[0] != '\0' &&
+				 s->ops->lookup(s->ctx, r->user) != NULL ?
+			     "\treason=Password mismatch" : "\treason=Unknown user") == 0) &&
 	    (!r->creds_found || u == NULL || !u->x.any ||
 	     (xbuf_append_char(&b, '\t') == 0 && xbuf_append_str(&b, u->x.shown) == 0)) &&
 	    (r->user[0] == '\0' || add_original(&b, u, renamed, r->user) == 0) &&
@@ -311,6 +315,7 @@ static void finish_ok(struct authd_session *s, struct authd_req *r, const char *
 	garbage(s);
 	if (add_word_id(&s->out, "OK", reply_id(s, r->id)) < 0 ||
 	    (!(s->set.faults & AUTHD_FAULT_OK_WITHOUT_USER) && add_user(s, &s->out, name) < 0) ||
+	    ((s->set.faults & AUTHD_FAULT_OK_NOLOGIN) && xbuf_append_str(&s->out, "\tnologin") < 0) ||
 	    (tab && xbuf_append_char(&s->out, '\t') < 0) ||
 	    (u != NULL && xbuf_append_str(&s->out, u->x.shown) < 0) ||
 	    (have_final &&
@@ -334,6 +339,13 @@ static void finish_ok(struct authd_session *s, struct authd_req *r, const char *
 static void send_cont(struct authd_session *s, struct authd_req *r, const struct xbuf *chal)
 {
 	garbage(s);
+	if (s->set.faults & AUTHD_FAULT_CONT_NO_DATA) {
+		if (xbuf_printf(&s->out, "CONT\t%u\n", reply_id(s, r->id)) < 0)
+			xbuf_reset(&s->out);
+		r->accept_cont = 1;
+		sess_flush(s);
+		return;
+	}
 	if (xbuf_printf(&s->out, "CONT\t%u\t", reply_id(s, r->id)) < 0 ||
 	    base64_encode(chal->data, chal->len, &s->out) < 0 ||
 	    ((s->set.faults & AUTHD_FAULT_CONT_EXTRA_FIELDS) &&
@@ -609,6 +621,8 @@ static int cmd_auth(struct authd_session *s, const struct auth_args *a, uint64_t
 	if (i < a->n)
 		return sess_disconnect(s, "BUG: Authentication client %lu sent AUTH parameters "
 				       "after 'resp'", s->client_pid);
+	if (s->set.faults & AUTHD_FAULT_FINAL_RESP_ALWAYS)
+		final_resp_ok = 1;
 	if (!have_service)
 		return sess_disconnect(s, "BUG: Authentication client %lu didn't specify service in "
 				       "request", s->client_pid);
@@ -935,6 +949,10 @@ int authd_fault_parse(const char *name, size_t len, unsigned *fault_r)
 		{ "garbage-line", AUTHD_FAULT_GARBAGE_LINE },
 		{ "unescaped-tab-user", AUTHD_FAULT_UNESCAPED_TAB_USER },
 		{ "fail-temp", AUTHD_FAULT_FAIL_TEMP },
+		{ "ok-nologin", AUTHD_FAULT_OK_NOLOGIN },
+		{ "cont-no-data", AUTHD_FAULT_CONT_NO_DATA },
+		{ "leaky-reason", AUTHD_FAULT_LEAKY_REASON },
+		{ "final-resp-always", AUTHD_FAULT_FINAL_RESP_ALWAYS },
 	};
 	size_t i;
 

@@ -70,7 +70,8 @@
  *	success after a penalty calls ops->inc(ident, 0, 0). See penalty.h.
  *
  *	set->faults switches on deliberate protocol errors (AUTHD_FAULT_*)
- *	so that clients can be tested against a misbehaving server.
+ *	so that clients can be tested against a misbehaving server; see
+ *	authd_fault_parse() for their names and docs/ref-authd.8.
  * DIAGNOSTICS
  *	authd_session_line: 0, or -1 when the connection must be closed.
  */
@@ -93,6 +94,10 @@
 #define AUTHD_FAULT_GARBAGE_LINE	0x0080u
 #define AUTHD_FAULT_UNESCAPED_TAB_USER	0x0100u
 #define AUTHD_FAULT_FAIL_TEMP		0x0200u
+#define AUTHD_FAULT_OK_NOLOGIN		0x0400u	/* OK ... nologin */
+#define AUTHD_FAULT_CONT_NO_DATA	0x0800u	/* CONT<TAB>id, no data field */
+#define AUTHD_FAULT_LEAKY_REASON	0x1000u	/* FAIL reason= tells unknown user / bad password */
+#define AUTHD_FAULT_FINAL_RESP_ALWAYS	0x2000u	/* as if every AUTH had final-resp-ok */
 
 struct authd_settings {
 	unsigned mechs;			/* bit (1u << enum sasl_mech) per offered mechanism */

@@ -370,6 +370,9 @@ static void test_authd_session_faults(void **state)
 		{ "wrong-id", "AUTH\t1\tPLAIN\tservice=smtp\tresp=AGFsaWNlAHNlY3JldA==\n", "OK\t1001\tuser=alice\n" },
 		{ "cont-extra-fields", "AUTH\t1\tPLAIN\tservice=smtp\n", "CONT\t1\t\textra=1\n" },
 		{ "garbage-line", "AUTH\t1\tPLAIN\tservice=smtp\n", "GARBAGE" },
+		{ "ok-nologin", "AUTH\t1\tPLAIN\tservice=smtp\tresp=AGFsaWNlAHNlY3JldA==\n",
+		  "\nOK\t1\tuser=alice\tnologin\n" },
+		{ "cont-no-data", "AUTH\t1\tPLAIN\tservice=smtp\n", "\nCONT\t1\n" },
 	};
 	struct fix *f = *state;
 	size_t i;

@@ -85,7 +85,9 @@ for row in "spid-before-mech AUTH-HANDSHAKE-002" "crlf AUTH-HANDSHAKE-003" "no-d
 	"wrong-id AUTH-MECH-001,AUTH-REP-012 AUTH-MECH,AUTH-REP" \
 	"cont-extra-fields AUTH-MECH-001,AUTH-REP-009" \
 	"garbage-line AUTH-REQ-004" "delay=800 AUTH-LAT-001 AUTH-MECH,AUTH-LAT-001" "fail-temp AUTH-REP-001" \
-	"unescaped-tab-user AUTH-REP-002" "close-after=12 AUTH-MECH-001"; do
+	"unescaped-tab-user AUTH-REP-002" "close-after=12 AUTH-MECH-001" "ok-nologin AUTH-REP-005" \
+	"cont-no-data AUTH-MECH-001,AUTH-REQ-008,AUTH-REP-010" "leaky-reason AUTH-REP-008" \
+	"final-resp-always AUTH-REP-006"; do
 	set -- $row
 	start_authd --fault "$1"
 	out=$(check "unix:$dir/a.sock" ${3:+--only "$3"}); rc=$?
