@@ -1013,9 +1013,10 @@ static void probe_split(struct cx *x, const char *mech)
 	if (rc != 1) {
 		cx_close(x, &c);
 		report_end(x->r, CHECK_FAIL, "with VERSION and CPID sent %d ms apart the handshake %s; "
-			   "read the client's lines as a stream (they may arrive in any pieces) and "
-			   "send MECH..DONE at once or after VERSION", quiet_ms,
-			   rc < 0 ? "ended with a closed connection" : "never reached DONE");
+			   "should a socket deliver Postfix's one write in two reads, smtpd exits with "
+			   "\"no SASL authentication mechanisms\". Read the client's lines as a stream "
+			   "(they may arrive in any pieces) and send MECH..DONE at once or after VERSION",
+			   quiet_ms, rc < 0 ? "ended with a closed connection" : "never reached DONE");
 		return;
 	}
 	rc = send_auth(x, &c, ++x->next_id, mech, "127.0.0.1", NULL) < 0 ? -1 :
@@ -1054,11 +1055,10 @@ static void probe_cpid(struct cx *x, const char *mech)
 			     await_reply(x, &c, x->next_id, &v, NULL);
 		cx_close(x, &c);
 		if (tconn_crashed(&c))
-			what = "crashed", rc = -9;
-		else
-			what = rc == 1 ? "accepted it and answered AUTH" :
-			       rc < 0 ? "closed the connection (as Dovecot does)" :
-			       "went silent (no DONE or no answer)";
+			rc = -9;
+		what = rc == -9 ? "crashed" : rc == 1 ? "accepted it and answered AUTH" :
+		       rc < 0 ? "closed the connection (as Dovecot does)" :
+		       "went silent (no DONE or no answer)";
 		snprintf(seen + strlen(seen), sizeof(seen) - strlen(seen), "%sCPID %s: %s",
 			 seen[0] ? "; " : "", cpids[i], what);
 		if (rc == 0 || rc == -9)
@@ -1178,6 +1178,7 @@ static void probe_abandon(struct cx *x, const char *mech)
 		report_end(x->r, CHECK_FAIL, "could not open a connection");
 		return;
 	}
+	pf_auth_io_failure(&x->o->version, &v);	/* what stands if nothing is read */
 	rss0 = helper_rss_kib(x, &c);
 	xbuf_init(&l, 1024 * 1024);
 	first = x->next_id + 1;
@@ -1273,6 +1274,7 @@ static void probe_multistep(struct cx *x)
 		return;
 	}
 	xbuf_init(&b64, 8192);
+	pf_auth_io_failure(&x->o->version, &v);	/* what stands if nothing is read */
 	rc = plain_b64(x->o->user, x->o->password, &b64) < 0 ||
 	     send_auth(x, &c, id, "PLAIN", "127.0.0.1", NULL) < 0 ? -1 :
 	     await_reply(x, &c, id, &v, NULL);
