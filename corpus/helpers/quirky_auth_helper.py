@@ -23,6 +23,7 @@
 #   id-hex          reply ids written as 0x<hex>
 #   unknown-words   every request is answered with CANCELLED and NOTFOUND only
 #   crlf-replies    replies (not the handshake) end in CR LF
+#   exit-after-done exits as soon as the handshake is out
 #
 # Mechanism PLAIN (initial response, or an empty CONT first), account
 # test1 / pass1, several pending requests at once, CONT for an unknown id
@@ -172,6 +173,8 @@ def main():
             if "slow-handshake" in modes:
                 time.sleep(0.1)
             send(line)
+    if "exit-after-done" in modes:
+        sys.exit(0)
     pending = {}
     while True:
         while b"\n" in buf:

@@ -138,6 +138,16 @@ for row in "slow-handshake AUTH-HANDSHAKE-006 AUTH-HANDSHAKE" \
 		bad "quirk $1 not caught by $2 (rc $rc)"; echo "$out" | grep -E '^(FAIL|PASS)'; fi
 done
 
+# a helper gone right after DONE: the request probes name Postfix's 454, whether
+# the AUTH write fails or the read sees EOF
+out=$(quirky exit-after-done --only AUTH-REQ-007,AUTH-REQ-008 -v); rc=$?
+if failed AUTH-REQ-007,AUTH-REQ-008 &&
+	[ "$(echo "$out" | grep -c '454 4\.7\.0 Temporary authentication failure: Connection lost')" -ge 2 ]; then
+	ok "helper gone after DONE: AUTH-REQ-007/008 fail with Postfix's 454"
+else
+	bad "helper gone after DONE (rc $rc)"; echo "$out" | grep -E '^(FAIL|PASS)' -A2
+fi
+
 # a seed-style helper under spawn: works for PLAIN, but blocks on an
 # abandoned request (a real bug such helpers have) - the check must say so
 out=$(check "spawn:$top/corpus/helpers/seed_auth_helper.py" --user test1 --password pass1); rc=$?
