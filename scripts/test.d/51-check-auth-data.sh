@@ -43,8 +43,12 @@ if [ $rc = 0 ] && echo "$out" | grep -q "^$n passed, 0 failed$"; then
 else
 	bad "ref-authd: rc $rc"; echo "$out" | grep -A3 -E '^(FAIL|ERROR|SKIP)'
 fi
-[ "$ms" -lt 2000 ] && ok "the auth catalogue runs in under 2 s (${ms} ms)" ||
-	bad "the auth catalogue took ${ms} ms"
+# the bound is 2 s for a release build; ASan+UBSan builds (fake-smtpd and
+# ref-authd both instrumented) take about 2.5x as long, so they get 5 s
+limit=2000
+case $(basename "$build") in asan*) limit=5000 ;; esac
+[ "$ms" -lt "$limit" ] && ok "the auth catalogue runs in under $limit ms (${ms} ms)" ||
+	bad "the auth catalogue took ${ms} ms (bound $limit ms)"
 # the default catalogue joins the C-coded checks
 out=$(check "unix:$dir/a.sock"); rc=$?
 for id in AUTH-HANDSHAKE-001 AUTH-REQ-101 AUTH-MECH-108; do
