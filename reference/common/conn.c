@@ -76,13 +76,18 @@ static int conn_set_nonblock(int fd)
  * Line buffers released by idle connections are kept for reuse by this
  * thread (at most CONN_LB_CACHE of them, each max_line bytes), so a busy
  * connection that empties its buffer after every request does not
- * allocate max_line bytes per request; an idle one holds none.
+ * allocate max_line bytes per request; an idle one holds none. With
+ * batched reads (conn_batch_sends) every connection of one iteration
+ * holds a buffer at the same time, so the cache covers the most
+ * connections one iteration serves (ev.c's 256 events); only the pages
+ * a read touched are resident.
  */
-#define CONN_LB_CACHE	32
+#define CONN_LB_CACHE	256
 
 static _Thread_local struct conn_lb_cache {
 	struct linebuf *lb[CONN_LB_CACHE];
 	size_t n;
+	unsigned long allocated;	/* conn_lb_allocs() */
 } conn_lb_cache;
 
 /* conn_lb_get - an empty line buffer with this bound and CR mode */
@@ -101,7 +106,14 @@ static struct linebuf *conn_lb_get(size_t max, enum linebuf_cr cr)
 	}
 	lb = xmalloc(sizeof(*lb));
 	linebuf_init(lb, max, cr);
+	k->allocated++;
 	return lb;
+}
+
+/* conn_lb_allocs - line buffers this thread has allocated so far */
+unsigned long conn_lb_allocs(void)
+{
+	return conn_lb_cache.allocated;
 }
 
 /* conn_lb_put - give a line buffer back; only an empty one is kept */

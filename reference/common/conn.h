@@ -21,6 +21,7 @@
  *	const char *conn_peer(const struct conn *c);
  *	int conn_is_closing(const struct conn *c);
  *	int conn_batch_sends(struct ev_loop *loop);
+ *	unsigned long conn_lb_allocs(void);
  * DESCRIPTION
  *	Input: bytes are read straight into a linebuf of set->max_line
  *	bytes (a line, its LF and a CR before the LF must fit); the linebuf
@@ -46,6 +47,11 @@
  *	with send(2), EAGAIN waits for EV_WRITE, errors close). One loop per
  *	thread; -1 when io_uring is not available (nothing changes then).
  *	conn_batch_sends(NULL) stops it and frees the ring.
+ *
+ *	conn_lb_allocs() counts the line buffers this thread has allocated:
+ *	empty ones are kept for reuse (as many as one loop iteration can
+ *	read at once, batched or not), so a server whose connections all
+ *	had a request before allocates no more of them.
  *
  *	Lifetime: ops->on_close(c, reason) is called exactly once, from a
  *	deferred call, after which the connection and its fds are freed
@@ -105,5 +111,6 @@ const char *conn_peer(const struct conn *c);
 int conn_is_closing(const struct conn *c);
 int conn_batch_sends(struct ev_loop *loop);
 struct ev_loop *conn_loop(const struct conn *c);
+unsigned long conn_lb_allocs(void);
 
 #endif

@@ -825,6 +825,52 @@ static void test_refcommon_conn_many(void **state)
 	ev_loop_destroy(&loop);
 }
 
+/*
+ * 200 connections readable in the same iteration (one batch when batched):
+ * a second round of one request each allocates no line buffer
+ */
+#define NWARM 200
+
+static void test_refcommon_conn_lb_reuse(void **state)
+{
+	static const struct conn_ops ops = { many_line, NULL, many_close };
+	const struct conn_settings set = { 16384, LINEBUF_CR_STRIP, 50 * 1024, 1 << 20, 0 };
+	struct ev_loop *loop = ev_loop_create();
+	struct many m = { loop, 0, 0 };
+	static int peer[NWARM];
+	unsigned long warm = 0;
+	int i, round;
+	char buf[64];
+
+	(void)state;
+	for (i = 0; i < NWARM; i++) {
+		int sv[2];
+
+		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+		peer[i] = sv[1];
+		assert_non_null(conn_create(loop, sv[0], sv[0], &set, &ops, &m, "t"));
+	}
+	for (round = 1; round <= 2; round++) {
+		for (i = 0; i < NWARM; i++)
+			assert_int_equal(write(peer[i], "hello\n", 6), 6);
+		for (i = 0; i < 500 && m.lines < round * NWARM; i++)
+			run(loop, 10);
+		assert_int_equal(m.lines, round * NWARM);
+		for (i = 0; i < NWARM; i++)
+			assert_int_equal(recv(peer[i], buf, sizeof(buf), MSG_DONTWAIT), 6);
+		if (round == 1)
+			warm = conn_lb_allocs();
+	}
+	assert_int_equal(conn_lb_allocs(), warm);
+	m.closed = NCONN - NWARM;	/* many_close stops the loop at NCONN */
+	for (i = 0; i < NWARM; i++)
+		close(peer[i]);
+	for (i = 0; i < 500 && m.closed < NCONN; i++)
+		run(loop, 10);
+	assert_int_equal(m.closed, NCONN);
+	ev_loop_destroy(&loop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -842,6 +888,7 @@ int main(void)
 		cmocka_unit_test(test_refcommon_conn_no_hup_spin),
 		cmocka_unit_test(test_refcommon_conn_random_streams),
 		cmocka_unit_test(test_refcommon_conn_many),
+		cmocka_unit_test(test_refcommon_conn_lb_reuse),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
