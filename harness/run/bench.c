@@ -600,6 +600,17 @@ static int build_auth_resp(struct bench *b, const struct bench_options *o, char 
 	return rc;
 }
 
+/* self_cpu_s - user+system time of this process so far */
+static double self_cpu_s(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) < 0)
+		return 0;
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -614,6 +625,7 @@ int bench_run(const struct bench_options *o, struct bench_result *r, char *err, 
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 	unsigned i, pipeline = o->pipeline ? o->pipeline : 1;
 	uint64_t start, last_status, last_check;
+	double cpu0;
 	struct epoll_event *evs = NULL;
 	int rc = -1;
 
@@ -677,6 +689,7 @@ int bench_run(const struct bench_options *o, struct bench_result *r, char *err, 
 		}
 	}
 	start = last_status = last_check = now_us();
+	cpu0 = self_cpu_s();
 	b.measure_from = start + (uint64_t)(o->warmup * 1e6);
 	b.stop_at = o->seconds > 0 ? b.measure_from + (uint64_t)(o->seconds * 1e6) : UINT64_MAX;
 	if (o->warmup <= 0)
@@ -768,6 +781,7 @@ int bench_run(const struct bench_options *o, struct bench_result *r, char *err, 
 		}
 		flush_sends(&b, ep);
 	}
+	r->client_cpu_s = self_cpu_s() - cpu0;
 	r->elapsed = (double)(now_us() - b.measure_from) / 1e6;
 	if (r->elapsed < 0)
 		r->elapsed = 0;
@@ -1096,6 +1110,7 @@ void bench_print(const struct bench_options *o, const struct bench_result *r, in
 			(unsigned long long)r->err_wrong_id, (unsigned long long)r->err_malformed,
 			(unsigned long long)r->err_verdict, (unsigned long long)r->err_disconnect,
 			(unsigned long long)r->err_timeout);
+		fprintf(out, ",\"client_cpu_s\":%.3f", r->client_cpu_s);
 		if (r->server_cpu_s > 0)
 			fprintf(out, ",\"server_cpu_s\":%.3f", r->server_cpu_s);
 		fprintf(out, "}\n");
@@ -1117,6 +1132,13 @@ void bench_print(const struct bench_options *o, const struct bench_result *r, in
 		(unsigned long long)r->err_wrong_id, (unsigned long long)r->err_malformed,
 		o->kind == BENCH_AUTH ? "verdict" : "action", (unsigned long long)r->err_verdict,
 		(unsigned long long)r->err_disconnect, (unsigned long long)r->err_timeout);
+	if (r->total > 0) {
+		fprintf(out, "CPU per reply: generator %.2f us", r->client_cpu_s * 1e6 / (double)r->total);
+		if (r->server_cpu_s > 0)
+			fprintf(out, ", null responder %.2f us",
+				r->server_cpu_s * 1e6 / (double)r->total);
+		fprintf(out, "\n");
+	}
 	if (errors > 0 && r->first_error[0])
 		fprintf(out, "first error: %s\n", r->first_error);
 }

@@ -49,6 +49,9 @@
  *	name=value lines with exactly one action= and the empty line; with
  *	o->expect the action must match one of them (bench_expect_match).
  *
+ *	r->client_cpu_s is the generator's own user+system time from the
+ *	first request to the end (warm-up included, like r->total).
+ *
  *	Errors by kind: wrong id (auth), malformed, verdict (wrong OK/FAIL
  *	or action), disconnect, timeout (a request unanswered for
  *	o->timeout_ms; a connection without its handshake, or, in a timed
@@ -129,6 +132,7 @@ struct bench_result {
 	uint64_t ok, fail;		/* verified replies (policy: all in ok) */
 	uint64_t total;			/* replies, warm-up included */
 	double server_cpu_s;		/* the null responder's CPU time, or -1 */
+	double client_cpu_s;		/* the generator's own CPU time (all replies) */
 	uint64_t err_wrong_id, err_malformed, err_verdict, err_disconnect, err_timeout;
 	double elapsed;
 	uint64_t p50, p90, p99, p999, max;	/* microseconds */

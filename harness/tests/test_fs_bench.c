@@ -297,6 +297,7 @@ static void test_run_policy(void **state)
 	assert_int_equal(r.err_malformed + r.err_verdict + r.err_disconnect + r.err_timeout +
 			 r.err_wrong_id, 0);
 	assert_true(r.p50 <= r.p90 && r.p90 <= r.p99 && r.p99 <= r.p999 && r.p999 <= r.max);
+	assert_true(r.client_cpu_s > 0 && r.client_cpu_s < 600);
 
 	/* a wrong expectation: every reply is a wrong action, none is ok */
 	o.nexpect = 0;
