@@ -3,8 +3,9 @@
 # fake-smtpd check --auth: every one passes against a healthy ref-authd, in
 # under 2 s all together, and every one fails against a helper with the bug
 # it is about (corpus/helpers/auth_fault_proxy.py in front of ref-authd);
-# listing, selection by tag, --no-catalogue, --catalogue DIR, -D, and a
-# broken or duplicated catalogue refused before anything is sent.
+# listing, selection by tag, --no-catalogue, --catalogue DIR, -D, a
+# broken or duplicated catalogue refused before anything is sent, and (when
+# dovecot is installed) every data check passing against real Dovecot 2.3.
 # Usage: 51-check-auth-data.sh BUILD_DIR
 set -u
 build=$(realpath "${1:?usage: $0 BUILD_DIR}")
@@ -18,8 +19,14 @@ pass=0 fail=0
 ok()  { pass=$((pass + 1)); echo "ok   - $*"; }
 bad() { fail=$((fail + 1)); echo "FAIL - $*"; }
 dir=$(mktemp -d /tmp/fs-authdata.XXXXXX)
-pid=""
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"; }
+pid="" dvpid=""
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null
+	# a Dovecot left running by an interrupted run: stopped by its master's pid
+	[ -n "$dvpid" ] && kill "$dvpid" 2>/dev/null
+	wait 2>/dev/null
+	rm -rf "$dir"
+}
 trap cleanup EXIT
 printf 'alice:{PLAIN}secret\n' > "$dir/users"
 
@@ -149,5 +156,62 @@ msg=$("$fs" check --auth "spawn:$dir/never-started" --catalogue "$dir/cat" 2>&1)
 msg=$("$fs" check --auth "unix:$dir/a.sock" --catalogue "$dir/none" 2>&1); rc=$?
 [ $rc = 2 ] && echo "$msg" | grep -q 'none: No such file' && ok "missing --catalogue DIR: exit 2" ||
 	bad "missing catalogue dir (rc $rc): $msg"
+
+# real Dovecot 2.3 (a private auth instance, as suite 32 starts it): the data
+# checks describe what it does, so all of them pass against it. Its passdb
+# failures wait for the failure queue's timer (about 0.6 s with
+# auth_failure_delay = 0), hence 2 s reads here.
+if command -v dovecot > /dev/null; then
+	dv="$dir/dv"
+	mkdir -p "$dv" && chmod 755 "$dir" "$dv"
+	printf 'alice:{PLAIN}secret:1000:1000::%s::\n' "$dv" > "$dv/passwd"
+	chmod 644 "$dv/passwd"
+	cat > "$dv/dovecot.conf" <<EOC
+base_dir = $dv/run
+state_dir = $dv/state
+instance_name = authdata-$$
+log_path = $dv/dovecot.log
+protocols =
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login cram-md5 scram-sha-1 scram-sha-256
+auth_failure_delay = 0
+passdb {
+  driver = passwd-file
+  args = username_format=%u $dv/passwd
+}
+userdb {
+  driver = passwd-file
+  args = username_format=%u $dv/passwd
+}
+service auth {
+  unix_listener auth-client {
+    mode = 0666
+  }
+}
+service anvil {
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}
+EOC
+	if dovecot -c "$dv/dovecot.conf"; then
+		dvpid=$(cat "$dv/run/master.pid")
+		for _ in $(seq 60); do [ -S "$dv/run/auth-client" ] && break; sleep 0.05; done
+		out=$(check "unix:$dv/run/auth-client" --time-scale 0.2 --only "$ids"); rc=$?
+		[ $rc = 0 ] && echo "$out" | grep -q "^$n passed, 0 failed$" &&
+			ok "Dovecot $(dovecot --version | cut -d' ' -f1): all $n data checks pass" ||
+			{ bad "Dovecot (rc $rc)"; echo "$out" | grep -A4 '^FAIL'; }
+		dovecot -c "$dv/dovecot.conf" stop 2>/dev/null
+		for _ in $(seq 40); do kill -0 "$dvpid" 2>/dev/null || break; sleep 0.05; done
+		kill -KILL "$dvpid" 2>/dev/null
+		dvpid=""
+	else
+		bad "Dovecot did not start"; cat "$dv/dovecot.log" 2>/dev/null
+	fi
+else
+	echo "# dovecot not installed (scripts/install-deps): not compared with Dovecot"
+fi
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
