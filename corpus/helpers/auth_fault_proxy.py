@@ -24,7 +24,7 @@
 #   plain-noresp-fail     FAIL for PLAIN without resp=            AUTH-MECH-103
 #   login-prompts         "User Name" instead of "Username:"      AUTH-MECH-104
 #   login-initial-ignored resp= of LOGIN dropped (prompts Username:) AUTH-MECH-105
-#   cram-challenge        a challenge that is not <digits.time@host> AUTH-MECH-106
+#   cram-challenge        the challenge without its closing '>'   AUTH-MECH-106
 #   scram-ok-resp         server-final sent as OK ... resp=       AUTH-MECH-107/108
 #   cont-after-done-disconnect  disconnect on a CONT for a finished id AUTH-CONT-101
 #   cont-unknown-ignored  no answer to a CONT for an id never seen AUTH-CONT-102
@@ -175,7 +175,7 @@ def server_line(line):
         if fault == "login-prompts" and chal == b"Username:":
             line = b"CONT\t" + f[1] + b"\t" + base64.b64encode(b"User Name")
         if fault == "cram-challenge" and chal.startswith(b"<"):
-            line = b"CONT\t" + f[1] + b"\t" + base64.b64encode(b"challenge-" + chal[1:9])
+            line = b"CONT\t" + f[1] + b"\t" + base64.b64encode(chal.rstrip(b">"))
         if fault == "scram-ok-resp" and chal.startswith(b"v="):
             state["scram"][f[1]] = f[2]
             to_server(b"CONT\t" + f[1] + b"\t")
