@@ -523,6 +523,7 @@ static void flush_sends(struct bench *b, int ep)
 		struct bconn *c = &b->c[b->si[i]];
 		ssize_t res = v->res;
 		size_t off;
+		int e;
 
 		if (!batched) {
 			res = send(v->fd, v->buf, v->len, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -532,11 +533,15 @@ static void flush_sends(struct bench *b, int ep)
 		if (res == (ssize_t)v->len)
 			continue;
 		off = res > 0 ? (size_t)res : 0;
-		if ((res >= 0 || res == -EAGAIN || res == -EINTR) &&
-		    tconn_write(&c->tc, (const char *)v->buf + off, v->len - off, 10000) == 0)
-			continue;
+		e = (int)-res;
+		if (res >= 0 || res == -EAGAIN || res == -EINTR) {
+			/* the rest, waiting for room (a slow server) */
+			if (tconn_write(&c->tc, (const char *)v->buf + off, v->len - off, 10000) == 0)
+				continue;
+			e = errno;
+		}
 		b->r->err_disconnect++;
-		note_error(b, "write failed", "", 0);
+		note_error(b, "write failed", strerror(e), strlen(strerror(e)));
 		kill_conn(b, c, ep);
 	}
 	b->ns = 0;
@@ -755,8 +760,13 @@ int bench_run(const struct bench_options *o, struct bench_result *r, char *err, 
 				if (got == -EAGAIN || got == -EINTR)
 					continue;
 				r->err_disconnect++;
-				note_error(&b, got == 0 ? "server closed the connection" :
-					   "read error", "", 0);
+				if (got == 0) {
+					note_error(&b, "server closed the connection", "", 0);
+				} else {
+					const char *why = strerror((int)-got);
+
+					note_error(&b, "read error", why, strlen(why));
+				}
 				kill_conn(&b, c, ep);
 				continue;
 			}
