@@ -185,7 +185,7 @@ static const struct check_info checks[] = {
 
 #define NCHECKS (sizeof(checks) / sizeof(checks[0]))
 
-typedef char check_auth_table_fits[NCHECKS <= MAX_CHECKS ? 1 : -1];
+_Static_assert(NCHECKS <= MAX_CHECKS, "struct cx ran[] is too small for the check table");
 
 /* field_end - the end of the TAB-separated field starting at p */
 static const char *field_end(const char *p, const char *end)
@@ -1128,8 +1128,13 @@ static void probe_pending(struct cx *x)
 			   "FAIL (expired)");
 }
 
-/* helper_rss_kib - the helper's resident memory, or -1 when it cannot be known */
-static long helper_rss_kib(const struct cx *x, const struct tconn *c)
+/*
+ * helper_rss_kib - the helper's resident memory, or -1 when it cannot be
+ * known: the spawned child, or for unix: the peer pid of SO_PEERCRED, which
+ * is the process that called listen() (a daemon that forked after it, as
+ * Dovecot's master does, leaves a pid that is gone). *pid_r tells which.
+ */
+static long helper_rss_kib(const struct cx *x, const struct tconn *c, long *pid_r)
 {
 	long pid = 0, kib = -1;
 	char path[64], buf[256];
@@ -1148,6 +1153,7 @@ static long helper_rss_kib(const struct cx *x, const struct tconn *c)
 #else
 	(void)x;
 #endif
+	*pid_r = pid;
 	if (pid <= 0)
 		return -1;
 	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
@@ -1169,7 +1175,7 @@ static void probe_abandon(struct cx *x, const char *mech)
 	struct tconn c;
 	struct xbuf l;
 	struct pf_auth_verdict v;
-	long rss0, rss1;
+	long rss0, rss1, pid = 0;
 	unsigned n = 0, answered = 0, first;
 	int rc = 1;
 	char s[300];
@@ -1179,7 +1185,7 @@ static void probe_abandon(struct cx *x, const char *mech)
 		return;
 	}
 	pf_auth_io_failure(&x->o->version, &v);	/* what stands if nothing is read */
-	rss0 = helper_rss_kib(x, &c);
+	rss0 = helper_rss_kib(x, &c, &pid);
 	xbuf_init(&l, 1024 * 1024);
 	first = x->next_id + 1;
 	report_note(x->r, "%d x AUTH %s without initial response, in writes of %d lines; each "
@@ -1237,13 +1243,16 @@ static void probe_abandon(struct cx *x, const char *mech)
 		if (rc != 1)
 			v.outcome = PF_AUTH_TEMP;
 	}
-	rss1 = helper_rss_kib(x, &c);
+	rss1 = helper_rss_kib(x, &c, &pid);
 	cx_close(x, &c);
 	xbuf_free(&l);
 	if (rss0 >= 0 && rss1 >= 0)
-		report_note(x->r, "helper memory (VmRSS): %ld KiB before, %ld KiB after (%+ld KiB, "
-			    "%ld bytes per abandoned request)", rss0, rss1, rss1 - rss0,
+		report_note(x->r, "helper memory (VmRSS of pid %ld): %ld KiB before, %ld KiB after "
+			    "(%+ld KiB, %ld bytes per abandoned request)", pid, rss0, rss1, rss1 - rss0,
 			    (rss1 - rss0) * 1024 / ABANDON_COUNT);
+	else if (pid > 0)
+		report_note(x->r, "helper memory: not measurable (the socket's peer pid %ld, the "
+			    "process that called listen(), is gone or unreadable)", pid);
 	else
 		report_note(x->r, "helper memory: not measurable for this target (spawn: and "
 			    "unix: only)");
