@@ -1373,14 +1373,16 @@ static void probe_penalty(struct cx *x)
 		return;
 	}
 	xbuf_init(&b64, 8192);
-	report_note(x->r, "%d wrong passwords for %s from rip=%s, each waited for", LAT_FAILURES,
+	report_note(x->r, "%d different wrong passwords for %s from rip=%s, each waited for "
+		    "(Dovecot raises the penalty only when the password changes)", LAT_FAILURES,
 		    x->o->user, LAT_RIP);
-	if (plain_b64(x->o->user, wrong_password(x->o->password, wrong, sizeof(wrong)), &b64) < 0)
-		rc = -1;
 	for (k = 0; k < LAT_FAILURES && rc == 1; k++) {
 		unsigned id = ++x->next_id;
 
-		rc = send_auth(x, &c, id, "PLAIN", LAT_RIP, xbuf_cstr(&b64)) < 0 ? -1 :
+		snprintf(wrong, sizeof(wrong), "%s-wrong%d", x->o->password, k + 1);
+		xbuf_reset(&b64);
+		rc = plain_b64(x->o->user, wrong, &b64) < 0 ||
+		     send_auth(x, &c, id, "PLAIN", LAT_RIP, xbuf_cstr(&b64)) < 0 ? -1 :
 		     await_reply(x, &c, id, &v, &ms[k]);
 		snprintf(series + strlen(series), sizeof(series) - strlen(series), "%s%lld ms%s",
 			 k ? ", " : "", ms[k], rc == 1 ? "" : rc == 0 ? " (timeout)" : " (closed)");
