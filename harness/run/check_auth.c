@@ -950,10 +950,21 @@ static void judge_hs_names(struct cx *x, const struct xbuf *cap)
 			seen_len[n++] = nl;
 		}
 	}
-	if (bad[0])
+	if (bad[0]) {
+		struct pf_sasl_offer offer;
+		char ehlo[600] = "250-AUTH";
+		size_t k;
+
+		/* the oracle's EHLO line: default security options and mechanism filter */
+		pf_sasl_offer(&x->hs, NULL, NULL, &offer);
+		for (k = 0; k < offer.nehlo; k++)
+			snprintf(ehlo + strlen(ehlo), sizeof(ehlo) - strlen(ehlo), " %s",
+				 offer.ehlo[k]);
+		report_note(x->r, "Postfix would advertise: %s", ehlo);
 		report_end(x->r, CHECK_FAIL, "MECH lines: %s. Postfix puts every name into "
 			   "its EHLO line (250-AUTH ...) as it is; send each mechanism once, by its "
 			   "SASL name (upper case letters, digits, '-' and '_')", bad);
+	}
 	else
 		report_end(x->r, CHECK_PASS, "%zu MECH line(s)", n);
 }

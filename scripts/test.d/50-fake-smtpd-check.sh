@@ -194,6 +194,12 @@ else
 	echo "# dovecot not installed (scripts/install-deps): not compared with Dovecot"
 fi
 
+# the oracle's EHLO line for duplicate, empty and blank-holding MECH names
+out=$(quirky mech-dups --only AUTH-HANDSHAKE-009); rc=$?
+echo "$out" | grep -qF 'Postfix would advertise: 250-AUTH PLAIN PLAIN  X Y' &&
+	ok "mech-dups: the EHLO line Postfix would send is shown" ||
+	{ bad "mech-dups: no EHLO line"; echo "$out"; }
+
 # a helper gone right after DONE: the request probes name Postfix's 454, whether
 # the AUTH write fails or the read sees EOF
 out=$(quirky exit-after-done --only AUTH-REQ-007,AUTH-REQ-008 -v); rc=$?
