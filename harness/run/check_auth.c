@@ -9,6 +9,17 @@
  *	broken exchange cannot spoil the next, except where a check is about
  *	a reused connection. Request ids come from one counter for the whole
  *	run, as in one smtpd process.
+ *
+ *	Order of the run: the first handshake (AUTH-HANDSHAKE-001..009 are
+ *	judged from its lines and timing, kept in cx.hs_capture), the
+ *	handshake probes on their own connections (010, 011), the mechanism
+ *	and request checks, the multi-exchange probes (AUTH-REQ-006..009,
+ *	AUTH-LAT-002), then the reply checks AUTH-REP-003..013 over what the
+ *	run has read (struct obs: the first line of each kind, with the line
+ *	sent before it; AUTH-REP-008 runs its own two exchanges first), then
+ *	AUTH-LAT-001 and the data checks. Bulk probes (AUTH-REQ-007) set
+ *	cx.quiet so that the report keeps the first lines only; every line
+ *	is still judged.
  * DIAGNOSTICS
  *	Target problems (cannot connect, helper cannot start) end the run
  *	with -1; everything the helper does wrong is a failed check.
