@@ -16,7 +16,8 @@
  *	and request checks, the multi-exchange probes (AUTH-REQ-006..009,
  *	AUTH-LAT-002), then the reply checks AUTH-REP-003..013 over what the
  *	run has read (struct obs: the first line of each kind, with the line
- *	sent before it; AUTH-REP-008 runs its own two exchanges first), then
+ *	sent before it; AUTH-REP-008 runs its own two exchanges, in its place
+ *	between 007 and 009), then
  *	AUTH-LAT-001 and the data checks. Bulk probes (AUTH-REQ-007) set
  *	cx.quiet so that the report keeps the first lines only; every line
  *	is still judged.
