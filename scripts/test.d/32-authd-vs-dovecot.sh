@@ -8,15 +8,10 @@ build=$(realpath "${1:?usage: $0 BUILD_DIR}")
 top=$(cd "$(dirname "$0")/../.." && pwd)
 dir=$(mktemp -d /tmp/authd-diff.XXXXXX)
 chmod 755 "$dir"
-refpid=""
+refpid="" dpid=""
 cleanup() {
 	[ -n "$refpid" ] && kill "$refpid" 2>/dev/null && wait "$refpid" 2>/dev/null
-	if [ -f "$dir/run/master.pid" ]; then
-		dpid=$(cat "$dir/run/master.pid")
-		dovecot -c "$dir/dovecot.conf" stop 2>/dev/null
-		for _ in $(seq 40); do kill -0 "$dpid" 2>/dev/null || break; sleep 0.05; done
-		kill -KILL "$dpid" 2>/dev/null
-	fi
+	[ -n "$dpid" ] && "$top/scripts/dovecot-auth" stop "$dir" "$dpid"
 	rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -62,42 +57,11 @@ print("%s,%s,%s,%s" % (sys.argv[1], e(salt), e(hashlib.sha256(ck).digest()), e(s
 	done
 } >> "$dir/passwd"
 chmod 644 "$dir/passwd"
-cat > "$dir/dovecot.conf" <<EOC
-base_dir = $dir/run
-state_dir = $dir/state
-instance_name = authd-diff-$$
-log_path = $dir/dovecot.log
-protocols =
-listen = 127.0.0.1
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain login cram-md5 scram-sha-1 scram-sha-256
-auth_failure_delay = 0
-passdb {
-  driver = passwd-file
-  args = username_format=%u $dir/passwd
-}
-userdb {
-  driver = passwd-file
-  args = username_format=%u $dir/passwd
-}
-service auth {
-  unix_listener auth-client {
-    mode = 0666
-  }
-}
-service anvil {
-  unix_listener anvil-auth-penalty {
-    mode = 0
-  }
-}
-EOC
-if ! dovecot -c "$dir/dovecot.conf"; then
-	cat "$dir/dovecot.log" 2>/dev/null
+if ! dpid=$("$top/scripts/dovecot-auth" start "$dir" "$dir/passwd" authd-diff-$$); then
 	echo "0 passed, 1 failed"
 	exit 1
 fi
 "$build/bin/ref-authd" -p "$dir/passwd" -d 0 -m plain,login,cram-md5,scram-sha-1,scram-sha-256 "unix:$dir/ref.sock" 2> "$dir/ref.log" &
 refpid=$!
-for _ in $(seq 60); do [ -S "$dir/ref.sock" ] && [ -S "$dir/run/auth-client" ] && break; sleep 0.05; done
+for _ in $(seq 60); do [ -S "$dir/ref.sock" ] && break; sleep 0.05; done
 /usr/bin/python3 "$top/reference/tests/authd_differential.py" "$dir/ref.sock" "$dir/run/auth-client"

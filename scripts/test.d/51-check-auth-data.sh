@@ -166,49 +166,15 @@ if command -v dovecot > /dev/null; then
 	mkdir -p "$dv" && chmod 755 "$dir" "$dv"
 	printf 'alice:{PLAIN}secret:1000:1000::%s::\n' "$dv" > "$dv/passwd"
 	chmod 644 "$dv/passwd"
-	cat > "$dv/dovecot.conf" <<EOC
-base_dir = $dv/run
-state_dir = $dv/state
-instance_name = authdata-$$
-log_path = $dv/dovecot.log
-protocols =
-listen = 127.0.0.1
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain login cram-md5 scram-sha-1 scram-sha-256
-auth_failure_delay = 0
-passdb {
-  driver = passwd-file
-  args = username_format=%u $dv/passwd
-}
-userdb {
-  driver = passwd-file
-  args = username_format=%u $dv/passwd
-}
-service auth {
-  unix_listener auth-client {
-    mode = 0666
-  }
-}
-service anvil {
-  unix_listener anvil-auth-penalty {
-    mode = 0
-  }
-}
-EOC
-	if dovecot -c "$dv/dovecot.conf"; then
-		dvpid=$(cat "$dv/run/master.pid")
-		for _ in $(seq 60); do [ -S "$dv/run/auth-client" ] && break; sleep 0.05; done
+	if dvpid=$("$top/scripts/dovecot-auth" start "$dv" "$dv/passwd" authdata-$$); then
 		out=$(check "unix:$dv/run/auth-client" --time-scale 0.2 --only "$ids"); rc=$?
 		[ $rc = 0 ] && echo "$out" | grep -q "^$n passed, 0 failed$" &&
 			ok "Dovecot $(dovecot --version | cut -d' ' -f1): all $n data checks pass" ||
 			{ bad "Dovecot (rc $rc)"; echo "$out" | grep -A4 '^FAIL'; }
-		dovecot -c "$dv/dovecot.conf" stop 2>/dev/null
-		for _ in $(seq 40); do kill -0 "$dvpid" 2>/dev/null || break; sleep 0.05; done
-		kill -KILL "$dvpid" 2>/dev/null
+		"$top/scripts/dovecot-auth" stop "$dv" "$dvpid"
 		dvpid=""
 	else
-		bad "Dovecot did not start"; cat "$dv/dovecot.log" 2>/dev/null
+		bad "Dovecot did not start"
 	fi
 else
 	echo "# dovecot not installed (scripts/install-deps): not compared with Dovecot"
