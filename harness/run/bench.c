@@ -1229,7 +1229,7 @@ int bench_main(int argc, char **argv)
 	struct target t;
 	const char *spec = NULL, *what = "";
 	char err[700];
-	int ch, json = 0, null = 0, rc;
+	int ch, json = 0, null = 0, rc, yes;
 	pid_t npid = 0;
 	char *end;
 	unsigned long v;
@@ -1262,9 +1262,8 @@ int bench_main(int argc, char **argv)
 			break;
 		case 'N': null = 1; break;
 		case 'B':
-			if (strcmp(optarg, "yes") == 0) o.no_batching = 0;
-			else if (strcmp(optarg, "no") == 0) o.no_batching = 1;
-			else { what = "batching"; goto bad; }
+			if (str_to_yesno(optarg, &yes) < 0) { what = "batching"; goto bad; }
+			o.no_batching = !yes;
 			break;
 		case 'S':
 			if (pf_pol_state_parse(optarg, &o.state) < 0) { what = "state"; goto bad; }

@@ -10,6 +10,7 @@
  *	-1 on any syntax error or overflow.
  */
 #include <limits.h>
+#include <string.h>
 
 #include "util/strnum.h"
 
@@ -110,4 +111,15 @@ unsigned long str_strtoul_loose(const char *p, size_t len)
 	if (overflow)
 		return ULONG_MAX;
 	return neg ? (unsigned long)(-n) : n;
+}
+
+int str_to_yesno(const char *s, int *v_r)
+{
+	if (strcmp(s, "yes") == 0)
+		*v_r = 1;
+	else if (strcmp(s, "no") == 0)
+		*v_r = 0;
+	else
+		return -1;
+	return 0;
 }

@@ -43,6 +43,7 @@
 #include "reference/common/listen.h"
 #include "reference/common/workq.h"
 #include "util/msg.h"
+#include "util/strnum.h"
 #include "util/xmem.h"
 
 #define MAX_LISTENERS	16
@@ -863,11 +864,7 @@ int main(int argc, char **argv)
 				d->penalty = authd_penalty_create(100000);
 			break;
 		case 11:
-			if (strcmp(optarg, "yes") == 0)
-				batch = 1;
-			else if (strcmp(optarg, "no") == 0)
-				batch = 0;
-			else
+			if (str_to_yesno(optarg, &batch) < 0)
 				msg_fatal("--send-batching: want yes or no, not %s", optarg);
 			break;
 		case 'u': run_as = optarg; break;

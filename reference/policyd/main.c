@@ -38,6 +38,7 @@
 #include "reference/policyd/session.h"
 #include "util/escape.h"
 #include "util/msg.h"
+#include "util/strnum.h"
 #include "util/xmem.h"
 
 #define MAX_LISTENERS	16
@@ -624,29 +625,17 @@ int main(int argc, char **argv)
 		case 7: d->max_connections = (unsigned)parse_uint("--max-connections", optarg, 1, 1000000); break;
 		case 8: d->idle_ms = parse_uint("--idle-timeout", optarg, 0, 86400000ul); break;
 		case 9:
-			if (strcmp(optarg, "yes") == 0)
-				d->log_decisions = 1;
-			else if (strcmp(optarg, "no") == 0)
-				d->log_decisions = 0;
-			else
+			if (str_to_yesno(optarg, &d->log_decisions) < 0)
 				msg_fatal("--log-decisions: want yes or no, not %s", optarg);
 			break;
 		case 10: check_only = 1; break;
 		case 12:
-			if (strcmp(optarg, "yes") == 0)
-				d->db_immutable = 1;
-			else if (strcmp(optarg, "no") == 0)
-				d->db_immutable = 0;
-			else
+			if (str_to_yesno(optarg, &d->db_immutable) < 0)
 				msg_fatal("--db-immutable: want yes or no, not %s", optarg);
 			break;
 		case 11: sample_db = optarg; break;
 		case 13:
-			if (strcmp(optarg, "yes") == 0)
-				batch = 1;
-			else if (strcmp(optarg, "no") == 0)
-				batch = 0;
-			else
+			if (str_to_yesno(optarg, &batch) < 0)
 				msg_fatal("--send-batching: want yes or no, not %s", optarg);
 			break;
 		case 'f': parse_faults(d, optarg); break;
