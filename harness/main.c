@@ -18,7 +18,6 @@
  *	error (unreachable target, helper that cannot be started).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -30,6 +29,7 @@
 #include "harness/io/target.h"
 #include "harness/postfix/pf_auth.h"
 #include "harness/run/bench.h"
+#include "harness/run/catalogue.h"
 #include "harness/run/check_auth.h"
 #include "harness/run/check_policy.h"
 #include "harness/run/fuzz.h"
@@ -174,17 +174,10 @@ static int cmd_check(int argc, char **argv)
 		case 'c': catdir = optarg; break;
 		case 'n': nocat = 1; break;
 		case 'D': {
-			const char *eq = strchr(optarg, '=');
-			char name[TPAT_MAX_NAME + 1];
+			char derr[TPAT_MAX_NAME + 200];
 
-			if (eq == NULL || eq == optarg || (size_t)(eq - optarg) > TPAT_MAX_NAME) {
-				fprintf(stderr, "fake-smtpd: -D wants NAME=VALUE, not %s\n", optarg);
-				goto out;
-			}
-			memcpy(name, optarg, (size_t)(eq - optarg));
-			name[eq - optarg] = '\0';
-			if (tvars_set(&defs, name, eq + 1, strlen(eq + 1)) < 0) {
-				fprintf(stderr, "fake-smtpd: -D %s: bad name or too many variables\n", name);
+			if (tvars_define(&defs, optarg, derr, sizeof(derr)) < 0) {
+				fprintf(stderr, "fake-smtpd: %s\n", derr);
 				goto out;
 			}
 			break;
@@ -277,44 +270,6 @@ static void usage_replay(FILE *fp)
 "error. The last line is \"N passed, N failed\" (on stderr for junit and json).\n");
 }
 
-/* read_file - a whole transcript, bounded */
-static char *read_file(const char *path, size_t *len_r, char *err, size_t errlen)
-{
-	struct stat st;
-	char *buf;
-	size_t got = 0;
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: not a regular file", path);
-		close(fd);
-		return NULL;
-	}
-	if (st.st_size > TRANSCRIPT_MAX_FILE) {
-		snprintf(err, errlen, "%s: larger than %d bytes", path, TRANSCRIPT_MAX_FILE);
-		close(fd);
-		return NULL;
-	}
-	buf = xmalloc((size_t)st.st_size + 1);
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	buf[got] = '\0';
-	*len_r = got;
-	return buf;
-}
-
 static int parse_uint_arg(const char *opt, const char *s, unsigned max, unsigned *v_r)
 {
 	unsigned v;
@@ -374,17 +329,10 @@ static int cmd_replay(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "D:vh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'D': {
-			const char *eq = strchr(optarg, '=');
-			char name[TPAT_MAX_NAME + 1];
+			char derr[TPAT_MAX_NAME + 200];
 
-			if (eq == NULL || eq == optarg || (size_t)(eq - optarg) > TPAT_MAX_NAME) {
-				fprintf(stderr, "fake-smtpd: -D wants NAME=VALUE, not %s\n", optarg);
-				goto out;
-			}
-			memcpy(name, optarg, (size_t)(eq - optarg));
-			name[eq - optarg] = '\0';
-			if (tvars_set(&defs, name, eq + 1, strlen(eq + 1)) < 0) {
-				fprintf(stderr, "fake-smtpd: -D %s: bad name or too many variables\n", name);
+			if (tvars_define(&defs, optarg, derr, sizeof(derr)) < 0) {
+				fprintf(stderr, "fake-smtpd: %s\n", derr);
 				goto out;
 			}
 			break;
@@ -467,7 +415,7 @@ static int cmd_replay(int argc, char **argv)
 	ts = xcalloc((size_t)(argc - optind - 1), sizeof(*ts));
 	for (i = optind + 1; i < argc; i++) {
 		size_t len;
-		char *buf = read_file(argv[i], &len, err, sizeof(err));
+		char *buf = catalogue_slurp(argv[i], &len, err, sizeof(err));
 
 		if (buf == NULL) {
 			fprintf(stderr, "fake-smtpd: %s\n", err);

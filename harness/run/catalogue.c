@@ -18,10 +18,13 @@
 #define _GNU_SOURCE		/* open_memstream is POSIX 2008 */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "harness/run/catalogue.h"
 #include "harness/run/replay.h"
@@ -119,27 +122,47 @@ int catalogue_meta_parse(const char *buf, size_t len, const char *file, struct c
 	return 0;
 }
 
-/* catalogue_slurp - a whole file, NUL-terminated */
+/* catalogue_slurp - a whole transcript file, NUL-terminated, at most TRANSCRIPT_MAX_FILE */
 char *catalogue_slurp(const char *path, size_t *len_r, char *err, size_t errlen)
 {
-	FILE *fp = fopen(path, "rb");
+	struct stat st;
 	char *buf;
-	size_t n;
+	size_t got = 0;
+	int fd = open(path, O_RDONLY);
 
-	if (fp == NULL) {
+	if (fd < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	buf = xmalloc(TRANSCRIPT_MAX_FILE + 1);
-	n = fread(buf, 1, TRANSCRIPT_MAX_FILE + 1, fp);
-	fclose(fp);
-	if (n > TRANSCRIPT_MAX_FILE) {
-		snprintf(err, errlen, "%s: longer than %d bytes", path, TRANSCRIPT_MAX_FILE);
-		free(buf);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		close(fd);
 		return NULL;
 	}
-	buf[n] = '\0';
-	*len_r = n;
+	if (st.st_size > TRANSCRIPT_MAX_FILE) {
+		snprintf(err, errlen, "%s: larger than %d bytes", path, TRANSCRIPT_MAX_FILE);
+		close(fd);
+		return NULL;
+	}
+	buf = xmalloc((size_t)st.st_size + 1);
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			close(fd);
+			free(buf);
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	buf[got] = '\0';
+	*len_r = got;
 	return buf;
 }
 
@@ -292,6 +315,21 @@ void catalogue_free(struct catalogue *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/* tag_next - the next blank-trimmed tag of a comma-separated list */
+static const char *tag_next(const char *p, const char **tag_r, size_t *len_r)
+{
+	const char *comma = strchr(p, ',');
+	size_t n = comma ? (size_t)(comma - p) : strlen(p);
+
+	while (n > 0 && *p == ' ')
+		p++, n--;
+	while (n > 0 && p[n - 1] == ' ')
+		n--;
+	*tag_r = p;
+	*len_r = n;
+	return comma ? comma + 1 : NULL;
+}
+
 /* catalogue_match - an id prefix or a whole tag of the comma-separated list matches */
 int catalogue_match(const char *list, const char *id, const char *tags)
 {
@@ -303,22 +341,14 @@ int catalogue_match(const char *list, const char *id, const char *tags)
 
 		if (n > 0 && strncasecmp(id, p, n) == 0)
 			return 1;
-		if (n > 0 && tags != NULL) {
-			const char *t = tags;
+		if (n > 0) {
+			const char *t, *next = tags;
+			size_t tn;
 
-			while (*t) {
-				const char *tc = strchr(t, ',');
-				size_t tn = tc ? (size_t)(tc - t) : strlen(t);
-
-				while (tn > 0 && *t == ' ')
-					t++, tn--;
-				while (tn > 0 && t[tn - 1] == ' ')
-					tn--;
+			while (next != NULL && *next) {
+				next = tag_next(next, &t, &tn);
 				if (tn == n && strncasecmp(t, p, n) == 0)
 					return 1;
-				if (tc == NULL)
-					break;
-				t = tc + 1;
 			}
 		}
 		p = comma ? comma + 1 : NULL;
@@ -337,21 +367,6 @@ int catalogue_wanted(const char *only, const char *skip, const char *id, const c
 }
 
 /* --- running auth data checks --------------------------------------------------- */
-
-/* tag_next - the next blank-trimmed tag of a comma-separated list */
-static const char *tag_next(const char *p, const char **tag_r, size_t *len_r)
-{
-	const char *comma = strchr(p, ',');
-	size_t n = comma ? (size_t)(comma - p) : strlen(p);
-
-	while (n > 0 && *p == ' ')
-		p++, n--;
-	while (n > 0 && p[n - 1] == ' ')
-		n--;
-	*tag_r = p;
-	*len_r = n;
-	return comma ? comma + 1 : NULL;
-}
 
 /* skip_reason - why a check cannot run against this helper, or NULL */
 static const char *skip_reason(const struct catalogue_entry *d, const struct catalogue_run_options *o,
@@ -411,34 +426,32 @@ static const char *log_finding(const char *log)
 	return NULL;
 }
 
-/* run_one - replay one data check into a scratch report, then report it */
-static void run_one(const struct catalogue_entry *d, const struct catalogue_run_options *o,
-		    struct tvars *vars, struct report *r)
+/*
+ * catalogue_replay - replay data check d with ro into a scratch report.
+ * Begins d's entry in r and leaves the replay's wire log in r->log, where
+ * the caller reads it; a run that did not pass leaves the first reason line
+ * of the scratch report in why.
+ */
+enum check_result catalogue_replay(const struct catalogue_entry *d, const struct replay_options *ro,
+				   struct report *r, char *why, size_t whylen)
 {
-	struct replay_options ro;
 	struct report scratch;
 	char *text = NULL;
 	size_t tlen = 0;
 	FILE *mem;
 	enum check_result res;
-	char why[1200] = "";
-	const char *log, *finding;
 
-	replay_options_init(&ro);
-	ro.target = o->target;
-	ro.version = o->version;
-	ro.time_scale = o->time_scale;
-	ro.stderr_apart = o->stderr_apart;
-	ro.defines = vars;
+	why[0] = 0;
+	report_begin(r, &d->ci);
 	mem = open_memstream(&text, &tlen);
 	if (mem == NULL) {
-		report_end(r, CHECK_ERROR, "open_memstream: %s", strerror(errno));
-		return;
+		snprintf(why, whylen, "open_memstream: %s", strerror(errno));
+		return CHECK_ERROR;
 	}
 	report_init(&scratch, REPORT_TEXT, mem, 0);
-	res = replay_run(&ro, &d->t, &scratch);
+	res = replay_run(ro, &d->t, &scratch);
 	fflush(mem);
-	/* the text report: "FAIL  file title\n      why\n" then the log */
+	/* the text report: "FAIL  id title\n      why\n" then the log */
 	if (text != NULL && res != CHECK_PASS) {
 		const char *nl = strchr(text, '\n');
 
@@ -448,13 +461,34 @@ static void run_one(const struct catalogue_entry *d, const struct catalogue_run_
 			while (*w == ' ')
 				w++;
 			e = strchr(w, '\n');
-			snprintf(why, sizeof(why), "%.*s", (int)(e ? e - w : (long)strlen(w)), w);
+			snprintf(why, whylen, "%.*s", (int)(e ? e - w : (long)strlen(w)), w);
 		}
 	}
-	report_begin(r, &d->ci);
-	log = xbuf_cstr(&scratch.log);
-	(void)!xbuf_append_str(&r->log, log);
-	if (res == CHECK_PASS && (finding = log_finding(log)) != NULL) {
+	(void)!xbuf_append_str(&r->log, xbuf_cstr(&scratch.log));
+	fclose(mem);
+	free(text);
+	xbuf_free(&scratch.log);
+	xbuf_free(&scratch.doc);
+	return res;
+}
+
+/* run_one - replay one auth data check and report it */
+static void run_one(const struct catalogue_entry *d, const struct catalogue_run_options *o,
+		    struct tvars *vars, struct report *r)
+{
+	struct replay_options ro;
+	enum check_result res;
+	char why[1200];
+	const char *finding;
+
+	replay_options_init(&ro);
+	ro.target = o->target;
+	ro.version = o->version;
+	ro.time_scale = o->time_scale;
+	ro.stderr_apart = o->stderr_apart;
+	ro.defines = vars;
+	res = catalogue_replay(d, &ro, r, why, sizeof(why));
+	if (res == CHECK_PASS && (finding = log_finding(xbuf_cstr(&r->log))) != NULL) {
 		res = CHECK_FAIL;
 		snprintf(why, sizeof(why), "%s", finding);
 	}
@@ -464,10 +498,6 @@ static void run_one(const struct catalogue_entry *d, const struct catalogue_run_
 		snprintf(why + n, sizeof(why) - n, ". Fix: %s", d->m.fix);
 	}
 	report_end(r, res, "%s", why);
-	fclose(mem);
-	free(text);
-	xbuf_free(&scratch.log);
-	xbuf_free(&scratch.doc);
 }
 
 /* catalogue_run_auth - every selected auth data check, in catalogue order */

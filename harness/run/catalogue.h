@@ -21,6 +21,9 @@
  *	void catalogue_run_auth(const struct catalogue *c,
  *	                        const struct catalogue_run_options *o,
  *	                        struct report *r);
+ *	enum check_result catalogue_replay(const struct catalogue_entry *d,
+ *	                        const struct replay_options *ro,
+ *	                        struct report *r, char *why, size_t whylen);
  * DESCRIPTION
  *	A data check is a transcript (docs/transcripts.md) whose leading
  *	comment lines carry a metadata header, one "# key: value" per line:
@@ -140,5 +143,8 @@ int catalogue_wanted(const char *only, const char *skip, const char *id, const c
 char *catalogue_slurp(const char *path, size_t *len_r, char *err, size_t errlen);
 void catalogue_run_auth(const struct catalogue *c, const struct catalogue_run_options *o,
 			struct report *r);
+struct replay_options;
+enum check_result catalogue_replay(const struct catalogue_entry *d, const struct replay_options *ro,
+				   struct report *r, char *why, size_t whylen);
 
 #endif

@@ -325,29 +325,10 @@ void check_auth_list(FILE *out)
 			checks[i].title);
 }
 
-/* selected - --only / --skip by id prefix */
-static int list_match(const char *list, const char *id)
-{
-	const char *p = list;
-
-	while (p && *p) {
-		const char *comma = strchr(p, ',');
-		size_t n = comma ? (size_t)(comma - p) : strlen(p);
-
-		if (n > 0 && strncasecmp(id, p, n) == 0)
-			return 1;
-		p = comma ? comma + 1 : NULL;
-	}
-	return 0;
-}
-
+/* selected - --only / --skip by id prefix (C-coded checks have no tags) */
 static int selected(const struct cx *x, const char *id)
 {
-	if (x->o->only && !list_match(x->o->only, id))
-		return 0;
-	if (x->o->skip && list_match(x->o->skip, id))
-		return 0;
-	return 1;
+	return catalogue_wanted(x->o->only, x->o->skip, id, NULL);
 }
 
 static const struct check_info *begin(struct cx *x, const char *id)

@@ -1482,16 +1482,12 @@ static void run_expects(struct pcx *x)
 
 /* --- data checks ------------------------------------------------------------------ */
 
-/* run_data - one transcript under its own id; the replay's report goes to a scratch */
+/* run_data - one transcript under its own id (catalogue_replay), judged as Postfix retries */
 static void run_data(struct pcx *x, struct catalogue_entry *d)
 {
 	struct replay_options ro;
-	struct report scratch;
-	char *text = NULL;
-	size_t tlen = 0;
-	FILE *mem;
 	enum check_result res;
-	char why[1024] = "";
+	char why[1024];
 	const char *log;
 
 	if (!wanted(x->o, d->ci.id, d->m.tags))
@@ -1505,31 +1501,8 @@ static void run_data(struct pcx *x, struct catalogue_entry *d)
 	ro.time_scale = x->o->time_scale;
 	ro.stderr_apart = x->o->stderr_apart;
 	ro.defines = x->o->defines;
-	mem = open_memstream(&text, &tlen);
-	if (mem == NULL) {
-		report_begin(x->r, &d->ci);
-		report_end(x->r, CHECK_ERROR, "open_memstream: %s", strerror(errno));
-		return;
-	}
-	report_init(&scratch, REPORT_TEXT, mem, 0);
-	res = replay_run(&ro, &d->t, &scratch);
-	fflush(mem);
-	/* the text report: "FAIL  id title\n      why\n" then the log */
-	if (text != NULL && res != CHECK_PASS) {
-		const char *nl = strchr(text, '\n');
-
-		if (nl != NULL) {
-			const char *w = nl + 1, *e;
-
-			while (*w == ' ')
-				w++;
-			e = strchr(w, '\n');
-			snprintf(why, sizeof(why), "%.*s", (int)(e ? e - w : (long)strlen(w)), w);
-		}
-	}
-	report_begin(x->r, &d->ci);
-	log = xbuf_cstr(&scratch.log);
-	(void)!xbuf_append_str(&x->r->log, log);
+	res = catalogue_replay(d, &ro, x->r, why, sizeof(why));
+	log = xbuf_cstr(&x->r->log);
 	if (x->connected && ((res == CHECK_ERROR && strstr(why, "connect") != NULL) ||
 			     strstr(log, "cannot connect") != NULL)) {
 		/* it accepted connections before: the service is gone */
@@ -1538,6 +1511,7 @@ static void run_data(struct pcx *x, struct catalogue_entry *d)
 		report_note(x->r, "the service no longer accepts connections");
 		x->gone = 1;
 		snprintf(x->gone_id, sizeof(x->gone_id), "%s", d->ci.id);
+		log = xbuf_cstr(&x->r->log);	/* the note may have moved it */
 	}
 	if (res == CHECK_PASS && strstr(log, " failed: ") != NULL && strstr(log, "> try ") != NULL) {
 		res = CHECK_FAIL;
@@ -1549,10 +1523,6 @@ static void run_data(struct pcx *x, struct catalogue_entry *d)
 		snprintf(why + n, sizeof(why) - n, ". Fix: %s", d->m.fix);
 	}
 	report_end(x->r, res, "%s", why);
-	fclose(mem);
-	free(text);
-	xbuf_free(&scratch.log);
-	xbuf_free(&scratch.doc);
 }
 
 /* --- the run ------------------------------------------------------------------------ */
@@ -1760,17 +1730,10 @@ int check_policy_main(int argc, char **argv)
 		case 'c': o.catalogue_dir = optarg; break;
 		case 'n': nocat = 1; break;
 		case 'D': {
-			const char *eq = strchr(optarg, '=');
-			char name[TPAT_MAX_NAME + 1];
+			char derr[TPAT_MAX_NAME + 200];
 
-			if (eq == NULL || eq == optarg || (size_t)(eq - optarg) > TPAT_MAX_NAME) {
-				fprintf(stderr, "fake-smtpd: -D wants NAME=VALUE, not %s\n", optarg);
-				goto out;
-			}
-			memcpy(name, optarg, (size_t)(eq - optarg));
-			name[eq - optarg] = '\0';
-			if (tvars_set(&defs, name, eq + 1, strlen(eq + 1)) < 0) {
-				fprintf(stderr, "fake-smtpd: -D %s: bad name or too many variables\n", name);
+			if (tvars_define(&defs, optarg, derr, sizeof(derr)) < 0) {
+				fprintf(stderr, "fake-smtpd: %s\n", derr);
 				goto out;
 			}
 			break;

@@ -33,6 +33,7 @@
  *	"value too long".
  */
 #define _GNU_SOURCE		/* memmem */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -322,6 +323,25 @@ int tvars_set(struct tvars *v, const char *name, const void *value, size_t len)
 	memcpy(t->value, value, len);
 	t->value[len] = '\0';
 	t->len = len;
+	return 0;
+}
+
+/* tvars_define - a command line's -D NAME=VALUE; -1 with a message in err */
+int tvars_define(struct tvars *v, const char *arg, char *err, size_t errlen)
+{
+	const char *eq = strchr(arg, '=');
+	char name[TPAT_MAX_NAME + 1];
+
+	if (eq == NULL || eq == arg || (size_t)(eq - arg) > TPAT_MAX_NAME) {
+		snprintf(err, errlen, "-D wants NAME=VALUE, not %s", arg);
+		return -1;
+	}
+	memcpy(name, arg, (size_t)(eq - arg));
+	name[eq - arg] = '\0';
+	if (tvars_set(v, name, eq + 1, strlen(eq + 1)) < 0) {
+		snprintf(err, errlen, "-D %s: bad name or too many variables", name);
+		return -1;
+	}
 	return 0;
 }
 

@@ -21,6 +21,8 @@
  *	void tvars_init(struct tvars *v);
  *	int tvars_set(struct tvars *v, const char *name, const void *value,
  *	              size_t len);
+ *	int tvars_define(struct tvars *v, const char *arg,
+ *	                 char *err, size_t errlen);
  *	const struct tvar *tvars_get(const struct tvars *v, const char *name);
  *	void tvars_free(struct tvars *v);
  * DESCRIPTION
@@ -226,6 +228,7 @@ int tpat_match(const struct tpat *p, struct tvars *v, const char *line, size_t l
 
 void tvars_init(struct tvars *v);
 int tvars_set(struct tvars *v, const char *name, const void *value, size_t len) ATTR_WUR;
+int tvars_define(struct tvars *v, const char *arg, char *err, size_t errlen) ATTR_WUR;
 const struct tvar *tvars_get(const struct tvars *v, const char *name);
 void tvars_free(struct tvars *v);
 

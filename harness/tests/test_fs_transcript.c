@@ -411,9 +411,36 @@ static void test_fs_transcript_parse_mutations(void **state)
 	}
 }
 
+/* -D NAME=VALUE as check --auth, check --policy and replay read it */
+static void test_fs_transcript_define(void **state)
+{
+	struct tvars v;
+	const struct tvar *t;
+	char err[200];
+
+	(void)state;
+	tvars_init(&v);
+	assert_int_equal(tvars_define(&v, "user=test1", err, sizeof(err)), 0);
+	assert_int_equal(tvars_define(&v, "password=a=b", err, sizeof(err)), 0);
+	assert_int_equal(tvars_define(&v, "empty=", err, sizeof(err)), 0);
+	t = tvars_get(&v, "password");
+	assert_non_null(t);
+	assert_string_equal(t->value, "a=b");
+	t = tvars_get(&v, "empty");
+	assert_non_null(t);
+	assert_int_equal(t->len, 0);
+	assert_int_equal(tvars_define(&v, "novalue", err, sizeof(err)), -1);
+	assert_string_equal(err, "-D wants NAME=VALUE, not novalue");
+	assert_int_equal(tvars_define(&v, "=x", err, sizeof(err)), -1);
+	assert_int_equal(tvars_define(&v, "bad name=x", err, sizeof(err)), -1);
+	assert_string_equal(err, "-D bad name: bad name or too many variables");
+	tvars_free(&v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fs_transcript_define),
 		cmocka_unit_test(test_fs_transcript_parse_table),
 		cmocka_unit_test(test_fs_transcript_parse_details),
 		cmocka_unit_test(test_fs_transcript_match_table),
