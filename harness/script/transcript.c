@@ -51,17 +51,26 @@ struct pctx {
 
 static int perr(struct pctx *x, const char *fmt, ...) ATTR_PRINTF(2, 3);
 static int perr_col(struct pctx *x, size_t col, const char *fmt, ...) ATTR_PRINTF(3, 4);
+static int vperr(struct pctx *x, size_t col, const char *fmt, va_list ap) ATTR_PRINTF(3, 0);
+
+/* vperr - "file:line: " or, with col > 0, "file:line:col: ", then the message */
+static int vperr(struct pctx *x, size_t col, const char *fmt, va_list ap)
+{
+	int n = col > 0 ? snprintf(x->err, x->errlen, "%s:%u:%zu: ", x->file, x->line, col)
+			: snprintf(x->err, x->errlen, "%s:%u: ", x->file, x->line);
+
+	if (n < 0 || (size_t)n >= x->errlen)
+		return -1;
+	vsnprintf(x->err + n, x->errlen - (size_t)n, fmt, ap);
+	return -1;
+}
 
 static int perr(struct pctx *x, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
-	n = snprintf(x->err, x->errlen, "%s:%u: ", x->file, x->line);
-	if (n < 0 || (size_t)n >= x->errlen)
-		return -1;
 	va_start(ap, fmt);
-	vsnprintf(x->err + n, x->errlen - (size_t)n, fmt, ap);
+	vperr(x, 0, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -70,13 +79,9 @@ static int perr(struct pctx *x, const char *fmt, ...)
 static int perr_col(struct pctx *x, size_t col, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
-	n = snprintf(x->err, x->errlen, "%s:%u:%zu: ", x->file, x->line, col);
-	if (n < 0 || (size_t)n >= x->errlen)
-		return -1;
 	va_start(ap, fmt);
-	vsnprintf(x->err + n, x->errlen - (size_t)n, fmt, ap);
+	vperr(x, col, fmt, ap);
 	va_end(ap);
 	return -1;
 }
