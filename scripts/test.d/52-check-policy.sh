@@ -237,6 +237,10 @@ class H(socketserver.StreamRequestHandler):
                 attrs[k] = v
                 continue
             if attrs.get(b"protocol_state") == b"ETRN":
+                # stop listening first: at exit the kernel may drop this
+                # connection before the listening socket, and a reconnect
+                # in that gap would still be accepted
+                self.server.socket.close()
                 os._exit(3)
             self.wfile.write(b"action=DUNNO\n\n")
             self.wfile.flush()
