@@ -7,8 +7,9 @@
  * DESCRIPTION
  *	See workq.h. Two singly linked FIFO lists under one mutex: pending
  *	(waiting for a thread) and finished (waiting for done() in the
- *	loop). A worker that finishes a job writes to an eventfd; the loop
- *	drains the finished list in one go.
+ *	loop). A worker that finishes a job writes to an eventfd, at most
+ *	once per drain and, with a deep queue, once per batch (see
+ *	workq_wake_now); the loop drains the finished list in one go.
  * DIAGNOSTICS
  *	See workq.h.
  */
@@ -43,6 +44,8 @@ struct workq {
 	struct workq_list pending, finished;
 	size_t max_queued;
 	size_t running;
+	int signalled;		/* the eventfd was written since the last drain */
+	unsigned long wakeups;	/* eventfd writes, for workq_wakeups() */
 	int quit;
 	unsigned nthreads;
 	pthread_t *threads;
@@ -72,6 +75,26 @@ static struct workq_job *list_pop(struct workq_list *l)
 	return j;
 }
 
+/*
+ * workq_wake_now - whether a worker that just finished a job wakes the
+ * loop (q->mu held, the loop not yet signalled). With a deep queue the
+ * loop is woken once per batch of finished jobs, a batch of pending/8
+ * (at most 32): their replies go out together, the clients' next
+ * requests come in together, and the loop, the clients and the workers
+ * share the CPU with far fewer wakeups. A held job waits for at most
+ * batch more completions, an eighth of the wait of a job queued then;
+ * with a short queue (fewer than 16 pending, or no more than there are
+ * threads) every finished job wakes the loop at once.
+ */
+static int workq_wake_now(const struct workq *q)
+{
+	size_t batch = q->pending.len / 8;
+
+	if (batch > 32)
+		batch = 32;
+	return q->finished.len >= batch || q->pending.len <= q->nthreads;
+}
+
 /* workq_thread - run jobs until told to quit */
 static void *workq_thread(void *p)
 {
@@ -93,8 +116,12 @@ static void *workq_thread(void *p)
 		pthread_mutex_lock(&q->mu);
 		q->running--;
 		list_push(&q->finished, j);
-		if (write(q->efd, &one, sizeof(one)) < 0) {
-			/* the counter cannot overflow in practice; nothing to do */
+		if (!q->signalled && workq_wake_now(q)) {
+			q->signalled = 1;
+			q->wakeups++;
+			if (write(q->efd, &one, sizeof(one)) < 0) {
+				/* the counter cannot overflow; nothing to do */
+			}
 		}
 	}
 	pthread_mutex_unlock(&q->mu);
@@ -110,6 +137,7 @@ static void workq_drain(struct workq *q)
 	l = q->finished;
 	q->finished.head = q->finished.tail = NULL;
 	q->finished.len = 0;
+	q->signalled = 0;
 	pthread_mutex_unlock(&q->mu);
 	while (l.head) {
 		struct workq_job *j = list_pop(&l);
@@ -168,6 +196,17 @@ struct workq *workq_create(struct ev_loop *loop, unsigned nthreads, size_t max_q
 		return NULL;
 	}
 	return q;
+}
+
+/* workq_wakeups - times the workers woke the loop */
+unsigned long workq_wakeups(struct workq *q)
+{
+	unsigned long n;
+
+	pthread_mutex_lock(&q->mu);
+	n = q->wakeups;
+	pthread_mutex_unlock(&q->mu);
+	return n;
 }
 
 /* workq_submit - queue a job */

@@ -9,10 +9,18 @@
  *	                           size_t max_queued);
  *	int workq_submit(struct workq *q, workq_fn *work, workq_fn *done, void *arg);
  *	void workq_destroy(struct workq **q);
+ *	unsigned long workq_wakeups(struct workq *q);
  * DESCRIPTION
  *	work(arg) runs on one of nthreads threads; done(arg) then runs in
  *	the loop's thread (an eventfd wakes the loop). Jobs are started in
- *	submission order. A job must not touch loop-owned state in work();
+ *	submission order. Under load done() calls come in batches: with a
+ *	deep queue (16 or more waiting) the loop is woken once per pending/8
+ *	finished jobs (at most 32): a finished job waits for at most that
+ *	many more to finish (an eighth of the wait of a job queued then),
+ *	and the loop, the workers and the clients are spared most of their
+ *	wakeups; with a short queue every
+ *	finished job wakes the loop at once. workq_wakeups() counts the
+ *	wakeups. A job must not touch loop-owned state in work();
  *	if its owner goes away meanwhile, the owner marks arg as abandoned
  *	and done() frees it (the owner never frees a submitted arg).
  *	workq_destroy() waits for running and queued jobs, runs their done()
@@ -42,5 +50,6 @@ typedef void workq_fn(void *arg);
 struct workq *workq_create(struct ev_loop *loop, unsigned nthreads, size_t max_queued);
 int workq_submit(struct workq *q, workq_fn *work, workq_fn *done, void *arg);
 void workq_destroy(struct workq **q);
+unsigned long workq_wakeups(struct workq *q);
 
 #endif

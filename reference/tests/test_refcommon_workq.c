@@ -7,8 +7,10 @@
  *	the loop keeps serving other events; the queue bound refuses work
  *	with -1 and accepts again once jobs were taken; destroying an idle
  *	queue, and destroying a queue with jobs still waiting (every done()
- *	runs, nothing leaks); the abandon pattern for jobs whose owner went
- *	away before they finished.
+ *	runs, nothing leaks); a short queue answered job by job (one
+ *	wakeup each); a deep queue served in batches (every done() runs,
+ *	the loop is woken far fewer times than there are jobs); the abandon
+ *	pattern for jobs whose owner went away before they finished.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -90,6 +92,12 @@ static struct job *job_new(int n, int *count, int total, struct ev_loop *loop, u
 static void stop_cb(struct ev_loop *loop, void *ctx)
 {
 	(void)ctx;
+	ev_stop(loop);
+}
+
+static void timeout_cb(struct ev_loop *loop, void *ctx)
+{
+	*(int *)ctx = 1;
 	ev_stop(loop);
 }
 
@@ -199,6 +207,79 @@ static void test_refcommon_workq_destroy_idle(void **state)
 	ev_loop_destroy(&loop);
 }
 
+/*
+ * a short queue: every finished job wakes the loop at once. One thread,
+ * four jobs of 50 ms: done() of job i runs before job i+1 finishes, one
+ * wakeup per job
+ */
+static pthread_mutex_t prompt_mu = PTHREAD_MUTEX_INITIALIZER;
+static int prompt_worked, prompt_seen[4];
+
+static void prompt_work(void *arg)
+{
+	(void)arg;
+	sleep_us(50000);
+	pthread_mutex_lock(&prompt_mu);
+	prompt_worked++;
+	pthread_mutex_unlock(&prompt_mu);
+}
+
+static void prompt_done(void *arg)
+{
+	struct job *j = arg;
+
+	pthread_mutex_lock(&prompt_mu);
+	prompt_seen[j->n] = prompt_worked;
+	pthread_mutex_unlock(&prompt_mu);
+	job_done(arg);
+}
+
+static void test_refcommon_workq_short_queue_prompt(void **state)
+{
+	struct ev_loop *loop = ev_loop_create();
+	struct workq *q = workq_create(loop, 1, 0);
+	int done = 0, timed_out = 0, i;
+
+	(void)state;
+	assert_non_null(q);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(workq_submit(q, prompt_work, prompt_done, job_new(i, &done, 4, loop, 0)), 0);
+	ev_timer_add(loop, 10000, timeout_cb, &timed_out);
+	ev_run(loop);
+	assert_int_equal(timed_out, 0);
+	assert_int_equal(done, 4);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(prompt_seen[i], i + 1);
+	assert_int_equal(workq_wakeups(q), 4);
+	workq_destroy(&q);
+	ev_loop_destroy(&loop);
+}
+
+/*
+ * a deep queue, served by the loop: every done() runs (none is held back
+ * once the queue drains) and the loop is woken in batches, far fewer
+ * times than there are jobs
+ */
+static void test_refcommon_workq_batched(void **state)
+{
+	struct ev_loop *loop = ev_loop_create();
+	struct workq *q = workq_create(loop, 2, 2000);
+	int done = 0, timed_out = 0, i;
+
+	(void)state;
+	assert_non_null(q);
+	for (i = 0; i < 1000; i++)
+		assert_int_equal(workq_submit(q, job_work, job_done, job_new(i, &done, 1000, loop, 20)), 0);
+	ev_timer_add(loop, 10000, timeout_cb, &timed_out);
+	ev_run(loop);
+	assert_int_equal(timed_out, 0);
+	assert_int_equal(done, 1000);
+	assert_true(workq_wakeups(q) >= 1);
+	assert_true(workq_wakeups(q) < 250);
+	workq_destroy(&q);
+	ev_loop_destroy(&loop);
+}
+
 /* destroy with 1,000 jobs queued: all run, every done() is called */
 static void test_refcommon_workq_destroy_busy(void **state)
 {
@@ -260,6 +341,8 @@ int main(void)
 		cmocka_unit_test(test_refcommon_workq_loop_not_blocked),
 		cmocka_unit_test(test_refcommon_workq_bound),
 		cmocka_unit_test(test_refcommon_workq_destroy_idle),
+		cmocka_unit_test(test_refcommon_workq_short_queue_prompt),
+		cmocka_unit_test(test_refcommon_workq_batched),
 		cmocka_unit_test(test_refcommon_workq_destroy_busy),
 		cmocka_unit_test(test_refcommon_workq_abandon),
 	};
