@@ -7,7 +7,8 @@
  * DESCRIPTION
  *	See workq.h. Two singly linked FIFO lists under one mutex: pending
  *	(waiting for a thread) and finished (waiting for done() in the
- *	loop). A worker that finishes a job writes to an eventfd, at most
+ *	loop); idle workers on a stack, each waiting on its own condition
+ *	variable. A worker that finishes a job writes to an eventfd, at most
  *	once per drain and, with a deep queue, once per batch (see
  *	workq_wake_now); the loop drains the finished list in one go.
  * DIAGNOSTICS
@@ -36,11 +37,17 @@ struct workq_list {
 	size_t len;
 };
 
+struct workq_worker {
+	struct workq *q;
+	pthread_t thread;
+	pthread_cond_t cv;	/* signalled when this worker is handed work */
+	int idle;		/* on the idle stack */
+};
+
 struct workq {
 	struct ev_loop *loop;
 	int efd;
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
 	struct workq_list pending, finished;
 	size_t max_queued;
 	size_t running;
@@ -48,7 +55,9 @@ struct workq {
 	unsigned long wakeups;	/* eventfd writes, for workq_wakeups() */
 	int quit;
 	unsigned nthreads;
-	pthread_t *threads;
+	struct workq_worker *workers;
+	struct workq_worker **idle;	/* stack: the last to go idle on top */
+	unsigned nidle;
 };
 
 static void list_push(struct workq_list *l, struct workq_job *j)
@@ -95,18 +104,47 @@ static int workq_wake_now(const struct workq *q)
 	return q->finished.len >= batch || q->pending.len <= q->nthreads;
 }
 
-/* workq_thread - run jobs until told to quit */
+/* idle_remove - take w off the idle stack (q->mu held) */
+static void idle_remove(struct workq *q, struct workq_worker *w)
+{
+	unsigned i;
+
+	for (i = 0; i < q->nidle; i++) {
+		if (q->idle[i] == w) {
+			for (; i + 1 < q->nidle; i++)
+				q->idle[i] = q->idle[i + 1];
+			q->nidle--;
+			break;
+		}
+	}
+	w->idle = 0;
+}
+
+/*
+ * workq_thread - run jobs until told to quit. An idle worker waits on its
+ * own condition variable on a stack of idle workers; a new job wakes the
+ * one that went idle last, whose cache is warmest, so a light load stays
+ * on one thread instead of passing from one to the next.
+ */
 static void *workq_thread(void *p)
 {
-	struct workq *q = p;
+	struct workq_worker *w = p;
+	struct workq *q = w->q;
 
 	pthread_mutex_lock(&q->mu);
 	for (;;) {
 		struct workq_job *j;
 		uint64_t one = 1;
 
-		while (q->pending.len == 0 && !q->quit)
-			pthread_cond_wait(&q->cv, &q->mu);
+		while (q->pending.len == 0 && !q->quit) {
+			if (!w->idle) {
+				w->idle = 1;
+				q->idle[q->nidle++] = w;
+			}
+			pthread_cond_wait(&w->cv, &q->mu);
+		}
+		if (w->idle)
+			idle_remove(q, w);
 		if (q->pending.len == 0 && q->quit)
 			break;
 		j = list_pop(&q->pending);
@@ -175,19 +213,28 @@ struct workq *workq_create(struct ev_loop *loop, unsigned nthreads, size_t max_q
 		return NULL;
 	}
 	pthread_mutex_init(&q->mu, NULL);
-	pthread_cond_init(&q->cv, NULL);
 	if (ev_fd_add(loop, q->efd, EV_READ, workq_ready, q) < 0) {
+		pthread_mutex_destroy(&q->mu);
 		close(q->efd);
 		free(q);
 		return NULL;
 	}
-	q->threads = xcalloc(nthreads ? nthreads : 1, sizeof(*q->threads));
+	if (nthreads == 0)
+		nthreads = 1;
+	q->workers = xcalloc(nthreads, sizeof(*q->workers));
+	q->idle = xcalloc(nthreads, sizeof(*q->idle));
 	/* workers never take signals: the loop reads them from its signalfd */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	for (i = 0; i < (nthreads ? nthreads : 1); i++) {
-		if (pthread_create(&q->threads[i], NULL, workq_thread, q) != 0)
+	for (i = 0; i < nthreads; i++) {
+		struct workq_worker *w = &q->workers[i];
+
+		w->q = q;
+		pthread_cond_init(&w->cv, NULL);
+		if (pthread_create(&w->thread, NULL, workq_thread, w) != 0) {
+			pthread_cond_destroy(&w->cv);
 			break;
+		}
 		q->nthreads++;
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -224,7 +271,12 @@ int workq_submit(struct workq *q, workq_fn *work, workq_fn *done, void *arg)
 	j->done = done;
 	j->arg = arg;
 	list_push(&q->pending, j);
-	pthread_cond_signal(&q->cv);
+	if (q->nidle > 0) {
+		struct workq_worker *w = q->idle[--q->nidle];
+
+		w->idle = 0;
+		pthread_cond_signal(&w->cv);
+	}
 	pthread_mutex_unlock(&q->mu);
 	return 0;
 }
@@ -240,15 +292,18 @@ void workq_destroy(struct workq **qp)
 	*qp = NULL;
 	pthread_mutex_lock(&q->mu);
 	q->quit = 1;
-	pthread_cond_broadcast(&q->cv);
-	pthread_mutex_unlock(&q->mu);
 	for (i = 0; i < q->nthreads; i++)
-		pthread_join(q->threads[i], NULL);
+		pthread_cond_signal(&q->workers[i].cv);
+	pthread_mutex_unlock(&q->mu);
+	for (i = 0; i < q->nthreads; i++) {
+		pthread_join(q->workers[i].thread, NULL);
+		pthread_cond_destroy(&q->workers[i].cv);
+	}
 	workq_drain(q);
 	ev_fd_del(q->loop, q->efd);
 	close(q->efd);
 	pthread_mutex_destroy(&q->mu);
-	pthread_cond_destroy(&q->cv);
-	free(q->threads);
+	free(q->workers);
+	free(q->idle);
 	free(q);
 }

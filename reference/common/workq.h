@@ -13,7 +13,9 @@
  * DESCRIPTION
  *	work(arg) runs on one of nthreads threads; done(arg) then runs in
  *	the loop's thread (an eventfd wakes the loop). Jobs are started in
- *	submission order. Under load done() calls come in batches: with a
+ *	submission order; a job for an idle pool goes to the thread that
+ *	went idle last (its cache is the warmest), so a light load stays on
+ *	one thread. Under load done() calls come in batches: with a
  *	deep queue (16 or more waiting) the loop is woken once per pending/8
  *	finished jobs (at most 32): a finished job waits for at most that
  *	many more to finish (an eighth of the wait of a job queued then),

@@ -9,8 +9,9 @@
  *	queue, and destroying a queue with jobs still waiting (every done()
  *	runs, nothing leaks); a short queue answered job by job (one
  *	wakeup each); a deep queue served in batches (every done() runs,
- *	the loop is woken far fewer times than there are jobs); the abandon
- *	pattern for jobs whose owner went away before they finished.
+ *	the loop is woken far fewer times than there are jobs); one job at
+ *	a time stays on the thread that went idle last; the abandon pattern
+ *	for jobs whose owner went away before they finished.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -256,6 +257,49 @@ static void test_refcommon_workq_short_queue_prompt(void **state)
 }
 
 /*
+ * one job at a time on four threads: after the first, every job runs on
+ * the thread that went idle last (the one whose cache is warm), instead
+ * of passing from thread to thread
+ */
+static struct workq *seq_q;
+static struct ev_loop *seq_loop;
+static pthread_t seq_ran[20];
+static int seq_n;
+
+static void seq_done(void *arg)
+{
+	struct job *j = arg;
+
+	assert_false(pthread_equal(j->ran_on, loop_thread));
+	seq_ran[seq_n++] = j->ran_on;
+	free(j);
+	if (seq_n < 20)
+		assert_int_equal(workq_submit(seq_q, job_work, seq_done, job_new(seq_n, NULL, 0, NULL, 200)), 0);
+	else
+		ev_stop(seq_loop);
+}
+
+static void test_refcommon_workq_warm_thread(void **state)
+{
+	int timed_out = 0, i;
+
+	(void)state;
+	seq_loop = ev_loop_create();
+	seq_q = workq_create(seq_loop, 4, 0);
+	assert_non_null(seq_q);
+	seq_n = 0;
+	assert_int_equal(workq_submit(seq_q, job_work, seq_done, job_new(0, NULL, 0, NULL, 200)), 0);
+	ev_timer_add(seq_loop, 10000, timeout_cb, &timed_out);
+	ev_run(seq_loop);
+	assert_int_equal(timed_out, 0);
+	assert_int_equal(seq_n, 20);
+	for (i = 2; i < 20; i++)
+		assert_true(pthread_equal(seq_ran[i], seq_ran[1]));
+	workq_destroy(&seq_q);
+	ev_loop_destroy(&seq_loop);
+}
+
+/*
  * a deep queue, served by the loop: every done() runs (none is held back
  * once the queue drains) and the loop is woken in batches, far fewer
  * times than there are jobs
@@ -343,6 +387,7 @@ int main(void)
 		cmocka_unit_test(test_refcommon_workq_destroy_idle),
 		cmocka_unit_test(test_refcommon_workq_short_queue_prompt),
 		cmocka_unit_test(test_refcommon_workq_batched),
+		cmocka_unit_test(test_refcommon_workq_warm_thread),
 		cmocka_unit_test(test_refcommon_workq_destroy_busy),
 		cmocka_unit_test(test_refcommon_workq_abandon),
 	};
