@@ -1,12 +1,14 @@
 #!/usr/bin/python3
 """authd_load - many concurrent Postfix-like clients plus one hostile client.
 
-Usage: authd_load.py SOCKET CONNECTIONS SECONDS
-Each client does the Postfix handshake, then AUTH PLAIN requests in a loop
-(one in flight, ids from its own counter starting at a random offset), half
-with the right password, half wrong; every reply must carry the id of the
-request in flight and the right verdict. One extra client sends a
-16385-byte line, then garbage; it must be disconnected. Prints figures and
+Usage: authd_load.py SOCKET CONNECTIONS SECONDS [USER PASSWORD]
+Each client does the Postfix handshake, then AUTH PLAIN requests for USER
+(default alice, password secret) in a loop (one in flight, ids from its own
+counter starting at a random offset), half with the right password, half
+wrong; every reply must carry the id of the request in flight and the right
+verdict, every client must get replies, and after SECONDS the requests
+still in flight must all be answered. One extra client sends a 16385-byte
+line, then garbage; it must be disconnected. Prints figures and
 "N passed, N failed" (one pass per check).
 """
 import base64
@@ -18,8 +20,9 @@ import sys
 import time
 
 path, nconn, seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
-GOOD = base64.b64encode(b"\0alice\0secret").decode()
-BAD = base64.b64encode(b"\0alice\0wrong").decode()
+user, password = (sys.argv[4], sys.argv[5]) if len(sys.argv) > 5 else ("alice", "secret")
+GOOD = base64.b64encode(b"\0%s\0%s" % (user.encode(), password.encode())).decode()
+BAD = base64.b64encode(b"\0%s\0wrong-%s" % (user.encode(), password.encode())).decode()
 sel = selectors.DefaultSelector()
 errors = []
 done = {"ok": 0, "fail": 0}
@@ -34,6 +37,7 @@ class Client:
         self.hs = False
         self.id = random.randint(1, 1 << 30)
         self.want = None
+        self.replies = 0
         self.s.send(b"VERSION\t1\t0\nCPID\t%d\n" % os.getpid())
         sel.register(self.s, selectors.EVENT_READ, self)
 
@@ -65,6 +69,8 @@ class Client:
             if (f[0], f[1]) != self.want:
                 errors.append("reply %r for request %r" % (f[:2], self.want))
             done["ok" if f[0] == "OK" else "fail"] += 1
+            self.replies += 1
+            self.want = None
             if time.time() < deadline:
                 self.send_next()
 
@@ -79,7 +85,7 @@ bad.setblocking(False)
 sent_long = False
 bad_closed = False
 start = time.time()
-while time.time() < deadline + 5:
+while time.time() < deadline + 10:
     for key, _ in sel.select(timeout=0.1):
         key.data.on_read()
     if not sent_long and time.time() - start > seconds / 3:
@@ -96,7 +102,7 @@ while time.time() < deadline + 5:
             pass
         except OSError:
             bad_closed = True
-    if time.time() > deadline and bad_closed:
+    if time.time() > deadline and bad_closed and not any(c.want for c in clients):
         break
 elapsed = min(time.time() - start, seconds)
 total = done["ok"] + done["fail"]
@@ -104,7 +110,8 @@ print("clients %d, replies %d (OK %d, FAIL %d) in %.1f s: %.0f auths/s" %
       (nconn, total, done["ok"], done["fail"], elapsed, total / max(elapsed, 0.001)))
 checks = [
     ("every reply carried the id and verdict of its request", not errors),
-    ("every client got replies", all(c.hs for c in clients) and total >= nconn),
+    ("every client got replies", all(c.hs and c.replies > 0 for c in clients)),
+    ("every request in flight at the end was answered", all(c.hs and not c.want for c in clients)),
     ("the hostile client was disconnected", bad_closed),
 ]
 for e in errors[:5]:
