@@ -516,8 +516,10 @@ static void flush_sends(struct bench *b, int ep)
 		for (k = b->sfirst[i]; k < c->n; k++)
 			c->q[b->o->kind == BENCH_AUTH ? k : (c->head + k) % BENCH_MAX_PIPELINE].sent_us = t;
 	}
-	if (b->ring != NULL && b->ns > 1)
-		batched = uring_send_batch(b->ring, b->ns, b->sv) == 0;
+	/* on failure the sends not attempted are -ECANCELED: send(2) below */
+	batched = b->ring != NULL && b->ns > 1;
+	if (batched)
+		(void)uring_send_batch(b->ring, b->ns, b->sv);
 	for (i = 0; i < b->ns; i++) {
 		struct uring_send *v = &b->sv[i];
 		struct bconn *c = &b->c[b->si[i]];
@@ -525,7 +527,7 @@ static void flush_sends(struct bench *b, int ep)
 		size_t off;
 		int e;
 
-		if (!batched) {
+		if (!batched || res == -ECANCELED) {
 			res = send(v->fd, v->buf, v->len, MSG_NOSIGNAL | MSG_DONTWAIT);
 			if (res < 0)
 				res = -errno;
@@ -738,8 +740,9 @@ int bench_run(const struct bench_options *o, struct bench_result *r, char *err, 
 			b.rv[nr].fd = c->tc.fd;
 			b.ri[nr++] = evs[k].data.u32;
 		}
-		if (b.ring != NULL && nr > 1)
-			batched = uring_recv_batch(b.ring, nr, b.rv) == 0;
+		batched = b.ring != NULL && nr > 1;
+		if (batched)	/* the reads not attempted are -ECANCELED */
+			(void)uring_recv_batch(b.ring, nr, b.rv);
 		b.t_recv = now_us();
 		for (j = 0; j < nr; j++) {
 			struct bconn *c = &b.c[b.ri[j]];
@@ -748,7 +751,7 @@ int bench_run(const struct bench_options *o, struct bench_result *r, char *err, 
 			size_t len;
 			int lr;
 
-			if (!batched) {
+			if (!batched || got == -ECANCELED) {
 				size_t avail;
 				char *space = linebuf_space(&c->tc.lb, &avail);
 
@@ -995,8 +998,9 @@ static void null_serve(int lfd, int kind, int batching)
 					null_drop(conns, cfd);
 			}
 		}
-		if (ring != NULL && nr > 1)
-			batched = uring_recv_batch(ring, nr, rv) == 0;
+		batched = ring != NULL && nr > 1;
+		if (batched)	/* the reads not attempted are -ECANCELED */
+			(void)uring_recv_batch(ring, nr, rv);
 		xbuf_reset(&out);
 		for (j = 0; j < nr; j++) {
 			int fd = rv[j].fd;
@@ -1004,7 +1008,7 @@ static void null_serve(int lfd, int kind, int batching)
 			ssize_t got = rv[j].res;
 			size_t off = out.len;
 
-			if (!batched) {
+			if (!batched || got == -ECANCELED) {
 				got = read(fd, buf, NULL_RECV);
 				if (got < 0)
 					got = -errno;
@@ -1024,11 +1028,13 @@ static void null_serve(int lfd, int kind, int batching)
 		}
 		for (j = 0; j < ns; j++)
 			sv[j].buf = out.data + soff[j];
-		batched = ring != NULL && ns > 1 && uring_send_batch(ring, ns, sv) == 0;
+		batched = ring != NULL && ns > 1;
+		if (batched)	/* the sends not attempted are -ECANCELED */
+			(void)uring_send_batch(ring, ns, sv);
 		for (j = 0; j < ns; j++) {
 			ssize_t w = sv[j].res;
 
-			if (!batched)
+			if (!batched || w == -ECANCELED)
 				w = send(sv[j].fd, sv[j].buf, sv[j].len, MSG_NOSIGNAL | MSG_DONTWAIT);
 			if (w != (ssize_t)sv[j].len)	/* a slow reader is not what this */
 				null_drop(conns, sv[j].fd);	/* responder measures */

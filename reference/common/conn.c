@@ -215,9 +215,9 @@ static void conn_batch_flush(struct ev_loop *loop, void *ctx)
 		v[m].len = c->out.len;
 		pend[m++] = c;
 	}
-	if (m > 0 && uring_send_batch(b->ring, m, v) < 0)
-		for (i = 0; i < m; i++)
-			v[i].res = -EAGAIN;	/* send(2) one by one below */
+	/* on failure the entries not attempted are -ECANCELED: conn_flush() below */
+	if (m > 0)
+		(void)uring_send_batch(b->ring, m, v);
 	for (i = 0; i < m; i++) {
 		struct conn *c = pend[i];
 
@@ -229,7 +229,7 @@ static void conn_batch_flush(struct ev_loop *loop, void *ctx)
 		} else if (v[i].res == -ENOTSOCK) {
 			c->wfd_not_sock = 1;
 		} else if (v[i].res < 0 && v[i].res != -EAGAIN && v[i].res != -EINTR &&
-			   v[i].res != -EWOULDBLOCK) {
+			   v[i].res != -EWOULDBLOCK && v[i].res != -ECANCELED) {
 			char why[128];
 
 			c->flush_failed = 1;
@@ -315,17 +315,18 @@ static void conn_batch_read(struct ev_loop *loop, void *ctx)
 		v[m].len = avail;
 		pend[m++] = c;
 	}
-	if (m > 0 && uring_recv_batch(b->ring, m, v) < 0) {
-		for (i = 0; i < m; i++)
-			if (!pend[i]->closing && !pend[i]->destroy_scheduled)
-				conn_read(pend[i]);	/* read(2) one by one */
-		m = 0;
-	}
+	/* on failure the entries not attempted are -ECANCELED: read(2) below */
+	if (m > 0)
+		(void)uring_recv_batch(b->ring, m, v);
 	for (i = 0; i < m; i++) {
 		struct conn *c = pend[i];
 
 		if (c->destroy_scheduled || c->closing)
 			continue;	/* a line of another connection closed it */
+		if (v[i].res == -ECANCELED) {
+			conn_read(c);	/* read(2) it now */
+			continue;
+		}
 		if (v[i].res == -ENOTSOCK) {
 			c->rfd_not_sock = 1;
 			conn_read(c);

@@ -26,9 +26,12 @@
 #include "reference/common/uring.h"
 #include "util/xmem.h"
 
-#if defined(__linux__) && defined(__NR_io_uring_setup) && defined(__NR_io_uring_enter)
+#if defined(__linux__) && defined(__NR_io_uring_setup) && defined(__NR_io_uring_enter) && \
+    defined(__NR_io_uring_register)
 #include <linux/io_uring.h>
+#ifdef IO_URING_OP_SUPPORTED	/* headers of Linux 5.6 or later (the probe) */
 #define URING_AVAILABLE 1
+#endif
 #endif
 
 #ifdef URING_AVAILABLE
@@ -46,6 +49,28 @@ struct uring {
 	struct io_uring_cqe *cqes;
 };
 
+/*
+ * uring_probe - whether the kernel has IORING_OP_SEND and IORING_OP_RECV
+ * (Linux 5.6). An older one would complete every such entry with
+ * -EINVAL, which a caller would take for a broken connection; it has
+ * no IORING_REGISTER_PROBE either, so a failed probe means no.
+ */
+static int uring_probe(int fd)
+{
+	enum { OPS = 256 };
+	struct io_uring_probe *pr;
+	int ok = 0;
+
+	pr = xcalloc(1, sizeof(*pr) + OPS * sizeof(pr->ops[0]));
+	if (syscall(__NR_io_uring_register, fd, IORING_REGISTER_PROBE, pr, OPS) == 0 &&
+	    pr->last_op >= IORING_OP_SEND && pr->last_op >= IORING_OP_RECV &&
+	    (pr->ops[IORING_OP_SEND].flags & IO_URING_OP_SUPPORTED) &&
+	    (pr->ops[IORING_OP_RECV].flags & IO_URING_OP_SUPPORTED))
+		ok = 1;
+	free(pr);
+	return ok;
+}
+
 struct uring *uring_create(unsigned entries)
 {
 	struct io_uring_params p;
@@ -56,6 +81,11 @@ struct uring *uring_create(unsigned entries)
 	fd = (int)syscall(__NR_io_uring_setup, entries, &p);
 	if (fd < 0)
 		return NULL;
+	if (!uring_probe(fd)) {
+		close(fd);
+		errno = ENOSYS;
+		return NULL;
+	}
 	u = xcalloc(1, sizeof(*u));
 	u->fd = fd;
 	u->entries = p.sq_entries;
@@ -101,14 +131,56 @@ fail:
 	return NULL;
 }
 
-/* uring_chunk - at most u->entries sends or receives, submitted and reaped */
+/* uring_enter - io_uring_enter(2), or the test's stand-in */
+long uring_sys_enter(int fd, unsigned to_submit, unsigned min_complete, unsigned flags)
+{
+	return syscall(__NR_io_uring_enter, fd, to_submit, min_complete, flags, NULL, 0);
+}
+
+static uring_enter_fn *uring_enter = uring_sys_enter;
+
+void uring_test_enter(uring_enter_fn *fn)
+{
+	uring_enter = fn != NULL ? fn : uring_sys_enter;
+}
+
+/* uring_reap - completions of this chunk into v; returns how many */
+static size_t uring_reap(struct uring *u, uint64_t gen, size_t n, struct uring_send *v)
+{
+	unsigned head = *u->cq_head;
+	unsigned ctail = __atomic_load_n(u->cq_tail, __ATOMIC_ACQUIRE);
+	size_t got = 0;
+
+	while (head != ctail) {
+		struct io_uring_cqe *cqe = &u->cqes[head & *u->cq_mask];
+		uint64_t k = cqe->user_data & 0xffffffffu;
+
+		if (cqe->user_data >> 32 == (gen & 0xffffffffu) && k < n &&
+		    v[k].res == -ECANCELED) {
+			v[k].res = cqe->res;
+			got++;
+		}
+		head++;
+	}
+	__atomic_store_n(u->cq_head, head, __ATOMIC_RELEASE);
+	return got;
+}
+
+/*
+ * uring_chunk - at most u->entries sends or receives, submitted and
+ * reaped. When io_uring_enter fails for good (an error other than
+ * EINTR, or EAGAIN/EBUSY 1,000 times in a row), the entries the kernel has
+ * not taken are withdrawn (so no later call runs them) and stay
+ * -ECANCELED; the ones it took have completed (MSG_DONTWAIT: a socket
+ * operation never waits) and keep their results. -1 then, with errno.
+ */
 static int uring_chunk(struct uring *u, uint8_t op, size_t n, struct uring_send *v)
 {
 	unsigned tail = *u->sq_tail;	/* only we write it */
 	unsigned mask = *u->sq_mask;
 	size_t i, done = 0;
-	int submitted = 0;
 	uint64_t gen = ++u->gen;
+	int busy = 0;		/* EAGAIN/EBUSY in a row */
 
 	for (i = 0; i < n; i++) {
 		unsigned idx = (tail + (unsigned)i) & mask;
@@ -122,40 +194,47 @@ static int uring_chunk(struct uring *u, uint8_t op, size_t n, struct uring_send 
 		sqe->msg_flags = op == IORING_OP_SEND ? MSG_DONTWAIT | MSG_NOSIGNAL : MSG_DONTWAIT;
 		sqe->user_data = gen << 32 | i;
 		u->sq_array[idx] = idx;
-		v[i].res = -EAGAIN;
+		v[i].res = -ECANCELED;
 	}
 	__atomic_store_n(u->sq_tail, tail + (unsigned)n, __ATOMIC_RELEASE);
 	while (done < n) {
-		unsigned head, ctail;
 		/* what the kernel has not taken yet (it may take fewer than asked) */
-		unsigned left = tail + (unsigned)n - __atomic_load_n(u->sq_head, __ATOMIC_ACQUIRE);
-		long rc = syscall(__NR_io_uring_enter, u->fd, left, (unsigned)(n - done),
-				  IORING_ENTER_GETEVENTS, NULL, 0);
+		unsigned head = __atomic_load_n(u->sq_head, __ATOMIC_ACQUIRE);
+		long rc = uring_enter(u->fd, tail + (unsigned)n - head, (unsigned)(n - done),
+				      IORING_ENTER_GETEVENTS);
 
-		if (rc < 0 && errno != EINTR) {
-			if (!submitted && __atomic_load_n(u->sq_head, __ATOMIC_ACQUIRE) == tail) {
-				/* nothing taken: withdraw, the caller sends one by one */
-				__atomic_store_n(u->sq_tail, tail, __ATOMIC_RELEASE);
-				return -1;
-			}
-			if (errno != EAGAIN && errno != EBUSY)
-				return -1;	/* late completions carry an old gen */
-		}
-		if (rc >= 0)
-			submitted = 1;
-		head = *u->cq_head;
-		ctail = __atomic_load_n(u->cq_tail, __ATOMIC_ACQUIRE);
-		while (head != ctail) {
-			struct io_uring_cqe *cqe = &u->cqes[head & *u->cq_mask];
-			uint64_t k = cqe->user_data & 0xffffffffu;
+		if (rc < 0 && (errno == EAGAIN || errno == EBUSY) && ++busy > 1000)
+			errno = EAGAIN;	/* the kernel keeps refusing: give up */
+		else if (rc < 0 && (errno == EINTR || errno == EAGAIN || errno == EBUSY))
+			rc = 0;
+		else if (rc >= 0)
+			busy = 0;
+		if (rc < 0) {
+			int e = errno;
+			size_t taken;
+			int tries;
 
-			if (cqe->user_data >> 32 == (gen & 0xffffffffu) && k < n) {
-				v[k].res = cqe->res;
-				done++;
+			/* no SQPOLL thread: between calls the ring is ours */
+			head = __atomic_load_n(u->sq_head, __ATOMIC_ACQUIRE);
+			__atomic_store_n(u->sq_tail, head, __ATOMIC_RELEASE);
+			taken = head - tail;
+			done += uring_reap(u, gen, n, v);
+			for (tries = 0; done < taken && tries < 3; tries++) {
+				if (uring_enter(u->fd, 0, (unsigned)(taken - done), IORING_ENTER_GETEVENTS) < 0 &&
+				    errno != EINTR && errno != EAGAIN && errno != EBUSY)
+					break;
+				done += uring_reap(u, gen, n, v);
 			}
-			head++;
+			for (i = 0; done < taken && i < taken; i++) {
+				if (v[i].res == -ECANCELED) {
+					v[i].res = -EIO;	/* taken, outcome unknown */
+					done++;
+				}
+			}
+			errno = e;
+			return -1;
 		}
-		__atomic_store_n(u->cq_head, head, __ATOMIC_RELEASE);
+		done += uring_reap(u, gen, n, v);
 	}
 	return 0;
 }
@@ -170,8 +249,8 @@ static int uring_batch(struct uring *u, uint8_t op, size_t n, struct uring_send 
 		if (uring_chunk(u, op, k, v + off) < 0) {
 			size_t i;
 
-			for (i = off; i < n; i++)
-				v[i].res = -EAGAIN;
+			for (i = off + k; i < n; i++)
+				v[i].res = -ECANCELED;
 			return -1;
 		}
 		off += k;
@@ -230,9 +309,24 @@ int uring_send_batch(struct uring *u, size_t n, struct uring_send *v)
 
 	(void)u;
 	for (i = 0; i < n; i++)
-		v[i].res = -EAGAIN;
+		v[i].res = -ECANCELED;
 	errno = ENOSYS;
 	return -1;
+}
+
+long uring_sys_enter(int fd, unsigned to_submit, unsigned min_complete, unsigned flags)
+{
+	(void)fd;
+	(void)to_submit;
+	(void)min_complete;
+	(void)flags;
+	errno = ENOSYS;
+	return -1;
+}
+
+void uring_test_enter(uring_enter_fn *fn)
+{
+	(void)fn;
 }
 
 void uring_destroy(struct uring **up)

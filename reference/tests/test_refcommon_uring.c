@@ -7,7 +7,12 @@
  *	uring: sends to several sockets in one batch arrive whole; a full
  *	socket gives -EAGAIN, a pipe -ENOTSOCK, a closed peer -EPIPE;
  *	receives give the bytes, -EAGAIN when nothing is there and 0 at
- *	end of file; batches larger than the ring are split.
+ *	end of file; batches larger than the ring are split. When
+ *	io_uring_enter fails (a stand-in for it): after the kernel took
+ *	part of a batch, the entries taken keep their results, the rest
+ *	are -ECANCELED and never run later; a later chunk that fails keeps
+ *	the earlier chunks' results; line connections then send and read
+ *	the rest themselves, every byte exactly once.
  *	conn with conn_batch_sends(): every test of test_refcommon_conn.c
  *	runs again with batching switched on for each loop it creates
  *	(the file is included with ev_loop_create wrapped), so modes,
@@ -28,6 +33,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "reference/common/conn.h"
@@ -142,6 +149,145 @@ static void test_uring_send_recv(void **state)
 	assert_null(u);
 }
 
+/*
+ * stand-ins for io_uring_enter: fail_take > 0 lets the kernel take that
+ * many entries of the next call (and complete them) before failing it;
+ * fail_after lets that many calls through first; fail_all fails every
+ * call that would submit, taking nothing
+ */
+static int fail_take, fail_after, fail_all, fail_calls;
+
+static long enter_failing(int fd, unsigned to_submit, unsigned min_complete, unsigned flags)
+{
+	fail_calls++;
+	if (to_submit == 0)
+		return uring_sys_enter(fd, 0, min_complete, flags);
+	if (fail_after > 0) {
+		fail_after--;
+		return uring_sys_enter(fd, to_submit, min_complete, flags);
+	}
+	if (fail_take > 0) {
+		unsigned k = (unsigned)fail_take < to_submit ? (unsigned)fail_take : to_submit;
+
+		fail_take = 0;
+		if (uring_sys_enter(fd, k, k, flags) < 0)
+			return -1;
+		errno = ENOMEM;
+		return -1;
+	}
+	if (fail_all) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return uring_sys_enter(fd, to_submit, min_complete, flags);
+}
+
+/* every byte a peer has: exactly want, nothing more */
+static void peer_has(int fd, const char *want)
+{
+	char got[256];
+	ssize_t n = recv(fd, got, sizeof(got), MSG_DONTWAIT);
+
+	if (want == NULL) {
+		assert_int_equal(n, -1);
+		assert_int_equal(errno, EAGAIN);
+		return;
+	}
+	assert_int_equal(n, (ssize_t)strlen(want));
+	assert_memory_equal(got, want, strlen(want));
+}
+
+static void test_uring_enter_fails(void **state)
+{
+	enum { N = 20 };
+	struct uring *u;
+	int sv[N][2];
+	struct uring_send v[N];
+	char msg[N][32], again[N][32];
+	size_t i;
+
+	(void)state;
+	if (!have_uring)
+		skip();
+	u = uring_create(8);	/* 20 sends: chunks of 8, 8 and 4 */
+	assert_non_null(u);
+	for (i = 0; i < N; i++) {
+		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv[i]), 0);
+		nonblock(sv[i][0]);
+		snprintf(msg[i], sizeof(msg[i]), "first %zu\n", i);
+		snprintf(again[i], sizeof(again[i]), "second %zu\n", i);
+	}
+	/* the kernel takes 3 of the first chunk, then the call fails */
+	uring_test_enter(enter_failing);
+	fail_take = 3;
+	for (i = 0; i < N; i++) {
+		v[i].fd = sv[i][0];
+		v[i].buf = msg[i];
+		v[i].len = strlen(msg[i]);
+	}
+	errno = 0;
+	assert_int_equal(uring_send_batch(u, N, v), -1);
+	assert_int_equal(errno, ENOMEM);
+	for (i = 0; i < N; i++) {
+		if (i < 3) {
+			assert_int_equal(v[i].res, (ssize_t)strlen(msg[i]));
+			peer_has(sv[i][1], msg[i]);
+		} else {
+			assert_int_equal(v[i].res, -ECANCELED);
+			peer_has(sv[i][1], NULL);
+		}
+	}
+	/* the second chunk fails taking nothing: the first one's results stay */
+	fail_after = 1;
+	fail_all = 1;
+	for (i = 0; i < N; i++)
+		v[i].buf = again[i], v[i].len = strlen(again[i]);
+	assert_int_equal(uring_send_batch(u, N, v), -1);
+	for (i = 0; i < N; i++) {
+		if (i < 8) {
+			assert_int_equal(v[i].res, (ssize_t)strlen(again[i]));
+			peer_has(sv[i][1], again[i]);
+		} else {
+			assert_int_equal(v[i].res, -ECANCELED);
+			peer_has(sv[i][1], NULL);
+		}
+	}
+	/* working again: each peer gets this batch once, no withdrawn entry runs */
+	fail_all = 0;
+	uring_test_enter(NULL);
+	for (i = 0; i < N; i++)
+		v[i].buf = msg[i], v[i].len = strlen(msg[i]);
+	assert_int_equal(uring_send_batch(u, N, v), 0);
+	for (i = 0; i < N; i++) {
+		assert_int_equal(v[i].res, (ssize_t)strlen(msg[i]));
+		peer_has(sv[i][1], msg[i]);
+	}
+	/* receives: 2 taken, the rest -ECANCELED with their data still there */
+	for (i = 0; i < 5; i++) {
+		assert_int_equal(write(sv[i][1], "abc", 3), 3);
+		v[i].buf = again[i];
+		v[i].len = sizeof(again[i]);
+	}
+	uring_test_enter(enter_failing);
+	fail_take = 2;
+	assert_int_equal(uring_recv_batch(u, 5, v), -1);
+	uring_test_enter(NULL);
+	for (i = 0; i < 5; i++) {
+		if (i < 2) {
+			assert_int_equal(v[i].res, 3);
+		} else {
+			assert_int_equal(v[i].res, -ECANCELED);
+			assert_int_equal(read(sv[i][0], again[i], sizeof(again[i])), 3);
+		}
+		assert_memory_equal(again[i], "abc", 3);
+	}
+	for (i = 0; i < N; i++) {
+		close(sv[i][0]);
+		close(sv[i][1]);
+	}
+	uring_destroy(&u);
+}
+
 /* many connections answered in one iteration, in order, every byte */
 struct echo {
 	int lines;
@@ -216,19 +362,76 @@ static void test_uring_conn_many(void **state)
 	(void)conn_batch_sends(NULL);
 }
 
+/* the same with io_uring_enter failing: part taken, or nothing at all */
+static void test_uring_conn_enter_fails(void **state)
+{
+	if (!have_uring)
+		skip();
+	uring_test_enter(enter_failing);
+	fail_all = 1;
+	test_uring_conn_many(state);
+	fail_all = 0;
+	fail_calls = 0;
+	fail_take = 1;
+	test_uring_conn_many(state);
+	uring_test_enter(NULL);
+	fail_take = 0;
+}
+
+static const char *kernel_release(void)
+{
+	static struct utsname un;
+
+	return uname(&un) == 0 ? un.release : "?";
+}
+
+/*
+ * Linux 5.6 or later (IORING_OP_SEND and _RECV) where io_uring_setup(2)
+ * itself works (no seccomp filter, not switched off): uring_create must
+ * work too
+ */
+static int uring_expected(void)
+{
+	int major = 0, minor = 0;
+	long fd = -1;
+
+	if (sscanf(kernel_release(), "%d.%d", &major, &minor) != 2 ||
+	    major < 5 || (major == 5 && minor < 6))
+		return 0;
+#ifdef __NR_io_uring_setup
+	{
+		unsigned char params[512];	/* struct io_uring_params and room */
+
+		memset(params, 0, sizeof(params));
+		fd = syscall(__NR_io_uring_setup, 8, params);
+	}
+#endif
+	if (fd < 0)
+		return 0;
+	close((int)fd);
+	return 1;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_uring_send_recv),
 		cmocka_unit_test(test_uring_conn_many),
+		cmocka_unit_test(test_uring_enter_fails),
+		cmocka_unit_test(test_uring_conn_enter_fails),
 	};
 	struct uring *u = uring_create(8);
 	int rc;
 
 	have_uring = u != NULL;
 	uring_destroy(&u);
-	if (!have_uring)
+	if (!have_uring) {
+		if (uring_expected()) {
+			printf("io_uring refused on Linux %s where it should work\n", kernel_release());
+			return 1;
+		}
 		printf("io_uring not available here: batched paths not tested\n");
+	}
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
 	rc |= conn_tests_main();
 	(void)conn_batch_sends(NULL);
