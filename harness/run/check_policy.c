@@ -236,6 +236,7 @@ struct pcx {
 	char fatal_why[700];
 	struct tconn c;			/* the persistent connection */
 	int open;
+	int fresh;			/* x->c opened by after_drop, not used yet */
 	int crashed;
 	char crash[200];
 	struct xbuf rbuf;		/* bytes of the current reply */
@@ -248,6 +249,9 @@ struct pcx {
 	int connected;			/* a connection succeeded once */
 	int gone;			/* ... and later ones are refused */
 	char gone_id[64];		/* the check during which that began */
+	int gone_after_drop;		/* ... where a connection was dropped */
+	int dropped;			/* a connection closed without a reply, */
+	char drop_id[64];		/* during this check, none answered since */
 };
 
 /* a connect that fails after others worked is a finding, not the environment */
@@ -285,8 +289,9 @@ static int blocked(struct pcx *x, const char *id)
 		return 1;
 	}
 	if (x->gone) {
-		report_end(x->r, CHECK_SKIP, "the service stopped accepting connections during %s",
-			   x->gone_id);
+		report_end(x->r, CHECK_SKIP, "the service stopped accepting connections during %s%s",
+			   x->gone_id, x->gone_after_drop ? " (it closed a connection there without a "
+			   "reply and answered nothing after)" : "");
 		return 1;
 	}
 	if (x->unanswered >= MAX_UNANSWERED) {
@@ -297,6 +302,21 @@ static int blocked(struct pcx *x, const char *id)
 	return 0;
 }
 
+static int p_open(struct pcx *x);
+
+/*
+ * after_drop - after report_begin: when the service closed a connection
+ * without a reply and has answered nothing since, connect now, as Postfix
+ * does for its next request: a service that died there (and perhaps
+ * accepted one more connection on its way out) is then found gone before
+ * this check, which is skipped, rather than failed for the death
+ */
+static void after_drop(struct pcx *x)
+{
+	if (x->dropped && !x->open && !x->gone && p_open(x) == 0)
+		x->fresh = 1;	/* a new connection to the request, not a kept one */
+}
+
 static int begin(struct pcx *x, const char *id)
 {
 	const struct pol_check *pc = find_check(id);
@@ -304,6 +324,7 @@ static int begin(struct pcx *x, const char *id)
 	if (pc == NULL || !wanted(x->o, id, pc->tags))
 		return 0;
 	report_begin(x->r, &pc->ci);
+	after_drop(x);
 	return !blocked(x, id);
 }
 
@@ -346,9 +367,11 @@ static int c_open(struct pcx *x, struct tconn *c)
 		report_note(x->r, "cannot connect: %s", err);
 		if (x->connected) {
 			/* it worked before: the service died or stopped listening */
-			if (!x->gone)
-				snprintf(x->gone_id, sizeof(x->gone_id), "%s",
+			if (!x->gone) {
+				x->gone_after_drop = x->dropped;
+				snprintf(x->gone_id, sizeof(x->gone_id), "%s", x->dropped ? x->drop_id :
 					 x->r->cur ? x->r->cur->id : "?");
+			}
 			x->gone = 1;
 			snprintf(x->fatal_why, sizeof(x->fatal_why), "the service no longer accepts "
 				 "connections (%.500s); Postfix answers 451 4.3.5 Server configuration "
@@ -368,6 +391,7 @@ static void p_close(struct pcx *x)
 	if (x->open)
 		c_close(x, &x->c);
 	x->open = 0;
+	x->fresh = 0;
 }
 
 static int p_open(struct pcx *x)
@@ -521,6 +545,14 @@ static void judge(struct pcx *x, const struct pf_pol_req *req, struct pres *res)
 	}
 }
 
+/* note_drop - the service closed a connection without a reply */
+static void note_drop(struct pcx *x)
+{
+	if (!x->dropped)
+		snprintf(x->drop_id, sizeof(x->drop_id), "%s", x->r->cur ? x->r->cur->id : "?");
+	x->dropped = 1;
+}
+
 /* request - one request as Postfix sends it, on the persistent connection */
 static int request(struct pcx *x, const struct pf_pol_req *req, struct pres *res)
 {
@@ -540,7 +572,8 @@ again:
 			    "Postfix counts a failed try, sleeps 1 s and reconnects");
 		p_close(x);
 	}
-	reused = x->open;
+	reused = x->open && !x->fresh;
+	x->fresh = 0;
 	if (p_open(x) < 0) {
 		if (!x->gone)
 			return -1;
@@ -558,6 +591,7 @@ again:
 	}
 	if (c_send(x, &x->c, out.data, out.len) < 0) {
 		p_close(x);
+		note_drop(x);
 		res->end = PF_POL_END_ERROR;
 		snprintf(res->rd.why, sizeof(res->rd.why), "write error");
 		judge(x, req, res);
@@ -565,6 +599,10 @@ again:
 		goto out;
 	}
 	c_read_reply(x, &x->c, res, pf_version_at_least(&x->o->version, 3, 0, 0));
+	if (res->ok)
+		x->dropped = 0;
+	else if (res->end == PF_POL_END_EOF && x->rbuf.len == 0)
+		note_drop(x);
 	if (!res->ok)
 		p_close(x);	/* Postfix closes after a failed try */
 	if (!res->ok && reused && tries == 1 && res->end == PF_POL_END_EOF && x->rbuf.len == 0) {
@@ -1493,6 +1531,7 @@ static void run_data(struct pcx *x, struct catalogue_entry *d)
 	if (!wanted(x->o, d->ci.id, d->m.tags))
 		return;
 	report_begin(x->r, &d->ci);
+	after_drop(x);
 	if (blocked(x, d->ci.id))
 		return;
 	replay_options_init(&ro);

@@ -262,6 +262,50 @@ else
 fi
 stop_pid "$dpid"
 
+# the same death, slower: after the ETRN request the daemon still accepts one
+# more connection (the harness's second try), drops it unread, and only then
+# stops listening. The death belongs to POLICY-STATE-009 all the same; the
+# next check finds the service gone before it starts and is skipped
+cat > "$dir/lingering.py" <<'EOF'
+import os, socketserver, sys
+class H(socketserver.StreamRequestHandler):
+    def handle(self):
+        if self.server.dying:
+            self.server.socket.close()
+            os._exit(3)
+        attrs = {}
+        for line in self.rfile:
+            line = line.rstrip(b"\n")
+            if line:
+                k, _, v = line.partition(b"=")
+                attrs[k] = v
+                continue
+            if attrs.get(b"protocol_state") == b"ETRN":
+                self.server.dying = True
+                return
+            self.wfile.write(b"action=DUNNO\n\n")
+            self.wfile.flush()
+            attrs = {}
+class S(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    daemon_threads = True
+    dying = False
+S(sys.argv[1], H).serve_forever()
+EOF
+$py "$dir/lingering.py" "$dir/lingering.sock" &
+dpid=$!
+pids="$pids $dpid"
+for _ in $(seq 100); do [ -S "$dir/lingering.sock" ] && break; sleep 0.05; done
+run lingering.out --policy "unix:$dir/lingering.sock" --no-catalogue
+if [ "$rc" = 1 ] && has lingering.out FAIL POLICY-STATE-009 && has lingering.out SKIP POLICY-VERSION-001 &&
+   [ "$(grep -c '^FAIL' "$dir/lingering.out")" = 1 ] &&
+   grep -q 'stopped accepting connections during POLICY-STATE-009 (it closed a connection there' \
+	"$dir/lingering.out"; then
+	ok "a daemon that accepts once more before it dies: still POLICY-STATE-009's, the next check skipped"
+else
+	bad "lingering daemon (rc=$rc)"; grep -A4 'STATE-009\|VERSION-001' "$dir/lingering.out" | head -20
+fi
+stop_pid "$dpid"
+
 # --- rules, user transcripts, selection, errors ------------------------------------
 run exp.out --policy "unix:$dir/clean.sock" --no-catalogue --only expect \
 	--expect 'sasl_username=test1 sasl_method=PLAIN client_address=127.0.0.1 => DUNNO' \
