@@ -1,12 +1,13 @@
 # smtpd-harness - one Makefile, out-of-tree builds under build/<config>-<cc>/
 #
 #   make              release build of every program (installs deps if missing)
-#   make test         unit tests under ASan+UBSan (+LSan), corpus replays
+#   make test         unit tests under ASan+UBSan (+LSan), corpus replays;
+#                     ref-authd's threads under TSan
 #   make coverage     line coverage of lib/ as one figure
 #   make integration  pytest against a real Postfix in private namespaces (root)
 #   make clean        remove build/
 #
-# CONFIG=release|asan|cov selects the flags; CC may be overridden
+# CONFIG=release|asan|tsan|cov selects the flags; CC may be overridden
 # (make CC=clang test). WERROR=1 turns warnings into errors (CI).
 
 CC	?= cc
@@ -28,6 +29,8 @@ OPT	:= -O2 -g -D_FORTIFY_SOURCE=2 -fstack-protector-strong
 else ifeq ($(CONFIG),asan)
 OPT	:= -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=all
+else ifeq ($(CONFIG),tsan)
+OPT	:= -O1 -g -fsanitize=thread -fno-omit-frame-pointer
 else ifeq ($(CONFIG),cov)
 OPT	:= -O0 -g --coverage
 else
@@ -80,6 +83,8 @@ tests: $(A_LIB) $(TESTBINS) $(PROGS)
 
 test: deps
 	@$(MAKE) --no-print-directory CONFIG=asan tests
+	@$(MAKE) --no-print-directory CONFIG=tsan build/tsan-$(CCNAME)/bin/ref-authd \
+		build/tsan-$(CCNAME)/tests/test_refcommon_workq
 	@scripts/run-tests build/asan-$(CCNAME)
 
 demo: all
