@@ -131,7 +131,7 @@ fail:
 	return NULL;
 }
 
-/* uring_enter - io_uring_enter(2), or the test's stand-in */
+/* uring_sys_enter - io_uring_enter(2); uring_enter is it or the test's stand-in */
 long uring_sys_enter(int fd, unsigned to_submit, unsigned min_complete, unsigned flags)
 {
 	return syscall(__NR_io_uring_enter, fd, to_submit, min_complete, flags, NULL, 0);
@@ -203,12 +203,10 @@ static int uring_chunk(struct uring *u, uint8_t op, size_t n, struct uring_send 
 		long rc = uring_enter(u->fd, tail + (unsigned)n - head, (unsigned)(n - done),
 				      IORING_ENTER_GETEVENTS);
 
-		if (rc < 0 && (errno == EAGAIN || errno == EBUSY) && ++busy > 1000)
-			errno = EAGAIN;	/* the kernel keeps refusing: give up */
-		else if (rc < 0 && (errno == EINTR || errno == EAGAIN || errno == EBUSY))
-			rc = 0;
-		else if (rc >= 0)
+		if (rc >= 0)
 			busy = 0;
+		else if (errno == EINTR || ((errno == EAGAIN || errno == EBUSY) && ++busy <= 1000))
+			rc = 0;	/* passing: reap what there is and go on */
 		if (rc < 0) {
 			int e = errno;
 			size_t taken;

@@ -9,10 +9,6 @@
  *	int uring_send_batch(struct uring *u, size_t n, struct uring_send *v);
  *	int uring_recv_batch(struct uring *u, size_t n, struct uring_send *v);
  *	void uring_destroy(struct uring **u);
-
-typedef long uring_enter_fn(int fd, unsigned to_submit, unsigned min_complete, unsigned flags);
-long uring_sys_enter(int fd, unsigned to_submit, unsigned min_complete, unsigned flags);
-void uring_test_enter(uring_enter_fn *fn);
  *
  *	long uring_sys_enter(int fd, unsigned to_submit, unsigned min_complete,
  *	                     unsigned flags);
