@@ -304,6 +304,16 @@ static int blocked(struct pcx *x, const char *id)
 
 static int p_open(struct pcx *x);
 
+/* mark_gone - the service no longer accepts connections; id: since which check */
+static void mark_gone(struct pcx *x, const char *id, int after_drop)
+{
+	if (!x->gone) {
+		snprintf(x->gone_id, sizeof(x->gone_id), "%s", id);
+		x->gone_after_drop = after_drop;
+	}
+	x->gone = 1;
+}
+
 /*
  * after_drop - after report_begin: when the service closed a connection
  * without a reply and has answered nothing since, connect now, as Postfix
@@ -367,12 +377,8 @@ static int c_open(struct pcx *x, struct tconn *c)
 		report_note(x->r, "cannot connect: %s", err);
 		if (x->connected) {
 			/* it worked before: the service died or stopped listening */
-			if (!x->gone) {
-				x->gone_after_drop = x->dropped;
-				snprintf(x->gone_id, sizeof(x->gone_id), "%s", x->dropped ? x->drop_id :
-					 x->r->cur ? x->r->cur->id : "?");
-			}
-			x->gone = 1;
+			mark_gone(x, x->dropped ? x->drop_id : x->r->cur ? x->r->cur->id : "?",
+				  x->dropped);
 			snprintf(x->fatal_why, sizeof(x->fatal_why), "the service no longer accepts "
 				 "connections (%.500s); Postfix answers 451 4.3.5 Server configuration "
 				 "problem to every request", err);
@@ -1548,8 +1554,7 @@ static void run_data(struct pcx *x, struct catalogue_entry *d)
 		if (res == CHECK_ERROR)
 			res = CHECK_FAIL;
 		report_note(x->r, "the service no longer accepts connections");
-		x->gone = 1;
-		snprintf(x->gone_id, sizeof(x->gone_id), "%s", d->ci.id);
+		mark_gone(x, d->ci.id, 0);
 		log = xbuf_cstr(&x->r->log);	/* the note may have moved it */
 	}
 	if (res == CHECK_PASS && strstr(log, " failed: ") != NULL && strstr(log, "> try ") != NULL) {
