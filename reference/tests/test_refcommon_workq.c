@@ -102,6 +102,17 @@ static void timeout_cb(struct ev_loop *loop, void *ctx)
 	ev_stop(loop);
 }
 
+/* run_until_stopped - run the loop until a done() stops it; 10 s is a failure */
+static void run_until_stopped(struct ev_loop *loop)
+{
+	int timed_out = 0;
+	uint64_t t = ev_timer_add(loop, 10000, timeout_cb, &timed_out);
+
+	ev_run(loop);
+	ev_timer_cancel(loop, t);
+	assert_int_equal(timed_out, 0);
+}
+
 /* the loop keeps running timers while workers sleep */
 static void tick_cb(struct ev_loop *loop, void *ctx)
 {
@@ -239,15 +250,13 @@ static void test_refcommon_workq_short_queue_prompt(void **state)
 {
 	struct ev_loop *loop = ev_loop_create();
 	struct workq *q = workq_create(loop, 1, 0);
-	int done = 0, timed_out = 0, i;
+	int done = 0, i;
 
 	(void)state;
 	assert_non_null(q);
 	for (i = 0; i < 4; i++)
 		assert_int_equal(workq_submit(q, prompt_work, prompt_done, job_new(i, &done, 4, loop, 0)), 0);
-	ev_timer_add(loop, 10000, timeout_cb, &timed_out);
-	ev_run(loop);
-	assert_int_equal(timed_out, 0);
+	run_until_stopped(loop);
 	assert_int_equal(done, 4);
 	for (i = 0; i < 4; i++)
 		assert_int_equal(prompt_seen[i], i + 1);
@@ -281,7 +290,7 @@ static void seq_done(void *arg)
 
 static void test_refcommon_workq_warm_thread(void **state)
 {
-	int timed_out = 0, i;
+	int i;
 
 	(void)state;
 	seq_loop = ev_loop_create();
@@ -289,9 +298,7 @@ static void test_refcommon_workq_warm_thread(void **state)
 	assert_non_null(seq_q);
 	seq_n = 0;
 	assert_int_equal(workq_submit(seq_q, job_work, seq_done, job_new(0, NULL, 0, NULL, 200)), 0);
-	ev_timer_add(seq_loop, 10000, timeout_cb, &timed_out);
-	ev_run(seq_loop);
-	assert_int_equal(timed_out, 0);
+	run_until_stopped(seq_loop);
 	assert_int_equal(seq_n, 20);
 	for (i = 2; i < 20; i++)
 		assert_true(pthread_equal(seq_ran[i], seq_ran[1]));
@@ -308,15 +315,13 @@ static void test_refcommon_workq_batched(void **state)
 {
 	struct ev_loop *loop = ev_loop_create();
 	struct workq *q = workq_create(loop, 2, 2000);
-	int done = 0, timed_out = 0, i;
+	int done = 0, i;
 
 	(void)state;
 	assert_non_null(q);
 	for (i = 0; i < 1000; i++)
 		assert_int_equal(workq_submit(q, job_work, job_done, job_new(i, &done, 1000, loop, 20)), 0);
-	ev_timer_add(loop, 10000, timeout_cb, &timed_out);
-	ev_run(loop);
-	assert_int_equal(timed_out, 0);
+	run_until_stopped(loop);
 	assert_int_equal(done, 1000);
 	assert_true(workq_wakeups(q) >= 1);
 	assert_true(workq_wakeups(q) < 250);
