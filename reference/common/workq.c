@@ -50,7 +50,6 @@ struct workq {
 	pthread_mutex_t mu;
 	struct workq_list pending, finished;
 	size_t max_queued;
-	size_t running;
 	int signalled;		/* the eventfd was written since the last drain */
 	unsigned long wakeups;	/* eventfd writes, for workq_wakeups() */
 	int quit;
@@ -148,11 +147,9 @@ static void *workq_thread(void *p)
 		if (q->pending.len == 0 && q->quit)
 			break;
 		j = list_pop(&q->pending);
-		q->running++;
 		pthread_mutex_unlock(&q->mu);
 		j->work(j->arg);
 		pthread_mutex_lock(&q->mu);
-		q->running--;
 		list_push(&q->finished, j);
 		if (!q->signalled && workq_wake_now(q)) {
 			q->signalled = 1;

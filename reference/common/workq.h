@@ -15,14 +15,14 @@
  *	the loop's thread (an eventfd wakes the loop). Jobs are started in
  *	submission order; a job for an idle pool goes to the thread that
  *	went idle last (its cache is the warmest), so a light load stays on
- *	one thread. Under load done() calls come in batches: with a
- *	deep queue (16 or more waiting) the loop is woken once per pending/8
+ *	one thread. Under load done() calls come in batches: with a deep
+ *	queue (16 or more waiting) the loop is woken once per pending/8
  *	finished jobs (at most 32): a finished job waits for at most that
  *	many more to finish (an eighth of the wait of a job queued then),
  *	and the loop, the workers and the clients are spared most of their
- *	wakeups; with a short queue every
- *	finished job wakes the loop at once. workq_wakeups() counts the
- *	wakeups. A job must not touch loop-owned state in work();
+ *	wakeups; with a short queue every finished job wakes the loop at
+ *	once. workq_wakeups() counts the wakeups. A job must not touch
+ *	loop-owned state in work();
  *	if its owner goes away meanwhile, the owner marks arg as abandoned
  *	and done() frees it (the owner never frees a submitted arg).
  *	workq_destroy() waits for running and queued jobs, runs their done()
