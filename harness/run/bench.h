@@ -10,7 +10,6 @@
  *	              char *err, size_t errlen);
  *	void bench_print(const struct bench_options *o, const struct bench_result *r,
  *	                 int json, FILE *out);
- *	int bench_main(int argc, char **argv);	(fake-smtpd bench)
  *
  *	Pure parts (tested on their own)
  *	int bench_tmpl_build(struct bench_tmpl *t, const struct bench_options *o,
@@ -161,7 +160,6 @@ struct bench_null_conn {
 int bench_run(const struct bench_options *o, struct bench_result *r, char *err, size_t errlen);
 void bench_print(const struct bench_options *o, const struct bench_result *r, int json,
 		 FILE *out);
-int bench_main(int argc, char **argv);
 
 int bench_tmpl_build(struct bench_tmpl *t, const struct bench_options *o, char *err,
 		     size_t errlen);

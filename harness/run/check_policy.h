@@ -15,7 +15,6 @@
  *	                              const char **pattern_r,
  *	                              char *err, size_t errlen);
  *	int check_policy_glob(const char *pat, const char *s, size_t len);
- *	int check_policy_main(int argc, char **argv);
  * DESCRIPTION
  *	Talks to a policy service the way Postfix's smtpd does (attr_clnt:
  *	one persistent connection, one request in flight, the stream must
@@ -49,13 +48,12 @@
  *	why, fix, tags, fails-on) are read by harness/run/catalogue.c, the
  *	loader `check --auth` shares.
  *
- *	check_policy_main() is the command line of `fake-smtpd check
- *	--policy` (called from harness/main.c).
+ *	The command line of `fake-smtpd check --policy` is harness/cmd/check.c.
  * DIAGNOSTICS
  *	check_policy_run: 0 when the checks ran (failures are in the report),
  *	-1 when the target could not be used at all (message on stderr).
  *	check_policy_expect_parse: 0, or -1 with a
- *	reason in err. check_policy_main: the exit status.
+ *	reason in err.
  */
 #ifndef HARNESS_RUN_CHECK_POLICY_H
 #define HARNESS_RUN_CHECK_POLICY_H
@@ -92,6 +90,5 @@ int check_policy_expect_parse(const char *text, struct pf_pol_req *req, const st
 			      char *store, size_t store_size, const char **pattern_r, char *err,
 			      size_t errlen);
 int check_policy_glob(const char *pat, const char *s, size_t len);
-int check_policy_main(int argc, char **argv);
 
 #endif

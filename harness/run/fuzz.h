@@ -23,7 +23,7 @@
  *
  *	int fuzz_run(const struct fuzz_options *o, struct fuzz_result *res,
  *	             char *err, size_t errlen);
- *	int fuzz_main(int argc, char **argv);	(fake-smtpd fuzz)
+ *	void fuzz_request_stop(void);
  * DESCRIPTION
  *	Generator (pure, deterministic for a seed, bounded): a case is what
  *	one exec sends, as up to FUZZ_MAX_STEPS steps; each step is one
@@ -72,8 +72,9 @@
  *	helper closes it, and every o->reconnect_every execs.
  * DIAGNOSTICS
  *	fuzz_run: 0, or -1 when the target cannot be used at the start or
- *	the output directory cannot be written (err). fuzz_main: exit 0 no
- *	finding, 1 findings, 2 usage or environment error.
+ *	the output directory cannot be written (err).
+ *	fuzz_request_stop() may be called from a signal handler: the run
+ *	ends after the exec under way, with its result.
  */
 #ifndef HARNESS_RUN_FUZZ_H
 #define HARNESS_RUN_FUZZ_H
@@ -172,6 +173,6 @@ int fuzz_write_steps(struct xbuf *out, const struct fuzz_case *c) ATTR_WUR;
 const char *fuzz_kind_name(enum fuzz_kind k);
 
 int fuzz_run(const struct fuzz_options *o, struct fuzz_result *res, char *err, size_t errlen);
-int fuzz_main(int argc, char **argv);
+void fuzz_request_stop(void);
 
 #endif

@@ -73,11 +73,13 @@ static void test_msg_levels(void **state)
 	capture_start(&c);
 	msg_info("hello %d", 42);
 	msg_warn("careful: %s", "x");
+	msg_error("--x: bad %s", "y");
 	msg_debug(1, "shown");
 	msg_debug(2, "hidden");
 	out = capture_end(&c, &len);
 	assert_string_equal(out, "prog: hello 42\n"
 			    "prog: warning: careful: x\n"
+			    "prog: --x: bad y\n"
 			    "prog: debug: shown\n");
 	free(out);
 	msg_set_verbose(0);

@@ -80,6 +80,15 @@ void msg_warn(const char *fmt, ...)
 	va_end(ap);
 }
 
+void msg_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	msg_vout("", fmt, ap);
+	va_end(ap);
+}
+
 void msg_fatal(const char *fmt, ...)
 {
 	va_list ap;

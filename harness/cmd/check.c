@@ -1,0 +1,353 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	check - fake-smtpd check: the conformance catalogue, auth or policy
+ * SYNOPSIS
+ *	fake-smtpd check --auth TARGET [options]
+ *	fake-smtpd check --policy TARGET [options] [TRANSCRIPT...]
+ *	fake-smtpd check [--auth|--policy] --list
+ * DESCRIPTION
+ *	The command line of both modes: the mode is chosen by --policy
+ *	anywhere on the line (else auth), each has its own usage and
+ *	options, and both write every report format. The data checks'
+ *	catalogue (corpus/conformance/auth or policy when that directory
+ *	exists) is loaded, and every transcript parsed, before anything is
+ *	sent. The checks themselves are harness/run/check_auth.c and
+ *	check_policy.c.
+ * DIAGNOSTICS
+ *	Exit 0 all passed, 1 a check failed, 2 usage or environment error.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "harness/cmd/cmd.h"
+#include "harness/run/catalogue.h"
+#include "harness/run/check_auth.h"
+#include "harness/run/check_policy.h"
+#include "util/msg.h"
+#include "util/xmem.h"
+
+#define CHECK_AUTH_CATALOGUE	"corpus/conformance/auth"
+#define CHECK_POLICY_CATALOGUE	"corpus/conformance/policy"
+
+static const char usage_auth[] =
+"usage: fake-smtpd check --auth TARGET [options]\n"
+"       fake-smtpd check --policy TARGET [options] [TRANSCRIPT...]   (see check --policy --help)\n"
+"       fake-smtpd check [--auth|--policy] --list\n"
+"\n"
+"Talks to a Dovecot-protocol auth helper exactly as Postfix's smtpd does and\n"
+"reports, for every check, what real Postfix would have answered.\n"
+"\n"
+"TARGET: unix:/path | inet:host:port | inet:[::1]:port | spawn:COMMAND ARGS\n"
+"        (spawn: the helper gets the connection on stdin/stdout and, as under\n"
+"        master.cf spawn, stderr)\n"
+"\n"
+"  --catalogue DIR        data checks (default " CHECK_AUTH_CATALOGUE " when it\n"
+"                         exists); --no-catalogue runs the built-in checks only\n"
+"  --list                 list the checks\n"
+"  (checks that need a test account are skipped without --user and --password;\n"
+"  -D variables reach the data checks, user and password come from --user and\n"
+"  --password)\n";
+
+static const char usage_policy[] =
+"usage: fake-smtpd check --policy TARGET [options] [TRANSCRIPT...]\n"
+"       fake-smtpd check --policy --list [--catalogue DIR]\n"
+"\n"
+"Talks to a Postfix SMTPD policy service exactly as Postfix's smtpd does and\n"
+"reports, for every POLICY-* check, what real Postfix would have answered.\n"
+"\n"
+"TARGET: unix:/path | inet:host:port | inet:[::1]:port | spawn:COMMAND ARGS\n"
+"\n"
+"  --user U               a user the service lets relay from 127.0.0.1 (default\n"
+"                         test1), the reference for the injection checks\n"
+"  --expect RULE          'NAME=VALUE ... => PATTERN': the request (Postfix's RCPT\n"
+"                         request with these attributes; state=X sets\n"
+"                         protocol_state) must get an action matching PATTERN\n"
+"                         ('*' and '?', case-insensitive); repeatable\n"
+"  --expect-file FILE     one RULE per line ('#' comments)\n"
+"  --catalogue DIR        data checks (default " CHECK_POLICY_CATALOGUE " when it\n"
+"                         exists); --no-catalogue runs the built-in probes only\n"
+"  TRANSCRIPT...          your own policy transcripts, run as checks too\n"
+"  --list                 list the checks\n";
+
+enum { OPT_LIST = 'l', OPT_CATALOGUE = 'c', OPT_NO_CATALOGUE = 'n', OPT_USER = 'u',
+       OPT_EXPECT = 'x', OPT_EXPECT_FILE = 'X' };
+
+static const struct option opts_auth[] = {
+	{ "list", no_argument, NULL, OPT_LIST },
+	{ "catalogue", required_argument, NULL, OPT_CATALOGUE },
+	{ "no-catalogue", no_argument, NULL, OPT_NO_CATALOGUE },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const struct option opts_policy[] = {
+	{ "list", no_argument, NULL, OPT_LIST },
+	{ "catalogue", required_argument, NULL, OPT_CATALOGUE },
+	{ "no-catalogue", no_argument, NULL, OPT_NO_CATALOGUE },
+	{ "user", required_argument, NULL, OPT_USER },
+	{ "expect", required_argument, NULL, OPT_EXPECT },
+	{ "expect-file", required_argument, NULL, OPT_EXPECT_FILE },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* what the options of both modes set */
+struct check_cli {
+	int list;
+	int nocat;
+	const char *catdir;
+	const char *user;			/* policy --user */
+	char **expects;				/* policy --expect rules */
+	size_t nexp;
+};
+
+/* read_expect_file - one --expect rule per line, '#' comments */
+static int read_expect_file(const char *path, struct check_cli *k)
+{
+	char err[300];
+	size_t len, pos = 0, line = 0;
+	char *buf = catalogue_slurp(path, &len, err, sizeof(err));
+
+	if (buf == NULL) {
+		msg_error("--expect-file %s", err);
+		return -1;
+	}
+	while (pos < len) {
+		char *l = buf + pos, *nl = memchr(l, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - l) : len - pos;
+
+		pos += n + 1;
+		line++;
+		while (n > 0 && (l[n - 1] == '\r' || l[n - 1] == ' ' || l[n - 1] == '\t'))
+			n--;
+		while (n > 0 && (*l == ' ' || *l == '\t'))
+			l++, n--;
+		if (n == 0 || *l == '#')
+			continue;
+		if (k->nexp >= CHECK_POLICY_MAX_EXPECTS) {
+			msg_error("%s:%zu: more than %d rules", path, line, CHECK_POLICY_MAX_EXPECTS);
+			free(buf);
+			return -1;
+		}
+		k->expects[k->nexp++] = xstrndup(l, n);
+	}
+	free(buf);
+	return 0;
+}
+
+/* check_opt - the options of both modes */
+static int check_opt(void *ctx, int ch, const char *arg)
+{
+	struct check_cli *k = ctx;
+
+	switch (ch) {
+	case OPT_LIST: k->list = 1; return 0;
+	case OPT_CATALOGUE: k->catdir = arg; return 0;
+	case OPT_NO_CATALOGUE: k->nocat = 1; return 0;
+	case OPT_USER: k->user = arg; return 0;
+	case OPT_EXPECT:
+		if (k->nexp >= CHECK_POLICY_MAX_EXPECTS) {
+			msg_error("more than %d --expect rules", CHECK_POLICY_MAX_EXPECTS);
+			return -1;
+		}
+		k->expects[k->nexp++] = xstrdup(arg);
+		return 0;
+	case OPT_EXPECT_FILE:
+		return read_expect_file(arg, k);
+	default:
+		msg_panic("check_opt: option %d", ch);
+	}
+}
+
+/* catalogue_dir - the data checks' directory: given, the default, or none */
+static const char *catalogue_dir(const struct check_cli *k, const char *dflt)
+{
+	struct stat sb;
+
+	if (k->nocat)
+		return NULL;
+	if (k->catdir != NULL)
+		return k->catdir;
+	if (stat(dflt, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return dflt;
+	return NULL;
+}
+
+/* list_data - the data checks of a catalogue, after the built-in ones */
+static void list_data(const struct catalogue *cat)
+{
+	size_t i;
+
+	for (i = 0; i < cat->n; i++)
+		printf("%-18s [%s] %s%s%s%s\n", cat->v[i]->ci.id,
+		       report_severity_name(cat->v[i]->ci.severity), cat->v[i]->ci.title,
+		       cat->v[i]->m.tags[0] ? " (tags: " : "", cat->v[i]->m.tags,
+		       cat->v[i]->m.tags[0] ? ")" : "");
+}
+
+/* run_auth - check --auth, after the command line */
+static int run_auth(struct cmd_common *c, struct check_cli *k)
+{
+	struct check_auth_options o;
+	struct catalogue cat;
+	struct target t;
+	struct report r;
+	char err[600];
+	int rc = CMD_EXIT_USAGE;
+
+	memset(&o, 0, sizeof(o));
+	memset(&cat, 0, sizeof(cat));
+	if (catalogue_load(&cat, catalogue_dir(k, CHECK_AUTH_CATALOGUE), NULL, 0, TPROTO_AUTH, err,
+			   sizeof(err)) < 0) {
+		msg_error("%s", err);
+		return CMD_EXIT_USAGE;
+	}
+	if (k->list) {
+		check_auth_list(stdout);
+		list_data(&cat);
+		catalogue_free(&cat);
+		return CMD_EXIT_OK;
+	}
+	if (c->auth == NULL || c->nargs != 0) {
+		msg_error("check needs --auth TARGET (see --help)");
+		goto out;
+	}
+	if (cmd_target(c->auth, &t) < 0)
+		goto out;
+	o.target = &t;
+	o.user = c->user;
+	o.password = c->password;
+	o.version = c->version;
+	o.time_scale = c->time_scale;
+	o.stderr_apart = c->stderr_apart;
+	o.only = c->only;
+	o.skip = c->skip;
+	o.catalogue = &cat;
+	o.defines = &c->defines;
+	cmd_report_start(c, &r, "fake-smtpd check --auth");
+	if (c->format == REPORT_TEXT)
+		printf("fake-smtpd: checking auth helper %s as Postfix %u.%u would\n", c->auth,
+		       o.version.major, o.version.minor);
+	if (check_auth_run(&o, &r) < 0) {
+		(void)report_finish(&r);
+	} else {
+		int failed = report_finish(&r);
+
+		rc = failed ? CMD_EXIT_FAIL : CMD_EXIT_OK;
+	}
+	target_free(&t);
+out:
+	catalogue_free(&cat);
+	return rc;
+}
+
+/* run_policy - check --policy, after the command line */
+static int run_policy(struct cmd_common *c, struct check_cli *k)
+{
+	struct check_policy_options o;
+	struct target t;
+	struct report r;
+	int rc = CMD_EXIT_USAGE;
+
+	check_policy_options_init(&o);
+	if (c->version_given)
+		o.version = c->version;
+	o.time_scale = c->time_scale;
+	o.stderr_apart = c->stderr_apart;
+	o.only = c->only;
+	o.skip = c->skip;
+	if (k->user != NULL)
+		o.user = k->user;
+	o.catalogue_dir = catalogue_dir(k, CHECK_POLICY_CATALOGUE);
+	o.expects = (const char *const *)k->expects;
+	o.nexpects = k->nexp;
+	o.transcripts = (const char *const *)c->args;
+	o.ntranscripts = (size_t)c->nargs;
+	o.defines = &c->defines;
+	if (k->list) {
+		struct catalogue cat;
+		char err[600];
+
+		check_policy_list(stdout);
+		if (catalogue_load(&cat, o.catalogue_dir, o.transcripts, o.ntranscripts,
+				   TPROTO_POLICY, err, sizeof(err)) < 0) {
+			msg_error("%s", err);
+			return CMD_EXIT_USAGE;
+		}
+		list_data(&cat);
+		catalogue_free(&cat);
+		return CMD_EXIT_OK;
+	}
+	if (c->policy == NULL) {
+		msg_error("check needs --policy TARGET (see --help)");
+		return CMD_EXIT_USAGE;
+	}
+	if (cmd_target(c->policy, &t) < 0)
+		return CMD_EXIT_USAGE;
+	o.target = &t;
+	cmd_report_start(c, &r, "fake-smtpd check --policy");
+	if (c->format == REPORT_TEXT)
+		printf("fake-smtpd: checking policy service %s as Postfix %u.%u would%s\n", c->policy,
+		       o.version.major, o.version.minor,
+		       o.time_scale != 1.0 ? " (timeouts scaled)" : "");
+	if (check_policy_run(&o, &r) < 0)
+		(void)report_finish(&r);
+	else
+		rc = report_finish(&r) ? CMD_EXIT_FAIL : r.errors ? CMD_EXIT_USAGE : CMD_EXIT_OK;
+	target_free(&t);
+	return rc;
+}
+
+/* policy_mode - is --policy on the line */
+static int policy_mode(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--policy") == 0 || strncmp(argv[i], "--policy=", 9) == 0)
+			return 1;
+	return 0;
+}
+
+/* cmd_check_main - fake-smtpd check */
+int cmd_check_main(int argc, char **argv)
+{
+	struct check_cli k;
+	struct cmd_common c;
+	struct cmd_spec s;
+	int policy = policy_mode(argc, argv), rc, i;
+	size_t j;
+
+	memset(&k, 0, sizeof(k));
+	memset(&s, 0, sizeof(s));
+	k.expects = xcalloc(CHECK_POLICY_MAX_EXPECTS, sizeof(char *));
+	s.name = policy ? "check --policy" : "check --auth";
+	s.usage = policy ? usage_policy : usage_auth;
+	s.version = policy ? NULL : "3.7";
+	s.shared = CMD_OPT_VERSION | CMD_OPT_TIME_SCALE | CMD_OPT_FORMAT | CMD_OPT_DEFINE |
+		   CMD_OPT_SELECT | CMD_OPT_STDERR_APART | CMD_OPT_VERBOSE |
+		   (policy ? CMD_OPT_POLICY : CMD_OPT_AUTH | CMD_OPT_ACCOUNT);
+	s.formats = CMD_FMT_ALL;
+	s.opts = policy ? opts_policy : opts_auth;
+	s.shortopts = "";
+	s.opt = check_opt;
+	s.ctx = &k;
+	/* "check --policy --list": getopt would take --list for the target */
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--list") == 0)
+			k.list = 1;
+	cmd_common_init(&c);
+	rc = cmd_parse(&s, &c, argc, argv);
+	if (rc == 0 && policy && c.policy != NULL && strcmp(c.policy, "--list") == 0)
+		c.policy = NULL;
+	if (rc == 0)
+		rc = policy ? run_policy(&c, &k) : run_auth(&c, &k);
+	else
+		rc = rc > 0 ? CMD_EXIT_OK : CMD_EXIT_USAGE;
+	for (j = 0; j < k.nexp; j++)
+		free(k.expects[j]);
+	free(k.expects);
+	cmd_common_free(&c);
+	return rc;
+}

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	cmd - fake-smtpd's command layer: the subcommand table and the
+ *	options every subcommand shares
+ * SYNOPSIS
+ *	#include "harness/cmd/cmd.h"
+ *
+ *	const struct cmd *cmd_find(const char *name);
+ *	void cmd_list(FILE *fp);
+ *
+ *	void cmd_common_init(struct cmd_common *c);
+ *	void cmd_common_free(struct cmd_common *c);
+ *	int cmd_parse(const struct cmd_spec *s, struct cmd_common *c,
+ *	              int argc, char **argv);
+ *	void cmd_usage(const struct cmd_spec *s, FILE *fp);
+ *	int cmd_target(const char *spec, struct target *t);
+ *	int cmd_uint(const char *opt, const char *arg, unsigned min,
+ *	             unsigned max, unsigned *v_r);
+ *	int cmd_duration_ms(const char *opt, const char *arg, uint64_t min,
+ *	                    uint64_t max, uint64_t *ms_r);
+ *	void cmd_report_start(const struct cmd_common *c, struct report *r,
+ *	                      const char *suite);
+ * DESCRIPTION
+ *	One file per subcommand (harness/cmd/<name>.c) holds its usage text,
+ *	its own options and the glue from options to its engine; the engines
+ *	(harness/check, replay, record, fuzz, bench) take an options struct
+ *	and a report and never see argv. The table of subcommands is
+ *	cmd_table in cmd.c.
+ *
+ *	A subcommand describes its command line with a struct cmd_spec: the
+ *	shared options it takes (CMD_OPT_* bits), the report formats it can
+ *	write, and its own getopt_long options with a callback. cmd_parse()
+ *	merges the two, parses argv from argv[1], fills the shared fields of
+ *	struct cmd_common and hands every other option to s->opt. Shared
+ *	options are parsed here only, so their spelling, ranges and error
+ *	texts are the same in every subcommand:
+ *
+ *	  --auth TARGET, --policy TARGET   the helper (one of them, once)
+ *	  --postfix-version V              judge as Postfix V
+ *	  --time-scale F, --fast           Postfix's timeouts times F (0.05)
+ *	  --format F                       one of the spec's formats
+ *	  -D NAME=VALUE, --define          a transcript variable
+ *	  --only LIST, --skip LIST         check selection
+ *	  --user U, --password P           a test account
+ *	  --stderr-apart                   spawn: stderr off the connection
+ *	  -v, --verbose / -q, --quiet
+ *	  -h, --help                       every subcommand
+ *
+ *	The positional arguments are left in c->args / c->nargs.
+ *	cmd_usage() prints the spec's usage text, then a line for each
+ *	shared option the spec takes.
+ *
+ *	cmd_target() parses a TARGET (harness/io/target.h). cmd_uint() and
+ *	cmd_duration_ms() read a number or a time ("30s", "500ms", "2m",
+ *	"1h"; a bare number is seconds) for option opt. cmd_report_start()
+ *	initialises a report on stdout in c->format with c->verbose.
+ * DIAGNOSTICS
+ *	cmd_parse: 0 parsed; 1 --help was printed on stdout (exit 0);
+ *	-1 an error was reported with msg_error() (exit 2).
+ *	cmd_target, cmd_uint, cmd_duration_ms: 0, or -1 after msg_error().
+ *	A spec whose own options collide with the shared ones is our bug:
+ *	msg_panic().
+ */
+#ifndef HARNESS_CMD_CMD_H
+#define HARNESS_CMD_CMD_H
+
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "harness/io/target.h"
+#include "harness/postfix/pf_version.h"
+#include "harness/run/report.h"
+#include "harness/script/transcript.h"
+
+/* exit statuses of every subcommand */
+#define CMD_EXIT_OK	0	/* everything passed */
+#define CMD_EXIT_FAIL	1	/* a check failed, a finding */
+#define CMD_EXIT_USAGE	2	/* usage or environment error */
+
+/* the shared options a subcommand takes */
+#define CMD_OPT_AUTH		(1u << 0)	/* --auth TARGET */
+#define CMD_OPT_POLICY		(1u << 1)	/* --policy TARGET */
+#define CMD_OPT_VERSION		(1u << 2)	/* --postfix-version V */
+#define CMD_OPT_TIME_SCALE	(1u << 3)	/* --time-scale F, --fast */
+#define CMD_OPT_FORMAT		(1u << 4)	/* --format F */
+#define CMD_OPT_DEFINE		(1u << 5)	/* -D NAME=VALUE */
+#define CMD_OPT_SELECT		(1u << 6)	/* --only, --skip */
+#define CMD_OPT_ACCOUNT		(1u << 7)	/* --user, --password */
+#define CMD_OPT_STDERR_APART	(1u << 8)	/* --stderr-apart */
+#define CMD_OPT_VERBOSE		(1u << 9)	/* -v */
+#define CMD_OPT_QUIET		(1u << 10)	/* -q */
+
+/* report formats, as bits of cmd_spec.formats */
+#define CMD_FMT(f)		(1u << (f))
+#define CMD_FMT_ALL		(CMD_FMT(REPORT_TEXT) | CMD_FMT(REPORT_TAP) | \
+				 CMD_FMT(REPORT_JUNIT) | CMD_FMT(REPORT_JSON))
+
+/* own options of a subcommand use values below this; shared ones above */
+#define CMD_OWN_MAX		0x1000
+
+struct cmd_common {
+	const char *auth;		/* --auth TARGET, or NULL */
+	const char *policy;		/* --policy TARGET, or NULL */
+	struct pf_version version;	/* --postfix-version, or the default */
+	int version_given;
+	double time_scale;		/* 1.0: Postfix's real timeouts */
+	enum report_format format;
+	struct tvars defines;		/* -D NAME=VALUE */
+	const char *only, *skip;	/* comma-separated ids, prefixes, tags */
+	const char *user, *password;
+	int stderr_apart;
+	int verbose;
+	int quiet;
+	char **args;			/* positional arguments */
+	int nargs;
+};
+
+struct cmd_spec {
+	const char *name;		/* "check --policy": in messages */
+	const char *usage;		/* synopsis, description, own options */
+	const char *version;		/* default --postfix-version; NULL: the oracle's */
+	unsigned shared;		/* CMD_OPT_* */
+	unsigned formats;		/* CMD_FMT() bits, with CMD_OPT_FORMAT */
+	const struct option *opts;	/* own long options, NULL-terminated */
+	const char *shortopts;		/* own short options ("" for none) */
+	int (*opt)(void *ctx, int ch, const char *arg);	/* 0, or -1 said why */
+	void *ctx;
+};
+
+struct cmd {
+	const char *name;
+	const char *summary;		/* one line for fake-smtpd --help */
+	int (*main)(int argc, char **argv);
+};
+
+const struct cmd *cmd_find(const char *name);
+void cmd_list(FILE *fp);
+
+void cmd_common_init(struct cmd_common *c);
+void cmd_common_free(struct cmd_common *c);
+int cmd_parse(const struct cmd_spec *s, struct cmd_common *c, int argc, char **argv);
+void cmd_usage(const struct cmd_spec *s, FILE *fp);
+int cmd_target(const char *spec, struct target *t);
+int cmd_uint(const char *opt, const char *arg, unsigned min, unsigned max, unsigned *v_r);
+int cmd_duration_ms(const char *opt, const char *arg, uint64_t min, uint64_t max,
+		    uint64_t *ms_r);
+void cmd_report_start(const struct cmd_common *c, struct report *r, const char *suite);
+
+/* the subcommands (harness/cmd/<name>.c) */
+int cmd_check_main(int argc, char **argv);
+int cmd_replay_main(int argc, char **argv);
+int cmd_record_main(int argc, char **argv);
+int cmd_fuzz_main(int argc, char **argv);
+int cmd_bench_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	fuzz - fake-smtpd fuzz: mutated requests on the wire against a helper
+ * SYNOPSIS
+ *	fake-smtpd fuzz --auth|--policy TARGET [options]
+ * DESCRIPTION
+ *	The command line of the wire fuzzer (harness/run/fuzz.c): the seed
+ *	is taken from the clock unless given, and printed; SIGINT and
+ *	SIGTERM end the run with its summary.
+ * DIAGNOSTICS
+ *	Exit 0 no finding, 1 findings, 2 usage or environment error.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness/cmd/cmd.h"
+#include "harness/run/fuzz.h"
+#include "util/msg.h"
+#include "util/strnum.h"
+
+static const char usage_fuzz[] =
+"usage: fake-smtpd fuzz --auth TARGET [options]\n"
+"       fake-smtpd fuzz --policy TARGET [options]\n"
+"\n"
+"Sends protocol-aware, mutated requests to an auth helper (Dovecot auth protocol)\n"
+"or a policy service, one connection at a time as a Postfix smtpd process does,\n"
+"and reports what Postfix would suffer from: a helper that crashed (signal) or\n"
+"exited with a status other than 0, a server that stopped accepting connections,\n"
+"no reply where one is due, replies Postfix would choke on. Each finding is a\n"
+"transcript that `fake-smtpd replay TARGET FILE` runs again.\n"
+"\n"
+"TARGET: unix:/path | inet:host:port | inet:[::1]:port | spawn:COMMAND ARGS\n"
+"\n"
+"  --seed N               the same N sends the same bytes (default: from the clock;\n"
+"                         printed at the start)\n"
+"  --duration T           stop after T (30s, 500ms, 2m; a bare number is seconds;\n"
+"                         default 60s unless --iterations is given)\n"
+"  --iterations N         stop after N execs (requests)\n"
+"  --timeout T            wait this long for a reply that is due (default 3s;\n"
+"                         Postfix waits 10 s for auth, 100 s for policy)\n"
+"  --out DIR              write each finding as DIR/finding-NNN-KIND.tr\n"
+"  --max-findings N       stop after N findings\n"
+"  --reconnect-every N    a new connection after N execs (default 200)\n"
+"  --no-minimize          write findings without dropping requests first\n";
+
+enum { OPT_SEED = 's', OPT_DURATION = 'd', OPT_ITERATIONS = 'n', OPT_TIMEOUT = 't',
+       OPT_OUT = 'o', OPT_MAX_FINDINGS = 'm', OPT_RECONNECT = 'r', OPT_NO_MINIMIZE = 'M' };
+
+static const struct option opts_fuzz[] = {
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "iterations", required_argument, NULL, OPT_ITERATIONS },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "out", required_argument, NULL, OPT_OUT },
+	{ "max-findings", required_argument, NULL, OPT_MAX_FINDINGS },
+	{ "reconnect-every", required_argument, NULL, OPT_RECONNECT },
+	{ "no-minimize", no_argument, NULL, OPT_NO_MINIMIZE },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct fuzz_cli {
+	struct fuzz_options o;
+	int have_seed;
+	int have_duration;
+};
+
+/* fuzz_opt - the options of fuzz */
+static int fuzz_opt(void *ctx, int ch, const char *arg)
+{
+	struct fuzz_cli *k = ctx;
+	uint64_t ms;
+
+	switch (ch) {
+	case OPT_SEED:
+		if (str_to_uint64(arg, strlen(arg), &k->o.seed) < 0) {
+			msg_error("--seed: want a number, not %s", arg);
+			return -1;
+		}
+		k->have_seed = 1;
+		return 0;
+	case OPT_DURATION:
+		if (cmd_duration_ms("--duration", arg, 1, UINT64_MAX, &ms) < 0)
+			return -1;
+		k->o.seconds = (double)ms / 1000.0;
+		k->have_duration = 1;
+		return 0;
+	case OPT_ITERATIONS:
+		if (str_to_uint64(arg, strlen(arg), &k->o.iterations) < 0 || k->o.iterations == 0) {
+			msg_error("--iterations: want a number > 0, not %s", arg);
+			return -1;
+		}
+		return 0;
+	case OPT_TIMEOUT:
+		if (cmd_duration_ms("--timeout", arg, 1, 600000, &ms) < 0)
+			return -1;
+		k->o.timeout_ms = (int)ms;
+		return 0;
+	case OPT_OUT: k->o.out = arg; return 0;
+	case OPT_MAX_FINDINGS:
+		return cmd_uint("--max-findings", arg, 1, 1000000, &k->o.max_findings);
+	case OPT_RECONNECT:
+		return cmd_uint("--reconnect-every", arg, 1, 1000000, &k->o.reconnect_every);
+	case OPT_NO_MINIMIZE: k->o.minimize = 0; return 0;
+	default:
+		msg_panic("fuzz_opt: option %d", ch);
+	}
+}
+
+/* fuzz_on_signal - end the run with its summary */
+static void fuzz_on_signal(int sig)
+{
+	(void)sig;
+	fuzz_request_stop();
+}
+
+/* clock_seed - a seed from the clock and the pid, printed so it can be given again */
+static uint64_t clock_seed(void)
+{
+	struct timespec ts;
+	uint64_t seed;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	seed = ((uint64_t)ts.tv_sec * 1000003u) ^ (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32);
+	return seed % 1000000000000ull;
+}
+
+/* print_summary - execs, rate, findings by kind; the number of findings */
+static uint64_t print_summary(const struct fuzz_options *o, const struct fuzz_result *res)
+{
+	uint64_t total = 0;
+	unsigned k;
+
+	for (k = 0; k < FUZZ_NKINDS; k++)
+		total += res->findings[k];
+	printf("%llu execs in %.1f s, %.0f exec/s, %llu connections\n",
+	       (unsigned long long)res->execs, res->elapsed,
+	       res->elapsed > 0 ? (double)res->execs / res->elapsed : 0.0,
+	       (unsigned long long)res->connections);
+	printf("findings: %llu (", (unsigned long long)total);
+	for (k = 0; k < FUZZ_NKINDS; k++)
+		printf("%s%s %llu", k ? ", " : "", fuzz_kind_name((enum fuzz_kind)k),
+		       (unsigned long long)res->findings[k]);
+	printf(")%s%s\n", res->written && o->out ? ", transcripts in " : "",
+	       res->written && o->out ? o->out : "");
+	return total;
+}
+
+/* cmd_fuzz_main - fake-smtpd fuzz */
+int cmd_fuzz_main(int argc, char **argv)
+{
+	struct sigaction sa, old_int, old_term;
+	struct fuzz_result res;
+	struct cmd_common c;
+	struct fuzz_cli k;
+	struct cmd_spec s;
+	struct target t;
+	const char *spec;
+	char err[700];
+	int rc;
+
+	memset(&k, 0, sizeof(k));
+	k.o.timeout_ms = 3000;
+	k.o.reconnect_every = 200;
+	k.o.minimize = 1;
+	memset(&s, 0, sizeof(s));
+	s.name = "fuzz";
+	s.usage = usage_fuzz;
+	s.shared = CMD_OPT_AUTH | CMD_OPT_POLICY | CMD_OPT_STDERR_APART | CMD_OPT_QUIET;
+	s.opts = opts_fuzz;
+	s.shortopts = "";
+	s.opt = fuzz_opt;
+	s.ctx = &k;
+	cmd_common_init(&c);
+	rc = cmd_parse(&s, &c, argc, argv);
+	spec = c.auth != NULL ? c.auth : c.policy;
+	k.o.proto = c.auth != NULL ? FUZZ_PROTO_AUTH : FUZZ_PROTO_POLICY;
+	k.o.stderr_apart = c.stderr_apart;
+	k.o.quiet = c.quiet;
+	cmd_common_free(&c);
+	if (rc != 0)
+		return rc > 0 ? CMD_EXIT_OK : CMD_EXIT_USAGE;
+	if (spec == NULL || c.nargs != 0) {
+		msg_error("fuzz needs --auth TARGET or --policy TARGET and no other arguments "
+			  "(see fake-smtpd fuzz --help)");
+		return CMD_EXIT_USAGE;
+	}
+	if (!k.have_duration && k.o.iterations == 0)
+		k.o.seconds = 60;
+	if (!k.have_seed)
+		k.o.seed = clock_seed();
+	if (cmd_target(spec, &t) < 0)
+		return CMD_EXIT_USAGE;
+	k.o.target = &t;
+	k.o.target_text = spec;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = fuzz_on_signal;
+	sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGINT, &sa, &old_int);
+	(void)sigaction(SIGTERM, &sa, &old_term);
+	printf("fake-smtpd fuzz: %s %s, seed %llu, timeout %d ms\n",
+	       k.o.proto == FUZZ_PROTO_AUTH ? "auth" : "policy", spec,
+	       (unsigned long long)k.o.seed, k.o.timeout_ms);
+	fflush(stdout);
+	rc = fuzz_run(&k.o, &res, err, sizeof(err));
+	(void)sigaction(SIGINT, &old_int, NULL);
+	(void)sigaction(SIGTERM, &old_term, NULL);
+	if (rc < 0) {
+		msg_error("fuzz: %s", err);
+		target_free(&t);
+		return CMD_EXIT_USAGE;
+	}
+	rc = print_summary(&k.o, &res) ? CMD_EXIT_FAIL : CMD_EXIT_OK;
+	target_free(&t);
+	return rc;
+}

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	record - fake-smtpd record: a recording proxy between Postfix and a helper
+ * SYNOPSIS
+ *	fake-smtpd record --listen ADDR --upstream TARGET -o FILE [options]
+ * DESCRIPTION
+ *	The command line of harness/run/record.c; SIGINT and SIGTERM end
+ *	the recording after the open connections.
+ * DIAGNOSTICS
+ *	Exit 0 recorded, 2 usage or environment error.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "harness/cmd/cmd.h"
+#include "harness/run/record.h"
+#include "util/msg.h"
+
+static const char usage_record[] =
+"usage: fake-smtpd record --listen ADDR --upstream TARGET -o FILE [options]\n"
+"\n"
+"A proxy between a real client (Postfix's smtpd) and a helper: every byte passes\n"
+"through unchanged; what passed is written to FILE as a transcript (C:/S: lines,\n"
+"request ids as {id}, CPID as {pid}, SPID/CUID/COOKIE values as *) that replays\n"
+"against the same helper with `fake-smtpd replay TARGET FILE`.\n"
+"Point Postfix at the proxy: smtpd_sasl_path = ADDR, or\n"
+"check_policy_service ADDR.\n"
+"\n"
+"  --listen ADDR          unix:/path or inet:host:port to accept the client on\n"
+"  --upstream TARGET      the helper: unix:/path, inet:host:port or spawn:COMMAND ARGS\n"
+"  -o, --output FILE      the transcript (rewritten after each connection)\n"
+"  --count N              record N client connections, then stop (default 1;\n"
+"                         0: until SIGINT or SIGTERM; open connections are kept)\n"
+"  --accept-timeout S     give up when no client connects within S seconds\n"
+"  --idle-timeout S       end a connection quiet for S seconds (default 600)\n";
+
+enum { OPT_LISTEN = 'l', OPT_UPSTREAM = 'u', OPT_OUTPUT = 'o', OPT_COUNT = 'n',
+       OPT_ACCEPT_TIMEOUT = 'a', OPT_IDLE_TIMEOUT = 'i' };
+
+static const struct option opts_record[] = {
+	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "upstream", required_argument, NULL, OPT_UPSTREAM },
+	{ "output", required_argument, NULL, OPT_OUTPUT },
+	{ "count", required_argument, NULL, OPT_COUNT },
+	{ "accept-timeout", required_argument, NULL, OPT_ACCEPT_TIMEOUT },
+	{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct record_cli {
+	struct record_options o;
+	const char *upstream;
+};
+
+/* record_opt - the options of record */
+static int record_opt(void *ctx, int ch, const char *arg)
+{
+	struct record_cli *k = ctx;
+	unsigned v;
+
+	switch (ch) {
+	case OPT_LISTEN: k->o.listen = arg; return 0;
+	case OPT_UPSTREAM: k->upstream = arg; return 0;
+	case OPT_OUTPUT: k->o.out = arg; return 0;
+	case OPT_COUNT:
+		return cmd_uint("--count", arg, 0, 1000000, &k->o.count);
+	case OPT_ACCEPT_TIMEOUT:
+	case OPT_IDLE_TIMEOUT:
+		if (cmd_uint(ch == OPT_ACCEPT_TIMEOUT ? "--accept-timeout" : "--idle-timeout", arg, 0,
+			     86400, &v) < 0)
+			return -1;
+		if (ch == OPT_ACCEPT_TIMEOUT)
+			k->o.accept_timeout_ms = (int)v * 1000;
+		else
+			k->o.idle_timeout_ms = (int)v * 1000;
+		return 0;
+	default:
+		msg_panic("record_opt: option %d", ch);
+	}
+}
+
+/* record_on_signal - end the recording after the open connections */
+static void record_on_signal(int sig)
+{
+	(void)sig;
+	record_request_stop();
+}
+
+/* cmd_record_main - fake-smtpd record */
+int cmd_record_main(int argc, char **argv)
+{
+	struct record_cli k;
+	struct cmd_common c;
+	struct cmd_spec s;
+	struct sigaction sa;
+	struct target t;
+	char err[700];
+	int rc;
+
+	memset(&k, 0, sizeof(k));
+	k.o.count = 1;
+	k.o.idle_timeout_ms = 600000;
+	memset(&s, 0, sizeof(s));
+	s.name = "record";
+	s.usage = usage_record;
+	s.shared = CMD_OPT_STDERR_APART | CMD_OPT_QUIET;
+	s.opts = opts_record;
+	s.shortopts = "o:";
+	s.opt = record_opt;
+	s.ctx = &k;
+	cmd_common_init(&c);
+	rc = cmd_parse(&s, &c, argc, argv);
+	if (rc != 0) {
+		cmd_common_free(&c);
+		return rc > 0 ? CMD_EXIT_OK : CMD_EXIT_USAGE;
+	}
+	k.o.stderr_apart = c.stderr_apart;
+	k.o.quiet = c.quiet;
+	cmd_common_free(&c);
+	if (k.o.listen == NULL || k.upstream == NULL || k.o.out == NULL || c.nargs != 0) {
+		msg_error("record needs --listen, --upstream and -o (see fake-smtpd record --help)");
+		return CMD_EXIT_USAGE;
+	}
+	if (cmd_target(k.upstream, &t) < 0)
+		return CMD_EXIT_USAGE;
+	k.o.upstream = &t;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = record_on_signal;
+	sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGINT, &sa, NULL);
+	(void)sigaction(SIGTERM, &sa, NULL);
+	rc = record_run(&k.o, err, sizeof(err));
+	if (rc < 0)
+		msg_error("record: %s", err);
+	else if (!k.o.quiet)
+		msg_info("record: transcript written to %s", k.o.out);
+	target_free(&t);
+	return rc < 0 ? CMD_EXIT_USAGE : CMD_EXIT_OK;
+}
