@@ -71,7 +71,7 @@
 
 #include "harness/io/target.h"
 #include "harness/postfix/pf_version.h"
-#include "harness/run/report.h"
+#include "harness/report/report.h"
 #include "harness/script/transcript.h"
 
 /* exit statuses of every subcommand */

@@ -88,7 +88,7 @@
 
 #include "harness/io/target.h"
 #include "harness/postfix/pf_auth.h"
-#include "harness/run/report.h"
+#include "harness/report/report.h"
 #include "harness/script/transcript.h"
 
 #define CATALOGUE_MAX_FILES	256

@@ -45,7 +45,7 @@
 #include "harness/io/target.h"
 #include "harness/postfix/pf_auth.h"
 #include "harness/run/catalogue.h"
-#include "harness/run/report.h"
+#include "harness/report/report.h"
 
 struct check_auth_options {
 	const struct target *target;

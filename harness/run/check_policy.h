@@ -62,7 +62,7 @@
 
 #include "harness/io/target.h"
 #include "harness/postfix/pf_policy.h"
-#include "harness/run/report.h"
+#include "harness/report/report.h"
 #include "harness/script/transcript.h"
 
 #define CHECK_POLICY_MAX_EXPECTS	256

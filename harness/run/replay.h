@@ -48,7 +48,7 @@
 
 #include "harness/io/target.h"
 #include "harness/postfix/pf_auth.h"
-#include "harness/run/report.h"
+#include "harness/report/report.h"
 #include "harness/script/transcript.h"
 
 #define REPLAY_AUTH_TIMEOUT_MS		10000	/* Postfix AUTH_TIMEOUT */

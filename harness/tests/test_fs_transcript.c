@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/run/report.h"
+#include "harness/report/report.h"
 #include "harness/script/transcript.h"
 
 struct parse_case {

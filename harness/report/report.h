@@ -3,17 +3,17 @@
  * NAME
  *	report - results of checks, for a terminal or for CI (TAP)
  * SYNOPSIS
- *	#include "harness/run/report.h"
+ *	#include "harness/report/report.h"
  *
  *	void report_init(struct report *r, enum report_format f, FILE *out,
  *	                 int verbose);
  *	int report_format_parse(const char *s, enum report_format *f_r);
- *	int report_format_parse(const char *s, enum report_format *f_r);
-void report_begin(struct report *r, const struct check_info *ci);
+ *	void report_begin(struct report *r, const struct check_info *ci);
  *	void report_io(struct report *r, char dir, const char *p, size_t len);
  *	void report_note(struct report *r, const char *fmt, ...);
  *	void report_end(struct report *r, enum check_result res, const char *fmt, ...);
  *	int report_finish(struct report *r);
+ *	const char *report_severity_name(enum check_severity s);
  * DESCRIPTION
  *	A check is reported with its id, title, severity and "why it
  *	matters"; the bytes sent (C:) and received (S:) during it, escaped
@@ -30,10 +30,10 @@ void report_begin(struct report *r, const struct check_info *ci);
  *	report_finish() prints "N passed, N failed[, N skipped][, N errors]"
  *	and returns the number of failures (errors are in r->errors).
  * DIAGNOSTICS
- *	None.
+ *	report_end() without a report_begin() is our bug: msg_panic().
  */
-#ifndef HARNESS_RUN_REPORT_H
-#define HARNESS_RUN_REPORT_H
+#ifndef HARNESS_REPORT_REPORT_H
+#define HARNESS_REPORT_REPORT_H
 
 #include <stdio.h>
 

@@ -3,18 +3,19 @@
  * NAME
  *	report - results of checks, for a terminal or for CI (TAP)
  * SYNOPSIS
- *	#include "harness/run/report.h"
+ *	#include "harness/report/report.h"
  * DESCRIPTION
  *	See report.h. The per-check log is bounded (REPORT_MAX_LOG); what
  *	does not fit is cut with a note.
  * DIAGNOSTICS
- *	None.
+ *	report_end() of no check: msg_panic().
  */
 #include <stdarg.h>
 #include <string.h>
 
-#include "harness/run/report.h"
+#include "harness/report/report.h"
 #include "util/escape.h"
+#include "util/msg.h"
 
 #define REPORT_MAX_LOG	(64 * 1024)
 #define REPORT_MAX_DOC	(64 * 1024 * 1024)
@@ -160,6 +161,8 @@ void report_end(struct report *r, enum check_result res, const char *fmt, ...)
 	va_list ap;
 	const struct check_info *ci = r->cur;
 
+	if (ci == NULL)
+		msg_panic("report_end: no check was begun");
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
