@@ -6,7 +6,7 @@
  *	int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * DESCRIPTION
  *	Stateful target: a whole client connection as the replay engine
- *	runs it (harness/run/replay.c, "handshake" then "auth" steps),
+ *	runs it (harness/replay/replay.c, "handshake" then "auth" steps),
  *	without sockets: the input is everything the auth server sends,
  *	one line per LF (a CR stays in the line, as Postfix reads). Input
  *	layout:
@@ -38,7 +38,7 @@
 
 #include "fuzz/fuzz.h"
 #include "harness/postfix/pf_auth.h"
-#include "harness/run/replay.h"
+#include "harness/replay/replay.h"
 #include "proto/base64.h"
 #include "proto/dvauth.h"
 #include "proto/sasl.h"

@@ -7,7 +7,7 @@
  * DESCRIPTION
  *	Parses every transcript first (a broken one stops the run with
  *	file:line before anything is sent), then replays each on a fresh
- *	connection (harness/run/replay.c) and reports every step.
+ *	connection (harness/replay/replay.c) and reports every step.
  * DIAGNOSTICS
  *	Exit 0 all passed, 1 a transcript failed, 2 usage, environment or
  *	transcript error.
@@ -18,7 +18,7 @@
 
 #include "harness/cmd/cmd.h"
 #include "harness/run/catalogue.h"
-#include "harness/run/replay.h"
+#include "harness/replay/replay.h"
 #include "util/msg.h"
 #include "util/xmem.h"
 

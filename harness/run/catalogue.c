@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #include "harness/run/catalogue.h"
-#include "harness/run/replay.h"
+#include "harness/replay/replay.h"
 #include "proto/sasl.h"
 #include "util/xmem.h"
 

@@ -31,7 +31,7 @@
 
 #include "harness/run/catalogue.h"
 #include "harness/run/check_policy.h"
-#include "harness/run/replay.h"
+#include "harness/replay/replay.h"
 #include "util/escape.h"
 #include "util/xmem.h"
 

@@ -3,7 +3,7 @@
  * NAME
  *	replay - run a parsed transcript against a helper, as Postfix would
  * SYNOPSIS
- *	#include "harness/run/replay.h"
+ *	#include "harness/replay/replay.h"
  *
  *	void replay_options_init(struct replay_options *o);
  *	enum check_result replay_run(const struct replay_options *o,
@@ -43,8 +43,8 @@
  * DIAGNOSTICS
  *	Returns the check's result (CHECK_PASS, CHECK_FAIL, CHECK_ERROR).
  */
-#ifndef HARNESS_RUN_REPLAY_H
-#define HARNESS_RUN_REPLAY_H
+#ifndef HARNESS_REPLAY_REPLAY_H
+#define HARNESS_REPLAY_REPLAY_H
 
 #include "harness/io/target.h"
 #include "harness/postfix/pf_auth.h"
