@@ -12,8 +12,8 @@
  *	options, and both write every report format. The data checks'
  *	catalogue (corpus/conformance/auth or policy when that directory
  *	exists) is loaded, and every transcript parsed, before anything is
- *	sent. The checks themselves are harness/run/check_auth.c and
- *	check_policy.c.
+ *	sent. The checks themselves are harness/check/ (auth.c and
+ *	policy.c, walked by runner.c).
  * DIAGNOSTICS
  *	Exit 0 all passed, 1 a check failed, 2 usage or environment error.
  */
@@ -23,9 +23,10 @@
 #include <sys/stat.h>
 
 #include "harness/cmd/cmd.h"
-#include "harness/run/catalogue.h"
-#include "harness/run/check_auth.h"
-#include "harness/run/check_policy.h"
+#include "harness/check/auth.h"
+#include "harness/check/catalogue.h"
+#include "harness/check/expect.h"
+#include "harness/check/policy.h"
 #include "util/msg.h"
 #include "util/xmem.h"
 
@@ -125,8 +126,8 @@ static int read_expect_file(const char *path, struct check_cli *k)
 			l++, n--;
 		if (n == 0 || *l == '#')
 			continue;
-		if (k->nexp >= CHECK_POLICY_MAX_EXPECTS) {
-			msg_error("%s:%zu: more than %d rules", path, line, CHECK_POLICY_MAX_EXPECTS);
+		if (k->nexp >= CHECK_EXPECT_MAX_RULES) {
+			msg_error("%s:%zu: more than %d rules", path, line, CHECK_EXPECT_MAX_RULES);
 			free(buf);
 			return -1;
 		}
@@ -147,8 +148,8 @@ static int check_opt(void *ctx, int ch, const char *arg)
 	case OPT_NO_CATALOGUE: k->nocat = 1; return 0;
 	case OPT_USER: k->user = arg; return 0;
 	case OPT_EXPECT:
-		if (k->nexp >= CHECK_POLICY_MAX_EXPECTS) {
-			msg_error("more than %d --expect rules", CHECK_POLICY_MAX_EXPECTS);
+		if (k->nexp >= CHECK_EXPECT_MAX_RULES) {
+			msg_error("more than %d --expect rules", CHECK_EXPECT_MAX_RULES);
 			return -1;
 		}
 		k->expects[k->nexp++] = xstrdup(arg);
@@ -174,18 +175,6 @@ static const char *catalogue_dir(const struct check_cli *k, const char *dflt)
 	return NULL;
 }
 
-/* list_data - the data checks of a catalogue, after the built-in ones */
-static void list_data(const struct catalogue *cat)
-{
-	size_t i;
-
-	for (i = 0; i < cat->n; i++)
-		printf("%-18s [%s] %s%s%s%s\n", cat->v[i]->ci.id,
-		       report_severity_name(cat->v[i]->ci.severity), cat->v[i]->ci.title,
-		       cat->v[i]->m.tags[0] ? " (tags: " : "", cat->v[i]->m.tags,
-		       cat->v[i]->m.tags[0] ? ")" : "");
-}
-
 /* run_auth - check --auth, after the command line */
 static int run_auth(struct cmd_common *c, struct check_cli *k)
 {
@@ -205,7 +194,7 @@ static int run_auth(struct cmd_common *c, struct check_cli *k)
 	}
 	if (k->list) {
 		check_auth_list(stdout);
-		list_data(&cat);
+		catalogue_list(stdout, &cat);
 		catalogue_free(&cat);
 		return CMD_EXIT_OK;
 	}
@@ -275,7 +264,7 @@ static int run_policy(struct cmd_common *c, struct check_cli *k)
 			msg_error("%s", err);
 			return CMD_EXIT_USAGE;
 		}
-		list_data(&cat);
+		catalogue_list(stdout, &cat);
 		catalogue_free(&cat);
 		return CMD_EXIT_OK;
 	}
@@ -321,7 +310,7 @@ int cmd_check_main(int argc, char **argv)
 
 	memset(&k, 0, sizeof(k));
 	memset(&s, 0, sizeof(s));
-	k.expects = xcalloc(CHECK_POLICY_MAX_EXPECTS, sizeof(char *));
+	k.expects = xcalloc(CHECK_EXPECT_MAX_RULES, sizeof(char *));
 	s.name = policy ? "check --policy" : "check --auth";
 	s.usage = policy ? usage_policy : usage_auth;
 	s.version = policy ? NULL : "3.7";

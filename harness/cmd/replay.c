@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "harness/cmd/cmd.h"
-#include "harness/run/catalogue.h"
+#include "harness/check/catalogue.h"
 #include "harness/replay/replay.h"
 #include "util/msg.h"
 #include "util/xmem.h"

@@ -6,10 +6,13 @@
  *	The directory loader (sorted by id, user files after it in the order
  *	given, ids required in the directory, duplicate ids refused with
  *	both files named, the wrong protocol refused, a broken transcript
- *	reported with file:line), the --only/--skip selection by id prefix
- *	and tag, and the shipped auth catalogue: every file loads, with a
- *	unique AUTH-*-1NN id, a title, a why and a fix.
+ *	reported with file:line), the metadata header (every key,
+ *	severities, ordinary comments, errors with file:line), an entry as a
+ *	row of the runner, and the shipped catalogues: every auth file loads
+ *	with a unique AUTH-*-1NN id, every policy file has a unique POLICY-*
+ *	id, and both have a title, a why and a fix.
  */
+#define _GNU_SOURCE		/* open_memstream is POSIX 2008 */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -22,7 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness/run/catalogue.h"
+#include "harness/check/catalogue.h"
 
 struct tmpdir {
 	char path[64];
@@ -156,36 +159,132 @@ static void test_catalogue_load_refuses(void **state)
 	catalogue_free(&c);
 }
 
-static void test_catalogue_wanted(void **state)
+/* the metadata header: every key, severities, ordinary comments, errors with file:line */
+static void test_catalogue_meta_parse(void **state)
 {
-	static const struct {
-		const char *only, *skip, *id, *tags;
-		int want;
-	} t[] = {
-		{ NULL, NULL, "AUTH-REQ-101", "", 1 },
-		{ "AUTH-REQ", NULL, "AUTH-REQ-101", "", 1 },
-		{ "auth-req", NULL, "AUTH-REQ-101", "", 1 },
-		{ "AUTH-REP", NULL, "AUTH-REQ-101", "", 0 },
-		{ "AUTH-REP,AUTH-REQ-1", NULL, "AUTH-REQ-101", "", 1 },
-		{ "base64", NULL, "AUTH-REQ-101", "ids, base64 ", 1 },
-		{ "base", NULL, "AUTH-REQ-101", "base64", 0 },
-		{ NULL, "base64", "AUTH-REQ-101", "x,base64", 0 },
-		{ NULL, "AUTH-REQ-102", "AUTH-REQ-101", "", 1 },
-		{ "AUTH", "AUTH-REQ-101", "AUTH-REQ-101", "", 0 },
-		{ ",,", NULL, "AUTH-REQ-101", "", 0 },
-		{ "", NULL, "AUTH-REQ-101", "", 0 },
-	};
-	size_t i;
+	static const char good[] =
+		"# id: POLICY-ATTR-099\n"
+		"# title: a title\n"
+		"# severity: security\n"
+		"# why: because\n"
+		"# fix: do this\n"
+		"# tags: a, b\n"
+		"# fails-on: someone\n"
+		"# an ordinary comment: with a colon after blanks\n"
+		"protocol policy\n"
+		"# id: not read, after the first statement\n";
+	struct catalogue_meta m;
+	char err[300];
 
 	(void)state;
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		int got = catalogue_wanted(t[i].only, t[i].skip, t[i].id, t[i].tags);
+	assert_int_equal(catalogue_meta_parse(good, strlen(good), "g.tr", &m, err, sizeof(err)), 0);
+	assert_true(m.has_id);
+	assert_string_equal(m.id, "POLICY-ATTR-099");
+	assert_string_equal(m.title, "a title");
+	assert_int_equal(m.severity, SEV_SECURITY);
+	assert_string_equal(m.why, "because");
+	assert_string_equal(m.fix, "do this");
+	assert_string_equal(m.tags, "a, b");
+	assert_string_equal(m.fails_on, "someone");
 
-		if (got != t[i].want)
-			fail_msg("row %zu: only %s skip %s id %s tags %s: got %d", i,
-				 t[i].only ? t[i].only : "-", t[i].skip ? t[i].skip : "-", t[i].id,
-				 t[i].tags, got);
+	/* no header at all: no id, severity defaults to breaks-postfix */
+	assert_int_equal(catalogue_meta_parse("protocol policy\n", 16, "n.tr", &m, err,
+						 sizeof(err)), 0);
+	assert_false(m.has_id);
+	assert_int_equal(m.severity, SEV_BREAKS_POSTFIX);
+
+	assert_int_equal(catalogue_meta_parse("# id: X\n# severity: grave\n", 26, "b.tr", &m, err,
+						 sizeof(err)), -1);
+	assert_non_null(strstr(err, "b.tr:2: severity"));
+	assert_int_equal(catalogue_meta_parse("#\n# colour: red\n", 16, "c.tr", &m, err,
+						 sizeof(err)), -1);
+	assert_non_null(strstr(err, "c.tr:2: unknown header key \"colour\""));
+	assert_int_equal(catalogue_meta_parse("# id:\n", 6, "e.tr", &m, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "e.tr:1: id"));
+	/* CR LF files and a missing last LF */
+	assert_int_equal(catalogue_meta_parse("# id: A-1\r\n# severity: advisory", 32, "w.tr", &m,
+						 err, sizeof(err)), 0);
+	assert_string_equal(m.id, "A-1");
+	assert_int_equal(m.severity, SEV_ADVISORY);
+}
+
+/* every shipped data check has a unique POLICY-* id and a title, severity, why, fix */
+static void test_catalogue_policy_shipped(void **state)
+{
+	const char *dirs[] = { "corpus/conformance/policy", "../corpus/conformance/policy",
+			       "../../corpus/conformance/policy", "../../../corpus/conformance/policy" };
+	char ids[64][64];
+	size_t nids = 0, i, k;
+	DIR *d = NULL;
+	struct dirent *e;
+	const char *dir = NULL;
+
+	(void)state;
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]) && d == NULL; i++)
+		if ((d = opendir(dirs[i])) != NULL)
+			dir = dirs[i];
+	if (d == NULL)
+		skip();
+	while ((e = readdir(d)) != NULL) {
+		char path[512], buf[65536], err[300];
+		struct catalogue_meta m;
+		size_t len, n = strlen(e->d_name);
+		FILE *fp;
+
+		if (n < 4 || strcmp(e->d_name + n - 3, ".tr") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		fp = fopen(path, "rb");
+		assert_non_null(fp);
+		len = fread(buf, 1, sizeof(buf), fp);
+		fclose(fp);
+		if (catalogue_meta_parse(buf, len, path, &m, err, sizeof(err)) < 0)
+			fail_msg("%s", err);
+		if (!m.has_id || strncmp(m.id, "POLICY-", 7) != 0 || !m.title[0] || !m.why[0] ||
+		    !m.fix[0])
+			fail_msg("%s: id, title, why and fix are required (id %s)", path, m.id);
+		for (k = 0; k < nids; k++)
+			if (strcmp(ids[k], m.id) == 0)
+				fail_msg("%s: id %s used twice", path, m.id);
+		assert_true(nids < 64);
+		snprintf(ids[nids++], sizeof(ids[0]), "%s", m.id);
 	}
+	closedir(d);
+	assert_true(nids >= 9);
+}
+
+/* an entry as the runner's row, and its --list line */
+static void test_catalogue_def(void **state)
+{
+	struct tmpdir *d = *state;
+	struct catalogue c;
+	struct check_def def;
+	char err[400], *text = NULL;
+	size_t tlen = 0;
+	FILE *mem;
+
+	put(d, "a.tr", "# id: AUTH-B-102\n# title: second\n# severity: advisory\n# tags: x, y\n"
+		       "# why: w\nprotocol auth\nhandshake\n");
+	put(d, "b.tr", "# id: AUTH-A-101\n# title: first\nprotocol auth\nhandshake\n");
+	assert_int_equal(catalogue_load(&c, d->path, NULL, 0, TPROTO_AUTH, err, sizeof(err)), 0);
+	catalogue_def(c.v[1], &def);
+	assert_string_equal(def.ci.id, "AUTH-B-102");
+	assert_string_equal(def.ci.title, "second");
+	assert_string_equal(def.ci.why, "w");
+	assert_int_equal(def.ci.severity, SEV_ADVISORY);
+	assert_string_equal(def.tags, "x, y");
+	assert_int_equal(def.stage, CHECK_STAGE_MAIN);
+	assert_int_equal(def.needs, 0);
+	assert_null(def.run);
+	assert_ptr_equal(def.arg, c.v[1]);
+	mem = open_memstream(&text, &tlen);
+	assert_non_null(mem);
+	catalogue_list(mem, &c);
+	fclose(mem);
+	assert_string_equal(text, "AUTH-A-101         [breaks Postfix] first\n"
+			    "AUTH-B-102         [advisory] second (tags: x, y)\n");
+	free(text);
+	catalogue_free(&c);
 }
 
 /* the shipped auth catalogue loads, with AUTH-<FAMILY>-1NN ids and every field */
@@ -228,8 +327,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_catalogue_load_sorted_by_id, setup_dir,
 						teardown_dir),
 		cmocka_unit_test_setup_teardown(test_catalogue_load_refuses, setup_dir, teardown_dir),
-		cmocka_unit_test(test_catalogue_wanted),
+		cmocka_unit_test(test_catalogue_meta_parse),
+		cmocka_unit_test_setup_teardown(test_catalogue_def, setup_dir, teardown_dir),
 		cmocka_unit_test(test_catalogue_auth_shipped),
+		cmocka_unit_test(test_catalogue_policy_shipped),
 	};
 
 	return cmocka_run_group_tests_name("catalogue", tests, NULL, NULL);

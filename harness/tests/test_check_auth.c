@@ -19,7 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "harness/run/check_auth.h"
+#include "harness/check/auth.h"
 
 #define R_TAKEN_OK	(CHECK_AUTH_R_TAKEN | CHECK_AUTH_R_IS_OK)
 #define R_TAKEN_CONT	(CHECK_AUTH_R_TAKEN | CHECK_AUTH_R_IS_CONT)

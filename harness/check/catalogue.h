@@ -3,7 +3,7 @@
  * NAME
  *	catalogue - data checks of the conformance catalogue (auth and policy)
  * SYNOPSIS
- *	#include "harness/run/catalogue.h"
+ *	#include "harness/check/catalogue.h"
  *
  *	int catalogue_meta_parse(const char *buf, size_t len, const char *file,
  *	                         struct catalogue_meta *m,
@@ -13,14 +13,11 @@
  *	                   enum transcript_protocol proto,
  *	                   char *err, size_t errlen);
  *	void catalogue_free(struct catalogue *c);
- *	int catalogue_match(const char *list, const char *id, const char *tags);
- *	int catalogue_wanted(const char *only, const char *skip,
- *	                     const char *id, const char *tags);
  *	char *catalogue_slurp(const char *path, size_t *len_r,
  *	                      char *err, size_t errlen);
- *	void catalogue_run_auth(const struct catalogue *c,
- *	                        const struct catalogue_run_options *o,
- *	                        struct report *r);
+ *	void catalogue_def(const struct catalogue_entry *e,
+ *	                   struct check_def *d);
+ *	void catalogue_list(FILE *out, const struct catalogue *c);
  *	enum check_result catalogue_replay(const struct catalogue_entry *d,
  *	                        const struct replay_options *ro,
  *	                        struct report *r, char *why, size_t whylen);
@@ -52,42 +49,36 @@
  *	directory's sorted by id, then the user's in the order given.
  *	At most CATALOGUE_MAX_FILES files.
  *
- *	catalogue_match() is true when an element of the comma-separated
- *	list is a prefix of id (case-insensitive) or equals one of the
- *	comma-separated tags (blanks around tags ignored).
- *	catalogue_wanted() applies --only (NULL: all) then --skip.
- *
  *	catalogue_slurp() reads a whole file (at most TRANSCRIPT_MAX_FILE
  *	bytes) into a NUL-terminated buffer the caller frees.
  *
- *	catalogue_run_auth() runs the auth data checks c->v selected by
- *	o->only/o->skip, each as one check under its own id: the transcript
- *	is replayed (harness/run/replay.c) on a fresh connection to
- *	o->target with o->defines plus user and password from o->user and
- *	o->password (a -D definition wins). The replay's wire log, its
- *	Postfix verdicts and the first failing step become the check's
- *	report, followed by the header's fix line. A check is skipped,
- *	saying why, when o->skip_all is set, when its tags hold "account"
- *	and there is no user or password, or when a tag names a SASL
- *	mechanism that o->mechs (the handshake's list after Postfix's
- *	noanonymous filter; NULL: not known) lacks. Beyond the transcript,
- *	a check fails when a SCRAM exchange reached OK without the
- *	server-final CONT round, or when an OK reply carries resp=: Postfix
- *	never sends final-resp-ok and drops that data (protocols.md A.5).
+ *	catalogue_def() makes an entry a row of the runner
+ *	(check/runner.h): its id, title, severity and why, its tags, stage
+ *	CHECK_STAGE_MAIN, and the entry itself as d->arg; the suite adds
+ *	what the check needs and the function that runs it.
+ *	catalogue_list() prints the entries' --list lines, in run order.
+ *
+ *	catalogue_replay() replays data check d (harness/replay) on a fresh
+ *	connection to ro->target into a scratch report, and adds the
+ *	replay's wire log and Postfix verdicts to the check the runner
+ *	began in r; the suite judges r->log further and ends the check.
+ *	When the replay did not pass, why holds its first failing step.
  * DIAGNOSTICS
  *	catalogue_meta_parse, catalogue_load: 0, or -1 with the reason in
  *	err (catalogue_load then holds nothing to free).
  *	catalogue_slurp: NULL with the reason in err.
+ *	catalogue_replay: the replay's result; CHECK_ERROR, with why, when
+ *	no scratch report can be made.
  * SEE ALSO
- *	docs/conformance.md, harness/run/check_policy.c, check_auth.c
+ *	docs/conformance.md, harness/check/auth.c, harness/check/policy.c
  */
-#ifndef HARNESS_RUN_CATALOGUE_H
-#define HARNESS_RUN_CATALOGUE_H
+#ifndef HARNESS_CHECK_CATALOGUE_H
+#define HARNESS_CHECK_CATALOGUE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
-#include "harness/io/target.h"
-#include "harness/postfix/pf_auth.h"
+#include "harness/check/runner.h"
 #include "harness/report/report.h"
 #include "harness/script/transcript.h"
 
@@ -118,31 +109,15 @@ struct catalogue {
 	size_t n;
 };
 
-struct catalogue_run_options {
-	const struct target *target;
-	struct pf_version version;
-	double time_scale;		/* 1.0 = Postfix's real timeouts */
-	int stderr_apart;
-	const char *only;		/* comma-separated id prefixes or tags */
-	const char *skip;
-	const struct tvars *defines;	/* -D NAME=VALUE, or NULL */
-	const char *user, *password;	/* the test account, or NULL */
-	const char *const *mechs;	/* offered after noanonymous; NULL: unknown */
-	size_t nmechs;
-	const char *skip_all;		/* skip every check with this reason */
-};
-
 int catalogue_meta_parse(const char *buf, size_t len, const char *file, struct catalogue_meta *m,
 			 char *err, size_t errlen) __attribute__((warn_unused_result));
 int catalogue_load(struct catalogue *c, const char *dir, const char *const *files, size_t nfiles,
 		   enum transcript_protocol proto, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
 void catalogue_free(struct catalogue *c);
-int catalogue_match(const char *list, const char *id, const char *tags);
-int catalogue_wanted(const char *only, const char *skip, const char *id, const char *tags);
 char *catalogue_slurp(const char *path, size_t *len_r, char *err, size_t errlen);
-void catalogue_run_auth(const struct catalogue *c, const struct catalogue_run_options *o,
-			struct report *r);
+void catalogue_def(const struct catalogue_entry *e, struct check_def *d);
+void catalogue_list(FILE *out, const struct catalogue *c);
 struct replay_options;
 enum check_result catalogue_replay(const struct catalogue_entry *d, const struct replay_options *ro,
 				   struct report *r, char *why, size_t whylen);

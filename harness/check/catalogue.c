@@ -3,17 +3,16 @@
  * NAME
  *	catalogue - data checks of the conformance catalogue (auth and policy)
  * SYNOPSIS
- *	#include "harness/run/catalogue.h"
+ *	#include "harness/check/catalogue.h"
  * DESCRIPTION
  *	See catalogue.h: the metadata header parser (pure), the directory
- *	loader shared by `check --auth` and `check --policy`, the
- *	--only/--skip selection by id prefix or tag, and the runner of the
- *	auth data checks over the replay engine. The replay reports into a
- *	scratch report whose wire log and verdict move under the check's id
- *	(as check --policy does with its own data checks).
+ *	loader shared by `check --auth` and `check --policy`, an entry as a
+ *	row of the runner (check/runner.h), and the replay of one data
+ *	check: the replay reports into a scratch report whose wire log and
+ *	first reason move under the check's id.
  * DIAGNOSTICS
  *	Errors name the file and, for the header, the line. A target that
- *	cannot be reached makes each data check an error, not the run.
+ *	cannot be reached makes a data check an error, not the run.
  */
 #define _GNU_SOURCE		/* open_memstream is POSIX 2008 */
 #include <dirent.h>
@@ -26,9 +25,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "harness/run/catalogue.h"
+#include "harness/check/catalogue.h"
 #include "harness/replay/replay.h"
-#include "proto/sasl.h"
 #include "util/xmem.h"
 
 /* meta_severity - the four severity names of docs/conformance.md */
@@ -315,122 +313,35 @@ void catalogue_free(struct catalogue *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* tag_next - the next blank-trimmed tag of a comma-separated list */
-static const char *tag_next(const char *p, const char **tag_r, size_t *len_r)
+/* catalogue_def - the runner's row for an entry: its id, title, tags and the entry */
+void catalogue_def(const struct catalogue_entry *e, struct check_def *d)
 {
-	const char *comma = strchr(p, ',');
-	size_t n = comma ? (size_t)(comma - p) : strlen(p);
-
-	while (n > 0 && *p == ' ')
-		p++, n--;
-	while (n > 0 && p[n - 1] == ' ')
-		n--;
-	*tag_r = p;
-	*len_r = n;
-	return comma ? comma + 1 : NULL;
+	memset(d, 0, sizeof(*d));
+	d->ci = e->ci;
+	d->tags = e->m.tags;
+	d->stage = CHECK_STAGE_MAIN;
+	d->arg = e;
 }
 
-/* catalogue_match - an id prefix or a whole tag of the comma-separated list matches */
-int catalogue_match(const char *list, const char *id, const char *tags)
+/* catalogue_list - the --list lines of the entries, in run order */
+void catalogue_list(FILE *out, const struct catalogue *c)
 {
-	const char *p = list;
+	struct check_def d;
+	size_t i;
 
-	while (p && *p) {
-		const char *comma = strchr(p, ',');
-		size_t n = comma ? (size_t)(comma - p) : strlen(p);
-
-		if (n > 0 && strncasecmp(id, p, n) == 0)
-			return 1;
-		if (n > 0) {
-			const char *t, *next = tags;
-			size_t tn;
-
-			while (next != NULL && *next) {
-				next = tag_next(next, &t, &tn);
-				if (tn == n && strncasecmp(t, p, n) == 0)
-					return 1;
-			}
-		}
-		p = comma ? comma + 1 : NULL;
+	for (i = 0; i < c->n; i++) {
+		catalogue_def(c->v[i], &d);
+		check_list(out, &d, 1);
 	}
-	return 0;
 }
 
-/* catalogue_wanted - --only, then --skip */
-int catalogue_wanted(const char *only, const char *skip, const char *id, const char *tags)
-{
-	if (only && !catalogue_match(only, id, tags))
-		return 0;
-	if (skip && catalogue_match(skip, id, tags))
-		return 0;
-	return 1;
-}
-
-/* --- running auth data checks --------------------------------------------------- */
-
-/* skip_reason - why a check cannot run against this helper, or NULL */
-static const char *skip_reason(const struct catalogue_entry *d, const struct catalogue_run_options *o,
-			       char *buf, size_t size)
-{
-	const char *p = d->m.tags;
-
-	if (o->skip_all != NULL)
-		return o->skip_all;
-	while (p != NULL && *p) {
-		const char *t;
-		size_t n, k;
-		const struct sasl_mech_info *mi;
-
-		p = tag_next(p, &t, &n);
-		if (n == 7 && strncasecmp(t, "account", 7) == 0 &&
-		    (o->user == NULL || o->password == NULL))
-			return "needs --user and --password";
-		if (n == 0 || o->mechs == NULL || (mi = sasl_mech_by_name(t, n)) == NULL)
-			continue;
-		for (k = 0; k < o->nmechs; k++)
-			if (strcasecmp(o->mechs[k], mi->name) == 0)
-				break;
-		if (k == o->nmechs) {
-			snprintf(buf, size, "the helper does not offer %s (after Postfix's "
-				 "noanonymous filter)", mi->name);
-			return buf;
-		}
-	}
-	return NULL;
-}
-
-/* log_finding - what Postfix loses that the transcript cannot see, or NULL */
-static const char *log_finding(const char *log)
-{
-	const char *l = log;
-
-	if (strstr(log, "the server signature was never checked") != NULL)
-		return "SCRAM reached OK without the server-final CONT round: Postfix never sends "
-		       "final-resp-ok, so v=... must come as CONT, then an empty response, then OK";
-	while (l != NULL && *l) {
-		const char *nl = strchr(l, '\n');
-		size_t n = nl ? (size_t)(nl - l) : strlen(l);
-		const char *s = memchr(l, 'S', n);
-
-		if (s != NULL && (size_t)(l + n - s) > 6 && strncmp(s, "S: OK\\t", 7) == 0) {
-			const char *f;
-
-			for (f = s; f + 7 <= l + n; f++)
-				if (strncmp(f, "\\tresp=", 7) == 0)
-					return "an OK reply carries resp=: Postfix never sends final-resp-ok "
-					       "and drops that data; send it as CONT and wait for the "
-					       "empty response";
-		}
-		l = nl ? nl + 1 : NULL;
-	}
-	return NULL;
-}
+/* --- replaying a data check ------------------------------------------------- */
 
 /*
  * catalogue_replay - replay data check d with ro into a scratch report.
- * Begins d's entry in r and leaves the replay's wire log in r->log, where
- * the caller reads it; a run that did not pass leaves the first reason line
- * of the scratch report in why.
+ * Adds the replay's wire log to r->log (the check begun by the runner),
+ * where the caller reads it; a run that did not pass leaves the first
+ * reason line of the scratch report in why.
  */
 enum check_result catalogue_replay(const struct catalogue_entry *d, const struct replay_options *ro,
 				   struct report *r, char *why, size_t whylen)
@@ -442,7 +353,6 @@ enum check_result catalogue_replay(const struct catalogue_entry *d, const struct
 	enum check_result res;
 
 	why[0] = 0;
-	report_begin(r, &d->ci);
 	mem = open_memstream(&text, &tlen);
 	if (mem == NULL) {
 		snprintf(why, whylen, "open_memstream: %s", strerror(errno));
@@ -470,64 +380,4 @@ enum check_result catalogue_replay(const struct catalogue_entry *d, const struct
 	xbuf_free(&scratch.log);
 	xbuf_free(&scratch.doc);
 	return res;
-}
-
-/* run_one - replay one auth data check and report it */
-static void run_one(const struct catalogue_entry *d, const struct catalogue_run_options *o,
-		    struct tvars *vars, struct report *r)
-{
-	struct replay_options ro;
-	enum check_result res;
-	char why[1200];
-	const char *finding;
-
-	replay_options_init(&ro);
-	ro.target = o->target;
-	ro.version = o->version;
-	ro.time_scale = o->time_scale;
-	ro.stderr_apart = o->stderr_apart;
-	ro.defines = vars;
-	res = catalogue_replay(d, &ro, r, why, sizeof(why));
-	if (res == CHECK_PASS && (finding = log_finding(xbuf_cstr(&r->log))) != NULL) {
-		res = CHECK_FAIL;
-		snprintf(why, sizeof(why), "%s", finding);
-	}
-	if (res == CHECK_FAIL && d->m.fix[0]) {
-		size_t n = strlen(why);
-
-		snprintf(why + n, sizeof(why) - n, ". Fix: %s", d->m.fix);
-	}
-	report_end(r, res, "%s", why);
-}
-
-/* catalogue_run_auth - every selected auth data check, in catalogue order */
-void catalogue_run_auth(const struct catalogue *c, const struct catalogue_run_options *o,
-			struct report *r)
-{
-	struct tvars vars;
-	size_t i, k;
-	char buf[200];
-
-	tvars_init(&vars);
-	for (k = 0; o->defines != NULL && k < o->defines->n; k++)
-		(void)!tvars_set(&vars, o->defines->v[k].name, o->defines->v[k].value,
-				o->defines->v[k].len);
-	if (o->user != NULL && tvars_get(&vars, "user") == NULL)
-		(void)!tvars_set(&vars, "user", o->user, strlen(o->user));
-	if (o->password != NULL && tvars_get(&vars, "password") == NULL)
-		(void)!tvars_set(&vars, "password", o->password, strlen(o->password));
-	for (i = 0; i < c->n; i++) {
-		const struct catalogue_entry *d = c->v[i];
-		const char *why;
-
-		if (!catalogue_wanted(o->only, o->skip, d->ci.id, d->m.tags))
-			continue;
-		report_begin(r, &d->ci);
-		if ((why = skip_reason(d, o, buf, sizeof(buf))) != NULL) {
-			report_end(r, CHECK_SKIP, "%s", why);
-			continue;
-		}
-		run_one(d, o, &vars, r);
-	}
-	tvars_free(&vars);
 }

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * NAME
- *	check_auth - conformance checks for a Dovecot-protocol auth helper
+ *	auth - conformance checks for a Dovecot-protocol auth helper
  * SYNOPSIS
- *	#include "harness/run/check_auth.h"
+ *	#include "harness/check/auth.h"
  *
  *	int check_auth_run(const struct check_auth_options *o, struct report *r);
- *
+ *	void check_auth_list(FILE *out);
  *	unsigned check_auth_reply_flags(unsigned id, const char *line,
  *	                                size_t len);
  *	size_t check_auth_fail_shape(const char *line, size_t len,
@@ -15,14 +15,23 @@
  *	Connects to the helper the way Postfix's smtpd does (VERSION 1 0 and
  *	CPID written at once, Postfix's AUTH lines, one request in flight,
  *	ids from one counter, 10 s timeouts) and runs the checks listed by
- *	`fake-smtpd check --list`. Every reply is judged by the Postfix
+ *	`fake-smtpd check --list`: one table (check/auth.c) walked by the
+ *	runner (check/runner.h). Every reply is judged by the Postfix
  *	oracle (harness/postfix/pf_auth.h) and the report says what Postfix
  *	would have answered the SMTP client.
  *	Checks that need a test account are skipped without --user and
  *	--password; a wrong password is derived from the right one.
  *	After the C-coded checks, the data checks of o->catalogue run
- *	(catalogue_run_auth: replayed transcripts, same selection and
- *	report), skipped when the handshake does not complete.
+ *	(replayed transcripts under their own ids, same selection and
+ *	report), skipped when the handshake does not complete, when their
+ *	tags hold "account" and there is no account, or when a tag names a
+ *	SASL mechanism the helper does not offer (after Postfix's
+ *	noanonymous filter). Beyond its transcript, a data check fails when
+ *	a SCRAM exchange reached OK without the server-final CONT round, or
+ *	when an OK reply carries resp=: Postfix never sends final-resp-ok
+ *	and drops that data (protocols.md A.5).
+ *
+ *	check_auth_list() prints the C-coded checks' --list lines.
  *
  *	Every reply line the run reads while a request is in flight is also
  *	looked at by check_auth_reply_flags() (pure): CHECK_AUTH_R_* bits
@@ -36,15 +45,17 @@
  *	replies for an unknown user and for a wrong password can be
  *	compared; it returns the length written (cut to size - 1).
  * DIAGNOSTICS
- *	Returns 0 when the checks ran (failures are in the report), -1 when
- *	the target could not be used at all (message on stderr).
+ *	check_auth_run: 0 when the checks ran (failures are in the report),
+ *	-1 when the target could not be used (msg_error() says why).
  */
-#ifndef HARNESS_RUN_CHECK_AUTH_H
-#define HARNESS_RUN_CHECK_AUTH_H
+#ifndef HARNESS_CHECK_AUTH_H
+#define HARNESS_CHECK_AUTH_H
 
+#include <stdio.h>
+
+#include "harness/check/catalogue.h"
 #include "harness/io/target.h"
 #include "harness/postfix/pf_auth.h"
-#include "harness/run/catalogue.h"
 #include "harness/report/report.h"
 
 struct check_auth_options {
@@ -56,7 +67,7 @@ struct check_auth_options {
 	int stderr_apart;
 	const char *only;		/* comma-separated id prefixes, or NULL */
 	const char *skip;
-	/* data checks (harness/run/catalogue.h): NULL, or loaded before the run */
+	/* data checks (check/catalogue.h): NULL, or loaded before the run */
 	const struct catalogue *catalogue;
 	const struct tvars *defines;	/* -D NAME=VALUE for them, or NULL */
 };

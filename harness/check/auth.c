@@ -1,0 +1,490 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	auth - the checks of check --auth: one table, one run
+ * SYNOPSIS
+ *	#include "harness/check/auth.h"
+ * DESCRIPTION
+ *	See auth.h. auth_checks[] is the table of the C-coded checks, in
+ *	--list order; each row says what it needs (AUTH_NEED_*, auth_int.h)
+ *	and when it runs. The runner (check/runner.h) walks it:
+ *
+ *	  CHECK_STAGE_FIRST  AUTH-HANDSHAKE-001..009, judged from the run's
+ *	                     first handshake, whose wire log each shows;
+ *	  CHECK_STAGE_MAIN   checks of one or a few exchanges of their own;
+ *	  CHECK_STAGE_PROBE  AUTH-REQ-006..009 and AUTH-LAT-002;
+ *	  CHECK_STAGE_RUN    AUTH-REP-003..013 and AUTH-LAT-001, judged over
+ *	                     everything the run has read and timed
+ *	                     (AUTH-REP-008 runs its own two exchanges there,
+ *	                     in id order: what it reads counts for
+ *	                     AUTH-REP-009..013 only);
+ *
+ *	then the data checks of the catalogue, as rows made from its
+ *	entries. When the first handshake does not complete, every check
+ *	that needs it is skipped, in --list order. Each check opens its own
+ *	connection(s) so that one broken exchange cannot spoil the next,
+ *	except where a check is about a reused connection. Request ids come
+ *	from one counter for the whole run, as in one smtpd process.
+ * DIAGNOSTICS
+ *	Target problems (cannot connect, helper cannot start) end the run
+ *	with -1 and msg_error(); everything the helper does wrong is a
+ *	failed check.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "harness/check/auth_int.h"
+#include "harness/replay/replay.h"
+#include "proto/dvauth.h"
+#include "util/compiler.h"
+#include "util/msg.h"
+#include "util/xmem.h"
+
+#define HS		AUTH_NEED_HANDSHAKE
+#define PASSWORD	AUTH_NEED_PASSWORD
+#define ACCOUNT		AUTH_NEED_ACCOUNT
+#define PLAIN		AUTH_NEED_PLAIN
+#define MECH		AUTH_NEED_MECH
+#define RUNNABLE	AUTH_NEED_RUNNABLE
+#define FIRST		CHECK_STAGE_FIRST
+#define MAIN		CHECK_STAGE_MAIN
+#define PROBE		CHECK_STAGE_PROBE
+#define RUN		CHECK_STAGE_RUN
+
+/* the C-coded checks, in --list order */
+static const struct check_def auth_checks[] = {
+	{ { "AUTH-HANDSHAKE-001", "handshake completes as Postfix reads it", SEV_BREAKS_POSTFIX,
+	  "Postfix reads VERSION/MECH/SPID/DONE; on failure smtpd exits with \"no SASL "
+	  "authentication mechanisms\" and the SMTP client sees the connection drop" },
+	  NULL, 0, FIRST, auth_hs_done, NULL },
+	{ { "AUTH-HANDSHAKE-002", "MECH lines come before SPID", SEV_BREAKS_POSTFIX,
+	  "Postfix >= 3.0 takes SPID before any MECH for the auth-master socket and refuses "
+	  "it (the documented order SPID, CUID, COOKIE, MECH is wrong)" },
+	  NULL, 0, FIRST, auth_hs_order, NULL },
+	{ { "AUTH-HANDSHAKE-003", "lines end in LF, not CRLF", SEV_BREAKS_POSTFIX,
+	  "Postfix keeps a CR as data: DONE\\r never ends the handshake, user=bob\\r becomes bob?" },
+	  NULL, 0, FIRST, auth_hs_crlf, NULL },
+	{ { "AUTH-HANDSHAKE-004", "a mechanism remains after smtpd_sasl_security_options = noanonymous",
+	  SEV_BREAKS_POSTFIX, "with an empty list smtpd exits: no SASL authentication mechanisms" },
+	  NULL, HS, FIRST, auth_hs_usable, NULL },
+	{ { "AUTH-HANDSHAKE-005", "nothing is sent after DONE", SEV_ADVISORY,
+	  "Postfix reads stray lines later as replies: an unsolicited OK for id 1 would be taken "
+	  "as the answer to request 1" },
+	  NULL, HS, FIRST, auth_hs_quiet, NULL },
+	{ { "AUTH-HANDSHAKE-006", "DONE arrives well within Postfix's 10 s read timeout", SEV_ADVISORY,
+	  "smtpd runs the handshake at the start of an SMTP session, before it answers EHLO; "
+	  "Postfix waits up to 10 s for each line, and a line later than that ends the handshake: "
+	  "smtpd exits with \"no SASL authentication mechanisms\" and the client's connection drops" },
+	  NULL, HS, FIRST, auth_hs_time, NULL },
+	{ { "AUTH-HANDSHAKE-007", "VERSION carries two numbers, major 1", SEV_BREAKS_POSTFIX,
+	  "Postfix reads VERSION with sscanf(\"%u\\t%u\"): a major other than 1 or words instead "
+	  "of numbers fail the handshake (smtpd exits); a bare VERSION without TAB crashes "
+	  "Postfix before 3.12-20260710 (NULL pointer read)" },
+	  NULL, 0, FIRST, auth_hs_version, NULL },
+	{ { "AUTH-HANDSHAKE-008", "mechanism flags let smtpd_sasl_security_options filter",
+	  SEV_SECURITY, "Postfix drops mechanisms by their MECH flags only: PLAIN without "
+	  "'plaintext' survives noplaintext, ANONYMOUS without 'anonymous' survives the default "
+	  "noanonymous and is offered to anyone; a list left empty makes smtpd exit" },
+	  NULL, HS, FIRST, auth_hs_flags, NULL },
+	{ { "AUTH-HANDSHAKE-009", "MECH names are unique, not empty, without blanks", SEV_ADVISORY,
+	  "Postfix keeps every MECH line as it is: duplicates, an empty name or a name with a "
+	  "space go into the EHLO AUTH line, where SMTP clients misread the list" },
+	  NULL, 0, FIRST, auth_hs_names, NULL },
+	{ { "AUTH-HANDSHAKE-010", "the handshake completes when VERSION and CPID arrive apart",
+	  SEV_ADVISORY, "Postfix writes VERSION and CPID in one write, but a stream socket may "
+	  "deliver them in two reads; Dovecot 2.3 sends MECH..DONE at once, 2.4 after the "
+	  "client's VERSION: both work with Postfix" },
+	  NULL, HS | MECH, MAIN, auth_hs_split, NULL },
+	{ { "AUTH-HANDSHAKE-011", "CPID 0 or not a number: refused or tolerated, never a crash or "
+	  "a hang", SEV_ADVISORY, "Dovecot disconnects such a client; a helper that crashes or "
+	  "stops answering on odd handshake input is as fragile on what Postfix sends" },
+	  NULL, HS | MECH, MAIN, auth_hs_cpid, NULL },
+	{ { "AUTH-MECH-001", "every advertised mechanism succeeds with the right password",
+	  SEV_BREAKS_POSTFIX, "a mechanism that can never succeed is still offered in EHLO" },
+	  NULL, HS | ACCOUNT | RUNNABLE, MAIN, auth_mech_right, NULL },
+	{ { "AUTH-MECH-002", "every advertised mechanism fails with a wrong password", SEV_SECURITY,
+	  "fail-open: a helper that accepts any password lets anyone relay" },
+	  NULL, HS | ACCOUNT | RUNNABLE, MAIN, auth_mech_wrong, NULL },
+	{ { "AUTH-REQ-001", "mechanism name in lower case is accepted", SEV_BREAKS_POSTFIX,
+	  "Postfix passes the mechanism exactly as the SMTP client typed it" },
+	  NULL, HS | ACCOUNT | PLAIN, MAIN, auth_req_case, NULL },
+	{ { "AUTH-REQ-002", "request ids that do not start at 1", SEV_BREAKS_POSTFIX,
+	  "one id counter lives as long as the smtpd process; after a reconnect ids go on" },
+	  NULL, HS | ACCOUNT | PLAIN, MAIN, auth_req_ids, NULL },
+	{ { "AUTH-REQ-003", "an abandoned request does not block the next one", SEV_BREAKS_POSTFIX,
+	  "Postfix never sends CANCEL: after '*' or a client disconnect the request stays "
+	  "pending and the next AUTH uses a new id on the same connection" },
+	  NULL, HS | ACCOUNT | PLAIN, MAIN, auth_req_abandoned, NULL },
+	{ { "AUTH-REQ-004", "invalid base64 gets FAIL code=invalid_base64, connection kept",
+	  SEV_DIVERGES_DOVECOT, "Postfix checks only the base64 alphabet; Dovecot answers "
+	  "FAIL code=invalid_base64 and keeps the connection" },
+	  NULL, HS | PLAIN, MAIN, auth_req_base64, NULL },
+	{ { "AUTH-REQ-005", "Postfix's exact AUTH fields are accepted", SEV_BREAKS_POSTFIX,
+	  "Postfix sends service= (not protocol=), bare nologin, lip=/rip= and secured" },
+	  NULL, HS | ACCOUNT | PLAIN, MAIN, auth_req_fields, NULL },
+	{ { "AUTH-REQ-006", "several pending requests, and a late CONT for an abandoned one",
+	  SEV_BREAKS_POSTFIX, "Postfix abandons a request without CANCEL ('*', bad base64, a "
+	  "client that leaves) and goes on with new ids; Dovecot keeps the old request 150 s and "
+	  "a late CONT for it continues it or gets FAIL \"Authentication request timed out\"" },
+	  NULL, HS | ACCOUNT | PLAIN, PROBE, auth_req_pending, NULL },
+	{ { "AUTH-REQ-007", "1000 abandoned requests on one connection", SEV_BREAKS_POSTFIX,
+	  "one smtpd process serves up to 100 SMTP sessions over one auth connection, each may "
+	  "abandon requests; a helper that disconnects, crashes or stops answering turns every "
+	  "AUTH of that process into 454 4.7.0" },
+	  NULL, HS | MECH, PROBE, auth_req_abandon_many, NULL },
+	{ { "AUTH-REQ-008", "the connection stays open through a multi-step exchange and after it",
+	  SEV_BREAKS_POSTFIX, "a helper that closes after a CONT makes Postfix answer 454 4.7.0 "
+	  "Temporary authentication failure; Postfix reconnects on the next AUTH (3.11+), older "
+	  "Postfix keeps the broken connection and every later AUTH of that smtpd fails" },
+	  NULL, HS | ACCOUNT | PLAIN, PROBE, auth_req_multistep, NULL },
+	{ { "AUTH-REQ-009", "an idle connection still serves an AUTH", SEV_BREAKS_POSTFIX,
+	  "Postfix never pings and keeps the connection as long as the smtpd process lives; a "
+	  "helper that closes idle connections costs a 454 on inet: (unix: reconnects on EPIPE)" },
+	  NULL, HS | MECH, PROBE, auth_req_idle, NULL },
+	{ { "AUTH-REP-001", "a failed password is not reported as a temporary failure", SEV_ADVISORY,
+	  "Postfix ignores code=temp_fail and answers 535 5.7.8 (permanent), not 454: a helper "
+	  "that means \"try later\" is not heard" },
+	  NULL, HS | ACCOUNT | PLAIN, MAIN, auth_rep_temp, NULL },
+	{ { "AUTH-REP-002", "user names are tab-escaped in replies", SEV_BREAKS_POSTFIX,
+	  "a raw TAB or LF in user= splits Postfix's parse of the reply; Dovecot writes \\001t" },
+	  NULL, HS | PASSWORD | PLAIN, MAIN, auth_rep_tab, NULL },
+	{ { "AUTH-REP-003", "OK carries user=", SEV_BREAKS_POSTFIX,
+	  "Postfix turns OK without user= into 535 5.7.8 \"Authentication backend error\"" },
+	  NULL, HS, RUN, auth_rep_seen, NULL },
+	{ { "AUTH-REP-004", "OK carries a non-empty user=", SEV_ADVISORY,
+	  "with an empty user= Postfix answers 235, but permit_sasl_authenticated never matches "
+	  "and a second AUTH gets 503 5.5.1: the client cannot relay" },
+	  NULL, HS, RUN, auth_rep_seen, NULL },
+	{ { "AUTH-REP-005", "OK carries no nologin, proxy or host=", SEV_SECURITY,
+	  "Postfix ignores everything in OK but user=: a helper that means \"authenticated, but "
+	  "do not log in here\" GRANTS SMTP AUTH and relaying" },
+	  NULL, HS, RUN, auth_rep_seen, NULL },
+	{ { "AUTH-REP-006", "OK carries no resp= without final-resp-ok", SEV_BREAKS_POSTFIX,
+	  "Postfix never sends final-resp-ok and drops resp= from OK: SCRAM's server-final "
+	  "(v=...) is lost and the SMTP client cannot verify the server" },
+	  NULL, HS, RUN, auth_rep_seen, NULL },
+	{ { "AUTH-REP-007", "FAIL reasons are short printable ASCII", SEV_ADVISORY,
+	  "Postfix shows control, escaped and non-UTF-8 bytes of reason= as '?', and sends a "
+	  "long reason uncut, past SMTP's 512-byte reply line" },
+	  NULL, HS, RUN, auth_rep_seen, NULL },
+	{ { "AUTH-REP-008", "the same FAIL for an unknown user and a wrong password", SEV_SECURITY,
+	  "Postfix passes reason= to the SMTP client: different answers let anyone find out "
+	  "which accounts exist (user enumeration); Dovecot sends no reason for either" },
+	  NULL, HS | ACCOUNT | PLAIN, RUN, auth_rep_enum, NULL },
+	{ { "AUTH-REP-009", "CONT carries nothing after the challenge", SEV_BREAKS_POSTFIX,
+	  "Postfix sends everything after the id, TABs included, as the 334 text" },
+	  NULL, HS, RUN, auth_rep_seen, NULL },
+	{ { "AUTH-REP-010", "CONT carries a data field", SEV_BREAKS_POSTFIX,
+	  "CONT<TAB>id with no data: Postfix answers 535 5.7.8 \"Authentication backend error\"" },
+	  NULL, HS, RUN, auth_rep_seen, NULL },
+	{ { "AUTH-REP-011", "reply ids are plain decimal", SEV_DIVERGES_DOVECOT,
+	  "Postfix reads ids with strtoul(..., 0): 0x1, 01, ' 1' and 1abc pass (010 is 8); "
+	  "Dovecot's own client accepts only the decimal id" },
+	  NULL, HS, RUN, auth_rep_seen, NULL },
+	{ { "AUTH-REP-012", "every request gets OK, CONT or FAIL, not only lines Postfix skips",
+	  SEV_BREAKS_POSTFIX, "Postfix skips unknown words (CANCELLED, NOTFOUND, empty lines) and "
+	  "other ids; with nothing else it waits 10 s, then answers 454 4.7.0 and disconnects" },
+	  NULL, HS, RUN, auth_rep_seen, NULL },
+	{ { "AUTH-REP-013", "replies end in LF, not CRLF", SEV_BREAKS_POSTFIX,
+	  "Postfix keeps a CR as data: user=bob\\r becomes bob?, challenges and reasons carry it" },
+	  NULL, HS, RUN, auth_rep_seen, NULL },
+	{ { "AUTH-LAT-001", "replies arrive well within Postfix's 10 s read timeout",
+	  SEV_BREAKS_POSTFIX, "past 10 s Postfix drops the connection and answers 454 4.7.0" },
+	  NULL, HS | ACCOUNT, RUN, auth_lat_replies, NULL },
+	{ { "AUTH-LAT-002", "repeated failures from one rip are answered within 10 s",
+	  SEV_BREAKS_POSTFIX, "Dovecot delays a client IP that keeps failing (penalty 2, 4, 8, "
+	  "15 s, plus the 2 s failure delay); past Postfix's 10 s read timeout the answer is "
+	  "454 4.7.0 and a disconnect instead of 535" },
+	  NULL, HS | ACCOUNT | PLAIN, PROBE, auth_lat_penalty, NULL },
+};
+
+#undef HS
+#undef PASSWORD
+#undef ACCOUNT
+#undef PLAIN
+#undef MECH
+#undef RUNNABLE
+#undef FIRST
+#undef MAIN
+#undef PROBE
+#undef RUN
+
+static const char *offered(struct check_run *cr, const struct check_def *d, char *buf,
+			   size_t size);
+
+/* the reasons a check is skipped, first match wins (check/runner.h) */
+static const struct check_need auth_needs[] = {
+	{ AUTH_NEED_HANDSHAKE, "the handshake does not complete", NULL },
+	{ AUTH_NEED_ACCOUNT | AUTH_NEED_PLAIN, "needs --user/--password and PLAIN", NULL },
+	{ AUTH_NEED_PASSWORD | AUTH_NEED_PLAIN, "needs --user/--password and PLAIN", NULL },
+	{ AUTH_NEED_ACCOUNT, "needs --user and --password", NULL },
+	{ AUTH_NEED_PLAIN, "needs PLAIN", NULL },
+	{ AUTH_NEED_MECH, "no usable mechanism", NULL },
+	{ AUTH_NEED_RUNNABLE, "no advertised mechanism that fake-smtpd can run", NULL },
+	{ AUTH_NEED_OFFERED, NULL, offered },
+};
+
+static const struct check_suite auth_suite = { auth_needs, N_ELEMENTS(auth_needs), NULL };
+
+/* check_auth_list - the C-coded checks' --list lines */
+void check_auth_list(FILE *out)
+{
+	check_list(out, auth_checks, N_ELEMENTS(auth_checks));
+}
+
+/* auth_row - the table's row of a check */
+static const struct check_def *auth_row(const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < N_ELEMENTS(auth_checks); i++)
+		if (strcmp(auth_checks[i].ci.id, id) == 0)
+			return &auth_checks[i];
+	msg_panic("auth_row: no check %s", id);
+}
+
+/* --- the data checks ---------------------------------------------------------- */
+
+/* offered - every SASL mechanism the check's tags name is offered, or why not */
+static const char *offered(struct check_run *cr, const struct check_def *d, char *buf,
+			   size_t size)
+{
+	const struct cx *x = cr->ctx;
+	const char *p = d->tags;
+
+	while (p != NULL && *p) {
+		const struct sasl_mech_info *mi;
+		const char *t;
+		size_t n, k;
+
+		p = check_tag_next(p, &t, &n);
+		if (n == 0 || (mi = sasl_mech_by_name(t, n)) == NULL)
+			continue;
+		for (k = 0; k < x->nnames; k++)
+			if (strcasecmp(x->names[k], mi->name) == 0)
+				break;
+		if (k == x->nnames) {
+			snprintf(buf, size, "the helper does not offer %s (after Postfix's "
+				 "noanonymous filter)", mi->name);
+			return buf;
+		}
+	}
+	return NULL;
+}
+
+/* data_needs - what a data check needs, from its tags */
+static unsigned data_needs(const char *tags)
+{
+	unsigned needs = AUTH_NEED_HANDSHAKE;
+	const char *p = tags;
+
+	while (p != NULL && *p) {
+		const char *t;
+		size_t n;
+
+		p = check_tag_next(p, &t, &n);
+		if (n == 7 && strncasecmp(t, "account", 7) == 0)
+			needs |= AUTH_NEED_ACCOUNT;
+		else if (n > 0 && sasl_mech_by_name(t, n) != NULL)
+			needs |= AUTH_NEED_OFFERED;
+	}
+	return needs;
+}
+
+/* log_finding - what Postfix loses that the transcript cannot see, or NULL */
+static const char *log_finding(const char *log)
+{
+	const char *l = log;
+
+	if (strstr(log, "the server signature was never checked") != NULL)
+		return "SCRAM reached OK without the server-final CONT round: Postfix never sends "
+		       "final-resp-ok, so v=... must come as CONT, then an empty response, then OK";
+	while (l != NULL && *l) {
+		const char *nl = strchr(l, '\n');
+		size_t n = nl ? (size_t)(nl - l) : strlen(l);
+		const char *s = memchr(l, 'S', n);
+
+		if (s != NULL && (size_t)(l + n - s) > 6 && strncmp(s, "S: OK\\t", 7) == 0) {
+			const char *f;
+
+			for (f = s; f + 7 <= l + n; f++)
+				if (strncmp(f, "\\tresp=", 7) == 0)
+					return "an OK reply carries resp=: Postfix never sends final-resp-ok "
+					       "and drops that data; send it as CONT and wait for the "
+					       "empty response";
+		}
+		l = nl ? nl + 1 : NULL;
+	}
+	return NULL;
+}
+
+/* data_run - one data check: its transcript replayed, and what Postfix loses beyond it */
+static void data_run(struct check_run *cr, const struct check_def *d)
+{
+	struct cx *x = cr->ctx;
+	const struct catalogue_entry *e = d->arg;
+	struct replay_options ro;
+	enum check_result res;
+	char why[1200];
+	const char *finding;
+
+	replay_options_init(&ro);
+	ro.target = x->o->target;
+	ro.version = x->o->version;
+	ro.time_scale = x->o->time_scale;
+	ro.stderr_apart = x->o->stderr_apart;
+	ro.defines = &x->vars;
+	res = catalogue_replay(e, &ro, x->r, why, sizeof(why));
+	if (res == CHECK_PASS && (finding = log_finding(xbuf_cstr(&x->r->log))) != NULL) {
+		res = CHECK_FAIL;
+		snprintf(why, sizeof(why), "%s", finding);
+	}
+	if (res == CHECK_FAIL && e->m.fix[0]) {
+		size_t n = strlen(why);
+
+		snprintf(why + n, sizeof(why) - n, ". Fix: %s", e->m.fix);
+	}
+	report_end(x->r, res, "%s", why);
+}
+
+/* data_checks - the catalogue's transcripts, in its order: -D, then user and password */
+static void data_checks(struct cx *x, struct check_run *cr)
+{
+	const struct catalogue *c = x->o->catalogue;
+	const struct tvars *def = x->o->defines;
+	struct check_def *defs;
+	size_t i, k;
+
+	if (c == NULL)
+		return;
+	tvars_init(&x->vars);
+	for (k = 0; def != NULL && k < def->n; k++)
+		(void)!tvars_set(&x->vars, def->v[k].name, def->v[k].value, def->v[k].len);
+	if (x->o->user != NULL && tvars_get(&x->vars, "user") == NULL)
+		(void)!tvars_set(&x->vars, "user", x->o->user, strlen(x->o->user));
+	if (x->o->password != NULL && tvars_get(&x->vars, "password") == NULL)
+		(void)!tvars_set(&x->vars, "password", x->o->password, strlen(x->o->password));
+	defs = xcalloc(c->n ? c->n : 1, sizeof(*defs));
+	for (i = 0; i < c->n; i++) {
+		catalogue_def(c->v[i], &defs[i]);
+		defs[i].needs = data_needs(defs[i].tags);
+		defs[i].run = data_run;
+	}
+	check_run_walk(cr, defs, c->n, CHECK_STAGES_ALL);
+	free(defs);
+	tvars_free(&x->vars);
+}
+
+/* --- the run ------------------------------------------------------------------ */
+
+/*
+ * first_handshake - the run's first connection: the handshake (its lines,
+ * order and timing kept, its wire log the first log of CHECK_STAGE_FIRST),
+ * and, for AUTH-HANDSHAKE-005, a short read after DONE. -1: no connection.
+ */
+static int first_handshake(struct cx *x, struct check_run *cr, char **log_r)
+{
+	struct tconn c;
+
+	report_begin(x->r, &auth_checks[0].ci);
+	if (auth_open(x, &c) < 0)
+		return -1;
+	xbuf_init(&x->hs_lines, 1024 * 1024);
+	x->hs_capture = &x->hs_lines;
+	x->hs_rc = auth_handshake(x, &c, &x->hs, x->order, sizeof(x->order), &x->hs_cr);
+	x->hs_capture = NULL;
+	*log_r = xstrdup(xbuf_cstr(&x->r->log));
+	cr->first_log = *log_r;
+	x->after_rc = -9;
+	if (x->hs_rc == 1 && check_selected(cr, auth_row("AUTH-HANDSHAKE-005"))) {
+		const char *line;
+		size_t len;
+
+		x->after_rc = tconn_read_line(&c, x->timeout_ms / 20 + 50, &line, &len);
+		if (x->after_rc == 1) {
+			x->after_len = len < sizeof(x->after) ? len : sizeof(x->after);
+			memcpy(x->after, line, x->after_len);
+		}
+	}
+	auth_close(x, &c);
+	return 0;
+}
+
+/* mechanisms - what the handshake offers the checks, and the needs that hold */
+static void mechanisms(struct cx *x, struct check_run *cr)
+{
+	size_t i;
+
+	x->nnames = pf_auth_filter(&x->hs, 0, DVAUTH_MECH_ANONYMOUS, x->names, PF_AUTH_MAX_MECHS);
+	/* a mechanism for the probes that need any answer, not a login */
+	for (i = 0; i < x->nnames && x->probe_mech == NULL; i++)
+		if (strcasecmp(x->names[i], "PLAIN") == 0)
+			x->probe_mech = x->names[i];
+	if (x->probe_mech == NULL && x->nnames > 0)
+		x->probe_mech = x->names[0];
+	for (i = 0; i < x->nnames; i++) {
+		const struct sasl_mech_info *mi = sasl_mech_by_name(x->names[i], strlen(x->names[i]));
+
+		if (mi && mi->mech != SASL_MECH_ANONYMOUS && mi->mech != SASL_MECH_EXTERNAL &&
+		    x->nrun < SASL_MECH_COUNT) {
+			x->runnable[x->nrun] = mi->mech;
+			x->runnable_names[x->nrun++] = x->names[i];
+			if (mi->mech == SASL_MECH_PLAIN)
+				cr->have |= AUTH_NEED_PLAIN;
+		}
+	}
+	if (x->hs_rc == 1)
+		cr->have |= AUTH_NEED_HANDSHAKE;
+	if (x->o->password != NULL)
+		cr->have |= AUTH_NEED_PASSWORD;
+	if (x->o->user != NULL && x->o->password != NULL)
+		cr->have |= AUTH_NEED_ACCOUNT;
+	if (x->probe_mech != NULL)
+		cr->have |= AUTH_NEED_MECH;
+	if (x->nrun > 0)
+		cr->have |= AUTH_NEED_RUNNABLE;
+}
+
+/* check_auth_run - every selected check, then the data checks */
+int check_auth_run(const struct check_auth_options *o, struct report *r)
+{
+	const size_t n = N_ELEMENTS(auth_checks);
+	struct check_run cr;
+	struct cx x;
+	char *log = NULL;
+	int rc = 0;
+
+	memset(&x, 0, sizeof(x));
+	x.o = o;
+	x.r = r;
+	x.timeout_ms = (int)(PF_AUTH_TIMEOUT_MS * (o->time_scale > 0 ? o->time_scale : 1.0));
+	if (x.timeout_ms < 50)
+		x.timeout_ms = 50;
+	check_run_init(&cr, &auth_suite, r, o->only, o->skip, &x);
+	if (first_handshake(&x, &cr, &log) < 0) {
+		msg_error("%s", x.fatal_why);
+		return -1;
+	}
+	mechanisms(&x, &cr);
+	check_run_walk(&cr, auth_checks, n, CHECK_STAGE_BIT(CHECK_STAGE_FIRST));
+	if (x.hs_rc == 1) {
+		check_run_walk(&cr, auth_checks, n, CHECK_STAGE_BIT(CHECK_STAGE_MAIN));
+		check_run_walk(&cr, auth_checks, n, CHECK_STAGE_BIT(CHECK_STAGE_PROBE));
+		check_run_walk(&cr, auth_checks, n, CHECK_STAGE_BIT(CHECK_STAGE_RUN));
+	} else {
+		/* nothing else runs without a handshake: the skips in --list order */
+		check_run_walk(&cr, auth_checks, n, CHECK_STAGES_ALL &
+			       ~CHECK_STAGE_BIT(CHECK_STAGE_FIRST));
+	}
+	if (!x.fatal)
+		data_checks(&x, &cr);
+	if (x.fatal) {
+		msg_error("%s", x.fatal_why);
+		rc = -1;
+	}
+	free(log);
+	xbuf_free(&x.hs_lines);
+	return rc;
+}

@@ -1,0 +1,464 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	policy - the checks of check --policy: one table, one run
+ * SYNOPSIS
+ *	#include "harness/check/policy.h"
+ * DESCRIPTION
+ *	See policy.h. policy_checks[] is the table of the built-in checks,
+ *	in --list order, each with its tags, what it needs (POLICY_NEED_*,
+ *	policy_int.h) and when it runs; the runner (check/runner.h) walks
+ *	it:
+ *
+ *	  CHECK_STAGE_FIRST  POLICY-REPLY-* (not 010) and POLICY-CONN-001,
+ *	                     judged from the run's first reply (its wire log
+ *	                     shown with each), which is sent only when one
+ *	                     of them is selected;
+ *	  CHECK_STAGE_MAIN   the probes, each with its own requests;
+ *	  then the --expect rules and the data checks, as rows of their own;
+ *	  CHECK_STAGE_RUN    POLICY-LAT-001, over every request of the run.
+ *
+ *	The probes share one persistent connection, as one smtpd process
+ *	does, except where a check is about a fresh one (early reply,
+ *	retry, a cut request). Before each check the enter hook connects
+ *	again when the service closed a connection without a reply and has
+ *	answered nothing since (as Postfix does for its next request), and
+ *	skips the check when the service is gone, stalls or answers nothing.
+ *	Data checks run through catalogue_replay(); a failed try that
+ *	Postfix would retry fails the data check even when the transcript's
+ *	pattern accepts the default action.
+ * DIAGNOSTICS
+ *	An unreachable target or an unreadable catalogue ends the run with
+ *	-1 and msg_error(); everything the service does wrong is a failed
+ *	check.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/check/catalogue.h"
+#include "harness/check/expect.h"
+#include "harness/check/policy_int.h"
+#include "harness/replay/replay.h"
+#include "util/compiler.h"
+#include "util/escape.h"
+#include "util/msg.h"
+#include "util/xmem.h"
+
+/* the fields of the injection checks */
+static const struct pol_inj_field inj_fields[] = {
+	{ "sasl_username", "" },
+	{ "sender", "@example.com" },
+	{ "helo_name", ".example.com" },
+};
+
+#define B	SEV_BREAKS_POSTFIX
+#define S	SEV_SECURITY
+#define A	SEV_ADVISORY
+#define ACTION	POLICY_NEED_ACTION
+#define FIRST	CHECK_STAGE_FIRST
+#define MAIN	CHECK_STAGE_MAIN
+#define RUN	CHECK_STAGE_RUN
+
+/* the built-in checks, in --list order */
+static const struct check_def policy_checks[] = {
+	{ { "POLICY-REPLY-001", "the reply carries an action Postfix can read", B,
+	    "without one Postfix counts a failed try, reconnects after 1 s, sends the request "
+	    "again and then answers 451 4.3.5 Server configuration problem" },
+	  "reply", 0, FIRST, pol_reply_action, NULL },
+	{ { "POLICY-REPLY-002", "the attribute is spelled action= in lower case", B,
+	    "Postfix compares names case-sensitively: Action= is an unknown attribute and the "
+	    "action is missing" },
+	  "reply,case", 0, FIRST, pol_reply_case, NULL },
+	{ { "POLICY-REPLY-003", "reply lines end in LF, not CR LF", B,
+	    "\\r\\n is never Postfix's empty line: it waits 100 s per try, then applies its "
+	    "default action (451 4.3.5)" },
+	  "reply,crlf", 0, FIRST, pol_reply_crlf, NULL },
+	{ { "POLICY-REPLY-004", "the reply ends with an empty line", B,
+	    "Postfix reads until the empty line: without it every request stalls for "
+	    "smtpd_policy_service_timeout (100 s) per try" },
+	  "reply,terminator", 0, FIRST, pol_reply_end, NULL },
+	{ { "POLICY-REPLY-005", "the action is not empty", S,
+	    "an empty action= is an empty restriction list, which Postfix treats as OK: the "
+	    "client is permitted" },
+	  "reply,action", ACTION, FIRST, pol_reply_empty, NULL },
+	{ { "POLICY-REPLY-006", "the action is a word Postfix knows", B,
+	    "an unknown word is read as a restriction name: \"unknown smtpd restriction\", "
+	    "451 4.3.5 Server configuration error for every request" },
+	  "reply,action", ACTION, FIRST, pol_reply_word, NULL },
+	{ { "POLICY-REPLY-007", "the action names no lookup table (no ':')", B,
+	    "\"do not specify lookup tables inside SMTPD access maps\": 451 4.3.5 Server "
+	    "configuration error" },
+	  "reply,action", ACTION, FIRST, pol_reply_table, NULL },
+	{ { "POLICY-REPLY-008", "the action is not a bare number", S,
+	    "an all-digit action (\"550\") is OK in check_table_result: the client is permitted, "
+	    "not rejected" },
+	  "reply,action", ACTION, FIRST, pol_reply_digits, NULL },
+	{ { "POLICY-REPLY-009", "nothing follows the reply's empty line", B,
+	    "Postfix finds the stream readable before its next request, counts a failed try and "
+	    "reconnects after the 1 s retry delay" },
+	  "reply,trailing", ACTION, FIRST, pol_reply_trailing, NULL },
+	{ { "POLICY-REPLY-010", "no reply before the request's empty line", B,
+	    "an early answer desynchronizes the connection: Postfix reads it as the reply to "
+	    "this request and the real reply as unsolicited bytes before the next" },
+	  "reply,early", 0, MAIN, pol_reply_early, NULL },
+	{ { "POLICY-REPLY-011", "one action per reply", A,
+	    "Postfix uses the first action and skips the others; a second one suggests the "
+	    "service answers twice" },
+	  "reply", 0, FIRST, pol_reply_one, NULL },
+	{ { "POLICY-CONN-001", "the connection stays open after a reply", A,
+	    "a service that closes after each reply costs a failed try and the 1 s retry delay "
+	    "per request unless smtpd_policy_service_request_limit = 1" },
+	  "conn,persistent", ACTION, FIRST, pol_conn_kept, NULL },
+	{ { "POLICY-CONN-002", "several requests and sessions on one connection", B,
+	    "smtpd keeps one connection for all SMTP sessions of the process and sends the next "
+	    "request as soon as the last was answered" },
+	  "conn,persistent", 0, MAIN, pol_conn_many, NULL },
+	{ { "POLICY-CONN-003", "the same request again after a retry gets the same action", B,
+	    "after any failed try Postfix reconnects and sends the same request again: a service "
+	    "that counts it twice (greylisting, rate limits) decides differently" },
+	  "conn,retry,idempotence", 0, MAIN, pol_conn_retry, NULL },
+	{ { "POLICY-CONN-004", "a request cut by a disconnect does not disturb the next", B,
+	    "an smtpd process can die in the middle of a request; the service must drop the "
+	    "half request and serve the next connection" },
+	  "conn,retry", 0, MAIN, pol_conn_cut, NULL },
+	{ { "POLICY-REQ-001", "a block without request=smtpd_access_policy does not break the service",
+	    A, "Postfix always sends request=, but other clients and probes may not: the service "
+	    "should answer or close, never crash, and go on serving" },
+	  "request", 0, MAIN, pol_req_type, NULL },
+	{ { "POLICY-STATE-001", "a request at protocol_state CONNECT", B,
+	    "check_policy_service in smtpd_client_restrictions with smtpd_delay_reject = no" },
+	  "state", 0, MAIN, pol_state, "CONNECT" },
+	{ { "POLICY-STATE-002", "a request at protocol_state EHLO", B,
+	    "check_policy_service in smtpd_helo_restrictions (smtpd_delay_reject = no)" },
+	  "state", 0, MAIN, pol_state, "EHLO" },
+	{ { "POLICY-STATE-003", "a request at protocol_state HELO (protocol_name SMTP)", B,
+	    "an SMTP (not ESMTP) client sends HELO" },
+	  "state", 0, MAIN, pol_state, "HELO" },
+	{ { "POLICY-STATE-004", "a request at protocol_state MAIL", B,
+	    "check_policy_service in smtpd_sender_restrictions (smtpd_delay_reject = no)" },
+	  "state", 0, MAIN, pol_state, "MAIL" },
+	{ { "POLICY-STATE-005", "a request at protocol_state RCPT", B,
+	    "the usual place: smtpd_recipient_restrictions / smtpd_relay_restrictions" },
+	  "state", 0, MAIN, pol_state, "RCPT" },
+	{ { "POLICY-STATE-006", "a request at protocol_state DATA", B,
+	    "smtpd_data_restrictions: recipient_count is set, recipient only with one" },
+	  "state", 0, MAIN, pol_state, "DATA" },
+	{ { "POLICY-STATE-007", "a request at protocol_state END-OF-MESSAGE", B,
+	    "smtpd_end_of_data_restrictions: size is the real size; PREPEND is not valid here" },
+	  "state", 0, MAIN, pol_state, "END-OF-MESSAGE" },
+	{ { "POLICY-STATE-008", "a request at protocol_state VRFY", B,
+	    "VRFY runs the recipient restrictions (without a sender)" },
+	  "state", 0, MAIN, pol_state, "VRFY" },
+	{ { "POLICY-STATE-009", "a request at protocol_state ETRN", B,
+	    "smtpd_etrn_restrictions: etrn_domain is set, HOLD/FILTER/... are not valid" },
+	  "state", 0, MAIN, pol_state, "ETRN" },
+	{ { "POLICY-VERSION-001", "Postfix 2.1's attribute set", B,
+	    "the oldest request: no client_port, reverse_client_name, server_*, size, sasl_*, "
+	    "ccert_*, encryption_*, policy_context, compatibility_level, mail_version" },
+	  "version", 0, MAIN, pol_version, "2.1" },
+	{ { "POLICY-VERSION-002", "Postfix 2.2's attribute set", B,
+	    "size, sasl_* and ccert_* appear" },
+	  "version", 0, MAIN, pol_version, "2.2" },
+	{ { "POLICY-VERSION-003", "Postfix 2.3's attribute set", B,
+	    "reverse_client_name, recipient_count, etrn_domain, encryption_* appear" },
+	  "version", 0, MAIN, pol_version, "2.3" },
+	{ { "POLICY-VERSION-004", "Postfix 2.5's attribute set (stress)", B, "stress appears" },
+	  "version", 0, MAIN, pol_version, "2.5" },
+	{ { "POLICY-VERSION-005", "Postfix 2.9's attribute set", B,
+	    "ccert_pubkey_fingerprint appears" },
+	  "version", 0, MAIN, pol_version, "2.9" },
+	{ { "POLICY-VERSION-006", "Postfix 3.0's attribute set", B, "client_port appears" },
+	  "version", 0, MAIN, pol_version, "3.0" },
+	{ { "POLICY-VERSION-007", "Postfix 3.1's attribute set", B, "policy_context appears" },
+	  "version", 0, MAIN, pol_version, "3.1" },
+	{ { "POLICY-VERSION-008", "Postfix 3.2's attribute set", B,
+	    "server_address and server_port appear" },
+	  "version", 0, MAIN, pol_version, "3.2" },
+	{ { "POLICY-VERSION-009", "Postfix 3.8's attribute set", B,
+	    "compatibility_level and mail_version appear" },
+	  "version", 0, MAIN, pol_version, "3.8" },
+	{ { "POLICY-VERSION-010", "Postfix 3.12's attribute set (tls_sni)", B,
+	    "tls_sni appears (3.12-20260716): a service that refuses unknown attributes breaks "
+	    "on every Postfix upgrade" },
+	  "version", 0, MAIN, pol_version, "3.12-20260716" },
+	{ { "POLICY-INJ-001", "injection payloads in sasl_username do not widen access", S,
+	    "sasl_username comes from the SMTP client's AUTH: quotes, wildcards, TAB or odd bytes "
+	    "must not select another user's rights" },
+	  "injection,security", 0, MAIN, pol_inject, &inj_fields[0] },
+	{ { "POLICY-INJ-002", "injection payloads in sender do not widen access", S,
+	    "the MAIL FROM address is chosen by the SMTP client" },
+	  "injection,security", 0, MAIN, pol_inject, &inj_fields[1] },
+	{ { "POLICY-INJ-003", "injection payloads in helo_name do not widen access", S,
+	    "the HELO name is chosen by the SMTP client; Postfix passes odd bytes through" },
+	  "injection,security", 0, MAIN, pol_inject, &inj_fields[2] },
+	{ { "POLICY-LAT-001", "replies arrive well within Postfix's 100 s timeout", B,
+	    "past smtpd_policy_service_timeout Postfix gives up the try; after two tries it "
+	    "answers the default action (451 4.3.5), and the SMTP client waited all along" },
+	  "latency", 0, RUN, pol_latency, NULL },
+};
+
+#undef B
+#undef S
+#undef A
+#undef ACTION
+#undef FIRST
+#undef MAIN
+#undef RUN
+
+static const char *policy_enter(struct check_run *cr, const struct check_def *d, char *buf,
+				size_t size);
+
+/* the reasons a check is skipped (check/runner.h) */
+static const struct check_need policy_needs[] = {
+	{ POLICY_NEED_ACTION, "no action (POLICY-REPLY-001)", NULL },
+};
+
+static const struct check_suite policy_suite = {
+	policy_needs, N_ELEMENTS(policy_needs), policy_enter,
+};
+
+/* check_policy_options_init - Postfix's defaults, user test1 */
+void check_policy_options_init(struct check_policy_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	pf_version_default(&o->version);
+	o->time_scale = 1.0;
+	o->user = "test1";
+}
+
+/* check_policy_list - the built-in checks' --list lines */
+void check_policy_list(FILE *out)
+{
+	check_list(out, policy_checks, N_ELEMENTS(policy_checks));
+}
+
+/* --- before each check ------------------------------------------------------------ */
+
+/*
+ * after_drop - when the service closed a connection without a reply and
+ * has answered nothing since, connect now, as Postfix does for its next
+ * request: a service that died there (and perhaps accepted one more
+ * connection on its way out) is then found gone before this check, which
+ * is skipped, rather than failed for the death
+ */
+static void after_drop(struct pcx *x)
+{
+	if (x->dropped && !x->open && !x->gone && pcx_connect(x) == 0)
+		x->fresh = 1;	/* a new connection to the request, not a kept one */
+}
+
+/* policy_enter - reconnect after a drop; why the run cannot give this check a chance */
+static const char *policy_enter(struct check_run *cr, const struct check_def *d, char *buf,
+				size_t size)
+{
+	struct pcx *x = cr->ctx;
+
+	after_drop(x);
+	if (x->stalls >= POLICY_MAX_STALLS && d->stage != CHECK_STAGE_RUN) {
+		snprintf(buf, size, "the service let %u requests in a row run into the timeout (see "
+			 "the failed checks above); Postfix would wait 100 s per try for each",
+			 x->stalls);
+		return buf;
+	}
+	if (x->gone) {
+		snprintf(buf, size, "the service stopped accepting connections during %s%s",
+			 x->gone_id, x->gone_after_drop ? " (it closed a connection there without a "
+			 "reply and answered nothing after)" : "");
+		return buf;
+	}
+	if (x->unanswered >= POLICY_MAX_UNANSWERED) {
+		snprintf(buf, size, "the service answered none of the last %u requests (see the "
+			 "failed checks above)", x->unanswered);
+		return buf;
+	}
+	return NULL;
+}
+
+/* --- user rules ------------------------------------------------------------------- */
+
+/* one --expect rule as a row */
+struct expect_row {
+	struct check_def def;
+	char id[40];
+	char title[300];
+	const char *rule;
+};
+
+/* run_expect - POLICY-EXPECT-NNN: the rule's request gets an action matching its pattern */
+static void run_expect(struct check_run *cr, const struct check_def *d)
+{
+	struct pcx *x = cr->ctx;
+	const struct expect_row *e = d->arg;
+	char *store = xmalloc(65536);
+	struct pf_pol_req req;
+	const char *pat;
+	struct pres res;
+	char err[200];
+
+	if (check_expect_parse(e->rule, &req, &x->o->version, store, 65536, &pat, err,
+			       sizeof(err)) < 0) {
+		report_end(x->r, CHECK_ERROR, "--expect: %s", err);
+	} else if (pcx_request(x, &req, &res) < 0) {
+		report_end(x->r, ERR_OR_GONE(x), "%s", x->fatal_why);
+	} else {
+		const char *got = res.ok ? res.action : PF_POL_DEFAULT_ACTION;
+		size_t glen = res.ok ? res.alen : strlen(PF_POL_DEFAULT_ACTION);
+		char sa[400];
+
+		if (check_expect_glob(pat, got, glen))
+			report_end(x->r, CHECK_PASS, "action=%s",
+				   escape_for_log(sa, sizeof(sa), got, glen));
+		else
+			report_end(x->r, CHECK_FAIL, "expected an action matching %s, %s %s", pat,
+				   res.ok ? "got" : "Postfix applies its default action",
+				   escape_for_log(sa, sizeof(sa), got, glen));
+	}
+	free(store);
+}
+
+/* expects - the --expect rules, in the order given */
+static void expects(struct pcx *x, struct check_run *cr)
+{
+	struct expect_row *rows;
+	size_t i, n = x->o->nexpects;
+
+	if (n == 0)
+		return;
+	rows = xcalloc(n, sizeof(*rows));
+	for (i = 0; i < n; i++) {
+		struct expect_row *e = &rows[i];
+
+		snprintf(e->id, sizeof(e->id), "POLICY-EXPECT-%03zu", i + 1);
+		snprintf(e->title, sizeof(e->title), "rule: %.280s", x->o->expects[i]);
+		e->rule = x->o->expects[i];
+		e->def.ci.id = e->id;
+		e->def.ci.title = e->title;
+		e->def.ci.severity = SEV_BREAKS_POSTFIX;
+		e->def.ci.why = "the decision given with --expect";
+		e->def.tags = "expect";
+		e->def.stage = CHECK_STAGE_MAIN;
+		e->def.run = run_expect;
+		e->def.arg = e;
+		(void)check_run_one(cr, &e->def);
+	}
+	free(rows);
+}
+
+/* --- data checks ------------------------------------------------------------------ */
+
+/* run_data - one transcript under its own id (catalogue_replay), judged as Postfix retries */
+static void run_data(struct check_run *cr, const struct check_def *def)
+{
+	struct pcx *x = cr->ctx;
+	const struct catalogue_entry *d = def->arg;
+	struct replay_options ro;
+	enum check_result res;
+	char why[1024];
+	const char *log;
+
+	replay_options_init(&ro);
+	ro.target = x->o->target;
+	ro.version = x->o->version;
+	ro.time_scale = x->o->time_scale;
+	ro.stderr_apart = x->o->stderr_apart;
+	ro.defines = x->o->defines;
+	res = catalogue_replay(d, &ro, x->r, why, sizeof(why));
+	log = xbuf_cstr(&x->r->log);
+	if (x->connected && ((res == CHECK_ERROR && strstr(why, "connect") != NULL) ||
+			     strstr(log, "cannot connect") != NULL)) {
+		/* it accepted connections before: the service is gone */
+		if (res == CHECK_ERROR)
+			res = CHECK_FAIL;
+		report_note(x->r, "the service no longer accepts connections");
+		pcx_mark_gone(x, d->ci.id, 0);
+		log = xbuf_cstr(&x->r->log);	/* the note may have moved it */
+	}
+	if (res == CHECK_PASS && strstr(log, " failed: ") != NULL && strstr(log, "> try ") != NULL) {
+		res = CHECK_FAIL;
+		snprintf(why, sizeof(why), "a try failed, so Postfix reconnected after 1 s and sent "
+			 "the request again (see the notes)%s%s", d->m.fix[0] ? ". Fix: " : "", d->m.fix);
+	} else if (res == CHECK_FAIL && d->m.fix[0]) {
+		size_t n = strlen(why);
+
+		snprintf(why + n, sizeof(why) - n, ". Fix: %s", d->m.fix);
+	}
+	report_end(x->r, res, "%s", why);
+}
+
+/* data_checks - the catalogue's and the user's transcripts, in the catalogue's order */
+static void data_checks(struct check_run *cr, const struct catalogue *cat)
+{
+	struct check_def *defs = xcalloc(cat->n ? cat->n : 1, sizeof(*defs));
+	size_t i;
+
+	for (i = 0; i < cat->n; i++) {
+		catalogue_def(cat->v[i], &defs[i]);
+		defs[i].run = run_data;
+	}
+	check_run_walk(cr, defs, cat->n, CHECK_STAGES_ALL);
+	free(defs);
+}
+
+/* --- the run ---------------------------------------------------------------------- */
+
+/* first_reply - the first reply, when a check of CHECK_STAGE_FIRST is selected; -1 stops */
+static int first_reply(struct pcx *x, struct check_run *cr, char **log_r)
+{
+	const size_t n = N_ELEMENTS(policy_checks);
+
+	if (!check_run_any(cr, policy_checks, n, CHECK_STAGE_BIT(CHECK_STAGE_FIRST)))
+		return 0;
+	report_begin(x->r, &policy_checks[0].ci);
+	if (pol_first_reply(x) < 0)
+		return -1;
+	*log_r = xstrdup(xbuf_cstr(&x->r->log));
+	cr->first_log = *log_r;
+	if (x->base.ok)
+		cr->have |= POLICY_NEED_ACTION;
+	return 0;
+}
+
+/* check_policy_run - the built-in checks, the rules, the data checks, then latency */
+int check_policy_run(const struct check_policy_options *o, struct report *r)
+{
+	const size_t n = N_ELEMENTS(policy_checks);
+	struct check_run cr;
+	struct catalogue cat;
+	struct pcx x;
+	char err[700], *log = NULL;
+
+	if (catalogue_load(&cat, o->catalogue_dir, o->transcripts, o->ntranscripts, TPROTO_POLICY,
+			   err, sizeof(err)) < 0) {
+		msg_error("%s", err);
+		return -1;
+	}
+	memset(&x, 0, sizeof(x));
+	x.o = o;
+	x.r = r;
+	x.cr = &cr;
+	x.timeout_ms = (int)(PF_POL_TIMEOUT_MS * (o->time_scale > 0 ? o->time_scale : 1.0));
+	if (x.timeout_ms < 50)
+		x.timeout_ms = 50;
+	xbuf_init(&x.rbuf, POLICY_MAX_REPLY);
+	x.c.fd = -1;
+	check_run_init(&cr, &policy_suite, r, o->only, o->skip, &x);
+	if (first_reply(&x, &cr, &log) < 0)
+		cr.stop = 1;
+	check_run_walk(&cr, policy_checks, n, CHECK_STAGE_BIT(CHECK_STAGE_FIRST));
+	check_run_walk(&cr, policy_checks, n, CHECK_STAGE_BIT(CHECK_STAGE_MAIN) |
+		       CHECK_STAGE_BIT(CHECK_STAGE_PROBE));
+	expects(&x, &cr);
+	pcx_disconnect(&x);
+	data_checks(&cr, &cat);
+	check_run_walk(&cr, policy_checks, n, CHECK_STAGE_BIT(CHECK_STAGE_RUN));
+	pcx_disconnect(&x);
+	xbuf_free(&x.rbuf);
+	catalogue_free(&cat);
+	free(log);
+	if (x.fatal) {
+		msg_error("%s", x.fatal_why);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	policy_client - Postfix's policy client, for the policy checks
+ * SYNOPSIS
+ *	#include "harness/check/policy_int.h"
+ * DESCRIPTION
+ *	Talks to a policy service the way Postfix's smtpd does (attr_clnt):
+ *	one persistent connection, one request in flight, the stream must
+ *	not be readable before a request, 100 s per read (times
+ *	--time-scale). Replies are read as raw bytes and handed whole to
+ *	pf_pol_read_reply(), so CR, NUL, trailing bytes and a missing
+ *	terminator are seen exactly as Postfix sees them; every answer (or
+ *	its absence) is judged by the Postfix oracle (pf_policy.h) and the
+ *	report says what Postfix would answer the SMTP client. See
+ *	policy_int.h for the functions.
+ * DIAGNOSTICS
+ *	Into the report; a target that cannot be used at all sets x->fatal
+ *	and stops the run (x->cr->stop).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness/check/policy_int.h"
+#include "util/escape.h"
+
+/* a connect that fails after others worked is a finding, not the environment */
+#define ERR_OR_GONE(x)	((x)->gone ? CHECK_FAIL : CHECK_ERROR)
+
+/* after this many timeouts the remaining checks are skipped, not waited for */
+#define MAX_STALLS	2
+#define MAX_UNANSWERED	6
+
+/* pcx_now - a monotonic clock in ms */
+long long pcx_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* pcx_mark_gone - the service no longer accepts connections; id: since which check */
+void pcx_mark_gone(struct pcx *x, const char *id, int after_drop)
+{
+	if (!x->gone) {
+		snprintf(x->gone_id, sizeof(x->gone_id), "%s", id);
+		x->gone_after_drop = after_drop;
+	}
+	x->gone = 1;
+}
+
+/* pcx_close - close; the first crash of the service is kept and noted */
+void pcx_close(struct pcx *x, struct tconn *c)
+{
+	tconn_close(c);
+	if (c->pid > 0 && tconn_crashed(c) && !x->crashed) {
+		x->crashed = 1;
+		snprintf(x->crash, sizeof(x->crash), "the service process was %s", tconn_exit_text(c));
+		report_note(x->r, "%s", x->crash);
+	}
+	if (c->err.len > 0) {
+		report_note(x->r, "the service wrote to stderr (kept apart):");
+		report_io(x->r, 'E', c->err.data, c->err.len > 2000 ? 2000 : c->err.len);
+	}
+	xbuf_free(&c->err);
+}
+
+/* pcx_open - a connection of the check's own; a failure after one worked marks the service gone */
+int pcx_open(struct pcx *x, struct tconn *c)
+{
+	struct tconn_options to;
+	char err[600];
+
+	memset(&to, 0, sizeof(to));
+	to.stderr_apart = x->o->stderr_apart;
+	to.connect_timeout_ms = x->timeout_ms;
+	if (tconn_open(x->o->target, &to, c, err, sizeof(err)) < 0) {
+		report_note(x->r, "cannot connect: %s", err);
+		if (x->connected) {
+			/* it worked before: the service died or stopped listening */
+			pcx_mark_gone(x, x->dropped ? x->drop_id : x->r->cur ? x->r->cur->id : "?",
+				      x->dropped);
+			snprintf(x->fatal_why, sizeof(x->fatal_why), "the service no longer accepts "
+				 "connections (%.500s); Postfix answers 451 4.3.5 Server configuration "
+				 "problem to every request", err);
+			return -1;
+		}
+		x->fatal = 1;
+		x->cr->stop = 1;
+		snprintf(x->fatal_why, sizeof(x->fatal_why), "%s", err);
+		return -1;
+	}
+	x->connected = 1;
+	return 0;
+}
+
+/* pcx_disconnect - close the persistent connection */
+void pcx_disconnect(struct pcx *x)
+{
+	if (x->open)
+		pcx_close(x, &x->c);
+	x->open = 0;
+	x->fresh = 0;
+}
+
+/* pcx_connect - open the persistent connection unless it is open */
+int pcx_connect(struct pcx *x)
+{
+	if (x->open)
+		return 0;
+	if (pcx_open(x, &x->c) < 0)
+		return -1;
+	x->open = 1;
+	return 0;
+}
+
+/* pcx_log_bytes - the bytes as lines, a last unfinished line marked */
+void pcx_log_bytes(struct pcx *x, char dir, const char *p, size_t len)
+{
+	size_t start = 0, i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] == '\n') {
+			report_io(x->r, dir, p + start, i - start);
+			start = i + 1;
+		}
+	if (start < len) {
+		report_io(x->r, dir, p + start, len - start);
+		report_note(x->r, "(the line above has no LF)");
+	}
+}
+
+/* pcx_send - log and write */
+int pcx_send(struct pcx *x, struct tconn *c, const char *p, size_t len)
+{
+	pcx_log_bytes(x, 'C', p, len);
+	if (tconn_write(c, p, len, x->timeout_ms) < 0) {
+		report_note(x->r, "write failed: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* pcx_read_reply - read as attr_vscan_plain does until Postfix would decide */
+void pcx_read_reply(struct pcx *x, struct tconn *c, struct pres *res, int smtputf8)
+{
+	char chunk[8192];
+	long long t0 = pcx_now();
+	int rc;
+
+	xbuf_reset(&x->rbuf);
+	for (;;) {
+		int n = tconn_read_some(c, x->timeout_ms, chunk, sizeof(chunk));
+		int end = n > 0 ? PF_POL_END_NONE : n == 0 ? PF_POL_END_TIMEOUT : PF_POL_END_EOF;
+
+		if (n > 0 && xbuf_append(&x->rbuf, chunk, (size_t)n) < 0) {
+			report_note(x->r, "more than %d bytes without a terminator: reading stops here",
+				    POLICY_MAX_REPLY);
+			end = PF_POL_END_ERROR;
+		}
+		rc = pf_pol_read_reply(x->rbuf.data ? x->rbuf.data : "", x->rbuf.len, end, smtputf8,
+				       &res->rd);
+		if (rc == 1 || end != PF_POL_END_NONE) {
+			res->end = end;
+			if (end == PF_POL_END_TIMEOUT)
+				x->stalls++;
+			break;
+		}
+	}
+	res->ms = pcx_now() - t0;
+	if (!res->rd.ok && res->end == PF_POL_END_TIMEOUT)
+		x->ntimeouts++;
+	else if (res->rd.ok && res->ms > x->max_ms) {
+		x->max_ms = res->ms;
+		snprintf(x->slow_id, sizeof(x->slow_id), "%s", x->r->cur ? x->r->cur->id : "?");
+	}
+	pcx_log_bytes(x, 'S', x->rbuf.data ? x->rbuf.data : "", x->rbuf.len);
+	{
+		/* a complete action line, whatever followed */
+		const char *p = x->rbuf.data ? x->rbuf.data : "";
+		size_t len = x->rbuf.len, i, start = 0;
+
+		for (i = 0; i < len; i++)
+			if (p[i] == '\n') {
+				if (i - start >= 7 && memcmp(p + start, "action=", 7) == 0)
+					res->action_line = 1;
+				start = i + 1;
+			}
+	}
+	res->ok = res->rd.ok;
+	if (res->ok) {
+		res->alen = res->rd.action.len < PF_POL_ACTION_MAX ? res->rd.action.len :
+			    PF_POL_ACTION_MAX;
+		memcpy(res->action, res->rd.action.p, res->alen);
+	}
+	res->action[res->alen] = '\0';
+	if (res->rd.notes[0])
+		report_note(x->r, "%s", res->rd.notes);
+	if (!res->ok) {
+		char tb[40];
+
+		if (res->end == PF_POL_END_TIMEOUT)
+			snprintf(tb, sizeof(tb), " after %d ms", x->timeout_ms);
+		else
+			tb[0] = '\0';
+		report_note(x->r, "Postfix: %s%s - a failed try", res->rd.why, tb);
+	}
+}
+
+/* judge - what Postfix does with the answer (or with its absence) */
+static void judge(struct pcx *x, const struct pf_pol_req *req, struct pres *res)
+{
+	struct pf_pol_ctx ctx;
+	char shown[600];
+
+	pf_pol_ctx_init(&ctx, &x->o->version, req->state);
+	if (pf_pol_req_get(req, "sasl_username") != NULL)
+		ctx.sasl_user = pf_pol_req_get(req, "sasl_username");
+	if (res->ok) {
+		pf_pol_eval(&ctx, res->action, res->alen, &res->v);
+		if (res->v.kind == PF_POL_REJECT || res->v.kind == PF_POL_CONFIG_ERROR)
+			report_note(x->r, "Postfix would answer: %s",
+				    escape_for_log(shown, sizeof(shown), res->v.smtp, strlen(res->v.smtp)));
+		else {
+			static const struct {
+				unsigned fx;
+				const char *name;
+			} fx[] = {
+				{ PF_POL_FX_HOLD, "hold" }, { PF_POL_FX_DISCARD, "discard" },
+				{ PF_POL_FX_FILTER, "filter" }, { PF_POL_FX_REDIRECT, "redirect" },
+				{ PF_POL_FX_BCC, "bcc" }, { PF_POL_FX_PREPEND, "prepend" },
+				{ PF_POL_FX_INFO, "log" }, { PF_POL_FX_DEFER_IF_PERMIT, "defer_if_permit" },
+				{ PF_POL_FX_DEFER_IF_REJECT, "defer_if_reject" },
+			};
+			char eff[200] = "";
+			size_t k;
+
+			for (k = 0; k < sizeof(fx) / sizeof(fx[0]); k++)
+				if (res->v.effects & fx[k].fx)
+					snprintf(eff + strlen(eff), sizeof(eff) - strlen(eff), " +%s",
+						 fx[k].name);
+			report_note(x->r, "Postfix: %s%s%s%s", pf_pol_kind_name(res->v.kind), eff,
+				    res->v.notes[0] ? " - " : "", res->v.notes);
+		}
+	} else {
+		struct pf_pol_params pp;
+
+		pf_pol_params_init(&pp);
+		pf_pol_eval_failure(&ctx, NULL, &res->v);
+		report_note(x->r, "Postfix sleeps 1 s, reconnects and sends the same request again; "
+			    "if that fails too (%lu s in all) it applies "
+			    "smtpd_policy_service_default_action and answers: %s",
+			    pf_pol_failure_ms(&pp, res->end == PF_POL_END_TIMEOUT ? PF_POL_FAIL_TIMEOUT :
+					      PF_POL_FAIL_FAST) / 1000,
+			    escape_for_log(shown, sizeof(shown), res->v.smtp, strlen(res->v.smtp)));
+	}
+}
+
+/* note_drop - the service closed a connection without a reply */
+static void note_drop(struct pcx *x)
+{
+	if (!x->dropped)
+		snprintf(x->drop_id, sizeof(x->drop_id), "%s", x->r->cur ? x->r->cur->id : "?");
+	x->dropped = 1;
+}
+
+/* pcx_request - one request as Postfix sends it, on the persistent connection */
+int pcx_request(struct pcx *x, const struct pf_pol_req *req, struct pres *res)
+{
+	struct xbuf out;
+	const char *err;
+	int rc = -1;
+
+	int reused, tries = 0, readable = 0, retried = 0;
+
+again:
+	memset(res, 0, sizeof(*res));
+	res->readable_before = readable;
+	res->retried = retried;
+	if (x->open && tconn_readable(&x->c)) {
+		res->readable_before = readable = 1;
+		report_note(x->r, "the connection was readable before the request (bytes or EOF): "
+			    "Postfix counts a failed try, sleeps 1 s and reconnects");
+		pcx_disconnect(x);
+	}
+	reused = x->open && !x->fresh;
+	x->fresh = 0;
+	if (pcx_connect(x) < 0) {
+		if (!x->gone)
+			return -1;
+		res->end = PF_POL_END_ERROR;
+		snprintf(res->rd.why, sizeof(res->rd.why), "cannot connect: the service is gone");
+		judge(x, req, res);
+		x->unanswered++;
+		return 0;
+	}
+	tries++;
+	xbuf_init(&out, 1 << 20);
+	if (pf_pol_req_format(req, &out, &err) < 0) {
+		report_note(x->r, "cannot format the request: %s", err);
+		goto out;
+	}
+	if (pcx_send(x, &x->c, out.data, out.len) < 0) {
+		pcx_disconnect(x);
+		note_drop(x);
+		res->end = PF_POL_END_ERROR;
+		snprintf(res->rd.why, sizeof(res->rd.why), "write error");
+		judge(x, req, res);
+		rc = 0;
+		goto out;
+	}
+	pcx_read_reply(x, &x->c, res, pf_version_at_least(&x->o->version, 3, 0, 0));
+	if (res->ok)
+		x->dropped = 0;
+	else if (res->end == PF_POL_END_EOF && x->rbuf.len == 0)
+		note_drop(x);
+	if (!res->ok)
+		pcx_disconnect(x);	/* Postfix closes after a failed try */
+	if (!res->ok && reused && tries == 1 && res->end == PF_POL_END_EOF && x->rbuf.len == 0) {
+		/* the service closed the kept connection: Postfix's second try */
+		report_note(x->r, "the service closed the reused connection without a reply: Postfix "
+			    "counts a failed try, sleeps 1 s, reconnects and sends the request again");
+		retried = 1;
+		xbuf_free(&out);
+		goto again;
+	}
+	judge(x, req, res);
+	x->unanswered = res->ok ? 0 : x->unanswered + 1;
+	if (res->ok)
+		x->stalls = 0;		/* only timeouts in a row stop the run */
+	rc = 0;
+out:
+	xbuf_free(&out);
+	return rc;
+}
+
+/* pcx_shown_action - the action as a printable text, or "(no action)" */
+const char *pcx_shown_action(const struct pres *res, char *buf, size_t size)
+{
+	if (!res->ok)
+		return "(no action)";
+	return escape_for_log(buf, size, res->action, res->alen);
+}
+
+/* pcx_next_instance - a new SMTP session's instance attribute */
+void pcx_next_instance(struct pcx *x)
+{
+	snprintf(x->instance, sizeof(x->instance), "%x.%lx.%lx.%x", (unsigned)getpid(),
+		 (unsigned long)time(NULL), 1234UL + x->seq, x->seq);
+	x->seq++;
+}
+
+/* pcx_base_req - Postfix's request at state st with a fresh instance where it has one */
+void pcx_base_req(struct pcx *x, struct pf_pol_req *req, enum pf_pol_state st)
+{
+	pf_pol_req_init(req, &x->o->version, st);
+	if (pf_pol_req_get(req, "instance") != NULL && pf_pol_req_get(req, "instance")[0]) {
+		pcx_next_instance(x);
+		(void)!pf_pol_req_set(req, "instance", x->instance);
+	}
+}

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	policy_conn - POLICY-CONN-002..004 and POLICY-LAT-001: how the service uses connections and time
+ * SYNOPSIS
+ *	#include "harness/check/policy_int.h"
+ * DESCRIPTION
+ *	POLICY-CONN-002 sends two SMTP sessions' requests on one connection,
+ *	003 the same request again on a new connection (as after a failed
+ *	try) and once more, 004 a request cut in half by a disconnect and
+ *	then the same request on the next connection, compared with the
+ *	run's first reply. POLICY-LAT-001 (stage CHECK_STAGE_RUN: it runs
+ *	even after stalls, being the check that reports them) sends
+ *	Postfix's RCPT request up to three times and judges the slowest
+ *	reply of the whole run.
+ * DIAGNOSTICS
+ *	Into the report.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "harness/check/policy_int.h"
+
+/* pol_conn_many - POLICY-CONN-002: several requests and sessions on one connection */
+void pol_conn_many(struct check_run *cr, const struct check_def *d)
+{
+	struct pcx *x = cr->ctx;
+	static const enum pf_pol_state seq[] = {
+		PF_POL_CONNECT, PF_POL_EHLO, PF_POL_MAIL, PF_POL_RCPT, PF_POL_RCPT, PF_POL_DATA,
+		PF_POL_EOM, PF_POL_RCPT, PF_POL_RCPT,
+	};
+	char bad[600] = "";
+	size_t i;
+
+	(void)d;
+	pcx_disconnect(x);
+	for (i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
+		struct pf_pol_req req;
+		struct pres res;
+		char cnt[16];
+
+		if (i == 0 || i == 7)
+			pcx_next_instance(x);	/* a new SMTP session */
+		pf_pol_req_init(&req, &x->o->version, seq[i]);
+		if (seq[i] != PF_POL_CONNECT && seq[i] != PF_POL_EHLO && pf_pol_req_get(&req, "instance"))
+			(void)!pf_pol_req_set(&req, "instance", x->instance);
+		if (i == 4)
+			(void)!pf_pol_req_set(&req, "recipient", "second@example.com");
+		if (i >= 7) {
+			(void)!pf_pol_req_set(&req, "client_address", i == 7 ? "192.0.2.10" : "::1");
+			(void)!pf_pol_req_set(&req, "client_name", "unknown");
+		}
+		if (seq[i] == PF_POL_DATA || seq[i] == PF_POL_EOM) {
+			snprintf(cnt, sizeof(cnt), "2");
+			(void)!pf_pol_req_set(&req, "recipient_count", cnt);
+			(void)!pf_pol_req_set(&req, "recipient", "");
+		}
+		if (pcx_request(x, &req, &res) < 0)
+			break;
+		if (res.readable_before || !res.ok)
+			snprintf(bad + strlen(bad), sizeof(bad) - strlen(bad), "%srequest %zu (%s): %s",
+				 bad[0] ? "; " : "", i + 1, pf_pol_state_name(seq[i]),
+				 res.readable_before ? "stream readable before it" : res.rd.why);
+	}
+	if (x->fatal)
+		report_end(x->r, ERR_OR_GONE(x), "%s", x->fatal_why);
+	else if (bad[0])
+		report_end(x->r, CHECK_FAIL, "%s. Keep reading requests on the same connection "
+			   "and answer each with exactly one reply", bad);
+	else
+		report_end(x->r, CHECK_PASS, "9 requests, 2 sessions, one connection");
+}
+
+/* pol_conn_retry - POLICY-CONN-003: the same request again on a new connection */
+void pol_conn_retry(struct check_run *cr, const struct check_def *d)
+{
+	struct pcx *x = cr->ctx;
+	char sa[400], sb[400];
+	struct pf_pol_req req;
+	struct pres r1, r2, r3;
+
+	(void)d;
+	/* a request that was answered, sent again on a new connection, then once more */
+	pcx_base_req(x, &req, PF_POL_RCPT);
+	(void)!pf_pol_req_set(&req, "sender", "retry@example.org");
+	(void)!pf_pol_req_set(&req, "client_address", "192.0.2.77");
+	pcx_disconnect(x);
+	if (pcx_request(x, &req, &r1) == 0) {
+		report_note(x->r, "Postfix's try failed after sending (say, a timeout): it "
+			    "reconnects and sends the same request");
+		pcx_disconnect(x);
+		if (pcx_request(x, &req, &r2) == 0 && pcx_request(x, &req, &r3) == 0) {
+			int same12 = r1.alen == r2.alen && memcmp(r1.action, r2.action, r1.alen) == 0;
+
+			/* the same message asking twice on one connection may differ
+			   (a header added once per instance): a note, not a failure */
+			if (r2.ok && r3.ok &&
+			    (r2.alen != r3.alen || memcmp(r2.action, r3.action, r2.alen) != 0))
+				report_note(x->r, "on the same connection the repeat got action=%s; "
+					    "fine for per-message state, but a retry after a lost "
+					    "reply to a long-running daemon would see this answer",
+					    pcx_shown_action(&r3, sb, sizeof(sb)));
+			if (!r1.ok || !r2.ok)
+				report_end(x->r, CHECK_FAIL, "a repeated request was not answered");
+			else if (!same12)
+				report_end(x->r, CHECK_FAIL, "the same request got action=%s first and "
+					   "action=%s when sent again on a new connection; Postfix "
+					   "re-sends a request after every failed try, so the answer to a "
+					   "retry must not count the first (key on instance, not on "
+					   "arrival)", pcx_shown_action(&r1, sa, sizeof(sa)),
+					   pcx_shown_action(&r2, sb, sizeof(sb)));
+			else
+				report_end(x->r, CHECK_PASS, "action=%s on both connections",
+					   pcx_shown_action(&r1, sa, sizeof(sa)));
+		} else
+			report_end(x->r, ERR_OR_GONE(x), "%s", x->fatal_why);
+	} else
+		report_end(x->r, ERR_OR_GONE(x), "%s", x->fatal_why);
+}
+
+/* pol_conn_cut - POLICY-CONN-004: a request cut by a disconnect, then the next */
+void pol_conn_cut(struct check_run *cr, const struct check_def *d)
+{
+	struct pcx *x = cr->ctx;
+	const struct pres *base = &x->base;
+	char sa[400], sb[400];
+	struct pf_pol_req req;
+	struct tconn c;
+	struct xbuf out;
+	const char *err;
+	struct pres res;
+
+	(void)d;
+	pcx_base_req(x, &req, PF_POL_RCPT);
+	xbuf_init(&out, 1 << 20);
+	if (pcx_open(x, &c) == 0) {
+		if (pf_pol_req_format(&req, &out, &err) == 0)
+			(void)pcx_send(x, &c, out.data, out.len / 2);
+		report_note(x->r, "the client side closes in the middle of the request");
+		pcx_close(x, &c);
+		pcx_disconnect(x);
+		if (pcx_request(x, &req, &res) == 0 && res.ok && (!base->ok ||
+		    (base->alen == res.alen && memcmp(base->action, res.action, res.alen) == 0)))
+			report_end(x->r, CHECK_PASS, "%s", "");
+		else if (x->crashed)
+			report_end(x->r, CHECK_FAIL, "%s after a cut request", x->crash);
+		else if (!res.ok)
+			report_end(x->r, CHECK_FAIL, "no action on the next connection after a cut "
+				   "request (%s)", res.rd.why);
+		else
+			report_end(x->r, CHECK_FAIL, "the next connection got action=%s, the same "
+				   "request before got action=%s: the half request leaked into the "
+				   "next decision", pcx_shown_action(&res, sa, sizeof(sa)),
+				   pcx_shown_action(base, sb, sizeof(sb)));
+	} else
+		report_end(x->r, ERR_OR_GONE(x), "%s", x->fatal_why);
+	xbuf_free(&out);
+}
+
+/* pol_latency - POLICY-LAT-001: Postfix's RCPT request, and the slowest reply of the run */
+void pol_latency(struct check_run *cr, const struct check_def *d)
+{
+	struct pcx *x = cr->ctx;
+	struct pf_pol_req req;
+	struct pres res;
+	int i;
+	unsigned before = x->ntimeouts;
+
+	(void)d;
+	if (before)
+		report_note(x->r, "%u request(s) in other checks got no reply within the timeout "
+			    "(reported there)", before);
+	for (i = 0; i < 3 && !x->fatal && x->ntimeouts - before < 2; i++) {
+		pcx_base_req(x, &req, PF_POL_RCPT);
+		if (pcx_request(x, &req, &res) < 0)
+			break;
+	}
+	if (x->fatal)
+		report_end(x->r, ERR_OR_GONE(x), "%s", x->fatal_why);
+	else if (x->ntimeouts > before)
+		report_end(x->r, CHECK_FAIL, "Postfix's own RCPT request got no reply within %d ms "
+			   "(100 s x %.3g); Postfix gives up the try, retries once and answers 451 4.3.5 "
+			   "Server configuration problem. Answer within a second; do slow lookups "
+			   "asynchronously or cache them", x->timeout_ms, x->o->time_scale);
+	else if (x->max_ms >= x->timeout_ms / 2)
+		report_end(x->r, CHECK_FAIL, "the slowest reply took %lld ms, half or more of "
+			   "Postfix's timeout (100 s x %.3g = %d ms); past it Postfix gives up the "
+			   "try and finally answers 451 4.3.5 Server configuration problem. Answer "
+			   "within a second; do slow lookups asynchronously or cache them (slowest "
+			   "in %s)", x->max_ms, x->o->time_scale, x->timeout_ms, x->slow_id);
+	else
+		report_end(x->r, CHECK_PASS, "slowest reply %lld ms of all requests in this run "
+			   "(timeout %d ms)", x->max_ms, x->timeout_ms);
+}

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	policy_inject - POLICY-INJ-*: injection payloads in fields the SMTP client chooses
+ * SYNOPSIS
+ *	#include "harness/check/policy_int.h"
+ * DESCRIPTION
+ *	For one field (the row's arg: sasl_username, sender or helo_name),
+ *	each payload (SQL quotes and comments, LIKE and glob wildcards,
+ *	regex, TAB, CR, control and 8-bit bytes, shell) is sent after a
+ *	control value of the same shape, both in Postfix's RCPT request;
+ *	the payload must not get more access than its control (rank: what
+ *	Postfix's verdict grants). A payload left without an answer within
+ *	the timeout fails; one the service closes on is a note (Postfix's
+ *	default action denies). A 4096-byte value ends the list. For
+ *	sasl_username the reference is --user (allowed from 127.0.0.1)
+ *	against an unknown user.
+ * DIAGNOSTICS
+ *	Into the report.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/check/policy_int.h"
+#include "util/xmem.h"
+
+/* rank - how much access a verdict grants: -1 unknown */
+static int rank(const struct pf_pol_verdict *v)
+{
+	switch (v->kind) {
+	case PF_POL_REJECT:
+	case PF_POL_HANGUP:
+	case PF_POL_CONFIG_ERROR:
+		return 0;
+	case PF_POL_DUNNO:
+		return (v->effects & (PF_POL_FX_DEFER_IF_PERMIT)) ? 0 : 1;
+	case PF_POL_PERMIT:
+		return (v->effects & (PF_POL_FX_DEFER_IF_PERMIT | PF_POL_FX_HOLD | PF_POL_FX_DISCARD))
+		       ? 1 : 2;
+	case PF_POL_UNMODELLED:
+		return -1;
+	}
+	return -1;
+}
+
+/* one payload and the control value of its shape (%u: the field's known value) */
+struct inj_row {
+	const char *label;
+	const char *control;		/* %u: the field's known value */
+	const char *payload;
+};
+
+static const struct inj_row inj_rows[] = {
+	{ "SQL quote", "nosuch' OR 'a'='b", "nosuch' OR 'a'='a" },
+	{ "SQL comment", "%uz--", "%u'--" },
+	{ "SQL quote, other user", "nosuchz OR user=z%uz", "nosuch' OR user='%u" },
+	{ "SQL LIKE %", "z", "%" },
+	{ "SQL LIKE _", "%u~", "%u_" },
+	{ "glob *", "z", "*" },
+	{ "regex .*", "zz", ".*" },
+	{ "TAB", "%uzz", "%u\tz" },
+	{ "space", "%uzz", "%u z" },
+	{ "CR", "%uz", "%u\r" },
+	{ "control byte 0x01", "%uz", "%u\001" },
+	{ "DEL", "%uz", "%u\177" },
+	{ "byte 0xff", "%uz", "%u\377" },
+	{ "percent-encoded NUL", "%uz00", "%u%00" },
+	{ "shell $()", "$(echo zz)", "$(echo %u)" },
+	{ "shell backquote and ;", "zzecho zz", "`echo %u`;" },
+	{ "trailing blanks", "%uzzz", "%u   " },
+};
+
+/* expand_row - a row's value with %u replaced by the known value */
+static void expand_row(char *dst, size_t size, const char *tpl, const char *known)
+{
+	size_t n = 0;
+
+	for (; *tpl && n + 1 < size; tpl++) {
+		if (tpl[0] == '%' && tpl[1] == 'u') {
+			n += (size_t)snprintf(dst + n, size - n, "%s", known);
+			if (n >= size)
+				n = size - 1;
+			tpl++;
+		} else {
+			dst[n++] = *tpl;
+		}
+	}
+	dst[n] = '\0';
+}
+
+/* inj_context - Postfix's RCPT request with value in field, from an authenticated or outside client */
+static void inj_context(struct pcx *x, struct pf_pol_req *req, const char *field, const char *value)
+{
+	pcx_base_req(x, req, PF_POL_RCPT);
+	if (strcmp(field, "sasl_username") == 0) {
+		(void)!pf_pol_req_set(req, "sasl_method", "PLAIN");
+		(void)!pf_pol_req_set(req, "sasl_username", value);
+	} else {
+		/* an unauthenticated client from outside */
+		(void)!pf_pol_req_set(req, "client_address", "198.51.100.7");
+		(void)!pf_pol_req_set(req, "client_name", "unknown");
+		(void)!pf_pol_req_set(req, "reverse_client_name", "unknown");
+		(void)!pf_pol_req_set(req, field, value);
+	}
+}
+
+/* pol_inject - POLICY-INJ-*: payloads in one field, each against a control of its shape */
+void pol_inject(struct check_run *cr, const struct check_def *d)
+{
+	struct pcx *x = cr->ctx;
+	const struct pol_inj_field *fld = d->arg;
+	char bad[900] = "";
+	char noanswer[300] = "";
+	char hung[300] = "";
+	size_t n = 0, i;
+	const char *known = strcmp(fld->field, "sasl_username") == 0 ? x->o->user :
+			    strcmp(fld->field, "sender") == 0 ? "sender" : "client";
+
+	if (strcmp(fld->field, "sasl_username") == 0) {
+		/* the reference: the known user, and an unknown one */
+		struct pf_pol_req rk, ru;
+		struct pres k, u;
+
+		report_note(x->r, "-- reference: user %s (--user), then an unknown user", known);
+		inj_context(x, &rk, fld->field, known);
+		inj_context(x, &ru, fld->field, "no-such-user-zz");
+		if (pcx_request(x, &rk, &k) == 0 && pcx_request(x, &ru, &u) == 0 && k.ok && u.ok &&
+		    rank(&k.v) <= rank(&u.v))
+			report_note(x->r, "the known user gets no more access than an unknown one "
+				    "here: payloads that reach the known user's rights cannot be told "
+				    "apart (give --user a user allowed from 127.0.0.1)");
+	}
+	for (i = 0; i < sizeof(inj_rows) / sizeof(inj_rows[0]) && !x->fatal; i++) {
+		char cv[8192], pv[8192];
+		struct pf_pol_req rc, rp;
+		struct pres c, p;
+		size_t cl;
+
+		expand_row(cv, sizeof(cv) - 64, inj_rows[i].control, known);
+		cl = strlen(cv);
+		snprintf(cv + cl, sizeof(cv) - cl, "%s", fld->suffix);
+		expand_row(pv, sizeof(pv) - 64, inj_rows[i].payload, known);
+		cl = strlen(pv);
+		snprintf(pv + cl, sizeof(pv) - cl, "%s", fld->suffix);
+		report_note(x->r, "-- %s: control, then payload", inj_rows[i].label);
+		inj_context(x, &rc, fld->field, cv);
+		inj_context(x, &rp, fld->field, pv);
+		if (pcx_request(x, &rc, &c) < 0 || pcx_request(x, &rp, &p) < 0)
+			break;
+		n++;
+		if (!p.ok && p.end == PF_POL_END_TIMEOUT && strlen(hung) + 40 < sizeof(hung))
+			snprintf(hung + strlen(hung), sizeof(hung) - strlen(hung), "%s%s",
+				 hung[0] ? ", " : "", inj_rows[i].label);
+		else if (!p.ok && strlen(noanswer) + 40 < sizeof(noanswer))
+			snprintf(noanswer + strlen(noanswer), sizeof(noanswer) - strlen(noanswer),
+				 "%s%s", noanswer[0] ? ", " : "", inj_rows[i].label);
+		if (c.ok && p.ok && rank(&c.v) >= 0 && rank(&p.v) > rank(&c.v)) {
+			char sa[200], sb[200];
+
+			snprintf(bad + strlen(bad), sizeof(bad) - strlen(bad),
+				 "%s%s: control %s, payload %s", bad[0] ? "; " : "", inj_rows[i].label,
+				 pcx_shown_action(&c, sa, sizeof(sa)), pcx_shown_action(&p, sb, sizeof(sb)));
+		}
+	}
+	/* a very long value, as Postfix has no bound */
+	if (!x->fatal) {
+		char *lv = xmalloc(4097);
+		struct pf_pol_req rp;
+		struct pres p;
+
+		memset(lv, 'a', 4096);
+		lv[4096] = '\0';
+		report_note(x->r, "-- a 4096-byte value");
+		inj_context(x, &rp, fld->field, lv);
+		if (pcx_request(x, &rp, &p) == 0 && !p.ok && p.end == PF_POL_END_TIMEOUT)
+			snprintf(hung + strlen(hung), sizeof(hung) - strlen(hung),
+				 "%s4096-byte value", hung[0] ? ", " : "");
+		else if (!p.ok)
+			snprintf(noanswer + strlen(noanswer), sizeof(noanswer) - strlen(noanswer),
+				 "%s4096-byte value", noanswer[0] ? ", " : "");
+		free(lv);
+	}
+	if (x->fatal)
+		report_end(x->r, ERR_OR_GONE(x), "%s", x->fatal_why);
+	else if (x->crashed)
+		report_end(x->r, CHECK_FAIL, "%s", x->crash);
+	else if (hung[0])
+		report_end(x->r, CHECK_FAIL, "no answer within the timeout for payloads in %s: "
+			   "%s; Postfix waits 100 s per try and then applies its default action. "
+			   "Answer or close at once on input you refuse", fld->field, hung);
+	else if (bad[0])
+		report_end(x->r, CHECK_FAIL, "a payload in %s got more access than a plain value "
+			   "of the same shape: %s. Compare values exactly, bind them as SQL "
+			   "parameters, never split or unquote them", fld->field, bad);
+	else {
+		if (noanswer[0])
+			report_note(x->r, "no answer (the service closed; Postfix applies its default "
+				    "action, which denies) for: %s", noanswer);
+		report_end(x->r, CHECK_PASS, "%zu payload(s), none widened access", n);
+	}
+}

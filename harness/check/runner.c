@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	runner - conformance checks as data, and the one runner that walks them
+ * SYNOPSIS
+ *	#include "harness/check/runner.h"
+ * DESCRIPTION
+ *	See runner.h: selection by --only/--skip (id prefix or tag), the
+ *	suite's enter hook, the shared first log of a stage, a skip with
+ *	the suite's reason for a need that does not hold, then the row's
+ *	own function; and the --list line of a row.
+ * DIAGNOSTICS
+ *	Interface violations (a row without a function, a function that
+ *	does not end its check, ends it twice, or an unmet need the suite
+ *	has no reason for) are msg_panic().
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "harness/check/runner.h"
+#include "util/msg.h"
+
+/* check_run_init - a run of suite s into report r */
+void check_run_init(struct check_run *cr, const struct check_suite *s, struct report *r,
+		    const char *only, const char *skip, void *ctx)
+{
+	memset(cr, 0, sizeof(*cr));
+	cr->suite = s;
+	cr->r = r;
+	cr->only = only;
+	cr->skip = skip;
+	cr->ctx = ctx;
+}
+
+/* check_tag_next - the next blank-trimmed tag of a comma-separated list */
+const char *check_tag_next(const char *p, const char **tag_r, size_t *len_r)
+{
+	const char *comma = strchr(p, ',');
+	size_t n = comma ? (size_t)(comma - p) : strlen(p);
+
+	while (n > 0 && *p == ' ')
+		p++, n--;
+	while (n > 0 && p[n - 1] == ' ')
+		n--;
+	*tag_r = p;
+	*len_r = n;
+	return comma ? comma + 1 : NULL;
+}
+
+/* check_match - an id prefix or a whole tag of the comma-separated list matches */
+int check_match(const char *list, const char *id, const char *tags)
+{
+	const char *p = list;
+
+	while (p && *p) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+
+		if (n > 0 && strncasecmp(id, p, n) == 0)
+			return 1;
+		if (n > 0) {
+			const char *t, *next = tags;
+			size_t tn;
+
+			while (next != NULL && *next) {
+				next = check_tag_next(next, &t, &tn);
+				if (tn == n && strncasecmp(t, p, n) == 0)
+					return 1;
+			}
+		}
+		p = comma ? comma + 1 : NULL;
+	}
+	return 0;
+}
+
+/* check_wanted - --only, then --skip */
+int check_wanted(const char *only, const char *skip, const char *id, const char *tags)
+{
+	if (only && !check_match(only, id, tags))
+		return 0;
+	if (skip && check_match(skip, id, tags))
+		return 0;
+	return 1;
+}
+
+/* check_selected - the run's --only/--skip for one row */
+int check_selected(const struct check_run *cr, const struct check_def *d)
+{
+	return check_wanted(cr->only, cr->skip, d->ci.id, d->tags);
+}
+
+/* unmet - the suite's reason for the first need of d that does not hold, or NULL */
+static const char *unmet(struct check_run *cr, const struct check_def *d, char *buf,
+			 size_t size)
+{
+	const struct check_suite *s = cr->suite;
+	unsigned missing = d->needs & ~cr->have, tested = 0;
+	size_t i;
+
+	for (i = 0; i < s->nneeds; i++) {
+		const struct check_need *e = &s->needs[i];
+		const char *why;
+
+		if (e->test != NULL) {
+			tested |= e->bits;
+			if ((d->needs & e->bits) != 0 && (why = e->test(cr, d, buf, size)) != NULL)
+				return why;
+		} else if ((e->bits & ~d->needs) == 0 && (e->bits & missing) != 0) {
+			return e->why;
+		}
+	}
+	if ((missing & ~tested) != 0)
+		msg_panic("check_run_one: %s needs 0x%x, and the suite has no reason for it",
+			  d->ci.id, missing & ~tested);
+	return NULL;
+}
+
+/* check_run_one - one row: selection, begin, enter, needs, its function */
+int check_run_one(struct check_run *cr, const struct check_def *d)
+{
+	char buf[CHECK_WHY_MAX];
+	const char *why = NULL;
+	unsigned before;
+
+	if (cr->stop || !check_selected(cr, d))
+		return 0;
+	if (d->run == NULL)
+		msg_panic("check_run_one: %s has no run function", d->ci.id);
+	cr->selected++;
+	report_begin(cr->r, &d->ci);
+	if (cr->suite->enter != NULL)
+		why = cr->suite->enter(cr, d, buf, sizeof(buf));
+	if (why == NULL && d->stage == CHECK_STAGE_FIRST && cr->first_log != NULL &&
+	    xbuf_append_str(&cr->r->log, cr->first_log) < 0)
+		xbuf_reset(&cr->r->log);
+	if (why == NULL)
+		why = unmet(cr, d, buf, sizeof(buf));
+	if (why != NULL) {
+		report_end(cr->r, CHECK_SKIP, "%s", why);
+		return 1;
+	}
+	before = cr->r->n;
+	d->run(cr, d);
+	if (cr->r->n == before && !cr->stop)
+		msg_panic("check_run_one: %s ended without a verdict", d->ci.id);
+	if (cr->r->n > before + 1)
+		msg_panic("check_run_one: %s ended %u times", d->ci.id, cr->r->n - before);
+	return 1;
+}
+
+/* check_run_walk - the rows of the given stages, in table order */
+void check_run_walk(struct check_run *cr, const struct check_def *t, size_t n, unsigned stages)
+{
+	size_t i;
+
+	for (i = 0; i < n && !cr->stop; i++)
+		if (stages & CHECK_STAGE_BIT(t[i].stage))
+			(void)check_run_one(cr, &t[i]);
+}
+
+/* check_run_any - is a row of these stages selected */
+int check_run_any(const struct check_run *cr, const struct check_def *t, size_t n,
+		  unsigned stages)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((stages & CHECK_STAGE_BIT(t[i].stage)) && check_selected(cr, &t[i]))
+			return 1;
+	return 0;
+}
+
+/* check_list - "ID [severity] title (tags: ...)" per row */
+void check_list(FILE *out, const struct check_def *t, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		int tagged = t[i].tags != NULL && t[i].tags[0] != '\0';
+
+		fprintf(out, "%-18s [%s] %s%s%s%s\n", t[i].ci.id,
+			report_severity_name(t[i].ci.severity), t[i].ci.title,
+			tagged ? " (tags: " : "", tagged ? t[i].tags : "", tagged ? ")" : "");
+	}
+}

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	runner - conformance checks as data, and the one runner that walks them
+ * SYNOPSIS
+ *	#include "harness/check/runner.h"
+ *
+ *	void check_run_init(struct check_run *cr, const struct check_suite *s,
+ *	                    struct report *r, const char *only,
+ *	                    const char *skip, void *ctx);
+ *	int check_selected(const struct check_run *cr,
+ *	                   const struct check_def *d);
+ *	int check_run_one(struct check_run *cr, const struct check_def *d);
+ *	void check_run_walk(struct check_run *cr, const struct check_def *t,
+ *	                    size_t n, unsigned stages);
+ *	int check_run_any(const struct check_run *cr,
+ *	                  const struct check_def *t, size_t n,
+ *	                  unsigned stages);
+ *	void check_list(FILE *out, const struct check_def *t, size_t n);
+ *	int check_match(const char *list, const char *id, const char *tags);
+ *	int check_wanted(const char *only, const char *skip, const char *id,
+ *	                 const char *tags);
+ *	const char *check_tag_next(const char *p, const char **tag_r,
+ *	                           size_t *len_r);
+ * DESCRIPTION
+ *	A check is one row of a table, a struct check_def: what the report
+ *	prints (id, title, severity, why it matters), its tags, what it
+ *	needs, when it runs, and the function that runs it. The auth checks
+ *	(check/auth.c), the policy checks (check/policy.c), the --expect
+ *	rules and the data checks of the catalogue (check/catalogue.c) are
+ *	all such rows, and check_run_one() runs every one the same way:
+ *
+ *	  1. selection: a row --only does not name, or --skip names, is
+ *	     left out silently (check_wanted(); 0 is returned);
+ *	  2. report_begin();
+ *	  3. the suite's enter hook, when it has one: it may add to the
+ *	     check's log, and may give a reason why the run cannot give the
+ *	     check a chance now (the service is gone, it stopped answering):
+ *	     the check is then skipped with that reason;
+ *	  4. a row of stage CHECK_STAGE_FIRST gets cr->first_log appended to
+ *	     its log: the wire log of the run's first exchange, which all
+ *	     the checks of that stage are judged from;
+ *	  5. needs: when one of the row's needs does not hold, the check is
+ *	     skipped with the suite's reason for it (below);
+ *	  6. d->run(): it ends the check with report_end(), unless it sets
+ *	     cr->stop (the run cannot go on; a message says why) and leaves
+ *	     the check unreported.
+ *	Once cr->stop is set, check_run_one() and check_run_walk() do
+ *	nothing more.
+ *
+ *	Needs are bits a suite defines (CHECK_NEED_* of check/auth.h and
+ *	check/policy.h). cr->have holds the bits that hold in this run. The
+ *	suite's struct check_need list gives, in order, the reason for each
+ *	need or group of needs: the first entry whose bits are all needs of
+ *	the row, and one of which is not in cr->have, speaks. An entry with
+ *	a test is a need that depends on the row (the SASL mechanisms a data
+ *	check's tags name): it speaks when the row has one of its bits and
+ *	the test returns a reason (written into buf, or static).
+ *
+ *	Stages say when a row runs. A suite walks its table stage by stage
+ *	(check_run_walk() with a mask of CHECK_STAGE_BIT()s: the rows of
+ *	those stages, in table order), and runs its other checks (data
+ *	checks, rules) between the walks. The table itself is in --list
+ *	order. check_run_any() tells whether any row of those stages is
+ *	selected (a stage's shared first exchange is made only then).
+ *
+ *	check_list() prints one line per row: "ID [severity] title", and
+ *	" (tags: TAGS)" when the row has tags.
+ *
+ *	check_match() is true when an element of the comma-separated list
+ *	is a prefix of id (case-insensitive) or equals one of the
+ *	comma-separated tags (case-insensitive, blanks around a tag
+ *	ignored). check_wanted() applies --only (NULL: all), then --skip.
+ *	check_selected() is check_wanted() with the run's --only/--skip.
+ *	check_tag_next() iterates over a comma-separated tag list: the tag
+ *	at p, blanks around it cut, into (*tag_r, *len_r); it returns where
+ *	the next one starts, or NULL after the last.
+ * DIAGNOSTICS
+ *	check_run_one: 1 the row was selected (and reported, unless it
+ *	stopped the run), 0 it was not, or the run had stopped.
+ *	A run function that neither ends its check nor stops the run, a row
+ *	without a run function, or a row whose unmet need no entry of the
+ *	suite names, is our bug: msg_panic().
+ */
+#ifndef HARNESS_CHECK_RUNNER_H
+#define HARNESS_CHECK_RUNNER_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "harness/report/report.h"
+
+/* when a row runs; a suite walks its stages in this order */
+enum check_stage {
+	CHECK_STAGE_FIRST,	/* judged from the run's first exchange, which they share */
+	CHECK_STAGE_MAIN,	/* each makes its own exchanges */
+	CHECK_STAGE_PROBE,	/* long probes: many exchanges, idle or busy connections */
+	CHECK_STAGE_RUN,	/* judged over everything the run has read */
+};
+
+#define CHECK_STAGE_BIT(s)	(1u << (s))
+#define CHECK_STAGES_ALL	(CHECK_STAGE_BIT(CHECK_STAGE_FIRST) | \
+				 CHECK_STAGE_BIT(CHECK_STAGE_MAIN) | \
+				 CHECK_STAGE_BIT(CHECK_STAGE_PROBE) | \
+				 CHECK_STAGE_BIT(CHECK_STAGE_RUN))
+
+#define CHECK_WHY_MAX		300	/* a skip reason written by a hook or test */
+
+struct check_run;
+
+/* one check: a row of a suite's table */
+struct check_def {
+	struct check_info ci;		/* id, title, severity, why it matters */
+	const char *tags;		/* comma-separated, for --only/--skip; NULL: none */
+	unsigned needs;			/* the suite's CHECK_NEED_* bits it needs */
+	enum check_stage stage;		/* when it runs */
+	void (*run)(struct check_run *cr, const struct check_def *d);
+	const void *arg;		/* the row's own datum (a data check's entry), or NULL */
+};
+
+/* the reason a check is skipped when a need does not hold */
+struct check_need {
+	unsigned bits;			/* one need, or needs that share the reason */
+	const char *why;
+	/* a need that depends on the row: a reason, or NULL when it holds */
+	const char *(*test)(struct check_run *cr, const struct check_def *d, char *buf,
+			    size_t size);
+};
+
+/* what a suite tells the runner */
+struct check_suite {
+	const struct check_need *needs;
+	size_t nneeds;
+	/* NULL, or after report_begin(): a reason the run cannot run the check now */
+	const char *(*enter)(struct check_run *cr, const struct check_def *d, char *buf,
+			     size_t size);
+};
+
+/* one run of a suite */
+struct check_run {
+	const struct check_suite *suite;
+	struct report *r;
+	const char *only, *skip;	/* --only, --skip: NULL for none */
+	unsigned have;			/* the CHECK_NEED_* bits that hold */
+	const char *first_log;		/* wire log of the first exchange, or NULL */
+	void *ctx;			/* the suite's state, for its run functions */
+	int stop;			/* set by a check: the run cannot go on */
+	unsigned selected;		/* rows selected so far */
+};
+
+void check_run_init(struct check_run *cr, const struct check_suite *s, struct report *r,
+		    const char *only, const char *skip, void *ctx);
+int check_selected(const struct check_run *cr, const struct check_def *d);
+int check_run_one(struct check_run *cr, const struct check_def *d);
+void check_run_walk(struct check_run *cr, const struct check_def *t, size_t n, unsigned stages);
+int check_run_any(const struct check_run *cr, const struct check_def *t, size_t n,
+		  unsigned stages);
+void check_list(FILE *out, const struct check_def *t, size_t n);
+int check_match(const char *list, const char *id, const char *tags);
+int check_wanted(const char *only, const char *skip, const char *id, const char *tags);
+const char *check_tag_next(const char *p, const char **tag_r, size_t *len_r);
+
+#endif
