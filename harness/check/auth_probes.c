@@ -39,6 +39,8 @@
 #include "proto/base64.h"
 #include "util/xmem.h"
 
+/* --- single exchanges (CHECK_STAGE_MAIN), and AUTH-LAT-001 ------------------ */
+
 /* run_all - one exchange per runnable mechanism, right or wrong password; the failures in bad */
 static size_t run_all(struct cx *x, int right, enum pf_auth_outcome want, char *bad, size_t size)
 {
@@ -312,7 +314,7 @@ void auth_lat_replies(struct check_run *cr, const struct check_def *d)
 		report_end(x->r, CHECK_PASS, "slowest reply %lld ms", x->max_latency);
 }
 
-/* --- request probes ------------------------------------------------------ */
+/* --- the long probes (CHECK_STAGE_PROBE), and AUTH-REP-008 -------------- */
 
 /* auth_req_pending - AUTH-REQ-006 */
 void auth_req_pending(struct check_run *cr, const struct check_def *d)

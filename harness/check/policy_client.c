@@ -27,13 +27,6 @@
 #include "harness/check/policy_int.h"
 #include "util/escape.h"
 
-/* a connect that fails after others worked is a finding, not the environment */
-#define ERR_OR_GONE(x)	((x)->gone ? CHECK_FAIL : CHECK_ERROR)
-
-/* after this many timeouts the remaining checks are skipped, not waited for */
-#define MAX_STALLS	2
-#define MAX_UNANSWERED	6
-
 /* pcx_now - a monotonic clock in ms */
 long long pcx_now(void)
 {
