@@ -318,6 +318,15 @@ int auth_fresh(struct cx *x, struct tconn *c)
 	return 0;
 }
 
+/* auth_fresh_or_fail - a new connection, or the check fails: "could not open a connection" */
+int auth_fresh_or_fail(struct cx *x, struct tconn *c)
+{
+	if (auth_fresh(x, c) == 0)
+		return 0;
+	report_end(x->r, CHECK_FAIL, "could not open a connection");
+	return -1;
+}
+
 /* auth_wrong_password - the account's password made wrong */
 const char *auth_wrong_password(const char *pw, char *buf, size_t size)
 {

@@ -18,7 +18,9 @@
  *	-2 a line too long), auth_handshake() (1 DONE, -1 refused, -2
  *	Postfix would crash, -3 I/O), auth_exchange() (one whole AUTH
  *	through the SASL client; its final verdict), auth_fresh() (a new
- *	connection with a completed handshake, or -1), auth_run_mech(),
+ *	connection with a completed handshake, or -1), auth_fresh_or_fail()
+ *	(the same, and on -1 the check has failed: "could not open a
+ *	connection"), auth_run_mech(),
  *	auth_plain_b64(), auth_send_request(), auth_send_cont(),
  *	auth_say(). auth_replies.c observes every line read
  *	(auth_observe(), auth_stalled()).
@@ -111,6 +113,7 @@ void auth_exchange(struct cx *x, struct tconn *c, const char *mech_typed, enum s
 		   const char *user, const char *password, unsigned id,
 		   struct pf_auth_verdict *v, long long *max_latency);
 int auth_fresh(struct cx *x, struct tconn *c);
+int auth_fresh_or_fail(struct cx *x, struct tconn *c);
 const char *auth_wrong_password(const char *pw, char *buf, size_t size);
 enum pf_auth_outcome auth_run_mech(struct cx *x, const char *typed, enum sasl_mech m,
 				   int right, long long *lat);

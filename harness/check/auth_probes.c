@@ -6,7 +6,7 @@
  *	#include "harness/check/auth_int.h"
  * DESCRIPTION
  *	The checks that run their own exchanges, each on fresh connections
- *	(auth_fresh) unless the check is about a reused one:
+ *	(auth_fresh_or_fail) unless the check is about a reused one:
  *
  *	  AUTH-MECH-001/002  every mechanism fake-smtpd can run, with the
  *	                     right and a wrong password;
@@ -128,10 +128,8 @@ void auth_req_abandoned(struct check_run *cr, const struct check_def *d)
 	size_t len;
 
 	(void)d;
-	if (auth_fresh(x, &c) < 0) {
-		report_end(x->r, CHECK_FAIL, "could not open a connection");
+	if (auth_fresh_or_fail(x, &c) < 0)
 		return;
-	}
 	/* AUTH PLAIN without resp: the server asks; the SMTP client aborts */
 	xbuf_init(&l, 1024);
 	if (pf_auth_request(&l, ++x->next_id, "PLAIN", "smtp", "127.0.0.1", "127.0.0.1", 0,
@@ -165,10 +163,8 @@ void auth_req_base64(struct check_run *cr, const struct check_def *d)
 	unsigned id;
 
 	(void)d;
-	if (auth_fresh(x, &c) < 0) {
-		report_end(x->r, CHECK_FAIL, "could not open a connection");
+	if (auth_fresh_or_fail(x, &c) < 0)
 		return;
-	}
 	id = ++x->next_id;
 	xbuf_init(&l, 1024);
 	/* charset-valid but unpadded: Postfix passes it on verbatim */
@@ -217,10 +213,8 @@ void auth_req_fields(struct check_run *cr, const struct check_def *d)
 	unsigned id;
 
 	(void)d;
-	if (auth_fresh(x, &c) < 0) {
-		report_end(x->r, CHECK_FAIL, "could not open a connection");
+	if (auth_fresh_or_fail(x, &c) < 0)
 		return;
-	}
 	id = ++x->next_id;
 	xbuf_init(&l, 4096);
 	xbuf_init(&e, 8192);
@@ -250,10 +244,8 @@ static int wrong_plain(struct cx *x, const char *user, struct pf_auth_verdict *v
 	struct tconn c;
 	char wrong[300];
 
-	if (auth_fresh(x, &c) < 0) {
-		report_end(x->r, CHECK_FAIL, "could not open a connection");
+	if (auth_fresh_or_fail(x, &c) < 0)
 		return -1;
-	}
 	auth_exchange(x, &c, "PLAIN", SASL_MECH_PLAIN, user,
 		      auth_wrong_password(x->o->password, wrong, sizeof(wrong)), ++x->next_id, v,
 		      &x->max_latency);
@@ -327,10 +319,8 @@ void auth_req_pending(struct check_run *cr, const struct check_def *d)
 	char s1[300], s2[300];
 
 	(void)d;
-	if (auth_fresh(x, &c) < 0) {
-		report_end(x->r, CHECK_FAIL, "could not open a connection");
+	if (auth_fresh_or_fail(x, &c) < 0)
 		return;
-	}
 	xbuf_init(&b64, 8192);
 	id1 = ++x->next_id;
 	id2 = ++x->next_id;
@@ -425,10 +415,8 @@ void auth_req_abandon_many(struct check_run *cr, const struct check_def *d)
 	char s[300];
 
 	(void)d;
-	if (auth_fresh(x, &c) < 0) {
-		report_end(x->r, CHECK_FAIL, "could not open a connection");
+	if (auth_fresh_or_fail(x, &c) < 0)
 		return;
-	}
 	pf_auth_io_failure(&x->o->version, &v);	/* what stands if nothing is read */
 	rss0 = helper_rss_kib(x, &c, &pid);
 	xbuf_init(&l, 1024 * 1024);
@@ -525,10 +513,8 @@ void auth_req_multistep(struct check_run *cr, const struct check_def *d)
 	char s[300];
 
 	(void)d;
-	if (auth_fresh(x, &c) < 0) {
-		report_end(x->r, CHECK_FAIL, "could not open a connection");
+	if (auth_fresh_or_fail(x, &c) < 0)
 		return;
-	}
 	xbuf_init(&b64, 8192);
 	pf_auth_io_failure(&x->o->version, &v);	/* what stands if nothing is read */
 	rc = auth_plain_b64(x->o->user, x->o->password, &b64) < 0 ||
@@ -575,10 +561,8 @@ void auth_req_idle(struct check_run *cr, const struct check_def *d)
 	char s[300];
 
 	(void)d;
-	if (auth_fresh(x, &c) < 0) {
-		report_end(x->r, CHECK_FAIL, "could not open a connection");
+	if (auth_fresh_or_fail(x, &c) < 0)
 		return;
-	}
 	report_note(x->r, "idle for %ld ms (12 s x %.2f, past Postfix's 10 s timeouts)", idle_ms,
 		    scale);
 	ts.tv_sec = idle_ms / 1000;
@@ -620,10 +604,8 @@ void auth_lat_penalty(struct check_run *cr, const struct check_def *d)
 	struct pf_auth_verdict v;
 
 	(void)d;
-	if (auth_fresh(x, &c) < 0) {
-		report_end(x->r, CHECK_FAIL, "could not open a connection");
+	if (auth_fresh_or_fail(x, &c) < 0)
 		return;
-	}
 	xbuf_init(&b64, 8192);
 	report_note(x->r, "%d different wrong passwords for %s from rip=%s, each waited for "
 		    "(Dovecot raises the penalty only when the password changes)", LAT_FAILURES,
@@ -667,10 +649,8 @@ void auth_rep_enum(struct check_run *cr, const struct check_def *d)
 
 	(void)d;
 	snprintf(unknown, sizeof(unknown), "nosuchuser-%ld", (long)getpid());
-	if (auth_fresh(x, &c) < 0) {
-		report_end(x->r, CHECK_FAIL, "could not open a connection");
+	if (auth_fresh_or_fail(x, &c) < 0)
 		return;
-	}
 	x->last_reply_len = 0;
 	auth_exchange(x, &c, "PLAIN", SASL_MECH_PLAIN, x->o->user,
 		      auth_wrong_password(x->o->password, wrong, sizeof(wrong)), ++x->next_id, &v1, NULL);

@@ -337,6 +337,19 @@ void catalogue_list(FILE *out, const struct catalogue *c)
 
 /* --- replaying a data check ------------------------------------------------- */
 
+/* catalogue_replay_options - Postfix's client against target, as the run's options say */
+void catalogue_replay_options(struct replay_options *ro, const struct target *target,
+			      const struct pf_version *version, double time_scale,
+			      int stderr_apart, const struct tvars *defines)
+{
+	replay_options_init(ro);
+	ro->target = target;
+	ro->version = *version;
+	ro->time_scale = time_scale;
+	ro->stderr_apart = stderr_apart;
+	ro->defines = defines;
+}
+
 /*
  * catalogue_replay - replay data check d with ro into a scratch report.
  * Adds the replay's wire log to r->log (the check begun by the runner),

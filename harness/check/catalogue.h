@@ -18,6 +18,11 @@
  *	void catalogue_def(const struct catalogue_entry *e,
  *	                   struct check_def *d);
  *	void catalogue_list(FILE *out, const struct catalogue *c);
+ *	void catalogue_replay_options(struct replay_options *ro,
+ *	                        const struct target *target,
+ *	                        const struct pf_version *version,
+ *	                        double time_scale, int stderr_apart,
+ *	                        const struct tvars *defines);
  *	enum check_result catalogue_replay(const struct catalogue_entry *d,
  *	                        const struct replay_options *ro,
  *	                        struct report *r, char *why, size_t whylen);
@@ -58,7 +63,9 @@
  *	what the check needs and the function that runs it.
  *	catalogue_list() prints the entries' --list lines, in run order.
  *
- *	catalogue_replay() replays data check d (harness/replay) on a fresh
+ *	catalogue_replay_options() sets up Postfix's client (replay.h) for
+ *	the run's target, Postfix version, time scale, stderr handling and
+ *	variables. catalogue_replay() replays data check d with it on a fresh
  *	connection to ro->target into a scratch report, and adds the
  *	replay's wire log and Postfix verdicts to the check the runner
  *	began in r; the suite judges r->log further and ends the check.
@@ -79,6 +86,7 @@
 #include <stdio.h>
 
 #include "harness/check/runner.h"
+#include "harness/io/target.h"
 #include "harness/report/report.h"
 #include "harness/script/transcript.h"
 
@@ -119,6 +127,10 @@ char *catalogue_slurp(const char *path, size_t *len_r, char *err, size_t errlen)
 void catalogue_def(const struct catalogue_entry *e, struct check_def *d);
 void catalogue_list(FILE *out, const struct catalogue *c);
 struct replay_options;
+struct pf_version;
+void catalogue_replay_options(struct replay_options *ro, const struct target *target,
+			      const struct pf_version *version, double time_scale,
+			      int stderr_apart, const struct tvars *defines);
 enum check_result catalogue_replay(const struct catalogue_entry *d, const struct replay_options *ro,
 				   struct report *r, char *why, size_t whylen);
 

@@ -56,155 +56,149 @@ static const struct pol_inj_field inj_fields[] = {
 #define S	SEV_SECURITY
 #define A	SEV_ADVISORY
 #define ACTION	POLICY_NEED_ACTION
-#define FIRST	CHECK_STAGE_FIRST
-#define MAIN	CHECK_STAGE_MAIN
-#define RUN	CHECK_STAGE_RUN
 
 /* the built-in checks, in --list order */
 static const struct check_def policy_checks[] = {
 	{ { "POLICY-REPLY-001", "the reply carries an action Postfix can read", B,
 	    "without one Postfix counts a failed try, reconnects after 1 s, sends the request "
 	    "again and then answers 451 4.3.5 Server configuration problem" },
-	  "reply", 0, FIRST, pol_reply_action, NULL },
+	  "reply", 0, CHECK_STAGE_FIRST, pol_reply_action, NULL },
 	{ { "POLICY-REPLY-002", "the attribute is spelled action= in lower case", B,
 	    "Postfix compares names case-sensitively: Action= is an unknown attribute and the "
 	    "action is missing" },
-	  "reply,case", 0, FIRST, pol_reply_case, NULL },
+	  "reply,case", 0, CHECK_STAGE_FIRST, pol_reply_case, NULL },
 	{ { "POLICY-REPLY-003", "reply lines end in LF, not CR LF", B,
 	    "\\r\\n is never Postfix's empty line: it waits 100 s per try, then applies its "
 	    "default action (451 4.3.5)" },
-	  "reply,crlf", 0, FIRST, pol_reply_crlf, NULL },
+	  "reply,crlf", 0, CHECK_STAGE_FIRST, pol_reply_crlf, NULL },
 	{ { "POLICY-REPLY-004", "the reply ends with an empty line", B,
 	    "Postfix reads until the empty line: without it every request stalls for "
 	    "smtpd_policy_service_timeout (100 s) per try" },
-	  "reply,terminator", 0, FIRST, pol_reply_end, NULL },
+	  "reply,terminator", 0, CHECK_STAGE_FIRST, pol_reply_end, NULL },
 	{ { "POLICY-REPLY-005", "the action is not empty", S,
 	    "an empty action= is an empty restriction list, which Postfix treats as OK: the "
 	    "client is permitted" },
-	  "reply,action", ACTION, FIRST, pol_reply_empty, NULL },
+	  "reply,action", ACTION, CHECK_STAGE_FIRST, pol_reply_empty, NULL },
 	{ { "POLICY-REPLY-006", "the action is a word Postfix knows", B,
 	    "an unknown word is read as a restriction name: \"unknown smtpd restriction\", "
 	    "451 4.3.5 Server configuration error for every request" },
-	  "reply,action", ACTION, FIRST, pol_reply_word, NULL },
+	  "reply,action", ACTION, CHECK_STAGE_FIRST, pol_reply_word, NULL },
 	{ { "POLICY-REPLY-007", "the action names no lookup table (no ':')", B,
 	    "\"do not specify lookup tables inside SMTPD access maps\": 451 4.3.5 Server "
 	    "configuration error" },
-	  "reply,action", ACTION, FIRST, pol_reply_table, NULL },
+	  "reply,action", ACTION, CHECK_STAGE_FIRST, pol_reply_table, NULL },
 	{ { "POLICY-REPLY-008", "the action is not a bare number", S,
 	    "an all-digit action (\"550\") is OK in check_table_result: the client is permitted, "
 	    "not rejected" },
-	  "reply,action", ACTION, FIRST, pol_reply_digits, NULL },
+	  "reply,action", ACTION, CHECK_STAGE_FIRST, pol_reply_digits, NULL },
 	{ { "POLICY-REPLY-009", "nothing follows the reply's empty line", B,
 	    "Postfix finds the stream readable before its next request, counts a failed try and "
 	    "reconnects after the 1 s retry delay" },
-	  "reply,trailing", ACTION, FIRST, pol_reply_trailing, NULL },
+	  "reply,trailing", ACTION, CHECK_STAGE_FIRST, pol_reply_trailing, NULL },
 	{ { "POLICY-REPLY-010", "no reply before the request's empty line", B,
 	    "an early answer desynchronizes the connection: Postfix reads it as the reply to "
 	    "this request and the real reply as unsolicited bytes before the next" },
-	  "reply,early", 0, MAIN, pol_reply_early, NULL },
+	  "reply,early", 0, CHECK_STAGE_MAIN, pol_reply_early, NULL },
 	{ { "POLICY-REPLY-011", "one action per reply", A,
 	    "Postfix uses the first action and skips the others; a second one suggests the "
 	    "service answers twice" },
-	  "reply", 0, FIRST, pol_reply_one, NULL },
+	  "reply", 0, CHECK_STAGE_FIRST, pol_reply_one, NULL },
 	{ { "POLICY-CONN-001", "the connection stays open after a reply", A,
 	    "a service that closes after each reply costs a failed try and the 1 s retry delay "
 	    "per request unless smtpd_policy_service_request_limit = 1" },
-	  "conn,persistent", ACTION, FIRST, pol_conn_kept, NULL },
+	  "conn,persistent", ACTION, CHECK_STAGE_FIRST, pol_conn_kept, NULL },
 	{ { "POLICY-CONN-002", "several requests and sessions on one connection", B,
 	    "smtpd keeps one connection for all SMTP sessions of the process and sends the next "
 	    "request as soon as the last was answered" },
-	  "conn,persistent", 0, MAIN, pol_conn_many, NULL },
+	  "conn,persistent", 0, CHECK_STAGE_MAIN, pol_conn_many, NULL },
 	{ { "POLICY-CONN-003", "the same request again after a retry gets the same action", B,
 	    "after any failed try Postfix reconnects and sends the same request again: a service "
 	    "that counts it twice (greylisting, rate limits) decides differently" },
-	  "conn,retry,idempotence", 0, MAIN, pol_conn_retry, NULL },
+	  "conn,retry,idempotence", 0, CHECK_STAGE_MAIN, pol_conn_retry, NULL },
 	{ { "POLICY-CONN-004", "a request cut by a disconnect does not disturb the next", B,
 	    "an smtpd process can die in the middle of a request; the service must drop the "
 	    "half request and serve the next connection" },
-	  "conn,retry", 0, MAIN, pol_conn_cut, NULL },
+	  "conn,retry", 0, CHECK_STAGE_MAIN, pol_conn_cut, NULL },
 	{ { "POLICY-REQ-001", "a block without request=smtpd_access_policy does not break the service",
 	    A, "Postfix always sends request=, but other clients and probes may not: the service "
 	    "should answer or close, never crash, and go on serving" },
-	  "request", 0, MAIN, pol_req_type, NULL },
+	  "request", 0, CHECK_STAGE_MAIN, pol_req_type, NULL },
 	{ { "POLICY-STATE-001", "a request at protocol_state CONNECT", B,
 	    "check_policy_service in smtpd_client_restrictions with smtpd_delay_reject = no" },
-	  "state", 0, MAIN, pol_state, "CONNECT" },
+	  "state", 0, CHECK_STAGE_MAIN, pol_state, "CONNECT" },
 	{ { "POLICY-STATE-002", "a request at protocol_state EHLO", B,
 	    "check_policy_service in smtpd_helo_restrictions (smtpd_delay_reject = no)" },
-	  "state", 0, MAIN, pol_state, "EHLO" },
+	  "state", 0, CHECK_STAGE_MAIN, pol_state, "EHLO" },
 	{ { "POLICY-STATE-003", "a request at protocol_state HELO (protocol_name SMTP)", B,
 	    "an SMTP (not ESMTP) client sends HELO" },
-	  "state", 0, MAIN, pol_state, "HELO" },
+	  "state", 0, CHECK_STAGE_MAIN, pol_state, "HELO" },
 	{ { "POLICY-STATE-004", "a request at protocol_state MAIL", B,
 	    "check_policy_service in smtpd_sender_restrictions (smtpd_delay_reject = no)" },
-	  "state", 0, MAIN, pol_state, "MAIL" },
+	  "state", 0, CHECK_STAGE_MAIN, pol_state, "MAIL" },
 	{ { "POLICY-STATE-005", "a request at protocol_state RCPT", B,
 	    "the usual place: smtpd_recipient_restrictions / smtpd_relay_restrictions" },
-	  "state", 0, MAIN, pol_state, "RCPT" },
+	  "state", 0, CHECK_STAGE_MAIN, pol_state, "RCPT" },
 	{ { "POLICY-STATE-006", "a request at protocol_state DATA", B,
 	    "smtpd_data_restrictions: recipient_count is set, recipient only with one" },
-	  "state", 0, MAIN, pol_state, "DATA" },
+	  "state", 0, CHECK_STAGE_MAIN, pol_state, "DATA" },
 	{ { "POLICY-STATE-007", "a request at protocol_state END-OF-MESSAGE", B,
 	    "smtpd_end_of_data_restrictions: size is the real size; PREPEND is not valid here" },
-	  "state", 0, MAIN, pol_state, "END-OF-MESSAGE" },
+	  "state", 0, CHECK_STAGE_MAIN, pol_state, "END-OF-MESSAGE" },
 	{ { "POLICY-STATE-008", "a request at protocol_state VRFY", B,
 	    "VRFY runs the recipient restrictions (without a sender)" },
-	  "state", 0, MAIN, pol_state, "VRFY" },
+	  "state", 0, CHECK_STAGE_MAIN, pol_state, "VRFY" },
 	{ { "POLICY-STATE-009", "a request at protocol_state ETRN", B,
 	    "smtpd_etrn_restrictions: etrn_domain is set, HOLD/FILTER/... are not valid" },
-	  "state", 0, MAIN, pol_state, "ETRN" },
+	  "state", 0, CHECK_STAGE_MAIN, pol_state, "ETRN" },
 	{ { "POLICY-VERSION-001", "Postfix 2.1's attribute set", B,
 	    "the oldest request: no client_port, reverse_client_name, server_*, size, sasl_*, "
 	    "ccert_*, encryption_*, policy_context, compatibility_level, mail_version" },
-	  "version", 0, MAIN, pol_version, "2.1" },
+	  "version", 0, CHECK_STAGE_MAIN, pol_version, "2.1" },
 	{ { "POLICY-VERSION-002", "Postfix 2.2's attribute set", B,
 	    "size, sasl_* and ccert_* appear" },
-	  "version", 0, MAIN, pol_version, "2.2" },
+	  "version", 0, CHECK_STAGE_MAIN, pol_version, "2.2" },
 	{ { "POLICY-VERSION-003", "Postfix 2.3's attribute set", B,
 	    "reverse_client_name, recipient_count, etrn_domain, encryption_* appear" },
-	  "version", 0, MAIN, pol_version, "2.3" },
+	  "version", 0, CHECK_STAGE_MAIN, pol_version, "2.3" },
 	{ { "POLICY-VERSION-004", "Postfix 2.5's attribute set (stress)", B, "stress appears" },
-	  "version", 0, MAIN, pol_version, "2.5" },
+	  "version", 0, CHECK_STAGE_MAIN, pol_version, "2.5" },
 	{ { "POLICY-VERSION-005", "Postfix 2.9's attribute set", B,
 	    "ccert_pubkey_fingerprint appears" },
-	  "version", 0, MAIN, pol_version, "2.9" },
+	  "version", 0, CHECK_STAGE_MAIN, pol_version, "2.9" },
 	{ { "POLICY-VERSION-006", "Postfix 3.0's attribute set", B, "client_port appears" },
-	  "version", 0, MAIN, pol_version, "3.0" },
+	  "version", 0, CHECK_STAGE_MAIN, pol_version, "3.0" },
 	{ { "POLICY-VERSION-007", "Postfix 3.1's attribute set", B, "policy_context appears" },
-	  "version", 0, MAIN, pol_version, "3.1" },
+	  "version", 0, CHECK_STAGE_MAIN, pol_version, "3.1" },
 	{ { "POLICY-VERSION-008", "Postfix 3.2's attribute set", B,
 	    "server_address and server_port appear" },
-	  "version", 0, MAIN, pol_version, "3.2" },
+	  "version", 0, CHECK_STAGE_MAIN, pol_version, "3.2" },
 	{ { "POLICY-VERSION-009", "Postfix 3.8's attribute set", B,
 	    "compatibility_level and mail_version appear" },
-	  "version", 0, MAIN, pol_version, "3.8" },
+	  "version", 0, CHECK_STAGE_MAIN, pol_version, "3.8" },
 	{ { "POLICY-VERSION-010", "Postfix 3.12's attribute set (tls_sni)", B,
 	    "tls_sni appears (3.12-20260716): a service that refuses unknown attributes breaks "
 	    "on every Postfix upgrade" },
-	  "version", 0, MAIN, pol_version, "3.12-20260716" },
+	  "version", 0, CHECK_STAGE_MAIN, pol_version, "3.12-20260716" },
 	{ { "POLICY-INJ-001", "injection payloads in sasl_username do not widen access", S,
 	    "sasl_username comes from the SMTP client's AUTH: quotes, wildcards, TAB or odd bytes "
 	    "must not select another user's rights" },
-	  "injection,security", 0, MAIN, pol_inject, &inj_fields[0] },
+	  "injection,security", 0, CHECK_STAGE_MAIN, pol_inject, &inj_fields[0] },
 	{ { "POLICY-INJ-002", "injection payloads in sender do not widen access", S,
 	    "the MAIL FROM address is chosen by the SMTP client" },
-	  "injection,security", 0, MAIN, pol_inject, &inj_fields[1] },
+	  "injection,security", 0, CHECK_STAGE_MAIN, pol_inject, &inj_fields[1] },
 	{ { "POLICY-INJ-003", "injection payloads in helo_name do not widen access", S,
 	    "the HELO name is chosen by the SMTP client; Postfix passes odd bytes through" },
-	  "injection,security", 0, MAIN, pol_inject, &inj_fields[2] },
+	  "injection,security", 0, CHECK_STAGE_MAIN, pol_inject, &inj_fields[2] },
 	{ { "POLICY-LAT-001", "replies arrive well within Postfix's 100 s timeout", B,
 	    "past smtpd_policy_service_timeout Postfix gives up the try; after two tries it "
 	    "answers the default action (451 4.3.5), and the SMTP client waited all along" },
-	  "latency", 0, RUN, pol_latency, NULL },
+	  "latency", 0, CHECK_STAGE_RUN, pol_latency, NULL },
 };
 
 #undef B
 #undef S
 #undef A
 #undef ACTION
-#undef FIRST
-#undef MAIN
-#undef RUN
 
 static const char *policy_enter(struct check_run *cr, const struct check_def *d, char *buf,
 				size_t size);
@@ -357,12 +351,8 @@ static void run_data(struct check_run *cr, const struct check_def *def)
 	char why[1024];
 	const char *log;
 
-	replay_options_init(&ro);
-	ro.target = x->o->target;
-	ro.version = x->o->version;
-	ro.time_scale = x->o->time_scale;
-	ro.stderr_apart = x->o->stderr_apart;
-	ro.defines = x->o->defines;
+	catalogue_replay_options(&ro, x->o->target, &x->o->version, x->o->time_scale,
+				 x->o->stderr_apart, x->o->defines);
 	res = catalogue_replay(d, &ro, x->r, why, sizeof(why));
 	log = xbuf_cstr(&x->r->log);
 	if (x->connected && ((res == CHECK_ERROR && strstr(why, "connect") != NULL) ||

@@ -89,7 +89,7 @@ static void expand_row(char *dst, size_t size, const char *tpl, const char *know
 	dst[n] = '\0';
 }
 
-/* inj_context - Postfix's RCPT request with value in field, from an authenticated or outside client */
+/* inj_context - Postfix's RCPT request with value in field (authenticated, or from outside) */
 static void inj_context(struct pcx *x, struct pf_pol_req *req, const char *field, const char *value)
 {
 	pcx_base_req(x, req, PF_POL_RCPT);

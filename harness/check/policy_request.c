@@ -21,7 +21,7 @@
 #include "harness/check/policy_int.h"
 #include "util/msg.h"
 
-/* pol_req_type - POLICY-REQ-001: blocks without request= or with another type, then a normal request */
+/* pol_req_type - POLICY-REQ-001: blocks of no or another request type, then a real one */
 void pol_req_type(struct check_run *cr, const struct check_def *d)
 {
 	struct pcx *x = cr->ctx;
@@ -71,7 +71,7 @@ void pol_req_type(struct check_run *cr, const struct check_def *d)
 		report_end(x->r, CHECK_PASS, "%s", notes);
 }
 
-/* finish_answered - the request got an action Postfix takes here (base: the same from the version under test) */
+/* finish_answered - the request got an action Postfix takes (base: the version under test) */
 static void finish_answered(struct pcx *x, const struct pres *res, const struct pres *base,
 			    const char *what)
 {

@@ -273,6 +273,14 @@ static int auth_ready(struct rx *x, const struct top *op)
 	return 1;
 }
 
+/* send_in_flight - an AUTH or CONT line: its request waits for a verdict */
+static int send_in_flight(struct rx *x, const struct xbuf *out)
+{
+	x->in_flight = 1;
+	x->have_verdict = 0;
+	return rx_send(x, out->data, out->len);
+}
+
 /* auth_send - the AUTH line with the initial response, as Postfix writes it */
 static int auth_send(struct rx *x, const struct top *op, const struct sasl_mech_info *mi,
 		     struct sasl_client *sc)
@@ -309,9 +317,7 @@ static int auth_send(struct rx *x, const struct top *op, const struct sasl_mech_
 		rx_fail(x, "AUTH line longer than the bound");
 		goto out;
 	}
-	x->in_flight = 1;
-	x->have_verdict = 0;
-	rc = rx_send(x, out.data, out.len);
+	rc = send_in_flight(x, &out);
 out:
 	xbuf_free_wipe(&raw);
 	xbuf_free_wipe(&b64);
@@ -347,9 +353,7 @@ static int auth_answer(struct rx *x, const struct sasl_mech_info *mi, struct sas
 		rx_fail(x, "CONT line too long");
 		goto out;
 	}
-	x->in_flight = 1;
-	x->have_verdict = 0;
-	rc = rx_send(x, out.data, out.len);
+	rc = send_in_flight(x, &out);
 out:
 	xbuf_free_wipe(&raw);
 	xbuf_free_wipe(&resp);
@@ -438,9 +442,7 @@ int rx_op_cont(struct rx *x, const struct top *op)
 		   xbuf_append_char(&out, '\n') < 0) {
 		rx_fail(x, "CONT line too long");
 	} else {
-		x->in_flight = 1;
-		x->have_verdict = 0;
-		rc = rx_send(x, out.data, out.len);
+		rc = send_in_flight(x, &out);
 	}
 	xbuf_free_wipe(&raw);
 	xbuf_free_wipe(&out);
