@@ -20,10 +20,11 @@
  *
  *	The probes share one persistent connection, as one smtpd process
  *	does, except where a check is about a fresh one (early reply,
- *	retry, a cut request). Before each check the enter hook connects
- *	again when the service closed a connection without a reply and has
- *	answered nothing since (as Postfix does for its next request), and
- *	skips the check when the service is gone, stalls or answers nothing.
+ *	retry, a cut request). Before each check (but the user's rules) the
+ *	enter hook connects again when the service closed a connection
+ *	without a reply and has answered nothing since (as Postfix does for
+ *	its next request), and skips the check when the service is gone,
+ *	stalls or answers nothing.
  *	Data checks run through catalogue_replay(); a failed try that
  *	Postfix would retry fails the data check even when the transcript's
  *	pattern accepts the default action.
@@ -202,6 +203,7 @@ static const struct check_def policy_checks[] = {
 
 static const char *policy_enter(struct check_run *cr, const struct check_def *d, char *buf,
 				size_t size);
+static void run_expect(struct check_run *cr, const struct check_def *d);
 
 /* the reasons a check is skipped (check/runner.h) */
 static const struct check_need policy_needs[] = {
@@ -248,6 +250,10 @@ static const char *policy_enter(struct check_run *cr, const struct check_def *d,
 {
 	struct pcx *x = cr->ctx;
 
+	/* the user's rules are sent whatever the run has found: to a service
+	   that is gone, Postfix applies its default action */
+	if (d->run == run_expect)
+		return NULL;
 	after_drop(x);
 	if (x->stalls >= POLICY_MAX_STALLS && d->stage != CHECK_STAGE_RUN) {
 		snprintf(buf, size, "the service let %u requests in a row run into the timeout (see "
