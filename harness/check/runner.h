@@ -48,8 +48,9 @@
  *	Once cr->stop is set, check_run_one() and check_run_walk() do
  *	nothing more.
  *
- *	Needs are bits a suite defines (CHECK_NEED_* of check/auth.h and
- *	check/policy.h). cr->have holds the bits that hold in this run. The
+ *	Needs are bits a suite defines (AUTH_NEED_* in check/auth_int.h,
+ *	POLICY_NEED_* in check/policy_int.h). cr->have holds the bits that
+ *	hold in this run. The
  *	suite's struct check_need list gives, in order, the reason for each
  *	need or group of needs: the first entry whose bits are all needs of
  *	the row, and one of which is not in cr->have, speaks. An entry with
@@ -112,7 +113,7 @@ struct check_run;
 struct check_def {
 	struct check_info ci;		/* id, title, severity, why it matters */
 	const char *tags;		/* comma-separated, for --only/--skip; NULL: none */
-	unsigned needs;			/* the suite's CHECK_NEED_* bits it needs */
+	unsigned needs;			/* the suite's need bits (AUTH_NEED_*, ...) */
 	enum check_stage stage;		/* when it runs */
 	void (*run)(struct check_run *cr, const struct check_def *d);
 	const void *arg;		/* the row's own datum (a data check's entry), or NULL */
@@ -141,7 +142,7 @@ struct check_run {
 	const struct check_suite *suite;
 	struct report *r;
 	const char *only, *skip;	/* --only, --skip: NULL for none */
-	unsigned have;			/* the CHECK_NEED_* bits that hold */
+	unsigned have;			/* the need bits that hold */
 	const char *first_log;		/* wire log of the first exchange, or NULL */
 	void *ctx;			/* the suite's state, for its run functions */
 	int stop;			/* set by a check: the run cannot go on */
