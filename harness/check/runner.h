@@ -50,10 +50,10 @@
  *
  *	Needs are bits a suite defines (AUTH_NEED_* in check/auth_int.h,
  *	POLICY_NEED_* in check/policy_int.h). cr->have holds the bits that
- *	hold in this run. The
- *	suite's struct check_need list gives, in order, the reason for each
- *	need or group of needs: the first entry whose bits are all needs of
- *	the row, and one of which is not in cr->have, speaks. An entry with
+ *	hold in this run. The suite's struct check_need list gives, in
+ *	order, the reason for each need or group of needs: the first entry
+ *	whose bits are all needs of the row, and one of which is not in
+ *	cr->have, speaks. An entry with
  *	a test is a need that depends on the row (the SASL mechanisms a data
  *	check's tags name): it speaks when the row has one of its bits and
  *	the test returns a reason (written into buf, or static).
