@@ -32,6 +32,9 @@ static const struct cmd cmd_table[] = {
 	{ "fuzz", "send mutated requests; report crashes, hangs, bad replies", cmd_fuzz_main },
 	{ "bench", "load a helper as Postfix does, verify and time every reply",
 	  cmd_bench_main },
+	{ "auth", "one login: does USER get in with PASSWORD (exit 0 yes, 1 no)", cmd_auth_main },
+	{ "policy", "one request: the action, and what Postfix answers the client",
+	  cmd_policy_main },
 };
 
 /* cmd_find - the subcommand called name, or NULL */

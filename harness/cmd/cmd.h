@@ -186,5 +186,7 @@ int cmd_replay_main(int argc, char **argv);
 int cmd_record_main(int argc, char **argv);
 int cmd_fuzz_main(int argc, char **argv);
 int cmd_bench_main(int argc, char **argv);
+int cmd_auth_main(int argc, char **argv);
+int cmd_policy_main(int argc, char **argv);
 
 #endif
