@@ -216,9 +216,11 @@ install: install-progs
 	$(INSTALL) -m 644 $(INST_MAN1) $(DESTDIR)$(MANDIR)/man1/
 	$(INSTALL) -m 644 $(INST_MAN8) $(DESTDIR)$(MANDIR)/man8/
 	for d in $(INST_DATA); do \
-		$(INSTALL) -d $(DESTDIR)$(SHAREDIR)/$$d && \
-		$(INSTALL) -m 644 $$(find corpus/$$d -maxdepth 1 -type f | sort) \
-			$(DESTDIR)$(SHAREDIR)/$$d/ || exit 1; \
+		$(INSTALL) -d $(DESTDIR)$(SHAREDIR)/$$d || exit 1; \
+		for f in $$(find corpus/$$d -maxdepth 1 -type f | sort); do \
+			m=644; [ -x "$$f" ] && m=755; \
+			$(INSTALL) -m $$m "$$f" $(DESTDIR)$(SHAREDIR)/$$d/ || exit 1; \
+		done; \
 	done
 	$(INSTALL) -m 644 README.md $(wildcard docs/*.md) $(DESTDIR)$(DOCDIR)/
 	$(if $(wildcard contrib/ci/*),$(INSTALL) -m 644 $(wildcard contrib/ci/*) \
