@@ -257,7 +257,7 @@ static int parse_fail_on(const char *arg, unsigned *bits_r)
 				break;
 		if (i == N_ELEMENTS(fail_on_names)) {
 			msg_error("--fail-on: want comma-separated breaks-postfix, security, "
-				  "diverges-dovecot, advisory, all or none, not %.*s", (int)n, p);
+				  "diverges-dovecot, advisory, all or none, not \"%.*s\"", (int)n, p);
 			return -1;
 		}
 		bits |= fail_on_names[i].bits;

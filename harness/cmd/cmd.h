@@ -57,9 +57,12 @@
  *	  -v, --verbose / -q, --quiet
  *	  -h, --help                       every subcommand
  *
- *	The positional arguments are left in c->args / c->nargs.
+ *	The positional arguments are left in c->args / c->nargs; options
+ *	may follow them unless the spec's shortopts start with '+' (then the
+ *	first argument ends the options, so that "-NAME" can be one).
  *	cmd_usage() prints the spec's usage text, then a line for each
- *	shared option the spec takes.
+ *	shared option the spec takes, then the spec's exit statuses
+ *	(s->exits, or those of the checks).
  *
  *	cmd_target() parses a TARGET (harness/io/target.h). cmd_uint() and
  *	cmd_duration_ms() read a number or a time ("30s", "500ms", "2m",
