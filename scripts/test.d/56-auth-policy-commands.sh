@@ -14,42 +14,18 @@
 # arguments.
 # Usage: 56-auth-policy-commands.sh BUILD_DIR     Last line: "N passed, N failed".
 set -u
-build=${1:?usage: $0 BUILD_DIR}
-top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$(dirname "$0")/suite.bash"
+suite_init one-line "${1:-}"
 fs="$build/bin/fake-smtpd"
 ad="$build/bin/ref-authd"
 pd="$build/bin/ref-policyd"
-pass=0 fail=0
-ok()  { pass=$((pass + 1)); echo "ok   - $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL - $*"; }
+need "$fs" "$ad" "$pd"
 
-dir=$(mktemp -d /tmp/one-line.XXXXXX)
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-
-for p in "$fs" "$ad" "$pd"; do
-	if [ ! -x "$p" ]; then
-		echo "$p not built"
-		echo "0 passed, 1 failed"
-		exit 1
-	fi
-done
-
-# start NAME PROGRAM ARGS...: a server on unix:$dir/NAME.sock, its PID in $pids
+# start NAME PROGRAM ARGS...: a server on unix:$dir/NAME.sock, stopped at exit
 start() {
-	local name=$1 prog=$2; shift 2
-	"$prog" "$@" "unix:$dir/$name.sock" 2>>"$dir/$name.log" &
-	pids="$pids $!"
-	for _ in $(seq 100); do
-		[ -S "$dir/$name.sock" ] && return 0
-		sleep 0.05
-	done
-	bad "$name did not start: $(cat "$dir/$name.log")"
-	return 1
+	local name=$1; shift
+	bg "$@" "unix:$dir/$name.sock" 2>>"$dir/$name.log"
+	wait_socket "$dir/$name.sock" || bad "$name did not start: $(cat "$dir/$name.log")"
 }
 # run ARGS...: fake-smtpd ARGS; stdout and stderr in $out, exit status in $rc
 run() {
@@ -157,5 +133,4 @@ want 2 "not a protocol_state: LUNCH" "policy: an unknown state, exit 2"
 run policy "$P" -v
 want 2 "options go before TARGET" "policy: an option after TARGET is refused, exit 2"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+suite_end

@@ -15,30 +15,12 @@
 # the same checks as the clone; `make uninstall` removes every file.
 # Usage: 57-version-datadir-install.sh BUILD_DIR     Last line: "N passed, N failed".
 set -u
-build=$(realpath "${1:?usage: $0 BUILD_DIR}")
-top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$(dirname "$0")/suite.bash"
+suite_init version-datadir "${1:-}"
 fs="$build/bin/fake-smtpd"
 ad="$build/bin/ref-authd"
 pd="$build/bin/ref-policyd"
-pass=0 fail=0
-ok()  { pass=$((pass + 1)); echo "ok   - $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL - $*"; }
-
-dir=$(mktemp -d /tmp/version-datadir.XXXXXX)
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-
-for p in "$fs" "$ad" "$pd"; do
-	if [ ! -x "$p" ]; then
-		echo "$p not built"
-		echo "0 passed, 1 failed"
-		exit 1
-	fi
-done
+need "$fs" "$ad" "$pd"
 # run ARGS...: fake-smtpd ARGS from /; stdout in $out, stderr in $err, status in $rc
 run() {
 	out=$(cd / && "$fs" "$@" 2>"$dir/err")
@@ -111,9 +93,8 @@ head -1 <<< "$out" | grep -Eq "^fake-smtpd $release \\(commit [^)]*\\)\$" &&
 	ok "replay's text report starts with the version" || bad "replay header: $(head -2 <<< "$out")"
 
 # --- --fail-on -------------------------------------------------------------------------------
-"$pd" "unix:$dir/p.sock" 2>"$dir/p.log" &
-pids="$pids $!"
-for _ in $(seq 100); do [ -S "$dir/p.sock" ] && break; sleep 0.05; done
+bg "$pd" "unix:$dir/p.sock" 2>"$dir/p.log"
+wait_socket "$dir/p.sock" || bad "ref-policyd did not start: $(cat "$dir/p.log")"
 mkdir -p "$dir/cat"
 for sev in advisory breaks-postfix; do
 	printf '# id: POLICY-T-%s\n# title: expects what ref-policyd does not answer\n# severity: %s\nprotocol policy\npolicy state=RCPT\nexpect action REJECT*\n' \
@@ -197,5 +178,4 @@ make -C "$top" --no-print-directory uninstall DESTDIR="$dest" PREFIX=/usr/local 
 left=$(find "$dest" -type f)
 [ -z "$left" ] && ok "make uninstall removes every installed file" || bad "left after uninstall: $left"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+suite_end

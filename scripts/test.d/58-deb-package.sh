@@ -16,27 +16,11 @@
 # installs them) the suite is skipped: "0 passed, 0 failed, 1 skipped".
 # Usage: 58-deb-package.sh BUILD_DIR     Last line: "N passed, N failed[, N skipped]".
 set -u
-build=$(realpath "${1:?usage: $0 BUILD_DIR}")
-top=$(cd "$(dirname "$0")/../.." && pwd)
-pass=0 fail=0
-ok()  { pass=$((pass + 1)); echo "ok   - $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL - $*"; }
-
+. "$(dirname "$0")/suite.bash"
 for t in dpkg-buildpackage dh lintian; do
-	if ! command -v "$t" > /dev/null 2>&1; then
-		echo "skip - $t is not installed (scripts/install-deps)"
-		echo "0 passed, 0 failed, 1 skipped"
-		exit 0
-	fi
+	command -v "$t" > /dev/null 2>&1 || suite_skip "$t is not installed (scripts/install-deps)"
 done
-
-dir=$(mktemp -d /tmp/deb-package.XXXXXX)
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
-	rm -rf "$dir"
-}
-trap cleanup EXIT
+suite_init deb-package "${1:-}"
 t_start=$(date +%s.%N)
 
 # sources - every file of the source tree, NUL-separated, relative to $top
@@ -74,8 +58,7 @@ else
 	else
 		bad "dpkg-buildpackage failed:"
 		tail -30 "$dir/build.log"
-		echo "$pass passed, $fail failed"
-		exit 1
+		suite_end
 	fi
 fi
 deb="$cache/$deb_name"
@@ -120,13 +103,10 @@ grep -qx "data: $want_data" <<< "$v" && ok "the packaged fake-smtpd run from / f
 
 # --- the packaged programs against each other, from / ---------------------------------
 users=$root/usr/share/smtpd-harness/demo/users
-"$root/usr/bin/ref-authd" --passwd-file "$users" --failure-delay 0 "unix:$dir/auth.sock" 2> "$dir/authd.log" &
-pids="$pids $!"
-"$root/usr/bin/ref-policyd" "unix:$dir/policy.sock" 2> "$dir/policyd.log" &
-pids="$pids $!"
-for s in auth policy; do
-	for _ in $(seq 100); do [ -S "$dir/$s.sock" ] && break; sleep 0.05; done
-done
+bg "$root/usr/bin/ref-authd" --passwd-file "$users" --failure-delay 0 "unix:$dir/auth.sock" 2> "$dir/authd.log"
+bg "$root/usr/bin/ref-policyd" "unix:$dir/policy.sock" 2> "$dir/policyd.log"
+wait_socket "$dir/auth.sock" || bad "the packaged ref-authd did not start: $(cat "$dir/authd.log")"
+wait_socket "$dir/policy.sock" || bad "the packaged ref-policyd did not start: $(cat "$dir/policyd.log")"
 t0=$(date +%s.%N)
 # pkgcheck NAME ARGS...: the packaged fake-smtpd check from /, every check passed
 pkgcheck() {
@@ -152,5 +132,4 @@ out=$(cd / && "$F" policy "unix:$dir/policy.sock" sasl_username=demo-plain)
 	bad "packaged fake-smtpd policy: $out"
 
 echo "58-deb-package took $(printf '%.0f' "$(echo "$(date +%s.%N) - $t_start" | bc)") s"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+suite_end

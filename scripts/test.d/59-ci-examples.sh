@@ -18,25 +18,14 @@
 # failures and still stop the daemon, and pass with FAIL_ON=none.
 # Usage: 59-ci-examples.sh BUILD_DIR     Last line: "N passed, N failed".
 set -u
-build=$(realpath "${1:?usage: $0 BUILD_DIR}")
-top=$(cd "$(dirname "$0")/../.." && pwd)
-pass=0 fail=0
-ok()  { pass=$((pass + 1)); echo "ok   - $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL - $*"; }
+. "$(dirname "$0")/suite.bash"
 py=/usr/bin/python3
-
 if ! $py -c 'import yaml' 2>/dev/null || ! command -v xmllint > /dev/null; then
-	echo "skip - python3-yaml or xmllint missing (scripts/install-deps)"
-	echo "0 passed, 0 failed, 1 skipped"
-	exit 0
+	suite_skip "python3-yaml or xmllint missing (scripts/install-deps)"
 fi
-dir=$(mktemp -d /tmp/ci-examples.XXXXXX)
-cleanup() {
-	# a daemon an example failed to stop: by the PID it wrote
-	[ -f "$dir/ws/policy.pid" ] && kill "$(cat "$dir/ws/policy.pid")" 2>/dev/null
-	rm -rf "$dir"
-}
-trap cleanup EXIT
+suite_init ci-examples "${1:-}"
+# a daemon an example failed to stop: by the PID it wrote
+on_exit='[ -f "$dir/ws/policy.pid" ] && kill "$(cat "$dir/ws/policy.pid")" 2>/dev/null'
 
 # The runner: CI_FILE WORKSPACE [NAME=VALUE ...] (overrides); exit status
 # of the job; what each step does goes to stdout.
@@ -197,5 +186,4 @@ daemon_stopped && ok "after_script stopped the daemon of the failed job" || bad 
 run_example "$gl" "$broken" FAIL_ON=none
 [ "$rc" = 0 ] && ok "FAIL_ON=none: the same failures do not fail the job" || bad "FAIL_ON=none: exit $rc"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+suite_end
