@@ -1,14 +1,20 @@
 # smtpd-harness - one Makefile, out-of-tree builds under build/<config>-<cc>/
 #
-#   make              release build of every program (installs deps if missing)
+#   make              release build of every program (installs the build
+#                     dependencies if missing; needs root only for that)
 #   make test         unit tests under ASan+UBSan (+LSan), corpus replays;
-#                     ref-authd's threads under TSan
+#                     ref-authd's threads under TSan (installs every
+#                     dependency if missing)
+#   make install      programs, man pages and data under PREFIX (DESTDIR)
+#   make uninstall    removes what make install put there
 #   make coverage     line coverage of lib/ as one figure
 #   make integration  pytest against a real Postfix in private namespaces (root)
 #   make clean        remove build/
 #
 # CONFIG=release|asan|tsan|cov selects the flags; CC may be overridden
 # (make CC=clang test). WERROR=1 turns warnings into errors (CI).
+# CPPFLAGS, CFLAGS and LDFLAGS (dpkg-buildflags, distributions) come after
+# the project's own flags.
 
 CC	?= cc
 CONFIG	?= release
@@ -38,8 +44,8 @@ $(error unknown CONFIG=$(CONFIG))
 endif
 
 INC	:= -Ilib -I.
-CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(INC) $(EXTRA_CFLAGS) -MMD -MP
-LDFLAGS_ALL = $(OPT) $(EXTRA_LDFLAGS)
+CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(INC) $(CPPFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) -MMD -MP
+LDFLAGS_ALL = $(OPT) $(LDFLAGS) $(EXTRA_LDFLAGS)
 LIBS	:= -lcrypto -lcrypt -lsqlite3 -lpthread -lm
 TESTLIBS := -lcmocka
 
@@ -66,12 +72,15 @@ PROGS := $(if $(wildcard harness/main.c),$(BUILD)/bin/fake-smtpd) \
 	 $(if $(wildcard reference/policyd/main.c),$(BUILD)/bin/ref-policyd)
 TESTBINS := $(patsubst %.c,$(BUILD)/tests/%,$(notdir $(SRC_TESTS)))
 
-.PHONY: all progs tests test check-tests coverage clean deps demo bench integration
+.PHONY: all progs tests test check-tests coverage clean deps deps-build demo bench integration
 .DEFAULT_GOAL := all
 
-all: deps
+all: deps-build
 	@$(MAKE) --no-print-directory CONFIG=release progs
 
+# the build set (compiler, libssl, libcrypt, libsqlite3) or everything
+deps-build:
+	@scripts/install-deps --build
 deps:
 	@scripts/install-deps
 
@@ -87,13 +96,13 @@ test: deps
 		build/tsan-$(CCNAME)/tests/test_refcommon_workq
 	@scripts/run-tests build/asan-$(CCNAME)
 
-demo: all
+demo: deps all
 	@scripts/demo build/release-$(CCNAME)
 
-bench: all
+bench: deps all
 	@scripts/bench build/release-$(CCNAME)
 
-integration: all
+integration: deps all
 	@integration/run build/release-$(CCNAME)
 
 coverage: deps
@@ -148,6 +157,81 @@ $(BUILD)/obj/%.o: %.c
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# --- version and data directory, fixed at build time ----------------------
+# The release is the VERSION file, the commit `git describe` of this clone
+# ("unknown" outside git). DATADIR is where fake-smtpd finds the catalogue
+# and the transcripts: this clone's corpus/ for a build that is not
+# installed; make install builds apart with $(PREFIX)/share/smtpd-harness.
+# A stamp holding the three values is rewritten only when one changes, so
+# only the two objects that use them are rebuilt.
+VERSION_TEXT	:= $(shell cat VERSION 2>/dev/null || echo unknown)
+GIT_COMMIT	:= $(shell test -e .git && git describe --always --dirty --abbrev=12 2>/dev/null || echo unknown)
+DATADIR		?= $(CURDIR)/corpus
+BUILDINFO	:= $(BUILD)/buildinfo
+BUILDINFO_TEXT	:= $(VERSION_TEXT) $(GIT_COMMIT) $(DATADIR)
+
+.PHONY: FORCE
+$(BUILDINFO): FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(BUILDINFO_TEXT)' | cmp -s - $@ 2>/dev/null || echo '$(BUILDINFO_TEXT)' > $@
+$(call obj,lib/util/version.c harness/cmd/datadir.c): $(BUILDINFO)
+$(call obj,lib/util/version.c): EXTRA_CFLAGS += -DSMTPDH_VERSION='"$(VERSION_TEXT)"' \
+	-DSMTPDH_COMMIT='"$(GIT_COMMIT)"'
+$(call obj,harness/cmd/datadir.c): EXTRA_CFLAGS += -DSMTPDH_DATADIR='"$(DATADIR)"'
+
+# --- install and uninstall -------------------------------------------------
+#   make install [PREFIX=/usr/local] [DESTDIR=]   as any user into DESTDIR
+#   make uninstall [PREFIX=...] [DESTDIR=]
+# Programs to $(BINDIR); scripts/postfix-ns, which needs root, to $(SBINDIR)
+# as smtpd-harness-postfix-ns; man pages to $(MANDIR); the catalogue,
+# transcripts, sample helpers and demo data to $(SHAREDIR) (the data
+# directory the installed fake-smtpd finds by default); README, docs/*.md
+# and contrib/ci to $(DOCDIR). The installed programs are built in
+# build/install-<cc>/ with SHAREDIR fixed in them.
+PREFIX		?= /usr/local
+BINDIR		?= $(PREFIX)/bin
+SBINDIR		?= $(PREFIX)/sbin
+MANDIR		?= $(PREFIX)/share/man
+SHAREDIR	?= $(PREFIX)/share/smtpd-harness
+DOCDIR		?= $(PREFIX)/share/doc/smtpd-harness
+INSTALL		?= install
+IBUILD		:= build/install-$(CCNAME)
+INST_PROGS	:= fake-smtpd ref-authd ref-policyd
+INST_DATA	:= conformance/auth conformance/policy transcripts/auth transcripts/policy \
+		   helpers demo
+INST_MAN1	:= docs/fake-smtpd.1
+INST_MAN8	:= docs/ref-authd.8 docs/ref-policyd.8 docs/smtpd-harness-postfix-ns.8
+
+.PHONY: install install-progs uninstall
+install-progs:
+	@$(MAKE) --no-print-directory CONFIG=release BUILD=$(IBUILD) DATADIR=$(SHAREDIR) \
+		$(addprefix $(IBUILD)/bin/,$(INST_PROGS))
+
+install: install-progs
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)/examples/ci
+	$(INSTALL) -m 755 $(addprefix $(IBUILD)/bin/,$(INST_PROGS)) $(DESTDIR)$(BINDIR)/
+	$(INSTALL) -m 755 scripts/postfix-ns $(DESTDIR)$(SBINDIR)/smtpd-harness-postfix-ns
+	$(INSTALL) -m 644 $(INST_MAN1) $(DESTDIR)$(MANDIR)/man1/
+	$(INSTALL) -m 644 $(INST_MAN8) $(DESTDIR)$(MANDIR)/man8/
+	for d in $(INST_DATA); do \
+		$(INSTALL) -d $(DESTDIR)$(SHAREDIR)/$$d || exit 1; \
+		for f in $$(find corpus/$$d -maxdepth 1 -type f | sort); do \
+			m=644; [ -x "$$f" ] && m=755; \
+			$(INSTALL) -m $$m "$$f" $(DESTDIR)$(SHAREDIR)/$$d/ || exit 1; \
+		done; \
+	done
+	$(INSTALL) -m 644 README.md $(wildcard docs/*.md) $(DESTDIR)$(DOCDIR)/
+	$(if $(wildcard contrib/ci/*),$(INSTALL) -m 644 $(wildcard contrib/ci/*) \
+		$(DESTDIR)$(DOCDIR)/examples/ci/)
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(INST_PROGS))
+	rm -f $(DESTDIR)$(SBINDIR)/smtpd-harness-postfix-ns
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(INST_MAN1)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(INST_MAN8)))
+	rm -rf $(DESTDIR)$(SHAREDIR) $(DESTDIR)$(DOCDIR)
 
 # === fuzzing (owned by fuzz/; see fuzz/README.md) =========================
 #   make fuzz-build            libFuzzer, AFL++ (persistent, CmpLog, plain)

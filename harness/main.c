@@ -5,9 +5,12 @@
  * SYNOPSIS
  *	fake-smtpd COMMAND [options] ...
  *	fake-smtpd COMMAND --help
+ *	fake-smtpd --version
  * DESCRIPTION
  *	Finds COMMAND in the command table (harness/cmd/cmd.c) and runs it;
- *	each subcommand parses its own command line there.
+ *	each subcommand parses its own command line there. --version tells
+ *	the version, the commit, the data directory, the catalogue's id and
+ *	the Postfix version judged by default.
  * DIAGNOSTICS
  *	Exit 0 all checks passed, 1 a check failed, 2 usage or environment
  *	error (unreachable target, helper that cannot be started).
@@ -22,7 +25,8 @@
 /* usage - the command list */
 static void usage(FILE *fp)
 {
-	fputs("usage: fake-smtpd COMMAND [options] ...\n\n", fp);
+	fputs("usage: fake-smtpd COMMAND [options] ...\n"
+	      "       fake-smtpd --version\n\n", fp);
 	cmd_list(fp);
 	fputs("\n"
 	      "TARGET: unix:/path | inet:host:port | inet:[::1]:port | spawn:COMMAND ARGS\n"
@@ -37,6 +41,8 @@ int main(int argc, char **argv)
 
 	msg_init("fake-smtpd");
 	signal(SIGPIPE, SIG_IGN);
+	if (argc >= 2 && strcmp(argv[1], "--version") == 0)
+		return cmd_version(stdout);
 	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? CMD_EXIT_USAGE : CMD_EXIT_OK;

@@ -10,17 +10,20 @@
  *	The command line of both modes: the mode is chosen by --policy
  *	anywhere on the line (else auth), each has its own usage and
  *	options, and both write every report format. The data checks'
- *	catalogue (corpus/conformance/auth or policy when that directory
- *	exists) is loaded, and every transcript parsed, before anything is
- *	sent. The checks themselves are harness/check/ (auth.c and
- *	policy.c, walked by runner.c).
+ *	catalogue (--catalogue DIR, or conformance/auth or policy under the
+ *	data directory: cmd_datadir(), which must exist unless
+ *	--no-catalogue) is loaded, and every transcript parsed, before
+ *	anything is sent. The checks themselves are harness/check/ (auth.c
+ *	and policy.c, walked by runner.c). The text report starts with the version and the
+ *	catalogue's id (cmd_about()).
  * DIAGNOSTICS
- *	Exit 0 all passed, 1 a check failed, 2 usage or environment error.
+ *	Exit 0 all passed, 1 a check of a severity in --fail-on failed, 2
+ *	usage or environment error (a missing catalogue directory too).
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "harness/cmd/cmd.h"
 #include "harness/check/auth.h"
@@ -29,9 +32,6 @@
 #include "harness/check/policy.h"
 #include "util/msg.h"
 #include "util/xmem.h"
-
-#define CHECK_AUTH_CATALOGUE	"corpus/conformance/auth"
-#define CHECK_POLICY_CATALOGUE	"corpus/conformance/policy"
 
 static const char usage_auth[] =
 "usage: fake-smtpd check --auth TARGET [options]\n"
@@ -45,8 +45,9 @@ static const char usage_auth[] =
 "        (spawn: the helper gets the connection on stdin/stdout and, as under\n"
 "        master.cf spawn, stderr)\n"
 "\n"
-"  --catalogue DIR        data checks (default " CHECK_AUTH_CATALOGUE " when it\n"
-"                         exists); --no-catalogue runs the built-in checks only\n"
+"  --catalogue DIR        data checks (default: conformance/auth of the data\n"
+"                         directory, $SMTPD_HARNESS_DATADIR or the installed\n"
+"                         one); --no-catalogue runs the built-in checks only\n"
 "  --list                 list the checks\n"
 "  (checks that need a test account are skipped without --user and --password;\n"
 "  -D variables reach the data checks, user and password come from --user and\n"
@@ -68,8 +69,9 @@ static const char usage_policy[] =
 "                         protocol_state) must get an action matching PATTERN\n"
 "                         ('*' and '?', case-insensitive); repeatable\n"
 "  --expect-file FILE     one RULE per line ('#' comments)\n"
-"  --catalogue DIR        data checks (default " CHECK_POLICY_CATALOGUE " when it\n"
-"                         exists); --no-catalogue runs the built-in probes only\n"
+"  --catalogue DIR        data checks (default: conformance/policy of the data\n"
+"                         directory, $SMTPD_HARNESS_DATADIR or the installed\n"
+"                         one); --no-catalogue runs the built-in probes only\n"
 "  TRANSCRIPT...          your own policy transcripts, run as checks too\n"
 "  --list                 list the checks\n";
 
@@ -98,6 +100,7 @@ struct check_cli {
 	int list;
 	int nocat;
 	const char *catdir;
+	char catbuf[PATH_MAX];			/* the default catalogue's path */
 	const char *user;			/* policy --user */
 	char **expects;				/* policy --expect rules */
 	size_t nexp;
@@ -161,18 +164,19 @@ static int check_opt(void *ctx, int ch, const char *arg)
 	}
 }
 
-/* catalogue_dir - the data checks' directory: given, the default, or none */
-static const char *catalogue_dir(const struct check_cli *k, const char *dflt)
+/* catalogue_dir - the data checks' directory: none, given, or the data
+ * directory's, which must exist; -1 said why */
+static int catalogue_dir(struct check_cli *k, const char *proto, const char **dir_r)
 {
-	struct stat sb;
-
+	*dir_r = NULL;
 	if (k->nocat)
-		return NULL;
-	if (k->catdir != NULL)
-		return k->catdir;
-	if (stat(dflt, &sb) == 0 && S_ISDIR(sb.st_mode))
-		return dflt;
-	return NULL;
+		return 0;
+	if (k->catdir != NULL) {
+		*dir_r = k->catdir;
+		return 0;
+	}
+	*dir_r = cmd_catalogue_dir(proto, k->catbuf, sizeof(k->catbuf));
+	return *dir_r != NULL ? 0 : -1;
 }
 
 /* run_auth - check --auth, after the command line */
@@ -182,13 +186,15 @@ static int run_auth(struct cmd_common *c, struct check_cli *k)
 	struct catalogue cat;
 	struct target t;
 	struct report r;
+	const char *catdir;
 	char err[600];
 	int rc = CMD_EXIT_USAGE;
 
 	memset(&o, 0, sizeof(o));
 	memset(&cat, 0, sizeof(cat));
-	if (catalogue_load(&cat, catalogue_dir(k, CHECK_AUTH_CATALOGUE), NULL, 0, TPROTO_AUTH, err,
-			   sizeof(err)) < 0) {
+	if (catalogue_dir(k, "auth", &catdir) < 0)
+		return CMD_EXIT_USAGE;
+	if (catalogue_load(&cat, catdir, NULL, 0, TPROTO_AUTH, err, sizeof(err)) < 0) {
 		msg_error("%s", err);
 		return CMD_EXIT_USAGE;
 	}
@@ -215,15 +221,16 @@ static int run_auth(struct cmd_common *c, struct check_cli *k)
 	o.catalogue = &cat;
 	o.defines = &c->defines;
 	cmd_report_start(c, &r, "fake-smtpd check --auth");
-	if (c->format == REPORT_TEXT)
+	if (c->format == REPORT_TEXT) {
+		cmd_about(stdout, catdir);
 		printf("fake-smtpd: checking auth helper %s as Postfix %u.%u would\n", c->auth,
 		       o.version.major, o.version.minor);
+	}
 	if (check_auth_run(&o, &r) < 0) {
 		(void)report_finish(&r);
 	} else {
-		int failed = report_finish(&r);
-
-		rc = failed ? CMD_EXIT_FAIL : CMD_EXIT_OK;
+		rc = cmd_failed(c, &r) ? CMD_EXIT_FAIL : CMD_EXIT_OK;
+		(void)report_finish(&r);
 	}
 	target_free(&t);
 out:
@@ -248,7 +255,8 @@ static int run_policy(struct cmd_common *c, struct check_cli *k)
 	o.skip = c->skip;
 	if (k->user != NULL)
 		o.user = k->user;
-	o.catalogue_dir = catalogue_dir(k, CHECK_POLICY_CATALOGUE);
+	if (catalogue_dir(k, "policy", &o.catalogue_dir) < 0)
+		return CMD_EXIT_USAGE;
 	o.expects = (const char *const *)k->expects;
 	o.nexpects = k->nexp;
 	o.transcripts = (const char *const *)c->args;
@@ -276,14 +284,18 @@ static int run_policy(struct cmd_common *c, struct check_cli *k)
 		return CMD_EXIT_USAGE;
 	o.target = &t;
 	cmd_report_start(c, &r, "fake-smtpd check --policy");
-	if (c->format == REPORT_TEXT)
+	if (c->format == REPORT_TEXT) {
+		cmd_about(stdout, o.catalogue_dir);
 		printf("fake-smtpd: checking policy service %s as Postfix %u.%u would%s\n", c->policy,
 		       o.version.major, o.version.minor,
 		       o.time_scale != 1.0 ? " (timeouts scaled)" : "");
-	if (check_policy_run(&o, &r) < 0)
+	}
+	if (check_policy_run(&o, &r) < 0) {
 		(void)report_finish(&r);
-	else
-		rc = report_finish(&r) ? CMD_EXIT_FAIL : r.errors ? CMD_EXIT_USAGE : CMD_EXIT_OK;
+	} else {
+		rc = cmd_failed(c, &r) ? CMD_EXIT_FAIL : r.errors ? CMD_EXIT_USAGE : CMD_EXIT_OK;
+		(void)report_finish(&r);
+	}
 	target_free(&t);
 	return rc;
 }
@@ -313,9 +325,9 @@ int cmd_check_main(int argc, char **argv)
 	k.expects = xcalloc(CHECK_EXPECT_MAX_RULES, sizeof(char *));
 	s.name = policy ? "check --policy" : "check --auth";
 	s.usage = policy ? usage_policy : usage_auth;
-	s.version = policy ? NULL : "3.7";
+	s.version = policy ? NULL : CMD_AUTH_POSTFIX_VERSION;
 	s.shared = CMD_OPT_VERSION | CMD_OPT_TIME_SCALE | CMD_OPT_FORMAT | CMD_OPT_DEFINE |
-		   CMD_OPT_SELECT | CMD_OPT_STDERR_APART | CMD_OPT_VERBOSE |
+		   CMD_OPT_SELECT | CMD_OPT_STDERR_APART | CMD_OPT_VERBOSE | CMD_OPT_FAIL_ON |
 		   (policy ? CMD_OPT_POLICY : CMD_OPT_AUTH | CMD_OPT_ACCOUNT);
 	s.formats = CMD_FMT_ALL;
 	s.opts = policy ? opts_policy : opts_auth;

@@ -32,6 +32,9 @@ static const struct cmd cmd_table[] = {
 	{ "fuzz", "send mutated requests; report crashes, hangs, bad replies", cmd_fuzz_main },
 	{ "bench", "load a helper as Postfix does, verify and time every reply",
 	  cmd_bench_main },
+	{ "auth", "one login: does USER get in with PASSWORD (exit 0 yes, 1 no)", cmd_auth_main },
+	{ "policy", "one request: the action, and what Postfix answers the client",
+	  cmd_policy_main },
 };
 
 /* cmd_find - the subcommand called name, or NULL */
@@ -58,7 +61,7 @@ void cmd_list(FILE *fp)
 enum {
 	SH_AUTH = CMD_OWN_MAX, SH_POLICY, SH_VERSION, SH_TIME_SCALE, SH_FAST, SH_FORMAT,
 	SH_DEFINE, SH_ONLY, SH_SKIP, SH_USER, SH_PASSWORD, SH_STDERR_APART, SH_VERBOSE,
-	SH_QUIET, SH_HELP,
+	SH_QUIET, SH_FAIL_ON, SH_HELP,
 };
 
 static const struct shared_opt {
@@ -97,11 +100,25 @@ static const struct shared_opt {
 	  "  -v, --verbose          show the wire log of passing checks too" },
 	{ CMD_OPT_QUIET, { "quiet", no_argument, NULL, SH_QUIET },
 	  "  -q, --quiet            no progress messages or live status line" },
+	{ CMD_OPT_FAIL_ON, { "fail-on", required_argument, NULL, SH_FAIL_ON },
+	  "  --fail-on LIST         the severities whose failures fail the run (exit 1):\n"
+	  "                         comma-separated breaks-postfix, security,\n"
+	  "                         diverges-dovecot, advisory, or all (default), none" },
 	{ 0, { "help", no_argument, NULL, SH_HELP },
 	  "  -h, --help             this text" },
 };
 
 static const char *const format_names[] = { "text", "tap", "junit", "json" };
+
+/* --fail-on words: the severity names of the catalogue's headers */
+static const struct {
+	const char *name;
+	unsigned bits;
+} fail_on_names[] = {
+	{ "breaks-postfix", 1u << SEV_BREAKS_POSTFIX }, { "security", 1u << SEV_SECURITY },
+	{ "diverges-dovecot", 1u << SEV_DIVERGES_DOVECOT }, { "advisory", 1u << SEV_ADVISORY },
+	{ "all", (1u << (SEV_ADVISORY + 1)) - 1 }, { "none", 0 },
+};
 
 /* cmd_common_init - defaults of the shared options */
 void cmd_common_init(struct cmd_common *c)
@@ -110,6 +127,7 @@ void cmd_common_init(struct cmd_common *c)
 	pf_version_default(&c->version);
 	c->time_scale = 1.0;
 	c->format = REPORT_TEXT;
+	c->fail_on = (1u << (SEV_ADVISORY + 1)) - 1;
 	tvars_init(&c->defines);
 }
 
@@ -171,8 +189,9 @@ void cmd_usage(const struct cmd_spec *s, FILE *fp)
 			fprintf(fp, "%s\n", shared[i].help);
 		}
 	}
-	fputs("\nExit status: 0 all passed, 1 a check failed (or a finding), 2 usage or\n"
-	      "environment error.\n", fp);
+	fputs("\n", fp);
+	fputs(s->exits != NULL ? s->exits : "Exit status: 0 all passed, 1 a check failed (or a "
+	      "finding), 2 usage or\nenvironment error.\n", fp);
 }
 
 /* merge - the long-option table and the optstring for one spec */
@@ -180,6 +199,7 @@ static struct option *merge(const struct cmd_spec *s, char *shortopts, size_t si
 {
 	size_t nown = 0, n = 0, i, j;
 	struct option *all;
+	const char *own;
 	int w;
 
 	while (s->opts != NULL && s->opts[nown].name != NULL)
@@ -197,9 +217,11 @@ static struct option *merge(const struct cmd_spec *s, char *shortopts, size_t si
 	}
 	for (j = 0; j < nown; j++)
 		all[n++] = s->opts[j];
-	w = snprintf(shortopts, size, "%s%s%sh%s", (s->shared & CMD_OPT_DEFINE) ? "D:" : "",
-		     (s->shared & CMD_OPT_VERBOSE) ? "v" : "", (s->shared & CMD_OPT_QUIET) ? "q" : "",
-		     s->shortopts != NULL ? s->shortopts : "");
+	/* a leading '+' in the spec's shortopts: options end at the first argument */
+	own = s->shortopts != NULL ? s->shortopts : "";
+	w = snprintf(shortopts, size, "%s%s%s%sh%s", own[0] == '+' ? "+" : "",
+		     (s->shared & CMD_OPT_DEFINE) ? "D:" : "", (s->shared & CMD_OPT_VERBOSE) ? "v" : "",
+		     (s->shared & CMD_OPT_QUIET) ? "q" : "", own + (own[0] == '+'));
 	if (w < 0 || (size_t)w >= size)
 		msg_panic("cmd_parse: %s: too many short options", s->name);
 	return all;
@@ -218,6 +240,34 @@ static int parse_scale(const char *arg, double *v_r)
 		return -1;
 	}
 	*v_r = v;
+	return 0;
+}
+
+/* parse_fail_on - --fail-on LIST */
+static int parse_fail_on(const char *arg, unsigned *bits_r)
+{
+	const char *p = arg;
+	unsigned bits = 0;
+
+	while (*p != '\0') {
+		size_t n = strcspn(p, ","), i;
+
+		for (i = 0; i < N_ELEMENTS(fail_on_names); i++)
+			if (strlen(fail_on_names[i].name) == n && strncmp(p, fail_on_names[i].name, n) == 0)
+				break;
+		if (i == N_ELEMENTS(fail_on_names)) {
+			msg_error("--fail-on: want comma-separated breaks-postfix, security, "
+				  "diverges-dovecot, advisory, all or none, not \"%.*s\"", (int)n, p);
+			return -1;
+		}
+		bits |= fail_on_names[i].bits;
+		p += n + (p[n] == ',');
+	}
+	if (p == arg) {
+		msg_error("--fail-on: empty list (none: no failed check fails the run)");
+		return -1;
+	}
+	*bits_r = bits;
 	return 0;
 }
 
@@ -273,6 +323,7 @@ static int shared_one(const struct cmd_spec *s, struct cmd_common *c, int ch, co
 	case SH_STDERR_APART: c->stderr_apart = 1; return 0;
 	case SH_VERBOSE: c->verbose = 1; return 0;
 	case SH_QUIET: c->quiet = 1; return 0;
+	case SH_FAIL_ON: return parse_fail_on(arg, &c->fail_on);
 	default:
 		msg_panic("cmd_parse: %s: shared option %d unknown", s->name, ch);
 	}
@@ -368,6 +419,20 @@ bad:
 	msg_error("%s: want a time such as 30s, 500ms or 2m, between %llu ms and %llu s, not %s",
 		  opt, (unsigned long long)min, (unsigned long long)(max / 1000), arg);
 	return -1;
+}
+
+/* cmd_failed - failures whose severity fails the run; the others are told */
+int cmd_failed(const struct cmd_common *c, const struct report *r)
+{
+	unsigned counted = 0, i;
+
+	for (i = 0; i <= SEV_ADVISORY; i++)
+		if (c->fail_on & (1u << i))
+			counted += r->failed_sev[i];
+	if (counted < r->failed)
+		msg_info("%u failed check%s of a severity outside --fail-on: not failing the run",
+			 r->failed - counted, r->failed - counted > 1 ? "s" : "");
+	return (int)counted;
 }
 
 /* cmd_report_start - a report on stdout in the chosen format */

@@ -21,6 +21,15 @@
  *	                    uint64_t max, uint64_t *ms_r);
  *	void cmd_report_start(const struct cmd_common *c, struct report *r,
  *	                      const char *suite);
+ *	int cmd_failed(const struct cmd_common *c, const struct report *r);
+ *
+ *	const char *cmd_datadir(char *buf, size_t size);
+ *	const char *cmd_catalogue_dir(const char *proto, char *buf,
+ *	                              size_t size);
+ *	int cmd_catalogue_id(const char *dir, char *hex, size_t size,
+ *	                     unsigned *n_r);
+ *	void cmd_about(FILE *fp, const char *catdir);
+ *	int cmd_version(FILE *fp);
  * DESCRIPTION
  *	One file per subcommand (harness/cmd/<name>.c) holds its usage text,
  *	its own options and the glue from options to its engine; the engines
@@ -44,17 +53,29 @@
  *	  --only LIST, --skip LIST         check selection
  *	  --user U, --password P           a test account
  *	  --stderr-apart                   spawn: stderr off the connection
+ *	  --fail-on SEVERITY,...           which failed checks fail the run
  *	  -v, --verbose / -q, --quiet
  *	  -h, --help                       every subcommand
  *
- *	The positional arguments are left in c->args / c->nargs.
+ *	The positional arguments are left in c->args / c->nargs; options
+ *	may follow them unless the spec's shortopts start with '+' (then the
+ *	first argument ends the options, so that "-NAME" can be one).
  *	cmd_usage() prints the spec's usage text, then a line for each
- *	shared option the spec takes.
+ *	shared option the spec takes, then the spec's exit statuses
+ *	(s->exits, or those of the checks).
  *
  *	cmd_target() parses a TARGET (harness/io/target.h). cmd_uint() and
  *	cmd_duration_ms() read a number or a time ("30s", "500ms", "2m",
  *	"1h"; a bare number is seconds) for option opt. cmd_report_start()
  *	initialises a report on stdout in c->format with c->verbose.
+ *	cmd_failed() is the number of failed checks whose severity is in
+ *	--fail-on (every severity by default: breaks-postfix, security,
+ *	diverges-dovecot, advisory; "all" and "none" too); a subcommand
+ *	exits 1 only when it is not 0, and says on stderr how many failures
+ *	it let pass.
+ *
+ *	The data directory, the catalogue's id and --version are in
+ *	datadir.c (see there).
  * DIAGNOSTICS
  *	cmd_parse: 0 parsed; 1 --help was printed on stdout (exit 0);
  *	-1 an error was reported with msg_error() (exit 2).
@@ -91,6 +112,10 @@
 #define CMD_OPT_STDERR_APART	(1u << 8)	/* --stderr-apart */
 #define CMD_OPT_VERBOSE		(1u << 9)	/* -v */
 #define CMD_OPT_QUIET		(1u << 10)	/* -q */
+#define CMD_OPT_FAIL_ON		(1u << 11)	/* --fail-on SEVERITY,... */
+
+/* the Postfix version auth checks and replays judge as by default */
+#define CMD_AUTH_POSTFIX_VERSION	"3.7"
 
 /* report formats, as bits of cmd_spec.formats */
 #define CMD_FMT(f)		(1u << (f))
@@ -113,6 +138,7 @@ struct cmd_common {
 	int stderr_apart;
 	int verbose;
 	int quiet;
+	unsigned fail_on;		/* bits (1u << enum check_severity) */
 	char **args;			/* positional arguments */
 	int nargs;
 };
@@ -125,6 +151,7 @@ struct cmd_spec {
 	unsigned formats;		/* CMD_FMT() bits, with CMD_OPT_FORMAT */
 	const struct option *opts;	/* own long options, NULL-terminated */
 	const char *shortopts;		/* own short options ("" for none) */
+	const char *exits;		/* exit status text; NULL: the checks' */
 	int (*opt)(void *ctx, int ch, const char *arg);	/* 0, or -1 said why */
 	void *ctx;
 };
@@ -147,6 +174,14 @@ int cmd_uint(const char *opt, const char *arg, unsigned min, unsigned max, unsig
 int cmd_duration_ms(const char *opt, const char *arg, uint64_t min, uint64_t max,
 		    uint64_t *ms_r);
 void cmd_report_start(const struct cmd_common *c, struct report *r, const char *suite);
+int cmd_failed(const struct cmd_common *c, const struct report *r);
+
+/* the data directory and the version (datadir.c) */
+const char *cmd_datadir(char *buf, size_t size);
+const char *cmd_catalogue_dir(const char *proto, char *buf, size_t size);
+int cmd_catalogue_id(const char *dir, char *hex, size_t size, unsigned *n_r);
+void cmd_about(FILE *fp, const char *catdir);
+int cmd_version(FILE *fp);
 
 /* the subcommands (harness/cmd/<name>.c) */
 int cmd_check_main(int argc, char **argv);
@@ -154,5 +189,7 @@ int cmd_replay_main(int argc, char **argv);
 int cmd_record_main(int argc, char **argv);
 int cmd_fuzz_main(int argc, char **argv);
 int cmd_bench_main(int argc, char **argv);
+int cmd_auth_main(int argc, char **argv);
+int cmd_policy_main(int argc, char **argv);
 
 #endif

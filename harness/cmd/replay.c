@@ -8,9 +8,10 @@
  *	Parses every transcript first (a broken one stops the run with
  *	file:line before anything is sent), then replays each on a fresh
  *	connection (harness/replay/replay.c) and reports every step.
+ *	A transcript counts as a breaks-postfix check for --fail-on.
  * DIAGNOSTICS
- *	Exit 0 all passed, 1 a transcript failed, 2 usage, environment or
- *	transcript error.
+ *	Exit 0 all passed, 1 a transcript failed (and --fail-on takes
+ *	breaks-postfix), 2 usage, environment or transcript error.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,9 +141,9 @@ int cmd_replay_main(int argc, char **argv)
 	memset(&s, 0, sizeof(s));
 	s.name = "replay";
 	s.usage = usage_replay;
-	s.version = "3.7";
+	s.version = CMD_AUTH_POSTFIX_VERSION;
 	s.shared = CMD_OPT_VERSION | CMD_OPT_TIME_SCALE | CMD_OPT_FORMAT | CMD_OPT_DEFINE |
-		   CMD_OPT_STDERR_APART | CMD_OPT_VERBOSE;
+		   CMD_OPT_STDERR_APART | CMD_OPT_VERBOSE | CMD_OPT_FAIL_ON;
 	s.formats = CMD_FMT_ALL;
 	s.opts = opts_replay;
 	s.shortopts = "";
@@ -175,14 +176,17 @@ int cmd_replay_main(int argc, char **argv)
 		goto out;
 	}
 	cmd_report_start(&c, &r, "fake-smtpd replay");
-	if (c.format == REPORT_TEXT)
+	if (c.format == REPORT_TEXT) {
+		cmd_about(stdout, NULL);
 		printf("fake-smtpd: replaying %d transcript%s against %s as Postfix %u.%u%s\n", nts,
 		       nts > 1 ? "s" : "", c.args[0], o.version.major, o.version.minor,
 		       o.time_scale != 1.0 ? " (timeouts scaled)" : "");
+	}
 	for (i = 0; i < nts; i++)
 		(void)replay_run(&o, &ts[i], &r);
 	errors = (int)r.errors;
-	rc = report_finish(&r) ? CMD_EXIT_FAIL : CMD_EXIT_OK;
+	rc = cmd_failed(&c, &r) ? CMD_EXIT_FAIL : CMD_EXIT_OK;
+	(void)report_finish(&r);
 	if (errors)
 		rc = CMD_EXIT_USAGE;
 	target_free(&t);

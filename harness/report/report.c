@@ -169,6 +169,8 @@ void report_end(struct report *r, enum check_result res, const char *fmt, ...)
 	r->n++;
 	if (res == CHECK_PASS)
 		r->passed++;
+	else if (res == CHECK_FAIL && (unsigned)ci->severity <= SEV_ADVISORY)
+		r->failed++, r->failed_sev[ci->severity]++;
 	else if (res == CHECK_FAIL)
 		r->failed++;
 	else if (res == CHECK_ERROR)

@@ -28,7 +28,8 @@
  *	A check that could not run because of the environment (target
  *	unreachable, helper cannot be started) ends with CHECK_ERROR.
  *	report_finish() prints "N passed, N failed[, N skipped][, N errors]"
- *	and returns the number of failures (errors are in r->errors).
+ *	and returns the number of failures (errors are in r->errors,
+ *	failures by severity in r->failed_sev).
  * DIAGNOSTICS
  *	report_end() without a report_begin() is our bug: msg_panic().
  */
@@ -73,6 +74,7 @@ struct report {
 	FILE *out;
 	int verbose;
 	unsigned n, passed, failed, skipped, errors;
+	unsigned failed_sev[SEV_ADVISORY + 1];	/* failures by severity */
 	const struct check_info *cur;
 	struct xbuf log;	/* wire log and notes of the current check */
 	struct xbuf doc;	/* JUnit / JSON body, written at the end */
