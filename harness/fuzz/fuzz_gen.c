@@ -873,34 +873,22 @@ static void pol_state(struct fuzz_rng *r, struct plist *l, struct fuzz_case *c)
 	what_add(c, "%s=\"%s\"", odd[k][0], odd[k][1]);
 }
 
-/* pol_name - a mutation of attribute at's name: none, empty, long, an odd byte */
-static void pol_name(struct fuzz_rng *r, struct plist *l, unsigned at, unsigned m,
-		     const char *name, struct fuzz_case *c)
+/* pol_bytes - a value or a name of a boundary length, or with an odd byte */
+static void pol_bytes(struct fuzz_rng *r, struct xbuf *b, int odd, const char *name,
+		      const char *part, struct fuzz_case *c)
 {
 	char ob[8];
 	size_t n;
 
-	switch (m) {
-	case PM_NOEQ:
-		l->noeq[at] = 1;
-		what_add(c, "%s without \"=\"", name);
-		break;
-	case PM_EMPTY_NAME:
-		xbuf_reset(&l->name[at]);
-		what_add(c, "%s: empty name", name);
-		break;
-	case PM_NAME_LEN:
-		n = pick_len(r);
-		set_filler(&l->name[at], r, n);
-		what_add(c, "%s: name len %zu", name, n);
-		break;
-	default: {
-		unsigned char b = pick_odd(r);
+	if (odd) {
+		unsigned char x = pick_odd(r);
 
-		insert_random(&l->name[at], r, &b, 1);
-		what_add(c, "%s: name byte %s", name, odd_name(b, ob, sizeof(ob)));
-		break;
-	}
+		insert_random(b, r, &x, 1);
+		what_add(c, "%s%s byte %s", name, part, odd_name(x, ob, sizeof(ob)));
+	} else {
+		n = pick_len(r);
+		set_filler(b, r, n);
+		what_add(c, "%s%s len %zu", name, part, n);
 	}
 }
 
@@ -909,23 +897,16 @@ static void pol_mutate(struct fuzz_rng *r, struct plist *l, struct fuzz_case *c)
 {
 	unsigned at = pl_pick(r, l), m;
 	const char *an = xbuf_cstr(&l->name[at]);
-	char name[40], ob[8];
-	size_t n;
+	char name[40];
 
 	snprintf(name, sizeof(name), "%s", an[0] ? an : "(empty)");
 	switch (m = fuzz_rng_below(r, PM_N)) {
-	case PM_VAL_LEN:
-		n = pick_len(r);
-		set_filler(&l->value[at], r, n);
-		what_add(c, "%s len %zu", name, n);
+	case PM_VAL_LEN: case PM_VAL_ODD:
+		pol_bytes(r, &l->value[at], m == PM_VAL_ODD, name, "", c);
 		break;
-	case PM_VAL_ODD: {
-		unsigned char b = pick_odd(r);
-
-		insert_random(&l->value[at], r, &b, 1);
-		what_add(c, "%s byte %s", name, odd_name(b, ob, sizeof(ob)));
+	case PM_NAME_LEN: case PM_NAME_ODD:
+		pol_bytes(r, &l->name[at], m == PM_NAME_ODD, name, ": name", c);
 		break;
-	}
 	case PM_VAL_EMPTY:
 		xbuf_reset(&l->value[at]);
 		what_add(c, "%s empty", name);
@@ -947,8 +928,13 @@ static void pol_mutate(struct fuzz_rng *r, struct plist *l, struct fuzz_case *c)
 		what_add(c, "%s twice", name);
 		break;
 	}
-	case PM_NOEQ: case PM_EMPTY_NAME: case PM_NAME_LEN: case PM_NAME_ODD:
-		pol_name(r, l, at, m, name, c);
+	case PM_NOEQ:
+		l->noeq[at] = 1;
+		what_add(c, "%s without \"=\"", name);
+		break;
+	case PM_EMPTY_NAME:
+		xbuf_reset(&l->name[at]);
+		what_add(c, "%s: empty name", name);
 		break;
 	case PM_CR:
 		l->cr[at] = 1;

@@ -45,30 +45,15 @@ static long long ms_now(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* write_fd - all bytes to a non-blocking socket within RECORD_WRITE_MS */
+/* write_fd - all bytes to the client within RECORD_WRITE_MS (tconn_write uses only the descriptor) */
 static int write_fd(int fd, const char *p, size_t n)
 {
-	long long deadline = ms_now() + RECORD_WRITE_MS;
+	struct tconn c;
 
-	while (n > 0) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-
-		if (w > 0) {
-			p += w;
-			n -= (size_t)w;
-			continue;
-		}
-		if (w < 0 && errno != EAGAIN && errno != EINTR)
-			return -1;
-		{
-			struct pollfd pf = { fd, POLLOUT, 0 };
-			long long left = deadline - ms_now();
-
-			if (left <= 0 || poll(&pf, 1, (int)left) == 0)
-				return -1;
-		}
-	}
-	return 0;
+	memset(&c, 0, sizeof(c));
+	c.fd = fd;
+	c.errfd = -1;
+	return tconn_write(&c, p, n, RECORD_WRITE_MS);
 }
 
 /* --- concurrent connections -------------------------------------------- */
