@@ -15,14 +15,12 @@
  *	Progress ("record: connection 1 ...") through msg_info() unless
  *	o->quiet.
  */
-#define _GNU_SOURCE		/* MSG_NOSIGNAL */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
