@@ -25,7 +25,8 @@
  *	own), the reason as a comment.
  * DIAGNOSTICS
  *	A transcript that cannot be written: msg_warn(), the finding is
- *	still counted and printed.
+ *	still counted and printed. A kind that is no finding kind is our
+ *	bug: msg_panic().
  */
 #include <errno.h>
 #include <stdio.h>
@@ -131,6 +132,8 @@ void fuzz_finding(struct fuzz_eng *e, enum fuzz_kind kind, int status, const cha
 	struct xbuf tr;
 	size_t i;
 
+	if ((unsigned)kind >= FUZZ_NKINDS)
+		msg_panic("fuzz_finding: kind %d", (int)kind);
 	snprintf(why, sizeof(why), "%s", e->why);
 	e->res->findings[kind]++;
 	e->serial++;

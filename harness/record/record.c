@@ -13,7 +13,8 @@
  *	o->idle_timeout_ms.
  * DIAGNOSTICS
  *	Progress ("record: connection 1 ...") through msg_info() unless
- *	o->quiet.
+ *	o->quiet; a client accepted with every slot in use is our bug
+ *	(msg_panic).
  */
 #include <errno.h>
 #include <poll.h>
@@ -208,8 +209,10 @@ static int accept_one(struct rec_run *x, char *err, size_t errlen)
 
 	if (cfd < 0)
 		return 0;
-	for (i = 0; x->pairs[i].active; i++)
+	for (i = 0; i < RECORD_MAX_CONN && x->pairs[i].active; i++)
 		;
+	if (i == RECORD_MAX_CONN)	/* the loop polls the listener only below the limit */
+		msg_panic("record: a client accepted with %d connections in use", RECORD_MAX_CONN);
 	pair_start(&x->pairs[i], ++x->accepted, cfd);
 	memset(&to, 0, sizeof(to));
 	to.stderr_apart = x->o->stderr_apart;
