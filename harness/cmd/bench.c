@@ -7,7 +7,7 @@
  *	fake-smtpd bench --policy TARGET [--expect-action A] [options]
  *	fake-smtpd bench --null-responder (--auth|--policy) unix:PATH|inet:HOST:PORT ...
  * DESCRIPTION
- *	The command line of the load generator (harness/run/bench.c); with
+ *	The command line of the load generator (harness/bench/); with
  *	--null-responder it starts the built-in responder on TARGET first,
  *	loads it, stops it and adds its CPU time to the result.
  * DIAGNOSTICS
@@ -21,8 +21,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "harness/bench/bench.h"
+#include "harness/bench/bench_null.h"
 #include "harness/cmd/cmd.h"
-#include "harness/run/bench.h"
 #include "util/msg.h"
 #include "util/strnum.h"
 

@@ -5,7 +5,7 @@
  * SYNOPSIS
  *	fake-smtpd fuzz --auth|--policy TARGET [options]
  * DESCRIPTION
- *	The command line of the wire fuzzer (harness/run/fuzz.c): the seed
+ *	The command line of the wire fuzzer (harness/fuzz/): the seed
  *	is taken from the clock unless given, and printed; SIGINT and
  *	SIGTERM end the run with its summary.
  * DIAGNOSTICS
@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "harness/cmd/cmd.h"
-#include "harness/run/fuzz.h"
+#include "harness/fuzz/fuzz.h"
 #include "util/msg.h"
 #include "util/strnum.h"
 

@@ -5,7 +5,7 @@
  * SYNOPSIS
  *	fake-smtpd record --listen ADDR --upstream TARGET -o FILE [options]
  * DESCRIPTION
- *	The command line of harness/run/record.c; SIGINT and SIGTERM end
+ *	The command line of harness/record/record.c; SIGINT and SIGTERM end
  *	the recording after the open connections.
  * DIAGNOSTICS
  *	Exit 0 recorded, 2 usage or environment error.
@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "harness/cmd/cmd.h"
-#include "harness/run/record.h"
+#include "harness/record/record.h"
 #include "util/msg.h"
 
 static const char usage_record[] =

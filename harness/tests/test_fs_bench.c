@@ -23,7 +23,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness/run/bench.h"
+#include "harness/bench/bench.h"
+#include "harness/bench/bench_null.h"
 
 static void test_expect_match(void **state)
 {

@@ -6,7 +6,9 @@
  *	recorder_line() is pure: each table row feeds a conversation and
  *	compares the transcript text; the last test parses every output
  *	back with the transcript parser, so a recording is always a valid
- *	transcript.
+ *	transcript; the regression tests feed what used to give recordings
+ *	that do not parse (long or binary lines, a user with a blank, client
+ *	bytes without LF) and check what they parse back to.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,9 +16,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdlib.h>
 #include <string.h>
 
-#include "harness/run/record.h"
+#include "harness/record/recorder.h"
 #include "harness/script/transcript.h"
 
 struct rec_case {
@@ -59,6 +62,17 @@ static const struct rec_case rec_cases[] = {
 	  "protocol policy\nC: request=smtpd_access_policy\nC: sender=a\\{b\\}\\$c\\\\d\nC:\n"
 	  "S: action=DUNNO\\r\nS:\n" },
 	{ "binary bytes", { "Cx\x01\xff y ", NULL }, "protocol policy\nC: x\\x01\\xff y\\s\n" },
+	/* regression: the user was written unescaped into a blank-separated statement */
+	{ "CRAM-MD5 user with a blank and a quote",
+	  { "CAUTH\t1\tCRAM-MD5\tservice=smtp", "SCONT\t1\tPDEyMz4=",
+	    "CCONT\t1\tYSBiImMgMDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", "SOK\t1\tuser=x", NULL },
+	  "protocol auth\n# CRAM-MD5 answers a fresh challenge each time: recorded as below, "
+	  "replayed with the auth macro (give -D password=...)\n"
+	  "# C: AUTH\\t1\\tCRAM-MD5\\tservice=smtp\n# S: CONT\\t1\\tPDEyMz4=\n"
+	  "# C: CONT\\t1\\tYSBiImMgMDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\n"
+	  "# S: OK\\t1\\tuser=x\nauth CRAM-MD5 a\\sb\\x22c ${password} expect 235\n" },
+	{ "a star sent", { "Csender=*@x", "Saction=*", NULL },
+	  "protocol policy\nC: sender=\\*@x\nS: action=\\*\n" },
 };
 
 static void feed_case(const struct rec_case *c, struct xbuf *out)
@@ -128,12 +142,150 @@ static void test_fs_record_events(void **state)
 	recorder_free(&rc);
 }
 
+/* parse_or_fail - the recording parses; its ops */
+static void parse_or_fail(const char *name, const struct xbuf *out, struct transcript *t)
+{
+	char err[300];
+
+	if (transcript_parse(out->data, out->len, "rec.tr", t, err, sizeof(err)) < 0)
+		fail_msg("%s: the recording does not parse: %s", name, err);
+}
+
+/* regression: the macro's user came back as two arguments */
+static void test_fs_record_macro_user(void **state)
+{
+	const struct rec_case *c = &rec_cases[6];
+	struct transcript t;
+	struct tvars v;
+	struct xbuf out, user;
+	const char *why;
+
+	(void)state;
+	assert_string_equal(c->name, "CRAM-MD5 user with a blank and a quote");
+	xbuf_init(&out, 1 << 20);
+	xbuf_init(&user, 1024);
+	feed_case(c, &out);
+	parse_or_fail(c->name, &out, &t);
+	assert_int_equal(t.nops, 1);
+	assert_int_equal(t.ops[0].kind, TOP_AUTH);
+	tvars_init(&v);
+	assert_int_equal(tpat_expand(&t.ops[0].args[0], &v, &user, &why), 0);
+	assert_string_equal(xbuf_cstr(&user), "a b\"c");
+	transcript_free(&t);
+	xbuf_free(&out);
+	xbuf_free(&user);
+}
+
+/*
+ * regression: lines longer than one transcript line once escaped (a
+ * binary client line, a long server line, a long line of a held challenge
+ * exchange) made recordings that did not parse.
+ */
+static void test_fs_record_long_lines(void **state)
+{
+	static const struct { char dir; size_t len; int fill; } lines[] = {
+		{ 'C', 28, -1 },	/* request=smtpd_access_policy */
+		{ 'C', 30000, 0x01 }, { 'C', 65536, 0x80 }, { 'S', 65536, 'x' },
+		{ 'S', 20000, 0xff }, { 'S', 0, 0 },
+	};
+	struct recorder rc;
+	struct transcript t;
+	struct tvars v;
+	struct xbuf out, got;
+	char *line = malloc(65537);
+	size_t i, k, op = 0;
+
+	(void)state;
+	assert_non_null(line);
+	recorder_init(&rc);
+	xbuf_init(&out, 1 << 22);
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		if (lines[i].fill < 0)
+			memcpy(line, "request=smtpd_access_policy", lines[i].len);
+		else
+			memset(line, lines[i].fill, lines[i].len);
+		line[lines[i].len] = '\n';
+		assert_int_equal(recorder_feed(&rc, lines[i].dir, line, lines[i].len + 1, &out), 0);
+	}
+	parse_or_fail("long lines", &out, &t);
+	tvars_init(&v);
+	xbuf_init(&got, 1 << 20);
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		const char *why;
+
+		memset(line, lines[i].fill, lines[i].len);
+		if (lines[i].fill < 0)
+			memcpy(line, "request=smtpd_access_policy", lines[i].len);
+		xbuf_reset(&got);
+		if (lines[i].dir == 'C') {
+			/* C-: statements up to a C: send the line */
+			for (k = op; k < t.nops && t.ops[k].nolf; k++)
+				assert_int_equal(tpat_expand(&t.ops[k].pat, &v, &got, &why), 0);
+			assert_true(k < t.nops);
+			assert_int_equal(tpat_expand(&t.ops[k].pat, &v, &got, &why), 0);
+			op = k + 1;
+			assert_int_equal(got.len, lines[i].len);
+			assert_memory_equal(got.data, line, lines[i].len);
+		} else {
+			assert_int_equal(t.ops[op].kind, TOP_EXPECT);
+			assert_int_equal(tpat_match(&t.ops[op].pat, &v, line, lines[i].len, &why), 1);
+			op++;
+		}
+	}
+	assert_int_equal(op, t.nops);
+	transcript_free(&t);
+	xbuf_free(&got);
+	xbuf_free(&out);
+	recorder_free(&rc);
+	free(line);
+}
+
+/* regression: a long line of a held challenge exchange, and client bytes without LF */
+static void test_fs_record_held_and_tail(void **state)
+{
+	struct recorder rc;
+	struct transcript t;
+	struct xbuf out, big;
+
+	(void)state;
+	recorder_init(&rc);
+	xbuf_init(&out, 1 << 22);
+	xbuf_init(&big, 1 << 20);
+	assert_int_equal(xbuf_append_str(&big, "CONT\t1\t"), 0);
+	while (big.len < 65000)
+		assert_int_equal(xbuf_append_str(&big, "QUFB"), 0);
+	assert_int_equal(recorder_line(&rc, 'C', "AUTH\t1\tSCRAM-SHA-1\tservice=smtp", 31, &out), 0);
+	assert_int_equal(recorder_line(&rc, 'S', "CONT\t1\tcj1h", 12, &out), 0);
+	assert_int_equal(recorder_line(&rc, 'C', big.data, big.len, &out), 0);
+	assert_int_equal(recorder_line(&rc, 'S', "FAIL\t1", 6, &out), 0);
+	parse_or_fail("held", &out, &t);
+	assert_int_equal(t.nops, 1);
+	assert_int_equal(t.ops[0].kind, TOP_AUTH);
+	assert_int_equal(t.ops[0].code, 535);
+	transcript_free(&t);
+	recorder_free(&rc);
+	/* a client that sent part of a line and left: still a transcript */
+	recorder_init(&rc);
+	xbuf_reset(&out);
+	assert_int_equal(recorder_feed(&rc, 'C', "sender=a", 8, &out), 0);
+	assert_int_equal(recorder_end(&rc, &out), 0);
+	assert_string_equal(xbuf_cstr(&out), "protocol policy\nC-: sender=a\n");
+	parse_or_fail("tail", &out, &t);
+	transcript_free(&t);
+	recorder_free(&rc);
+	xbuf_free(&out);
+	xbuf_free(&big);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fs_record_lines_table),
 		cmocka_unit_test(test_fs_record_output_parses),
 		cmocka_unit_test(test_fs_record_events),
+		cmocka_unit_test(test_fs_record_macro_user),
+		cmocka_unit_test(test_fs_record_long_lines),
+		cmocka_unit_test(test_fs_record_held_and_tail),
 	};
 
 	return cmocka_run_group_tests_name("fs_record", tests, NULL, NULL);

@@ -4,7 +4,7 @@
  *	bench - load an auth helper or a policy service the way Postfix does,
  *	and measure it
  * SYNOPSIS
- *	#include "harness/run/bench.h"
+ *	#include "harness/bench/bench.h"
  * DESCRIPTION
  *	See bench.h. One epoll loop over all connections. Auth replies are
  *	matched to the in-flight request with the same id (servers may
@@ -14,11 +14,7 @@
  *	the writes of one loop iteration in one io_uring_enter (uring.h of
  *	reference/common), as do its reads. Latency runs from just before
  *	the batch that carried the request to just after the batch that
- *	read its reply.
- *
- *	The null responder is a child process (fork) serving a listening
- *	socket opened by the parent before the fork, so the generator can
- *	connect at once; it ends on SIGTERM or when its parent dies.
+ *	read its reply. The null responder is bench_null.c.
  * DIAGNOSTICS
  *	Connection failures before the run are environment errors; during
  *	the run they are counted as disconnects.
@@ -40,7 +36,7 @@
 #include <unistd.h>
 
 #include "harness/io/listen.h"
-#include "harness/run/bench.h"
+#include "harness/bench/bench.h"
 #include "proto/base64.h"
 #include "reference/common/uring.h"
 #include "util/strnum.h"
@@ -85,6 +81,9 @@ struct bench {
 	int done;
 	unsigned ndead;
 	uint64_t t_recv;			/* when this iteration's replies were read */
+	int ep;					/* epoll over the connections */
+	struct epoll_event *evs;
+	unsigned pipeline;			/* requests in flight per connection */
 	/* one loop iteration's I/O: receives, then sends, each batched */
 	struct uring *ring;			/* NULL: one read/send per connection */
 	struct uring_send *rv, *sv;
@@ -624,33 +623,252 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* bench_open - every connection, with the auth handshake sent; 0 or -1 (err) */
+static int bench_open(struct bench *b, char *err, size_t errlen)
+{
+	const struct bench_options *o = b->o;
+	struct tconn_options to = { 1, 10000 };
+	unsigned i;
+
+	for (i = 0; i < o->connections; i++) {
+		struct epoll_event ev;
+
+		if (tconn_open(o->target, &to, &b->c[i].tc, err, errlen) < 0) {
+			if (i > 0) {
+				size_t l = strlen(err);
+
+				snprintf(err + l, errlen - l, " (after %u connections)", i);
+			}
+			return -1;
+		}
+		b->c[i].opened = 1;
+		b->c[i].next_id = i * 1000u;
+		if (o->kind == BENCH_AUTH) {
+			char hello[64];
+			int n = snprintf(hello, sizeof(hello), "VERSION\t1\t0\nCPID\t%ld\n",
+					 (long)getpid() + (long)i);
+
+			if (tconn_write(&b->c[i].tc, hello, (size_t)n, 10000) < 0) {
+				snprintf(err, errlen, "%s: write: %s", o->target->text,
+					 strerror(errno));
+				return -1;
+			}
+		} else {
+			b->c[i].hs_done = 1;
+			b->c[i].seq = (unsigned long)i * 7919u;
+		}
+		memset(&ev, 0, sizeof(ev));
+		ev.events = EPOLLIN;
+		ev.data.u32 = i;
+		if (epoll_ctl(b->ep, EPOLL_CTL_ADD, b->c[i].tc.fd, &ev) < 0) {
+			snprintf(err, errlen, "epoll_ctl: %s", strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* read_one - what read j brought: replies checked in place, the next requests queued */
+static void read_one(struct bench *b, size_t j, int batched)
+{
+	struct bconn *c = &b->c[b->ri[j]];
+	ssize_t got = b->rv[j].res;
+	const char *line;
+	size_t len;
+	int lr;
+
+	if (!batched || got == -ECANCELED) {
+		size_t avail;
+		char *space = linebuf_space(&c->tc.lb, &avail);
+
+		got = read(c->tc.fd, space, avail);
+		if (got < 0)
+			got = -errno;
+	}
+	if (got <= 0) {
+		if (got == -EAGAIN || got == -EINTR)
+			return;
+		b->r->err_disconnect++;
+		if (got == 0) {
+			note_error(b, "server closed the connection", "", 0);
+		} else {
+			const char *why = strerror((int)-got);
+
+			note_error(b, "read error", why, strlen(why));
+		}
+		kill_conn(b, c, b->ep);
+		return;
+	}
+	linebuf_commit(&c->tc.lb, (size_t)got);
+	while ((lr = linebuf_next(&c->tc.lb, &line, &len)) == 1) {
+		if (b->o->kind == BENCH_AUTH)
+			auth_line(b, c, line, len);
+		else
+			policy_line(b, c, line, len);
+	}
+	if (lr < 0) {
+		b->r->err_malformed++;
+		note_error(b, "reply line too long", "", 0);
+		kill_conn(b, c, b->ep);
+		return;
+	}
+	if (b->t_recv < b->stop_at && fill(b, c, b->ri[j], b->pipeline) < 0) {
+		b->r->err_disconnect++;
+		note_error(b, "cannot build the request", "", 0);
+		kill_conn(b, c, b->ep);
+	}
+}
+
+/* read_ready - every ready connection's bytes, straight into its line buffer */
+static void read_ready(struct bench *b, int n)
+{
+	size_t nr, j;
+	int k, batched;
+
+	for (k = 0, nr = 0; k < n; k++) {
+		struct bconn *c = &b->c[b->evs[k].data.u32];
+		size_t avail;
+
+		if (c->dead)
+			continue;
+		b->rv[nr].buf = linebuf_space(&c->tc.lb, &avail);
+		b->rv[nr].len = avail;
+		b->rv[nr].fd = c->tc.fd;
+		b->ri[nr++] = b->evs[k].data.u32;
+	}
+	batched = b->ring != NULL && nr > 1;
+	if (batched)	/* the reads not attempted are -ECANCELED */
+		(void)uring_recv_batch(b->ring, nr, b->rv);
+	b->t_recv = now_us();
+	for (j = 0; j < nr; j++)
+		read_one(b, j, batched);
+}
+
+/* bench_loop - until the time or the request count is reached, or no connection is left */
+static void bench_loop(struct bench *b, uint64_t start)
+{
+	const struct bench_options *o = b->o;
+	uint64_t last_status = start, last_check = start;
+	unsigned i;
+
+	for (i = 0; i < o->connections; i++)
+		if (fill(b, &b->c[i], i, b->pipeline) < 0) {
+			b->r->err_disconnect++;
+			kill_conn(b, &b->c[i], b->ep);
+		}
+	flush_sends(b, b->ep);
+	for (;;) {
+		uint64_t t = now_us();
+		int n;
+
+		if (!b->measuring && t >= b->measure_from)
+			b->measuring = 1;
+		if (t >= b->stop_at || b->done || b->ndead == o->connections)
+			break;
+		if (!o->quiet && t - last_status >= 1000000) {
+			fprintf(stderr, "\r  %6.1f s  %10llu replies  %8.0f/s ",
+				(double)(t - start) / 1e6, (unsigned long long)b->nlat,
+				b->measuring ? (double)b->nlat /
+					      ((double)(t - b->measure_from) / 1e6 + 1e-9) : 0.0);
+			last_status = t;
+		}
+		if (o->timeout_ms > 0 && t - last_check >= 100000) {
+			check_timeouts(b, b->ep, t);
+			last_check = t;
+		}
+		n = epoll_wait(b->ep, b->evs, (int)o->connections, 50);
+		read_ready(b, n);
+		flush_sends(b, b->ep);
+	}
+}
+
+/* bench_results - the counts, the CPU time and the latency percentiles */
+static void bench_results(struct bench *b, double cpu0)
+{
+	const struct bench_options *o = b->o;
+	struct bench_result *r = b->r;
+	unsigned i;
+
+	r->client_cpu_s = self_cpu_s() - cpu0;
+	r->elapsed = (double)(now_us() - b->measure_from) / 1e6;
+	if (r->elapsed < 0)
+		r->elapsed = 0;
+	for (i = 0; i < o->connections; i++)
+		r->total += b->c[i].replies;
+	for (i = 0; i < o->connections; i++)
+		if (!b->c[i].dead && b->c[i].hs_done == 0) {
+			r->err_timeout++;
+			note_error(b, "no handshake", "", 0);
+		} else if (!b->c[i].dead && b->c[i].replies == 0 && o->requests == 0) {
+			r->err_timeout++;	/* a connection the server never served */
+			note_error(b, "connection never answered", "", 0);
+		}
+	if (!o->quiet)
+		fprintf(stderr, "\r%60s\r", "");
+	r->server_cpu_s = -1;
+	if (b->nlat > 0)
+		qsort(b->lat, b->nlat, sizeof(*b->lat), cmp_u32);
+	r->p50 = bench_percentile(b->lat, b->nlat, 0.50);
+	r->p90 = bench_percentile(b->lat, b->nlat, 0.90);
+	r->p99 = bench_percentile(b->lat, b->nlat, 0.99);
+	r->p999 = bench_percentile(b->lat, b->nlat, 0.999);
+	r->max = b->nlat ? b->lat[b->nlat - 1] : 0;
+}
+
+/* bench_free - connections closed, memory given back */
+static void bench_free(struct bench *b)
+{
+	unsigned i;
+
+	for (i = 0; b->c != NULL && i < b->o->connections; i++) {
+		if (b->c[i].opened) {
+			tconn_close(&b->c[i].tc);
+			xbuf_free(&b->c[i].tc.err);
+		}
+	}
+	free(b->c);
+	free(b->evs);
+	free(b->rv);
+	free(b->sv);
+	free(b->ri);
+	free(b->si);
+	free(b->sfirst);
+	free(b->soff);
+	uring_destroy(&b->ring);
+	free(b->lat);
+	if (b->o->kind == BENCH_POLICY)
+		bench_tmpl_free(&b->tmpl);
+	xbuf_free(&b->out);
+	close(b->ep);
+}
+
+/* bench_run - load o->target as Postfix does, fill r */
 int bench_run(const struct bench_options *o, struct bench_result *r, char *err, size_t errlen)
 {
 	struct bench b;
-	struct tconn_options to = { 1, 10000 };
-	int ep = epoll_create1(EPOLL_CLOEXEC);
-	unsigned i, pipeline = o->pipeline ? o->pipeline : 1;
-	uint64_t start, last_status, last_check;
+	uint64_t start;
 	double cpu0;
-	struct epoll_event *evs = NULL;
 	int rc = -1;
 
 	memset(&b, 0, sizeof(b));
 	memset(r, 0, sizeof(*r));
 	b.o = o;
 	b.r = r;
+	b.ep = epoll_create1(EPOLL_CLOEXEC);
 	xbuf_init(&b.out, 4 * 1024 * 1024);
-	if (ep < 0) {
+	if (b.ep < 0) {
 		snprintf(err, errlen, "epoll_create1: %s", strerror(errno));
+		xbuf_free(&b.out);
 		return -1;
 	}
-	if (pipeline > BENCH_MAX_PIPELINE)
-		pipeline = BENCH_MAX_PIPELINE;
+	b.pipeline = o->pipeline ? o->pipeline : 1;
+	if (b.pipeline > BENCH_MAX_PIPELINE)
+		b.pipeline = BENCH_MAX_PIPELINE;
 	if (o->kind == BENCH_AUTH ? build_auth_resp(&b, o, err, errlen) < 0 :
 	    bench_tmpl_build(&b.tmpl, o, err, errlen) < 0)
-		goto out0;
+		goto out;
 	b.c = xcalloc(o->connections, sizeof(*b.c));
-	evs = xcalloc(o->connections, sizeof(*evs));
+	b.evs = xcalloc(o->connections, sizeof(*b.evs));
 	b.rv = xcalloc(o->connections, sizeof(*b.rv));
 	b.sv = xcalloc(o->connections, sizeof(*b.sv));
 	b.ri = xcalloc(o->connections, sizeof(*b.ri));
@@ -659,449 +877,23 @@ int bench_run(const struct bench_options *o, struct bench_result *r, char *err, 
 	b.soff = xcalloc(o->connections, sizeof(*b.soff));
 	if (!o->no_batching)
 		b.ring = uring_create(256);	/* NULL: read and send one by one */
-	for (i = 0; i < o->connections; i++) {
-		struct epoll_event ev;
-
-		if (tconn_open(o->target, &to, &b.c[i].tc, err, errlen) < 0) {
-			if (i > 0) {
-				size_t l = strlen(err);
-
-				snprintf(err + l, errlen - l, " (after %u connections)", i);
-			}
-			goto out;
-		}
-		b.c[i].opened = 1;
-		b.c[i].next_id = i * 1000u;
-		if (o->kind == BENCH_AUTH) {
-			char hello[64];
-			int n = snprintf(hello, sizeof(hello), "VERSION\t1\t0\nCPID\t%ld\n",
-					 (long)getpid() + (long)i);
-
-			if (tconn_write(&b.c[i].tc, hello, (size_t)n, 10000) < 0) {
-				snprintf(err, errlen, "%s: write: %s", o->target->text,
-					 strerror(errno));
-				goto out;
-			}
-		} else {
-			b.c[i].hs_done = 1;
-			b.c[i].seq = (unsigned long)i * 7919u;
-		}
-		memset(&ev, 0, sizeof(ev));
-		ev.events = EPOLLIN;
-		ev.data.u32 = i;
-		if (epoll_ctl(ep, EPOLL_CTL_ADD, b.c[i].tc.fd, &ev) < 0) {
-			snprintf(err, errlen, "epoll_ctl: %s", strerror(errno));
-			goto out;
-		}
-	}
-	start = last_status = last_check = now_us();
+	if (bench_open(&b, err, errlen) < 0)
+		goto out;
+	start = now_us();
 	cpu0 = self_cpu_s();
 	b.measure_from = start + (uint64_t)(o->warmup * 1e6);
 	b.stop_at = o->seconds > 0 ? b.measure_from + (uint64_t)(o->seconds * 1e6) : UINT64_MAX;
 	if (o->warmup <= 0)
 		b.measuring = 1;
-	for (i = 0; i < o->connections; i++)
-		if (fill(&b, &b.c[i], i, pipeline) < 0) {
-			r->err_disconnect++;
-			kill_conn(&b, &b.c[i], ep);
-		}
-	flush_sends(&b, ep);
-	for (;;) {
-		uint64_t t = now_us();
-		size_t nr, j;
-		int n, k, batched = 0;
-
-		if (!b.measuring && t >= b.measure_from)
-			b.measuring = 1;
-		if (t >= b.stop_at || b.done || b.ndead == o->connections)
-			break;
-		if (!o->quiet && t - last_status >= 1000000) {
-			fprintf(stderr, "\r  %6.1f s  %10llu replies  %8.0f/s ",
-				(double)(t - start) / 1e6, (unsigned long long)b.nlat,
-				b.measuring ? (double)b.nlat /
-					      ((double)(t - b.measure_from) / 1e6 + 1e-9) : 0.0);
-			last_status = t;
-		}
-		if (o->timeout_ms > 0 && t - last_check >= 100000) {
-			check_timeouts(&b, ep, t);
-			last_check = t;
-		}
-		n = epoll_wait(ep, evs, (int)o->connections, 50);
-		/* every ready connection's bytes, straight into its line buffer */
-		for (k = 0, nr = 0; k < n; k++) {
-			struct bconn *c = &b.c[evs[k].data.u32];
-			size_t avail;
-
-			if (c->dead)
-				continue;
-			b.rv[nr].buf = linebuf_space(&c->tc.lb, &avail);
-			b.rv[nr].len = avail;
-			b.rv[nr].fd = c->tc.fd;
-			b.ri[nr++] = evs[k].data.u32;
-		}
-		batched = b.ring != NULL && nr > 1;
-		if (batched)	/* the reads not attempted are -ECANCELED */
-			(void)uring_recv_batch(b.ring, nr, b.rv);
-		b.t_recv = now_us();
-		for (j = 0; j < nr; j++) {
-			struct bconn *c = &b.c[b.ri[j]];
-			ssize_t got = b.rv[j].res;
-			const char *line;
-			size_t len;
-			int lr;
-
-			if (!batched || got == -ECANCELED) {
-				size_t avail;
-				char *space = linebuf_space(&c->tc.lb, &avail);
-
-				got = read(c->tc.fd, space, avail);
-				if (got < 0)
-					got = -errno;
-			}
-			if (got <= 0) {
-				if (got == -EAGAIN || got == -EINTR)
-					continue;
-				r->err_disconnect++;
-				if (got == 0) {
-					note_error(&b, "server closed the connection", "", 0);
-				} else {
-					const char *why = strerror((int)-got);
-
-					note_error(&b, "read error", why, strlen(why));
-				}
-				kill_conn(&b, c, ep);
-				continue;
-			}
-			linebuf_commit(&c->tc.lb, (size_t)got);
-			while ((lr = linebuf_next(&c->tc.lb, &line, &len)) == 1) {
-				if (o->kind == BENCH_AUTH)
-					auth_line(&b, c, line, len);
-				else
-					policy_line(&b, c, line, len);
-			}
-			if (lr < 0) {
-				r->err_malformed++;
-				note_error(&b, "reply line too long", "", 0);
-				kill_conn(&b, c, ep);
-				continue;
-			}
-			if (b.t_recv < b.stop_at && fill(&b, c, b.ri[j], pipeline) < 0) {
-				r->err_disconnect++;
-				note_error(&b, "cannot build the request", "", 0);
-				kill_conn(&b, c, ep);
-			}
-		}
-		flush_sends(&b, ep);
-	}
-	r->client_cpu_s = self_cpu_s() - cpu0;
-	r->elapsed = (double)(now_us() - b.measure_from) / 1e6;
-	if (r->elapsed < 0)
-		r->elapsed = 0;
-	for (i = 0; i < o->connections; i++)
-		r->total += b.c[i].replies;
-	for (i = 0; i < o->connections; i++)
-		if (!b.c[i].dead && b.c[i].hs_done == 0) {
-			r->err_timeout++;
-			note_error(&b, "no handshake", "", 0);
-		} else if (!b.c[i].dead && b.c[i].replies == 0 && o->requests == 0) {
-			r->err_timeout++;	/* a connection the server never served */
-			note_error(&b, "connection never answered", "", 0);
-		}
-	if (!o->quiet)
-		fprintf(stderr, "\r%60s\r", "");
-	r->server_cpu_s = -1;
-	if (b.nlat > 0)
-		qsort(b.lat, b.nlat, sizeof(*b.lat), cmp_u32);
-	r->p50 = bench_percentile(b.lat, b.nlat, 0.50);
-	r->p90 = bench_percentile(b.lat, b.nlat, 0.90);
-	r->p99 = bench_percentile(b.lat, b.nlat, 0.99);
-	r->p999 = bench_percentile(b.lat, b.nlat, 0.999);
-	r->max = b.nlat ? b.lat[b.nlat - 1] : 0;
+	bench_loop(&b, start);
+	bench_results(&b, cpu0);
 	rc = 0;
 out:
-	for (i = 0; i < o->connections; i++) {
-		if (b.c[i].opened) {
-			tconn_close(&b.c[i].tc);
-			xbuf_free(&b.c[i].tc.err);
-		}
-	}
-	free(b.c);
-	free(evs);
-	free(b.rv);
-	free(b.sv);
-	free(b.ri);
-	free(b.si);
-	free(b.sfirst);
-	free(b.soff);
-	uring_destroy(&b.ring);
-	free(b.lat);
-out0:
-	if (o->kind == BENCH_POLICY)
-		bench_tmpl_free(&b.tmpl);
-	xbuf_free(&b.out);
-	close(ep);
+	bench_free(&b);
 	return rc;
 }
 
-/* --- the null responder --------------------------------------------------- */
-
-static const char null_hello[] =
-	"VERSION\t1\t2\nMECH\tPLAIN\tplaintext\nSPID\t1\nCUID\t1\n"
-	"COOKIE\t0123456789abcdef0123456789abcdef\nDONE\n";
-
-static void null_auth_line(struct bench_null_conn *c, const char *l, size_t len,
-			   struct xbuf *out)
-{
-	const char *tab;
-
-	if (!c->hs_done) {
-		if (len >= 5 && memcmp(l, "CPID\t", 5) == 0) {
-			c->hs_done = 1;
-			if (xbuf_append(out, null_hello, sizeof(null_hello) - 1) < 0)
-				return;
-		}
-		return;
-	}
-	if (len < 5 || memcmp(l, "AUTH\t", 5) != 0)
-		return;
-	tab = memchr(l + 5, '\t', len - 5);
-	if (tab == NULL)
-		return;
-	if (xbuf_append_str(out, "OK\t") < 0 || xbuf_append(out, l + 5, (size_t)(tab - l - 5)) < 0 ||
-	    xbuf_append_str(out, "\tuser=null\n") < 0)
-		return;
-}
-
-void bench_null_reply(struct bench_null_conn *c, int kind, const char *in, size_t len,
-		      struct xbuf *out)
-{
-	static const char dunno[] = "action=DUNNO\n\n";
-	const char *p = in, *end = in + len, *nl;
-
-	if (kind == BENCH_POLICY) {
-		while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-			if (nl == p ? c->last_nl : 0) {
-				if (xbuf_append(out, dunno, sizeof(dunno) - 1) < 0)
-					return;
-				c->last_nl = 0;
-			} else {
-				c->last_nl = 1;
-			}
-			p = nl + 1;
-		}
-		if (p < end)
-			c->last_nl = 0;
-		return;
-	}
-	while (p < end) {
-		nl = memchr(p, '\n', (size_t)(end - p));
-		if (nl == NULL) {
-			size_t n = (size_t)(end - p);
-
-			if (c->linelen + n > sizeof(c->line))
-				n = sizeof(c->line) - c->linelen;	/* over-long: cut */
-			memcpy(c->line + c->linelen, p, n);
-			c->linelen += n;
-			return;
-		}
-		if (c->linelen > 0) {
-			size_t n = (size_t)(nl - p);
-
-			if (c->linelen + n > sizeof(c->line))
-				n = sizeof(c->line) - c->linelen;
-			memcpy(c->line + c->linelen, p, n);
-			null_auth_line(c, c->line, c->linelen + n, out);
-			c->linelen = 0;
-		} else {
-			null_auth_line(c, p, (size_t)(nl - p), out);
-		}
-		p = nl + 1;
-	}
-}
-
-static volatile sig_atomic_t null_stop;
-
-static void null_on_term(int sig)
-{
-	(void)sig;
-	null_stop = 1;
-}
-
-#define NULL_EVENTS	256
-#define NULL_RECV	16384
-
-/* null_drop - forget a connection of the null responder */
-static void null_drop(struct bench_null_conn **conns, int fd)
-{
-	close(fd);
-	free(conns[fd]);
-	conns[fd] = NULL;
-}
-
-/*
- * null_serve - the child's loop; returns on SIGTERM. Per iteration: the
- * reads of every ready connection, then the replies, each in one
- * io_uring_enter where there is a ring (batching), else one call each.
- */
-static void null_serve(int lfd, int kind, int batching)
-{
-	struct sigaction sa;
-	struct epoll_event ev, evs[NULL_EVENTS];
-	struct uring_send rv[NULL_EVENTS], sv[NULL_EVENTS];
-	size_t soff[NULL_EVENTS];
-	struct bench_null_conn **conns = NULL;
-	size_t nconns = 0;
-	struct xbuf out;
-	char *in = xmalloc((size_t)NULL_EVENTS * NULL_RECV);
-	struct uring *ring = batching ? uring_create(NULL_EVENTS) : NULL;
-	int ep = epoll_create1(EPOLL_CLOEXEC);
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = null_on_term;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	xbuf_init(&out, 16 * 1024 * 1024);
-	(void)fcntl(lfd, F_SETFL, fcntl(lfd, F_GETFL) | O_NONBLOCK);
-	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN;
-	ev.data.fd = lfd;
-	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev) < 0)
-		null_stop = 1;
-	while (!null_stop) {
-		int n = epoll_wait(ep, evs, NULL_EVENTS, 200), k, cfd;
-		size_t nr = 0, ns = 0, j;
-		int batched = 0;
-
-		for (k = 0; k < n; k++) {
-			int fd = evs[k].data.fd;
-
-			if (fd != lfd) {
-				rv[nr].fd = fd;
-				rv[nr].buf = in + nr * NULL_RECV;
-				rv[nr].len = NULL_RECV;
-				rv[nr++].res = -EAGAIN;
-				continue;
-			}
-			while ((cfd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-				if ((size_t)cfd >= nconns) {
-					size_t nn = (size_t)cfd * 2 + 16;
-
-					conns = xrealloc(conns, nn * sizeof(*conns));
-					memset(conns + nconns, 0, (nn - nconns) * sizeof(*conns));
-					nconns = nn;
-				}
-				conns[cfd] = xcalloc(1, sizeof(**conns));
-				ev.events = EPOLLIN;
-				ev.data.fd = cfd;
-				if (epoll_ctl(ep, EPOLL_CTL_ADD, cfd, &ev) < 0)
-					null_drop(conns, cfd);
-			}
-		}
-		batched = ring != NULL && nr > 1;
-		if (batched)	/* the reads not attempted are -ECANCELED */
-			(void)uring_recv_batch(ring, nr, rv);
-		xbuf_reset(&out);
-		for (j = 0; j < nr; j++) {
-			int fd = rv[j].fd;
-			char *buf = in + j * NULL_RECV;
-			ssize_t got = rv[j].res;
-			size_t off = out.len;
-
-			if (!batched || got == -ECANCELED) {
-				got = read(fd, buf, NULL_RECV);
-				if (got < 0)
-					got = -errno;
-			}
-			if (got == -EAGAIN || got == -EINTR)
-				continue;
-			if (got <= 0) {
-				null_drop(conns, fd);
-				continue;
-			}
-			bench_null_reply(conns[fd], kind, buf, (size_t)got, &out);
-			if (out.len > off) {
-				sv[ns].fd = fd;
-				sv[ns].len = out.len - off;
-				soff[ns++] = off;
-			}
-		}
-		for (j = 0; j < ns; j++)
-			sv[j].buf = out.data + soff[j];
-		batched = ring != NULL && ns > 1;
-		if (batched)	/* the sends not attempted are -ECANCELED */
-			(void)uring_send_batch(ring, ns, sv);
-		for (j = 0; j < ns; j++) {
-			ssize_t w = sv[j].res;
-
-			if (!batched || w == -ECANCELED)
-				w = send(sv[j].fd, sv[j].buf, sv[j].len, MSG_NOSIGNAL | MSG_DONTWAIT);
-			if (w != (ssize_t)sv[j].len)	/* a slow reader is not what this */
-				null_drop(conns, sv[j].fd);	/* responder measures */
-		}
-	}
-	xbuf_free(&out);
-	free(in);
-	uring_destroy(&ring);
-	if (ep >= 0)
-		close(ep);
-	while (nconns > 0) {
-		nconns--;
-		if (conns[nconns] != NULL) {
-			close((int)nconns);
-			free(conns[nconns]);
-		}
-	}
-	free(conns);
-}
-
-int bench_null_start(const char *spec, int kind, int batching, pid_t *pid_r, char *err,
-		     size_t errlen)
-{
-	int lfd = tlisten_open(spec, err, errlen);
-	pid_t parent = getpid(), pid;
-
-	if (lfd < 0)
-		return -1;
-	(void)listen(lfd, 4096);	/* a burst of connections must not wait */
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		snprintf(err, errlen, "fork: %s", strerror(errno));
-		tlisten_close(lfd, spec);
-		return -1;
-	}
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		if (getppid() == parent)
-			null_serve(lfd, kind, batching);
-		_exit(0);	/* the forked child never returns into the caller */
-	}
-	close(lfd);
-	*pid_r = pid;
-	return 0;
-}
-
-void bench_null_stop(pid_t pid, const char *spec)
-{
-	int st, i;
-
-	if (pid <= 0)
-		return;
-	kill(pid, SIGTERM);
-	for (i = 0; i < 100; i++) {
-		if (waitpid(pid, &st, WNOHANG) == pid)
-			break;
-		usleep(20000);
-	}
-	if (i == 100) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &st, 0);
-	}
-	if (strncmp(spec, "unix:", 5) == 0)
-		unlink(spec + 5);
-}
-
-/* --- output and command line ---------------------------------------------- */
+/* --- output ------------------------------------------------------------------ */
 
 void bench_print(const struct bench_options *o, const struct bench_result *r, int json, FILE *out)
 {

@@ -4,7 +4,7 @@
  *	bench - load an auth helper or a policy service the way Postfix does,
  *	and measure it
  * SYNOPSIS
- *	#include "harness/run/bench.h"
+ *	#include "harness/bench/bench.h"
  *
  *	int bench_run(const struct bench_options *o, struct bench_result *r,
  *	              char *err, size_t errlen);
@@ -19,14 +19,7 @@
  *	                       struct xbuf *out);
  *	int bench_expect_match(const char *want, const char *action, size_t len);
  *	uint64_t bench_percentile(const uint32_t *sorted, size_t n, double p);
- *	void bench_null_reply(struct bench_null_conn *c, int kind,
- *	                      const char *in, size_t len, struct xbuf *out);
- *
- *	Null responder
- *	int bench_null_start(const char *spec, int kind, int batching,
- *	                     pid_t *pid_r, char *err, size_t errlen);
- *	void bench_null_stop(pid_t pid, const char *spec);
- * DESCRIPTION
+ * * DESCRIPTION
  *	N connections, each like one smtpd process, with one request in
  *	flight (or o->pipeline), for o->seconds after o->warmup unmeasured
  *	seconds, or until o->requests replies were measured.
@@ -64,11 +57,9 @@
  *	template bytes, the varying values written without printf), and
  *	sends them with another io_uring_enter; with o->no_batching, or
  *	where the kernel refuses io_uring, one read(2) and one send(2) per
- *	connection instead. bench_null_start() runs a responder that does
- *	no work (policy: "action=DUNNO" for every request; auth: OK for
- *	every AUTH) in a child process, batched the same way unless
- *	batching is 0, so the generator's own ceiling can be measured with
- *	the same transport.
+ *	connection instead. The null responder (bench_null.h) answers with
+ *	the same transport and no work, so the generator's own ceiling can
+ *	be measured.
  *
  *	bench_expect_match(): want matches an action exactly; a want ending
  *	in "*" matches every action that starts with the rest; the first
@@ -77,15 +68,14 @@
  * DIAGNOSTICS
  *	bench_run: 0, or -1 when the target cannot be used (err).
  *	bench_tmpl_build: 0, or -1 with a reason (bad name=value, unknown
- *	state). bench_null_start: 0, or -1 with a reason.
+ *	state).
  */
-#ifndef HARNESS_RUN_BENCH_H
-#define HARNESS_RUN_BENCH_H
+#ifndef HARNESS_BENCH_BENCH_H
+#define HARNESS_BENCH_BENCH_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <sys/types.h>
 
 #include "harness/io/target.h"
 #include "harness/postfix/pf_policy.h"
@@ -149,14 +139,6 @@ struct bench_tmpl {
 	struct xbuf fixed;		/* the whole request when nothing varies */
 };
 
-/* null responder: per-connection parser state */
-struct bench_null_conn {
-	int last_nl;			/* policy: the last byte was LF */
-	int hs_done;			/* auth: handshake sent */
-	size_t linelen;			/* auth: bytes of a partial line kept */
-	char line[512];
-};
-
 int bench_run(const struct bench_options *o, struct bench_result *r, char *err, size_t errlen);
 void bench_print(const struct bench_options *o, const struct bench_result *r, int json,
 		 FILE *out);
@@ -167,10 +149,5 @@ void bench_tmpl_free(struct bench_tmpl *t);
 int bench_tmpl_request(const struct bench_tmpl *t, unsigned long seq, struct xbuf *out);
 int bench_expect_match(const char *want, const char *action, size_t len);
 uint64_t bench_percentile(const uint32_t *sorted, size_t n, double p);
-void bench_null_reply(struct bench_null_conn *c, int kind, const char *in, size_t len,
-		      struct xbuf *out);
-int bench_null_start(const char *spec, int kind, int batching, pid_t *pid_r, char *err,
-		     size_t errlen);
-void bench_null_stop(pid_t pid, const char *spec);
 
 #endif
