@@ -190,9 +190,9 @@ $(call obj,harness/cmd/datadir.c): EXTRA_CFLAGS += -DSMTPDH_DATADIR='"$(DATADIR)
 # Programs to $(BINDIR); scripts/postfix-ns, which needs root, to $(SBINDIR)
 # as smtpd-harness-postfix-ns; man pages to $(MANDIR); the catalogue,
 # transcripts, sample helpers and demo data to $(SHAREDIR) (the data
-# directory the installed fake-smtpd finds by default); README, docs/*.md
-# and contrib/ci to $(DOCDIR). The installed programs are built in
-# build/install-<cc>/ with SHAREDIR fixed in them.
+# directory the installed fake-smtpd finds by default); README, docs/*.md,
+# the report's JSON Schema and contrib/ci to $(DOCDIR). The installed
+# programs are built in build/install-<cc>/ with SHAREDIR fixed in them.
 PREFIX		?= /usr/local
 BINDIR		?= $(PREFIX)/bin
 SBINDIR		?= $(PREFIX)/sbin
@@ -226,7 +226,7 @@ install: install-progs
 			$(INSTALL) -m $$m "$$f" $(DESTDIR)$(SHAREDIR)/$$d/ || exit 1; \
 		done; \
 	done
-	$(INSTALL) -m 644 README.md $(wildcard docs/*.md) $(DESTDIR)$(DOCDIR)/
+	$(INSTALL) -m 644 README.md $(wildcard docs/*.md docs/*.schema.json) $(DESTDIR)$(DOCDIR)/
 	$(if $(wildcard contrib/ci/*),$(INSTALL) -m 644 $(wildcard contrib/ci/*) \
 		$(DESTDIR)$(DOCDIR)/examples/ci/)
 
