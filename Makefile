@@ -43,7 +43,11 @@ else
 $(error unknown CONFIG=$(CONFIG))
 endif
 
-INC	:= -Ilib -I.
+# the report's writers: libxml2 (JUnit) and jansson (JSON), fake-smtpd only
+REPORT_PKGS	:= libxml-2.0 jansson
+REPORT_CFLAGS	:= $(shell pkg-config --cflags $(REPORT_PKGS) 2>/dev/null || echo -I/usr/include/libxml2)
+REPORT_LIBS	:= $(shell pkg-config --libs $(REPORT_PKGS) 2>/dev/null || echo -lxml2 -ljansson)
+INC	:= -Ilib -I. $(REPORT_CFLAGS)
 CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(INC) $(CPPFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) -MMD -MP
 LDFLAGS_ALL = $(OPT) $(LDFLAGS) $(EXTRA_LDFLAGS)
 LIBS	:= -lcrypto -lcrypt -lsqlite3 -lpthread -lm
@@ -134,7 +138,7 @@ $(A_HARNESS) $(A_REFCOMMON) $(A_AUTHD) $(A_POLICYD): | $(BUILD)/obj/empty.o
 
 $(BUILD)/bin/fake-smtpd: $(call obj,harness/main.c) $(A_HARNESS) $(A_REFCOMMON) $(A_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(REPORT_LIBS) $(LIBS)
 
 $(BUILD)/bin/ref-authd: $(call obj,reference/authd/main.c) $(A_AUTHD) $(A_REFCOMMON) $(A_LIB)
 	@mkdir -p $(dir $@)
@@ -148,7 +152,7 @@ $(BUILD)/bin/ref-policyd: $(call obj,reference/policyd/main.c) $(A_POLICYD) $(A_
 define test_rule
 $(BUILD)/tests/$(basename $(notdir $(1))): $(call obj,$(1)) $(ARCHIVES)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(LDFLAGS_ALL) -o $$@ $$< $(ARCHIVES) $$(TESTLIBS) $$(LIBS)
+	$$(CC) $$(LDFLAGS_ALL) -o $$@ $$< $(ARCHIVES) $$(TESTLIBS) $$(REPORT_LIBS) $$(LIBS)
 endef
 $(foreach t,$(SRC_TESTS),$(eval $(call test_rule,$(t))))
 
@@ -186,9 +190,9 @@ $(call obj,harness/cmd/datadir.c): EXTRA_CFLAGS += -DSMTPDH_DATADIR='"$(DATADIR)
 # Programs to $(BINDIR); scripts/postfix-ns, which needs root, to $(SBINDIR)
 # as smtpd-harness-postfix-ns; man pages to $(MANDIR); the catalogue,
 # transcripts, sample helpers and demo data to $(SHAREDIR) (the data
-# directory the installed fake-smtpd finds by default); README, docs/*.md
-# and contrib/ci to $(DOCDIR). The installed programs are built in
-# build/install-<cc>/ with SHAREDIR fixed in them.
+# directory the installed fake-smtpd finds by default); README, docs/*.md,
+# the report's JSON Schema and contrib/ci to $(DOCDIR). The installed
+# programs are built in build/install-<cc>/ with SHAREDIR fixed in them.
 PREFIX		?= /usr/local
 BINDIR		?= $(PREFIX)/bin
 SBINDIR		?= $(PREFIX)/sbin
@@ -222,7 +226,7 @@ install: install-progs
 			$(INSTALL) -m $$m "$$f" $(DESTDIR)$(SHAREDIR)/$$d/ || exit 1; \
 		done; \
 	done
-	$(INSTALL) -m 644 README.md $(wildcard docs/*.md) $(DESTDIR)$(DOCDIR)/
+	$(INSTALL) -m 644 README.md $(wildcard docs/*.md docs/*.schema.json) $(DESTDIR)$(DOCDIR)/
 	$(if $(wildcard contrib/ci/*),$(INSTALL) -m 644 $(wildcard contrib/ci/*) \
 		$(DESTDIR)$(DOCDIR)/examples/ci/)
 
@@ -267,7 +271,7 @@ $(call obj,$(FUZZ_SRC)): EXTRA_CFLAGS += $(FUZZ_DEFS)
 
 $(BUILD)/fuzz/%: $(BUILD)/obj/fuzz/%.o $(BUILD)/obj/fuzz/replay_main.o $(ARCHIVES)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) -o $@ $< $(BUILD)/obj/fuzz/replay_main.o $(ARCHIVES) $(LIBS)
+	$(CC) $(LDFLAGS_ALL) -o $@ $< $(BUILD)/obj/fuzz/replay_main.o $(ARCHIVES) $(REPORT_LIBS) $(LIBS)
 
 # fuzz_engine(engine): objects, one archive, one binary per target
 define fuzz_engine
@@ -279,7 +283,7 @@ build/fuzz-$(1)/libfuzz.a: $$(patsubst %.c,build/fuzz-$(1)/obj/%.o,$$(FUZZ_LIBSR
 	ar rcs $$@ $$^
 $(foreach t,$(FUZZ_TARGETS),
 build/fuzz-$(1)/$(t): build/fuzz-$(1)/obj/fuzz/$(t).o build/fuzz-$(1)/libfuzz.a
-	AFL_QUIET=1 $$(FZ_CC_$(1)) $$(FZ_OPT_$(1)) $$(FZ_LINK_$(1)) -o $$@ $$^ $$(LIBS)
+	AFL_QUIET=1 $$(FZ_CC_$(1)) $$(FZ_OPT_$(1)) $$(FZ_LINK_$(1)) -o $$@ $$^ $$(REPORT_LIBS) $$(LIBS)
 )
 fuzz-build-$(1): $(addprefix build/fuzz-$(1)/,$(FUZZ_TARGETS))
 endef
@@ -288,7 +292,7 @@ $(foreach e,$(FUZZ_ENGINES),$(eval $(call fuzz_engine,$(e))))
 # non-persistent AFL++ build (afl-tmin, afl-showmap): afl objects + replay_main
 $(foreach t,$(FUZZ_TARGETS),$(eval \
 build/fuzz-afl/plain/$(t): build/fuzz-afl/obj/fuzz/$(t).o build/fuzz-afl/obj/fuzz/replay_main.o build/fuzz-afl/libfuzz.a ; \
-	@mkdir -p $$(dir $$@) && AFL_QUIET=1 afl-clang-fast $(FZ_OPT_afl) -o $$@ $$^ $$(LIBS)))
+	@mkdir -p $$(dir $$@) && AFL_QUIET=1 afl-clang-fast $(FZ_OPT_afl) -o $$@ $$^ $$(REPORT_LIBS) $$(LIBS)))
 
 # the trivial target (returns 0), built like the targets: the AFL++ exec/s
 # ceiling that fuzz/speed and fuzz/campaign compare every target with

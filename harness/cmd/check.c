@@ -221,6 +221,7 @@ static int run_auth(struct cmd_common *c, struct check_cli *k)
 	o.catalogue = &cat;
 	o.defines = &c->defines;
 	cmd_report_start(c, &r, "fake-smtpd check --auth");
+	cmd_report_catalogue(&r, catdir);
 	if (c->format == REPORT_TEXT) {
 		cmd_about(stdout, catdir);
 		printf("fake-smtpd: checking auth helper %s as Postfix %u.%u would\n", c->auth,
@@ -284,6 +285,7 @@ static int run_policy(struct cmd_common *c, struct check_cli *k)
 		return CMD_EXIT_USAGE;
 	o.target = &t;
 	cmd_report_start(c, &r, "fake-smtpd check --policy");
+	cmd_report_catalogue(&r, o.catalogue_dir);
 	if (c->format == REPORT_TEXT) {
 		cmd_about(stdout, o.catalogue_dir);
 		printf("fake-smtpd: checking policy service %s as Postfix %u.%u would%s\n", c->policy,
@@ -328,7 +330,7 @@ int cmd_check_main(int argc, char **argv)
 	s.version = policy ? NULL : CMD_AUTH_POSTFIX_VERSION;
 	s.shared = CMD_OPT_VERSION | CMD_OPT_TIME_SCALE | CMD_OPT_FORMAT | CMD_OPT_DEFINE |
 		   CMD_OPT_SELECT | CMD_OPT_STDERR_APART | CMD_OPT_VERBOSE | CMD_OPT_FAIL_ON |
-		   (policy ? CMD_OPT_POLICY : CMD_OPT_AUTH | CMD_OPT_ACCOUNT);
+		   CMD_OPT_COLOR | (policy ? CMD_OPT_POLICY : CMD_OPT_AUTH | CMD_OPT_ACCOUNT);
 	s.formats = CMD_FMT_ALL;
 	s.opts = policy ? opts_policy : opts_auth;
 	s.shortopts = "";

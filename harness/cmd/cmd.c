@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness/cmd/cmd.h"
 #include "util/compiler.h"
@@ -61,7 +62,7 @@ void cmd_list(FILE *fp)
 enum {
 	SH_AUTH = CMD_OWN_MAX, SH_POLICY, SH_VERSION, SH_TIME_SCALE, SH_FAST, SH_FORMAT,
 	SH_DEFINE, SH_ONLY, SH_SKIP, SH_USER, SH_PASSWORD, SH_STDERR_APART, SH_VERBOSE,
-	SH_QUIET, SH_FAIL_ON, SH_HELP,
+	SH_QUIET, SH_FAIL_ON, SH_COLOR, SH_HELP,
 };
 
 static const struct shared_opt {
@@ -104,6 +105,9 @@ static const struct shared_opt {
 	  "  --fail-on LIST         the severities whose failures fail the run (exit 1):\n"
 	  "                         comma-separated breaks-postfix, security,\n"
 	  "                         diverges-dovecot, advisory, or all (default), none" },
+	{ CMD_OPT_COLOR, { "color", required_argument, NULL, SH_COLOR },
+	  "  --color=WHEN           colour in the text report: auto (default: on a\n"
+	  "                         terminal, unless $NO_COLOR is set), always, never" },
 	{ 0, { "help", no_argument, NULL, SH_HELP },
 	  "  -h, --help             this text" },
 };
@@ -271,6 +275,21 @@ static int parse_fail_on(const char *arg, unsigned *bits_r)
 	return 0;
 }
 
+/* parse_color - --color=auto|always|never */
+static int parse_color(const char *arg, enum cmd_color *color_r)
+{
+	static const char *const names[] = { "auto", "always", "never" };
+	size_t i;
+
+	for (i = 0; i < N_ELEMENTS(names); i++)
+		if (strcmp(arg, names[i]) == 0) {
+			*color_r = (enum cmd_color)i;
+			return 0;
+		}
+	msg_error("--color: want auto, always or never, not %s", arg);
+	return -1;
+}
+
 /* shared_one - one shared option; 0, or -1 said why */
 static int shared_one(const struct cmd_spec *s, struct cmd_common *c, int ch, const char *arg)
 {
@@ -324,6 +343,7 @@ static int shared_one(const struct cmd_spec *s, struct cmd_common *c, int ch, co
 	case SH_VERBOSE: c->verbose = 1; return 0;
 	case SH_QUIET: c->quiet = 1; return 0;
 	case SH_FAIL_ON: return parse_fail_on(arg, &c->fail_on);
+	case SH_COLOR: return parse_color(arg, &c->color);
 	default:
 		msg_panic("cmd_parse: %s: shared option %d unknown", s->name, ch);
 	}
@@ -435,9 +455,44 @@ int cmd_failed(const struct cmd_common *c, const struct report *r)
 	return (int)counted;
 }
 
-/* cmd_report_start - a report on stdout in the chosen format */
+/* cmd_color - colour what goes to fp? (--color, $NO_COLOR, a terminal) */
+int cmd_color(const struct cmd_common *c, FILE *fp)
+{
+	const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	if (c->color != CMD_COLOR_AUTO)
+		return c->color == CMD_COLOR_ALWAYS;
+	if ((no != NULL && no[0] != '\0') || (term != NULL && strcmp(term, "dumb") == 0))
+		return 0;
+	return isatty(fileno(fp));
+}
+
+/* cmd_report_start - a report on stdout in the chosen format, with what the run is */
 void cmd_report_start(const struct cmd_common *c, struct report *r, const char *suite)
 {
+	char pv[40];
+	const char *target = c->auth != NULL ? c->auth : c->policy != NULL ? c->policy :
+			     c->nargs > 0 ? c->args[0] : NULL;
+
 	report_init(r, c->format, stdout, c->verbose);
 	r->suite = suite;
+	r->color = cmd_color(c, stdout);
+	if (pf_version_format(&c->version, pv, sizeof(pv)) < 0)
+		snprintf(pv, sizeof(pv), "?");
+	report_set_target(r, target, pv);
+}
+
+/* cmd_report_catalogue - the catalogue's id and size into the report */
+void cmd_report_catalogue(struct report *r, const char *catdir)
+{
+	char hex[32], id[40];
+	unsigned n;
+
+	if (catdir == NULL)
+		return;
+	if (cmd_catalogue_id(catdir, hex, sizeof(hex), &n) < 0)
+		snprintf(id, sizeof(id), "unreadable");
+	else
+		snprintf(id, sizeof(id), "sha256:%s", hex);
+	report_set_catalogue(r, id, catdir, n);
 }

@@ -21,6 +21,8 @@
  *	                    uint64_t max, uint64_t *ms_r);
  *	void cmd_report_start(const struct cmd_common *c, struct report *r,
  *	                      const char *suite);
+ *	void cmd_report_catalogue(struct report *r, const char *catdir);
+ *	int cmd_color(const struct cmd_common *c, FILE *fp);
  *	int cmd_failed(const struct cmd_common *c, const struct report *r);
  *
  *	const char *cmd_datadir(char *buf, size_t size);
@@ -54,6 +56,7 @@
  *	  --user U, --password P           a test account
  *	  --stderr-apart                   spawn: stderr off the connection
  *	  --fail-on SEVERITY,...           which failed checks fail the run
+ *	  --color=auto|always|never        colour in the text report
  *	  -v, --verbose / -q, --quiet
  *	  -h, --help                       every subcommand
  *
@@ -67,7 +70,14 @@
  *	cmd_target() parses a TARGET (harness/io/target.h). cmd_uint() and
  *	cmd_duration_ms() read a number or a time ("30s", "500ms", "2m",
  *	"1h"; a bare number is seconds) for option opt. cmd_report_start()
- *	initialises a report on stdout in c->format with c->verbose.
+ *	initialises a report on stdout in c->format with c->verbose and
+ *	colour as cmd_color() says, and sets its target (--auth, --policy,
+ *	or else the first argument: replay's TARGET) and the Postfix version
+ *	(c->version). cmd_report_catalogue() adds a catalogue directory's
+ *	id and number of checks to the report (nothing for NULL).
+ *	cmd_color() is whether to colour what goes to fp: --color=always
+ *	yes, never no; auto (the default) when fp is a terminal, $NO_COLOR
+ *	is unset or empty and $TERM is not "dumb".
  *	cmd_failed() is the number of failed checks whose severity is in
  *	--fail-on (every severity by default: breaks-postfix, security,
  *	diverges-dovecot, advisory; "all" and "none" too); a subcommand
@@ -113,6 +123,14 @@
 #define CMD_OPT_VERBOSE		(1u << 9)	/* -v */
 #define CMD_OPT_QUIET		(1u << 10)	/* -q */
 #define CMD_OPT_FAIL_ON		(1u << 11)	/* --fail-on SEVERITY,... */
+#define CMD_OPT_COLOR		(1u << 12)	/* --color=auto|always|never */
+
+/* --color */
+enum cmd_color {
+	CMD_COLOR_AUTO,
+	CMD_COLOR_ALWAYS,
+	CMD_COLOR_NEVER,
+};
 
 /* the Postfix version auth checks and replays judge as by default */
 #define CMD_AUTH_POSTFIX_VERSION	"3.7"
@@ -139,6 +157,7 @@ struct cmd_common {
 	int verbose;
 	int quiet;
 	unsigned fail_on;		/* bits (1u << enum check_severity) */
+	enum cmd_color color;		/* --color */
 	char **args;			/* positional arguments */
 	int nargs;
 };
@@ -174,6 +193,8 @@ int cmd_uint(const char *opt, const char *arg, unsigned min, unsigned max, unsig
 int cmd_duration_ms(const char *opt, const char *arg, uint64_t min, uint64_t max,
 		    uint64_t *ms_r);
 void cmd_report_start(const struct cmd_common *c, struct report *r, const char *suite);
+void cmd_report_catalogue(struct report *r, const char *catdir);
+int cmd_color(const struct cmd_common *c, FILE *fp);
 int cmd_failed(const struct cmd_common *c, const struct report *r);
 
 /* the data directory and the version (datadir.c) */

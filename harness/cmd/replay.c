@@ -143,7 +143,7 @@ int cmd_replay_main(int argc, char **argv)
 	s.usage = usage_replay;
 	s.version = CMD_AUTH_POSTFIX_VERSION;
 	s.shared = CMD_OPT_VERSION | CMD_OPT_TIME_SCALE | CMD_OPT_FORMAT | CMD_OPT_DEFINE |
-		   CMD_OPT_STDERR_APART | CMD_OPT_VERBOSE | CMD_OPT_FAIL_ON;
+		   CMD_OPT_STDERR_APART | CMD_OPT_VERBOSE | CMD_OPT_FAIL_ON | CMD_OPT_COLOR;
 	s.formats = CMD_FMT_ALL;
 	s.opts = opts_replay;
 	s.shortopts = "";

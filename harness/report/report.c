@@ -1,24 +1,47 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * NAME
- *	report - results of checks, for a terminal or for CI (TAP)
+ *	report - results of checks: the counts, the per-check log, and the
+ *	dispatch to one writer per format
  * SYNOPSIS
  *	#include "harness/report/report.h"
  * DESCRIPTION
- *	See report.h. The per-check log is bounded (REPORT_MAX_LOG); what
- *	does not fit is cut with a note.
+ *	See report.h. The per-check log is bounded (REPORT_MAX_LOG); a line
+ *	that does not fit is left out. The writers are report_text.c,
+ *	report_tap.c, report_junit.c and report_json.c (report_int.h).
  * DIAGNOSTICS
- *	report_end() of no check: msg_panic().
+ *	report_end() of no check, too many stats, a stat name too long:
+ *	msg_panic().
  */
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "harness/report/report.h"
+#include "harness/report/report_int.h"
 #include "util/escape.h"
 #include "util/msg.h"
+#include "util/version.h"
+#include "util/xmem.h"
 
 #define REPORT_MAX_LOG	(64 * 1024)
 #define REPORT_MAX_DOC	(64 * 1024 * 1024)
+
+/* one row per enum check_result: how every format shows it */
+static const struct report_result_desc results[] = {
+	[CHECK_PASS] = { "pass", "PASS", REPORT_CLASS_PASS },
+	[CHECK_FAIL] = { "fail", "FAIL", REPORT_CLASS_FAIL },
+	[CHECK_SKIP] = { "skip", "SKIP", REPORT_CLASS_SKIP },
+	[CHECK_ERROR] = { "error", "ERROR", REPORT_CLASS_ERROR },
+};
+
+static const struct report_writer *const writers[] = {
+	[REPORT_TEXT] = &report_text_writer,
+	[REPORT_TAP] = &report_tap_writer,
+	[REPORT_JUNIT] = &report_junit_writer,
+	[REPORT_JSON] = &report_json_writer,
+};
 
 /* report_format_parse - text, tap, junit, json */
 int report_format_parse(const char *s, enum report_format *f_r)
@@ -40,54 +63,14 @@ int report_format_parse(const char *s, enum report_format *f_r)
 	return -1;
 }
 
-/* xml_escape - text for an XML attribute or element */
-static void xml_escape(struct xbuf *b, const char *s)
+/* report_result - the row of res; a value without one is an error */
+const struct report_result_desc *report_result(enum check_result res)
 {
-	for (; *s; s++) {
-		int rc;
-		unsigned char c = (unsigned char)*s;
+	static const struct report_result_desc unknown = { "unknown", "?", REPORT_CLASS_ERROR };
 
-		if (c == '<')
-			rc = xbuf_append_str(b, "&lt;");
-		else if (c == '>')
-			rc = xbuf_append_str(b, "&gt;");
-		else if (c == '&')
-			rc = xbuf_append_str(b, "&amp;");
-		else if (c == '"')
-			rc = xbuf_append_str(b, "&quot;");
-		else if (c < 0x20 && c != '\n' && c != '\t')
-			rc = xbuf_printf(b, "\\x%02x", c);
-		else
-			rc = xbuf_append_char(b, (char)c);
-		if (rc < 0)
-			return;
-	}
-}
-
-/* json_escape - a JSON string with its quotes */
-static void json_escape(struct xbuf *b, const char *s)
-{
-	if (xbuf_append_char(b, '"') < 0)
-		return;
-	for (; *s; s++) {
-		int rc;
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			rc = xbuf_printf(b, "\\%c", c);
-		else if (c == '\n')
-			rc = xbuf_append_str(b, "\\n");
-		else if (c == '\t')
-			rc = xbuf_append_str(b, "\\t");
-		else if (c < 0x20 || c >= 0x7f)
-			rc = xbuf_printf(b, "\\u%04x", c);
-		else
-			rc = xbuf_append_char(b, (char)c);
-		if (rc < 0)
-			return;
-	}
-	if (xbuf_append_char(b, '"') < 0)
-		return;
+	if ((unsigned)res < N_ELEMENTS(results) && results[res].name != NULL)
+		return &results[res];
+	return &unknown;
 }
 
 const char *report_severity_name(enum check_severity s)
@@ -101,6 +84,28 @@ const char *report_severity_name(enum check_severity s)
 	return "?";
 }
 
+/* report_severity_key - the severity as --fail-on and JSON spell it */
+const char *report_severity_key(enum check_severity s)
+{
+	switch (s) {
+	case SEV_BREAKS_POSTFIX: return "breaks-postfix";
+	case SEV_SECURITY: return "security";
+	case SEV_DIVERGES_DOVECOT: return "diverges-dovecot";
+	case SEV_ADVISORY: return "advisory";
+	}
+	return "unknown";
+}
+
+/* report_now - monotonic seconds */
+double report_now(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 void report_init(struct report *r, enum report_format f, FILE *out, int verbose)
 {
 	memset(r, 0, sizeof(*r));
@@ -110,12 +115,15 @@ void report_init(struct report *r, enum report_format f, FILE *out, int verbose)
 	xbuf_init(&r->log, REPORT_MAX_LOG);
 	xbuf_init(&r->doc, REPORT_MAX_DOC);
 	r->suite = "fake-smtpd";
+	r->t_start = r->t_check = report_now();
+	r->started = (long long)time(NULL);
 }
 
 void report_begin(struct report *r, const struct check_info *ci)
 {
 	r->cur = ci;
 	xbuf_reset(&r->log);
+	r->t_check = report_now();
 }
 
 /* report_io - one line on the wire: dir 'C' (we sent) or 'S' (we got) */
@@ -143,15 +151,43 @@ void report_note(struct report *r, const char *fmt, ...)
 		xbuf_reset(&r->log);
 }
 
-/* print_prefixed - the log, each line behind a prefix (TAP comments) */
-static void print_prefixed(FILE *out, const char *prefix, const char *text)
+/* keep - a copy of e at the end of r->entries */
+static void keep(struct report *r, const struct report_entry *e)
 {
-	while (*text) {
-		const char *nl = strchr(text, '\n');
-		size_t n = nl ? (size_t)(nl - text) : strlen(text);
+	struct report_entry *k;
 
-		fprintf(out, "%s%.*s\n", prefix, (int)n, text);
-		text += n + (nl ? 1 : 0);
+	if (r->nentries == r->centries) {
+		r->centries = r->centries ? 2 * r->centries : 64;
+		r->entries = xrealloc(r->entries, r->centries * sizeof(*r->entries));
+	}
+	k = &r->entries[r->nentries++];
+	*k = *e;
+	k->id = xstrdup(e->id);
+	k->title = xstrdup(e->title);
+	k->matters = e->matters != NULL ? xstrdup(e->matters) : NULL;
+	k->reason = xstrdup(e->reason);
+	k->log = report_keeps_log(r, e) ? xstrdup(e->log) : NULL;
+}
+
+/* count - add a result to the counts of its class */
+static void count(struct report *r, const struct check_info *ci, enum report_class cls)
+{
+	r->n++;
+	switch (cls) {
+	case REPORT_CLASS_PASS:
+		r->passed++;
+		break;
+	case REPORT_CLASS_FAIL:
+		r->failed++;
+		if ((unsigned)ci->severity <= SEV_ADVISORY)
+			r->failed_sev[ci->severity]++;
+		break;
+	case REPORT_CLASS_SKIP:
+		r->skipped++;
+		break;
+	case REPORT_CLASS_ERROR:
+		r->errors++;
+		break;
 	}
 }
 
@@ -160,111 +196,177 @@ void report_end(struct report *r, enum check_result res, const char *fmt, ...)
 	char why[1024];
 	va_list ap;
 	const struct check_info *ci = r->cur;
+	const struct report_writer *w = writers[r->format];
+	struct report_entry e;
 
 	if (ci == NULL)
 		msg_panic("report_end: no check was begun");
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	r->n++;
-	if (res == CHECK_PASS)
-		r->passed++;
-	else if (res == CHECK_FAIL && (unsigned)ci->severity <= SEV_ADVISORY)
-		r->failed++, r->failed_sev[ci->severity]++;
-	else if (res == CHECK_FAIL)
-		r->failed++;
-	else if (res == CHECK_ERROR)
-		r->errors++;
-	else
-		r->skipped++;
-	if (r->format == REPORT_JUNIT) {
-		struct xbuf *b = &r->doc;
+	count(r, ci, report_result(res)->cls);
+	e.id = ci->id != NULL ? ci->id : "";
+	e.title = ci->title != NULL ? ci->title : "";
+	e.matters = ci->why;
+	e.reason = why;
+	e.log = xbuf_cstr(&r->log);
+	e.severity = ci->severity;
+	e.res = res;
+	e.secs = report_now() - r->t_check;
+	if (e.secs < 0)
+		e.secs = 0;
+	if (w->keep != REPORT_KEEP_NONE)
+		keep(r, &e);
+	if (w->end != NULL)
+		w->end(r, &e);
+}
 
-		(void)!xbuf_append_str(b, "  <testcase classname=\"");
-		xml_escape(b, r->suite);
-		(void)!xbuf_append_str(b, "\" name=\"");
-		xml_escape(b, ci->id);
-		(void)!xbuf_append_str(b, "\">\n");
-		if (res != CHECK_PASS) {
-			(void)!xbuf_printf(b, "    <%s message=\"",
-					   res == CHECK_FAIL ? "failure" : res == CHECK_ERROR ? "error" : "skipped");
-			xml_escape(b, why);
-			(void)!xbuf_append_str(b, "\"/>\n");
-		}
-		(void)!xbuf_append_str(b, "    <system-out>");
-		xml_escape(b, ci->title);
-		(void)!xbuf_append_char(b, '\n');
-		xml_escape(b, xbuf_cstr(&r->log));
-		(void)!xbuf_append_str(b, "</system-out>\n  </testcase>\n");
-		return;
-	}
-	if (r->format == REPORT_JSON) {
-		struct xbuf *b = &r->doc;
+/* report_keeps_log - does the writer's document keep this check's log */
+int report_keeps_log(const struct report *r, const struct report_entry *e)
+{
+	int keep = writers[r->format]->keep;
 
-		(void)!xbuf_append_str(b, r->n > 1 ? ",\n    {\"id\": " : "\n    {\"id\": ");
-		json_escape(b, ci->id);
-		(void)!xbuf_append_str(b, ", \"title\": ");
-		json_escape(b, ci->title);
-		(void)!xbuf_printf(b, ", \"result\": \"%s\", \"why\": ",
-				   res == CHECK_PASS ? "pass" : res == CHECK_FAIL ? "fail" :
-				   res == CHECK_ERROR ? "error" : "skip");
-		json_escape(b, why);
-		(void)!xbuf_append_str(b, ", \"log\": ");
-		json_escape(b, xbuf_cstr(&r->log));
-		(void)!xbuf_append_char(b, '}');
-		return;
-	}
-	if (r->format == REPORT_TAP) {
-		fprintf(r->out, "%s %u - %s %s%s%s\n",
-			res == CHECK_FAIL || res == CHECK_ERROR ? "not ok" : "ok", r->n,
-			ci->id, ci->title, res == CHECK_SKIP ? " # SKIP " : "",
-			res == CHECK_SKIP ? why : "");
-		if (res == CHECK_FAIL || res == CHECK_ERROR) {
-			if (ci->why != NULL)
-				fprintf(r->out, "#   severity: %s\n#   why it matters: %s\n",
-					report_severity_name(ci->severity), ci->why);
-			fprintf(r->out, "#   %s\n", why);
-			print_prefixed(r->out, "#", xbuf_cstr(&r->log));
-		}
-	} else {
-		const char *tag = res == CHECK_PASS ? "PASS" : res == CHECK_FAIL ? "FAIL" :
-				  res == CHECK_ERROR ? "ERROR" : "SKIP";
+	return keep == REPORT_KEEP_ALL_LOGS || (keep == REPORT_KEEP_FAILED_LOGS &&
+		(r->verbose || report_result(e->res)->cls != REPORT_CLASS_PASS));
+}
 
-		fprintf(r->out, "%s  %-18s %s\n", tag, ci->id, ci->title);
-		if (res == CHECK_FAIL || res == CHECK_ERROR) {
-			if (ci->why != NULL)
-				fprintf(r->out, "      severity: %s - %s\n",
-					report_severity_name(ci->severity), ci->why);
-			fprintf(r->out, "      %s\n", why);
-		} else if (res == CHECK_SKIP || r->verbose) {
-			if (why[0])
-				fprintf(r->out, "      %s\n", why);
-		}
-		if (res == CHECK_FAIL || res == CHECK_ERROR || r->verbose)
-			print_prefixed(r->out, "  ", xbuf_cstr(&r->log));
+/* report_header_line - "fake-smtpd V (commit C); target T; ..." */
+void report_header_line(const struct report *r, struct xbuf *out)
+{
+	(void)!xbuf_printf(out, "fake-smtpd %s (commit %s)", version_release(), version_commit());
+	if (r->target != NULL)
+		(void)!xbuf_printf(out, "; target %s", r->target);
+	if (r->postfix != NULL)
+		(void)!xbuf_printf(out, "; Postfix %s", r->postfix);
+	if (r->cat_id != NULL)
+		(void)!xbuf_printf(out, "; catalogue %s (%u data checks)", r->cat_id, r->cat_checks);
+}
+
+/* report_print_stats - "NAME: VALUE" lines behind prefix */
+void report_print_stats(const struct report *r, const char *prefix)
+{
+	struct xbuf s;
+	unsigned i;
+
+	xbuf_init(&s, REPORT_MAX_FIELD);
+	for (i = 0; i < r->nstats; i++) {
+		const struct report_stat *st = &r->stats[i];
+
+		fprintf(r->out, "%s%s: ", prefix, report_clean_str(&s, st->name, REPORT_CLEAN_LINE));
+		if (st->type == REPORT_STAT_UINT)
+			fprintf(r->out, "%llu\n", st->u);
+		else if (st->type == REPORT_STAT_REAL)
+			fprintf(r->out, "%g\n", st->d);
+		else
+			fprintf(r->out, "%s\n", report_clean_str(&s, st->text, REPORT_CLEAN_LINE));
 	}
-	fflush(r->out);
+	xbuf_free(&s);
+}
+
+/* replace - *slot becomes a copy of s (or NULL) */
+static void replace(char **slot, const char *s)
+{
+	free(*slot);
+	*slot = s != NULL ? xstrdup(s) : NULL;
+}
+
+void report_set_target(struct report *r, const char *target, const char *postfix_version)
+{
+	replace(&r->target, target);
+	replace(&r->postfix, postfix_version);
+}
+
+void report_set_catalogue(struct report *r, const char *id, const char *dir, unsigned nchecks)
+{
+	replace(&r->cat_id, id);
+	replace(&r->cat_dir, dir);
+	r->cat_checks = nchecks;
+}
+
+/* stat_slot - the stat called name, new or to be replaced */
+static struct report_stat *stat_slot(struct report *r, const char *name)
+{
+	struct report_stat *s;
+	unsigned i;
+
+	if (strlen(name) >= REPORT_STAT_NAME_MAX)
+		msg_panic("report_stat: name too long: %.40s", name);
+	for (i = 0; i < r->nstats; i++)
+		if (strcmp(r->stats[i].name, name) == 0)
+			return &r->stats[i];
+	if (r->nstats == REPORT_MAX_STATS)
+		msg_panic("report_stat: more than %d stats", REPORT_MAX_STATS);
+	s = &r->stats[r->nstats++];
+	memset(s, 0, sizeof(*s));
+	memcpy(s->name, name, strlen(name) + 1);
+	return s;
+}
+
+void report_stat_uint(struct report *r, const char *name, unsigned long long v)
+{
+	struct report_stat *s = stat_slot(r, name);
+
+	s->type = REPORT_STAT_UINT;
+	s->u = v;
+}
+
+void report_stat_real(struct report *r, const char *name, double v)
+{
+	struct report_stat *s = stat_slot(r, name);
+
+	s->type = REPORT_STAT_REAL;
+	s->d = v;
+}
+
+void report_stat_text(struct report *r, const char *name, const char *v)
+{
+	struct report_stat *s = stat_slot(r, name);
+
+	s->type = REPORT_STAT_TEXT;
+	snprintf(s->text, sizeof(s->text), "%s", v);
+}
+
+/* free_copy - free a string keep() copied (the entry's fields are const) */
+static void free_copy(const char *p)
+{
+	union {
+		const char *c;
+		char *m;
+	} u;
+
+	u.c = p;
+	free(u.m);
+}
+
+/* release - what the report holds */
+static void release(struct report *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nentries; i++) {
+		free_copy(r->entries[i].id);
+		free_copy(r->entries[i].title);
+		free_copy(r->entries[i].matters);
+		free_copy(r->entries[i].reason);
+		free_copy(r->entries[i].log);
+	}
+	free(r->entries);
+	r->entries = NULL;
+	r->nentries = r->centries = 0;
+	replace(&r->target, NULL);
+	replace(&r->postfix, NULL);
+	replace(&r->cat_id, NULL);
+	replace(&r->cat_dir, NULL);
+	xbuf_free(&r->log);
+	xbuf_free(&r->doc);
 }
 
 int report_finish(struct report *r)
 {
-	FILE *sum = r->out;
+	const struct report_writer *w = writers[r->format];
+	FILE *sum = w->keep != REPORT_KEEP_NONE ? stderr : r->out;
 
-	if (r->format == REPORT_TAP)
-		fprintf(r->out, "1..%u\n", r->n);
-	if (r->format == REPORT_JUNIT) {
-		fprintf(r->out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-			"<testsuites>\n<testsuite name=\"%s\" tests=\"%u\" failures=\"%u\" "
-			"errors=\"%u\" skipped=\"%u\">\n%s</testsuite>\n</testsuites>\n",
-			r->suite, r->n, r->failed, r->errors, r->skipped, xbuf_cstr(&r->doc));
-		sum = stderr;
-	}
-	if (r->format == REPORT_JSON) {
-		fprintf(r->out, "{\n  \"results\": [%s\n  ],\n  \"passed\": %u, \"failed\": %u, "
-			"\"skipped\": %u, \"errors\": %u\n}\n", xbuf_cstr(&r->doc), r->passed,
-			r->failed, r->skipped, r->errors);
-		sum = stderr;
-	}
+	w->finish(r);
 	fprintf(sum, "%u passed, %u failed", r->passed, r->failed);
 	if (r->skipped)
 		fprintf(sum, ", %u skipped", r->skipped);
@@ -273,7 +375,6 @@ int report_finish(struct report *r)
 	fprintf(sum, "\n");
 	fflush(r->out);
 	fflush(sum);
-	xbuf_free(&r->log);
-	xbuf_free(&r->doc);
+	release(r);
 	return (int)r->failed;
 }

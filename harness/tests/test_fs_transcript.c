@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * NAME
- *	test_fs_transcript - transcript parser, patterns and report formats
+ *	test_fs_transcript - transcript parser and patterns
  * DESCRIPTION
  *	Table-driven: every statement of the language parses to the op it
  *	names; every error gives its "file:line: what" text; patterns match,
- *	capture and refuse as documented in transcript.h; the report
- *	formatters write what CI parsers expect.
+ *	capture and refuse as documented in transcript.h. (The report
+ *	formats are tested in test_report.c.)
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/report/report.h"
 #include "harness/script/transcript.h"
 
 struct parse_case {
@@ -314,59 +313,6 @@ static void test_fs_transcript_match_errors(void **state)
 	tvars_free(&v);
 }
 
-static char *run_report(enum report_format f, FILE **err_r)
-{
-	static const struct check_info a = { "t/a.tr", "first", SEV_ADVISORY, NULL };
-	static const struct check_info b = { "t/b.tr", "second <&>", SEV_ADVISORY, NULL };
-	struct report r;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&buf, &len);
-
-	(void)err_r;
-	report_init(&r, f, out, 0);
-	report_begin(&r, &a);
-	report_io(&r, 'C', "AUTH\t1", 6);
-	report_end(&r, CHECK_PASS, "%s", "");
-	report_begin(&r, &b);
-	report_io(&r, 'S', "FAIL\t1\"", 7);
-	report_end(&r, CHECK_FAIL, "t/b.tr:3: S: expected %s", "OK");
-	(void)report_finish(&r);
-	fclose(out);
-	return buf;
-}
-
-static void test_fs_transcript_report_formats(void **state)
-{
-	char *s;
-
-	(void)state;
-	s = run_report(REPORT_TEXT, NULL);
-	assert_non_null(strstr(s, "PASS  t/a.tr"));
-	assert_non_null(strstr(s, "FAIL  t/b.tr"));
-	assert_non_null(strstr(s, "S: FAIL\\t1\""));
-	assert_non_null(strstr(s, "1 passed, 1 failed\n"));
-	free(s);
-	s = run_report(REPORT_TAP, NULL);
-	assert_non_null(strstr(s, "ok 1 - t/a.tr first\n"));
-	assert_non_null(strstr(s, "not ok 2 - t/b.tr second <&>\n"));
-	assert_non_null(strstr(s, "1..2\n"));
-	free(s);
-	s = run_report(REPORT_JUNIT, NULL);
-	assert_non_null(strstr(s, "<testsuite name=\"fake-smtpd\" tests=\"2\" failures=\"1\""));
-	assert_non_null(strstr(s, "<failure message=\"t/b.tr:3: S: expected OK\"/>"));
-	assert_non_null(strstr(s, "second &lt;&amp;&gt;"));
-	assert_non_null(strstr(s, "FAIL\\t1&quot;"));
-	assert_null(strstr(s, "passed,"));	/* the summary goes to stderr */
-	free(s);
-	s = run_report(REPORT_JSON, NULL);
-	assert_non_null(strstr(s, "{\"id\": \"t/a.tr\", \"title\": \"first\", \"result\": \"pass\""));
-	assert_non_null(strstr(s, "\"result\": \"fail\", \"why\": \"t/b.tr:3: S: expected OK\""));
-	assert_non_null(strstr(s, "S: FAIL\\\\t1\\\"\\n"));
-	assert_non_null(strstr(s, "\"passed\": 1, \"failed\": 1"));
-	free(s);
-}
-
 /* mutations of a valid transcript: parse or fail cleanly, never crash (ASan) */
 static void test_fs_transcript_parse_mutations(void **state)
 {
@@ -445,7 +391,6 @@ int main(void)
 		cmocka_unit_test(test_fs_transcript_parse_details),
 		cmocka_unit_test(test_fs_transcript_match_table),
 		cmocka_unit_test(test_fs_transcript_match_errors),
-		cmocka_unit_test(test_fs_transcript_report_formats),
 		cmocka_unit_test(test_fs_transcript_parse_mutations),
 	};
 

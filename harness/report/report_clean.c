@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	report_clean - text fit for every report format
+ * SYNOPSIS
+ *	#include "harness/report/report_int.h"
+ *
+ *	int report_clean(struct xbuf *out, const char *s, size_t len,
+ *	                 unsigned flags);
+ *	const char *report_clean_str(struct xbuf *scratch, const char *s,
+ *	                             unsigned flags);
+ * DESCRIPTION
+ *	Reads s as UTF-8 (RFC 3629):
+ *	  00-7F                        one byte
+ *	  C2-DF 80-BF                  two
+ *	  E0 A0-BF 80-BF, E1-EC 80-BF 80-BF, ED 80-9F 80-BF, EE-EF 80-BF 80-BF
+ *	  F0 90-BF 80-BF 80-BF, F1-F3 80-BF x3, F4 80-8F 80-BF 80-BF
+ *	Anything else (C0, C1, F5-FF as a first byte, a lone continuation
+ *	byte, an overlong form, a surrogate, a sequence cut short) is not
+ *	valid: its first byte is written as \xNN and reading goes on at the
+ *	next byte. A valid character is written as is unless it is a
+ *	control character other than TAB and LF (U+0000-U+001F, U+007F,
+ *	U+0080-U+009F) or U+FFFE/U+FFFF (not XML characters): then each of
+ *	its bytes is written as \xNN. With REPORT_CLEAN_LINE, LF is written
+ *	as \x0a too. The result is valid UTF-8 and valid XML 1.0 character
+ *	data, and shows a terminal no control sequence.
+ *
+ *	Why not a library: libxml2 and jansson both refuse such text rather
+ *	than mend it (xmlTextWriter writes invalid bytes through, jansson's
+ *	json_string() returns NULL), and iconv(3) can drop or replace bytes
+ *	but not show which they were. The table above is the whole grammar.
+ * DIAGNOSTICS
+ *	report_clean: 0, or -1 when out's bound is reached; out then holds
+ *	the characters that fitted. report_clean_str: never fails; a text
+ *	that does not fit is cut and ends with "...".
+ */
+#include <string.h>
+
+#include "harness/report/report_int.h"
+
+/* utf8_len - bytes of the valid sequence at s (len > 0), or 0 */
+static size_t utf8_len(const unsigned char *s, size_t len, unsigned long *cp_r)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t n, i;
+	unsigned long cp;
+
+	if (c < 0x80) {
+		*cp_r = c;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, cp = c & 0x07;
+	else
+		return 0;
+	/* the second byte's range excludes overlong forms, surrogates and > U+10FFFF */
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	if (len < n || s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	*cp_r = cp;
+	return n;
+}
+
+/* shown_raw - may code point cp be written as it is */
+static int shown_raw(unsigned long cp, unsigned flags)
+{
+	if (cp == '\t')
+		return 1;
+	if (cp == '\n')
+		return !(flags & REPORT_CLEAN_LINE);
+	if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+		return 0;
+	return cp != 0xfffe && cp != 0xffff;
+}
+
+/* report_clean - append s as valid, visible UTF-8 */
+int report_clean(struct xbuf *out, const char *s, size_t len, unsigned flags)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned long cp = 0;
+		size_t n = utf8_len(p + i, len - i, &cp), k;
+
+		if (n > 0 && shown_raw(cp, flags)) {
+			if (xbuf_append(out, p + i, n) < 0)
+				return -1;
+			i += n;
+			continue;
+		}
+		if (n == 0)
+			n = 1;
+		if (xbuf_reserve(out, 4 * n) < 0)
+			return -1;
+		for (k = 0; k < n; k++) {
+			char esc[4] = { '\\', 'x', hex[p[i + k] >> 4], hex[p[i + k] & 15] };
+
+			(void)!xbuf_append(out, esc, 4);
+		}
+		i += n;
+	}
+	return 0;
+}
+
+/* report_clean_str - s cleaned into scratch; cut with "..." when too long */
+const char *report_clean_str(struct xbuf *scratch, const char *s, unsigned flags)
+{
+	xbuf_reset(scratch);
+	if (s != NULL && report_clean(scratch, s, strlen(s), flags) < 0) {
+		size_t cut = scratch->len > 3 ? scratch->len - 3 : 0;
+
+		/* whole characters only: back to the first byte of the one cut */
+		while (cut > 0 && ((unsigned char)scratch->data[cut] & 0xc0) == 0x80)
+			cut--;
+		xbuf_truncate(scratch, cut);
+		(void)!xbuf_append_str(scratch, "...");
+	}
+	return xbuf_cstr(scratch);
+}
