@@ -43,7 +43,7 @@
 #include "harness/io/listen.h"
 #include "harness/run/bench.h"
 #include "proto/base64.h"
-#include "reference/common/uring.h"
+#include "io/uring.h"
 #include "util/strnum.h"
 #include "util/xmem.h"
 

@@ -32,6 +32,7 @@
 
 #include <openssl/rand.h>
 
+#include "io/ev.h"
 #include "proto/dvauth.h"
 #include "proto/sasl.h"
 #include "reference/authd/options.h"
@@ -39,7 +40,6 @@
 #include "reference/authd/session.h"
 #include "reference/common/cfgfile.h"
 #include "reference/common/conn.h"
-#include "reference/common/ev.h"
 #include "reference/common/listen.h"
 #include "reference/common/workq.h"
 #include "util/msg.h"

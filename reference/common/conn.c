@@ -27,8 +27,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "io/uring.h"
 #include "reference/common/conn.h"
-#include "reference/common/uring.h"
 #include "util/xmem.h"
 
 struct conn {

@@ -73,8 +73,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "io/ev.h"
 #include "proto/linebuf.h"
-#include "reference/common/ev.h"
 #include "util/compiler.h"
 #include "util/xbuf.h"
 

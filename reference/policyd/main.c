@@ -29,9 +29,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "io/ev.h"
 #include "reference/common/cfgfile.h"
 #include "reference/common/conn.h"
-#include "reference/common/ev.h"
 #include "reference/common/listen.h"
 #include "reference/policyd/netdb.h"
 #include "reference/policyd/rules.h"

@@ -23,8 +23,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "io/ev.h"
 #include "reference/common/conn.h"
-#include "reference/common/ev.h"
 #include "reference/common/listen.h"
 #include "reference/common/workq.h"
 #include "util/xbuf.h"

@@ -35,9 +35,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "io/ev.h"
 #include "reference/common/conn.h"
 #include "reference/common/daemon.h"
-#include "reference/common/ev.h"
 #include "reference/common/listen.h"
 
 #define NCLIENTS	64

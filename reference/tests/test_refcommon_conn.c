@@ -28,8 +28,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "io/ev.h"
 #include "reference/common/conn.h"
-#include "reference/common/ev.h"
 #include "util/xbuf.h"
 
 #if defined(__SANITIZE_ADDRESS__)
