@@ -376,7 +376,7 @@ static void on_close(struct conn *cn, const char *reason)
 	daemon_conn_closed(d->dm);
 }
 
-static const struct conn_ops conn_ops = { on_line, on_overflow, on_close };
+static const struct conn_ops conn_ops = { on_line, on_overflow, on_close, NULL };
 
 /* client_start - a new connection (the skeleton's connect hook) */
 static void client_start(void *ctx, int rfd, int wfd, const char *peer)

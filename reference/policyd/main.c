@@ -9,10 +9,12 @@
  *	daemon.h, which reads the options and the config file, listens,
  *	handles signals, privileges, logging and the connection count):
  *	its options, --check and --create-sample-db, the glue between
- *	connections and session.c, rules.c and netdb.c, one log line per
- *	decision, the delay fault, and SIGHUP reload of the rule file and
- *	the database (kept as they were when the new ones fail). See
- *	docs/ref-policyd.8 and --help.
+ *	connections and session.c, rules.c and netdb.c (connections in
+ *	block mode: session.c scans and parses a request where it arrived,
+ *	in the connection's input buffer), one log line per decision, the
+ *	delay fault, and SIGHUP reload of the rule file and the database
+ *	(kept as they were when the new ones fail). See docs/ref-policyd.8
+ *	and --help.
  * DIAGNOSTICS
  *	Exit 0 after SIGTERM/SIGINT, when the spawn connection ends, or
  *	after --check/--create-sample-db succeeded; 2 on a usage or
@@ -177,13 +179,50 @@ static void delayed_fire(struct ev_loop *loop, void *ctx)
 
 /* --- connections ------------------------------------------------------- */
 
-static void on_line(struct conn *cn, const char *line, size_t len)
+/* delay_output - the delay fault: this call's output (and a close) after delay_ms */
+static void delay_output(struct client *c, struct xbuf *tmp, int close)
+{
+	struct delayed *dl;
+
+	if (tmp->len == 0 && !close)
+		return;
+	dl = xmalloc(sizeof(*dl) + tmp->len);
+	dl->c = c;
+	dl->close = close;
+	dl->len = tmp->len;
+	memcpy(dl->data, tmp->data, tmp->len);
+	c->refs++;
+	ev_timer_add(c->d->loop, c->d->delay_ms, delayed_fire, dl);
+}
+
+/* refuse - a request over a bound or otherwise refused: log, close */
+static void refuse(struct client *c)
+{
+	struct conn *cn = c->conn;
+
+	if (policyd_session_overlong(&c->sess)) {
+		/* as a line the connection could not frame */
+		msg_warn("%s: line longer than %zu bytes; disconnecting without a reply",
+			 conn_peer(cn), c->d->set.max_line);
+		conn_close(cn, "line too long");
+		return;
+	}
+	msg_warn("%s: %s; disconnecting without a reply", conn_peer(cn),
+		 policyd_session_error(&c->sess));
+	conn_close_after_flush(cn, policyd_session_error(&c->sess));
+}
+
+/*
+ * on_input - the connection's unconsumed bytes (block mode): at most one
+ * request is answered per call; what it used is returned and dropped
+ */
+static size_t on_input(struct conn *cn, char *buf, size_t len)
 {
 	struct client *c = conn_ctx(cn);
 	struct policyd *d = c->d;
 	struct policyd_decision dec;
 	struct xbuf tmp, *out;
-	size_t before;
+	size_t before, used = 0;
 	int rc;
 
 	if (d->delay_ms > 0) {
@@ -193,40 +232,24 @@ static void on_line(struct conn *cn, const char *line, size_t len)
 		out = conn_outbuf(cn);
 	}
 	before = out->len;
-	rc = policyd_session_line(&c->sess, d->engine, line, len, out, &dec);
-	if (rc < 0) {
-		msg_warn("%s: %s; disconnecting without a reply", conn_peer(cn),
-			 policyd_session_error(&c->sess));
-		if (out == conn_outbuf(cn))
-			xbuf_truncate(out, before);
-		else
-			xbuf_free(&tmp);
-		conn_close_after_flush(cn, policyd_session_error(&c->sess));
-		return;
-	}
+	rc = policyd_session_input(&c->sess, d->engine, buf, len, &used, out, &dec);
 	if (rc > 0) {
 		d->decisions++;
 		if (d->log_decisions)
 			log_decision(c, &dec);
 	}
 	if (d->delay_ms > 0) {
-		if (tmp.len > 0 || (rc > 0 && dec.close)) {
-			struct delayed *dl = xmalloc(sizeof(*dl) + tmp.len);
-
-			dl->c = c;
-			dl->close = rc > 0 && dec.close;
-			dl->len = tmp.len;
-			memcpy(dl->data, tmp.data, tmp.len);
-			c->refs++;
-			ev_timer_add(d->loop, d->delay_ms, delayed_fire, dl);
-		}
+		if (rc >= 0)
+			delay_output(c, &tmp, rc > 0 && dec.close);
 		xbuf_free(&tmp);
-		return;
+	} else if (out->len > before && conn_flush_later(cn) < 0) {
+		return used;
 	}
-	if (out->len > before && conn_flush_later(cn) < 0)
-		return;
-	if (rc > 0 && dec.close)
+	if (rc < 0)
+		refuse(c);
+	else if (rc > 0 && dec.close && d->delay_ms == 0)
 		conn_close_after_flush(cn, "fault close-after-reply");
+	return used;
 }
 
 static void on_overflow(struct conn *cn)
@@ -250,7 +273,7 @@ static void on_close(struct conn *cn, const char *reason)
 	daemon_conn_closed(d->dm);
 }
 
-static const struct conn_ops conn_ops = { on_line, on_overflow, on_close };
+static const struct conn_ops conn_ops = { NULL, on_overflow, on_close, on_input };
 
 /* client_start - a new connection (the skeleton's connect hook) */
 static void client_start(void *ctx, int rfd, int wfd, const char *peer)
@@ -259,8 +282,9 @@ static void client_start(void *ctx, int rfd, int wfd, const char *peer)
 	struct conn_settings cs;
 	struct client *c = xcalloc(1, sizeof(*c));
 
-	cs.max_line = d->set.max_line + 1;	/* the LF */
-	cs.cr = LINEBUF_CR_KEEP;
+	/* the most a request in progress can hold (session.h) */
+	cs.max_line = d->set.max_request + d->set.max_line + 1;
+	cs.cr = LINEBUF_CR_KEEP;	/* (block mode: not used) */
 	cs.out_throttle = 64 * 1024;
 	cs.out_max = 4 * 1024 * 1024;
 	cs.idle_ms = d->idle_ms;

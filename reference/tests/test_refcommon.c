@@ -71,7 +71,7 @@ static void rec_close(struct conn *c, const char *reason)
 	ev_stop(r->loop);
 }
 
-static const struct conn_ops rec_ops = { rec_line, rec_overflow, rec_close };
+static const struct conn_ops rec_ops = { rec_line, rec_overflow, rec_close, NULL };
 
 /* stop_soon - a timer that ends ev_run */
 static void stop_cb(struct ev_loop *loop, void *ctx)

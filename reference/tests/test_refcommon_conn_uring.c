@@ -76,7 +76,7 @@ static void echo_close(struct conn *c, const char *reason)
 	(void)reason;
 }
 
-static const struct conn_ops echo_ops = { echo_line, NULL, echo_close };
+static const struct conn_ops echo_ops = { echo_line, NULL, echo_close, NULL };
 
 static void test_uring_conn_many(void **state)
 {
