@@ -83,7 +83,9 @@
  *	VERSION reads the same. NUL bytes elsewhere are data in both (the
  *	caller frames lines by length). In this dialect params[] is not
  *	filled: nparams counts the parameters and dvauth_client_params()
- *	walks them.
+ *	walks them. fuzz/fuzz_proto_readers feeds the same lines to both
+ *	dialects and checks that they differ only in these ways (and the
+ *	server lines against the harness's Postfix reading, pf_auth.h).
  *
  *	dvauth_client_params() starts an iterator over an AUTH message's
  *	parameters (those before resp=), in either dialect;

@@ -80,6 +80,9 @@
  *	line, or the empty line, completes), in that order for each line.
  *	policy_scan_init() is the same with POLICY_MAX_LINE,
  *	POLICY_MAX_ATTRS and no byte bound. Either starts a new block.
+ *	fuzz/fuzz_proto_readers checks that parse and scan agree, whole
+ *	and in pieces, and the reply reader against the harness's Postfix
+ *	reading (pf_policy.h).
  *
  *	Formatters append complete lines. policy_format_attr refuses names
  *	containing "=" or LF or NUL and values containing LF or NUL (-1).
