@@ -341,6 +341,22 @@ static int dvauth_client_auth(struct dvauth_client_msg *m, const char **error_r)
 	return 0;
 }
 
+/* dvauth_client_reset - nothing read yet (every view empty, at line) */
+static void dvauth_client_reset(struct dvauth_client_msg *m, const char *line)
+{
+	m->cmd = DVAUTH_UNKNOWN;
+	m->major = m->minor = 0;
+	m->pid = 0;
+	m->id = 0;
+	m->mech = m->resp = m->data = m->pfields = strview_make(line, 0);
+	m->psep = '\t';
+	m->nparams = 0;
+	m->has_resp = 0;
+	m->params_after_resp = 0;
+	m->has_data = 0;
+	m->extra_fields = 0;
+}
+
 /* dvauth_parse_client_line - one line from an auth client */
 int dvauth_parse_client_line(const char *line, size_t len,
 			     struct dvauth_client_msg *msg_r,
@@ -350,18 +366,7 @@ int dvauth_parse_client_line(const char *line, size_t len,
 	struct strview w;
 	unsigned int num;
 
-	msg_r->cmd = DVAUTH_UNKNOWN;
-	msg_r->major = msg_r->minor = 0;
-	msg_r->pid = 0;
-	msg_r->id = 0;
-	msg_r->mech = msg_r->resp = msg_r->data = strview_make(line, 0);
-	msg_r->nparams = 0;
-	msg_r->has_resp = 0;
-	msg_r->params_after_resp = 0;
-	msg_r->has_data = 0;
-	msg_r->extra_fields = 0;
-	msg_r->pfields = strview_make(line, 0);
-	msg_r->psep = '\t';
+	dvauth_client_reset(msg_r, line);
 	if (dvauth_split(line, len, f, error_r) < 0)
 		return -1;
 	w = f->f[0];
@@ -593,17 +598,7 @@ int dvauth_parse_client_line_as(const char *line, size_t len, enum dvauth_dialec
 
 	if (dialect == DVAUTH_STRICT)
 		return dvauth_parse_client_line(line, len, msg_r, error_r);
-	msg_r->major = msg_r->minor = 0;
-	msg_r->pid = 0;
-	msg_r->id = 0;
-	msg_r->mech = msg_r->resp = msg_r->data = strview_make(line, 0);
-	msg_r->nparams = 0;
-	msg_r->has_resp = 0;
-	msg_r->params_after_resp = 0;
-	msg_r->has_data = 0;
-	msg_r->extra_fields = 0;
-	msg_r->pfields = strview_make(line, 0);
-	msg_r->psep = '\t';
+	dvauth_client_reset(msg_r, line);
 	msg_r->fields.n = 0;
 	msg_r->cmd = dvauth_d23_word(line, len, &args);
 	if (len >= DVAUTH_MAX_LINE) {

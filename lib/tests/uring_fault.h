@@ -9,8 +9,7 @@
  *	static int fail_take, fail_after, fail_all, fail_calls;
  *	static long enter_failing(int fd, unsigned to_submit,
  *	                          unsigned min_complete, unsigned flags);
- *	static const char *kernel_release(void);
- *	static int uring_expected(void);
+ *	static int uring_available(void);
  * DESCRIPTION
  *	For test programs only (each includes it once). enter_failing()
  *	stands in for io_uring_enter (uring_test_enter): fail_take > 0
@@ -19,9 +18,11 @@
  *	many calls through first; fail_all fails every call that would
  *	submit, taking nothing; fail_calls counts the calls.
  *
- *	uring_expected() is 1 on Linux 5.6 or later (IORING_OP_SEND and
- *	_RECV) where io_uring_setup(2) itself works (no seccomp filter,
- *	not switched off): there uring_create() must work too.
+ *	uring_available() says whether uring_create() works here: 1 yes;
+ *	0 no, and io_uring is not expected to (before Linux 5.6, which
+ *	brought IORING_OP_SEND and _RECV, or io_uring_setup(2) itself
+ *	refused: a seccomp filter, switched off); -1 no, where it should
+ *	(a failure of the test program). It prints a line for 0 and -1.
  * DIAGNOSTICS
  *	enter_failing: what io_uring_enter returns, or -1 with errno.
  */
@@ -91,6 +92,23 @@ static int uring_expected(void)
 		return 0;
 	close((int)fd);
 	return 1;
+}
+
+/* uring_available - 1 io_uring works, 0 it is not expected to, -1 it should and does not */
+static int uring_available(void)
+{
+	struct uring *u = uring_create(8);
+	int have = u != NULL;
+
+	uring_destroy(&u);
+	if (have)
+		return 1;
+	if (uring_expected()) {
+		printf("io_uring refused on Linux %s where it should work\n", kernel_release());
+		return -1;
+	}
+	printf("io_uring not available here: batched paths not tested\n");
+	return 0;
 }
 
 #endif

@@ -67,23 +67,22 @@ struct authd {
 };
 
 struct client {
+	struct daemon_client base;	/* references, closed (daemon.h) */
 	struct client *prev, *next;
 	struct authd *d;
 	struct conn *conn;
 	struct authd_session *sess;
-	int refs;
-	int closed;
 	int started;		/* the greeting is out: the delay fault applies */
 	unsigned lines_sent;
 };
 
 static struct authd the_authd;
 
-/* client_unref - free when the connection and every job/timer let go */
-static void client_unref(struct client *c)
+/* client_destroy - the connection and every job and timer let go */
+static void client_destroy(struct daemon_client *base)
 {
-	if (--c->refs > 0)
-		return;
+	struct client *c = (struct client *)base;
+
 	authd_session_destroy(&c->sess);
 	free(c);
 }
@@ -94,7 +93,7 @@ static void raw_send(struct client *c, const char *data, size_t len)
 	struct authd *d = c->d;
 	size_t i, start = 0;
 
-	if (c->closed)
+	if (c->base.closed)
 		return;
 	if (!d->fault_crlf && !d->fault_close_after) {
 		if (conn_write(c->conn, data, len) < 0)
@@ -131,7 +130,7 @@ static void delayed_fire(struct ev_loop *loop, void *ctx)
 
 	(void)loop;
 	raw_send(dl->c, dl->data, dl->len);
-	client_unref(dl->c);
+	daemon_client_release(&dl->c->base);
 	free(dl);
 }
 
@@ -148,7 +147,7 @@ static void send_after(struct client *c, uint64_t ms, const char *data, size_t l
 	dl->c = c;
 	dl->len = len;
 	memcpy(dl->data, data, len);
-	c->refs++;
+	daemon_client_hold(&c->base);
 	ev_timer_add(c->d->loop, ms, delayed_fire, dl);
 }
 
@@ -195,9 +194,9 @@ static void verify_done(void *arg)
 {
 	struct verify_job *j = arg;
 
-	if (!j->c->closed)
+	if (!j->c->base.closed)
 		authd_session_verified(j->c->sess, j->id, j->serial, j->ok);
-	client_unref(j->c);
+	daemon_client_release(&j->c->base);
 	passdb_unref(&j->db);
 	free(j->user);
 	xmem_wipe(j->password, strlen(j->password));
@@ -224,7 +223,7 @@ static void op_verify(void *ctx, unsigned id, uint64_t serial, const char *user,
 	j->serial = serial;
 	j->user = xstrdup(user);
 	j->password = xstrdup(password);
-	c->refs++;
+	daemon_client_hold(&c->base);
 	if (workq_submit(c->d->workq, verify_work, verify_done, j) < 0) {
 		/* queue full: a temporary failure, like Dovecot's internal failure */
 		j->ok = 0;
@@ -315,9 +314,9 @@ static void deferred_fire(struct ev_loop *loop, void *ctx)
 	struct deferred *df = ctx;
 
 	(void)loop;
-	if (!df->c->closed)
+	if (!df->c->base.closed)
 		authd_session_resume(df->c->sess, df->id, df->serial);
-	client_unref(df->c);
+	daemon_client_release(&df->c->base);
 	free(df);
 }
 
@@ -329,7 +328,7 @@ static void pen_defer(void *ctx, unsigned id, uint64_t serial, uint64_t ms)
 	df->c = c;
 	df->id = id;
 	df->serial = serial;
-	c->refs++;
+	daemon_client_hold(&c->base);
 	ev_timer_add(c->d->loop, ms, deferred_fire, df);
 }
 
@@ -365,15 +364,13 @@ static void on_close(struct conn *cn, const char *reason)
 	if (daemon_verbose(d->dm) || authd_session_pending(c->sess) > 0)
 		msg_info("%s: disconnected (%s) with %zu pending requests", conn_peer(cn), reason,
 			 authd_session_pending(c->sess));
-	c->closed = 1;
 	if (c->prev)
 		c->prev->next = c->next;
 	else
 		d->clients = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
-	client_unref(c);
-	daemon_conn_closed(d->dm);
+	daemon_conn_closed(d->dm, &c->base);
 }
 
 static const struct conn_ops conn_ops = { on_line, on_overflow, on_close, NULL };
@@ -389,7 +386,7 @@ static void client_start(void *ctx, int rfd, int wfd, const char *peer)
 	size_t i;
 
 	c->d = d;
-	c->refs = 1;
+	daemon_client_init(&c->base, client_destroy);
 	c->conn = daemon_conn_create(d->dm, rfd, wfd, &cs, &conn_ops, c, peer);
 	if (c->conn == NULL) {
 		free(c);

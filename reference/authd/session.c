@@ -30,6 +30,7 @@
 #include "proto/dvauth.h"
 #include "proto/sasl.h"
 #include "reference/authd/session.h"
+#include "reference/common/cfgval.h"
 #include "util/escape.h"
 #include "util/msg.h"
 #include "util/strnum.h"
@@ -926,10 +927,7 @@ void authd_session_destroy(struct authd_session **sp)
 /* authd_fault_parse - a fault name (protocol-level faults only) */
 int authd_fault_parse(const char *name, size_t len, unsigned *fault_r)
 {
-	static const struct {
-		const char *name;
-		unsigned bit;
-	} faults[] = {
+	static const struct cfg_name faults[] = {
 		{ "spid-before-mech", AUTHD_FAULT_SPID_BEFORE_MECH },
 		{ "no-done", AUTHD_FAULT_NO_DONE },
 		{ "version-major-2", AUTHD_FAULT_VERSION_MAJOR_2 },
@@ -945,13 +943,6 @@ int authd_fault_parse(const char *name, size_t len, unsigned *fault_r)
 		{ "leaky-reason", AUTHD_FAULT_LEAKY_REASON },
 		{ "final-resp-always", AUTHD_FAULT_FINAL_RESP_ALWAYS },
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
-		if (strlen(faults[i].name) == len && memcmp(faults[i].name, name, len) == 0) {
-			*fault_r = faults[i].bit;
-			return 0;
-		}
-	}
-	return -1;
+	return cfg_name_find(faults, sizeof(faults) / sizeof(faults[0]), name, len, fault_r);
 }

@@ -130,3 +130,18 @@ int cfg_owner_split(const char *s, char *user, size_t usize, char *group, size_t
 	group[glen] = '\0';
 	return 0;
 }
+
+/* cfg_name_find - a word's bit in a table of names */
+int cfg_name_find(const struct cfg_name *t, size_t n, const char *name, size_t len,
+		  unsigned *bit_r)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (strlen(t[i].name) == len && memcmp(t[i].name, name, len) == 0) {
+			*bit_r = t[i].bit;
+			return 0;
+		}
+	}
+	return -1;
+}

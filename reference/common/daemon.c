@@ -504,11 +504,36 @@ struct conn *daemon_conn_create(struct daemon *d, int rfd, int wfd,
 	return c;
 }
 
-/* daemon_conn_closed - a connection of daemon_conn_create is gone */
-void daemon_conn_closed(struct daemon *d)
+/* daemon_client_init - the connection's reference */
+void daemon_client_init(struct daemon_client *c, void (*destroy)(struct daemon_client *c))
+{
+	c->refs = 1;
+	c->closed = 0;
+	c->destroy = destroy;
+}
+
+/* daemon_client_hold - a timer or job will come back to c */
+void daemon_client_hold(struct daemon_client *c)
+{
+	c->refs++;
+}
+
+/* daemon_client_release - it has; the last one destroys c */
+void daemon_client_release(struct daemon_client *c)
+{
+	if (c->refs <= 0)
+		msg_panic("daemon_client_release: %d references", c->refs);
+	if (--c->refs == 0)
+		c->destroy(c);
+}
+
+/* daemon_conn_closed - a connection of daemon_conn_create is gone, and c with it */
+void daemon_conn_closed(struct daemon *d, struct daemon_client *c)
 {
 	size_t i;
 
+	c->closed = 1;
+	daemon_client_release(c);
 	if (d->nconn-- == d->max_connections)
 		for (i = 0; i < d->nlisteners; i++)
 			listener_resume(d->listeners[i]);

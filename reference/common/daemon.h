@@ -13,7 +13,11 @@
  *	struct conn *daemon_conn_create(struct daemon *d, int rfd, int wfd,
  *	                const struct conn_settings *cs, const struct conn_ops *ops,
  *	                void *ctx, const char *peer);
- *	void daemon_conn_closed(struct daemon *d);
+ *	void daemon_conn_closed(struct daemon *d, struct daemon_client *c);
+ *	void daemon_client_init(struct daemon_client *c,
+ *	                void (*destroy)(struct daemon_client *c));
+ *	void daemon_client_hold(struct daemon_client *c);
+ *	void daemon_client_release(struct daemon_client *c);
  *
  *	unsigned long daemon_opt_uint(const char *opt, const char *v,
  *	                unsigned long min, unsigned long max);
@@ -76,6 +80,14 @@
  *	calls daemon_conn_closed() from its on_close. At
  *	--max-connections the listeners pause until one closes.
  *	daemon_loop() and daemon_verbose() are for the hooks.
+ *
+ *	A program's per-connection object starts with a struct
+ *	daemon_client: one reference for the connection
+ *	(daemon_client_init), one more for every timer or job that will
+ *	come back to it (daemon_client_hold, then daemon_client_release
+ *	when it has); daemon_conn_closed() sets c->closed, so that late
+ *	events know to do nothing, and drops the connection's reference.
+ *	The last release calls c->destroy.
  *
  *	Option values: daemon_opt_uint, _yesno and _ms parse with
  *	cfgval.h and msg_fatal("OPT: reason") on a bad value.
@@ -142,6 +154,13 @@ struct daemon_option {
 
 struct daemon;
 
+/* what a program's per-connection object starts with */
+struct daemon_client {
+	int refs;		/* the connection, and every timer or job holding it */
+	int closed;		/* the connection is gone: late events do nothing */
+	void (*destroy)(struct daemon_client *c);
+};
+
 struct daemon_spec {
 	const char *name;			/* program name, for messages */
 	const char *usage;			/* the --help text */
@@ -165,7 +184,10 @@ unsigned daemon_verbose(const struct daemon *d);
 struct conn *daemon_conn_create(struct daemon *d, int rfd, int wfd,
 				const struct conn_settings *cs, const struct conn_ops *ops,
 				void *ctx, const char *peer);
-void daemon_conn_closed(struct daemon *d);
+void daemon_conn_closed(struct daemon *d, struct daemon_client *c);
+void daemon_client_init(struct daemon_client *c, void (*destroy)(struct daemon_client *c));
+void daemon_client_hold(struct daemon_client *c);
+void daemon_client_release(struct daemon_client *c);
 
 unsigned long daemon_opt_uint(const char *opt, const char *v, unsigned long min,
 			      unsigned long max);

@@ -55,19 +55,19 @@ struct policyd {
 };
 
 struct client {
+	struct daemon_client base;	/* references, closed (daemon.h) */
 	struct policyd *d;
 	struct conn *conn;
 	struct policyd_session sess;
-	int refs;
-	int closed;
 };
 
 static struct policyd the_policyd;
 
-static void client_unref(struct client *c)
+/* client_destroy - the connection and every delayed reply let go */
+static void client_destroy(struct daemon_client *base)
 {
-	if (--c->refs > 0)
-		return;
+	struct client *c = (struct client *)base;
+
 	policyd_session_free(&c->sess);
 	free(c);
 }
@@ -167,13 +167,13 @@ static void delayed_fire(struct ev_loop *loop, void *ctx)
 	struct delayed *dl = ctx;
 
 	(void)loop;
-	if (!dl->c->closed) {
+	if (!dl->c->base.closed) {
 		if (conn_write(dl->c->conn, dl->data, dl->len) < 0)
 			conn_close(dl->c->conn, "output queue full");
 		else if (dl->close)
 			conn_close_after_flush(dl->c->conn, "fault close-after-reply");
 	}
-	client_unref(dl->c);
+	daemon_client_release(&dl->c->base);
 	free(dl);
 }
 
@@ -191,7 +191,7 @@ static void delay_output(struct client *c, struct xbuf *tmp, int close)
 	dl->close = close;
 	dl->len = tmp->len;
 	memcpy(dl->data, tmp->data, tmp->len);
-	c->refs++;
+	daemon_client_hold(&c->base);
 	ev_timer_add(c->d->loop, c->d->delay_ms, delayed_fire, dl);
 }
 
@@ -268,9 +268,7 @@ static void on_close(struct conn *cn, const char *reason)
 	if (daemon_verbose(d->dm))
 		msg_info("%s: disconnected (%s) after %lu requests", conn_peer(cn), reason,
 			 c->sess.nrequests);
-	c->closed = 1;
-	client_unref(c);
-	daemon_conn_closed(d->dm);
+	daemon_conn_closed(d->dm, &c->base);
 }
 
 static const struct conn_ops conn_ops = { NULL, on_overflow, on_close, on_input };
@@ -289,7 +287,7 @@ static void client_start(void *ctx, int rfd, int wfd, const char *peer)
 	cs.out_max = 4 * 1024 * 1024;
 	cs.idle_ms = d->idle_ms;
 	c->d = d;
-	c->refs = 1;
+	daemon_client_init(&c->base, client_destroy);
 	policyd_session_init(&c->sess, &d->set);
 	c->conn = daemon_conn_create(d->dm, rfd, wfd, &cs, &conn_ops, c, peer);
 	if (c->conn == NULL) {

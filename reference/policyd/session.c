@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reference/common/cfgval.h"
 #include "reference/policyd/session.h"
 #include "util/xmem.h"
 
@@ -31,10 +32,7 @@ struct policyd_engine {
 	struct policy_block blk;	/* scratch, large */
 };
 
-static const struct {
-	const char *name;
-	unsigned bit;
-} fault_names[] = {
+static const struct cfg_name fault_names[] = {
 	{ "crlf", POLICYD_F_CRLF },
 	{ "no-action", POLICYD_F_NO_ACTION },
 	{ "action-case", POLICYD_F_ACTION_CASE },
@@ -48,15 +46,8 @@ static const struct {
 
 int policyd_fault_parse(const char *name, size_t len, unsigned *bit_r)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(fault_names) / sizeof(fault_names[0]); i++)
-		if (strlen(fault_names[i].name) == len &&
-		    memcmp(fault_names[i].name, name, len) == 0) {
-			*bit_r = fault_names[i].bit;
-			return 0;
-		}
-	return -1;
+	return cfg_name_find(fault_names, sizeof(fault_names) / sizeof(fault_names[0]), name, len,
+			     bit_r);
 }
 
 struct policyd_engine *policyd_engine_create(const struct policyd_settings *set)

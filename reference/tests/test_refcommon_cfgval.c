@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * NAME
- *	test_refcommon_cfgval - counts, yes/no, durations, socket modes
- *	and owners
+ *	test_refcommon_cfgval - counts, yes/no, durations, socket modes,
+ *	owners and name tables
  * DESCRIPTION
  *	Table-driven: every accepted spelling with its value, every
  *	rejected one with its exact error text (the daemons print it after
@@ -189,6 +189,23 @@ static void test_refcommon_cfgval_owner(void **state)
 	}
 }
 
+static void test_refcommon_cfgval_name(void **state)
+{
+	static const struct cfg_name t[] = { { "crlf", 1 }, { "close-after", 2 }, { "c", 4 } };
+	unsigned bit = 99;
+
+	(void)state;
+	assert_int_equal(cfg_name_find(t, 3, "close-after=5", 11, &bit), 0);
+	assert_int_equal(bit, 2);
+	assert_int_equal(cfg_name_find(t, 3, "c", 1, &bit), 0);
+	assert_int_equal(bit, 4);
+	bit = 99;
+	assert_int_equal(cfg_name_find(t, 3, "CRLF", 4, &bit), -1);
+	assert_int_equal(cfg_name_find(t, 3, "crl", 3, &bit), -1);
+	assert_int_equal(cfg_name_find(t, 3, "", 0, &bit), -1);
+	assert_int_equal(bit, 99);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -197,6 +214,7 @@ int main(void)
 		cmocka_unit_test(test_refcommon_cfgval_duration),
 		cmocka_unit_test(test_refcommon_cfgval_mode),
 		cmocka_unit_test(test_refcommon_cfgval_owner),
+		cmocka_unit_test(test_refcommon_cfgval_name),
 	};
 
 	return cmocka_run_group_tests_name("refcommon_cfgval", tests, NULL, NULL);
