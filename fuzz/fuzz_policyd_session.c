@@ -6,9 +6,10 @@
  *	int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * DESCRIPTION
  *	Stateful target: everything a policy client sends on one
- *	connection, framed by linebuf exactly as ref-policyd frames it
- *	(max_line + 1 with the LF, CR kept as data), is fed line by line to
- *	the session (policyd_session_line), without sockets. Input layout:
+ *	connection is handed to the session as ref-policyd's connection
+ *	layer hands it (block mode: the unconsumed bytes in one run,
+ *	policyd_session_input, at most max_request + max_line + 1 of them;
+ *	what a request used is dropped), without sockets. Input layout:
  *	  byte 0  bit 0 duplicates keep the last value (else the first);
  *	          bit 1 byte 1 holds fault switches (POLICYD_F_*, low 8
  *	          bits) and bit 2 adds colon-action; bit 3 small bounds
@@ -23,15 +24,16 @@
  *	Checked: without faults each answered request appends exactly its
  *	rule's reply ("action=..." LF LF) and nothing else is ever sent; a
  *	refused request names its error and ends the connection; with
- *	faults the output stays within 64 KiB per request. At most
- *	FUZZ_POLICYD_MAX_INPUT bytes.
+ *	faults the output stays within 64 KiB per request; the session
+ *	refuses or answers before max_request + max_line + 1 bytes are
+ *	pending, so the connection's bound is never the one that stops
+ *	it. At most FUZZ_POLICYD_MAX_INPUT bytes.
  * DIAGNOSTICS
  *	A broken invariant aborts.
  */
 #include <string.h>
 
 #include "fuzz/fuzz.h"
-#include "proto/linebuf.h"
 #include "proto/policy.h"
 #include "reference/policyd/rules.h"
 #include "reference/policyd/session.h"
@@ -96,20 +98,48 @@ static const struct rules *rules(void)
 	return fuzz_rules_parsed;
 }
 
+/* one_request - the session's answer to the pending bytes; -1: the connection ends */
+static int one_request(struct policyd_session *s, struct policyd_engine *e, struct xbuf *in,
+		       struct xbuf *out, int check)
+{
+	struct policyd_decision d;
+	size_t before = out->len, used = 0;
+	int rc = policyd_session_input(s, e, in->data, in->len, &used, out, &d);
+
+	FUZZ_CHECK(rc >= -1 && rc <= 1);
+	if (rc < 0) {
+		const char *err = policyd_session_error(s);
+
+		FUZZ_CHECK(err != NULL && *err != '\0' && used == 0);
+		return -1;
+	}
+	FUZZ_CHECK(out->len - before <= 64 * 1024);
+	FUZZ_CHECK(rc == 0 ? used == 0 : used > 0 && used <= in->len);
+	if (check && rc == 1) {
+		FUZZ_CHECK(d.rule != NULL && d.replied && !d.close);
+		FUZZ_CHECK(out->len - before == d.rule->reply_len);
+		FUZZ_CHECK(memcmp(out->data + before, d.rule->reply, d.rule->reply_len) == 0);
+	} else if (check) {
+		FUZZ_CHECK(out->len == before);
+	}
+	xbuf_consume(in, used);
+	xbuf_reset(out);
+	if (rc == 1 && d.close)
+		return -1;
+	return rc;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct policyd_settings set;
 	struct policyd_engine *e;
 	struct policyd_session s;
-	struct policyd_decision d;
 	struct rules_env env;
-	struct linebuf lb;
-	struct xbuf out;
-	const char *line, *err;
+	struct xbuf in, out;
 	const uint8_t *p;
-	size_t n, len, took, before;
+	size_t n, bound, take;
 	unsigned mode;
-	int rc = 0, closed = 0, check;
+	int rc = 0, check;
 
 	if (size < 2 || size > FUZZ_POLICYD_MAX_INPUT)
 		return 0;
@@ -129,43 +159,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	policyd_engine_set_rules(e, rules());
 	policyd_engine_set_env(e, &env);
 	policyd_session_init(&s, &set);
+	bound = set.max_request + set.max_line + 1;
+	xbuf_init(&in, bound);
 	xbuf_init(&out, 0);
-	linebuf_init(&lb, set.max_line + 1, LINEBUF_CR_KEEP);
 	p = data + 2;
 	n = size - 2;
-	while (n > 0 && !closed) {
-		took = linebuf_feed(&lb, p, n);
-		p += took;
-		n -= took;
-		while (!closed && (rc = linebuf_next(&lb, &line, &len)) == 1) {
-			before = out.len;
-			rc = policyd_session_line(&s, e, line, len, &out, &d);
-			FUZZ_CHECK(rc >= -1 && rc <= 1);
-			if (rc < 0) {
-				err = policyd_session_error(&s);
-				FUZZ_CHECK(err != NULL && *err != '\0');
-				closed = 1;
-				break;
-			}
-			FUZZ_CHECK(out.len - before <= 64 * 1024);
-			if (check) {
-				if (rc == 1) {
-					FUZZ_CHECK(d.rule != NULL && d.replied && !d.close);
-					FUZZ_CHECK(out.len - before == d.rule->reply_len);
-					FUZZ_CHECK(memcmp(out.data + before, d.rule->reply,
-							  d.rule->reply_len) == 0);
-				} else {
-					FUZZ_CHECK(out.len == before);
-				}
-			}
-			if (rc == 1 && d.close)
-				closed = 1;
-			xbuf_reset(&out);
-		}
-		if (rc < 0)
-			break;		/* line too long: the shell disconnects */
+	while (rc >= 0 && n > 0) {
+		take = bound - in.len < n ? bound - in.len : n;
+		FUZZ_CHECK(xbuf_append(&in, p, take) == 0);
+		p += take;
+		n -= take;
+		while ((rc = one_request(&s, e, &in, &out, check)) == 1)
+			;
+		/* the session decides before the connection's bound is full */
+		FUZZ_CHECK(rc < 0 || in.len < bound);
 	}
-	linebuf_free(&lb);
+	xbuf_free(&in);
 	xbuf_free(&out);
 	policyd_session_free(&s);
 	policyd_engine_destroy(&e);

@@ -38,7 +38,7 @@
 #include "harness/io/listen.h"
 #include "harness/bench/bench.h"
 #include "proto/base64.h"
-#include "reference/common/uring.h"
+#include "io/uring.h"
 #include "util/strnum.h"
 #include "util/xmem.h"
 

@@ -53,6 +53,25 @@
  *	that version of Postfix sends. pf_auth_io_failure() is the 454 for
  *	EOF, a read error or the 10 s timeout.
  *	Versions: see pf_version.h (included from here).
+ *
+ *	This module reads server lines differently from lib/proto/dvauth
+ *	on purpose: dvauth_parse_server_line() reads them as Dovecot's own
+ *	client does, this module as Postfix does, and Postfix is looser.
+ *	Postfix reads a line as a C string (up to a NUL), numbers with
+ *	sscanf "%u" (blanks, a sign, trailing bytes, 32-bit wrap), request
+ *	ids with strtoul base 0 (so "010" is 8 and "0x1" is 1), ignores
+ *	words and flags it does not know (channel-binding among them) and
+ *	keeps the first 63 bytes of a MECH name. Where the dvauth reader
+ *	accepts a line (the bytes before a NUL), this module reads it the
+ *	same way: VERSION major 1 with its minor (another major fails),
+ *	MECH recorded unless private with the same flags but
+ *	channel-binding, SPID refused before any MECH and accepted after
+ *	one, CUID and COOKIE ignored, DONE ends the handshake; OK, FAIL
+ *	and CONT with a canonical decimal id N, judged as the reply to N:
+ *	235 for OK with a user= field (535 without), 535 for FAIL, 334 with
+ *	everything after the id's TAB for CONT (535 when CONT has no data
+ *	field), skipped as the reply to another id. fuzz/fuzz_proto_readers
+ *	checks exactly these.
  * DIAGNOSTICS
  *	pf_auth_request: 0 or -1 (bound).
  */

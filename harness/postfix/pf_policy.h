@@ -85,6 +85,14 @@
  *	smtputf8, an action that is not valid UTF-8 is a failure (Postfix
  *	logs it and uses the default action).
  *
+ *	This reading is lib/proto/policy's policy_parse_reply() (which
+ *	reads a reply as Postfix's attr_scan_plain does) plus what Postfix
+ *	does around it, on purpose: with the stream open and smtputf8 off,
+ *	pf_pol_read_reply() returns what policy_parse_reply() returns, takes
+ *	a reply exactly when its status is OK, with the same length, and
+ *	cuts the action at its first NUL. fuzz/fuzz_proto_readers checks
+ *	this.
+ *
  *	Failure time. pf_pol_failure_ms() is the time Postfix spends before
  *	it applies the default action: try_limit tries, each costing the
  *	timeout for PF_POL_FAIL_TIMEOUT (a silent or CRLF server) and about

@@ -59,6 +59,14 @@
  *	  "CANCEL" TAB uint
  *	Any other word is DVAUTH_UNKNOWN (Dovecot disconnects on it).
  *
+ *	The DVAUTH_DOVECOT23 dialect of client lines (dvauth.h) does not
+ *	split the whole line: it recognises "WORD" TAB, then reads the
+ *	arguments as each Dovecot 2.3 handler does: numbers over the rest
+ *	of the line, CONT data raw after the id's TAB, AUTH split at every
+ *	TAB with each field unescaped and cut at a NUL into msg->text as
+ *	NUL-terminated strings (when the arguments hold no 0x01 and no NUL
+ *	the fields are the line's own, TAB-separated).
+ *
  *	Tab-escaping follows Dovecot's str_append_tabescaped_n() and
  *	str_append_tabunescaped() byte for byte (see dvauth.h).
  *
@@ -327,7 +335,26 @@ static int dvauth_client_auth(struct dvauth_client_msg *m, const char **error_r)
 		/* f->n <= DVAUTH_MAX_FIELDS, so this fits DVAUTH_MAX_PARAMS */
 		m->params[m->nparams++] = p;
 	}
+	if (m->nparams > 0)
+		m->pfields = strview_make(f->f[3].p, (size_t)(f->f[i - 1].p + f->f[i - 1].len -
+							       f->f[3].p));
 	return 0;
+}
+
+/* dvauth_client_reset - nothing read yet (every view empty, at line) */
+static void dvauth_client_reset(struct dvauth_client_msg *m, const char *line)
+{
+	m->cmd = DVAUTH_UNKNOWN;
+	m->major = m->minor = 0;
+	m->pid = 0;
+	m->id = 0;
+	m->mech = m->resp = m->data = m->pfields = strview_make(line, 0);
+	m->psep = '\t';
+	m->nparams = 0;
+	m->has_resp = 0;
+	m->params_after_resp = 0;
+	m->has_data = 0;
+	m->extra_fields = 0;
 }
 
 /* dvauth_parse_client_line - one line from an auth client */
@@ -339,16 +366,7 @@ int dvauth_parse_client_line(const char *line, size_t len,
 	struct strview w;
 	unsigned int num;
 
-	msg_r->cmd = DVAUTH_UNKNOWN;
-	msg_r->major = msg_r->minor = 0;
-	msg_r->pid = 0;
-	msg_r->id = 0;
-	msg_r->mech = msg_r->resp = msg_r->data = strview_make(line, 0);
-	msg_r->nparams = 0;
-	msg_r->has_resp = 0;
-	msg_r->params_after_resp = 0;
-	msg_r->has_data = 0;
-	msg_r->extra_fields = 0;
+	dvauth_client_reset(msg_r, line);
 	if (dvauth_split(line, len, f, error_r) < 0)
 		return -1;
 	w = f->f[0];
@@ -391,6 +409,226 @@ int dvauth_parse_client_line(const char *line, size_t len,
 	return 0;
 }
 
+/* dvauth_unescaped - the byte 0x01 followed by c stands for */
+static char dvauth_unescaped(char c)
+{
+	switch (c) {
+	case '0': return '\0';
+	case '1': return '\001';
+	case 't': return '\t';
+	case 'r': return '\r';
+	case 'n': return '\n';
+	default: return c;
+	}
+}
+
+/*
+ * The DVAUTH_DOVECOT23 dialect: client lines read as Dovecot 2.3's auth
+ * server reads them (see dvauth.h for where that differs).
+ */
+
+/* dvauth_d23_word - "WORD" TAB at the start: the command and where its arguments start */
+static enum dvauth_cmd dvauth_d23_word(const char *line, size_t len, size_t *args_r)
+{
+	static const struct {
+		const char *word;
+		enum dvauth_cmd cmd;
+	} words[] = {
+		{ "AUTH\t", DVAUTH_AUTH }, { "CONT\t", DVAUTH_CONT }, { "CANCEL\t", DVAUTH_CANCEL },
+		{ "VERSION\t", DVAUTH_VERSION }, { "CPID\t", DVAUTH_CPID },
+	};
+	size_t i, wl;
+
+	for (i = 0; i < N_ELEMENTS(words); i++) {
+		wl = strlen(words[i].word);
+		if (len >= wl && memcmp(line, words[i].word, wl) == 0) {
+			*args_r = wl;
+			return words[i].cmd;
+		}
+	}
+	return DVAUTH_UNKNOWN;
+}
+
+/* dvauth_d23_field - unescape one AUTH field into out, cut at a NUL; its length */
+static size_t dvauth_d23_field(const char *p, size_t len, char *out)
+{
+	size_t i, n = 0;
+	char c;
+
+	for (i = 0; i < len; i++) {
+		c = p[i];
+		if (c == DVAUTH_ESC) {
+			if (++i == len)
+				break;	/* lone trailing \001: dropped */
+			c = dvauth_unescaped(p[i]);
+		}
+		if (c == '\0')
+			break;		/* a C string ends here */
+		out[n++] = c;
+	}
+	return n;
+}
+
+/*
+ * dvauth_d23_fields - the AUTH arguments as NUL-separated C strings in
+ * m->text (each field unescaped, cut at a NUL), or the line's own fields
+ * when there is nothing to unescape or cut; returns the separator
+ */
+static char dvauth_d23_fields(struct dvauth_client_msg *m, const char *p, size_t len,
+			      struct strview *all_r)
+{
+	const char *end = p + len, *tab;
+	size_t n = 0;
+
+	if (memchr(p, DVAUTH_ESC, len) == NULL && memchr(p, '\0', len) == NULL) {
+		*all_r = strview_make(p, len);
+		return '\t';
+	}
+	for (;;) {
+		tab = memchr(p, '\t', (size_t)(end - p));
+		n += dvauth_d23_field(p, (size_t)((tab ? tab : end) - p), m->text + n);
+		if (tab == NULL)
+			break;
+		m->text[n++] = '\0';
+		p = tab + 1;
+	}
+	*all_r = strview_make(m->text, n);
+	return '\0';
+}
+
+/* dvauth_d23_next - the next field of [*p, end) up to sep */
+static struct strview dvauth_d23_next(const char **p, const char *end, char sep)
+{
+	const char *start = *p;
+	const char *e = memchr(start, sep, (size_t)(end - start));
+
+	*p = e ? e + 1 : end;
+	return strview_make(start, (size_t)((e ? e : end) - start));
+}
+
+/* dvauth_d23_auth - AUTH: id, mech, parameters up to resp (2.3 auth_begin) */
+static int dvauth_d23_auth(struct dvauth_client_msg *m, const char *args, size_t alen,
+			   const char **error_r)
+{
+	struct strview all, f;
+	struct dvauth_param p;
+	const char *q, *end, *pstart;
+	char sep = dvauth_d23_fields(m, args, alen, &all);
+	size_t nf = 1, i;
+
+	end = all.p + all.len;
+	for (q = all.p; q < end; q++)
+		nf += *q == sep;
+	q = all.p;
+	f = dvauth_d23_next(&q, end, sep);
+	if (nf < 2 || dvauth_uint(f, &m->id) < 0 || m->id == 0) {
+		*error_r = "AUTH: missing or bad request id, or no mechanism";
+		return -1;
+	}
+	m->mech = dvauth_d23_next(&q, end, sep);
+	m->psep = sep;
+	pstart = q;
+	for (i = 2; i < nf; i++) {
+		f = dvauth_d23_next(&q, end, sep);
+		dvauth_param_parse(f, &p);
+		if (strview_eq(p.name, "resp")) {
+			m->has_resp = 1;
+			m->resp = p.value;
+			m->params_after_resp = nf - i - 1;
+			break;
+		}
+		m->nparams++;
+		m->pfields = strview_make(pstart, (size_t)(f.p + f.len - pstart));
+	}
+	return 0;
+}
+
+/* dvauth_d23_number - the rest of the line is one number (2.3 str_to_uint) */
+static int dvauth_d23_number(const char *p, size_t len, unsigned int *num_r)
+{
+	return str_to_uint(p, len, num_r);
+}
+
+/* dvauth_d23_args - a recognised command's arguments */
+static int dvauth_d23_args(struct dvauth_client_msg *m, const char *a, size_t alen,
+			   const char **error_r)
+{
+	const char *tab = memchr(a, '\t', alen);
+	unsigned int num;
+
+	switch (m->cmd) {
+	case DVAUTH_VERSION:
+		if (tab == NULL || dvauth_d23_number(a, (size_t)(tab - a), &m->major) < 0 ||
+		    dvauth_d23_number(tab + 1, alen - (size_t)(tab + 1 - a), &m->minor) < 0) {
+			*error_r = "VERSION: want two decimal numbers";
+			return -1;
+		}
+		return 0;
+	case DVAUTH_CPID:
+		if (dvauth_d23_number(a, alen, &num) < 0 || num == 0) {
+			*error_r = "CPID: want one non-zero pid";
+			return -1;
+		}
+		m->pid = num;
+		return 0;
+	case DVAUTH_CANCEL:
+		if (dvauth_d23_number(a, alen, &m->id) < 0) {
+			*error_r = "CANCEL: want one request id";
+			return -1;
+		}
+		return 0;
+	case DVAUTH_CONT:
+		if (tab == NULL || dvauth_d23_number(a, (size_t)(tab - a), &m->id) < 0) {
+			*error_r = "CONT: want a request id, a TAB and data";
+			return -1;
+		}
+		m->has_data = 1;
+		m->data = strview_make(tab + 1, alen - (size_t)(tab + 1 - a));
+		return 0;
+	default:
+		return dvauth_d23_auth(m, a, alen, error_r);
+	}
+}
+
+/* dvauth_parse_client_line_as - one client line, read in the given dialect */
+int dvauth_parse_client_line_as(const char *line, size_t len, enum dvauth_dialect dialect,
+				struct dvauth_client_msg *msg_r, const char **error_r)
+{
+	size_t args = 0;
+
+	if (dialect == DVAUTH_STRICT)
+		return dvauth_parse_client_line(line, len, msg_r, error_r);
+	dvauth_client_reset(msg_r, line);
+	msg_r->fields.n = 0;
+	msg_r->cmd = dvauth_d23_word(line, len, &args);
+	if (len >= DVAUTH_MAX_LINE) {
+		*error_r = "line too long";
+		return -1;
+	}
+	if (msg_r->cmd == DVAUTH_UNKNOWN)
+		return 0;
+	return dvauth_d23_args(msg_r, line + args, len - args, error_r);
+}
+
+/* dvauth_client_params - iterate over an AUTH message's parameters */
+void dvauth_client_params(const struct dvauth_client_msg *m, struct dvauth_param_iter *it)
+{
+	it->p = m->pfields.p;
+	it->end = m->pfields.p + m->pfields.len;
+	it->sep = m->psep;
+	it->left = m->cmd == DVAUTH_AUTH ? m->nparams : 0;
+}
+
+/* dvauth_param_next - the next parameter (1), or none left (0) */
+int dvauth_param_next(struct dvauth_param_iter *it, struct dvauth_param *p_r)
+{
+	if (it->left == 0)
+		return 0;
+	it->left--;
+	dvauth_param_parse(dvauth_d23_next(&it->p, it->end, it->sep), p_r);
+	return 1;
+}
+
 /* dvauth_unescape - decode a tab-escaped value, appending to out */
 int dvauth_unescape(const char *p, size_t len, struct xbuf *out)
 {
@@ -408,14 +646,7 @@ int dvauth_unescape(const char *p, size_t len, struct xbuf *out)
 			break;
 		if (++i == len)		/* lone trailing \001: dropped */
 			break;
-		switch (p[i]) {
-		case '0': c = '\0'; break;
-		case '1': c = '\001'; break;
-		case 't': c = '\t'; break;
-		case 'r': c = '\r'; break;
-		case 'n': c = '\n'; break;
-		default: c = p[i]; break;
-		}
+		c = dvauth_unescaped(p[i]);
 		if (xbuf_append_char(out, c) < 0)
 			goto full;
 		start = ++i;
@@ -489,13 +720,28 @@ static int dvauth_append_params(struct xbuf *out,
 	return 0;
 }
 
+/* dvauth_word_num - "WORD" TAB number, without printf (once per reply) */
+static int dvauth_word_num(struct xbuf *out, const char *word, unsigned long num)
+{
+	char digits[24];
+	size_t i = sizeof(digits);
+
+	do {
+		digits[--i] = (char)('0' + num % 10);
+		num /= 10;
+	} while (num > 0);
+	if (xbuf_append_str(out, word) < 0 || xbuf_append_char(out, '\t') < 0)
+		return -1;
+	return xbuf_append(out, digits + i, sizeof(digits) - i);
+}
+
 /* dvauth_format_word_ul - "WORD" TAB number LF */
 static int dvauth_format_word_ul(struct xbuf *out, const char *word,
 				 unsigned long num)
 {
 	size_t old = out->len;
 
-	return dvauth_end(out, old, xbuf_printf(out, "%s\t%lu", word, num));
+	return dvauth_end(out, old, dvauth_word_num(out, word, num));
 }
 
 int dvauth_format_version(struct xbuf *out, unsigned major, unsigned minor)
@@ -579,7 +825,9 @@ int dvauth_format_cont(struct xbuf *out, unsigned id, const char *data,
 	size_t old = out->len;
 	int rc;
 
-	rc = xbuf_printf(out, "CONT\t%u\t", id);
+	rc = dvauth_word_num(out, "CONT", id);
+	if (rc == 0)
+		rc = xbuf_append_char(out, '\t');
 	if (rc == 0)
 		rc = xbuf_append(out, data, len);
 	return dvauth_end(out, old, rc);
@@ -598,7 +846,7 @@ static int dvauth_format_result(struct xbuf *out, const char *word,
 	size_t old = out->len;
 	int rc;
 
-	rc = xbuf_printf(out, "%s\t%u", word, id);
+	rc = dvauth_word_num(out, word, id);
 	if (rc == 0)
 		rc = dvauth_append_params(out, params, nparams);
 	return dvauth_end(out, old, rc);

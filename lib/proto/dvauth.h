@@ -11,6 +11,13 @@
  *	                 struct dvauth_server_msg *msg_r, const char **error_r);
  *	int dvauth_parse_client_line(const char *line, size_t len,
  *	                 struct dvauth_client_msg *msg_r, const char **error_r);
+ *	int dvauth_parse_client_line_as(const char *line, size_t len,
+ *	                 enum dvauth_dialect dialect,
+ *	                 struct dvauth_client_msg *msg_r, const char **error_r);
+ *	void dvauth_client_params(const struct dvauth_client_msg *m,
+ *	                 struct dvauth_param_iter *it);
+ *	int dvauth_param_next(struct dvauth_param_iter *it,
+ *	                 struct dvauth_param *p_r);
  *	int dvauth_unescape(const char *p, size_t len, struct xbuf *out);
  *	int dvauth_escape(const void *p, size_t len, struct xbuf *out);
  *	int dvauth_mech_flags_parse(const struct strview *words, size_t n,
@@ -56,6 +63,35 @@
  *	is. Values are returned still escaped: dvauth_unescape() decodes
  *	them.
  *
+ *	Dialects (dvauth_parse_client_line_as): DVAUTH_STRICT is the
+ *	grammar above (dvauth_parse_client_line). DVAUTH_DOVECOT23 reads a
+ *	client line exactly as Dovecot 2.3's auth server does
+ *	(auth-client-connection.c auth_client_input and
+ *	auth_client_handle_line, auth-request-handler.c), which differs:
+ *	  - a command is its word and a TAB ("AUTH\t", "CONT\t",
+ *	    "CANCEL\t", "VERSION\t", "CPID\t"): a bare "AUTH" is
+ *	    DVAUTH_UNKNOWN (0), not a broken AUTH (-1);
+ *	  - CPID and CANCEL take exactly one number: "CPID\t5\tx" is -1;
+ *	  - CONT's data is everything after the TAB that ends the id, TABs
+ *	    included (extra_fields is 0); CONT without that TAB is -1;
+ *	  - AUTH has no field limit (bounded by the line) and every field
+ *	    is tab-unescaped and then cut at its first NUL
+ *	    (t_strsplit_tabescaped): the id is read after unescaping, and
+ *	    mech, parameter names and values (resp too) come back
+ *	    unescaped, in msg_r->text;
+ *	  - a line must be shorter than DVAUTH_MAX_LINE (-1).
+ *	VERSION reads the same. NUL bytes elsewhere are data in both (the
+ *	caller frames lines by length). In this dialect params[] is not
+ *	filled: nparams counts the parameters and dvauth_client_params()
+ *	walks them. fuzz/fuzz_proto_readers feeds the same lines to both
+ *	dialects and checks that they differ only in these ways (and the
+ *	server lines against the harness's Postfix reading, pf_auth.h).
+ *
+ *	dvauth_client_params() starts an iterator over an AUTH message's
+ *	parameters (those before resp=), in either dialect;
+ *	dvauth_param_next() gives the next one (1) or says there is none
+ *	(0).
+ *
  *	Tab-escaping (Dovecot str_append_tabescaped_n / str_tabunescape):
  *	escape writes 0x01 -> 0x01 '1', TAB -> 0x01 't', CR -> 0x01 'r',
  *	LF -> 0x01 'n', NUL -> 0x01 '0'; every other byte (backslash too) is
@@ -70,6 +106,7 @@
  * DIAGNOSTICS
  *	Parsers: 0 parsed; -1 malformed, *error_r a static string.
  *	dvauth_split: -1 only when there are too many fields.
+ *	dvauth_parse_client_line_as: as dvauth_parse_client_line.
  *	Formatters and escape/unescape: 0, or -1 when out's bound is hit.
  */
 #ifndef LIB_PROTO_DVAUTH_H
@@ -140,6 +177,11 @@ struct dvauth_server_msg {
 	struct dvauth_param params[DVAUTH_MAX_PARAMS];
 };
 
+enum dvauth_dialect {
+	DVAUTH_STRICT,		/* the grammar above */
+	DVAUTH_DOVECOT23,	/* as Dovecot 2.3's auth server reads client lines */
+};
+
 struct dvauth_client_msg {
 	enum dvauth_cmd cmd;
 	struct dvauth_fields fields;
@@ -155,6 +197,16 @@ struct dvauth_client_msg {
 	int has_data;			/* CONT had a data field */
 	struct strview data;		/* CONT data (escaped) */
 	size_t extra_fields;		/* CONT fields after data */
+	/* AUTH parameter fields before resp=, for dvauth_client_params() */
+	struct strview pfields;		/* nparams fields separated by psep */
+	char psep;
+	char text[DVAUTH_MAX_LINE];	/* DVAUTH_DOVECOT23: AUTH's unescaped fields */
+};
+
+struct dvauth_param_iter {
+	const char *p, *end;
+	char sep;
+	size_t left;
 };
 
 int dvauth_split(const char *line, size_t len, struct dvauth_fields *f_r,
@@ -165,6 +217,13 @@ int dvauth_parse_server_line(const char *line, size_t len,
 int dvauth_parse_client_line(const char *line, size_t len,
 			     struct dvauth_client_msg *msg_r,
 			     const char **error_r) ATTR_WUR;
+int dvauth_parse_client_line_as(const char *line, size_t len,
+				enum dvauth_dialect dialect,
+				struct dvauth_client_msg *msg_r,
+				const char **error_r) ATTR_WUR;
+void dvauth_client_params(const struct dvauth_client_msg *m,
+			  struct dvauth_param_iter *it);
+int dvauth_param_next(struct dvauth_param_iter *it, struct dvauth_param *p_r);
 int dvauth_unescape(const char *p, size_t len, struct xbuf *out) ATTR_WUR;
 int dvauth_escape(const void *p, size_t len, struct xbuf *out) ATTR_WUR;
 int dvauth_mech_flags_parse(const struct strview *words, size_t n,

@@ -20,6 +20,8 @@
  *	int policy_format_reply(struct xbuf *out, const char *action,
  *	                       size_t action_len);
  *	void policy_scan_init(struct policy_scan *s);
+ *	void policy_scan_init_bounds(struct policy_scan *s, size_t max_line,
+ *	                       size_t max_attrs, size_t max_bytes);
  *	int policy_scan_block(struct policy_scan *s, const char *buf,
  *	                       size_t len, size_t *used_r,
  *	                       const char **error_r);
@@ -44,7 +46,9 @@
  *	policy_scan_block checks the same two bounds line by line and
  *	keeps its place in struct policy_scan (offsets, not pointers),
  *	so a request delivered in n pieces costs O(length), not
- *	O(n * length); the full parse then runs once.
+ *	O(n * length); the full parse then runs once. A server's own
+ *	bounds (policy_scan_init_bounds) may be tighter, and may add one
+ *	on the block's bytes.
  *
  *	policy_parse_reply (Postfix reading a response): the first line
  *	whose name is "action" decides. Names are compared the way
@@ -131,8 +135,18 @@ int policy_parse_block(const char *buf, size_t len, struct policy_block *blk_r,
 /* policy_scan_init - start looking for a new block */
 void policy_scan_init(struct policy_scan *s)
 {
+	policy_scan_init_bounds(s, POLICY_MAX_LINE, POLICY_MAX_ATTRS, (size_t)-1);
+}
+
+/* policy_scan_init_bounds - the same, with a server's own (tighter) bounds */
+void policy_scan_init_bounds(struct policy_scan *s, size_t max_line, size_t max_attrs,
+			     size_t max_bytes)
+{
 	s->pos = 0;
 	s->lines = 0;
+	s->max_line = max_line < POLICY_MAX_LINE ? max_line : POLICY_MAX_LINE;
+	s->max_attrs = max_attrs < POLICY_MAX_ATTRS ? max_attrs : POLICY_MAX_ATTRS;
+	s->max_bytes = max_bytes;
 }
 
 /* policy_scan_block - incremental check for one complete block */
@@ -146,19 +160,23 @@ int policy_scan_block(struct policy_scan *s, const char *buf, size_t len,
 	for (;;) {
 		lf = policy_line(buf, len, s->pos);
 		llen = lf != NULL ? (size_t)(lf - (buf + s->pos)) : len - s->pos;
-		if (llen > POLICY_MAX_LINE) {
+		if (llen > s->max_line) {
 			*error_r = "line too long";
 			return -1;
 		}
 		if (lf == NULL)
 			return 0;
+		if (llen != 0 && s->lines >= s->max_attrs) {
+			*error_r = "too many attributes";
+			return -1;
+		}
+		if (s->pos + llen + 1 > s->max_bytes) {
+			*error_r = "request too large";
+			return -1;
+		}
 		if (llen == 0) {
 			*used_r = s->pos + 1;
 			return 1;
-		}
-		if (s->lines >= POLICY_MAX_ATTRS) {
-			*error_r = "too many attributes";
-			return -1;
 		}
 		s->lines++;
 		s->pos += llen + 1;

@@ -21,6 +21,8 @@
  *	                       size_t action_len);
  *
  *	void policy_scan_init(struct policy_scan *s);
+ *	void policy_scan_init_bounds(struct policy_scan *s, size_t max_line,
+ *	                       size_t max_attrs, size_t max_bytes);
  *	int policy_scan_block(struct policy_scan *s, const char *buf,
  *	                       size_t len, size_t *used_r,
  *	                       const char **error_r);
@@ -67,7 +69,20 @@
  *	more input is needed; -1 with the same errors. The caller keeps
  *	the bytes already passed unchanged (the buffer may move: only
  *	offsets are kept) and calls policy_scan_init() before the next
- *	block.
+ *	block. s->lines counts the attribute lines accepted so far.
+ *
+ *	policy_scan_init_bounds() sets tighter bounds for a server's
+ *	settings (each at most the default; larger values are cut to it):
+ *	a line longer than max_line (without LF, checked before the LF
+ *	arrives) is "line too long", line max_attrs + 1 is "too many
+ *	attributes", and a block whose complete lines, LFs included, come
+ *	to more than max_bytes is "request too large" (checked as each
+ *	line, or the empty line, completes), in that order for each line.
+ *	policy_scan_init() is the same with POLICY_MAX_LINE,
+ *	POLICY_MAX_ATTRS and no byte bound. Either starts a new block.
+ *	fuzz/fuzz_proto_readers checks that parse and scan agree, whole
+ *	and in pieces, and the reply reader against the harness's Postfix
+ *	reading (pf_policy.h).
  *
  *	Formatters append complete lines. policy_format_attr refuses names
  *	containing "=" or LF or NUL and values containing LF or NUL (-1).
@@ -75,7 +90,7 @@
  *	policy_format_reply writes "action=<action>" LF LF.
  * DIAGNOSTICS
  *	-1 with *error_r a static string: "line too long", "too many
- *	attributes", "empty attribute name", "bad character in name",
+ *	attributes", "request too large", "empty attribute name", "bad character in name",
  *	"bad character in value", "output bound reached".
  */
 #ifndef LIB_PROTO_POLICY_H
@@ -130,6 +145,8 @@ struct policy_reply {
 struct policy_scan {
 	size_t pos;			/* bytes checked: whole lines */
 	size_t lines;			/* non-empty lines among them */
+	size_t max_line, max_attrs;	/* bounds (policy_scan_init_bounds) */
+	size_t max_bytes;
 };
 
 int policy_parse_block(const char *buf, size_t len, struct policy_block *blk_r,
@@ -145,6 +162,8 @@ int policy_format_block(struct xbuf *out, const struct policy_attr *a,
 int policy_format_reply(struct xbuf *out, const char *action,
 			size_t action_len) ATTR_WUR;
 void policy_scan_init(struct policy_scan *s);
+void policy_scan_init_bounds(struct policy_scan *s, size_t max_line, size_t max_attrs,
+			     size_t max_bytes);
 int policy_scan_block(struct policy_scan *s, const char *buf, size_t len,
 		      size_t *used_r, const char **error_r) ATTR_WUR;
 

@@ -5,68 +5,60 @@
  * SYNOPSIS
  *	ref-authd [options] LISTEN...
  * DESCRIPTION
- *	The I/O shell around session.c: listeners, connections, the failure
- *	delay timers, the worker pool for expensive password schemes,
- *	request expiry, SIGHUP reload of the passwd-file and SIGTERM
- *	shutdown. See docs/ref-authd.8 and --help.
+ *	What ref-authd adds to the daemon skeleton (reference/common/
+ *	daemon.h, which reads the options and the config file, listens,
+ *	handles signals, privileges, logging and the connection count):
+ *	its options, the glue between connections and session.c, the
+ *	failure delay timers and delay/crlf/close-after faults, the worker
+ *	pool for expensive password schemes, the per-IP penalty table,
+ *	request expiry, per-request log lines written once per loop
+ *	iteration, and the passwd-file, reloaded on SIGHUP. See
+ *	docs/ref-authd.8 and --help.
  * DIAGNOSTICS
  *	Exit 0 after SIGTERM/SIGINT or when the spawn connection ends; 2 on
  *	a usage or start-up error, with the reason on stderr.
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <getopt.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
-#include <pwd.h>
-#include <grp.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <openssl/rand.h>
 
+#include "io/ev.h"
 #include "proto/dvauth.h"
 #include "proto/sasl.h"
-#include "reference/authd/options.h"
 #include "reference/authd/passdb.h"
 #include "reference/authd/session.h"
-#include "reference/common/cfgfile.h"
 #include "reference/common/conn.h"
-#include "reference/common/ev.h"
-#include "reference/common/listen.h"
+#include "reference/common/daemon.h"
 #include "reference/common/workq.h"
 #include "util/msg.h"
-#include "util/strnum.h"
 #include "util/xmem.h"
 
-#define MAX_LISTENERS	16
-
-struct daemon {
+struct authd {
+	struct daemon *dm;		/* the skeleton */
 	struct ev_loop *loop;
 	struct workq *workq;
+	unsigned workers;
 	struct passdb *db;
 	const char *passwd_file;
 	struct authd_settings set;
 	uint64_t failure_delay_ms;
-	unsigned max_connections;
-	unsigned nconn;
 	unsigned long next_cuid;
-	struct listener *listeners[MAX_LISTENERS];
-	size_t nlisteners;
-	int spawn;
+	char hostname[256];
 	/* daemon-level faults */
 	int fault_crlf;
 	uint64_t fault_delay_ms;
 	unsigned fault_close_after;
 	struct client *clients;
-	unsigned verbose;
 	struct authd_penalty *penalty;	/* --penalty, or NULL */
 	/* per-request log lines, written once per loop iteration (log_flush) */
 	struct xbuf logbuf;
@@ -75,26 +67,22 @@ struct daemon {
 };
 
 struct client {
+	struct daemon_client base;	/* references, closed (daemon.h) */
 	struct client *prev, *next;
-	struct daemon *d;
+	struct authd *d;
 	struct conn *conn;
 	struct authd_session *sess;
-	int refs;
-	int closed;
 	int started;		/* the greeting is out: the delay fault applies */
 	unsigned lines_sent;
 };
 
-static struct daemon the_daemon;
-static char **config_args;	/* argv built from --config, freed at exit */
-static size_t config_nalloc;	/* its first entries we allocated: indexes in config_owned */
-static size_t *config_owned;
+static struct authd the_authd;
 
-/* client_unref - free when the connection and every job/timer let go */
-static void client_unref(struct client *c)
+/* client_destroy - the connection and every job and timer let go */
+static void client_destroy(struct daemon_client *base)
 {
-	if (--c->refs > 0)
-		return;
+	struct client *c = (struct client *)base;
+
 	authd_session_destroy(&c->sess);
 	free(c);
 }
@@ -102,10 +90,10 @@ static void client_unref(struct client *c)
 /* raw_send - bytes to the connection, with the daemon-level faults */
 static void raw_send(struct client *c, const char *data, size_t len)
 {
-	struct daemon *d = c->d;
+	struct authd *d = c->d;
 	size_t i, start = 0;
 
-	if (c->closed)
+	if (c->base.closed)
 		return;
 	if (!d->fault_crlf && !d->fault_close_after) {
 		if (conn_write(c->conn, data, len) < 0)
@@ -142,7 +130,7 @@ static void delayed_fire(struct ev_loop *loop, void *ctx)
 
 	(void)loop;
 	raw_send(dl->c, dl->data, dl->len);
-	client_unref(dl->c);
+	daemon_client_release(&dl->c->base);
 	free(dl);
 }
 
@@ -159,7 +147,7 @@ static void send_after(struct client *c, uint64_t ms, const char *data, size_t l
 	dl->c = c;
 	dl->len = len;
 	memcpy(dl->data, data, len);
-	c->refs++;
+	daemon_client_hold(&c->base);
 	ev_timer_add(c->d->loop, ms, delayed_fire, dl);
 }
 
@@ -206,9 +194,9 @@ static void verify_done(void *arg)
 {
 	struct verify_job *j = arg;
 
-	if (!j->c->closed)
+	if (!j->c->base.closed)
 		authd_session_verified(j->c->sess, j->id, j->serial, j->ok);
-	client_unref(j->c);
+	daemon_client_release(&j->c->base);
 	passdb_unref(&j->db);
 	free(j->user);
 	xmem_wipe(j->password, strlen(j->password));
@@ -235,7 +223,7 @@ static void op_verify(void *ctx, unsigned id, uint64_t serial, const char *user,
 	j->serial = serial;
 	j->user = xstrdup(user);
 	j->password = xstrdup(password);
-	c->refs++;
+	daemon_client_hold(&c->base);
 	if (workq_submit(c->d->workq, verify_work, verify_done, j) < 0) {
 		/* queue full: a temporary failure, like Dovecot's internal failure */
 		j->ok = 0;
@@ -246,7 +234,7 @@ static void op_verify(void *ctx, unsigned id, uint64_t serial, const char *user,
 /* log_flush - the iteration's per-request log lines in one write */
 static void log_flush(struct ev_loop *loop, void *ctx)
 {
-	struct daemon *d = ctx;
+	struct authd *d = ctx;
 	size_t off = 0;
 
 	(void)loop;
@@ -271,7 +259,7 @@ static void log_flush(struct ev_loop *loop, void *ctx)
 static void op_log(void *ctx, const char *text)
 {
 	struct client *c = ctx;
-	struct daemon *d = c->d;
+	struct authd *d = c->d;
 
 	if (xbuf_printf(&d->logbuf, "ref-authd: %s: %s\n", conn_peer(c->conn), text) < 0) {
 		log_flush(d->loop, d);	/* full: write what is there, then this line */
@@ -326,9 +314,9 @@ static void deferred_fire(struct ev_loop *loop, void *ctx)
 	struct deferred *df = ctx;
 
 	(void)loop;
-	if (!df->c->closed)
+	if (!df->c->base.closed)
 		authd_session_resume(df->c->sess, df->id, df->serial);
-	client_unref(df->c);
+	daemon_client_release(&df->c->base);
 	free(df);
 }
 
@@ -340,7 +328,7 @@ static void pen_defer(void *ctx, unsigned id, uint64_t serial, uint64_t ms)
 	df->c = c;
 	df->id = id;
 	df->serial = serial;
-	c->refs++;
+	daemon_client_hold(&c->base);
 	ev_timer_add(c->d->loop, ms, deferred_fire, df);
 }
 
@@ -370,47 +358,37 @@ static void on_overflow(struct conn *cn)
 static void on_close(struct conn *cn, const char *reason)
 {
 	struct client *c = conn_ctx(cn);
-	struct daemon *d = c->d;
-	size_t i;
+	struct authd *d = c->d;
 
 	log_flush(d->loop, d);
-	if (d->verbose || authd_session_pending(c->sess) > 0)
+	if (daemon_verbose(d->dm) || authd_session_pending(c->sess) > 0)
 		msg_info("%s: disconnected (%s) with %zu pending requests", conn_peer(cn), reason,
 			 authd_session_pending(c->sess));
-	c->closed = 1;
 	if (c->prev)
 		c->prev->next = c->next;
 	else
 		d->clients = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
-	if (d->nconn-- == d->max_connections)
-		for (i = 0; i < d->nlisteners; i++)
-			listener_resume(d->listeners[i]);
-	client_unref(c);
-	if (d->spawn)
-		ev_stop(d->loop);
+	daemon_conn_closed(d->dm, &c->base);
 }
 
-static const struct conn_ops conn_ops = { on_line, on_overflow, on_close };
+static const struct conn_ops conn_ops = { on_line, on_overflow, on_close, NULL };
 
-/* client_start - a new connection */
-static void client_start(struct daemon *d, int rfd, int wfd, const char *peer)
+/* client_start - a new connection (the skeleton's connect hook) */
+static void client_start(void *ctx, int rfd, int wfd, const char *peer)
 {
 	struct conn_settings cs = { DVAUTH_MAX_LINE, LINEBUF_CR_STRIP, 50 * 1024, 4 * 1024 * 1024, 0 };
+	struct authd *d = ctx;
 	struct client *c = xcalloc(1, sizeof(*c));
 	struct authd_ident ident;
 	unsigned char rnd[16];
 	size_t i;
 
 	c->d = d;
-	c->refs = 1;
-	c->conn = conn_create(d->loop, rfd, wfd, &cs, &conn_ops, c, peer);
+	daemon_client_init(&c->base, client_destroy);
+	c->conn = daemon_conn_create(d->dm, rfd, wfd, &cs, &conn_ops, c, peer);
 	if (c->conn == NULL) {
-		msg_warn("%s: cannot set up the connection: %s", peer, strerror(errno));
-		close(rfd);
-		if (wfd != rfd)
-			close(wfd);
 		free(c);
 		return;
 	}
@@ -429,37 +407,19 @@ static void client_start(struct daemon *d, int rfd, int wfd, const char *peer)
 	if (d->clients)
 		d->clients->prev = c;
 	d->clients = c;
-	if (++d->nconn == d->max_connections)
-		for (i = 0; i < d->nlisteners; i++)
-			listener_pause(d->listeners[i]);
-	if (d->verbose)
-		msg_info("%s: connected", peer);
 	authd_session_start(c->sess);
 	c->started = 1;
-}
-
-static void on_accept(struct ev_loop *loop, int fd, const char *peer, void *ctx)
-{
-	(void)loop;
-	client_start(ctx, fd, fd, peer);
 }
 
 /* expire_tick - drop abandoned requests every few seconds */
 static void expire_tick(struct ev_loop *loop, void *ctx)
 {
-	struct daemon *d = ctx;
+	struct authd *d = ctx;
 	struct client *c;
 
 	for (c = d->clients; c != NULL; c = c->next)
 		authd_session_expire(c->sess, ev_now_ms(loop));
 	ev_timer_add(loop, 5000, expire_tick, d);
-}
-
-static void on_term(struct ev_loop *loop, int signo, void *ctx)
-{
-	(void)ctx;
-	msg_info("signal %d: shutting down", signo);
-	ev_stop(loop);
 }
 
 /* warn_passdb - the passwd-file's duplicate users, as Dovecot warns at load */
@@ -476,14 +436,13 @@ static void warn_passdb(const struct passdb *db)
 		msg_warn("%s", w);
 }
 
-static void on_hup(struct ev_loop *loop, int signo, void *ctx)
+/* reload - SIGHUP: the passwd-file again; the old users stay if it fails */
+static void reload(void *ctx)
 {
-	struct daemon *d = ctx;
+	struct authd *d = ctx;
 	char err[512];
 	struct passdb *db;
 
-	(void)loop;
-	(void)signo;
 	db = passdb_load(d->passwd_file, err, sizeof(err));
 	if (db == NULL) {
 		msg_warn("reload failed, keeping the old users: %s", err);
@@ -506,9 +465,7 @@ static int log_is_null(void)
 
 /* --- options ----------------------------------------------------------- */
 
-static void usage(FILE *fp)
-{
-	fprintf(fp,
+static const char usage[] =
 "usage: ref-authd [options] LISTEN...\n"
 "\n"
 "Reference Dovecot-protocol SASL auth server (the socket Postfix's\n"
@@ -543,6 +500,9 @@ static void usage(FILE *fp)
 "  -u, --user USER           drop privileges to USER after binding\n"
 "  -l, --log-file FILE       log there instead of stderr (in spawn mode, when stderr\n"
 "                            is the connection itself, logs are dropped unless set)\n"
+"      --pid-file FILE       write the process id there, locked (a second\n"
+"                            ref-authd with the same FILE is refused);\n"
+"                            removed at exit\n"
 "  -f, --fault LIST          deliberate protocol errors, comma-separated:\n"
 "                            spid-before-mech no-done version-major-2 bare-version\n"
 "                            ok-without-user wrong-id cont-extra-fields garbage-line\n"
@@ -553,55 +513,11 @@ static void usage(FILE *fp)
 "                            line, names as the long options (listen = SPEC for\n"
 "                            listeners); options on the command line win\n"
 "  -v, --verbose             log connects and disconnects\n"
-"  -h, --help                this text\n");
-}
+"  -h, --help                this text\n";
 
-/* parse_ms - a duration option value: "2s", "150 secs", "500ms", "2000" (ms) */
-static uint64_t parse_ms(const char *opt, const char *v)
-{
-	uint64_t ms;
 
-	if (authd_duration_parse(v, &ms) < 0)
-		msg_fatal("%s: not a duration (N, Nms, Ns, Nm, Nh; at most one day): %s", opt, v);
-	return ms;
-}
-
-/* socket_owner - --owner USER[:GROUP] to ids */
-static void socket_owner(const char *v, struct listen_options *lo)
-{
-	char user[64], group[64];
-	struct passwd *pw;
-
-	if (authd_owner_split(v, user, sizeof(user), group, sizeof(group)) < 0)
-		msg_fatal("--owner: want USER or USER:GROUP, not %s", v);
-	pw = getpwnam(user);
-	if (pw == NULL)
-		msg_fatal("--owner: unknown user %s", user);
-	lo->uid = pw->pw_uid;
-	lo->gid = pw->pw_gid;
-	if (group[0] != '\0') {
-		struct group *gr = getgrnam(group);
-
-		if (gr == NULL)
-			msg_fatal("--owner: unknown group %s", group);
-		lo->gid = gr->gr_gid;
-	}
-}
-
-/* parse_uint - decimal option value */
-static unsigned long parse_uint(const char *opt, const char *v)
-{
-	char *end;
-	unsigned long n;
-
-	errno = 0;
-	n = strtoul(v, &end, 10);
-	if (v[0] < '0' || v[0] > '9' || *end != '\0' || errno != 0)
-		msg_fatal("%s: not a number: %s", opt, v);
-	return n;
-}
-
-static void parse_mechs(struct daemon *d, const char *list)
+/* parse_mechs - --mechanisms LIST */
+static void parse_mechs(struct authd *d, const char *list)
 {
 	char *copy = xstrdup(list), *tok, *save = NULL;
 
@@ -616,7 +532,8 @@ static void parse_mechs(struct daemon *d, const char *list)
 	free(copy);
 }
 
-static void parse_faults(struct daemon *d, const char *list)
+/* parse_faults - --fault LIST: session faults and the shell's own */
+static void parse_faults(struct authd *d, const char *list)
 {
 	char *copy = xstrdup(list), *tok, *save = NULL;
 
@@ -628,189 +545,142 @@ static void parse_faults(struct daemon *d, const char *list)
 		else if (strcmp(tok, "crlf") == 0)
 			d->fault_crlf = 1;
 		else if (strncmp(tok, "delay=", 6) == 0)
-			d->fault_delay_ms = parse_ms("--fault delay", tok + 6);
+			d->fault_delay_ms = daemon_opt_ms("--fault delay", tok + 6);
 		else if (strncmp(tok, "close-after=", 12) == 0)
-			d->fault_close_after = (unsigned)parse_uint("--fault close-after", tok + 12);
+			d->fault_close_after = (unsigned)daemon_opt_uint("--fault close-after",
+									 tok + 12, 0, (unsigned long)-1);
 		else
 			msg_fatal("--fault: unknown fault %s", tok);
 	}
 	free(copy);
 }
 
-static void drop_privileges(const char *user)
-{
-	struct passwd *pw = getpwnam(user);
+/* ref-authd's own options; the skeleton has the common ones */
+enum {
+	OPT_HANDSHAKE = 1,
+	OPT_MAX_PENDING,
+	OPT_REQUEST_TIMEOUT,
+	OPT_HOSTNAME,
+	OPT_ANONYMOUS_USER,
+	OPT_UNSAFE_TRUST_USERNAME,
+	OPT_PENALTY,
+};
 
-	if (pw == NULL)
-		msg_fatal("--user: unknown user %s", user);
-	if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
-	    setuid(pw->pw_uid) < 0)
-		msg_fatal("--user %s: %s", user, strerror(errno));
-	if (setuid(0) == 0 && pw->pw_uid != 0)
-		msg_fatal("--user %s: privileges could be regained", user);
+static const struct daemon_option options[] = {
+	{ "passwd-file", 'p', DAEMON_ARG_REQUIRED, 0 },
+	{ "mechanisms", 'm', DAEMON_ARG_REQUIRED, 0 },
+	{ "failure-delay", 'd', DAEMON_ARG_REQUIRED, 0 },
+	{ "handshake", OPT_HANDSHAKE, DAEMON_ARG_REQUIRED, 0 },
+	{ "max-pending", OPT_MAX_PENDING, DAEMON_ARG_REQUIRED, 0 },
+	{ "request-timeout", OPT_REQUEST_TIMEOUT, DAEMON_ARG_REQUIRED, 0 },
+	{ "workers", 'w', DAEMON_ARG_REQUIRED, 0 },
+	{ "hostname", OPT_HOSTNAME, DAEMON_ARG_REQUIRED, 0 },
+	{ "anonymous-user", OPT_ANONYMOUS_USER, DAEMON_ARG_REQUIRED, 0 },
+	{ "unsafe-trust-username", OPT_UNSAFE_TRUST_USERNAME, DAEMON_ARG_REQUIRED, 0 },
+	{ "fault", 'f', DAEMON_ARG_REQUIRED, 0 },
+	{ "penalty", OPT_PENALTY, DAEMON_ARG_NONE, 0 },
+	{ NULL, 0, 0, 0 },
+};
+
+/* option - one of ref-authd's own options */
+static void option(void *ctx, int key, const char *v)
+{
+	struct authd *d = ctx;
+
+	switch (key) {
+	case 'p': d->passwd_file = v; break;
+	case 'm': parse_mechs(d, v); break;
+	case 'd': d->failure_delay_ms = daemon_opt_ms("--failure-delay", v); break;
+	case OPT_HANDSHAKE:
+		if (strcmp(v, "2.3") != 0 && strcmp(v, "2.4") != 0)
+			msg_fatal("--handshake: want 2.3 or 2.4, not %s", v);
+		d->set.handshake_24 = strcmp(v, "2.4") == 0;
+		break;
+	case OPT_MAX_PENDING:
+		d->set.max_pending = (unsigned)daemon_opt_uint("--max-pending", v, 0,
+							       (unsigned long)-1);
+		break;
+	case OPT_REQUEST_TIMEOUT:
+		d->set.request_timeout_ms = daemon_opt_ms("--request-timeout", v);
+		if (d->set.request_timeout_ms == 0)
+			msg_fatal("--request-timeout: must be more than 0");
+		break;
+	case 'w': d->workers = (unsigned)daemon_opt_uint("--workers", v, 0, (unsigned long)-1); break;
+	case OPT_HOSTNAME: d->set.hostname = v; break;
+	case OPT_ANONYMOUS_USER: d->set.anonymous_username = v; break;
+	case OPT_UNSAFE_TRUST_USERNAME: d->set.unsafe_mech = v; break;
+	case 'f': parse_faults(d, v); break;
+	case OPT_PENALTY:
+		if (d->penalty == NULL)
+			d->penalty = authd_penalty_create(100000);
+		break;
+	default: msg_panic("ref-authd option: unknown key %d", key);
+	}
 }
 
-/*
- * redirect_log - send diagnostics to a file; under master.cf spawn, stderr
- * is the connection itself, and log lines there would reach the client.
- */
-static void redirect_log(const char *path)
+/* init - the skeleton's init hook: the passwd-file and the log */
+static void init(void *ctx, struct daemon *dm)
 {
-	struct stat e, o;
-	int fd = -1;
+	struct authd *d = ctx;
+	char err[512];
 
-	if (path != NULL) {
-		fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-		if (fd < 0)
-			msg_fatal("--log-file %s: %s", path, strerror(errno));
-	} else if (fstat(STDERR_FILENO, &e) == 0 && fstat(STDOUT_FILENO, &o) == 0 &&
-		   e.st_dev == o.st_dev && e.st_ino == o.st_ino && S_ISSOCK(e.st_mode)) {
-		fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	}
-	if (fd >= 0) {
-		if (dup2(fd, STDERR_FILENO) < 0)
-			msg_fatal("--log-file: %s", strerror(errno));
-		close(fd);
-	}
-}
-
-/*
- * config_argv - a new argv: the program name, the config file's entries as
- * long options, then the command line without --config (so it wins), then
- * the file's listen = entries. Unknown names are refused with file:line.
- */
-static char **config_argv(int argc, char **argv, const struct option *opts, int *argc_r)
-{
-	const char *file = NULL;
-	char **out;
-	char **listen;
-	size_t n = 0, nl = 0, cap, lcap = 16;
-	struct cfg_iter it;
-	struct cfg_entry e;
-	char err[600];
-	FILE *f;
-	static char buf[1 << 20];
-	size_t len;
-	int i, rc;
-
-	for (i = 1; i < argc; i++) {
-		if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < argc)
-			file = argv[i + 1];
-		else if (strncmp(argv[i], "--config=", 9) == 0)
-			file = argv[i] + 9;
-	}
-	if (file == NULL) {
-		*argc_r = argc;
-		return argv;
-	}
-	f = fopen(file, "r");
-	if (f == NULL)
-		msg_fatal("--config %s: %s", file, strerror(errno));
-	len = fread(buf, 1, sizeof(buf), f);
-	if (!feof(f))
-		msg_fatal("--config %s: larger than %zu bytes", file, sizeof(buf) - 1);
-	fclose(f);
-	cap = (size_t)argc + 64;
-	out = xcalloc(cap, sizeof(char *));
-	listen = xcalloc(lcap, sizeof(char *));
-	out[n++] = argv[0];
-	cfg_init(&it, buf, len, file);
-	while ((rc = cfg_next(&it, &e, err, sizeof(err))) == 1) {
-		const struct option *o;
-
-		if (strcmp(e.key, "listen") == 0) {
-			if (nl + 1 >= lcap)
-				listen = xrealloc(listen, (lcap *= 2) * sizeof(char *));
-			listen[nl++] = xstrdup(e.value);
-			continue;
-		}
-		for (o = opts; o->name != NULL; o++)
-			if (strcmp(o->name, e.key) == 0)
-				break;
-		if (o->name == NULL || strcmp(e.key, "config") == 0 || strcmp(e.key, "help") == 0)
-			msg_fatal("%s:%u: unknown setting %s", file, e.line, e.key);
-		if (n + 3 >= cap)
-			out = xrealloc(out, (cap *= 2) * sizeof(char *));
-		{
-			size_t kl = strlen(e.key) + 3;
-			char *opt = xmalloc(kl);
-
-			snprintf(opt, kl, "--%s", e.key);
-			config_owned = xrealloc(config_owned, (config_nalloc + 2) * sizeof(size_t));
-			config_owned[config_nalloc++] = n;
-			out[n++] = opt;
-		}
-		if (o->has_arg == required_argument) {
-			config_owned = xrealloc(config_owned, (config_nalloc + 2) * sizeof(size_t));
-			config_owned[config_nalloc++] = n;
-			out[n++] = xstrdup(e.value);
-		}
-		else if (e.value[0] != '\0' && strcmp(e.value, "yes") != 0)
-			msg_fatal("%s:%u: %s takes no value (or \"yes\")", file, e.line, e.key);
-	}
-	if (rc < 0)
+	d->dm = dm;
+	d->loop = daemon_loop(dm);
+	if (d->passwd_file == NULL)
+		msg_fatal("--passwd-file is required");
+	xbuf_init(&d->logbuf, 1024 * 1024);
+	d->log_null = log_is_null();
+	d->db = passdb_load(d->passwd_file, err, sizeof(err));
+	if (d->db == NULL)
 		msg_fatal("%s", err);
-	out = xrealloc(out, (n + (size_t)argc + nl + 1) * sizeof(char *));
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) {
-			i++;
-			continue;
-		}
-		if (strncmp(argv[i], "--config=", 9) == 0)
-			continue;
-		out[n++] = argv[i];
-	}
-	for (i = 0; i < (int)nl; i++) {
-		config_owned = xrealloc(config_owned, (config_nalloc + 2) * sizeof(size_t));
-		config_owned[config_nalloc++] = n;
-		out[n++] = listen[i];
-	}
-	out[n] = NULL;
-	free(listen);
-	*argc_r = (int)n;
-	config_args = out;
-	return out;
+	warn_passdb(d->db);
+	if (d->set.unsafe_mech != NULL)
+		msg_warn("UNSAFE: mechanism %s accepts any user name without a password",
+			 d->set.unsafe_mech);
 }
+
+/* post_init - listening, privileges dropped: worker threads, expiry */
+static void post_init(void *ctx)
+{
+	struct authd *d = ctx;
+
+	if (d->workers > 0) {
+		d->workq = workq_create(d->loop, d->workers, 100000);
+		if (d->workq == NULL)
+			msg_fatal("worker threads: %s", strerror(errno));
+	}
+	ev_timer_add(d->loop, 5000, expire_tick, d);
+}
+
+static void ready(void *ctx, size_t nlisteners)
+{
+	struct authd *d = ctx;
+
+	msg_info("ready: %zu listener(s), %zu users, failure delay %llu ms", nlisteners,
+		 passdb_count(d->db), (unsigned long long)d->failure_delay_ms);
+}
+
+static void finish(void *ctx)
+{
+	struct authd *d = ctx;
+
+	log_flush(d->loop, d);
+	workq_destroy(&d->workq);
+	authd_penalty_destroy(&d->penalty);
+	passdb_unref(&d->db);
+}
+
+static const struct daemon_spec spec = {
+	"ref-authd", usage, options, DAEMON_SOCKET_OWNER, 0, (unsigned long)-1,
+	"one send(2) per reply",
+	option, NULL, init, post_init, client_start, reload, ready, finish,
+};
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "passwd-file", required_argument, NULL, 'p' },
-		{ "mechanisms", required_argument, NULL, 'm' },
-		{ "failure-delay", required_argument, NULL, 'd' },
-		{ "handshake", required_argument, NULL, 1 },
-		{ "max-pending", required_argument, NULL, 2 },
-		{ "request-timeout", required_argument, NULL, 3 },
-		{ "max-connections", required_argument, NULL, 4 },
-		{ "workers", required_argument, NULL, 'w' },
-		{ "hostname", required_argument, NULL, 5 },
-		{ "anonymous-user", required_argument, NULL, 6 },
-		{ "unsafe-trust-username", required_argument, NULL, 7 },
-		{ "user", required_argument, NULL, 'u' },
-		{ "log-file", required_argument, NULL, 'l' },
-		{ "fault", required_argument, NULL, 'f' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "mode", required_argument, NULL, 8 },
-		{ "owner", required_argument, NULL, 9 },
-		{ "penalty", no_argument, NULL, 10 },
-		{ "send-batching", required_argument, NULL, 11 },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct daemon *d = &the_daemon;
-	const char *run_as = NULL;
-	const char *log_file = NULL;
-	struct listen_options lo = { 0, (uid_t)-1, (gid_t)-1, 0 };
+	struct authd *d = &the_authd;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned workers = ncpu >= 1 && ncpu <= 256 ? (unsigned)ncpu : 2;
-	int batch = 1;
-	char err[512];
-	char host[256] = "localhost";
-	int ch, i;
 
-	msg_init("ref-authd");
-	signal(SIGPIPE, SIG_IGN);
 #ifdef __GLIBC__
 	/*
 	 * Line buffers (16 KB each) come and go with every busy connection's
@@ -820,136 +690,15 @@ int main(int argc, char **argv)
 	(void)mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
 	(void)mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
 #endif
-	argv = config_argv(argc, argv, opts, &argc);
+	d->workers = ncpu >= 1 && ncpu <= 256 ? (unsigned)ncpu : 2;
 	d->set.mechs = (1u << SASL_MECH_PLAIN) | (1u << SASL_MECH_LOGIN) |
 		       (1u << SASL_MECH_CRAM_MD5) | (1u << SASL_MECH_SCRAM_SHA_1) |
 		       (1u << SASL_MECH_SCRAM_SHA_256);
 	d->set.max_pending = 1024;
 	d->set.request_timeout_ms = 150000;
 	d->failure_delay_ms = 2000;
-	d->max_connections = 10000;
-	gethostname(host, sizeof(host) - 1);
-	d->set.hostname = host;
-	while ((ch = getopt_long(argc, argv, "p:m:d:w:u:l:f:c:vh", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'p': d->passwd_file = optarg; break;
-		case 'm': parse_mechs(d, optarg); break;
-		case 'd': d->failure_delay_ms = parse_ms("--failure-delay", optarg); break;
-		case 1:
-			if (strcmp(optarg, "2.3") == 0)
-				d->set.handshake_24 = 0;
-			else if (strcmp(optarg, "2.4") == 0)
-				d->set.handshake_24 = 1;
-			else
-				msg_fatal("--handshake: want 2.3 or 2.4, not %s", optarg);
-			break;
-		case 2: d->set.max_pending = (unsigned)parse_uint("--max-pending", optarg); break;
-		case 3:
-			d->set.request_timeout_ms = parse_ms("--request-timeout", optarg);
-			if (d->set.request_timeout_ms == 0)
-				msg_fatal("--request-timeout: must be more than 0");
-			break;
-		case 4: d->max_connections = (unsigned)parse_uint("--max-connections", optarg); break;
-		case 'w': workers = (unsigned)parse_uint("--workers", optarg); break;
-		case 5: d->set.hostname = optarg; break;
-		case 6: d->set.anonymous_username = optarg; break;
-		case 7: d->set.unsafe_mech = optarg; break;
-		case 8:
-			if (authd_mode_parse(optarg, &lo.mode) < 0)
-				msg_fatal("--mode: want octal 1-0777, not %s", optarg);
-			break;
-		case 9: socket_owner(optarg, &lo); break;
-		case 10:
-			if (d->penalty == NULL)
-				d->penalty = authd_penalty_create(100000);
-			break;
-		case 11:
-			if (str_to_yesno(optarg, &batch) < 0)
-				msg_fatal("--send-batching: want yes or no, not %s", optarg);
-			break;
-		case 'u': run_as = optarg; break;
-		case 'l': log_file = optarg; break;
-		case 'f': parse_faults(d, optarg); break;
-		case 'v': d->verbose++; break;
-		case 'c': break;	/* read by config_argv */
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (optind >= argc) {
-		usage(stderr);
-		return 2;
-	}
-	if (d->passwd_file == NULL)
-		msg_fatal("--passwd-file is required");
-	redirect_log(log_file);
-	xbuf_init(&d->logbuf, 1024 * 1024);
-	d->log_null = log_is_null();
-	if (d->max_connections == 0)
-		d->max_connections = 1;
-	d->db = passdb_load(d->passwd_file, err, sizeof(err));
-	if (d->db == NULL)
-		msg_fatal("%s", err);
-	warn_passdb(d->db);
-	if (d->set.unsafe_mech != NULL)
-		msg_warn("UNSAFE: mechanism %s accepts any user name without a password",
-			 d->set.unsafe_mech);
-	d->loop = ev_loop_create();
-	if (d->loop == NULL)
-		msg_fatal("event loop: %s", strerror(errno));
-	if (batch && conn_batch_sends(d->loop) < 0 && d->verbose)
-		msg_info("io_uring not available: one send(2) per reply");
-	for (i = optind; i < argc; i++) {
-		struct listen_spec spec;
-
-		if (listen_spec_parse(argv[i], &spec, err, sizeof(err)) < 0)
-			msg_fatal("%s", err);
-		if (spec.kind == LISTEN_SPAWN) {
-			d->spawn = 1;
-			continue;
-		}
-		if (d->nlisteners == MAX_LISTENERS)
-			msg_fatal("at most %d listeners", MAX_LISTENERS);
-		d->listeners[d->nlisteners] = listener_add(d->loop, &spec, &lo, on_accept, d, err,
-							   sizeof(err));
-		if (d->listeners[d->nlisteners] == NULL)
-			msg_fatal("%s", err);
-		d->nlisteners++;
-	}
-	if (d->spawn && d->nlisteners > 0)
-		msg_fatal("spawn cannot be combined with listeners");
-	if (run_as != NULL)
-		drop_privileges(run_as);
-	if (ev_signal(d->loop, SIGTERM, on_term, d) < 0 || ev_signal(d->loop, SIGINT, on_term, d) < 0 ||
-	    ev_signal(d->loop, SIGHUP, on_hup, d) < 0)
-		msg_fatal("signals: %s", strerror(errno));
-	if (workers > 0) {
-		d->workq = workq_create(d->loop, workers, 100000);
-		if (d->workq == NULL)
-			msg_fatal("worker threads: %s", strerror(errno));
-	}
-	ev_timer_add(d->loop, 5000, expire_tick, d);
-	if (d->spawn)
-		client_start(d, STDIN_FILENO, STDOUT_FILENO, "spawn");
-	else
-		msg_info("ready: %zu listener(s), %zu users, failure delay %llu ms",
-			 d->nlisteners, passdb_count(d->db), (unsigned long long)d->failure_delay_ms);
-	if (ev_run(d->loop) < 0)
-		msg_fatal("event loop: %s", strerror(errno));
-	log_flush(d->loop, d);
-	for (i = 0; i < (int)d->nlisteners; i++)
-		listener_close(&d->listeners[i]);
-	workq_destroy(&d->workq);
-	(void)conn_batch_sends(NULL);
-	authd_penalty_destroy(&d->penalty);
-	passdb_unref(&d->db);
-	if (config_args != NULL) {
-		size_t k;
-
-		for (k = 0; k < config_nalloc; k++)
-			free(config_args[config_owned[k]]);
-		free(config_owned);
-		free(config_args);
-	}
-	return 0;
+	snprintf(d->hostname, sizeof(d->hostname), "localhost");
+	gethostname(d->hostname, sizeof(d->hostname) - 1);
+	d->set.hostname = d->hostname;
+	return daemon_main(argc, argv, &spec, d);
 }

@@ -5,16 +5,17 @@
  * SYNOPSIS
  *	#include "reference/authd/session.h"
  * DESCRIPTION
- *	See session.h. Commands are recognised as Dovecot 2.3 does, by the
- *	word and its TAB ("AUTH\t", "CONT\t", "CANCEL\t", "VERSION\t",
- *	"CPID\t"); a bare word is an unknown command. AUTH arguments are
- *	split on TAB into any number of fields (bounded by the line), each
- *	tab-unescaped and cut at a NUL (2.3 t_strsplit_tabescaped); CONT
- *	data is taken raw (2.3 takes everything after the second TAB);
- *	CPID and CANCEL take exactly one unsigned number (2.3 str_to_uint
- *	over the rest of the line). Pending requests live in a small
- *	array searched linearly: Postfix keeps one in flight, and the array
- *	is bounded by max_pending.
+ *	See session.h. Client lines are read by lib/proto/dvauth in its
+ *	DVAUTH_DOVECOT23 dialect (dvauth_parse_client_line_as), which reads
+ *	them as Dovecot 2.3 does: the word and its TAB ("AUTH\t", "CONT\t",
+ *	"CANCEL\t", "VERSION\t", "CPID\t"), AUTH fields tab-unescaped and
+ *	cut at a NUL without a field limit, CONT data raw, CPID and CANCEL
+ *	exactly one number. Replies are written with dvauth's formatters
+ *	(values escaped first with dvauth_escape), except where a fault
+ *	asks for a line no formatter writes (bare VERSION, a CONT without
+ *	data, the garbage line). Pending requests live in a small array
+ *	searched linearly: Postfix keeps one in flight, and the array is
+ *	bounded by max_pending.
  * DIAGNOSTICS
  *	Disconnect reasons use Dovecot's log texts ("BUG: Authentication
  *	client sent broken AUTH request", ...).
@@ -29,7 +30,9 @@
 #include "proto/dvauth.h"
 #include "proto/sasl.h"
 #include "reference/authd/session.h"
+#include "reference/common/cfgval.h"
 #include "util/escape.h"
+#include "util/msg.h"
 #include "util/strnum.h"
 #include "util/xmem.h"
 
@@ -110,29 +113,79 @@ static unsigned reply_id(const struct authd_session *s, unsigned id)
 	return (s->set.faults & AUTHD_FAULT_WRONG_ID) ? id + 1000 : id;
 }
 
-/* add_word_id - "WORD\t<id>" without printf (once per reply) */
-static int add_word_id(struct xbuf *b, const char *word, unsigned id)
-{
-	char num[16];
-	size_t i = sizeof(num);
+/*
+ * Reply parameters: a reply is built as a list of dvauth parameters and
+ * written by dvauth_format_ok/fail (all or nothing). Values that Dovecot
+ * escapes are escaped into a buffer of their own only when they hold a
+ * byte to escape; the passdb's visible fields come pre-joined and
+ * escaped (extra.h) and go in as one verbatim parameter.
+ */
+#define REPLY_MAX_PARAMS	8
 
-	do {
-		num[--i] = (char)('0' + id % 10);
-		id /= 10;
-	} while (id > 0);
-	if (xbuf_append_str(b, word) < 0 || xbuf_append_char(b, '\t') < 0)
-		return -1;
-	return xbuf_append(b, num + i, sizeof(num) - i);
+struct reply {
+	struct dvauth_param p[REPLY_MAX_PARAMS];
+	size_t n;
+	struct xbuf esc[3];	/* escaped values */
+	size_t nesc;
+};
+
+static void reply_init(struct reply *rp)
+{
+	size_t i;
+
+	rp->n = 0;
+	rp->nesc = 0;
+	for (i = 0; i < sizeof(rp->esc) / sizeof(rp->esc[0]); i++)
+		xbuf_init(&rp->esc[i], 4096);
 }
 
-/* add_user - "\tuser=<escaped>" */
-static int add_user(struct authd_session *s, struct xbuf *b, const char *user)
+static void reply_free(struct reply *rp)
 {
-	if (xbuf_append_str(b, "\tuser=") < 0)
-		return -1;
+	size_t i;
+
+	for (i = 0; i < sizeof(rp->esc) / sizeof(rp->esc[0]); i++)
+		xbuf_free(&rp->esc[i]);
+}
+
+/* reply_add - name[=value] as it is (value NULL: a bare name) */
+static struct dvauth_param *reply_add(struct reply *rp, const char *name, const char *value,
+				      size_t vlen)
+{
+	struct dvauth_param *p;
+
+	if (rp->n == REPLY_MAX_PARAMS)
+		msg_panic("reply_add: more than %d parameters", REPLY_MAX_PARAMS);
+	p = &rp->p[rp->n++];
+
+	p->name = strview_make(name, strlen(name));
+	p->has_value = value != NULL;
+	p->value = strview_make(value ? value : "", vlen);
+	return p;
+}
+
+/* reply_add_escaped - name=value, value tab-escaped as Dovecot writes it */
+static void reply_add_escaped(struct reply *rp, const char *name, const char *value)
+{
+	struct xbuf *b;
+
+	if (rp->nesc == sizeof(rp->esc) / sizeof(rp->esc[0]))
+		msg_panic("reply_add_escaped: more than %zu escaped values", rp->nesc);
+	b = &rp->esc[rp->nesc];
+	if (strpbrk(value, "\001\t\r\n") == NULL || dvauth_escape(value, strlen(value), b) < 0) {
+		reply_add(rp, name, value, strlen(value));
+		return;
+	}
+	rp->nesc++;
+	reply_add(rp, name, b->data, b->len);
+}
+
+/* reply_add_user - user=<escaped> (the unescaped-tab-user fault: as it is) */
+static void reply_add_user(struct authd_session *s, struct reply *rp, const char *user)
+{
 	if (s->set.faults & AUTHD_FAULT_UNESCAPED_TAB_USER)
-		return xbuf_append_str(b, user);
-	return dvauth_escape(user, strlen(user), b);
+		reply_add(rp, "user", user, strlen(user));
+	else
+		reply_add_escaped(rp, "user", user);
 }
 
 /* garbage - the garbage-line fault, before each reply */
@@ -203,14 +256,17 @@ static void req_remove(struct authd_session *s, struct authd_req *r)
 /* fail_now - an immediate FAIL from the request handler */
 static void fail_now(struct authd_session *s, unsigned id, const char *code, const char *reason)
 {
+	struct reply rp;
+
+	reply_init(&rp);
+	if (code != NULL)
+		reply_add(&rp, "code", code, strlen(code));
+	reply_add_escaped(&rp, "reason", reason);
 	garbage(s);
-	if (xbuf_printf(&s->out, "FAIL\t%u", reply_id(s, id)) < 0 ||
-	    (code && xbuf_printf(&s->out, "\tcode=%s", code) < 0) ||
-	    xbuf_append_str(&s->out, "\treason=") < 0 ||
-	    dvauth_escape(reason, strlen(reason), &s->out) < 0 ||
-	    xbuf_append_char(&s->out, '\n') < 0)
+	if (dvauth_format_fail(&s->out, reply_id(s, id), rp.p, rp.n) < 0)
 		xbuf_reset(&s->out);
 	sess_flush(s);
+	reply_free(&rp);
 }
 
 /*
@@ -239,15 +295,12 @@ static const struct passdb_user *reply_user(struct authd_session *s, const struc
 	return u;
 }
 
-/* add_original - "\toriginal_user=<login>" after a rename */
-static int add_original(struct xbuf *b, const struct passdb_user *u, int renamed,
-			const char *base)
+/* reply_add_original - original_user=<login> after a rename */
+static void reply_add_original(struct reply *rp, const struct passdb_user *u, int renamed,
+			       const char *base)
 {
-	if (renamed <= 0 || u == NULL || u->x.has_original_user)
-		return 0;
-	if (xbuf_append_str(b, "\toriginal_user=") < 0)
-		return -1;
-	return dvauth_escape(base, strlen(base), b);
+	if (renamed > 0 && u != NULL && !u->x.has_original_user)
+		reply_add_escaped(rp, "original_user", base);
 }
 
 /*
@@ -260,28 +313,36 @@ static int add_original(struct xbuf *b, const struct passdb_user *u, int renamed
 static void finish_fail(struct authd_session *s, struct authd_req *r, const char *why)
 {
 	struct xbuf b;
+	struct reply rp;
 	char shown[300], name[256];
 	const struct passdb_user *u = NULL;
 	int renamed = 0;
 
 	xbuf_init(&b, 4096);
+	reply_init(&rp);
 	sess_flush(s);
 	garbage(s);
 	sess_flush(s);
-	if (r->user[0] != '\0')
+	if (r->user[0] != '\0') {
 		u = reply_user(s, r, r->user, name, sizeof(name), &renamed);
-	if (add_word_id(&b, "FAIL", reply_id(s, r->id)) == 0 &&
-	    (r->user[0] == '\0' || add_user(s, &b, renamed > 0 ? name : r->user) == 0) &&
-	    (!(s->set.faults & AUTHD_FAULT_FAIL_TEMP) || xbuf_append_str(&b, "\tcode=temp_fail") == 0) &&
-	    (!(s->set.faults & AUTHD_FAULT_LEAKY_REASON) ||
-	     xbuf_append_str(&b, s->ops->lookup != NULL && r->user[0] != '\0' &&
-				 s->ops->lookup(s->ctx, r->user) != NULL ?
-			     "\treason=Password mismatch" : "\treason=Unknown user") == 0) &&
-	    (!r->creds_found || u == NULL || !u->x.any ||
-	     (xbuf_append_char(&b, '\t') == 0 && xbuf_append_str(&b, u->x.shown) == 0)) &&
-	    (r->user[0] == '\0' || add_original(&b, u, renamed, r->user) == 0) &&
-	    xbuf_append_char(&b, '\n') == 0)
+		reply_add_user(s, &rp, renamed > 0 ? name : r->user);
+	}
+	if (s->set.faults & AUTHD_FAULT_FAIL_TEMP)
+		reply_add(&rp, "code", "temp_fail", 9);
+	if (s->set.faults & AUTHD_FAULT_LEAKY_REASON) {
+		const char *why_text = s->ops->lookup != NULL && r->user[0] != '\0' &&
+				       s->ops->lookup(s->ctx, r->user) != NULL ?
+				       "Password mismatch" : "Unknown user";
+
+		reply_add(&rp, "reason", why_text, strlen(why_text));
+	}
+	if (r->creds_found && u != NULL && u->x.any)
+		reply_add(&rp, u->x.shown, NULL, 0);
+	if (r->user[0] != '\0')
+		reply_add_original(&rp, u, renamed, r->user);
+	if (dvauth_format_fail(&b, reply_id(s, r->id), rp.p, rp.n) == 0)
 		s->ops->send_fail_delayed(s->ctx, b.data, b.len);
+	reply_free(&rp);
 	if (s->pops != NULL && r->ident[0] != '\0')
 		s->pops->inc(s->pctx, r->ident, r->checksum, r->last_penalty + 1);
 	if (s->ops->log != NULL)
@@ -304,28 +365,36 @@ static void finish_ok(struct authd_session *s, struct authd_req *r, const char *
 	char shown[300], name[256];
 	const struct passdb_user *u;
 	int renamed, have_final = final != NULL && final->len > 0;
-	int tab;
+	struct reply rp;
 
 	u = reply_user(s, r, user, name, sizeof(name), &renamed);
 	if (renamed < 0) {
 		finish_fail(s, r, "user name renamed to an empty name");
 		return;
 	}
-	tab = (u != NULL && u->x.any) || have_final;
+	reply_init(&rp);
+	if (!(s->set.faults & AUTHD_FAULT_OK_WITHOUT_USER))
+		reply_add_user(s, &rp, name);
+	if (s->set.faults & AUTHD_FAULT_OK_NOLOGIN)
+		reply_add(&rp, "nologin", NULL, 0);
+	/* a TAB when the passdb set any field: an empty one when none is shown */
+	if (u != NULL && u->x.shown[0] != '\0')
+		reply_add(&rp, u->x.shown, NULL, 0);
+	else if (u != NULL && u->x.any && !have_final)
+		reply_add(&rp, "", NULL, 0);
+	if (have_final) {
+		if (base64_encode(final->data, final->len, &rp.esc[rp.nesc]) < 0)
+			xbuf_reset(&rp.esc[rp.nesc]);
+		reply_add(&rp, "resp", rp.esc[rp.nesc].data ? rp.esc[rp.nesc].data : "",
+			  rp.esc[rp.nesc].len);
+		rp.nesc++;
+	}
+	reply_add_original(&rp, u, renamed, user);
 	garbage(s);
-	if (add_word_id(&s->out, "OK", reply_id(s, r->id)) < 0 ||
-	    (!(s->set.faults & AUTHD_FAULT_OK_WITHOUT_USER) && add_user(s, &s->out, name) < 0) ||
-	    ((s->set.faults & AUTHD_FAULT_OK_NOLOGIN) && xbuf_append_str(&s->out, "\tnologin") < 0) ||
-	    (tab && xbuf_append_char(&s->out, '\t') < 0) ||
-	    (u != NULL && xbuf_append_str(&s->out, u->x.shown) < 0) ||
-	    (have_final &&
-	     ((u != NULL && u->x.shown[0] != '\0' && xbuf_append_char(&s->out, '\t') < 0) ||
-	      xbuf_append_str(&s->out, "resp=") < 0 ||
-	      base64_encode(final->data, final->len, &s->out) < 0)) ||
-	    add_original(&s->out, u, renamed, user) < 0 ||
-	    xbuf_append_char(&s->out, '\n') < 0)
+	if (dvauth_format_ok(&s->out, reply_id(s, r->id), rp.p, rp.n) < 0)
 		xbuf_reset(&s->out);
 	sess_flush(s);
+	reply_free(&rp);
 	if (s->pops != NULL && r->ident[0] != '\0' && r->last_penalty != 0)
 		s->pops->inc(s->pctx, r->ident, 0, 0);	/* a success clears the penalty */
 	if (s->ops->log != NULL)
@@ -338,6 +407,8 @@ static void finish_ok(struct authd_session *s, struct authd_req *r, const char *
 /* send_cont - CONT id base64(challenge) */
 static void send_cont(struct authd_session *s, struct authd_req *r, const struct xbuf *chal)
 {
+	struct xbuf data;
+
 	garbage(s);
 	if (s->set.faults & AUTHD_FAULT_CONT_NO_DATA) {
 		if (xbuf_printf(&s->out, "CONT\t%u\n", reply_id(s, r->id)) < 0)
@@ -346,12 +417,14 @@ static void send_cont(struct authd_session *s, struct authd_req *r, const struct
 		sess_flush(s);
 		return;
 	}
-	if (xbuf_printf(&s->out, "CONT\t%u\t", reply_id(s, r->id)) < 0 ||
-	    base64_encode(chal->data, chal->len, &s->out) < 0 ||
+	xbuf_init(&data, SASL_MAX_MESSAGE * 2);
+	if (base64_encode(chal->data, chal->len, &data) < 0 ||
 	    ((s->set.faults & AUTHD_FAULT_CONT_EXTRA_FIELDS) &&
-	     xbuf_append_str(&s->out, "\textra=1") < 0) ||
-	    xbuf_append_char(&s->out, '\n') < 0)
+	     xbuf_append_str(&data, "\textra=1") < 0) ||
+	    dvauth_format_cont(&s->out, reply_id(s, r->id), data.data ? data.data : "",
+			       data.len) < 0)
 		xbuf_reset(&s->out);
+	xbuf_free(&data);
 	r->accept_cont = 1;
 	sess_flush(s);
 }
@@ -500,130 +573,67 @@ static int sess_disconnect(struct authd_session *s, const char *fmt, ...)
 	return -1;
 }
 
-/*
- * auth_args - the AUTH arguments as Dovecot 2.3 reads them
- * (t_strsplit_tabescaped): split on TAB, each field tab-unescaped and,
- * being a C string there, cut at a NUL. The fields point into *store.
- */
-struct auth_args {
-	size_t n;
-	struct strview *f;
-	struct strview small[32];	/* f for the usual few fields */
-	struct xbuf store;
+/* auth_params - what the request handler takes from AUTH's parameters */
+struct auth_params {
+	int service, final_resp_ok, no_penalty;
+	struct strview rip;
 };
 
-static void auth_args_split(const char *p, size_t len, struct auth_args *a)
+static void auth_params_read(const struct dvauth_client_msg *m, struct auth_params *ap)
 {
-	size_t i, n = 1, k = 0, *off;
-	const char *end = p + len;
+	struct dvauth_param_iter it;
+	struct dvauth_param p;
 
-	for (i = 0; i < len; i++)
-		n += p[i] == '\t';
-	a->n = n;
-	a->f = n <= sizeof(a->small) / sizeof(a->small[0]) ? a->small : xcalloc(n, sizeof(*a->f));
-	xbuf_init(&a->store, len + n + 1);
-	if (memchr(p, '\001', len) == NULL && memchr(p, '\0', len) == NULL) {
-		/* nothing to unescape and no NUL to cut at: the fields are the line's */
-		for (;;) {
-			const char *tab = memchr(p, '\t', (size_t)(end - p));
-			const char *fe = tab ? tab : end;
-
-			a->f[k++] = strview_make(p, (size_t)(fe - p));
-			if (tab == NULL)
-				return;
-			p = tab + 1;
-		}
+	memset(ap, 0, sizeof(*ap));
+	ap->rip = STRVIEW_NULL;
+	dvauth_client_params(m, &it);
+	while (dvauth_param_next(&it, &p)) {
+		if (strview_eq(p.name, "service"))
+			ap->service = 1;
+		else if (strview_eq(p.name, "final-resp-ok"))
+			ap->final_resp_ok = 1;
+		else if (strview_eq(p.name, "no-penalty"))
+			ap->no_penalty = 1;
+		else if (strview_eq(p.name, "rip"))
+			ap->rip = p.value;
 	}
-	off = xcalloc(n + 1, sizeof(*off));
-	for (;;) {
-		const char *tab = memchr(p, '\t', (size_t)(end - p));
-		const char *fe = tab ? tab : end;
-
-		off[k] = a->store.len;
-		/* unescaping never grows a field, so the bound cannot be hit */
-		if (dvauth_unescape(p, (size_t)(fe - p), &a->store) < 0 ||
-		    xbuf_append_char(&a->store, '\0') < 0)
-			xbuf_truncate(&a->store, off[k]);
-		k++;
-		if (tab == NULL)
-			break;
-		p = tab + 1;
-	}
-	for (k = 0; k < n; k++) {
-		const char *fp = a->store.data + off[k];
-
-		a->f[k] = strview_make(fp, strlen(fp));
-	}
-	free(off);
 }
 
-static void auth_args_free(struct auth_args *a)
+/* cmd_auth - AUTH id mech [params] [resp=], as auth_request_handler_auth_begin */
+static int cmd_auth(struct authd_session *s, const struct dvauth_client_msg *m, uint64_t now)
 {
-	if (a->f != a->small)
-		free(a->f);
-	xbuf_free_wipe(&a->store);
-}
-
-/* cmd_auth - AUTH id mech [params] [resp=]: a->f[0] id, a->f[1] mech */
-static int cmd_auth(struct authd_session *s, const struct auth_args *a, uint64_t now)
-{
-	unsigned id;
+	unsigned id = m->id;
 	const struct sasl_mech_info *mi = NULL;
 	int unsafe = 0;
-	size_t i;
-	int have_service = 0, final_resp_ok = 0, no_penalty = 0;
-	struct strview rip = STRVIEW_NULL;
-	int have_resp = 0;
-	struct strview resp = STRVIEW_NULL;
+	int final_resp_ok;
+	struct auth_params ap;
+	int have_resp = m->has_resp;
+	struct strview resp = m->resp;
 	struct authd_req *r;
 	struct sasl_server_params sp;
 	struct xbuf dec;
-	const struct strview *f = a->f;
 
-	if (a->n < 2 || str_to_uint(f[0].p, f[0].len, &id) < 0 || id == 0)
-		return sess_disconnect(s, "BUG: Authentication client %lu sent broken AUTH request",
-				       s->client_pid);
-	if (s->set.unsafe_mech != NULL && f[1].len == strlen(s->set.unsafe_mech) &&
-	    strncasecmp(f[1].p, s->set.unsafe_mech, f[1].len) == 0)
+	if (s->set.unsafe_mech != NULL && m->mech.len == strlen(s->set.unsafe_mech) &&
+	    strncasecmp(m->mech.p, s->set.unsafe_mech, m->mech.len) == 0)
 		unsafe = 1;
 	else
-		mi = sasl_mech_by_name(f[1].p, f[1].len);
+		mi = sasl_mech_by_name(m->mech.p, m->mech.len);
 	if (!unsafe && (mi == NULL || !(s->set.mechs & (1u << mi->mech)))) {
 		char shown[100];
 
 		return sess_disconnect(s, "BUG: Authentication client %lu requested unsupported "
 				       "authentication mechanism %s", s->client_pid,
-				       escape_for_log(shown, sizeof(shown), f[1].p,
-						      f[1].len > 64 ? 64 : f[1].len));
+				       escape_for_log(shown, sizeof(shown), m->mech.p,
+						      m->mech.len > 64 ? 64 : m->mech.len));
 	}
-	for (i = 2; i < a->n; i++) {
-		const char *eq = memchr(f[i].p, '=', f[i].len);
-		size_t nlen = eq ? (size_t)(eq - f[i].p) : f[i].len;
-
-		if (nlen == 7 && memcmp(f[i].p, "service", 7) == 0)
-			have_service = 1;
-		else if (nlen == 13 && memcmp(f[i].p, "final-resp-ok", 13) == 0)
-			final_resp_ok = 1;
-		else if (nlen == 10 && memcmp(f[i].p, "no-penalty", 10) == 0)
-			no_penalty = 1;
-		else if (nlen == 3 && memcmp(f[i].p, "rip", 3) == 0)
-			rip = eq ? strview_make(eq + 1, f[i].len - 4) : strview_make("", 0);
-		else if (nlen == 4 && memcmp(f[i].p, "resp", 4) == 0) {
-			have_resp = 1;
-			if (eq)
-				resp = strview_make(eq + 1, f[i].len - nlen - 1);
-			else
-				resp = strview_make("", 0);
-			i++;
-			break;
-		}
-	}
-	if (i < a->n)
+	auth_params_read(m, &ap);
+	if (m->params_after_resp > 0)
 		return sess_disconnect(s, "BUG: Authentication client %lu sent AUTH parameters "
 				       "after 'resp'", s->client_pid);
+	final_resp_ok = ap.final_resp_ok;
 	if (s->set.faults & AUTHD_FAULT_FINAL_RESP_ALWAYS)
 		final_resp_ok = 1;
-	if (!have_service)
+	if (!ap.service)
 		return sess_disconnect(s, "BUG: Authentication client %lu didn't specify service in "
 				       "request", s->client_pid);
 	if (req_find(s, id) != NULL)
@@ -652,8 +662,8 @@ static int cmd_auth(struct authd_session *s, const struct auth_args *a, uint64_t
 		sp.final_resp_ok = final_resp_ok;
 		r->sasl = sasl_server_create(mi->mech, &sp);
 	}
-	if (s->pops != NULL && !no_penalty && rip.p != NULL &&
-	    authd_penalty_ident(rip.p, rip.len, r->ident, sizeof(r->ident)) < 0)
+	if (s->pops != NULL && !ap.no_penalty && ap.rip.p != NULL &&
+	    authd_penalty_ident(ap.rip.p, ap.rip.len, r->ident, sizeof(r->ident)) < 0)
 		r->ident[0] = '\0';	/* Dovecot ignores a rip it cannot parse */
 	/* the initial response, as auth_request_handler_auth_begin reads it */
 	if (have_resp && resp.len == 0 && s->client_minor < 2)
@@ -679,18 +689,13 @@ static int cmd_auth(struct authd_session *s, const struct auth_args *a, uint64_t
 	return 0;
 }
 
-/* cmd_cont - CONT id data; args is what follows "CONT\t" (data taken raw, as 2.3 does) */
-static int cmd_cont(struct authd_session *s, const char *args, size_t alen)
+/* cmd_cont - CONT id data (the data raw, as 2.3 takes it) */
+static int cmd_cont(struct authd_session *s, const struct dvauth_client_msg *m)
 {
-	const char *tab;
-	unsigned id;
-	struct authd_req *r;
+	unsigned id = m->id;
+	struct authd_req *r = req_find(s, id);
 	struct xbuf dec;
 
-	tab = memchr(args, '\t', alen);
-	if (tab == NULL || str_to_uint(args, (size_t)(tab - args), &id) < 0)
-		return sess_disconnect(s, "BUG: Authentication client sent broken CONT request");
-	r = req_find(s, id);
 	if (r == NULL) {
 		fail_now(s, id, NULL, "Authentication request timed out");
 		return 0;
@@ -702,7 +707,7 @@ static int cmd_cont(struct authd_session *s, const char *args, size_t alen)
 	}
 	r->accept_cont = 0;
 	xbuf_init(&dec, SASL_MAX_MESSAGE);
-	if (decode_b64(tab + 1, alen - (size_t)(tab + 1 - args), &dec) < 0) {
+	if (decode_b64(m->data.p, m->data.len, &dec) < 0) {
 		xbuf_free(&dec);
 		req_remove(s, r);
 		fail_now(s, id, "invalid_base64", "Invalid base64 data in continued response");
@@ -713,102 +718,89 @@ static int cmd_cont(struct authd_session *s, const char *args, size_t alen)
 	return 0;
 }
 
-/* cmd_cancel - CANCEL id; args is what follows "CANCEL\t" (2.3: one number, nothing else) */
-static int cmd_cancel(struct authd_session *s, const char *args, size_t alen)
+/* cmd_cancel - CANCEL id */
+static int cmd_cancel(struct authd_session *s, const struct dvauth_client_msg *m)
 {
-	unsigned id;
-	struct authd_req *r;
+	struct authd_req *r = req_find(s, m->id);
 
-	if (str_to_uint(args, alen, &id) < 0)
-		return sess_disconnect(s, "BUG: Authentication client sent broken CANCEL");
-	r = req_find(s, id);
 	if (r != NULL)
 		req_remove(s, r);
 	if (s->client_minor >= 4) {
-		if (dvauth_format_cancelled(&s->out, id) < 0)
+		if (dvauth_format_cancelled(&s->out, m->id) < 0)
 			xbuf_reset(&s->out);
 		sess_flush(s);
 	}
 	return 0;
 }
 
-/* begins - line starts with word + TAB (Dovecot's str_begins(line, "WORD\t")) */
-static int begins(const char *line, size_t len, const char *word, size_t *args_r)
+/* shown_line - a client line for a log message: escaped, at most 80 bytes of it */
+static const char *shown_line(char *buf, size_t size, const char *line, size_t len)
 {
-	size_t wl = strlen(word);
-
-	if (len <= wl || memcmp(line, word, wl) != 0 || line[wl] != '\t')
-		return 0;
-	*args_r = wl + 1;
-	return 1;
+	return escape_for_log(buf, size, line, len > 80 ? 80 : len);
 }
 
 /* handshake_line - VERSION, then CPID (2.3 auth_client_input) */
-static int handshake_line(struct authd_session *s, const char *line, size_t len)
+static int handshake_line(struct authd_session *s, const char *line, size_t len,
+			  const struct dvauth_client_msg *m, int rc)
 {
 	char shown[120];
-	size_t a;
 
 	if (s->hs == HS_WANT_VERSION) {
-		const char *p, *tab;
-		unsigned major, minor;
-
-		if (!begins(line, len, "VERSION", &a) ||
-		    (tab = memchr((p = line + a), '\t', len - a)) == NULL ||
-		    str_to_uint(p, (size_t)(tab - p), &major) < 0 ||
-		    str_to_uint(tab + 1, len - (size_t)(tab + 1 - line), &minor) < 0) {
+		if (rc < 0 || m->cmd != DVAUTH_VERSION) {
 			if (s->set.handshake_24)
 				return sess_disconnect(s, "Authentication client didn't reply with a "
 						       "valid VERSION line");
 			return sess_disconnect(s, "Authentication client sent invalid VERSION line: %s",
-					       escape_for_log(shown, sizeof(shown), line,
-							      len > 80 ? 80 : len));
+					       shown_line(shown, sizeof(shown), line, len));
 		}
-		if (major != 1)
+		if (m->major != 1)
 			return sess_disconnect(s, "Authentication client not compatible with this "
 					       "server (mixed old and new binaries?)");
-		s->client_minor = minor;
+		s->client_minor = m->minor;
 		s->hs = HS_WANT_CPID;
 		if (s->set.handshake_24)
 			send_handshake_rest(s);
 		return 0;
 	}
-	if (begins(line, len, "CPID", &a)) {
-		unsigned pid;
-
-		if (str_to_uint(line + a, len - a, &pid) < 0 || pid == 0)
+	if (m->cmd == DVAUTH_CPID) {
+		if (rc < 0)
 			return sess_disconnect(s, "BUG: Authentication client said it's PID 0");
-		s->client_pid = pid;
+		s->client_pid = m->pid;
 		s->hs = HS_READY;
 		return 0;
 	}
 	return sess_disconnect(s, "BUG: Authentication client sent unknown handshake command: %s",
-			       escape_for_log(shown, sizeof(shown), line, len > 80 ? 80 : len));
+			       shown_line(shown, sizeof(shown), line, len));
 }
 
-/* authd_session_line - one client line, without its LF */
+/* authd_session_line - one client line, without its LF, read as Dovecot 2.3 reads it */
 int authd_session_line(struct authd_session *s, const char *line, size_t len, uint64_t now_ms)
 {
+	struct dvauth_client_msg m;
+	const char *why;
 	char shown[120];
-	size_t a;
+	int rc = dvauth_parse_client_line_as(line, len, DVAUTH_DOVECOT23, &m, &why);
 
 	if (s->hs != HS_READY)
-		return handshake_line(s, line, len);
-	if (begins(line, len, "AUTH", &a)) {
-		struct auth_args args;
-		int rc;
-
-		auth_args_split(line + a, len - a, &args);
-		rc = cmd_auth(s, &args, now_ms);
-		auth_args_free(&args);
-		return rc;
+		return handshake_line(s, line, len, &m, rc);
+	switch (m.cmd) {
+	case DVAUTH_AUTH:
+		if (rc < 0)
+			return sess_disconnect(s, "BUG: Authentication client %lu sent broken AUTH "
+					       "request", s->client_pid);
+		return cmd_auth(s, &m, now_ms);
+	case DVAUTH_CONT:
+		if (rc < 0)
+			return sess_disconnect(s, "BUG: Authentication client sent broken CONT request");
+		return cmd_cont(s, &m);
+	case DVAUTH_CANCEL:
+		if (rc < 0)
+			return sess_disconnect(s, "BUG: Authentication client sent broken CANCEL");
+		return cmd_cancel(s, &m);
+	default:
+		return sess_disconnect(s, "BUG: Authentication client sent unknown command: %s",
+				       shown_line(shown, sizeof(shown), line, len));
 	}
-	if (begins(line, len, "CONT", &a))
-		return cmd_cont(s, line + a, len - a);
-	if (begins(line, len, "CANCEL", &a))
-		return cmd_cancel(s, line + a, len - a);
-	return sess_disconnect(s, "BUG: Authentication client sent unknown command: %s",
-			       escape_for_log(shown, sizeof(shown), line, len > 80 ? 80 : len));
 }
 
 /* authd_session_verified - the passdb's answer for PLAIN/LOGIN */
@@ -935,10 +927,7 @@ void authd_session_destroy(struct authd_session **sp)
 /* authd_fault_parse - a fault name (protocol-level faults only) */
 int authd_fault_parse(const char *name, size_t len, unsigned *fault_r)
 {
-	static const struct {
-		const char *name;
-		unsigned bit;
-	} faults[] = {
+	static const struct cfg_name faults[] = {
 		{ "spid-before-mech", AUTHD_FAULT_SPID_BEFORE_MECH },
 		{ "no-done", AUTHD_FAULT_NO_DONE },
 		{ "version-major-2", AUTHD_FAULT_VERSION_MAJOR_2 },
@@ -954,13 +943,6 @@ int authd_fault_parse(const char *name, size_t len, unsigned *fault_r)
 		{ "leaky-reason", AUTHD_FAULT_LEAKY_REASON },
 		{ "final-resp-always", AUTHD_FAULT_FINAL_RESP_ALWAYS },
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
-		if (strlen(faults[i].name) == len && memcmp(faults[i].name, name, len) == 0) {
-			*fault_r = faults[i].bit;
-			return 0;
-		}
-	}
-	return -1;
+	return cfg_name_find(faults, sizeof(faults) / sizeof(faults[0]), name, len, fault_r);
 }

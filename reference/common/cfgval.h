@@ -1,39 +1,52 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * NAME
- *	cfgval - setting values: durations, sizes, booleans, counts
+ *	cfgval - setting values: counts, yes/no, durations, socket modes
+ *	and owners
  * SYNOPSIS
  *	#include "reference/common/cfgval.h"
  *
- *	int cfg_duration_ms(const char *s, uint64_t unit_ms, uint64_t max_ms,
- *	                    uint64_t *ms_r, char *err, size_t errlen);
- *	int cfg_size(const char *s, uint64_t max, uint64_t *r,
- *	             char *err, size_t errlen);
- *	int cfg_bool(const char *s, int *r, char *err, size_t errlen);
- *	int cfg_uint(const char *s, uint64_t min, uint64_t max, uint64_t *r,
- *	             char *err, size_t errlen);
+ *	int cfg_uint(const char *s, unsigned long min, unsigned long max,
+ *	             unsigned long *r, char *err, size_t errlen);
+ *	int cfg_yesno(const char *s, int *r, char *err, size_t errlen);
+ *	int cfg_duration_ms(const char *s, uint64_t *ms_r,
+ *	                    char *err, size_t errlen);
+ *	int cfg_mode(const char *s, unsigned *mode_r, char *err, size_t errlen);
+ *	int cfg_owner_split(const char *s, char *user, size_t usize,
+ *	                    char *group, size_t gsize, char *err, size_t errlen);
+ *	int cfg_name_find(const struct cfg_name *t, size_t n,
+ *	                  const char *name, size_t len, unsigned *bit_r);
  * DESCRIPTION
- *	Pure parsers for the value of one setting, from a config file
- *	(cfgfile.h) or a command-line option; the caller prefixes the
- *	error with where the value came from ("a.conf:3: timeout: ...",
- *	"--timeout: ...").
+ *	Pure parsers for the value of one daemon setting, from the command
+ *	line or a config file (cfgfile.h); the caller prefixes the error
+ *	with the setting ("--max-line: ...", daemon.h's daemon_opt_*).
  *
- *	duration := 1*DIGIT [unit]; unit := "ms" / "s" / "m" / "h" / "d"
- *	/ "w" (Postfix's time units plus ms). A bare number counts in
- *	unit_ms milliseconds (1000: seconds, as Postfix; 1: ms; 0: a bare
- *	number is refused).
- *	size := 1*DIGIT [("k" / "m" / "g") ["b"]], binary multiples, case
- *	not significant; a bare number is bytes.
- *	bool := "yes" / "no" / "true" / "false" / "on" / "off" / "1" / "0",
- *	case not significant.
- *	uint := 1*DIGIT within [min, max].
- *	Numbers are decimal, without sign or blanks; at most 20 digits.
+ *	uint := 1*DIGIT, decimal, no sign, no blanks, at most 20 digits,
+ *	within [min, max].
+ *
+ *	yesno := "yes" / "no", exactly.
+ *
+ *	duration := 1*DIGIT [" "] [unit]
+ *	unit     := "ms" | "msec" | "msecs" | "s" | "sec" | "secs" |
+ *	            "second" | "seconds" | "m" | "min" | "mins" |
+ *	            "minute" | "minutes" | "h" | "hour" | "hours"
+ *	A number without a unit is milliseconds; units are
+ *	case-insensitive; at most one day (CFG_DURATION_MAX_MS). "2s",
+ *	"2 secs", "2000" and "2000ms" are equal.
+ *
+ *	mode := 1..4 octal digits, 1 .. 0777 (a unix socket's permissions).
+ *
+ *	owner := user [":" group]; each part 1..63 bytes without ":".
+ *
+ *	cfg_name_find() looks a word (name, len bytes) up in a table of
+ *	names, exactly (case-sensitive), and gives its bit: the items of
+ *	the daemons' --fault lists.
  * DIAGNOSTICS
- *	0, or -1 with the reason in err: 'bad duration "5x": expected a
- *	number and a unit ms, s, m, h, d or w', 'duration "9999h" is over
- *	the limit of 86400s', 'bad size "1t": ...', 'size "2g" is over the
- *	limit of 1048576 bytes', 'bad boolean "maybe": expected yes or no',
- *	'"0" is out of range 1-64'.
+ *	0, or -1 with the reason in err (outputs untouched): "not a
+ *	number: x", "70000 is outside 64..8192", "want yes or no, not x",
+ *	"not a duration (N, Nms, Ns, Nm, Nh; at most one day): x", "want
+ *	octal 1-0777, not x", "want USER or USER:GROUP, not x".
+ *	cfg_name_find: 0, or -1 when the word is not in the table.
  */
 #ifndef REFERENCE_COMMON_CFGVAL_H
 #define REFERENCE_COMMON_CFGVAL_H
@@ -41,10 +54,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-int cfg_duration_ms(const char *s, uint64_t unit_ms, uint64_t max_ms, uint64_t *ms_r,
+#define CFG_DURATION_MAX_MS	86400000ULL
+
+struct cfg_name {
+	const char *name;
+	unsigned bit;
+};
+
+int cfg_uint(const char *s, unsigned long min, unsigned long max, unsigned long *r,
+	     char *err, size_t errlen);
+int cfg_yesno(const char *s, int *r, char *err, size_t errlen);
+int cfg_duration_ms(const char *s, uint64_t *ms_r, char *err, size_t errlen);
+int cfg_mode(const char *s, unsigned *mode_r, char *err, size_t errlen);
+int cfg_owner_split(const char *s, char *user, size_t usize, char *group, size_t gsize,
 		    char *err, size_t errlen);
-int cfg_size(const char *s, uint64_t max, uint64_t *r, char *err, size_t errlen);
-int cfg_bool(const char *s, int *r, char *err, size_t errlen);
-int cfg_uint(const char *s, uint64_t min, uint64_t max, uint64_t *r, char *err, size_t errlen);
+int cfg_name_find(const struct cfg_name *t, size_t n, const char *name, size_t len,
+		  unsigned *bit_r);
 
 #endif

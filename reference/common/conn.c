@@ -27,8 +27,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "io/uring.h"
 #include "reference/common/conn.h"
-#include "reference/common/uring.h"
+#include "util/msg.h"
 #include "util/xmem.h"
 
 struct conn {
@@ -38,7 +39,8 @@ struct conn {
 	const struct conn_ops *ops;
 	void *ctx;
 	char *peer;
-	struct linebuf *lb;	/* NULL while no input is pending */
+	struct linebuf *lb;	/* line mode: NULL while no input is pending */
+	struct conn_blk *blk;	/* block mode (ops->on_input): the same */
 	struct xbuf out;
 	int paused;		/* by the owner */
 	int throttled;		/* by the output queue */
@@ -60,7 +62,7 @@ struct conn {
 };
 
 static void conn_update_watch(struct conn *c);
-static void conn_process_lines(struct conn *c);
+static void conn_process_input(struct conn *c);
 
 /* conn_set_nonblock - O_NONBLOCK on fd */
 static int conn_set_nonblock(int fd)
@@ -127,6 +129,121 @@ static void conn_lb_put(struct linebuf *lb)
 	}
 	linebuf_free(lb);
 	free(lb);
+}
+
+/*
+ * Block mode (ops->on_input): the unconsumed input is one contiguous run
+ * [start, end) of a buffer that grows by doubling from CONN_BLK_MIN up to
+ * the bound set->max_line. Like line buffers, a buffer exists only while
+ * input is pending; empty ones of the smallest size are kept for reuse.
+ */
+#define CONN_BLK_MIN	8192
+
+struct conn_blk {
+	char *data;
+	size_t cap, start, end;
+};
+
+static _Thread_local struct conn_blk_cache {
+	struct conn_blk *b[CONN_LB_CACHE];
+	size_t n;
+} conn_blk_cache;
+
+/* conn_blk_get - an empty block buffer */
+static struct conn_blk *conn_blk_get(size_t bound)
+{
+	struct conn_blk_cache *k = &conn_blk_cache;
+	struct conn_blk *b;
+
+	if (k->n > 0 && bound >= CONN_BLK_MIN)
+		return k->b[--k->n];
+	b = xcalloc(1, sizeof(*b));
+	b->cap = bound < CONN_BLK_MIN ? bound : CONN_BLK_MIN;
+	b->data = xmalloc(b->cap);
+	return b;
+}
+
+/* conn_blk_put - give a block buffer back; only an empty small one is kept */
+static void conn_blk_put(struct conn_blk *b)
+{
+	struct conn_blk_cache *k = &conn_blk_cache;
+
+	if (b->start == b->end && b->cap == CONN_BLK_MIN && k->n < CONN_LB_CACHE) {
+		b->start = b->end = 0;
+		k->b[k->n++] = b;
+		return;
+	}
+	free(b->data);
+	free(b);
+}
+
+/* conn_blk_space - room after the pending bytes: compact, grow up to bound */
+static char *conn_blk_space(struct conn_blk *b, size_t bound, size_t *avail_r)
+{
+	if (b->start > 0) {
+		memmove(b->data, b->data + b->start, b->end - b->start);
+		b->end -= b->start;
+		b->start = 0;
+	}
+	if (b->end == b->cap && b->cap < bound) {
+		b->cap = b->cap > bound / 2 ? bound : b->cap * 2;
+		b->data = xrealloc(b->data, b->cap);
+	}
+	*avail_r = b->cap - b->end;
+	return b->data + b->end;
+}
+
+/* conn_blk_partial - pending bytes after the last LF (an incomplete line) */
+static size_t conn_blk_partial(const struct conn_blk *b)
+{
+	size_t i = b->end;
+
+	while (i > b->start && b->data[i - 1] != '\n')
+		i--;
+	return b->end - i;
+}
+
+/* conn_in_space - where the next read goes, for either mode */
+static char *conn_in_space(struct conn *c, size_t *avail_r)
+{
+	if (c->ops->on_input != NULL) {
+		if (c->blk == NULL)
+			c->blk = conn_blk_get(c->set.max_line);
+		return conn_blk_space(c->blk, c->set.max_line, avail_r);
+	}
+	if (c->lb == NULL)
+		c->lb = conn_lb_get(c->set.max_line, c->set.cr);
+	return linebuf_space(c->lb, avail_r);
+}
+
+/* conn_in_commit - n bytes were read into conn_in_space */
+static void conn_in_commit(struct conn *c, size_t n)
+{
+	if (c->blk != NULL)
+		c->blk->end += n;
+	else
+		linebuf_commit(c->lb, n);
+}
+
+/* conn_in_partial - bytes of an incomplete last line, for the EOF reason */
+static size_t conn_in_partial(const struct conn *c)
+{
+	if (c->blk != NULL)
+		return conn_blk_partial(c->blk);
+	return c->lb != NULL ? linebuf_pending(c->lb) : 0;
+}
+
+/* conn_in_release - the input buffer back while it is empty */
+static void conn_in_release(struct conn *c, int force)
+{
+	if (c->blk != NULL && (force || c->blk->start == c->blk->end)) {
+		conn_blk_put(c->blk);
+		c->blk = NULL;
+	}
+	if (c->lb != NULL && (force || linebuf_pending(c->lb) == 0)) {
+		conn_lb_put(c->lb);
+		c->lb = NULL;
+	}
 }
 
 /* conn_send - one write without SIGPIPE where the fd is a socket */
@@ -303,11 +420,9 @@ static void conn_batch_read(struct ev_loop *loop, void *ctx)
 		c->read_batched = 0;
 		if (c->closing || c->destroy_scheduled)
 			continue;
-		if (c->lb == NULL)
-			c->lb = conn_lb_get(c->set.max_line, c->set.cr);
-		space = linebuf_space(c->lb, &avail);
+		space = conn_in_space(c, &avail);
 		if (avail == 0) {
-			conn_read(c);	/* full of lines not processed yet */
+			conn_read(c);	/* full of input not processed yet */
 			continue;
 		}
 		v[m].fd = c->rfd;
@@ -373,8 +488,7 @@ static void conn_destroy(struct ev_loop *loop, void *ctx)
 	close(c->rfd);
 	if (c->wfd != c->rfd)
 		close(c->wfd);
-	if (c->lb != NULL)
-		conn_lb_put(c->lb);
+	conn_in_release(c, 1);
 	xbuf_free(&c->out);
 	free(c->close_reason);
 	free(c->peer);
@@ -435,7 +549,7 @@ static int conn_flush(struct conn *c)
 	if (c->throttled && c->out.len <= c->set.out_throttle / 2) {
 		c->throttled = 0;
 		conn_update_watch(c);
-		conn_process_lines(c);	/* pipelined lines left in the buffer */
+		conn_process_input(c);	/* pipelined input left in the buffer */
 		return c->closing ? -1 : 0;
 	}
 	conn_update_watch(c);
@@ -504,12 +618,18 @@ struct xbuf *conn_outbuf(struct conn *c)
 	return &c->out;
 }
 
+/* conn_overflow - the input bound was hit */
+static void conn_overflow(struct conn *c)
+{
+	if (c->ops->on_overflow != NULL)
+		c->ops->on_overflow(c);
+	if (!c->closing)
+		conn_close(c, "line too long");
+}
+
 /* conn_process_lines - hand every complete line to the owner */
 static void conn_process_lines(struct conn *c)
 {
-	if (c->lb == NULL || c->in_handler)
-		return;
-	c->in_handler = 1;
 	while (!c->closing && !c->close_after_flush && !c->paused && !c->throttled) {
 		const char *line;
 		size_t len;
@@ -518,20 +638,47 @@ static void conn_process_lines(struct conn *c)
 		if (rc == 0)
 			break;
 		if (rc < 0) {
-			if (c->ops->on_overflow != NULL)
-				c->ops->on_overflow(c);
-			if (!c->closing)
-				conn_close(c, "line too long");
+			conn_overflow(c);
 			break;
 		}
 		c->ops->on_line(c, line, len);
 	}
-	c->in_handler = 0;
-	if (!c->closing && c->lb != NULL && linebuf_pending(c->lb) == 0) {
-		/* everything consumed: give the buffer back while idle */
-		conn_lb_put(c->lb);
-		c->lb = NULL;
+}
+
+/* conn_process_blocks - hand the pending input to the owner while it takes some */
+static void conn_process_blocks(struct conn *c)
+{
+	struct conn_blk *b = c->blk;
+
+	while (!c->closing && !c->close_after_flush && !c->paused && !c->throttled &&
+	       b->end > b->start) {
+		size_t used = c->ops->on_input(c, b->data + b->start, b->end - b->start);
+
+		if (used > b->end - b->start)
+			msg_panic("conn_process_blocks: %s consumed %zu of %zu bytes", c->peer, used,
+				  b->end - b->start);
+		if (used == 0) {
+			if (b->end - b->start == c->set.max_line)
+				conn_overflow(c);
+			break;
+		}
+		b->start += used;
 	}
+}
+
+/* conn_process_input - hand the pending input to the owner, in its mode */
+static void conn_process_input(struct conn *c)
+{
+	if ((c->lb == NULL && c->blk == NULL) || c->in_handler)
+		return;
+	c->in_handler = 1;
+	if (c->blk != NULL)
+		conn_process_blocks(c);
+	else
+		conn_process_lines(c);
+	c->in_handler = 0;
+	if (!c->closing)
+		conn_in_release(c, 0);	/* everything consumed: give the buffer back while idle */
 }
 
 /* conn_read - one read into the line buffer */
@@ -541,12 +688,10 @@ static void conn_read(struct conn *c)
 	size_t avail;
 	ssize_t n;
 
-	if (c->lb == NULL)
-		c->lb = conn_lb_get(c->set.max_line, c->set.cr);
-	space = linebuf_space(c->lb, &avail);
+	space = conn_in_space(c, &avail);
 	if (avail == 0) {
-		/* full of complete lines we were told not to process yet */
-		conn_process_lines(c);
+		/* full of input we were told not to process yet */
+		conn_process_input(c);
 		return;
 	}
 	n = read(c->rfd, space, avail);
@@ -566,9 +711,9 @@ static void conn_read_result(struct conn *c, ssize_t n)
 		return;
 	}
 	if (n == 0) {
-		size_t pend = linebuf_pending(c->lb);
+		size_t pend = conn_in_partial(c);
 
-		conn_process_lines(c);
+		conn_process_input(c);
 		if (!c->closing) {
 			char why[96];
 
@@ -581,8 +726,8 @@ static void conn_read_result(struct conn *c, ssize_t n)
 		return;
 	}
 	c->last_input = ev_now_ms(c->loop);
-	linebuf_commit(c->lb, (size_t)n);
-	conn_process_lines(c);
+	conn_in_commit(c, (size_t)n);
+	conn_process_input(c);
 }
 
 /* conn_io - fd readiness */
@@ -708,7 +853,7 @@ static void conn_resume_deferred(struct ev_loop *loop, void *ctx)
 
 	(void)loop;
 	if (!c->destroy_scheduled)
-		conn_process_lines(c);
+		conn_process_input(c);
 }
 
 void conn_resume_input(struct conn *c)

@@ -31,7 +31,19 @@
  *	too long"). Reading stops while the output queue holds more than
  *	set->out_throttle bytes (Dovecot's OUTBUF_THROTTLE_SIZE idea) and
  *	resumes when it drains. EOF with a partial line pending is reported
- *	in the close reason.
+ *	in the close reason (in block mode: the bytes after the last LF).
+ *
+ *	Block mode: when ops->on_input is set, input is not split into
+ *	lines; every byte received and not yet consumed is handed over in
+ *	one run, ops->on_input(c, buf, len), which returns how many bytes
+ *	from the start it consumed (0: it needs more). It is called again
+ *	while it consumes and the connection is not paused, throttled or
+ *	closing; what it did not consume stays in place for the next call
+ *	(it may write into buf[0, consumed)). set->max_line then bounds the
+ *	unconsumed input: when that much is pending and none is consumed,
+ *	ops->on_overflow() is called and the connection closes ("line too
+ *	long"). set->cr does not apply. The buffer grows from 8 KiB as
+ *	needed and exists only while input is pending, as in line mode.
  *
  *	Output: conn_write() (conn_printf() formats) appends to an output
  *	buffer bounded by
@@ -73,15 +85,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "io/ev.h"
 #include "proto/linebuf.h"
-#include "reference/common/ev.h"
 #include "util/compiler.h"
 #include "util/xbuf.h"
 
 struct conn;
 
 struct conn_settings {
-	size_t max_line;	/* bytes incl. LF */
+	size_t max_line;	/* bytes incl. LF; block mode: of pending input */
 	enum linebuf_cr cr;
 	size_t out_throttle;	/* pause reading above this many queued bytes */
 	size_t out_max;		/* hard bound of the output queue */
@@ -92,6 +104,7 @@ struct conn_ops {
 	void (*on_line)(struct conn *c, const char *line, size_t len);
 	void (*on_overflow)(struct conn *c);	/* NULL: close "line too long" */
 	void (*on_close)(struct conn *c, const char *reason);
+	size_t (*on_input)(struct conn *c, char *buf, size_t len);	/* block mode, or NULL */
 };
 
 struct conn *conn_create(struct ev_loop *loop, int rfd, int wfd,

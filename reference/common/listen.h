@@ -41,7 +41,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "reference/common/ev.h"
+#include "io/ev.h"
 
 enum listen_kind {
 	LISTEN_UNIX,

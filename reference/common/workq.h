@@ -44,7 +44,7 @@
 
 #include <stddef.h>
 
-#include "reference/common/ev.h"
+#include "io/ev.h"
 
 struct workq;
 typedef void workq_fn(void *arg);

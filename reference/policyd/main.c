@@ -5,46 +5,37 @@
  * SYNOPSIS
  *	ref-policyd [options] LISTEN...
  * DESCRIPTION
- *	The I/O shell around session.c, rules.c and netdb.c: listeners and
- *	connections (reference/common), one log line per decision, the
- *	delay fault, SIGHUP reload of the rule file and the database
- *	(kept as they were when the new ones fail), SIGTERM/SIGINT
- *	shutdown, and a connection limit. See docs/ref-policyd.8 and
- *	--help.
+ *	What ref-policyd adds to the daemon skeleton (reference/common/
+ *	daemon.h, which reads the options and the config file, listens,
+ *	handles signals, privileges, logging and the connection count):
+ *	its options, --check and --create-sample-db, the glue between
+ *	connections and session.c, rules.c and netdb.c (connections in
+ *	block mode: session.c scans and parses a request where it arrived,
+ *	in the connection's input buffer), one log line per decision, the
+ *	delay fault, and SIGHUP reload of the rule file and the database
+ *	(kept as they were when the new ones fail). See docs/ref-policyd.8
+ *	and --help.
  * DIAGNOSTICS
  *	Exit 0 after SIGTERM/SIGINT, when the spawn connection ends, or
  *	after --check/--create-sample-db succeeded; 2 on a usage or
  *	start-up error, with the reason on stderr.
  */
-#define _GNU_SOURCE
-#include <errno.h>
-#include <fcntl.h>
-#include <getopt.h>
-#include <grp.h>
-#include <pwd.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "reference/common/cfgfile.h"
+#include "io/ev.h"
 #include "reference/common/conn.h"
-#include "reference/common/ev.h"
-#include "reference/common/listen.h"
+#include "reference/common/daemon.h"
 #include "reference/policyd/netdb.h"
 #include "reference/policyd/rules.h"
 #include "reference/policyd/session.h"
 #include "util/escape.h"
 #include "util/msg.h"
-#include "util/strnum.h"
 #include "util/xmem.h"
 
-#define MAX_LISTENERS	16
-#define MAX_ARGS	256
-
-struct daemon {
+struct policyd {
+	struct daemon *dm;		/* the skeleton */
 	struct ev_loop *loop;
 	struct policyd_settings set;
 	struct policyd_engine *engine;
@@ -55,32 +46,28 @@ struct daemon {
 	const char *default_action;
 	enum netdb_domain domain;
 	int db_immutable;
-	unsigned max_connections;
-	unsigned nconn;
 	uint64_t idle_ms;
 	uint64_t delay_ms;
 	int log_decisions;
-	struct listener *listeners[MAX_LISTENERS];
-	size_t nlisteners;
-	int spawn;
-	unsigned verbose;
+	int check_only;
+	const char *sample_db;
 	unsigned long decisions;
 };
 
 struct client {
-	struct daemon *d;
+	struct daemon_client base;	/* references, closed (daemon.h) */
+	struct policyd *d;
 	struct conn *conn;
 	struct policyd_session sess;
-	int refs;
-	int closed;
 };
 
-static struct daemon the_daemon;
+static struct policyd the_policyd;
 
-static void client_unref(struct client *c)
+/* client_destroy - the connection and every delayed reply let go */
+static void client_destroy(struct daemon_client *base)
 {
-	if (--c->refs > 0)
-		return;
+	struct client *c = (struct client *)base;
+
 	policyd_session_free(&c->sess);
 	free(c);
 }
@@ -93,33 +80,17 @@ static void db_log(void *ctx, const char *text)
 	msg_warn("%s", text);
 }
 
-/* read_file - whole file into a new buffer, at most max bytes */
-static char *read_file(const char *path, size_t max, size_t *len_r, char *err, size_t errlen)
+/* engine_update - the engine decides with the current rules and database */
+static void engine_update(struct policyd *d)
 {
-	FILE *f = fopen(path, "r");
-	char *buf;
-	size_t n;
+	struct rules_env env = { netdb_user_allows, d->db };
 
-	if (f == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	buf = xmalloc(max + 1);
-	n = fread(buf, 1, max + 1, f);
-	if (ferror(f) || n > max) {
-		snprintf(err, errlen, "%s: %s", path, ferror(f) ? strerror(errno) :
-			 "file too large");
-		fclose(f);
-		free(buf);
-		return NULL;
-	}
-	fclose(f);
-	*len_r = n;
-	return buf;
+	policyd_engine_set_rules(d->engine, d->rules);
+	policyd_engine_set_env(d->engine, &env);
 }
 
 /* load - rules and database; on failure nothing changes */
-static int load(struct daemon *d, char *err, size_t errlen)
+static int load(struct policyd *d, char *err, size_t errlen)
 {
 	struct rules *rs;
 	struct netdb *db = NULL;
@@ -134,7 +105,7 @@ static int load(struct daemon *d, char *err, size_t errlen)
 			return -1;
 	}
 	if (d->rules_file != NULL) {
-		buf = read_file(d->rules_file, RULES_MAX_FILE, &len, err, errlen);
+		buf = daemon_read_file(d->rules_file, RULES_MAX_FILE, &len, err, errlen);
 		if (buf == NULL) {
 			netdb_close(&db);
 			return -1;
@@ -151,12 +122,8 @@ static int load(struct daemon *d, char *err, size_t errlen)
 	netdb_close(&d->db);
 	d->rules = rs;
 	d->db = db;
-	if (d->engine != NULL) {
-		struct rules_env env = { netdb_user_allows, db };
-
-		policyd_engine_set_rules(d->engine, rs);
-		policyd_engine_set_env(d->engine, &env);
-	}
+	if (d->engine != NULL)
+		engine_update(d);
 	return 0;
 }
 
@@ -200,25 +167,62 @@ static void delayed_fire(struct ev_loop *loop, void *ctx)
 	struct delayed *dl = ctx;
 
 	(void)loop;
-	if (!dl->c->closed) {
+	if (!dl->c->base.closed) {
 		if (conn_write(dl->c->conn, dl->data, dl->len) < 0)
 			conn_close(dl->c->conn, "output queue full");
 		else if (dl->close)
 			conn_close_after_flush(dl->c->conn, "fault close-after-reply");
 	}
-	client_unref(dl->c);
+	daemon_client_release(&dl->c->base);
 	free(dl);
 }
 
 /* --- connections ------------------------------------------------------- */
 
-static void on_line(struct conn *cn, const char *line, size_t len)
+/* delay_output - the delay fault: this call's output (and a close) after delay_ms */
+static void delay_output(struct client *c, struct xbuf *tmp, int close)
+{
+	struct delayed *dl;
+
+	if (tmp->len == 0 && !close)
+		return;
+	dl = xmalloc(sizeof(*dl) + tmp->len);
+	dl->c = c;
+	dl->close = close;
+	dl->len = tmp->len;
+	memcpy(dl->data, tmp->data, tmp->len);
+	daemon_client_hold(&c->base);
+	ev_timer_add(c->d->loop, c->d->delay_ms, delayed_fire, dl);
+}
+
+/* refuse - a request over a bound or otherwise refused: log, close */
+static void refuse(struct client *c)
+{
+	struct conn *cn = c->conn;
+
+	if (policyd_session_overlong(&c->sess)) {
+		/* as a line the connection could not frame */
+		msg_warn("%s: line longer than %zu bytes; disconnecting without a reply",
+			 conn_peer(cn), c->d->set.max_line);
+		conn_close(cn, "line too long");
+		return;
+	}
+	msg_warn("%s: %s; disconnecting without a reply", conn_peer(cn),
+		 policyd_session_error(&c->sess));
+	conn_close_after_flush(cn, policyd_session_error(&c->sess));
+}
+
+/*
+ * on_input - the connection's unconsumed bytes (block mode): at most one
+ * request is answered per call; what it used is returned and dropped
+ */
+static size_t on_input(struct conn *cn, char *buf, size_t len)
 {
 	struct client *c = conn_ctx(cn);
-	struct daemon *d = c->d;
+	struct policyd *d = c->d;
 	struct policyd_decision dec;
 	struct xbuf tmp, *out;
-	size_t before;
+	size_t before, used = 0;
 	int rc;
 
 	if (d->delay_ms > 0) {
@@ -228,40 +232,24 @@ static void on_line(struct conn *cn, const char *line, size_t len)
 		out = conn_outbuf(cn);
 	}
 	before = out->len;
-	rc = policyd_session_line(&c->sess, d->engine, line, len, out, &dec);
-	if (rc < 0) {
-		msg_warn("%s: %s; disconnecting without a reply", conn_peer(cn),
-			 policyd_session_error(&c->sess));
-		if (out == conn_outbuf(cn))
-			xbuf_truncate(out, before);
-		else
-			xbuf_free(&tmp);
-		conn_close_after_flush(cn, policyd_session_error(&c->sess));
-		return;
-	}
+	rc = policyd_session_input(&c->sess, d->engine, buf, len, &used, out, &dec);
 	if (rc > 0) {
 		d->decisions++;
 		if (d->log_decisions)
 			log_decision(c, &dec);
 	}
 	if (d->delay_ms > 0) {
-		if (tmp.len > 0 || (rc > 0 && dec.close)) {
-			struct delayed *dl = xmalloc(sizeof(*dl) + tmp.len);
-
-			dl->c = c;
-			dl->close = rc > 0 && dec.close;
-			dl->len = tmp.len;
-			memcpy(dl->data, tmp.data, tmp.len);
-			c->refs++;
-			ev_timer_add(d->loop, d->delay_ms, delayed_fire, dl);
-		}
+		if (rc >= 0)
+			delay_output(c, &tmp, rc > 0 && dec.close);
 		xbuf_free(&tmp);
-		return;
+	} else if (out->len > before && conn_flush_later(cn) < 0) {
+		return used;
 	}
-	if (out->len > before && conn_flush_later(cn) < 0)
-		return;
-	if (rc > 0 && dec.close)
+	if (rc < 0)
+		refuse(c);
+	else if (rc > 0 && dec.close && d->delay_ms == 0)
 		conn_close_after_flush(cn, "fault close-after-reply");
+	return used;
 }
 
 static void on_overflow(struct conn *cn)
@@ -275,74 +263,45 @@ static void on_overflow(struct conn *cn)
 static void on_close(struct conn *cn, const char *reason)
 {
 	struct client *c = conn_ctx(cn);
-	struct daemon *d = c->d;
-	size_t i;
+	struct policyd *d = c->d;
 
-	if (d->verbose)
+	if (daemon_verbose(d->dm))
 		msg_info("%s: disconnected (%s) after %lu requests", conn_peer(cn), reason,
 			 c->sess.nrequests);
-	c->closed = 1;
-	if (d->nconn-- == d->max_connections)
-		for (i = 0; i < d->nlisteners; i++)
-			listener_resume(d->listeners[i]);
-	client_unref(c);
-	if (d->spawn)
-		ev_stop(d->loop);
+	daemon_conn_closed(d->dm, &c->base);
 }
 
-static const struct conn_ops conn_ops = { on_line, on_overflow, on_close };
+static const struct conn_ops conn_ops = { NULL, on_overflow, on_close, on_input };
 
-static void client_start(struct daemon *d, int rfd, int wfd, const char *peer)
+/* client_start - a new connection (the skeleton's connect hook) */
+static void client_start(void *ctx, int rfd, int wfd, const char *peer)
 {
+	struct policyd *d = ctx;
 	struct conn_settings cs;
 	struct client *c = xcalloc(1, sizeof(*c));
-	size_t i;
 
-	cs.max_line = d->set.max_line + 1;	/* the LF */
-	cs.cr = LINEBUF_CR_KEEP;
+	/* the most a request in progress can hold (session.h) */
+	cs.max_line = d->set.max_request + d->set.max_line + 1;
+	cs.cr = LINEBUF_CR_KEEP;	/* (block mode: not used) */
 	cs.out_throttle = 64 * 1024;
 	cs.out_max = 4 * 1024 * 1024;
 	cs.idle_ms = d->idle_ms;
 	c->d = d;
-	c->refs = 1;
+	daemon_client_init(&c->base, client_destroy);
 	policyd_session_init(&c->sess, &d->set);
-	c->conn = conn_create(d->loop, rfd, wfd, &cs, &conn_ops, c, peer);
+	c->conn = daemon_conn_create(d->dm, rfd, wfd, &cs, &conn_ops, c, peer);
 	if (c->conn == NULL) {
-		msg_warn("%s: cannot set up the connection: %s", peer, strerror(errno));
-		close(rfd);
-		if (wfd != rfd)
-			close(wfd);
 		policyd_session_free(&c->sess);
 		free(c);
-		return;
 	}
-	if (++d->nconn == d->max_connections)
-		for (i = 0; i < d->nlisteners; i++)
-			listener_pause(d->listeners[i]);
-	if (d->verbose)
-		msg_info("%s: connected", peer);
 }
 
-static void on_accept(struct ev_loop *loop, int fd, const char *peer, void *ctx)
+/* reload - SIGHUP: rules and database again; the old ones stay if it fails */
+static void reload(void *ctx)
 {
-	(void)loop;
-	client_start(ctx, fd, fd, peer);
-}
-
-static void on_term(struct ev_loop *loop, int signo, void *ctx)
-{
-	(void)ctx;
-	msg_info("signal %d: shutting down", signo);
-	ev_stop(loop);
-}
-
-static void on_hup(struct ev_loop *loop, int signo, void *ctx)
-{
-	struct daemon *d = ctx;
+	struct policyd *d = ctx;
 	char err[1024];
 
-	(void)loop;
-	(void)signo;
 	if (load(d, err, sizeof(err)) < 0) {
 		msg_warn("reload failed, keeping the old rules and database: %s", err);
 		return;
@@ -353,9 +312,7 @@ static void on_hup(struct ev_loop *loop, int signo, void *ctx)
 
 /* --- options ----------------------------------------------------------- */
 
-static void usage(FILE *fp)
-{
-	fprintf(fp,
+static const char usage[] =
 "usage: ref-policyd [options] LISTEN...\n"
 "\n"
 "Reference Postfix SMTPD policy server (check_policy_service): reads\n"
@@ -396,29 +353,18 @@ static void usage(FILE *fp)
 "                            write a new sample database and exit\n"
 "  -u, --user USER           drop privileges to USER after binding\n"
 "  -l, --log-file FILE       log there instead of stderr\n"
+"      --pid-file FILE       write the process id there, locked (a second\n"
+"                            ref-policyd with the same FILE is refused);\n"
+"                            removed at exit\n"
 "  -c, --config FILE         read options from FILE first: one \"name = value\"\n"
 "                            per line, names as the long options (listen = SPEC\n"
 "                            for listeners); the command line wins\n"
 "  -v, --verbose             log connects and disconnects\n"
-"  -h, --help                this text\n");
-}
+"  -h, --help                this text\n";
 
-static unsigned long parse_uint(const char *opt, const char *v, unsigned long min,
-				unsigned long max)
-{
-	char *end;
-	unsigned long n;
 
-	errno = 0;
-	n = strtoul(v, &end, 10);
-	if (v[0] < '0' || v[0] > '9' || *end != '\0' || errno != 0)
-		msg_fatal("%s: not a number: %s", opt, v);
-	if (n < min || n > max)
-		msg_fatal("%s: %lu is outside %lu..%lu", opt, n, min, max);
-	return n;
-}
-
-static void parse_faults(struct daemon *d, const char *list)
+/* parse_faults - --fault LIST: session faults and the delay */
+static void parse_faults(struct policyd *d, const char *list)
 {
 	const char *p = list;
 
@@ -433,7 +379,7 @@ static void parse_faults(struct daemon *d, const char *list)
 				msg_fatal("--fault: bad delay");
 			memcpy(num, p + 6, n - 6);
 			num[n - 6] = '\0';
-			d->delay_ms = parse_uint("--fault delay", num, 0, 3600000);
+			d->delay_ms = daemon_opt_uint("--fault delay", num, 0, 3600000);
 		} else if (policyd_fault_parse(p, n, &bit) == 0) {
 			d->set.faults |= bit;
 		} else {
@@ -445,279 +391,143 @@ static void parse_faults(struct daemon *d, const char *list)
 	}
 }
 
-static void drop_privileges(const char *user)
+/* ref-policyd's own options; the skeleton has the common ones */
+enum {
+	OPT_DOMAIN = 1,
+	OPT_DEFAULT_ACTION,
+	OPT_DUPLICATES,
+	OPT_MAX_LINE,
+	OPT_MAX_ATTRS,
+	OPT_MAX_REQUEST,
+	OPT_IDLE_TIMEOUT,
+	OPT_LOG_DECISIONS,
+	OPT_CHECK,
+	OPT_CREATE_SAMPLE_DB,
+	OPT_DB_IMMUTABLE,
+};
+
+static const struct daemon_option options[] = {
+	{ "rules", 'r', DAEMON_ARG_REQUIRED, 0 },
+	{ "db", 'd', DAEMON_ARG_REQUIRED, 0 },
+	{ "domain", OPT_DOMAIN, DAEMON_ARG_REQUIRED, 0 },
+	{ "db-immutable", OPT_DB_IMMUTABLE, DAEMON_ARG_REQUIRED, 0 },
+	{ "default-action", OPT_DEFAULT_ACTION, DAEMON_ARG_REQUIRED, 0 },
+	{ "duplicates", OPT_DUPLICATES, DAEMON_ARG_REQUIRED, 0 },
+	{ "max-line", OPT_MAX_LINE, DAEMON_ARG_REQUIRED, 0 },
+	{ "max-attrs", OPT_MAX_ATTRS, DAEMON_ARG_REQUIRED, 0 },
+	{ "max-request", OPT_MAX_REQUEST, DAEMON_ARG_REQUIRED, 0 },
+	{ "idle-timeout", OPT_IDLE_TIMEOUT, DAEMON_ARG_REQUIRED, 0 },
+	{ "log-decisions", OPT_LOG_DECISIONS, DAEMON_ARG_REQUIRED, 0 },
+	{ "check", OPT_CHECK, DAEMON_ARG_NONE, DAEMON_OPT_NO_CONFIG },
+	{ "create-sample-db", OPT_CREATE_SAMPLE_DB, DAEMON_ARG_REQUIRED, DAEMON_OPT_NO_CONFIG },
+	{ "fault", 'f', DAEMON_ARG_REQUIRED, 0 },
+	{ NULL, 0, 0, 0 },
+};
+
+/* option - one of ref-policyd's own options */
+static void option(void *ctx, int key, const char *v)
 {
-	struct passwd *pw = getpwnam(user);
+	struct policyd *d = ctx;
 
-	if (pw == NULL)
-		msg_fatal("--user: unknown user %s", user);
-	if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
-	    setuid(pw->pw_uid) < 0)
-		msg_fatal("--user %s: %s", user, strerror(errno));
-	if (setuid(0) == 0 && pw->pw_uid != 0)
-		msg_fatal("--user %s: privileges could be regained", user);
-}
-
-/* redirect_log - under spawn, stderr may be the connection itself */
-static void redirect_log(const char *path)
-{
-	struct stat e, o;
-	int fd = -1;
-
-	if (path != NULL) {
-		fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-		if (fd < 0)
-			msg_fatal("--log-file %s: %s", path, strerror(errno));
-	} else if (fstat(STDERR_FILENO, &e) == 0 && fstat(STDOUT_FILENO, &o) == 0 &&
-		   e.st_dev == o.st_dev && e.st_ino == o.st_ino && S_ISSOCK(e.st_mode)) {
-		fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	}
-	if (fd >= 0) {
-		if (dup2(fd, STDERR_FILENO) < 0)
-			msg_fatal("--log-file: %s", strerror(errno));
-		close(fd);
+	switch (key) {
+	case 'r': d->rules_file = v; break;
+	case 'd': d->db_file = v; break;
+	case OPT_DOMAIN:
+		if (netdb_domain_parse(v, &d->domain) < 0)
+			msg_fatal("--domain: want keep, strip or both, not %s", v);
+		break;
+	case OPT_DEFAULT_ACTION: d->default_action = v; break;
+	case OPT_DUPLICATES:
+		if (strcmp(v, "first") != 0 && strcmp(v, "last") != 0)
+			msg_fatal("--duplicates: want first or last, not %s", v);
+		d->set.dup = strcmp(v, "first") == 0 ? POLICY_DUP_FIRST : POLICY_DUP_LAST;
+		break;
+	case OPT_MAX_LINE: d->set.max_line = daemon_opt_uint("--max-line", v, 64, POLICY_MAX_LINE); break;
+	case OPT_MAX_ATTRS:
+		d->set.max_attrs = daemon_opt_uint("--max-attrs", v, 1, POLICY_MAX_ATTRS);
+		break;
+	case OPT_MAX_REQUEST:
+		d->set.max_request = daemon_opt_uint("--max-request", v, 1024, 64ul << 20);
+		break;
+	case OPT_IDLE_TIMEOUT: d->idle_ms = daemon_opt_uint("--idle-timeout", v, 0, 86400000ul); break;
+	case OPT_LOG_DECISIONS: d->log_decisions = daemon_opt_yesno("--log-decisions", v); break;
+	case OPT_DB_IMMUTABLE: d->db_immutable = daemon_opt_yesno("--db-immutable", v); break;
+	case OPT_CHECK: d->check_only = 1; break;
+	case OPT_CREATE_SAMPLE_DB: d->sample_db = v; break;
+	case 'f': parse_faults(d, v); break;
+	default: msg_panic("ref-policyd option: unknown key %d", key);
 	}
 }
 
 /*
- * config_args - argv with the config file's settings first (as long
- * options), then the command line without --config (it wins), then the
- * file's listen = entries. Strings live until exit.
+ * configured - the skeleton's hook before LISTEN is required: a sample
+ * database, or the rules and database loaded (and with --check, reported)
  */
-static char **config_args(int argc, char **argv, const struct option *opts, int *argc_r)
+static int configured(void *ctx)
 {
-	static char *out[MAX_ARGS + 1];
-	char *listen[MAX_LISTENERS];
-	const char *file = NULL;
-	struct cfg_iter it;
-	struct cfg_entry e;
-	char err[600];
-	char *buf;
-	size_t len, n = 0, nl = 0;
-	int i, rc;
-
-	for (i = 1; i < argc; i++) {
-		if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < argc)
-			file = argv[i + 1];
-		else if (strncmp(argv[i], "--config=", 9) == 0)
-			file = argv[i] + 9;
-	}
-	if (file == NULL) {
-		*argc_r = argc;
-		return argv;
-	}
-	buf = read_file(file, 1 << 20, &len, err, sizeof(err));
-	if (buf == NULL)
-		msg_fatal("--config %s", err);
-	out[n++] = argv[0];
-	cfg_init(&it, buf, len, file);
-	while ((rc = cfg_next(&it, &e, err, sizeof(err))) == 1) {
-		const struct option *o;
-		char opt[80];
-
-		if (strcmp(e.key, "listen") == 0) {
-			if (nl == MAX_LISTENERS)
-				msg_fatal("%s:%u: more than %d listen entries", file, e.line,
-					  MAX_LISTENERS);
-			listen[nl++] = xstrdup(e.value);
-			continue;
-		}
-		for (o = opts; o->name != NULL; o++)
-			if (strcmp(o->name, e.key) == 0)
-				break;
-		if (o->name == NULL || strcmp(e.key, "config") == 0 || strcmp(e.key, "help") == 0 ||
-		    strcmp(e.key, "check") == 0 || strcmp(e.key, "create-sample-db") == 0)
-			msg_fatal("%s:%u: unknown setting %s", file, e.line, e.key);
-		if (n + 2 + (size_t)argc + nl >= MAX_ARGS)
-			msg_fatal("%s:%u: too many settings", file, e.line);
-		snprintf(opt, sizeof(opt), "--%s", e.key);
-		out[n++] = xstrdup(opt);
-		if (o->has_arg == required_argument)
-			out[n++] = xstrdup(e.value);
-		else if (e.value[0] != '\0' && strcmp(e.value, "yes") != 0)
-			msg_fatal("%s:%u: %s takes no value (or \"yes\")", file, e.line, e.key);
-	}
-	if (rc < 0)
-		msg_fatal("%s", err);
-	free(buf);
-	if (n + (size_t)argc + nl >= MAX_ARGS)
-		msg_fatal("too many arguments");
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) {
-			i++;
-			continue;
-		}
-		if (strncmp(argv[i], "--config=", 9) == 0)
-			continue;
-		out[n++] = argv[i];
-	}
-	for (i = 0; i < (int)nl; i++)
-		out[n++] = listen[i];
-	out[n] = NULL;
-	*argc_r = (int)n;
-	return out;
-}
-
-int main(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "rules", required_argument, NULL, 'r' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "domain", required_argument, NULL, 1 },
-		{ "db-immutable", required_argument, NULL, 12 },
-		{ "default-action", required_argument, NULL, 2 },
-		{ "duplicates", required_argument, NULL, 3 },
-		{ "max-line", required_argument, NULL, 4 },
-		{ "max-attrs", required_argument, NULL, 5 },
-		{ "max-request", required_argument, NULL, 6 },
-		{ "max-connections", required_argument, NULL, 7 },
-		{ "idle-timeout", required_argument, NULL, 8 },
-		{ "log-decisions", required_argument, NULL, 9 },
-		{ "send-batching", required_argument, NULL, 13 },
-		{ "check", no_argument, NULL, 10 },
-		{ "create-sample-db", required_argument, NULL, 11 },
-		{ "fault", required_argument, NULL, 'f' },
-		{ "user", required_argument, NULL, 'u' },
-		{ "log-file", required_argument, NULL, 'l' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct daemon *d = &the_daemon;
-	const char *run_as = NULL, *log_file = NULL, *sample_db = NULL;
-	int check_only = 0, batch = 1;
+	struct policyd *d = ctx;
 	char err[1024];
-	int ch, i;
 
-	msg_init("ref-policyd");
-	signal(SIGPIPE, SIG_IGN);
-	argv = config_args(argc, argv, opts, &argc);
-	d->set.max_line = POLICY_MAX_LINE;
-	d->set.max_attrs = POLICY_MAX_ATTRS;
-	d->set.max_request = 256 * 1024;
-	d->set.dup = POLICY_DUP_LAST;
-	d->max_connections = 10000;
-	d->log_decisions = 1;
-	d->domain = NETDB_KEEP;
-	while ((ch = getopt_long(argc, argv, "r:d:f:u:l:c:vh", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'r': d->rules_file = optarg; break;
-		case 'd': d->db_file = optarg; break;
-		case 1:
-			if (netdb_domain_parse(optarg, &d->domain) < 0)
-				msg_fatal("--domain: want keep, strip or both, not %s", optarg);
-			break;
-		case 2: d->default_action = optarg; break;
-		case 3:
-			if (strcmp(optarg, "first") == 0)
-				d->set.dup = POLICY_DUP_FIRST;
-			else if (strcmp(optarg, "last") == 0)
-				d->set.dup = POLICY_DUP_LAST;
-			else
-				msg_fatal("--duplicates: want first or last, not %s", optarg);
-			break;
-		case 4: d->set.max_line = parse_uint("--max-line", optarg, 64, POLICY_MAX_LINE); break;
-		case 5: d->set.max_attrs = parse_uint("--max-attrs", optarg, 1, POLICY_MAX_ATTRS); break;
-		case 6:
-			d->set.max_request = parse_uint("--max-request", optarg, 1024, 64ul << 20);
-			break;
-		case 7: d->max_connections = (unsigned)parse_uint("--max-connections", optarg, 1, 1000000); break;
-		case 8: d->idle_ms = parse_uint("--idle-timeout", optarg, 0, 86400000ul); break;
-		case 9:
-			if (str_to_yesno(optarg, &d->log_decisions) < 0)
-				msg_fatal("--log-decisions: want yes or no, not %s", optarg);
-			break;
-		case 10: check_only = 1; break;
-		case 12:
-			if (str_to_yesno(optarg, &d->db_immutable) < 0)
-				msg_fatal("--db-immutable: want yes or no, not %s", optarg);
-			break;
-		case 11: sample_db = optarg; break;
-		case 13:
-			if (str_to_yesno(optarg, &batch) < 0)
-				msg_fatal("--send-batching: want yes or no, not %s", optarg);
-			break;
-		case 'f': parse_faults(d, optarg); break;
-		case 'u': run_as = optarg; break;
-		case 'l': log_file = optarg; break;
-		case 'v': d->verbose++; break;
-		case 'c': break;	/* read by config_args */
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (sample_db != NULL) {
-		if (netdb_create_sample(sample_db, err, sizeof(err)) < 0)
+	if (d->sample_db != NULL) {
+		if (netdb_create_sample(d->sample_db, err, sizeof(err)) < 0)
 			msg_fatal("--create-sample-db %s", err);
 		return 0;
 	}
 	if (load(d, err, sizeof(err)) < 0)
 		msg_fatal("%s", err);
-	if (check_only) {
-		printf("%s: %zu rules, %zu attributes looked at, default action %s\n",
-		       d->rules_file ? d->rules_file : "(no rules)", rules_count(d->rules),
-		       rules_nslots(d->rules), rules_default(d->rules)->action);
-		rules_free(&d->rules);
-		netdb_close(&d->db);
-		return 0;
-	}
-	if (optind >= argc) {
-		usage(stderr);
-		return 2;
-	}
-	redirect_log(log_file);
-	d->engine = policyd_engine_create(&d->set);
-	{
-		struct rules_env env = { netdb_user_allows, d->db };
-
-		policyd_engine_set_rules(d->engine, d->rules);
-		policyd_engine_set_env(d->engine, &env);
-	}
-	d->loop = ev_loop_create();
-	if (d->loop == NULL)
-		msg_fatal("event loop: %s", strerror(errno));
-	if (batch && conn_batch_sends(d->loop) < 0 && d->verbose)
-		msg_info("io_uring not available: one read(2) and send(2) per connection");
-	for (i = optind; i < argc; i++) {
-		struct listen_spec spec;
-		struct listen_options lo = { 0, (uid_t)-1, (gid_t)-1, 0 };
-
-		if (listen_spec_parse(argv[i], &spec, err, sizeof(err)) < 0)
-			msg_fatal("%s", err);
-		if (spec.kind == LISTEN_SPAWN) {
-			d->spawn = 1;
-			continue;
-		}
-		if (d->nlisteners == MAX_LISTENERS)
-			msg_fatal("at most %d listeners", MAX_LISTENERS);
-		d->listeners[d->nlisteners] = listener_add(d->loop, &spec, &lo, on_accept, d, err,
-							   sizeof(err));
-		if (d->listeners[d->nlisteners] == NULL)
-			msg_fatal("%s", err);
-		d->nlisteners++;
-	}
-	if (d->spawn && d->nlisteners > 0)
-		msg_fatal("spawn cannot be combined with listeners");
-	if (run_as != NULL)
-		drop_privileges(run_as);
-	if (ev_signal(d->loop, SIGTERM, on_term, d) < 0 || ev_signal(d->loop, SIGINT, on_term, d) < 0 ||
-	    ev_signal(d->loop, SIGHUP, on_hup, d) < 0)
-		msg_fatal("signals: %s", strerror(errno));
-	if (d->spawn) {
-		client_start(d, STDIN_FILENO, STDOUT_FILENO, "spawn");
-		if (d->nconn == 0)
-			msg_fatal("spawn: stdin/stdout cannot be used");
-	} else
-		msg_info("ready: %zu listener(s), %zu rules, default action %s", d->nlisteners,
-			 rules_count(d->rules), rules_default(d->rules)->action);
-	if (ev_run(d->loop) < 0)
-		msg_fatal("event loop: %s", strerror(errno));
-	for (i = 0; i < (int)d->nlisteners; i++)
-		listener_close(&d->listeners[i]);
-	(void)conn_batch_sends(NULL);
-	policyd_engine_destroy(&d->engine);
+	if (!d->check_only)
+		return -1;
+	printf("%s: %zu rules, %zu attributes looked at, default action %s\n",
+	       d->rules_file ? d->rules_file : "(no rules)", rules_count(d->rules),
+	       rules_nslots(d->rules), rules_default(d->rules)->action);
 	rules_free(&d->rules);
 	netdb_close(&d->db);
 	return 0;
+}
+
+/* init - the engine over the loaded rules */
+static void init(void *ctx, struct daemon *dm)
+{
+	struct policyd *d = ctx;
+
+	d->dm = dm;
+	d->loop = daemon_loop(dm);
+	d->engine = policyd_engine_create(&d->set);
+	engine_update(d);
+}
+
+static void ready(void *ctx, size_t nlisteners)
+{
+	struct policyd *d = ctx;
+
+	msg_info("ready: %zu listener(s), %zu rules, default action %s", nlisteners,
+		 rules_count(d->rules), rules_default(d->rules)->action);
+}
+
+static void finish(void *ctx)
+{
+	struct policyd *d = ctx;
+
+	policyd_engine_destroy(&d->engine);
+	rules_free(&d->rules);
+	netdb_close(&d->db);
+}
+
+static const struct daemon_spec spec = {
+	"ref-policyd", usage, options, 0, 1, 1000000,
+	"one read(2) and send(2) per connection",
+	option, configured, init, NULL, client_start, reload, ready, finish,
+};
+
+int main(int argc, char **argv)
+{
+	struct policyd *d = &the_policyd;
+
+	d->set.max_line = POLICY_MAX_LINE;
+	d->set.max_attrs = POLICY_MAX_ATTRS;
+	d->set.max_request = 256 * 1024;
+	d->set.dup = POLICY_DUP_LAST;
+	d->log_decisions = 1;
+	d->domain = NETDB_KEEP;
+	return daemon_main(argc, argv, &spec, d);
 }

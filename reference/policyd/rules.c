@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * NAME
- *	rules - policy rule files: parser and matcher
+ *	rules - policy rule files: the parser
  * SYNOPSIS
- *	See rules.h.
+ *	See rules.h. The matcher, rules_eval(), is rules_eval.c; the
+ *	compiled form both share is rules_int.h.
  * DESCRIPTION
  *	A statement starts on a line whose first byte is not blank; lines
  *	that start with SP or TAB continue it. Lines whose first non-blank
@@ -39,73 +40,25 @@
  *	attributes, RULES_MAX_NODES nodes per rule, RULES_MAX_DEPTH nesting;
  *	regular expressions within the bounds of util/rebound (length,
  *	stacked and nested repetitions), checked before regcomp().
- *	Evaluation recurses at most RULES_MAX_NODES deep and does not
- *	allocate (regexec aside).
+ *	Evaluation (rules_eval.c) recurses at most RULES_MAX_NODES deep
+ *	and does not allocate (regexec aside).
  * DIAGNOSTICS
  *	"file:line:column: what" in the caller's buffer, for the first
  *	error; nothing is logged.
  */
-#define _GNU_SOURCE		/* FNM_CASEFOLD */
-#include <fnmatch.h>
 #include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "proto/policy.h"
 #include "reference/policyd/rules.h"
+#include "reference/policyd/rules_int.h"
 #include "util/rebound.h"
 #include "util/strnum.h"
 #include "util/xbuf.h"
 #include "util/xmem.h"
-
-enum node_op {
-	N_TRUE, N_AND, N_OR, N_NOT,
-	N_PRESENT, N_MISSING, N_EMPTY, N_NONEMPTY,
-	N_EQ, N_NE, N_IEQ, N_NUM, N_GLOB, N_IGLOB, N_RE, N_NRE,
-	N_IN, N_NOTIN, N_USERNETS, N_NOTUSERNETS,
-};
-
-enum num_cmp { CMP_LT, CMP_LE, CMP_GT, CMP_GE, CMP_EQ, CMP_NE };
-
-struct node {
-	uint8_t op;
-	uint8_t cmp;		/* N_NUM */
-	uint16_t slot;		/* attribute tested */
-	uint16_t slot2;		/* N_USERNETS: the user attribute */
-	uint32_t a, b;		/* children; or operand index and count */
-	uint64_t num;		/* N_NUM */
-};
-
-struct operand_str {
-	char *p;
-	size_t len;
-};
-
-struct rules {
-	struct rule *rules;
-	size_t nrules, cap;
-	struct rule def;
-	struct node *nodes;
-	size_t nnodes, nodecap;
-	struct operand_str *strs;
-	size_t nstrs, strcap;
-	regex_t *res;
-	size_t nres, recap;
-	struct cidr *nets;
-	size_t nnets, netcap;
-	char *slot_name[RULES_MAX_SLOTS];
-	size_t slot_len[RULES_MAX_SLOTS];
-	size_t nslots;
-	int16_t hash[256];	/* slot + 1, open addressing */
-	uint64_t len_mask;	/* bit len % 64 set for each slot name: most of the
-				   attributes of a request are looked at by no rule,
-				   and most of those are turned away by their length */
-	uint32_t *by_state[RULES_NSTATES + 1];	/* last: unknown state */
-	size_t n_by_state[RULES_NSTATES + 1];
-};
 
 static const char *const state_names[RULES_NSTATES] = {
 	"CONNECT", "EHLO", "HELO", "MAIL", "RCPT", "DATA", "END-OF-MESSAGE",
@@ -750,16 +703,18 @@ static uint32_t parse_unary(struct parser *p)
 	return parse_test(p);
 }
 
-static uint32_t parse_and(struct parser *p)
+/* parse_chain - sub (kw sub)*, left-associative, as op nodes */
+static uint32_t parse_chain(struct parser *p, const char *kw, enum node_op op,
+			    uint32_t (*sub)(struct parser *))
 {
-	uint32_t left = parse_unary(p);
+	uint32_t left = sub(p);
 
-	while (!p->failed && accept_kw(p, "and")) {
-		uint32_t right = parse_unary(p), id;
+	while (!p->failed && accept_kw(p, kw)) {
+		uint32_t right = sub(p), id;
 
 		if (p->failed)
 			return 0;
-		id = node_new(p, N_AND);
+		id = node_new(p, op);
 		if (p->failed)
 			return 0;
 		p->rs->nodes[id].a = left;
@@ -769,23 +724,14 @@ static uint32_t parse_and(struct parser *p)
 	return left;
 }
 
+static uint32_t parse_and(struct parser *p)
+{
+	return parse_chain(p, "and", N_AND, parse_unary);
+}
+
 static uint32_t parse_or(struct parser *p)
 {
-	uint32_t left = parse_and(p);
-
-	while (!p->failed && accept_kw(p, "or")) {
-		uint32_t right = parse_and(p), id;
-
-		if (p->failed)
-			return 0;
-		id = node_new(p, N_OR);
-		if (p->failed)
-			return 0;
-		p->rs->nodes[id].a = left;
-		p->rs->nodes[id].b = right;
-		left = id;
-	}
-	return left;
+	return parse_chain(p, "or", N_OR, parse_and);
 }
 
 /* --- statements ------------------------------------------------------- */
@@ -1081,131 +1027,4 @@ void rules_free(struct rules **rsp)
 		free(rs->by_state[i]);
 	free(rs);
 	*rsp = NULL;
-}
-
-/* --- evaluation ------------------------------------------------------- */
-
-static int ieq(const char *a, size_t alen, const char *b, size_t blen)
-{
-	return alen == blen && strncasecmp(a, b, alen) == 0 && memchr(a, '\0', alen) == NULL;
-}
-
-/* eval - 1 true, 0 false, -1 database error */
-static int eval(const struct rules *rs, uint32_t id, const struct rules_values *v,
-		const struct rules_env *env)
-{
-	const struct node *n = &rs->nodes[id];
-	const char *val = v->val[n->slot];
-	size_t len = v->len[n->slot];
-	int l;
-
-	switch ((enum node_op)n->op) {
-	case N_TRUE:
-		return 1;
-	case N_AND:
-		l = eval(rs, n->a, v, env);
-		return l <= 0 ? l : eval(rs, n->b, v, env);
-	case N_OR:
-		l = eval(rs, n->a, v, env);
-		return l != 0 ? l : eval(rs, n->b, v, env);
-	case N_NOT:
-		l = eval(rs, n->a, v, env);
-		return l < 0 ? l : !l;
-	case N_PRESENT:
-		return val != NULL;
-	case N_MISSING:
-		return val == NULL;
-	default:
-		break;
-	}
-	if (val == NULL)
-		return 0;
-	switch ((enum node_op)n->op) {
-	case N_EMPTY:
-		return len == 0;
-	case N_NONEMPTY:
-		return len > 0;
-	case N_EQ:
-		return len == rs->strs[n->a].len && memcmp(val, rs->strs[n->a].p, len) == 0;
-	case N_NE:
-		return !(len == rs->strs[n->a].len && memcmp(val, rs->strs[n->a].p, len) == 0);
-	case N_IEQ:
-		return ieq(val, len, rs->strs[n->a].p, rs->strs[n->a].len);
-	case N_NUM: {
-		uint64_t x;
-
-		if (str_to_uint64(val, len, &x) < 0)
-			return 0;
-		switch ((enum num_cmp)n->cmp) {
-		case CMP_LT: return x < n->num;
-		case CMP_LE: return x <= n->num;
-		case CMP_GT: return x > n->num;
-		case CMP_GE: return x >= n->num;
-		case CMP_EQ: return x == n->num;
-		case CMP_NE: return x != n->num;
-		}
-		return 0;
-	}
-	case N_GLOB:
-		return fnmatch(rs->strs[n->a].p, val, 0) == 0;
-	case N_IGLOB:
-		return fnmatch(rs->strs[n->a].p, val, FNM_CASEFOLD) == 0;
-	case N_RE:
-		return regexec(&rs->res[n->a], val, 0, NULL, 0) == 0;
-	case N_NRE:
-		return regexec(&rs->res[n->a], val, 0, NULL, 0) != 0;
-	case N_IN:
-	case N_NOTIN: {
-		struct cidr_addr a;
-		uint32_t i;
-		int in = 0;
-
-		if (cidr_addr_parse(val, len, &a) < 0)
-			return 0;
-		for (i = 0; i < n->b && !in; i++)
-			in = cidr_match(&rs->nets[n->a + i], &a);
-		return n->op == N_IN ? in : !in;
-	}
-	case N_USERNETS:
-	case N_NOTUSERNETS: {
-		struct cidr_addr a;
-		const char *user = v->val[n->slot2];
-		int in;
-
-		if (user == NULL || cidr_addr_parse(val, len, &a) < 0)
-			return 0;
-		if (env == NULL || env->user_allows == NULL)
-			return -1;
-		in = env->user_allows(env->ctx, user, v->len[n->slot2], &a);
-		if (in < 0)
-			return -1;
-		return n->op == N_USERNETS ? in : !in;
-	}
-	default:
-		return 0;
-	}
-}
-
-int rules_eval(const struct rules *rs, const struct rules_values *v,
-	       const struct rules_env *env, const struct rule **rule_r)
-{
-	int st = -1;
-	size_t i, list;
-
-	if (v->val[0] != NULL)
-		st = rules_state_index(v->val[0], v->len[0]);
-	list = st < 0 ? RULES_NSTATES : (size_t)st;
-	for (i = 0; i < rs->n_by_state[list]; i++) {
-		const struct rule *r = &rs->rules[rs->by_state[list][i]];
-		int m = eval(rs, r->root, v, env);
-
-		if (m < 0)
-			return -1;
-		if (m > 0) {
-			*rule_r = r;
-			return 0;
-		}
-	}
-	*rule_r = &rs->def;
-	return 0;
 }

@@ -7,25 +7,22 @@
  * DESCRIPTION
  *	Grammar of the input (Postfix attr_print_plain, protocols.md B.1):
  *	  request := *( name "=" value LF ) LF
- *	Lines are appended to the session's request buffer (at most
- *	max_request bytes, max_attrs lines, max_line bytes each); the
- *	empty line hands the buffer to policy_parse_block(). Values are then
- *	NUL-terminated in place (the LF after each one becomes NUL: the
- *	buffer is ours) and the attributes the rules look at are put in
- *	their slots in one pass. The reply is the rule's preformatted
- *	"action=...\n\n", copied into out, unless a fault changes it.
- *	Per request: no allocation once the request buffer has grown to the
- *	size of the largest request seen.
+ *	The session keeps a policy_scan with its bounds over the caller's
+ *	unconsumed bytes; when the empty line is found the block is handed
+ *	to policy_parse_block() where it lies. Values are then
+ *	NUL-terminated in place (the LF after each one becomes NUL) and the
+ *	attributes the rules look at are put in their slots in one pass.
+ *	The reply is the rule's preformatted "action=...\n\n", copied into
+ *	out, unless a fault changes it. Per request: no allocation.
  * DIAGNOSTICS
  *	See session.h. Error texts are static strings.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "reference/common/cfgval.h"
 #include "reference/policyd/session.h"
 #include "util/xmem.h"
-
-#define POLICYD_KEEP_BUFFER	(64u * 1024)
 
 struct policyd_engine {
 	struct policyd_settings set;
@@ -35,10 +32,7 @@ struct policyd_engine {
 	struct policy_block blk;	/* scratch, large */
 };
 
-static const struct {
-	const char *name;
-	unsigned bit;
-} fault_names[] = {
+static const struct cfg_name fault_names[] = {
 	{ "crlf", POLICYD_F_CRLF },
 	{ "no-action", POLICYD_F_NO_ACTION },
 	{ "action-case", POLICYD_F_ACTION_CASE },
@@ -52,15 +46,8 @@ static const struct {
 
 int policyd_fault_parse(const char *name, size_t len, unsigned *bit_r)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(fault_names) / sizeof(fault_names[0]); i++)
-		if (strlen(fault_names[i].name) == len &&
-		    memcmp(fault_names[i].name, name, len) == 0) {
-			*bit_r = fault_names[i].bit;
-			return 0;
-		}
-	return -1;
+	return cfg_name_find(fault_names, sizeof(fault_names) / sizeof(fault_names[0]), name, len,
+			     bit_r);
 }
 
 struct policyd_engine *policyd_engine_create(const struct policyd_settings *set)
@@ -87,15 +74,30 @@ void policyd_engine_set_env(struct policyd_engine *e, const struct rules_env *en
 	e->env = *env;
 }
 
+/* session_next - ready for the next request */
+static void session_next(struct policyd_session *s)
+{
+	policy_scan_init_bounds(&s->scan, s->max_line, s->max_attrs, s->max_request);
+	s->early_sent = 0;
+}
+
 void policyd_session_init(struct policyd_session *s, const struct policyd_settings *set)
 {
 	memset(s, 0, sizeof(*s));
-	xbuf_init(&s->req, set->max_request);
+	s->max_line = set->max_line;
+	s->max_attrs = set->max_attrs;
+	s->max_request = set->max_request;
+	session_next(s);
 }
 
 void policyd_session_free(struct policyd_session *s)
 {
-	xbuf_free(&s->req);
+	memset(s, 0, sizeof(*s));
+}
+
+int policyd_session_overlong(const struct policyd_session *s)
+{
+	return s->overlong;
 }
 
 const char *policyd_session_error(const struct policyd_session *s)
@@ -103,8 +105,8 @@ const char *policyd_session_error(const struct policyd_session *s)
 	return s->error ? s->error : "no error";
 }
 
-/* put_reply - "action=<action>" LF LF, or what the faults make of it */
-static int put_reply(const struct policyd_engine *e, const struct rule *r, struct xbuf *out)
+/* put_reply_lines - "action=<action>" LF LF, or what the faults make of it */
+static int put_reply_lines(const struct policyd_engine *e, const struct rule *r, struct xbuf *out)
 {
 	unsigned f = e->set.faults;
 	const char *eol = (f & POLICYD_F_CRLF) ? "\r\n" : "\n";
@@ -135,8 +137,20 @@ static int put_reply(const struct policyd_engine *e, const struct rule *r, struc
 	return 0;
 }
 
-/* fill - slots from the parsed block; -1 without request=smtpd_access_policy */
-static int fill(struct policyd_engine *e, struct policyd_session *s)
+/* put_reply - the same, all or nothing */
+static int put_reply(const struct policyd_engine *e, const struct rule *r, struct xbuf *out)
+{
+	size_t before = out->len;
+
+	if (put_reply_lines(e, r, out) < 0) {
+		xbuf_truncate(out, before);
+		return -1;
+	}
+	return 0;
+}
+
+/* fill - slots from the block parsed in buf; -1 without request=smtpd_access_policy */
+static int fill(struct policyd_engine *e, char *buf)
 {
 	const struct rules *rs = e->rules;
 	size_t n = rules_nslots(rs), i;
@@ -146,10 +160,10 @@ static int fill(struct policyd_engine *e, struct policyd_session *s)
 		e->vals.val[i] = NULL;
 	for (i = 0; i < e->blk.nattrs; i++) {
 		const struct policy_attr *a = &e->blk.attrs[i];
-		size_t end = (size_t)(a->value.p - s->req.data) + a->value.len;
+		size_t end = (size_t)(a->value.p - buf) + a->value.len;
 		int slot;
 
-		s->req.data[end] = '\0';	/* the LF after the value */
+		buf[end] = '\0';	/* the LF after the value */
 		if (a->name.len == 7 && memcmp(a->name.p, "request", 7) == 0)
 			have_request = a->value.len == 19 &&
 				       memcmp(a->value.p, "smtpd_access_policy", 19) == 0;
@@ -164,71 +178,55 @@ static int fill(struct policyd_engine *e, struct policyd_session *s)
 	return have_request ? 0 : -1;
 }
 
-int policyd_session_line(struct policyd_session *s, struct policyd_engine *e,
-			 const char *line, size_t len, struct xbuf *out,
-			 struct policyd_decision *d_r)
+/* session_fail - a request refused: why, and -1 */
+static int session_fail(struct policyd_session *s, const char *why)
+{
+	s->error = why;
+	return -1;
+}
+
+/* policyd_session_input - the unconsumed bytes: at most one request answered */
+int policyd_session_input(struct policyd_session *s, struct policyd_engine *e,
+			  char *buf, size_t len, size_t *used_r, struct xbuf *out,
+			  struct policyd_decision *d_r)
 {
 	const struct rule *r;
 	const char *err;
-	size_t used;
+	size_t used = 0, parsed = 0;
 	int rc;
 
 	memset(d_r, 0, sizeof(*d_r));
-	if (len > 0) {
-		if (len > e->set.max_line || len > POLICY_MAX_LINE) {
-			s->error = "line too long";
-			return -1;
-		}
-		if (++s->nlines > e->set.max_attrs || s->nlines > POLICY_MAX_ATTRS) {
-			s->error = "too many attributes";
-			return -1;
-		}
-		if (xbuf_append(&s->req, line, len) < 0 || xbuf_append_char(&s->req, '\n') < 0) {
-			s->error = "request too large";
-			return -1;
-		}
-		if ((e->set.faults & POLICYD_F_EARLY_REPLY) && !s->early_sent) {
-			s->early_sent = 1;
-			if (put_reply(e, rules_default(e->rules), out) < 0) {
-				s->error = "output bound reached";
-				return -1;
-			}
-		}
+	*used_r = 0;
+	rc = policy_scan_block(&s->scan, buf, len, &used, &err);
+	if ((e->set.faults & POLICYD_F_EARLY_REPLY) && !s->early_sent && s->scan.lines > 0) {
+		s->early_sent = 1;	/* the first line is in: answer now */
+		if (put_reply(e, rules_default(e->rules), out) < 0)
+			return session_fail(s, "output bound reached");
+	}
+	if (rc < 0) {
+		s->overlong = strcmp(err, "line too long") == 0;
+		return session_fail(s, err);
+	}
+	if (rc == 0)
 		return 0;
-	}
-	if (xbuf_append_char(&s->req, '\n') < 0) {
-		s->error = "request too large";
-		return -1;
-	}
-	rc = policy_parse_block(s->req.data, s->req.len, &e->blk, &used, &err);
-	if (rc <= 0 || used != s->req.len) {
-		s->error = rc < 0 ? err : "request framing";
-		return -1;
-	}
-	if (fill(e, s) < 0) {
-		s->error = "request without request=smtpd_access_policy";
-		return -1;
-	}
-	if (rules_eval(e->rules, &e->vals, &e->env, &r) < 0) {
-		s->error = "database error";
-		return -1;
-	}
+	rc = policy_parse_block(buf, used, &e->blk, &parsed, &err);
+	if (rc <= 0 || parsed != used)
+		return session_fail(s, rc < 0 ? err : "request framing");
+	if (fill(e, buf) < 0)
+		return session_fail(s, "request without request=smtpd_access_policy");
+	if (rules_eval(e->rules, &e->vals, &e->env, &r) < 0)
+		return session_fail(s, "database error");
 	s->nrequests++;
 	d_r->rule = r;
 	d_r->rules = e->rules;
 	d_r->values = &e->vals;
 	d_r->close = (e->set.faults & POLICYD_F_CLOSE_AFTER) != 0;
 	if (!s->early_sent) {
-		if (put_reply(e, r, out) < 0) {
-			s->error = "output bound reached";
-			return -1;
-		}
+		if (put_reply(e, r, out) < 0)
+			return session_fail(s, "output bound reached");
 		d_r->replied = 1;
 	}
-	if (s->req.cap > POLICYD_KEEP_BUFFER)
-		xbuf_free(&s->req);	/* a rare large request: give it back */
-	xbuf_reset(&s->req);
-	s->nlines = 0;
-	s->early_sent = 0;
+	session_next(s);
+	*used_r = used;
 	return 1;
 }

@@ -3,12 +3,16 @@
  * NAME
  *	test_policyd_session - request handling fed with bytes, and netdb
  * DESCRIPTION
- *	A session is fed a byte stream cut into lines as the connection
- *	layer cuts it (LF removed, CR kept). Checked: one reply per request,
- *	in order, only after the empty line; unknown attributes, lines
- *	without "=", any order; duplicates first/last; every bound (line,
- *	attribute count, request size) and a missing request= line end the
- *	connection with nothing sent; each fault switch's exact bytes. The
+ *	A session is fed a byte stream as the connection layer hands it
+ *	over (block mode: the unconsumed bytes in one run, CR kept, the
+ *	bytes a request used dropped). Checked: one reply per request, in
+ *	order, only after the empty line; unknown attributes, lines without
+ *	"=", any order; duplicates first/last; every bound (line, attribute
+ *	count, request size) at N and N+1 and a missing request= line end
+ *	the connection with nothing sent; a long line is refused before its
+ *	LF arrives; the same stream fed whole, in pieces of every size and
+ *	one byte at a time gives the same replies; each fault switch's exact
+ *	bytes, the early reply on the first line. The
  *	SQLite check: all rows of a user are read, malformed rows are
  *	skipped and reported, the @domain modes, and SQL injection payloads
  *	in sasl_username never widen access.
@@ -47,6 +51,8 @@ struct fixture {
 	int nlogged;
 	int rc;			/* last non-zero session result */
 	int replies;
+	struct xbuf in;		/* received, not yet consumed */
+	struct policyd_decision last;
 };
 
 static void log_fn(void *ctx, const char *text)
@@ -110,6 +116,7 @@ static int setup_with(void **state, enum netdb_domain dom, enum policy_dup dup,
 	policyd_engine_set_env(f->e, &env);
 	policyd_session_init(&f->s, &f->set);
 	xbuf_init(&f->out, 1 << 20);
+	xbuf_init(&f->in, 1 << 20);
 	*state = f;
 	return 0;
 }
@@ -129,27 +136,48 @@ static int teardown(void **state)
 	netdb_close(&f->db);
 	unlink(f->dbpath);
 	xbuf_free(&f->out);
+	xbuf_free(&f->in);
 	free(f);
 	return 0;
 }
 
-/* feed - bytes cut into lines; stops at the first error */
-static void feed(struct fixture *f, const char *bytes)
+/* feed_n - n more bytes, handed over as the connection does; stops at an error */
+static void feed_n(struct fixture *f, const char *bytes, size_t n)
 {
-	const char *p = bytes, *nl;
+	size_t used;
+	int rc;
 
-	while ((nl = strchr(p, '\n')) != NULL) {
-		struct policyd_decision d;
-		int rc = policyd_session_line(&f->s, f->e, p, (size_t)(nl - p), &f->out, &d);
-
+	if (f->rc < 0)
+		return;
+	assert_int_equal(xbuf_append(&f->in, bytes, n), 0);
+	while (f->in.len > 0) {
+		rc = policyd_session_input(&f->s, f->e, f->in.data, f->in.len, &used, &f->out,
+					   &f->last);
 		if (rc != 0)
 			f->rc = rc;
-		if (rc > 0)
-			f->replies++;
-		if (rc < 0)
+		if (rc <= 0) {
+			assert_int_equal(used, 0);
 			return;
-		p = nl + 1;
+		}
+		f->replies++;
+		assert_true(used > 0 && used <= f->in.len);
+		xbuf_consume(&f->in, used);
 	}
+}
+
+/* feed - a C string of bytes */
+static void feed(struct fixture *f, const char *bytes)
+{
+	feed_n(f, bytes, strlen(bytes));
+}
+
+/* restart - a new connection's session, nothing pending */
+static void restart(struct fixture *f)
+{
+	policyd_session_free(&f->s);
+	policyd_session_init(&f->s, &f->set);
+	xbuf_reset(&f->in);
+	f->rc = 0;
 }
 
 static const char *out(struct fixture *f)
@@ -232,10 +260,9 @@ static void test_errors(void **state)
 	assert_int_equal(f->rc, -1);
 	assert_string_equal(policyd_session_error(&f->s), "line too long");
 	assert_string_equal(out(f), "");
+	assert_int_equal(policyd_session_overlong(&f->s), 1);
 	/* exactly max_line is fine */
-	policyd_session_free(&f->s);
-	policyd_session_init(&f->s, &f->set);
-	f->rc = 0;
+	restart(f);
 	line[100] = '\n';
 	line[101] = '\0';
 	feed(f, "request=smtpd_access_policy\n");
@@ -271,19 +298,95 @@ static void test_request_size_and_type(void **state)
 		feed(f, "x=45678901234567890123456789012345678901234567890123456789012345678901234567890123456789\n");
 	assert_int_equal(f->rc, -1);
 	assert_string_equal(policyd_session_error(&f->s), "request too large");
+	assert_int_equal(policyd_session_overlong(&f->s), 0);
 	/* no request=, or another type: refused without a reply */
-	policyd_session_free(&f->s);
-	policyd_session_init(&f->s, &f->set);
-	f->rc = 0;
+	restart(f);
 	feed(f, "protocol_state=RCPT\n\n");
 	assert_int_equal(f->rc, -1);
 	assert_string_equal(policyd_session_error(&f->s),
 			    "request without request=smtpd_access_policy");
-	policyd_session_free(&f->s);
-	policyd_session_init(&f->s, &f->set);
-	f->rc = 0;
+	restart(f);
 	feed(f, "request=other\n\n");
 	assert_int_equal(f->rc, -1);
+	assert_string_equal(out(f), "");
+}
+
+/* the same stream whole, in pieces of every size, a byte at a time: the same replies */
+static void test_pieces(void **state)
+{
+	struct fixture *f = *state;
+	const char stream[] = REQ("protocol_state=RCPT\nclient_address=192.0.2.5\nsasl_username=test1\n")
+		REQ("size=5000\r\n") REQ("helo_name=bad\nno equals sign\n") REQ("size=5000\n");
+	const size_t n = sizeof(stream) - 1;
+	char want[256];
+	size_t piece, i;
+
+	feed(f, stream);
+	assert_int_equal(f->replies, 4);
+	snprintf(want, sizeof(want), "%s", out(f));
+	assert_string_equal(want, "action=DUNNO\n\naction=DUNNO\n\naction=REJECT bad helo\n\n"
+			    "action=552 5.3.4 too big\n\n");
+	for (piece = 1; piece <= n; piece++) {
+		restart(f);
+		xbuf_reset(&f->out);
+		f->replies = 0;
+		for (i = 0; i < n; i += piece)
+			feed_n(f, stream + i, n - i < piece ? n - i : piece);
+		if (strcmp(out(f), want) != 0 || f->replies != 4 || f->in.len != 0)
+			fail_msg("pieces of %zu: \"%s\", %d replies", piece, out(f), f->replies);
+	}
+}
+
+/* request size: max_request bytes with the empty line is fine, one more is not */
+static void test_request_size_bound(void **state)
+{
+	struct fixture *f = *state;
+	const char head[] = "request=smtpd_access_policy\n";
+	char line[101];
+	size_t total = sizeof(head) - 1;
+	int fill;
+
+	memset(line, 'x', sizeof(line));
+	memcpy(line, "pad=", 4);
+	for (fill = 0; fill < 2; fill++) {
+		restart(f);
+		xbuf_reset(&f->out);
+		total = sizeof(head) - 1;
+		feed(f, head);
+		/* lines of 100 bytes (99 + LF) up to 2000 - 1 for the empty line, + fill */
+		while (total + 100 <= 1999) {
+			line[99] = '\n';
+			feed_n(f, line, 100);
+			total += 100;
+		}
+		line[1999 - total - 1 + fill] = '\n';
+		feed_n(f, line, 1999 - total + fill);
+		feed(f, "\n");
+		if (fill == 0) {
+			assert_int_equal(f->rc, 1);
+			assert_string_equal(out(f), "action=DUNNO\n\n");
+		} else {
+			assert_int_equal(f->rc, -1);
+			assert_string_equal(policyd_session_error(&f->s), "request too large");
+			assert_string_equal(out(f), "");
+		}
+		line[1999 - total - 1 + fill] = 'x';
+	}
+}
+
+/* a line longer than max_line is refused before its LF arrives */
+static void test_long_line_early(void **state)
+{
+	struct fixture *f = *state;
+	char part[101];
+
+	memset(part, 'a', sizeof(part));
+	feed(f, "request=smtpd_access_policy\nhelo_name=");
+	feed_n(f, part, 90);	/* 100 bytes of the line: still fine */
+	assert_int_equal(f->rc, 0);
+	feed_n(f, part, 1);	/* 101: refused, no LF yet */
+	assert_int_equal(f->rc, -1);
+	assert_int_equal(policyd_session_overlong(&f->s), 1);
 	assert_string_equal(out(f), "");
 }
 
@@ -312,7 +415,6 @@ static void test_faults(void **state)
 	for (i = 0; i < sizeof(fault_cases) / sizeof(fault_cases[0]); i++) {
 		void *st;
 		struct fixture *f;
-		struct policyd_decision d;
 
 		setup_with(&st, NETDB_KEEP, POLICY_DUP_LAST, fault_cases[i].faults);
 		f = st;
@@ -321,10 +423,12 @@ static void test_faults(void **state)
 			fail_msg("fault 0x%x: got \"%s\"", fault_cases[i].faults, out(f));
 		/* close-after-reply is reported to the caller */
 		xbuf_reset(&f->out);
-		assert_int_equal(policyd_session_line(&f->s, f->e, "request=smtpd_access_policy",
-						      27, &f->out, &d), 0);
-		assert_int_equal(policyd_session_line(&f->s, f->e, "", 0, &f->out, &d), 1);
-		assert_int_equal(d.close, fault_cases[i].faults == POLICYD_F_CLOSE_AFTER);
+		f->rc = 0;
+		feed(f, "request=smtpd_access_policy\n");
+		assert_int_equal(f->rc, 0);
+		feed(f, "\n");
+		assert_int_equal(f->rc, 1);
+		assert_int_equal(f->last.close, fault_cases[i].faults == POLICYD_F_CLOSE_AFTER);
 		teardown(&st);
 	}
 }
@@ -337,7 +441,9 @@ static void test_fault_early_reply(void **state)
 	(void)state;
 	setup_with(&st, NETDB_KEEP, POLICY_DUP_LAST, POLICYD_F_EARLY_REPLY);
 	f = st;
-	feed(f, "request=smtpd_access_policy\n");
+	feed(f, "request=smtpd_acc");
+	assert_string_equal(out(f), "");	/* not before the first line is complete */
+	feed(f, "ess_policy\n");
 	assert_string_equal(out(f), "action=DUNNO\n\n");	/* before the empty line */
 	feed(f, "helo_name=bad\n\n");
 	assert_string_equal(out(f), "action=DUNNO\n\n");	/* nothing more at the end */
@@ -508,6 +614,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_many_attrs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pieces, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_request_size_bound, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_long_line_early, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_size_and_type, setup, teardown),
 		cmocka_unit_test(test_faults),
 		cmocka_unit_test(test_fault_early_reply),

@@ -23,8 +23,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "io/ev.h"
 #include "reference/common/conn.h"
-#include "reference/common/ev.h"
 #include "reference/common/listen.h"
 #include "reference/common/workq.h"
 #include "util/xbuf.h"
@@ -71,7 +71,7 @@ static void rec_close(struct conn *c, const char *reason)
 	ev_stop(r->loop);
 }
 
-static const struct conn_ops rec_ops = { rec_line, rec_overflow, rec_close };
+static const struct conn_ops rec_ops = { rec_line, rec_overflow, rec_close, NULL };
 
 /* stop_soon - a timer that ends ev_run */
 static void stop_cb(struct ev_loop *loop, void *ctx)

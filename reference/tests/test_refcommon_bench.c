@@ -35,9 +35,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "io/ev.h"
 #include "reference/common/conn.h"
 #include "reference/common/daemon.h"
-#include "reference/common/ev.h"
 #include "reference/common/listen.h"
 
 #define NCLIENTS	64
@@ -63,7 +63,7 @@ static void srv_close(struct conn *c, const char *reason)
 	(void)reason;
 }
 
-static const struct conn_ops srv_ops = { srv_line, NULL, srv_close };
+static const struct conn_ops srv_ops = { srv_line, NULL, srv_close, NULL };
 
 static void srv_accept(struct ev_loop *loop, int fd, const char *peer, void *ctx)
 {
@@ -158,7 +158,7 @@ static void cli_close(struct conn *c, const char *reason)
 		ev_stop(cl->b->loop);
 }
 
-static const struct conn_ops cli_ops = { cli_line, NULL, cli_close };
+static const struct conn_ops cli_ops = { cli_line, NULL, cli_close, NULL };
 
 static void bench_end(struct ev_loop *loop, void *ctx)
 {

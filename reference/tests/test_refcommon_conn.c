@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * NAME
- *	test_refcommon_conn - line connections: modes, bounds, flow control
+ *	test_refcommon_conn - connections: modes, bounds, flow control
  * DESCRIPTION
  *	Over socketpair(2) and pipes: CR handling in both modes (table),
  *	the exact line bound fed one byte per write, spawn mode on two
@@ -9,7 +9,10 @@
  *	output throttling that stops reading while the peer does not read
  *	and resumes when it does (every byte accounted for), the hard
  *	output bound, close after flush, the idle timeout, a write to a
- *	peer that went away, and 1,000 connections at once (with the
+ *	peer that went away, block mode (pieces and pipelined blocks, the
+ *	owner writing into what it takes, the bound at N and N+1, an owner
+ *	taking one byte per call, the EOF reason), and 1,000 connections
+ *	at once (with the
  *	resident memory per idle connection when not built with ASan).
  */
 #define _GNU_SOURCE		/* pipe2 */
@@ -28,8 +31,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "io/ev.h"
 #include "reference/common/conn.h"
-#include "reference/common/ev.h"
 #include "util/xbuf.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -101,7 +104,7 @@ static void rec_close(struct conn *c, const char *reason)
 		ev_stop(r->loop);
 }
 
-static const struct conn_ops rec_ops = { rec_line, rec_overflow, rec_close };
+static const struct conn_ops rec_ops = { rec_line, rec_overflow, rec_close, NULL };
 
 static void stop_cb(struct ev_loop *loop, void *ctx)
 {
@@ -193,7 +196,7 @@ static void nul_line(struct conn *c, const char *line, size_t len)
 
 static void test_refcommon_conn_nul_bytes(void **state)
 {
-	static const struct conn_ops ops = { nul_line, rec_overflow, rec_close };
+	static const struct conn_ops ops = { nul_line, rec_overflow, rec_close, NULL };
 	const struct conn_settings set = { 64, LINEBUF_CR_KEEP, 0, 0, 0 };
 	struct ev_loop *loop = ev_loop_create();
 	struct rec r;
@@ -265,6 +268,98 @@ static void test_refcommon_conn_bound(void **state)
 	bound_case(16383, 0);	/* 16383 bytes + LF = 16384: fits */
 	bound_case(16384, 1);	/* one more: over */
 	bound_case(100000, 1);
+}
+
+/* --- block mode: the owner takes what it wants of the pending input ------- */
+
+/* blk_input - takes one "\n\n"-ended block per call (or one byte with bytewise) */
+static size_t blk_input(struct conn *c, char *buf, size_t len)
+{
+	struct rec *r = conn_ctx(c);
+	const char *end;
+	size_t n;
+
+	if (r->pause_on == -1) {	/* bytewise */
+		assert_int_equal(xbuf_append(&r->lines, buf, 1), 0);
+		return 1;
+	}
+	for (end = buf; (end = memchr(end, '\n', len - (size_t)(end - buf))) != NULL; end++)
+		if ((size_t)(end - buf) + 1 < len && end[1] == '\n')
+			break;
+	if (end == NULL)
+		return 0;
+	n = (size_t)(end - buf) + 2;
+	buf[0] = '#';		/* the owner may write into what it consumes */
+	r->nlines++;
+	assert_int_equal(xbuf_append(&r->lines, buf, n - 2), 0);
+	assert_int_equal(xbuf_append_char(&r->lines, '|'), 0);
+	return n;
+}
+
+static const struct conn_ops blk_ops = { NULL, rec_overflow, rec_close, blk_input };
+
+/* blk_run - chunks written with a loop iteration between them, then EOF */
+static void blk_run(struct rec *r, size_t bound, int bytewise, const char *const *chunks,
+		    size_t n)
+{
+	const struct conn_settings set = { bound, LINEBUF_CR_KEEP, 0, 0, 0 };
+	struct ev_loop *loop = ev_loop_create();
+	int sv[2];
+	size_t i;
+
+	rec_init(r, loop);
+	r->pause_on = bytewise ? -1 : 0;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	r->c = conn_create(loop, sv[0], sv[0], &set, &blk_ops, r, "t");
+	assert_non_null(r->c);
+	for (i = 0; i < n && !r->closed; i++) {
+		assert_int_equal(write(sv[1], chunks[i], strlen(chunks[i])),
+				 (ssize_t)strlen(chunks[i]));
+		run(loop, 5);
+	}
+	shutdown(sv[1], SHUT_WR);
+	if (!r->closed)
+		run(loop, 2000);
+	assert_int_equal(r->closed, 1);
+	close(sv[1]);
+	ev_loop_destroy(&loop);
+}
+
+static void test_refcommon_conn_blocks(void **state)
+{
+	const char *split[] = { "a=1\nb", "=2\n", "\nc=3\n\nd=4\n\ne=5\r\n\n", "tail\nx" };
+	const char *exact[] = { "0123456789abc\n\n" };		/* 15 bytes: bound 15 */
+	const char *over[] = { "0123456789abcde", "f\n\n" };	/* 16 pending at bound 16 */
+	const char *lines[] = { "u=1\nv=2\n" };
+	struct rec r;
+
+	(void)state;
+	/* split, pipelined, CR as data; EOF counts the bytes after the last LF */
+	blk_run(&r, 64, 0, split, 4);
+	assert_string_equal(xbuf_cstr(&r.lines), "#=1\nb=2|#=3|#=4|#=5\r|");
+	assert_string_equal(r.reason, "EOF inside a line (1 bytes pending)");
+	assert_int_equal(r.overflow, 0);
+	xbuf_free(&r.lines);
+	/* complete lines but no block at EOF: nothing partial */
+	blk_run(&r, 64, 0, lines, 1);
+	assert_string_equal(r.reason, "EOF");
+	assert_int_equal(r.nlines, 0);
+	xbuf_free(&r.lines);
+	/* the bound: a block of exactly bound bytes is taken, bound pending untaken is over */
+	blk_run(&r, 15, 0, exact, 1);
+	assert_string_equal(xbuf_cstr(&r.lines), "#123456789abc|");
+	assert_int_equal(r.overflow, 0);
+	xbuf_free(&r.lines);
+	blk_run(&r, 16, 0, over, 2);
+	assert_int_equal(r.overflow, 1);
+	assert_string_equal(r.reason, "line too long");
+	assert_int_equal(r.nlines, 0);
+	xbuf_free(&r.lines);
+	/* an owner that takes one byte per call gets every byte once, in order */
+	blk_run(&r, 8, 1, split, 4);
+	assert_string_equal(xbuf_cstr(&r.lines), "a=1\nb=2\n\nc=3\n\nd=4\n\ne=5\r\n\ntail\nx");
+	assert_string_equal(r.reason, "EOF");
+	xbuf_free(&r.lines);
 }
 
 /* --- spawn mode: stdin and stdout are two pipes ----------------------------- */
@@ -678,7 +773,7 @@ static void mod_close(struct conn *c, const char *reason)
 
 static void test_refcommon_conn_random_streams(void **state)
 {
-	static const struct conn_ops ops = { mod_line, mod_overflow, mod_close };
+	static const struct conn_ops ops = { mod_line, mod_overflow, mod_close, NULL };
 	static const char alphabet[] = "aaaaaaab\r\n\n\t";
 	struct ev_loop *loop = ev_loop_create();
 	char stream[4096];
@@ -774,7 +869,7 @@ static long rss_kib(void)
 
 static void test_refcommon_conn_many(void **state)
 {
-	static const struct conn_ops ops = { many_line, NULL, many_close };
+	static const struct conn_ops ops = { many_line, NULL, many_close, NULL };
 	const struct conn_settings set = { 16384, LINEBUF_CR_STRIP, 50 * 1024, 1 << 20, 0 };
 	struct ev_loop *loop = ev_loop_create();
 	struct many m = { loop, 0, 0 };
@@ -833,7 +928,7 @@ static void test_refcommon_conn_many(void **state)
 
 static void test_refcommon_conn_lb_reuse(void **state)
 {
-	static const struct conn_ops ops = { many_line, NULL, many_close };
+	static const struct conn_ops ops = { many_line, NULL, many_close, NULL };
 	const struct conn_settings set = { 16384, LINEBUF_CR_STRIP, 50 * 1024, 1 << 20, 0 };
 	struct ev_loop *loop = ev_loop_create();
 	struct many m = { loop, 0, 0 };
@@ -877,6 +972,7 @@ int main(void)
 		cmocka_unit_test(test_refcommon_conn_cr_modes),
 		cmocka_unit_test(test_refcommon_conn_nul_bytes),
 		cmocka_unit_test(test_refcommon_conn_bound),
+		cmocka_unit_test(test_refcommon_conn_blocks),
 		cmocka_unit_test(test_refcommon_conn_spawn_pipes),
 		cmocka_unit_test(test_refcommon_conn_pause_resume),
 		cmocka_unit_test(test_refcommon_conn_throttle),

@@ -30,7 +30,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "reference/common/ev.h"
+#include "io/ev.h"
 #include "reference/common/listen.h"
 
 struct acc {

@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "reference/common/ev.h"
+#include "io/ev.h"
 #include "reference/common/workq.h"
 
 static pthread_t loop_thread;

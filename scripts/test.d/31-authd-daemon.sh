@@ -2,7 +2,8 @@
 # 31-authd-daemon - ref-authd as a daemon: unix + inet (IPv4, IPv6)
 # listeners in one process, --mode/--owner, SIGHUP reload (good and broken
 # file, an open connection kept), failure delay and request timeout as
-# durations, --penalty, --max-connections, spawn mode, --user, SIGTERM.
+# durations, --penalty, --max-connections, spawn mode (and a stdin it cannot
+# use), --user, --pid-file, SIGTERM.
 # Usage: 31-authd-daemon.sh BUILD_DIR     Last line: "N passed, N failed".
 set -u
 build=${1:?usage: $0 BUILD_DIR}
@@ -161,6 +162,27 @@ rc=$?
 check "spawn: exit 0 at end of input" "$rc" 0
 echo "$out" | grep -q "^OK	1	user=alice$" && ok "spawn: OK on stdout" || bad "spawn: [$out]"
 echo "$out" | grep -q "^DONE$" && ok "spawn: greeting on stdout" || bad "spawn: no DONE"
+
+# --- spawn on a stdin that cannot be watched (a regular file): refused ------
+# (it used to wait for SIGTERM with no connection at all)
+msg=$(timeout 10 "$bin" -p "$dir/users" -d 0 spawn < "$dir/users" 2>&1); rc=$?
+[ $rc = 2 ] && echo "$msg" | grep -q "fatal: spawn: stdin/stdout cannot be used" &&
+	ok "spawn: unusable stdin is an error, not a hang" || bad "spawn, stdin a file: rc $rc: $msg"
+
+# --- --pid-file: the pid, locked against a second daemon, removed at exit ---
+"$bin" -p "$dir/users" -d 0 --pid-file "$dir/authd.pid" "unix:$dir/pid.sock" 2> "$dir/log6" &
+pid=$!
+pids="$pid"
+waitsock "$dir/pid.sock"
+check "--pid-file: holds the daemon's pid" "$(cat "$dir/authd.pid" 2>&1)" "$pid"
+ino=$(stat -c %i "$dir/pid.sock")
+msg=$(timeout 10 "$bin" -p "$dir/users" --pid-file "$dir/authd.pid" "unix:$dir/pid.sock" 2>&1); rc=$?
+[ $rc = 2 ] && echo "$msg" | grep -q -- "--pid-file $dir/authd.pid: locked by process $pid" &&
+	ok "--pid-file: a second daemon is refused, naming the first" || bad "second daemon: rc $rc: $msg"
+check "--pid-file: the refused daemon left the first one's socket alone" \
+	"$(stat -c %i "$dir/pid.sock" 2>&1)" "$ino"
+kill -TERM "$pid"; wait "$pid"; pids=""
+[ -e "$dir/authd.pid" ] && bad "--pid-file left behind" || ok "--pid-file removed at exit"
 
 # --- a repeated user is warned about at start, the first line counts ------
 printf 'alice:{PLAIN}secret\nbob:{PLAIN}x\nalice:{PLAIN}other\nbob:{PLAIN}y\n' > "$dir/dups"

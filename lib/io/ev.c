@@ -3,7 +3,7 @@
  * NAME
  *	ev - a small event loop: fd readiness, timers, signals, deferred calls
  * SYNOPSIS
- *	#include "reference/common/ev.h"
+ *	#include "io/ev.h"
  * DESCRIPTION
  *	See ev.h. Implementation notes:
  *	- fd callbacks live in an array indexed by fd, grown on demand;
@@ -27,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "reference/common/ev.h"
+#include "io/ev.h"
 #include "util/xmem.h"
 
 struct ev_fdent {

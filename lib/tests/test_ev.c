@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * NAME
- *	test_refcommon_ev - the event loop under load and in corner cases
+ *	test_ev - the event loop under load and in corner cases
  * DESCRIPTION
  *	Thousands of timers with random delays fire in (due, insertion)
  *	order and cancelled ones never fire; a stale timer id cannot
@@ -23,7 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "reference/common/ev.h"
+#include "io/ev.h"
 
 static void stop_cb(struct ev_loop *loop, void *ctx)
 {
@@ -65,7 +65,7 @@ static void t_fire(struct ev_loop *loop, void *ctx)
 	t->st->seq[t->st->nfired++] = t->i;
 }
 
-static void test_refcommon_ev_many_timers(void **state)
+static void test_ev_many_timers(void **state)
 {
 	struct ev_loop *loop = ev_loop_create();
 	struct tstate *st = calloc(1, sizeof(*st));
@@ -112,7 +112,7 @@ static void count_cb(struct ev_loop *loop, void *ctx)
 	++*(int *)ctx;
 }
 
-static void test_refcommon_ev_stale_id(void **state)
+static void test_ev_stale_id(void **state)
 {
 	struct ev_loop *loop = ev_loop_create();
 	int a = 0, b = 0;
@@ -163,7 +163,7 @@ static void spin_fd(struct ev_loop *loop, int fd, unsigned events, void *ctx)
 	ev_stop(loop);
 }
 
-static void test_refcommon_ev_zero_timer_no_starvation(void **state)
+static void test_ev_zero_timer_no_starvation(void **state)
 {
 	struct ev_loop *loop = ev_loop_create();
 	struct spin s = { 0, -1, -1 };
@@ -212,7 +212,7 @@ static void ord_fd(struct ev_loop *loop, int fd, unsigned events, void *ctx)
 		ev_defer(loop, ord_defer, o);
 }
 
-static void test_refcommon_ev_defer_after_io(void **state)
+static void test_ev_defer_after_io(void **state)
 {
 	struct ev_loop *loop = ev_loop_create();
 	struct order o;
@@ -258,7 +258,7 @@ static void del_other(struct ev_loop *loop, int fd, unsigned events, void *ctx)
 	ev_fd_del(loop, fd);
 }
 
-static void test_refcommon_ev_del_in_callback(void **state)
+static void test_ev_del_in_callback(void **state)
 {
 	struct ev_loop *loop = ev_loop_create();
 	struct delst d;
@@ -295,7 +295,7 @@ static void never_fd(struct ev_loop *loop, int fd, unsigned events, void *ctx)
 	fail_msg("callback of a bad fd");
 }
 
-static void test_refcommon_ev_bad_fd(void **state)
+static void test_ev_bad_fd(void **state)
 {
 	struct ev_loop *loop = ev_loop_create();
 
@@ -315,7 +315,7 @@ static void on_sig(struct ev_loop *loop, int signo, void *ctx)
 	*(int *)ctx = signo;
 }
 
-static void test_refcommon_ev_late_signal(void **state)
+static void test_ev_late_signal(void **state)
 {
 	struct ev_loop *loop = ev_loop_create();
 	int got = 0;
@@ -338,14 +338,14 @@ static void test_refcommon_ev_late_signal(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_refcommon_ev_many_timers),
-		cmocka_unit_test(test_refcommon_ev_stale_id),
-		cmocka_unit_test(test_refcommon_ev_zero_timer_no_starvation),
-		cmocka_unit_test(test_refcommon_ev_defer_after_io),
-		cmocka_unit_test(test_refcommon_ev_del_in_callback),
-		cmocka_unit_test(test_refcommon_ev_bad_fd),
-		cmocka_unit_test(test_refcommon_ev_late_signal),
+		cmocka_unit_test(test_ev_many_timers),
+		cmocka_unit_test(test_ev_stale_id),
+		cmocka_unit_test(test_ev_zero_timer_no_starvation),
+		cmocka_unit_test(test_ev_defer_after_io),
+		cmocka_unit_test(test_ev_del_in_callback),
+		cmocka_unit_test(test_ev_bad_fd),
+		cmocka_unit_test(test_ev_late_signal),
 	};
 
-	return cmocka_run_group_tests_name("refcommon_ev", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("ev", tests, NULL, NULL);
 }

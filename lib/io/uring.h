@@ -3,7 +3,7 @@
  * NAME
  *	uring - many socket sends in one system call (Linux io_uring)
  * SYNOPSIS
- *	#include "reference/common/uring.h"
+ *	#include "io/uring.h"
  *
  *	struct uring *uring_create(unsigned entries);
  *	int uring_send_batch(struct uring *u, size_t n, struct uring_send *v);
@@ -14,6 +14,9 @@
  *	                     unsigned flags);
  *	void uring_test_enter(uring_enter_fn *fn);
  * DESCRIPTION
+ *	Part of lib/io, the one I/O layer in lib/ (see ev.h); the rest of
+ *	lib/ stays pure.
+ *
  *	A minimal io_uring (raw system calls, no library) used for one
  *	thing: a loop iteration that has replies for many connections
  *	sends them all with one io_uring_enter(2) instead of one send(2)
@@ -43,8 +46,8 @@
  *	read(2). -EIO: the kernel took the entry but its completion could
  *	not be collected (the state of that socket is unknown).
  */
-#ifndef REFERENCE_COMMON_URING_H
-#define REFERENCE_COMMON_URING_H
+#ifndef LIB_IO_URING_H
+#define LIB_IO_URING_H
 
 #include <stddef.h>
 #include <sys/types.h>

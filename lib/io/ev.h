@@ -3,7 +3,7 @@
  * NAME
  *	ev - a small event loop: fd readiness, timers, signals, deferred calls
  * SYNOPSIS
- *	#include "reference/common/ev.h"
+ *	#include "io/ev.h"
  *
  *	struct ev_loop *ev_loop_create(void);
  *	void ev_loop_destroy(struct ev_loop **loop);
@@ -20,6 +20,11 @@
  *	int ev_signal(struct ev_loop *loop, int signo, ev_signal_fn *fn, void *ctx);
  *	void ev_defer(struct ev_loop *loop, ev_defer_fn *fn, void *ctx);
  * DESCRIPTION
+ *	lib/io is the one I/O layer in lib/: the event loop (ev) and the
+ *	io_uring batching (uring) that the reference servers and the
+ *	harness both build on. Everything else in lib/ (proto, util)
+ *	stays pure: no sockets, no clocks, no system calls.
+ *
  *	epoll(7), level-triggered. One callback per fd; events is a mask
  *	of EV_READ and EV_WRITE; the callback receives the ready mask (EV_ERR
  *	is reported as EV_READ so that the reader sees the EOF/error).
@@ -36,8 +41,8 @@
  *	ev_fd_add/mod, ev_signal, ev_run: 0 or -1 with errno.
  *	ev_timer_add returns a non-zero id. Allocation failure aborts.
  */
-#ifndef REFERENCE_COMMON_EV_H
-#define REFERENCE_COMMON_EV_H
+#ifndef LIB_IO_EV_H
+#define LIB_IO_EV_H
 
 #include <stdint.h>
 

@@ -3,7 +3,7 @@
  * NAME
  *	uring - many socket sends in one system call (Linux io_uring)
  * SYNOPSIS
- *	#include "reference/common/uring.h"
+ *	#include "io/uring.h"
  * DESCRIPTION
  *	See uring.h. The rings are mapped as io_uring_setup(2) describes
  *	(one mapping when IORING_FEAT_SINGLE_MMAP); submission-queue tail
@@ -23,7 +23,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "reference/common/uring.h"
+#include "io/uring.h"
 #include "util/xmem.h"
 
 #if defined(__linux__) && defined(__NR_io_uring_setup) && defined(__NR_io_uring_enter) && \
