@@ -11,8 +11,8 @@
  *	answer pipelined requests out of order, as Dovecot does with
  *	delayed failures); policy replies come in request order. Requests
  *	of one connection that fit the pipeline go out in one write, and
- *	the writes of one loop iteration in one io_uring_enter (uring.h of
- *	reference/common), as do its reads. Latency runs from just before
+ *	the writes of one loop iteration in one io_uring_enter (lib/io/uring.h),
+ *	as do its reads. Latency runs from just before
  *	the batch that carried the request to just after the batch that
  *	read its reply. The null responder is bench_null.c.
  * DIAGNOSTICS

@@ -39,7 +39,7 @@
 #include "harness/bench/bench.h"
 #include "harness/bench/bench_null.h"
 #include "harness/io/listen.h"
-#include "reference/common/uring.h"
+#include "io/uring.h"
 #include "util/xmem.h"
 
 static const char null_hello[] =
