@@ -151,14 +151,17 @@ $(BUILD)/obj/%.o: %.c
 
 # === fuzzing (owned by fuzz/; see fuzz/README.md) =========================
 #   make fuzz-build            libFuzzer, AFL++ (persistent, CmpLog, plain)
-#                              builds of every fuzz/fuzz_*.c, and the mutator
+#                              builds of every fuzz/targets/fuzz_*.c, and the
+#                              mutator
 #   make fuzz                  fuzz-build, then an AFL++ campaign on all cores,
 #                              FUZZ_SECONDS (60) per target; non-zero on a crash
 #   make fuzz-run T=<target> SECS=N   one target
+# A target is found by its file: fuzz/targets/fuzz_<name>.c (and its
+# fuzz_<name>.dict) joins every build and make test.
 # The replay build (target + fuzz/replay_main.c, this CONFIG's objects) is
 # part of `tests`, so make test builds it and scripts/test.d/10-fuzz-replay.sh
 # runs it over corpus/fuzz/<target>/ and corpus/regress/<target>/.
-FUZZ_SRC	:= $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZ_SRC	:= $(sort $(wildcard fuzz/targets/fuzz_*.c))
 FUZZ_TARGETS	:= $(basename $(notdir $(FUZZ_SRC)))
 FUZZ_REPLAY	:= $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
 FUZZ_LIBSRC	:= $(SRC_LIB) $(SRC_HARNESS) $(SRC_REFCOMMON) $(SRC_AUTHD) $(SRC_POLICYD)
@@ -181,7 +184,7 @@ tests: $(FUZZ_REPLAY)
 .SECONDARY: $(call obj,$(FUZZ_SRC) fuzz/replay_main.c)
 $(call obj,$(FUZZ_SRC)): EXTRA_CFLAGS += $(FUZZ_DEFS)
 
-$(BUILD)/fuzz/%: $(BUILD)/obj/fuzz/%.o $(BUILD)/obj/fuzz/replay_main.o $(ARCHIVES)
+$(BUILD)/fuzz/%: $(BUILD)/obj/fuzz/targets/%.o $(BUILD)/obj/fuzz/replay_main.o $(ARCHIVES)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -o $@ $< $(BUILD)/obj/fuzz/replay_main.o $(ARCHIVES) $(LIBS)
 
@@ -194,7 +197,7 @@ build/fuzz-$(1)/libfuzz.a: $$(patsubst %.c,build/fuzz-$(1)/obj/%.o,$$(FUZZ_LIBSR
 	@rm -f $$@
 	ar rcs $$@ $$^
 $(foreach t,$(FUZZ_TARGETS),
-build/fuzz-$(1)/$(t): build/fuzz-$(1)/obj/fuzz/$(t).o build/fuzz-$(1)/libfuzz.a
+build/fuzz-$(1)/$(t): build/fuzz-$(1)/obj/fuzz/targets/$(t).o build/fuzz-$(1)/libfuzz.a
 	AFL_QUIET=1 $$(FZ_CC_$(1)) $$(FZ_OPT_$(1)) $$(FZ_LINK_$(1)) -o $$@ $$^ $$(LIBS)
 )
 fuzz-build-$(1): $(addprefix build/fuzz-$(1)/,$(FUZZ_TARGETS))
@@ -203,12 +206,13 @@ $(foreach e,$(FUZZ_ENGINES),$(eval $(call fuzz_engine,$(e))))
 
 # non-persistent AFL++ build (afl-tmin, afl-showmap): afl objects + replay_main
 $(foreach t,$(FUZZ_TARGETS),$(eval \
-build/fuzz-afl/plain/$(t): build/fuzz-afl/obj/fuzz/$(t).o build/fuzz-afl/obj/fuzz/replay_main.o build/fuzz-afl/libfuzz.a ; \
+build/fuzz-afl/plain/$(t): build/fuzz-afl/obj/fuzz/targets/$(t).o build/fuzz-afl/obj/fuzz/replay_main.o build/fuzz-afl/libfuzz.a ; \
 	@mkdir -p $$(dir $$@) && AFL_QUIET=1 afl-clang-fast $(FZ_OPT_afl) -o $$@ $$^ $$(LIBS)))
 
 # the trivial target (returns 0), built like the targets: the AFL++ exec/s
-# ceiling that fuzz/speed and fuzz/campaign compare every target with
-# (and its CmpLog build, so the ceiling runs with the same instances)
+# ceiling that fuzz/tools/speed and fuzz/campaigns/campaign compare every
+# target with (and its CmpLog build, so the ceiling runs with the same
+# instances)
 FUZZ_BASELINE	:= build/fuzz-afl/baseline_null build/fuzz-afl-cmplog/baseline_null
 build/fuzz-%/baseline_null: fuzz/baseline/null.c
 	@mkdir -p $(dir $@)
@@ -227,12 +231,12 @@ fuzz-build: $(addprefix fuzz-build-,$(FUZZ_ENGINES)) \
 
 fuzz: deps
 	@$(MAKE) --no-print-directory fuzz-build
-	@fuzz/campaign --seconds $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+	@fuzz/campaigns/campaign --seconds $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 fuzz-run:
 	@test -n "$(T)" || { echo "usage: make fuzz-run T=<target> [SECS=N]" >&2; exit 2; }
 	@$(MAKE) --no-print-directory fuzz-build
-	@fuzz/campaign --seconds $(or $(SECS),$(FUZZ_SECONDS)) $(T)
+	@fuzz/campaigns/campaign --seconds $(or $(SECS),$(FUZZ_SECONDS)) $(T)
 
 # the mutator's unit test, built with this CONFIG (sanitizers) and run by make test
 FUZZ_MUT_SRC	:= $(wildcard fuzz/mutator/*.c)

@@ -17,7 +17,7 @@ pass=0 fail=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
-for src in fuzz/fuzz_*.c; do
+for src in fuzz/targets/fuzz_*.c; do
 	t=$(basename "$src" .c)
 	bin="$build/fuzz/$t"
 	if [ ! -x "$bin" ]; then
