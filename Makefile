@@ -165,6 +165,7 @@ $(BUILD)/obj/%.o: %.c
 # part of `tests`, so make test builds it and scripts/test.d/10-fuzz-replay.sh
 # runs it over corpus/fuzz/<target>/ and corpus/regress/<target>/.
 FUZZ_SRC	:= $(sort $(wildcard fuzz/targets/fuzz_*.c))
+$(foreach f,$(wildcard fuzz/fuzz_*.c),$(warning $(f): not a target until it is in fuzz/targets/))
 FUZZ_TARGETS	:= $(basename $(notdir $(FUZZ_SRC)))
 FUZZ_REPLAY	:= $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
 FUZZ_LIBSRC	:= $(SRC_LIB) $(SRC_HARNESS) $(SRC_REFCOMMON) $(SRC_AUTHD) $(SRC_POLICYD)
