@@ -239,14 +239,21 @@ uninstall:
 
 # === fuzzing (owned by fuzz/; see fuzz/README.md) =========================
 #   make fuzz-build            libFuzzer, AFL++ (persistent, CmpLog, plain)
-#                              builds of every fuzz/fuzz_*.c, and the mutator
+#                              builds of every fuzz/targets/fuzz_*.c, and the
+#                              mutator
 #   make fuzz                  fuzz-build, then an AFL++ campaign on all cores,
 #                              FUZZ_SECONDS (60) per target; non-zero on a crash
 #   make fuzz-run T=<target> SECS=N   one target
+#   make fuzz-build-oss        the environment's $CC $CFLAGS $CXX $CXXFLAGS
+#                              $LIB_FUZZING_ENGINE, into FZ_DIR_oss: what
+#                              fuzz/build.sh (OSS-Fuzz, ClusterFuzzLite) runs
+# A target is found by its file: fuzz/targets/fuzz_<name>.c (and its
+# fuzz_<name>.dict) joins every build, make test and fuzz/build.sh.
 # The replay build (target + fuzz/replay_main.c, this CONFIG's objects) is
 # part of `tests`, so make test builds it and scripts/test.d/10-fuzz-replay.sh
 # runs it over corpus/fuzz/<target>/ and corpus/regress/<target>/.
-FUZZ_SRC	:= $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZ_SRC	:= $(sort $(wildcard fuzz/targets/fuzz_*.c))
+$(foreach f,$(wildcard fuzz/fuzz_*.c),$(warning $(f): not a target until it is in fuzz/targets/))
 FUZZ_TARGETS	:= $(basename $(notdir $(FUZZ_SRC)))
 FUZZ_REPLAY	:= $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
 FUZZ_LIBSRC	:= $(SRC_LIB) $(SRC_HARNESS) $(SRC_REFCOMMON) $(SRC_AUTHD) $(SRC_POLICYD)
@@ -254,6 +261,9 @@ FUZZ_SECONDS	?= 60
 FUZZ_DEFS	:= -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
 FUZZ_SAN	:= -fsanitize=address,undefined -fno-sanitize-recover=all
 FZ_CFLAGS	= $(CSTD) $(WARN) -g -fno-omit-frame-pointer $(FUZZ_DEFS) $(INC) -MMD -MP
+# per engine: compiler, its flags, the link line's extra flags; FZ_LD_<e>
+# (linker and flags, default: compiler and flags), FZ_LIBS_<e> (default LIBS)
+# and FZ_DIR_<e> (default build/fuzz-<e>) where they differ
 FZ_CC_libfuzzer		:= clang
 FZ_OPT_libfuzzer	:= -O1 -fsanitize=fuzzer-no-link $(FUZZ_SAN)
 FZ_LINK_libfuzzer	:= -fsanitize=fuzzer $(FUZZ_SAN)
@@ -263,40 +273,59 @@ FZ_LINK_afl		:= -fsanitize=fuzzer
 FZ_CC_afl-cmplog	:= AFL_LLVM_CMPLOG=1 AFL_QUIET=1 afl-clang-fast
 FZ_OPT_afl-cmplog	:= -O2
 FZ_LINK_afl-cmplog	:= -fsanitize=fuzzer
+# OSS-Fuzz's contract: C compiled with $CC $CFLAGS, linked by $CXX
+# $CXXFLAGS with $LIB_FUZZING_ENGINE; libcrypto, libsqlite3 and the report's
+# jansson and libxml2 (with its ICU, zlib and lzma) linked statically (the
+# fuzzers run where those libraries are not installed).
+# A target may define a libcrypto function for repeatable runs
+# (fuzz_authd_session's RAND_bytes); from the static library the
+# function's object comes along with its own definition, and the first
+# one, the target's, must stay what every call binds to.
+FZ_CC_oss		= $(CC)
+FZ_OPT_oss		= $(CFLAGS)
+FZ_LINK_oss		= $(LIB_FUZZING_ENGINE) -Wl,--allow-multiple-definition
+FZ_LD_oss		= $(CXX) $(CXXFLAGS)
+FZ_LIBS_oss		= -Wl,-Bstatic -lcrypto -lsqlite3 -ljansson -lxml2 -licuuc -licudata -lz -llzma \
+			  -Wl,-Bdynamic -lcrypt -lpthread -lm -ldl
+FZ_DIR_oss		?= build/fuzz-oss
 FUZZ_ENGINES	:= libfuzzer afl afl-cmplog
+$(foreach e,$(FUZZ_ENGINES) oss,$(eval FZ_DIR_$(e) ?= build/fuzz-$(e)) \
+	$(eval FZ_LD_$(e) ?= $$(FZ_CC_$(e)) $$(FZ_OPT_$(e))) \
+	$(eval FZ_LIBS_$(e) ?= $$(REPORT_LIBS) $$(LIBS)))
 
 tests: $(FUZZ_REPLAY)
 .SECONDARY: $(call obj,$(FUZZ_SRC) fuzz/replay_main.c)
 $(call obj,$(FUZZ_SRC)): EXTRA_CFLAGS += $(FUZZ_DEFS)
 
-$(BUILD)/fuzz/%: $(BUILD)/obj/fuzz/%.o $(BUILD)/obj/fuzz/replay_main.o $(ARCHIVES)
+$(BUILD)/fuzz/%: $(BUILD)/obj/fuzz/targets/%.o $(BUILD)/obj/fuzz/replay_main.o $(ARCHIVES)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -o $@ $< $(BUILD)/obj/fuzz/replay_main.o $(ARCHIVES) $(REPORT_LIBS) $(LIBS)
 
 # fuzz_engine(engine): objects, one archive, one binary per target
 define fuzz_engine
-build/fuzz-$(1)/obj/%.o: %.c
+$(FZ_DIR_$(1))/obj/%.o: %.c
 	@mkdir -p $$(dir $$@)
 	AFL_QUIET=1 $$(FZ_CC_$(1)) $$(FZ_CFLAGS) $$(FZ_OPT_$(1)) -c -o $$@ $$<
-build/fuzz-$(1)/libfuzz.a: $$(patsubst %.c,build/fuzz-$(1)/obj/%.o,$$(FUZZ_LIBSRC))
+$(FZ_DIR_$(1))/libfuzz.a: $$(patsubst %.c,$(FZ_DIR_$(1))/obj/%.o,$$(FUZZ_LIBSRC))
 	@rm -f $$@
 	ar rcs $$@ $$^
 $(foreach t,$(FUZZ_TARGETS),
-build/fuzz-$(1)/$(t): build/fuzz-$(1)/obj/fuzz/$(t).o build/fuzz-$(1)/libfuzz.a
-	AFL_QUIET=1 $$(FZ_CC_$(1)) $$(FZ_OPT_$(1)) $$(FZ_LINK_$(1)) -o $$@ $$^ $$(REPORT_LIBS) $$(LIBS)
+$(FZ_DIR_$(1))/$(t): $(FZ_DIR_$(1))/obj/fuzz/targets/$(t).o $(FZ_DIR_$(1))/libfuzz.a
+	AFL_QUIET=1 $$(FZ_LD_$(1)) $$(FZ_LINK_$(1)) -o $$@ $$^ $$(FZ_LIBS_$(1))
 )
-fuzz-build-$(1): $(addprefix build/fuzz-$(1)/,$(FUZZ_TARGETS))
+fuzz-build-$(1): $(addprefix $(FZ_DIR_$(1))/,$(FUZZ_TARGETS))
 endef
-$(foreach e,$(FUZZ_ENGINES),$(eval $(call fuzz_engine,$(e))))
+$(foreach e,$(FUZZ_ENGINES) oss,$(eval $(call fuzz_engine,$(e))))
 
 # non-persistent AFL++ build (afl-tmin, afl-showmap): afl objects + replay_main
 $(foreach t,$(FUZZ_TARGETS),$(eval \
-build/fuzz-afl/plain/$(t): build/fuzz-afl/obj/fuzz/$(t).o build/fuzz-afl/obj/fuzz/replay_main.o build/fuzz-afl/libfuzz.a ; \
+build/fuzz-afl/plain/$(t): build/fuzz-afl/obj/fuzz/targets/$(t).o build/fuzz-afl/obj/fuzz/replay_main.o build/fuzz-afl/libfuzz.a ; \
 	@mkdir -p $$(dir $$@) && AFL_QUIET=1 afl-clang-fast $(FZ_OPT_afl) -o $$@ $$^ $$(REPORT_LIBS) $$(LIBS)))
 
 # the trivial target (returns 0), built like the targets: the AFL++ exec/s
-# ceiling that fuzz/speed and fuzz/campaign compare every target with
-# (and its CmpLog build, so the ceiling runs with the same instances)
+# ceiling that fuzz/tools/speed and fuzz/campaigns/campaign compare every
+# target with (and its CmpLog build, so the ceiling runs with the same
+# instances)
 FUZZ_BASELINE	:= build/fuzz-afl/baseline_null build/fuzz-afl-cmplog/baseline_null
 build/fuzz-%/baseline_null: fuzz/baseline/null.c
 	@mkdir -p $(dir $@)
@@ -308,19 +337,19 @@ $(FUZZ_MUTATOR): $(wildcard fuzz/mutator/*.c) $(wildcard fuzz/mutator/*.h)
 	@mkdir -p $(dir $@)
 	clang $(CSTD) $(WARN) -O2 -g -fPIC -shared -Ifuzz/mutator -o $@ $(filter %.c,$^)
 
-.PHONY: fuzz fuzz-build fuzz-run $(addprefix fuzz-build-,$(FUZZ_ENGINES))
+.PHONY: fuzz fuzz-build fuzz-run $(addprefix fuzz-build-,$(FUZZ_ENGINES) oss)
 fuzz-build: $(addprefix fuzz-build-,$(FUZZ_ENGINES)) \
 	    $(addprefix build/fuzz-afl/plain/,$(FUZZ_TARGETS)) $(FUZZ_BASELINE) \
 	    $(if $(wildcard fuzz/mutator/*.c),$(FUZZ_MUTATOR))
 
 fuzz: deps
 	@$(MAKE) --no-print-directory fuzz-build
-	@fuzz/campaign --seconds $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+	@fuzz/campaigns/campaign --seconds $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 fuzz-run:
 	@test -n "$(T)" || { echo "usage: make fuzz-run T=<target> [SECS=N]" >&2; exit 2; }
 	@$(MAKE) --no-print-directory fuzz-build
-	@fuzz/campaign --seconds $(or $(SECS),$(FUZZ_SECONDS)) $(T)
+	@fuzz/campaigns/campaign --seconds $(or $(SECS),$(FUZZ_SECONDS)) $(T)
 
 # the mutator's unit test, built with this CONFIG (sanitizers) and run by make test
 FUZZ_MUT_SRC	:= $(wildcard fuzz/mutator/*.c)
@@ -332,5 +361,5 @@ $(BUILD)/tests/test_mutator: $(call obj,fuzz/tests/test_mutator.c $(FUZZ_MUT_SRC
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(TESTLIBS)
 endif
 
--include $(shell find build/fuzz-libfuzzer build/fuzz-afl build/fuzz-afl-cmplog -name '*.d' 2>/dev/null)
+-include $(shell find $(foreach e,$(FUZZ_ENGINES) oss,$(FZ_DIR_$(e))) -name '*.d' 2>/dev/null)
 # === end of fuzzing ======================================================

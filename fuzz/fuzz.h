@@ -8,7 +8,7 @@
  *	int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  *	FUZZ_CHECK(cond)
  * DESCRIPTION
- *	Each fuzz/fuzz_<module>_<entry>.c defines LLVMFuzzerTestOneInput()
+ *	Each fuzz/targets/fuzz_<module>_<entry>.c defines LLVMFuzzerTestOneInput()
  *	and nothing else that is visible. The same object is linked three
  *	ways: with libFuzzer, with AFL++'s libAFLDriver (persistent mode)
  *	and with fuzz/replay_main.c (plain replay of files, make test).

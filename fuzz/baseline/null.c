@@ -10,9 +10,10 @@
  *	driver and shared-memory input) into build/fuzz-afl/baseline_null,
  *	it measures what afl-fuzz, the fork server and the persistent-mode
  *	hand-off cost per execution on this machine at this moment:
- *	fuzz/speed and fuzz/campaign run it beside the targets and give
- *	each target's rate as a share of it. Not a target: it is not in
- *	fuzz/fuzz_*.c, has no seeds and is not replayed by make test.
+ *	fuzz/tools/speed and fuzz/campaigns/campaign run it beside the
+ *	targets and give each target's rate as a share of it. Not a
+ *	target: it is not in fuzz/targets/, has no seeds and is not
+ *	replayed by make test.
  * DIAGNOSTICS
  *	None.
  */

@@ -4,7 +4,9 @@
 # under the build's sanitizers. One check per target: it passes when every
 # input ran and the binary exited 0; a target with no input at all fails, so a
 # new target cannot be added without seeds. A target whose replay runs longer
-# than REPLAY_SECONDS (300) fails as a hang (timeout(1) stops it).
+# than REPLAY_SECONDS (300) fails as a hang (timeout(1) stops it). A target
+# left directly in fuzz/ (the layout before fuzz/targets/) fails too: no
+# build would find it.
 # Usage: 10-fuzz-replay.sh BUILD_DIR
 set -u
 build=${1:?usage: $0 BUILD_DIR}
@@ -18,6 +20,11 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
 for src in fuzz/fuzz_*.c; do
+	[ -e "$src" ] || continue
+	echo "FAIL - $src: no build finds a target outside fuzz/targets/ (move it there, with its .dict)"
+	fail=$((fail + 1))
+done
+for src in fuzz/targets/fuzz_*.c; do
 	t=$(basename "$src" .c)
 	bin="$build/fuzz/$t"
 	if [ ! -x "$bin" ]; then

@@ -5,7 +5,7 @@ NAME
 	gen-seeds.py - write the fuzz seed corpora, named by intent
 
 SYNOPSIS
-	fuzz/gen-seeds.py [--out DIR] [--target NAME]... [--list]
+	fuzz/tools/gen-seeds.py [--out DIR] [--target NAME]... [--list]
 
 DESCRIPTION
 	Seeds come from two places:
@@ -23,9 +23,9 @@ DESCRIPTION
 	    the peers treat specially (protocols.md).
 	Files are named <intent> or tr_<transcript>_<n>; each target gets a
 	directory DIR/<target>/ (default corpus/fuzz), emptied first.
-	Targets whose fuzz/<target>.c does not exist are skipped.
+	Targets whose fuzz/targets/<target>.c does not exist are skipped.
 
-	The result is minimized with afl-cmin by fuzz/minimize-seeds, which
+	The result is minimized with afl-cmin by fuzz/tools/minimize-seeds, which
 	keeps the names of the inputs it keeps.
 
 DIAGNOSTICS
@@ -39,7 +39,7 @@ import re
 import shutil
 import sys
 
-TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 VARS = {"user": b"alice", "password": b"secret", "pid": b"4242", "id": b"1"}
 MAX_LINE = 16384          # DVAUTH_MAX_LINE, LF included
 POLICY_MAX_LINE = 4 * 2048
@@ -951,7 +951,7 @@ def main():
     ap.add_argument("--target", action="append", default=[])
     ap.add_argument("--list", action="store_true", help="print counts only")
     a = ap.parse_args()
-    have = sorted(f[:-2] for f in os.listdir(os.path.join(TOP, "fuzz"))
+    have = sorted(f[:-2] for f in os.listdir(os.path.join(TOP, "fuzz", "targets"))
                   if f.startswith("fuzz_") and f.endswith(".c"))
     for t in a.target:
         if t not in have:
