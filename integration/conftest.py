@@ -234,10 +234,4 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 
 
 def _mail_version():
-    import subprocess
-    try:
-        r = subprocess.run(["postconf", "-dh", "mail_version"], capture_output=True, text=True,
-                           timeout=30)
-        return r.stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return "?"
+    return pfns.mail_version() or "?"

@@ -53,12 +53,7 @@ DROP = "(connection closed)"
 SMTPD_AUTH = "smtpd-auth"
 
 
-def postfix_version():
-    r = subprocess.run(["postconf", "-dh", "mail_version"], capture_output=True, text=True)
-    return r.stdout.strip() or "3.7"
-
-
-VERSION = postfix_version()
+VERSION = pfns.mail_version() or "3.7"
 SERIES = ".".join(VERSION.split(".")[:2])
 GOLDEN = os.path.join(TOP, "corpus", "recorded", "postfix-" + SERIES)
 RERECORD = os.environ.get("SMTPDH_RERECORD") == "1"
