@@ -19,8 +19,9 @@ Compared, per scenario:
     per RCPT, Postfix's reply with the oracle's verdict on the action
     replay read (integration/oracle/predict.c over pf_policy), or on
     the default action when every try failed.
-Each scenario's recording, normalised, is also compared with its golden
-transcript corpus/recorded/postfix-X.Y/KIND-ID.tr, which must replay green
+Each scenario's recording, normalised, and Postfix's SMTP replies are
+also compared with its golden transcript corpus/recorded/postfix-X.Y/
+KIND-ID.tr (the replies on its "# SMTP:" line), which must replay green
 against the same helper (SMTPDH_RERECORD=1 rewrites them instead; see
 integration/README.md). Every scenario is counted; the summary line "fidelity: N scenarios
 compared, M agreed" and a table go to the terminal and to
@@ -66,9 +67,10 @@ RERECORD = os.environ.get("SMTPDH_RERECORD") == "1"
 GOLDEN_POLICY = ("instance", "client_port", "queue_id")
 
 
-def normalise_golden(text, kind, sid):
+def normalise_golden(text, kind, sid, smtp):
     out = ["# %s scenario %s: Postfix %s through fake-smtpd record, normalised "
-           "(integration/README.md)" % (kind, sid, SERIES)]
+           "(integration/README.md)" % (kind, sid, SERIES),
+           "# SMTP: %s" % smtp]
     for line in text.splitlines():
         if line.startswith("# recorded by fake-smtpd record"):
             continue
@@ -107,15 +109,16 @@ def handshake_order(lines):
     return res
 
 
-def golden(kind, sid, recording, fake, target, extra=(), closes_unread=False):
-    """The recording, normalised, equals corpus/recorded/postfix-X.Y/
+def golden(kind, sid, recording, fake, target, smtp, extra=(), closes_unread=False):
+    """The recording, normalised, with Postfix's replies to the SMTP
+    client (smtp, on a "# SMTP:" line) equals corpus/recorded/postfix-X.Y/
     KIND-SID.tr (SMTPDH_RERECORD=1 writes it instead), and the kept
     transcript replays green against the same helper. closes_unread: the
     helper closes without reading what the client sent, so the replay's
     write may find the connection already closed (EPIPE); that failure
     alone is accepted."""
     with open(recording) as f:
-        text = normalise_golden(f.read(), kind, sid)
+        text = normalise_golden(f.read(), kind, sid, smtp)
     path = os.path.join(GOLDEN, "%s-%s.tr" % (kind, sid))
     if RERECORD:
         os.makedirs(GOLDEN, exist_ok=True)
@@ -134,7 +137,7 @@ def golden(kind, sid, recording, fake, target, extra=(), closes_unread=False):
         if kept != text:
             diff = difflib.unified_diff(kept.splitlines(), text.splitlines(),
                                         path, "recorded now", lineterm="")
-            pytest.fail("Postfix %s sent or got other bytes than %s records:\n%s" % (
+            pytest.fail("Postfix %s sent, got or answered other bytes than %s records:\n%s" % (
                 VERSION, path, "\n".join(diff)))
     r = subprocess.run([fake, "replay", "--postfix-version", VERSION] + list(extra)
                        + [target, path], capture_output=True, text=True, timeout=120)
@@ -323,7 +326,7 @@ def test_auth_fidelity(postfix, workdir, bins, sid, mech, user, password, ir, fa
             s.close()
     pf_sent = client_lines(wait_connections(recording, 1)[0], normalise_auth)
     golden("auth", sid, recording, bins.fake_smtpd, "unix:" + authd_sock,
-           extra=["--fast", "-D", "password=" + password],
+           " | ".join(steps + [real]), extra=["--fast", "-D", "password=" + password],
            closes_unread=bool(faults) and faults.startswith("close-after"))
 
     # fake-smtpd against the same helper
@@ -361,6 +364,87 @@ def test_auth_fidelity(postfix, workdir, bins, sid, mech, user, password, ir, fa
         "\n".join(fake_sent), "\n".join(pf_sent))
     assert predicted == real, "Postfix answered %r; replay: %s\n%s" % (
         real, result["why"], "\n".join(answers))
+
+
+# -- the AUTHs after a broken auth connection ------------------------------
+# helpers/auth_break_once.py breaks the connection of the first AUTH
+# (close: EOF; silent: no answer, Postfix's 10 s timeout) and serves every
+# later one; the SMTP client sends AUTH until it gets 235. What Postfix
+# does next is version-gated (3.11-20250304 and its back-ports close the
+# connection at once; older ones keep it), and shows in the request ids
+# the server receives and, after EOF over TCP, in the SMTP replies.
+# (id, proxy mode, how the oracle calls the failure, transport)
+RECONNECT = [
+    ("reconnect-eof-unix", "close", "eof", "unix"),
+    ("reconnect-eof-inet", "close", "eof", "inet"),
+    ("reconnect-timeout-unix", "silent", "error", "unix"),
+]
+RECONNECT_PORT = 12351  # the proxy's TCP port on the instance's private loopback
+RECONNECT_MAX_AUTHS = 4
+
+
+def predict_auth_after(how, transport):
+    """[(id the server receives or "-", SMTP reply)] per AUTH, from
+    integration/oracle/predict_auth.c over pf_auth."""
+    r = subprocess.run([predictor("predict_auth"), VERSION, how, transport],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    return [tuple(line.split("\t")[2:4]) for line in r.stdout.splitlines()
+            if line.startswith("auth\t")]
+
+
+@pytest.mark.parametrize("sid,mode,how,transport", RECONNECT, ids=[r[0] for r in RECONNECT])
+def test_reconnect_fidelity(postfix, workdir, bins, sid, mode, how, transport):
+    d = os.path.join(workdir, "auth")
+    os.makedirs(d)
+    os.chmod(d, 0o755)
+    users = write(os.path.join(d, "users"), "alice:{PLAIN}secret\n")
+    authd_sock, rec_sock = os.path.join(d, "authd.sock"), os.path.join(d, "rec.sock")
+    recording = os.path.join(d, "postfix.tr")
+    listen = ("unix:" + os.path.join(d, "break.sock") if transport == "unix"
+              else "inet:127.0.0.1:%d" % RECONNECT_PORT)
+    authd = pfns.Helper("authd", [bins.ref_authd, "--passwd-file", users, "--failure-delay", "0",
+                                  "unix:" + authd_sock], listen="unix:" + authd_sock)
+    record = pfns.Helper("record", [bins.fake_smtpd, "record", "--listen", "unix:" + rec_sock,
+                                    "--upstream", "unix:" + authd_sock, "-o", recording,
+                                    "--count", "0"], listen="unix:" + rec_sock)
+    proxy = pfns.Helper("break", [sys.executable, os.path.join(HERE, "helpers",
+                                                                "auth_break_once.py"),
+                                  mode, listen, "unix:" + rec_sock], listen=listen)
+    pf = postfix(master_extra=[
+        "%s unix n - n - - smtpd\n  -o max_use=1 -o smtpd_sasl_auth_enable=yes"
+        " -o smtpd_sasl_path=%s" % (SMTPD_AUTH, listen[5:] if transport == "unix" else listen)],
+        helpers=[authd, record, proxy])
+
+    resp = base64.b64encode(b"\0alice\0secret").decode()
+    replies = []
+    s = pfns.UnixSMTP(pf.path("spool", "public", SMTPD_AUTH), local_hostname="client.test",
+                      timeout=40)
+    try:
+        s.ehlo()
+        while len(replies) < RECONNECT_MAX_AUTHS:
+            code, text = s.docmd("AUTH", "PLAIN " + resp)
+            replies.append("%d %s" % (code, text.decode(errors="replace")))
+            if code == 235:
+                break
+        try:
+            s.quit()
+        except smtplib.SMTPException:
+            pass
+    finally:
+        s.close()
+    pf.wait_maillog(r"disconnect from ", timeout=30)
+    ids = re.findall(r"^connection \d+: AUTH (\S+) PLAIN", pf.helper_log("break"), re.M)
+    wait_stable(recording)
+    real = "%s (ids %s)" % (" | ".join(replies), " ".join(ids))
+    golden("auth", sid, recording, bins.fake_smtpd, "unix:" + authd_sock, real, extra=["--fast"])
+
+    predicted = predict_auth_after(how, transport)
+    guess = "%s (ids %s)" % (" | ".join(r for _, r in predicted),
+                             " ".join(i for i, _ in predicted if i != "-"))
+    fidelity_record("auth", sid, real == guess, real, guess)
+    assert real == guess, "Postfix %s: %s; oracle: %s\nproxy log:\n%s" % (
+        VERSION, real, guess, pf.helper_log("break"))
 
 
 # -- policy --------------------------------------------------------------
@@ -423,18 +507,21 @@ def normalise_policy(line):
 
 
 _predict = {}
+# the oracle's command lines (integration/oracle/NAME.c) and the oracle
+# sources each one needs besides pf_version.c and lib/
+PREDICTORS = {"predict": ["pf_policy.c"], "predict_auth": ["pf_auth.c"]}
 
 
-def predictor(workdir):
-    """integration/oracle/predict.c compiled with the oracle's sources
-    (once per pytest process)."""
-    if "bin" not in _predict:
+def predictor(name="predict"):
+    """integration/oracle/NAME.c compiled with the oracle's sources (once
+    per pytest process)."""
+    if name not in _predict:
         d = tempfile.mkdtemp(prefix="smtpdh-predict.", dir="/tmp")
         atexit.register(shutil.rmtree, d, True)
-        out = os.path.join(d, "predict")
-        srcs = [os.path.join(HERE, "oracle", "predict.c"),
-                os.path.join(TOP, "harness", "postfix", "pf_policy.c"),
+        out = os.path.join(d, name)
+        srcs = [os.path.join(HERE, "oracle", name + ".c"),
                 os.path.join(TOP, "harness", "postfix", "pf_version.c")]
+        srcs += [os.path.join(TOP, "harness", "postfix", f) for f in PREDICTORS[name]]
         for sub in ("util", "proto"):
             dd = os.path.join(TOP, "lib", sub)
             srcs += [os.path.join(dd, f) for f in sorted(os.listdir(dd)) if f.endswith(".c")]
@@ -442,13 +529,13 @@ def predictor(workdir):
                             "-I" + os.path.join(TOP, "lib"), "-I" + TOP, "-o", out] + srcs
                            + ["-lcrypto"], capture_output=True, text=True, timeout=300)
         if r.returncode != 0:
-            pytest.fail("cannot build the oracle's predict: %s" % r.stderr[-2000:])
-        _predict["bin"] = out
-    return _predict["bin"]
+            pytest.fail("cannot build the oracle's %s: %s" % (name, r.stderr[-2000:]))
+        _predict[name] = out
+    return _predict[name]
 
 
 def predict(workdir, rcpt, action=None, failure=False):
-    argv = [predictor(workdir), VERSION, "RCPT", "--recipient", rcpt, "--sender", "a@test.invalid",
+    argv = [predictor(), VERSION, "RCPT", "--recipient", rcpt, "--sender", "a@test.invalid",
             "--helo", "client.test", "--client", "localhost[127.0.0.1]", "--relay-ok"]
     argv += ["--failure"] if failure else ["--", action]
     r = subprocess.run(argv, capture_output=True, text=True, timeout=30)
@@ -538,7 +625,7 @@ def test_policy_fidelity(postfix, workdir, bins, sid, server, arg, nrcpt):
     # connection; the recorder then writes it
     pf.wait_maillog(r"disconnect from ", timeout=30)
     conns = wait_stable(recording)
-    golden("policy", sid, recording, bins.fake_smtpd, "unix:" + pol_sock,
+    golden("policy", sid, recording, bins.fake_smtpd, "unix:" + pol_sock, " | ".join(real),
            extra=["--time-scale", "%g" % (FAST_POLICY_TIMEOUT / 100.0)])
     pf_lines = [line for c in conns for line in client_lines(c, normalise_policy)]
     pf_reqs = split_requests(pf_lines)
@@ -622,7 +709,8 @@ def test_policy_fidelity(postfix, workdir, bins, sid, server, arg, nrcpt):
 def test_golden_set():
     """corpus/recorded/postfix-X.Y holds one transcript per scenario and
     no other (a scenario renamed or dropped leaves none behind)."""
-    want = {"auth-%s.tr" % a[0] for a in AUTH} | {"policy-%s.tr" % p[0] for p in POLICY}
+    want = ({"auth-%s.tr" % a[0] for a in AUTH} | {"auth-%s.tr" % r[0] for r in RECONNECT}
+            | {"policy-%s.tr" % p[0] for p in POLICY})
     have = set(os.listdir(GOLDEN)) if os.path.isdir(GOLDEN) else set()
     assert have == want, "missing %s, unknown %s in %s" % (
         sorted(want - have), sorted(have - want), GOLDEN)
