@@ -282,26 +282,39 @@ def logged(result, prefix):
 AUTH_DROP_PREDICTION = re.compile(r'smtpd exits with "fatal|would crash|connection drop')
 
 
-@pytest.mark.parametrize("sid,mech,user,password,ir,faults,opts", AUTH, ids=[a[0] for a in AUTH])
-def test_auth_fidelity(postfix, workdir, bins, sid, mech, user, password, ir, faults, opts):
+def auth_setup(postfix, workdir, bins, authd_opts, front=None):
+    """ref-authd (alice, password secret; authd_opts) behind fake-smtpd
+    record, and a private Postfix whose smtpd-auth service asks the
+    recorder, or front(dir, recorder socket) -> (helper, smtpd_sasl_path)
+    put in between. Returns (instance, ref-authd's socket, recording)."""
     d = os.path.join(workdir, "auth")
     os.makedirs(d)
     os.chmod(d, 0o755)
     users = write(os.path.join(d, "users"), "alice:{PLAIN}secret\n")
     authd_sock, rec_sock = os.path.join(d, "authd.sock"), os.path.join(d, "rec.sock")
     recording = os.path.join(d, "postfix.tr")
-    argv = [bins.ref_authd, "--passwd-file", users, "--failure-delay", "0"] + list(opts)
-    if faults:
-        argv += ["--fault", faults]
-    authd = pfns.Helper("authd", argv + ["unix:" + authd_sock], listen="unix:" + authd_sock)
+    authd = pfns.Helper("authd", [bins.ref_authd, "--passwd-file", users] + list(authd_opts)
+                        + ["unix:" + authd_sock], listen="unix:" + authd_sock)
     record = pfns.Helper("record", [bins.fake_smtpd, "record", "--listen", "unix:" + rec_sock,
                                     "--upstream", "unix:" + authd_sock, "-o", recording,
                                     "--count", "0"],
                          listen="unix:" + rec_sock, socket_mode=0o666)
+    helpers, sasl_path = [authd, record], rec_sock
+    if front:
+        helper, sasl_path = front(d, rec_sock)
+        helpers.append(helper)
     # smtpd-unix (the readiness probe) runs without SASL; smtpd-auth with
     pf = postfix(master_extra=[
         "%s unix n - n - - smtpd\n  -o max_use=1 -o smtpd_sasl_auth_enable=yes"
-        " -o smtpd_sasl_path=%s" % (SMTPD_AUTH, rec_sock)], helpers=[authd, record])
+        " -o smtpd_sasl_path=%s" % (SMTPD_AUTH, sasl_path)], helpers=helpers)
+    return pf, authd_sock, recording
+
+
+@pytest.mark.parametrize("sid,mech,user,password,ir,faults,opts", AUTH, ids=[a[0] for a in AUTH])
+def test_auth_fidelity(postfix, workdir, bins, sid, mech, user, password, ir, faults, opts):
+    pf, authd_sock, recording = auth_setup(
+        postfix, workdir, bins, ["--failure-delay", "0"] + list(opts)
+        + (["--fault", faults] if faults else []))
 
     # real Postfix
     s, steps = None, []   # steps: the 334 lines, when the test drives them
@@ -359,7 +372,7 @@ def test_auth_fidelity(postfix, workdir, bins, sid, mech, user, password, ir, fa
         text = "protocol auth\nhandshake\nauth %s ${user} ${password}%s\n" % (mech, mode)
     if real != DROP:
         text += "expect smtp %s\n" % smtp_escape(real)
-    result = replay(bins.fake_smtpd, "unix:" + authd_sock, text, d,
+    result = replay(bins.fake_smtpd, "unix:" + authd_sock, text, os.path.dirname(recording),
                     defines=[("user", user), ("password", password)], extra=["--fast"])
     fake_sent = [normalise_auth(line) for line in logged(result, "C: ")]
     answers = logged(result, "> ")
@@ -373,7 +386,10 @@ def test_auth_fidelity(postfix, workdir, bins, sid, mech, user, password, ir, fa
     for i, step in enumerate(steps):
         if i >= len(said) or not (said[i] == step or said[i].startswith(step + " (")):
             predicted = "334 #%d: %s" % (i + 1, said[i] if i < len(said) else "none")
-    sent_ok = fake_sent == pf_sent
+    # a helper that closes at once may be gone before the recorder has
+    # passed Postfix's VERSION and CPID on (the recorder then records none)
+    closes_at_once = bool(faults) and faults.startswith("close-after") and not pf_sent
+    sent_ok = fake_sent == pf_sent or closes_at_once
     agreed = sent_ok and predicted == real
     fidelity_record("auth", sid, agreed, real, predicted,
                     "" if sent_ok else "lines differ")
@@ -412,27 +428,16 @@ def predict_auth_after(how, transport):
 
 @pytest.mark.parametrize("sid,mode,how,transport", RECONNECT, ids=[r[0] for r in RECONNECT])
 def test_reconnect_fidelity(postfix, workdir, bins, sid, mode, how, transport):
-    d = os.path.join(workdir, "auth")
-    os.makedirs(d)
-    os.chmod(d, 0o755)
-    users = write(os.path.join(d, "users"), "alice:{PLAIN}secret\n")
-    authd_sock, rec_sock = os.path.join(d, "authd.sock"), os.path.join(d, "rec.sock")
-    recording = os.path.join(d, "postfix.tr")
-    listen = ("unix:" + os.path.join(d, "break.sock") if transport == "unix"
-              else "inet:127.0.0.1:%d" % RECONNECT_PORT)
-    authd = pfns.Helper("authd", [bins.ref_authd, "--passwd-file", users, "--failure-delay", "0",
-                                  "unix:" + authd_sock], listen="unix:" + authd_sock)
-    record = pfns.Helper("record", [bins.fake_smtpd, "record", "--listen", "unix:" + rec_sock,
-                                    "--upstream", "unix:" + authd_sock, "-o", recording,
-                                    "--count", "0"], listen="unix:" + rec_sock)
-    proxy = pfns.Helper("break", [sys.executable, os.path.join(HERE, "helpers",
-                                                                "auth_break_once.py"),
-                                  mode, listen, "unix:" + rec_sock], listen=listen)
-    pf = postfix(master_extra=[
-        "%s unix n - n - - smtpd\n  -o max_use=1 -o smtpd_sasl_auth_enable=yes"
-        " -o smtpd_sasl_path=%s" % (SMTPD_AUTH, listen[5:] if transport == "unix" else listen)],
-        helpers=[authd, record, proxy])
+    def front(d, rec_sock):
+        listen = ("unix:" + os.path.join(d, "break.sock") if transport == "unix"
+                  else "inet:127.0.0.1:%d" % RECONNECT_PORT)
+        proxy = pfns.Helper("break", [sys.executable, os.path.join(HERE, "helpers",
+                                                                    "auth_break_once.py"),
+                                      mode, listen, "unix:" + rec_sock], listen=listen)
+        return proxy, listen[5:] if transport == "unix" else listen
 
+    pf, authd_sock, recording = auth_setup(postfix, workdir, bins, ["--failure-delay", "0"],
+                                           front)
     resp = base64.b64encode(b"\0alice\0secret").decode()
     replies = []
     s = pfns.UnixSMTP(pf.path("spool", "public", SMTPD_AUTH), local_hostname="client.test",
@@ -475,21 +480,7 @@ EHLO = [("ehlo-mechanisms", "plain,anonymous,external,login,cram-md5")]
 
 @pytest.mark.parametrize("sid,mechs", EHLO, ids=[e[0] for e in EHLO])
 def test_ehlo_fidelity(postfix, workdir, bins, sid, mechs):
-    d = os.path.join(workdir, "auth")
-    os.makedirs(d)
-    os.chmod(d, 0o755)
-    users = write(os.path.join(d, "users"), "alice:{PLAIN}secret\n")
-    authd_sock, rec_sock = os.path.join(d, "authd.sock"), os.path.join(d, "rec.sock")
-    recording = os.path.join(d, "postfix.tr")
-    authd = pfns.Helper("authd", [bins.ref_authd, "--passwd-file", users, "-m", mechs,
-                                  "unix:" + authd_sock], listen="unix:" + authd_sock)
-    record = pfns.Helper("record", [bins.fake_smtpd, "record", "--listen", "unix:" + rec_sock,
-                                    "--upstream", "unix:" + authd_sock, "-o", recording,
-                                    "--count", "0"],
-                         listen="unix:" + rec_sock, socket_mode=0o666)
-    pf = postfix(master_extra=[
-        "%s unix n - n - - smtpd\n  -o max_use=1 -o smtpd_sasl_auth_enable=yes"
-        " -o smtpd_sasl_path=%s" % (SMTPD_AUTH, rec_sock)], helpers=[authd, record])
+    pf, authd_sock, recording = auth_setup(postfix, workdir, bins, ["-m", mechs])
     s = pfns.UnixSMTP(pf.path("spool", "public", SMTPD_AUTH), local_hostname="client.test",
                       timeout=40)
     try:
