@@ -4,7 +4,8 @@
 # fidelity part (integration/test_fidelity.py) once more against the
 # newest Postfix Debian has, built by scripts/build-peer when its cache
 # lacks it (SMTPDH_FIDELITY_POSTFIX=VERSION picks another, =none leaves
-# this second run out).
+# this second run out), and scripts/postfix-ns start --postfix with that
+# root: its master logs that version and its smtpd greets.
 # Usage: 80-integration.sh BUILD_DIR     Last line: "N passed, N failed"
 # (", N skipped" when pytest skipped some or marked known failures
 # xfailed), from pytest's own summaries;
@@ -34,6 +35,31 @@ count() {
 	echo "$summary" | sed -n "s/.*\\b\\([0-9][0-9]*\\) $1\\b.*/\\1/p" | head -1
 }
 
+# postfix_ns ROOT: postfix-ns runs that Postfix; adds one to p or f
+postfix_ns() {
+	local d v banner ok=0
+	d=$(mktemp -d /tmp/pfns-80.XXXXXX)
+	v=$("$1/usr/sbin/postconf" -dh mail_version)
+	if "$top/scripts/postfix-ns" start "$d" --postfix "$1"; then
+		# the client speaks after the greeting (3.9 and later refuse early talk)
+		banner=$({ sleep 1; printf 'QUIT\r\n'; } |
+			timeout 10 socat - "UNIX-CONNECT:$d/spool/public/smtpd-unix" 2> /dev/null |
+			head -1)
+		grep -q "daemon started -- version $v," "$d/spool/maillog" &&
+			case $banner in 220*) ok=1 ;; esac
+	fi
+	"$top/scripts/postfix-ns" stop "$d"
+	if [ "$ok" = 1 ]; then
+		echo "ok - postfix-ns start --postfix: Postfix $v greets ($banner)"
+		p=$((p + 1))
+	else
+		echo "FAIL - postfix-ns start --postfix $1: banner '$banner'"
+		tail -5 "$d/ns.log" "$d/start.log" "$d/spool/maillog" 2> /dev/null
+		f=$((f + 1))
+	fi
+	rm -rf "$d"
+}
+
 suite
 version=${SMTPDH_FIDELITY_POSTFIX:-newest}
 if [ "$version" != none ]; then
@@ -42,6 +68,7 @@ if [ "$version" != none ]; then
 		echo "== the fidelity suite against Postfix $("$root/usr/sbin/postconf" -dh mail_version)" \
 			"($root; build-peer took $(($(date +%s) - t0)) s)"
 		SMTPDH_POSTFIX_ROOT=$root suite "$top/integration/test_fidelity.py"
+		postfix_ns "$root"
 	else
 		echo "80-integration: Postfix $version cannot be built (scripts/build-peer postfix $version)"
 		f=$((f + 1))
