@@ -109,6 +109,17 @@ bench: deps all
 integration: deps all
 	@integration/run build/release-$(CCNAME)
 
+# make fidelity: the fidelity suite against the host's Postfix and each of
+# POSTFIX_VERSIONS, ref-authd against the host's Dovecot and each of
+# DOVECOT_VERSIONS (scripts/build-peer builds them into its cache); the
+# matrix is printed and written to docs/fidelity.md
+POSTFIX_VERSIONS ?= 3.5 3.7 3.10 3.11
+DOVECOT_VERSIONS ?= 2.4.1 2.4.5
+.PHONY: fidelity
+fidelity: all
+	@integration/fidelity build/release-$(CCNAME) --postfix "$(POSTFIX_VERSIONS)" \
+		--dovecot "$(DOVECOT_VERSIONS)" --write docs/fidelity.md
+
 coverage: deps
 	@rm -rf build/cov-$(CCNAME)/obj/lib
 	@$(MAKE) --no-print-directory CONFIG=cov tests

@@ -23,7 +23,8 @@ DESCRIPTION
     to one file ($SMTPDH_FIDELITY_LOG, made by the controlling process);
     at the end the controller prints "fidelity: N scenarios compared, M
     agreed" with the disagreements, and writes the whole table to
-    $SMTPDH_BUILD/fidelity-report.txt.
+    $SMTPDH_BUILD/fidelity-report.txt (and, as JSON, to the file
+    $SMTPDH_FIDELITY_JSON names, for integration/fidelity).
 """
 
 import atexit
@@ -224,6 +225,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         if agreed == len(rows) and line.startswith("agree"):
             continue
         terminalreporter.write_line(line)
+    out = os.environ.get("SMTPDH_FIDELITY_JSON")
+    if out:
+        with open(out, "w") as f:
+            json.dump({"version": _mail_version(), "rows": rows}, f)
     try:
         with open(os.path.join(build_dir(), "fidelity-report.txt"), "w") as f:
             f.write("\n".join(table) + "\n")
@@ -234,10 +239,4 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 
 
 def _mail_version():
-    import subprocess
-    try:
-        r = subprocess.run(["postconf", "-dh", "mail_version"], capture_output=True, text=True,
-                           timeout=30)
-        return r.stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return "?"
+    return pfns.mail_version() or "?"

@@ -30,6 +30,12 @@
 #	kernel then kills every process of the PID namespace and the
 #	mount namespace disappears with its last process.
 #
+#	If the file DIR/postfix-root names a private Postfix root (made by
+#	scripts/build-peer), that Postfix runs instead of the host's: its
+#	commands come first on PATH, its etc/postfix is copied instead of
+#	/etc/postfix, and main.cf points at its directories (the lines of
+#	"scripts/postfix-ns settings ROOT").
+#
 #	If the file DIR/skeleton names a directory, its spool/ and data/
 #	(queue directories made by "postfix check", nothing else) are
 #	copied first and postfix starts with quick-start, skipping the
@@ -70,6 +76,15 @@ wait_listen() {
 	fail "helper $name does not listen on $spec after 10 s (see log/$name.log)"
 }
 
+top=$(cd "$(dirname "$0")/.." && pwd)
+proot=
+[ -f "$D/postfix-root" ] && proot=$(cat "$D/postfix-root")
+etc=/etc/postfix
+if [ -n "$proot" ]; then
+	export PATH="$proot/usr/sbin:$PATH"
+	etc=$proot/etc/postfix
+fi
+
 ip link set lo up || fail "ip link set lo up"
 mkdir -p "$D/etc" "$D/spool" "$D/data" "$D/log" || fail "mkdir in $D"
 if [ "$mode" = run ] && [ -f "$D/skeleton" ]; then
@@ -78,8 +93,14 @@ if [ "$mode" = run ] && [ -f "$D/skeleton" ]; then
 		fail "copy skeleton $skel"
 	touch "$D/spool/quick-start"
 fi
-cp -a /etc/postfix/. "$D/etc/" || fail "copy /etc/postfix"
+cp -a "$etc/." "$D/etc/" || fail "copy $etc"
 cp "$D/main.cf" "$D/master.cf" "$D/etc/" || fail "install main.cf/master.cf"
+if [ -n "$proot" ]; then
+	settings=$("$top/scripts/postfix-ns" settings "$proot") || fail "settings for $proot"
+	while IFS= read -r line; do
+		postconf -c "$D/etc" -e "$line" || fail "postconf -e $line"
+	done <<< "$settings"
+fi
 touch -d '-5 seconds' "$D/etc/main.cf" "$D/etc/master.cf"
 chown postfix:postfix "$D/data" || fail "chown $D/data"
 mount --bind "$D/etc" /etc/postfix || fail "bind mount /etc/postfix"

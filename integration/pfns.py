@@ -23,6 +23,12 @@ DESCRIPTION
     outside /etc/postfix, /var/spool/postfix and /var/lib/postfix are the
     same inside and outside.
 
+    postfix_root: a private Postfix root made by scripts/build-peer to run
+    instead of the host's Postfix (nsinit.sh reads it from root/postfix-
+    root); the default is $SMTPDH_POSTFIX_ROOT, the host's Postfix when
+    that is unset or empty. postconf(*args, postfix_root=...) runs that
+    Postfix's postconf; mail_version() gives its version.
+
     stop() sends SIGKILL to the namespace's PID 1 through a pidfd and
     waits until that pidfd reports PID 1's exit: the kernel kills and
     reaps every other process of the PID namespace before PID 1 finishes
@@ -205,22 +211,42 @@ def smtp_reply(fn, *args, **kw):
     return r
 
 
-_skeleton = None
+def default_root():
+    """The Postfix root the suite runs ($SMTPDH_POSTFIX_ROOT), or None
+    for the host's Postfix."""
+    return os.environ.get("SMTPDH_POSTFIX_ROOT") or None
 
 
-def skeleton():
+def postconf(*args, postfix_root=None):
+    """Run postconf of the root's (default: default_root()) Postfix."""
+    root = postfix_root or default_root()
+    cmd = os.path.join(root, "usr", "sbin", "postconf") if root else "postconf"
+    return subprocess.run([cmd] + list(args), capture_output=True, text=True, timeout=30)
+
+
+def mail_version(postfix_root=None):
+    """The Postfix version of that root ("3.10.13"), "" if unknown."""
+    try:
+        return postconf("-dh", "mail_version", postfix_root=postfix_root).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+_skeletons = {}
+
+
+def skeleton(postfix_root=None):
     """A directory whose spool/ and data/ hold the queue directories
     "postfix check" makes (owners and modes included), made once per
-    process in its own namespaces and removed at exit. Instances copy
-    it and start with quick-start: about 0.1 s instead of 0.9 s (and
-    several seconds on a loaded machine)."""
-    global _skeleton
-    if _skeleton is None:
+    process and Postfix root in its own namespaces and removed at exit.
+    Instances copy it and start with quick-start: about 0.1 s instead of
+    0.9 s (and several seconds on a loaded machine)."""
+    if postfix_root not in _skeletons:
         import tempfile
         d = tempfile.mkdtemp(prefix="pfns-skel.", dir="/tmp")
         atexit.register(shutil.rmtree, d, True)
         os.chmod(d, 0o755)
-        inst = Instance(d)
+        inst = Instance(d, postfix_root=postfix_root or "")
         inst._render()
         r = subprocess.run(["unshare", "--net", "--mount", "--pid", "--fork", "--mount-proc",
                             "--kill-child", NSINIT, d, "prepare"],
@@ -233,8 +259,8 @@ def skeleton():
                 os.unlink(os.path.join(d, "spool", f))
             except FileNotFoundError:
                 pass
-        _skeleton = d
-    return _skeleton
+        _skeletons[postfix_root] = d
+    return _skeletons[postfix_root]
 
 
 def _describe(pid):
@@ -256,8 +282,9 @@ class Instance:
                  relay_restrictions="permit_sasl_authenticated, reject_unauth_destination",
                  recipient_restrictions="", main_extra=(), master_extra=(),
                  smtpd_opts="-o max_use=1", helpers=(), ns_commands=(), start_timeout=15,
-                 quick_start=True):
+                 quick_start=True, postfix_root=None):
         self.root = os.path.realpath(root)
+        self.postfix_root = default_root() if postfix_root is None else (postfix_root or None)
         if len(os.path.join(self.root, "spool/public/smtpd-unix")) > 107:
             raise ValueError("instance path %s is too long for a UNIX socket" % self.root)
         self.main = {
@@ -342,6 +369,9 @@ class Instance:
     def _render(self):
         os.makedirs(self.path("log"), exist_ok=True)
         os.chmod(self.root, 0o755)
+        if self.postfix_root:
+            with open(self.path("postfix-root"), "w") as f:
+                f.write(self.postfix_root)
         with open(self.path("main.cf"), "w") as f:
             f.write(override(render("main.cf.in", self.main), self.main_extra))
         with open(self.path("master.cf"), "w") as f:
@@ -350,7 +380,7 @@ class Instance:
     def start(self):
         if self.quick_start:
             with open(self.path("skeleton"), "w") as f:
-                f.write(skeleton())
+                f.write(skeleton(self.postfix_root))
         self._render()
         self._write_helpers()
         t0 = time.monotonic()

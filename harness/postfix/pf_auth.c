@@ -13,8 +13,13 @@
  *	                       (HISTORY 20231105), back-ported to 3.5.25,
  *	                       3.6.15, 3.7.11 and 3.8.6 (all 2024-03-04);
  *	                       3.4 ended at 3.4.29 without it
- *	  3.11 (20250304)      reconnect after an I/O error
+ *	  3.11-20250304        reconnect after an I/O error (HISTORY
+ *	                       20250304), back-ported to 3.7.15, 3.8.10,
+ *	                       3.9.4 and 3.10.2
  *	  3.12-20260710        a bare VERSION line no longer crashes
+ *	                       (HISTORY 20260806 of the stable releases),
+ *	                       back-ported to 3.5.27, 3.6.20, 3.7.22,
+ *	                       3.8.20, 3.9.14, 3.10.13 and 3.11.6
  * DIAGNOSTICS
  *	None: every input maps to a verdict.
  */
@@ -26,6 +31,18 @@
 #include "harness/postfix/pf_auth.h"
 #include "proto/dvauth.h"
 #include "util/strnum.h"
+
+/*
+ * xsasl_dovecot_server_connect() compares "VERSION" only when a TAB
+ * follows it: postfix-3.10.13/src/xsasl/xsasl_dovecot_server.c:316
+ * 'if (strcmp(cmd, "VERSION") == 0 && line != NULL)'; before, sscanf()
+ * read the NULL pointer (3.7.11: same file, line 315).
+ */
+static const struct pf_version_fix bare_version_fix = {
+	3, 12, 20260710,
+	{ { 3, 5, 27 }, { 3, 6, 20 }, { 3, 7, 22 }, { 3, 8, 20 }, { 3, 9, 14 }, { 3, 10, 13 },
+	  { 3, 11, 6 }, { 0, 0, 0 } },
+};
 
 /* note_add - append an observation */
 static void note_add(char *notes, size_t size, const char *text)
@@ -173,9 +190,10 @@ int pf_auth_handshake_line(struct pf_auth_handshake *h, const char *line, size_t
 		unsigned major, minor;
 
 		if (rest == NULL) {
-			if (pf_version_cmp(&h->v, 3, 12, 20260710) < 0) {
+			if (!pf_version_has_fix(&h->v, &bare_version_fix)) {
 				snprintf(h->why, sizeof(h->why),
-					 "bare VERSION line: Postfix before 3.12-20260710 crashes "
+					 "bare VERSION line: Postfix before 3.12-20260710 (3.5.27, "
+					 "3.6.20, 3.7.22, 3.8.20, 3.9.14, 3.10.13, 3.11.6) crashes "
 					 "(NULL pointer read in xsasl_dovecot_server_connect)");
 				return -2;
 			}
@@ -535,6 +553,17 @@ void pf_auth_judge(const struct pf_version *v, unsigned id, const char *line, si
 	}
 }
 
+/*
+ * xsasl_dovecot_handle_reply() closes the connection after "Connection
+ * lost to authentication server": postfix-3.10.13/src/xsasl/
+ * xsasl_dovecot_server.c:620 (also :711 and :740, the failed writes);
+ * postfix-3.7.11's (:618) returns with the stream kept. HISTORY 20250304.
+ */
+static const struct pf_version_fix reconnect_fix = {
+	3, 11, 20250304,
+	{ { 3, 7, 15 }, { 3, 8, 10 }, { 3, 9, 4 }, { 3, 10, 2 }, { 0, 0, 0 } },
+};
+
 /* pf_auth_io_failure - EOF, read error or timeout while waiting */
 void pf_auth_io_failure(const struct pf_version *v, struct pf_auth_verdict *out)
 {
@@ -542,10 +571,43 @@ void pf_auth_io_failure(const struct pf_version *v, struct pf_auth_verdict *out)
 	out->outcome = PF_AUTH_TEMP;
 	snprintf(out->smtp, sizeof(out->smtp),
 		 "454 4.7.0 Temporary authentication failure: Connection lost to authentication server");
-	if (pf_version_cmp(v, 3, 11, 20250304) >= 0)
+	if (pf_version_has_fix(v, &reconnect_fix))
 		snprintf(out->note, sizeof(out->note), "Postfix disconnects and reconnects on the next AUTH");
 	else
 		snprintf(out->note, sizeof(out->note),
-			 "Postfix before 3.11 keeps the broken connection: every later AUTH in "
-			 "that smtpd process fails with 454");
+			 "Postfix before 3.11 keeps the broken connection (the fix of "
+			 "3.11-20250304 is in 3.7.15, 3.8.10, 3.9.4, 3.10.2): the next AUTH's "
+			 "write fails and Postfix reconnects under a new request id, except "
+			 "after EOF on inet:, where the write succeeds and that AUTH gets 454 too");
+}
+
+/* pf_auth_link_after - the connection an I/O failure (how) leaves */
+enum pf_auth_link pf_auth_link_after(const struct pf_version *v, enum pf_auth_link how)
+{
+	if (how == PF_AUTH_LINK_UP || how == PF_AUTH_LINK_DOWN)
+		return how;
+	return pf_version_has_fix(v, &reconnect_fix) ? PF_AUTH_LINK_DOWN : how;
+}
+
+/*
+ * pf_auth_next_request - the next AUTH on that link: vstream_fflush()
+ * fails at once on a stream with its error flag (util/vstream.c:781
+ * in 3.7.11), and a failed first write makes xsasl_dovecot_server_first
+ * close, connect and write again with a new id (its loop "Reconnect
+ * and try again"); after EOF a UNIX socket refuses the write (EPIPE)
+ * but TCP takes it, and the read that follows fails.
+ */
+enum pf_auth_next pf_auth_next_request(enum pf_auth_link link, int inet)
+{
+	switch (link) {
+	case PF_AUTH_LINK_UP:
+		return PF_AUTH_NEXT_SEND;
+	case PF_AUTH_LINK_DOWN:
+		return PF_AUTH_NEXT_CONNECT;
+	case PF_AUTH_LINK_EOF:
+		return inet ? PF_AUTH_NEXT_DEAD : PF_AUTH_NEXT_RETRY;
+	case PF_AUTH_LINK_ERROR:
+		break;
+	}
+	return PF_AUTH_NEXT_RETRY;
 }

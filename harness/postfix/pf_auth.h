@@ -20,6 +20,10 @@
  *	                   struct pf_auth_verdict *out);
  *	void pf_auth_io_failure(const struct pf_version *v,
  *	                        struct pf_auth_verdict *out);
+ *	enum pf_auth_link pf_auth_link_after(const struct pf_version *v,
+ *	                                     enum pf_auth_link how);
+ *	enum pf_auth_next pf_auth_next_request(enum pf_auth_link link,
+ *	                                       int inet);
  * DESCRIPTION
  *	Pure functions that reproduce postfix/src/xsasl/xsasl_dovecot_server.c
  *	and smtpd_sasl_glue.c (protocols.md A.2.3, A.6, A.7). Lines are
@@ -28,7 +32,8 @@
  *
  *	Handshake (xsasl_dovecot_server_connect): VERSION needs two numbers
  *	(sscanf "%u\t%u") and major 1; a bare VERSION crashes Postfix before
- *	3.12-20260710 and is ignored after; MECH <name>[<TAB>flags] records
+ *	3.12-20260710 and its back-ports (3.5.27, 3.6.20, 3.7.22, 3.8.20,
+ *	3.9.14, 3.10.13, 3.11.6) and is ignored by them; MECH <name>[<TAB>flags] records
  *	the mechanism (flags case-insensitive, unknown ones ignored,
  *	"private" drops it, duplicates kept); SPID before any MECH fails the
  *	handshake ("Connected to wrong auth socket") since 3.0; DONE ends it;
@@ -52,6 +57,20 @@
  *	FAIL (535 with the reason), and fills out->smtp with the SMTP reply
  *	that version of Postfix sends. pf_auth_io_failure() is the 454 for
  *	EOF, a read error or the 10 s timeout.
+ *
+ *	After such a failure: pf_auth_link_after() is the state the smtpd
+ *	process keeps its connection in. Postfix 3.11-20250304 and the
+ *	stable releases it was back-ported to (3.7.15, 3.8.10, 3.9.4,
+ *	3.10.2) close it (DOWN); older ones keep the stream, which saw EOF
+ *	(how = EOF) or has its error flag set (how = ERROR: a read error or
+ *	the timeout). pf_auth_next_request() is what the next AUTH of that
+ *	process does on a link in that state (xsasl_dovecot_server_first):
+ *	UP writes the request; DOWN connects, does the handshake and writes
+ *	it; ERROR cannot flush (vstream keeps the error), so Postfix closes,
+ *	connects and writes it again under the next id (one id used up);
+ *	EOF on a UNIX socket is the same (the write fails with EPIPE), on
+ *	TCP the write succeeds (DEAD) and the read fails: 454 again, after
+ *	which the link is in state ERROR.
  *	Versions: see pf_version.h (included from here).
  *
  *	This module reads server lines differently from lib/proto/dvauth
@@ -127,7 +146,25 @@ int pf_auth_request(struct xbuf *out, unsigned id, const char *mech, const char 
 		    const char *lip, const char *rip, int secured, const char *resp) ATTR_WUR;
 void pf_auth_judge(const struct pf_version *v, unsigned id, const char *line, size_t len,
 		   struct pf_auth_verdict *out);
+/* the smtpd process's auth connection after an I/O failure */
+enum pf_auth_link {
+	PF_AUTH_LINK_UP,		/* working */
+	PF_AUTH_LINK_DOWN,		/* closed: the next AUTH connects */
+	PF_AUTH_LINK_EOF,		/* kept after reading EOF */
+	PF_AUTH_LINK_ERROR,		/* kept with its error flag (read error, timeout) */
+};
+
+/* what the next AUTH does on that link */
+enum pf_auth_next {
+	PF_AUTH_NEXT_SEND,		/* written on the link; id + 1 */
+	PF_AUTH_NEXT_CONNECT,		/* connect, handshake, write; id + 1 */
+	PF_AUTH_NEXT_RETRY,		/* the write fails: close, connect, write; id + 2 */
+	PF_AUTH_NEXT_DEAD,		/* written (id + 1), the read fails: 454 */
+};
+
 void pf_auth_io_failure(const struct pf_version *v, struct pf_auth_verdict *out);
+enum pf_auth_link pf_auth_link_after(const struct pf_version *v, enum pf_auth_link how);
+enum pf_auth_next pf_auth_next_request(enum pf_auth_link link, int inet);
 const char *pf_auth_outcome_name(enum pf_auth_outcome o);
 
 #endif

@@ -6,7 +6,8 @@
  *	Table-driven over protocols.md A.2.3 (handshake), A.3 (the AUTH line)
  *	and A.6 (how each reply becomes an SMTP answer), including the
  *	version-dependent rows (3.0 SPID check, 3.9 "(reason unavailable)",
- *	3.11 reconnect, 3.12-20260710 bare VERSION).
+ *	3.11-20250304 reconnect, 3.12-20260710 bare VERSION, each with its
+ *	stable back-ports).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -106,6 +107,23 @@ static void test_pf_auth_handshake(void **state)
 		{ "bare VERSION crashes 3.7", "3.7", { "VERSION" }, -2, "crash", 0 },
 		{ "bare VERSION ignored by 3.12-20260710", "3.12-20260710",
 		  { "VERSION", "MECH\tPLAIN", "DONE" }, 1, NULL, 1 },
+		/* the fix's stable back-ports (HISTORY 20260806) */
+		{ "bare VERSION crashes 3.12-20260709", "3.12-20260709", { "VERSION" }, -2, "crash",
+		  0 },
+		{ "bare VERSION crashes 3.5.25", "3.5.25", { "VERSION" }, -2, "crash", 0 },
+		{ "bare VERSION ignored by 3.5.27", "3.5.27", { "VERSION", "MECH\tPLAIN", "DONE" },
+		  1, NULL, 1 },
+		{ "bare VERSION crashes 3.7.21", "3.7.21", { "VERSION" }, -2, "crash", 0 },
+		{ "bare VERSION ignored by 3.7.22", "3.7.22", { "VERSION", "MECH\tPLAIN", "DONE" },
+		  1, NULL, 1 },
+		{ "bare VERSION crashes 3.10.12", "3.10.12", { "VERSION" }, -2, "crash", 0 },
+		{ "bare VERSION ignored by 3.10.13", "3.10.13", { "VERSION", "MECH\tPLAIN", "DONE" },
+		  1, NULL, 1 },
+		{ "bare VERSION crashes 3.11.5", "3.11.5", { "VERSION" }, -2, "crash", 0 },
+		{ "bare VERSION ignored by 3.11.6", "3.11.6", { "VERSION", "MECH\tPLAIN", "DONE" },
+		  1, NULL, 1 },
+		{ "bare VERSION crashes a 3.11 snapshot", "3.11-20250304", { "VERSION" }, -2, "crash",
+		  0 },
 		{ "CRLF: DONE\\r is not DONE", "3.7", { "MECH\tPLAIN\r", "DONE\r", "DONE" }, 1, NULL, 1 },
 		{ "private mech dropped", "3.7", { "MECH\tX\tprivate", "MECH\tPLAIN\tPLAINTEXT", "DONE" },
 		  1, NULL, 1 },
@@ -367,17 +385,74 @@ static void test_pf_auth_nul_ends_line(void **state)
 
 static void test_pf_auth_io_failure(void **state)
 {
-	struct pf_version v37 = ver("3.7"), v311 = ver("3.11");
-	struct pf_auth_verdict out;
+	static const struct {
+		const char *version;
+		int reconnects;		/* closes the connection (HISTORY 20250304) */
+	} cases[] = {
+		{ "3.7", 0 }, { "3.7.11", 0 }, { "3.7.14", 0 }, { "3.7.15", 1 },
+		{ "3.8.9", 0 }, { "3.8.10", 1 }, { "3.9.3", 0 }, { "3.9.4", 1 },
+		{ "3.10.1", 0 }, { "3.10.2", 1 }, { "3.10.13", 1 }, { "3.5.25", 0 },
+		{ "3.6.20", 0 }, { "3.11-20250303", 0 }, { "3.11-20250304", 1 }, { "3.11", 1 },
+		{ "3.12-20260710", 1 },
+	};
+	size_t i;
 
 	(void)state;
-	pf_auth_io_failure(&v37, &out);
-	assert_int_equal(out.outcome, PF_AUTH_TEMP);
-	assert_string_equal(out.smtp, "454 4.7.0 Temporary authentication failure: "
-			    "Connection lost to authentication server");
-	assert_non_null(strstr(out.note, "before 3.11"));
-	pf_auth_io_failure(&v311, &out);
-	assert_non_null(strstr(out.note, "reconnects"));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pf_version v = ver(cases[i].version);
+		struct pf_auth_verdict out;
+
+		pf_auth_io_failure(&v, &out);
+		assert_int_equal(out.outcome, PF_AUTH_TEMP);
+		assert_string_equal(out.smtp, "454 4.7.0 Temporary authentication failure: "
+				    "Connection lost to authentication server");
+		if ((strstr(out.note, "reconnects on the next AUTH") != NULL) != cases[i].reconnects)
+			fail_msg("%s: note \"%s\"", cases[i].version, out.note);
+		if ((pf_auth_link_after(&v, PF_AUTH_LINK_EOF) == PF_AUTH_LINK_DOWN) !=
+		    cases[i].reconnects ||
+		    (pf_auth_link_after(&v, PF_AUTH_LINK_ERROR) == PF_AUTH_LINK_DOWN) !=
+		    cases[i].reconnects)
+			fail_msg("%s: link after the failure", cases[i].version);
+		assert_int_equal(pf_auth_link_after(&v, PF_AUTH_LINK_UP), PF_AUTH_LINK_UP);
+	}
+}
+
+/* the next AUTH after a failure, as measured against 3.7.11 and 3.10.13 */
+static void test_pf_auth_next_request(void **state)
+{
+	static const struct {
+		const char *version;
+		enum pf_auth_link how;	/* the failure */
+		int inet;
+		enum pf_auth_next want;
+	} cases[] = {
+		{ "3.7.11", PF_AUTH_LINK_EOF, 0, PF_AUTH_NEXT_RETRY },	/* EPIPE */
+		{ "3.7.11", PF_AUTH_LINK_EOF, 1, PF_AUTH_NEXT_DEAD },	/* TCP takes it */
+		{ "3.7.11", PF_AUTH_LINK_ERROR, 0, PF_AUTH_NEXT_RETRY },	/* error flag */
+		{ "3.7.11", PF_AUTH_LINK_ERROR, 1, PF_AUTH_NEXT_RETRY },
+		{ "3.10.13", PF_AUTH_LINK_EOF, 0, PF_AUTH_NEXT_CONNECT },
+		{ "3.10.13", PF_AUTH_LINK_EOF, 1, PF_AUTH_NEXT_CONNECT },
+		{ "3.10.13", PF_AUTH_LINK_ERROR, 1, PF_AUTH_NEXT_CONNECT },
+		{ "3.10.1", PF_AUTH_LINK_EOF, 1, PF_AUTH_NEXT_DEAD },
+		{ "3.11", PF_AUTH_LINK_ERROR, 0, PF_AUTH_NEXT_CONNECT },
+		{ "3.11", PF_AUTH_LINK_UP, 1, PF_AUTH_NEXT_SEND },
+		{ "3.7.11", PF_AUTH_LINK_UP, 0, PF_AUTH_NEXT_SEND },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pf_version v = ver(cases[i].version);
+		enum pf_auth_link link = pf_auth_link_after(&v, cases[i].how);
+		enum pf_auth_next got = pf_auth_next_request(link, cases[i].inet);
+
+		if (got != cases[i].want)
+			fail_msg("case %zu (%s): next %d, want %d", i, cases[i].version, (int)got,
+				 (int)cases[i].want);
+	}
+	/* a DEAD write fails its read: the stream keeps the error, then RETRY */
+	assert_int_equal(pf_auth_next_request(PF_AUTH_LINK_ERROR, 1), PF_AUTH_NEXT_RETRY);
+	assert_int_equal(pf_auth_next_request(PF_AUTH_LINK_DOWN, 0), PF_AUTH_NEXT_CONNECT);
 }
 
 int main(void)
@@ -392,6 +467,7 @@ int main(void)
 		cmocka_unit_test(test_pf_auth_judge),
 		cmocka_unit_test(test_pf_auth_nul_ends_line),
 		cmocka_unit_test(test_pf_auth_io_failure),
+		cmocka_unit_test(test_pf_auth_next_request),
 	};
 
 	return cmocka_run_group_tests_name("pf_auth", tests, NULL, NULL);
