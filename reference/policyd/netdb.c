@@ -85,6 +85,13 @@ static char *immutable_uri(const char *path)
 struct netdb *netdb_open_mode(const char *path, enum netdb_domain dom, int immutable,
 			      netdb_log_fn *log, void *log_ctx, char *err, size_t errlen)
 {
+	return netdb_open_timeout(path, dom, immutable, 1000, log, log_ctx, err, errlen);
+}
+
+struct netdb *netdb_open_timeout(const char *path, enum netdb_domain dom, int immutable,
+				 unsigned timeout_ms, netdb_log_fn *log, void *log_ctx,
+				 char *err, size_t errlen)
+{
 	struct netdb *d;
 	struct stat st;
 	char *uri;
@@ -107,7 +114,7 @@ struct netdb *netdb_open_mode(const char *path, enum netdb_domain dom, int immut
 		free(d);
 		return NULL;
 	}
-	sqlite3_busy_timeout(d->db, 1000);
+	sqlite3_busy_timeout(d->db, timeout_ms > 0x7fffffff ? 0x7fffffff : (int)timeout_ms);
 	if (sqlite3_prepare_v2(d->db, query_sql, -1, &d->q, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s (want a table access(user TEXT, network TEXT))",
 			 path, sqlite3_errmsg(d->db));
