@@ -33,8 +33,10 @@
 struct dbsrc {
 	atomic_uint refs;
 	uint64_t gen;
+	const struct db_backend *be;
 	struct dbsrc_settings set;
 	char *spec;			/* set.spec's copy */
+	char *password;			/* set.password's copy */
 	netdb_log_fn *log;
 	void *log_ctx;
 };
@@ -64,7 +66,8 @@ struct dbpool_job {
 
 /* a worker's connection */
 struct tlconn {
-	struct netdb *db;
+	const struct db_backend *be;
+	void *db;
 	uint64_t gen;
 	unsigned backoff_ms;
 	uint64_t next_try_ms;
@@ -74,11 +77,19 @@ static atomic_uint_fast64_t next_gen = 1;
 static pthread_key_t tl_key;
 static pthread_once_t tl_once = PTHREAD_ONCE_INIT;
 
+/* tl_close - the worker's connection closed */
+static void tl_close(struct tlconn *t)
+{
+	if (t->db != NULL)
+		t->be->close(t->db);
+	t->db = NULL;
+}
+
 static void tl_free(void *v)
 {
 	struct tlconn *t = v;
 
-	netdb_close(&t->db);
+	tl_close(t);
 	free(t);
 }
 
@@ -97,30 +108,42 @@ static uint64_t mono_ms(void)
 }
 
 /* src_open - one connection to src */
-static struct netdb *src_open(const struct dbsrc *src, char *err, size_t errlen)
+static void *src_open(const struct dbsrc *src, char *err, size_t errlen)
 {
-	return netdb_open_timeout(src->set.spec, src->set.dom, src->set.immutable,
-				  src->set.timeout_ms, src->log, src->log_ctx, err, errlen);
+	return src->be->open(&src->set, src->log, src->log_ctx, err, errlen);
+}
+
+/* src_free - the copies let go */
+static void src_free(struct dbsrc *src)
+{
+	free(src->spec);
+	if (src->password != NULL) {
+		memset(src->password, 0, strlen(src->password));
+		free(src->password);
+	}
+	free(src);
 }
 
 struct dbsrc *dbsrc_create(const struct dbsrc_settings *set, netdb_log_fn *log,
 			   void *log_ctx, char *err, size_t errlen)
 {
 	struct dbsrc *src = xcalloc(1, sizeof(*src));
-	struct netdb *db;
+	void *db;
 
 	src->set = *set;
+	src->be = db_backend_find(set->spec);
 	src->spec = xstrdup(set->spec);
 	src->set.spec = src->spec;
+	src->password = set->password ? xstrdup(set->password) : NULL;
+	src->set.password = src->password;
 	src->log = log;
 	src->log_ctx = log_ctx;
 	db = src_open(src, err, errlen);
 	if (db == NULL) {
-		free(src->spec);
-		free(src);
+		src_free(src);
 		return NULL;
 	}
-	netdb_close(&db);
+	src->be->close(db);
 	atomic_init(&src->refs, 1);
 	src->gen = atomic_fetch_add(&next_gen, 1);
 	return src;
@@ -139,8 +162,7 @@ void dbsrc_release(struct dbsrc **sp)
 	*sp = NULL;
 	if (src == NULL || atomic_fetch_sub(&src->refs, 1) != 1)
 		return;
-	free(src->spec);
-	free(src);
+	src_free(src);
 }
 
 struct dbpool *dbpool_create(struct ev_loop *loop, unsigned nconns, size_t max_queued,
@@ -167,7 +189,7 @@ void dbpool_set_source(struct dbpool *p, struct dbsrc *src)
 }
 
 /* worker_conn - this thread's connection to src, or NULL (backing off) */
-static struct netdb *worker_conn(const struct dbsrc *src)
+static void *worker_conn(const struct dbsrc *src)
 {
 	struct tlconn *t = pthread_getspecific(tl_key);
 	char err[512];
@@ -179,7 +201,7 @@ static struct netdb *worker_conn(const struct dbsrc *src)
 			abort();
 	}
 	if (t->db != NULL && t->gen != src->gen)
-		netdb_close(&t->db);
+		tl_close(t);
 	if (t->db != NULL)
 		return t->db;
 	now = mono_ms();
@@ -197,6 +219,7 @@ static struct netdb *worker_conn(const struct dbsrc *src)
 	}
 	t->backoff_ms = 0;
 	t->gen = src->gen;
+	t->be = src->be;
 	return t->db;
 }
 
@@ -204,7 +227,7 @@ static struct netdb *worker_conn(const struct dbsrc *src)
 static void job_work(void *arg)
 {
 	struct dbpool_job *j = arg;
-	struct netdb *db;
+	void *db;
 
 	j->result = -1;
 	if (atomic_load(&j->expired) || atomic_load(&j->p->closing))
@@ -212,12 +235,9 @@ static void job_work(void *arg)
 	db = worker_conn(j->src);
 	if (db == NULL)
 		return;
-	j->result = netdb_user_allows(db, j->user, j->ulen, &j->addr);
-	if (j->result < 0) {
-		struct tlconn *t = pthread_getspecific(tl_key);
-
-		netdb_close(&t->db);	/* reopened by the next lookup */
-	}
+	j->result = j->src->be->allows(db, j->user, j->ulen, &j->addr);
+	if (j->result < 0)
+		tl_close(pthread_getspecific(tl_key));	/* reopened by the next lookup */
 }
 
 static void job_free(struct dbpool_job *j)

@@ -19,8 +19,9 @@
  *	void dbpool_abandon(struct dbpool_job *j);
  *	void dbpool_destroy(struct dbpool **p);
  * DESCRIPTION
- *	A dbsrc is what to open: an SQLite file (netdb.h) with its
- *	--domain mode, immutable flag and per-query timeout.
+ *	A dbsrc is what to open (db_backend.h: an SQLite file, or a
+ *	MariaDB URL) with its --domain mode, immutable flag, per-query
+ *	timeout and password (copied).
  *	dbsrc_create() opens it once to check it (the table must exist)
  *	and closes it again; sources are reference counted (lookups in
  *	flight keep theirs), and dbpool_set_source() makes a new one
@@ -57,14 +58,7 @@
 
 #include "io/ev.h"
 #include "reference/policyd/cidr.h"
-#include "reference/policyd/netdb.h"
-
-struct dbsrc_settings {
-	const char *spec;		/* SQLite file */
-	enum netdb_domain dom;
-	int immutable;			/* SQLite: immutable=1 */
-	unsigned timeout_ms;		/* per query */
-};
+#include "reference/policyd/db_backend.h"
 
 struct dbsrc;
 struct dbpool;

@@ -59,6 +59,7 @@ struct policyd {
 	unsigned db_conns;
 	unsigned db_timeout_ms;
 	const char *db_failure_action;	/* NULL: no reply, disconnect */
+	const char *db_password_file;
 	struct xbuf scratch;		/* a request's copy while it is evaluated */
 	int stopping;
 	const char *rules_file;
@@ -165,6 +166,23 @@ static void engine_update(struct policyd *d)
 	policyd_engine_set_rules(d->engine, d->rules);
 }
 
+/* db_password - --db-password-file's first line, or NULL without one */
+static int db_password(struct policyd *d, char **pw_r, char *err, size_t errlen)
+{
+	size_t len = 0;
+	char *buf;
+
+	*pw_r = NULL;
+	if (d->db_password_file == NULL)
+		return 0;
+	buf = daemon_read_file(d->db_password_file, 4096, &len, err, errlen);
+	if (buf == NULL)
+		return -1;
+	buf[strcspn(buf, "\r\n")] = '\0';
+	*pw_r = buf;
+	return 0;
+}
+
 /* load - rules and database; on failure nothing changes */
 static int load(struct policyd *d, char *err, size_t errlen)
 {
@@ -176,9 +194,17 @@ static int load(struct policyd *d, char *err, size_t errlen)
 
 	if (d->db_file != NULL) {
 		struct dbsrc_settings ds = { d->db_file, d->domain, d->db_immutable,
-					     d->db_timeout_ms };
+					     d->db_timeout_ms, NULL };
+		char *pw = NULL;
 
+		if (db_password(d, &pw, err, errlen) < 0)
+			return -1;
+		ds.password = pw ? pw : getenv("REF_POLICYD_DB_PASSWORD");
 		db = dbsrc_create(&ds, db_log, d, err, errlen);
+		if (pw != NULL) {
+			memset(pw, 0, strlen(pw));
+			free(pw);
+		}
 		if (db == NULL)
 			return -1;
 	}
@@ -506,8 +532,13 @@ static const char usage[] =
 "\n"
 "  -r, --rules FILE          rule file (reloaded on SIGHUP); none: every\n"
 "                            request gets the default action\n"
-"  -d, --db FILE             SQLite database with access(user, network) for\n"
-"                            networks(ATTR) in rules (reopened on SIGHUP)\n"
+"  -d, --db FILE|URL         SQLite database with access(user, network) for\n"
+"                            networks(ATTR) in rules (reopened on SIGHUP), or\n"
+"                            a MariaDB server: mysql://[user@]host[:port]/db\n"
+"                            or mysql:///db?socket=/path\n"
+"      --db-password-file FILE\n"
+"                            the server's password (first line); else\n"
+"                            $REF_POLICYD_DB_PASSWORD; never in the URL\n"
 "      --db-connections N    database connections, each on its own thread (4)\n"
 "      --db-timeout MS       longest wait for a lookup, queue included (1000)\n"
 "      --db-failure-action TEXT\n"
@@ -593,6 +624,7 @@ enum {
 	OPT_DB_CONNECTIONS,
 	OPT_DB_TIMEOUT,
 	OPT_DB_FAILURE_ACTION,
+	OPT_DB_PASSWORD_FILE,
 };
 
 static const struct daemon_option options[] = {
@@ -603,6 +635,7 @@ static const struct daemon_option options[] = {
 	{ "db-connections", OPT_DB_CONNECTIONS, DAEMON_ARG_REQUIRED, 0 },
 	{ "db-timeout", OPT_DB_TIMEOUT, DAEMON_ARG_REQUIRED, 0 },
 	{ "db-failure-action", OPT_DB_FAILURE_ACTION, DAEMON_ARG_REQUIRED, 0 },
+	{ "db-password-file", OPT_DB_PASSWORD_FILE, DAEMON_ARG_REQUIRED, 0 },
 	{ "default-action", OPT_DEFAULT_ACTION, DAEMON_ARG_REQUIRED, 0 },
 	{ "duplicates", OPT_DUPLICATES, DAEMON_ARG_REQUIRED, 0 },
 	{ "max-line", OPT_MAX_LINE, DAEMON_ARG_REQUIRED, 0 },
@@ -676,6 +709,7 @@ static void option(void *ctx, int key, const char *v)
 		d->db_timeout_ms = (unsigned)daemon_opt_uint("--db-timeout", v, 10, 600000);
 		break;
 	case OPT_DB_FAILURE_ACTION: d->db_failure_action = failure_action(v); break;
+	case OPT_DB_PASSWORD_FILE: d->db_password_file = v; break;
 	case OPT_CHECK: d->check_only = 1; break;
 	case OPT_CREATE_SAMPLE_DB: d->sample_db = v; break;
 	case 'f': parse_faults(d, v); break;

@@ -25,8 +25,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "reference/policyd/db_backend.h"
 #include "reference/policyd/netdb.h"
-#include "util/escape.h"
 #include "util/xmem.h"
 
 struct netdb {
@@ -36,7 +36,7 @@ struct netdb {
 	enum netdb_domain dom;
 	netdb_log_fn *log;
 	void *log_ctx;
-	unsigned long malformed;
+	struct db_rows rows;
 };
 
 static const char query_sql[] = "SELECT network FROM access WHERE user = ?1";
@@ -126,6 +126,9 @@ struct netdb *netdb_open_timeout(const char *path, enum netdb_domain dom, int im
 	d->dom = dom;
 	d->log = log;
 	d->log_ctx = log_ctx;
+	d->rows.log = log;
+	d->rows.log_ctx = log_ctx;
+	d->rows.where = d->path;
 	return d;
 }
 
@@ -144,27 +147,13 @@ void netdb_close(struct netdb **dp)
 
 unsigned long netdb_malformed(const struct netdb *d)
 {
-	return d->malformed;
-}
-
-static void report(struct netdb *d, const char *user, size_t ulen, const unsigned char *net,
-		   size_t nlen)
-{
-	char ubuf[100], nbuf[100], line[400];
-
-	if (++d->malformed > NETDB_MAX_LOGGED || d->log == NULL)
-		return;
-	snprintf(line, sizeof(line), "%s: user \"%s\": malformed network \"%s\" skipped%s",
-		 d->path, escape_for_log(ubuf, sizeof(ubuf), user, ulen),
-		 net ? escape_for_log(nbuf, sizeof(nbuf), net, nlen) : "(NULL)",
-		 d->malformed == NETDB_MAX_LOGGED ? " (further ones are not logged)" : "");
-	d->log(d->log_ctx, line);
+	return d->rows.malformed;
 }
 
 /* lookup - 1 a row of name contains addr, 0 none, -1 SQLite error */
-static int lookup(struct netdb *d, const char *name, size_t nlen,
-		  const struct cidr_addr *addr)
+static int lookup(void *ctx, const char *name, size_t nlen, const struct cidr_addr *addr)
 {
+	struct netdb *d = ctx;
 	int rc, found = 0;
 
 	sqlite3_reset(d->q);
@@ -174,14 +163,9 @@ static int lookup(struct netdb *d, const char *name, size_t nlen,
 	while ((rc = sqlite3_step(d->q)) == SQLITE_ROW) {
 		const unsigned char *net = sqlite3_column_text(d->q, 0);
 		size_t len = (size_t)sqlite3_column_bytes(d->q, 0);
-		struct cidr c;
-		const char *e;
 
-		if (net == NULL || cidr_parse((const char *)net, len, 1, &c, &e) < 0) {
-			report(d, name, nlen, net, len);
-			continue;
-		}
-		if (cidr_match(&c, addr)) {
+		if (db_row_match(&d->rows, name, nlen, (const char *)net, len, net == NULL,
+				 addr)) {
 			found = 1;
 			break;
 		}
@@ -206,20 +190,26 @@ int netdb_user_allows(void *ctx, const char *user, size_t ulen,
 		      const struct cidr_addr *addr)
 {
 	struct netdb *d = ctx;
-	const char *at = memchr(user, '@', ulen);
-	int r;
 
-	if (ulen > 0x7fffffff)
-		return 0;
-	if (at == NULL || d->dom == NETDB_KEEP)
-		return lookup(d, user, ulen, addr);
-	if (d->dom == NETDB_STRIP)
-		return lookup(d, user, (size_t)(at - user), addr);
-	r = lookup(d, user, ulen, addr);
-	if (r != 0)
-		return r;
-	return lookup(d, user, (size_t)(at - user), addr);
+	return db_domain_allows(d->dom, user, ulen, addr, lookup, d);
 }
+
+/* the SQLite backend (db_backend.h) */
+static void *sqlite_open(const struct dbsrc_settings *set, netdb_log_fn *log, void *log_ctx,
+			 char *err, size_t errlen)
+{
+	return netdb_open_timeout(set->spec, set->dom, set->immutable, set->timeout_ms, log,
+				  log_ctx, err, errlen);
+}
+
+static void sqlite_close(void *h)
+{
+	struct netdb *d = h;
+
+	netdb_close(&d);
+}
+
+const struct db_backend db_sqlite = { "SQLite", sqlite_open, netdb_user_allows, sqlite_close };
 
 int netdb_create_sample(const char *path, char *err, size_t errlen)
 {

@@ -11,7 +11,9 @@
  *	again once the lock is gone; a source whose file went away fails
  *	its lookups (-1) and logs the failure once, not per lookup; an
  *	abandoned lookup never calls back; destroying a pool with lookups
- *	queued answers each of them -1.
+ *	queued answers each of them -1. The MariaDB URL parser over a
+ *	table of good and bad URLs (a password in the URL is refused), and
+ *	which backend a --db value picks.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -27,6 +29,7 @@
 #include <unistd.h>
 
 #include "io/ev.h"
+#include "reference/policyd/db_mysql.h"
 #include "reference/policyd/db_pool.h"
 
 struct answers {
@@ -93,7 +96,7 @@ static char path[64];
 
 static struct dbsrc *sample(enum netdb_domain dom, unsigned timeout_ms)
 {
-	struct dbsrc_settings set = { path, dom, 0, timeout_ms };
+	struct dbsrc_settings set = { path, dom, 0, timeout_ms, NULL };
 	char err[512];
 	struct dbsrc *src = dbsrc_create(&set, count_log, NULL, err, sizeof(err));
 
@@ -182,7 +185,7 @@ static void test_policyd_dbpool_rows(void **state)
 
 static void test_policyd_dbpool_refused(void **state)
 {
-	struct dbsrc_settings set = { "/nonexistent/access.db", NETDB_KEEP, 0, 100 };
+	struct dbsrc_settings set = { "/nonexistent/access.db", NETDB_KEEP, 0, 100, NULL };
 	char err[512] = "";
 
 	(void)state;
@@ -277,6 +280,54 @@ static void test_policyd_dbpool_abandon_destroy(void **state)
 	ev_loop_destroy(&a.loop);
 }
 
+static void test_policyd_dbpool_mysql_url(void **state)
+{
+	static const struct {
+		const char *url, *user, *host, *db, *socket;
+		unsigned port;
+		const char *err;	/* a word of the error, or NULL */
+	} t[] = {
+		{ "mysql://policyd@db.example/policy", "policyd", "db.example", "policy", "", 0, NULL },
+		{ "mysql://u@h:3307/d", "u", "h", "d", "", 3307, NULL },
+		{ "mysql:///policy?socket=/run/my.sock", "", "", "policy", "/run/my.sock", 0, NULL },
+		{ "mariadb://u@/d?socket=/s", "u", "", "d", "/s", 0, NULL },
+		{ "mysql://h/d", "", "h", "d", "", 0, NULL },
+		{ "mysql://u:secret@h/d", NULL, NULL, NULL, NULL, 0, "password" },
+		{ "mysql://u@h", NULL, NULL, NULL, NULL, 0, "database name" },
+		{ "mysql://u@h/", NULL, NULL, NULL, NULL, 0, "database name" },
+		{ "mysql://h:0/d", NULL, NULL, NULL, NULL, 0, "port" },
+		{ "mysql://h:99999/d", NULL, NULL, NULL, NULL, 0, "port" },
+		{ "mysql://h:12x/d", NULL, NULL, NULL, NULL, 0, "port" },
+		{ "mysql://h/d?socket=rel", NULL, NULL, NULL, NULL, 0, "socket" },
+		{ "mysql://h/d?ssl=1", NULL, NULL, NULL, NULL, 0, "socket" },
+		{ "policy.db", NULL, NULL, NULL, NULL, 0, "URL" },
+	};
+	struct db_mysql_url u;
+	char err[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		int rc = db_mysql_url(t[i].url, &u, err, sizeof(err));
+
+		if (t[i].err != NULL) {
+			assert_int_equal(rc, -1);
+			assert_non_null(strstr(err, t[i].err));
+			continue;
+		}
+		assert_int_equal(rc, 0);
+		assert_string_equal(u.user, t[i].user);
+		assert_string_equal(u.host, t[i].host);
+		assert_string_equal(u.db, t[i].db);
+		assert_string_equal(u.socket, t[i].socket);
+		assert_int_equal(u.port, t[i].port);
+	}
+	assert_ptr_equal(db_backend_find("mysql://h/d"), &db_mysql);
+	assert_ptr_equal(db_backend_find("mariadb://h/d"), &db_mysql);
+	assert_ptr_equal(db_backend_find("/var/lib/policy.db"), &db_sqlite);
+	assert_ptr_equal(db_backend_find("mysql.db"), &db_sqlite);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -285,6 +336,7 @@ int main(void)
 		cmocka_unit_test(test_policyd_dbpool_locked),
 		cmocka_unit_test(test_policyd_dbpool_gone),
 		cmocka_unit_test(test_policyd_dbpool_abandon_destroy),
+		cmocka_unit_test(test_policyd_dbpool_mysql_url),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
