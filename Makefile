@@ -47,9 +47,10 @@ endif
 REPORT_PKGS	:= libxml-2.0 jansson
 REPORT_CFLAGS	:= $(shell pkg-config --cflags $(REPORT_PKGS) 2>/dev/null || echo -I/usr/include/libxml2)
 REPORT_LIBS	:= $(shell pkg-config --libs $(REPORT_PKGS) 2>/dev/null || echo -lxml2 -ljansson)
-# ref-policyd's database servers: MariaDB Connector/C
-DB_CFLAGS	:= $(shell pkg-config --cflags libmariadb 2>/dev/null || echo -I/usr/include/mariadb)
-DB_LIBS		:= $(shell pkg-config --libs libmariadb 2>/dev/null || echo -lmariadb)
+# ref-policyd's database servers: MariaDB Connector/C and libpq
+DB_CFLAGS	:= $(shell pkg-config --cflags libmariadb libpq 2>/dev/null || \
+		   echo -I/usr/include/mariadb -I/usr/include/postgresql)
+DB_LIBS		:= $(shell pkg-config --libs libmariadb libpq 2>/dev/null || echo -lmariadb -lpq)
 INC	:= -Ilib -I. $(REPORT_CFLAGS) $(DB_CFLAGS)
 CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(INC) $(CPPFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) -MMD -MP
 LDFLAGS_ALL = $(OPT) $(LDFLAGS) $(EXTRA_LDFLAGS)

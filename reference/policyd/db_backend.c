@@ -19,6 +19,8 @@ const struct db_backend *db_backend_find(const char *spec)
 {
 	if (strncmp(spec, "mysql://", 8) == 0 || strncmp(spec, "mariadb://", 10) == 0)
 		return &db_mysql;
+	if (strncmp(spec, "postgresql://", 13) == 0 || strncmp(spec, "postgres://", 11) == 0)
+		return &db_pg;
 	return &db_sqlite;
 }
 
@@ -38,6 +40,14 @@ int db_domain_allows(enum netdb_domain dom, const char *user, size_t ulen,
 	if (r != 0)
 		return r;
 	return fn(h, user, (size_t)(at - user), a);
+}
+
+void db_rows_init(struct db_rows *r, netdb_log_fn *log, void *log_ctx, const char *where)
+{
+	r->log = log;
+	r->log_ctx = log_ctx;
+	r->where = where;
+	r->malformed = 0;
 }
 
 /* report - a malformed row, logged up to NETDB_MAX_LOGGED times */

@@ -25,7 +25,9 @@
  *	as a parameter. Every row is read. A row counts only when its user
  *	is byte for byte the name looked up, so the server's collation
  *	(case-insensitive, trailing spaces ignored by default) never
- *	widens a user's rows: names compare as in SQLite.
+ *	widens a user's rows: names compare as in SQLite. A name the table
+ *	cannot hold (bytes invalid in the connection's or the column's
+ *	character set: the server refuses the comparison) has no rows.
  * DIAGNOSTICS
  *	db_mysql_url: 0, or -1 with the reason in err. open: NULL with the
  *	reason in err (server error text included). allows: -1 on an
@@ -33,6 +35,7 @@
  */
 #include <limits.h>
 #include <mysql.h>
+#include <mysqld_error.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -201,9 +204,7 @@ static void *my_open(const struct dbsrc_settings *set, netdb_log_fn *log, void *
 	d->dom = set->dom;
 	d->log = log;
 	d->log_ctx = log_ctx;
-	d->rows.log = log;
-	d->rows.log_ctx = log_ctx;
-	d->rows.where = d->where;
+	db_rows_init(&d->rows, log, log_ctx, d->where);
 	return d;
 }
 
@@ -222,6 +223,18 @@ static int my_error(struct mydb *d, const char *what)
 	return -1;
 }
 
+/* bind_out - one result column as a string into buf */
+static void bind_out(MYSQL_BIND *b, char *buf, size_t size, unsigned long *len,
+		     my_bool *is_null, my_bool *error)
+{
+	b->buffer_type = MYSQL_TYPE_STRING;
+	b->buffer = buf;
+	b->buffer_length = (unsigned long)size;
+	b->length = len;
+	b->is_null = is_null;
+	b->error = error;
+}
+
 /* my_rows - every row fetched: 1 one of name's networks contains a */
 static int my_rows(struct mydb *d, const char *name, size_t nlen, const struct cidr_addr *a)
 {
@@ -232,18 +245,8 @@ static int my_rows(struct mydb *d, const char *name, size_t nlen, const struct c
 	int rc, found = 0;
 
 	memset(res, 0, sizeof(res));
-	res[0].buffer_type = MYSQL_TYPE_STRING;
-	res[0].buffer = ubuf;
-	res[0].buffer_length = sizeof(ubuf);
-	res[0].length = &ulen;
-	res[0].is_null = &unull;
-	res[0].error = &uerr;
-	res[1].buffer_type = MYSQL_TYPE_STRING;
-	res[1].buffer = net;
-	res[1].buffer_length = sizeof(net);
-	res[1].length = &netlen;
-	res[1].is_null = &nnull;
-	res[1].error = &nerr;
+	bind_out(&res[0], ubuf, sizeof(ubuf), &ulen, &unull, &uerr);
+	bind_out(&res[1], net, sizeof(net), &netlen, &nnull, &nerr);
 	if (mysql_stmt_bind_result(d->q, res) != 0)
 		return my_error(d, "bind");
 	while ((rc = mysql_stmt_fetch(d->q)) == 0 || rc == MYSQL_DATA_TRUNCATED) {
@@ -278,8 +281,19 @@ static int my_lookup(void *h, const char *name, size_t nlen, const struct cidr_a
 	par.length = &len;
 	if (mysql_stmt_bind_param(d->q, &par) != 0)
 		return my_error(d, "bind");
-	if (mysql_stmt_execute(d->q) != 0)
-		return my_error(d, "query");
+	if (mysql_stmt_execute(d->q) != 0) {
+		switch (mysql_stmt_errno(d->q)) {
+		case ER_CANT_AGGREGATE_2COLLATIONS:
+		case ER_CANT_AGGREGATE_3COLLATIONS:
+		case ER_CANT_AGGREGATE_NCOLLATIONS:
+		case ER_INVALID_CHARACTER_STRING:
+		case ER_TRUNCATED_WRONG_VALUE_FOR_FIELD:
+			mysql_stmt_reset(d->q);
+			return 0;	/* no row can hold this name */
+		default:
+			return my_error(d, "query");
+		}
+	}
 	return my_rows(d, name, nlen, a);
 }
 

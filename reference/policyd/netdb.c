@@ -126,9 +126,7 @@ struct netdb *netdb_open_timeout(const char *path, enum netdb_domain dom, int im
 	d->dom = dom;
 	d->log = log;
 	d->log_ctx = log_ctx;
-	d->rows.log = log;
-	d->rows.log_ctx = log_ctx;
-	d->rows.where = d->path;
+	db_rows_init(&d->rows, log, log_ctx, d->path);
 	return d;
 }
 

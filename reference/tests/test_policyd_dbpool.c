@@ -13,7 +13,8 @@
  *	abandoned lookup never calls back; destroying a pool with lookups
  *	queued answers each of them -1. The MariaDB URL parser over a
  *	table of good and bad URLs (a password in the URL is refused), and
- *	which backend a --db value picks.
+ *	which backend a --db value picks; a password found in PostgreSQL
+ *	URLs.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -326,6 +327,19 @@ static void test_policyd_dbpool_mysql_url(void **state)
 	assert_ptr_equal(db_backend_find("mariadb://h/d"), &db_mysql);
 	assert_ptr_equal(db_backend_find("/var/lib/policy.db"), &db_sqlite);
 	assert_ptr_equal(db_backend_find("mysql.db"), &db_sqlite);
+	assert_ptr_equal(db_backend_find("postgresql:///policy?host=/run/pg"), &db_pg);
+	assert_ptr_equal(db_backend_find("postgres://u@h/d"), &db_pg);
+}
+
+static void test_policyd_dbpool_pg_password(void **state)
+{
+	(void)state;
+	assert_int_equal(db_pg_url_password("postgresql://u:pw@h/d"), 1);
+	assert_int_equal(db_pg_url_password("postgresql://u:@h/d"), 1);
+	assert_int_equal(db_pg_url_password("postgresql:///d?host=/s&password=x"), 1);
+	assert_int_equal(db_pg_url_password("postgresql://u@h:5432/d"), 0);
+	assert_int_equal(db_pg_url_password("postgresql://h:5432/d"), 0);
+	assert_int_equal(db_pg_url_password("postgresql:///d?host=/run/a:b@c"), 0);
 }
 
 int main(void)
@@ -337,6 +351,7 @@ int main(void)
 		cmocka_unit_test(test_policyd_dbpool_gone),
 		cmocka_unit_test(test_policyd_dbpool_abandon_destroy),
 		cmocka_unit_test(test_policyd_dbpool_mysql_url),
+		cmocka_unit_test(test_policyd_dbpool_pg_password),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

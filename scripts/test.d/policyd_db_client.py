@@ -14,8 +14,9 @@ import socket, sys, time
 sock, mode, args = sys.argv[1], sys.argv[2], sys.argv[3:]
 
 def req(pairs):
+    # bytes as given on the command line, invalid UTF-8 included
     return ("request=smtpd_access_policy\n" +
-            "".join("%s=%s\n" % p for p in pairs) + "\n").encode()
+            "".join("%s=%s\n" % p for p in pairs) + "\n").encode("utf-8", "surrogateescape")
 
 def conn():
     s = socket.socket(socket.AF_UNIX)
