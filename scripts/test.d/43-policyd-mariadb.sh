@@ -8,7 +8,10 @@
 # in the URL; the server stopped mid-run (lookups get no reply, never
 # DUNNO or OK, while requests that need no lookup keep a p99 under 1 ms)
 # and recovery when it returns; a query slower than --db-timeout; 1,000
-# concurrent connections.
+# concurrent connections. Then fake-smtpd check --policy's injection check
+# (POLICY-INJ-001): it passes against ref-policyd on MariaDB and catches
+# the seed's own logic on the same table (seed_mysql_policy.py: SQL built
+# by string formatting, the first row only).
 # Usage: 43-policyd-mariadb.sh BUILD_DIR     Last line: "N passed, N failed".
 set -u
 . "$(dirname "$0")/suite.bash"
@@ -48,4 +51,24 @@ slow_url="mysql://policyd@localhost/slow?socket=$dir/mysql.sock"
 url_with_password="mysql://policyd:secret@localhost/policy"
 denied="Access denied"
 db_cases
+
+# the injection checks of fake-smtpd check --policy: ref-policyd on MariaDB
+# passes them; the seed's own logic (string-built SQL, first row only) fails
+fs="$build/bin/fake-smtpd"
+if [ -x "$fs" ]; then
+	start inj --db "$url"
+	"$fs" check --policy "unix:$dir/inj.sock" --only POLICY-INJ-001 --user test1 \
+		> "$dir/inj.out" 2>&1
+	rc=$?
+	[ $rc = 0 ] && grep -q "^PASS *POLICY-INJ-001" "$dir/inj.out" &&
+		ok "fake-smtpd check: POLICY-INJ-001 passes against ref-policyd on MariaDB" ||
+		bad "POLICY-INJ-001 against ref-policyd: rc=$rc $(head -5 "$dir/inj.out")"
+	"$fs" check --policy "spawn:$py $top/scripts/test.d/seed_mysql_policy.py $dir/mysql.sock policy" \
+		--only POLICY-INJ-001 --user test1 > "$dir/seed.out" 2>&1
+	rc=$?
+	[ $rc = 1 ] && grep -q "^FAIL *POLICY-INJ-001" "$dir/seed.out" &&
+		ok "fake-smtpd check: POLICY-INJ-001 catches the seed's string-built SQL on MariaDB" ||
+		bad "POLICY-INJ-001 against the seed's logic: rc=$rc $(head -5 "$dir/seed.out")"
+	grep -A3 "SQL quote" "$dir/seed.out" | head -4 | sed 's/^/    /'
+fi
 suite_end
