@@ -47,10 +47,14 @@ endif
 REPORT_PKGS	:= libxml-2.0 jansson
 REPORT_CFLAGS	:= $(shell pkg-config --cflags $(REPORT_PKGS) 2>/dev/null || echo -I/usr/include/libxml2)
 REPORT_LIBS	:= $(shell pkg-config --libs $(REPORT_PKGS) 2>/dev/null || echo -lxml2 -ljansson)
-INC	:= -Ilib -I. $(REPORT_CFLAGS)
+# ref-policyd's database servers: MariaDB Connector/C and libpq
+DB_CFLAGS	:= $(shell pkg-config --cflags libmariadb libpq 2>/dev/null || \
+		   echo -I/usr/include/mariadb -I/usr/include/postgresql)
+DB_LIBS		:= $(shell pkg-config --libs libmariadb libpq 2>/dev/null || echo -lmariadb -lpq)
+INC	:= -Ilib -I. $(REPORT_CFLAGS) $(DB_CFLAGS)
 CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(INC) $(CPPFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) -MMD -MP
 LDFLAGS_ALL = $(OPT) $(LDFLAGS) $(EXTRA_LDFLAGS)
-LIBS	:= -lcrypto -lcrypt -lsqlite3 -lpthread -lm
+LIBS	:= -lcrypto -lcrypt -lsqlite3 $(DB_LIBS) -lpthread -lm
 TESTLIBS := -lcmocka
 
 # Sources are found, not listed: a new .c in a module joins its archive.

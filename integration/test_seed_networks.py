@@ -12,10 +12,13 @@ The policy service is either the seed-style helper spawned by master.cf
 (corpus/helpers/seed_policy_helper.py, test1 may use 127.0.0.0/8 and
 192.0.2.0/24) or ref-policyd with its rule and its SQLite networks
 (ref-policyd --create-sample-db: the same two networks for test1, none
-for test2) over a UNIX socket, TCP on the private loopback, or spawned."""
+for test2) over a UNIX socket, TCP on the private loopback, or spawned;
+or ref-policyd with the seed's own store, a MariaDB access(user, network)
+table (a private server from scripts/mariadb-private, the same rows)."""
 
 import os
 import re
+import shutil
 import subprocess
 
 import pytest
@@ -36,7 +39,28 @@ TEXTS = {
     "seed-helper-spawn": ("user test1 may not send from %s" % OTHER, "user test2 may not relay"),
     "ref-policyd": ("not from your network", "not from your network"),
 }
-VARIANTS = ["seed-helper-spawn", "ref-policyd-unix", "ref-policyd-inet", "ref-policyd-spawn"]
+VARIANTS = ["seed-helper-spawn", "ref-policyd-unix", "ref-policyd-inet", "ref-policyd-spawn",
+            "ref-policyd-mariadb"]
+MARIADB_PRIVATE = os.path.join(TOP, "scripts", "mariadb-private")
+MARIADB_ROWS = """CREATE DATABASE policy;
+CREATE TABLE policy.access(user VARCHAR(255), network VARCHAR(64), INDEX(user));
+INSERT INTO policy.access VALUES ('test1', '127.0.0.0/8'), ('test1', '192.0.2.0/24');
+"""
+
+
+def mariadb(request, root):
+    """A private MariaDB with the seed's rows; its --db URL. Stopped at the end."""
+    if shutil.which("mariadbd") is None:
+        pytest.skip("mariadb-server is not installed (scripts/install-deps)")
+    d = os.path.join(root, "mariadb")
+    os.makedirs(d)
+    r = subprocess.run([MARIADB_PRIVATE, "start", d], capture_output=True, text=True, timeout=120)
+    request.addfinalizer(lambda: subprocess.run([MARIADB_PRIVATE, "stop", d], timeout=120))
+    assert r.returncode == 0, r.stderr
+    r = subprocess.run([MARIADB_PRIVATE, "sql", d], input=MARIADB_ROWS, capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    return "mysql:///policy?socket=%s/mysql.sock" % d
 
 
 def networks_instance(start, bins, root, policy_master_line, policy_target, helpers=()):
@@ -74,8 +98,10 @@ def pf(request, module_postfix, module_workdir, bins):
                        text=True, timeout=30)
     assert r.returncode == 0, r.stderr
     os.chmod(db, 0o644)
-    argv = [bins.ref_policyd, "--rules", rules, "--db", db]
     how = variant.rsplit("-", 1)[1]
+    if how == "mariadb":
+        db, how = mariadb(request, root), "unix"
+    argv = [bins.ref_policyd, "--rules", rules, "--db", db]
     if how == "spawn":
         line = "policy unix - n n - 0 spawn user=nobody argv=%s spawn" % " ".join(argv)
         inst = networks_instance(module_postfix, bins, root, line, "unix:private/policy")

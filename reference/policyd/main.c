@@ -15,11 +15,23 @@
  *	delay fault, and SIGHUP reload of the rule file and the database
  *	(kept as they were when the new ones fail). See docs/ref-policyd.8
  *	and --help.
+ *
+ *	Database lookups never run on the event loop: a request is
+ *	evaluated on a copy of its bytes with an answer cache of its own;
+ *	when a rule needs a lookup that is not in the cache, the copy is
+ *	dropped, the session is put back as it was, the connection's input
+ *	is paused and the lookup goes to db_pool.h's workers. Its answer
+ *	(or -1 after --db-timeout) fills the cache and the request is
+ *	evaluated again from its unchanged bytes, until it needs no lookup
+ *	that is not cached. A failed lookup gets --db-failure-action: by
+ *	default no reply and a disconnect (Postfix then applies its
+ *	default action), never the rules' DUNNO or OK.
  * DIAGNOSTICS
  *	Exit 0 after SIGTERM/SIGINT, when the spawn connection ends, or
  *	after --check/--create-sample-db succeeded; 2 on a usage or
  *	start-up error, with the reason on stderr.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +39,8 @@
 #include "io/ev.h"
 #include "reference/common/conn.h"
 #include "reference/common/daemon.h"
+#include "reference/policyd/action.h"
+#include "reference/policyd/db_pool.h"
 #include "reference/policyd/netdb.h"
 #include "reference/policyd/rules.h"
 #include "reference/policyd/session.h"
@@ -40,7 +54,14 @@ struct policyd {
 	struct policyd_settings set;
 	struct policyd_engine *engine;
 	struct rules *rules;
-	struct netdb *db;
+	struct dbsrc *db;
+	struct dbpool *pool;
+	unsigned db_conns;
+	unsigned db_timeout_ms;
+	const char *db_failure_action;	/* NULL: no reply, disconnect */
+	const char *db_password_file;
+	struct xbuf scratch;		/* a request's copy while it is evaluated */
+	int stopping;
 	const char *rules_file;
 	const char *db_file;
 	const char *default_action;
@@ -54,20 +75,46 @@ struct policyd {
 	unsigned long decisions;
 };
 
+#define LOOKUP_CACHE	8
+
+/* a lookup answer for the request being evaluated */
+struct lookup {
+	char *user;
+	size_t ulen;
+	struct cidr_addr addr;
+	int result;
+};
+
 struct client {
 	struct daemon_client base;	/* references, closed (daemon.h) */
 	struct policyd *d;
 	struct conn *conn;
 	struct policyd_session sess;
+	struct dbpool_job *job;		/* a lookup in flight */
+	struct lookup cache[LOOKUP_CACHE];
+	size_t ncache;
+	int need;			/* evaluation stopped at a lookup not cached */
+	int db_failed;			/* a cached answer was -1 */
 };
 
 static struct policyd the_policyd;
+
+/* cache_clear - the next request starts with no answers */
+static void cache_clear(struct client *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->ncache; i++)
+		free(c->cache[i].user);
+	c->ncache = 0;
+}
 
 /* client_destroy - the connection and every delayed reply let go */
 static void client_destroy(struct daemon_client *base)
 {
 	struct client *c = (struct client *)base;
 
+	cache_clear(c);
 	policyd_session_free(&c->sess);
 	free(c);
 }
@@ -80,34 +127,91 @@ static void db_log(void *ctx, const char *text)
 	msg_warn("%s", text);
 }
 
-/* engine_update - the engine decides with the current rules and database */
+/*
+ * client_allows - rules' user_allows: a cached answer, or -1 with the
+ * lookup recorded as needed (the first one not cached)
+ */
+static int client_allows(void *ctx, const char *user, size_t ulen, const struct cidr_addr *a)
+{
+	struct client *c = ctx;
+	struct lookup *lk;
+	size_t i;
+
+	for (i = 0; i < c->ncache; i++) {
+		lk = &c->cache[i];
+		if (lk->ulen == ulen && memcmp(lk->user, user, ulen) == 0 &&
+		    memcmp(&lk->addr, a, sizeof(*a)) == 0) {
+			if (lk->result < 0)
+				c->db_failed = 1;
+			return lk->result;
+		}
+	}
+	if (c->ncache == LOOKUP_CACHE) {
+		c->db_failed = 1;	/* more lookups than one request may need */
+		return -1;
+	}
+	lk = &c->cache[c->ncache];
+	lk->user = xmalloc(ulen + 1);
+	memcpy(lk->user, user, ulen);
+	lk->ulen = ulen;
+	lk->addr = *a;
+	lk->result = -1;
+	c->need = 1;
+	return -1;
+}
+
+/* engine_update - the engine decides with the current rules */
 static void engine_update(struct policyd *d)
 {
-	struct rules_env env = { netdb_user_allows, d->db };
-
 	policyd_engine_set_rules(d->engine, d->rules);
-	policyd_engine_set_env(d->engine, &env);
+}
+
+/* db_password - --db-password-file's first line, or NULL without one */
+static int db_password(struct policyd *d, char **pw_r, char *err, size_t errlen)
+{
+	size_t len = 0;
+	char *buf;
+
+	*pw_r = NULL;
+	if (d->db_password_file == NULL)
+		return 0;
+	buf = daemon_read_file(d->db_password_file, 4096, &len, err, errlen);
+	if (buf == NULL)
+		return -1;
+	buf[strcspn(buf, "\r\n")] = '\0';
+	*pw_r = buf;
+	return 0;
 }
 
 /* load - rules and database; on failure nothing changes */
 static int load(struct policyd *d, char *err, size_t errlen)
 {
 	struct rules *rs;
-	struct netdb *db = NULL;
+	struct dbsrc *db = NULL;
 	char *buf = NULL;
 	size_t len = 0;
 	static const char builtin[] = "";
 
 	if (d->db_file != NULL) {
-		db = netdb_open_mode(d->db_file, d->domain, d->db_immutable, db_log, d, err,
-				     errlen);
+		struct dbsrc_settings ds = { d->db_file, d->domain, d->db_immutable,
+					     d->db_timeout_ms, NULL };
+		char *pw = NULL;
+
+		if (db_password(d, &pw, err, errlen) < 0)
+			return -1;
+		ds.password = pw ? pw : getenv("REF_POLICYD_DB_PASSWORD");
+		db = dbsrc_create(&ds, db_log, d, err, errlen);
+		if (pw != NULL) {
+			memset(pw, 0, strlen(pw));
+			free(pw);
+		}
 		if (db == NULL)
 			return -1;
 	}
 	if (d->rules_file != NULL) {
 		buf = daemon_read_file(d->rules_file, RULES_MAX_FILE, &len, err, errlen);
 		if (buf == NULL) {
-			netdb_close(&db);
+			dbsrc_release(&db);
 			return -1;
 		}
 	}
@@ -115,13 +219,15 @@ static int load(struct policyd *d, char *err, size_t errlen)
 			 d->default_action, db != NULL, err, errlen);
 	free(buf);
 	if (rs == NULL) {
-		netdb_close(&db);
+		dbsrc_release(&db);
 		return -1;
 	}
 	rules_free(&d->rules);
-	netdb_close(&d->db);
+	dbsrc_release(&d->db);
 	d->rules = rs;
 	d->db = db;
+	if (d->pool != NULL)
+		dbpool_set_source(d->pool, d->db);
 	if (d->engine != NULL)
 		engine_update(d);
 	return 0;
@@ -212,15 +318,78 @@ static void refuse(struct client *c)
 	conn_close_after_flush(cn, policyd_session_error(&c->sess));
 }
 
-/*
- * on_input - the connection's unconsumed bytes (block mode): at most one
- * request is answered per call; what it used is returned and dropped
- */
-static size_t on_input(struct conn *cn, char *buf, size_t len)
+/* request_end - the length of the first complete request in buf, or 0 */
+static size_t request_end(const char *buf, size_t len)
 {
-	struct client *c = conn_ctx(cn);
+	const char *p = buf, *end = buf + len;
+
+	if (len > 0 && buf[0] == '\n')
+		return 1;
+	while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL && end - p >= 2) {
+		if (p[1] == '\n')
+			return (size_t)(p - buf) + 2;
+		p++;
+	}
+	return 0;
+}
+
+/* lookup_done - loop thread: the answer cached; the request evaluated again */
+static void lookup_done(void *ctx, int result)
+{
+	struct client *c = ctx;
+
+	c->job = NULL;
+	c->cache[c->ncache++].result = result;
+	if (!c->base.closed && !c->d->stopping)
+		conn_resume_input(c->conn);
+	daemon_client_release(&c->base);
+}
+
+/* lookup_start - the lookup client_allows() recorded, on the pool */
+static void lookup_start(struct client *c)
+{
+	struct lookup *lk = &c->cache[c->ncache];
+
+	daemon_client_hold(&c->base);
+	conn_pause_input(c->conn);
+	c->job = dbpool_lookup(c->d->pool, lk->user, lk->ulen, &lk->addr, lookup_done, c);
+}
+
+/*
+ * db_failure - a lookup failed or timed out: --db-failure-action for the
+ * request of len bytes, or no reply and a disconnect; what was used
+ */
+static size_t db_failure(struct client *c, const struct policyd_session *saved, size_t len)
+{
+	struct policyd *d = c->d;
+	unsigned long n = saved->nrequests;
+
+	cache_clear(c);
+	if (d->db_failure_action == NULL) {
+		msg_warn("%s: database error; disconnecting without a reply", conn_peer(c->conn));
+		conn_close_after_flush(c->conn, "database error");
+		return 0;
+	}
+	msg_warn("%s: database lookup failed; action=%s", conn_peer(c->conn),
+		 d->db_failure_action);
+	policyd_session_init(&c->sess, &d->set);
+	c->sess.nrequests = n + 1;
+	if (conn_printf(c->conn, "action=%s\n\n", d->db_failure_action) < 0) {
+		conn_close(c->conn, "output queue full");
+		return len;
+	}
+	conn_flush_later(c->conn);
+	return len;
+}
+
+/* decide - one request of buf, or more input; what was used */
+static size_t decide(struct client *c, char *buf, size_t len,
+		     const struct policyd_session *saved)
+{
+	struct conn *cn = c->conn;
 	struct policyd *d = c->d;
 	struct policyd_decision dec;
+	struct rules_env env = { client_allows, c };
 	struct xbuf tmp, *out;
 	size_t before, used = 0;
 	int rc;
@@ -232,7 +401,21 @@ static size_t on_input(struct conn *cn, char *buf, size_t len)
 		out = conn_outbuf(cn);
 	}
 	before = out->len;
+	c->need = c->db_failed = 0;
+	policyd_engine_set_env(d->engine, &env);
 	rc = policyd_session_input(&c->sess, d->engine, buf, len, &used, out, &dec);
+	if (rc < 0 && (c->need || c->db_failed)) {
+		xbuf_truncate(out, before);
+		if (d->delay_ms > 0)
+			xbuf_free(&tmp);
+		c->sess = *saved;
+		if (c->db_failed)
+			return db_failure(c, saved, len);
+		lookup_start(c);
+		return 0;
+	}
+	if (rc != 0)
+		cache_clear(c);
 	if (rc > 0) {
 		d->decisions++;
 		if (d->log_decisions)
@@ -250,6 +433,30 @@ static size_t on_input(struct conn *cn, char *buf, size_t len)
 	else if (rc > 0 && dec.close && d->delay_ms == 0)
 		conn_close_after_flush(cn, "fault close-after-reply");
 	return used;
+}
+
+/*
+ * on_input - the connection's unconsumed bytes (block mode): at most one
+ * request is answered per call; what it used is returned and dropped.
+ * With a database a complete request is evaluated on a copy, so that
+ * it can be evaluated again after a lookup.
+ */
+static size_t on_input(struct conn *cn, char *buf, size_t len)
+{
+	struct client *c = conn_ctx(cn);
+	struct policyd *d = c->d;
+	struct policyd_session saved = c->sess;
+	size_t end;
+
+	if (c->job != NULL)
+		return 0;	/* the lookup's answer resumes the input */
+	if (d->pool != NULL && (end = request_end(buf, len)) > 0) {
+		xbuf_truncate(&d->scratch, 0);
+		if (xbuf_append(&d->scratch, buf, end) < 0)
+			msg_panic("request copy: %zu bytes over the bound", end);
+		return decide(c, d->scratch.data, end, &saved);
+	}
+	return decide(c, buf, len, &saved);
 }
 
 static void on_overflow(struct conn *cn)
@@ -325,8 +532,19 @@ static const char usage[] =
 "\n"
 "  -r, --rules FILE          rule file (reloaded on SIGHUP); none: every\n"
 "                            request gets the default action\n"
-"  -d, --db FILE             SQLite database with access(user, network) for\n"
-"                            networks(ATTR) in rules (reopened on SIGHUP)\n"
+"  -d, --db FILE|URL         SQLite database with access(user, network) for\n"
+"                            networks(ATTR) in rules (reopened on SIGHUP), or\n"
+"                            a MariaDB server: mysql://[user@]host[:port]/db\n"
+"                            or mysql:///db?socket=/path; or PostgreSQL:\n"
+"                            postgresql://[user@][host][:port]/db[?host=/dir]\n"
+"      --db-password-file FILE\n"
+"                            the server's password (first line); else\n"
+"                            $REF_POLICYD_DB_PASSWORD; never in the URL\n"
+"      --db-connections N    database connections, each on its own thread (4)\n"
+"      --db-timeout MS       longest wait for a lookup, queue included (1000)\n"
+"      --db-failure-action TEXT\n"
+"                            reply when a lookup fails or times out (none:\n"
+"                            no reply, disconnect); DUNNO and OK refused\n"
 "      --db-immutable yes|no no locking, no change checks: several times faster;\n"
 "                            replace the file by rename and SIGHUP (no)\n"
 "      --domain keep|strip|both\n"
@@ -404,6 +622,10 @@ enum {
 	OPT_CHECK,
 	OPT_CREATE_SAMPLE_DB,
 	OPT_DB_IMMUTABLE,
+	OPT_DB_CONNECTIONS,
+	OPT_DB_TIMEOUT,
+	OPT_DB_FAILURE_ACTION,
+	OPT_DB_PASSWORD_FILE,
 };
 
 static const struct daemon_option options[] = {
@@ -411,6 +633,10 @@ static const struct daemon_option options[] = {
 	{ "db", 'd', DAEMON_ARG_REQUIRED, 0 },
 	{ "domain", OPT_DOMAIN, DAEMON_ARG_REQUIRED, 0 },
 	{ "db-immutable", OPT_DB_IMMUTABLE, DAEMON_ARG_REQUIRED, 0 },
+	{ "db-connections", OPT_DB_CONNECTIONS, DAEMON_ARG_REQUIRED, 0 },
+	{ "db-timeout", OPT_DB_TIMEOUT, DAEMON_ARG_REQUIRED, 0 },
+	{ "db-failure-action", OPT_DB_FAILURE_ACTION, DAEMON_ARG_REQUIRED, 0 },
+	{ "db-password-file", OPT_DB_PASSWORD_FILE, DAEMON_ARG_REQUIRED, 0 },
 	{ "default-action", OPT_DEFAULT_ACTION, DAEMON_ARG_REQUIRED, 0 },
 	{ "duplicates", OPT_DUPLICATES, DAEMON_ARG_REQUIRED, 0 },
 	{ "max-line", OPT_MAX_LINE, DAEMON_ARG_REQUIRED, 0 },
@@ -423,6 +649,31 @@ static const struct daemon_option options[] = {
 	{ "fault", 'f', DAEMON_ARG_REQUIRED, 0 },
 	{ NULL, 0, 0, 0 },
 };
+
+/* failure_action - --db-failure-action: none, or an action that refuses or defers */
+static const char *failure_action(const char *v)
+{
+	enum action_kind k;
+	const char *why;
+
+	if (strcmp(v, "none") == 0)
+		return NULL;
+	if (action_check(v, strlen(v), 0, &k, &why) < 0)
+		msg_fatal("--db-failure-action %s: %s", v, why);
+	switch (k) {
+	case ACTION_REJECT:
+	case ACTION_DEFER:
+	case ACTION_DEFER_IF_PERMIT:
+	case ACTION_DEFER_IF_REJECT:
+	case ACTION_CODE:
+	case ACTION_HANGUP:
+		return v;
+	default:
+		msg_fatal("--db-failure-action %s: a %s action lets the mail through; want"
+			  " none, REJECT, DEFER, DEFER_IF_PERMIT, DEFER_IF_REJECT, 4NN/5NN text"
+			  " or HANGUP", v, action_kind_name(k));
+	}
+}
 
 /* option - one of ref-policyd's own options */
 static void option(void *ctx, int key, const char *v)
@@ -452,6 +703,14 @@ static void option(void *ctx, int key, const char *v)
 	case OPT_IDLE_TIMEOUT: d->idle_ms = daemon_opt_uint("--idle-timeout", v, 0, 86400000ul); break;
 	case OPT_LOG_DECISIONS: d->log_decisions = daemon_opt_yesno("--log-decisions", v); break;
 	case OPT_DB_IMMUTABLE: d->db_immutable = daemon_opt_yesno("--db-immutable", v); break;
+	case OPT_DB_CONNECTIONS:
+		d->db_conns = (unsigned)daemon_opt_uint("--db-connections", v, 1, 64);
+		break;
+	case OPT_DB_TIMEOUT:
+		d->db_timeout_ms = (unsigned)daemon_opt_uint("--db-timeout", v, 10, 600000);
+		break;
+	case OPT_DB_FAILURE_ACTION: d->db_failure_action = failure_action(v); break;
+	case OPT_DB_PASSWORD_FILE: d->db_password_file = v; break;
 	case OPT_CHECK: d->check_only = 1; break;
 	case OPT_CREATE_SAMPLE_DB: d->sample_db = v; break;
 	case 'f': parse_faults(d, v); break;
@@ -481,7 +740,7 @@ static int configured(void *ctx)
 	       d->rules_file ? d->rules_file : "(no rules)", rules_count(d->rules),
 	       rules_nslots(d->rules), rules_default(d->rules)->action);
 	rules_free(&d->rules);
-	netdb_close(&d->db);
+	dbsrc_release(&d->db);
 	return 0;
 }
 
@@ -494,6 +753,20 @@ static void init(void *ctx, struct daemon *dm)
 	d->loop = daemon_loop(dm);
 	d->engine = policyd_engine_create(&d->set);
 	engine_update(d);
+	xbuf_init(&d->scratch, d->set.max_request + d->set.max_line + 1);
+}
+
+/* post_init - listening, privileges dropped: the database workers */
+static void post_init(void *ctx)
+{
+	struct policyd *d = ctx;
+
+	if (d->db == NULL)
+		return;
+	d->pool = dbpool_create(d->loop, d->db_conns, 100000, d->db_timeout_ms);
+	if (d->pool == NULL)
+		msg_fatal("database worker threads: %s", strerror(errno));
+	dbpool_set_source(d->pool, d->db);
 }
 
 static void ready(void *ctx, size_t nlisteners)
@@ -508,15 +781,18 @@ static void finish(void *ctx)
 {
 	struct policyd *d = ctx;
 
+	d->stopping = 1;
+	dbpool_destroy(&d->pool);
 	policyd_engine_destroy(&d->engine);
 	rules_free(&d->rules);
-	netdb_close(&d->db);
+	dbsrc_release(&d->db);
+	xbuf_free(&d->scratch);
 }
 
 static const struct daemon_spec spec = {
 	"ref-policyd", usage, options, 0, 1, 1000000,
 	"one read(2) and send(2) per connection",
-	option, configured, init, NULL, client_start, reload, ready, finish,
+	option, configured, init, post_init, client_start, reload, ready, finish,
 };
 
 int main(int argc, char **argv)
@@ -529,5 +805,7 @@ int main(int argc, char **argv)
 	d->set.dup = POLICY_DUP_LAST;
 	d->log_decisions = 1;
 	d->domain = NETDB_KEEP;
+	d->db_conns = 4;
+	d->db_timeout_ms = 1000;
 	return daemon_main(argc, argv, &spec, d);
 }

@@ -25,8 +25,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "reference/policyd/db_backend.h"
 #include "reference/policyd/netdb.h"
-#include "util/escape.h"
 #include "util/xmem.h"
 
 struct netdb {
@@ -36,7 +36,7 @@ struct netdb {
 	enum netdb_domain dom;
 	netdb_log_fn *log;
 	void *log_ctx;
-	unsigned long malformed;
+	struct db_rows rows;
 };
 
 static const char query_sql[] = "SELECT network FROM access WHERE user = ?1";
@@ -85,6 +85,13 @@ static char *immutable_uri(const char *path)
 struct netdb *netdb_open_mode(const char *path, enum netdb_domain dom, int immutable,
 			      netdb_log_fn *log, void *log_ctx, char *err, size_t errlen)
 {
+	return netdb_open_timeout(path, dom, immutable, 1000, log, log_ctx, err, errlen);
+}
+
+struct netdb *netdb_open_timeout(const char *path, enum netdb_domain dom, int immutable,
+				 unsigned timeout_ms, netdb_log_fn *log, void *log_ctx,
+				 char *err, size_t errlen)
+{
 	struct netdb *d;
 	struct stat st;
 	char *uri;
@@ -107,7 +114,7 @@ struct netdb *netdb_open_mode(const char *path, enum netdb_domain dom, int immut
 		free(d);
 		return NULL;
 	}
-	sqlite3_busy_timeout(d->db, 1000);
+	sqlite3_busy_timeout(d->db, timeout_ms > 0x7fffffff ? 0x7fffffff : (int)timeout_ms);
 	if (sqlite3_prepare_v2(d->db, query_sql, -1, &d->q, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s (want a table access(user TEXT, network TEXT))",
 			 path, sqlite3_errmsg(d->db));
@@ -119,6 +126,7 @@ struct netdb *netdb_open_mode(const char *path, enum netdb_domain dom, int immut
 	d->dom = dom;
 	d->log = log;
 	d->log_ctx = log_ctx;
+	db_rows_init(&d->rows, log, log_ctx, d->path);
 	return d;
 }
 
@@ -137,27 +145,13 @@ void netdb_close(struct netdb **dp)
 
 unsigned long netdb_malformed(const struct netdb *d)
 {
-	return d->malformed;
-}
-
-static void report(struct netdb *d, const char *user, size_t ulen, const unsigned char *net,
-		   size_t nlen)
-{
-	char ubuf[100], nbuf[100], line[400];
-
-	if (++d->malformed > NETDB_MAX_LOGGED || d->log == NULL)
-		return;
-	snprintf(line, sizeof(line), "%s: user \"%s\": malformed network \"%s\" skipped%s",
-		 d->path, escape_for_log(ubuf, sizeof(ubuf), user, ulen),
-		 net ? escape_for_log(nbuf, sizeof(nbuf), net, nlen) : "(NULL)",
-		 d->malformed == NETDB_MAX_LOGGED ? " (further ones are not logged)" : "");
-	d->log(d->log_ctx, line);
+	return d->rows.malformed;
 }
 
 /* lookup - 1 a row of name contains addr, 0 none, -1 SQLite error */
-static int lookup(struct netdb *d, const char *name, size_t nlen,
-		  const struct cidr_addr *addr)
+static int lookup(void *ctx, const char *name, size_t nlen, const struct cidr_addr *addr)
 {
+	struct netdb *d = ctx;
 	int rc, found = 0;
 
 	sqlite3_reset(d->q);
@@ -167,14 +161,9 @@ static int lookup(struct netdb *d, const char *name, size_t nlen,
 	while ((rc = sqlite3_step(d->q)) == SQLITE_ROW) {
 		const unsigned char *net = sqlite3_column_text(d->q, 0);
 		size_t len = (size_t)sqlite3_column_bytes(d->q, 0);
-		struct cidr c;
-		const char *e;
 
-		if (net == NULL || cidr_parse((const char *)net, len, 1, &c, &e) < 0) {
-			report(d, name, nlen, net, len);
-			continue;
-		}
-		if (cidr_match(&c, addr)) {
+		if (db_row_match(&d->rows, name, nlen, (const char *)net, len, net == NULL,
+				 addr)) {
 			found = 1;
 			break;
 		}
@@ -199,20 +188,26 @@ int netdb_user_allows(void *ctx, const char *user, size_t ulen,
 		      const struct cidr_addr *addr)
 {
 	struct netdb *d = ctx;
-	const char *at = memchr(user, '@', ulen);
-	int r;
 
-	if (ulen > 0x7fffffff)
-		return 0;
-	if (at == NULL || d->dom == NETDB_KEEP)
-		return lookup(d, user, ulen, addr);
-	if (d->dom == NETDB_STRIP)
-		return lookup(d, user, (size_t)(at - user), addr);
-	r = lookup(d, user, ulen, addr);
-	if (r != 0)
-		return r;
-	return lookup(d, user, (size_t)(at - user), addr);
+	return db_domain_allows(d->dom, user, ulen, addr, lookup, d);
 }
+
+/* the SQLite backend (db_backend.h) */
+static void *sqlite_open(const struct dbsrc_settings *set, netdb_log_fn *log, void *log_ctx,
+			 char *err, size_t errlen)
+{
+	return netdb_open_timeout(set->spec, set->dom, set->immutable, set->timeout_ms, log,
+				  log_ctx, err, errlen);
+}
+
+static void sqlite_close(void *h)
+{
+	struct netdb *d = h;
+
+	netdb_close(&d);
+}
+
+const struct db_backend db_sqlite = { "SQLite", sqlite_open, netdb_user_allows, sqlite_close };
 
 int netdb_create_sample(const char *path, char *err, size_t errlen)
 {

@@ -12,6 +12,10 @@
  *	                         int immutable, netdb_log_fn *log,
  *	                         void *log_ctx, char *err, size_t errlen);
  *	void netdb_close(struct netdb **db);
+ *	struct netdb *netdb_open_timeout(const char *path,
+ *	                         enum netdb_domain dom, int immutable,
+ *	                         unsigned timeout_ms, netdb_log_fn *log,
+ *	                         void *log_ctx, char *err, size_t errlen);
  *	int netdb_user_allows(void *db, const char *user, size_t ulen,
  *	                      const struct cidr_addr *addr);
  *	int netdb_create_sample(const char *path, char *err, size_t errlen);
@@ -29,7 +33,10 @@
  *	netdb_open_mode() with immutable set opens "file:PATH?immutable=1"
  *	instead: no locking and no change checks (several times faster),
  *	for files that are replaced by rename(2) and reopened (SIGHUP),
- *	never written in place. netdb_user_allows() reads ALL rows of the user and
+ *	never written in place. Opening (the schema is read) and each lookup
+ *	wait for a writer's lock at most 1 s, or timeout_ms with
+ *	netdb_open_timeout(). netdb_user_allows()
+ *	reads ALL rows of the user and
  *	returns 1 when addr is inside any of them. User names compare as
  *	SQLite "=" does (bytes, case-sensitive).
  *
@@ -73,6 +80,9 @@ struct netdb *netdb_open(const char *path, enum netdb_domain dom,
 struct netdb *netdb_open_mode(const char *path, enum netdb_domain dom, int immutable,
 			      netdb_log_fn *log, void *log_ctx, char *err, size_t errlen);
 void netdb_close(struct netdb **db);
+struct netdb *netdb_open_timeout(const char *path, enum netdb_domain dom, int immutable,
+				 unsigned timeout_ms, netdb_log_fn *log, void *log_ctx,
+				 char *err, size_t errlen);
 int netdb_user_allows(void *db, const char *user, size_t ulen,
 		      const struct cidr_addr *addr);
 unsigned long netdb_malformed(const struct netdb *db);
