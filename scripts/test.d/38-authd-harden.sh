@@ -1,0 +1,53 @@
+#!/bin/bash
+# 38-authd-harden - ref-authd against hostile local clients: a PLAIN login
+# for a {SCRAM-SHA-256} user with 600,000 PBKDF2 rounds runs on the worker
+# threads (another client's {PLAIN} login is answered within 100 ms, p99),
+# and a passwd-file asking for more than 1,000,000 rounds is refused.
+# Usage: 38-authd-harden.sh BUILD_DIR     Last line: "N passed, N failed".
+set -u
+. "$(dirname "$0")/suite.bash"
+suite_init authd-harden "${1:-}"
+bin="$build/bin/ref-authd"
+need "$bin"
+attack="/usr/bin/python3 $top/reference/tests/authd_attack.py"
+
+# field FIELD LINE - the value of FIELD=... in an authd_attack.py result line
+field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+# below A B - is the number A below B
+below() { /usr/bin/python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) < float(sys.argv[2]) else 1)' "$1" "$2"; }
+scram() { # USER PASSWORD ROUNDS: a {SCRAM-SHA-256} passwd-file line
+	/usr/bin/python3 - "$@" <<'PY'
+import base64, hashlib, hmac, sys
+user, pw, it = sys.argv[1], sys.argv[2].encode(), int(sys.argv[3])
+salt = b"0123456789abcdef"
+sp = hashlib.pbkdf2_hmac("sha256", pw, salt, it)
+ck = hmac.new(sp, b"Client Key", "sha256").digest()
+sk = hmac.new(sp, b"Server Key", "sha256").digest()
+b = lambda x: base64.b64encode(x).decode()
+print("%s:{SCRAM-SHA-256}%d,%s,%s,%s" % (user, it, b(salt), b(hashlib.sha256(ck).digest()), b(sk)))
+PY
+}
+
+{ echo 'alice:{PLAIN}secret'; scram slow s3cret 600000; } > "$dir/users"
+
+# --- the stall: PBKDF2 for PLAIN logins off the event loop ---------------
+bg "$bin" -p "$dir/users" -d 0 -w 2 --log-file "$dir/log" "unix:$dir/a.sock"
+pid=$last_pid
+wait_socket "$dir/a.sock" || bad "no socket"
+r=$($attack "$dir/a.sock" "$pid" 3 stall=4:slow:s3cret)
+echo "# stall: $r"
+if [ "$(field ok "$r")" -gt 10 ]; then ok "ordinary logins answered during the PBKDF2 stall"
+else bad "ordinary logins: $r"; fi
+if below "$(field p99_ms "$r")" 100; then ok "{PLAIN} login p99 under 100 ms while PBKDF2 runs"
+else bad "{PLAIN} login p99 $(field p99_ms "$r") ms (want < 100)"; fi
+grep -q "auth ok: id=1 mech=PLAIN user=slow" "$dir/log" &&
+	ok "the 600,000-round SCRAM user logs in with PLAIN" || bad "no PLAIN login for the SCRAM user"
+
+# --- the bound on rounds -------------------------------------------------
+scram big pw 1000001 > "$dir/big"
+timeout 10 "$bin" -p "$dir/big" "unix:$dir/b.sock" 2> "$dir/biglog"
+st=$?
+if [ $st = 2 ] && grep -q "big:1: user big: SCRAM iteration count above 1000000" "$dir/biglog"; then
+	ok "1,000,001 rounds refused at start with file:line"
+else bad "1,000,001 rounds: exit $st, $(cat "$dir/biglog")"; fi
+suite_end
