@@ -13,9 +13,10 @@ probe=USER:PASSWORD (default alice:secret): one more connection logs in
 with AUTH PLAIN in a loop, one request at a time, for SECONDS, starting
 after the attackers have sent their requests; each reply's latency is kept.
 
-Prints one line: "probes=N ok=N p50_ms=X p99_ms=X max_ms=X rss_kb=N
-rss_max_kb=N", where rss is the server's VmRSS (from /proc/PID/status) at
-the end and its highest value sampled during the run. Exit 0.
+Prints one line: "probes=N ok=N p50_ms=X p99_ms=X max_ms=X rss_start_kb=N
+rss_kb=N rss_max_kb=N", where rss is the server's VmRSS (from
+/proc/PID/status) before the attack, at the end, and its highest value
+sampled during the run. Exit 0.
 """
 import base64
 import os
@@ -86,7 +87,19 @@ def login_loop(user, password, lat, oks):
             oks[0] += 1
 
 
-def memory(conns, reqs, nonce_bytes, socks):
+def drain(s):
+    """read and drop the server's challenges, so that it keeps reading"""
+    while not stop.is_set():
+        try:
+            if not s.recv(1 << 20):
+                return
+        except socket.timeout:
+            continue
+        except OSError:
+            return
+
+
+def memory(conns, reqs, nonce_bytes, socks, threads):
     """pending SCRAM requests with big client nonces, never continued"""
     nonce = b"n" * nonce_bytes
     first = base64.b64encode(b"n,,n=alice,r=" + nonce)
@@ -96,7 +109,10 @@ def memory(conns, reqs, nonce_bytes, socks):
         except OSError:
             continue
         socks.append(s)
-        s.settimeout(5)
+        s.settimeout(1)
+        t = threading.Thread(target=drain, args=(s,))
+        t.start()
+        threads.append(t)
         try:
             for i in range(1, reqs + 1):
                 s.sendall(b"AUTH\t%d\tSCRAM-SHA-256\tservice=smtp\tresp=%s\n" % (i, first))
@@ -111,6 +127,7 @@ def sampler():
 
 
 def main():
+    start = rss_kb()
     threads = [threading.Thread(target=sampler)]
     socks = []
     if "stall" in opts:
@@ -121,7 +138,7 @@ def main():
         t.start()
     if "memory" in opts:
         conns, reqs, nonce = (int(x) for x in opts["memory"].split(":"))
-        memory(conns, reqs, nonce, socks)
+        memory(conns, reqs, nonce, socks, threads)
     time.sleep(0.2)	# the attack is under way
     user, password = opts.get("probe", "alice:secret").split(":", 1)
     lat, oks = [], [0]
@@ -138,8 +155,9 @@ def main():
     def pct(p):
         return lat[min(len(lat) - 1, int(len(lat) * p))] if lat else -1
 
-    print("probes=%d ok=%d p50_ms=%.1f p99_ms=%.1f max_ms=%.1f rss_kb=%d rss_max_kb=%d" % (
-        len(lat), oks[0], pct(0.5), pct(0.99), lat[-1] if lat else -1, rss_kb(),
+    print("probes=%d ok=%d p50_ms=%.1f p99_ms=%.1f max_ms=%.1f rss_start_kb=%d rss_kb=%d "
+          "rss_max_kb=%d" % (
+        len(lat), oks[0], pct(0.5), pct(0.99), lat[-1] if lat else -1, start, rss_kb(),
         max(rss_max[0], rss_kb())))
 
 
