@@ -386,6 +386,9 @@ static const struct match_case {
 	{ "protocol_state=MAIL;sasl_username=", "DUNNO" },	/* not in: missing is false */
 	{ "protocol_state=MAIL;client_address=11.1.2.3", "REJECT notin" },
 	{ "protocol_state=MAIL;client_address=10.1.2.3", "DUNNO" },
+	/* Postfix's client_address=unknown (sendmail -bs, XCLIENT) is in no network */
+	{ "protocol_state=MAIL;client_address=unknown", "REJECT notin" },
+	{ "protocol_state=MAIL;client_address=", "REJECT notin" },
 	{ "protocol_state=MAIL;client_address=11.1.2.3;sender=x", "DUNNO" },
 	{ "protocol_state=DATA;recipient=r@x", "REJECT scoped" },
 	{ "protocol_state=END-OF-MESSAGE;recipient=", "REJECT scoped" },

@@ -121,6 +121,10 @@ run "alice from IPv6 network in the database" "unix:$dir/p.sock" \
 	"[('send', b'$(req protocol_state=RCPT client_address=2001:db8:1::25 sasl_username=alice)'), ('expect', b'$DUNNO')]"
 run "unknown user is refused (no rows)" "unix:$dir/p.sock" \
 	"[('send', b'$(req protocol_state=RCPT client_address=127.0.0.1 sasl_username=mallory)'), ('expect', b'$R_NET')]"
+run "client_address=unknown (sendmail -bs, XCLIENT) is in no network: refused" "unix:$dir/p.sock" \
+	"[('send', b'$(req protocol_state=RCPT client_address=unknown sasl_username=test1)'), ('expect', b'$R_NET')]"
+run "client_address=unknown, unauthenticated, local sender domain: refused" "unix:$dir/p.sock" \
+	"[('send', b'$(req protocol_state=MAIL client_address=unknown sasl_username= sender=a@example.com)'), ('expect', b'action=REJECT 5.7.1 authenticate to send as example.com\\n\\n')]"
 run "SQL injection in sasl_username does not widen access" "unix:$dir/p.sock" \
 	"[('send', b\"$(req protocol_state=RCPT client_address=127.0.0.1 "sasl_username=x' OR '1'='1")\"), ('expect', b'$R_NET')]"
 run "no reply before the empty line, then one" "unix:$dir/p.sock" \
