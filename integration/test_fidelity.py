@@ -278,7 +278,8 @@ def test_auth_fidelity(postfix, workdir, bins, sid, mech, user, password, ir, fa
     argv = [bins.ref_authd, "--passwd-file", users, "--failure-delay", "0"] + list(opts)
     if faults:
         argv += ["--fault", faults]
-    authd = pfns.Helper("authd", argv + ["unix:" + authd_sock], listen="unix:" + authd_sock)
+    authd = pfns.Helper("authd", argv + ["--mode", "0666", "unix:" + authd_sock],
+                        listen="unix:" + authd_sock)
     record = pfns.Helper("record", [bins.fake_smtpd, "record", "--listen", "unix:" + rec_sock,
                                     "--upstream", "unix:" + authd_sock, "-o", recording,
                                     "--count", "0"],
@@ -505,7 +506,8 @@ def test_policy_fidelity(postfix, workdir, bins, sid, server, arg, nrcpt):
         argv = [bins.ref_policyd, "--default-action", POLICYD_DEFAULT]
         if arg:
             argv += ["--fault", arg]
-        helper = pfns.Helper("policy", argv + ["unix:" + pol_sock], listen="unix:" + pol_sock)
+        helper = pfns.Helper("policy", argv + ["--mode", "0666", "unix:" + pol_sock],
+                             listen="unix:" + pol_sock)
     record = pfns.Helper("record", [bins.fake_smtpd, "record", "--listen", "unix:" + rec_sock,
                                     "--upstream", "unix:" + pol_sock, "-o", recording,
                                     "--count", "0"],

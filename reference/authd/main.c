@@ -534,7 +534,7 @@ static const char usage[] =
 "      --unsafe-trust-username MECH\n"
 "                            UNSAFE demo: offer MECH, which accepts any response\n"
 "                            as the user name without a password. Never in production.\n"
-"      --mode OCTAL          permissions of unix: sockets (default 0666)\n"
+"      --mode OCTAL          permissions of unix: sockets (default 0600)\n"
 "      --owner USER[:GROUP]  owner of unix: sockets (default: unchanged)\n"
 "  -u, --user USER           drop privileges to USER after binding\n"
 "  -l, --log-file FILE       log there instead of stderr (in spawn mode, when stderr\n"
@@ -737,7 +737,7 @@ static void finish(void *ctx)
 }
 
 static const struct daemon_spec spec = {
-	"ref-authd", usage, options, DAEMON_SOCKET_OWNER, 0, (unsigned long)-1,
+	"ref-authd", usage, options, 0, 0, (unsigned long)-1,
 	"one send(2) per reply",
 	option, NULL, init, post_init, client_start, reload, ready, finish,
 };

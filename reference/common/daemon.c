@@ -312,8 +312,7 @@ static void daemon_table(struct daemon *d)
 	const struct daemon_option *o;
 	size_t i;
 
-	if (d->spec->flags & DAEMON_SOCKET_OWNER)
-		lists[1] = daemon_socket_options;
+	lists[1] = daemon_socket_options;
 	for (i = 0; i < 3; i++) {
 		for (o = lists[i]; o != NULL && o->name != NULL; o++) {
 			if (d->nopt == DAEMON_MAX_OPTIONS)

@@ -215,7 +215,7 @@ static int listener_unix(const struct listen_spec *spec, const struct listen_opt
 		close(fd);
 		return -1;
 	}
-	if (chmod(spec->path, opt->mode ? opt->mode : 0666) < 0 ||
+	if (chmod(spec->path, opt->mode ? opt->mode : 0600) < 0 ||
 	    ((opt->uid != (uid_t)-1 || opt->gid != (gid_t)-1) &&
 	     chown(spec->path, opt->uid, opt->gid) < 0)) {
 		listen_err(err, errlen, spec->text, strerror(errno));

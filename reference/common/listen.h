@@ -23,7 +23,7 @@
  *	  inet:port, inet:*:port  every address (IPv6 socket accepting v4)
  *	  spawn                 the connection is stdin/stdout (no listener)
  *	A unix socket path that exists is replaced only if it is a socket.
- *	opt->mode (0 = 0666) and opt->uid/gid (-1 = unchanged) apply to unix
+ *	opt->mode (0 = 0600) and opt->uid/gid (-1 = unchanged) apply to unix
  *	sockets. Accepted fds are non-blocking and close-on-exec; fn gets
  *	the fd and a printable peer name ("127.0.0.1:5555", "[::1]:5555",
  *	"unix:pid=123,uid=0" from SO_PEERCRED). listener_pause() stops
@@ -58,7 +58,7 @@ struct listen_spec {
 };
 
 struct listen_options {
-	unsigned mode;		/* unix socket mode; 0 = 0666 */
+	unsigned mode;		/* unix socket mode; 0 = 0600 */
 	uid_t uid;		/* (uid_t)-1 = unchanged */
 	gid_t gid;
 	int backlog;		/* 0 = SOMAXCONN */

@@ -60,6 +60,7 @@ fi
 penpid=$!
 pids="$pids $penpid"
 waitsock "$dir/pen.sock"
+check "unix socket mode without --mode: 0600" "$(stat -c %a "$dir/pen.sock")" 600
 $cli "$dir/pen.sock" 'AUTH\t1\tPLAIN\tservice=smtp\trip=192.0.2.7\tresp={b64:\0alice\0wrong}' \
 	'AUTH\t2\tPLAIN\tservice=smtp\trip=192.0.2.7\tresp={b64:\0alice\0secret}' \
 	'AUTH\t3\tPLAIN\tservice=smtp\trip=192.0.2.7\tresp={b64:\0alice\0secret}' > "$dir/pen" &

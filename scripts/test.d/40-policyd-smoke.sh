@@ -107,6 +107,8 @@ port6=$(free_port)
 pid=$!
 pids="$pids $pid"
 wait_sock "$dir/p.sock" || bad "unix socket did not appear"
+[ "$(stat -c %a "$dir/p.sock")" = 600 ] && ok "unix socket mode 0600 by default" ||
+	bad "unix socket mode $(stat -c %a "$dir/p.sock") without --mode (want 600)"
 sleep 0.2
 
 R_NET="action=REJECT 5.7.1 not from your network\\n\\n"
@@ -234,6 +236,14 @@ rc=$?
 	ok "bad rule file refused at start with file:line:column" || bad "bad rule file: rc $rc [$msg]"
 msg=$("$bin" --fault nonsense spawn 2>&1 < /dev/null)
 [ $? = 2 ] && echo "$msg" | grep -q 'unknown fault nonsense' && ok "unknown fault refused" || bad "unknown fault: [$msg]"
+
+# --mode and --owner for unix: sockets (the skeleton's, as in ref-authd)
+"$bin" --mode 0660 "unix:$dir/m.sock" 2> "$dir/mode.log" &
+mpid=$!
+pids="$pids $mpid"
+wait_sock "$dir/m.sock" && [ "$(stat -c %a "$dir/m.sock")" = 660 ] && ok "--mode 0660" ||
+	bad "--mode 0660: $(stat -c %a "$dir/m.sock" 2>&1) $(cat "$dir/mode.log")"
+kill "$mpid" && wait "$mpid"
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
