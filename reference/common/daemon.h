@@ -79,7 +79,12 @@
  *	daemon_conn_create() (conn_create, counted; with -v "peer:
  *	connected"; NULL and the fds closed when it cannot be set up) and
  *	calls daemon_conn_closed() from its on_close. At
- *	--max-connections the listeners pause until one closes.
+ *	--max-connections the listeners pause until one closes; the first
+ *	time in an episode this is logged ("N connections: --max-connections
+ *	reached; new clients wait until one closes"), and its end when the
+ *	count is more than a tenth of the limit below it ("N connections:
+ *	below --max-connections again"), so that a server at its limit logs
+ *	two lines, not one per connection.
  *	daemon_loop() and daemon_verbose() are for the hooks.
  *
  *	A program's per-connection object starts with a struct

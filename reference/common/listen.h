@@ -30,7 +30,10 @@
  *	accepting (a connection limit was reached) without busy-looping;
  *	listener_resume() starts again. When accept(2) fails for want of
  *	fds or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM) the listener stops
- *	watching for 100 ms by itself. listener_close() unlinks a unix
+ *	watching for 100 ms by itself, and says so once per shortage: a
+ *	warning "SPEC: cannot accept connections: REASON (a file descriptor
+ *	or memory limit); retrying every 100 ms", and "SPEC: accepting
+ *	connections again" at the next accept. listener_close() unlinks a unix
  *	socket it created.
  * DIAGNOSTICS
  *	-1 / NULL with a message in err naming the spec and the reason.

@@ -155,6 +155,47 @@ wait "$first"
 check "second connection served only after the first closed" "$(tr '\t\n' ' |' < "$dir/second")" \
 	"no greeting|$(sed -n 2p "$dir/second" | cut -d' ' -f1) OK 1 user=alice|"
 kill -TERM "$pid"; wait "$pid"; pids=""
+grep -q "warning: 1 connections: --max-connections reached; new clients wait until one closes" \
+	"$dir/log1" && ok "--max-connections reached is logged" || bad "no log line at --max-connections"
+
+# --- saturation logged once per episode: 9 connections held at a limit of 10
+# while 5 clients in turn take the tenth place
+# and at a file descriptor limit (ulimit -n 40, 60 connections)
+hold() { # SOCKET N SECONDS: N connections held open for SECONDS
+	/usr/bin/python3 -c 'import socket, sys, time
+ss = []
+for _ in range(int(sys.argv[2])):
+    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); ss.append(s)
+time.sleep(float(sys.argv[3]))' "$@"
+}
+"$bin" -p "$dir/users" -d 0 --max-connections 10 "unix:$dir/ten.sock" 2> "$dir/log10" &
+pid=$!
+pids="$pid"
+waitsock "$dir/ten.sock"
+hold "$dir/ten.sock" 9 2.5 &
+held=$!
+sleep 0.5
+for _ in 1 2 3 4 5; do $cli "$dir/ten.sock" "$plain_ok" > /dev/null; done
+check "--max-connections: one warning for the episode" \
+	"$(grep -c "max-connections reached" "$dir/log10")" 1
+wait "$held"
+sleep 0.2
+grep -q "connections: below --max-connections again" "$dir/log10" &&
+	ok "--max-connections: the end of the episode is logged" || bad "no end line: $(cat "$dir/log10")"
+(ulimit -n 40; exec "$bin" -p "$dir/users" -d 0 -w 1 "unix:$dir/fd.sock" 2> "$dir/logfd") &
+fdpid=$!
+pids="$pid $fdpid"
+waitsock "$dir/fd.sock"
+hold "$dir/fd.sock" 60 1.5 &
+held=$!
+sleep 1	# 10 retries meanwhile
+check "fd limit: one warning for the episode" \
+	"$(grep -c "unix:$dir/fd.sock: cannot accept connections: Too many open files" "$dir/logfd")" 1
+wait "$held"
+$cli "$dir/fd.sock" "$plain_ok" > /dev/null
+grep -q "unix:$dir/fd.sock: accepting connections again" "$dir/logfd" &&
+	ok "fd limit: its end is logged" || bad "fd limit: no end line: $(cat "$dir/logfd")"
+kill -TERM "$pid" "$fdpid"; wait "$pid" "$fdpid"; pids=""
 
 # --- spawn: one connection on stdin/stdout, exit at its end ---------------
 out=$(printf 'VERSION\t1\t0\nCPID\t1\nAUTH\t1\tPLAIN\tservice=smtp\tresp=AGFsaWNlAHNlY3JldA==\n' |
