@@ -843,6 +843,10 @@ void authd_session_verified(struct authd_session *s, unsigned id, uint64_t seria
 	r->busy = 0;
 	xbuf_init(&chal, SASL_MAX_MESSAGE);
 	st = sasl_server_verified(r->sasl, ok, &chal, &err);
+	if (st == SASL_FAIL && !ok && s->ops->lookup != NULL && r->sasl != NULL &&
+	    sasl_server_authcid(r->sasl) != NULL &&
+	    s->ops->lookup(s->ctx, sasl_server_authcid(r->sasl)) == NULL)
+		err = "unknown user";	/* not a password that did not match */
 	handle_status(s, r, st, &chal, err);
 	xbuf_free(&chal);
 }

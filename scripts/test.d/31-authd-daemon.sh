@@ -78,6 +78,10 @@ check "SHA512-CRYPT on the worker pool" \
 grep -q "127.0.0.1:[0-9]*: auth ok: id=1 mech=PLAIN user=alice" "$dir/log" &&
 	ok "log line names peer, id, mechanism, user" || bad "no auth log line for the IPv4 peer"
 grep -q secret "$dir/log" && bad "a password reached the log" || ok "no password in the log"
+$cli "$dir/auth.sock" 'AUTH\t8\tPLAIN\tservice=smtp\tresp={b64:\0nosuch\0pw}' > /dev/null
+grep -q "auth failed: id=8 mech=PLAIN user=nosuch: unknown user$" "$dir/log" &&
+	ok "an unknown PLAIN user is logged as unknown, not as a password mismatch" ||
+	bad "unknown user: $(grep 'id=8' "$dir/log")"
 
 # --- failure delay 300ms: FAIL late, OK at once ---------------------------
 out=$($cli "$dir/auth.sock" 'AUTH\t1\tPLAIN\tservice=smtp\tresp={b64:\0alice\0wrong}' "$plain_ok")
