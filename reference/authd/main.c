@@ -482,7 +482,11 @@ static void reload(void *ctx)
 	passdb_unref(&d->db);
 	d->db = db;
 	warn_passdb(db);
-	msg_info("reloaded %s: %zu users", d->passwd_file, passdb_count(db));
+	if (passdb_count(db) == 0)
+		msg_warn("reloaded %s: no users: every login fails until it has some",
+			 d->passwd_file);
+	else
+		msg_info("reloaded %s: %zu users", d->passwd_file, passdb_count(db));
 }
 
 /* log_is_null - is stderr /dev/null (then per-request lines are skipped) */

@@ -116,7 +116,15 @@ check "old users kept after a failed reload" \
 	"$($cli "$dir/auth.sock" 'AUTH\t1\tPLAIN\tservice=smtp\tresp={b64:\0dave\0d4ve}' | replies)" \
 	"$(printf 'OK\t1\tuser=dave')"
 
+# an empty file loads (Dovecot's does), with a warning
+: > "$dir/users"
+kill -HUP "$pid"
+for _ in $(seq 50); do grep -q 'no users' "$dir/log" && break; sleep 0.05; done
+grep -q "warning: reloaded $dir/users: no users: every login fails until it has some" "$dir/log" &&
+	ok "reload to an empty passwd-file warns" || bad "no warning for an empty passwd-file"
+
 printf 'alice:{PLAIN}secret\n' > "$dir/users"	# a good file again for the servers below
+kill -HUP "$pid"
 
 # --- request timeout 1s (checked on a 5 s tick): CONT later is timed out --
 wait "$expiry"
