@@ -784,6 +784,13 @@ static void parse_statement(struct parser *p, unsigned first_line)
 		}
 		memcpy(r.id, p->text.data + start, n);
 		r.id[n] = '\0';
+		for (k = 0; k < rs->nrules; k++) {
+			if (strcmp(rs->rules[k].id, r.id) == 0) {
+				perr(p, start, "rule \"%s\" already defined at line %u", r.id,
+				     rs->rules[k].line);
+				return;
+			}
+		}
 		p->pos += n;
 		skip_ws(p);
 		if (!accept_str(p, ":")) {
