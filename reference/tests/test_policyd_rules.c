@@ -255,6 +255,9 @@ static const struct parse_err_case {
 	{ "at FOO always => OK\n",
 	  "t.rules:1:4: unknown protocol_state \"FOO\" (CONNECT EHLO HELO MAIL RCPT DATA END-OF-MESSAGE VRFY ETRN)" },
 	{ "rule x sender == a => OK\n", "t.rules:1:8: expected \":\" after the rule name" },
+	/* control bytes from the file are shown as \xHH, never raw */
+	{ "always => FOO\033[2J\n",
+	  "t.rules:1:11: action \"FOO\\x1b[2J\": control character in action" },
 	{ "rule x: sender == a => OK\nrule x: sender == b => OK\n",
 	  "t.rules:2:6: rule \"x\" already defined at line 1" },
 	{ "sender == a OK\n", "t.rules:1:13: expected \"and\", \"or\" or \"=>\"" },
