@@ -26,7 +26,8 @@ def authd_instance(start, bins, root, how, extra_args=()):
     argv = [bins.ref_authd, "--passwd-file", users, "--failure-delay", "0"] + list(extra_args)
     if how == "unix":
         sock = os.path.join(root, "authd.sock")
-        helper = pfns.Helper("authd", argv + ["unix:" + sock], listen="unix:" + sock)
+        helper = pfns.Helper("authd", argv + ["--mode", "0666", "unix:" + sock],
+                             listen="unix:" + sock)
         return start(sasl_auth_enable="yes", sasl_path=sock, helpers=[helper])
     if how == "inet":
         helper = pfns.Helper("authd", argv + ["inet:127.0.0.1:12345"],

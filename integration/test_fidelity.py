@@ -294,7 +294,7 @@ def auth_setup(postfix, workdir, bins, authd_opts, front=None):
     authd_sock, rec_sock = os.path.join(d, "authd.sock"), os.path.join(d, "rec.sock")
     recording = os.path.join(d, "postfix.tr")
     authd = pfns.Helper("authd", [bins.ref_authd, "--passwd-file", users] + list(authd_opts)
-                        + ["unix:" + authd_sock], listen="unix:" + authd_sock)
+                        + ["--mode", "0666", "unix:" + authd_sock], listen="unix:" + authd_sock)
     record = pfns.Helper("record", [bins.fake_smtpd, "record", "--listen", "unix:" + rec_sock,
                                     "--upstream", "unix:" + authd_sock, "-o", recording,
                                     "--count", "0"],
@@ -642,7 +642,8 @@ def test_policy_fidelity(postfix, workdir, bins, sid, server, arg, nrcpt):
         argv = [bins.ref_policyd, "--default-action", POLICYD_DEFAULT]
         if arg:
             argv += ["--fault", arg]
-        helper = pfns.Helper("policy", argv + ["unix:" + pol_sock], listen="unix:" + pol_sock)
+        helper = pfns.Helper("policy", argv + ["--mode", "0666", "unix:" + pol_sock],
+                             listen="unix:" + pol_sock)
     record = pfns.Helper("record", [bins.fake_smtpd, "record", "--listen", "unix:" + rec_sock,
                                     "--upstream", "unix:" + pol_sock, "-o", recording,
                                     "--count", "0"],

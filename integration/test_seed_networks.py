@@ -67,7 +67,7 @@ def networks_instance(start, bins, root, policy_master_line, policy_target, help
     users = write(os.path.join(root, "users"), "test1:{PLAIN}pass1\ntest2:{PLAIN}pass2\n")
     sock = os.path.join(root, "authd.sock")
     authd = pfns.Helper("authd", [bins.ref_authd, "--passwd-file", users, "--failure-delay", "0",
-                                  "unix:" + sock], listen="unix:" + sock)
+                                  "--mode", "0666", "unix:" + sock], listen="unix:" + sock)
     return start(
         sasl_auth_enable="yes", sasl_path=sock,
         relay_restrictions="",

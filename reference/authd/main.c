@@ -60,6 +60,7 @@ struct authd {
 	unsigned fault_close_after;
 	struct client *clients;
 	struct authd_penalty *penalty;	/* --penalty, or NULL */
+	struct authd_budget budget;	/* all pending requests' bytes (--max-pending-total) */
 	/* per-request log lines, written once per loop iteration (log_flush) */
 	struct xbuf logbuf;
 	int log_scheduled;
@@ -336,6 +337,33 @@ static const struct authd_penalty_ops penalty_ops = { pen_get, pen_inc, pen_defe
 
 /* --- connections ------------------------------------------------------- */
 
+/*
+ * evict - above --max-pending-total, the connection whose pending requests
+ * hold the most bytes goes, with its requests, until the total is under
+ * the bound again: a client that hoards requests cannot starve the others
+ */
+static void evict(struct authd *d)
+{
+	while (d->budget.max > 0 && d->budget.used > d->budget.max) {
+		struct client *c, *big = NULL;
+
+		for (c = d->clients; c != NULL; c = c->next)
+			if (!conn_is_closing(c->conn) && authd_session_pending_bytes(c->sess) > 0 &&
+			    (big == NULL || authd_session_pending_bytes(c->sess) >
+					    authd_session_pending_bytes(big->sess)))
+				big = c;
+		if (big == NULL)
+			return;
+		log_flush(d->loop, d);
+		msg_warn("%s: pending requests of all clients above --max-pending-total %zu bytes: "
+			 "disconnecting client %lu, the largest (%zu requests, %zu bytes)",
+			 conn_peer(big->conn), d->budget.max, authd_session_client_pid(big->sess),
+			 authd_session_pending(big->sess), authd_session_pending_bytes(big->sess));
+		authd_session_drop_pending(big->sess);
+		conn_close(big->conn, "too many pending bytes on the server");
+	}
+}
+
 static void on_line(struct conn *cn, const char *line, size_t len)
 {
 	struct client *c = conn_ctx(cn);
@@ -343,8 +371,11 @@ static void on_line(struct conn *cn, const char *line, size_t len)
 	if (authd_session_line(c->sess, line, len, ev_now_ms(c->d->loop)) < 0) {
 		log_flush(c->d->loop, c->d);	/* the request lines before the reason */
 		msg_warn("%s: %s", conn_peer(cn), authd_session_error(c->sess));
+		authd_session_drop_pending(c->sess);
 		conn_close(cn, authd_session_error(c->sess));
+		return;
 	}
+	evict(c->d);
 }
 
 static void on_overflow(struct conn *cn)
@@ -451,7 +482,11 @@ static void reload(void *ctx)
 	passdb_unref(&d->db);
 	d->db = db;
 	warn_passdb(db);
-	msg_info("reloaded %s: %zu users", d->passwd_file, passdb_count(db));
+	if (passdb_count(db) == 0)
+		msg_warn("reloaded %s: no users: every login fails until it has some",
+			 d->passwd_file);
+	else
+		msg_info("reloaded %s: %zu users", d->passwd_file, passdb_count(db));
 }
 
 /* log_is_null - is stderr /dev/null (then per-request lines are skipped) */
@@ -482,6 +517,13 @@ static const char usage[] =
 "                            TIME is N[ms|s|m|h], a bare number is milliseconds)\n"
 "      --handshake 2.3|2.4   2.4: send MECH..DONE only after the client's VERSION\n"
 "      --max-pending N       pending requests per connection (default 1024)\n"
+"      --max-pending-bytes SIZE\n"
+"                            bytes pending requests may hold per connection;\n"
+"                            above, the connection ends (default 1M; SIZE is\n"
+"                            N[k|m], 0 = no limit)\n"
+"      --max-pending-total SIZE\n"
+"                            the same for all connections together; above, the\n"
+"                            connection holding the most ends (default 16M)\n"
 "      --request-timeout TIME drop abandoned requests after TIME (default 150s)\n"
 "      --max-connections N   stop accepting above N connections (default 10000)\n"
 "      --send-batching yes|no the replies of one loop iteration go out in one\n"
@@ -489,13 +531,14 @@ static const char usage[] =
 "                            the kernel allows it (default yes)\n"
 "      --penalty             Dovecot's per-IP penalty: after failures from an AUTH\n"
 "                            rip=, its next requests wait 4, 8 or 15 s (default off)\n"
-"  -w, --workers N           threads for crypt schemes (default: one per online CPU)\n"
+"  -w, --workers N           threads for crypt schemes and PBKDF2 (default: one per\n"
+"                            online CPU)\n"
 "      --hostname NAME       host name in CRAM-MD5 challenges\n"
 "      --anonymous-user NAME user name for ANONYMOUS (default anonymous)\n"
 "      --unsafe-trust-username MECH\n"
 "                            UNSAFE demo: offer MECH, which accepts any response\n"
 "                            as the user name without a password. Never in production.\n"
-"      --mode OCTAL          permissions of unix: sockets (default 0666)\n"
+"      --mode OCTAL          permissions of unix: sockets (default 0600)\n"
 "      --owner USER[:GROUP]  owner of unix: sockets (default: unchanged)\n"
 "  -u, --user USER           drop privileges to USER after binding\n"
 "  -l, --log-file FILE       log there instead of stderr (in spawn mode, when stderr\n"
@@ -564,6 +607,8 @@ enum {
 	OPT_ANONYMOUS_USER,
 	OPT_UNSAFE_TRUST_USERNAME,
 	OPT_PENALTY,
+	OPT_MAX_PENDING_BYTES,
+	OPT_MAX_PENDING_TOTAL,
 };
 
 static const struct daemon_option options[] = {
@@ -579,8 +624,29 @@ static const struct daemon_option options[] = {
 	{ "unsafe-trust-username", OPT_UNSAFE_TRUST_USERNAME, DAEMON_ARG_REQUIRED, 0 },
 	{ "fault", 'f', DAEMON_ARG_REQUIRED, 0 },
 	{ "penalty", OPT_PENALTY, DAEMON_ARG_NONE, 0 },
+	{ "max-pending-bytes", OPT_MAX_PENDING_BYTES, DAEMON_ARG_REQUIRED, 0 },
+	{ "max-pending-total", OPT_MAX_PENDING_TOTAL, DAEMON_ARG_REQUIRED, 0 },
 	{ NULL, 0, 0, 0 },
 };
+
+/* opt_size - N, Nk or Nm bytes */
+static size_t opt_size(const char *opt, const char *v)
+{
+	size_t n = strlen(v), unit = 1;
+	char digits[32];
+
+	if (n > 0 && (v[n - 1] == 'k' || v[n - 1] == 'K'))
+		unit = 1024;
+	else if (n > 0 && (v[n - 1] == 'm' || v[n - 1] == 'M'))
+		unit = 1024 * 1024;
+	if (unit > 1)
+		n--;
+	if (n == 0 || n >= sizeof(digits))
+		msg_fatal("%s: want N, Nk or Nm, not %s", opt, v);
+	memcpy(digits, v, n);
+	digits[n] = '\0';
+	return (size_t)daemon_opt_uint(opt, digits, 0, (unsigned long)(SIZE_MAX / 2 / unit)) * unit;
+}
 
 /* option - one of ref-authd's own options */
 static void option(void *ctx, int key, const char *v)
@@ -600,6 +666,10 @@ static void option(void *ctx, int key, const char *v)
 		d->set.max_pending = (unsigned)daemon_opt_uint("--max-pending", v, 0,
 							       (unsigned long)-1);
 		break;
+	case OPT_MAX_PENDING_BYTES:
+		d->set.max_pending_bytes = opt_size("--max-pending-bytes", v);
+		break;
+	case OPT_MAX_PENDING_TOTAL: d->budget.max = opt_size("--max-pending-total", v); break;
 	case OPT_REQUEST_TIMEOUT:
 		d->set.request_timeout_ms = daemon_opt_ms("--request-timeout", v);
 		if (d->set.request_timeout_ms == 0)
@@ -671,7 +741,7 @@ static void finish(void *ctx)
 }
 
 static const struct daemon_spec spec = {
-	"ref-authd", usage, options, DAEMON_SOCKET_OWNER, 0, (unsigned long)-1,
+	"ref-authd", usage, options, 0, 0, (unsigned long)-1,
 	"one send(2) per reply",
 	option, NULL, init, post_init, client_start, reload, ready, finish,
 };
@@ -695,6 +765,9 @@ int main(int argc, char **argv)
 		       (1u << SASL_MECH_CRAM_MD5) | (1u << SASL_MECH_SCRAM_SHA_1) |
 		       (1u << SASL_MECH_SCRAM_SHA_256);
 	d->set.max_pending = 1024;
+	d->set.max_pending_bytes = 1024 * 1024;
+	d->budget.max = 16 * 1024 * 1024;
+	d->set.budget = &d->budget;
 	d->set.request_timeout_ms = 150000;
 	d->failure_delay_ms = 2000;
 	snprintf(d->hostname, sizeof(d->hostname), "localhost");

@@ -228,6 +228,8 @@ static const char *parse_password(const char *p, size_t len, struct passdb_user 
 					     SASL_MECH_SCRAM_SHA_1 : SASL_MECH_SCRAM_SHA_256,
 					     p, len, &u->scram) < 0)
 			return "malformed SCRAM value (want iter,salt,storedkey,serverkey)";
+		if (u->scram.iter > PASSDB_SCRAM_MAX_ITER)
+			return "SCRAM iteration count above " PASSDB_SCRAM_MAX_ITER_TEXT;
 		return NULL;
 	case PASSDB_CRAM_MD5:
 		if (decode_value(p, len, enc, 32, &u->raw, &u->raw_len) < 0)
@@ -477,7 +479,8 @@ const struct passdb_user *passdb_lookup(const struct passdb *db, const char *use
 
 int passdb_scheme_expensive(const struct passdb_user *u)
 {
-	return u->scheme == PASSDB_CRYPT;
+	return u->scheme == PASSDB_CRYPT || u->scheme == PASSDB_SCRAM_SHA1 ||
+	       u->scheme == PASSDB_SCRAM_SHA256;
 }
 
 /* digest_check - H(password [|| salt]) against the stored bytes */

@@ -44,7 +44,10 @@
  *	  SHA SHA1 SHA256 SHA512     digest, base64 by default
  *	  SSHA SSHA256 SSHA512       digest || salt, base64 by default
  *	  CRAM-MD5 HMAC-MD5          HMAC-MD5 context, hex by default
- *	  SCRAM-SHA-1 SCRAM-SHA-256  iter,salt,stored,server
+ *	  SCRAM-SHA-1 SCRAM-SHA-256  iter,salt,stored,server; a PLAIN
+ *	                             login against one runs PBKDF2 (expensive:
+ *	                             run off the loop); iter is at most
+ *	                             PASSDB_SCRAM_MAX_ITER (1,000,000)
  *	An unknown scheme or a value that does not decode is reported
  *	with file:line when the file is loaded.
  *
@@ -66,6 +69,10 @@
 
 #include "proto/sasl.h"
 #include "reference/authd/extra.h"
+
+/* the most PBKDF2 rounds a {SCRAM-SHA-*} value may ask for */
+#define PASSDB_SCRAM_MAX_ITER		1000000u
+#define PASSDB_SCRAM_MAX_ITER_TEXT	"1000000"
 
 enum passdb_scheme {
 	PASSDB_PLAIN,

@@ -61,6 +61,7 @@ struct authd_req {
 	int held_have;		/* the initial response kept meanwhile */
 	unsigned char *held;
 	size_t held_len;
+	size_t bytes;		/* charged to the session and the budget */
 	char user[256];		/* for FAIL user= and the log */
 };
 
@@ -75,6 +76,7 @@ struct authd_session {
 	struct authd_req *reqs;
 	size_t nreqs, capreqs;
 	uint64_t serial;
+	size_t bytes;		/* what the pending requests are charged */
 	struct xbuf out;
 	char error[256];
 	const struct authd_penalty_ops *pops;
@@ -241,9 +243,23 @@ static struct authd_req *req_find(struct authd_session *s, unsigned id)
 	return NULL;
 }
 
+/* req_charge - n more bytes held by r: 0, or -1 above the connection's bound */
+static int req_charge(struct authd_session *s, struct authd_req *r, size_t n)
+{
+	r->bytes += n;
+	s->bytes += n;
+	if (s->set.budget != NULL)
+		s->set.budget->used += n;
+	return s->set.max_pending_bytes == 0 || s->bytes <= s->set.max_pending_bytes ? 0 : -1;
+}
+
 static void req_remove(struct authd_session *s, struct authd_req *r)
 {
 	size_t i = (size_t)(r - s->reqs);
+
+	s->bytes -= r->bytes;
+	if (s->set.budget != NULL)
+		s->set.budget->used -= r->bytes;
 
 	sasl_server_destroy(&r->sasl);
 	if (r->held != NULL) {
@@ -573,6 +589,13 @@ static int sess_disconnect(struct authd_session *s, const char *fmt, ...)
 	return -1;
 }
 
+/* too_many_bytes - the disconnect for a connection above max_pending_bytes */
+static int too_many_bytes(struct authd_session *s)
+{
+	return sess_disconnect(s, "Authentication client %lu has more than %zu bytes in pending "
+			       "requests", s->client_pid, s->set.max_pending_bytes);
+}
+
 /* auth_params - what the request handler takes from AUTH's parameters */
 struct auth_params {
 	int service, final_resp_ok, no_penalty;
@@ -662,6 +685,8 @@ static int cmd_auth(struct authd_session *s, const struct dvauth_client_msg *m, 
 		sp.final_resp_ok = final_resp_ok;
 		r->sasl = sasl_server_create(mi->mech, &sp);
 	}
+	if (req_charge(s, r, AUTHD_REQ_BYTES + 2 * (have_resp ? resp.len : 0)) < 0)
+		return too_many_bytes(s);
 	if (s->pops != NULL && !ap.no_penalty && ap.rip.p != NULL &&
 	    authd_penalty_ident(ap.rip.p, ap.rip.len, r->ident, sizeof(r->ident)) < 0)
 		r->ident[0] = '\0';	/* Dovecot ignores a rip it cannot parse */
@@ -706,6 +731,8 @@ static int cmd_cont(struct authd_session *s, const struct dvauth_client_msg *m)
 		return 0;
 	}
 	r->accept_cont = 0;
+	if (req_charge(s, r, 2 * m->data.len) < 0)
+		return too_many_bytes(s);
 	xbuf_init(&dec, SASL_MAX_MESSAGE);
 	if (decode_b64(m->data.p, m->data.len, &dec) < 0) {
 		xbuf_free(&dec);
@@ -816,6 +843,10 @@ void authd_session_verified(struct authd_session *s, unsigned id, uint64_t seria
 	r->busy = 0;
 	xbuf_init(&chal, SASL_MAX_MESSAGE);
 	st = sasl_server_verified(r->sasl, ok, &chal, &err);
+	if (st == SASL_FAIL && !ok && s->ops->lookup != NULL && r->sasl != NULL &&
+	    sasl_server_authcid(r->sasl) != NULL &&
+	    s->ops->lookup(s->ctx, sasl_server_authcid(r->sasl)) == NULL)
+		err = "unknown user";	/* not a password that did not match */
 	handle_status(s, r, st, &chal, err);
 	xbuf_free(&chal);
 }
@@ -879,6 +910,18 @@ size_t authd_session_pending(const struct authd_session *s)
 	return s->nreqs;
 }
 
+size_t authd_session_pending_bytes(const struct authd_session *s)
+{
+	return s->bytes;
+}
+
+/* authd_session_drop_pending - every request gone, its bytes given back */
+void authd_session_drop_pending(struct authd_session *s)
+{
+	while (s->nreqs > 0)
+		req_remove(s, &s->reqs[0]);
+}
+
 /* authd_session_resume - a penalized request's wait is over */
 void authd_session_resume(struct authd_session *s, unsigned id, uint64_t serial)
 {
@@ -917,8 +960,7 @@ void authd_session_destroy(struct authd_session **sp)
 	if (s == NULL)
 		return;
 	*sp = NULL;
-	while (s->nreqs > 0)
-		req_remove(s, &s->reqs[0]);
+	authd_session_drop_pending(s);
 	free(s->reqs);
 	xbuf_free(&s->out);
 	free(s);

@@ -16,6 +16,10 @@
  *	void authd_session_expire(struct authd_session *s, uint64_t now_ms);
  *	const char *authd_session_error(const struct authd_session *s);
  *	size_t authd_session_pending(const struct authd_session *s);
+ *	size_t authd_session_pending_bytes(const struct authd_session *s);
+ *	void authd_session_drop_pending(struct authd_session *s);
+size_t authd_session_pending_bytes(const struct authd_session *s);
+void authd_session_drop_pending(struct authd_session *s);
  *	void authd_session_set_penalty(struct authd_session *s,
  *	                        const struct authd_penalty_ops *ops, void *ctx);
  *	void authd_session_resume(struct authd_session *s, unsigned id,
@@ -60,6 +64,16 @@
  *	Requests older than set->request_timeout_ms are dropped silently by
  *	authd_session_expire().
  *
+ *	Memory: every pending request is charged AUTHD_REQ_BYTES and twice
+ *	the base64 length of each client message it took, to the connection
+ *	(authd_session_pending_bytes) and to set->budget, shared by all the
+ *	server's connections; the charge goes when the request ends. An
+ *	AUTH or CONT that takes the connection above set->max_pending_bytes
+ *	ends the connection ("Authentication client N has more than M bytes
+ *	in pending requests"). The server's total is the shell's to watch:
+ *	authd_session_drop_pending() ends all of a connection's requests at
+ *	once, silently, and gives their bytes back.
+ *
  *	Penalty (optional, authd_session_set_penalty): an AUTH with a
  *	parsable rip= and without no-penalty asks ops->get for the IP's
  *	penalty; if it is N > 0 the request waits: ops->defer(id, serial,
@@ -99,10 +113,25 @@
 #define AUTHD_FAULT_LEAKY_REASON	0x1000u	/* FAIL reason= tells unknown user / bad password */
 #define AUTHD_FAULT_FINAL_RESP_ALWAYS	0x2000u	/* as if every AUTH had final-resp-ok */
 
+/*
+ * what pending requests may hold, in bytes (an estimate: AUTHD_REQ_BYTES
+ * for a request and its mechanism's state, and twice the base64 length of
+ * every client message, which the state keeps and the challenge repeats),
+ * shared by the connections of one server
+ */
+#define AUTHD_REQ_BYTES		1024
+
+struct authd_budget {
+	size_t used;
+	size_t max;		/* 0 = no limit */
+};
+
 struct authd_settings {
 	unsigned mechs;			/* bit (1u << enum sasl_mech) per offered mechanism */
 	int handshake_24;		/* 2.4 style: MECH..DONE after the client's VERSION */
 	unsigned max_pending;		/* 0 = no limit */
+	size_t max_pending_bytes;	/* per connection, 0 = no limit */
+	struct authd_budget *budget;	/* the server's total, or NULL */
 	uint64_t request_timeout_ms;	/* Dovecot: 150 s */
 	const char *hostname;		/* CRAM-MD5 challenges */
 	const char *unsafe_mech;	/* demo mechanism trusting the username, or NULL */
@@ -143,6 +172,8 @@ void authd_session_verified(struct authd_session *s, unsigned id, uint64_t seria
 void authd_session_expire(struct authd_session *s, uint64_t now_ms);
 const char *authd_session_error(const struct authd_session *s);
 size_t authd_session_pending(const struct authd_session *s);
+size_t authd_session_pending_bytes(const struct authd_session *s);
+void authd_session_drop_pending(struct authd_session *s);
 unsigned long authd_session_client_pid(const struct authd_session *s);	/* 0 before CPID */
 void authd_session_set_penalty(struct authd_session *s, const struct authd_penalty_ops *ops,
 			       void *ctx);

@@ -229,6 +229,7 @@ struct daemon {
 	int spawn;
 	int pid_fd;
 	unsigned long nconn;
+	int saturated;		/* --max-connections reached, not yet 10% below */
 };
 
 static struct daemon the_daemon;
@@ -312,8 +313,7 @@ static void daemon_table(struct daemon *d)
 	const struct daemon_option *o;
 	size_t i;
 
-	if (d->spec->flags & DAEMON_SOCKET_OWNER)
-		lists[1] = daemon_socket_options;
+	lists[1] = daemon_socket_options;
 	for (i = 0; i < 3; i++) {
 		for (o = lists[i]; o != NULL && o->name != NULL; o++) {
 			if (d->nopt == DAEMON_MAX_OPTIONS)
@@ -496,9 +496,14 @@ struct conn *daemon_conn_create(struct daemon *d, int rfd, int wfd,
 			close(wfd);
 		return NULL;
 	}
-	if (++d->nconn == d->max_connections)
+	if (++d->nconn == d->max_connections) {
 		for (i = 0; i < d->nlisteners; i++)
 			listener_pause(d->listeners[i]);
+		if (!d->saturated)
+			msg_warn("%lu connections: --max-connections reached; new clients wait "
+				 "until one closes", d->nconn);
+		d->saturated = 1;
+	}
 	if (d->verbose)
 		msg_info("%s: connected", peer);
 	return c;
@@ -537,6 +542,10 @@ void daemon_conn_closed(struct daemon *d, struct daemon_client *c)
 	if (d->nconn-- == d->max_connections)
 		for (i = 0; i < d->nlisteners; i++)
 			listener_resume(d->listeners[i]);
+	if (d->saturated && d->nconn < d->max_connections - d->max_connections / 10) {
+		msg_info("%lu connections: below --max-connections again", d->nconn);
+		d->saturated = 0;
+	}
 	if (d->spawn)
 		ev_stop(d->loop);
 }

@@ -48,7 +48,8 @@
  *	   --log-file (-l), --pid-file, --max-connections (within
  *	   spec->max_connections_min..max), --send-batching yes|no,
  *	   --verbose (-v, counted), --help (-h: spec->usage on stdout,
- *	   exit 0), and with DAEMON_SOCKET_OWNER --mode OCTAL and
+ *	   exit 0), --mode OCTAL (default 0600, Dovecot's auth-client
+ *	   default: only the daemon's own user connects) and
  *	   --owner USER[:GROUP] for unix: sockets. Every other option goes
  *	   to spec->option(ctx, key, value) in command-line order. An
  *	   unknown option prints spec->usage on stderr: exit 2.
@@ -78,7 +79,12 @@
  *	daemon_conn_create() (conn_create, counted; with -v "peer:
  *	connected"; NULL and the fds closed when it cannot be set up) and
  *	calls daemon_conn_closed() from its on_close. At
- *	--max-connections the listeners pause until one closes.
+ *	--max-connections the listeners pause until one closes; the first
+ *	time in an episode this is logged ("N connections: --max-connections
+ *	reached; new clients wait until one closes"), and its end when the
+ *	count is more than a tenth of the limit below it ("N connections:
+ *	below --max-connections again"), so that a server at its limit logs
+ *	two lines, not one per connection.
  *	daemon_loop() and daemon_verbose() are for the hooks.
  *
  *	A program's per-connection object starts with a struct
@@ -142,8 +148,7 @@
 /* struct daemon_option: flags */
 #define DAEMON_OPT_NO_CONFIG	0x1u	/* command line only */
 
-/* struct daemon_spec: flags */
-#define DAEMON_SOCKET_OWNER	0x1u	/* --mode and --owner for unix: sockets */
+/* struct daemon_spec: flags (none yet) */
 
 struct daemon_option {
 	const char *name;	/* the long option and the config-file name */

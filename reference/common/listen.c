@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "reference/common/listen.h"
+#include "util/msg.h"
 #include "util/xmem.h"
 
 #define LISTEN_BACKOFF_MS	100
@@ -37,6 +38,7 @@ struct listener {
 	int fd;
 	int paused;		/* by the owner */
 	int backoff;		/* out of fds or memory: accept again later */
+	int short_logged;	/* the shortage is logged: not again until an accept works */
 	uint64_t backoff_timer;
 	int unlink_path;
 	struct listen_spec spec;
@@ -173,12 +175,21 @@ static void listener_ready(struct ev_loop *loop, int fd, unsigned events, void *
 				 * The pending connection stays in the backlog and
 				 * the fd stays readable: watching it now would spin.
 				 */
+				if (!l->short_logged)
+					msg_warn("%s: cannot accept connections: %s (a file "
+						 "descriptor or memory limit); retrying every %d ms",
+						 l->spec.text, strerror(errno), LISTEN_BACKOFF_MS);
+				l->short_logged = 1;
 				l->backoff = 1;
 				(void)ev_fd_mod(loop, fd, 0);
 				l->backoff_timer = ev_timer_add(loop, LISTEN_BACKOFF_MS,
 								listener_backoff_end, l);
 			}
 			return;
+		}
+		if (l->short_logged) {
+			msg_info("%s: accepting connections again", l->spec.text);
+			l->short_logged = 0;
 		}
 		if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6) {
 			int one = 1;
@@ -215,7 +226,7 @@ static int listener_unix(const struct listen_spec *spec, const struct listen_opt
 		close(fd);
 		return -1;
 	}
-	if (chmod(spec->path, opt->mode ? opt->mode : 0666) < 0 ||
+	if (chmod(spec->path, opt->mode ? opt->mode : 0600) < 0 ||
 	    ((opt->uid != (uid_t)-1 || opt->gid != (gid_t)-1) &&
 	     chown(spec->path, opt->uid, opt->gid) < 0)) {
 		listen_err(err, errlen, spec->text, strerror(errno));

@@ -23,14 +23,17 @@
  *	  inet:port, inet:*:port  every address (IPv6 socket accepting v4)
  *	  spawn                 the connection is stdin/stdout (no listener)
  *	A unix socket path that exists is replaced only if it is a socket.
- *	opt->mode (0 = 0666) and opt->uid/gid (-1 = unchanged) apply to unix
+ *	opt->mode (0 = 0600) and opt->uid/gid (-1 = unchanged) apply to unix
  *	sockets. Accepted fds are non-blocking and close-on-exec; fn gets
  *	the fd and a printable peer name ("127.0.0.1:5555", "[::1]:5555",
  *	"unix:pid=123,uid=0" from SO_PEERCRED). listener_pause() stops
  *	accepting (a connection limit was reached) without busy-looping;
  *	listener_resume() starts again. When accept(2) fails for want of
  *	fds or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM) the listener stops
- *	watching for 100 ms by itself. listener_close() unlinks a unix
+ *	watching for 100 ms by itself, and says so once per shortage: a
+ *	warning "SPEC: cannot accept connections: REASON (a file descriptor
+ *	or memory limit); retrying every 100 ms", and "SPEC: accepting
+ *	connections again" at the next accept. listener_close() unlinks a unix
  *	socket it created.
  * DIAGNOSTICS
  *	-1 / NULL with a message in err naming the spec and the reason.
@@ -58,7 +61,7 @@ struct listen_spec {
 };
 
 struct listen_options {
-	unsigned mode;		/* unix socket mode; 0 = 0666 */
+	unsigned mode;		/* unix socket mode; 0 = 0600 */
 	uid_t uid;		/* (uid_t)-1 = unchanged */
 	gid_t gid;
 	int backlog;		/* 0 = SOMAXCONN */

@@ -569,6 +569,8 @@ static const char usage[] =
 "      --check               load the rules and database, report, exit\n"
 "      --create-sample-db FILE\n"
 "                            write a new sample database and exit\n"
+"      --mode OCTAL          permissions of unix: sockets (default 0600)\n"
+"      --owner USER[:GROUP]  owner of unix: sockets (default: unchanged)\n"
 "  -u, --user USER           drop privileges to USER after binding\n"
 "  -l, --log-file FILE       log there instead of stderr\n"
 "      --pid-file FILE       write the process id there, locked (a second\n"

@@ -176,6 +176,28 @@ struct parser {
 
 static void perr(struct parser *p, size_t pos, const char *fmt, ...) ATTR_PRINTF(3, 4);
 
+/*
+ * err_controls - control bytes in an error (a quoted bit of the file) as
+ * \xHH, so that a rule file cannot write raw escapes or line breaks into
+ * a terminal or the log; cut to fit when that makes the message longer
+ */
+static void err_controls(char *err, size_t errlen)
+{
+	char tmp[1024];
+	size_t i, o = 0;
+
+	for (i = 0; err[i] != '\0' && o + 5 < sizeof(tmp); i++) {
+		unsigned char c = (unsigned char)err[i];
+
+		if (c < 0x20 || c == 0x7f)
+			o += (size_t)snprintf(tmp + o, sizeof(tmp) - o, "\\x%02x", c);
+		else
+			tmp[o++] = (char)c;
+	}
+	tmp[o] = '\0';
+	snprintf(err, errlen, "%s", tmp);
+}
+
 /* perr - record the first error with file:line:column */
 static void perr(struct parser *p, size_t pos, const char *fmt, ...)
 {
@@ -196,6 +218,7 @@ static void perr(struct parser *p, size_t pos, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
 	va_end(ap);
+	err_controls(p->err, p->errlen);
 }
 
 static char cur(const struct parser *p)
@@ -784,6 +807,13 @@ static void parse_statement(struct parser *p, unsigned first_line)
 		}
 		memcpy(r.id, p->text.data + start, n);
 		r.id[n] = '\0';
+		for (k = 0; k < rs->nrules; k++) {
+			if (strcmp(rs->rules[k].id, r.id) == 0) {
+				perr(p, start, "rule \"%s\" already defined at line %u", r.id,
+				     rs->rules[k].line);
+				return;
+			}
+		}
 		p->pos += n;
 		skip_ws(p);
 		if (!accept_str(p, ":")) {

@@ -101,7 +101,7 @@ static int eval(const struct rules *rs, uint32_t id, const struct rules_values *
 		int in = 0;
 
 		if (cidr_addr_parse(val, len, &a) < 0)
-			return 0;
+			return n->op == N_NOTIN;	/* not an address: in no network */
 		for (i = 0; i < n->b && !in; i++)
 			in = cidr_match(&rs->nets[n->a + i], &a);
 		return n->op == N_IN ? in : !in;
@@ -112,8 +112,10 @@ static int eval(const struct rules *rs, uint32_t id, const struct rules_values *
 		const char *user = v->val[n->slot2];
 		int in;
 
-		if (user == NULL || cidr_addr_parse(val, len, &a) < 0)
+		if (user == NULL)
 			return 0;
+		if (cidr_addr_parse(val, len, &a) < 0)
+			return n->op == N_NOTUSERNETS;	/* not an address: in no network */
 		if (env == NULL || env->user_allows == NULL)
 			return -1;
 		in = env->user_allows(env->ctx, user, v->len[n->slot2], &a);

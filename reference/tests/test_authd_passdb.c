@@ -95,6 +95,9 @@ static void test_authd_passdb_creds(void **state)
 	assert_int_equal(passdb_creds(passdb_lookup(db, "h"), SASL_MECH_CRAM_MD5, &cr), -1);
 	assert_true(passdb_scheme_expensive(passdb_lookup(db, "x")));
 	assert_false(passdb_scheme_expensive(passdb_lookup(db, "h")));
+	/* a PLAIN login against a SCRAM value runs PBKDF2: off the loop too */
+	assert_true(passdb_scheme_expensive(passdb_lookup(db, "s")));
+	assert_false(passdb_scheme_expensive(passdb_lookup(db, "p")));
 	assert_null(passdb_lookup(db, "nobody"));
 	assert_null(passdb_lookup(db, "P"));
 	passdb_unref(&db);
@@ -122,6 +125,9 @@ static void test_authd_passdb_errors(void **state)
 		{ "a:{SCRAM-SHA-1}4096,abc\n",
 		  "users:1: user a: malformed SCRAM value (want iter,salt,storedkey,serverkey)" },
 		{ "b:{PLAIN}x\na:{PLAIN}y\nb:{SHA}zz\n", "users:3: user b: malformed digest value" },
+		{ "a:{SCRAM-SHA-256}1000001,FF1qgEcvPL5LM4EJiGToVA==,"
+		  "1dV5tpKSntrhWxaMf/f4Q1N/vcbMnYNjg/rwQUR9aNM=,Ce2rZJ3ZiHF6WgnC8MTRpjXiJP4N4QVfIeg8EHH1CtM=\n",
+		  "users:1: user a: SCRAM iteration count above 1000000" },
 	};
 	size_t i;
 

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "proto/base64.h"
 #include "reference/authd/session.h"
 
 struct rec {
@@ -353,6 +354,67 @@ static void test_authd_session_expiry(void **state)
 	authd_session_destroy(&s);
 }
 
+/* scram_auth - AUTH id SCRAM-SHA-256 with a client nonce of n bytes */
+static void scram_auth(struct xbuf *line, unsigned id, size_t n)
+{
+	struct xbuf first;
+
+	xbuf_init(&first, 0);
+	assert_int_equal(xbuf_append_str(&first, "n,,n=alice,r="), 0);
+	while (n-- > 0)
+		assert_int_equal(xbuf_append_char(&first, 'x'), 0);
+	xbuf_reset(line);
+	assert_int_equal(xbuf_printf(line, "AUTH\t%u\tSCRAM-SHA-256\tservice=smtp\tresp=", id), 0);
+	assert_int_equal(base64_encode(first.data, first.len, line), 0);
+	assert_int_equal(xbuf_append_char(line, '\n'), 0);
+	xbuf_free(&first);
+}
+
+/*
+ * pending requests are charged in bytes, to the connection and to a budget
+ * shared by all: a SCRAM request waiting for its client-final with a
+ * 3,000-byte nonce costs 1,024 + 2 x its 4,020 base64 bytes
+ */
+static void test_authd_session_pending_bytes(void **state)
+{
+	struct fix *f = *state;
+	struct authd_budget budget = { 0, 0 };
+	struct authd_session *s, *t;
+	struct xbuf line;
+
+	f->set.mechs |= 1u << SASL_MECH_SCRAM_SHA_256;
+	f->set.max_pending_bytes = 20000;
+	f->set.budget = &budget;
+	xbuf_init(&line, 0);
+	s = ready(f);
+	t = ready(f);
+	assert_int_equal(feed(t, "AUTH\t1\tLOGIN\tservice=smtp\n", 0), 0);
+	assert_int_equal(budget.used, AUTHD_REQ_BYTES);
+	scram_auth(&line, 1, 3000);
+	assert_int_equal(feed(s, xbuf_cstr(&line), 0), 0);
+	assert_int_equal(authd_session_pending(s), 1);
+	assert_int_equal(authd_session_pending_bytes(s), AUTHD_REQ_BYTES + 2 * 4020);
+	assert_int_equal(budget.used, authd_session_pending_bytes(s) + AUTHD_REQ_BYTES);
+	scram_auth(&line, 2, 3000);
+	assert_int_equal(feed(s, xbuf_cstr(&line), 0), 0);
+	scram_auth(&line, 3, 3000);
+	assert_int_equal(feed(s, xbuf_cstr(&line), 0), -1);	/* above 20,000 bytes */
+	assert_string_equal(authd_session_error(s),
+			    "Authentication client 42 has more than 20000 bytes in pending requests");
+	authd_session_drop_pending(s);
+	assert_int_equal(authd_session_pending(s), 0);
+	assert_int_equal(budget.used, AUTHD_REQ_BYTES);
+	/* a finished request gives its bytes back */
+	assert_int_equal(feed(t, "CANCEL\t1\n", 0), 0);
+	assert_int_equal(budget.used, 0);
+	authd_session_destroy(&s);
+	authd_session_destroy(&t);
+	assert_int_equal(budget.used, 0);
+	xbuf_free(&line);
+	f->set.budget = NULL;
+	f->set.max_pending_bytes = 0;
+}
+
 struct fault_case {
 	const char *fault;
 	const char *lines;	/* after the handshake */
@@ -414,6 +476,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_authd_session_cram, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_authd_session_late_verify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_authd_session_expiry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_authd_session_pending_bytes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_authd_session_faults, setup, teardown),
 	};
 

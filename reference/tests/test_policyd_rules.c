@@ -255,6 +255,11 @@ static const struct parse_err_case {
 	{ "at FOO always => OK\n",
 	  "t.rules:1:4: unknown protocol_state \"FOO\" (CONNECT EHLO HELO MAIL RCPT DATA END-OF-MESSAGE VRFY ETRN)" },
 	{ "rule x sender == a => OK\n", "t.rules:1:8: expected \":\" after the rule name" },
+	/* control bytes from the file are shown as \xHH, never raw */
+	{ "always => FOO\033[2J\n",
+	  "t.rules:1:11: action \"FOO\\x1b[2J\": control character in action" },
+	{ "rule x: sender == a => OK\nrule x: sender == b => OK\n",
+	  "t.rules:2:6: rule \"x\" already defined at line 1" },
 	{ "sender == a OK\n", "t.rules:1:13: expected \"and\", \"or\" or \"=>\"" },
 	{ "sender == a =>\n", "t.rules:1:15: missing action after \"=>\"" },
 	{ "sender == a\n", "t.rules:1:12: expected \"=>\" and an action" },
@@ -386,6 +391,9 @@ static const struct match_case {
 	{ "protocol_state=MAIL;sasl_username=", "DUNNO" },	/* not in: missing is false */
 	{ "protocol_state=MAIL;client_address=11.1.2.3", "REJECT notin" },
 	{ "protocol_state=MAIL;client_address=10.1.2.3", "DUNNO" },
+	/* Postfix's client_address=unknown (sendmail -bs, XCLIENT) is in no network */
+	{ "protocol_state=MAIL;client_address=unknown", "REJECT notin" },
+	{ "protocol_state=MAIL;client_address=", "REJECT notin" },
 	{ "protocol_state=MAIL;client_address=11.1.2.3;sender=x", "DUNNO" },
 	{ "protocol_state=DATA;recipient=r@x", "REJECT scoped" },
 	{ "protocol_state=END-OF-MESSAGE;recipient=", "REJECT scoped" },

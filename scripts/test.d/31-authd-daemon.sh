@@ -60,6 +60,7 @@ fi
 penpid=$!
 pids="$pids $penpid"
 waitsock "$dir/pen.sock"
+check "unix socket mode without --mode: 0600" "$(stat -c %a "$dir/pen.sock")" 600
 $cli "$dir/pen.sock" 'AUTH\t1\tPLAIN\tservice=smtp\trip=192.0.2.7\tresp={b64:\0alice\0wrong}' \
 	'AUTH\t2\tPLAIN\tservice=smtp\trip=192.0.2.7\tresp={b64:\0alice\0secret}' \
 	'AUTH\t3\tPLAIN\tservice=smtp\trip=192.0.2.7\tresp={b64:\0alice\0secret}' > "$dir/pen" &
@@ -77,6 +78,10 @@ check "SHA512-CRYPT on the worker pool" \
 grep -q "127.0.0.1:[0-9]*: auth ok: id=1 mech=PLAIN user=alice" "$dir/log" &&
 	ok "log line names peer, id, mechanism, user" || bad "no auth log line for the IPv4 peer"
 grep -q secret "$dir/log" && bad "a password reached the log" || ok "no password in the log"
+$cli "$dir/auth.sock" 'AUTH\t8\tPLAIN\tservice=smtp\tresp={b64:\0nosuch\0pw}' > /dev/null
+grep -q "auth failed: id=8 mech=PLAIN user=nosuch: unknown user$" "$dir/log" &&
+	ok "an unknown PLAIN user is logged as unknown, not as a password mismatch" ||
+	bad "unknown user: $(grep 'id=8' "$dir/log")"
 
 # --- failure delay 300ms: FAIL late, OK at once ---------------------------
 out=$($cli "$dir/auth.sock" 'AUTH\t1\tPLAIN\tservice=smtp\tresp={b64:\0alice\0wrong}' "$plain_ok")
@@ -111,7 +116,15 @@ check "old users kept after a failed reload" \
 	"$($cli "$dir/auth.sock" 'AUTH\t1\tPLAIN\tservice=smtp\tresp={b64:\0dave\0d4ve}' | replies)" \
 	"$(printf 'OK\t1\tuser=dave')"
 
+# an empty file loads (Dovecot's does), with a warning
+: > "$dir/users"
+kill -HUP "$pid"
+for _ in $(seq 50); do grep -q 'no users' "$dir/log" && break; sleep 0.05; done
+grep -q "warning: reloaded $dir/users: no users: every login fails until it has some" "$dir/log" &&
+	ok "reload to an empty passwd-file warns" || bad "no warning for an empty passwd-file"
+
 printf 'alice:{PLAIN}secret\n' > "$dir/users"	# a good file again for the servers below
+kill -HUP "$pid"
 
 # --- request timeout 1s (checked on a 5 s tick): CONT later is timed out --
 wait "$expiry"
@@ -154,6 +167,47 @@ wait "$first"
 check "second connection served only after the first closed" "$(tr '\t\n' ' |' < "$dir/second")" \
 	"no greeting|$(sed -n 2p "$dir/second" | cut -d' ' -f1) OK 1 user=alice|"
 kill -TERM "$pid"; wait "$pid"; pids=""
+grep -q "warning: 1 connections: --max-connections reached; new clients wait until one closes" \
+	"$dir/log1" && ok "--max-connections reached is logged" || bad "no log line at --max-connections"
+
+# --- saturation logged once per episode: 9 connections held at a limit of 10
+# while 5 clients in turn take the tenth place
+# and at a file descriptor limit (ulimit -n 40, 60 connections)
+hold() { # SOCKET N SECONDS: N connections held open for SECONDS
+	/usr/bin/python3 -c 'import socket, sys, time
+ss = []
+for _ in range(int(sys.argv[2])):
+    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); ss.append(s)
+time.sleep(float(sys.argv[3]))' "$@"
+}
+"$bin" -p "$dir/users" -d 0 --max-connections 10 "unix:$dir/ten.sock" 2> "$dir/log10" &
+pid=$!
+pids="$pid"
+waitsock "$dir/ten.sock"
+hold "$dir/ten.sock" 9 2.5 &
+held=$!
+sleep 0.5
+for _ in 1 2 3 4 5; do $cli "$dir/ten.sock" "$plain_ok" > /dev/null; done
+check "--max-connections: one warning for the episode" \
+	"$(grep -c "max-connections reached" "$dir/log10")" 1
+wait "$held"
+sleep 0.2
+grep -q "connections: below --max-connections again" "$dir/log10" &&
+	ok "--max-connections: the end of the episode is logged" || bad "no end line: $(cat "$dir/log10")"
+(ulimit -n 40; exec "$bin" -p "$dir/users" -d 0 -w 1 "unix:$dir/fd.sock" 2> "$dir/logfd") &
+fdpid=$!
+pids="$pid $fdpid"
+waitsock "$dir/fd.sock"
+hold "$dir/fd.sock" 60 1.5 &
+held=$!
+sleep 1	# 10 retries meanwhile
+check "fd limit: one warning for the episode" \
+	"$(grep -c "unix:$dir/fd.sock: cannot accept connections: Too many open files" "$dir/logfd")" 1
+wait "$held"
+$cli "$dir/fd.sock" "$plain_ok" > /dev/null
+grep -q "unix:$dir/fd.sock: accepting connections again" "$dir/logfd" &&
+	ok "fd limit: its end is logged" || bad "fd limit: no end line: $(cat "$dir/logfd")"
+kill -TERM "$pid" "$fdpid"; wait "$pid" "$fdpid"; pids=""
 
 # --- spawn: one connection on stdin/stdout, exit at its end ---------------
 out=$(printf 'VERSION\t1\t0\nCPID\t1\nAUTH\t1\tPLAIN\tservice=smtp\tresp=AGFsaWNlAHNlY3JldA==\n' |

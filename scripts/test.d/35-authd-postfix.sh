@@ -47,7 +47,7 @@ EOC
 		printf 'authspawn unix - n n - - spawn user=nobody argv=%s -p %s -d 0 spawn\n' \
 			"$bin" "$work/users" > "$inst/master.cf.add"
 	else
-		printf '"%s" -p "%s" -d 0 unix:/var/spool/postfix/auth.sock 2> "%s/authd.log" &\n' \
+		printf '"%s" -p "%s" -d 0 --owner postfix unix:/var/spool/postfix/auth.sock 2> "%s/authd.log" &\n' \
 			"$bin" "$work/users" "$inst" > "$inst/helpers.sh"
 	fi
 	if ! "$top/scripts/postfix-ns" start "$inst"; then

@@ -107,6 +107,8 @@ port6=$(free_port)
 pid=$!
 pids="$pids $pid"
 wait_sock "$dir/p.sock" || bad "unix socket did not appear"
+[ "$(stat -c %a "$dir/p.sock")" = 600 ] && ok "unix socket mode 0600 by default" ||
+	bad "unix socket mode $(stat -c %a "$dir/p.sock") without --mode (want 600)"
 sleep 0.2
 
 R_NET="action=REJECT 5.7.1 not from your network\\n\\n"
@@ -121,6 +123,10 @@ run "alice from IPv6 network in the database" "unix:$dir/p.sock" \
 	"[('send', b'$(req protocol_state=RCPT client_address=2001:db8:1::25 sasl_username=alice)'), ('expect', b'$DUNNO')]"
 run "unknown user is refused (no rows)" "unix:$dir/p.sock" \
 	"[('send', b'$(req protocol_state=RCPT client_address=127.0.0.1 sasl_username=mallory)'), ('expect', b'$R_NET')]"
+run "client_address=unknown (sendmail -bs, XCLIENT) is in no network: refused" "unix:$dir/p.sock" \
+	"[('send', b'$(req protocol_state=RCPT client_address=unknown sasl_username=test1)'), ('expect', b'$R_NET')]"
+run "client_address=unknown, unauthenticated, local sender domain: refused" "unix:$dir/p.sock" \
+	"[('send', b'$(req protocol_state=MAIL client_address=unknown sasl_username= sender=a@example.com)'), ('expect', b'action=REJECT 5.7.1 authenticate to send as example.com\\n\\n')]"
 run "SQL injection in sasl_username does not widen access" "unix:$dir/p.sock" \
 	"[('send', b\"$(req protocol_state=RCPT client_address=127.0.0.1 "sasl_username=x' OR '1'='1")\"), ('expect', b'$R_NET')]"
 run "no reply before the empty line, then one" "unix:$dir/p.sock" \
@@ -230,6 +236,14 @@ rc=$?
 	ok "bad rule file refused at start with file:line:column" || bad "bad rule file: rc $rc [$msg]"
 msg=$("$bin" --fault nonsense spawn 2>&1 < /dev/null)
 [ $? = 2 ] && echo "$msg" | grep -q 'unknown fault nonsense' && ok "unknown fault refused" || bad "unknown fault: [$msg]"
+
+# --mode and --owner for unix: sockets (the skeleton's, as in ref-authd)
+"$bin" --mode 0660 "unix:$dir/m.sock" 2> "$dir/mode.log" &
+mpid=$!
+pids="$pids $mpid"
+wait_sock "$dir/m.sock" && [ "$(stat -c %a "$dir/m.sock")" = 660 ] && ok "--mode 0660" ||
+	bad "--mode 0660: $(stat -c %a "$dir/m.sock" 2>&1) $(cat "$dir/mode.log")"
+kill "$mpid" && wait "$mpid"
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
