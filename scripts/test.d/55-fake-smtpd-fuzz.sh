@@ -90,16 +90,19 @@ for h in auth policy; do
 		ok "$h: the helper without its bug gives no finding in 1500 execs" || { bad "$h: false findings: rc $rc"; echo "$out" | tail -5; }
 done
 
-# 3. a helper that never answers LOGIN: a hang, and the transcript fails where Postfix waits
-out=$(fuzz --auth "spawn:$py corpus/helpers/seed_auth_helper.py" --seed 4 --timeout 300ms \
-	--iterations 200 --max-findings 1 --out "$dir/hang" 2>&1); rc=$?
+# 3. a helper that never answers a long user name: a hang, and the transcript fails where Postfix waits
+out=$(fuzz --auth "spawn:$py corpus/helpers/crashy_auth_helper.py --hang" --seed 1 --timeout 300ms \
+	--iterations 500 --max-findings 1 --out "$dir/hang" 2>&1); rc=$?
 h=$(ls "$dir/hang"/finding-001-hang.tr 2>/dev/null)
 [ $rc = 1 ] && echo "$out" | grep -q '^finding 1: hang: no reply' && [ -n "$h" ] &&
 	ok "a missing reply is a hang finding" || { bad "hang: rc $rc"; echo "$out"; }
 if [ -n "$h" ]; then
-	out=$(timeout 60 "$fs" replay --time-scale 0.05 "spawn:$py corpus/helpers/seed_auth_helper.py" "$h" 2>&1); rc=$?
+	out=$(timeout 60 "$fs" replay --time-scale 0.05 "spawn:$py corpus/helpers/crashy_auth_helper.py --hang" "$h" 2>&1); rc=$?
 	[ $rc = 1 ] && echo "$out" | grep -q 'no line within\|no reply within' && ok "the hang transcript fails on replay: no reply" ||
 		{ bad "hang replay: rc $rc"; echo "$out" | tail -5; }
+	out=$(timeout 60 "$fs" replay --time-scale 0.05 "spawn:$py corpus/helpers/crashy_auth_helper_fixed.py --hang" "$h" 2>&1); rc=$?
+	[ $rc = 0 ] && ok "the hang transcript passes against the fixed helper" ||
+		{ bad "hang replay, fixed: rc $rc"; echo "$out" | tail -5; }
 fi
 
 # bytes Postfix chokes on: a CR LF policy reply, a handshake line over 64 KiB; replay fails there too
