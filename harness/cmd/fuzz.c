@@ -11,11 +11,15 @@
  *	summary is the only thing on stdout (fuzz_summary_json()); the
  *	first line and the finding lines go to stderr then.
  * DIAGNOSTICS
- *	Exit 0 no finding, 1 findings, 2 usage or environment error.
+ *	Exit 0 no finding, 1 findings, 2 usage or environment error (an
+ *	--out or --corpus path that is there and is not a directory, a
+ *	target that never answered and gave no finding). A run that ended
+ *	early says why on stderr.
  */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -127,6 +131,17 @@ static void fuzz_on_signal(int sig)
 	fuzz_request_stop();
 }
 
+/* dir_usable - DIR for --out or --corpus: absent (it will be made) or a directory */
+static int dir_usable(const char *opt, const char *path)
+{
+	struct stat sb;
+
+	if (path == NULL || stat(path, &sb) < 0 || S_ISDIR(sb.st_mode))
+		return 0;
+	msg_error("%s %s: exists and is not a directory", opt, path);
+	return -1;
+}
+
 /* clock_seed - a seed from the clock and the pid, printed so it can be given again */
 static uint64_t clock_seed(void)
 {
@@ -185,7 +200,8 @@ int cmd_fuzz_main(int argc, char **argv)
 		k.o.seconds = 60;
 	if (!k.have_seed)
 		k.o.seed = clock_seed();
-	if (cmd_target(spec, &t) < 0)
+	if (dir_usable("--out", k.o.out) < 0 || dir_usable("--corpus", k.o.corpus) < 0 ||
+	    cmd_target(spec, &t) < 0)
 		return CMD_EXIT_USAGE;
 	k.o.target = &t;
 	k.o.target_text = spec;
@@ -212,7 +228,9 @@ int cmd_fuzz_main(int argc, char **argv)
 		fuzz_summary_json(stdout, &k.o, &res);
 	else
 		fuzz_summary_text(stdout, &k.o, &res);
-	rc = fuzz_result_findings(&res) ? CMD_EXIT_FAIL : CMD_EXIT_OK;
+	if (res.stopped[0])
+		msg_warn("fuzz: stopped: %s", res.stopped);
+	rc = fuzz_result_findings(&res) ? CMD_EXIT_FAIL : res.unusable ? CMD_EXIT_USAGE : CMD_EXIT_OK;
 	fuzz_result_free(&res);
 	target_free(&t);
 	return rc;

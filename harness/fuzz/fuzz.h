@@ -41,8 +41,9 @@
  *	             refused: the daemon stopped accepting connections
  *	  hang       no reply (and no close) within o->timeout_ms
  *	  bad-reply  bytes Postfix would choke on: a handshake Postfix
- *	             refuses or crashes on, a line longer than 64 KiB, a
- *	             policy reply Postfix counts as a failed try
+ *	             refuses or crashes on, a line longer than 64 KiB, more
+ *	             than FUZZ_REPLY_MAX bytes before the reply, a policy
+ *	             reply Postfix counts as a failed try
  *	Apart from crash and down, the request Postfix waited on must be
  *	Postfix-shaped: what Postfix never sends may be refused with a
  *	close, as Dovecot does.
@@ -62,6 +63,15 @@
  *	correct helper does, so it fails while the bug is there and passes
  *	once it is fixed. At most FUZZ_MAX_SIGS signatures are kept; the
  *	hits of others are counted apart (res->other_hits).
+ *
+ *	Bounds: each reply must come within o->timeout_ms in all (not per
+ *	line), and no more than FUZZ_REPLY_MAX bytes may come before it; a
+ *	run with o->seconds ends by then, minimization included (a read cut
+ *	by the run's end is no finding). An exec that cannot even start (a
+ *	handshake that fails) counts as an exec; after FUZZ_UNUSABLE_MAX
+ *	connections in a row on which the target did not answer (no
+ *	complete handshake; no byte of a policy reply) the run ends
+ *	(res->unusable, res->stopped says why).
  *
  *	With o->corpus (fuzz_corpus.h), inputs that gave a new behaviour
  *	are kept there and a later run starts from them.
@@ -85,6 +95,8 @@
 #define FUZZ_MINIMIZE_MS	15000
 #define FUZZ_MAX_SIGS		100		/* signatures (and transcripts) per run */
 #define FUZZ_SIG_TEXT		160
+#define FUZZ_REPLY_MAX		(1024 * 1024)	/* bytes before the reply is due */
+#define FUZZ_UNUSABLE_MAX	5		/* connections in a row without a reply */
 
 enum fuzz_kind {
 	FUZZ_CRASH,
@@ -145,6 +157,7 @@ struct fuzz_result {
 	unsigned written;
 	unsigned corpus_loaded, corpus_kept;
 	double elapsed;
+	int unusable;			/* the target never became usable */
 	char stopped[300];		/* why the run ended early, or "" */
 };
 

@@ -47,6 +47,7 @@
 #include <unistd.h>
 
 #include "harness/fuzz/fuzz_engine.h"
+#include "harness/fuzz/fuzz_out.h"
 #include "harness/fuzz/fuzz_sig.h"
 #include "harness/postfix/pf_policy.h"
 #include "harness/script/transcript_write.h"
@@ -194,6 +195,34 @@ static void fp_auth(struct fuzz_eng *e, const char *line, size_t len)
 	}
 }
 
+/* read_line - the next line of the reply under way, within its deadline and its
+   byte budget: 1 a line, 0 timeout, -1 EOF, -2 too long, -3 over FUZZ_REPLY_MAX */
+static int read_line(struct fuzz_eng *e, const char **line, size_t *len)
+{
+	uint64_t now = fuzz_eng_now_ms();
+	int rc;
+
+	if (now >= e->reply_by) {
+		e->cut = e->stop_at != 0 && e->reply_by >= e->stop_at;
+		return 0;
+	}
+	rc = tconn_read_line(&e->c, (int)(e->reply_by - now), line, len);
+	if (rc == 0)
+		e->cut = e->stop_at != 0 && e->reply_by >= e->stop_at;
+	if (rc == 1 && (e->reply_bytes += *len + 1) > FUZZ_REPLY_MAX)
+		return -3;
+	return rc;
+}
+
+/* reply_due - a reply is due from now: its deadline and budget */
+static void reply_due(struct fuzz_eng *e)
+{
+	e->reply_by = fuzz_eng_now_ms() + (uint64_t)e->o->timeout_ms;
+	if (e->stop_at != 0 && e->stop_at < e->reply_by)
+		e->reply_by = e->stop_at;
+	e->reply_bytes = 0;
+}
+
 /* read_handshake - Postfix's reading up to DONE */
 static enum fuzz_ending read_handshake(struct fuzz_eng *e, struct xbuf *tr)
 {
@@ -203,15 +232,18 @@ static enum fuzz_ending read_handshake(struct fuzz_eng *e, struct xbuf *tr)
 	for (;;) {
 		const char *line;
 		size_t len;
-		int rc = tconn_read_line(&e->c, e->o->timeout_ms, &line, &len);
+		int rc = read_line(e, &line, &len);
 
 		if (rc == 0) {
 			set_why(e, "no handshake (up to DONE) within %d ms", e->o->timeout_ms);
 			end = FUZZ_END_HANG;
 			break;
 		}
-		if (rc == -2) {
-			set_why(e, "handshake line longer than %d bytes", TCONN_MAX_LINE);
+		if (rc == -2 || rc == -3) {
+			if (rc == -2)
+				set_why(e, "handshake line longer than %d bytes", TCONN_MAX_LINE);
+			else
+				set_why(e, "more than %d bytes of handshake without DONE", FUZZ_REPLY_MAX);
 			end = FUZZ_END_BAD;
 			break;
 		}
@@ -254,14 +286,19 @@ static enum fuzz_ending read_auth(struct fuzz_eng *e, unsigned id, struct xbuf *
 		struct pf_auth_verdict v;
 		const char *line;
 		size_t len;
-		int rc = tconn_read_line(&e->c, e->o->timeout_ms, &line, &len);
+		int rc = read_line(e, &line, &len);
 
 		if (rc == 0) {
-			set_why(e, "no reply to request %u within %d ms", id, e->o->timeout_ms);
+			set_why(e, "no reply to request %u within %d ms%s", id, e->o->timeout_ms,
+				skipped ? " (only lines Postfix skips)" : "");
 			return FUZZ_END_HANG;
 		}
-		if (rc == -2) {
-			set_why(e, "reply line longer than %d bytes", TCONN_MAX_LINE);
+		if (rc == -2 || rc == -3) {
+			if (rc == -2)
+				set_why(e, "reply line longer than %d bytes", TCONN_MAX_LINE);
+			else
+				set_why(e, "more than %d bytes of lines Postfix skips before the reply",
+					FUZZ_REPLY_MAX);
 			if (e->step_shaped) {
 				while (skipped-- > 0)
 					put(tr, "S: *\n");
@@ -343,7 +380,7 @@ static enum fuzz_ending read_policy(struct fuzz_eng *e, struct xbuf *tr)
 	while (!decided) {
 		const char *line;
 		size_t len;
-		int rc = tconn_read_line(&e->c, e->o->timeout_ms, &line, &len);
+		int rc = read_line(e, &line, &len);
 
 		if (rc == 1) {
 			seen(tr, line, len);
@@ -357,8 +394,11 @@ static enum fuzz_ending read_policy(struct fuzz_eng *e, struct xbuf *tr)
 				decided = 1;
 			continue;
 		}
-		if (rc == -2) {
-			set_why(e, "reply line longer than %d bytes", TCONN_MAX_LINE);
+		if (rc == -2 || rc == -3) {
+			if (rc == -2)
+				set_why(e, "reply line longer than %d bytes", TCONN_MAX_LINE);
+			else
+				set_why(e, "more than %d bytes before the reply", FUZZ_REPLY_MAX);
 			end = FUZZ_END_BAD;
 			break;
 		}
@@ -396,9 +436,9 @@ static enum fuzz_ending read_policy(struct fuzz_eng *e, struct xbuf *tr)
 		e->fp = fuzz_fp_add(e->fp, rd.action.p, w + 1);
 		if (sp)
 			fp_text(e, sp + 1, rd.action.len - w - 1);
-		e->usable = 1;
 		e->last[0] = '\0';
 	}
+	e->usable |= got.len > 0;	/* it answers, if not always well */
 	policy_end(e, end, decided, &rd, &got, tr);
 	xbuf_free(&got);
 	return end;
@@ -448,6 +488,7 @@ enum fuzz_ending fuzz_eng_case(struct fuzz_eng *e, const struct fuzz_case *fc, s
 	e->case_shaped = 1;
 	e->last[0] = '\0';
 	e->fp = FUZZ_FP_SEED;
+	e->cut = 0;
 	for (i = 0; i < fc->nsteps; i++) {
 		const struct fuzz_step *s = &fc->step[i];
 		const char *p = fc->buf.data + s->off;
@@ -466,6 +507,7 @@ enum fuzz_ending fuzz_eng_case(struct fuzz_eng *e, const struct fuzz_case *fc, s
 		e->bytes += s->len;
 		if (tconn_write(&e->c, p, s->len, e->o->timeout_ms) < 0)
 			return FUZZ_END_CLOSED;
+		reply_due(e);
 		switch (s->due) {
 		case FUZZ_DUE_NONE:
 			continue;
@@ -572,7 +614,7 @@ int fuzz_eng_classify(struct fuzz_eng *e, enum fuzz_ending end, int dirty_ok, in
 	case FUZZ_END_OK:
 		return -1;
 	case FUZZ_END_HANG:
-		return shaped ? FUZZ_HANG : -1;
+		return shaped && !e->cut ? FUZZ_HANG : -1;
 	case FUZZ_END_BAD:
 		return shaped ? FUZZ_BAD_REPLY : -1;
 	case FUZZ_END_CLOSED:
@@ -753,6 +795,29 @@ static void exec_one(struct fuzz_eng *e)
 	after(e, end);
 }
 
+/* start - a connection is open: its handshake; one that fails counts as an exec */
+static void start(struct fuzz_eng *e)
+{
+	enum fuzz_ending end = begin(e);
+
+	if (end != FUZZ_END_OK)
+		e->res->execs++;
+	after(e, end);
+}
+
+/* unusable - a connection ended: was it the last of too many without a reply? */
+static int unusable(struct fuzz_eng *e)
+{
+	e->unusable = e->usable ? 0 : e->unusable + 1;
+	if (e->unusable < FUZZ_UNUSABLE_MAX)
+		return 0;
+	e->res->unusable = 1;
+	snprintf(e->res->stopped, sizeof(e->res->stopped), "no reply came on %u connections in a "
+		 "row: the target is not usable%s%.200s%s", e->unusable, e->why[0] ? " (" : "",
+		 e->why, e->why[0] ? ")" : "");
+	return 1;
+}
+
 /* reopen - a new connection; a refused one is a finding that ends the run */
 static int reopen(struct fuzz_eng *e)
 {
@@ -766,7 +831,7 @@ static int reopen(struct fuzz_eng *e)
 		fuzz_finding(e, FUZZ_DOWN, 0, detail);
 		return -1;
 	}
-	after(e, begin(e));
+	start(e);
 	return 0;
 }
 
@@ -793,7 +858,7 @@ static void loop(struct fuzz_eng *e, uint64_t t0, uint64_t stop_at)
 			}
 		}
 		if (!e->open) {
-			if (reopen(e) < 0)
+			if (unusable(e) || reopen(e) < 0)
 				break;
 			continue;
 		}
@@ -815,14 +880,14 @@ int fuzz_run(const struct fuzz_options *o, struct fuzz_result *res, char *err, s
 	memset(res, 0, sizeof(*res));
 	res->sig = xcalloc(FUZZ_MAX_SIGS, sizeof(*res->sig));
 	e->cp.dirfd = -1;
+	e->outfd = -1;
 	e->o = o;
 	e->res = res;
 	(void)pf_version_parse("3.7", &e->v);
 	fuzz_rng_seed(&e->rng, o->seed);
 	fuzz_case_init(&e->gen);
 	fuzz_stop_flag = 0;
-	if (o->out != NULL && mkdir(o->out, 0777) < 0 && errno != EEXIST) {
-		snprintf(err, errlen, "%s: %s", o->out, strerror(errno));
+	if (o->out != NULL && (e->outfd = fuzz_dir_open(o->out, err, errlen)) < 0) {
 		rc = -1;
 		goto out;
 	}
@@ -837,12 +902,15 @@ int fuzz_run(const struct fuzz_options *o, struct fuzz_result *res, char *err, s
 		rc = -1;
 		goto out;
 	}
-	after(e, begin(e));
+	e->stop_at = stop_at;
+	start(e);
 	loop(e, t0, stop_at);
 	res->elapsed = (double)(fuzz_eng_now_ms() - t0) / 1000.0;
 out:
 	fuzz_eng_close(e);
 	fuzz_corpus_close(&e->cp);
+	if (e->outfd >= 0)
+		close(e->outfd);
 	hist_clear(e);
 	free(e->u);
 	fuzz_case_free(&e->gen);

@@ -40,7 +40,11 @@
  *	gets no expectation unless e->end_written says the reader wrote it;
  *	fuzz_finding.c adds it. e->waiting, e->step_shaped and e->where tell
  *	where the case ended, e->fp what it brought back (the fingerprint
- *	of fuzz_corpus.h).
+ *	of fuzz_corpus.h). Every reply (the handshake up to DONE, an auth
+ *	reply up to the verdict, a policy reply up to the empty line) is
+ *	due within o->timeout_ms in all and within FUZZ_REPLY_MAX bytes, and
+ *	no read goes past e->stop_at: a read cut there (e->cut) is no
+ *	finding.
  *
  *	fuzz_eng_classify() turns the ending of a case into a finding kind
  *	(with the wait status and a text), or -1 when it is none (fuzz.h
@@ -127,7 +131,8 @@ struct fuzz_eng {
 	int hs_std;		/* it began with Postfix's own handshake */
 	int clean;		/* every step sent on it was Postfix-shaped */
 	struct fuzz_shape_auth shape;
-	int usable;		/* a reply came on it */
+	int usable;		/* it answered: a handshake, a policy reply */
+	unsigned unusable;	/* connections in a row without one */
 	int down;		/* the daemon stopped accepting connections */
 	/* how the last case ended */
 	int cut_reply;
@@ -137,9 +142,15 @@ struct fuzz_eng {
 	int case_shaped;	/* every step so far was */
 	enum fuzz_where where;
 	unsigned wait_id;	/* auth: the id of the step under way */
+	uint64_t stop_at;	/* no read goes past this (0: no bound) */
+	uint64_t reply_by;	/* the reply under way is due by then */
+	size_t reply_bytes;	/* what came before it */
+	int cut;		/* a read ended at stop_at: no verdict */
 	char last[FUZZ_LAST_MAX];	/* the last line that was not the reply */
 	uint64_t fp;		/* what the last case brought back (fuzz_corpus.h) */
 	struct fuzz_corpus cp;
+	int outfd;		/* o->out, or -1 */
+	unsigned out_skip;	/* names taken in o->out by earlier runs */
 	unsigned replayed;	/* kept inputs sent again so far */
 };
 

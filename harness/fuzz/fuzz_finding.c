@@ -14,8 +14,10 @@
  *	what Postfix does about it and where, the texts normalized by
  *	fuzz_sig_norm(). The first hit of a signature is printed on o->log as
  *	"finding N: KIND: DETAIL (exec E: WHAT)", with " -> FILE" when its
- *	transcript was written to o->out as finding-NNN-KIND.tr (N: the
- *	signature's number); later hits are only counted. Before it is
+ *	transcript was written to o->out as finding-NNN-KIND.tr (NNN: the
+ *	signature's number, moved on past every name already there: a file
+ *	of an earlier run, or a link planted there, is never written over or
+ *	through, fuzz_out.h); later hits are only counted. Before it is
  *	written a finding is minimized (fuzz_minimize.c). A later hit on a
  *	request Postfix sends replaces a reproducer that holds requests
  *	Postfix never sends, when its own minimized reproducer holds none
@@ -48,6 +50,7 @@
 #include <sys/wait.h>
 
 #include "harness/fuzz/fuzz_engine.h"
+#include "harness/fuzz/fuzz_out.h"
 #include "harness/fuzz/fuzz_sig.h"
 #include "harness/postfix/pf_policy.h"
 #include "harness/script/transcript_write.h"
@@ -217,18 +220,25 @@ static void tail(const struct fuzz_eng *e, enum fuzz_kind kind, const char *deta
 		(void)!twrite_comment(tr, "larger than replay reads (%d bytes)", TRANSCRIPT_MAX_FILE);
 }
 
-static int write_file(const char *path, const char *data, size_t len)
+/* put_file - a new signature's file under a fresh name, or a better reproducer in its place */
+static int put_file(struct fuzz_eng *e, struct fuzz_sig *s, unsigned n, int had_file,
+		    const struct xbuf *tr)
 {
-	FILE *fp = fopen(path, "w");
-	int rc = 0;
+	unsigned tries;
 
-	if (fp == NULL)
-		return -1;
-	if (len && fwrite(data, 1, len, fp) != len)
-		rc = -1;
-	if (fclose(fp) != 0)
-		rc = -1;
-	return rc;
+	if (had_file)
+		return fuzz_dir_replace(e->outfd, s->file, tr->data, tr->len);
+	for (tries = 0; tries < 10000; tries++) {
+		snprintf(s->file, sizeof(s->file), "finding-%03u-%s.tr", n + e->out_skip,
+			 fuzz_kind_name(s->kind));
+		if (fuzz_dir_create(e->outfd, s->file, tr->data, tr->len) == 0)
+			return 0;
+		if (errno != EEXIST)
+			break;
+		e->out_skip++;	/* an earlier finding, or something planted: never over it */
+	}
+	s->file[0] = '\0';
+	return -1;
 }
 
 /* write_sig - minimize, compose and write the signature's transcript; 0 or -1 */
@@ -239,10 +249,10 @@ static int write_sig(struct fuzz_eng *e, struct fuzz_sig *s, unsigned n, int sta
 	unsigned char *keep = xcalloc(e->nu ? e->nu : 1, 1);
 	struct fuzz_repro best, *r = orig;
 	unsigned runs = 0;
-	char path[4200];
 	struct xbuf tr;
 	int rc = -1, had_file = s->file[0] != '\0';
 
+	memset(&best, 0, sizeof(best));
 	xbuf_init(&best.text, FUZZ_TR_MAX);
 	if (o->minimize && s->kind != FUZZ_DOWN &&
 	    fuzz_minimize(e, keep, s->kind, status, &best, &runs) > 0)
@@ -253,12 +263,10 @@ static int write_sig(struct fuzz_eng *e, struct fuzz_sig *s, unsigned n, int sta
 	head(e, s, n, r, runs, &tr);
 	(void)!xbuf_append(&tr, r->text.data, r->text.len);
 	tail(e, s->kind, s->detail, r, &tr);
-	if (!had_file)
-		snprintf(s->file, sizeof(s->file), "finding-%03u-%s.tr", n, fuzz_kind_name(s->kind));
-	snprintf(path, sizeof(path), "%s/%s", o->out, s->file);
-	if (write_file(path, tr.data, tr.len) < 0) {
-		msg_warn("fuzz: %s: %s", path, strerror(errno));
-		s->file[0] = '\0';
+	if (put_file(e, s, n, had_file, &tr) < 0) {
+		msg_warn("fuzz: %s/%s: %s", o->out, had_file ? s->file : "finding-*", strerror(errno));
+		if (!had_file)
+			s->file[0] = '\0';
 	} else {
 		e->res->written += !had_file;
 		s->shaped = r->shaped && r->step_shaped;
@@ -321,6 +329,7 @@ void fuzz_finding(struct fuzz_eng *e, enum fuzz_kind kind, int status, const cha
 	}
 	all = xmalloc(e->nu ? e->nu : 1);
 	memset(all, 1, e->nu ? e->nu : 1);
+	memset(&orig, 0, sizeof(orig));
 	xbuf_init(&orig.text, FUZZ_TR_MAX);
 	fuzz_repro_take(e, all, &orig);
 	fuzz_eng_close(e);

@@ -18,8 +18,9 @@
  *	status). First all of them (a finding that does not come again is
  *	left whole), then the last request alone (after the handshake),
  *	then each unit but the handshake is dropped in turn while the
- *	ending stays, until FUZZ_MINIMIZE_MS have passed or the run is
- *	stopped. best holds the statements of the last run that ended the
+ *	ending stays, until FUZZ_MINIMIZE_MS have passed, the run's own
+ *	bound (e->stop_at) has come, or the run is stopped: no read of a
+ *	rerun goes past either, and one cut there does not count. best holds the statements of the last run that ended the
  *	same way (fuzz_repro_take()), so what is written is what happened.
  * DIAGNOSTICS
  *	A connection that cannot be opened counts as a different ending.
@@ -77,7 +78,7 @@ int fuzz_rerun(struct fuzz_eng *e, const unsigned char *keep, enum fuzz_kind kin
 	/* a last line that wanted no reply: the helper may die a moment later */
 	if (end == FUZZ_END_OK && e->c.pid > 0 && tconn_wait_exit(&e->c, 300) == 1)
 		end = FUZZ_END_CLOSED;
-	if (end != FUZZ_END_OK)
+	if (end != FUZZ_END_OK && !e->cut)
 		same = fuzz_eng_classify(e, end, 0, &st2, detail, sizeof(detail)) == (int)kind &&
 		       st2 == status;
 	if (same && best != NULL) {
@@ -98,17 +99,22 @@ int fuzz_rerun(struct fuzz_eng *e, const unsigned char *keep, enum fuzz_kind kin
 unsigned fuzz_minimize(struct fuzz_eng *e, unsigned char *keep, enum fuzz_kind kind, int status,
 		       struct fuzz_repro *best, unsigned *runs_r)
 {
-	uint64_t until = fuzz_eng_now_ms() + FUZZ_MINIMIZE_MS;
+	uint64_t until = fuzz_eng_now_ms() + FUZZ_MINIMIZE_MS, run_end = e->stop_at;
 	int hs = e->nu > 0 && e->u[0].c.nsteps > 0 && e->u[0].c.step[0].due == FUZZ_DUE_HANDSHAKE;
-	unsigned runs = 1;
+	unsigned runs = 0;
 	size_t i;
 
 	for (i = 0; i < e->nu; i++)
 		keep[i] = 1;
-	if (!fuzz_rerun(e, keep, kind, status, best)) {
-		*runs_r = runs;
-		return 0;		/* not reproducible on its own: left whole */
-	}
+	*runs_r = 0;
+	if (run_end != 0 && run_end < until)
+		until = run_end;	/* the run's bound holds here too */
+	if (fuzz_eng_now_ms() + 100 >= until)
+		return 0;
+	e->stop_at = until;
+	runs++;
+	if (!fuzz_rerun(e, keep, kind, status, best))
+		goto out;	/* not reproducible on its own: left whole */
 	/* most often the last request alone does it (after the handshake for auth) */
 	if (e->nu > 2) {
 		for (i = 0; i < e->nu; i++)
@@ -126,6 +132,8 @@ unsigned fuzz_minimize(struct fuzz_eng *e, unsigned char *keep, enum fuzz_kind k
 		if (!fuzz_rerun(e, keep, kind, status, best))
 			keep[i] = 1;
 	}
+out:
+	e->stop_at = run_end;
 	*runs_r = runs;
 	return best->kept;
 }

@@ -16,7 +16,10 @@
  *	framing (whole lines, one empty line per policy request) and change
  *	the bytes. The corpus directory keeps each behaviour once, a
  *	symbolic link planted under an entry's name is neither followed nor
- *	replaced, and a second open loads what the first kept.
+ *	replaced, and a second open loads what the first kept. fuzz_out: a
+ *	file is never written over, nor through a link planted under its
+ *	name; a replacement replaces a link put in its place instead of
+ *	following it; a regular file or a dangling link is no directory.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -34,6 +37,7 @@
 
 #include "harness/fuzz/fuzz_corpus.h"
 #include "harness/fuzz/fuzz_gen.h"
+#include "harness/fuzz/fuzz_out.h"
 #include "harness/fuzz/fuzz_shape.h"
 #include "harness/fuzz/fuzz_sig.h"
 #include "harness/postfix/pf_auth.h"
@@ -385,6 +389,54 @@ static void test_fs_fuzz_corpus_dir(void **state)
 	assert_non_null(strstr(err, "not a directory"));
 }
 
+static void test_fs_fuzz_out(void **state)
+{
+	char dir[] = "/tmp/test-fuzz-out.XXXXXX", path[200], err[300], buf[64];
+	struct stat sb;
+	FILE *fp;
+	int dfd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/out", dir);
+	dfd = fuzz_dir_open(path, err, sizeof(err));	/* made when absent */
+	assert_true(dfd >= 0);
+	assert_int_equal(fuzz_dir_create(dfd, "a.tr", "one\n", 4), 0);
+	assert_int_equal(fuzz_dir_create(dfd, "a.tr", "two\n", 4), -1);
+	assert_int_equal(errno, EEXIST);
+	snprintf(path, sizeof(path), "%s/out/a.tr", dir);
+	assert_non_null(fp = fopen(path, "r"));
+	assert_non_null(fgets(buf, sizeof(buf), fp));
+	fclose(fp);
+	assert_string_equal(buf, "one\n");
+	/* a link planted under the name: not followed */
+	snprintf(path, sizeof(path), "%s/out/b.tr", dir);
+	assert_int_equal(symlink("../victim", path), 0);
+	assert_int_equal(fuzz_dir_create(dfd, "b.tr", "x", 1), -1);
+	assert_int_equal(errno, EEXIST);
+	snprintf(path, sizeof(path), "%s/victim", dir);
+	assert_int_equal(stat(path, &sb), -1);
+	/* a replacement puts a new file where the link was, and leaves no temporary */
+	assert_int_equal(fuzz_dir_replace(dfd, "b.tr", "new\n", 4), 0);
+	assert_int_equal(stat(path, &sb), -1);
+	snprintf(path, sizeof(path), "%s/out/b.tr", dir);
+	assert_int_equal(lstat(path, &sb), 0);
+	assert_true(S_ISREG(sb.st_mode));
+	assert_int_equal(sb.st_size, 4);
+	snprintf(path, sizeof(path), "ls -A %s/out | wc -l | grep -qx 2", dir);
+	assert_int_equal(system(path), 0);
+	close(dfd);
+	/* what is no directory */
+	snprintf(path, sizeof(path), "%s/out/a.tr", dir);
+	assert_int_equal(fuzz_dir_open(path, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "exists and is not a directory"));
+	snprintf(path, sizeof(path), "%s/dangling", dir);
+	assert_int_equal(symlink("nowhere", path), 0);
+	assert_int_equal(fuzz_dir_open(path, err, sizeof(err)), -1);
+	snprintf(path, sizeof(path), "rm -rf %s", dir);
+	assert_int_equal(system(path), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -397,6 +449,7 @@ int main(void)
 		cmocka_unit_test(test_fs_fuzz_case_from_bytes),
 		cmocka_unit_test(test_fs_fuzz_corpus_mutate),
 		cmocka_unit_test(test_fs_fuzz_corpus_dir),
+		cmocka_unit_test(test_fs_fuzz_out),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
