@@ -281,7 +281,7 @@ def test_auth_fidelity(postfix, workdir, bins, sid, mech, user, password, ir, fa
     authd = pfns.Helper("authd", argv + ["unix:" + authd_sock], listen="unix:" + authd_sock)
     record = pfns.Helper("record", [bins.fake_smtpd, "record", "--listen", "unix:" + rec_sock,
                                     "--upstream", "unix:" + authd_sock, "-o", recording,
-                                    "--count", "0"],
+                                    "--count", "0", "--keep-credentials"],
                          listen="unix:" + rec_sock, socket_mode=0o666)
     # smtpd-unix (the readiness probe) runs without SASL; smtpd-auth with
     pf = postfix(master_extra=[
@@ -508,7 +508,7 @@ def test_policy_fidelity(postfix, workdir, bins, sid, server, arg, nrcpt):
         helper = pfns.Helper("policy", argv + ["unix:" + pol_sock], listen="unix:" + pol_sock)
     record = pfns.Helper("record", [bins.fake_smtpd, "record", "--listen", "unix:" + rec_sock,
                                     "--upstream", "unix:" + pol_sock, "-o", recording,
-                                    "--count", "0"],
+                                    "--count", "0", "--keep-credentials"],
                          listen="unix:" + rec_sock, socket_mode=0o666)
     pf = postfix(
         relay_restrictions="reject_unauth_destination",
