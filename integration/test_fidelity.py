@@ -297,7 +297,7 @@ def auth_setup(postfix, workdir, bins, authd_opts, front=None):
                         + ["--mode", "0666", "unix:" + authd_sock], listen="unix:" + authd_sock)
     record = pfns.Helper("record", [bins.fake_smtpd, "record", "--listen", "unix:" + rec_sock,
                                     "--upstream", "unix:" + authd_sock, "-o", recording,
-                                    "--count", "0"],
+                                    "--count", "0", "--keep-credentials"],
                          listen="unix:" + rec_sock, socket_mode=0o666)
     helpers, sasl_path = [authd, record], rec_sock
     if front:
@@ -646,7 +646,7 @@ def test_policy_fidelity(postfix, workdir, bins, sid, server, arg, nrcpt):
                              listen="unix:" + pol_sock)
     record = pfns.Helper("record", [bins.fake_smtpd, "record", "--listen", "unix:" + rec_sock,
                                     "--upstream", "unix:" + pol_sock, "-o", recording,
-                                    "--count", "0"],
+                                    "--count", "0", "--keep-credentials"],
                          listen="unix:" + rec_sock, socket_mode=0o666)
     pf = postfix(
         relay_restrictions="reject_unauth_destination",

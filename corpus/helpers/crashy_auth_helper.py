@@ -6,7 +6,9 @@
 # fixed buffer, which here is a SIGSEGV. Everything else it reads as
 # bytes, so odd input does not end it in other ways: it is a target for
 # `fake-smtpd fuzz --auth`, whose findings must name exactly this crash.
-# Options: --limit N (the buffer size, default 100).
+# Options: --limit N (the buffer size, default 100); --hang (the overrun
+# loses the request instead: it is never answered); --fixed (the bug fixed:
+# a longer name is refused with FAIL, as crashy_auth_helper_fixed.py runs it).
 import base64
 import binascii
 import os
@@ -16,6 +18,8 @@ import sys
 limit = 100
 if "--limit" in sys.argv:
     limit = int(sys.argv[sys.argv.index("--limit") + 1])
+fixed = "--fixed" in sys.argv
+hang = "--hang" in sys.argv
 rd = sys.stdin.buffer
 wr = sys.stdout.buffer
 
@@ -27,8 +31,13 @@ def send(line):
 
 def check_user(user):
     if len(user) > limit:
+        if fixed:
+            return False
+        if hang:
+            return None
         # char name[100]; strcpy(name, user);
         os.kill(os.getpid(), signal.SIGSEGV)
+    return True
 
 
 def decode(data):
@@ -50,8 +59,12 @@ pending = {}  # id -> ("LOGIN", user or None) / ("PLAIN",)
 
 
 def verdict(rid, user, password):
-    check_user(user)
-    if user == b"test1" and password == b"pass1":
+    ok = check_user(user)
+    if ok is None:
+        return
+    if not ok:
+        send(b"FAIL\t" + rid + b"\treason=User name too long")
+    elif user == b"test1" and password == b"pass1":
         send(b"OK\t" + rid + b"\tuser=test1")
     else:
         send(b"FAIL\t" + rid + b"\tuser=" + user.replace(b"\t", b"").replace(b"\n", b""))

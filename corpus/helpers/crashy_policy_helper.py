@@ -7,7 +7,9 @@
 # overruns a fixed buffer, which here is a SIGSEGV. Everything else it
 # reads as bytes, so odd input does not end it in other ways: it is a
 # target for `fake-smtpd fuzz --policy`.
-# Options: --limit N (the buffer size, default 100).
+# Options: --limit N (the buffer size, default 100); --fixed (the bug
+# fixed: a longer sender is rejected, as crashy_policy_helper_fixed.py runs
+# it).
 import os
 import signal
 import sys
@@ -15,6 +17,7 @@ import sys
 limit = 100
 if "--limit" in sys.argv:
     limit = int(sys.argv[sys.argv.index("--limit") + 1])
+fixed = "--fixed" in sys.argv
 rd = sys.stdin.buffer
 wr = sys.stdout.buffer
 
@@ -23,10 +26,12 @@ for raw in rd:
     line = raw.rstrip(b"\n")
     if line == b"":
         sender = attrs.get(b"sender", b"")
-        if len(sender) > limit:
+        if len(sender) > limit and not fixed:
             # char buf[100]; strcpy(buf, sender);
             os.kill(os.getpid(), signal.SIGSEGV)
-        if sender.endswith(b"@spam.example"):
+        if len(sender) > limit:
+            action = b"REJECT sender address too long"
+        elif sender.endswith(b"@spam.example"):
             action = b"REJECT sender not accepted"
         else:
             action = b"DUNNO"

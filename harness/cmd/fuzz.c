@@ -7,13 +7,19 @@
  * DESCRIPTION
  *	The command line of the wire fuzzer (harness/fuzz/): the seed
  *	is taken from the clock unless given, and printed; SIGINT and
- *	SIGTERM end the run with its summary.
+ *	SIGTERM end the run with its summary. With --format json the
+ *	summary is the only thing on stdout (fuzz_summary_json()); the
+ *	first line and the finding lines go to stderr then.
  * DIAGNOSTICS
- *	Exit 0 no finding, 1 findings, 2 usage or environment error.
+ *	Exit 0 no finding, 1 findings, 2 usage or environment error (an
+ *	--out or --corpus path that is there and is not a directory, a
+ *	target that never answered and gave no finding). A run that ended
+ *	early says why on stderr.
  */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,10 +34,13 @@ static const char usage_fuzz[] =
 "\n"
 "Sends protocol-aware, mutated requests to an auth helper (Dovecot auth protocol)\n"
 "or a policy service, one connection at a time as a Postfix smtpd process does,\n"
-"and reports what Postfix would suffer from: a helper that crashed (signal) or\n"
-"exited with a status other than 0, a server that stopped accepting connections,\n"
-"no reply where one is due, replies Postfix would choke on. Each finding is a\n"
-"transcript that `fake-smtpd replay TARGET FILE` runs again.\n"
+"and reports what Postfix would suffer from: a helper that crashed (signal), that\n"
+"exited or closed the connection where Postfix waits for a reply, a server that\n"
+"stopped accepting connections, no reply where one is due, replies Postfix would\n"
+"choke on. Findings are grouped by signature (kind, signal or exit status, the\n"
+"helper's last line, what Postfix does, where); each signature is written once,\n"
+"minimized, as a regression test: `fake-smtpd replay TARGET FILE` fails while the\n"
+"bug is there and passes once the helper answers as Postfix needs.\n"
 "\n"
 "TARGET: unix:/path | inet:host:port | inet:[::1]:port | spawn:COMMAND ARGS\n"
 "\n"
@@ -42,13 +51,16 @@ static const char usage_fuzz[] =
 "  --iterations N         stop after N execs (requests)\n"
 "  --timeout T            wait this long for a reply that is due (default 3s;\n"
 "                         Postfix waits 10 s for auth, 100 s for policy)\n"
-"  --out DIR              write each finding as DIR/finding-NNN-KIND.tr\n"
+"  --out DIR              write each signature as DIR/finding-NNN-KIND.tr\n"
+"  --corpus DIR           keep the inputs that gave a new behaviour in DIR, and\n"
+"                         start from those kept there by earlier runs\n"
 "  --max-findings N       stop after N findings\n"
 "  --reconnect-every N    a new connection after N execs (default 200)\n"
 "  --no-minimize          write findings without dropping requests first\n";
 
 enum { OPT_SEED = 's', OPT_DURATION = 'd', OPT_ITERATIONS = 'n', OPT_TIMEOUT = 't',
-       OPT_OUT = 'o', OPT_MAX_FINDINGS = 'm', OPT_RECONNECT = 'r', OPT_NO_MINIMIZE = 'M' };
+       OPT_OUT = 'o', OPT_MAX_FINDINGS = 'm', OPT_RECONNECT = 'r', OPT_NO_MINIMIZE = 'M',
+       OPT_CORPUS = 'c' };
 
 static const struct option opts_fuzz[] = {
 	{ "seed", required_argument, NULL, OPT_SEED },
@@ -56,6 +68,7 @@ static const struct option opts_fuzz[] = {
 	{ "iterations", required_argument, NULL, OPT_ITERATIONS },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "out", required_argument, NULL, OPT_OUT },
+	{ "corpus", required_argument, NULL, OPT_CORPUS },
 	{ "max-findings", required_argument, NULL, OPT_MAX_FINDINGS },
 	{ "reconnect-every", required_argument, NULL, OPT_RECONNECT },
 	{ "no-minimize", no_argument, NULL, OPT_NO_MINIMIZE },
@@ -100,6 +113,7 @@ static int fuzz_opt(void *ctx, int ch, const char *arg)
 		k->o.timeout_ms = (int)ms;
 		return 0;
 	case OPT_OUT: k->o.out = arg; return 0;
+	case OPT_CORPUS: k->o.corpus = arg; return 0;
 	case OPT_MAX_FINDINGS:
 		return cmd_uint("--max-findings", arg, 1, 1000000, &k->o.max_findings);
 	case OPT_RECONNECT:
@@ -117,6 +131,17 @@ static void fuzz_on_signal(int sig)
 	fuzz_request_stop();
 }
 
+/* dir_usable - DIR for --out or --corpus: absent (it will be made) or a directory */
+static int dir_usable(const char *opt, const char *path)
+{
+	struct stat sb;
+
+	if (path == NULL || stat(path, &sb) < 0 || S_ISDIR(sb.st_mode))
+		return 0;
+	msg_error("%s %s: exists and is not a directory", opt, path);
+	return -1;
+}
+
 /* clock_seed - a seed from the clock and the pid, printed so it can be given again */
 static uint64_t clock_seed(void)
 {
@@ -126,27 +151,6 @@ static uint64_t clock_seed(void)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	seed = ((uint64_t)ts.tv_sec * 1000003u) ^ (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32);
 	return seed % 1000000000000ull;
-}
-
-/* print_summary - execs, rate, findings by kind; the number of findings */
-static uint64_t print_summary(const struct fuzz_options *o, const struct fuzz_result *res)
-{
-	uint64_t total = 0;
-	unsigned k;
-
-	for (k = 0; k < FUZZ_NKINDS; k++)
-		total += res->findings[k];
-	printf("%llu execs in %.1f s, %.0f exec/s, %llu connections\n",
-	       (unsigned long long)res->execs, res->elapsed,
-	       res->elapsed > 0 ? (double)res->execs / res->elapsed : 0.0,
-	       (unsigned long long)res->connections);
-	printf("findings: %llu (", (unsigned long long)total);
-	for (k = 0; k < FUZZ_NKINDS; k++)
-		printf("%s%s %llu", k ? ", " : "", fuzz_kind_name((enum fuzz_kind)k),
-		       (unsigned long long)res->findings[k]);
-	printf(")%s%s\n", res->written && o->out ? ", transcripts in " : "",
-	       res->written && o->out ? o->out : "");
-	return total;
 }
 
 /* cmd_fuzz_main - fake-smtpd fuzz */
@@ -160,7 +164,7 @@ int cmd_fuzz_main(int argc, char **argv)
 	struct target t;
 	const char *spec;
 	char err[700];
-	int rc;
+	int rc, json;
 
 	memset(&k, 0, sizeof(k));
 	k.o.timeout_ms = 3000;
@@ -169,7 +173,9 @@ int cmd_fuzz_main(int argc, char **argv)
 	memset(&s, 0, sizeof(s));
 	s.name = "fuzz";
 	s.usage = usage_fuzz;
-	s.shared = CMD_OPT_AUTH | CMD_OPT_POLICY | CMD_OPT_STDERR_APART | CMD_OPT_QUIET;
+	s.shared = CMD_OPT_AUTH | CMD_OPT_POLICY | CMD_OPT_STDERR_APART | CMD_OPT_QUIET |
+		   CMD_OPT_FORMAT;
+	s.formats = CMD_FMT(REPORT_TEXT) | CMD_FMT(REPORT_JSON);
 	s.opts = opts_fuzz;
 	s.shortopts = "";
 	s.opt = fuzz_opt;
@@ -180,6 +186,8 @@ int cmd_fuzz_main(int argc, char **argv)
 	k.o.proto = c.auth != NULL ? FUZZ_PROTO_AUTH : FUZZ_PROTO_POLICY;
 	k.o.stderr_apart = c.stderr_apart;
 	k.o.quiet = c.quiet;
+	json = c.format == REPORT_JSON;
+	k.o.log = json ? stderr : stdout;
 	cmd_common_free(&c);
 	if (rc != 0)
 		return rc > 0 ? CMD_EXIT_OK : CMD_EXIT_USAGE;
@@ -192,7 +200,8 @@ int cmd_fuzz_main(int argc, char **argv)
 		k.o.seconds = 60;
 	if (!k.have_seed)
 		k.o.seed = clock_seed();
-	if (cmd_target(spec, &t) < 0)
+	if (dir_usable("--out", k.o.out) < 0 || dir_usable("--corpus", k.o.corpus) < 0 ||
+	    cmd_target(spec, &t) < 0)
 		return CMD_EXIT_USAGE;
 	k.o.target = &t;
 	k.o.target_text = spec;
@@ -201,19 +210,28 @@ int cmd_fuzz_main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	(void)sigaction(SIGINT, &sa, &old_int);
 	(void)sigaction(SIGTERM, &sa, &old_term);
-	printf("fake-smtpd fuzz: %s %s, seed %llu, timeout %d ms\n",
-	       k.o.proto == FUZZ_PROTO_AUTH ? "auth" : "policy", spec,
-	       (unsigned long long)k.o.seed, k.o.timeout_ms);
-	fflush(stdout);
+	if (!json || !k.o.quiet)
+		fprintf(k.o.log, "fake-smtpd fuzz: %s %s, seed %llu, timeout %d ms\n",
+			k.o.proto == FUZZ_PROTO_AUTH ? "auth" : "policy", spec,
+			(unsigned long long)k.o.seed, k.o.timeout_ms);
+	fflush(k.o.log);
 	rc = fuzz_run(&k.o, &res, err, sizeof(err));
 	(void)sigaction(SIGINT, &old_int, NULL);
 	(void)sigaction(SIGTERM, &old_term, NULL);
 	if (rc < 0) {
 		msg_error("fuzz: %s", err);
+		fuzz_result_free(&res);
 		target_free(&t);
 		return CMD_EXIT_USAGE;
 	}
-	rc = print_summary(&k.o, &res) ? CMD_EXIT_FAIL : CMD_EXIT_OK;
+	if (json)
+		fuzz_summary_json(stdout, &k.o, &res);
+	else
+		fuzz_summary_text(stdout, &k.o, &res);
+	if (res.stopped[0])
+		msg_warn("fuzz: stopped: %s", res.stopped);
+	rc = fuzz_result_findings(&res) ? CMD_EXIT_FAIL : res.unusable ? CMD_EXIT_USAGE : CMD_EXIT_OK;
+	fuzz_result_free(&res);
 	target_free(&t);
 	return rc;
 }

@@ -183,15 +183,16 @@ static const unsigned char odd_bytes[] = {
 	0x00, 0x01, '\t', '\r', 0x7f, 0x80, 0xc3, 0xff, '=', '\\', ' ', 0x1b, '"', '%', 0x02,
 };
 
-static size_t pick_len(struct fuzz_rng *r)
+/* fuzz_pick_len - a boundary length, or a short one */
+size_t fuzz_pick_len(struct fuzz_rng *r)
 {
 	if (fuzz_rng_below(r, 6) == 0)
 		return fuzz_rng_below(r, 300);
 	return boundary_lens[fuzz_rng_below(r, N_ELEMENTS(boundary_lens))];
 }
 
-/* filler - len printable bytes; the pattern says where in a field a byte sits */
-static void filler(struct xbuf *b, struct fuzz_rng *r, size_t len)
+/* fuzz_filler - len printable bytes; the pattern says where in a field a byte sits */
+void fuzz_filler(struct xbuf *b, struct fuzz_rng *r, size_t len)
 {
 	static const char set[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 	unsigned start = fuzz_rng_below(r, sizeof(set) - 1);
@@ -208,11 +209,11 @@ static void filler(struct xbuf *b, struct fuzz_rng *r, size_t len)
 static void set_filler(struct xbuf *b, struct fuzz_rng *r, size_t len)
 {
 	xbuf_reset(b);
-	filler(b, r, len);
+	fuzz_filler(b, r, len);
 }
 
-/* insert_at - bytes into b at a random position */
-static void insert_random(struct xbuf *b, struct fuzz_rng *r, const void *p, size_t n)
+/* fuzz_insert_random - bytes into b at a random position */
+void fuzz_insert_random(struct xbuf *b, struct fuzz_rng *r, const void *p, size_t n)
 {
 	size_t at = b->len ? fuzz_rng_below(r, (unsigned)b->len + 1) : 0, tail = b->len - at;
 
@@ -224,7 +225,8 @@ static void insert_random(struct xbuf *b, struct fuzz_rng *r, const void *p, siz
 	b->data[b->len] = '\0';
 }
 
-static unsigned char pick_odd(struct fuzz_rng *r)
+/* fuzz_pick_odd - a byte helpers often mishandle */
+unsigned char fuzz_pick_odd(struct fuzz_rng *r)
 {
 	return odd_bytes[fuzz_rng_below(r, N_ELEMENTS(odd_bytes))];
 }
@@ -277,23 +279,27 @@ static void step_add(struct fuzz_case *c, struct flist *l, int crlf, enum fuzz_d
 		s->due = policy;
 		return;
 	}
-	/* a reply is due where Postfix would wait for one: AUTH or CONT with an id,
-	   as the helper will split the line */
-	{
-		const char *p = c->buf.data + s->off;
-		size_t n = 5;
-		unsigned id;
+	s->due = fuzz_step_due(c->buf.data + s->off, s->len, &s->id);
+}
 
-		if (s->len > 6 && (memcmp(p, "AUTH\t", 5) == 0 || memcmp(p, "CONT\t", 5) == 0)) {
-			while (n < s->len && p[n] >= '0' && p[n] <= '9')
-				n++;
-			if (n > 5 && n - 5 <= 10 && (p[n] == '\t' || p[n] == '\n') &&
-			    str_to_uint(p + 5, n - 5, &id) == 0 && id > 0) {
-				s->due = FUZZ_DUE_AUTH;
-				s->id = id;
-			}
+/* fuzz_step_due - a reply is due where Postfix would wait for one: AUTH or CONT
+   with an id, as the helper will split the line */
+enum fuzz_due fuzz_step_due(const char *p, size_t len, unsigned *id_r)
+{
+	size_t n = 5;
+	unsigned id;
+
+	*id_r = 0;
+	if (len > 6 && (memcmp(p, "AUTH\t", 5) == 0 || memcmp(p, "CONT\t", 5) == 0)) {
+		while (n < len && p[n] >= '0' && p[n] <= '9')
+			n++;
+		if (n > 5 && n - 5 <= 10 && n < len && (p[n] == '\t' || p[n] == '\n') &&
+		    str_to_uint(p + 5, n - 5, &id) == 0 && id > 0) {
+			*id_r = id;
+			return FUZZ_DUE_AUTH;
 		}
 	}
+	return FUZZ_DUE_NONE;
 }
 
 /* --- the auth handshake --------------------------------------------------- */
@@ -404,19 +410,19 @@ static void auth_semantic(struct auth_gen *g, unsigned m)
 
 	switch (m) {
 	case AM_USER_LEN:
-		n = pick_len(r);
+		n = fuzz_pick_len(r);
 		set_filler(&g->user, r, n);
 		what_add(g->c, "user len %zu", n);
 		break;
 	case AM_PASS_LEN:
-		n = pick_len(r);
+		n = fuzz_pick_len(r);
 		set_filler(&g->pass, r, n);
 		what_add(g->c, "password len %zu", n);
 		break;
 	case AM_USER_ODD: {
-		unsigned char b = pick_odd(r);
+		unsigned char b = fuzz_pick_odd(r);
 
-		insert_random(&g->user, r, &b, 1);
+		fuzz_insert_random(&g->user, r, &b, 1);
 		what_add(g->c, "user byte %s", odd_name(b, ob, sizeof(ob)));
 		break;
 	}
@@ -519,7 +525,7 @@ static void auth_mech(struct auth_gen *g)
 	if (g->lines[0].n < 3)
 		return;
 	if (k == N_ELEMENTS(mechs)) {
-		n = pick_len(g->r);
+		n = fuzz_pick_len(g->r);
 		set_filler(&g->lines[0].f[2], g->r, n);
 		what_add(g->c, "mechanism len %zu", n);
 	} else {
@@ -547,7 +553,7 @@ static void auth_id(struct auth_gen *g, unsigned li)
 	} else if (k == N_ELEMENTS(ids) + 1) {
 		struct xbuf *f = &l->f[l->n > 1 ? 1 : 0];
 
-		n = pick_len(g->r);
+		n = fuzz_pick_len(g->r);
 		xbuf_reset(f);
 		while (f->len < n && xbuf_append_char(f, (char)('1' + f->len % 9)) == 0)
 			;
@@ -600,11 +606,11 @@ static void auth_field(struct auth_gen *g, unsigned m, unsigned li, unsigned fi)
 
 		if (l->n == 0)
 			break;
-		n = pick_len(r);
+		n = fuzz_pick_len(r);
 		eq = l->f[fi].len ? memchr(l->f[fi].data, '=', l->f[fi].len) : NULL;
 		if (eq != NULL) {
 			xbuf_truncate(&l->f[fi], (size_t)(eq - l->f[fi].data) + 1);
-			filler(&l->f[fi], r, n);
+			fuzz_filler(&l->f[fi], r, n);
 		} else {
 			set_filler(&l->f[fi], r, n);
 		}
@@ -612,11 +618,11 @@ static void auth_field(struct auth_gen *g, unsigned m, unsigned li, unsigned fi)
 		break;
 	}
 	case AM_FIELD_ODD: {
-		unsigned char b = pick_odd(r);
+		unsigned char b = fuzz_pick_odd(r);
 
 		if (l->n == 0)
 			break;
-		insert_random(&l->f[fi], r, &b, 1);
+		fuzz_insert_random(&l->f[fi], r, &b, 1);
 		what_add(g->c, "line %u field %u byte %s", li + 1, fi + 1, odd_name(b, ob, sizeof(ob)));
 		break;
 	}
@@ -626,7 +632,7 @@ static void auth_field(struct auth_gen *g, unsigned m, unsigned li, unsigned fi)
 		fi = l->n > 3 ? 3 + fuzz_rng_below(r, l->n - 3) : fi;
 		if (l->n == 0)
 			break;
-		insert_random(&l->f[fi], r, e, strlen(e));
+		fuzz_insert_random(&l->f[fi], r, e, strlen(e));
 		what_add(g->c, "line %u field %u escape", li + 1, fi + 1);
 		break;
 	}
@@ -641,14 +647,14 @@ static void auth_field(struct auth_gen *g, unsigned m, unsigned li, unsigned fi)
 			g->crlf[li] = 1;
 			what_add(g->c, "line %u CR LF", li + 1);
 		} else {
-			insert_random(&l->f[fi], r, "\r", 1);
+			fuzz_insert_random(&l->f[fi], r, "\r", 1);
 			what_add(g->c, "line %u field %u CR", li + 1, fi + 1);
 		}
 		break;
 	case AM_NUL:
 		if (l->n == 0)
 			break;
-		insert_random(&l->f[fi], r, "", 1);
+		fuzz_insert_random(&l->f[fi], r, "", 1);
 		what_add(g->c, "line %u field %u NUL", li + 1, fi + 1);
 		break;
 	default:
@@ -881,12 +887,12 @@ static void pol_bytes(struct fuzz_rng *r, struct xbuf *b, int odd, const char *n
 	size_t n;
 
 	if (odd) {
-		unsigned char x = pick_odd(r);
+		unsigned char x = fuzz_pick_odd(r);
 
-		insert_random(b, r, &x, 1);
+		fuzz_insert_random(b, r, &x, 1);
 		what_add(c, "%s%s byte %s", name, part, odd_name(x, ob, sizeof(ob)));
 	} else {
-		n = pick_len(r);
+		n = fuzz_pick_len(r);
 		set_filler(b, r, n);
 		what_add(c, "%s%s len %zu", name, part, n);
 	}
@@ -922,7 +928,7 @@ static void pol_mutate(struct fuzz_rng *r, struct plist *l, struct fuzz_case *c)
 		struct xbuf val;
 
 		xbuf_init(&val, FL_FIELD_MAX);
-		filler(&val, r, 1 + fuzz_rng_below(r, 20));
+		fuzz_filler(&val, r, 1 + fuzz_rng_below(r, 20));
 		pl_insert(l, at + 1, an, val.data, val.len);
 		xbuf_free(&val);
 		what_add(c, "%s twice", name);
@@ -941,7 +947,7 @@ static void pol_mutate(struct fuzz_rng *r, struct plist *l, struct fuzz_case *c)
 		what_add(c, "%s CR LF", name);
 		break;
 	case PM_NUL:
-		insert_random(&l->value[at], r, "", 1);
+		fuzz_insert_random(&l->value[at], r, "", 1);
 		what_add(c, "%s NUL", name);
 		break;
 	default:

@@ -17,6 +17,20 @@
  *	void fuzz_gen_auth(struct fuzz_rng *r, struct fuzz_auth_state *st,
  *	                   struct fuzz_case *c);
  *	void fuzz_gen_policy(struct fuzz_rng *r, struct fuzz_case *c);
+
+enum fuzz_due fuzz_step_due(const char *p, size_t len, unsigned *id_r);
+size_t fuzz_pick_len(struct fuzz_rng *r);
+unsigned char fuzz_pick_odd(struct fuzz_rng *r);
+void fuzz_filler(struct xbuf *b, struct fuzz_rng *r, size_t len);
+void fuzz_insert_random(struct xbuf *b, struct fuzz_rng *r, const void *p, size_t n);
+ *
+ *	enum fuzz_due fuzz_step_due(const char *p, size_t len,
+ *	                            unsigned *id_r);
+ *	size_t fuzz_pick_len(struct fuzz_rng *r);
+ *	unsigned char fuzz_pick_odd(struct fuzz_rng *r);
+ *	void fuzz_filler(struct xbuf *b, struct fuzz_rng *r, size_t len);
+ *	void fuzz_insert_random(struct xbuf *b, struct fuzz_rng *r,
+ *	                        const void *p, size_t n);
  * DESCRIPTION
  *	Pure, deterministic for a seed, bounded: no I/O, no clock, no
  *	state but the caller's struct fuzz_rng and struct fuzz_auth_state.
@@ -42,6 +56,17 @@
  *	line, and no step is longer than FUZZ_MAX_STEP bytes. c->what says
  *	in printable ASCII what the case is: the base request and its
  *	mutations.
+ *
+ *	The building blocks, for the corpus mutator (fuzz_corpus.h) too:
+ *	fuzz_step_due() is what is due after one auth line p[0..len) (with
+ *	its LF): FUZZ_DUE_AUTH with *id_r for AUTH or CONT and a decimal id
+ *	above 0 of at most 10 digits, else FUZZ_DUE_NONE. fuzz_pick_len()
+ *	is a boundary length (100, 255, 256, 1024, 16383, 16384) or, one
+ *	time in six, one below 300; fuzz_pick_odd() a byte helpers often
+ *	mishandle (NUL, \001, TAB, CR, DEL, 8-bit, '=', '\\', blank, ESC,
+ *	quote, '%'); fuzz_filler() appends len printable bytes whose pattern
+ *	tells an offset; fuzz_insert_random() inserts p[0..n) at a random
+ *	position of b.
  * DIAGNOSTICS
  *	None: a full buffer only shortens what is generated.
  */
@@ -95,5 +120,11 @@ void fuzz_case_free(struct fuzz_case *c);
 void fuzz_gen_handshake(struct fuzz_rng *r, unsigned cpid, int mutate, struct fuzz_case *c);
 void fuzz_gen_auth(struct fuzz_rng *r, struct fuzz_auth_state *st, struct fuzz_case *c);
 void fuzz_gen_policy(struct fuzz_rng *r, struct fuzz_case *c);
+
+enum fuzz_due fuzz_step_due(const char *p, size_t len, unsigned *id_r);
+size_t fuzz_pick_len(struct fuzz_rng *r);
+unsigned char fuzz_pick_odd(struct fuzz_rng *r);
+void fuzz_filler(struct xbuf *b, struct fuzz_rng *r, size_t len);
+void fuzz_insert_random(struct xbuf *b, struct fuzz_rng *r, const void *p, size_t n);
 
 #endif

@@ -27,6 +27,7 @@
 
 #include "harness/io/listen.h"
 #include "harness/record/record.h"
+#include "harness/record/record_file.h"
 #include "harness/record/recorder.h"
 #include "harness/script/transcript_write.h"
 #include "util/msg.h"
@@ -69,9 +70,12 @@ struct pair {
 
 /* what every connection adds to: the file's text */
 struct rec_file {
-	struct xbuf all;
+	struct xbuf all;		/* "protocol" and the connections */
 	int have_protocol;
 	unsigned segments;		/* connections written */
+	struct recorder_creds creds;	/* the users of every connection */
+	struct record_file out;
+	char head[700];			/* the first comment */
 };
 
 static volatile sig_atomic_t record_stop_flag;
@@ -82,13 +86,14 @@ void record_request_stop(void)
 	record_stop_flag = 1;
 }
 
-static void pair_start(struct pair *pr, unsigned seq, int cfd)
+static void pair_start(struct pair *pr, unsigned seq, int cfd, struct recorder_creds *creds)
 {
 	memset(pr, 0, sizeof(*pr));
 	pr->active = 1;
 	pr->seq = seq;
 	pr->cfd = cfd;
 	recorder_init(&pr->rc);
+	pr->rc.creds = creds;
 	xbuf_init(&pr->out, RECORD_MAX_OUT);
 	pr->idle_since = ms_now();
 }
@@ -175,17 +180,24 @@ static const char *pair_pump(struct pair *pr, short crev, short urev, char *buf)
 	return NULL;
 }
 
-/* save - write the transcript so far (rewritten whole after each connection) */
-static int save(const char *path, const struct xbuf *out, char *err, size_t errlen)
+/* save - the transcript so far, whole: the first comment, the user names, the rest */
+static int save(struct rec_file *f, char *err, size_t errlen)
 {
-	FILE *fp = fopen(path, "w");
+	struct xbuf text;
+	int rc;
 
-	if (fp == NULL || fwrite(out->data ? out->data : "", 1, out->len, fp) != out->len ||
-	    fclose(fp) != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (f->segments == 0)
+		return 0;	/* nothing recorded: nothing written */
+	xbuf_init(&text, RECORD_MAX_OUT + 64 * 1024);
+	if (twrite_comment(&text, "%s", f->head) < 0 || recorder_creds_header(&f->creds, &text) < 0 ||
+	    xbuf_append(&text, f->all.data ? f->all.data : "", f->all.len) < 0) {
+		snprintf(err, errlen, "%s: transcript too large", f->out.path);
+		xbuf_free(&text);
 		return -1;
 	}
-	return 0;
+	rc = record_file_save(&f->out, text.data, text.len, err, errlen);
+	xbuf_free(&text);
+	return rc;
 }
 
 /* --- the loop ------------------------------------------------------------ */
@@ -213,7 +225,7 @@ static int accept_one(struct rec_run *x, char *err, size_t errlen)
 		;
 	if (i == RECORD_MAX_CONN)	/* the loop polls the listener only below the limit */
 		msg_panic("record: a client accepted with %d connections in use", RECORD_MAX_CONN);
-	pair_start(&x->pairs[i], ++x->accepted, cfd);
+	pair_start(&x->pairs[i], ++x->accepted, cfd, &x->f.creds);
 	memset(&to, 0, sizeof(to));
 	to.stderr_apart = x->o->stderr_apart;
 	to.connect_timeout_ms = RECORD_WRITE_MS;
@@ -264,7 +276,7 @@ static int serve(struct rec_run *x, unsigned i, int is_client, char *err, size_t
 	pair_finish(x->o, &x->pairs[i], end, &x->f);
 	x->nactive--;
 	x->waiting_since = ms_now();
-	return save(x->o->out, &x->f.all, err, errlen);
+	return save(&x->f, err, errlen);
 }
 
 /* loop - poll the listener and every connection until done; 0 or -1 */
@@ -318,7 +330,8 @@ static int loop(struct rec_run *x, char *err, size_t errlen)
 	return rcode;
 }
 
-int record_run(const struct record_options *o, char *err, size_t errlen)
+/* record_run - listen, proxy, record; the file only once a connection was recorded */
+int record_run(const struct record_options *o, unsigned *recorded_r, char *err, size_t errlen)
 {
 	struct rec_run x;
 	int rcode;
@@ -326,29 +339,34 @@ int record_run(const struct record_options *o, char *err, size_t errlen)
 
 	memset(&x, 0, sizeof(x));
 	x.o = o;
+	*recorded_r = 0;
 	record_stop_flag = 0;
-	x.lfd = tlisten_open(o->listen, err, errlen);
-	if (x.lfd < 0)
+	recorder_creds_init(&x.f.creds, o->keep_credentials);
+	if (record_file_open(&x.f.out, o->out, o->force, err, errlen) < 0)
 		return -1;
+	x.lfd = tlisten_open(o->listen, err, errlen);
+	if (x.lfd < 0) {
+		record_file_close(&x.f.out);
+		return -1;
+	}
 	x.pairs = xcalloc(RECORD_MAX_CONN, sizeof(*x.pairs));
 	x.buf = xmalloc(RECORD_CHUNK);
 	x.waiting_since = ms_now();
 	xbuf_init(&x.f.all, RECORD_MAX_OUT);
-	(void)!twrite_comment(&x.f.all, "recorded by fake-smtpd record: a client on %s, the helper %s",
-			      o->listen, o->upstream->text);
-	rcode = save(o->out, &x.f.all, err, errlen);
-	if (rcode == 0) {
-		if (!o->quiet)
-			msg_info("record: listening on %s", o->listen);
-		rcode = loop(&x, err, errlen);
-	}
+	snprintf(x.f.head, sizeof(x.f.head), "recorded by fake-smtpd record: a client on %s, the "
+		 "helper %s", o->listen, o->upstream->text);
+	if (!o->quiet)
+		msg_info("record: listening on %s", o->listen);
+	rcode = loop(&x, err, errlen);
 	for (i = 0; i < RECORD_MAX_CONN; i++)
 		if (x.pairs[i].active)
 			pair_finish(o, &x.pairs[i], record_stop_flag ? "recording stopped" :
 				    "recording ended", &x.f);
-	if (rcode == 0 && save(o->out, &x.f.all, err, errlen) < 0)
+	if (rcode == 0 && save(&x.f, err, errlen) < 0)
 		rcode = -1;
+	*recorded_r = x.f.segments;
 	tlisten_close(x.lfd, o->listen);
+	record_file_close(&x.f.out);
 	xbuf_free(&x.f.all);
 	free(x.pairs);
 	free(x.buf);

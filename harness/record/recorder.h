@@ -14,6 +14,10 @@
  *	int recorder_feed(struct recorder *rc, char dir, const char *p,
  *	                  size_t n, struct xbuf *out);
  *	int recorder_end(struct recorder *rc, struct xbuf *out);
+ *
+ *	void recorder_creds_init(struct recorder_creds *c, int raw);
+ *	int recorder_creds_header(const struct recorder_creds *c,
+ *	                          struct xbuf *out);
  * DESCRIPTION
  *	The pure part of fake-smtpd record: bytes seen by the proxy in
  *	either direction go in, transcript text comes out, written with the
@@ -33,6 +37,26 @@
  *	are written as comments followed by the "auth MECH USER ${password}
  *	expect CODE" macro, the user taken from the client's answer.
  *
+ *	Credentials. With rc->creds set and not raw (the default of
+ *	fake-smtpd record), what a PLAIN or LOGIN client sends is written
+ *	with variables, never as it passed: a PLAIN message (in resp= or in
+ *	the CONT after an empty challenge) as
+ *	{b64:AUTHZID\0${user}\0${password}}, LOGIN's user name and password
+ *	(resp= or the CONT rounds) as {b64:${user}} and {b64:${password}},
+ *	and "user=NAME" in the OK or FAIL that ends such an exchange as
+ *	user=${user}. Each user name seen gets its own variables (user and
+ *	password for the first, user2 and password2 for the second, ...;
+ *	RECORD_MAX_USERS are remembered, each later exchange gets a pair of
+ *	its own), and each other password of a user one more (password-2,
+ *	password-3, ...; RECORD_MAX_PASSWORDS told apart by a 64-bit hash
+ *	kept in memory only), so that a right and a wrong password replay
+ *	as they were tried. recorder_creds_header() writes a comment saying
+ *	which -D password...=... replay needs and the "default userN NAME"
+ *	statements (nothing when no credentials passed).
+ *	A message that is not valid base64 or not a PLAIN message is no
+ *	credential and is written as it passed. With raw set (--keep-
+ *	credentials) or no creds, everything is written as it passed.
+ *
  *	recorder_event(): "reconnect", "expect close" or another statement
  *	(a comment before the protocol is known); an exchange cut short is
  *	kept as comments.
@@ -49,17 +73,31 @@
 #define HARNESS_RECORD_RECORDER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "util/compiler.h"
 #include "util/xbuf.h"
 
 #define RECORD_MAX_LINE		65536
 #define RECORD_MAX_PENDING	64	/* lines of a challenge exchange kept */
+#define RECORD_MAX_USERS	64	/* user names given variables of their own */
+#define RECORD_MAX_PASSWORDS	8	/* passwords told apart per user */
 
 enum recorder_proto {
 	RECORDER_UNKNOWN,
 	RECORDER_AUTH,
 	RECORDER_POLICY,
+};
+
+/* the users of a whole recording, shared by its connections */
+struct recorder_creds {
+	int raw;			/* write credentials as they passed */
+	unsigned n;			/* user names remembered */
+	unsigned extra;			/* exchanges beyond RECORD_MAX_USERS */
+	char user[RECORD_MAX_USERS][256];
+	/* each user's passwords, told apart by a hash (never written) */
+	uint64_t pw[RECORD_MAX_USERS][RECORD_MAX_PASSWORDS];
+	unsigned npw[RECORD_MAX_USERS];
 };
 
 /* the line being assembled in one direction */
@@ -78,6 +116,12 @@ struct recorder {
 	char user[256];			/* from the client's answer */
 	struct xbuf held;		/* its lines, written as comments */
 	struct recorder_side cs, ss;	/* client and server bytes */
+	struct recorder_creds *creds;	/* NULL: credentials as they passed */
+	int cred_mech;			/* 'P' PLAIN, 'L' LOGIN in flight, or 0 */
+	unsigned cred_round;		/* LOGIN: client messages so far */
+	char uvar[16], pvar[24];	/* this exchange's variables */
+	unsigned uidx;			/* its user's place in creds */
+	char cur_user[256];		/* its user name, when known */
 };
 
 void recorder_init(struct recorder *rc);
@@ -88,5 +132,8 @@ int recorder_event(struct recorder *rc, const char *what, struct xbuf *out) ATTR
 int recorder_feed(struct recorder *rc, char dir, const char *p, size_t n,
 		  struct xbuf *out) ATTR_WUR;
 int recorder_end(struct recorder *rc, struct xbuf *out) ATTR_WUR;
+
+void recorder_creds_init(struct recorder_creds *c, int raw);
+int recorder_creds_header(const struct recorder_creds *c, struct xbuf *out) ATTR_WUR;
 
 #endif

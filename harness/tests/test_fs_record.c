@@ -8,7 +8,13 @@
  *	back with the transcript parser, so a recording is always a valid
  *	transcript; the regression tests feed what used to give recordings
  *	that do not parse (long or binary lines, a user with a blank, client
- *	bytes without LF) and check what they parse back to.
+ *	bytes without LF) and check what they parse back to. Credentials:
+ *	with a recorder_creds table (fake-smtpd record's default) PLAIN and
+ *	LOGIN exchanges, whether the credentials come in resp= or in CONT
+ *	rounds, hold no password and no base64 of one; they parse, and
+ *	expand with -D values to the bytes that passed; each user has its
+ *	own variables, and each other password of a user one more; what is
+ *	no credential passes as it was; raw mode writes the bytes.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -277,9 +283,137 @@ static void test_fs_record_held_and_tail(void **state)
 	xbuf_free(&big);
 }
 
+/* a conversation through a recorder that writes credentials as variables */
+static void feed_creds(const char *const *lines, struct recorder_creds *cr, struct xbuf *out)
+{
+	struct recorder rc;
+	size_t i;
+
+	recorder_init(&rc);
+	rc.creds = cr;
+	for (i = 0; lines[i]; i++)
+		assert_int_equal(recorder_line(&rc, lines[i][0], lines[i] + 1, strlen(lines[i] + 1),
+					       out), 0);
+	recorder_free(&rc);
+}
+
+static const char *const plain_resp[] = {
+	"CAUTH\t1\tPLAIN\tservice=smtp\tnologin\tlip=\trip=\tresp=AHRlc3QxAHBhc3Mx",
+	"SOK\t1\tuser=test1", NULL,
+};
+static const char *const plain_cont[] = {
+	"CAUTH\t2\tplain\tservice=smtp", "SCONT\t2\t",
+	"CCONT\t2\tYWRtaW4AYm9iAHNlY3JldA==", "SFAIL\t2\tuser=bob\treason=no", NULL,
+};
+static const char *const login[] = {
+	"CAUTH\t3\tLOGIN\tservice=smtp\tresp=dGVzdDE=", "SCONT\t3\tUGFzc3dvcmQ6",
+	"CCONT\t3\tcGFzczE=", "SOK\t3\tuser=test1", "CAUTH\t4\tLOGIN\tservice=smtp",
+	"SCONT\t4\tVXNlcm5hbWU6", "CCONT\t4\tYm9i", "SCONT\t4\tUGFzc3dvcmQ6", "CCONT\t4\td3Jvbmc=",
+	"SFAIL\t4\tuser=bob", NULL,
+};
+
+static void test_fs_record_credentials(void **state)
+{
+	struct recorder_creds cr;
+	struct xbuf out;
+
+	(void)state;
+	xbuf_init(&out, 1 << 20);
+	recorder_creds_init(&cr, 0);
+	feed_creds(plain_resp, &cr, &out);
+	feed_creds(plain_cont, &cr, &out);
+	feed_creds(login, &cr, &out);
+	assert_string_equal(xbuf_cstr(&out),
+		"protocol auth\n"
+		"C: AUTH\\t{id}\\tPLAIN\\tservice=smtp\\tnologin\\tlip=\\trip=\\t"
+		"resp={b64:\\0${user}\\0${password}}\n"
+		"S: OK\\t{id}\\tuser=${user}\n"
+		"protocol auth\n"
+		"C: AUTH\\t{id}\\tplain\\tservice=smtp\n"
+		"S: CONT\\t{id}\\t\n"
+		"C: CONT\\t{id}\\t{b64:admin\\0${user2}\\0${password2}}\n"
+		"S: FAIL\\t{id}\\tuser=${user2}\\treason=no\n"
+		"protocol auth\n"
+		"C: AUTH\\t{id}\\tLOGIN\\tservice=smtp\\tresp={b64:${user}}\n"
+		"S: CONT\\t{id}\\tUGFzc3dvcmQ6\n"
+		"C: CONT\\t{id}\\t{b64:${password}}\n"
+		"S: OK\\t{id}\\tuser=${user}\n"
+		"C: AUTH\\t{id}\\tLOGIN\\tservice=smtp\n"
+		"S: CONT\\t{id}\\tVXNlcm5hbWU6\n"
+		"C: CONT\\t{id}\\t{b64:${user2}}\n"
+		"S: CONT\\t{id}\\tUGFzc3dvcmQ6\n"
+		"C: CONT\\t{id}\\t{b64:${password2-2}}\n"
+		"S: FAIL\\t{id}\\tuser=${user2}\n");
+	/* no password, not even in base64 */
+	assert_null(strstr(xbuf_cstr(&out), "pass1"));
+	assert_null(strstr(xbuf_cstr(&out), "cGFzczE"));
+	assert_null(strstr(xbuf_cstr(&out), "c2VjcmV0"));
+	assert_null(strstr(xbuf_cstr(&out), "d3Jvbmc"));
+	assert_int_equal(cr.n, 2);
+	xbuf_reset(&out);
+	assert_int_equal(recorder_creds_header(&cr, &out), 0);
+	/* bob's two passwords (secret, wrong) are two variables */
+	assert_non_null(strstr(xbuf_cstr(&out), "replay with -D password=... -D password2=... "
+					  "-D password2-2=... (the"));
+	assert_non_null(strstr(xbuf_cstr(&out), "\ndefault user test1\ndefault user2 bob\n"));
+	xbuf_free(&out);
+}
+
+/* the variables expand to the bytes that passed */
+static void test_fs_record_credentials_expand(void **state)
+{
+	struct recorder_creds cr;
+	struct transcript t;
+	struct tvars v;
+	struct xbuf out, got;
+	const char *why;
+
+	(void)state;
+	xbuf_init(&out, 1 << 20);
+	xbuf_init(&got, 1 << 16);
+	recorder_creds_init(&cr, 0);
+	assert_int_equal(recorder_creds_header(&cr, &out), 0);
+	assert_int_equal(out.len, 0);	/* no credential, no header */
+	feed_creds(plain_cont, &cr, &out);
+	parse_or_fail("plain cont", &out, &t);
+	tvars_init(&v);
+	assert_int_equal(tvars_set(&v, "user", "bob", 3), 0);
+	assert_int_equal(tvars_set(&v, "password", "secret", 6), 0);
+	assert_int_equal(tvars_set(&v, "id", "2", 1), 0);
+	assert_int_equal(t.ops[2].kind, TOP_SEND);
+	if (tpat_expand(&t.ops[2].pat, &v, &got, &why) != 0)
+		fail_msg("%s: %s", t.ops[2].pat.src, why);
+	assert_string_equal(xbuf_cstr(&got), "CONT\t2\tYWRtaW4AYm9iAHNlY3JldA==");
+	assert_int_equal(tpat_match(&t.ops[3].pat, &v, "FAIL\t2\tuser=bob\treason=no", 25, &why), 1);
+	tvars_free(&v);
+	transcript_free(&t);
+	/* what is no credential passes as it was; raw mode keeps the bytes */
+	{
+		static const char *const junk[] = {
+			"CAUTH\t5\tPLAIN\tservice=smtp\tresp=bm9udWw=", "SFAIL\t5", NULL,
+		};
+
+		xbuf_reset(&out);
+		feed_creds(junk, &cr, &out);
+		assert_non_null(strstr(xbuf_cstr(&out), "resp=bm9udWw=\n"));
+		recorder_creds_init(&cr, 1);
+		xbuf_reset(&out);
+		feed_creds(plain_resp, &cr, &out);
+		assert_non_null(strstr(xbuf_cstr(&out), "resp=AHRlc3QxAHBhc3Mx\n"));
+		assert_non_null(strstr(xbuf_cstr(&out), "user=test1\n"));
+		xbuf_reset(&out);
+		assert_int_equal(recorder_creds_header(&cr, &out), 0);
+		assert_int_equal(out.len, 0);
+	}
+	xbuf_free(&out);
+	xbuf_free(&got);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fs_record_credentials),
+		cmocka_unit_test(test_fs_record_credentials_expand),
 		cmocka_unit_test(test_fs_record_lines_table),
 		cmocka_unit_test(test_fs_record_output_parses),
 		cmocka_unit_test(test_fs_record_events),

@@ -174,7 +174,7 @@ $py -c 'import sys,xml.etree.ElementTree as E; s=E.parse(sys.argv[1]).getroot().
 # 9. record: a proxy that passes bytes through and writes a transcript that replays green
 waitsock() { for _ in $(seq 100); do [ -S "$1" ] && return 0; sleep 0.05; done; return 1; }
 timeout 60 "$fs" record -q --listen "unix:$dir/rec.sock" --upstream "$seed_auth" -o "$dir/rec.tr" \
-	--count 2 --accept-timeout 20 & rpid=$!
+	--count 2 --accept-timeout 20 --keep-credentials & rpid=$!
 waitsock "$dir/rec.sock"
 o1=$(replay -D user=test1 -D password=pass1 "unix:$dir/rec.sock" $A/plain-macro.tr); r1=$?
 o2=$(replay -D user=test1 -D password=pass1 "unix:$dir/rec.sock" $A/x-trust-spawn.tr); r2=$?
@@ -223,7 +223,7 @@ else
 	bad "policy macro bytes differ from Postfix 3.7's: rc $r1"; echo "$o1"; cat "$dir/fid.diff"
 fi
 timeout 60 "$fs" record -q --listen "unix:$dir/fida.sock" --upstream "$seed_auth" -o "$dir/fida.tr" \
-	--accept-timeout 20 & rpid=$!
+	--accept-timeout 20 --keep-credentials & rpid=$!
 waitsock "$dir/fida.sock"
 printf 'protocol auth\nauth PLAIN alice secret\n' > "$dir/alice.tr"
 o1=$(replay "unix:$dir/fida.sock" "$dir/alice.tr"); r1=$?

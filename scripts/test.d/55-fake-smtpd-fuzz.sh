@@ -5,7 +5,11 @@
 # it replays to the same crash; the same helpers with the bug out of reach
 # give no finding; a helper that leaves a request unanswered is a hang whose
 # transcript fails on replay; ref-authd and ref-policyd (UNIX sockets) survive
-# a few thousand execs; bad options and unusable targets exit 2.
+# a few thousand execs; bad options and unusable targets exit 2; --out never
+# writes over an earlier finding or through a planted link, and a regular
+# file there is refused up front; a helper that never completes the
+# handshake, or streams lines or stderr forever, cannot keep a run past its
+# bound.
 # Usage: 55-fake-smtpd-fuzz.sh BUILD_DIR
 set -u
 build=$(realpath "${1:?usage: $0 BUILD_DIR}")
@@ -45,6 +49,67 @@ done
 out=$(fuzz --auth spawn:/bin/true --iterations 5 --out /dev/null/findings 2>&1); rc=$?
 [ $rc = 2 ] && echo "$out" | grep -q '/dev/null/findings: Not a directory' && ok "exit 2: an output directory that cannot be made" ||
 	{ bad "--out /dev/null/findings: rc $rc"; echo "$out"; }
+touch "$dir/plain-file"
+out=$(fuzz --auth "spawn:$py corpus/helpers/crashy_auth_helper.py" --iterations 5 --out "$dir/plain-file" 2>&1); rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q 'plain-file: exists and is not a directory' && ! echo "$out" | grep -q execs &&
+	[ ! -s "$dir/plain-file" ] && ok "exit 2 up front: a regular file as --out (or --corpus) DIR" ||
+	{ bad "--out FILE: rc $rc"; echo "$out"; }
+out=$(fuzz --auth "spawn:$py corpus/helpers/crashy_auth_helper.py" --iterations 5 --corpus "$dir/plain-file" 2>&1); rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q 'plain-file: exists and is not a directory' || bad "--corpus FILE: rc $rc"
+# an --out DIR used before: an earlier finding and a planted link stay as they are
+mkdir "$dir/reused"
+echo "an earlier finding" > "$dir/reused/finding-001-crash.tr"
+ln -s "$dir/victim" "$dir/reused/finding-002-crash.tr"
+out=$(fuzz --auth "spawn:$py corpus/helpers/crashy_auth_helper.py" --seed 1 --iterations 300 --max-findings 1 \
+	--out "$dir/reused" 2>&1); rc=$?
+[ $rc = 1 ] && [ "$(cat "$dir/reused/finding-001-crash.tr")" = "an earlier finding" ] && [ ! -e "$dir/victim" ] &&
+	[ -L "$dir/reused/finding-002-crash.tr" ] && grep -q '^protocol auth' "$dir/reused/finding-003-crash.tr" &&
+	echo "$out" | grep -q -- '-> .*/reused/finding-003-crash.tr' &&
+	ok "--out DIR: an earlier finding kept, a planted link not followed, the new one in finding-003-crash.tr" ||
+	{ bad "--out reused: rc $rc"; ls -l "$dir/reused"; echo "$out" | tail -3; }
+
+# bounds: targets that never become usable, or never stop talking
+bounded() {	# bounded WHAT LIMIT_S ARGS...: the run ends by itself within LIMIT_S
+	local what=$1 limit=$2 t0 t1 rc out
+	shift 2
+	t0=$(date +%s)
+	out=$(timeout 100 "$fs" fuzz "$@" 2>&1 < /dev/null); rc=$?
+	t1=$(date +%s)
+	if [ $rc != 124 ] && [ $((t1 - t0)) -le "$limit" ]; then
+		ok "$what: ends by itself in $((t1 - t0)) s (exit $rc)"
+	else
+		bad "$what: rc $rc after $((t1 - t0)) s"; echo "$out" | tail -3
+	fi
+	last_out=$out
+}
+bounded "a helper that exits at once, --iterations 30" 20 --auth spawn:/bin/true --iterations 30
+echo "$last_out" | grep -q 'stopped: no reply came on 5 connections in a row' &&
+	ok "... with a clear message: $(echo "$last_out" | grep -m1 -o 'stopped: no reply[^(]*')" || bad "no message: $last_out"
+bounded "a helper that never answers the handshake, --iterations 30" 20 --auth "spawn:$py corpus/helpers/bad_helper.py silent" \
+	--timeout 200ms --iterations 30
+echo "$last_out" | grep -q 'stopped: no reply came on 5 connections in a row: the target is not usable (no handshake' &&
+	ok "... with a clear message" || bad "no message: $last_out"
+cat > "$dir/stream.py" <<'PY'
+import os, sys
+mode = sys.argv[1]
+out = os.fdopen(1, "wb", 0)
+if mode == "mech":			# a handshake without end
+    out.write(b"VERSION\t1\t2\n")
+    while True:
+        out.write(b"MECH\tPLAIN\tplaintext\n" * 100)
+out.write(b"VERSION\t1\t2\nMECH\tPLAIN\tplaintext\nSPID\t1\nCUID\t1\nDONE\n")
+sys.stdin.buffer.readline()
+sys.stdin.buffer.readline()
+line = b"CONT\t99999\tx\n" if mode == "lines" else b"debug: still here\n"
+dest = out if mode == "lines" else os.fdopen(2, "wb", 0)	# stderr is the connection
+while True:
+    dest.write(line * 100)
+PY
+for m in mech lines stderr; do
+	bounded "a helper streaming $m forever, --iterations 30" 20 --auth "spawn:$py $dir/stream.py $m" --timeout 1s --iterations 30
+	bounded "a helper streaming $m forever, --duration 3s --timeout 10s" 10 --auth "spawn:$py $dir/stream.py $m" \
+		--timeout 10s --duration 3s
+done
 out=$(fuzz --help); rc=$?
 [ $rc = 0 ] && echo "$out" | grep -q -- '--max-findings' && ok "fuzz --help" || bad "fuzz --help: rc $rc"
 
@@ -90,16 +155,19 @@ for h in auth policy; do
 		ok "$h: the helper without its bug gives no finding in 1500 execs" || { bad "$h: false findings: rc $rc"; echo "$out" | tail -5; }
 done
 
-# 3. a helper that never answers LOGIN: a hang, and the transcript fails where Postfix waits
-out=$(fuzz --auth "spawn:$py corpus/helpers/seed_auth_helper.py" --seed 4 --timeout 300ms \
-	--iterations 200 --max-findings 1 --out "$dir/hang" 2>&1); rc=$?
+# 3. a helper that never answers a long user name: a hang, and the transcript fails where Postfix waits
+out=$(fuzz --auth "spawn:$py corpus/helpers/crashy_auth_helper.py --hang" --seed 1 --timeout 300ms \
+	--iterations 500 --max-findings 1 --out "$dir/hang" 2>&1); rc=$?
 h=$(ls "$dir/hang"/finding-001-hang.tr 2>/dev/null)
 [ $rc = 1 ] && echo "$out" | grep -q '^finding 1: hang: no reply' && [ -n "$h" ] &&
 	ok "a missing reply is a hang finding" || { bad "hang: rc $rc"; echo "$out"; }
 if [ -n "$h" ]; then
-	out=$(timeout 60 "$fs" replay --time-scale 0.05 "spawn:$py corpus/helpers/seed_auth_helper.py" "$h" 2>&1); rc=$?
+	out=$(timeout 60 "$fs" replay --time-scale 0.05 "spawn:$py corpus/helpers/crashy_auth_helper.py --hang" "$h" 2>&1); rc=$?
 	[ $rc = 1 ] && echo "$out" | grep -q 'no line within\|no reply within' && ok "the hang transcript fails on replay: no reply" ||
 		{ bad "hang replay: rc $rc"; echo "$out" | tail -5; }
+	out=$(timeout 60 "$fs" replay --time-scale 0.05 "spawn:$py corpus/helpers/crashy_auth_helper_fixed.py --hang" "$h" 2>&1); rc=$?
+	[ $rc = 0 ] && ok "the hang transcript passes against the fixed helper" ||
+		{ bad "hang replay, fixed: rc $rc"; echo "$out" | tail -5; }
 fi
 
 # bytes Postfix chokes on: a CR LF policy reply, a handshake line over 64 KiB; replay fails there too
