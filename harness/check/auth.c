@@ -21,19 +21,26 @@
  *
  *	then the data checks of the catalogue, as rows made from its
  *	entries. When the first handshake does not complete, every check
- *	that needs it is skipped, in --list order. Each check opens its own
+ *	that needs it is skipped, in --list order. A death of the helper
+ *	during a check (check/death.h: a crash, a connection closed without
+ *	the reply Postfix waited for, a daemon that no longer accepts
+ *	connections) is that check's failure (the leave hook, after a look
+ *	whether a daemon is still there); after a daemon is gone every
+ *	remaining check is not run (the enter hook). Each check opens its own
  *	connection(s) so that one broken exchange cannot spoil the next,
  *	except where a check is about a reused connection. Request ids come
  *	from one counter for the whole run, as in one smtpd process.
  * DIAGNOSTICS
- *	Target problems (cannot connect, helper cannot start) end the run
- *	with -1 and msg_error(); everything the helper does wrong is a
- *	failed check.
+ *	A target that cannot be used for the first exchange (cannot
+ *	connect, helper cannot start) ends the run with -1 and msg_error();
+ *	everything the helper does wrong after, its death too, is a failed
+ *	check.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "harness/check/auth_int.h"
 #include "harness/replay/replay.h"
@@ -205,6 +212,11 @@ static const struct check_def auth_checks[] = {
 
 static const char *offered(struct check_run *cr, const struct check_def *d, char *buf,
 			   size_t size);
+static const char *auth_enter(struct check_run *cr, const struct check_def *d, char *buf,
+			      size_t size);
+static void auth_leave(struct check_run *cr, const struct check_def *d, enum check_result *res,
+		       char *why, size_t size);
+static void data_run(struct check_run *cr, const struct check_def *d);
 
 /* the reasons a check is skipped, first match wins (check/runner.h) */
 static const struct check_need auth_needs[] = {
@@ -218,7 +230,9 @@ static const struct check_need auth_needs[] = {
 	{ AUTH_NEED_OFFERED, NULL, offered },
 };
 
-static const struct check_suite auth_suite = { auth_needs, N_ELEMENTS(auth_needs), NULL };
+static const struct check_suite auth_suite = {
+	auth_needs, N_ELEMENTS(auth_needs), auth_enter, auth_leave,
+};
 
 /* check_auth_list - the C-coded checks' --list lines */
 void check_auth_list(FILE *out)
@@ -235,6 +249,70 @@ static const struct check_def *auth_row(const char *id)
 		if (strcmp(auth_checks[i].ci.id, id) == 0)
 			return &auth_checks[i];
 	msg_panic("auth_row: no check %s", id);
+}
+
+/* --- before and after each check ----------------------------------------------- */
+
+/* auth_enter - after a death of the service, nothing more can run */
+static const char *auth_enter(struct check_run *cr, const struct check_def *d, char *buf,
+			      size_t size)
+{
+	struct cx *x = cr->ctx;
+
+	(void)d;
+	if (!x->life.gone)
+		return NULL;
+	snprintf(buf, size, "not run: the service died in %s", x->life.gone_id);
+	return buf;
+}
+
+/* auth_probe - a connection ended during the check: is the daemon still there */
+static void auth_probe(struct cx *x)
+{
+	struct pf_auth_handshake h;
+	struct timespec ts = { 0, 100 * 1000000L };
+	int i;
+
+	report_note(x->r, "a connection ended during this check: is the service still there?");
+	x->probing = 1;
+	for (i = 0; i < 3; i++) {
+		struct tconn c;
+		int done;
+
+		if (i > 0)
+			nanosleep(&ts, NULL);
+		if (auth_open(x, &c) < 0)
+			break;		/* the service is gone (auth_open said so) */
+		done = auth_handshake(x, &c, &h, NULL, 0, NULL) == 1;
+		auth_close(x, &c);
+		if (done) {
+			report_note(x->r, "it is: a new connection completes the handshake");
+			x->probing = 0;
+			return;
+		}
+	}
+	if (!x->life.gone)
+		death_gone(&x->life, x->r->cur ? x->r->cur->id : "?");
+	x->probing = 0;
+}
+
+/* auth_leave - a death during the check is its finding */
+static void auth_leave(struct check_run *cr, const struct check_def *d, enum check_result *res,
+		       char *why, size_t size)
+{
+	struct cx *x = cr->ctx;
+	struct pf_auth_verdict v;
+	char cons[2000];
+
+	if (d->run == data_run && *res != CHECK_PASS)
+		x->life.ended = 1;	/* the replay's own connections: look */
+	if (death_probe_due(&x->life))
+		auth_probe(x);
+	pf_auth_io_failure(&x->o->version, &v);
+	snprintf(cons, sizeof(cons), "%s; %s%s", v.smtp, v.note, x->life.gone ?
+		 "; and so for every AUTH until the helper is back" : "");
+	death_verdict(&x->life, x->r, cons, res, why, size);
+	death_begin(&x->life);
 }
 
 /* --- the data checks ---------------------------------------------------------- */
@@ -334,7 +412,7 @@ static void data_run(struct check_run *cr, const struct check_def *d)
 
 		snprintf(why + n, sizeof(why) - n, ". Fix: %s", e->m.fix);
 	}
-	report_end(x->r, res, "%s", why);
+	check_end(x->cr, res, "%s", why);
 }
 
 /* data_checks - the catalogue's transcripts, in its order: -D, then user and password */
@@ -450,7 +528,9 @@ int check_auth_run(const struct check_auth_options *o, struct report *r)
 	x.timeout_ms = (int)(PF_AUTH_TIMEOUT_MS * (o->time_scale > 0 ? o->time_scale : 1.0));
 	if (x.timeout_ms < 50)
 		x.timeout_ms = 50;
+	death_init(&x.life, o->target);
 	check_run_init(&cr, &auth_suite, r, o->only, o->skip, &x);
+	x.cr = &cr;
 	if (first_handshake(&x, &cr, &log) < 0) {
 		msg_error("%s", x.fatal_why);
 		return -1;
@@ -474,5 +554,6 @@ int check_auth_run(const struct check_auth_options *o, struct report *r)
 	}
 	free(log);
 	xbuf_free(&x.hs_lines);
+	check_run_free(&cr);
 	return rc;
 }

@@ -11,9 +11,12 @@
  *	run (one smtpd process), and every reply line the run has read
  *	(struct obs, judged at the end by the AUTH-REP-* checks).
  *
- *	auth_client.c speaks Postfix's side: auth_open() (on failure
- *	x->fatal and x->fatal_why are set), auth_close() (notes a crash and
- *	the helper's stderr), auth_send_line(), auth_await() (reads until
+ *	auth_client.c speaks Postfix's side: auth_open() (on failure before
+ *	any connection worked x->fatal and x->fatal_why are set; after, the
+ *	service is gone: death_gone()), auth_close() (a crash, the helper's
+ *	stderr), auth_send_line() (AUTH and CONT lines are kept as the
+ *	requests a death may show), auth_read() (a line of a reply; EOF is
+ *	a drop, auth_lost()), auth_await() (reads until
  *	Postfix takes a line as the answer to id: 1, 0 timeout, -1 EOF,
  *	-2 a line too long), auth_handshake() (1 DONE, -1 refused, -2
  *	Postfix would crash, -3 I/O), auth_exchange() (one whole AUTH
@@ -34,6 +37,7 @@
 #define HARNESS_CHECK_AUTH_INT_H
 
 #include "harness/check/auth.h"
+#include "harness/check/death.h"
 #include "harness/check/runner.h"
 #include "proto/sasl.h"
 #include "util/xbuf.h"
@@ -65,10 +69,15 @@ struct obs {
 struct cx {
 	const struct check_auth_options *o;
 	struct report *r;
+	struct check_run *cr;
 	unsigned next_id;
 	int timeout_ms;
 	int fatal;
 	char fatal_why[700];
+	int connected;		/* a connection worked: a failure now is a death */
+	int probing;		/* the leave hook's probe: not the check's exchanges */
+	int odd;		/* a connection begun with what Postfix never sends */
+	struct death life;	/* what the helper did during the current check */
 	/* what the first handshake showed */
 	struct pf_auth_handshake hs;
 	int hs_rc;
@@ -104,6 +113,8 @@ struct cx {
 long long auth_ms_now(void);
 int auth_open(struct cx *x, struct tconn *c);
 void auth_close(struct cx *x, struct tconn *c);
+void auth_lost(struct cx *x, struct tconn *c, int postfix);
+int auth_read(struct cx *x, struct tconn *c, const char **line_r, size_t *len_r);
 int auth_send_line(struct cx *x, struct tconn *c, const char *p, size_t len);
 int auth_await(struct cx *x, struct tconn *c, unsigned id, struct pf_auth_verdict *v,
 	       long long *ms_r);

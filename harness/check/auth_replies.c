@@ -278,14 +278,14 @@ void auth_rep_seen(struct check_run *cr, const struct check_def *d)
 			report_note(x->r, "Postfix would answer: %s", o->smtp);
 		if (o->note[0])
 			report_note(x->r, "%s", o->note);
-		report_end(x->r, CHECK_FAIL, "%s", rep_rows[row].fix);
+		check_end(x->cr, CHECK_FAIL, "%s", rep_rows[row].fix);
 	} else if (pop == 0)
-		report_end(x->r, CHECK_SKIP, "no such reply in this run (%s)",
+		check_end(x->cr, CHECK_SKIP, "no such reply in this run (%s)",
 			   rep_rows[row].need == CHECK_AUTH_R_IS_OK ? "no OK: needs --user/--password" :
 			   rep_rows[row].need == CHECK_AUTH_R_IS_CONT ? "no CONT" :
 			   rep_rows[row].need == CHECK_AUTH_R_IS_FAIL ? "no FAIL" : "no reply");
 	else
-		report_end(x->r, CHECK_PASS, "%u %s judged", pop,
+		check_end(x->cr, CHECK_PASS, "%u %s judged", pop,
 			   rep_rows[row].bits == 0 ? "waits" :
 			   rep_rows[row].need == CHECK_AUTH_R_IS_OK ? "OK replies" :
 			   rep_rows[row].need == CHECK_AUTH_R_IS_CONT ? "CONT replies" :

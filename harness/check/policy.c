@@ -20,11 +20,11 @@
  *
  *	The probes share one persistent connection, as one smtpd process
  *	does, except where a check is about a fresh one (early reply,
- *	retry, a cut request). Before each check (but the user's rules) the
- *	enter hook connects again when the service closed a connection
- *	without a reply and has answered nothing since (as Postfix does for
- *	its next request), and skips the check when the service is gone,
- *	stalls or answers nothing.
+ *	retry, a cut request). A death of the service during a check
+ *	(check/death.h) is that check's failure: the leave hook, after a
+ *	look whether a daemon is still there. Before each check, the user's
+ *	rules too, the enter hook skips it when the service is gone, stalls
+ *	or answers nothing.
  *	Data checks run through catalogue_replay(); a failed try that
  *	Postfix would retry fails the data check even when the transcript's
  *	pattern accepts the default action.
@@ -204,6 +204,9 @@ static const struct check_def policy_checks[] = {
 static const char *policy_enter(struct check_run *cr, const struct check_def *d, char *buf,
 				size_t size);
 static void run_expect(struct check_run *cr, const struct check_def *d);
+static void policy_leave(struct check_run *cr, const struct check_def *d, enum check_result *res,
+			 char *why, size_t size);
+static void run_data(struct check_run *cr, const struct check_def *def);
 
 /* the reasons a check is skipped (check/runner.h) */
 static const struct check_need policy_needs[] = {
@@ -211,7 +214,7 @@ static const struct check_need policy_needs[] = {
 };
 
 static const struct check_suite policy_suite = {
-	policy_needs, N_ELEMENTS(policy_needs), policy_enter,
+	policy_needs, N_ELEMENTS(policy_needs), policy_enter, policy_leave,
 };
 
 /* check_policy_options_init - Postfix's defaults, user test1 */
@@ -231,40 +234,20 @@ void check_policy_list(FILE *out)
 
 /* --- before each check ------------------------------------------------------------ */
 
-/*
- * after_drop - when the service closed a connection without a reply and
- * has answered nothing since, connect now, as Postfix does for its next
- * request: a service that died there (and perhaps accepted one more
- * connection on its way out) is then found gone before this check, which
- * is skipped, rather than failed for the death
- */
-static void after_drop(struct pcx *x)
-{
-	if (x->dropped && !x->open && !x->gone && pcx_connect(x) == 0)
-		x->fresh = 1;	/* a new connection to the request, not a kept one */
-}
-
-/* policy_enter - reconnect after a drop; why the run cannot give this check a chance */
+/* policy_enter - why the run cannot give this check a chance */
 static const char *policy_enter(struct check_run *cr, const struct check_def *d, char *buf,
 				size_t size)
 {
 	struct pcx *x = cr->ctx;
 
-	/* the user's rules are sent whatever the run has found: to a service
-	   that is gone, Postfix applies its default action */
-	if (d->run == run_expect)
-		return NULL;
-	after_drop(x);
+	if (x->life.gone) {
+		snprintf(buf, size, "not run: the service died in %s", x->life.gone_id);
+		return buf;
+	}
 	if (x->stalls >= POLICY_MAX_STALLS && d->stage != CHECK_STAGE_RUN) {
 		snprintf(buf, size, "the service let %u requests in a row run into the timeout (see "
 			 "the failed checks above); Postfix would wait 100 s per try for each",
 			 x->stalls);
-		return buf;
-	}
-	if (x->gone) {
-		snprintf(buf, size, "the service stopped accepting connections during %s%s",
-			 x->gone_id, x->gone_after_drop ? " (it closed a connection there without a "
-			 "reply and answered nothing after)" : "");
 		return buf;
 	}
 	if (x->unanswered >= POLICY_MAX_UNANSWERED) {
@@ -273,6 +256,25 @@ static const char *policy_enter(struct check_run *cr, const struct check_def *d,
 		return buf;
 	}
 	return NULL;
+}
+
+/* policy_leave - a death during the check is its finding */
+static void policy_leave(struct check_run *cr, const struct check_def *d, enum check_result *res,
+			 char *why, size_t size)
+{
+	struct pcx *x = cr->ctx;
+
+	if (d->run == run_data && *res != CHECK_PASS)
+		x->life.ended = 1;	/* the replay's own connections: look */
+	if (death_probe_due(&x->life))
+		pcx_probe(x);
+	death_verdict(&x->life, x->r, x->life.gone ? "no service: after a retry 1 s later it "
+		      "applies smtpd_policy_service_default_action and answers 451 4.3.5 Server "
+		      "configuration problem, to this request and every one after it until the "
+		      "service is back" : "a failed try: after a retry 1 s later it applies "
+		      "smtpd_policy_service_default_action and answers 451 4.3.5 Server "
+		      "configuration problem", res, why, size);
+	death_begin(&x->life);
 }
 
 /* --- user rules ------------------------------------------------------------------- */
@@ -298,19 +300,19 @@ static void run_expect(struct check_run *cr, const struct check_def *d)
 
 	if (check_expect_parse(e->rule, &req, &x->o->version, store, 65536, &pat, err,
 			       sizeof(err)) < 0) {
-		report_end(x->r, CHECK_ERROR, "--expect: %s", err);
+		check_end(x->cr, CHECK_ERROR, "--expect: %s", err);
 	} else if (pcx_request(x, &req, &res) < 0) {
-		report_end(x->r, ERR_OR_GONE(x), "%s", x->fatal_why);
+		check_end(x->cr, ERR_OR_GONE(x), "%s", x->fatal_why);
 	} else {
 		const char *got = res.ok ? res.action : PF_POL_DEFAULT_ACTION;
 		size_t glen = res.ok ? res.alen : strlen(PF_POL_DEFAULT_ACTION);
 		char sa[400];
 
 		if (check_expect_glob(pat, got, glen))
-			report_end(x->r, CHECK_PASS, "action=%s",
+			check_end(x->cr, CHECK_PASS, "action=%s",
 				   escape_for_log(sa, sizeof(sa), got, glen));
 		else
-			report_end(x->r, CHECK_FAIL, "expected an action matching %s, %s %s", pat,
+			check_end(x->cr, CHECK_FAIL, "expected an action matching %s, %s %s", pat,
 				   res.ok ? "got" : "Postfix applies its default action",
 				   escape_for_log(sa, sizeof(sa), got, glen));
 	}
@@ -361,15 +363,6 @@ static void run_data(struct check_run *cr, const struct check_def *def)
 				 x->o->stderr_apart, x->o->defines);
 	res = catalogue_replay(d, &ro, x->r, why, sizeof(why));
 	log = xbuf_cstr(&x->r->log);
-	if (x->connected && ((res == CHECK_ERROR && strstr(why, "connect") != NULL) ||
-			     strstr(log, "cannot connect") != NULL)) {
-		/* it accepted connections before: the service is gone */
-		if (res == CHECK_ERROR)
-			res = CHECK_FAIL;
-		report_note(x->r, "the service no longer accepts connections");
-		pcx_mark_gone(x, d->ci.id, 0);
-		log = xbuf_cstr(&x->r->log);	/* the note may have moved it */
-	}
 	if (res == CHECK_PASS && strstr(log, " failed: ") != NULL && strstr(log, "> try ") != NULL) {
 		res = CHECK_FAIL;
 		snprintf(why, sizeof(why), "a try failed, so Postfix reconnected after 1 s and sent "
@@ -379,7 +372,7 @@ static void run_data(struct check_run *cr, const struct check_def *def)
 
 		snprintf(why + n, sizeof(why) - n, ". Fix: %s", d->m.fix);
 	}
-	report_end(x->r, res, "%s", why);
+	check_end(x->cr, res, "%s", why);
 }
 
 /* data_checks - the catalogue's and the user's transcripts, in the catalogue's order */
@@ -438,6 +431,7 @@ int check_policy_run(const struct check_policy_options *o, struct report *r)
 		x.timeout_ms = 50;
 	xbuf_init(&x.rbuf, POLICY_MAX_REPLY);
 	x.c.fd = -1;
+	death_init(&x.life, o->target);
 	check_run_init(&cr, &policy_suite, r, o->only, o->skip, &x);
 	if (first_reply(&x, &cr, &log) < 0)
 		cr.stop = 1;
@@ -452,6 +446,7 @@ int check_policy_run(const struct check_policy_options *o, struct report *r)
 	xbuf_free(&x.rbuf);
 	catalogue_free(&cat);
 	free(log);
+	check_run_free(&cr);
 	if (x.fatal) {
 		msg_error("%s", x.fatal_why);
 		return -1;

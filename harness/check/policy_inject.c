@@ -131,7 +131,7 @@ void pol_inject(struct check_run *cr, const struct check_def *d)
 				    "here: payloads that reach the known user's rights cannot be told "
 				    "apart (give --user a user allowed from 127.0.0.1)");
 	}
-	for (i = 0; i < sizeof(inj_rows) / sizeof(inj_rows[0]) && !x->fatal; i++) {
+	for (i = 0; i < sizeof(inj_rows) / sizeof(inj_rows[0]) && !x->fatal && !x->life.gone; i++) {
 		char cv[8192], pv[8192];
 		struct pf_pol_req rc, rp;
 		struct pres c, p;
@@ -164,7 +164,7 @@ void pol_inject(struct check_run *cr, const struct check_def *d)
 		}
 	}
 	/* a very long value, as Postfix has no bound */
-	if (!x->fatal) {
+	if (!x->fatal && !x->life.gone) {
 		char *lv = xmalloc(4097);
 		struct pf_pol_req rp;
 		struct pres p;
@@ -182,21 +182,19 @@ void pol_inject(struct check_run *cr, const struct check_def *d)
 		free(lv);
 	}
 	if (x->fatal)
-		report_end(x->r, ERR_OR_GONE(x), "%s", x->fatal_why);
-	else if (x->crashed)
-		report_end(x->r, CHECK_FAIL, "%s", x->crash);
+		check_end(x->cr, ERR_OR_GONE(x), "%s", x->fatal_why);
 	else if (hung[0])
-		report_end(x->r, CHECK_FAIL, "no answer within the timeout for payloads in %s: "
+		check_end(x->cr, CHECK_FAIL, "no answer within the timeout for payloads in %s: "
 			   "%s; Postfix waits 100 s per try and then applies its default action. "
 			   "Answer or close at once on input you refuse", fld->field, hung);
 	else if (bad[0])
-		report_end(x->r, CHECK_FAIL, "a payload in %s got more access than a plain value "
+		check_end(x->cr, CHECK_FAIL, "a payload in %s got more access than a plain value "
 			   "of the same shape: %s. Compare values exactly, bind them as SQL "
 			   "parameters, never split or unquote them", fld->field, bad);
 	else {
 		if (noanswer[0])
 			report_note(x->r, "no answer (the service closed; Postfix applies its default "
 				    "action, which denies) for: %s", noanswer);
-		report_end(x->r, CHECK_PASS, "%zu payload(s), none widened access", n);
+		check_end(x->cr, CHECK_PASS, "%zu payload(s), none widened access", n);
 	}
 }

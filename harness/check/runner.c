@@ -14,11 +14,14 @@
  *	does not end its check, ends it twice, or an unmet need the suite
  *	has no reason for) are msg_panic().
  */
+#include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "harness/check/runner.h"
 #include "util/msg.h"
+#include "util/xmem.h"
 
 /* check_run_init - a run of suite s into report r */
 void check_run_init(struct check_run *cr, const struct check_suite *s, struct report *r,
@@ -30,6 +33,59 @@ void check_run_init(struct check_run *cr, const struct check_suite *s, struct re
 	cr->only = only;
 	cr->skip = skip;
 	cr->ctx = ctx;
+}
+
+/* check_run_free - what the run kept */
+void check_run_free(struct check_run *cr)
+{
+	free(cr->done);
+	cr->done = NULL;
+	cr->ndone = cr->cap = 0;
+}
+
+/* keep - the result of a reported check */
+static void keep(struct check_run *cr, const char *id, enum check_result res)
+{
+	if (cr->ndone == cr->cap) {
+		cr->cap = cr->cap ? 2 * cr->cap : 64;
+		cr->done = xrealloc(cr->done, cr->cap * sizeof(*cr->done));
+	}
+	snprintf(cr->done[cr->ndone].id, sizeof(cr->done[0].id), "%s", id);
+	cr->done[cr->ndone++].res = res;
+}
+
+/* check_result_of - the result of check id in this run, or -1 */
+int check_result_of(const struct check_run *cr, const char *id)
+{
+	size_t i;
+
+	for (i = cr->ndone; i-- > 0;)
+		if (strcmp(cr->done[i].id, id) == 0)
+			return (int)cr->done[i].res;
+	return -1;
+}
+
+/* finish - report the verdict of the current row and keep it */
+static void finish(struct check_run *cr, enum check_result res, const char *why)
+{
+	report_end(cr->r, res, "%s", why);
+	keep(cr, cr->r->cur ? cr->r->cur->id : "?", res);
+}
+
+/* check_end - the verdict of the row being run, through the suite's leave hook */
+void check_end(struct check_run *cr, enum check_result res, const char *fmt, ...)
+{
+	char why[CHECK_VERDICT_MAX];
+	va_list ap;
+
+	if (cr->cur == NULL)
+		msg_panic("check_end: no check is being run");
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (cr->suite->leave != NULL)
+		cr->suite->leave(cr, cr->cur, &res, why, sizeof(why));
+	finish(cr, res, why);
 }
 
 /* check_tag_next - the next blank-trimmed tag of a comma-separated list */
@@ -136,11 +192,13 @@ int check_run_one(struct check_run *cr, const struct check_def *d)
 	if (why == NULL)
 		why = unmet(cr, d, buf, sizeof(buf));
 	if (why != NULL) {
-		report_end(cr->r, CHECK_SKIP, "%s", why);
+		finish(cr, CHECK_SKIP, why);
 		return 1;
 	}
 	before = cr->r->n;
+	cr->cur = d;
 	d->run(cr, d);
+	cr->cur = NULL;
 	if (cr->r->n == before && !cr->stop)
 		msg_panic("check_run_one: %s ended without a verdict", d->ci.id);
 	if (cr->r->n > before + 1)

@@ -8,6 +8,10 @@
  *	void check_run_init(struct check_run *cr, const struct check_suite *s,
  *	                    struct report *r, const char *only,
  *	                    const char *skip, void *ctx);
+ *	void check_run_free(struct check_run *cr);
+ *	void check_end(struct check_run *cr, enum check_result res,
+ *	               const char *fmt, ...);
+ *	int check_result_of(const struct check_run *cr, const char *id);
  *	int check_selected(const struct check_run *cr,
  *	                   const struct check_def *d);
  *	int check_run_one(struct check_run *cr, const struct check_def *d);
@@ -42,11 +46,19 @@
  *	     the checks of that stage are judged from;
  *	  5. needs: when one of the row's needs does not hold, the check is
  *	     skipped with the suite's reason for it (below);
- *	  6. d->run(): it ends the check with report_end(), unless it sets
+ *	  6. d->run(): it ends the check with check_end(), unless it sets
  *	     cr->stop (the run cannot go on; a message says why) and leaves
  *	     the check unreported.
  *	Once cr->stop is set, check_run_one() and check_run_walk() do
  *	nothing more.
+ *
+ *	check_end() gives the verdict of the check being run: first to the
+ *	suite's leave hook, when it has one, which may change it (the
+ *	helper died during the check: whatever the check found, the death
+ *	is its finding), then to report_end(). The runner keeps the result
+ *	of every check it reported (skips too); check_result_of() returns
+ *	it, or -1 when no check of that id was reported in this run.
+ *	check_run_free() frees what the run kept.
  *
  *	Needs are bits a suite defines (AUTH_NEED_* in check/auth_int.h,
  *	POLICY_NEED_* in check/policy_int.h). cr->have holds the bits that
@@ -80,8 +92,9 @@
  *	check_run_one: 1 the row was selected (and reported, unless it
  *	stopped the run), 0 it was not, or the run had stopped.
  *	A run function that neither ends its check nor stops the run, a row
- *	without a run function, or a row whose unmet need no entry of the
- *	suite names, is our bug: msg_panic().
+ *	without a run function, a row whose unmet need no entry of the
+ *	suite names, or check_end() outside a check, is our bug:
+ *	msg_panic().
  */
 #ifndef HARNESS_CHECK_RUNNER_H
 #define HARNESS_CHECK_RUNNER_H
@@ -106,6 +119,7 @@ enum check_stage {
 				 CHECK_STAGE_BIT(CHECK_STAGE_RUN))
 
 #define CHECK_WHY_MAX		300	/* a skip reason written by a hook or test */
+#define CHECK_VERDICT_MAX	1024	/* a verdict's reason, as check_end() formats it */
 
 struct check_run;
 
@@ -135,6 +149,15 @@ struct check_suite {
 	/* NULL, or after report_begin(): a reason the run cannot run the check now */
 	const char *(*enter)(struct check_run *cr, const struct check_def *d, char *buf,
 			     size_t size);
+	/* NULL, or in check_end(): may change the verdict (*res, and why of size bytes) */
+	void (*leave)(struct check_run *cr, const struct check_def *d, enum check_result *res,
+		      char *why, size_t size);
+};
+
+/* the result of a check the run reported */
+struct check_done {
+	char id[64];
+	enum check_result res;
 };
 
 /* one run of a suite */
@@ -147,10 +170,17 @@ struct check_run {
 	void *ctx;			/* the suite's state, for its run functions */
 	int stop;			/* set by a check: the run cannot go on */
 	unsigned selected;		/* rows selected so far */
+	const struct check_def *cur;	/* the row being run, or NULL */
+	struct check_done *done;	/* every check reported, in order */
+	size_t ndone, cap;
 };
 
 void check_run_init(struct check_run *cr, const struct check_suite *s, struct report *r,
 		    const char *only, const char *skip, void *ctx);
+void check_run_free(struct check_run *cr);
+void check_end(struct check_run *cr, enum check_result res, const char *fmt, ...)
+	ATTR_PRINTF(3, 4);
+int check_result_of(const struct check_run *cr, const char *id);
 int check_selected(const struct check_run *cr, const struct check_def *d);
 int check_run_one(struct check_run *cr, const struct check_def *d);
 void check_run_walk(struct check_run *cr, const struct check_def *t, size_t n, unsigned stages);

@@ -50,7 +50,7 @@ static void record(struct check_run *cr, const struct check_def *d)
 		cr->stop = 1;
 		return;
 	}
-	report_end(cr->r, CHECK_PASS, "log [%s]", xbuf_cstr(&cr->r->log));
+	check_end(cr, CHECK_PASS, "log [%s]", xbuf_cstr(&cr->r->log));
 }
 
 /* tagged - the test need: the row's tags hold "ok" */
@@ -83,8 +83,8 @@ static const struct check_need needs[] = {
 	{ NEED_T, NULL, tagged },
 };
 
-static const struct check_suite suite = { needs, 4, gate };
-static const struct check_suite plain_suite = { needs, 4, NULL };
+static const struct check_suite suite = { needs, 4, gate, NULL };
+static const struct check_suite plain_suite = { needs, 4, NULL, NULL };
 
 #define R(id, tags, nd, st)	{ { id, "title " id, SEV_ADVISORY, "why" }, tags, nd, st, record, NULL }
 static const struct check_def table[] = {
@@ -137,6 +137,7 @@ static void walk(const char *only, const char *skip, unsigned stages, struct see
 	mem_open(m);
 	check_run_init(&cr, &suite, &m->r, only, skip, s);
 	check_run_walk(&cr, table, 5, stages);
+	check_run_free(&cr);
 	fflush(m->fp);
 }
 
@@ -213,6 +214,7 @@ static void test_check_run_needs(void **state)
 		check_run_init(&cr, &plain_suite, &m.r, NULL, NULL, &s);
 		cr.have = t[i].have;
 		check_run_walk(&cr, needy, 6, CHECK_STAGES_ALL);
+		check_run_free(&cr);
 		fflush(m.fp);
 		if (strcmp(s.order, t[i].ran) != 0)
 			fail_msg("have 0x%x: ran \"%s\", want \"%s\"", t[i].have, s.order, t[i].ran);
@@ -244,6 +246,7 @@ static void test_check_run_enter_and_first_log(void **state)
 	check_run_init(&cr, &suite, &m.r, NULL, NULL, &s);
 	cr.first_log = "    S: FIRST\n";
 	check_run_walk(&cr, table, 5, CHECK_STAGES_ALL);
+	check_run_free(&cr);
 	fflush(m.fp);
 	/* the first log goes with the row of CHECK_STAGE_FIRST, and only there */
 	assert_non_null(strstr(m.text, "PASS  T-A-1              title T-A-1\n"
@@ -257,6 +260,7 @@ static void test_check_run_enter_and_first_log(void **state)
 	check_run_init(&cr, &suite, &m.r, "T-A,N-", NULL, &s);
 	check_run_walk(&cr, table, 5, CHECK_STAGES_ALL);
 	check_run_walk(&cr, needy, 6, CHECK_STAGES_ALL);
+	check_run_free(&cr);
 	fflush(m.fp);
 	assert_string_equal(s.order, "");
 	assert_int_equal(m.r.skipped, 8);
@@ -284,6 +288,7 @@ static void test_check_run_stop(void **state)
 	assert_true(cr.stop);
 	assert_int_equal(check_run_one(&cr, &table[0]), 0);
 	assert_string_equal(s.order, "T-A-1 T-B-1 T-A-2 T-C-1");
+	check_run_free(&cr);
 	mem_close(&m);
 }
 
