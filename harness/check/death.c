@@ -12,6 +12,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "harness/check/death.h"
 
@@ -23,6 +24,7 @@ void death_init(struct death *h, const struct target *t)
 {
 	memset(h, 0, sizeof(*h));
 	h->daemon = t->kind != TARGET_SPAWN;
+	h->argv0 = t->kind == TARGET_SPAWN ? t->argv[0] : "";
 }
 
 /* death_begin - a new check: forget what the last one saw */
@@ -97,11 +99,26 @@ void death_dropped(struct death *h, struct tconn *c, int postfix)
 	}
 }
 
-/* death_closed - after tconn_close(): did a spawned helper crash */
+/*
+ * death_closed - after tconn_close(): did a spawned helper crash, or end
+ * badly only after the close (a note: spawn(8) logs it, Postfix's client
+ * saw every reply)
+ */
 void death_closed(struct death *h, struct report *r, const struct tconn *c)
 {
-	(void)r;
 	crashed(h, c);
+	if (!tconn_ended_after_close(c))
+		return;
+	if (WIFSIGNALED(c->exit_status))
+		report_notice(r, "the helper was %s after fake-smtpd closed the connection, every "
+			      "reply delivered: Postfix's client sees nothing; spawn(8) logs "
+			      "\"warning: command %s killed by signal %d\"", tconn_exit_text(c),
+			      h->argv0, WTERMSIG(c->exit_status));
+	else
+		report_notice(r, "the helper ended with %s after fake-smtpd closed the connection, "
+			      "every reply delivered: Postfix's client sees nothing; spawn(8) logs "
+			      "\"warning: command %s exit status %d\"", tconn_exit_text(c), h->argv0,
+			      WEXITSTATUS(c->exit_status));
 }
 
 /* death_gone - a daemon that worked refuses connections */

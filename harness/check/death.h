@@ -39,7 +39,9 @@
  *	or a service gone count. Of a spawned helper the exit is awaited
  *	briefly: a death by a signal is a crash. death_closed(), after
  *	tconn_close(): a spawned helper that ended by a signal while the
- *	connection was open crashed.
+ *	connection was open crashed; one that ended badly only after the
+ *	close, every reply delivered, is a notice (report_notice(): what
+ *	spawn(8) would log), not a failure: Postfix cannot see it.
  *
  *	death_gone(): a daemon refuses connections after one worked; id is
  *	the check during which that was found. death_probe_due() is 1 when
@@ -68,6 +70,7 @@
 
 struct death {
 	int daemon;			/* unix: or inet: (else spawn:) */
+	const char *argv0;		/* spawn: the command, as spawn(8) logs it */
 	unsigned conn;			/* connections opened */
 	/* the last two requests, and the connection each went on */
 	char req[2][DEATH_REQ_MAX];

@@ -109,6 +109,7 @@ void report_init(struct report *r, enum report_format f, FILE *out, int verbose)
 	r->verbose = verbose;
 	xbuf_init(&r->log, REPORT_MAX_LOG);
 	xbuf_init(&r->doc, REPORT_MAX_DOC);
+	xbuf_init(&r->notice, REPORT_MAX_LOG);
 	r->suite = "fake-smtpd";
 }
 
@@ -116,6 +117,7 @@ void report_begin(struct report *r, const struct check_info *ci)
 {
 	r->cur = ci;
 	xbuf_reset(&r->log);
+	xbuf_reset(&r->notice);
 }
 
 /* report_io - one line on the wire: dir 'C' (we sent) or 'S' (we got) */
@@ -141,6 +143,21 @@ void report_note(struct report *r, const char *fmt, ...)
 	va_end(ap);
 	if (xbuf_append_char(&r->log, '\n') < 0)
 		xbuf_reset(&r->log);
+}
+
+/* report_notice - a note shown whatever the verdict, and counted */
+void report_notice(struct report *r, const char *fmt, ...)
+{
+	char text[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	r->notes++;
+	report_note(r, "note: %s", text);
+	if (xbuf_printf(&r->notice, "note: %s\n", text) < 0)
+		return;
 }
 
 /* print_prefixed - the log, each line behind a prefix (TAP comments) */
@@ -225,6 +242,8 @@ void report_end(struct report *r, enum check_result res, const char *fmt, ...)
 					report_severity_name(ci->severity), ci->why);
 			fprintf(r->out, "#   %s\n", why);
 			print_prefixed(r->out, "#", xbuf_cstr(&r->log));
+		} else {
+			print_prefixed(r->out, "#   ", xbuf_cstr(&r->notice));
 		}
 	} else {
 		const char *tag = res == CHECK_PASS ? "PASS" : res == CHECK_FAIL ? "FAIL" :
@@ -242,6 +261,8 @@ void report_end(struct report *r, enum check_result res, const char *fmt, ...)
 		}
 		if (res == CHECK_FAIL || res == CHECK_ERROR || r->verbose)
 			print_prefixed(r->out, "  ", xbuf_cstr(&r->log));
+		else
+			print_prefixed(r->out, "      ", xbuf_cstr(&r->notice));
 	}
 	fflush(r->out);
 }
@@ -270,10 +291,13 @@ int report_finish(struct report *r)
 		fprintf(sum, ", %u skipped", r->skipped);
 	if (r->errors)
 		fprintf(sum, ", %u errors", r->errors);
+	if (r->notes)
+		fprintf(sum, ", %u note%s", r->notes, r->notes == 1 ? "" : "s");
 	fprintf(sum, "\n");
 	fflush(r->out);
 	fflush(sum);
 	xbuf_free(&r->log);
 	xbuf_free(&r->doc);
+	xbuf_free(&r->notice);
 	return (int)r->failed;
 }

@@ -11,6 +11,7 @@
  *	void report_begin(struct report *r, const struct check_info *ci);
  *	void report_io(struct report *r, char dir, const char *p, size_t len);
  *	void report_note(struct report *r, const char *fmt, ...);
+ *	void report_notice(struct report *r, const char *fmt, ...);
  *	void report_end(struct report *r, enum check_result res, const char *fmt, ...);
  *	int report_finish(struct report *r);
  *	const char *report_severity_name(enum check_severity s);
@@ -27,9 +28,12 @@
  *	summary line goes to stderr so that stdout stays parseable.
  *	A check that could not run because of the environment (target
  *	unreachable, helper cannot be started) ends with CHECK_ERROR.
- *	report_finish() prints "N passed, N failed[, N skipped][, N errors]"
- *	and returns the number of failures (errors are in r->errors,
- *	failures by severity in r->failed_sev).
+ *	report_notice() is a note shown whatever the verdict, in every
+ *	format ("note: ..."), and counted: something the helper did that
+ *	Postfix cannot see, but a log would show.
+ *	report_finish() prints "N passed, N failed[, N skipped][, N errors]
+ *	[, N notes]" and returns the number of failures (errors are in
+ *	r->errors, failures by severity in r->failed_sev).
  * DIAGNOSTICS
  *	report_end() without a report_begin() is our bug: msg_panic().
  */
@@ -74,6 +78,8 @@ struct report {
 	FILE *out;
 	int verbose;
 	unsigned n, passed, failed, skipped, errors;
+	unsigned notes;		/* report_notice() calls */
+	struct xbuf notice;	/* the current check's notices, one per line */
 	unsigned failed_sev[SEV_ADVISORY + 1];	/* failures by severity */
 	const struct check_info *cur;
 	struct xbuf log;	/* wire log and notes of the current check */
@@ -86,6 +92,7 @@ int report_format_parse(const char *s, enum report_format *f_r);
 void report_begin(struct report *r, const struct check_info *ci);
 void report_io(struct report *r, char dir, const char *p, size_t len);
 void report_note(struct report *r, const char *fmt, ...) ATTR_PRINTF(2, 3);
+void report_notice(struct report *r, const char *fmt, ...) ATTR_PRINTF(2, 3);
 void report_end(struct report *r, enum check_result res, const char *fmt, ...) ATTR_PRINTF(3, 4);
 int report_finish(struct report *r);
 const char *report_severity_name(enum check_severity s);

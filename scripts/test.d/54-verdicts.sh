@@ -9,6 +9,8 @@
 #              on a lower-case mechanism: the check whose request met the
 #              death fails with it (and the request before it), a daemon
 #              gone leaves the rest "not run", exit 1
+#   late death a Perl policy script that dies of SIGPIPE writing to stderr
+#              after the client closed: notes, no failure, exit 0
 #
 # Usage: 54-verdicts.sh BUILD_DIR      Last line: "N passed, N failed".
 set -u
@@ -94,5 +96,17 @@ for mode in spawn unix inet; do
 		{ bad "lower-case abort ($mode): the rest of the run"; show "casepanic-$mode"; } ;;
 	esac
 done
+
+# --- 2: only what Postfix can see counts ------------------------------------------
+# a Perl script that writes to stderr (the socket) after the client closed: it
+# dies of SIGPIPE with every reply delivered - notes, not failures
+run farewell --policy "spawn:$helpers/farewell_policy.pl" --time-scale 0.05
+if [ "$rc" = 0 ] && [ "$(nfail farewell)" = 0 ] && grep -q '^[0-9]* passed, 0 failed, [0-9]* notes$' "$dir/farewell" &&
+   grep -q 'note: the helper was killed by signal 13 (Broken pipe) after fake-smtpd closed the connection' "$dir/farewell" &&
+   grep -q 'spawn(8) logs "warning: command .*farewell_policy.pl killed by signal 13"' "$dir/farewell"; then
+	ok "death after the client closed (SIGPIPE at exit): notes naming spawn(8)'s log line, 0 failures, exit 0"
+else
+	bad "farewell script: rc $rc, $(nfail farewell) failure(s)"; show farewell
+fi
 
 suite_end
