@@ -55,6 +55,8 @@
 #define PLAIN		AUTH_NEED_PLAIN
 #define MECH		AUTH_NEED_MECH
 #define RUNNABLE	AUTH_NEED_RUNNABLE
+#define LOGIN		AUTH_NEED_LOGIN
+#define NORESP		AUTH_NEED_NORESP
 
 /* the C-coded checks, in --list order */
 static const struct check_def auth_checks[] = {
@@ -110,28 +112,33 @@ static const struct check_def auth_checks[] = {
 	{ { "AUTH-MECH-002", "every advertised mechanism fails with a wrong password", SEV_SECURITY,
 	  "fail-open: a helper that accepts any password lets anyone relay" },
 	  NULL, HS | ACCOUNT | RUNNABLE, CHECK_STAGE_MAIN, auth_mech_wrong, NULL },
+	{ { "AUTH-MECH-003", "AUTH PLAIN without an initial response gets a challenge, then logs in",
+	  SEV_BREAKS_POSTFIX, "SMTP clients may send AUTH PLAIN alone and the credentials after "
+	  "Postfix's 334 (Outlook, some libraries); Dovecot answers CONT<TAB>id<TAB>, which Postfix "
+	  "sends as '334 '" },
+	  NULL, HS | PLAIN, CHECK_STAGE_MAIN, auth_mech_noresp, NULL },
 	{ { "AUTH-REQ-001", "mechanism name in lower case is accepted", SEV_BREAKS_POSTFIX,
 	  "Postfix passes the mechanism exactly as the SMTP client typed it" },
-	  NULL, HS | ACCOUNT | PLAIN, CHECK_STAGE_MAIN, auth_req_case, NULL },
+	  NULL, HS | ACCOUNT | PLAIN | LOGIN, CHECK_STAGE_MAIN, auth_req_case, NULL },
 	{ { "AUTH-REQ-002", "request ids that do not start at 1", SEV_BREAKS_POSTFIX,
 	  "one id counter lives as long as the smtpd process; after a reconnect ids go on" },
-	  NULL, HS | ACCOUNT | PLAIN, CHECK_STAGE_MAIN, auth_req_ids, NULL },
+	  NULL, HS | ACCOUNT | PLAIN | LOGIN, CHECK_STAGE_MAIN, auth_req_ids, NULL },
 	{ { "AUTH-REQ-003", "an abandoned request does not block the next one", SEV_BREAKS_POSTFIX,
 	  "Postfix never sends CANCEL: after '*' or a client disconnect the request stays "
 	  "pending and the next AUTH uses a new id on the same connection" },
-	  NULL, HS | ACCOUNT | PLAIN, CHECK_STAGE_MAIN, auth_req_abandoned, NULL },
+	  NULL, HS | ACCOUNT | PLAIN | LOGIN, CHECK_STAGE_MAIN, auth_req_abandoned, NULL },
 	{ { "AUTH-REQ-004", "invalid base64 gets FAIL code=invalid_base64, connection kept",
 	  SEV_DIVERGES_DOVECOT, "Postfix checks only the base64 alphabet; Dovecot answers "
 	  "FAIL code=invalid_base64 and keeps the connection" },
 	  NULL, HS | PLAIN, CHECK_STAGE_MAIN, auth_req_base64, NULL },
 	{ { "AUTH-REQ-005", "Postfix's exact AUTH fields are accepted", SEV_BREAKS_POSTFIX,
 	  "Postfix sends service= (not protocol=), bare nologin, lip=/rip= and secured" },
-	  NULL, HS | ACCOUNT | PLAIN, CHECK_STAGE_MAIN, auth_req_fields, NULL },
+	  NULL, HS | ACCOUNT | PLAIN | LOGIN, CHECK_STAGE_MAIN, auth_req_fields, NULL },
 	{ { "AUTH-REQ-006", "several pending requests, and a late CONT for an abandoned one",
 	  SEV_BREAKS_POSTFIX, "Postfix abandons a request without CANCEL ('*', bad base64, a "
 	  "client that leaves) and goes on with new ids; Dovecot keeps the old request 150 s and "
 	  "a late CONT for it continues it or gets FAIL \"Authentication request timed out\"" },
-	  NULL, HS | ACCOUNT | PLAIN, CHECK_STAGE_PROBE, auth_req_pending, NULL },
+	  NULL, HS | ACCOUNT | PLAIN | LOGIN | NORESP, CHECK_STAGE_PROBE, auth_req_pending, NULL },
 	{ { "AUTH-REQ-007", "1000 abandoned requests on one connection", SEV_BREAKS_POSTFIX,
 	  "one smtpd process serves up to 100 SMTP sessions over one auth connection, each may "
 	  "abandon requests; a helper that disconnects, crashes or stops answering turns every "
@@ -141,7 +148,7 @@ static const struct check_def auth_checks[] = {
 	  SEV_BREAKS_POSTFIX, "a helper that closes after a CONT makes Postfix answer 454 4.7.0 "
 	  "Temporary authentication failure; Postfix reconnects on the next AUTH (3.11+), older "
 	  "Postfix keeps the broken connection and every later AUTH of that smtpd fails" },
-	  NULL, HS | ACCOUNT | PLAIN, CHECK_STAGE_PROBE, auth_req_multistep, NULL },
+	  NULL, HS | ACCOUNT | PLAIN | LOGIN | NORESP, CHECK_STAGE_PROBE, auth_req_multistep, NULL },
 	{ { "AUTH-REQ-009", "an idle connection still serves an AUTH", SEV_BREAKS_POSTFIX,
 	  "Postfix never pings and keeps the connection as long as the smtpd process lives; a "
 	  "helper that closes idle connections costs a 454 on inet: (unix: reconnects on EPIPE)" },
@@ -209,6 +216,8 @@ static const struct check_def auth_checks[] = {
 #undef PLAIN
 #undef MECH
 #undef RUNNABLE
+#undef LOGIN
+#undef NORESP
 
 static const char *offered(struct check_run *cr, const struct check_def *d, char *buf,
 			   size_t size);
@@ -220,14 +229,17 @@ static void data_run(struct check_run *cr, const struct check_def *d);
 
 /* the reasons a check is skipped, first match wins (check/runner.h) */
 static const struct check_need auth_needs[] = {
-	{ AUTH_NEED_HANDSHAKE, "the handshake does not complete", NULL },
-	{ AUTH_NEED_ACCOUNT | AUTH_NEED_PLAIN, "needs --user/--password and PLAIN", NULL },
-	{ AUTH_NEED_PASSWORD | AUTH_NEED_PLAIN, "needs --user/--password and PLAIN", NULL },
-	{ AUTH_NEED_ACCOUNT, "needs --user and --password", NULL },
-	{ AUTH_NEED_PLAIN, "needs PLAIN", NULL },
-	{ AUTH_NEED_MECH, "no usable mechanism", NULL },
-	{ AUTH_NEED_RUNNABLE, "no advertised mechanism that fake-smtpd can run", NULL },
-	{ AUTH_NEED_OFFERED, NULL, offered },
+	{ AUTH_NEED_HANDSHAKE, "the handshake does not complete", NULL, "AUTH-HANDSHAKE-001" },
+	{ AUTH_NEED_ACCOUNT | AUTH_NEED_PLAIN, "needs --user/--password and PLAIN", NULL, NULL },
+	{ AUTH_NEED_PASSWORD | AUTH_NEED_PLAIN, "needs --user/--password and PLAIN", NULL, NULL },
+	{ AUTH_NEED_ACCOUNT, "needs --user and --password", NULL, NULL },
+	{ AUTH_NEED_PLAIN, "needs PLAIN", NULL, NULL },
+	{ AUTH_NEED_MECH, "no usable mechanism", NULL, "AUTH-HANDSHAKE-004" },
+	{ AUTH_NEED_RUNNABLE, "no advertised mechanism that fake-smtpd can run", NULL, NULL },
+	{ AUTH_NEED_LOGIN, "needs PLAIN to log in with the account", NULL, "AUTH-MECH-001" },
+	{ AUTH_NEED_NORESP, "needs AUTH PLAIN without an initial response to get a challenge",
+	  NULL, "AUTH-MECH-003" },
+	{ AUTH_NEED_OFFERED, NULL, offered, NULL },
 };
 
 static const struct check_suite auth_suite = {
@@ -262,7 +274,8 @@ static const char *auth_enter(struct check_run *cr, const struct check_def *d, c
 	(void)d;
 	if (!x->life.gone)
 		return NULL;
-	snprintf(buf, size, "not run: the service died in %s", x->life.gone_id);
+	snprintf(buf, size, "not run, the service died there");
+	cr->block_by = x->life.gone_id;
 	return buf;
 }
 
@@ -340,6 +353,11 @@ static const char *offered(struct check_run *cr, const struct check_def *d, char
 				 "noanonymous filter)", mi->name);
 			return buf;
 		}
+		if ((d->needs & AUTH_NEED_ACCOUNT) && (x->login_failed & (1u << mi->mech))) {
+			snprintf(buf, size, "needs %s to log in with the account", mi->name);
+			cr->block_by = "AUTH-MECH-001";
+			return buf;
+		}
 	}
 	return NULL;
 }
@@ -357,6 +375,8 @@ static unsigned data_needs(const char *tags)
 		p = check_tag_next(p, &t, &n);
 		if (n == 7 && strncasecmp(t, "account", 7) == 0)
 			needs |= AUTH_NEED_ACCOUNT;
+		else if (n == 6 && strncasecmp(t, "noresp", 6) == 0)
+			needs |= AUTH_NEED_NORESP;
 		else if (n > 0 && sasl_mech_by_name(t, n) != NULL)
 			needs |= AUTH_NEED_OFFERED;
 	}
@@ -498,7 +518,7 @@ static void mechanisms(struct cx *x, struct check_run *cr)
 			x->runnable[x->nrun] = mi->mech;
 			x->runnable_names[x->nrun++] = x->names[i];
 			if (mi->mech == SASL_MECH_PLAIN)
-				cr->have |= AUTH_NEED_PLAIN;
+				cr->have |= AUTH_NEED_PLAIN | AUTH_NEED_NORESP | AUTH_NEED_LOGIN;
 		}
 	}
 	if (x->hs_rc == 1)

@@ -50,6 +50,8 @@
 #define AUTH_NEED_MECH		(1u << 4)	/* a mechanism offered, for any answer */
 #define AUTH_NEED_RUNNABLE	(1u << 5)	/* a mechanism fake-smtpd's client runs */
 #define AUTH_NEED_OFFERED	(1u << 6)	/* the mechanisms its tags name are offered */
+#define AUTH_NEED_LOGIN		(1u << 7)	/* PLAIN logs in with the account (AUTH-MECH-001) */
+#define AUTH_NEED_NORESP	(1u << 8)	/* PLAIN without resp= gets CONT (AUTH-MECH-003) */
 
 /* one kind of reply seen during the run (CHECK_AUTH_R_* bit, or the stall) */
 struct obs {
@@ -96,6 +98,7 @@ struct cx {
 	enum sasl_mech runnable[SASL_MECH_COUNT];	/* those the client runs */
 	const char *runnable_names[SASL_MECH_COUNT];
 	size_t nrun;
+	unsigned login_failed;	/* 1u << enum sasl_mech: no 235 in AUTH-MECH-001 */
 	const char *probe_mech;	/* for the probes that need any answer */
 	long long max_latency;	/* the slowest reply of the single exchanges */
 	int quiet;		/* keep the wire out of the report (bulk probes) */
@@ -156,6 +159,7 @@ void auth_hs_cpid(struct check_run *cr, const struct check_def *d);
 /* auth_probes.c: mechanisms, requests, latency, and replies that need their own exchanges */
 void auth_mech_right(struct check_run *cr, const struct check_def *d);
 void auth_mech_wrong(struct check_run *cr, const struct check_def *d);
+void auth_mech_noresp(struct check_run *cr, const struct check_def *d);
 void auth_req_case(struct check_run *cr, const struct check_def *d);
 void auth_req_ids(struct check_run *cr, const struct check_def *d);
 void auth_req_abandoned(struct check_run *cr, const struct check_def *d);

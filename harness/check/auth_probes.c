@@ -53,6 +53,12 @@ static size_t run_all(struct cx *x, int right, enum pf_auth_outcome want, char *
 		if (oc != want)
 			snprintf(bad + strlen(bad), size - strlen(bad), "%s%s (%s)", bad[0] ? ", " : "",
 				 x->runnable_names[i], pf_auth_outcome_name(oc));
+		if (oc != want && right) {
+			/* what needs this mechanism to log in is blocked by AUTH-MECH-001 */
+			x->login_failed |= 1u << x->runnable[i];
+			if (x->runnable[i] == SASL_MECH_PLAIN)
+				x->cr->have &= ~AUTH_NEED_LOGIN;
+		}
 	}
 	return x->nrun;
 }
@@ -84,6 +90,59 @@ void auth_mech_wrong(struct check_run *cr, const struct check_def *d)
 			   strstr(bad, "done") ? " - FAIL-OPEN: any password is accepted" : "");
 	else
 		check_end(x->cr, CHECK_PASS, "%zu mechanism(s) gave 535", n);
+}
+
+/* auth_mech_noresp - AUTH-MECH-003: AUTH PLAIN alone, a challenge, then the credentials */
+void auth_mech_noresp(struct check_run *cr, const struct check_def *d)
+{
+	struct cx *x = cr->ctx;
+	struct pf_auth_verdict v;
+	struct tconn c;
+	struct xbuf b64;
+	unsigned id;
+	int rc, account = x->o->user != NULL && x->o->password != NULL;
+	char s[300];
+
+	(void)d;
+	if (auth_fresh_or_fail(x, &c) < 0) {
+		cr->have &= ~AUTH_NEED_NORESP;
+		return;
+	}
+	xbuf_init(&b64, 8192);
+	id = ++x->next_id;
+	rc = auth_send_request(x, &c, id, "PLAIN", "127.0.0.1", NULL) < 0 ? -1 :
+	     auth_await(x, &c, id, &v, &x->max_latency);
+	if (rc == 1 && v.outcome == PF_AUTH_MORE && account) {
+		report_note(x->r, "the SMTP client answers the 334 with its credentials");
+		rc = auth_plain_b64(x->o->user, x->o->password, &b64) < 0 ||
+		     auth_send_cont(x, &c, id, xbuf_cstr(&b64)) < 0 ? -1 :
+		     auth_await(x, &c, id, &v, &x->max_latency);
+		if (rc == 1 && v.outcome != PF_AUTH_DONE)
+			rc = 2;
+	} else if (rc == 1 && v.outcome != PF_AUTH_MORE) {
+		rc = 3;
+	}
+	auth_close(x, &c);
+	xbuf_free_wipe(&b64);
+	if (rc == 1) {
+		check_end(cr, CHECK_PASS, "%s", account ? "334, then 235" : "334 (no account: the "
+			  "login after it is not tried)");
+		return;
+	}
+	cr->have &= ~AUTH_NEED_NORESP;
+	if (rc == 3)
+		check_end(cr, CHECK_FAIL, "AUTH PLAIN without an initial response got %s, not a "
+			  "challenge: an SMTP client that sends its credentials after the 334 can never "
+			  "log in. Answer CONT<TAB>id<TAB> (empty challenge) and take the CONT that "
+			  "follows as the PLAIN message", auth_say(&v, s, sizeof(s)));
+	else if (rc == 2)
+		check_end(cr, CHECK_FAIL, "the credentials sent after the 334 got %s, not 235: take "
+			  "the CONT data as the PLAIN message (\\0user\\0password, base64)",
+			  auth_say(&v, s, sizeof(s)));
+	else
+		check_end(cr, CHECK_FAIL, "no answer to AUTH PLAIN without an initial response (%s); "
+			  "Postfix answers %s", rc < 0 ? "connection closed" : "timeout",
+			  auth_say(&v, s, sizeof(s)));
 }
 
 /* auth_req_case - AUTH-REQ-001 */

@@ -145,8 +145,9 @@ void pcx_read_reply(struct pcx *x, struct tconn *c, struct pres *res, int smtput
 				       &res->rd);
 		if (rc == 1 || end != PF_POL_END_NONE) {
 			res->end = end;
-			if (end == PF_POL_END_TIMEOUT)
-				x->stalls++;
+			if (end == PF_POL_END_TIMEOUT && x->stalls++ == 0)
+				snprintf(x->stall_id, sizeof(x->stall_id), "%s",
+					 x->r->cur ? x->r->cur->id : "?");
 			break;
 		}
 	}
@@ -295,6 +296,9 @@ again:
 	if (!res->ok && res->end == PF_POL_END_EOF)
 		death_dropped(&x->life, &x->c, 1);	/* the last try ended without a reply */
 	judge(x, req, res);
+	if (!res->ok && x->unanswered == 0)
+		snprintf(x->unanswered_id, sizeof(x->unanswered_id), "%s",
+			 x->r->cur ? x->r->cur->id : "?");
 	x->unanswered = res->ok ? 0 : x->unanswered + 1;
 	if (res->ok)
 		x->stalls = 0;		/* only timeouts in a row stop the run */

@@ -90,7 +90,9 @@ struct pcx {
 	unsigned seq;
 	char instance[64];
 	unsigned stalls;		/* requests in a row that ran into the timeout */
+	char stall_id[64];		/* the check of the first of them */
 	unsigned unanswered;		/* requests in a row without an action */
+	char unanswered_id[64];		/* the check of the first of them */
 	char slow_id[64];		/* the check of the slowest reply */
 	unsigned ntimeouts;		/* requests without a reply in time */
 	int connected;			/* a connection succeeded once */

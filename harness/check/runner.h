@@ -11,7 +11,10 @@
  *	void check_run_free(struct check_run *cr);
  *	void check_end(struct check_run *cr, enum check_result res,
  *	               const char *fmt, ...);
+ *	void check_block(struct check_run *cr, const char *id,
+ *	                 const char *fmt, ...);
  *	int check_result_of(const struct check_run *cr, const char *id);
+ *	const char *check_root_of(const struct check_run *cr, const char *id);
  *	int check_selected(const struct check_run *cr,
  *	                   const struct check_def *d);
  *	int check_run_one(struct check_run *cr, const struct check_def *d);
@@ -45,7 +48,7 @@
  *	     its log: the wire log of the run's first exchange, which all
  *	     the checks of that stage are judged from;
  *	  5. needs: when one of the row's needs does not hold, the check is
- *	     skipped with the suite's reason for it (below);
+ *	     skipped with the suite's reason for it, or blocked (below);
  *	  6. d->run(): it ends the check with check_end(), unless it sets
  *	     cr->stop (the run cannot go on; a message says why) and leaves
  *	     the check unreported.
@@ -69,6 +72,20 @@
  *	a test is a need that depends on the row (the SASL mechanisms a data
  *	check's tags name): it speaks when the row has one of its bits and
  *	the test returns a reason (written into buf, or static).
+ *
+ *	One root cause, one failure. An entry may name, in by, the check
+ *	that establishes its need (AUTH-HANDSHAKE-001 the handshake,
+ *	POLICY-REPLY-001 an action, ...). When that check failed in this
+ *	run and the need does not hold, or when that check was itself
+ *	blocked (so nothing established the need), the row is not skipped
+ *	but blocked
+ *	(CHECK_BLOCKED, "blocked by ROOT: reason") by the check whose
+ *	failure is the root of it: counted apart, with no advice of its
+ *	own. A test, or the enter hook, blocks by setting cr->block_by to
+ *	the check at fault before it returns its reason. check_block() ends
+ *	the check being run the same way from inside (a need found out only
+ *	on the way). check_root_of() is the root of a failed or blocked
+ *	check (id itself when it failed), or NULL.
  *
  *	Stages say when a row runs. A suite walks its table stage by stage
  *	(check_run_walk() with a mask of CHECK_STAGE_BIT()s: the rows of
@@ -140,6 +157,7 @@ struct check_need {
 	/* a need that depends on the row: a reason, or NULL when it holds */
 	const char *(*test)(struct check_run *cr, const struct check_def *d, char *buf,
 			    size_t size);
+	const char *by;			/* the check that establishes it, or NULL */
 };
 
 /* what a suite tells the runner */
@@ -158,6 +176,7 @@ struct check_suite {
 struct check_done {
 	char id[64];
 	enum check_result res;
+	char root[64];			/* failed: the id; blocked: the root check */
 };
 
 /* one run of a suite */
@@ -171,6 +190,7 @@ struct check_run {
 	int stop;			/* set by a check: the run cannot go on */
 	unsigned selected;		/* rows selected so far */
 	const struct check_def *cur;	/* the row being run, or NULL */
+	const char *block_by;		/* set by a test or the enter hook: blocked */
 	struct check_done *done;	/* every check reported, in order */
 	size_t ndone, cap;
 };
@@ -180,7 +200,9 @@ void check_run_init(struct check_run *cr, const struct check_suite *s, struct re
 void check_run_free(struct check_run *cr);
 void check_end(struct check_run *cr, enum check_result res, const char *fmt, ...)
 	ATTR_PRINTF(3, 4);
+void check_block(struct check_run *cr, const char *id, const char *fmt, ...) ATTR_PRINTF(3, 4);
 int check_result_of(const struct check_run *cr, const char *id);
+const char *check_root_of(const struct check_run *cr, const char *id);
 int check_selected(const struct check_run *cr, const struct check_def *d);
 int check_run_one(struct check_run *cr, const struct check_def *d);
 void check_run_walk(struct check_run *cr, const struct check_def *t, size_t n, unsigned stages);

@@ -192,6 +192,8 @@ void report_end(struct report *r, enum check_result res, const char *fmt, ...)
 		r->failed++;
 	else if (res == CHECK_ERROR)
 		r->errors++;
+	else if (res == CHECK_BLOCKED)
+		r->blocked++;
 	else
 		r->skipped++;
 	if (r->format == REPORT_JUNIT) {
@@ -224,7 +226,7 @@ void report_end(struct report *r, enum check_result res, const char *fmt, ...)
 		json_escape(b, ci->title);
 		(void)!xbuf_printf(b, ", \"result\": \"%s\", \"why\": ",
 				   res == CHECK_PASS ? "pass" : res == CHECK_FAIL ? "fail" :
-				   res == CHECK_ERROR ? "error" : "skip");
+				   res == CHECK_ERROR ? "error" : res == CHECK_BLOCKED ? "blocked" : "skip");
 		json_escape(b, why);
 		(void)!xbuf_append_str(b, ", \"log\": ");
 		json_escape(b, xbuf_cstr(&r->log));
@@ -232,10 +234,11 @@ void report_end(struct report *r, enum check_result res, const char *fmt, ...)
 		return;
 	}
 	if (r->format == REPORT_TAP) {
+		int skip = res == CHECK_SKIP || res == CHECK_BLOCKED;
+
 		fprintf(r->out, "%s %u - %s %s%s%s\n",
 			res == CHECK_FAIL || res == CHECK_ERROR ? "not ok" : "ok", r->n,
-			ci->id, ci->title, res == CHECK_SKIP ? " # SKIP " : "",
-			res == CHECK_SKIP ? why : "");
+			ci->id, ci->title, skip ? " # SKIP " : "", skip ? why : "");
 		if (res == CHECK_FAIL || res == CHECK_ERROR) {
 			if (ci->why != NULL)
 				fprintf(r->out, "#   severity: %s\n#   why it matters: %s\n",
@@ -247,7 +250,7 @@ void report_end(struct report *r, enum check_result res, const char *fmt, ...)
 		}
 	} else {
 		const char *tag = res == CHECK_PASS ? "PASS" : res == CHECK_FAIL ? "FAIL" :
-				  res == CHECK_ERROR ? "ERROR" : "SKIP";
+				  res == CHECK_ERROR ? "ERROR" : res == CHECK_BLOCKED ? "BLOCKED" : "SKIP";
 
 		fprintf(r->out, "%s  %-18s %s\n", tag, ci->id, ci->title);
 		if (res == CHECK_FAIL || res == CHECK_ERROR) {
@@ -255,7 +258,7 @@ void report_end(struct report *r, enum check_result res, const char *fmt, ...)
 				fprintf(r->out, "      severity: %s - %s\n",
 					report_severity_name(ci->severity), ci->why);
 			fprintf(r->out, "      %s\n", why);
-		} else if (res == CHECK_SKIP || r->verbose) {
+		} else if (res == CHECK_SKIP || res == CHECK_BLOCKED || r->verbose) {
 			if (why[0])
 				fprintf(r->out, "      %s\n", why);
 		}
@@ -277,16 +280,19 @@ int report_finish(struct report *r)
 		fprintf(r->out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 			"<testsuites>\n<testsuite name=\"%s\" tests=\"%u\" failures=\"%u\" "
 			"errors=\"%u\" skipped=\"%u\">\n%s</testsuite>\n</testsuites>\n",
-			r->suite, r->n, r->failed, r->errors, r->skipped, xbuf_cstr(&r->doc));
+			r->suite, r->n, r->failed, r->errors, r->skipped + r->blocked,
+			xbuf_cstr(&r->doc));
 		sum = stderr;
 	}
 	if (r->format == REPORT_JSON) {
 		fprintf(r->out, "{\n  \"results\": [%s\n  ],\n  \"passed\": %u, \"failed\": %u, "
-			"\"skipped\": %u, \"errors\": %u\n}\n", xbuf_cstr(&r->doc), r->passed,
-			r->failed, r->skipped, r->errors);
+			"\"blocked\": %u, \"skipped\": %u, \"errors\": %u\n}\n", xbuf_cstr(&r->doc),
+			r->passed, r->failed, r->blocked, r->skipped, r->errors);
 		sum = stderr;
 	}
 	fprintf(sum, "%u passed, %u failed", r->passed, r->failed);
+	if (r->blocked)
+		fprintf(sum, ", %u blocked", r->blocked);
 	if (r->skipped)
 		fprintf(sum, ", %u skipped", r->skipped);
 	if (r->errors)

@@ -31,9 +31,12 @@
  *	report_notice() is a note shown whatever the verdict, in every
  *	format ("note: ..."), and counted: something the helper did that
  *	Postfix cannot see, but a log would show.
- *	report_finish() prints "N passed, N failed[, N skipped][, N errors]
- *	[, N notes]" and returns the number of failures (errors are in
- *	r->errors, failures by severity in r->failed_sev).
+ *	CHECK_BLOCKED is a check not run because a check it needs failed
+ *	(its reason names that check): shown like a skip, without severity
+ *	or advice, and counted apart.
+ *	report_finish() prints "N passed, N failed[, N blocked][, N skipped]
+ *	[, N errors][, N notes]" and returns the number of failures (errors
+ *	are in r->errors, failures by severity in r->failed_sev).
  * DIAGNOSTICS
  *	report_end() without a report_begin() is our bug: msg_panic().
  */
@@ -64,6 +67,7 @@ enum check_result {
 	CHECK_FAIL,
 	CHECK_SKIP,
 	CHECK_ERROR,
+	CHECK_BLOCKED,		/* a check it needs failed: counted apart, no advice */
 };
 
 struct check_info {
@@ -78,6 +82,7 @@ struct report {
 	FILE *out;
 	int verbose;
 	unsigned n, passed, failed, skipped, errors;
+	unsigned blocked;	/* CHECK_BLOCKED */
 	unsigned notes;		/* report_notice() calls */
 	struct xbuf notice;	/* the current check's notices, one per line */
 	unsigned failed_sev[SEV_ADVISORY + 1];	/* failures by severity */

@@ -11,8 +11,10 @@
  *	single one, a row-dependent test), and a met one runs it; the enter
  *	hook's reason skips before the needs are looked at; the first log
  *	goes to the rows of CHECK_STAGE_FIRST only; a row that stops the
- *	run ends the walk; check_run_any() and check_list(); and the
- *	selection table of check_wanted().
+ *	run ends the walk; check_run_any() and check_list(); the selection
+ *	table of check_wanted(); and blocking: a need whose establishing
+ *	check failed blocks the rows that need it, by the root check also
+ *	through a blocked one, counted apart, and check_block() from inside.
  */
 #define _GNU_SOURCE		/* open_memstream is POSIX 2008 */
 #include <stdarg.h>
@@ -77,10 +79,10 @@ static const char *gate(struct check_run *cr, const struct check_def *d, char *b
 }
 
 static const struct check_need needs[] = {
-	{ NEED_A | NEED_B, "needs A and B", NULL },
-	{ NEED_A, "needs A", NULL },
-	{ NEED_B, "needs B", NULL },
-	{ NEED_T, NULL, tagged },
+	{ NEED_A | NEED_B, "needs A and B", NULL, NULL },
+	{ NEED_A, "needs A", NULL, NULL },
+	{ NEED_B, "needs B", NULL, NULL },
+	{ NEED_T, NULL, tagged, NULL },
 };
 
 static const struct check_suite suite = { needs, 4, gate, NULL };
@@ -308,6 +310,109 @@ static void test_check_run_any(void **state)
 	mem_close(&m);
 }
 
+/* --- one root cause, one failure ------------------------------------------------ */
+
+#define NEED_E	(1u << 0)	/* established by B-E */
+#define NEED_F	(1u << 1)	/* established by B-F, which needs E */
+
+/* establish - B-E and B-F: fail, clearing the need they establish, unless it holds */
+static void establish(struct check_run *cr, const struct check_def *d)
+{
+	unsigned bit = strcmp(d->ci.id, "B-E") == 0 ? NEED_E : NEED_F;
+	const unsigned *fails = cr->ctx;
+
+	if (*fails & bit) {
+		cr->have &= ~bit;
+		check_end(cr, CHECK_FAIL, "broken");
+	} else
+		check_end(cr, CHECK_PASS, "%s", "");
+}
+
+/* late - finds out on its way that what B-E establishes is missing */
+static void late(struct check_run *cr, const struct check_def *d)
+{
+	(void)d;
+	if (check_root_of(cr, "B-E") != NULL)
+		check_block(cr, "B-E", "its exchange needs E");
+	else
+		check_end(cr, CHECK_PASS, "%s", "");
+}
+
+static const struct check_need chain_needs[] = {
+	{ NEED_E, "needs E", NULL, "B-E" },
+	{ NEED_F, "needs F", NULL, "B-F" },
+};
+static const struct check_suite chain = { chain_needs, 2, NULL, NULL };
+
+#define R(id, nd, fn)	{ { id, "title " id, SEV_ADVISORY, "why" }, NULL, nd, CHECK_STAGE_MAIN, fn, NULL }
+static const struct check_def chained[] = {
+	R("B-E", 0, establish),
+	R("B-F", NEED_E, establish),
+	R("B-USE-E", NEED_E, record),
+	R("B-USE-F", NEED_F, record),
+	R("B-LATE", 0, late),
+};
+#undef R
+
+static void test_check_run_blocked(void **state)
+{
+	static const struct {
+		unsigned fails;
+		const char *why[5];	/* per row: "PASS", "FAIL", or the reason it is blocked */
+		unsigned passed, failed, blocked;
+	} t[] = {
+		{ 0, { "PASS", "PASS", "PASS", "PASS", "PASS" }, 5, 0, 0 },
+		/* B-E fails: everything that needs it, also through B-F, is blocked by B-E */
+		{ NEED_E, { "FAIL", "blocked by B-E: needs E", "blocked by B-E: needs E",
+			    "blocked by B-E: needs F", "blocked by B-E: its exchange needs E" },
+		  0, 1, 4 },
+		/* B-F alone fails: only what needs F */
+		{ NEED_F, { "PASS", "FAIL", "PASS", "blocked by B-F: needs F", "PASS" }, 3, 1, 1 },
+	};
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct check_run cr;
+		struct seen s;
+		struct mem m;
+		unsigned fails = t[i].fails;
+
+		memset(&s, 0, sizeof(s));
+		mem_open(&m);
+		check_run_init(&cr, &chain, &m.r, NULL, NULL, &fails);
+		cr.have = NEED_E | NEED_F;
+		/* record() keeps its ids in a struct seen: give it one through a second run */
+		check_run_walk(&cr, chained, 2, CHECK_STAGES_ALL);
+		cr.ctx = &s;
+		check_run_walk(&cr, chained + 2, 2, CHECK_STAGES_ALL);
+		cr.ctx = &fails;
+		check_run_walk(&cr, chained + 4, 1, CHECK_STAGES_ALL);
+		fflush(m.fp);
+		for (k = 0; k < 5; k++) {
+			const char *w = t[i].why[k], *id = chained[k].ci.id;
+			char line[200];
+
+			if (strcmp(w, "PASS") == 0 || strcmp(w, "FAIL") == 0)
+				snprintf(line, sizeof(line), "%s  %-18s title %s\n", w, id, id);
+			else
+				snprintf(line, sizeof(line), "BLOCKED  %-18s title %s\n      %s\n", id, id, w);
+			if (strstr(m.text, line) == NULL)
+				fail_msg("fails 0x%x: no \"%s\" in:\n%s", t[i].fails, line, m.text);
+		}
+		assert_int_equal(m.r.passed, t[i].passed);
+		assert_int_equal(m.r.failed, t[i].failed);
+		assert_int_equal(m.r.blocked, t[i].blocked);
+		assert_int_equal(m.r.skipped, 0);
+		assert_int_equal(check_result_of(&cr, "B-E"), fails & NEED_E ? CHECK_FAIL : CHECK_PASS);
+		assert_int_equal(check_result_of(&cr, "NONE"), -1);
+		if (fails & NEED_E)
+			assert_string_equal(check_root_of(&cr, "B-USE-F"), "B-E");
+		check_run_free(&cr);
+		mem_close(&m);
+	}
+}
+
 static void test_check_list(void **state)
 {
 	char *text = NULL;
@@ -366,6 +471,7 @@ int main(void)
 		cmocka_unit_test(test_check_run_enter_and_first_log),
 		cmocka_unit_test(test_check_run_stop),
 		cmocka_unit_test(test_check_run_any),
+		cmocka_unit_test(test_check_run_blocked),
 		cmocka_unit_test(test_check_list),
 		cmocka_unit_test(test_check_wanted),
 	};

@@ -269,8 +269,8 @@ for how in now linger; do
 	for _ in $(seq 100); do [ -S "$dir/dying-$how.sock" ] && break; sleep 0.05; done
 	run "dying-$how.out" --policy "unix:$dir/dying-$how.sock" --no-catalogue
 	if [ "$rc" = 1 ] && has "dying-$how.out" FAIL POLICY-STATE-009 &&
-	   has "dying-$how.out" SKIP POLICY-VERSION-001 && [ "$(grep -c '^FAIL' "$dir/dying-$how.out")" = 1 ] &&
-	   grep -q 'not run: the service died in POLICY-STATE-009' "$dir/dying-$how.out" &&
+	   has "dying-$how.out" BLOCKED POLICY-VERSION-001 && [ "$(grep -c '^FAIL' "$dir/dying-$how.out")" = 1 ] &&
+	   grep -q 'blocked by POLICY-STATE-009: not run, the service died there' "$dir/dying-$how.out" &&
 	   grep -A2 '^FAIL  POLICY-STATE-009' "$dir/dying-$how.out" | grep -q 'the helper died during this check'; then
 		ok "a daemon that dies ($how): POLICY-STATE-009 fails, the rest is skipped, exit 1"
 	else

@@ -9,9 +9,13 @@
 #              on a lower-case mechanism: the check whose request met the
 #              death fails with it (and the request before it), a daemon
 #              gone leaves the rest "not run", exit 1
+#   one cause  a Perl auth daemon that refuses AUTH PLAIN without an initial
+#              response: one failure, the checks that need it blocked by it
 #   late death a Perl policy script that dies of SIGPIPE writing to stderr
 #              after the client closed: notes, no failure, exit 0
 #
+# Timeouts are Postfix's times 0.2 (2 s for auth): interpreted helpers
+# spawned per connection start slowly on a loaded machine.
 # Usage: 54-verdicts.sh BUILD_DIR      Last line: "N passed, N failed".
 set -u
 # shellcheck source=scripts/test.d/suite.bash
@@ -61,7 +65,7 @@ cc -O2 -o "$dir/overrun_policyd" "$helpers/overrun_policyd.c" || bad "overrun_po
 # --- 1: a death is a finding of the exchange that caused it -----------------------
 for mode in spawn unix inet; do
 	target $mode overrun "$dir/overrun_policyd"
-	run "overrun-$mode" --policy "$t" --time-scale 0.05
+	run "overrun-$mode" --policy "$t" --time-scale 0.2
 	if verdict "overrun-$mode" 1 POLICY-INJ-003 "the helper died during this check" &&
 	   block "overrun-$mode" POLICY-INJ-003 | grep -A40 'request before it' | grep -q 'C: sender=aaaaaaaa'; then
 		ok "overrun policy daemon ($mode): POLICY-INJ-003 fails with the death and the long sender before it, exit 1"
@@ -69,9 +73,10 @@ for mode in spawn unix inet; do
 		bad "overrun policy daemon ($mode): rc $rc, $(nfail "overrun-$mode") failure(s)"; show "overrun-$mode"
 	fi
 	if [ $mode != spawn ]; then
-		if grep -q 'not run: the service died in POLICY-INJ-003' "$dir/overrun-$mode" &&
+		if grep -q '^BLOCKED  POLICY-ATTR-001 ' "$dir/overrun-$mode" &&
+		   grep -q 'blocked by POLICY-INJ-003: not run, the service died there' "$dir/overrun-$mode" &&
 		   ! grep -q '^ERROR' "$dir/overrun-$mode"; then
-			ok "overrun policy daemon ($mode): the checks after the death are not run, no error"
+			ok "overrun policy daemon ($mode): the checks after the death are blocked by it, no error"
 		else
 			bad "overrun policy daemon ($mode): the rest of the run"; show "overrun-$mode"
 		fi
@@ -80,7 +85,7 @@ done
 
 for mode in spawn unix inet; do
 	target $mode casepanic $py "$helpers/casepanic_authd.py"
-	run "casepanic-$mode" --auth "$t" --user test1 --password pass1 --time-scale 0.05
+	run "casepanic-$mode" --auth "$t" --user test1 --password pass1 --time-scale 0.2
 	if verdict "casepanic-$mode" 1 AUTH-REQ-001 "the helper died during this check" &&
 	   ! grep -q 'could not open a connection' "$dir/casepanic-$mode"; then
 		ok "auth daemon that aborts on a lower-case mechanism ($mode): AUTH-REQ-001 fails with the death, exit 1"
@@ -91,16 +96,35 @@ for mode in spawn unix inet; do
 	spawn) grep -q 'killed by signal 6' "$dir/casepanic-$mode" &&
 		ok "lower-case abort (spawn): the signal is named, the run goes on with new processes" ||
 		bad "lower-case abort (spawn): no signal" ;;
-	*) grep -q 'not run: the service died in AUTH-REQ-001' "$dir/casepanic-$mode" &&
-		ok "lower-case abort ($mode): the checks after the death are not run" ||
+	*) grep -q '^BLOCKED  AUTH-REQ-002 ' "$dir/casepanic-$mode" &&
+		grep -q 'blocked by AUTH-REQ-001: not run, the service died there' "$dir/casepanic-$mode" &&
+		ok "lower-case abort ($mode): the checks after the death are blocked by it" ||
 		{ bad "lower-case abort ($mode): the rest of the run"; show "casepanic-$mode"; } ;;
 	esac
+done
+
+# --- 3: one root cause, one failure -------------------------------------------------
+# a Perl auth daemon that FAILs AUTH PLAIN without an initial response: AUTH-MECH-003
+# fails, and the six checks that need that exchange are blocked by it, with no advice
+for mode in spawn unix inet; do
+	target $mode respfirst "$helpers/respfirst_authd.pl"
+	run "respfirst-$mode" --auth "$t" --user test1 --password pass1 --time-scale 0.2
+	if verdict "respfirst-$mode" 1 AUTH-MECH-003 "got 535 5.7.8" &&
+	   [ "$(grep -c '^BLOCKED  .*' "$dir/respfirst-$mode")" = 6 ] &&
+	   [ "$(grep -c 'blocked by AUTH-MECH-003: needs AUTH PLAIN without an initial response' \
+		"$dir/respfirst-$mode")" = 6 ] &&
+	   grep -q '^[0-9]* passed, 1 failed, 6 blocked' "$dir/respfirst-$mode" &&
+	   ! block "respfirst-$mode" AUTH-CONT-104 | grep -q 'Fix:\|severity'; then
+		ok "PLAIN without initial response refused ($mode): 1 failure (AUTH-MECH-003), 6 blocked by it, exit 1"
+	else
+		bad "respfirst ($mode): rc $rc, $(nfail "respfirst-$mode") failure(s)"; show "respfirst-$mode"
+	fi
 done
 
 # --- 2: only what Postfix can see counts ------------------------------------------
 # a Perl script that writes to stderr (the socket) after the client closed: it
 # dies of SIGPIPE with every reply delivered - notes, not failures
-run farewell --policy "spawn:$helpers/farewell_policy.pl" --time-scale 0.05
+run farewell --policy "spawn:$helpers/farewell_policy.pl" --time-scale 0.2
 if [ "$rc" = 0 ] && [ "$(nfail farewell)" = 0 ] && grep -q '^[0-9]* passed, 0 failed, [0-9]* notes$' "$dir/farewell" &&
    grep -q 'note: the helper was killed by signal 13 (Broken pipe) after fake-smtpd closed the connection' "$dir/farewell" &&
    grep -q 'spawn(8) logs "warning: command .*farewell_policy.pl killed by signal 13"' "$dir/farewell"; then
