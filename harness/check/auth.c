@@ -126,7 +126,7 @@ static const struct check_def auth_checks[] = {
 	{ { "AUTH-REQ-003", "an abandoned request does not block the next one", SEV_BREAKS_POSTFIX,
 	  "Postfix never sends CANCEL: after '*' or a client disconnect the request stays "
 	  "pending and the next AUTH uses a new id on the same connection" },
-	  NULL, HS | ACCOUNT | PLAIN | LOGIN, CHECK_STAGE_MAIN, auth_req_abandoned, NULL },
+	  NULL, HS | ACCOUNT | PLAIN | LOGIN | NORESP, CHECK_STAGE_MAIN, auth_req_abandoned, NULL },
 	{ { "AUTH-REQ-004", "invalid base64 gets FAIL code=invalid_base64, connection kept",
 	  SEV_DIVERGES_DOVECOT, "Postfix checks only the base64 alphabet; Dovecot answers "
 	  "FAIL code=invalid_base64 and keeps the connection" },
@@ -426,6 +426,13 @@ static void data_run(struct check_run *cr, const struct check_def *d)
 	if (res == CHECK_PASS && (finding = log_finding(xbuf_cstr(&x->r->log))) != NULL) {
 		res = CHECK_FAIL;
 		snprintf(why, sizeof(why), "%s", finding);
+	}
+	if (res == CHECK_PASS && check_match("escaping", "", d->tags) &&
+	    !auth_log_user_back(xbuf_cstr(&x->r->log))) {
+		/* a FAIL without user= matches, but shows no escaping */
+		res = CHECK_UNEXERCISED;
+		snprintf(why, sizeof(why), "no reply carried the user name back (no user= in the "
+			 "FAIL), so its escaping was not seen");
 	}
 	if (res == CHECK_FAIL && e->m.fix[0]) {
 		size_t n = strlen(why);

@@ -269,6 +269,8 @@ void auth_exchange(struct cx *x, struct tconn *c, const char *mech_typed, enum s
 		int r = auth_read(x, c, &l, &len);
 		long long dt = auth_ms_now() - t0;
 
+		if (max_latency && r >= 0)
+			x->n_timed++;	/* a reply, or the timeout: both are times */
 		if (max_latency && dt > *max_latency)
 			*max_latency = dt;
 		if (r <= 0 || r == -2) {

@@ -67,6 +67,9 @@ void auth_hs_order(struct check_run *cr, const struct check_def *d)
 		check_end(x->cr, CHECK_FAIL, "SPID arrived before the first MECH line; Postfix >= 3.0: "
 			   "\"SASL: Connected to wrong auth socket\". Send MECH lines, then "
 			   "SPID, CUID, COOKIE, DONE (what Dovecot really does)");
+	else if (s == NULL)
+		check_end(x->cr, CHECK_UNEXERCISED, "the handshake has no SPID line: nothing to put "
+			  "in order (Postfix does not need one)");
 	else
 		check_end(x->cr, CHECK_PASS, "%s", "");
 }
@@ -79,6 +82,8 @@ void auth_hs_crlf(struct check_run *cr, const struct check_def *d)
 	(void)d;
 	if (x->hs_cr)
 		check_end(x->cr, CHECK_FAIL, "handshake lines end in CR LF; end lines with LF only");
+	else if (x->hs_lines.len == 0)
+		check_end(x->cr, CHECK_UNEXERCISED, "no handshake line was read");
 	else
 		check_end(x->cr, CHECK_PASS, "%s", "");
 }
@@ -185,8 +190,8 @@ void auth_hs_version(struct check_run *cr, const struct check_def *d)
 	if (seen)
 		check_end(x->cr, CHECK_PASS, "%s", "");
 	else
-		check_end(x->cr, CHECK_PASS, "no VERSION line: Postfix does not need one (Dovecot's "
-			   "own client does)");
+		check_end(x->cr, CHECK_UNEXERCISED, "no VERSION line: Postfix does not need one "
+			  "(Dovecot's own client does)");
 }
 
 /* auth_hs_flags - AUTH-HANDSHAKE-008 */
@@ -205,7 +210,7 @@ void auth_hs_flags(struct check_run *cr, const struct check_def *d)
 		{ DVAUTH_MECH_DICTIONARY, "dictionary" }, { DVAUTH_MECH_ACTIVE, "active" },
 	};
 	char bad[600] = "";
-	size_t i, k;
+	size_t i, k, known = 0;
 
 	(void)d;
 	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
@@ -230,6 +235,7 @@ void auth_hs_flags(struct check_run *cr, const struct check_def *d)
 
 		if (mi == NULL)
 			continue;
+		known++;
 		for (k = 0; k < sizeof(neg) / sizeof(neg[0]); k++)
 			if ((mi->dvauth_flags & neg[k].bit) && !(m->props & neg[k].bit))
 				snprintf(bad + strlen(bad), sizeof(bad) - strlen(bad), "%s%s without '%s'",
@@ -240,6 +246,9 @@ void auth_hs_flags(struct check_run *cr, const struct check_def *d)
 			   "sessions without TLS, noanonymous keeps ANONYMOUS). Send the flags "
 			   "Dovecot sends: MECH<TAB>PLAIN<TAB>plaintext, MECH<TAB>ANONYMOUS<TAB>"
 			   "anonymous, MECH<TAB>CRAM-MD5<TAB>dictionary<TAB>active", bad, "noplaintext");
+	else if (known == 0)
+		check_end(x->cr, CHECK_UNEXERCISED, "no MECH line names a mechanism whose flags are "
+			  "known");
 	else
 		check_end(x->cr, CHECK_PASS, "%zu mechanism(s), flags as Dovecot's", x->hs.nmechs);
 }
@@ -304,7 +313,8 @@ void auth_hs_names(struct check_run *cr, const struct check_def *d)
 		check_end(x->cr, CHECK_FAIL, "MECH lines: %s. Postfix puts every name into "
 			   "its EHLO line (250-AUTH ...) as it is; send each mechanism once, by its "
 			   "SASL name (upper case letters, digits, '-' and '_')", bad);
-	}
+	} else if (n == 0)
+		check_end(x->cr, CHECK_UNEXERCISED, "no MECH line");
 	else
 		check_end(x->cr, CHECK_PASS, "%zu MECH line(s)", n);
 }

@@ -101,6 +101,7 @@ struct cx {
 	unsigned login_failed;	/* 1u << enum sasl_mech: no 235 in AUTH-MECH-001 */
 	const char *probe_mech;	/* for the probes that need any answer */
 	long long max_latency;	/* the slowest reply of the single exchanges */
+	unsigned n_timed;	/* ... and how many replies it is the slowest of */
 	int quiet;		/* keep the wire out of the report (bulk probes) */
 	/* every reply of the run, judged at the end (AUTH-REP-*) */
 	char last_sent[400];
@@ -142,6 +143,7 @@ void auth_observe(struct cx *x, unsigned id, const char *line, size_t len,
 		  const struct pf_auth_verdict *v);
 void auth_stalled(struct cx *x, const char *line, size_t len);
 void auth_rep_seen(struct check_run *cr, const struct check_def *d);
+int auth_log_user_back(const char *log);
 
 /* auth_handshake.c: the AUTH-HANDSHAKE-* checks */
 void auth_hs_done(struct check_run *cr, const struct check_def *d);

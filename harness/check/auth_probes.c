@@ -111,12 +111,12 @@ void auth_mech_noresp(struct check_run *cr, const struct check_def *d)
 	xbuf_init(&b64, 8192);
 	id = ++x->next_id;
 	rc = auth_send_request(x, &c, id, "PLAIN", "127.0.0.1", NULL) < 0 ? -1 :
-	     auth_await(x, &c, id, &v, &x->max_latency);
+	     auth_await(x, &c, id, &v, NULL);
 	if (rc == 1 && v.outcome == PF_AUTH_MORE && account) {
 		report_note(x->r, "the SMTP client answers the 334 with its credentials");
 		rc = auth_plain_b64(x->o->user, x->o->password, &b64) < 0 ||
 		     auth_send_cont(x, &c, id, xbuf_cstr(&b64)) < 0 ? -1 :
-		     auth_await(x, &c, id, &v, &x->max_latency);
+		     auth_await(x, &c, id, &v, NULL);
 		if (rc == 1 && v.outcome != PF_AUTH_DONE)
 			rc = 2;
 	} else if (rc == 1 && v.outcome != PF_AUTH_MORE) {
@@ -124,9 +124,13 @@ void auth_mech_noresp(struct check_run *cr, const struct check_def *d)
 	}
 	auth_close(x, &c);
 	xbuf_free_wipe(&b64);
+	if (rc == 1 && !account) {
+		check_end(cr, CHECK_UNEXERCISED, "the challenge came (334); the login after it "
+			  "needs --user and --password");
+		return;
+	}
 	if (rc == 1) {
-		check_end(cr, CHECK_PASS, "%s", account ? "334, then 235" : "334 (no account: the "
-			  "login after it is not tried)");
+		check_end(cr, CHECK_PASS, "334, then 235");
 		return;
 	}
 	cr->have &= ~AUTH_NEED_NORESP;
@@ -185,6 +189,7 @@ void auth_req_abandoned(struct check_run *cr, const struct check_def *d)
 	struct pf_auth_verdict v;
 	const char *line;
 	size_t len;
+	int pending = 0;
 
 	(void)d;
 	if (auth_fresh_or_fail(x, &c) < 0)
@@ -194,15 +199,20 @@ void auth_req_abandoned(struct check_run *cr, const struct check_def *d)
 	if (pf_auth_request(&l, ++x->next_id, "PLAIN", "smtp", "127.0.0.1", "127.0.0.1", 0,
 			    NULL) == 0)
 		(void)auth_send_line(x, &c, l.data, l.len);
-	if (auth_read(x, &c, &line, &len) == 1)
+	if (auth_read(x, &c, &line, &len) == 1) {
 		report_io(x->r, 'S', line, len);
+		pending = len >= 5 && memcmp(line, "CONT\t", 5) == 0;
+	}
 	report_note(x->r, "the SMTP client sends '*': Postfix answers 501 5.7.0 and "
 		    "sends nothing to the helper");
 	xbuf_free(&l);
 	auth_exchange(x, &c, "PLAIN", SASL_MECH_PLAIN, x->o->user, x->o->password, ++x->next_id,
 		      &v, &x->max_latency);
 	auth_close(x, &c);
-	if (v.outcome == PF_AUTH_DONE)
+	if (v.outcome == PF_AUTH_DONE && !pending)
+		check_end(x->cr, CHECK_UNEXERCISED, "the first request got no challenge, so nothing "
+			  "was left pending to abandon");
+	else if (v.outcome == PF_AUTH_DONE)
 		check_end(x->cr, CHECK_PASS, "%s", "");
 	else
 		check_end(x->cr, CHECK_FAIL, "after an abandoned request the next AUTH "
@@ -326,6 +336,9 @@ void auth_rep_temp(struct check_run *cr, const struct check_def *d)
 	if (strstr(log, "code=temp_fail") || strstr(log, "\\ttemp\\t") || strstr(log, "\\ttemp\n"))
 		check_end(x->cr, CHECK_FAIL, "a wrong password got FAIL with a temporary-failure "
 			   "code; Postfix answers %s all the same", v.smtp);
+	else if (v.outcome != PF_AUTH_FAIL)
+		check_end(x->cr, CHECK_UNEXERCISED, "the wrong password got no FAIL to look at (%s; "
+			  "AUTH-MECH-002 judges that)", pf_auth_outcome_name(v.outcome));
 	else
 		check_end(x->cr, CHECK_PASS, "%s", "");
 }
@@ -346,6 +359,10 @@ void auth_rep_tab(struct check_run *cr, const struct check_def *d)
 		check_end(x->cr, CHECK_FAIL, "the user name \"tab<TAB>user\" came back with a raw "
 			   "TAB; escape values as Dovecot does (TAB -> \\001t, LF -> \\001n, "
 			   "\\001 -> \\0011)");
+	else if (!auth_log_user_back(log))
+		check_end(x->cr, CHECK_UNEXERCISED, "the FAIL for the name with a TAB carried no "
+			  "user=, and no account with a TAB can log in for an OK: no user name came "
+			  "back to look at");
 	else
 		check_end(x->cr, CHECK_PASS, "%s", "");
 }
@@ -356,7 +373,10 @@ void auth_lat_replies(struct check_run *cr, const struct check_def *d)
 	struct cx *x = cr->ctx;
 
 	(void)d;
-	if (x->max_latency >= x->timeout_ms)
+	if (x->n_timed == 0)
+		check_end(x->cr, CHECK_UNEXERCISED, "no single exchange of AUTH-MECH or AUTH-REQ ran "
+			  "to time");
+	else if (x->max_latency >= x->timeout_ms)
 		check_end(x->cr, CHECK_FAIL, "a reply took %lld ms or more (Postfix's 10 s "
 			   "timeout x %.2f); Postfix gives up and answers 454 4.7.0", x->max_latency,
 			   x->o->time_scale > 0 ? x->o->time_scale : 1.0);
@@ -468,7 +488,7 @@ void auth_req_abandon_many(struct check_run *cr, const struct check_def *d)
 	struct xbuf l;
 	struct pf_auth_verdict v;
 	long rss0, rss1, pid = 0;
-	unsigned n = 0, answered = 0, first;
+	unsigned n = 0, answered = 0, pending = 0, first;
 	int rc = 1;
 	char s[300];
 
@@ -506,6 +526,7 @@ void auth_req_abandon_many(struct check_run *cr, const struct check_def *d)
 			x->quiet = n + k > 0;
 			rc = auth_await(x, &c, base + k, &v, NULL);
 			answered += rc == 1;
+			pending += rc == 1 && v.outcome == PF_AUTH_MORE;
 		}
 		n += ABANDON_BATCH;
 	}
@@ -551,6 +572,9 @@ void auth_req_abandon_many(struct check_run *cr, const struct check_def *d)
 	    (x->o->user != NULL && x->o->password != NULL && v.outcome != PF_AUTH_DONE))
 		check_end(x->cr, CHECK_FAIL, "after %d abandoned requests the next AUTH got %s",
 			   ABANDON_COUNT, auth_say(&v, s, sizeof(s)));
+	else if (pending == 0)
+		check_end(x->cr, CHECK_UNEXERCISED, "none of the %d requests got a challenge, so none "
+			  "was left pending to abandon (%s answers each at once)", ABANDON_COUNT, mech);
 	else if (rss0 >= 0 && rss1 >= 0 && rss1 - rss0 > 64 * 1024)
 		check_end(x->cr, CHECK_FAIL, "the helper grew by %ld KiB for %d abandoned requests; "
 			   "expire them (Dovecot: 150 s)", rss1 - rss0, ABANDON_COUNT);

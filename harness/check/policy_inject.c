@@ -114,6 +114,7 @@ void pol_inject(struct check_run *cr, const struct check_def *d)
 	char noanswer[300] = "";
 	char hung[300] = "";
 	size_t n = 0, i;
+	int lowest = 3;		/* the lowest rank a control got: below 2, widening shows */
 	const char *known = strcmp(fld->field, "sasl_username") == 0 ? x->o->user :
 			    strcmp(fld->field, "sender") == 0 ? "sender" : "client";
 
@@ -149,6 +150,8 @@ void pol_inject(struct check_run *cr, const struct check_def *d)
 		if (pcx_request(x, &rc, &c) < 0 || pcx_request(x, &rp, &p) < 0)
 			break;
 		n++;
+		if (c.ok && rank(&c.v) >= 0 && rank(&c.v) < lowest)
+			lowest = rank(&c.v);
 		if (!p.ok && p.end == PF_POL_END_TIMEOUT && strlen(hung) + 40 < sizeof(hung))
 			snprintf(hung + strlen(hung), sizeof(hung) - strlen(hung), "%s%s",
 				 hung[0] ? ", " : "", inj_rows[i].label);
@@ -191,6 +194,10 @@ void pol_inject(struct check_run *cr, const struct check_def *d)
 		check_end(x->cr, CHECK_FAIL, "a payload in %s got more access than a plain value "
 			   "of the same shape: %s. Compare values exactly, bind them as SQL "
 			   "parameters, never split or unquote them", fld->field, bad);
+	else if (lowest >= 2)
+		check_end(x->cr, CHECK_UNEXERCISED, "every control value %s, so no payload could "
+			  "get more", lowest == 2 ? "was already permitted" : "went unanswered or "
+			  "unranked");
 	else {
 		if (noanswer[0])
 			report_note(x->r, "no answer (the service closed; Postfix applies its default "

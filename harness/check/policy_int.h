@@ -102,6 +102,7 @@ struct pcx {
 	int base_extra;			/* bytes followed its empty line */
 	int base_closed;		/* the service closed after it */
 	int base_cr;			/* it holds a CR */
+	size_t base_bytes;		/* its bytes, 0 when none came */
 	/* the same session from the version under test (POLICY-VERSION-*) */
 	struct pres vbase;
 	int have_vbase;

@@ -51,6 +51,7 @@ int pol_first_reply(struct pcx *x)
 			pcx_disconnect(x);
 	}
 	x->base_cr = x->rbuf.len > 0 && memchr(x->rbuf.data, '\r', x->rbuf.len) != NULL;
+	x->base_bytes = x->rbuf.len;
 	return 0;
 }
 
@@ -85,6 +86,8 @@ void pol_reply_case(struct check_run *cr, const struct check_def *d)
 		check_end(x->cr, CHECK_FAIL, "the reply names the attribute in another "
 			   "case (e.g. Action=); Postfix skips it as unknown. Write "
 			   "\"action=\" in lower case");
+	else if (x->base_bytes == 0)
+		check_end(x->cr, CHECK_UNEXERCISED, "no reply came to look at (POLICY-REPLY-001)");
 	else
 		check_end(x->cr, CHECK_PASS, "%s", "");
 }
@@ -102,6 +105,8 @@ void pol_reply_crlf(struct check_run *cr, const struct check_def *d)
 			   "with LF only", res->rd.crlf ? " LF line ends" : "",
 			   res->ok ? "the action keeps its CR" :
 			   "it waits 100 s per try, then answers the default action");
+	else if (x->base_bytes == 0)
+		check_end(x->cr, CHECK_UNEXERCISED, "no reply came to look at (POLICY-REPLY-001)");
 	else
 		check_end(x->cr, CHECK_PASS, "%s", "");
 }
@@ -122,7 +127,7 @@ void pol_reply_end(struct check_run *cr, const struct check_def *d)
 		check_end(x->cr, CHECK_FAIL, "the reply was cut before its empty line (%s)",
 			   res->rd.why);
 	else if (!res->ok)
-		check_end(x->cr, CHECK_SKIP, "no action line arrived (POLICY-REPLY-001)");
+		check_end(x->cr, CHECK_UNEXERCISED, "no action line arrived (POLICY-REPLY-001)");
 	else
 		check_end(x->cr, CHECK_PASS, "%s", "");
 }
@@ -226,7 +231,7 @@ void pol_reply_one(struct check_run *cr, const struct check_def *d)
 		check_end(x->cr, CHECK_FAIL, "%zu action lines in one reply; Postfix "
 			   "uses the first", res->rd.nactions);
 	else if (!res->ok)
-		check_end(x->cr, CHECK_SKIP, "no action (POLICY-REPLY-001)");
+		check_end(x->cr, CHECK_UNEXERCISED, "no action (POLICY-REPLY-001)");
 	else
 		check_end(x->cr, CHECK_PASS, "%s", "");
 }

@@ -177,11 +177,17 @@ void report_end(struct report *r, enum check_result res, const char *fmt, ...)
 	char why[1024];
 	va_list ap;
 	const struct check_info *ci = r->cur;
+	size_t pre = 0;
 
 	if (ci == NULL)
 		msg_panic("report_end: no check was begun");
+	if (res == CHECK_UNEXERCISED) {
+		pre = (size_t)snprintf(why, sizeof(why), "not exercised: ");
+		r->unexercised++;
+		res = CHECK_SKIP;	/* shown and counted as a skip */
+	}
 	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
+	vsnprintf(why + pre, sizeof(why) - pre, fmt, ap);
 	va_end(ap);
 	r->n++;
 	if (res == CHECK_PASS)
@@ -286,8 +292,9 @@ int report_finish(struct report *r)
 	}
 	if (r->format == REPORT_JSON) {
 		fprintf(r->out, "{\n  \"results\": [%s\n  ],\n  \"passed\": %u, \"failed\": %u, "
-			"\"blocked\": %u, \"skipped\": %u, \"errors\": %u\n}\n", xbuf_cstr(&r->doc),
-			r->passed, r->failed, r->blocked, r->skipped, r->errors);
+			"\"blocked\": %u, \"skipped\": %u, \"not_exercised\": %u, \"errors\": %u\n}\n",
+			xbuf_cstr(&r->doc), r->passed, r->failed, r->blocked, r->skipped,
+			r->unexercised, r->errors);
 		sum = stderr;
 	}
 	fprintf(sum, "%u passed, %u failed", r->passed, r->failed);

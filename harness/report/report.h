@@ -33,7 +33,9 @@
  *	Postfix cannot see, but a log would show.
  *	CHECK_BLOCKED is a check not run because a check it needs failed
  *	(its reason names that check): shown like a skip, without severity
- *	or advice, and counted apart.
+ *	or advice, and counted apart. CHECK_UNEXERCISED is a check that ran
+ *	but never met what it is about (no reply of the kind it judges):
+ *	a skip whose reason starts "not exercised: ".
  *	report_finish() prints "N passed, N failed[, N blocked][, N skipped]
  *	[, N errors][, N notes]" and returns the number of failures (errors
  *	are in r->errors, failures by severity in r->failed_sev).
@@ -68,6 +70,7 @@ enum check_result {
 	CHECK_SKIP,
 	CHECK_ERROR,
 	CHECK_BLOCKED,		/* a check it needs failed: counted apart, no advice */
+	CHECK_UNEXERCISED,	/* ran, but never met what it is about: a skip */
 };
 
 struct check_info {
@@ -83,6 +86,7 @@ struct report {
 	int verbose;
 	unsigned n, passed, failed, skipped, errors;
 	unsigned blocked;	/* CHECK_BLOCKED */
+	unsigned unexercised;	/* CHECK_UNEXERCISED, also counted in skipped */
 	unsigned notes;		/* report_notice() calls */
 	struct xbuf notice;	/* the current check's notices, one per line */
 	unsigned failed_sev[SEV_ADVISORY + 1];	/* failures by severity */

@@ -11,6 +11,8 @@
 #              gone leaves the rest "not run", exit 1
 #   one cause  a Perl auth daemon that refuses AUTH PLAIN without an initial
 #              response: one failure, the checks that need it blocked by it
+#   unseen     a Python auth helper that never escapes user names and sends
+#              none in FAIL: the escaping checks are not exercised, not passed
 #   late death a Perl policy script that dies of SIGPIPE writing to stderr
 #              after the client closed: notes, no failure, exit 0
 #
@@ -105,21 +107,34 @@ done
 
 # --- 3: one root cause, one failure -------------------------------------------------
 # a Perl auth daemon that FAILs AUTH PLAIN without an initial response: AUTH-MECH-003
-# fails, and the six checks that need that exchange are blocked by it, with no advice
+# fails, and the seven checks that need that exchange are blocked by it, with no advice
 for mode in spawn unix inet; do
 	target $mode respfirst "$helpers/respfirst_authd.pl"
 	run "respfirst-$mode" --auth "$t" --user test1 --password pass1 --time-scale 0.2
 	if verdict "respfirst-$mode" 1 AUTH-MECH-003 "got 535 5.7.8" &&
-	   [ "$(grep -c '^BLOCKED  .*' "$dir/respfirst-$mode")" = 6 ] &&
+	   [ "$(grep -c '^BLOCKED  .*' "$dir/respfirst-$mode")" = 7 ] &&
 	   [ "$(grep -c 'blocked by AUTH-MECH-003: needs AUTH PLAIN without an initial response' \
-		"$dir/respfirst-$mode")" = 6 ] &&
-	   grep -q '^[0-9]* passed, 1 failed, 6 blocked' "$dir/respfirst-$mode" &&
+		"$dir/respfirst-$mode")" = 7 ] &&
+	   grep -q '^[0-9]* passed, 1 failed, 7 blocked' "$dir/respfirst-$mode" &&
 	   ! block "respfirst-$mode" AUTH-CONT-104 | grep -q 'Fix:\|severity'; then
-		ok "PLAIN without initial response refused ($mode): 1 failure (AUTH-MECH-003), 6 blocked by it, exit 1"
+		ok "PLAIN without initial response refused ($mode): 1 failure (AUTH-MECH-003), 7 blocked by it, exit 1"
 	else
 		bad "respfirst ($mode): rc $rc, $(nfail "respfirst-$mode") failure(s)"; show "respfirst-$mode"
 	fi
 done
+
+# --- 4: a check passes only when it exercised its property --------------------------
+# a helper that never tab-escapes and sends no user= in FAIL: the escaping checks
+# cannot see it and must not pass - not exercised, and the run has no failure
+run rawname --auth "spawn:$helpers/rawname_auth.py" --user test1 --password pass1 --time-scale 0.2
+if [ "$rc" = 0 ] && [ "$(nfail rawname)" = 0 ] &&
+   for id in AUTH-REP-002 AUTH-REP-101 AUTH-REP-102; do
+	block rawname $id | grep -q "^SKIP  $id .*" && block rawname $id | grep -q 'not exercised:' || exit 1
+   done; then
+	ok "escaping never seen: AUTH-REP-002, 101, 102 not exercised (not passed), exit 0"
+else
+	bad "rawname: rc $rc"; grep -A1 'REP-10[12]\|REP-002' "$dir/rawname"
+fi
 
 # --- 2: only what Postfix can see counts ------------------------------------------
 # a Perl script that writes to stderr (the socket) after the client closed: it
