@@ -21,19 +21,26 @@
  *
  *	then the data checks of the catalogue, as rows made from its
  *	entries. When the first handshake does not complete, every check
- *	that needs it is skipped, in --list order. Each check opens its own
+ *	that needs it is skipped, in --list order. A death of the helper
+ *	during a check (check/death.h: a crash, a connection closed without
+ *	the reply Postfix waited for, a daemon that no longer accepts
+ *	connections) is that check's failure (the leave hook, after a look
+ *	whether a daemon is still there); after a daemon is gone every
+ *	remaining check is not run (the enter hook). Each check opens its own
  *	connection(s) so that one broken exchange cannot spoil the next,
  *	except where a check is about a reused connection. Request ids come
  *	from one counter for the whole run, as in one smtpd process.
  * DIAGNOSTICS
- *	Target problems (cannot connect, helper cannot start) end the run
- *	with -1 and msg_error(); everything the helper does wrong is a
- *	failed check.
+ *	A target that cannot be used for the first exchange (cannot
+ *	connect, helper cannot start) ends the run with -1 and msg_error();
+ *	everything the helper does wrong after, its death too, is a failed
+ *	check.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "harness/check/auth_int.h"
 #include "harness/replay/replay.h"
@@ -48,6 +55,8 @@
 #define PLAIN		AUTH_NEED_PLAIN
 #define MECH		AUTH_NEED_MECH
 #define RUNNABLE	AUTH_NEED_RUNNABLE
+#define LOGIN		AUTH_NEED_LOGIN
+#define NORESP		AUTH_NEED_NORESP
 
 /* the C-coded checks, in --list order */
 static const struct check_def auth_checks[] = {
@@ -103,28 +112,33 @@ static const struct check_def auth_checks[] = {
 	{ { "AUTH-MECH-002", "every advertised mechanism fails with a wrong password", SEV_SECURITY,
 	  "fail-open: a helper that accepts any password lets anyone relay" },
 	  NULL, HS | ACCOUNT | RUNNABLE, CHECK_STAGE_MAIN, auth_mech_wrong, NULL },
+	{ { "AUTH-MECH-003", "AUTH PLAIN without an initial response gets a challenge, then logs in",
+	  SEV_BREAKS_POSTFIX, "SMTP clients may send AUTH PLAIN alone and the credentials after "
+	  "Postfix's 334 (Outlook, some libraries); Dovecot answers CONT<TAB>id<TAB>, which Postfix "
+	  "sends as '334 '" },
+	  NULL, HS | PLAIN, CHECK_STAGE_MAIN, auth_mech_noresp, NULL },
 	{ { "AUTH-REQ-001", "mechanism name in lower case is accepted", SEV_BREAKS_POSTFIX,
 	  "Postfix passes the mechanism exactly as the SMTP client typed it" },
-	  NULL, HS | ACCOUNT | PLAIN, CHECK_STAGE_MAIN, auth_req_case, NULL },
+	  NULL, HS | ACCOUNT | PLAIN | LOGIN, CHECK_STAGE_MAIN, auth_req_case, NULL },
 	{ { "AUTH-REQ-002", "request ids that do not start at 1", SEV_BREAKS_POSTFIX,
 	  "one id counter lives as long as the smtpd process; after a reconnect ids go on" },
-	  NULL, HS | ACCOUNT | PLAIN, CHECK_STAGE_MAIN, auth_req_ids, NULL },
+	  NULL, HS | ACCOUNT | PLAIN | LOGIN, CHECK_STAGE_MAIN, auth_req_ids, NULL },
 	{ { "AUTH-REQ-003", "an abandoned request does not block the next one", SEV_BREAKS_POSTFIX,
 	  "Postfix never sends CANCEL: after '*' or a client disconnect the request stays "
 	  "pending and the next AUTH uses a new id on the same connection" },
-	  NULL, HS | ACCOUNT | PLAIN, CHECK_STAGE_MAIN, auth_req_abandoned, NULL },
+	  NULL, HS | ACCOUNT | PLAIN | LOGIN | NORESP, CHECK_STAGE_MAIN, auth_req_abandoned, NULL },
 	{ { "AUTH-REQ-004", "invalid base64 gets FAIL code=invalid_base64, connection kept",
 	  SEV_DIVERGES_DOVECOT, "Postfix checks only the base64 alphabet; Dovecot answers "
 	  "FAIL code=invalid_base64 and keeps the connection" },
 	  NULL, HS | PLAIN, CHECK_STAGE_MAIN, auth_req_base64, NULL },
 	{ { "AUTH-REQ-005", "Postfix's exact AUTH fields are accepted", SEV_BREAKS_POSTFIX,
 	  "Postfix sends service= (not protocol=), bare nologin, lip=/rip= and secured" },
-	  NULL, HS | ACCOUNT | PLAIN, CHECK_STAGE_MAIN, auth_req_fields, NULL },
+	  NULL, HS | ACCOUNT | PLAIN | LOGIN, CHECK_STAGE_MAIN, auth_req_fields, NULL },
 	{ { "AUTH-REQ-006", "several pending requests, and a late CONT for an abandoned one",
 	  SEV_BREAKS_POSTFIX, "Postfix abandons a request without CANCEL ('*', bad base64, a "
 	  "client that leaves) and goes on with new ids; Dovecot keeps the old request 150 s and "
 	  "a late CONT for it continues it or gets FAIL \"Authentication request timed out\"" },
-	  NULL, HS | ACCOUNT | PLAIN, CHECK_STAGE_PROBE, auth_req_pending, NULL },
+	  NULL, HS | ACCOUNT | PLAIN | LOGIN | NORESP, CHECK_STAGE_PROBE, auth_req_pending, NULL },
 	{ { "AUTH-REQ-007", "1000 abandoned requests on one connection", SEV_BREAKS_POSTFIX,
 	  "one smtpd process serves up to 100 SMTP sessions over one auth connection, each may "
 	  "abandon requests; a helper that disconnects, crashes or stops answering turns every "
@@ -134,7 +148,7 @@ static const struct check_def auth_checks[] = {
 	  SEV_BREAKS_POSTFIX, "a helper that closes after a CONT makes Postfix answer 454 4.7.0 "
 	  "Temporary authentication failure; Postfix reconnects on the next AUTH (3.11+), older "
 	  "Postfix keeps the broken connection and every later AUTH of that smtpd fails" },
-	  NULL, HS | ACCOUNT | PLAIN, CHECK_STAGE_PROBE, auth_req_multistep, NULL },
+	  NULL, HS | ACCOUNT | PLAIN | LOGIN | NORESP, CHECK_STAGE_PROBE, auth_req_multistep, NULL },
 	{ { "AUTH-REQ-009", "an idle connection still serves an AUTH", SEV_BREAKS_POSTFIX,
 	  "Postfix never pings and keeps the connection as long as the smtpd process lives; a "
 	  "helper that closes idle connections costs a 454 on inet: (unix: reconnects on EPIPE)" },
@@ -202,23 +216,35 @@ static const struct check_def auth_checks[] = {
 #undef PLAIN
 #undef MECH
 #undef RUNNABLE
+#undef LOGIN
+#undef NORESP
 
 static const char *offered(struct check_run *cr, const struct check_def *d, char *buf,
 			   size_t size);
+static const char *auth_enter(struct check_run *cr, const struct check_def *d, char *buf,
+			      size_t size);
+static void auth_leave(struct check_run *cr, const struct check_def *d, enum check_result *res,
+		       char *why, size_t size);
+static void data_run(struct check_run *cr, const struct check_def *d);
 
 /* the reasons a check is skipped, first match wins (check/runner.h) */
 static const struct check_need auth_needs[] = {
-	{ AUTH_NEED_HANDSHAKE, "the handshake does not complete", NULL },
-	{ AUTH_NEED_ACCOUNT | AUTH_NEED_PLAIN, "needs --user/--password and PLAIN", NULL },
-	{ AUTH_NEED_PASSWORD | AUTH_NEED_PLAIN, "needs --user/--password and PLAIN", NULL },
-	{ AUTH_NEED_ACCOUNT, "needs --user and --password", NULL },
-	{ AUTH_NEED_PLAIN, "needs PLAIN", NULL },
-	{ AUTH_NEED_MECH, "no usable mechanism", NULL },
-	{ AUTH_NEED_RUNNABLE, "no advertised mechanism that fake-smtpd can run", NULL },
-	{ AUTH_NEED_OFFERED, NULL, offered },
+	{ AUTH_NEED_HANDSHAKE, "the handshake does not complete", NULL, "AUTH-HANDSHAKE-001" },
+	{ AUTH_NEED_ACCOUNT | AUTH_NEED_PLAIN, "needs --user/--password and PLAIN", NULL, NULL },
+	{ AUTH_NEED_PASSWORD | AUTH_NEED_PLAIN, "needs --user/--password and PLAIN", NULL, NULL },
+	{ AUTH_NEED_ACCOUNT, "needs --user and --password", NULL, NULL },
+	{ AUTH_NEED_PLAIN, "needs PLAIN", NULL, NULL },
+	{ AUTH_NEED_MECH, "no usable mechanism", NULL, "AUTH-HANDSHAKE-004" },
+	{ AUTH_NEED_RUNNABLE, "no advertised mechanism that fake-smtpd can run", NULL, NULL },
+	{ AUTH_NEED_LOGIN, "needs PLAIN to log in with the account", NULL, "AUTH-MECH-001" },
+	{ AUTH_NEED_NORESP, "needs AUTH PLAIN without an initial response to get a challenge",
+	  NULL, "AUTH-MECH-003" },
+	{ AUTH_NEED_OFFERED, NULL, offered, NULL },
 };
 
-static const struct check_suite auth_suite = { auth_needs, N_ELEMENTS(auth_needs), NULL };
+static const struct check_suite auth_suite = {
+	auth_needs, N_ELEMENTS(auth_needs), auth_enter, auth_leave,
+};
 
 /* check_auth_list - the C-coded checks' --list lines */
 void check_auth_list(FILE *out)
@@ -235,6 +261,71 @@ static const struct check_def *auth_row(const char *id)
 		if (strcmp(auth_checks[i].ci.id, id) == 0)
 			return &auth_checks[i];
 	msg_panic("auth_row: no check %s", id);
+}
+
+/* --- before and after each check ----------------------------------------------- */
+
+/* auth_enter - after a death of the service, nothing more can run */
+static const char *auth_enter(struct check_run *cr, const struct check_def *d, char *buf,
+			      size_t size)
+{
+	struct cx *x = cr->ctx;
+
+	(void)d;
+	if (!x->life.gone)
+		return NULL;
+	snprintf(buf, size, "not run, the service died there");
+	cr->block_by = x->life.gone_id;
+	return buf;
+}
+
+/* auth_probe - a connection ended during the check: is the daemon still there */
+static void auth_probe(struct cx *x)
+{
+	struct pf_auth_handshake h;
+	struct timespec ts = { 0, 100 * 1000000L };
+	int i;
+
+	report_note(x->r, "a connection ended during this check: is the service still there?");
+	x->probing = 1;
+	for (i = 0; i < 3; i++) {
+		struct tconn c;
+		int done;
+
+		if (i > 0)
+			nanosleep(&ts, NULL);
+		if (auth_open(x, &c) < 0)
+			break;		/* the service is gone (auth_open said so) */
+		done = auth_handshake(x, &c, &h, NULL, 0, NULL) == 1;
+		auth_close(x, &c);
+		if (done) {
+			report_note(x->r, "it is: a new connection completes the handshake");
+			x->probing = 0;
+			return;
+		}
+	}
+	if (!x->life.gone)
+		death_gone(&x->life, x->r->cur ? x->r->cur->id : "?");
+	x->probing = 0;
+}
+
+/* auth_leave - a death during the check is its finding */
+static void auth_leave(struct check_run *cr, const struct check_def *d, enum check_result *res,
+		       char *why, size_t size)
+{
+	struct cx *x = cr->ctx;
+	struct pf_auth_verdict v;
+	char cons[2000];
+
+	if (d->run == data_run && *res != CHECK_PASS)
+		x->life.ended = 1;	/* the replay's own connections: look */
+	if (death_probe_due(&x->life))
+		auth_probe(x);
+	pf_auth_io_failure(&x->o->version, &v);
+	snprintf(cons, sizeof(cons), "%s; %s%s", v.smtp, v.note, x->life.gone ?
+		 "; and so for every AUTH until the helper is back" : "");
+	death_verdict(&x->life, x->r, cons, res, why, size);
+	death_begin(&x->life);
 }
 
 /* --- the data checks ---------------------------------------------------------- */
@@ -262,6 +353,11 @@ static const char *offered(struct check_run *cr, const struct check_def *d, char
 				 "noanonymous filter)", mi->name);
 			return buf;
 		}
+		if ((d->needs & AUTH_NEED_ACCOUNT) && (x->login_failed & (1u << mi->mech))) {
+			snprintf(buf, size, "needs %s to log in with the account", mi->name);
+			cr->block_by = "AUTH-MECH-001";
+			return buf;
+		}
 	}
 	return NULL;
 }
@@ -279,6 +375,8 @@ static unsigned data_needs(const char *tags)
 		p = check_tag_next(p, &t, &n);
 		if (n == 7 && strncasecmp(t, "account", 7) == 0)
 			needs |= AUTH_NEED_ACCOUNT;
+		else if (n == 6 && strncasecmp(t, "noresp", 6) == 0)
+			needs |= AUTH_NEED_NORESP;
 		else if (n > 0 && sasl_mech_by_name(t, n) != NULL)
 			needs |= AUTH_NEED_OFFERED;
 	}
@@ -329,12 +427,19 @@ static void data_run(struct check_run *cr, const struct check_def *d)
 		res = CHECK_FAIL;
 		snprintf(why, sizeof(why), "%s", finding);
 	}
+	if (res == CHECK_PASS && check_match("escaping", "", d->tags) &&
+	    !auth_log_user_back(xbuf_cstr(&x->r->log))) {
+		/* a FAIL without user= matches, but shows no escaping */
+		res = CHECK_UNEXERCISED;
+		snprintf(why, sizeof(why), "no reply carried the user name back (no user= in the "
+			 "FAIL), so its escaping was not seen");
+	}
 	if (res == CHECK_FAIL && e->m.fix[0]) {
 		size_t n = strlen(why);
 
 		snprintf(why + n, sizeof(why) - n, ". Fix: %s", e->m.fix);
 	}
-	report_end(x->r, res, "%s", why);
+	check_end(x->cr, res, "%s", why);
 }
 
 /* data_checks - the catalogue's transcripts, in its order: -D, then user and password */
@@ -420,7 +525,7 @@ static void mechanisms(struct cx *x, struct check_run *cr)
 			x->runnable[x->nrun] = mi->mech;
 			x->runnable_names[x->nrun++] = x->names[i];
 			if (mi->mech == SASL_MECH_PLAIN)
-				cr->have |= AUTH_NEED_PLAIN;
+				cr->have |= AUTH_NEED_PLAIN | AUTH_NEED_NORESP | AUTH_NEED_LOGIN;
 		}
 	}
 	if (x->hs_rc == 1)
@@ -450,7 +555,9 @@ int check_auth_run(const struct check_auth_options *o, struct report *r)
 	x.timeout_ms = (int)(PF_AUTH_TIMEOUT_MS * (o->time_scale > 0 ? o->time_scale : 1.0));
 	if (x.timeout_ms < 50)
 		x.timeout_ms = 50;
+	death_init(&x.life, o->target);
 	check_run_init(&cr, &auth_suite, r, o->only, o->skip, &x);
+	x.cr = &cr;
 	if (first_handshake(&x, &cr, &log) < 0) {
 		msg_error("%s", x.fatal_why);
 		return -1;
@@ -474,5 +581,6 @@ int check_auth_run(const struct check_auth_options *o, struct report *r)
 	}
 	free(log);
 	xbuf_free(&x.hs_lines);
+	check_run_free(&cr);
 	return rc;
 }

@@ -45,8 +45,9 @@
  *	replies for an unknown user and for a wrong password can be
  *	compared; it returns the length written (cut to size - 1).
  * DIAGNOSTICS
- *	check_auth_run: 0 when the checks ran (failures are in the report),
- *	-1 when the target could not be used (msg_error() says why).
+ *	check_auth_run: 0 when the checks ran (failures are in the report,
+ *	a helper that died among them), -1 when the target could not be
+ *	used for the first exchange (msg_error() says why).
  */
 #ifndef HARNESS_CHECK_AUTH_H
 #define HARNESS_CHECK_AUTH_H

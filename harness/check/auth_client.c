@@ -40,24 +40,55 @@ long long auth_ms_now(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* auth_open - connect (or spawn); on failure the run cannot go on */
+/*
+ * auth_open - connect (or spawn). Before any connection worked, a failure
+ * ends the run (x->fatal); after, the service is gone: a death, found
+ * during the current check.
+ */
 int auth_open(struct cx *x, struct tconn *c)
 {
 	struct tconn_options to = { x->o->stderr_apart, x->timeout_ms };
 	char err[600];
 
 	if (tconn_open(x->o->target, &to, c, err, sizeof(err)) < 0) {
-		x->fatal = 1;
-		snprintf(x->fatal_why, sizeof(x->fatal_why), "%s", err);
+		if (!x->connected) {
+			x->fatal = 1;
+			snprintf(x->fatal_why, sizeof(x->fatal_why), "%s", err);
+			return -1;
+		}
+		report_note(x->r, "cannot connect: %s", err);
+		death_gone(&x->life, x->r->cur ? x->r->cur->id : "?");
 		return -1;
 	}
+	x->connected = 1;
+	if (!x->probing)
+		death_opened(&x->life);
 	return 0;
+}
+
+/* auth_lost - the connection ended while a reply was awaited (postfix: to Postfix's lines) */
+void auth_lost(struct cx *x, struct tconn *c, int postfix)
+{
+	if (!x->probing)
+		death_dropped(&x->life, c, postfix && !x->odd);
+}
+
+/* auth_read - the next line of a reply to Postfix's request; EOF is a drop */
+int auth_read(struct cx *x, struct tconn *c, const char **line_r, size_t *len_r)
+{
+	int rc = tconn_read_line(c, x->timeout_ms, line_r, len_r);
+
+	if (rc == -1)
+		auth_lost(x, c, 1);
+	return rc;
 }
 
 /* auth_close - close and report what a spawned helper did */
 void auth_close(struct cx *x, struct tconn *c)
 {
 	tconn_close(c);
+	if (!x->probing)
+		death_closed(&x->life, x->r, c);
 	if (c->pid > 0 && WIFSIGNALED(c->exit_status))
 		report_note(x->r, "the helper process was %s", tconn_exit_text(c));
 	if (c->err.len > 0) {
@@ -84,8 +115,12 @@ int auth_send_line(struct cx *x, struct tconn *c, const char *p, size_t len)
 			x->last_sent_len = n;
 			start = i + 1;
 		}
+	/* the requests a failure may show: AUTH and CONT, not the handshake */
+	if (!x->probing && len > 5 && (memcmp(p, "AUTH\t", 5) == 0 || memcmp(p, "CONT\t", 5) == 0))
+		death_sent(&x->life, p, len);
 	if (tconn_write(c, p, len, x->timeout_ms) < 0) {
 		report_note(x->r, "write failed: %s", strerror(errno));
+		auth_lost(x, c, 1);
 		return -1;
 	}
 	return 0;
@@ -116,7 +151,7 @@ int auth_await(struct cx *x, struct tconn *c, unsigned id, struct pf_auth_verdic
 		const char *l;
 		size_t len;
 
-		rc = tconn_read_line(c, x->timeout_ms, &l, &len);
+		rc = auth_read(x, c, &l, &len);
 		if (rc != 1) {
 			if (!x->quiet)
 				report_note(x->r, "%s", rc == 0 ? "no reply within the timeout" :
@@ -160,7 +195,7 @@ int auth_handshake(struct cx *x, struct tconn *c, struct pf_auth_handshake *h, c
 	for (;;) {
 		const char *line;
 		size_t len;
-		int rc = tconn_read_line(c, x->timeout_ms, &line, &len);
+		int rc = auth_read(x, c, &line, &len);
 		long long now = auth_ms_now();
 
 		if (x->hs_capture != NULL) {
@@ -231,9 +266,11 @@ void auth_exchange(struct cx *x, struct tconn *c, const char *mech_typed, enum s
 		const char *l;
 		size_t len;
 		long long t0 = auth_ms_now();
-		int r = tconn_read_line(c, x->timeout_ms, &l, &len);
+		int r = auth_read(x, c, &l, &len);
 		long long dt = auth_ms_now() - t0;
 
+		if (max_latency && r >= 0)
+			x->n_timed++;	/* a reply, or the timeout: both are times */
 		if (max_latency && dt > *max_latency)
 			*max_latency = dt;
 		if (r <= 0 || r == -2) {
@@ -323,7 +360,7 @@ int auth_fresh_or_fail(struct cx *x, struct tconn *c)
 {
 	if (auth_fresh(x, c) == 0)
 		return 0;
-	report_end(x->r, CHECK_FAIL, "could not open a connection");
+	check_end(x->cr, CHECK_FAIL, "could not open a connection");
 	return -1;
 }
 

@@ -47,11 +47,11 @@ void auth_hs_done(struct check_run *cr, const struct check_def *d)
 
 	(void)d;
 	if (x->hs_rc == 1)
-		report_end(x->r, CHECK_PASS, "DONE after %zu mechanism(s)", x->hs.nmechs);
+		check_end(x->cr, CHECK_PASS, "DONE after %zu mechanism(s)", x->hs.nmechs);
 	else if (x->hs_rc == -2)
-		report_end(x->r, CHECK_FAIL, "%s", x->hs.why);
+		check_end(x->cr, CHECK_FAIL, "%s", x->hs.why);
 	else
-		report_end(x->r, CHECK_FAIL, "%s; Postfix: smtpd fatal \"no SASL authentication "
+		check_end(x->cr, CHECK_FAIL, "%s; Postfix: smtpd fatal \"no SASL authentication "
 			   "mechanisms\", the SMTP client's connection drops after 220",
 			   x->hs_rc == -1 ? x->hs.why : "no DONE");
 }
@@ -64,11 +64,14 @@ void auth_hs_order(struct check_run *cr, const struct check_def *d)
 
 	(void)d;
 	if (s != NULL && (m == NULL || s < m))
-		report_end(x->r, CHECK_FAIL, "SPID arrived before the first MECH line; Postfix >= 3.0: "
+		check_end(x->cr, CHECK_FAIL, "SPID arrived before the first MECH line; Postfix >= 3.0: "
 			   "\"SASL: Connected to wrong auth socket\". Send MECH lines, then "
 			   "SPID, CUID, COOKIE, DONE (what Dovecot really does)");
+	else if (s == NULL)
+		check_end(x->cr, CHECK_UNEXERCISED, "the handshake has no SPID line: nothing to put "
+			  "in order (Postfix does not need one)");
 	else
-		report_end(x->r, CHECK_PASS, "%s", "");
+		check_end(x->cr, CHECK_PASS, "%s", "");
 }
 
 /* auth_hs_crlf - AUTH-HANDSHAKE-003 */
@@ -78,9 +81,11 @@ void auth_hs_crlf(struct check_run *cr, const struct check_def *d)
 
 	(void)d;
 	if (x->hs_cr)
-		report_end(x->r, CHECK_FAIL, "handshake lines end in CR LF; end lines with LF only");
+		check_end(x->cr, CHECK_FAIL, "handshake lines end in CR LF; end lines with LF only");
+	else if (x->hs_lines.len == 0)
+		check_end(x->cr, CHECK_UNEXERCISED, "no handshake line was read");
 	else
-		report_end(x->r, CHECK_PASS, "%s", "");
+		check_end(x->cr, CHECK_PASS, "%s", "");
 }
 
 /* auth_hs_usable - AUTH-HANDSHAKE-004 */
@@ -90,10 +95,10 @@ void auth_hs_usable(struct check_run *cr, const struct check_def *d)
 
 	(void)d;
 	if (x->nnames == 0)
-		report_end(x->r, CHECK_FAIL, "no usable mechanism: smtpd exits with \"no SASL "
+		check_end(x->cr, CHECK_FAIL, "no usable mechanism: smtpd exits with \"no SASL "
 			   "authentication mechanisms\"");
 	else
-		report_end(x->r, CHECK_PASS, "%zu mechanism(s) usable", x->nnames);
+		check_end(x->cr, CHECK_PASS, "%zu mechanism(s) usable", x->nnames);
 }
 
 /* auth_hs_quiet - AUTH-HANDSHAKE-005: the line read after DONE, if any */
@@ -104,10 +109,10 @@ void auth_hs_quiet(struct check_run *cr, const struct check_def *d)
 	(void)d;
 	if (x->after_rc == 1) {
 		report_io(x->r, 'S', x->after, x->after_len);
-		report_end(x->r, CHECK_FAIL, "a line arrived after DONE before any request; Postfix "
+		check_end(x->cr, CHECK_FAIL, "a line arrived after DONE before any request; Postfix "
 			   "will read it as a reply to its next request");
 	} else
-		report_end(x->r, CHECK_PASS, "%s", "");
+		check_end(x->cr, CHECK_PASS, "%s", "");
 }
 
 /* auth_hs_time - AUTH-HANDSHAKE-006 */
@@ -117,7 +122,7 @@ void auth_hs_time(struct check_run *cr, const struct check_def *d)
 
 	(void)d;
 	if (x->hs_ms >= x->timeout_ms)
-		report_end(x->r, CHECK_FAIL, "DONE came %lld ms after the connect (the longest wait "
+		check_end(x->cr, CHECK_FAIL, "DONE came %lld ms after the connect (the longest wait "
 			   "for one line %lld ms); Postfix's limit is %d ms per line (10 s x %.2f): "
 			   "a helper this slow is close to making smtpd exit with \"no SASL "
 			   "authentication mechanisms\". Send the whole handshake at once, before any "
@@ -125,7 +130,7 @@ void auth_hs_time(struct check_run *cr, const struct check_def *d)
 			   x->hs_gap_ms, x->timeout_ms,
 			   x->o->time_scale > 0 ? x->o->time_scale : 1.0);
 	else
-		report_end(x->r, CHECK_PASS, "DONE after %lld ms", x->hs_ms);
+		check_end(x->cr, CHECK_PASS, "DONE after %lld ms", x->hs_ms);
 }
 
 /* auth_hs_version - AUTH-HANDSHAKE-007 */
@@ -160,7 +165,7 @@ void auth_hs_version(struct check_run *cr, const struct check_def *d)
 				snprintf(vt, sizeof(vt), "(as chosen)");
 			report_note(x->r, "Postfix %s: %s", vt,
 				    rc == -2 ? "crashes (NULL pointer read)" : "ignores the line");
-			report_end(x->r, CHECK_FAIL, "a bare VERSION line without TAB: every Postfix "
+			check_end(x->cr, CHECK_FAIL, "a bare VERSION line without TAB: every Postfix "
 				   "before 3.12-20260710 crashes on it (xsasl_dovecot_server_connect "
 				   "reads a NULL pointer); send VERSION<TAB>1<TAB><minor>");
 			return;
@@ -176,17 +181,17 @@ void auth_hs_version(struct check_run *cr, const struct check_def *d)
 			report_io(x->r, 'S', line, len);
 			report_note(x->r, "Postfix: %s", rc == -1 ? h.why :
 				    "reads it with sscanf and goes on, by luck of the bytes");
-			report_end(x->r, CHECK_FAIL, "VERSION must carry two decimal numbers, major 1 "
+			check_end(x->cr, CHECK_FAIL, "VERSION must carry two decimal numbers, major 1 "
 				   "(Postfix speaks protocol 1.x only); send VERSION<TAB>1<TAB>2 as "
 				   "Dovecot 2.3 does");
 			return;
 		}
 	}
 	if (seen)
-		report_end(x->r, CHECK_PASS, "%s", "");
+		check_end(x->cr, CHECK_PASS, "%s", "");
 	else
-		report_end(x->r, CHECK_PASS, "no VERSION line: Postfix does not need one (Dovecot's "
-			   "own client does)");
+		check_end(x->cr, CHECK_UNEXERCISED, "no VERSION line: Postfix does not need one "
+			  "(Dovecot's own client does)");
 }
 
 /* auth_hs_flags - AUTH-HANDSHAKE-008 */
@@ -205,7 +210,7 @@ void auth_hs_flags(struct check_run *cr, const struct check_def *d)
 		{ DVAUTH_MECH_DICTIONARY, "dictionary" }, { DVAUTH_MECH_ACTIVE, "active" },
 	};
 	char bad[600] = "";
-	size_t i, k;
+	size_t i, k, known = 0;
 
 	(void)d;
 	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
@@ -230,18 +235,22 @@ void auth_hs_flags(struct check_run *cr, const struct check_def *d)
 
 		if (mi == NULL)
 			continue;
+		known++;
 		for (k = 0; k < sizeof(neg) / sizeof(neg[0]); k++)
 			if ((mi->dvauth_flags & neg[k].bit) && !(m->props & neg[k].bit))
 				snprintf(bad + strlen(bad), sizeof(bad) - strlen(bad), "%s%s without '%s'",
 					 bad[0] ? ", " : "", m->name, neg[k].name);
 	}
 	if (bad[0])
-		report_end(x->r, CHECK_FAIL, "%s: Postfix cannot filter these (%s keeps PLAIN on "
+		check_end(x->cr, CHECK_FAIL, "%s: Postfix cannot filter these (%s keeps PLAIN on "
 			   "sessions without TLS, noanonymous keeps ANONYMOUS). Send the flags "
 			   "Dovecot sends: MECH<TAB>PLAIN<TAB>plaintext, MECH<TAB>ANONYMOUS<TAB>"
 			   "anonymous, MECH<TAB>CRAM-MD5<TAB>dictionary<TAB>active", bad, "noplaintext");
+	else if (known == 0)
+		check_end(x->cr, CHECK_UNEXERCISED, "no MECH line names a mechanism whose flags are "
+			  "known");
 	else
-		report_end(x->r, CHECK_PASS, "%zu mechanism(s), flags as Dovecot's", x->hs.nmechs);
+		check_end(x->cr, CHECK_PASS, "%zu mechanism(s), flags as Dovecot's", x->hs.nmechs);
 }
 
 /* auth_hs_names - AUTH-HANDSHAKE-009 */
@@ -301,18 +310,22 @@ void auth_hs_names(struct check_run *cr, const struct check_def *d)
 			snprintf(ehlo + strlen(ehlo), sizeof(ehlo) - strlen(ehlo), " %s",
 				 offer.ehlo[k]);
 		report_note(x->r, "Postfix would advertise: %s", ehlo);
-		report_end(x->r, CHECK_FAIL, "MECH lines: %s. Postfix puts every name into "
+		check_end(x->cr, CHECK_FAIL, "MECH lines: %s. Postfix puts every name into "
 			   "its EHLO line (250-AUTH ...) as it is; send each mechanism once, by its "
 			   "SASL name (upper case letters, digits, '-' and '_')", bad);
-	}
+	} else if (n == 0)
+		check_end(x->cr, CHECK_UNEXERCISED, "no MECH line");
 	else
-		report_end(x->r, CHECK_PASS, "%zu MECH line(s)", n);
+		check_end(x->cr, CHECK_PASS, "%zu MECH line(s)", n);
 }
 
 /* --- handshake probes on their own connections -------------------------- */
 
-/* hs_read_until_done - read handshake lines for up to ms each; 1 DONE, 0 quiet, -1 EOF */
-static int hs_read_until_done(struct cx *x, struct tconn *c, int ms)
+/*
+ * hs_read_until_done - read handshake lines for up to ms each; 1 DONE, 0
+ * quiet, -1 EOF (a drop when postfix: the lines sent were Postfix's)
+ */
+static int hs_read_until_done(struct cx *x, struct tconn *c, int ms, int postfix)
 {
 	for (;;) {
 		const char *line;
@@ -321,6 +334,8 @@ static int hs_read_until_done(struct cx *x, struct tconn *c, int ms)
 
 		if (rc == 0)
 			return 0;
+		if (rc == -1)
+			auth_lost(x, c, postfix);
 		if (rc < 0)
 			return -1;
 		report_io(x->r, 'S', line, len);
@@ -343,30 +358,30 @@ void auth_hs_split(struct check_run *cr, const struct check_def *d)
 
 	(void)d;
 	if (auth_open(x, &c) < 0) {
-		report_end(x->r, CHECK_ERROR, "could not open a connection");
+		check_end(x->cr, CHECK_ERROR, "could not open a connection");
 		return;
 	}
 	report_note(x->r, "fake-smtpd sends nothing until DONE or %d ms without a line", quiet_ms);
-	rc = hs_read_until_done(x, &c, quiet_ms);
+	rc = hs_read_until_done(x, &c, quiet_ms, 1);
 	style = "2.3 style: MECH..DONE at once, before the client's VERSION";
 	snprintf(line, sizeof(line), "VERSION\t1\t0\n");
 	if (rc >= 0 && auth_send_line(x, &c, line, strlen(line)) < 0)
 		rc = -1;
 	if (rc == 0) {
 		report_note(x->r, "then VERSION alone, and %d ms more", quiet_ms);
-		rc = hs_read_until_done(x, &c, quiet_ms);
+		rc = hs_read_until_done(x, &c, quiet_ms, 1);
 		style = "2.4 style: MECH..DONE after the client's VERSION";
 	}
 	snprintf(line, sizeof(line), "CPID\t%ld\n", (long)getpid());
 	if (rc >= 0 && auth_send_line(x, &c, line, strlen(line)) < 0)
 		rc = -1;
 	if (rc == 0) {
-		rc = hs_read_until_done(x, &c, x->timeout_ms);
+		rc = hs_read_until_done(x, &c, x->timeout_ms, 1);
 		style = "MECH..DONE after the client's CPID";
 	}
 	if (rc != 1) {
 		auth_close(x, &c);
-		report_end(x->r, CHECK_FAIL, "with VERSION and CPID sent %d ms apart the handshake %s; "
+		check_end(x->cr, CHECK_FAIL, "with VERSION and CPID sent %d ms apart the handshake %s; "
 			   "should a socket deliver Postfix's one write in two reads, smtpd exits with "
 			   "\"no SASL authentication mechanisms\". Read the client's lines as a stream "
 			   "(they may arrive in any pieces) and send MECH..DONE at once or after VERSION",
@@ -377,9 +392,9 @@ void auth_hs_split(struct check_run *cr, const struct check_def *d)
 	     auth_await(x, &c, x->next_id, &v, NULL);
 	auth_close(x, &c);
 	if (rc == 1)
-		report_end(x->r, CHECK_PASS, "%s", style);
+		check_end(x->cr, CHECK_PASS, "%s", style);
 	else
-		report_end(x->r, CHECK_FAIL, "the handshake completed (%s), but AUTH %s got no answer "
+		check_end(x->cr, CHECK_FAIL, "the handshake completed (%s), but AUTH %s got no answer "
 			   "afterwards (%s)", style, mech, rc < 0 ? "connection closed" : "timeout");
 }
 
@@ -401,15 +416,17 @@ void auth_hs_cpid(struct check_run *cr, const struct check_def *d)
 		const char *what;
 
 		if (auth_open(x, &c) < 0) {
-			report_end(x->r, CHECK_ERROR, "could not open a connection");
+			check_end(x->cr, CHECK_ERROR, "could not open a connection");
 			return;
 		}
 		snprintf(hello, sizeof(hello), "VERSION\t1\t0\nCPID\t%s\n", cpids[i]);
+		x->odd = 1;	/* closing is the helper's right here; crashing is not */
 		rc = auth_send_line(x, &c, hello, strlen(hello)) < 0 ? -1 :
-		     hs_read_until_done(x, &c, x->timeout_ms);
+		     hs_read_until_done(x, &c, x->timeout_ms, 0);
 		if (rc == 1)
 			rc = auth_send_request(x, &c, ++x->next_id, mech, "127.0.0.1", NULL) < 0 ? -1 :
 			     auth_await(x, &c, x->next_id, &v, NULL);
+		x->odd = 0;
 		auth_close(x, &c);
 		if (tconn_crashed(&c))
 			rc = -9;
@@ -424,9 +441,9 @@ void auth_hs_cpid(struct check_run *cr, const struct check_def *d)
 				 rc == -9 ? tconn_exit_text(&c) : "timeout");
 	}
 	if (bad[0])
-		report_end(x->r, CHECK_FAIL, "%s. Refuse a bad CPID by closing the connection "
+		check_end(x->cr, CHECK_FAIL, "%s. Refuse a bad CPID by closing the connection "
 			   "(Dovecot: \"BUG: Authentication client said it's PID 0\") or ignore it; "
 			   "never crash or hang", bad);
 	else
-		report_end(x->r, CHECK_PASS, "%s", seen);
+		check_end(x->cr, CHECK_PASS, "%s", seen);
 }

@@ -11,9 +11,12 @@
  *	run (one smtpd process), and every reply line the run has read
  *	(struct obs, judged at the end by the AUTH-REP-* checks).
  *
- *	auth_client.c speaks Postfix's side: auth_open() (on failure
- *	x->fatal and x->fatal_why are set), auth_close() (notes a crash and
- *	the helper's stderr), auth_send_line(), auth_await() (reads until
+ *	auth_client.c speaks Postfix's side: auth_open() (on failure before
+ *	any connection worked x->fatal and x->fatal_why are set; after, the
+ *	service is gone: death_gone()), auth_close() (a crash, the helper's
+ *	stderr), auth_send_line() (AUTH and CONT lines are kept as the
+ *	requests a death may show), auth_read() (a line of a reply; EOF is
+ *	a drop, auth_lost()), auth_await() (reads until
  *	Postfix takes a line as the answer to id: 1, 0 timeout, -1 EOF,
  *	-2 a line too long), auth_handshake() (1 DONE, -1 refused, -2
  *	Postfix would crash, -3 I/O), auth_exchange() (one whole AUTH
@@ -34,6 +37,7 @@
 #define HARNESS_CHECK_AUTH_INT_H
 
 #include "harness/check/auth.h"
+#include "harness/check/death.h"
 #include "harness/check/runner.h"
 #include "proto/sasl.h"
 #include "util/xbuf.h"
@@ -46,6 +50,8 @@
 #define AUTH_NEED_MECH		(1u << 4)	/* a mechanism offered, for any answer */
 #define AUTH_NEED_RUNNABLE	(1u << 5)	/* a mechanism fake-smtpd's client runs */
 #define AUTH_NEED_OFFERED	(1u << 6)	/* the mechanisms its tags name are offered */
+#define AUTH_NEED_LOGIN		(1u << 7)	/* PLAIN logs in with the account (AUTH-MECH-001) */
+#define AUTH_NEED_NORESP	(1u << 8)	/* PLAIN without resp= gets CONT (AUTH-MECH-003) */
 
 /* one kind of reply seen during the run (CHECK_AUTH_R_* bit, or the stall) */
 struct obs {
@@ -65,10 +71,15 @@ struct obs {
 struct cx {
 	const struct check_auth_options *o;
 	struct report *r;
+	struct check_run *cr;
 	unsigned next_id;
 	int timeout_ms;
 	int fatal;
 	char fatal_why[700];
+	int connected;		/* a connection worked: a failure now is a death */
+	int probing;		/* the leave hook's probe: not the check's exchanges */
+	int odd;		/* a connection begun with what Postfix never sends */
+	struct death life;	/* what the helper did during the current check */
 	/* what the first handshake showed */
 	struct pf_auth_handshake hs;
 	int hs_rc;
@@ -87,8 +98,10 @@ struct cx {
 	enum sasl_mech runnable[SASL_MECH_COUNT];	/* those the client runs */
 	const char *runnable_names[SASL_MECH_COUNT];
 	size_t nrun;
+	unsigned login_failed;	/* 1u << enum sasl_mech: no 235 in AUTH-MECH-001 */
 	const char *probe_mech;	/* for the probes that need any answer */
 	long long max_latency;	/* the slowest reply of the single exchanges */
+	unsigned n_timed;	/* ... and how many replies it is the slowest of */
 	int quiet;		/* keep the wire out of the report (bulk probes) */
 	/* every reply of the run, judged at the end (AUTH-REP-*) */
 	char last_sent[400];
@@ -104,6 +117,8 @@ struct cx {
 long long auth_ms_now(void);
 int auth_open(struct cx *x, struct tconn *c);
 void auth_close(struct cx *x, struct tconn *c);
+void auth_lost(struct cx *x, struct tconn *c, int postfix);
+int auth_read(struct cx *x, struct tconn *c, const char **line_r, size_t *len_r);
 int auth_send_line(struct cx *x, struct tconn *c, const char *p, size_t len);
 int auth_await(struct cx *x, struct tconn *c, unsigned id, struct pf_auth_verdict *v,
 	       long long *ms_r);
@@ -128,6 +143,7 @@ void auth_observe(struct cx *x, unsigned id, const char *line, size_t len,
 		  const struct pf_auth_verdict *v);
 void auth_stalled(struct cx *x, const char *line, size_t len);
 void auth_rep_seen(struct check_run *cr, const struct check_def *d);
+int auth_log_user_back(const char *log);
 
 /* auth_handshake.c: the AUTH-HANDSHAKE-* checks */
 void auth_hs_done(struct check_run *cr, const struct check_def *d);
@@ -145,6 +161,7 @@ void auth_hs_cpid(struct check_run *cr, const struct check_def *d);
 /* auth_probes.c: mechanisms, requests, latency, and replies that need their own exchanges */
 void auth_mech_right(struct check_run *cr, const struct check_def *d);
 void auth_mech_wrong(struct check_run *cr, const struct check_def *d);
+void auth_mech_noresp(struct check_run *cr, const struct check_def *d);
 void auth_req_case(struct check_run *cr, const struct check_def *d);
 void auth_req_ids(struct check_run *cr, const struct check_def *d);
 void auth_req_abandoned(struct check_run *cr, const struct check_def *d);

@@ -53,6 +53,12 @@ static size_t run_all(struct cx *x, int right, enum pf_auth_outcome want, char *
 		if (oc != want)
 			snprintf(bad + strlen(bad), size - strlen(bad), "%s%s (%s)", bad[0] ? ", " : "",
 				 x->runnable_names[i], pf_auth_outcome_name(oc));
+		if (oc != want && right) {
+			/* what needs this mechanism to log in is blocked by AUTH-MECH-001 */
+			x->login_failed |= 1u << x->runnable[i];
+			if (x->runnable[i] == SASL_MECH_PLAIN)
+				x->cr->have &= ~AUTH_NEED_LOGIN;
+		}
 	}
 	return x->nrun;
 }
@@ -66,9 +72,9 @@ void auth_mech_right(struct check_run *cr, const struct check_def *d)
 
 	(void)d;
 	if (bad[0])
-		report_end(x->r, CHECK_FAIL, "no 235 for: %s", bad);
+		check_end(x->cr, CHECK_FAIL, "no 235 for: %s", bad);
 	else
-		report_end(x->r, CHECK_PASS, "%zu mechanism(s) gave 235", n);
+		check_end(x->cr, CHECK_PASS, "%zu mechanism(s) gave 235", n);
 }
 
 /* auth_mech_wrong - AUTH-MECH-002 */
@@ -80,10 +86,67 @@ void auth_mech_wrong(struct check_run *cr, const struct check_def *d)
 
 	(void)d;
 	if (bad[0])
-		report_end(x->r, CHECK_FAIL, "a wrong password did not give 535 for: %s%s", bad,
+		check_end(x->cr, CHECK_FAIL, "a wrong password did not give 535 for: %s%s", bad,
 			   strstr(bad, "done") ? " - FAIL-OPEN: any password is accepted" : "");
 	else
-		report_end(x->r, CHECK_PASS, "%zu mechanism(s) gave 535", n);
+		check_end(x->cr, CHECK_PASS, "%zu mechanism(s) gave 535", n);
+}
+
+/* auth_mech_noresp - AUTH-MECH-003: AUTH PLAIN alone, a challenge, then the credentials */
+void auth_mech_noresp(struct check_run *cr, const struct check_def *d)
+{
+	struct cx *x = cr->ctx;
+	struct pf_auth_verdict v;
+	struct tconn c;
+	struct xbuf b64;
+	unsigned id;
+	int rc, account = x->o->user != NULL && x->o->password != NULL;
+	char s[300];
+
+	(void)d;
+	if (auth_fresh_or_fail(x, &c) < 0) {
+		cr->have &= ~AUTH_NEED_NORESP;
+		return;
+	}
+	xbuf_init(&b64, 8192);
+	id = ++x->next_id;
+	rc = auth_send_request(x, &c, id, "PLAIN", "127.0.0.1", NULL) < 0 ? -1 :
+	     auth_await(x, &c, id, &v, NULL);
+	if (rc == 1 && v.outcome == PF_AUTH_MORE && account) {
+		report_note(x->r, "the SMTP client answers the 334 with its credentials");
+		rc = auth_plain_b64(x->o->user, x->o->password, &b64) < 0 ||
+		     auth_send_cont(x, &c, id, xbuf_cstr(&b64)) < 0 ? -1 :
+		     auth_await(x, &c, id, &v, NULL);
+		if (rc == 1 && v.outcome != PF_AUTH_DONE)
+			rc = 2;
+	} else if (rc == 1 && v.outcome != PF_AUTH_MORE) {
+		rc = 3;
+	}
+	auth_close(x, &c);
+	xbuf_free_wipe(&b64);
+	if (rc == 1 && !account) {
+		check_end(cr, CHECK_UNEXERCISED, "the challenge came (334); the login after it "
+			  "needs --user and --password");
+		return;
+	}
+	if (rc == 1) {
+		check_end(cr, CHECK_PASS, "334, then 235");
+		return;
+	}
+	cr->have &= ~AUTH_NEED_NORESP;
+	if (rc == 3)
+		check_end(cr, CHECK_FAIL, "AUTH PLAIN without an initial response got %s, not a "
+			  "challenge: an SMTP client that sends its credentials after the 334 can never "
+			  "log in. Answer CONT<TAB>id<TAB> (empty challenge) and take the CONT that "
+			  "follows as the PLAIN message", auth_say(&v, s, sizeof(s)));
+	else if (rc == 2)
+		check_end(cr, CHECK_FAIL, "the credentials sent after the 334 got %s, not 235: take "
+			  "the CONT data as the PLAIN message (\\0user\\0password, base64)",
+			  auth_say(&v, s, sizeof(s)));
+	else
+		check_end(cr, CHECK_FAIL, "no answer to AUTH PLAIN without an initial response (%s); "
+			  "Postfix answers %s", rc < 0 ? "connection closed" : "timeout",
+			  auth_say(&v, s, sizeof(s)));
 }
 
 /* auth_req_case - AUTH-REQ-001 */
@@ -93,9 +156,9 @@ void auth_req_case(struct check_run *cr, const struct check_def *d)
 
 	(void)d;
 	if (auth_run_mech(x, "plain", SASL_MECH_PLAIN, 1, &x->max_latency) == PF_AUTH_DONE)
-		report_end(x->r, CHECK_PASS, "%s", "");
+		check_end(x->cr, CHECK_PASS, "%s", "");
 	else
-		report_end(x->r, CHECK_FAIL, "AUTH with mechanism \"plain\" did not succeed; "
+		check_end(x->cr, CHECK_FAIL, "AUTH with mechanism \"plain\" did not succeed; "
 			   "compare mechanism names case-insensitively");
 }
 
@@ -111,9 +174,9 @@ void auth_req_ids(struct check_run *cr, const struct check_def *d)
 	oc = auth_run_mech(x, "PLAIN", SASL_MECH_PLAIN, 1, &x->max_latency);
 	x->next_id = saved + 1;
 	if (oc == PF_AUTH_DONE)
-		report_end(x->r, CHECK_PASS, "id 4294967001 on a fresh connection");
+		check_end(x->cr, CHECK_PASS, "id 4294967001 on a fresh connection");
 	else
-		report_end(x->r, CHECK_FAIL, "a fresh connection whose first id is "
+		check_end(x->cr, CHECK_FAIL, "a fresh connection whose first id is "
 			   "4294967001 did not authenticate (%s)", pf_auth_outcome_name(oc));
 }
 
@@ -126,6 +189,7 @@ void auth_req_abandoned(struct check_run *cr, const struct check_def *d)
 	struct pf_auth_verdict v;
 	const char *line;
 	size_t len;
+	int pending = 0;
 
 	(void)d;
 	if (auth_fresh_or_fail(x, &c) < 0)
@@ -135,18 +199,23 @@ void auth_req_abandoned(struct check_run *cr, const struct check_def *d)
 	if (pf_auth_request(&l, ++x->next_id, "PLAIN", "smtp", "127.0.0.1", "127.0.0.1", 0,
 			    NULL) == 0)
 		(void)auth_send_line(x, &c, l.data, l.len);
-	if (tconn_read_line(&c, x->timeout_ms, &line, &len) == 1)
+	if (auth_read(x, &c, &line, &len) == 1) {
 		report_io(x->r, 'S', line, len);
+		pending = len >= 5 && memcmp(line, "CONT\t", 5) == 0;
+	}
 	report_note(x->r, "the SMTP client sends '*': Postfix answers 501 5.7.0 and "
 		    "sends nothing to the helper");
 	xbuf_free(&l);
 	auth_exchange(x, &c, "PLAIN", SASL_MECH_PLAIN, x->o->user, x->o->password, ++x->next_id,
 		      &v, &x->max_latency);
 	auth_close(x, &c);
-	if (v.outcome == PF_AUTH_DONE)
-		report_end(x->r, CHECK_PASS, "%s", "");
+	if (v.outcome == PF_AUTH_DONE && !pending)
+		check_end(x->cr, CHECK_UNEXERCISED, "the first request got no challenge, so nothing "
+			  "was left pending to abandon");
+	else if (v.outcome == PF_AUTH_DONE)
+		check_end(x->cr, CHECK_PASS, "%s", "");
 	else
-		report_end(x->r, CHECK_FAIL, "after an abandoned request the next AUTH "
+		check_end(x->cr, CHECK_FAIL, "after an abandoned request the next AUTH "
 			   "got %s; keep several pending ids per connection",
 			   v.smtp[0] ? v.smtp : pf_auth_outcome_name(v.outcome));
 }
@@ -171,7 +240,7 @@ void auth_req_base64(struct check_run *cr, const struct check_def *d)
 	if (pf_auth_request(&l, id, "PLAIN", "smtp", "127.0.0.1", "127.0.0.1", 0,
 			    "AGFsaWNlAHNlY3JldA") == 0)
 		(void)auth_send_line(x, &c, l.data, l.len);
-	rc = tconn_read_line(&c, x->timeout_ms, &line, &len);
+	rc = auth_read(x, &c, &line, &len);
 	if (rc == 1) {
 		char want[64];
 
@@ -183,9 +252,8 @@ void auth_req_base64(struct check_run *cr, const struct check_def *d)
 	/* is the connection still usable? */
 	xbuf_reset(&l);
 	if (pf_auth_request(&l, ++x->next_id, "PLAIN", "smtp", "127.0.0.1", "127.0.0.1", 0,
-			    NULL) == 0 && tconn_write(&c, l.data, l.len, x->timeout_ms) == 0) {
-		report_io(x->r, 'C', l.data, l.len - 1);
-		rc = tconn_read_line(&c, x->timeout_ms, &line, &len);
+			    NULL) == 0 && auth_send_line(x, &c, l.data, l.len) == 0) {
+		rc = auth_read(x, &c, &line, &len);
 		if (rc == 1) {
 			report_io(x->r, 'S', line, len);
 			kept = 1;
@@ -194,9 +262,9 @@ void auth_req_base64(struct check_run *cr, const struct check_def *d)
 	xbuf_free(&l);
 	auth_close(x, &c);
 	if (ok_fail && kept)
-		report_end(x->r, CHECK_PASS, "%s", "");
+		check_end(x->cr, CHECK_PASS, "%s", "");
 	else
-		report_end(x->r, CHECK_FAIL, "%s%s", ok_fail ? "" :
+		check_end(x->cr, CHECK_FAIL, "%s%s", ok_fail ? "" :
 			   "no \"FAIL <id> code=invalid_base64\" for unpadded base64; ",
 			   kept ? "" : "the connection was not usable afterwards");
 }
@@ -222,7 +290,7 @@ void auth_req_fields(struct check_run *cr, const struct check_def *d)
 	    pf_auth_request(&l, id, "PLAIN", "smtp", "", "::1", 1, xbuf_cstr(&e)) == 0)
 		(void)auth_send_line(x, &c, l.data, l.len);
 	memset(&v, 0, sizeof(v));
-	while (tconn_read_line(&c, x->timeout_ms, &line, &len) == 1) {
+	while (auth_read(x, &c, &line, &len) == 1) {
 		report_io(x->r, 'S', line, len);
 		pf_auth_judge(&x->o->version, id, line, len, &v);
 		if (v.outcome != PF_AUTH_SKIP)
@@ -232,9 +300,9 @@ void auth_req_fields(struct check_run *cr, const struct check_def *d)
 	xbuf_free_wipe(&l);
 	xbuf_free_wipe(&e);
 	if (v.outcome == PF_AUTH_DONE)
-		report_end(x->r, CHECK_PASS, "empty lip=, IPv6 rip=, secured accepted");
+		check_end(x->cr, CHECK_PASS, "empty lip=, IPv6 rip=, secured accepted");
 	else
-		report_end(x->r, CHECK_FAIL, "AUTH with an empty lip=, rip=::1 and the bare "
+		check_end(x->cr, CHECK_FAIL, "AUTH with an empty lip=, rip=::1 and the bare "
 			   "secured flag did not succeed (%s)", v.smtp[0] ? v.smtp : "no reply");
 }
 
@@ -266,10 +334,13 @@ void auth_rep_temp(struct check_run *cr, const struct check_def *d)
 	/* the wire log holds the reply lines: look at them raw */
 	log = xbuf_cstr(&x->r->log);
 	if (strstr(log, "code=temp_fail") || strstr(log, "\\ttemp\\t") || strstr(log, "\\ttemp\n"))
-		report_end(x->r, CHECK_FAIL, "a wrong password got FAIL with a temporary-failure "
+		check_end(x->cr, CHECK_FAIL, "a wrong password got FAIL with a temporary-failure "
 			   "code; Postfix answers %s all the same", v.smtp);
+	else if (v.outcome != PF_AUTH_FAIL)
+		check_end(x->cr, CHECK_UNEXERCISED, "the wrong password got no FAIL to look at (%s; "
+			  "AUTH-MECH-002 judges that)", pf_auth_outcome_name(v.outcome));
 	else
-		report_end(x->r, CHECK_PASS, "%s", "");
+		check_end(x->cr, CHECK_PASS, "%s", "");
 }
 
 /* auth_rep_tab - AUTH-REP-002: a user name with a TAB comes back escaped */
@@ -285,11 +356,15 @@ void auth_rep_tab(struct check_run *cr, const struct check_def *d)
 	/* the log shows TAB as \t: a raw one appears as "user=tab\tuser" */
 	log = xbuf_cstr(&x->r->log);
 	if (strstr(log, "S: FAIL") && strstr(log, "user=tab\\tuser"))
-		report_end(x->r, CHECK_FAIL, "the user name \"tab<TAB>user\" came back with a raw "
+		check_end(x->cr, CHECK_FAIL, "the user name \"tab<TAB>user\" came back with a raw "
 			   "TAB; escape values as Dovecot does (TAB -> \\001t, LF -> \\001n, "
 			   "\\001 -> \\0011)");
+	else if (!auth_log_user_back(log))
+		check_end(x->cr, CHECK_UNEXERCISED, "the FAIL for the name with a TAB carried no "
+			  "user=, and no account with a TAB can log in for an OK: no user name came "
+			  "back to look at");
 	else
-		report_end(x->r, CHECK_PASS, "%s", "");
+		check_end(x->cr, CHECK_PASS, "%s", "");
 }
 
 /* auth_lat_replies - AUTH-LAT-001: the slowest reply of the single exchanges */
@@ -298,12 +373,15 @@ void auth_lat_replies(struct check_run *cr, const struct check_def *d)
 	struct cx *x = cr->ctx;
 
 	(void)d;
-	if (x->max_latency >= x->timeout_ms)
-		report_end(x->r, CHECK_FAIL, "a reply took %lld ms or more (Postfix's 10 s "
+	if (x->n_timed == 0)
+		check_end(x->cr, CHECK_UNEXERCISED, "no single exchange of AUTH-MECH or AUTH-REQ ran "
+			  "to time");
+	else if (x->max_latency >= x->timeout_ms)
+		check_end(x->cr, CHECK_FAIL, "a reply took %lld ms or more (Postfix's 10 s "
 			   "timeout x %.2f); Postfix gives up and answers 454 4.7.0", x->max_latency,
 			   x->o->time_scale > 0 ? x->o->time_scale : 1.0);
 	else
-		report_end(x->r, CHECK_PASS, "slowest reply %lld ms", x->max_latency);
+		check_end(x->cr, CHECK_PASS, "slowest reply %lld ms", x->max_latency);
 }
 
 /* --- the long probes (CHECK_STAGE_PROBE), and AUTH-REP-008 -------------- */
@@ -340,7 +418,7 @@ void auth_req_pending(struct check_run *cr, const struct check_def *d)
 		auth_close(x, &c);
 		xbuf_free_wipe(&b64);
 		pf_auth_io_failure(&x->o->version, &v1);
-		report_end(x->r, CHECK_FAIL, "with two requests pending the helper stopped answering "
+		check_end(x->cr, CHECK_FAIL, "with two requests pending the helper stopped answering "
 			   "or closed (see the wire above); Postfix answers %s. Keep every request "
 			   "by its id until it ends, never require CANCEL", auth_say(&v1, s1, sizeof(s1)));
 		return;
@@ -348,14 +426,14 @@ void auth_req_pending(struct check_run *cr, const struct check_def *d)
 	auth_close(x, &c);
 	xbuf_free_wipe(&b64);
 	if (v3.outcome != PF_AUTH_DONE)
-		report_end(x->r, CHECK_FAIL, "request %u, started while %u was pending, got %s "
+		check_end(x->cr, CHECK_FAIL, "request %u, started while %u was pending, got %s "
 			   "instead of 235; keep pending requests apart by id", id2, id1,
 			   auth_say(&v3, s1, sizeof(s1)));
 	else if (v4.outcome != PF_AUTH_DONE && v4.outcome != PF_AUTH_FAIL)
-		report_end(x->r, CHECK_FAIL, "the late CONT for %u got %s", id1,
+		check_end(x->cr, CHECK_FAIL, "the late CONT for %u got %s", id1,
 			   auth_say(&v4, s2, sizeof(s2)));
 	else
-		report_end(x->r, CHECK_PASS, "late CONT for %u: %s", id1,
+		check_end(x->cr, CHECK_PASS, "late CONT for %u: %s", id1,
 			   v4.outcome == PF_AUTH_DONE ? "continued (as Dovecot within 150 s)" :
 			   "FAIL (expired)");
 }
@@ -410,7 +488,7 @@ void auth_req_abandon_many(struct check_run *cr, const struct check_def *d)
 	struct xbuf l;
 	struct pf_auth_verdict v;
 	long rss0, rss1, pid = 0;
-	unsigned n = 0, answered = 0, first;
+	unsigned n = 0, answered = 0, pending = 0, first;
 	int rc = 1;
 	char s[300];
 
@@ -448,6 +526,7 @@ void auth_req_abandon_many(struct check_run *cr, const struct check_def *d)
 			x->quiet = n + k > 0;
 			rc = auth_await(x, &c, base + k, &v, NULL);
 			answered += rc == 1;
+			pending += rc == 1 && v.outcome == PF_AUTH_MORE;
 		}
 		n += ABANDON_BATCH;
 	}
@@ -455,7 +534,7 @@ void auth_req_abandon_many(struct check_run *cr, const struct check_def *d)
 	if (rc != 1) {
 		auth_close(x, &c);
 		xbuf_free(&l);
-		report_end(x->r, CHECK_FAIL, "after %u abandoned requests (ids from %u) the helper "
+		check_end(x->cr, CHECK_FAIL, "after %u abandoned requests (ids from %u) the helper "
 			   "%s; Postfix answers the AUTH in flight with %s and reconnects. Keep "
 			   "abandoned requests (Dovecot has no limit and drops them silently after "
 			   "150 s) or expire them, never disconnect", answered, first,
@@ -491,13 +570,16 @@ void auth_req_abandon_many(struct check_run *cr, const struct check_def *d)
 			    "unix: only)");
 	if (v.outcome == PF_AUTH_TEMP || v.outcome == PF_AUTH_SKIP ||
 	    (x->o->user != NULL && x->o->password != NULL && v.outcome != PF_AUTH_DONE))
-		report_end(x->r, CHECK_FAIL, "after %d abandoned requests the next AUTH got %s",
+		check_end(x->cr, CHECK_FAIL, "after %d abandoned requests the next AUTH got %s",
 			   ABANDON_COUNT, auth_say(&v, s, sizeof(s)));
+	else if (pending == 0)
+		check_end(x->cr, CHECK_UNEXERCISED, "none of the %d requests got a challenge, so none "
+			  "was left pending to abandon (%s answers each at once)", ABANDON_COUNT, mech);
 	else if (rss0 >= 0 && rss1 >= 0 && rss1 - rss0 > 64 * 1024)
-		report_end(x->r, CHECK_FAIL, "the helper grew by %ld KiB for %d abandoned requests; "
+		check_end(x->cr, CHECK_FAIL, "the helper grew by %ld KiB for %d abandoned requests; "
 			   "expire them (Dovecot: 150 s)", rss1 - rss0, ABANDON_COUNT);
 	else
-		report_end(x->r, CHECK_PASS, "%d abandoned, the next AUTH answered (%s)",
+		check_end(x->cr, CHECK_PASS, "%d abandoned, the next AUTH answered (%s)",
 			   ABANDON_COUNT, pf_auth_outcome_name(v.outcome));
 }
 
@@ -534,12 +616,12 @@ void auth_req_multistep(struct check_run *cr, const struct check_def *d)
 	auth_close(x, &c);
 	xbuf_free_wipe(&b64);
 	if (rc == 1 && stage == 2)
-		report_end(x->r, CHECK_PASS, "%s", "");
+		check_end(x->cr, CHECK_PASS, "%s", "");
 	else if (rc == 1)
-		report_end(x->r, CHECK_FAIL, "AUTH PLAIN without initial response got %s, not an "
+		check_end(x->cr, CHECK_FAIL, "AUTH PLAIN without initial response got %s, not an "
 			   "empty challenge (Dovecot: CONT<TAB>id<TAB>)", auth_say(&v, s, sizeof(s)));
 	else
-		report_end(x->r, CHECK_FAIL, "the helper %s %s; Postfix answers %s, and reconnects on "
+		check_end(x->cr, CHECK_FAIL, "the helper %s %s; Postfix answers %s, and reconnects on "
 			   "the next AUTH (3.11+; before 3.11 every later AUTH of that smtpd process "
 			   "fails). Keep the connection open: one connection serves many requests",
 			   rc < 0 ? "closed the connection" : "stopped answering",
@@ -577,12 +659,12 @@ void auth_req_idle(struct check_run *cr, const struct check_def *d)
 		pf_auth_io_failure(&x->o->version, &v);
 	auth_close(x, &c);
 	if (rc == 1)
-		report_end(x->r, CHECK_PASS, "answered after %ld ms idle", idle_ms);
+		check_end(x->cr, CHECK_PASS, "answered after %ld ms idle", idle_ms);
 	else if (x->o->target->kind == TARGET_UNIX && rc < 0)
-		report_end(x->r, CHECK_PASS, "the helper closed the idle connection; on unix: "
+		check_end(x->cr, CHECK_PASS, "the helper closed the idle connection; on unix: "
 			   "Postfix's write fails (EPIPE) and it reconnects and re-sends");
 	else
-		report_end(x->r, CHECK_FAIL, "after %ld ms idle the helper %s; on inet: Postfix "
+		check_end(x->cr, CHECK_FAIL, "after %ld ms idle the helper %s; on inet: Postfix "
 			   "answers %s once, then reconnects. Keep idle connections open (Postfix "
 			   "closes them when its smtpd process ends)", idle_ms,
 			   rc < 0 ? "had closed the connection" : "did not answer",
@@ -624,16 +706,16 @@ void auth_lat_penalty(struct check_run *cr, const struct check_def *d)
 	auth_close(x, &c);
 	xbuf_free_wipe(&b64);
 	if (rc == 0)
-		report_end(x->r, CHECK_FAIL, "failure %d from one rip was not answered within %d ms "
+		check_end(x->cr, CHECK_FAIL, "failure %d from one rip was not answered within %d ms "
 			   "(Postfix's 10 s x %.2f): %s; Postfix answers %s and disconnects. Keep "
 			   "delay plus penalty below 10 s (Dovecot: auth_failure_delay 2 s, penalty "
 			   "2/4/8/15 s: from the 3rd failure on it can pass 10 s)", k, x->timeout_ms,
 			   x->o->time_scale > 0 ? x->o->time_scale : 1.0, series, auth_say(&v, s, sizeof(s)));
 	else if (rc < 0)
-		report_end(x->r, CHECK_FAIL, "the helper closed the connection after %d failure(s): "
+		check_end(x->cr, CHECK_FAIL, "the helper closed the connection after %d failure(s): "
 			   "%s", k, series);
 	else
-		report_end(x->r, CHECK_PASS, "time to FAIL: %s", series);
+		check_end(x->cr, CHECK_PASS, "time to FAIL: %s", series);
 }
 
 /* auth_rep_enum - AUTH-REP-008: wrong password vs unknown user */
@@ -660,7 +742,7 @@ void auth_rep_enum(struct check_run *cr, const struct check_def *d)
 	auth_exchange(x, &c, "PLAIN", SASL_MECH_PLAIN, unknown, "x-wrong", ++x->next_id, &v2, NULL);
 	auth_close(x, &c);
 	if (v1.outcome != PF_AUTH_FAIL || v2.outcome != PF_AUTH_FAIL) {
-		report_end(x->r, CHECK_FAIL, "expected 535 for both; wrong password: %s; unknown "
+		check_end(x->cr, CHECK_FAIL, "expected 535 for both; wrong password: %s; unknown "
 			   "user: %s", auth_say(&v1, s1, sizeof(s1)), auth_say(&v2, s2, sizeof(s2)));
 		return;
 	}
@@ -669,9 +751,9 @@ void auth_rep_enum(struct check_run *cr, const struct check_def *d)
 	if (la != lb || memcmp(a, b, la) != 0 || strcmp(v1.smtp, v2.smtp) != 0) {
 		report_note(x->r, "Postfix answers, wrong password: %s", auth_say(&v1, s1, sizeof(s1)));
 		report_note(x->r, "Postfix answers, unknown user:   %s", auth_say(&v2, s2, sizeof(s2)));
-		report_end(x->r, CHECK_FAIL, "the FAIL for an unknown user differs from the one for "
+		check_end(x->cr, CHECK_FAIL, "the FAIL for an unknown user differs from the one for "
 			   "a wrong password (beyond id and user=): an SMTP client can tell which "
 			   "accounts exist. Answer both alike, without reason= (as Dovecot does)");
 	} else
-		report_end(x->r, CHECK_PASS, "both: %s", auth_say(&v1, s1, sizeof(s1)));
+		check_end(x->cr, CHECK_PASS, "both: %s", auth_say(&v1, s1, sizeof(s1)));
 }

@@ -16,6 +16,7 @@
  *	                  size_t len, const struct pf_auth_verdict *v);
  *	void auth_stalled(struct cx *x, const char *line, size_t len);
  *	void auth_rep_seen(struct check_run *cr, const struct check_def *d);
+ *	int auth_log_user_back(const char *log);
  * DESCRIPTION
  *	check_auth_reply_flags() and check_auth_fail_shape() are pure (see
  *	auth.h). auth_observe() looks at every reply line the run reads
@@ -26,7 +27,9 @@
  *	skips, then the timeout. auth_rep_seen() is the run function of
  *	AUTH-REP-003..007 and 009..013: it fails with the first line of its
  *	kind, passes when replies of the kind it looks at were read without
- *	one, and is skipped when the run read no such reply.
+ *	one, and is not exercised when the run read no such reply.
+ *	auth_log_user_back() is 1 when an OK or FAIL line of a check's wire
+ *	log (report_io()'s escaped form) carries a user= field.
  * DIAGNOSTICS
  *	A row of the table that is not one of those checks is our bug:
  *	msg_panic().
@@ -157,6 +160,23 @@ size_t check_auth_fail_shape(const char *line, size_t len, char *buf, size_t siz
 	return used;
 }
 
+/* auth_log_user_back - an OK or FAIL line of the wire log carries a user= field */
+int auth_log_user_back(const char *log)
+{
+	const char *l = log;
+
+	while ((l = strstr(l, "    S: ")) != NULL) {
+		const char *nl = strchr(l, '\n');
+		const char *u = strstr(l, "\\tuser=");
+
+		if ((strncmp(l + 7, "OK\\t", 4) == 0 || strncmp(l + 7, "FAIL\\t", 6) == 0) &&
+		    u != NULL && (nl == NULL || u < nl))
+			return 1;
+		l = nl != NULL ? nl : l + 7;
+	}
+	return 0;
+}
+
 /* obs_keep - remember the first reply of one kind, with what was sent before it */
 static void obs_keep(struct cx *x, struct obs *o, const char *line, size_t len,
 		     const struct pf_auth_verdict *v)
@@ -278,14 +298,14 @@ void auth_rep_seen(struct check_run *cr, const struct check_def *d)
 			report_note(x->r, "Postfix would answer: %s", o->smtp);
 		if (o->note[0])
 			report_note(x->r, "%s", o->note);
-		report_end(x->r, CHECK_FAIL, "%s", rep_rows[row].fix);
+		check_end(x->cr, CHECK_FAIL, "%s", rep_rows[row].fix);
 	} else if (pop == 0)
-		report_end(x->r, CHECK_SKIP, "no such reply in this run (%s)",
+		check_end(x->cr, CHECK_UNEXERCISED, "no such reply in this run (%s)",
 			   rep_rows[row].need == CHECK_AUTH_R_IS_OK ? "no OK: needs --user/--password" :
 			   rep_rows[row].need == CHECK_AUTH_R_IS_CONT ? "no CONT" :
 			   rep_rows[row].need == CHECK_AUTH_R_IS_FAIL ? "no FAIL" : "no reply");
 	else
-		report_end(x->r, CHECK_PASS, "%u %s judged", pop,
+		check_end(x->cr, CHECK_PASS, "%u %s judged", pop,
 			   rep_rows[row].bits == 0 ? "waits" :
 			   rep_rows[row].need == CHECK_AUTH_R_IS_OK ? "OK replies" :
 			   rep_rows[row].need == CHECK_AUTH_R_IS_CONT ? "CONT replies" :

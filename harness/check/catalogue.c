@@ -392,5 +392,6 @@ enum check_result catalogue_replay(const struct catalogue_entry *d, const struct
 	free(text);
 	xbuf_free(&scratch.log);
 	xbuf_free(&scratch.doc);
+	xbuf_free(&scratch.notice);
 	return res;
 }

@@ -20,11 +20,11 @@
  *
  *	The probes share one persistent connection, as one smtpd process
  *	does, except where a check is about a fresh one (early reply,
- *	retry, a cut request). Before each check (but the user's rules) the
- *	enter hook connects again when the service closed a connection
- *	without a reply and has answered nothing since (as Postfix does for
- *	its next request), and skips the check when the service is gone,
- *	stalls or answers nothing.
+ *	retry, a cut request). A death of the service during a check
+ *	(check/death.h) is that check's failure: the leave hook, after a
+ *	look whether a daemon is still there. Before each check, the user's
+ *	rules too, the enter hook skips it when the service is gone, stalls
+ *	or answers nothing.
  *	Data checks run through catalogue_replay(); a failed try that
  *	Postfix would retry fails the data check even when the transcript's
  *	pattern accepts the default action.
@@ -111,85 +111,85 @@ static const struct check_def policy_checks[] = {
 	{ { "POLICY-CONN-002", "several requests and sessions on one connection", B,
 	    "smtpd keeps one connection for all SMTP sessions of the process and sends the next "
 	    "request as soon as the last was answered" },
-	  "conn,persistent", 0, CHECK_STAGE_MAIN, pol_conn_many, NULL },
+	  "conn,persistent", ACTION, CHECK_STAGE_MAIN, pol_conn_many, NULL },
 	{ { "POLICY-CONN-003", "the same request again after a retry gets the same action", B,
 	    "after any failed try Postfix reconnects and sends the same request again: a service "
 	    "that counts it twice (greylisting, rate limits) decides differently" },
-	  "conn,retry,idempotence", 0, CHECK_STAGE_MAIN, pol_conn_retry, NULL },
+	  "conn,retry,idempotence", ACTION, CHECK_STAGE_MAIN, pol_conn_retry, NULL },
 	{ { "POLICY-CONN-004", "a request cut by a disconnect does not disturb the next", B,
 	    "an smtpd process can die in the middle of a request; the service must drop the "
 	    "half request and serve the next connection" },
-	  "conn,retry", 0, CHECK_STAGE_MAIN, pol_conn_cut, NULL },
+	  "conn,retry", ACTION, CHECK_STAGE_MAIN, pol_conn_cut, NULL },
 	{ { "POLICY-REQ-001", "a block without request=smtpd_access_policy does not break the service",
 	    A, "Postfix always sends request=, but other clients and probes may not: the service "
 	    "should answer or close, never crash, and go on serving" },
-	  "request", 0, CHECK_STAGE_MAIN, pol_req_type, NULL },
+	  "request", ACTION, CHECK_STAGE_MAIN, pol_req_type, NULL },
 	{ { "POLICY-STATE-001", "a request at protocol_state CONNECT", B,
 	    "check_policy_service in smtpd_client_restrictions with smtpd_delay_reject = no" },
-	  "state", 0, CHECK_STAGE_MAIN, pol_state, "CONNECT" },
+	  "state", ACTION, CHECK_STAGE_MAIN, pol_state, "CONNECT" },
 	{ { "POLICY-STATE-002", "a request at protocol_state EHLO", B,
 	    "check_policy_service in smtpd_helo_restrictions (smtpd_delay_reject = no)" },
-	  "state", 0, CHECK_STAGE_MAIN, pol_state, "EHLO" },
+	  "state", ACTION, CHECK_STAGE_MAIN, pol_state, "EHLO" },
 	{ { "POLICY-STATE-003", "a request at protocol_state HELO (protocol_name SMTP)", B,
 	    "an SMTP (not ESMTP) client sends HELO" },
-	  "state", 0, CHECK_STAGE_MAIN, pol_state, "HELO" },
+	  "state", ACTION, CHECK_STAGE_MAIN, pol_state, "HELO" },
 	{ { "POLICY-STATE-004", "a request at protocol_state MAIL", B,
 	    "check_policy_service in smtpd_sender_restrictions (smtpd_delay_reject = no)" },
-	  "state", 0, CHECK_STAGE_MAIN, pol_state, "MAIL" },
+	  "state", ACTION, CHECK_STAGE_MAIN, pol_state, "MAIL" },
 	{ { "POLICY-STATE-005", "a request at protocol_state RCPT", B,
 	    "the usual place: smtpd_recipient_restrictions / smtpd_relay_restrictions" },
-	  "state", 0, CHECK_STAGE_MAIN, pol_state, "RCPT" },
+	  "state", ACTION, CHECK_STAGE_MAIN, pol_state, "RCPT" },
 	{ { "POLICY-STATE-006", "a request at protocol_state DATA", B,
 	    "smtpd_data_restrictions: recipient_count is set, recipient only with one" },
-	  "state", 0, CHECK_STAGE_MAIN, pol_state, "DATA" },
+	  "state", ACTION, CHECK_STAGE_MAIN, pol_state, "DATA" },
 	{ { "POLICY-STATE-007", "a request at protocol_state END-OF-MESSAGE", B,
 	    "smtpd_end_of_data_restrictions: size is the real size; PREPEND is not valid here" },
-	  "state", 0, CHECK_STAGE_MAIN, pol_state, "END-OF-MESSAGE" },
+	  "state", ACTION, CHECK_STAGE_MAIN, pol_state, "END-OF-MESSAGE" },
 	{ { "POLICY-STATE-008", "a request at protocol_state VRFY", B,
 	    "VRFY runs the recipient restrictions (without a sender)" },
-	  "state", 0, CHECK_STAGE_MAIN, pol_state, "VRFY" },
+	  "state", ACTION, CHECK_STAGE_MAIN, pol_state, "VRFY" },
 	{ { "POLICY-STATE-009", "a request at protocol_state ETRN", B,
 	    "smtpd_etrn_restrictions: etrn_domain is set, HOLD/FILTER/... are not valid" },
-	  "state", 0, CHECK_STAGE_MAIN, pol_state, "ETRN" },
+	  "state", ACTION, CHECK_STAGE_MAIN, pol_state, "ETRN" },
 	{ { "POLICY-VERSION-001", "Postfix 2.1's attribute set", B,
 	    "the oldest request: no client_port, reverse_client_name, server_*, size, sasl_*, "
 	    "ccert_*, encryption_*, policy_context, compatibility_level, mail_version" },
-	  "version", 0, CHECK_STAGE_MAIN, pol_version, "2.1" },
+	  "version", ACTION, CHECK_STAGE_MAIN, pol_version, "2.1" },
 	{ { "POLICY-VERSION-002", "Postfix 2.2's attribute set", B,
 	    "size, sasl_* and ccert_* appear" },
-	  "version", 0, CHECK_STAGE_MAIN, pol_version, "2.2" },
+	  "version", ACTION, CHECK_STAGE_MAIN, pol_version, "2.2" },
 	{ { "POLICY-VERSION-003", "Postfix 2.3's attribute set", B,
 	    "reverse_client_name, recipient_count, etrn_domain, encryption_* appear" },
-	  "version", 0, CHECK_STAGE_MAIN, pol_version, "2.3" },
+	  "version", ACTION, CHECK_STAGE_MAIN, pol_version, "2.3" },
 	{ { "POLICY-VERSION-004", "Postfix 2.5's attribute set (stress)", B, "stress appears" },
-	  "version", 0, CHECK_STAGE_MAIN, pol_version, "2.5" },
+	  "version", ACTION, CHECK_STAGE_MAIN, pol_version, "2.5" },
 	{ { "POLICY-VERSION-005", "Postfix 2.9's attribute set", B,
 	    "ccert_pubkey_fingerprint appears" },
-	  "version", 0, CHECK_STAGE_MAIN, pol_version, "2.9" },
+	  "version", ACTION, CHECK_STAGE_MAIN, pol_version, "2.9" },
 	{ { "POLICY-VERSION-006", "Postfix 3.0's attribute set", B, "client_port appears" },
-	  "version", 0, CHECK_STAGE_MAIN, pol_version, "3.0" },
+	  "version", ACTION, CHECK_STAGE_MAIN, pol_version, "3.0" },
 	{ { "POLICY-VERSION-007", "Postfix 3.1's attribute set", B, "policy_context appears" },
-	  "version", 0, CHECK_STAGE_MAIN, pol_version, "3.1" },
+	  "version", ACTION, CHECK_STAGE_MAIN, pol_version, "3.1" },
 	{ { "POLICY-VERSION-008", "Postfix 3.2's attribute set", B,
 	    "server_address and server_port appear" },
-	  "version", 0, CHECK_STAGE_MAIN, pol_version, "3.2" },
+	  "version", ACTION, CHECK_STAGE_MAIN, pol_version, "3.2" },
 	{ { "POLICY-VERSION-009", "Postfix 3.8's attribute set", B,
 	    "compatibility_level and mail_version appear" },
-	  "version", 0, CHECK_STAGE_MAIN, pol_version, "3.8" },
+	  "version", ACTION, CHECK_STAGE_MAIN, pol_version, "3.8" },
 	{ { "POLICY-VERSION-010", "Postfix 3.12's attribute set (tls_sni)", B,
 	    "tls_sni appears (3.12-20260716): a service that refuses unknown attributes breaks "
 	    "on every Postfix upgrade" },
-	  "version", 0, CHECK_STAGE_MAIN, pol_version, "3.12-20260716" },
+	  "version", ACTION, CHECK_STAGE_MAIN, pol_version, "3.12-20260716" },
 	{ { "POLICY-INJ-001", "injection payloads in sasl_username do not widen access", S,
 	    "sasl_username comes from the SMTP client's AUTH: quotes, wildcards, TAB or odd bytes "
 	    "must not select another user's rights" },
-	  "injection,security", 0, CHECK_STAGE_MAIN, pol_inject, &inj_fields[0] },
+	  "injection,security", ACTION, CHECK_STAGE_MAIN, pol_inject, &inj_fields[0] },
 	{ { "POLICY-INJ-002", "injection payloads in sender do not widen access", S,
 	    "the MAIL FROM address is chosen by the SMTP client" },
-	  "injection,security", 0, CHECK_STAGE_MAIN, pol_inject, &inj_fields[1] },
+	  "injection,security", ACTION, CHECK_STAGE_MAIN, pol_inject, &inj_fields[1] },
 	{ { "POLICY-INJ-003", "injection payloads in helo_name do not widen access", S,
 	    "the HELO name is chosen by the SMTP client; Postfix passes odd bytes through" },
-	  "injection,security", 0, CHECK_STAGE_MAIN, pol_inject, &inj_fields[2] },
+	  "injection,security", ACTION, CHECK_STAGE_MAIN, pol_inject, &inj_fields[2] },
 	{ { "POLICY-LAT-001", "replies arrive well within Postfix's 100 s timeout", B,
 	    "past smtpd_policy_service_timeout Postfix gives up the try; after two tries it "
 	    "answers the default action (451 4.3.5), and the SMTP client waited all along" },
@@ -204,14 +204,17 @@ static const struct check_def policy_checks[] = {
 static const char *policy_enter(struct check_run *cr, const struct check_def *d, char *buf,
 				size_t size);
 static void run_expect(struct check_run *cr, const struct check_def *d);
+static void policy_leave(struct check_run *cr, const struct check_def *d, enum check_result *res,
+			 char *why, size_t size);
+static void run_data(struct check_run *cr, const struct check_def *def);
 
 /* the reasons a check is skipped (check/runner.h) */
 static const struct check_need policy_needs[] = {
-	{ POLICY_NEED_ACTION, "no action (POLICY-REPLY-001)", NULL },
+	{ POLICY_NEED_ACTION, "needs an action for Postfix's RCPT request", NULL, "POLICY-REPLY-001" },
 };
 
 static const struct check_suite policy_suite = {
-	policy_needs, N_ELEMENTS(policy_needs), policy_enter,
+	policy_needs, N_ELEMENTS(policy_needs), policy_enter, policy_leave,
 };
 
 /* check_policy_options_init - Postfix's defaults, user test1 */
@@ -231,48 +234,49 @@ void check_policy_list(FILE *out)
 
 /* --- before each check ------------------------------------------------------------ */
 
-/*
- * after_drop - when the service closed a connection without a reply and
- * has answered nothing since, connect now, as Postfix does for its next
- * request: a service that died there (and perhaps accepted one more
- * connection on its way out) is then found gone before this check, which
- * is skipped, rather than failed for the death
- */
-static void after_drop(struct pcx *x)
-{
-	if (x->dropped && !x->open && !x->gone && pcx_connect(x) == 0)
-		x->fresh = 1;	/* a new connection to the request, not a kept one */
-}
-
-/* policy_enter - reconnect after a drop; why the run cannot give this check a chance */
+/* policy_enter - why the run cannot give this check a chance */
 static const char *policy_enter(struct check_run *cr, const struct check_def *d, char *buf,
 				size_t size)
 {
 	struct pcx *x = cr->ctx;
 
-	/* the user's rules are sent whatever the run has found: to a service
-	   that is gone, Postfix applies its default action */
-	if (d->run == run_expect)
-		return NULL;
-	after_drop(x);
-	if (x->stalls >= POLICY_MAX_STALLS && d->stage != CHECK_STAGE_RUN) {
-		snprintf(buf, size, "the service let %u requests in a row run into the timeout (see "
-			 "the failed checks above); Postfix would wait 100 s per try for each",
-			 x->stalls);
+	if (x->life.gone) {
+		snprintf(buf, size, "not run, the service died there");
+		cr->block_by = x->life.gone_id;
 		return buf;
 	}
-	if (x->gone) {
-		snprintf(buf, size, "the service stopped accepting connections during %s%s",
-			 x->gone_id, x->gone_after_drop ? " (it closed a connection there without a "
-			 "reply and answered nothing after)" : "");
+	if (x->stalls >= POLICY_MAX_STALLS && d->stage != CHECK_STAGE_RUN) {
+		snprintf(buf, size, "not run, the service let %u requests in a row run into the "
+			 "timeout; Postfix would wait 100 s per try for each", x->stalls);
+		cr->block_by = x->stall_id;
 		return buf;
 	}
 	if (x->unanswered >= POLICY_MAX_UNANSWERED) {
-		snprintf(buf, size, "the service answered none of the last %u requests (see the "
-			 "failed checks above)", x->unanswered);
+		snprintf(buf, size, "not run, the service answered none of the last %u requests",
+			 x->unanswered);
+		cr->block_by = x->unanswered_id;
 		return buf;
 	}
 	return NULL;
+}
+
+/* policy_leave - a death during the check is its finding */
+static void policy_leave(struct check_run *cr, const struct check_def *d, enum check_result *res,
+			 char *why, size_t size)
+{
+	struct pcx *x = cr->ctx;
+
+	if (d->run == run_data && *res != CHECK_PASS)
+		x->life.ended = 1;	/* the replay's own connections: look */
+	if (death_probe_due(&x->life))
+		pcx_probe(x);
+	death_verdict(&x->life, x->r, x->life.gone ? "no service: after a retry 1 s later it "
+		      "applies smtpd_policy_service_default_action and answers 451 4.3.5 Server "
+		      "configuration problem, to this request and every one after it until the "
+		      "service is back" : "a failed try: after a retry 1 s later it applies "
+		      "smtpd_policy_service_default_action and answers 451 4.3.5 Server "
+		      "configuration problem", res, why, size);
+	death_begin(&x->life);
 }
 
 /* --- user rules ------------------------------------------------------------------- */
@@ -298,19 +302,19 @@ static void run_expect(struct check_run *cr, const struct check_def *d)
 
 	if (check_expect_parse(e->rule, &req, &x->o->version, store, 65536, &pat, err,
 			       sizeof(err)) < 0) {
-		report_end(x->r, CHECK_ERROR, "--expect: %s", err);
+		check_end(x->cr, CHECK_ERROR, "--expect: %s", err);
 	} else if (pcx_request(x, &req, &res) < 0) {
-		report_end(x->r, ERR_OR_GONE(x), "%s", x->fatal_why);
+		check_end(x->cr, ERR_OR_GONE(x), "%s", x->fatal_why);
 	} else {
 		const char *got = res.ok ? res.action : PF_POL_DEFAULT_ACTION;
 		size_t glen = res.ok ? res.alen : strlen(PF_POL_DEFAULT_ACTION);
 		char sa[400];
 
 		if (check_expect_glob(pat, got, glen))
-			report_end(x->r, CHECK_PASS, "action=%s",
+			check_end(x->cr, CHECK_PASS, "action=%s",
 				   escape_for_log(sa, sizeof(sa), got, glen));
 		else
-			report_end(x->r, CHECK_FAIL, "expected an action matching %s, %s %s", pat,
+			check_end(x->cr, CHECK_FAIL, "expected an action matching %s, %s %s", pat,
 				   res.ok ? "got" : "Postfix applies its default action",
 				   escape_for_log(sa, sizeof(sa), got, glen));
 	}
@@ -337,6 +341,7 @@ static void expects(struct pcx *x, struct check_run *cr)
 		e->def.ci.severity = SEV_BREAKS_POSTFIX;
 		e->def.ci.why = "the decision given with --expect";
 		e->def.tags = "expect";
+		e->def.needs = POLICY_NEED_ACTION;
 		e->def.stage = CHECK_STAGE_MAIN;
 		e->def.run = run_expect;
 		e->def.arg = e;
@@ -361,15 +366,6 @@ static void run_data(struct check_run *cr, const struct check_def *def)
 				 x->o->stderr_apart, x->o->defines);
 	res = catalogue_replay(d, &ro, x->r, why, sizeof(why));
 	log = xbuf_cstr(&x->r->log);
-	if (x->connected && ((res == CHECK_ERROR && strstr(why, "connect") != NULL) ||
-			     strstr(log, "cannot connect") != NULL)) {
-		/* it accepted connections before: the service is gone */
-		if (res == CHECK_ERROR)
-			res = CHECK_FAIL;
-		report_note(x->r, "the service no longer accepts connections");
-		pcx_mark_gone(x, d->ci.id, 0);
-		log = xbuf_cstr(&x->r->log);	/* the note may have moved it */
-	}
 	if (res == CHECK_PASS && strstr(log, " failed: ") != NULL && strstr(log, "> try ") != NULL) {
 		res = CHECK_FAIL;
 		snprintf(why, sizeof(why), "a try failed, so Postfix reconnected after 1 s and sent "
@@ -379,7 +375,7 @@ static void run_data(struct check_run *cr, const struct check_def *def)
 
 		snprintf(why + n, sizeof(why) - n, ". Fix: %s", d->m.fix);
 	}
-	report_end(x->r, res, "%s", why);
+	check_end(x->cr, res, "%s", why);
 }
 
 /* data_checks - the catalogue's and the user's transcripts, in the catalogue's order */
@@ -390,6 +386,7 @@ static void data_checks(struct check_run *cr, const struct catalogue *cat)
 
 	for (i = 0; i < cat->n; i++) {
 		catalogue_def(cat->v[i], &defs[i]);
+		defs[i].needs = POLICY_NEED_ACTION;
 		defs[i].run = run_data;
 	}
 	check_run_walk(cr, defs, cat->n, CHECK_STAGES_ALL);
@@ -403,8 +400,10 @@ static int first_reply(struct pcx *x, struct check_run *cr, char **log_r)
 {
 	const size_t n = N_ELEMENTS(policy_checks);
 
-	if (!check_run_any(cr, policy_checks, n, CHECK_STAGE_BIT(CHECK_STAGE_FIRST)))
+	if (!check_run_any(cr, policy_checks, n, CHECK_STAGE_BIT(CHECK_STAGE_FIRST))) {
+		cr->have |= POLICY_NEED_ACTION;	/* not asked: nothing blocks */
 		return 0;
+	}
 	report_begin(x->r, &policy_checks[0].ci);
 	if (pol_first_reply(x) < 0)
 		return -1;
@@ -438,6 +437,7 @@ int check_policy_run(const struct check_policy_options *o, struct report *r)
 		x.timeout_ms = 50;
 	xbuf_init(&x.rbuf, POLICY_MAX_REPLY);
 	x.c.fd = -1;
+	death_init(&x.life, o->target);
 	check_run_init(&cr, &policy_suite, r, o->only, o->skip, &x);
 	if (first_reply(&x, &cr, &log) < 0)
 		cr.stop = 1;
@@ -452,6 +452,7 @@ int check_policy_run(const struct check_policy_options *o, struct report *r)
 	xbuf_free(&x.rbuf);
 	catalogue_free(&cat);
 	free(log);
+	check_run_free(&cr);
 	if (x.fatal) {
 		msg_error("%s", x.fatal_why);
 		return -1;

@@ -33,9 +33,11 @@
  *	Every answer is judged by the Postfix oracle (pf_policy.h): a failed
  *	check shows the bytes sent (C:) and received (S:), what Postfix would
  *	answer the SMTP client, and how to fix the service. When the service
- *	stops accepting connections, lets two requests in a row run into
- *	the timeout, or answers none of six, the checks after that are
- *	skipped with the reason.
+ *	dies during a check (crashes, closes a connection without the reply
+ *	Postfix waited for, stops accepting connections), that check fails
+ *	with the death; when it is gone, lets two requests in a row run
+ *	into the timeout, or answers none of six, the checks after that
+ *	are not run, with the reason.
  *
  *	Data checks and their "# key: value" header (id, title, severity,
  *	why, fix, tags, fails-on) are read by check/catalogue.c, the loader
@@ -44,8 +46,8 @@
  *	The command line of `fake-smtpd check --policy` is harness/cmd/check.c.
  * DIAGNOSTICS
  *	check_policy_run: 0 when the checks ran (failures are in the report),
- *	-1 when the target could not be used at all or the catalogue could
- *	not be read (msg_error() says why).
+ *	-1 when the target could not be used for the first exchange or the
+ *	catalogue could not be read (msg_error() says why).
  */
 #ifndef HARNESS_CHECK_POLICY_H
 #define HARNESS_CHECK_POLICY_H

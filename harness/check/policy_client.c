@@ -26,6 +26,7 @@
 
 #include "harness/check/policy_int.h"
 #include "util/escape.h"
+#include "util/msg.h"
 
 /* pcx_now - a monotonic clock in ms */
 long long pcx_now(void)
@@ -36,25 +37,11 @@ long long pcx_now(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* pcx_mark_gone - the service no longer accepts connections; id: since which check */
-void pcx_mark_gone(struct pcx *x, const char *id, int after_drop)
-{
-	if (!x->gone) {
-		snprintf(x->gone_id, sizeof(x->gone_id), "%s", id);
-		x->gone_after_drop = after_drop;
-	}
-	x->gone = 1;
-}
-
-/* pcx_close - close; the first crash of the service is kept and noted */
+/* pcx_close - close; a crash of a spawned service is a death of this check */
 void pcx_close(struct pcx *x, struct tconn *c)
 {
 	tconn_close(c);
-	if (c->pid > 0 && tconn_crashed(c) && !x->crashed) {
-		x->crashed = 1;
-		snprintf(x->crash, sizeof(x->crash), "the service process was %s", tconn_exit_text(c));
-		report_note(x->r, "%s", x->crash);
-	}
+	death_closed(&x->life, x->r, c);
 	if (c->err.len > 0) {
 		report_note(x->r, "the service wrote to stderr (kept apart):");
 		report_io(x->r, 'E', c->err.data, c->err.len > 2000 ? 2000 : c->err.len);
@@ -75,8 +62,7 @@ int pcx_open(struct pcx *x, struct tconn *c)
 		report_note(x->r, "cannot connect: %s", err);
 		if (x->connected) {
 			/* it worked before: the service died or stopped listening */
-			pcx_mark_gone(x, x->dropped ? x->drop_id : x->r->cur ? x->r->cur->id : "?",
-				      x->dropped);
+			death_gone(&x->life, x->r->cur ? x->r->cur->id : "?");
 			snprintf(x->fatal_why, sizeof(x->fatal_why), "the service no longer accepts "
 				 "connections (%.500s); Postfix answers 451 4.3.5 Server configuration "
 				 "problem to every request", err);
@@ -88,6 +74,7 @@ int pcx_open(struct pcx *x, struct tconn *c)
 		return -1;
 	}
 	x->connected = 1;
+	death_opened(&x->life);
 	return 0;
 }
 
@@ -97,7 +84,6 @@ void pcx_disconnect(struct pcx *x)
 	if (x->open)
 		pcx_close(x, &x->c);
 	x->open = 0;
-	x->fresh = 0;
 }
 
 /* pcx_connect - open the persistent connection unless it is open */
@@ -159,8 +145,9 @@ void pcx_read_reply(struct pcx *x, struct tconn *c, struct pres *res, int smtput
 				       &res->rd);
 		if (rc == 1 || end != PF_POL_END_NONE) {
 			res->end = end;
-			if (end == PF_POL_END_TIMEOUT)
-				x->stalls++;
+			if (end == PF_POL_END_TIMEOUT && x->stalls++ == 0)
+				snprintf(x->stall_id, sizeof(x->stall_id), "%s",
+					 x->r->cur ? x->r->cur->id : "?");
 			break;
 		}
 	}
@@ -253,14 +240,6 @@ static void judge(struct pcx *x, const struct pf_pol_req *req, struct pres *res)
 	}
 }
 
-/* note_drop - the service closed a connection without a reply */
-static void note_drop(struct pcx *x)
-{
-	if (!x->dropped)
-		snprintf(x->drop_id, sizeof(x->drop_id), "%s", x->r->cur ? x->r->cur->id : "?");
-	x->dropped = 1;
-}
-
 /* pcx_request - one request as Postfix sends it, on the persistent connection */
 int pcx_request(struct pcx *x, const struct pf_pol_req *req, struct pres *res)
 {
@@ -280,26 +259,23 @@ again:
 			    "Postfix counts a failed try, sleeps 1 s and reconnects");
 		pcx_disconnect(x);
 	}
-	reused = x->open && !x->fresh;
-	x->fresh = 0;
-	if (pcx_connect(x) < 0) {
-		if (!x->gone)
-			return -1;
-		res->end = PF_POL_END_ERROR;
-		snprintf(res->rd.why, sizeof(res->rd.why), "cannot connect: the service is gone");
-		judge(x, req, res);
-		x->unanswered++;
-		return 0;
+	reused = x->open;
+	if (x->life.gone) {
+		snprintf(x->fatal_why, sizeof(x->fatal_why), "the service is gone");
+		return -1;
 	}
+	if (pcx_connect(x) < 0)
+		return -1;	/* x->fatal_why says why; a service gone is a death */
 	tries++;
 	xbuf_init(&out, 1 << 20);
 	if (pf_pol_req_format(req, &out, &err) < 0) {
 		report_note(x->r, "cannot format the request: %s", err);
 		goto out;
 	}
+	death_sent(&x->life, out.data, out.len);
 	if (pcx_send(x, &x->c, out.data, out.len) < 0) {
+		death_dropped(&x->life, &x->c, 1);
 		pcx_disconnect(x);
-		note_drop(x);
 		res->end = PF_POL_END_ERROR;
 		snprintf(res->rd.why, sizeof(res->rd.why), "write error");
 		judge(x, req, res);
@@ -307,10 +283,6 @@ again:
 		goto out;
 	}
 	pcx_read_reply(x, &x->c, res, pf_version_at_least(&x->o->version, 3, 0, 0));
-	if (res->ok)
-		x->dropped = 0;
-	else if (res->end == PF_POL_END_EOF && x->rbuf.len == 0)
-		note_drop(x);
 	if (!res->ok)
 		pcx_disconnect(x);	/* Postfix closes after a failed try */
 	if (!res->ok && reused && tries == 1 && res->end == PF_POL_END_EOF && x->rbuf.len == 0) {
@@ -321,7 +293,12 @@ again:
 		xbuf_free(&out);
 		goto again;
 	}
+	if (!res->ok && res->end == PF_POL_END_EOF)
+		death_dropped(&x->life, &x->c, 1);	/* the last try ended without a reply */
 	judge(x, req, res);
+	if (!res->ok && x->unanswered == 0)
+		snprintf(x->unanswered_id, sizeof(x->unanswered_id), "%s",
+			 x->r->cur ? x->r->cur->id : "?");
 	x->unanswered = res->ok ? 0 : x->unanswered + 1;
 	if (res->ok)
 		x->stalls = 0;		/* only timeouts in a row stop the run */
@@ -329,6 +306,53 @@ again:
 out:
 	xbuf_free(&out);
 	return rc;
+}
+
+/*
+ * pcx_probe - a connection ended during the check: is the daemon still
+ * there? Up to three tries, 100 ms apart, of Postfix's RCPT request on a
+ * new connection; a connection refused, or closed without a reply each
+ * time (a dying daemon may accept one more), is a service gone.
+ */
+void pcx_probe(struct pcx *x)
+{
+	struct tconn_options to = { x->o->stderr_apart, x->timeout_ms };
+	struct timespec ts = { 0, 100 * 1000000L };
+	struct pf_pol_req req;
+	struct xbuf out;
+	const char *err;
+	int i;
+
+	report_note(x->r, "a connection ended during this check: is the service still there?");
+	pcx_base_req(x, &req, PF_POL_RCPT);
+	xbuf_init(&out, 1 << 20);
+	if (pf_pol_req_format(&req, &out, &err) < 0)
+		msg_panic("pcx_probe: %s", err);
+	for (i = 0; i < 3; i++) {
+		struct tconn c;
+		char buf[600], chunk[4096];
+		int n = 0;
+
+		if (i > 0)
+			nanosleep(&ts, NULL);
+		if (tconn_open(x->o->target, &to, &c, buf, sizeof(buf)) < 0) {
+			report_note(x->r, "no: %s", buf);
+			continue;
+		}
+		if (tconn_write(&c, out.data, out.len, x->timeout_ms) == 0)
+			n = tconn_read_some(&c, x->timeout_ms, chunk, sizeof(chunk));
+		tconn_close(&c);
+		xbuf_free(&c.err);
+		if (n >= 0) {
+			report_note(x->r, "it is: a new connection %s Postfix's RCPT request",
+				    n > 0 ? "gets an answer to" : "is open, if slow, for");
+			xbuf_free(&out);
+			return;
+		}
+		report_note(x->r, "a new connection was closed without a reply");
+	}
+	xbuf_free(&out);
+	death_gone(&x->life, x->r->cur ? x->r->cur->id : "?");
 }
 
 /* pcx_shown_action - the action as a printable text, or "(no action)" */

@@ -63,12 +63,12 @@ void pol_conn_many(struct check_run *cr, const struct check_def *d)
 				 res.readable_before ? "stream readable before it" : res.rd.why);
 	}
 	if (x->fatal)
-		report_end(x->r, ERR_OR_GONE(x), "%s", x->fatal_why);
+		check_end(x->cr, ERR_OR_GONE(x), "%s", x->fatal_why);
 	else if (bad[0])
-		report_end(x->r, CHECK_FAIL, "%s. Keep reading requests on the same connection "
+		check_end(x->cr, CHECK_FAIL, "%s. Keep reading requests on the same connection "
 			   "and answer each with exactly one reply", bad);
 	else
-		report_end(x->r, CHECK_PASS, "9 requests, 2 sessions, one connection");
+		check_end(x->cr, CHECK_PASS, "9 requests, 2 sessions, one connection");
 }
 
 /* pol_conn_retry - POLICY-CONN-003: the same request again on a new connection */
@@ -101,21 +101,21 @@ void pol_conn_retry(struct check_run *cr, const struct check_def *d)
 					    "reply to a long-running daemon would see this answer",
 					    pcx_shown_action(&r3, sb, sizeof(sb)));
 			if (!r1.ok || !r2.ok)
-				report_end(x->r, CHECK_FAIL, "a repeated request was not answered");
+				check_end(x->cr, CHECK_FAIL, "a repeated request was not answered");
 			else if (!same12)
-				report_end(x->r, CHECK_FAIL, "the same request got action=%s first and "
+				check_end(x->cr, CHECK_FAIL, "the same request got action=%s first and "
 					   "action=%s when sent again on a new connection; Postfix "
 					   "re-sends a request after every failed try, so the answer to a "
 					   "retry must not count the first (key on instance, not on "
 					   "arrival)", pcx_shown_action(&r1, sa, sizeof(sa)),
 					   pcx_shown_action(&r2, sb, sizeof(sb)));
 			else
-				report_end(x->r, CHECK_PASS, "action=%s on both connections",
+				check_end(x->cr, CHECK_PASS, "action=%s on both connections",
 					   pcx_shown_action(&r1, sa, sizeof(sa)));
 		} else
-			report_end(x->r, ERR_OR_GONE(x), "%s", x->fatal_why);
+			check_end(x->cr, ERR_OR_GONE(x), "%s", x->fatal_why);
 	} else
-		report_end(x->r, ERR_OR_GONE(x), "%s", x->fatal_why);
+		check_end(x->cr, ERR_OR_GONE(x), "%s", x->fatal_why);
 }
 
 /* pol_conn_cut - POLICY-CONN-004: a request cut by a disconnect, then the next */
@@ -141,19 +141,17 @@ void pol_conn_cut(struct check_run *cr, const struct check_def *d)
 		pcx_disconnect(x);
 		if (pcx_request(x, &req, &res) == 0 && res.ok && (!base->ok ||
 		    (base->alen == res.alen && memcmp(base->action, res.action, res.alen) == 0)))
-			report_end(x->r, CHECK_PASS, "%s", "");
-		else if (x->crashed)
-			report_end(x->r, CHECK_FAIL, "%s after a cut request", x->crash);
+			check_end(x->cr, CHECK_PASS, "%s", "");
 		else if (!res.ok)
-			report_end(x->r, CHECK_FAIL, "no action on the next connection after a cut "
+			check_end(x->cr, CHECK_FAIL, "no action on the next connection after a cut "
 				   "request (%s)", res.rd.why);
 		else
-			report_end(x->r, CHECK_FAIL, "the next connection got action=%s, the same "
+			check_end(x->cr, CHECK_FAIL, "the next connection got action=%s, the same "
 				   "request before got action=%s: the half request leaked into the "
 				   "next decision", pcx_shown_action(&res, sa, sizeof(sa)),
 				   pcx_shown_action(base, sb, sizeof(sb)));
 	} else
-		report_end(x->r, ERR_OR_GONE(x), "%s", x->fatal_why);
+		check_end(x->cr, ERR_OR_GONE(x), "%s", x->fatal_why);
 	xbuf_free(&out);
 }
 
@@ -176,19 +174,19 @@ void pol_latency(struct check_run *cr, const struct check_def *d)
 			break;
 	}
 	if (x->fatal)
-		report_end(x->r, ERR_OR_GONE(x), "%s", x->fatal_why);
+		check_end(x->cr, ERR_OR_GONE(x), "%s", x->fatal_why);
 	else if (x->ntimeouts > before)
-		report_end(x->r, CHECK_FAIL, "Postfix's own RCPT request got no reply within %d ms "
+		check_end(x->cr, CHECK_FAIL, "Postfix's own RCPT request got no reply within %d ms "
 			   "(100 s x %.3g); Postfix gives up the try, retries once and answers 451 4.3.5 "
 			   "Server configuration problem. Answer within a second; do slow lookups "
 			   "asynchronously or cache them", x->timeout_ms, x->o->time_scale);
 	else if (x->max_ms >= x->timeout_ms / 2)
-		report_end(x->r, CHECK_FAIL, "the slowest reply took %lld ms, half or more of "
+		check_end(x->cr, CHECK_FAIL, "the slowest reply took %lld ms, half or more of "
 			   "Postfix's timeout (100 s x %.3g = %d ms); past it Postfix gives up the "
 			   "try and finally answers 451 4.3.5 Server configuration problem. Answer "
 			   "within a second; do slow lookups asynchronously or cache them (slowest "
 			   "in %s)", x->max_ms, x->o->time_scale, x->timeout_ms, x->slow_id);
 	else
-		report_end(x->r, CHECK_PASS, "slowest reply %lld ms of all requests in this run "
+		check_end(x->cr, CHECK_PASS, "slowest reply %lld ms of all requests in this run "
 			   "(timeout %d ms)", x->max_ms, x->timeout_ms);
 }

@@ -114,6 +114,7 @@ void pol_inject(struct check_run *cr, const struct check_def *d)
 	char noanswer[300] = "";
 	char hung[300] = "";
 	size_t n = 0, i;
+	int lowest = 3;		/* the lowest rank a control got: below 2, widening shows */
 	const char *known = strcmp(fld->field, "sasl_username") == 0 ? x->o->user :
 			    strcmp(fld->field, "sender") == 0 ? "sender" : "client";
 
@@ -131,7 +132,7 @@ void pol_inject(struct check_run *cr, const struct check_def *d)
 				    "here: payloads that reach the known user's rights cannot be told "
 				    "apart (give --user a user allowed from 127.0.0.1)");
 	}
-	for (i = 0; i < sizeof(inj_rows) / sizeof(inj_rows[0]) && !x->fatal; i++) {
+	for (i = 0; i < sizeof(inj_rows) / sizeof(inj_rows[0]) && !x->fatal && !x->life.gone; i++) {
 		char cv[8192], pv[8192];
 		struct pf_pol_req rc, rp;
 		struct pres c, p;
@@ -149,6 +150,8 @@ void pol_inject(struct check_run *cr, const struct check_def *d)
 		if (pcx_request(x, &rc, &c) < 0 || pcx_request(x, &rp, &p) < 0)
 			break;
 		n++;
+		if (c.ok && rank(&c.v) >= 0 && rank(&c.v) < lowest)
+			lowest = rank(&c.v);
 		if (!p.ok && p.end == PF_POL_END_TIMEOUT && strlen(hung) + 40 < sizeof(hung))
 			snprintf(hung + strlen(hung), sizeof(hung) - strlen(hung), "%s%s",
 				 hung[0] ? ", " : "", inj_rows[i].label);
@@ -164,7 +167,7 @@ void pol_inject(struct check_run *cr, const struct check_def *d)
 		}
 	}
 	/* a very long value, as Postfix has no bound */
-	if (!x->fatal) {
+	if (!x->fatal && !x->life.gone) {
 		char *lv = xmalloc(4097);
 		struct pf_pol_req rp;
 		struct pres p;
@@ -182,21 +185,23 @@ void pol_inject(struct check_run *cr, const struct check_def *d)
 		free(lv);
 	}
 	if (x->fatal)
-		report_end(x->r, ERR_OR_GONE(x), "%s", x->fatal_why);
-	else if (x->crashed)
-		report_end(x->r, CHECK_FAIL, "%s", x->crash);
+		check_end(x->cr, ERR_OR_GONE(x), "%s", x->fatal_why);
 	else if (hung[0])
-		report_end(x->r, CHECK_FAIL, "no answer within the timeout for payloads in %s: "
+		check_end(x->cr, CHECK_FAIL, "no answer within the timeout for payloads in %s: "
 			   "%s; Postfix waits 100 s per try and then applies its default action. "
 			   "Answer or close at once on input you refuse", fld->field, hung);
 	else if (bad[0])
-		report_end(x->r, CHECK_FAIL, "a payload in %s got more access than a plain value "
+		check_end(x->cr, CHECK_FAIL, "a payload in %s got more access than a plain value "
 			   "of the same shape: %s. Compare values exactly, bind them as SQL "
 			   "parameters, never split or unquote them", fld->field, bad);
+	else if (lowest >= 2)
+		check_end(x->cr, CHECK_UNEXERCISED, "every control value %s, so no payload could "
+			  "get more", lowest == 2 ? "was already permitted" : "went unanswered or "
+			  "unranked");
 	else {
 		if (noanswer[0])
 			report_note(x->r, "no answer (the service closed; Postfix applies its default "
 				    "action, which denies) for: %s", noanswer);
-		report_end(x->r, CHECK_PASS, "%zu payload(s), none widened access", n);
+		check_end(x->cr, CHECK_PASS, "%zu payload(s), none widened access", n);
 	}
 }

@@ -20,10 +20,14 @@
  *	before it, or the reused connection closed without a reply, is a
  *	failed try and a reconnect) and judges the answer: 0 done (res
  *	holds the answer or its absence), -1 the target could not be used
- *	at all (x->fatal, x->fatal_why). pcx_base_req() is Postfix's
+ *	at all (x->fatal) or the service is gone (x->life.gone; x->fatal_why
+ *	says why either way). pcx_probe() looks whether a daemon is still
+ *	there after a connection ended (death_gone() when not). pcx_base_req() is Postfix's
  *	request at a protocol state, with a new instance where it has one.
  *	A connect that fails after one succeeded marks the service gone
- *	(pcx_mark_gone), a finding rather than the environment: ERR_OR_GONE.
+ *	(death_gone(), check/death.h), a finding rather than the
+ *	environment: ERR_OR_GONE. What the service did to the exchanges of
+ *	the current check (drops, a crash) is kept in x->life.
  *	When the target cannot be used at all, x->cr->stop ends the run.
  *
  *	The POLICY_NEED_* bits are what the rows of the table need.
@@ -33,6 +37,7 @@
 #ifndef HARNESS_CHECK_POLICY_INT_H
 #define HARNESS_CHECK_POLICY_INT_H
 
+#include "harness/check/death.h"
 #include "harness/check/policy.h"
 #include "harness/check/runner.h"
 #include "util/xbuf.h"
@@ -49,7 +54,7 @@
 #define POLICY_MAX_UNANSWERED	6
 
 /* a connect that fails after others worked is a finding, not the environment */
-#define ERR_OR_GONE(x)	((x)->gone ? CHECK_FAIL : CHECK_ERROR)
+#define ERR_OR_GONE(x)	((x)->life.gone ? CHECK_FAIL : CHECK_ERROR)
 
 /* the answer to one request */
 struct pres {
@@ -81,27 +86,23 @@ struct pcx {
 	char fatal_why[700];
 	struct tconn c;			/* the persistent connection */
 	int open;
-	int fresh;			/* x->c opened by the enter hook, not used yet */
-	int crashed;
-	char crash[200];
 	struct xbuf rbuf;		/* bytes of the current reply */
 	unsigned seq;
 	char instance[64];
 	unsigned stalls;		/* requests in a row that ran into the timeout */
+	char stall_id[64];		/* the check of the first of them */
 	unsigned unanswered;		/* requests in a row without an action */
+	char unanswered_id[64];		/* the check of the first of them */
 	char slow_id[64];		/* the check of the slowest reply */
 	unsigned ntimeouts;		/* requests without a reply in time */
 	int connected;			/* a connection succeeded once */
-	int gone;			/* ... and later ones are refused */
-	char gone_id[64];		/* the check during which that began */
-	int gone_after_drop;		/* ... where a connection was dropped */
-	int dropped;			/* a connection closed without a reply, */
-	char drop_id[64];		/* during this check, none answered since */
+	struct death life;		/* what the service did during the check */
 	/* the run's first reply, which CHECK_STAGE_FIRST judges */
 	struct pres base;
 	int base_extra;			/* bytes followed its empty line */
 	int base_closed;		/* the service closed after it */
 	int base_cr;			/* it holds a CR */
+	size_t base_bytes;		/* its bytes, 0 when none came */
 	/* the same session from the version under test (POLICY-VERSION-*) */
 	struct pres vbase;
 	int have_vbase;
@@ -113,11 +114,11 @@ int pcx_open(struct pcx *x, struct tconn *c);
 void pcx_close(struct pcx *x, struct tconn *c);
 int pcx_connect(struct pcx *x);
 void pcx_disconnect(struct pcx *x);
-void pcx_mark_gone(struct pcx *x, const char *id, int after_drop);
 void pcx_log_bytes(struct pcx *x, char dir, const char *p, size_t len);
 int pcx_send(struct pcx *x, struct tconn *c, const char *p, size_t len);
 void pcx_read_reply(struct pcx *x, struct tconn *c, struct pres *res, int smtputf8);
 int pcx_request(struct pcx *x, const struct pf_pol_req *req, struct pres *res);
+void pcx_probe(struct pcx *x);
 const char *pcx_shown_action(const struct pres *res, char *buf, size_t size);
 void pcx_next_instance(struct pcx *x);
 void pcx_base_req(struct pcx *x, struct pf_pol_req *req, enum pf_pol_state st);

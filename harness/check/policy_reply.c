@@ -51,6 +51,7 @@ int pol_first_reply(struct pcx *x)
 			pcx_disconnect(x);
 	}
 	x->base_cr = x->rbuf.len > 0 && memchr(x->rbuf.data, '\r', x->rbuf.len) != NULL;
+	x->base_bytes = x->rbuf.len;
 	return 0;
 }
 
@@ -69,9 +70,9 @@ void pol_reply_action(struct check_run *cr, const struct check_def *d)
 
 	(void)d;
 	if (res->ok)
-		report_end(x->r, CHECK_PASS, "action=%s", pcx_shown_action(res, sa, sizeof(sa)));
+		check_end(x->cr, CHECK_PASS, "action=%s", pcx_shown_action(res, sa, sizeof(sa)));
 	else
-		report_end(x->r, CHECK_FAIL, "%s; Postfix answers %s. Reply "
+		check_end(x->cr, CHECK_FAIL, "%s; Postfix answers %s. Reply "
 			   "\"action=<ACTION>\" LF and an empty line LF", res->rd.why, res->v.smtp);
 }
 
@@ -82,11 +83,13 @@ void pol_reply_case(struct check_run *cr, const struct check_def *d)
 
 	(void)d;
 	if (x->base.rd.ncase)
-		report_end(x->r, CHECK_FAIL, "the reply names the attribute in another "
+		check_end(x->cr, CHECK_FAIL, "the reply names the attribute in another "
 			   "case (e.g. Action=); Postfix skips it as unknown. Write "
 			   "\"action=\" in lower case");
+	else if (x->base_bytes == 0)
+		check_end(x->cr, CHECK_UNEXERCISED, "no reply came to look at (POLICY-REPLY-001)");
 	else
-		report_end(x->r, CHECK_PASS, "%s", "");
+		check_end(x->cr, CHECK_PASS, "%s", "");
 }
 
 /* pol_reply_crlf - POLICY-REPLY-003 */
@@ -97,13 +100,15 @@ void pol_reply_crlf(struct check_run *cr, const struct check_def *d)
 
 	(void)d;
 	if (res->rd.crlf || x->base_cr)
-		report_end(x->r, CHECK_FAIL, "the reply holds CR%s; Postfix keeps CR as "
+		check_end(x->cr, CHECK_FAIL, "the reply holds CR%s; Postfix keeps CR as "
 			   "data and never sees \\r\\n as the empty line (%s). End lines "
 			   "with LF only", res->rd.crlf ? " LF line ends" : "",
 			   res->ok ? "the action keeps its CR" :
 			   "it waits 100 s per try, then answers the default action");
+	else if (x->base_bytes == 0)
+		check_end(x->cr, CHECK_UNEXERCISED, "no reply came to look at (POLICY-REPLY-001)");
 	else
-		report_end(x->r, CHECK_PASS, "%s", "");
+		check_end(x->cr, CHECK_PASS, "%s", "");
 }
 
 /* pol_reply_end - POLICY-REPLY-004 */
@@ -114,17 +119,17 @@ void pol_reply_end(struct check_run *cr, const struct check_def *d)
 
 	(void)d;
 	if (!res->ok && res->action_line && res->end == PF_POL_END_TIMEOUT)
-		report_end(x->r, CHECK_FAIL, "an action line arrived but no empty line "
+		check_end(x->cr, CHECK_FAIL, "an action line arrived but no empty line "
 			   "within %d ms; Postfix waits %s, then retries and answers %s. "
 			   "End the reply with an empty line", x->timeout_ms,
 			   x->o->time_scale != 1.0 ? "100 s (scaled here)" : "100 s", res->v.smtp);
 	else if (!res->ok && res->action_line)
-		report_end(x->r, CHECK_FAIL, "the reply was cut before its empty line (%s)",
+		check_end(x->cr, CHECK_FAIL, "the reply was cut before its empty line (%s)",
 			   res->rd.why);
 	else if (!res->ok)
-		report_end(x->r, CHECK_SKIP, "no action line arrived (POLICY-REPLY-001)");
+		check_end(x->cr, CHECK_UNEXERCISED, "no action line arrived (POLICY-REPLY-001)");
 	else
-		report_end(x->r, CHECK_PASS, "%s", "");
+		check_end(x->cr, CHECK_PASS, "%s", "");
 }
 
 /* pol_reply_empty - POLICY-REPLY-005 */
@@ -140,10 +145,10 @@ void pol_reply_empty(struct check_run *cr, const struct check_def *d)
 		if (res->action[k] != ' ' && res->action[k] != '\t')
 			blank = 0;
 	if (blank)
-		report_end(x->r, CHECK_FAIL, "the action is empty: Postfix treats an empty "
+		check_end(x->cr, CHECK_FAIL, "the action is empty: Postfix treats an empty "
 			   "restriction list as OK and permits. Answer DUNNO to pass on");
 	else
-		report_end(x->r, CHECK_PASS, "%s", "");
+		check_end(x->cr, CHECK_PASS, "%s", "");
 }
 
 /* pol_reply_word - POLICY-REPLY-006 */
@@ -155,12 +160,12 @@ void pol_reply_word(struct check_run *cr, const struct check_def *d)
 
 	(void)d;
 	if (res->v.kind == PF_POL_CONFIG_ERROR && !has_colon(res))
-		report_end(x->r, CHECK_FAIL, "action=%s is no access(5) keyword and no "
+		check_end(x->cr, CHECK_FAIL, "action=%s is no access(5) keyword and no "
 			   "restriction Postfix knows; Postfix answers %s. Use OK, DUNNO, "
 			   "REJECT text, DEFER text, 4NN/5NN text, ...",
 			   pcx_shown_action(res, sa, sizeof(sa)), res->v.smtp);
 	else
-		report_end(x->r, CHECK_PASS, "%s", pf_pol_kind_name(res->v.kind));
+		check_end(x->cr, CHECK_PASS, "%s", pf_pol_kind_name(res->v.kind));
 }
 
 /* pol_reply_table - POLICY-REPLY-007 */
@@ -172,12 +177,12 @@ void pol_reply_table(struct check_run *cr, const struct check_def *d)
 
 	(void)d;
 	if (res->v.kind == PF_POL_CONFIG_ERROR && has_colon(res))
-		report_end(x->r, CHECK_FAIL, "action=%s names a lookup table; Postfix "
+		check_end(x->cr, CHECK_FAIL, "action=%s names a lookup table; Postfix "
 			   "logs \"do not specify lookup tables inside SMTPD access maps\" "
 			   "and answers %s. Decide in the service and answer the result",
 			   pcx_shown_action(res, sa, sizeof(sa)), res->v.smtp);
 	else
-		report_end(x->r, CHECK_PASS, "%s", "");
+		check_end(x->cr, CHECK_PASS, "%s", "");
 }
 
 /* pol_reply_digits - POLICY-REPLY-008 */
@@ -193,11 +198,11 @@ void pol_reply_digits(struct check_run *cr, const struct check_def *d)
 		if (!isdigit((unsigned char)res->action[k]))
 			digits = 0;
 	if (digits)
-		report_end(x->r, CHECK_FAIL, "action=%s is all digits: Postfix reads it "
+		check_end(x->cr, CHECK_FAIL, "action=%s is all digits: Postfix reads it "
 			   "as OK and permits. A reject needs text: \"%.3s 5.7.1 text\"",
 			   res->action, res->action);
 	else
-		report_end(x->r, CHECK_PASS, "%s", "");
+		check_end(x->cr, CHECK_PASS, "%s", "");
 }
 
 /* pol_reply_trailing - POLICY-REPLY-009 */
@@ -207,12 +212,12 @@ void pol_reply_trailing(struct check_run *cr, const struct check_def *d)
 
 	(void)d;
 	if (x->base.rd.trailing || x->base_extra)
-		report_end(x->r, CHECK_FAIL, "bytes followed the reply's empty line; "
+		check_end(x->cr, CHECK_FAIL, "bytes followed the reply's empty line; "
 			   "before the next request Postfix finds the stream readable, "
 			   "counts a failed try and reconnects (1 s). Send exactly "
 			   "\"action=...\\n\\n\"");
 	else
-		report_end(x->r, CHECK_PASS, "%s", "");
+		check_end(x->cr, CHECK_PASS, "%s", "");
 }
 
 /* pol_reply_one - POLICY-REPLY-011 */
@@ -223,12 +228,12 @@ void pol_reply_one(struct check_run *cr, const struct check_def *d)
 
 	(void)d;
 	if (res->rd.nactions > 1)
-		report_end(x->r, CHECK_FAIL, "%zu action lines in one reply; Postfix "
+		check_end(x->cr, CHECK_FAIL, "%zu action lines in one reply; Postfix "
 			   "uses the first", res->rd.nactions);
 	else if (!res->ok)
-		report_end(x->r, CHECK_SKIP, "no action (POLICY-REPLY-001)");
+		check_end(x->cr, CHECK_UNEXERCISED, "no action (POLICY-REPLY-001)");
 	else
-		report_end(x->r, CHECK_PASS, "%s", "");
+		check_end(x->cr, CHECK_PASS, "%s", "");
 }
 
 /* pol_conn_kept - POLICY-CONN-001 */
@@ -238,12 +243,12 @@ void pol_conn_kept(struct check_run *cr, const struct check_def *d)
 
 	(void)d;
 	if (x->base_closed)
-		report_end(x->r, CHECK_FAIL, "the service closed the connection after "
+		check_end(x->cr, CHECK_FAIL, "the service closed the connection after "
 			   "its reply; Postfix finds EOF before the next request, counts a "
 			   "failed try and reconnects after 1 s. Keep the connection open "
 			   "(or set smtpd_policy_service_request_limit = 1 in main.cf)");
 	else
-		report_end(x->r, CHECK_PASS, "still open %d ms after the reply", POLICY_SETTLE_MS);
+		check_end(x->cr, CHECK_PASS, "still open %d ms after the reply", POLICY_SETTLE_MS);
 }
 
 /* pol_reply_early - POLICY-REPLY-010: the request without its empty line, and nothing back */
@@ -260,29 +265,30 @@ void pol_reply_early(struct check_run *cr, const struct check_def *d)
 	(void)d;
 	pcx_base_req(x, &req, PF_POL_RCPT);
 	if (pcx_open(x, &c) < 0) {
-		report_end(x->r, ERR_OR_GONE(x), "%s", x->fatal_why);
+		check_end(x->cr, ERR_OR_GONE(x), "%s", x->fatal_why);
 		return;
 	}
 	xbuf_init(&out, 1 << 20);
 	if (pf_pol_req_format(&req, &out, &err) < 0 || out.len < 2) {
-		report_end(x->r, CHECK_ERROR, "cannot format the request");
+		check_end(x->cr, CHECK_ERROR, "cannot format the request");
 		goto out;
 	}
 	if (pcx_send(x, &c, out.data, out.len - 1) < 0) {
-		report_end(x->r, CHECK_FAIL, "the service closed before the request was complete");
+		check_end(x->cr, CHECK_FAIL, "the service closed before the request was complete");
 		goto out;
 	}
 	n = tconn_read_some(&c, POLICY_EARLY_MS, chunk, sizeof(chunk));
 	if (n > 0) {
 		pcx_log_bytes(x, 'S', chunk, (size_t)n);
-		report_end(x->r, CHECK_FAIL, "%d byte(s) arrived before the request's empty line; "
+		check_end(x->cr, CHECK_FAIL, "%d byte(s) arrived before the request's empty line; "
 			   "Postfix takes them as the reply to this request and finds the real reply "
 			   "before the next one (a failed try, reconnect). Read up to the empty line "
 			   "before answering", n);
 		goto out;
 	}
 	if (n < 0) {
-		report_end(x->r, CHECK_FAIL, "the service closed the connection before the request's "
+		death_dropped(&x->life, &c, 0);
+		check_end(x->cr, CHECK_FAIL, "the service closed the connection before the request's "
 			   "empty line");
 		goto out;
 	}
@@ -293,7 +299,7 @@ void pol_reply_early(struct check_run *cr, const struct check_def *d)
 		memset(&res, 0, sizeof(res));
 		pcx_read_reply(x, &c, &res, pf_version_at_least(&x->o->version, 3, 0, 0));
 	}
-	report_end(x->r, CHECK_PASS, "%s", "");
+	check_end(x->cr, CHECK_PASS, "%s", "");
 out:
 	xbuf_free(&out);
 	pcx_close(x, &c);

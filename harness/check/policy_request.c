@@ -46,6 +46,8 @@ void pol_req_type(struct check_run *cr, const struct check_def *d)
 			n = tconn_read_some(&c, POLICY_EARLY_MS, chunk, sizeof(chunk));
 			if (n > 0)
 				pcx_log_bytes(x, 'S', chunk, (size_t)n);
+			else if (n < 0)
+				death_dropped(&x->life, &c, 0);	/* not Postfix's: closing is fine */
 			snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes), "%sblock %zu: %s",
 				 notes[0] ? "; " : "", i + 1, n > 0 ? "answered" : n < 0 ? "closed" :
 				 "no answer yet");
@@ -53,22 +55,19 @@ void pol_req_type(struct check_run *cr, const struct check_def *d)
 		pcx_close(x, &c);
 	}
 	if (x->fatal) {
-		report_end(x->r, ERR_OR_GONE(x), "%s", x->fatal_why);
+		check_end(x->cr, ERR_OR_GONE(x), "%s", x->fatal_why);
 		return;
 	}
 	report_note(x->r, "%s", notes);
 	pcx_disconnect(x);
 	pcx_base_req(x, &req, PF_POL_RCPT);
 	if (pcx_request(x, &req, &res) < 0)
-		report_end(x->r, ERR_OR_GONE(x), "%s", x->fatal_why);
-	else if (x->crashed)
-		report_end(x->r, CHECK_FAIL, "%s after a block without request=smtpd_access_policy; "
-			   "log it and close the connection instead", x->crash);
+		check_end(x->cr, ERR_OR_GONE(x), "%s", x->fatal_why);
 	else if (!res.ok)
-		report_end(x->r, CHECK_FAIL, "after blocks without request=smtpd_access_policy a normal "
+		check_end(x->cr, CHECK_FAIL, "after blocks without request=smtpd_access_policy a normal "
 			   "request got no action (%s): the service stopped serving", res.rd.why);
 	else
-		report_end(x->r, CHECK_PASS, "%s", notes);
+		check_end(x->cr, CHECK_PASS, "%s", notes);
 }
 
 /* finish_answered - the request got an action Postfix takes (base: the version under test) */
@@ -78,12 +77,12 @@ static void finish_answered(struct pcx *x, const struct pres *res, const struct 
 	char sa[400], sb[400];
 
 	if (x->fatal)
-		report_end(x->r, ERR_OR_GONE(x), "%s", x->fatal_why);
+		check_end(x->cr, ERR_OR_GONE(x), "%s", x->fatal_why);
 	else if (!res->ok)
-		report_end(x->r, CHECK_FAIL, "%s: no action (%s); Postfix answers %s. Answer every "
+		check_end(x->cr, CHECK_FAIL, "%s: no action (%s); Postfix answers %s. Answer every "
 			   "request Postfix can send", what, res->rd.why, res->v.smtp);
 	else if (res->v.kind == PF_POL_CONFIG_ERROR)
-		report_end(x->r, CHECK_FAIL, "%s: action=%s, which Postfix rejects here: %s", what,
+		check_end(x->cr, CHECK_FAIL, "%s: action=%s, which Postfix rejects here: %s", what,
 			   pcx_shown_action(res, sa, sizeof(sa)), res->v.smtp);
 	else {
 		if (base != NULL && base->ok &&
@@ -95,7 +94,7 @@ static void finish_answered(struct pcx *x, const struct pres *res, const struct 
 			report_note(x->r, "the same session as Postfix %s (--postfix-version) got "
 				    "action=%s", vb, pcx_shown_action(base, sb, sizeof(sb)));
 		}
-		report_end(x->r, CHECK_PASS, "action=%s (%s)", pcx_shown_action(res, sa, sizeof(sa)),
+		check_end(x->cr, CHECK_PASS, "action=%s (%s)", pcx_shown_action(res, sa, sizeof(sa)),
 			   pf_pol_kind_name(res->v.kind));
 	}
 }
@@ -114,7 +113,7 @@ void pol_state(struct check_run *cr, const struct check_def *d)
 	if (st == PF_POL_HELO)
 		(void)!pf_pol_req_set(&req, "protocol_name", "SMTP");
 	if (pcx_request(x, &req, &res) < 0) {
-		report_end(x->r, ERR_OR_GONE(x), "%s", x->fatal_why);
+		check_end(x->cr, ERR_OR_GONE(x), "%s", x->fatal_why);
 		return;
 	}
 	finish_answered(x, &res, NULL, pf_pol_state_name(st));
@@ -135,19 +134,19 @@ void pol_version(struct check_run *cr, const struct check_def *d)
 
 		pf_pol_req_init(&b, &x->o->version, PF_POL_RCPT);
 		if (pcx_request(x, &b, &x->vbase) < 0) {
-			report_end(x->r, ERR_OR_GONE(x), "%s", x->fatal_why);
+			check_end(x->cr, ERR_OR_GONE(x), "%s", x->fatal_why);
 			return;
 		}
 		x->have_vbase = 1;
 		xbuf_reset(&x->r->log);
 	}
 	if (pf_version_parse(vers, &v) < 0) {
-		report_end(x->r, CHECK_ERROR, "bad version %s", vers);
+		check_end(x->cr, CHECK_ERROR, "bad version %s", vers);
 		return;
 	}
 	pf_pol_req_init(&req, &v, PF_POL_RCPT);
 	if (pcx_request(x, &req, &res) < 0) {
-		report_end(x->r, ERR_OR_GONE(x), "%s", x->fatal_why);
+		check_end(x->cr, ERR_OR_GONE(x), "%s", x->fatal_why);
 		return;
 	}
 	finish_answered(x, &res, &x->vbase, vers);

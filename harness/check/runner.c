@@ -14,11 +14,14 @@
  *	does not end its check, ends it twice, or an unmet need the suite
  *	has no reason for) are msg_panic().
  */
+#include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "harness/check/runner.h"
 #include "util/msg.h"
+#include "util/xmem.h"
 
 /* check_run_init - a run of suite s into report r */
 void check_run_init(struct check_run *cr, const struct check_suite *s, struct report *r,
@@ -30,6 +33,101 @@ void check_run_init(struct check_run *cr, const struct check_suite *s, struct re
 	cr->only = only;
 	cr->skip = skip;
 	cr->ctx = ctx;
+}
+
+/* check_run_free - what the run kept */
+void check_run_free(struct check_run *cr)
+{
+	free(cr->done);
+	cr->done = NULL;
+	cr->ndone = cr->cap = 0;
+}
+
+/* done_of - what the run kept of check id, or NULL */
+static const struct check_done *done_of(const struct check_run *cr, const char *id)
+{
+	size_t i;
+
+	for (i = cr->ndone; i-- > 0;)
+		if (strcmp(cr->done[i].id, id) == 0)
+			return &cr->done[i];
+	return NULL;
+}
+
+/* check_result_of - the result of check id in this run, or -1 */
+int check_result_of(const struct check_run *cr, const char *id)
+{
+	const struct check_done *k = done_of(cr, id);
+
+	return k != NULL ? (int)k->res : -1;
+}
+
+/* check_root_of - the failed check at the root of a failed or blocked one, or NULL */
+const char *check_root_of(const struct check_run *cr, const char *id)
+{
+	const struct check_done *k = done_of(cr, id);
+
+	return k != NULL && (k->res == CHECK_FAIL || k->res == CHECK_BLOCKED) ? k->root : NULL;
+}
+
+/* finish - report the verdict of the current row and keep it (root: of a block) */
+static void finish(struct check_run *cr, enum check_result res, const char *root,
+		   const char *why)
+{
+	const char *id = cr->r->cur ? cr->r->cur->id : "?";
+	struct check_done *k;
+
+	report_end(cr->r, res, "%s", why);
+	if (cr->ndone == cr->cap) {
+		cr->cap = cr->cap ? 2 * cr->cap : 64;
+		cr->done = xrealloc(cr->done, cr->cap * sizeof(*cr->done));
+	}
+	k = &cr->done[cr->ndone++];
+	snprintf(k->id, sizeof(k->id), "%s", id);
+	k->res = res;
+	snprintf(k->root, sizeof(k->root), "%s", res == CHECK_BLOCKED && root ? root : id);
+}
+
+/* blocked - end the current row as blocked by the root of check id */
+static void blocked(struct check_run *cr, const char *id, const char *why)
+{
+	const char *root = check_root_of(cr, id);
+	char text[CHECK_VERDICT_MAX];
+
+	if (root == NULL)
+		root = id;
+	snprintf(text, sizeof(text), "blocked by %s: %s", root, why);
+	finish(cr, CHECK_BLOCKED, root, text);
+}
+
+/* check_end - the verdict of the row being run, through the suite's leave hook */
+void check_end(struct check_run *cr, enum check_result res, const char *fmt, ...)
+{
+	char why[CHECK_VERDICT_MAX];
+	va_list ap;
+
+	if (cr->cur == NULL)
+		msg_panic("check_end: no check is being run");
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (cr->suite->leave != NULL)
+		cr->suite->leave(cr, cr->cur, &res, why, sizeof(why));
+	finish(cr, res, NULL, why);
+}
+
+/* check_block - the row being run is blocked by check id, which failed */
+void check_block(struct check_run *cr, const char *id, const char *fmt, ...)
+{
+	char why[CHECK_VERDICT_MAX];
+	va_list ap;
+
+	if (cr->cur == NULL)
+		msg_panic("check_block: no check is being run");
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	blocked(cr, id, why);
 }
 
 /* check_tag_next - the next blank-trimmed tag of a comma-separated list */
@@ -89,7 +187,10 @@ int check_selected(const struct check_run *cr, const struct check_def *d)
 	return check_wanted(cr->only, cr->skip, d->ci.id, d->tags);
 }
 
-/* unmet - the suite's reason for the first need of d that does not hold, or NULL */
+/*
+ * unmet - the suite's reason for the first need of d that does not hold,
+ * or NULL; cr->block_by is the check at fault when the row is blocked
+ */
 static const char *unmet(struct check_run *cr, const struct check_def *d, char *buf,
 			 size_t size)
 {
@@ -105,8 +206,16 @@ static const char *unmet(struct check_run *cr, const struct check_def *d, char *
 			tested |= e->bits;
 			if ((d->needs & e->bits) != 0 && (why = e->test(cr, d, buf, size)) != NULL)
 				return why;
-		} else if ((e->bits & ~d->needs) == 0 && (e->bits & missing) != 0) {
-			return e->why;
+		} else if ((e->bits & ~d->needs) == 0) {
+			int by = e->by != NULL ? check_result_of(cr, e->by) : -1;
+
+			/* not established: its check was blocked, or failed and the need is gone */
+			if (by == CHECK_BLOCKED || (by == CHECK_FAIL && (e->bits & missing) != 0)) {
+				cr->block_by = e->by;
+				return e->why;
+			}
+			if ((e->bits & missing) != 0)
+				return e->why;
 		}
 	}
 	if ((missing & ~tested) != 0)
@@ -128,6 +237,7 @@ int check_run_one(struct check_run *cr, const struct check_def *d)
 		msg_panic("check_run_one: %s has no run function", d->ci.id);
 	cr->selected++;
 	report_begin(cr->r, &d->ci);
+	cr->block_by = NULL;
 	if (cr->suite->enter != NULL)
 		why = cr->suite->enter(cr, d, buf, sizeof(buf));
 	if (why == NULL && d->stage == CHECK_STAGE_FIRST && cr->first_log != NULL &&
@@ -135,12 +245,16 @@ int check_run_one(struct check_run *cr, const struct check_def *d)
 		xbuf_reset(&cr->r->log);
 	if (why == NULL)
 		why = unmet(cr, d, buf, sizeof(buf));
-	if (why != NULL) {
-		report_end(cr->r, CHECK_SKIP, "%s", why);
+	if (why != NULL && cr->block_by != NULL)
+		blocked(cr, cr->block_by, why);
+	else if (why != NULL)
+		finish(cr, CHECK_SKIP, NULL, why);
+	if (why != NULL)
 		return 1;
-	}
 	before = cr->r->n;
+	cr->cur = d;
 	d->run(cr, d);
+	cr->cur = NULL;
 	if (cr->r->n == before && !cr->stop)
 		msg_panic("check_run_one: %s ended without a verdict", d->ci.id);
 	if (cr->r->n > before + 1)

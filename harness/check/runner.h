@@ -8,6 +8,13 @@
  *	void check_run_init(struct check_run *cr, const struct check_suite *s,
  *	                    struct report *r, const char *only,
  *	                    const char *skip, void *ctx);
+ *	void check_run_free(struct check_run *cr);
+ *	void check_end(struct check_run *cr, enum check_result res,
+ *	               const char *fmt, ...);
+ *	void check_block(struct check_run *cr, const char *id,
+ *	                 const char *fmt, ...);
+ *	int check_result_of(const struct check_run *cr, const char *id);
+ *	const char *check_root_of(const struct check_run *cr, const char *id);
  *	int check_selected(const struct check_run *cr,
  *	                   const struct check_def *d);
  *	int check_run_one(struct check_run *cr, const struct check_def *d);
@@ -41,12 +48,20 @@
  *	     its log: the wire log of the run's first exchange, which all
  *	     the checks of that stage are judged from;
  *	  5. needs: when one of the row's needs does not hold, the check is
- *	     skipped with the suite's reason for it (below);
- *	  6. d->run(): it ends the check with report_end(), unless it sets
+ *	     skipped with the suite's reason for it, or blocked (below);
+ *	  6. d->run(): it ends the check with check_end(), unless it sets
  *	     cr->stop (the run cannot go on; a message says why) and leaves
  *	     the check unreported.
  *	Once cr->stop is set, check_run_one() and check_run_walk() do
  *	nothing more.
+ *
+ *	check_end() gives the verdict of the check being run: first to the
+ *	suite's leave hook, when it has one, which may change it (the
+ *	helper died during the check: whatever the check found, the death
+ *	is its finding), then to report_end(). The runner keeps the result
+ *	of every check it reported (skips too); check_result_of() returns
+ *	it, or -1 when no check of that id was reported in this run.
+ *	check_run_free() frees what the run kept.
  *
  *	Needs are bits a suite defines (AUTH_NEED_* in check/auth_int.h,
  *	POLICY_NEED_* in check/policy_int.h). cr->have holds the bits that
@@ -57,6 +72,20 @@
  *	a test is a need that depends on the row (the SASL mechanisms a data
  *	check's tags name): it speaks when the row has one of its bits and
  *	the test returns a reason (written into buf, or static).
+ *
+ *	One root cause, one failure. An entry may name, in by, the check
+ *	that establishes its need (AUTH-HANDSHAKE-001 the handshake,
+ *	POLICY-REPLY-001 an action, ...). When that check failed in this
+ *	run and the need does not hold, or when that check was itself
+ *	blocked (so nothing established the need), the row is not skipped
+ *	but blocked
+ *	(CHECK_BLOCKED, "blocked by ROOT: reason") by the check whose
+ *	failure is the root of it: counted apart, with no advice of its
+ *	own. A test, or the enter hook, blocks by setting cr->block_by to
+ *	the check at fault before it returns its reason. check_block() ends
+ *	the check being run the same way from inside (a need found out only
+ *	on the way). check_root_of() is the root of a failed or blocked
+ *	check (id itself when it failed), or NULL.
  *
  *	Stages say when a row runs. A suite walks its table stage by stage
  *	(check_run_walk() with a mask of CHECK_STAGE_BIT()s: the rows of
@@ -80,8 +109,9 @@
  *	check_run_one: 1 the row was selected (and reported, unless it
  *	stopped the run), 0 it was not, or the run had stopped.
  *	A run function that neither ends its check nor stops the run, a row
- *	without a run function, or a row whose unmet need no entry of the
- *	suite names, is our bug: msg_panic().
+ *	without a run function, a row whose unmet need no entry of the
+ *	suite names, or check_end() outside a check, is our bug:
+ *	msg_panic().
  */
 #ifndef HARNESS_CHECK_RUNNER_H
 #define HARNESS_CHECK_RUNNER_H
@@ -106,6 +136,7 @@ enum check_stage {
 				 CHECK_STAGE_BIT(CHECK_STAGE_RUN))
 
 #define CHECK_WHY_MAX		300	/* a skip reason written by a hook or test */
+#define CHECK_VERDICT_MAX	1024	/* a verdict's reason, as check_end() formats it */
 
 struct check_run;
 
@@ -126,6 +157,7 @@ struct check_need {
 	/* a need that depends on the row: a reason, or NULL when it holds */
 	const char *(*test)(struct check_run *cr, const struct check_def *d, char *buf,
 			    size_t size);
+	const char *by;			/* the check that establishes it, or NULL */
 };
 
 /* what a suite tells the runner */
@@ -135,6 +167,16 @@ struct check_suite {
 	/* NULL, or after report_begin(): a reason the run cannot run the check now */
 	const char *(*enter)(struct check_run *cr, const struct check_def *d, char *buf,
 			     size_t size);
+	/* NULL, or in check_end(): may change the verdict (*res, and why of size bytes) */
+	void (*leave)(struct check_run *cr, const struct check_def *d, enum check_result *res,
+		      char *why, size_t size);
+};
+
+/* the result of a check the run reported */
+struct check_done {
+	char id[64];
+	enum check_result res;
+	char root[64];			/* failed: the id; blocked: the root check */
 };
 
 /* one run of a suite */
@@ -147,10 +189,20 @@ struct check_run {
 	void *ctx;			/* the suite's state, for its run functions */
 	int stop;			/* set by a check: the run cannot go on */
 	unsigned selected;		/* rows selected so far */
+	const struct check_def *cur;	/* the row being run, or NULL */
+	const char *block_by;		/* set by a test or the enter hook: blocked */
+	struct check_done *done;	/* every check reported, in order */
+	size_t ndone, cap;
 };
 
 void check_run_init(struct check_run *cr, const struct check_suite *s, struct report *r,
 		    const char *only, const char *skip, void *ctx);
+void check_run_free(struct check_run *cr);
+void check_end(struct check_run *cr, enum check_result res, const char *fmt, ...)
+	ATTR_PRINTF(3, 4);
+void check_block(struct check_run *cr, const char *id, const char *fmt, ...) ATTR_PRINTF(3, 4);
+int check_result_of(const struct check_run *cr, const char *id);
+const char *check_root_of(const struct check_run *cr, const char *id);
 int check_selected(const struct check_run *cr, const struct check_def *d);
 int check_run_one(struct check_run *cr, const struct check_def *d);
 void check_run_walk(struct check_run *cr, const struct check_def *t, size_t n, unsigned stages);

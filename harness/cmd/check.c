@@ -17,8 +17,10 @@
  *	and policy.c, walked by runner.c). The text report starts with the version and the
  *	catalogue's id (cmd_about()).
  * DIAGNOSTICS
- *	Exit 0 all passed, 1 a check of a severity in --fail-on failed, 2
- *	usage or environment error (a missing catalogue directory too).
+ *	Exit 0 all passed, 1 a check of a severity in --fail-on failed (a
+ *	helper that died during the run too), 2 what is wrong before the
+ *	first exchange: usage, a target unreachable at the start, a missing
+ *	or unreadable catalogue.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -230,7 +232,7 @@ static int run_auth(struct cmd_common *c, struct check_cli *k)
 	if (check_auth_run(&o, &r) < 0) {
 		(void)report_finish(&r);
 	} else {
-		rc = cmd_failed(c, &r) ? CMD_EXIT_FAIL : CMD_EXIT_OK;
+		rc = cmd_failed(c, &r) ? CMD_EXIT_FAIL : r.errors ? CMD_EXIT_USAGE : CMD_EXIT_OK;
 		(void)report_finish(&r);
 	}
 	target_free(&t);

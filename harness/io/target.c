@@ -339,10 +339,11 @@ int tconn_read_line(struct tconn *c, int timeout_ms, const char **line_r, size_t
 	}
 }
 
-/* set_exit - remember how a reaped helper ended */
+/* set_exit - remember how a reaped helper ended, and whether the connection was still open */
 static void set_exit(struct tconn *c, int st)
 {
 	c->reaped = 1;
+	c->ended_open = c->fd >= 0;
 	c->exit_status = st;
 	if (WIFSIGNALED(st))
 		snprintf(c->exit_text, sizeof(c->exit_text), "killed by signal %d (%s)",
@@ -375,9 +376,18 @@ int tconn_wait_exit(struct tconn *c, int timeout_ms)
 	}
 }
 
+/* tconn_crashed - ended by a signal it was not sent, while the connection was open */
 int tconn_crashed(const struct tconn *c)
 {
-	return c->pid > 0 && c->reaped && !c->killed && WIFSIGNALED(c->exit_status);
+	return c->pid > 0 && c->reaped && c->ended_open && !c->killed &&
+	       WIFSIGNALED(c->exit_status);
+}
+
+/* tconn_ended_after_close - ended badly (a signal, exit status not 0) after the close */
+int tconn_ended_after_close(const struct tconn *c)
+{
+	return c->pid > 0 && c->reaped && !c->ended_open && !c->killed &&
+	       (WIFSIGNALED(c->exit_status) || WEXITSTATUS(c->exit_status) != 0);
 }
 
 /* tconn_readable - bytes or EOF waiting, without blocking */
@@ -411,11 +421,16 @@ int tconn_read_some(struct tconn *c, int timeout_ms, char *buf, size_t size)
 /* tconn_close - close, and reap a spawned helper */
 void tconn_close(struct tconn *c)
 {
+	int st = 0;
+
+	/* a helper already dead died with the connection open */
+	if (c->pid > 0 && !c->reaped && c->fd >= 0 && waitpid(c->pid, &st, WNOHANG) == c->pid)
+		set_exit(c, st);
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
 	if (c->pid > 0 && !c->reaped) {
-		int i, st = 0;
+		int i;
 		pid_t r = 0;
 
 		for (i = 0; i < 100; i++) {

@@ -14,13 +14,10 @@
  *	                    size_t *len_r);
  *	void tconn_close(struct tconn *c);
  *	const char *tconn_exit_text(const struct tconn *c);
-int tconn_readable(struct tconn *c);
-int tconn_wait_exit(struct tconn *c, int timeout_ms);
-int tconn_crashed(const struct tconn *c);
-int tconn_read_some(struct tconn *c, int timeout_ms, char *buf, size_t size);
  *	int tconn_readable(struct tconn *c);
  *	int tconn_wait_exit(struct tconn *c, int timeout_ms);
  *	int tconn_crashed(const struct tconn *c);
+ *	int tconn_ended_after_close(const struct tconn *c);
  *	int tconn_read_some(struct tconn *c, int timeout_ms, char *buf,
  *	                    size_t size);
  * DESCRIPTION
@@ -48,7 +45,12 @@ int tconn_read_some(struct tconn *c, int timeout_ms, char *buf, size_t size);
  *	tconn_wait_exit() waits up to timeout_ms for a spawned helper to end
  *	on its own (after EOF on the connection) and reaps it: 1 it ended,
  *	0 still running (or not a spawn target). tconn_crashed() is 1 when
- *	the helper ended by a signal that the harness did not send.
+ *	the helper ended by a signal that the harness did not send, while
+ *	the connection was still open: what Postfix can see. A helper that
+ *	ends badly (a signal, an exit status not 0) only after the harness
+ *	closed its end, every reply delivered, did not crash in Postfix's
+ *	eyes (spawn(8) logs a warning, the SMTP client sees nothing):
+ *	tconn_ended_after_close() is 1 then.
  *	tconn_read_some() reads raw bytes for the record proxy, which never
  *	mixes it with tconn_read_line(): >0 bytes, 0 timeout, -1 EOF or
  *	error.
@@ -94,6 +96,7 @@ struct tconn {
 	pid_t pid;		/* spawn child, else 0 */
 	int exit_status;	/* waitpid status, valid when reaped */
 	int reaped;
+	int ended_open;		/* it ended before the harness closed its end */
 	int killed;		/* the harness sent the signal (close grace over) */
 	struct linebuf lb;
 	struct xbuf err;	/* captured stderr (bounded) */
@@ -111,6 +114,7 @@ const char *tconn_exit_text(const struct tconn *c);
 int tconn_readable(struct tconn *c);
 int tconn_wait_exit(struct tconn *c, int timeout_ms);
 int tconn_crashed(const struct tconn *c);
+int tconn_ended_after_close(const struct tconn *c);
 int tconn_read_some(struct tconn *c, int timeout_ms, char *buf, size_t size);
 
 #endif

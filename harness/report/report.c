@@ -34,6 +34,8 @@ static const struct report_result_desc results[] = {
 	[CHECK_FAIL] = { "fail", "FAIL", REPORT_CLASS_FAIL },
 	[CHECK_SKIP] = { "skip", "SKIP", REPORT_CLASS_SKIP },
 	[CHECK_ERROR] = { "error", "ERROR", REPORT_CLASS_ERROR },
+	[CHECK_BLOCKED] = { "blocked", "BLOCKED", REPORT_CLASS_SKIP },
+	[CHECK_UNEXERCISED] = { "skip", "SKIP", REPORT_CLASS_SKIP },
 };
 
 static const struct report_writer *const writers[] = {
@@ -114,6 +116,7 @@ void report_init(struct report *r, enum report_format f, FILE *out, int verbose)
 	r->verbose = verbose;
 	xbuf_init(&r->log, REPORT_MAX_LOG);
 	xbuf_init(&r->doc, REPORT_MAX_DOC);
+	xbuf_init(&r->notice, REPORT_MAX_LOG);
 	r->suite = "fake-smtpd";
 	r->t_start = r->t_check = report_now();
 	r->started = (long long)time(NULL);
@@ -123,6 +126,7 @@ void report_begin(struct report *r, const struct check_info *ci)
 {
 	r->cur = ci;
 	xbuf_reset(&r->log);
+	xbuf_reset(&r->notice);
 	r->t_check = report_now();
 }
 
@@ -151,6 +155,21 @@ void report_note(struct report *r, const char *fmt, ...)
 		xbuf_reset(&r->log);
 }
 
+/* report_notice - a note shown whatever the verdict, and counted */
+void report_notice(struct report *r, const char *fmt, ...)
+{
+	char text[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	r->notes++;
+	report_note(r, "note: %s", text);
+	if (xbuf_printf(&r->notice, "note: %s\n", text) < 0)
+		return;
+}
+
 /* keep - a copy of e at the end of r->entries */
 static void keep(struct report *r, const struct report_entry *e)
 {
@@ -167,13 +186,14 @@ static void keep(struct report *r, const struct report_entry *e)
 	k->matters = e->matters != NULL ? xstrdup(e->matters) : NULL;
 	k->reason = xstrdup(e->reason);
 	k->log = report_keeps_log(r, e) ? xstrdup(e->log) : NULL;
+	k->notice = xstrdup(e->notice != NULL ? e->notice : "");
 }
 
 /* count - add a result to the counts of its class */
-static void count(struct report *r, const struct check_info *ci, enum report_class cls)
+static void count(struct report *r, const struct check_info *ci, enum check_result res)
 {
 	r->n++;
-	switch (cls) {
+	switch (report_result(res)->cls) {
 	case REPORT_CLASS_PASS:
 		r->passed++;
 		break;
@@ -183,7 +203,12 @@ static void count(struct report *r, const struct check_info *ci, enum report_cla
 			r->failed_sev[ci->severity]++;
 		break;
 	case REPORT_CLASS_SKIP:
-		r->skipped++;
+		if (res == CHECK_BLOCKED)
+			r->blocked++;
+		else
+			r->skipped++;
+		if (res == CHECK_UNEXERCISED)
+			r->unexercised++;
 		break;
 	case REPORT_CLASS_ERROR:
 		r->errors++;
@@ -198,18 +223,22 @@ void report_end(struct report *r, enum check_result res, const char *fmt, ...)
 	const struct check_info *ci = r->cur;
 	const struct report_writer *w = writers[r->format];
 	struct report_entry e;
+	size_t pre = 0;
 
 	if (ci == NULL)
 		msg_panic("report_end: no check was begun");
+	if (res == CHECK_UNEXERCISED)
+		pre = (size_t)snprintf(why, sizeof(why), "not exercised: ");
 	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
+	vsnprintf(why + pre, sizeof(why) - pre, fmt, ap);
 	va_end(ap);
-	count(r, ci, report_result(res)->cls);
+	count(r, ci, res);
 	e.id = ci->id != NULL ? ci->id : "";
 	e.title = ci->title != NULL ? ci->title : "";
 	e.matters = ci->why;
 	e.reason = why;
 	e.log = xbuf_cstr(&r->log);
+	e.notice = xbuf_cstr(&r->notice);
 	e.severity = ci->severity;
 	e.res = res;
 	e.secs = report_now() - r->t_check;
@@ -349,6 +378,7 @@ static void release(struct report *r)
 		free_copy(r->entries[i].matters);
 		free_copy(r->entries[i].reason);
 		free_copy(r->entries[i].log);
+		free_copy(r->entries[i].notice);
 	}
 	free(r->entries);
 	r->entries = NULL;
@@ -359,6 +389,7 @@ static void release(struct report *r)
 	replace(&r->cat_dir, NULL);
 	xbuf_free(&r->log);
 	xbuf_free(&r->doc);
+	xbuf_free(&r->notice);
 }
 
 int report_finish(struct report *r)
@@ -368,10 +399,14 @@ int report_finish(struct report *r)
 
 	w->finish(r);
 	fprintf(sum, "%u passed, %u failed", r->passed, r->failed);
+	if (r->blocked)
+		fprintf(sum, ", %u blocked", r->blocked);
 	if (r->skipped)
 		fprintf(sum, ", %u skipped", r->skipped);
 	if (r->errors)
 		fprintf(sum, ", %u errors", r->errors);
+	if (r->notes)
+		fprintf(sum, ", %u note%s", r->notes, r->notes == 1 ? "" : "s");
 	fprintf(sum, "\n");
 	fflush(r->out);
 	fflush(sum);

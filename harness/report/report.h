@@ -12,6 +12,7 @@
  *	void report_begin(struct report *r, const struct check_info *ci);
  *	void report_io(struct report *r, char dir, const char *p, size_t len);
  *	void report_note(struct report *r, const char *fmt, ...);
+ *	void report_notice(struct report *r, const char *fmt, ...);
  *	void report_end(struct report *r, enum check_result res, const char *fmt, ...);
  *	int report_finish(struct report *r);
  *	const char *report_severity_name(enum check_severity s);
@@ -65,9 +66,17 @@
  *	its name in JSON ("pass"), its tag in text ("PASS") and its class,
  *	which decides how every format shows it and which count it adds to;
  *	a value without a row is shown as an error.
- *	report_finish() prints "N passed, N failed[, N skipped][, N errors]"
- *	and returns the number of failures (errors are in r->errors,
- *	failures by severity in r->failed_sev).
+ *	report_notice() is a note shown whatever the verdict, in every
+ *	format ("note: ..."), and counted: something the helper did that
+ *	Postfix cannot see, but a log would show.
+ *	CHECK_BLOCKED is a check not run because a check it needs failed
+ *	(its reason names that check): shown like a skip, without severity
+ *	or advice, and counted apart. CHECK_UNEXERCISED is a check that ran
+ *	but never met what it is about (no reply of the kind it judges):
+ *	a skip whose reason starts "not exercised: ".
+ *	report_finish() prints "N passed, N failed[, N blocked][, N skipped]
+ *	[, N errors][, N notes]" and returns the number of failures (errors
+ *	are in r->errors, failures by severity in r->failed_sev).
  *
  *	report_severity_name() is the severity for people ("breaks
  *	Postfix"), report_severity_key() for programs and --fail-on
@@ -122,6 +131,8 @@ enum check_result {
 	CHECK_FAIL,
 	CHECK_SKIP,
 	CHECK_ERROR,
+	CHECK_BLOCKED,		/* a check it needs failed: counted apart, no advice */
+	CHECK_UNEXERCISED,	/* ran, but never met what it is about: a skip */
 };
 
 struct check_info {
@@ -164,6 +175,10 @@ struct report {
 	FILE *out;
 	int verbose;
 	unsigned n, passed, failed, skipped, errors;
+	unsigned blocked;	/* CHECK_BLOCKED */
+	unsigned unexercised;	/* CHECK_UNEXERCISED, also counted in skipped */
+	unsigned notes;		/* report_notice() calls */
+	struct xbuf notice;	/* the current check's notices, one per line */
 	unsigned failed_sev[SEV_ADVISORY + 1];	/* failures by severity */
 	const struct check_info *cur;
 	struct xbuf log;	/* wire log and notes of the current check */
@@ -188,6 +203,7 @@ int report_format_parse(const char *s, enum report_format *f_r);
 void report_begin(struct report *r, const struct check_info *ci);
 void report_io(struct report *r, char dir, const char *p, size_t len);
 void report_note(struct report *r, const char *fmt, ...) ATTR_PRINTF(2, 3);
+void report_notice(struct report *r, const char *fmt, ...) ATTR_PRINTF(2, 3);
 void report_end(struct report *r, enum check_result res, const char *fmt, ...) ATTR_PRINTF(3, 4);
 int report_finish(struct report *r);
 const char *report_severity_name(enum check_severity s);

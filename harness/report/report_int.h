@@ -60,6 +60,7 @@ struct report_entry {
 	const char *id, *title, *reason;
 	const char *matters;	/* why it matters, or NULL */
 	const char *log;	/* NULL: left out (report_keeps_log) */
+	const char *notice;	/* report_notice() lines, shown whatever the verdict */
 	enum check_severity severity;
 	enum check_result res;
 	double secs;

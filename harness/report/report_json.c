@@ -158,6 +158,9 @@ static void counts(struct jj *j, json_t *root, const struct report *r)
 	set(j, root, "failed", json_integer(r->failed));
 	set(j, root, "skipped", json_integer(r->skipped));
 	set(j, root, "errors", json_integer(r->errors));
+	set(j, root, "blocked", json_integer(r->blocked));
+	set(j, root, "not_exercised", json_integer(r->unexercised));
+	set(j, root, "notes", json_integer(r->notes));
 	for (s = SEV_BREAKS_POSTFIX; sev != NULL && s <= SEV_ADVISORY; s++)
 		set(j, sev, report_severity_key((enum check_severity)s), json_integer(r->failed_sev[s]));
 	set(j, root, "failed_by_severity", sev);

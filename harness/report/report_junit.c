@@ -114,7 +114,7 @@ static void counts(struct jw *j, const struct report *r, double secs)
 	attr_uint(j, "tests", r->n);
 	attr_uint(j, "failures", r->failed);
 	attr_uint(j, "errors", r->errors);
-	attr_uint(j, "skipped", r->skipped);
+	attr_uint(j, "skipped", r->skipped + r->blocked);
 	attr_secs(j, "time", secs);
 }
 

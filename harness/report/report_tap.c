@@ -87,6 +87,8 @@ static void tap_end(struct report *r, const struct report_entry *e)
 				report_clean_str(&s, e->matters, REPORT_CLEAN_LINE));
 		fprintf(r->out, "#   %s\n", report_clean_str(&s, e->reason, REPORT_CLEAN_LINE));
 		print_prefixed(r->out, "#", report_clean_str(&t, e->log, 0));
+	} else if (e->notice != NULL && e->notice[0]) {
+		print_prefixed(r->out, "#   ", report_clean_str(&t, e->notice, 0));
 	}
 	xbuf_free(&s);
 	xbuf_free(&t);

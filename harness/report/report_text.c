@@ -320,6 +320,8 @@ static void text_end(struct report *r, const struct report_entry *e)
 		print_log(r, xbuf_cstr(&t));
 	} else if (bad || r->verbose) {
 		print_log(r, report_clean_str(&s, e->log, 0));
+	} else if (e->notice != NULL && e->notice[0]) {
+		print_log(r, report_clean_str(&s, e->notice, 0));
 	}
 	xbuf_free(&s);
 	xbuf_free(&t);

@@ -11,8 +11,10 @@
  *	single one, a row-dependent test), and a met one runs it; the enter
  *	hook's reason skips before the needs are looked at; the first log
  *	goes to the rows of CHECK_STAGE_FIRST only; a row that stops the
- *	run ends the walk; check_run_any() and check_list(); and the
- *	selection table of check_wanted().
+ *	run ends the walk; check_run_any() and check_list(); the selection
+ *	table of check_wanted(); and blocking: a need whose establishing
+ *	check failed blocks the rows that need it, by the root check also
+ *	through a blocked one, counted apart, and check_block() from inside.
  */
 #define _GNU_SOURCE		/* open_memstream is POSIX 2008 */
 #include <stdarg.h>
@@ -50,7 +52,7 @@ static void record(struct check_run *cr, const struct check_def *d)
 		cr->stop = 1;
 		return;
 	}
-	report_end(cr->r, CHECK_PASS, "log [%s]", xbuf_cstr(&cr->r->log));
+	check_end(cr, CHECK_PASS, "log [%s]", xbuf_cstr(&cr->r->log));
 }
 
 /* tagged - the test need: the row's tags hold "ok" */
@@ -77,14 +79,14 @@ static const char *gate(struct check_run *cr, const struct check_def *d, char *b
 }
 
 static const struct check_need needs[] = {
-	{ NEED_A | NEED_B, "needs A and B", NULL },
-	{ NEED_A, "needs A", NULL },
-	{ NEED_B, "needs B", NULL },
-	{ NEED_T, NULL, tagged },
+	{ NEED_A | NEED_B, "needs A and B", NULL, NULL },
+	{ NEED_A, "needs A", NULL, NULL },
+	{ NEED_B, "needs B", NULL, NULL },
+	{ NEED_T, NULL, tagged, NULL },
 };
 
-static const struct check_suite suite = { needs, 4, gate };
-static const struct check_suite plain_suite = { needs, 4, NULL };
+static const struct check_suite suite = { needs, 4, gate, NULL };
+static const struct check_suite plain_suite = { needs, 4, NULL, NULL };
 
 #define R(id, tags, nd, st)	{ { id, "title " id, SEV_ADVISORY, "why" }, tags, nd, st, record, NULL }
 static const struct check_def table[] = {
@@ -137,6 +139,7 @@ static void walk(const char *only, const char *skip, unsigned stages, struct see
 	mem_open(m);
 	check_run_init(&cr, &suite, &m->r, only, skip, s);
 	check_run_walk(&cr, table, 5, stages);
+	check_run_free(&cr);
 	fflush(m->fp);
 }
 
@@ -213,6 +216,7 @@ static void test_check_run_needs(void **state)
 		check_run_init(&cr, &plain_suite, &m.r, NULL, NULL, &s);
 		cr.have = t[i].have;
 		check_run_walk(&cr, needy, 6, CHECK_STAGES_ALL);
+		check_run_free(&cr);
 		fflush(m.fp);
 		if (strcmp(s.order, t[i].ran) != 0)
 			fail_msg("have 0x%x: ran \"%s\", want \"%s\"", t[i].have, s.order, t[i].ran);
@@ -244,6 +248,7 @@ static void test_check_run_enter_and_first_log(void **state)
 	check_run_init(&cr, &suite, &m.r, NULL, NULL, &s);
 	cr.first_log = "    S: FIRST\n";
 	check_run_walk(&cr, table, 5, CHECK_STAGES_ALL);
+	check_run_free(&cr);
 	fflush(m.fp);
 	/* the first log goes with the row of CHECK_STAGE_FIRST, and only there */
 	assert_non_null(strstr(m.text, "PASS  T-A-1              title T-A-1\n"
@@ -257,6 +262,7 @@ static void test_check_run_enter_and_first_log(void **state)
 	check_run_init(&cr, &suite, &m.r, "T-A,N-", NULL, &s);
 	check_run_walk(&cr, table, 5, CHECK_STAGES_ALL);
 	check_run_walk(&cr, needy, 6, CHECK_STAGES_ALL);
+	check_run_free(&cr);
 	fflush(m.fp);
 	assert_string_equal(s.order, "");
 	assert_int_equal(m.r.skipped, 8);
@@ -284,6 +290,7 @@ static void test_check_run_stop(void **state)
 	assert_true(cr.stop);
 	assert_int_equal(check_run_one(&cr, &table[0]), 0);
 	assert_string_equal(s.order, "T-A-1 T-B-1 T-A-2 T-C-1");
+	check_run_free(&cr);
 	mem_close(&m);
 }
 
@@ -301,6 +308,109 @@ static void test_check_run_any(void **state)
 	assert_false(check_run_any(&cr, table, 5, CHECK_STAGE_BIT(CHECK_STAGE_FIRST)));
 	assert_true(check_run_any(&cr, table, 5, CHECK_STAGE_BIT(CHECK_STAGE_MAIN)));
 	mem_close(&m);
+}
+
+/* --- one root cause, one failure ------------------------------------------------ */
+
+#define NEED_E	(1u << 0)	/* established by B-E */
+#define NEED_F	(1u << 1)	/* established by B-F, which needs E */
+
+/* establish - B-E and B-F: fail, clearing the need they establish, unless it holds */
+static void establish(struct check_run *cr, const struct check_def *d)
+{
+	unsigned bit = strcmp(d->ci.id, "B-E") == 0 ? NEED_E : NEED_F;
+	const unsigned *fails = cr->ctx;
+
+	if (*fails & bit) {
+		cr->have &= ~bit;
+		check_end(cr, CHECK_FAIL, "broken");
+	} else
+		check_end(cr, CHECK_PASS, "%s", "");
+}
+
+/* late - finds out on its way that what B-E establishes is missing */
+static void late(struct check_run *cr, const struct check_def *d)
+{
+	(void)d;
+	if (check_root_of(cr, "B-E") != NULL)
+		check_block(cr, "B-E", "its exchange needs E");
+	else
+		check_end(cr, CHECK_PASS, "%s", "");
+}
+
+static const struct check_need chain_needs[] = {
+	{ NEED_E, "needs E", NULL, "B-E" },
+	{ NEED_F, "needs F", NULL, "B-F" },
+};
+static const struct check_suite chain = { chain_needs, 2, NULL, NULL };
+
+#define R(id, nd, fn)	{ { id, "title " id, SEV_ADVISORY, "why" }, NULL, nd, CHECK_STAGE_MAIN, fn, NULL }
+static const struct check_def chained[] = {
+	R("B-E", 0, establish),
+	R("B-F", NEED_E, establish),
+	R("B-USE-E", NEED_E, record),
+	R("B-USE-F", NEED_F, record),
+	R("B-LATE", 0, late),
+};
+#undef R
+
+static void test_check_run_blocked(void **state)
+{
+	static const struct {
+		unsigned fails;
+		const char *why[5];	/* per row: "PASS", "FAIL", or the reason it is blocked */
+		unsigned passed, failed, blocked;
+	} t[] = {
+		{ 0, { "PASS", "PASS", "PASS", "PASS", "PASS" }, 5, 0, 0 },
+		/* B-E fails: everything that needs it, also through B-F, is blocked by B-E */
+		{ NEED_E, { "FAIL", "blocked by B-E: needs E", "blocked by B-E: needs E",
+			    "blocked by B-E: needs F", "blocked by B-E: its exchange needs E" },
+		  0, 1, 4 },
+		/* B-F alone fails: only what needs F */
+		{ NEED_F, { "PASS", "FAIL", "PASS", "blocked by B-F: needs F", "PASS" }, 3, 1, 1 },
+	};
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct check_run cr;
+		struct seen s;
+		struct mem m;
+		unsigned fails = t[i].fails;
+
+		memset(&s, 0, sizeof(s));
+		mem_open(&m);
+		check_run_init(&cr, &chain, &m.r, NULL, NULL, &fails);
+		cr.have = NEED_E | NEED_F;
+		/* record() keeps its ids in a struct seen: give it one through a second run */
+		check_run_walk(&cr, chained, 2, CHECK_STAGES_ALL);
+		cr.ctx = &s;
+		check_run_walk(&cr, chained + 2, 2, CHECK_STAGES_ALL);
+		cr.ctx = &fails;
+		check_run_walk(&cr, chained + 4, 1, CHECK_STAGES_ALL);
+		fflush(m.fp);
+		for (k = 0; k < 5; k++) {
+			const char *w = t[i].why[k], *id = chained[k].ci.id;
+			char line[200];
+
+			if (strcmp(w, "PASS") == 0 || strcmp(w, "FAIL") == 0)
+				snprintf(line, sizeof(line), "%s  %-18s title %s\n", w, id, id);
+			else
+				snprintf(line, sizeof(line), "BLOCKED  %-18s title %s\n      %s\n", id, id, w);
+			if (strstr(m.text, line) == NULL)
+				fail_msg("fails 0x%x: no \"%s\" in:\n%s", t[i].fails, line, m.text);
+		}
+		assert_int_equal(m.r.passed, t[i].passed);
+		assert_int_equal(m.r.failed, t[i].failed);
+		assert_int_equal(m.r.blocked, t[i].blocked);
+		assert_int_equal(m.r.skipped, 0);
+		assert_int_equal(check_result_of(&cr, "B-E"), fails & NEED_E ? CHECK_FAIL : CHECK_PASS);
+		assert_int_equal(check_result_of(&cr, "NONE"), -1);
+		if (fails & NEED_E)
+			assert_string_equal(check_root_of(&cr, "B-USE-F"), "B-E");
+		check_run_free(&cr);
+		mem_close(&m);
+	}
 }
 
 static void test_check_list(void **state)
@@ -361,6 +471,7 @@ int main(void)
 		cmocka_unit_test(test_check_run_enter_and_first_log),
 		cmocka_unit_test(test_check_run_stop),
 		cmocka_unit_test(test_check_run_any),
+		cmocka_unit_test(test_check_run_blocked),
 		cmocka_unit_test(test_check_list),
 		cmocka_unit_test(test_check_wanted),
 	};

@@ -1,0 +1,151 @@
+#!/bin/bash
+# 54-verdicts - verdicts on helpers written the way people really write
+# them (corpus/helpers/): for each class of mistake the verdict, the exit
+# status, and exactly one failure per root cause, in every target mode the
+# class shows in (spawn:, unix:, inet:).
+#
+#   deaths     a C policy daemon that overruns a buffer on a long sender and
+#              crashes on the next request; a Python auth daemon that aborts
+#              on a lower-case mechanism: the check whose request met the
+#              death fails with it (and the request before it), a daemon
+#              gone leaves the rest "not run", exit 1
+#   one cause  a Perl auth daemon that refuses AUTH PLAIN without an initial
+#              response: one failure, the checks that need it blocked by it
+#   unseen     a Python auth helper that never escapes user names and sends
+#              none in FAIL: the escaping checks are not exercised, not passed
+#   late death a Perl policy script that dies of SIGPIPE writing to stderr
+#              after the client closed: notes, no failure, exit 0
+#
+# Timeouts are Postfix's times 0.2 (2 s for auth): interpreted helpers
+# spawned per connection start slowly on a loaded machine.
+# Usage: 54-verdicts.sh BUILD_DIR      Last line: "N passed, N failed".
+set -u
+# shellcheck source=scripts/test.d/suite.bash
+. "$(dirname "$0")/suite.bash"
+suite_init 54-verdicts "${1:-}"
+fs="$build/bin/fake-smtpd"
+helpers="$top/corpus/helpers"
+py=/usr/bin/python3
+need "$fs"
+
+free_port() { $py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# run OUT ARGS...: fake-smtpd check, output in $dir/OUT, exit status in $rc
+run() {
+	local out=$1
+	shift
+	timeout 300 "$fs" check "$@" > "$dir/$out" 2>&1
+	rc=$?
+}
+# nfail OUT: the number of failed checks
+nfail() { grep -c '^FAIL ' "$dir/$1"; }
+# verdict OUT WANT_RC ID TEXT: exit WANT_RC, exactly one failure, ID's, saying TEXT
+verdict() {
+	[ "$rc" = "$2" ] && [ "$(nfail "$1")" = 1 ] && grep -q "^FAIL  $3 " "$dir/$1" &&
+		grep -A3 "^FAIL  $3 " "$dir/$1" | grep -qF "$4"
+}
+# block OUT ID: the report of check ID
+block() { awk -v id="$2" '$1 ~ /^[A-Z]+$/ && p { exit } $2 == id { p = 1 } p' "$dir/$1"; }
+show() { grep -E '^(FAIL|ERROR|[0-9]+ passed)' -A3 "$dir/$1" | cut -c1-240 | head -40; }
+
+# target MODE NAME ARGV...: $t, the TARGET of a helper in MODE; a daemon
+# is started on a socket of its own (its PID joins those stopped at exit)
+target() {
+	local mode=$1 name=$2
+	shift 2
+	case $mode in
+	spawn) t="spawn:$* -"; return ;;
+	unix) t="unix:$dir/$name.sock" ;;
+	inet) t="inet:127.0.0.1:$(free_port)" ;;
+	esac
+	bg "$@" "$t" > "$dir/$name.log" 2>&1
+	if [ "$mode" = unix ]; then wait_socket "$dir/$name.sock"; else sleep 0.5; fi
+}
+
+cc -O2 -o "$dir/overrun_policyd" "$helpers/overrun_policyd.c" || bad "overrun_policyd.c does not build"
+
+# --- 1: a death is a finding of the exchange that caused it -----------------------
+for mode in spawn unix inet; do
+	target $mode overrun "$dir/overrun_policyd"
+	run "overrun-$mode" --policy "$t" --time-scale 0.2
+	if verdict "overrun-$mode" 1 POLICY-INJ-003 "the helper died during this check" &&
+	   block "overrun-$mode" POLICY-INJ-003 | grep -A40 'request before it' | grep -q 'C: sender=aaaaaaaa'; then
+		ok "overrun policy daemon ($mode): POLICY-INJ-003 fails with the death and the long sender before it, exit 1"
+	else
+		bad "overrun policy daemon ($mode): rc $rc, $(nfail "overrun-$mode") failure(s)"; show "overrun-$mode"
+	fi
+	if [ $mode != spawn ]; then
+		if grep -q '^BLOCKED  POLICY-ATTR-001 ' "$dir/overrun-$mode" &&
+		   grep -q 'blocked by POLICY-INJ-003: not run, the service died there' "$dir/overrun-$mode" &&
+		   ! grep -q '^ERROR' "$dir/overrun-$mode"; then
+			ok "overrun policy daemon ($mode): the checks after the death are blocked by it, no error"
+		else
+			bad "overrun policy daemon ($mode): the rest of the run"; show "overrun-$mode"
+		fi
+	fi
+done
+
+for mode in spawn unix inet; do
+	target $mode casepanic $py "$helpers/casepanic_authd.py"
+	run "casepanic-$mode" --auth "$t" --user test1 --password pass1 --time-scale 0.2
+	if verdict "casepanic-$mode" 1 AUTH-REQ-001 "the helper died during this check" &&
+	   ! grep -q 'could not open a connection' "$dir/casepanic-$mode"; then
+		ok "auth daemon that aborts on a lower-case mechanism ($mode): AUTH-REQ-001 fails with the death, exit 1"
+	else
+		bad "lower-case abort ($mode): rc $rc, $(nfail "casepanic-$mode") failure(s)"; show "casepanic-$mode"
+	fi
+	case $mode in
+	spawn) grep -q 'killed by signal 6' "$dir/casepanic-$mode" &&
+		ok "lower-case abort (spawn): the signal is named, the run goes on with new processes" ||
+		bad "lower-case abort (spawn): no signal" ;;
+	*) grep -q '^BLOCKED  AUTH-REQ-002 ' "$dir/casepanic-$mode" &&
+		grep -q 'blocked by AUTH-REQ-001: not run, the service died there' "$dir/casepanic-$mode" &&
+		ok "lower-case abort ($mode): the checks after the death are blocked by it" ||
+		{ bad "lower-case abort ($mode): the rest of the run"; show "casepanic-$mode"; } ;;
+	esac
+done
+
+# --- 3: one root cause, one failure -------------------------------------------------
+# a Perl auth daemon that FAILs AUTH PLAIN without an initial response: AUTH-MECH-003
+# fails, and the seven checks that need that exchange are blocked by it, with no advice
+for mode in spawn unix inet; do
+	target $mode respfirst "$helpers/respfirst_authd.pl"
+	run "respfirst-$mode" --auth "$t" --user test1 --password pass1 --time-scale 0.2
+	if verdict "respfirst-$mode" 1 AUTH-MECH-003 "got 535 5.7.8" &&
+	   [ "$(grep -c '^BLOCKED  .*' "$dir/respfirst-$mode")" = 7 ] &&
+	   [ "$(grep -c 'blocked by AUTH-MECH-003: needs AUTH PLAIN without an initial response' \
+		"$dir/respfirst-$mode")" = 7 ] &&
+	   grep -q '^[0-9]* passed, 1 failed, 7 blocked' "$dir/respfirst-$mode" &&
+	   ! block "respfirst-$mode" AUTH-CONT-104 | grep -q 'Fix:\|severity'; then
+		ok "PLAIN without initial response refused ($mode): 1 failure (AUTH-MECH-003), 7 blocked by it, exit 1"
+	else
+		bad "respfirst ($mode): rc $rc, $(nfail "respfirst-$mode") failure(s)"; show "respfirst-$mode"
+	fi
+done
+
+# --- 4: a check passes only when it exercised its property --------------------------
+# a helper that never tab-escapes and sends no user= in FAIL: the escaping checks
+# cannot see it and must not pass - not exercised, and the run has no failure
+run rawname --auth "spawn:$helpers/rawname_auth.py" --user test1 --password pass1 --time-scale 0.2
+if [ "$rc" = 0 ] && [ "$(nfail rawname)" = 0 ] &&
+   for id in AUTH-REP-002 AUTH-REP-101 AUTH-REP-102; do
+	block rawname $id | grep -q "^SKIP  $id .*" && block rawname $id | grep -q 'not exercised:' || exit 1
+   done; then
+	ok "escaping never seen: AUTH-REP-002, 101, 102 not exercised (not passed), exit 0"
+else
+	bad "rawname: rc $rc"; grep -A1 'REP-10[12]\|REP-002' "$dir/rawname"
+fi
+
+# --- 2: only what Postfix can see counts ------------------------------------------
+# a Perl script that writes to stderr (the socket) after the client closed: it
+# dies of SIGPIPE with every reply delivered - notes, not failures
+run farewell --policy "spawn:$helpers/farewell_policy.pl" --time-scale 0.2
+if [ "$rc" = 0 ] && [ "$(nfail farewell)" = 0 ] && grep -q '^[0-9]* passed, 0 failed, [0-9]* notes$' "$dir/farewell" &&
+   grep -q 'note: the helper was killed by signal 13 (Broken pipe) after fake-smtpd closed the connection' "$dir/farewell" &&
+   grep -q 'spawn(8) logs "warning: command .*farewell_policy.pl killed by signal 13"' "$dir/farewell"; then
+	ok "death after the client closed (SIGPIPE at exit): notes naming spawn(8)'s log line, 0 failures, exit 0"
+else
+	bad "farewell script: rc $rc, $(nfail farewell) failure(s)"; show farewell
+fi
+
+suite_end
