@@ -398,198 +398,237 @@ static int need(struct pctx *x, enum transcript_protocol p, const char *what)
 	return 0;
 }
 
+/* parse_wire - a C:, C-:, S:, S?, S~ line (pre: the prefix's length) */
+static int parse_wire(struct pctx *x, const char *p, size_t len, size_t pre)
+{
+	const char *text = p + pre + (len > pre ? 1 : 0);
+	size_t tlen = len - pre - (len > pre ? 1 : 0);
+	char kind = p[0] == 'C' ? 'C' : p[1] == ':' ? ':' : p[1];
+	struct top *op;
+
+	if (!x->have_protocol)
+		return perr(x, "%.*s before \"protocol auth\" or \"protocol policy\"", (int)pre, p);
+	if (x->group && kind == 'C')
+		return perr(x, "only S:, S? and S~ lines inside anyorder (block from line %u)",
+			    x->group_line);
+	if (x->group) {
+		if (x->group->nkids >= TRANSCRIPT_MAX_GROUP)
+			return perr(x, "more than %d lines in an anyorder block", TRANSCRIPT_MAX_GROUP);
+		op = &x->group->kids[x->group->nkids++];
+		memset(op, 0, sizeof(*op));
+		op->kind = TOP_EXPECT;
+		op->line = x->line;
+		return parse_expect_line(x, op, kind, text, tlen);
+	}
+	if (kind == 'C') {
+		if ((op = new_op(x, TOP_SEND)) == NULL)
+			return -1;
+		op->nolf = pre == 3;
+		return compile_at(x, pre == 3 ? "C-:" : "C:", text, tlen, TPAT_TEXT, &op->pat);
+	}
+	if ((op = new_op(x, TOP_EXPECT)) == NULL)
+		return -1;
+	return parse_expect_line(x, op, kind, text, tlen);
+}
+
+/* stmt_protocol - "protocol auth|policy", once */
+static int stmt_protocol(struct pctx *x, char **argv, size_t argc)
+{
+	if (x->have_protocol)
+		return perr(x, "protocol given twice");
+	if (argc != 2 || (strcmp(argv[1], "auth") != 0 && strcmp(argv[1], "policy") != 0))
+		return perr(x, "protocol wants auth or policy");
+	x->t->protocol = strcmp(argv[1], "auth") == 0 ? TPROTO_AUTH : TPROTO_POLICY;
+	x->have_protocol = 1;
+	return 0;
+}
+
+/* stmt_default - "default NAME VALUE" */
+static int stmt_default(struct pctx *x, char **argv, size_t argc)
+{
+	struct transcript *t = x->t;
+	size_t n;
+
+	if (argc != 3)
+		return perr(x, "default wants NAME VALUE");
+	if (t->ndefaults >= TVARS_MAX)
+		return perr(x, "more than %d defaults", TVARS_MAX);
+	n = strlen(argv[1]);
+	if (n > TPAT_MAX_NAME || strchr(argv[1], '='))
+		return perr(x, "default: bad variable name");
+	memcpy(t->defaults[t->ndefaults].name, argv[1], n + 1);
+	if (compile_at(x, "default", argv[2], strlen(argv[2]), TPAT_TEXT,
+		       &t->defaults[t->ndefaults].value) < 0)
+		return -1;
+	t->ndefaults++;
+	return 0;
+}
+
+/* stmt_group - "anyorder" / "S{" opens a block, "end" / "}" closes it */
+static int stmt_group(struct pctx *x, char **argv, size_t argc)
+{
+	struct top *op;
+
+	if (strcmp(argv[0], "end") == 0 || strcmp(argv[0], "}") == 0) {
+		if (x->group == NULL)
+			return perr(x, "%s without anyorder", argv[0]);
+		if (x->group->nkids == 0)
+			return perr(x, "empty anyorder block");
+		x->group = NULL;
+		return 0;
+	}
+	if (argc != 1)
+		return perr(x, "%s takes no arguments", argv[0]);
+	if ((op = new_op(x, TOP_ANYORDER)) == NULL)
+		return -1;
+	op->kids = xcalloc(TRANSCRIPT_MAX_GROUP, sizeof(*op->kids));
+	x->group = op;
+	x->group_line = x->line;
+	return 0;
+}
+
+/* stmt_expect_text - "expect smtp CODE|PATTERN", "expect action PATTERN" */
+static int stmt_expect_text(struct pctx *x, const char *p, size_t len, char **argv, size_t argc)
+{
+	int smtp = argv[1][0] == 's';
+	struct top *op;
+	size_t rest, n;
+
+	if (argc < 3)
+		return perr(x, "expect %s wants %s", argv[1],
+			    smtp ? "a code or a reply pattern" : "an action pattern");
+	if (!smtp && need(x, TPROTO_POLICY, "expect action") < 0)
+		return -1;
+	if ((op = new_op(x, smtp ? TOP_EXPECT_SMTP : TOP_EXPECT_ACTION)) == NULL)
+		return -1;
+	if (smtp && argc == 3 && is_code(argv[2])) {
+		op->code = (argv[2][0] - '0') * 100 + (argv[2][1] - '0') * 10 + (argv[2][2] - '0');
+		return 0;
+	}
+	/* the pattern is the raw rest of the line after the keyword */
+	rest = rest_after(p, len, 2);
+	n = len - rest;
+	if (n >= 2 && p[rest] == '"' && p[len - 1] == '"') {
+		rest++;
+		n -= 2;
+	}
+	return compile_at(x, smtp ? "expect smtp" : "expect action", p + rest, n, TPAT_GLOB,
+			  &op->pat);
+}
+
+/* stmt_expect - "expect close|silence D|smtp ...|action ..." */
+static int stmt_expect(struct pctx *x, const char *p, size_t len, char **argv, size_t argc)
+{
+	struct top *op;
+	size_t i = 2;
+
+	if (argc < 2)
+		return perr(x, "expect wants close, silence, smtp or action");
+	if (strcmp(argv[1], "close") == 0 && argc == 2)
+		return new_op(x, TOP_EXPECT_CLOSE) ? 0 : -1;
+	if (strcmp(argv[1], "silence") == 0) {
+		if ((op = new_op(x, TOP_EXPECT_SILENCE)) == NULL ||
+		    parse_duration(x, argv, argc, &i, &op->ms) < 0)
+			return -1;
+		if (i != argc)
+			return perr(x, "expect silence: extra \"%s\"", argv[i]);
+		return 0;
+	}
+	if (strcmp(argv[1], "smtp") == 0 || strcmp(argv[1], "action") == 0)
+		return stmt_expect_text(x, p, len, argv, argc);
+	return perr(x, "expect wants close, silence DURATION, smtp CODE or action PATTERN");
+}
+
+/* stmt_auth - handshake [nosend], auth MECH ..., cont TEXT */
+static int stmt_auth(struct pctx *x, const char *p, size_t len, char **argv, size_t argc)
+{
+	struct top *op;
+	size_t rest;
+
+	if (need(x, TPROTO_AUTH, argv[0]) < 0)
+		return -1;
+	if (strcmp(argv[0], "handshake") == 0) {
+		if (argc > 2 || (argc == 2 && strcmp(argv[1], "nosend") != 0))
+			return perr(x, "handshake takes only \"nosend\"");
+		if ((op = new_op(x, TOP_HANDSHAKE)) == NULL)
+			return -1;
+		op->nosend = argc == 2;
+		return 0;
+	}
+	if (strcmp(argv[0], "auth") == 0)
+		return (op = new_op(x, TOP_AUTH)) == NULL ? -1 : parse_auth(x, op, argv, argc);
+	rest = rest_after(p, len, 1);
+	if ((op = new_op(x, TOP_CONT)) == NULL)
+		return -1;
+	return compile_at(x, "cont", p + rest, len - rest, TPAT_TEXT, &op->pat);
+}
+
+/* stmt_other - policy, reconnect, sleep */
+static int stmt_other(struct pctx *x, char **argv, size_t argc)
+{
+	struct top *op;
+	size_t i = 1;
+
+	if (strcmp(argv[0], "policy") == 0) {
+		if (need(x, TPROTO_POLICY, "policy") < 0 || (op = new_op(x, TOP_POLICY)) == NULL)
+			return -1;
+		return parse_policy(x, op, argv, argc);
+	}
+	if (strcmp(argv[0], "reconnect") == 0) {
+		if (argc != 1)
+			return perr(x, "reconnect takes no arguments");
+		return new_op(x, TOP_RECONNECT) ? 0 : -1;
+	}
+	if (strcmp(argv[0], "sleep") == 0) {
+		if ((op = new_op(x, TOP_SLEEP)) == NULL ||
+		    parse_duration(x, argv, argc, &i, &op->ms) < 0)
+			return -1;
+		if (i != argc)
+			return perr(x, "sleep: extra \"%s\"", argv[i]);
+		return 0;
+	}
+	return perr(x, "unknown statement \"%s\"", argv[0]);
+}
+
+/* parse_words - a statement of words (not a wire line) */
+static int parse_words(struct pctx *x, const char *p, size_t len, char **argv, size_t argc)
+{
+	const char *w = argv[0];
+
+	if (x->group && strcmp(w, "end") != 0 && strcmp(w, "}") != 0)
+		return perr(x, "only S:, S? and S~ lines inside anyorder (block from line %u)",
+			    x->group_line);
+	if (strcmp(w, "protocol") == 0)
+		return stmt_protocol(x, argv, argc);
+	if (strcmp(w, "default") == 0)
+		return stmt_default(x, argv, argc);
+	if (!x->have_protocol)
+		return perr(x, "\"%s\" before \"protocol auth\" or \"protocol policy\"", w);
+	if (strcmp(w, "anyorder") == 0 || strcmp(w, "S{") == 0 || strcmp(w, "end") == 0 ||
+	    strcmp(w, "}") == 0)
+		return stmt_group(x, argv, argc);
+	if (strcmp(w, "expect") == 0)
+		return stmt_expect(x, p, len, argv, argc);
+	if (strcmp(w, "handshake") == 0 || strcmp(w, "auth") == 0 || strcmp(w, "cont") == 0)
+		return stmt_auth(x, p, len, argv, argc);
+	return stmt_other(x, argv, argc);
+}
+
 /* parse_stmt - one non-comment line */
 static int parse_stmt(struct pctx *x, const char *p, size_t len)
 {
 	size_t pre = wire_prefix(p, len);
 	char *argv[TRANSCRIPT_MAX_ARGS];
-	size_t argc = 0, i;
-	struct top *op;
-	int rc = -1;
+	size_t argc = 0;
+	int rc;
 
-	if (pre) {
-		const char *text = p + pre + (len > pre ? 1 : 0);
-		size_t tlen = len - pre - (len > pre ? 1 : 0);
-		char kind = p[0] == 'C' ? 'C' : p[1] == ':' ? ':' : p[1];
-
-		if (!x->have_protocol)
-			return perr(x, "%.*s before \"protocol auth\" or \"protocol policy\"",
-				    (int)pre, p);
-		if (x->group && kind == 'C')
-			return perr(x, "only S:, S? and S~ lines inside anyorder (block from line %u)",
-				    x->group_line);
-		if (x->group) {
-			if (x->group->nkids >= TRANSCRIPT_MAX_GROUP)
-				return perr(x, "more than %d lines in an anyorder block",
-					    TRANSCRIPT_MAX_GROUP);
-			op = &x->group->kids[x->group->nkids++];
-			memset(op, 0, sizeof(*op));
-			op->kind = TOP_EXPECT;
-			op->line = x->line;
-			return parse_expect_line(x, op, kind, text, tlen);
-		}
-		if (kind == 'C') {
-			if ((op = new_op(x, TOP_SEND)) == NULL)
-				return -1;
-			op->nolf = pre == 3;
-			return compile_at(x, pre == 3 ? "C-:" : "C:", text, tlen, TPAT_TEXT, &op->pat);
-		}
-		if ((op = new_op(x, TOP_EXPECT)) == NULL)
-			return -1;
-		return parse_expect_line(x, op, kind, text, tlen);
-	}
+	if (pre)
+		return parse_wire(x, p, len, pre);
 	if (tokenize(x, p, len, argv, &argc) < 0) {
 		free_args(argv, argc);
 		return -1;
 	}
-	if (argc == 0)
-		return 0;
-	if (x->group && strcmp(argv[0], "end") != 0 && strcmp(argv[0], "}") != 0) {
-		perr(x, "only S:, S? and S~ lines inside anyorder (block from line %u)", x->group_line);
-		goto out;
-	}
-	if (strcmp(argv[0], "protocol") == 0) {
-		if (x->have_protocol) {
-			perr(x, "protocol given twice");
-			goto out;
-		}
-		if (argc != 2 || (strcmp(argv[1], "auth") != 0 && strcmp(argv[1], "policy") != 0)) {
-			perr(x, "protocol wants auth or policy");
-			goto out;
-		}
-		x->t->protocol = strcmp(argv[1], "auth") == 0 ? TPROTO_AUTH : TPROTO_POLICY;
-		x->have_protocol = 1;
-		rc = 0;
-	} else if (strcmp(argv[0], "default") == 0) {
-		struct transcript *t = x->t;
-
-		if (argc != 3) {
-			perr(x, "default wants NAME VALUE");
-			goto out;
-		}
-		if (t->ndefaults >= TVARS_MAX) {
-			perr(x, "more than %d defaults", TVARS_MAX);
-			goto out;
-		}
-		if (strlen(argv[1]) > TPAT_MAX_NAME || strchr(argv[1], '=')) {
-			perr(x, "default: bad variable name");
-			goto out;
-		}
-		strcpy(t->defaults[t->ndefaults].name, argv[1]);
-		if (compile_at(x, "default", argv[2], strlen(argv[2]), TPAT_TEXT,
-			       &t->defaults[t->ndefaults].value) < 0)
-			goto out;
-		t->ndefaults++;
-		rc = 0;
-	} else if (!x->have_protocol) {
-		perr(x, "\"%s\" before \"protocol auth\" or \"protocol policy\"", argv[0]);
-	} else if (strcmp(argv[0], "anyorder") == 0 || strcmp(argv[0], "S{") == 0) {
-		if (argc != 1) {
-			perr(x, "%s takes no arguments", argv[0]);
-			goto out;
-		}
-		if ((op = new_op(x, TOP_ANYORDER)) == NULL)
-			goto out;
-		op->kids = xcalloc(TRANSCRIPT_MAX_GROUP, sizeof(*op->kids));
-		x->group = op;
-		x->group_line = x->line;
-		rc = 0;
-	} else if (strcmp(argv[0], "end") == 0 || strcmp(argv[0], "}") == 0) {
-		if (x->group == NULL)
-			perr(x, "%s without anyorder", argv[0]);
-		else if (x->group->nkids == 0)
-			perr(x, "empty anyorder block");
-		else {
-			x->group = NULL;
-			rc = 0;
-		}
-	} else if (strcmp(argv[0], "expect") == 0) {
-		if (argc < 2) {
-			perr(x, "expect wants close, silence, smtp or action");
-		} else if (strcmp(argv[1], "close") == 0 && argc == 2) {
-			rc = new_op(x, TOP_EXPECT_CLOSE) ? 0 : -1;
-		} else if (strcmp(argv[1], "silence") == 0) {
-			i = 2;
-			if ((op = new_op(x, TOP_EXPECT_SILENCE)) != NULL &&
-			    parse_duration(x, argv, argc, &i, &op->ms) == 0) {
-				if (i != argc)
-					perr(x, "expect silence: extra \"%s\"", argv[i]);
-				else
-					rc = 0;
-			}
-		} else if (strcmp(argv[1], "smtp") == 0 || strcmp(argv[1], "action") == 0) {
-			int smtp = argv[1][0] == 's';
-			size_t rest;
-
-			if (argc < 3) {
-				perr(x, "expect %s wants %s", argv[1], smtp ? "a code or a reply pattern"
-					  : "an action pattern");
-				goto out;
-			}
-			if (!smtp && need(x, TPROTO_POLICY, "expect action") < 0)
-				goto out;
-			if ((op = new_op(x, smtp ? TOP_EXPECT_SMTP : TOP_EXPECT_ACTION)) == NULL)
-				goto out;
-			/* the pattern is the raw rest of the line after the keyword */
-			rest = rest_after(p, len, 2);
-			if (smtp && argc == 3 && is_code(argv[2])) {
-				op->code = atoi(argv[2]);
-				rc = 0;
-			} else {
-				size_t n = len - rest;
-
-				if (n >= 2 && p[rest] == '"' && p[len - 1] == '"') {
-					rest++;
-					n -= 2;
-				}
-				rc = compile_at(x, smtp ? "expect smtp" : "expect action", p + rest,
-						n, TPAT_GLOB, &op->pat);
-			}
-		} else {
-			perr(x, "expect wants close, silence DURATION, smtp CODE or action PATTERN");
-		}
-	} else if (strcmp(argv[0], "handshake") == 0) {
-		if (need(x, TPROTO_AUTH, "handshake") < 0)
-			goto out;
-		if (argc > 2 || (argc == 2 && strcmp(argv[1], "nosend") != 0)) {
-			perr(x, "handshake takes only \"nosend\"");
-			goto out;
-		}
-		if ((op = new_op(x, TOP_HANDSHAKE)) == NULL)
-			goto out;
-		op->nosend = argc == 2;
-		rc = 0;
-	} else if (strcmp(argv[0], "auth") == 0) {
-		if (need(x, TPROTO_AUTH, "auth") < 0 || (op = new_op(x, TOP_AUTH)) == NULL)
-			goto out;
-		rc = parse_auth(x, op, argv, argc);
-	} else if (strcmp(argv[0], "cont") == 0) {
-		size_t rest = rest_after(p, len, 1);
-
-		if (need(x, TPROTO_AUTH, "cont") < 0 || (op = new_op(x, TOP_CONT)) == NULL)
-			goto out;
-		rc = compile_at(x, "cont", p + rest, len - rest, TPAT_TEXT, &op->pat);
-	} else if (strcmp(argv[0], "policy") == 0) {
-		if (need(x, TPROTO_POLICY, "policy") < 0 || (op = new_op(x, TOP_POLICY)) == NULL)
-			goto out;
-		rc = parse_policy(x, op, argv, argc);
-	} else if (strcmp(argv[0], "reconnect") == 0) {
-		if (argc != 1)
-			perr(x, "reconnect takes no arguments");
-		else
-			rc = new_op(x, TOP_RECONNECT) ? 0 : -1;
-	} else if (strcmp(argv[0], "sleep") == 0) {
-		i = 1;
-		if ((op = new_op(x, TOP_SLEEP)) != NULL && parse_duration(x, argv, argc, &i, &op->ms) == 0) {
-			if (i != argc)
-				perr(x, "sleep: extra \"%s\"", argv[i]);
-			else
-				rc = 0;
-		}
-	} else {
-		perr(x, "unknown statement \"%s\"", argv[0]);
-	}
-out:
+	rc = argc == 0 ? 0 : parse_words(x, p, len, argv, argc);
 	free_args(argv, argc);
 	return rc;
 }
