@@ -239,10 +239,11 @@ static void test_values(void **state)
 	/* CR is data: "bad\r" is not "bad"; "=" inside a value is kept */
 	feed(f, REQ("helo_name=bad\r\n") REQ("helo_name=bad=x\n") REQ("size=1001\r\n"));
 	assert_string_equal(out(f), "action=DUNNO\n\naction=DUNNO\n\naction=DUNNO\n\n");
-	/* an empty request (only request=) and "unknown" addresses */
+	/* an empty request (only request=), and an "unknown" address, which
+	 * is in no network: test1's "not in networks()" rule refuses it */
 	xbuf_reset(&f->out);
 	feed(f, REQ("") REQ("protocol_state=RCPT\nclient_address=unknown\nsasl_username=test1\n"));
-	assert_string_equal(out(f), "action=DUNNO\n\naction=DUNNO\n\n");
+	assert_string_equal(out(f), "action=DUNNO\n\naction=REJECT 5.7.1 not from your network\n\n");
 }
 
 static void test_errors(void **state)
