@@ -564,7 +564,7 @@ def normalise_policy(line):
 _predict = {}
 # the oracle's command lines (integration/oracle/NAME.c) and the oracle
 # sources each one needs besides pf_version.c and lib/
-PREDICTORS = {"predict": ["pf_policy.c"], "predict_auth": ["pf_auth.c", "pf_sasl.c"]}
+PREDICTORS = {"predict": ["pf_policy.c", "pf_policy_eval.c"], "predict_auth": ["pf_auth.c", "pf_sasl.c"]}
 
 
 def predictor(name="predict"):
