@@ -556,7 +556,8 @@ static const char usage[] =
 "                            line, names as the long options (listen = SPEC for\n"
 "                            listeners); options on the command line win\n"
 "  -v, --verbose             log connects and disconnects\n"
-"  -h, --help                this text\n";
+"  -h, --help                this text\n"
+"      --version             the release and commit\n";
 
 
 /* parse_mechs - --mechanisms LIST */

@@ -33,6 +33,7 @@
 #include "reference/common/daemon.h"
 #include "reference/common/listen.h"
 #include "util/msg.h"
+#include "util/version.h"
 #include "util/strnum.h"
 #include "util/xmem.h"
 
@@ -660,6 +661,8 @@ int daemon_main(int argc, char **argv, const struct daemon_spec *spec, void *ctx
 	int rc;
 
 	msg_init(spec->name);
+	if (version_asked(argc, argv))
+		return version_print(stdout, spec->name);
 	(void)daemon_ignore_sigpipe();
 	memset(d, 0, sizeof(*d));
 	d->spec = spec;

@@ -37,7 +37,9 @@
  *	options and a few hooks) and hands over; the skeleton does the
  *	rest, in this order:
  *
- *	1. msg_init(spec->name), SIGPIPE ignored.
+ *	1. msg_init(spec->name); with --version anywhere on the command
+ *	   line, the version line (util/version.h) on stdout, exit 0;
+ *	   SIGPIPE ignored.
  *	2. --config FILE (-c): the file's "name = value" settings become
  *	   long options ahead of the command line, which wins, and its
  *	   "listen = SPEC" entries become LISTEN arguments (cfgfile.h's

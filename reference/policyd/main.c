@@ -580,7 +580,8 @@ static const char usage[] =
 "                            per line, names as the long options (listen = SPEC\n"
 "                            for listeners); the command line wins\n"
 "  -v, --verbose             log connects and disconnects\n"
-"  -h, --help                this text\n";
+"  -h, --help                this text\n"
+"      --version             the release and commit\n";
 
 
 /* parse_faults - --fault LIST: session faults and the delay */

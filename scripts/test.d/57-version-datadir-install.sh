@@ -49,6 +49,11 @@ grep -Eqx "catalogue policy: sha256:[0-9a-f]{12} \\($npol data checks\\)" <<< "$
 grep -q "^postfix: judged as 3.7.11 (check --auth, replay: 3.7)" <<< "$out" &&
 	ok "--version: the default Postfix version" || bad "--version postfix line: $out"
 id_auth=$(sed -n 's/^catalogue auth: sha256:\([0-9a-f]*\).*/\1/p' <<< "$out")
+for d in ref-authd ref-policyd; do
+	v=$("$build/bin/$d" --version 2>&1); vrc=$?
+	[ "$vrc" = 0 ] && head -1 <<< "$v" | grep -Eq "^$d $release \\(commit ([0-9a-f]{7,}(-dirty)?|unknown)\\)" &&
+		ok "$d --version: release $release and the commit" || bad "$d --version (exit $vrc): $v"
+done
 
 # --- the data directory ----------------------------------------------------------------
 list_clone=$(cd "$top" && "$fs" check --list)
