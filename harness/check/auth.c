@@ -46,6 +46,7 @@
 #include "harness/replay/replay.h"
 #include "proto/dvauth.h"
 #include "util/compiler.h"
+#include "util/escape.h"
 #include "util/msg.h"
 #include "util/xmem.h"
 
@@ -540,6 +541,33 @@ static void mechanisms(struct cx *x, struct check_run *cr)
 		cr->have |= AUTH_NEED_RUNNABLE;
 }
 
+/*
+ * account_precheck - with --user/--password, the account must log in with
+ * the first mechanism offered that fake-smtpd runs before anything else is
+ * judged: the helper's FAIL stops the run (-1, msg_error() shows the
+ * reply), since every check that logs in would fail for the account, not
+ * for the helper. Any other answer (none, a death, an OK that Postfix
+ * reads as 535) is left to the checks.
+ */
+static int account_precheck(struct cx *x)
+{
+	char shown[700];
+	enum pf_auth_outcome oc;
+
+	if (x->o->user == NULL || x->o->password == NULL || x->hs_rc != 1 || x->nrun == 0)
+		return 0;
+	x->last_reply_len = 0;
+	oc = auth_run_mech(x, x->runnable_names[0], x->runnable[0], 1, NULL);
+	death_begin(&x->life);	/* what the checks find is theirs */
+	/* the helper itself said FAIL (an OK Postfix reads as 535 is a finding) */
+	if (oc != PF_AUTH_FAIL || x->last_reply_len < 5 || memcmp(x->last_reply, "FAIL\t", 5) != 0)
+		return 0;
+	escape_for_log(shown, sizeof(shown), x->last_reply, x->last_reply_len);
+	msg_error("the account does not log in: %s with user %s and the given password got \"%s\" "
+		  "(Postfix: 535); check --user/--password", x->runnable_names[0], x->o->user, shown);
+	return -1;
+}
+
 /* check_auth_run - every selected check, then the data checks */
 int check_auth_run(const struct check_auth_options *o, struct report *r)
 {
@@ -563,6 +591,10 @@ int check_auth_run(const struct check_auth_options *o, struct report *r)
 		return -1;
 	}
 	mechanisms(&x, &cr);
+	if (account_precheck(&x) < 0) {
+		rc = -1;
+		goto out;
+	}
 	check_run_walk(&cr, auth_checks, n, CHECK_STAGE_BIT(CHECK_STAGE_FIRST));
 	if (x.hs_rc == 1) {
 		check_run_walk(&cr, auth_checks, n, CHECK_STAGE_BIT(CHECK_STAGE_MAIN));
@@ -579,6 +611,7 @@ int check_auth_run(const struct check_auth_options *o, struct report *r)
 		msg_error("%s", x.fatal_why);
 		rc = -1;
 	}
+out:
 	free(log);
 	xbuf_free(&x.hs_lines);
 	check_run_free(&cr);

@@ -13,6 +13,7 @@
 #              response: one failure, the checks that need it blocked by it
 #   unseen     a Python auth helper that never escapes user names and sends
 #              none in FAIL: the escaping checks are not exercised, not passed
+#   account    a wrong --password: stopped after one login, exit 2
 #   late death a Perl policy script that dies of SIGPIPE writing to stderr
 #              after the client closed: notes, no failure, exit 0
 #
@@ -135,6 +136,24 @@ if [ "$rc" = 0 ] && [ "$(nfail rawname)" = 0 ] &&
 else
 	bad "rawname: rc $rc"; grep -A1 'REP-10[12]\|REP-002' "$dir/rawname"
 fi
+
+# --- 8: the account is checked before the catalogue -----------------------------------
+# a wrong password: one login, the reply shown, "check --user/--password", exit 2, and
+# not one check reported (it used to be 30 failures with wrong fixes)
+for mode in spawn unix; do
+	target $mode account "$helpers/respfirst_authd.pl"
+	start=$(date +%s)
+	run "account-$mode" --auth "$t" --user test1 --password wrong --time-scale 0.2
+	if [ "$rc" = 2 ] && grep -q 'the account does not log in: PLAIN with user test1' "$dir/account-$mode" &&
+	   grep -q 'got "FAIL\\t[0-9]*\\tuser=test1"' "$dir/account-$mode" &&
+	   grep -q 'check --user/--password' "$dir/account-$mode" &&
+	   ! grep -q '^\(PASS\|FAIL\|SKIP\|BLOCKED\) ' "$dir/account-$mode" &&
+	   [ $(( $(date +%s) - start )) -lt 10 ]; then
+		ok "wrong account ($mode): stopped before the catalogue with the reply, exit 2"
+	else
+		bad "wrong account ($mode): rc $rc"; head -20 "$dir/account-$mode"
+	fi
+done
 
 # --- 2: only what Postfix can see counts ------------------------------------------
 # a Perl script that writes to stderr (the socket) after the client closed: it
