@@ -568,6 +568,25 @@ static int account_precheck(struct cx *x)
 	return -1;
 }
 
+/* selection - every element of --only/--skip names a check of the run; -1 said why */
+static int selection(const struct check_auth_options *o)
+{
+	const struct catalogue *c = o->catalogue;
+	size_t n = N_ELEMENTS(auth_checks), nc = c != NULL ? c->n : 0, i;
+	struct check_def *all = xcalloc(n + nc, sizeof(*all));
+	char why[300];
+	const char *err;
+
+	memcpy(all, auth_checks, sizeof(auth_checks));
+	for (i = 0; i < nc; i++)
+		catalogue_def(c->v[i], &all[n + i]);
+	err = check_selection_error(o->only, o->skip, all, n + nc, why, sizeof(why));
+	free(all);
+	if (err != NULL)
+		msg_error("%s", err);
+	return err != NULL ? -1 : 0;
+}
+
 /* check_auth_run - every selected check, then the data checks */
 int check_auth_run(const struct check_auth_options *o, struct report *r)
 {
@@ -577,6 +596,8 @@ int check_auth_run(const struct check_auth_options *o, struct report *r)
 	char *log = NULL;
 	int rc = 0;
 
+	if (selection(o) < 0)
+		return -1;
 	memset(&x, 0, sizeof(x));
 	x.o = o;
 	x.r = r;

@@ -414,6 +414,32 @@ static int first_reply(struct pcx *x, struct check_run *cr, char **log_r)
 	return 0;
 }
 
+/* selection - every element of --only/--skip names a check of the run; -1 said why */
+static int selection(const struct check_policy_options *o, const struct catalogue *cat)
+{
+	size_t n = N_ELEMENTS(policy_checks), i;
+	struct check_def *all = xcalloc(n + cat->n + o->nexpects, sizeof(*all));
+	char (*ids)[40] = xcalloc(o->nexpects ? o->nexpects : 1, sizeof(*ids));
+	char why[300];
+	const char *err;
+
+	memcpy(all, policy_checks, sizeof(policy_checks));
+	for (i = 0; i < cat->n; i++)
+		catalogue_def(cat->v[i], &all[n + i]);
+	for (i = 0; i < o->nexpects; i++) {
+		snprintf(ids[i], sizeof(ids[i]), "POLICY-EXPECT-%03zu", i + 1);
+		all[n + cat->n + i].ci.id = ids[i];
+		all[n + cat->n + i].tags = "expect";
+	}
+	err = check_selection_error(o->only, o->skip, all, n + cat->n + o->nexpects, why,
+				    sizeof(why));
+	free(all);
+	free(ids);
+	if (err != NULL)
+		msg_error("%s", err);
+	return err != NULL ? -1 : 0;
+}
+
 /* check_policy_run - the built-in checks, the rules, the data checks, then latency */
 int check_policy_run(const struct check_policy_options *o, struct report *r)
 {
@@ -426,6 +452,10 @@ int check_policy_run(const struct check_policy_options *o, struct report *r)
 	if (catalogue_load(&cat, o->catalogue_dir, o->transcripts, o->ntranscripts, TPROTO_POLICY,
 			   err, sizeof(err)) < 0) {
 		msg_error("%s", err);
+		return -1;
+	}
+	if (selection(o, &cat) < 0) {
+		catalogue_free(&cat);
 		return -1;
 	}
 	memset(&x, 0, sizeof(x));

@@ -181,6 +181,54 @@ int check_wanted(const char *only, const char *skip, const char *id, const char 
 	return 1;
 }
 
+/* unmatched - the first element of list that names no row of t, into buf; NULL: none */
+static const char *unmatched(const char *list, const struct check_def *t, size_t n, char *buf,
+			     size_t size)
+{
+	const char *p = list;
+
+	while (p != NULL && *p) {
+		const char *e = p, *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p), i;
+
+		p = comma ? comma + 1 : NULL;
+		if (len == 0 || len >= size)
+			continue;
+		memcpy(buf, e, len);
+		buf[len] = '\0';
+		for (i = 0; i < n; i++)
+			if (check_match(buf, t[i].ci.id, t[i].tags))
+				break;
+		if (i == n)
+			return buf;
+	}
+	return NULL;
+}
+
+/* check_selection_error - --only/--skip elements that name nothing, or an empty selection */
+const char *check_selection_error(const char *only, const char *skip, const struct check_def *t,
+				  size_t n, char *buf, size_t size)
+{
+	char elem[200];
+	size_t i;
+
+	if (only != NULL && unmatched(only, t, n, elem, sizeof(elem)) != NULL) {
+		snprintf(buf, size, "--only %s names no check (ids, id prefixes and tags: --list)",
+			 elem);
+		return buf;
+	}
+	if (skip != NULL && unmatched(skip, t, n, elem, sizeof(elem)) != NULL) {
+		snprintf(buf, size, "--skip %s names no check (ids, id prefixes and tags: --list)",
+			 elem);
+		return buf;
+	}
+	for (i = 0; i < n; i++)
+		if (check_wanted(only, skip, t[i].ci.id, t[i].tags))
+			return NULL;
+	snprintf(buf, size, "--only and --skip leave no check to run");
+	return buf;
+}
+
 /* check_selected - the run's --only/--skip for one row */
 int check_selected(const struct check_run *cr, const struct check_def *d)
 {

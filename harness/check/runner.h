@@ -27,6 +27,9 @@
  *	int check_match(const char *list, const char *id, const char *tags);
  *	int check_wanted(const char *only, const char *skip, const char *id,
  *	                 const char *tags);
+ *	const char *check_selection_error(const char *only, const char *skip,
+ *	                                  const struct check_def *t, size_t n,
+ *	                                  char *buf, size_t size);
  *	const char *check_tag_next(const char *p, const char **tag_r,
  *	                           size_t *len_r);
  * DESCRIPTION
@@ -102,6 +105,11 @@
  *	comma-separated tags (case-insensitive, blanks around a tag
  *	ignored). check_wanted() applies --only (NULL: all), then --skip.
  *	check_selected() is check_wanted() with the run's --only/--skip.
+ *	check_selection_error() checks a selection against every row a run
+ *	has (t, n): each element of --only and of --skip must name at least
+ *	one row (a typo must not run nothing, nor skip nothing, silently),
+ *	and --only and --skip together must leave one; it returns NULL, or
+ *	the reason in buf.
  *	check_tag_next() iterates over a comma-separated tag list: the tag
  *	at p, blanks around it cut, into (*tag_r, *len_r); it returns where
  *	the next one starts, or NULL after the last.
@@ -211,6 +219,8 @@ int check_run_any(const struct check_run *cr, const struct check_def *t, size_t 
 void check_list(FILE *out, const struct check_def *t, size_t n);
 int check_match(const char *list, const char *id, const char *tags);
 int check_wanted(const char *only, const char *skip, const char *id, const char *tags);
+const char *check_selection_error(const char *only, const char *skip, const struct check_def *t,
+				  size_t n, char *buf, size_t size);
 const char *check_tag_next(const char *p, const char **tag_r, size_t *len_r);
 
 #endif

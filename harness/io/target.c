@@ -324,8 +324,10 @@ int tconn_read_line(struct tconn *c, int timeout_ms, const char **line_r, size_t
 			linebuf_commit(&c->lb, (size_t)n);
 			continue;
 		}
-		if (n == 0)
+		if (n == 0) {
+			c->eof = 1;
 			return -1;
+		}
 		if (errno != EAGAIN && errno != EINTR)
 			return -1;
 		left = deadline - now_ms();
@@ -413,6 +415,8 @@ int tconn_read_some(struct tconn *c, int timeout_ms, char *buf, size_t size)
 	n = read(c->fd, buf, size);
 	if (n > 0)
 		return (int)n;
+	if (n == 0)
+		c->eof = 1;
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return 0;
 	return -1;
@@ -423,9 +427,17 @@ void tconn_close(struct tconn *c)
 {
 	int st = 0;
 
-	/* a helper already dead died with the connection open */
-	if (c->pid > 0 && !c->reaped && c->fd >= 0 && waitpid(c->pid, &st, WNOHANG) == c->pid)
-		set_exit(c, st);
+	/*
+	 * a helper already dead died with the connection open; after EOF it
+	 * is probably on its way (the kernel closes its files before it
+	 * can be reaped): wait for it a little
+	 */
+	if (c->pid > 0 && !c->reaped && c->fd >= 0) {
+		if (c->eof)
+			(void)tconn_wait_exit(c, 300);
+		else if (waitpid(c->pid, &st, WNOHANG) == c->pid)
+			set_exit(c, st);
+	}
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;

@@ -97,6 +97,7 @@ struct tconn {
 	int exit_status;	/* waitpid status, valid when reaped */
 	int reaped;
 	int ended_open;		/* it ended before the harness closed its end */
+	int eof;		/* a read saw EOF */
 	int killed;		/* the harness sent the signal (close grace over) */
 	struct linebuf lb;
 	struct xbuf err;	/* captured stderr (bounded) */

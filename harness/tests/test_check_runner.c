@@ -413,6 +413,36 @@ static void test_check_run_blocked(void **state)
 	}
 }
 
+static void test_check_selection_error(void **state)
+{
+	static const struct {
+		const char *only, *skip, *want;	/* want: NULL, or the start of the error */
+	} t[] = {
+		{ NULL, NULL, NULL },
+		{ "T-A,beta", "t-b-2", NULL },
+		{ "alpha,T-C", NULL, NULL },
+		{ "TYPO", NULL, "--only TYPO names no check" },
+		{ "T-A,TYPO", NULL, "--only TYPO names no check" },
+		{ NULL, "alpha,NOPE", "--skip NOPE names no check" },
+		{ "alpha", "T-A", "--only and --skip leave no check to run" },
+		{ "gamma", NULL, "--only gamma names no check" },
+	};
+	char buf[300];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		const char *err = check_selection_error(t[i].only, t[i].skip, table, 5, buf,
+							sizeof(buf));
+
+		if (t[i].want == NULL && err != NULL)
+			fail_msg("row %zu: unexpected \"%s\"", i, err);
+		if (t[i].want != NULL && (err == NULL || strncmp(err, t[i].want, strlen(t[i].want))))
+			fail_msg("row %zu: got \"%s\", want \"%s...\"", i, err ? err : "(null)",
+				 t[i].want);
+	}
+}
+
 static void test_check_list(void **state)
 {
 	char *text = NULL;
@@ -472,6 +502,7 @@ int main(void)
 		cmocka_unit_test(test_check_run_stop),
 		cmocka_unit_test(test_check_run_any),
 		cmocka_unit_test(test_check_run_blocked),
+		cmocka_unit_test(test_check_selection_error),
 		cmocka_unit_test(test_check_list),
 		cmocka_unit_test(test_check_wanted),
 	};

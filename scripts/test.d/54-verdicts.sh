@@ -14,6 +14,8 @@
 #   unseen     a Python auth helper that never escapes user names and sends
 #              none in FAIL: the escaping checks are not exercised, not passed
 #   account    a wrong --password: stopped after one login, exit 2
+#   selection  --only/--skip that name no check: exit 2; run from / the
+#              catalogue is still found
 #   late death a Perl policy script that dies of SIGPIPE writing to stderr
 #              after the client closed: notes, no failure, exit 0
 #
@@ -154,6 +156,30 @@ for mode in spawn unix; do
 		bad "wrong account ($mode): rc $rc"; head -20 "$dir/account-$mode"
 	fi
 done
+
+# --- 9: the catalogue wherever the tool runs; a selection of nothing is an error -------
+for sel in "--only TYPO" "--skip AUTH-REQ-001,NOPE" "--only AUTH-REQ-001 --skip AUTH-REQ"; do
+	# shellcheck disable=SC2086
+	run "select" --auth "spawn:$helpers/rawname_auth.py" $sel
+	if [ "$rc" = 2 ] && grep -q -- 'names no check\|leave no check to run' "$dir/select" &&
+	   ! grep -q '^\(PASS\|FAIL\|SKIP\) ' "$dir/select"; then
+		ok "check $sel: nothing sent, exit 2"
+	else
+		bad "check $sel: rc $rc"; cat "$dir/select"
+	fi
+done
+run "select" --policy "spawn:$helpers/farewell_policy.pl" --only expect
+[ "$rc" = 2 ] && grep -q -- '--only expect names no check' "$dir/select" &&
+	ok "check --policy --only expect without rules: exit 2" || { bad "--only expect (rc $rc)"; cat "$dir/select"; }
+(cd / && "$fs" check --auth "spawn:$helpers/rawname_auth.py" --user test1 --password pass1 \
+	--time-scale 0.2 --only AUTH-REQ-10 > "$dir/elsewhere" 2>&1)
+rc=$?
+if [ "$rc" = 0 ] && grep -q "catalogue sha256:[0-9a-f]* (25 data checks) in $top/corpus/conformance/auth" \
+	"$dir/elsewhere" && [ "$(grep -c '^PASS  AUTH-REQ-10' "$dir/elsewhere")" = 5 ]; then
+	ok "run from /: the catalogue of the data directory, its data checks run"
+else
+	bad "run from / (rc $rc)"; head "$dir/elsewhere"
+fi
 
 # --- 2: only what Postfix can see counts ------------------------------------------
 # a Perl script that writes to stderr (the socket) after the client closed: it
