@@ -193,7 +193,7 @@ static const struct check_def policy_checks[] = {
 	{ { "POLICY-LAT-001", "replies arrive well within Postfix's 100 s timeout", B,
 	    "past smtpd_policy_service_timeout Postfix gives up the try; after two tries it "
 	    "answers the default action (451 4.3.5), and the SMTP client waited all along" },
-	  "latency", 0, CHECK_STAGE_RUN, pol_latency, NULL },
+	  "latency", ACTION, CHECK_STAGE_RUN, pol_latency, NULL },
 };
 
 #undef B

@@ -47,6 +47,11 @@ static const char usage_auth[] =
 "        (spawn: the helper gets the connection on stdin/stdout and, as under\n"
 "        master.cf spawn, stderr)\n"
 "\n"
+"  --spawn-env NAME[=VALUE]  spawn: one more environment variable; the helper\n"
+"                         gets only what spawn(8) passes by default: LANG=C,\n"
+"                         MAIL_CONFIG=/etc/postfix, PATH=/usr/bin:/bin, TZ\n"
+"                         (NAME alone: the caller's value); repeatable\n"
+"  --spawn-user USER[:GROUP]  spawn: run the helper as master.cf's user= (root)\n"
 "  --catalogue DIR        data checks (default: conformance/auth of the data\n"
 "                         directory, $SMTPD_HARNESS_DATADIR or the installed\n"
 "                         one); --no-catalogue runs the built-in checks only\n"
@@ -64,6 +69,10 @@ static const char usage_policy[] =
 "\n"
 "TARGET: unix:/path | inet:host:port | inet:[::1]:port | spawn:COMMAND ARGS\n"
 "\n"
+"  --spawn-env NAME[=VALUE]  spawn: one more environment variable (the helper\n"
+"                         gets LANG=C, MAIL_CONFIG=/etc/postfix, PATH=/usr/bin:/bin\n"
+"                         and TZ, as under spawn(8)); repeatable\n"
+"  --spawn-user USER[:GROUP]  spawn: run the helper as master.cf's user= (root)\n"
 "  --user U               a user the service lets relay from 127.0.0.1 (default\n"
 "                         test1), the reference for the injection checks\n"
 "  --expect RULE          'NAME=VALUE ... => PATTERN': the request (Postfix's RCPT\n"
@@ -78,10 +87,12 @@ static const char usage_policy[] =
 "  --list                 list the checks\n";
 
 enum { OPT_LIST = 'l', OPT_CATALOGUE = 'c', OPT_NO_CATALOGUE = 'n', OPT_USER = 'u',
-       OPT_EXPECT = 'x', OPT_EXPECT_FILE = 'X' };
+       OPT_EXPECT = 'x', OPT_EXPECT_FILE = 'X', OPT_SPAWN_ENV = 'e', OPT_SPAWN_USER = 'U' };
 
 static const struct option opts_auth[] = {
 	{ "list", no_argument, NULL, OPT_LIST },
+	{ "spawn-env", required_argument, NULL, OPT_SPAWN_ENV },
+	{ "spawn-user", required_argument, NULL, OPT_SPAWN_USER },
 	{ "catalogue", required_argument, NULL, OPT_CATALOGUE },
 	{ "no-catalogue", no_argument, NULL, OPT_NO_CATALOGUE },
 	{ NULL, 0, NULL, 0 },
@@ -89,6 +100,8 @@ static const struct option opts_auth[] = {
 
 static const struct option opts_policy[] = {
 	{ "list", no_argument, NULL, OPT_LIST },
+	{ "spawn-env", required_argument, NULL, OPT_SPAWN_ENV },
+	{ "spawn-user", required_argument, NULL, OPT_SPAWN_USER },
 	{ "catalogue", required_argument, NULL, OPT_CATALOGUE },
 	{ "no-catalogue", no_argument, NULL, OPT_NO_CATALOGUE },
 	{ "user", required_argument, NULL, OPT_USER },
@@ -106,6 +119,9 @@ struct check_cli {
 	const char *user;			/* policy --user */
 	char **expects;				/* policy --expect rules */
 	size_t nexp;
+	const char *spawn_env[TARGET_SPAWN_ENV_MAX];	/* --spawn-env */
+	size_t nspawn_env;
+	const char *spawn_user;			/* --spawn-user */
 };
 
 /* read_expect_file - one --expect rule per line, '#' comments */
@@ -161,6 +177,16 @@ static int check_opt(void *ctx, int ch, const char *arg)
 		return 0;
 	case OPT_EXPECT_FILE:
 		return read_expect_file(arg, k);
+	case OPT_SPAWN_ENV:
+		if (k->nspawn_env >= TARGET_SPAWN_ENV_MAX) {
+			msg_error("more than %d --spawn-env", TARGET_SPAWN_ENV_MAX);
+			return -1;
+		}
+		k->spawn_env[k->nspawn_env++] = arg;
+		return 0;
+	case OPT_SPAWN_USER:
+		k->spawn_user = arg;
+		return 0;
 	default:
 		msg_panic("check_opt: option %d", ch);
 	}
@@ -179,6 +205,26 @@ static int catalogue_dir(struct check_cli *k, const char *proto, const char **di
 	}
 	*dir_r = cmd_catalogue_dir(proto, k->catbuf, sizeof(k->catbuf));
 	return *dir_r != NULL ? 0 : -1;
+}
+
+/* spawned - the target, with a spawned helper's environment and user; -1 said why */
+static int spawned(const struct check_cli *k, const char *spec, struct target *t)
+{
+	char err[600];
+	size_t i;
+
+	if (cmd_target(spec, t) < 0)
+		return -1;
+	for (i = 0; i < k->nspawn_env; i++)
+		if (target_spawn_env(t, k->spawn_env[i], err, sizeof(err)) < 0)
+			goto bad;
+	if (k->spawn_user != NULL && target_spawn_user(t, k->spawn_user, err, sizeof(err)) < 0)
+		goto bad;
+	return 0;
+bad:
+	msg_error("%s", err);
+	target_free(t);
+	return -1;
 }
 
 /* run_auth - check --auth, after the command line */
@@ -210,7 +256,7 @@ static int run_auth(struct cmd_common *c, struct check_cli *k)
 		msg_error("check needs --auth TARGET (see --help)");
 		goto out;
 	}
-	if (cmd_target(c->auth, &t) < 0)
+	if (spawned(k, c->auth, &t) < 0)
 		goto out;
 	o.target = &t;
 	o.user = c->user;
@@ -282,7 +328,7 @@ static int run_policy(struct cmd_common *c, struct check_cli *k)
 		msg_error("check needs --policy TARGET (see --help)");
 		return CMD_EXIT_USAGE;
 	}
-	if (cmd_target(c->policy, &t) < 0)
+	if (spawned(k, c->policy, &t) < 0)
 		return CMD_EXIT_USAGE;
 	o.target = &t;
 	cmd_report_start(c, &r, "fake-smtpd check --policy");

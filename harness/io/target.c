@@ -14,8 +14,10 @@
 #define _GNU_SOURCE		/* strsignal, pipe2 */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +32,13 @@
 #include "util/xmem.h"
 
 #define TCONN_MAX_STDERR	(64 * 1024)
+#define SPAWN_ENV_MAX		(TARGET_SPAWN_ENV_MAX + 8)
+
+/* what spawn(8) passes by default (export_environment after import_environment) */
+static const char *const spawn_env_default[] = {
+	"LANG=C", "MAIL_CONFIG=/etc/postfix", "PATH=/usr/bin:/bin", "TZ",
+};
+#define N_SPAWN_DEFAULT	(sizeof(spawn_env_default) / sizeof(spawn_env_default[0]))
 
 /* now_ms - monotonic milliseconds */
 static long long now_ms(void)
@@ -105,6 +114,105 @@ int target_parse(const char *spec, struct target *t, char *err, size_t errlen)
 		return 0;
 	}
 	return terr(err, errlen, spec, "expected unix:/path, inet:host:port or spawn:COMMAND");
+}
+
+/* target_spawn_env - one NAME or NAME=VALUE more in a spawned helper's environment */
+int target_spawn_env(struct target *t, const char *spec, char *err, size_t errlen)
+{
+	size_t n = strcspn(spec, "=");
+
+	if (n == 0 || strspn(spec, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			     "0123456789_") != n || (spec[0] >= '0' && spec[0] <= '9'))
+		return terr(err, errlen, spec, "want NAME or NAME=VALUE");
+	if (t->nenv_add >= TARGET_SPAWN_ENV_MAX)
+		return terr(err, errlen, spec, "too many environment variables");
+	t->env_add[t->nenv_add++] = spec;
+	return 0;
+}
+
+/* target_spawn_user - master.cf's user=USER[:GROUP] for a spawned helper */
+int target_spawn_user(struct target *t, const char *spec, char *err, size_t errlen)
+{
+	char user[256];
+	const char *colon = strchr(spec, ':');
+	size_t n = colon ? (size_t)(colon - spec) : strlen(spec);
+	struct passwd *pw;
+
+	if (n == 0 || n >= sizeof(user))
+		return terr(err, errlen, spec, "want USER or USER:GROUP");
+	memcpy(user, spec, n);
+	user[n] = '\0';
+	if ((pw = getpwnam(user)) == NULL)
+		return terr(err, errlen, spec, "unknown user name");
+	t->uid = pw->pw_uid;
+	t->gid = pw->pw_gid;
+	if (colon != NULL && colon[1] != '\0') {
+		struct group *gr = getgrnam(colon + 1);
+
+		if (gr == NULL)
+			return terr(err, errlen, spec, "unknown group name");
+		t->gid = gr->gr_gid;
+	}
+	if (t->uid == 0 || t->gid == 0)
+		return terr(err, errlen, spec, "spawn(8) refuses to run a command as root or "
+			    "with group 0");
+	if (geteuid() != 0 && t->uid != geteuid())
+		return terr(err, errlen, spec, "running the helper as another user needs root");
+	t->as_user = 1;
+	return 0;
+}
+
+/*
+ * spawn_path - where argv0 is: as given when it holds a '/', else the
+ * first executable of that name on the caller's PATH (a convenience:
+ * master.cf wants a path); argv0 itself when none is found
+ */
+static const char *spawn_path(const char *argv0, char *buf, size_t size)
+{
+	const char *p = getenv("PATH");
+
+	if (strchr(argv0, '/') != NULL || p == NULL)
+		return argv0;
+	while (*p) {
+		size_t n = strcspn(p, ":");
+		int w = snprintf(buf, size, "%.*s/%s", (int)n, n ? p : ".", argv0);
+
+		if (w > 0 && (size_t)w < size && access(buf, X_OK) == 0)
+			return buf;
+		p += n + (p[n] == ':');
+	}
+	return argv0;
+}
+
+/* spawn_env - the helper's environment, copied into store, into env[] (NULL-terminated) */
+static void spawn_env(const struct target *t, char **env, size_t max, char *store, size_t size)
+{
+	const char *names[SPAWN_ENV_MAX];
+	size_t n = 0, i, k, used = 0, nnames = 0;
+
+	for (i = 0; i < N_SPAWN_DEFAULT + t->nenv_add && nnames < SPAWN_ENV_MAX; i++)
+		names[nnames++] = i < N_SPAWN_DEFAULT ? spawn_env_default[i] :
+				  t->env_add[i - N_SPAWN_DEFAULT];
+	for (i = 0; i < nnames && n + 1 < max; i++) {
+		size_t len = strcspn(names[i], "=");
+		const char *v = names[i][len] == '=' ? names[i] + len + 1 : NULL;
+		int w;
+
+		/* a later entry of the same name wins */
+		for (k = i + 1; k < nnames; k++)
+			if (strcspn(names[k], "=") == len && strncmp(names[k], names[i], len) == 0)
+				break;
+		if (k < nnames)
+			continue;
+		if (v == NULL && (v = getenv(names[i])) == NULL)
+			continue;
+		w = snprintf(store + used, size - used, "%.*s=%s", (int)len, names[i], v);
+		if (w < 0 || (size_t)w >= size - used)
+			continue;	/* no room: left out */
+		env[n++] = store + used;
+		used += (size_t)w + 1;
+	}
+	env[n] = NULL;
 }
 
 void target_free(struct target *t)
@@ -213,9 +321,12 @@ int tconn_open(const struct target *t, const struct tconn_options *o, struct tco
 			goto fail;
 	} else {
 		int sv[2], ev[2] = { -1, -1 }, probe[2];
-		char buf[256];
+		char buf[256], envstore[8192], pathbuf[4096];
+		char *envp[SPAWN_ENV_MAX + 1];
+		const char *path = spawn_path(t->argv[0], pathbuf, sizeof(pathbuf));
 		ssize_t n;
 
+		spawn_env(t, envp, SPAWN_ENV_MAX + 1, envstore, sizeof(envstore));
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0 ||
 		    (o->stderr_apart && pipe2(ev, O_CLOEXEC) < 0) || pipe2(probe, O_CLOEXEC) < 0) {
 			snprintf(why, sizeof(why), "socketpair: %s", strerror(errno));
@@ -233,8 +344,16 @@ int tconn_open(const struct target *t, const struct tconn_options *o, struct tco
 			dup2(sv[1], 1);
 			dup2(o->stderr_apart ? ev[1] : sv[1], 2);
 			signal(SIGPIPE, SIG_DFL);
-			execvp(t->argv[0], t->argv);
-			n = snprintf(buf, sizeof(buf), "exec %s: %s", t->argv[0], strerror(errno));
+			/* as spawn(8): its environment, its user and group alone */
+			if (t->as_user && (setgroups(1, &t->gid) < 0 || setgid(t->gid) < 0 ||
+					   setuid(t->uid) < 0)) {
+				n = snprintf(buf, sizeof(buf), "user %ld: %s", (long)t->uid,
+					     strerror(errno));
+			} else {
+				execve(path, t->argv, envp);
+				n = snprintf(buf, sizeof(buf), "exec %s: %s", t->argv[0],
+					     strerror(errno));
+			}
 			if (write(probe[1], buf, (size_t)n) < 0) {
 				/* the parent will see EOF and no message */
 			}

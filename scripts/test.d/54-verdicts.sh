@@ -16,6 +16,8 @@
 #   account    a wrong --password: stopped after one login, exit 2
 #   selection  --only/--skip that name no check: exit 2; run from / the
 #              catalogue is still found
+#   spawn env  a Python service that never flushes: one verdict whatever the
+#              caller's environment; the environment and user spawn(8) gives
 #   late death a Perl policy script that dies of SIGPIPE writing to stderr
 #              after the client closed: notes, no failure, exit 0
 #
@@ -179,6 +181,46 @@ if [ "$rc" = 0 ] && grep -q "catalogue sha256:[0-9a-f]* (25 data checks) in $top
 	ok "run from /: the catalogue of the data directory, its data checks run"
 else
 	bad "run from / (rc $rc)"; head "$dir/elsewhere"
+fi
+
+# --- 10: spawn: as spawn(8) runs it ------------------------------------------------------
+# a Python service that never flushes: the same verdict whatever the caller's
+# environment (spawn(8) does not pass PYTHONUNBUFFERED), passing only when it is given
+for e in "" "PYTHONUNBUFFERED=1"; do
+	(export $e; run "unflushed" --policy "spawn:$helpers/unflushed_policy.py" --time-scale 0.02; exit $rc)
+	rc=$?
+	if verdict unflushed 1 POLICY-REPLY-001 "timeout while reading"; then
+		ok "unflushed Python service, caller env [${e:-clean}]: POLICY-REPLY-001 fails alone, exit 1"
+	else
+		bad "unflushed, env [$e]: rc $rc, $(nfail unflushed) failure(s)"; show unflushed
+	fi
+done
+run unflushed --policy "spawn:$helpers/unflushed_policy.py" --time-scale 0.2 --spawn-env PYTHONUNBUFFERED=1
+[ "$rc" = 0 ] && [ "$(nfail unflushed)" = 0 ] && ok "--spawn-env PYTHONUNBUFFERED=1: it passes" ||
+	{ bad "--spawn-env (rc $rc)"; show unflushed; }
+# what the helper gets: its environment and user on the wire (-v shows the lines)
+printf '#!/bin/sh\nenv | sort | sed "s/^/ENV\t/"\nprintf "UID\t%%s\\nVERSION\t1\t2\\nMECH\tPLAIN\tplaintext\\nDONE\\n" "$(id -u):$(id -g):$(id -G)"\ncat > /dev/null\n' \
+	> "$dir/env.sh"
+chmod 755 "$dir/env.sh" "$dir"
+user_opt=""
+[ "$(id -u)" = 0 ] && user_opt="--spawn-user nobody"
+# shellcheck disable=SC2086
+env TZ=Europe/Paris PYTHONUNBUFFERED=1 HOME=/root FOO=1 "$fs" check --auth "spawn:$dir/env.sh" --only AUTH-HANDSHAKE-001 \
+	--time-scale 0.2 -v --spawn-env FOO --spawn-env BAR=2 $user_opt > "$dir/env" 2>&1
+vars=$(sed -n 's/^ *S: ENV\\t\([A-Z_]*\)=.*/\1/p' "$dir/env" | grep -v '^PWD$' | paste -sd' ' -)
+if [ "$vars" = "BAR FOO LANG MAIL_CONFIG PATH TZ" ] && grep -q 'S: ENV\\tLANG=C$' "$dir/env" &&
+   grep -q 'S: ENV\\tPATH=/usr/bin:/bin$' "$dir/env" && grep -q 'S: ENV\\tTZ=Europe/Paris$' "$dir/env"; then
+	ok "spawn: environment as spawn(8)'s: LANG=C MAIL_CONFIG PATH TZ, and what --spawn-env adds"
+else
+	bad "spawn: environment [$vars]"; grep 'S: ENV' "$dir/env"
+fi
+if [ -n "$user_opt" ]; then
+	nobody="$(id -u nobody):$(id -g nobody):$(id -g nobody)"
+	grep -qxF "      S: UID\\t$nobody" "$dir/env" && ok "--spawn-user nobody: uid, gid and no other group" ||
+		{ bad "--spawn-user"; grep 'S: UID' "$dir/env"; }
+	run spawnroot --auth "spawn:$dir/env.sh" --spawn-user root
+	[ "$rc" = 2 ] && grep -q 'refuses to run a command as root' "$dir/spawnroot" &&
+		ok "--spawn-user root refused, as spawn(8) does, exit 2" || bad "--spawn-user root (rc $rc)"
 fi
 
 # --- 2: only what Postfix can see counts ------------------------------------------
