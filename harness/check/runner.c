@@ -20,6 +20,7 @@
 #include <strings.h>
 
 #include "harness/check/runner.h"
+#include "harness/io/target.h"
 #include "util/msg.h"
 #include "util/xmem.h"
 
@@ -113,6 +114,13 @@ void check_end(struct check_run *cr, enum check_result res, const char *fmt, ...
 	va_end(ap);
 	if (cr->suite->leave != NULL)
 		cr->suite->leave(cr, cr->cur, &res, why, sizeof(why));
+	if (tconn_limit_hit() && !cr->limit_before) {
+		/* a wait of this check was cut short: its verdict would be a guess */
+		report_note(cr->r, "its own verdict: %s", why);
+		res = CHECK_SKIP;
+		snprintf(why, sizeof(why), "not finished: the run reached its --max-time during "
+			 "this check");
+	}
 	finish(cr, res, NULL, why);
 }
 
@@ -286,6 +294,11 @@ int check_run_one(struct check_run *cr, const struct check_def *d)
 	cr->selected++;
 	report_begin(cr->r, &d->ci);
 	cr->block_by = NULL;
+	cr->limit_before = tconn_limit_hit();
+	if (cr->limit_before) {
+		finish(cr, CHECK_SKIP, NULL, "not run: the run reached its --max-time");
+		return 1;
+	}
 	if (cr->suite->enter != NULL)
 		why = cr->suite->enter(cr, d, buf, sizeof(buf));
 	if (why == NULL && d->stage == CHECK_STAGE_FIRST && cr->first_log != NULL &&

@@ -42,7 +42,11 @@
  *
  *	  1. selection: a row --only does not name, or --skip names, is
  *	     left out silently (check_wanted(); 0 is returned);
- *	  2. report_begin();
+ *	  2. report_begin(); once the run's bound (tconn_limit(),
+ *	     harness/io/target.h) is reached, the row is skipped: "not run:
+ *	     the run reached its --max-time"; a row during which it is
+ *	     reached is skipped as "not finished" in check_end(), its own
+ *	     verdict kept as a note;
  *	  3. the suite's enter hook, when it has one: it may add to the
  *	     check's log, and may give a reason why the run cannot give the
  *	     check a chance now (the service is gone, it stopped answering):
@@ -199,6 +203,7 @@ struct check_run {
 	unsigned selected;		/* rows selected so far */
 	const struct check_def *cur;	/* the row being run, or NULL */
 	const char *block_by;		/* set by a test or the enter hook: blocked */
+	int limit_before;		/* the run's bound was reached before this row */
 	struct check_done *done;	/* every check reported, in order */
 	size_t ndone, cap;
 };

@@ -227,26 +227,87 @@ void target_free(struct target *t)
 	}
 }
 
+/* the bound of the whole run, and who is told about long waits (target.h) */
+static long long limit_at;		/* CLOCK_MONOTONIC ms; 0: none */
+static int limit_hit;
+static void (*progress_fn)(void *ctx, long long waited_ms);
+static void *progress_ctx;
+
+/* tconn_limit - every wait ends by at (monotonic ms, tconn_now_ms()); 0: no bound */
+void tconn_limit(long long at)
+{
+	limit_at = at;
+	limit_hit = 0;
+}
+
+/* tconn_limit_hit - a wait was cut short by the bound */
+int tconn_limit_hit(void)
+{
+	return limit_hit;
+}
+
+/* tconn_progress - fn(ctx, ms) every second of a wait longer than one; ms -1: over */
+void tconn_progress(void (*fn)(void *ctx, long long waited_ms), void *ctx)
+{
+	progress_fn = fn;
+	progress_ctx = ctx;
+}
+
+/* tconn_now_ms - the clock of tconn_limit() */
+long long tconn_now_ms(void)
+{
+	return now_ms();
+}
+
+/* wait_poll - poll p (NULL: just wait) up to timeout_ms within the bound; 1 ready, 0 not, -1 error */
+static int wait_poll(struct pollfd *p, int timeout_ms)
+{
+	long long start = now_ms(), deadline = start + timeout_ms;
+	int cut = 0, shown = 0, rc;
+
+	if (limit_at > 0 && deadline > limit_at) {
+		deadline = limit_at;
+		cut = 1;
+	}
+	for (;;) {
+		long long now = now_ms(), left = deadline - now;
+
+		if (left < 0)
+			left = 0;
+		if (progress_fn != NULL && left > 1000 - (now - start) % 1000)
+			left = 1000 - (now - start) % 1000;	/* a second at a time */
+		rc = poll(p, p != NULL, (int)left);
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc != 0)
+			break;
+		now = now_ms();
+		if (now >= deadline) {
+			limit_hit |= cut;
+			break;
+		}
+		if (progress_fn != NULL && now - start >= 1000) {
+			progress_fn(progress_ctx, now - start);
+			shown = 1;
+		}
+	}
+	if (shown)
+		progress_fn(progress_ctx, -1);
+	return rc > 0 ? 1 : rc;
+}
+
 /* wait_fd - poll one fd; 1 ready, 0 timeout, -1 error */
 static int wait_fd(int fd, short events, int timeout_ms)
 {
 	struct pollfd p = { fd, events, 0 };
-	long long deadline = now_ms() + timeout_ms;
 
-	for (;;) {
-		long long left = deadline - now_ms();
-		int rc;
+	return wait_poll(&p, timeout_ms);
+}
 
-		if (left < 0)
-			left = 0;
-		rc = poll(&p, 1, (int)left);
-		if (rc > 0)
-			return 1;
-		if (rc == 0)
-			return 0;
-		if (errno != EINTR)
-			return -1;
-	}
+/* tconn_sleep - wait ms (within the bound, shown as a wait) */
+void tconn_sleep(int ms)
+{
+	(void)wait_poll(NULL, ms);
 }
 
 /* connect_fd - non-blocking connect with a timeout */

@@ -24,6 +24,13 @@
  *	int tconn_ended_after_close(const struct tconn *c);
  *	int tconn_read_some(struct tconn *c, int timeout_ms, char *buf,
  *	                    size_t size);
+ *	void tconn_sleep(int ms);
+ *
+ *	void tconn_limit(long long at);
+ *	int tconn_limit_hit(void);
+ *	void tconn_progress(void (*fn)(void *ctx, long long waited_ms),
+ *	                    void *ctx);
+ *	long long tconn_now_ms(void);
  * DESCRIPTION
  *	TARGET, in Postfix's spelling:
  *	  unix:/path           UNIX stream socket
@@ -70,7 +77,14 @@
  *	tconn_ended_after_close() is 1 then.
  *	tconn_read_some() reads raw bytes for the record proxy, which never
  *	mixes it with tconn_read_line(): >0 bytes, 0 timeout, -1 EOF or
- *	error.
+ *	error. tconn_sleep() waits ms like any other wait.
+ *
+ *	For the whole process: tconn_limit() bounds every wait by a moment
+ *	of tconn_now_ms()'s clock (0: no bound); a wait that reaches it
+ *	returns as a timeout, and tconn_limit_hit() is 1 from then on.
+ *	tconn_progress() names a function called once a second during any
+ *	wait longer than a second with the time waited so far, and with -1
+ *	when such a wait is over (NULL: none).
  * DIAGNOSTICS
  *	target_parse, target_spawn_env, target_spawn_user, tconn_open: -1
  *	with a reason in err.
@@ -145,5 +159,10 @@ int tconn_wait_exit(struct tconn *c, int timeout_ms);
 int tconn_crashed(const struct tconn *c);
 int tconn_ended_after_close(const struct tconn *c);
 int tconn_read_some(struct tconn *c, int timeout_ms, char *buf, size_t size);
+void tconn_sleep(int ms);
+void tconn_limit(long long at);
+int tconn_limit_hit(void);
+void tconn_progress(void (*fn)(void *ctx, long long waited_ms), void *ctx);
+long long tconn_now_ms(void);
 
 #endif

@@ -18,6 +18,8 @@
 #              catalogue is still found
 #   spawn env  a Python service that never flushes: one verdict whatever the
 #              caller's environment; the environment and user spawn(8) gives
+#   slow       a service 2.5 s per answer: --max-time ends the run, exit 1;
+#              a progress line on a terminal
 #   late death a Perl policy script that dies of SIGPIPE writing to stderr
 #              after the client closed: notes, no failure, exit 0
 #
@@ -222,6 +224,28 @@ if [ -n "$user_opt" ]; then
 	[ "$rc" = 2 ] && grep -q 'refuses to run a command as root' "$dir/spawnroot" &&
 		ok "--spawn-user root refused, as spawn(8) does, exit 2" || bad "--spawn-user root (rc $rc)"
 fi
+
+# --- 11: a bound on the whole run, and a progress line on a terminal --------------------
+# a service that takes 2.5 s per answer (Postfix waits 100 s) would keep a full run
+# busy for minutes: --max-time 6s ends it, what is left is not run, exit 1; on a
+# terminal (script(1) gives one) each wait over a second is shown
+start=$(date +%s)
+script -qefc "'$fs' check --policy 'spawn:$helpers/slowlookup_policy.py' --max-time 6s" \
+	"$dir/slow.tty" > /dev/null 2>&1
+rc=$?
+secs=$(( $(date +%s) - start ))
+tr '\r' '\n' < "$dir/slow.tty" > "$dir/slow"
+if [ "$rc" = 1 ] && [ "$secs" -lt 15 ] && grep -q 'the run reached --max-time 6s before its end' "$dir/slow" &&
+   grep -q 'not run: the run reached its --max-time' "$dir/slow" && [ "$(nfail slow)" = 0 ] &&
+   grep -q 'POLICY-REPLY-001: waiting for the helper, 2 s (Postfix waits up to 100 s for a reply)' "$dir/slow"; then
+	ok "slow service: --max-time 6s ends the run in ${secs} s, the rest not run, exit 1, progress shown on a terminal"
+else
+	bad "slow service: rc $rc in ${secs} s"; grep -E 'waiting|max-time|passed' "$dir/slow" | head
+fi
+"$fs" check --policy "spawn:$helpers/slowlookup_policy.py" --max-time 4s --only POLICY-REPLY-001 > "$dir/slow2" 2>&1
+rc=$?
+[ "$rc" = 0 ] && ! grep -q 'waiting for' "$dir/slow2" && ok "not a terminal: no progress lines; a run within its bound passes" ||
+	{ bad "slow service, one check (rc $rc)"; cat "$dir/slow2"; }
 
 # --- 2: only what Postfix can see counts ------------------------------------------
 # a Perl script that writes to stderr (the socket) after the client closed: it
