@@ -105,6 +105,38 @@ static void inj_context(struct pcx *x, struct pf_pol_req *req, const char *field
 	}
 }
 
+/* widened - one payload that got more than its control, into the list bad */
+static void widened(char *bad, size_t size, const char *label, const struct pres *c,
+		    const struct pres *p)
+{
+	char sa[200], sb[200];
+	size_t n = strlen(bad);
+
+	snprintf(bad + n, size - n, "%s%s: control %s, payload %s", n ? "; " : "", label,
+		 pcx_shown_action(c, sa, sizeof(sa)), pcx_shown_action(p, sb, sizeof(sb)));
+}
+
+/*
+ * control_again - before blaming the payload p: the control request rc twice
+ * more. 1 when the service answers it with other outcomes than c (it is
+ * nondeterministic: the difference is not the payload's doing)
+ */
+static int control_again(struct pcx *x, const struct pf_pol_req *rc, const struct pres *c,
+			 const struct pres *p)
+{
+	struct pres again[2];
+	char oa[120], ob[120], oc[120];
+
+	(void)p;
+	if (pol_wavers(x, rc, c, again) != 1)
+		return 0;
+	report_note(x->r, "the same control got %s, then %s and %s: the service is "
+		    "nondeterministic, the payload is not blamed", pol_outcome_name(c, oa, sizeof(oa)),
+		    pol_outcome_name(&again[0], ob, sizeof(ob)),
+		    pol_outcome_name(&again[1], oc, sizeof(oc)));
+	return 1;
+}
+
 /* pol_inject - POLICY-INJ-*: payloads in one field, each against a control of its shape */
 void pol_inject(struct check_run *cr, const struct check_def *d)
 {
@@ -158,13 +190,9 @@ void pol_inject(struct check_run *cr, const struct check_def *d)
 		else if (!p.ok && strlen(noanswer) + 40 < sizeof(noanswer))
 			snprintf(noanswer + strlen(noanswer), sizeof(noanswer) - strlen(noanswer),
 				 "%s%s", noanswer[0] ? ", " : "", inj_rows[i].label);
-		if (c.ok && p.ok && rank(&c.v) >= 0 && rank(&p.v) > rank(&c.v)) {
-			char sa[200], sb[200];
-
-			snprintf(bad + strlen(bad), sizeof(bad) - strlen(bad),
-				 "%s%s: control %s, payload %s", bad[0] ? "; " : "", inj_rows[i].label,
-				 pcx_shown_action(&c, sa, sizeof(sa)), pcx_shown_action(&p, sb, sizeof(sb)));
-		}
+		if (c.ok && p.ok && rank(&c.v) >= 0 && rank(&p.v) > rank(&c.v) &&
+		    !control_again(x, &rc, &c, &p))
+			widened(bad, sizeof(bad), inj_rows[i].label, &c, &p);
 	}
 	/* a very long value, as Postfix has no bound */
 	if (!x->fatal && !x->life.gone) {

@@ -149,6 +149,14 @@ void pol_req_type(struct check_run *cr, const struct check_def *d);
 void pol_state(struct check_run *cr, const struct check_def *d);
 void pol_version(struct check_run *cr, const struct check_def *d);
 
+/* policy_outcome.c: what Postfix does with an answer */
+int pol_same_outcome(const struct pres *a, const struct pres *b);
+const char *pol_outcome_name(const struct pres *r, char *buf, size_t size);
+void pol_outcome_of(const struct pcx *x, const char *action, size_t len, enum pf_pol_state st,
+		    struct pres *out);
+int pol_wavers(struct pcx *x, const struct pf_pol_req *req, const struct pres *first,
+	       struct pres *again);
+
 /* policy_inject.c (d->arg: a struct pol_inj_field) */
 void pol_inject(struct check_run *cr, const struct check_def *d);
 

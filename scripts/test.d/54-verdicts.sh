@@ -20,6 +20,9 @@
 #              caller's environment; the environment and user spawn(8) gives
 #   slow       a service 2.5 s per answer: --max-time ends the run, exit 1;
 #              a progress line on a terminal
+#   outcomes   a daemon whose texts carry a counter: no failure; with --flip
+#              (every other answer deferred) one failure calling it
+#              nondeterministic
 #   late death a Perl policy script that dies of SIGPIPE writing to stderr
 #              after the client closed: notes, no failure, exit 0
 #
@@ -246,6 +249,26 @@ fi
 rc=$?
 [ "$rc" = 0 ] && ! grep -q 'waiting for' "$dir/slow2" && ok "not a terminal: no progress lines; a run within its bound passes" ||
 	{ bad "slow service, one check (rc $rc)"; cat "$dir/slow2"; }
+
+# --- 5: outcomes, not texts; the control rerun; a nondeterministic service named -------
+# a correct daemon whose texts carry a request counter: no failure in any mode
+for mode in spawn unix inet; do
+	target $mode counting $py "$helpers/counting_policyd.py"
+	run "counting-$mode" --policy "$t" --time-scale 0.2
+	[ "$rc" = 0 ] && [ "$(nfail "counting-$mode")" = 0 ] &&
+		ok "texts with a counter, the same outcomes ($mode): 0 failures, exit 0" ||
+		{ bad "counting ($mode): rc $rc"; show "counting-$mode"; }
+done
+# every other answer from a backend that is down: called nondeterministic once, and
+# the comparisons that cannot be judged then are not exercised
+target unix flip $py "$helpers/counting_policyd.py" --flip
+run flip --policy "$t" --time-scale 0.2
+if verdict flip 1 POLICY-CONN-003 "the service is nondeterministic" &&
+   block flip POLICY-ATTR-002 | grep -q 'not exercised: .*nondeterministic'; then
+	ok "a service that alternates: one failure, POLICY-CONN-003 calls it nondeterministic, exit 1"
+else
+	bad "flip: rc $rc, $(nfail flip) failure(s)"; show flip
+fi
 
 # --- 2: only what Postfix can see counts ------------------------------------------
 # a Perl script that writes to stderr (the socket) after the client closed: it
