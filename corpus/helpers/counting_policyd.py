@@ -2,7 +2,8 @@
 # counting_policyd.py - a Postfix policy daemon of the kind sites run beside
 # Postfix (threaded, on a UNIX or TCP socket; or one connection on
 # stdin/stdout for master.cf spawn) that stamps every message it lets
-# through with a header carrying its request counter:
+# through, at RCPT time (Postfix takes no PREPEND after the message), with a
+# header carrying its request counter:
 #
 #   action=PREPEND X-Policy-Check: passed, request 17
 #
@@ -39,6 +40,8 @@ def decide(attrs):
         return b"DEFER 4.7.1 backend unavailable (ref %d)" % n
     if attrs.get(b"sender", b"").lower().endswith(b"@spam.example"):
         return b"REJECT 5.7.1 sender refused (ref %d)" % n
+    if attrs.get(b"protocol_state") != b"RCPT":
+        return b"DUNNO"
     return b"PREPEND X-Policy-Check: passed, request %d" % n
 
 

@@ -53,6 +53,12 @@ static const struct pol_inj_field inj_fields[] = {
 	{ "helo_name", ".example.com" },
 };
 
+/* the kinds of the lint rows (policy_lint.c) */
+static const int lint_kind[LINT_KINDS] = {
+	LINT_DIGITS, LINT_EMPTY, LINT_BARE, LINT_CODE, LINT_TABLE, LINT_WORD, LINT_DSN,
+	LINT_NOOP, LINT_HANGUP,
+};
+
 #define B	SEV_BREAKS_POSTFIX
 #define S	SEV_SECURITY
 #define A	SEV_ADVISORY
@@ -194,6 +200,40 @@ static const struct check_def policy_checks[] = {
 	    "past smtpd_policy_service_timeout Postfix gives up the try; after two tries it "
 	    "answers the default action (451 4.3.5), and the SMTP client waited all along" },
 	  "latency", ACTION, CHECK_STAGE_RUN, pol_latency, NULL },
+	{ { "POLICY-LINT-001", "no action of the run is all digits", S,
+	    "an all-digit action (\"550\") is OK to Postfix: the client is permitted, not "
+	    "rejected" }, "lint,action", ACTION, CHECK_STAGE_RUN, pol_lint, &lint_kind[LINT_DIGITS] },
+	{ { "POLICY-LINT-002", "no action of the run is empty", S,
+	    "an empty action is an empty restriction list, which Postfix treats as OK" },
+	  "lint,action", ACTION, CHECK_STAGE_RUN, pol_lint, &lint_kind[LINT_EMPTY] },
+	{ { "POLICY-LINT-003", "no reply code comes without its text", B,
+	    "\"550 \" is not a reject to Postfix but an unknown restriction: 451 4.3.5 Server "
+	    "configuration error, a temporary failure for every such request" },
+	  "lint,action", ACTION, CHECK_STAGE_RUN, pol_lint, &lint_kind[LINT_BARE] },
+	{ { "POLICY-LINT-004", "every code-like action is a 4xx or 5xx code", B,
+	    "\"250 ok\", \"5.7.1 no\" or \"5500 x\" are unknown restrictions to Postfix: 451 4.3.5 "
+	    "Server configuration error" },
+	  "lint,action", ACTION, CHECK_STAGE_RUN, pol_lint, &lint_kind[LINT_CODE] },
+	{ { "POLICY-LINT-005", "no action of the run names a lookup table", B,
+	    "\"do not specify lookup tables inside SMTPD access maps\": 451 4.3.5 Server "
+	    "configuration error" },
+	  "lint,action", ACTION, CHECK_STAGE_RUN, pol_lint, &lint_kind[LINT_TABLE] },
+	{ { "POLICY-LINT-006", "every action of the run is a word Postfix knows", B,
+	    "an unknown word, or a blank before a keyword (\" DUNNO\"), is an unknown restriction: "
+	    "451 4.3.5 Server configuration error" },
+	  "lint,action", ACTION, CHECK_STAGE_RUN, pol_lint, &lint_kind[LINT_WORD] },
+	{ { "POLICY-LINT-007", "reply codes and their DSN agree in class", A,
+	    "Postfix forces the DSN class to the code's: \"450 5.7.1\" is sent as 450 4.7.1, "
+	    "\"550 4.7.1\" as 550 5.7.1" },
+	  "lint,action", ACTION, CHECK_STAGE_RUN, pol_lint, &lint_kind[LINT_DSN] },
+	{ { "POLICY-LINT-008", "no PREPEND, FILTER, REDIRECT or BCC that Postfix ignores", B,
+	    "without \"Header: text\", transport:destination or user@domain Postfix logs a "
+	    "warning and treats the action as DUNNO: the header, filter or redirection never "
+	    "happens" },
+	  "lint,action", ACTION, CHECK_STAGE_RUN, pol_lint, &lint_kind[LINT_NOOP] },
+	{ { "POLICY-LINT-009", "no 421 or 521 reply", A,
+	    "after 421 or 521 smtpd hangs up the whole SMTP session, not just this request" },
+	  "lint,action", ACTION, CHECK_STAGE_RUN, pol_lint, &lint_kind[LINT_HANGUP] },
 };
 
 #undef B

@@ -296,6 +296,7 @@ again:
 	if (!res->ok && res->end == PF_POL_END_EOF)
 		death_dropped(&x->life, &x->c, 1);	/* the last try ended without a reply */
 	judge(x, req, res);
+	pol_lint_observe(x, req, res);
 	if (!res->ok && x->unanswered == 0)
 		snprintf(x->unanswered_id, sizeof(x->unanswered_id), "%s",
 			 x->r->cur ? x->r->cur->id : "?");

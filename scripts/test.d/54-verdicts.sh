@@ -23,6 +23,9 @@
 #   outcomes   a daemon whose texts carry a counter: no failure; with --flip
 #              (every other answer deferred) one failure calling it
 #              nondeterministic
+#   lint       a Perl service answering unknown users "554" (all digits: OK to
+#              Postfix) while the first reply is DUNNO: one failure, found on
+#              the reject path
 #   late death a Perl policy script that dies of SIGPIPE writing to stderr
 #              after the client closed: notes, no failure, exit 0
 #
@@ -268,6 +271,17 @@ if verdict flip 1 POLICY-CONN-003 "the service is nondeterministic" &&
 	ok "a service that alternates: one failure, POLICY-CONN-003 calls it nondeterministic, exit 1"
 else
 	bad "flip: rc $rc, $(nfail flip) failure(s)"; show flip
+fi
+
+# --- 6: the decision space: the reject path too; replies linted -----------------------
+# a Perl service that refuses unknown SASL users with a bare "554" (OK to Postfix),
+# while the first reply is a plain DUNNO: found on the reject path, one failure
+run codeonly --policy "spawn:$helpers/codeonly_policy.pl" --time-scale 0.2 -v
+if verdict codeonly 1 POLICY-LINT-001 "action=554: an all-digit action is OK to Postfix" &&
+   grep -A1 '^PASS  POLICY-CONN-003' "$dir/codeonly" | grep -q 'the accept path: dunno on both connections; the reject path: reject 5xx'; then
+	ok "a bare 554 on the reject path: POLICY-LINT-001 alone fails; the retry check ran on both paths"
+else
+	bad "codeonly: rc $rc, $(nfail codeonly) failure(s)"; show codeonly
 fi
 
 # --- 2: only what Postfix can see counts ------------------------------------------
