@@ -135,6 +135,14 @@ static const struct check_def auth_checks[] = {
 	{ { "AUTH-REQ-005", "Postfix's exact AUTH fields are accepted", SEV_BREAKS_POSTFIX,
 	  "Postfix sends service= (not protocol=), bare nologin, lip=/rip= and secured" },
 	  NULL, HS | ACCOUNT | PLAIN | LOGIN, CHECK_STAGE_MAIN, auth_req_fields, NULL },
+	{ { "AUTH-INPUT-001", "UTF-8 and 8-bit credentials are answered, and the next request too",
+	  SEV_BREAKS_POSTFIX, "SMTPUTF8 clients send UTF-8 user names and passwords, others "
+	  "Latin-1: Postfix checks only the base64 alphabet and passes them on" },
+	  NULL, HS | PLAIN, CHECK_STAGE_MAIN, auth_input_8bit, NULL },
+	{ { "AUTH-INPUT-002", "AUTH lines across 1,024, 4,096 and 8,192 bytes are read whole",
+	  SEV_BREAKS_POSTFIX, "Postfix relays SASL responses of up to 12,288 characters "
+	  "(smtpd_sasl_response_limit) in one AUTH line" },
+	  NULL, HS | PLAIN, CHECK_STAGE_MAIN, auth_input_long, NULL },
 	{ { "AUTH-REQ-006", "several pending requests, and a late CONT for an abandoned one",
 	  SEV_BREAKS_POSTFIX, "Postfix abandons a request without CANCEL ('*', bad base64, a "
 	  "client that leaves) and goes on with new ids; Dovecot keeps the old request 150 s and "
@@ -325,7 +333,8 @@ static void auth_leave(struct check_run *cr, const struct check_def *d, enum che
 	pf_auth_io_failure(&x->o->version, &v);
 	snprintf(cons, sizeof(cons), "%s; %s%s", v.smtp, v.note, x->life.gone ?
 		 "; and so for every AUTH until the helper is back" : "");
-	death_verdict(&x->life, x->r, cons, res, why, size);
+	if (death_verdict(&x->life, x->r, d->ci.id, cons, res, why, size))
+		cr->block_by = x->life.first_id;
 	death_begin(&x->life);
 }
 

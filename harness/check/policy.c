@@ -53,6 +53,9 @@ static const struct pol_inj_field inj_fields[] = {
 	{ "helo_name", ".example.com" },
 };
 
+/* the kinds of the input rows (policy_input.c) */
+static const int input_kind[INPUT_KINDS] = { INPUT_8BIT, INPUT_SPLIT, INPUT_LIMIT, INPUT_UNKNOWN };
+
 /* the kinds of the lint rows (policy_lint.c) */
 static const int lint_kind[LINT_KINDS] = {
 	LINT_DIGITS, LINT_EMPTY, LINT_BARE, LINT_CODE, LINT_TABLE, LINT_WORD, LINT_DSN,
@@ -63,6 +66,7 @@ static const int lint_kind[LINT_KINDS] = {
 #define S	SEV_SECURITY
 #define A	SEV_ADVISORY
 #define ACTION	POLICY_NEED_ACTION
+#define EIGHT	POLICY_NEED_8BIT
 
 /* the built-in checks, in --list order */
 static const struct check_def policy_checks[] = {
@@ -186,6 +190,23 @@ static const struct check_def policy_checks[] = {
 	    "tls_sni appears (3.12-20260716): a service that refuses unknown attributes breaks "
 	    "on every Postfix upgrade" },
 	  "version", ACTION, CHECK_STAGE_MAIN, pol_version, "3.12-20260716" },
+	{ { "POLICY-INPUT-001", "UTF-8 and 8-bit values are answered", B,
+	    "with SMTPUTF8 Postfix passes UTF-8 addresses and HELO names on, and odd HELO bytes "
+	    "always: a service that cannot read them gives no answer, and Postfix answers 451 "
+	    "4.3.5 to that client every time" },
+	  "input,utf8", ACTION, CHECK_STAGE_MAIN, pol_input, &input_kind[INPUT_8BIT] },
+	{ { "POLICY-INPUT-002", "a multi-byte character across byte 1024, 4096 or 8192 of a "
+	    "request", B, "requests of several KB come in several reads; a service that decodes "
+	    "each read on its own breaks where a character is cut" },
+	  "input,utf8,length", ACTION | EIGHT, CHECK_STAGE_MAIN, pol_input, &input_kind[INPUT_SPLIT] },
+	{ { "POLICY-INPUT-003", "sender, recipient and HELO at line_length_limit", B,
+	    "Postfix accepts SMTP command lines of 2,048 bytes: addresses and HELO names of over "
+	    "2,000 bytes reach the service" },
+	  "input,length", ACTION, CHECK_STAGE_MAIN, pol_input, &input_kind[INPUT_LIMIT] },
+	{ { "POLICY-INPUT-004", "clients without address or name, and IPv6 clients", B,
+	    "sendmail -bs and XCLIENT [UNAVAILABLE] give client_address=unknown; a service that "
+	    "parses the address must not break on it" },
+	  "input", ACTION, CHECK_STAGE_MAIN, pol_input, &input_kind[INPUT_UNKNOWN] },
 	{ { "POLICY-INJ-001", "injection payloads in sasl_username do not widen access", S,
 	    "sasl_username comes from the SMTP client's AUTH: quotes, wildcards, TAB or odd bytes "
 	    "must not select another user's rights" },
@@ -240,6 +261,7 @@ static const struct check_def policy_checks[] = {
 #undef S
 #undef A
 #undef ACTION
+#undef EIGHT
 
 static const char *policy_enter(struct check_run *cr, const struct check_def *d, char *buf,
 				size_t size);
@@ -251,6 +273,7 @@ static void run_data(struct check_run *cr, const struct check_def *def);
 /* the reasons a check is skipped (check/runner.h) */
 static const struct check_need policy_needs[] = {
 	{ POLICY_NEED_ACTION, "needs an action for Postfix's RCPT request", NULL, "POLICY-REPLY-001" },
+	{ POLICY_NEED_8BIT, "needs UTF-8 and 8-bit values to be answered", NULL, "POLICY-INPUT-001" },
 };
 
 static const struct check_suite policy_suite = {
@@ -310,12 +333,13 @@ static void policy_leave(struct check_run *cr, const struct check_def *d, enum c
 		x->life.ended = 1;	/* the replay's own connections: look */
 	if (death_probe_due(&x->life))
 		pcx_probe(x);
-	death_verdict(&x->life, x->r, x->life.gone ? "no service: after a retry 1 s later it "
+	if (death_verdict(&x->life, x->r, d->ci.id, x->life.gone ? "no service: after a retry 1 s later it "
 		      "applies smtpd_policy_service_default_action and answers 451 4.3.5 Server "
 		      "configuration problem, to this request and every one after it until the "
 		      "service is back" : "a failed try: after a retry 1 s later it applies "
 		      "smtpd_policy_service_default_action and answers 451 4.3.5 Server "
-		      "configuration problem", res, why, size);
+		      "configuration problem", res, why, size))
+		cr->block_by = x->life.first_id;
 	death_begin(&x->life);
 }
 
@@ -564,6 +588,7 @@ int check_policy_run(const struct check_policy_options *o, struct report *r)
 	x.c.fd = -1;
 	death_init(&x.life, o->target);
 	check_run_init(&cr, &policy_suite, r, o->only, o->skip, &x);
+	cr.have |= POLICY_NEED_8BIT;	/* until POLICY-INPUT-001 finds otherwise */
 	if (first_reply(&x, &cr, &log) < 0)
 		cr.stop = 1;
 	check_run_walk(&cr, policy_checks, n, CHECK_STAGE_BIT(CHECK_STAGE_FIRST));

@@ -44,6 +44,10 @@
 
 /* what a policy check needs */
 #define POLICY_NEED_ACTION	(1u << 0)	/* the first reply carried an action */
+#define POLICY_NEED_8BIT	(1u << 1)	/* UTF-8 and 8-bit values are answered */
+
+/* what a POLICY-INPUT row sends (policy_input.c) */
+enum pol_input_kind { INPUT_8BIT, INPUT_SPLIT, INPUT_LIMIT, INPUT_UNKNOWN, INPUT_KINDS };
 
 #define POLICY_SETTLE_MS	100	/* wait for bytes after a reply */
 #define POLICY_EARLY_MS		200	/* wait for a reply before the empty line */
@@ -205,6 +209,9 @@ int pol_lint_kind(const char *action, size_t len, const struct pf_pol_verdict *v
 const char *pol_lint_say(int kind);
 void pol_lint_observe(struct pcx *x, const struct pf_pol_req *req, const struct pres *res);
 void pol_lint(struct check_run *cr, const struct check_def *d);
+
+/* policy_input.c: what Postfix really sends (d->arg: an enum pol_input_kind) */
+void pol_input(struct check_run *cr, const struct check_def *d);
 
 /* policy_inject.c (d->arg: a struct pol_inj_field) */
 void pol_inject(struct check_run *cr, const struct check_def *d);

@@ -114,6 +114,10 @@ void check_end(struct check_run *cr, enum check_result res, const char *fmt, ...
 	va_end(ap);
 	if (cr->suite->leave != NULL)
 		cr->suite->leave(cr, cr->cur, &res, why, sizeof(why));
+	if (res == CHECK_BLOCKED && cr->block_by != NULL) {
+		blocked(cr, cr->block_by, why);
+		return;
+	}
 	if (tconn_limit_hit() && !cr->limit_before) {
 		/* a wait of this check was cut short: its verdict would be a guess */
 		report_note(cr->r, "its own verdict: %s", why);

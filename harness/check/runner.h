@@ -65,7 +65,8 @@
  *	check_end() gives the verdict of the check being run: first to the
  *	suite's leave hook, when it has one, which may change it (the
  *	helper died during the check: whatever the check found, the death
- *	is its finding), then to report_end(). The runner keeps the result
+ *	is its finding; or it died again: blocked by the check it died in
+ *	first, which the hook names in cr->block_by), then to report_end(). The runner keeps the result
  *	of every check it reported (skips too); check_result_of() returns
  *	it, or -1 when no check of that id was reported in this run.
  *	check_run_free() frees what the run kept.

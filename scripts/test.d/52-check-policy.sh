@@ -211,9 +211,9 @@ else
 	bad "all-digit action (rc=$rc)"; head -20 "$dir/m-digits.out"
 fi
 run m-naive.out --policy "$(mock naive)" --no-catalogue --only injection
-if [ "$rc" = 1 ] && has m-naive.out FAIL POLICY-INJ-001 && grep -q 'TAB: control' "$dir/m-naive.out" &&
+if [ "$rc" = 1 ] && has m-naive.out FAIL POLICY-INJ-001 && grep -q 'space: control' "$dir/m-naive.out" &&
    grep -q 'SQL quote: control' "$dir/m-naive.out" && has m-naive.out PASS POLICY-INJ-002; then
-	ok "naive user parsing caught by POLICY-INJ-001 (TAB, SQL quote)"
+	ok "naive user parsing caught by POLICY-INJ-001 (a blank, SQL quote)"
 else
 	bad "naive server (rc=$rc)"; head -30 "$dir/m-naive.out"
 fi

@@ -8,7 +8,8 @@
 #              crashes on the next request; a Python auth daemon that aborts
 #              on a lower-case mechanism: the check whose request met the
 #              death fails with it (and the request before it), a daemon
-#              gone leaves the rest "not run", exit 1
+#              gone leaves the rest "not run", a spawned helper that dies
+#              again is blocked by its first death, exit 1
 #   one cause  a Perl auth daemon that refuses AUTH PLAIN without an initial
 #              response: one failure, the checks that need it blocked by it
 #   unseen     a Python auth helper that never escapes user names and sends
@@ -26,6 +27,8 @@
 #   lint       a Perl service answering unknown users "554" (all digits: OK to
 #              Postfix) while the first reply is DUNNO: one failure, found on
 #              the reject path
+#   inputs     a Python daemon decoding each 1,024-byte read as UTF-8, a Perl
+#              one dying on a UTF-8 SASL user: one failure each
 #   late death a Perl policy script that dies of SIGPIPE writing to stderr
 #              after the client closed: notes, no failure, exit 0
 #
@@ -81,15 +84,15 @@ cc -O2 -o "$dir/overrun_policyd" "$helpers/overrun_policyd.c" || bad "overrun_po
 for mode in spawn unix inet; do
 	target $mode overrun "$dir/overrun_policyd"
 	run "overrun-$mode" --policy "$t" --time-scale 0.2
-	if verdict "overrun-$mode" 1 POLICY-INJ-003 "the helper died during this check" &&
-	   block "overrun-$mode" POLICY-INJ-003 | grep -A40 'request before it' | grep -q 'C: sender=aaaaaaaa'; then
-		ok "overrun policy daemon ($mode): POLICY-INJ-003 fails with the death and the long sender before it, exit 1"
+	if verdict "overrun-$mode" 1 POLICY-INPUT-002 "the helper died during this check" &&
+	   block "overrun-$mode" POLICY-INPUT-002 | grep -A40 'request before it' | grep -q 'C: sender=abcdefghij'; then
+		ok "overrun policy daemon ($mode): POLICY-INPUT-002 fails with the death and the long sender before it, exit 1"
 	else
 		bad "overrun policy daemon ($mode): rc $rc, $(nfail "overrun-$mode") failure(s)"; show "overrun-$mode"
 	fi
 	if [ $mode != spawn ]; then
 		if grep -q '^BLOCKED  POLICY-ATTR-001 ' "$dir/overrun-$mode" &&
-		   grep -q 'blocked by POLICY-INJ-003: not run, the service died there' "$dir/overrun-$mode" &&
+		   grep -q 'blocked by POLICY-INPUT-002: not run, the service died there' "$dir/overrun-$mode" &&
 		   ! grep -q '^ERROR' "$dir/overrun-$mode"; then
 			ok "overrun policy daemon ($mode): the checks after the death are blocked by it, no error"
 		else
@@ -283,6 +286,26 @@ if verdict codeonly 1 POLICY-LINT-001 "action=554: an all-digit action is OK to 
 else
 	bad "codeonly: rc $rc, $(nfail codeonly) failure(s)"; show codeonly
 fi
+
+# --- 7: inputs Postfix really sends, at its real limits --------------------------------
+# a Python daemon that decodes each 1,024-byte read as UTF-8: a Latin-1 HELO or a
+# character cut by a read ends the connection - one failure, POLICY-INPUT-001, and the
+# check of characters across 1024/4096/8192 blocked by it
+for mode in spawn unix inet; do
+	target $mode chunkutf8 $py "$helpers/chunkutf8_policyd.py"
+	run "chunkutf8-$mode" --policy "$t" --time-scale 0.2
+	if verdict "chunkutf8-$mode" 1 POLICY-INPUT-001 "a Latin-1 byte in HELO" &&
+	   grep -q '^BLOCKED  POLICY-INPUT-002 ' "$dir/chunkutf8-$mode"; then
+		ok "UTF-8 decoded per 1,024-byte read ($mode): POLICY-INPUT-001 alone fails, exit 1"
+	else
+		bad "chunkutf8 ($mode): rc $rc, $(nfail "chunkutf8-$mode") failure(s)"; show "chunkutf8-$mode"
+	fi
+done
+# a Perl service that dies on a SASL user name outside ASCII (Postfix passes UTF-8 ones)
+run asciiuser --policy "spawn:$helpers/asciiuser_policy.pl" --time-scale 0.2
+verdict asciiuser 1 POLICY-INPUT-001 "SASL user" &&
+	ok "dies on a UTF-8 SASL user: POLICY-INPUT-001 alone fails, exit 1" ||
+	{ bad "asciiuser: rc $rc, $(nfail asciiuser) failure(s)"; show asciiuser; }
 
 # --- 2: only what Postfix can see counts ------------------------------------------
 # a Perl script that writes to stderr (the socket) after the client closed: it
