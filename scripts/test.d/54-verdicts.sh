@@ -307,6 +307,34 @@ verdict asciiuser 1 POLICY-INPUT-001 "SASL user" &&
 	ok "dies on a UTF-8 SASL user: POLICY-INPUT-001 alone fails, exit 1" ||
 	{ bad "asciiuser: rc $rc, $(nfail asciiuser) failure(s)"; show asciiuser; }
 
+# --- a correct helper passes in every mode, whatever the caller's environment ----------
+# the counting daemon (policy) and ref-authd (auth), with an empty environment and
+# with a crowded one (PYTHONUNBUFFERED, a German locale, PERL5OPT, PYTHONWARNINGS)
+printf 'test1:{PLAIN}pass1\n' > "$dir/users"
+for envset in clean crowded; do
+	if [ $envset = clean ]; then envv=(env -i PATH=/usr/bin:/bin); else
+		envv=(env PYTHONUNBUFFERED=1 LANG=de_DE.UTF-8 LC_ALL=de_DE.UTF-8 PERL5OPT=-W
+			PYTHONWARNINGS=error TZ=Pacific/Auckland); fi
+	for mode in spawn unix inet; do
+		target $mode "c-$envset" $py "$helpers/counting_policyd.py"
+		"${envv[@]}" "$fs" check --policy "$t" --time-scale 0.2 > "$dir/cp" 2>&1
+		rc=$?
+		if [ $mode = spawn ]; then at="spawn:$build/bin/ref-authd -p $dir/users -d 0 spawn"; else
+			case $mode in unix) at="unix:$dir/a-$envset.sock" ;; inet) at="inet:127.0.0.1:$(free_port)" ;; esac
+			bg "$build/bin/ref-authd" -p "$dir/users" -d 0 "$at" 2> /dev/null
+			if [ $mode = unix ]; then wait_socket "$dir/a-$envset.sock"; else sleep 0.5; fi
+		fi
+		"${envv[@]}" "$fs" check --auth "$at" --user test1 --password pass1 --time-scale 0.2 \
+			--skip AUTH-REQ-009 > "$dir/ca" 2>&1
+		rca=$?
+		if [ "$rc" = 0 ] && [ "$rca" = 0 ] && [ "$(nfail cp)" = 0 ] && [ "$(nfail ca)" = 0 ]; then
+			ok "correct helpers ($mode, $envset environment): 0 failures, exit 0"
+		else
+			bad "correct helpers ($mode, $envset): policy rc $rc, auth rc $rca"; show cp; show ca
+		fi
+	done
+done
+
 # --- 2: only what Postfix can see counts ------------------------------------------
 # a Perl script that writes to stderr (the socket) after the client closed: it
 # dies of SIGPIPE with every reply delivered - notes, not failures
