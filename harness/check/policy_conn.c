@@ -148,18 +148,8 @@ static int retry_on(struct pcx *x, const struct pol_path *p, size_t k, struct po
 /* pol_conn_retry - POLICY-CONN-003: the same request again on a new connection, on each path */
 void pol_conn_retry(struct check_run *cr, const struct check_def *d)
 {
-	struct pcx *x = cr->ctx;
-	struct pol_path p[2];
-	struct pol_verdict v[2];
-	size_t n = pol_paths(x, p), i;
-
 	(void)d;
-	for (i = 0; i < n; i++)
-		if (retry_on(x, &p[i], i, &v[i]) < 0) {
-			check_end(x->cr, ERR_OR_GONE(x), "%s", x->fatal_why);
-			return;
-		}
-	pol_paths_end(x, p, v, n);
+	pol_on_paths(cr->ctx, retry_on);
 }
 
 /* cut_verdict - POLICY-CONN-004: res (after the cut) against base, the control rerun first */
@@ -200,7 +190,7 @@ static void cut_verdict(struct pcx *x, const struct pf_pol_req *req, const struc
 }
 
 /* cut_on - POLICY-CONN-004 on one path: half of its request, a disconnect, then the whole */
-static int cut_on(struct pcx *x, const struct pol_path *p, struct pol_verdict *v)
+static int cut_on(struct pcx *x, const struct pol_path *p, size_t k, struct pol_verdict *v)
 {
 	struct tconn c;
 	struct xbuf out;
@@ -208,6 +198,7 @@ static int cut_on(struct pcx *x, const struct pol_path *p, struct pol_verdict *v
 	struct pres res;
 	int rc = -1;
 
+	(void)k;
 	report_note(x->r, "-- %s", p->name);
 	xbuf_init(&out, 1 << 20);
 	if (pcx_open(x, &c) == 0) {
@@ -232,18 +223,8 @@ static int cut_on(struct pcx *x, const struct pol_path *p, struct pol_verdict *v
 /* pol_conn_cut - POLICY-CONN-004: a request cut by a disconnect, then the next, on each path */
 void pol_conn_cut(struct check_run *cr, const struct check_def *d)
 {
-	struct pcx *x = cr->ctx;
-	struct pol_path p[2];
-	struct pol_verdict v[2];
-	size_t n = pol_paths(x, p), i;
-
 	(void)d;
-	for (i = 0; i < n; i++)
-		if (cut_on(x, &p[i], &v[i]) < 0) {
-			check_end(x->cr, ERR_OR_GONE(x), "%s", x->fatal_why);
-			return;
-		}
-	pol_paths_end(x, p, v, n);
+	pol_on_paths(cr->ctx, cut_on);
 }
 
 /* pol_latency - POLICY-LAT-001: Postfix's RCPT request, and the slowest reply of the run */

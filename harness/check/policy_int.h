@@ -203,6 +203,8 @@ void pol_verdict_set(struct pol_verdict *v, enum check_result res, const char *f
 	ATTR_PRINTF(3, 4);
 void pol_paths_end(struct pcx *x, const struct pol_path *p, const struct pol_verdict *v,
 		   size_t n);
+void pol_on_paths(struct pcx *x, int (*on)(struct pcx *x, const struct pol_path *p, size_t k,
+					   struct pol_verdict *v));
 
 /* policy_lint.c: actions Postfix reads differently (d->arg: an enum pol_lint_kind) */
 int pol_lint_kind(const char *action, size_t len, const struct pf_pol_verdict *v);

@@ -10,6 +10,9 @@
  *	                     const char *fmt, ...);
  *	void pol_paths_end(struct pcx *x, const struct pol_path *p,
  *	                   const struct pol_verdict *v, size_t n);
+ *	void pol_on_paths(struct pcx *x, int (*on)(struct pcx *x,
+ *	                  const struct pol_path *p, size_t k,
+ *	                  struct pol_verdict *v));
  * DESCRIPTION
  *	A service that accepts Postfix's RCPT request from 127.0.0.1 may
  *	still break on the requests it refuses, and the other way round: an
@@ -31,7 +34,9 @@
  *	holds the request, its name and its first answer (p->first).
  *
  *	pol_verdict_set() writes one path's verdict; pol_paths_end() ends
- *	the check from the verdicts of its n paths:
+ *	the check from the verdicts of its n paths (pol_on_paths() runs a
+ *	check's function on each path, -1 from it: the service could not
+ *	be asked, x->fatal_why, and then ends the check that way):
  *	the first failure (named by its path), else a pass naming each
  *	path's, else not exercised.
  * DIAGNOSTICS
@@ -131,6 +136,22 @@ void pol_verdict_set(struct pol_verdict *v, enum check_result res, const char *f
 	va_start(ap, fmt);
 	vsnprintf(v->why, sizeof(v->why), fmt, ap);
 	va_end(ap);
+}
+
+/* pol_on_paths - run on(x, path, index, verdict) on each path, then end the check */
+void pol_on_paths(struct pcx *x, int (*on)(struct pcx *x, const struct pol_path *p, size_t k,
+					   struct pol_verdict *v))
+{
+	struct pol_path p[2];
+	struct pol_verdict v[2];
+	size_t n = pol_paths(x, p), i;
+
+	for (i = 0; i < n; i++)
+		if (on(x, &p[i], i, &v[i]) < 0) {
+			check_end(x->cr, ERR_OR_GONE(x), "%s", x->fatal_why);
+			return;
+		}
+	pol_paths_end(x, p, v, n);
 }
 
 /* pol_paths_end - the check's verdict from its paths' */

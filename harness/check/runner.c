@@ -93,12 +93,21 @@ static void finish(struct check_run *cr, enum check_result res, const char *root
 static void blocked(struct check_run *cr, const char *id, const char *why)
 {
 	const char *root = check_root_of(cr, id);
-	char text[CHECK_VERDICT_MAX];
+	char text[CHECK_VERDICT_MAX], rootbuf[sizeof(cr->done[0].root)];
 
-	if (root == NULL)
-		root = id;
-	snprintf(text, sizeof(text), "blocked by %s: %s", root, why);
-	finish(cr, CHECK_BLOCKED, root, text);
+	/* a copy: root may point into cr->done, which finish() may move */
+	snprintf(rootbuf, sizeof(rootbuf), "%s", root != NULL ? root : id);
+	snprintf(text, sizeof(text), "blocked by %s: %s", rootbuf, why);
+	finish(cr, CHECK_BLOCKED, rootbuf, text);
+}
+
+/* why_of - the reason of a verdict of the row being run (who: for the panic) */
+static void why_of(const struct check_run *cr, const char *who, char *why, size_t size,
+		   const char *fmt, va_list ap)
+{
+	if (cr->cur == NULL)
+		msg_panic("%s: no check is being run", who);
+	vsnprintf(why, size, fmt, ap);
 }
 
 /* check_end - the verdict of the row being run, through the suite's leave hook */
@@ -107,10 +116,8 @@ void check_end(struct check_run *cr, enum check_result res, const char *fmt, ...
 	char why[CHECK_VERDICT_MAX];
 	va_list ap;
 
-	if (cr->cur == NULL)
-		msg_panic("check_end: no check is being run");
 	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
+	why_of(cr, "check_end", why, sizeof(why), fmt, ap);
 	va_end(ap);
 	if (cr->suite->leave != NULL)
 		cr->suite->leave(cr, cr->cur, &res, why, sizeof(why));
@@ -134,10 +141,8 @@ void check_block(struct check_run *cr, const char *id, const char *fmt, ...)
 	char why[CHECK_VERDICT_MAX];
 	va_list ap;
 
-	if (cr->cur == NULL)
-		msg_panic("check_block: no check is being run");
 	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
+	why_of(cr, "check_block", why, sizeof(why), fmt, ap);
 	va_end(ap);
 	blocked(cr, id, why);
 }

@@ -413,6 +413,31 @@ static void test_check_run_blocked(void **state)
 	}
 }
 
+/* many rows blocked by one root: its name survives the results table growing under it */
+static void test_check_run_blocked_many(void **state)
+{
+	struct check_run cr;
+	struct seen s;
+	struct mem m;
+	unsigned fails = NEED_E;
+	int i;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	mem_open(&m);
+	check_run_init(&cr, &chain, &m.r, NULL, NULL, &fails);
+	cr.have = NEED_E | NEED_F;
+	check_run_walk(&cr, chained, 2, CHECK_STAGES_ALL);
+	cr.ctx = &s;
+	for (i = 0; i < 200; i++)
+		check_run_walk(&cr, chained + 3, 1, CHECK_STAGES_ALL);
+	fflush(m.fp);
+	assert_int_equal(m.r.blocked, 201);
+	assert_string_equal(check_root_of(&cr, "B-USE-F"), "B-E");
+	check_run_free(&cr);
+	mem_close(&m);
+}
+
 static void test_check_selection_error(void **state)
 {
 	static const struct {
@@ -502,6 +527,7 @@ int main(void)
 		cmocka_unit_test(test_check_run_stop),
 		cmocka_unit_test(test_check_run_any),
 		cmocka_unit_test(test_check_run_blocked),
+		cmocka_unit_test(test_check_run_blocked_many),
 		cmocka_unit_test(test_check_selection_error),
 		cmocka_unit_test(test_check_list),
 		cmocka_unit_test(test_check_wanted),

@@ -198,7 +198,8 @@ fi
 # a Python service that never flushes: the same verdict whatever the caller's
 # environment (spawn(8) does not pass PYTHONUNBUFFERED), passing only when it is given
 for e in "" "PYTHONUNBUFFERED=1"; do
-	(export $e; run "unflushed" --policy "spawn:$helpers/unflushed_policy.py" --time-scale 0.02; exit $rc)
+	(if [ -n "$e" ]; then export "${e?}"; fi
+	 run "unflushed" --policy "spawn:$helpers/unflushed_policy.py" --time-scale 0.02; exit $rc)
 	rc=$?
 	if verdict unflushed 1 POLICY-REPLY-001 "timeout while reading"; then
 		ok "unflushed Python service, caller env [${e:-clean}]: POLICY-REPLY-001 fails alone, exit 1"
