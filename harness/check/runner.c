@@ -103,6 +103,9 @@ static void blocked(struct check_run *cr, const char *id, const char *why)
 
 /* why_of - the reason of a verdict of the row being run (who: for the panic) */
 static void why_of(const struct check_run *cr, const char *who, char *why, size_t size,
+		   const char *fmt, va_list ap) ATTR_PRINTF(5, 0);
+
+static void why_of(const struct check_run *cr, const char *who, char *why, size_t size,
 		   const char *fmt, va_list ap)
 {
 	if (cr->cur == NULL)
