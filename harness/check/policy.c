@@ -191,8 +191,8 @@ static const struct check_def policy_checks[] = {
 	    "on every Postfix upgrade" },
 	  "version", ACTION, CHECK_STAGE_MAIN, pol_version, "3.12-20260716" },
 	{ { "POLICY-INPUT-001", "UTF-8 and 8-bit values are answered", B,
-	    "with SMTPUTF8 Postfix passes UTF-8 addresses and HELO names on, and odd HELO bytes "
-	    "always: a service that cannot read them gives no answer, and Postfix answers 451 "
+	    "with SMTPUTF8 Postfix passes UTF-8 addresses and HELO names on, and 8-bit local parts "
+	    "without it: a service that cannot read them gives no answer, and Postfix answers 451 "
 	    "4.3.5 to that client every time" },
 	  "input,utf8", ACTION, CHECK_STAGE_MAIN, pol_input, &input_kind[INPUT_8BIT] },
 	{ { "POLICY-INPUT-002", "a multi-byte character across byte 1024, 4096 or 8192 of a "
@@ -215,7 +215,8 @@ static const struct check_def policy_checks[] = {
 	    "the MAIL FROM address is chosen by the SMTP client" },
 	  "injection,security", ACTION, CHECK_STAGE_MAIN, pol_inject, &inj_fields[1] },
 	{ { "POLICY-INJ-003", "injection payloads in helo_name do not widen access", S,
-	    "the HELO name is chosen by the SMTP client; Postfix passes odd bytes through" },
+	    "the HELO name is chosen by the SMTP client; Postfix makes it printable and neuters "
+	    "<>()\\\";:@ on the way" },
 	  "injection,security", ACTION, CHECK_STAGE_MAIN, pol_inject, &inj_fields[2] },
 	{ { "POLICY-LAT-001", "replies arrive well within Postfix's 100 s timeout", B,
 	    "past smtpd_policy_service_timeout Postfix gives up the try; after two tries it "

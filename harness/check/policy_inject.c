@@ -105,31 +105,57 @@ static void inj_context(struct pcx *x, struct pf_pol_req *req, const char *field
 	}
 }
 
-/*
- * left_out - a payload Postfix never sends in this field (1, noted): no
- * control or 8-bit byte in sasl_username (Postfix makes it printable) or
- * in sender (smtpd refuses such an address); no 8-bit byte at all once
- * POLICY-INPUT-001 found 8-bit values unanswered (that is its failure)
- */
-static int left_out(struct pcx *x, const char *field, const char *v, const char *label)
+/* utf8_seq - the length of a valid UTF-8 sequence at p (n bytes left), 0 when none */
+static size_t utf8_seq(const unsigned char *p, size_t n)
 {
-	int ctl = 0, high = 0;
+	size_t len = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
+	size_t i;
 
-	for (; *v; v++) {
-		unsigned char c = (unsigned char)*v;
+	if (len == 0 || len > n || p[0] >= 0xf5)
+		return 0;
+	for (i = 1; i < len; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	return len;
+}
 
-		ctl |= c < 0x20 || c == 0x7f;
-		high |= c >= 0x80;
+/*
+ * postfix_form - a value as Postfix passes it in field: a SASL user name
+ * and a HELO name are made printable (printable(..., '?'): control bytes
+ * and bytes that are no valid UTF-8 become '?'), a HELO name is neutered
+ * too ("<>()\\\";:@" become '?'); a sender goes as it came. 1 when the
+ * value changed (the report says so)
+ */
+static int postfix_form(struct pcx *x, const char *field, char *v, const char *label)
+{
+	int helo = strcmp(field, "helo_name") == 0, changed = 0;
+	unsigned char *p = (unsigned char *)v;
+	size_t n = strlen(v), i = 0, k;
+
+	if (!helo && strcmp(field, "sasl_username") != 0)
+		return 0;
+	while (i < n) {
+		if (p[i] >= 0x80 && (k = utf8_seq(p + i, n - i)) > 0) {
+			i += k;
+			continue;
+		}
+		if (p[i] < 0x20 || p[i] >= 0x7f || (helo && strchr("<>()\\\";:@", p[i]) != NULL)) {
+			p[i] = '?';
+			changed = 1;
+		}
+		i++;
 	}
-	if ((ctl || high) && (strcmp(field, "sasl_username") == 0 || strcmp(field, "sender") == 0)) {
-		report_note(x->r, "-- %s: left out, Postfix never sends it in %s", label, field);
-		return 1;
-	}
-	if (high && !(x->cr->have & POLICY_NEED_8BIT)) {
-		report_note(x->r, "-- %s: left out, 8-bit values go unanswered (POLICY-INPUT-001)",
-			    label);
-		return 1;
-	}
+	if (changed)
+		report_note(x->r, "-- %s: as Postfix passes it in %s (made printable)", label, field);
+	return changed;
+}
+
+/* has_8bit - a byte over 0x7f */
+static int has_8bit(const char *v)
+{
+	for (; *v; v++)
+		if ((unsigned char)*v >= 0x80)
+			return 1;
 	return 0;
 }
 
@@ -204,8 +230,13 @@ void pol_inject(struct check_run *cr, const struct check_def *d)
 		expand_row(pv, sizeof(pv) - 64, inj_rows[i].payload, known);
 		cl = strlen(pv);
 		snprintf(pv + cl, sizeof(pv) - cl, "%s", fld->suffix);
-		if (left_out(x, fld->field, pv, inj_rows[i].label))
+		(void)postfix_form(x, fld->field, cv, inj_rows[i].label);
+		(void)postfix_form(x, fld->field, pv, inj_rows[i].label);
+		if (!(x->cr->have & POLICY_NEED_8BIT) && has_8bit(pv)) {
+			report_note(x->r, "-- %s: left out, 8-bit values go unanswered (POLICY-INPUT-001)",
+				    inj_rows[i].label);
 			continue;
+		}
 		report_note(x->r, "-- %s: control, then payload", inj_rows[i].label);
 		inj_context(x, &rc, fld->field, cv);
 		inj_context(x, &rp, fld->field, pv);

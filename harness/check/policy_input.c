@@ -13,10 +13,10 @@
  *	session would: both must get an action.
  *
  *	  INPUT_8BIT     SMTPUTF8 on: UTF-8 in sender, recipient, helo_name
- *	                 and sasl_username (Postfix makes a user name
- *	                 printable, but keeps valid UTF-8 then); SMTPUTF8 off:
- *	                 Latin-1 bytes in helo_name (Postfix passes odd HELO
- *	                 bytes through). Establishes
+ *	                 and sasl_username (Postfix makes a user name and a
+ *	                 HELO name printable, but keeps valid UTF-8); SMTPUTF8
+ *	                 off: a Latin-1 byte in the sender's local part
+ *	                 (Postfix does not reject 8-bit local parts). Establishes
  *	                 POLICY_NEED_8BIT: when it fails, what needs 8-bit
  *	                 input is blocked by it.
  *	  INPUT_SPLIT    requests of 1 to 8 KB in which a two-byte UTF-8
@@ -126,8 +126,9 @@ static size_t odd_requests(struct pcx *x, int kind, struct odd *o, char (*vals)[
 		snprintf(o[n++].label, sizeof(o[0].label), "UTF-8 sender, recipient, HELO and SASL "
 			 "user (SMTPUTF8)");
 		pcx_base_req(x, &o[n].req, PF_POL_RCPT);
-		(void)!pf_pol_req_set(&o[n].req, "helo_name", "caf\xe9.example");
-		snprintf(o[n++].label, sizeof(o[0].label), "a Latin-1 byte in HELO");
+		(void)!pf_pol_req_set(&o[n].req, "sender", "caf\xe9@example.org");
+		snprintf(o[n++].label, sizeof(o[0].label), "a Latin-1 byte in the sender (SMTPUTF8 "
+			 "off)");
 		break;
 	case INPUT_SPLIT:
 		for (i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {

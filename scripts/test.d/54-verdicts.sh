@@ -289,13 +289,13 @@ else
 fi
 
 # --- 7: inputs Postfix really sends, at its real limits --------------------------------
-# a Python daemon that decodes each 1,024-byte read as UTF-8: a Latin-1 HELO or a
+# a Python daemon that decodes each 1,024-byte read as UTF-8: a Latin-1 sender or a
 # character cut by a read ends the connection - one failure, POLICY-INPUT-001, and the
 # check of characters across 1024/4096/8192 blocked by it
 for mode in spawn unix inet; do
 	target $mode chunkutf8 $py "$helpers/chunkutf8_policyd.py"
 	run "chunkutf8-$mode" --policy "$t" --time-scale 0.2
-	if verdict "chunkutf8-$mode" 1 POLICY-INPUT-001 "a Latin-1 byte in HELO" &&
+	if verdict "chunkutf8-$mode" 1 POLICY-INPUT-001 "a Latin-1 byte in the sender" &&
 	   grep -q '^BLOCKED  POLICY-INPUT-002 ' "$dir/chunkutf8-$mode"; then
 		ok "UTF-8 decoded per 1,024-byte read ($mode): POLICY-INPUT-001 alone fails, exit 1"
 	else
