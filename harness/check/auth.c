@@ -46,6 +46,7 @@
 #include "harness/replay/replay.h"
 #include "proto/dvauth.h"
 #include "util/compiler.h"
+#include "util/escape.h"
 #include "util/msg.h"
 #include "util/xmem.h"
 
@@ -134,6 +135,14 @@ static const struct check_def auth_checks[] = {
 	{ { "AUTH-REQ-005", "Postfix's exact AUTH fields are accepted", SEV_BREAKS_POSTFIX,
 	  "Postfix sends service= (not protocol=), bare nologin, lip=/rip= and secured" },
 	  NULL, HS | ACCOUNT | PLAIN | LOGIN, CHECK_STAGE_MAIN, auth_req_fields, NULL },
+	{ { "AUTH-INPUT-001", "UTF-8 and 8-bit credentials are answered, and the next request too",
+	  SEV_BREAKS_POSTFIX, "SMTPUTF8 clients send UTF-8 user names and passwords, others "
+	  "Latin-1: Postfix checks only the base64 alphabet and passes them on" },
+	  NULL, HS | PLAIN, CHECK_STAGE_MAIN, auth_input_8bit, NULL },
+	{ { "AUTH-INPUT-002", "AUTH lines across 1,024, 4,096 and 8,192 bytes are read whole",
+	  SEV_BREAKS_POSTFIX, "Postfix relays SASL responses of up to 12,288 characters "
+	  "(smtpd_sasl_response_limit) in one AUTH line" },
+	  NULL, HS | PLAIN, CHECK_STAGE_MAIN, auth_input_long, NULL },
 	{ { "AUTH-REQ-006", "several pending requests, and a late CONT for an abandoned one",
 	  SEV_BREAKS_POSTFIX, "Postfix abandons a request without CANCEL ('*', bad base64, a "
 	  "client that leaves) and goes on with new ids; Dovecot keeps the old request 150 s and "
@@ -324,7 +333,8 @@ static void auth_leave(struct check_run *cr, const struct check_def *d, enum che
 	pf_auth_io_failure(&x->o->version, &v);
 	snprintf(cons, sizeof(cons), "%s; %s%s", v.smtp, v.note, x->life.gone ?
 		 "; and so for every AUTH until the helper is back" : "");
-	death_verdict(&x->life, x->r, cons, res, why, size);
+	if (death_verdict(&x->life, x->r, d->ci.id, cons, res, why, size))
+		cr->block_by = x->life.first_id;
 	death_begin(&x->life);
 }
 
@@ -540,6 +550,52 @@ static void mechanisms(struct cx *x, struct check_run *cr)
 		cr->have |= AUTH_NEED_RUNNABLE;
 }
 
+/*
+ * account_precheck - with --user/--password, the account must log in with
+ * the first mechanism offered that fake-smtpd runs before anything else is
+ * judged: the helper's FAIL stops the run (-1, msg_error() shows the
+ * reply), since every check that logs in would fail for the account, not
+ * for the helper. Any other answer (none, a death, an OK that Postfix
+ * reads as 535) is left to the checks.
+ */
+static int account_precheck(struct cx *x)
+{
+	char shown[700];
+	enum pf_auth_outcome oc;
+
+	if (x->o->user == NULL || x->o->password == NULL || x->hs_rc != 1 || x->nrun == 0)
+		return 0;
+	x->last_reply_len = 0;
+	oc = auth_run_mech(x, x->runnable_names[0], x->runnable[0], 1, NULL);
+	death_begin(&x->life);	/* what the checks find is theirs */
+	/* the helper itself said FAIL (an OK Postfix reads as 535 is a finding) */
+	if (oc != PF_AUTH_FAIL || x->last_reply_len < 5 || memcmp(x->last_reply, "FAIL\t", 5) != 0)
+		return 0;
+	escape_for_log(shown, sizeof(shown), x->last_reply, x->last_reply_len);
+	msg_error("the account does not log in: %s with user %s and the given password got \"%s\" "
+		  "(Postfix: 535); check --user/--password", x->runnable_names[0], x->o->user, shown);
+	return -1;
+}
+
+/* selection - every element of --only/--skip names a check of the run; -1 said why */
+static int selection(const struct check_auth_options *o)
+{
+	const struct catalogue *c = o->catalogue;
+	size_t n = N_ELEMENTS(auth_checks), nc = c != NULL ? c->n : 0, i;
+	struct check_def *all = xcalloc(n + nc, sizeof(*all));
+	char why[300];
+	const char *err;
+
+	memcpy(all, auth_checks, sizeof(auth_checks));
+	for (i = 0; i < nc; i++)
+		catalogue_def(c->v[i], &all[n + i]);
+	err = check_selection_error(o->only, o->skip, all, n + nc, why, sizeof(why));
+	free(all);
+	if (err != NULL)
+		msg_error("%s", err);
+	return err != NULL ? -1 : 0;
+}
+
 /* check_auth_run - every selected check, then the data checks */
 int check_auth_run(const struct check_auth_options *o, struct report *r)
 {
@@ -549,6 +605,8 @@ int check_auth_run(const struct check_auth_options *o, struct report *r)
 	char *log = NULL;
 	int rc = 0;
 
+	if (selection(o) < 0)
+		return -1;
 	memset(&x, 0, sizeof(x));
 	x.o = o;
 	x.r = r;
@@ -563,6 +621,10 @@ int check_auth_run(const struct check_auth_options *o, struct report *r)
 		return -1;
 	}
 	mechanisms(&x, &cr);
+	if (account_precheck(&x) < 0) {
+		rc = -1;
+		goto out;
+	}
 	check_run_walk(&cr, auth_checks, n, CHECK_STAGE_BIT(CHECK_STAGE_FIRST));
 	if (x.hs_rc == 1) {
 		check_run_walk(&cr, auth_checks, n, CHECK_STAGE_BIT(CHECK_STAGE_MAIN));
@@ -579,6 +641,7 @@ int check_auth_run(const struct check_auth_options *o, struct report *r)
 		msg_error("%s", x.fatal_why);
 		rc = -1;
 	}
+out:
 	free(log);
 	xbuf_free(&x.hs_lines);
 	check_run_free(&cr);

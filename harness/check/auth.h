@@ -20,7 +20,10 @@
  *	oracle (harness/postfix/pf_auth.h) and the report says what Postfix
  *	would have answered the SMTP client.
  *	Checks that need a test account are skipped without --user and
- *	--password; a wrong password is derived from the right one.
+ *	--password; a wrong password is derived from the right one. With an
+ *	account, it must log in with the first mechanism offered that
+ *	fake-smtpd runs before any check is judged: a FAIL from the helper
+ *	ends the run (-1, the reply shown, "check --user/--password").
  *	After the C-coded checks, the data checks of o->catalogue run
  *	(replayed transcripts under their own ids, same selection and
  *	report), skipped when the handshake does not complete, when their
@@ -47,7 +50,8 @@
  * DIAGNOSTICS
  *	check_auth_run: 0 when the checks ran (failures are in the report,
  *	a helper that died among them), -1 when the target could not be
- *	used for the first exchange (msg_error() says why).
+ *	used for the first exchange or the account does not log in
+ *	(msg_error() says why).
  */
 #ifndef HARNESS_CHECK_AUTH_H
 #define HARNESS_CHECK_AUTH_H

@@ -158,6 +158,10 @@ void auth_hs_names(struct check_run *cr, const struct check_def *d);
 void auth_hs_split(struct check_run *cr, const struct check_def *d);
 void auth_hs_cpid(struct check_run *cr, const struct check_def *d);
 
+/* auth_input.c: what Postfix really sends, at its real limits */
+void auth_input_8bit(struct check_run *cr, const struct check_def *d);
+void auth_input_long(struct check_run *cr, const struct check_def *d);
+
 /* auth_probes.c: mechanisms, requests, latency, and replies that need their own exchanges */
 void auth_mech_right(struct check_run *cr, const struct check_def *d);
 void auth_mech_wrong(struct check_run *cr, const struct check_def *d);

@@ -638,7 +638,6 @@ void auth_req_idle(struct check_run *cr, const struct check_def *d)
 	struct pf_auth_verdict v;
 	double scale = x->o->time_scale > 0 ? x->o->time_scale : 1.0;
 	long idle_ms = (long)(12000 * scale);
-	struct timespec ts;
 	int rc;
 	char s[300];
 
@@ -647,10 +646,7 @@ void auth_req_idle(struct check_run *cr, const struct check_def *d)
 		return;
 	report_note(x->r, "idle for %ld ms (12 s x %.2f, past Postfix's 10 s timeouts)", idle_ms,
 		    scale);
-	ts.tv_sec = idle_ms / 1000;
-	ts.tv_nsec = (idle_ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
+	tconn_sleep((int)idle_ms);
 	rc = tconn_readable(&c) ? -1 : 1;	/* EOF (or bytes) waiting: closed or chatty */
 	if (rc == 1)
 		rc = auth_send_request(x, &c, ++x->next_id, mech, "127.0.0.1", NULL) < 0 ? -1 :

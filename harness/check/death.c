@@ -17,7 +17,7 @@
 #include "harness/check/death.h"
 
 /* the log the verdict may add */
-#define DEATH_ROOM	(4 * DEATH_REQ_MAX + 4096)
+#define DEATH_ROOM	(16 * 1024)	/* report_io() cuts each line to 300 bytes */
 
 /* death_init - a run against target t */
 void death_init(struct death *h, const struct target *t)
@@ -155,11 +155,11 @@ static void show(struct report *r, const char *p, size_t len)
 }
 
 /* death_verdict - a death (or a dropped Postfix request) is the check's failure */
-void death_verdict(struct death *h, struct report *r, const char *consequence,
-		   enum check_result *res, char *why, size_t size)
+int death_verdict(struct death *h, struct report *r, const char *id, const char *consequence,
+		  enum check_result *res, char *why, size_t size)
 {
 	if (!h->died && !(h->dropped && *res == CHECK_PASS))
-		return;
+		return 0;
 	/* room for what follows, even after a long wire log */
 	if (r->log.max - r->log.len < DEATH_ROOM) {
 		size_t keep = r->log.max > 2 * DEATH_ROOM ? r->log.max - 2 * DEATH_ROOM : 0;
@@ -176,11 +176,21 @@ void death_verdict(struct death *h, struct report *r, const char *consequence,
 		report_note(r, "the request before it (the damage may have begun there):");
 		show(r, h->at[1], h->at_len[1]);
 	}
+	if (h->died && h->first_id[0] != '\0' && strcmp(h->first_id, id) != 0) {
+		/* it died before: the same fault, or one that shows only once that is fixed */
+		*res = CHECK_BLOCKED;
+		snprintf(why, size, "the helper died again here (%s); its death there comes first",
+			 h->how);
+		return 1;
+	}
 	*res = CHECK_FAIL;
+	if (h->died && h->first_id[0] == '\0')
+		snprintf(h->first_id, sizeof(h->first_id), "%s", id);
 	if (h->died)
 		snprintf(why, size, "the helper died during this check: %s. Postfix: %s", h->how,
 			 consequence);
 	else
 		snprintf(why, size, "the helper closed the connection without the reply Postfix "
 			 "waited for%s%s. Postfix: %s", h->how[0] ? ": " : "", h->how, consequence);
+	return 0;
 }

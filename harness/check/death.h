@@ -14,9 +14,9 @@
  *	                  const struct tconn *c);
  *	void death_gone(struct death *h, const char *id);
  *	int death_probe_due(const struct death *h);
- *	void death_verdict(struct death *h, struct report *r,
- *	                   const char *consequence, enum check_result *res,
- *	                   char *why, size_t size);
+ *	int death_verdict(struct death *h, struct report *r, const char *id,
+ *	                  const char *consequence, enum check_result *res,
+ *	                  char *why, size_t size);
  * DESCRIPTION
  *	A death is a finding of the exchange that caused it. The suites
  *	tell this module what happens on the wire; at the end of each check
@@ -54,7 +54,11 @@
  *	answers then) in place of the check's own reason and advice, which
  *	were written for a live helper; the request(s) go to the check's
  *	log. A drop of a Postfix request turns a pass into a failure the
- *	same way. Otherwise nothing changes.
+ *	same way. Otherwise nothing changes. One root cause, one failure: a
+ *	spawned helper that dies again in a later check (id) is that
+ *	check's CHECK_BLOCKED by the first check it died in (h->first_id),
+ *	and death_verdict() returns 1 then (the caller names the root to the
+ *	runner); it returns 0 otherwise.
  * DIAGNOSTICS
  *	None; everything goes into the report.
  */
@@ -66,7 +70,7 @@
 #include "harness/io/target.h"
 #include "harness/report/report.h"
 
-#define DEATH_REQ_MAX	2048	/* the part of a request kept for the report */
+#define DEATH_REQ_MAX	16384	/* the part of a request kept for the report */
 
 struct death {
 	int daemon;			/* unix: or inet: (else spawn:) */
@@ -86,6 +90,7 @@ struct death {
 	/* for the run */
 	int gone;			/* a daemon refuses connections */
 	char gone_id[64];		/* the check it died in */
+	char first_id[64];		/* the first check whose finding was a death */
 };
 
 void death_init(struct death *h, const struct target *t);
@@ -96,7 +101,7 @@ void death_dropped(struct death *h, struct tconn *c, int postfix);
 void death_closed(struct death *h, struct report *r, const struct tconn *c);
 void death_gone(struct death *h, const char *id);
 int death_probe_due(const struct death *h);
-void death_verdict(struct death *h, struct report *r, const char *consequence,
-		   enum check_result *res, char *why, size_t size);
+int death_verdict(struct death *h, struct report *r, const char *id, const char *consequence,
+		  enum check_result *res, char *why, size_t size);
 
 #endif

@@ -53,10 +53,20 @@ static const struct pol_inj_field inj_fields[] = {
 	{ "helo_name", ".example.com" },
 };
 
+/* the kinds of the input rows (policy_input.c) */
+static const int input_kind[INPUT_KINDS] = { INPUT_8BIT, INPUT_SPLIT, INPUT_LIMIT, INPUT_UNKNOWN };
+
+/* the kinds of the lint rows (policy_lint.c) */
+static const int lint_kind[LINT_KINDS] = {
+	LINT_DIGITS, LINT_EMPTY, LINT_BARE, LINT_CODE, LINT_TABLE, LINT_WORD, LINT_DSN,
+	LINT_NOOP, LINT_HANGUP,
+};
+
 #define B	SEV_BREAKS_POSTFIX
 #define S	SEV_SECURITY
 #define A	SEV_ADVISORY
 #define ACTION	POLICY_NEED_ACTION
+#define EIGHT	POLICY_NEED_8BIT
 
 /* the built-in checks, in --list order */
 static const struct check_def policy_checks[] = {
@@ -180,6 +190,23 @@ static const struct check_def policy_checks[] = {
 	    "tls_sni appears (3.12-20260716): a service that refuses unknown attributes breaks "
 	    "on every Postfix upgrade" },
 	  "version", ACTION, CHECK_STAGE_MAIN, pol_version, "3.12-20260716" },
+	{ { "POLICY-INPUT-001", "UTF-8 and 8-bit values are answered", B,
+	    "with SMTPUTF8 Postfix passes UTF-8 addresses and HELO names on, and 8-bit local parts "
+	    "without it: a service that cannot read them gives no answer, and Postfix answers 451 "
+	    "4.3.5 to that client every time" },
+	  "input,utf8", ACTION, CHECK_STAGE_MAIN, pol_input, &input_kind[INPUT_8BIT] },
+	{ { "POLICY-INPUT-002", "a multi-byte character across byte 1024, 4096 or 8192 of a "
+	    "request", B, "requests of several KB come in several reads; a service that decodes "
+	    "each read on its own breaks where a character is cut" },
+	  "input,utf8,length", ACTION | EIGHT, CHECK_STAGE_MAIN, pol_input, &input_kind[INPUT_SPLIT] },
+	{ { "POLICY-INPUT-003", "sender, recipient and HELO at line_length_limit", B,
+	    "Postfix accepts SMTP command lines of 2,048 bytes: addresses and HELO names of over "
+	    "2,000 bytes reach the service" },
+	  "input,length", ACTION, CHECK_STAGE_MAIN, pol_input, &input_kind[INPUT_LIMIT] },
+	{ { "POLICY-INPUT-004", "clients without address or name, and IPv6 clients", B,
+	    "sendmail -bs and XCLIENT [UNAVAILABLE] give client_address=unknown; a service that "
+	    "parses the address must not break on it" },
+	  "input", ACTION, CHECK_STAGE_MAIN, pol_input, &input_kind[INPUT_UNKNOWN] },
 	{ { "POLICY-INJ-001", "injection payloads in sasl_username do not widen access", S,
 	    "sasl_username comes from the SMTP client's AUTH: quotes, wildcards, TAB or odd bytes "
 	    "must not select another user's rights" },
@@ -188,18 +215,54 @@ static const struct check_def policy_checks[] = {
 	    "the MAIL FROM address is chosen by the SMTP client" },
 	  "injection,security", ACTION, CHECK_STAGE_MAIN, pol_inject, &inj_fields[1] },
 	{ { "POLICY-INJ-003", "injection payloads in helo_name do not widen access", S,
-	    "the HELO name is chosen by the SMTP client; Postfix passes odd bytes through" },
+	    "the HELO name is chosen by the SMTP client; Postfix makes it printable and neuters "
+	    "<>()\\\";:@ on the way" },
 	  "injection,security", ACTION, CHECK_STAGE_MAIN, pol_inject, &inj_fields[2] },
 	{ { "POLICY-LAT-001", "replies arrive well within Postfix's 100 s timeout", B,
 	    "past smtpd_policy_service_timeout Postfix gives up the try; after two tries it "
 	    "answers the default action (451 4.3.5), and the SMTP client waited all along" },
-	  "latency", 0, CHECK_STAGE_RUN, pol_latency, NULL },
+	  "latency", ACTION, CHECK_STAGE_RUN, pol_latency, NULL },
+	{ { "POLICY-LINT-001", "no action of the run is all digits", S,
+	    "an all-digit action (\"550\") is OK to Postfix: the client is permitted, not "
+	    "rejected" }, "lint,action", ACTION, CHECK_STAGE_RUN, pol_lint, &lint_kind[LINT_DIGITS] },
+	{ { "POLICY-LINT-002", "no action of the run is empty", S,
+	    "an empty action is an empty restriction list, which Postfix treats as OK" },
+	  "lint,action", ACTION, CHECK_STAGE_RUN, pol_lint, &lint_kind[LINT_EMPTY] },
+	{ { "POLICY-LINT-003", "no reply code comes without its text", B,
+	    "\"550 \" is not a reject to Postfix but an unknown restriction: 451 4.3.5 Server "
+	    "configuration error, a temporary failure for every such request" },
+	  "lint,action", ACTION, CHECK_STAGE_RUN, pol_lint, &lint_kind[LINT_BARE] },
+	{ { "POLICY-LINT-004", "every code-like action is a 4xx or 5xx code", B,
+	    "\"250 ok\", \"5.7.1 no\" or \"5500 x\" are unknown restrictions to Postfix: 451 4.3.5 "
+	    "Server configuration error" },
+	  "lint,action", ACTION, CHECK_STAGE_RUN, pol_lint, &lint_kind[LINT_CODE] },
+	{ { "POLICY-LINT-005", "no action of the run names a lookup table", B,
+	    "\"do not specify lookup tables inside SMTPD access maps\": 451 4.3.5 Server "
+	    "configuration error" },
+	  "lint,action", ACTION, CHECK_STAGE_RUN, pol_lint, &lint_kind[LINT_TABLE] },
+	{ { "POLICY-LINT-006", "every action of the run is a word Postfix knows", B,
+	    "an unknown word, or a blank before a keyword (\" DUNNO\"), is an unknown restriction: "
+	    "451 4.3.5 Server configuration error" },
+	  "lint,action", ACTION, CHECK_STAGE_RUN, pol_lint, &lint_kind[LINT_WORD] },
+	{ { "POLICY-LINT-007", "reply codes and their DSN agree in class", A,
+	    "Postfix forces the DSN class to the code's: \"450 5.7.1\" is sent as 450 4.7.1, "
+	    "\"550 4.7.1\" as 550 5.7.1" },
+	  "lint,action", ACTION, CHECK_STAGE_RUN, pol_lint, &lint_kind[LINT_DSN] },
+	{ { "POLICY-LINT-008", "no PREPEND, FILTER, REDIRECT or BCC that Postfix ignores", B,
+	    "without \"Header: text\", transport:destination or user@domain Postfix logs a "
+	    "warning and treats the action as DUNNO: the header, filter or redirection never "
+	    "happens" },
+	  "lint,action", ACTION, CHECK_STAGE_RUN, pol_lint, &lint_kind[LINT_NOOP] },
+	{ { "POLICY-LINT-009", "no 421 or 521 reply", A,
+	    "after 421 or 521 smtpd hangs up the whole SMTP session, not just this request" },
+	  "lint,action", ACTION, CHECK_STAGE_RUN, pol_lint, &lint_kind[LINT_HANGUP] },
 };
 
 #undef B
 #undef S
 #undef A
 #undef ACTION
+#undef EIGHT
 
 static const char *policy_enter(struct check_run *cr, const struct check_def *d, char *buf,
 				size_t size);
@@ -211,6 +274,7 @@ static void run_data(struct check_run *cr, const struct check_def *def);
 /* the reasons a check is skipped (check/runner.h) */
 static const struct check_need policy_needs[] = {
 	{ POLICY_NEED_ACTION, "needs an action for Postfix's RCPT request", NULL, "POLICY-REPLY-001" },
+	{ POLICY_NEED_8BIT, "needs UTF-8 and 8-bit values to be answered", NULL, "POLICY-INPUT-001" },
 };
 
 static const struct check_suite policy_suite = {
@@ -270,12 +334,13 @@ static void policy_leave(struct check_run *cr, const struct check_def *d, enum c
 		x->life.ended = 1;	/* the replay's own connections: look */
 	if (death_probe_due(&x->life))
 		pcx_probe(x);
-	death_verdict(&x->life, x->r, x->life.gone ? "no service: after a retry 1 s later it "
+	if (death_verdict(&x->life, x->r, d->ci.id, x->life.gone ? "no service: after a retry 1 s later it "
 		      "applies smtpd_policy_service_default_action and answers 451 4.3.5 Server "
 		      "configuration problem, to this request and every one after it until the "
 		      "service is back" : "a failed try: after a retry 1 s later it applies "
 		      "smtpd_policy_service_default_action and answers 451 4.3.5 Server "
-		      "configuration problem", res, why, size);
+		      "configuration problem", res, why, size))
+		cr->block_by = x->life.first_id;
 	death_begin(&x->life);
 }
 
@@ -352,6 +417,60 @@ static void expects(struct pcx *x, struct check_run *cr)
 
 /* --- data checks ------------------------------------------------------------------ */
 
+/*
+ * base_outcome - a data check failed on "{base}": is the action that came
+ * the same outcome as the first? 1 yes (the texts only differ), 0 no, -1
+ * the failure is of another kind. base is the first "S: action=" line of
+ * the log, the other the text after "got " in why (escaped as the log is).
+ */
+static int base_outcome(struct pcx *x, const char *log, const char *why)
+{
+	const char *got = strstr(why, "{base}, got "), *b = strstr(log, "S: action=");
+	struct pres pa, pb;
+	size_t bl;
+
+	if (got == NULL || b == NULL)
+		return -1;
+	got += 12;
+	if (strncmp(got, "action=", 7) == 0)
+		got += 7;
+	b += 10;
+	bl = strcspn(b, "\n");
+	pol_outcome_of(x, b, bl, PF_POL_RCPT, &pa);
+	pol_outcome_of(x, got, strlen(got), PF_POL_RCPT, &pb);
+	if (!pol_same_outcome(&pa, &pb))
+		return 0;
+	report_note(x->r, "the action text differs from the first (%.*s, then %s); what Postfix "
+		    "does is the same", (int)(bl > 200 ? 200 : bl), b, got);
+	return 1;
+}
+
+/*
+ * data_outcome - a {base} failure judged by outcome; before the request's
+ * shape is blamed, the control (Postfix's RCPT request, as the run's first
+ * reply) is asked twice more: a service that wavers is nondeterministic
+ */
+static enum check_result data_outcome(struct pcx *x, enum check_result res, char *why,
+				      size_t size)
+{
+	struct pf_pol_req req;
+	struct pres again[2];
+	int same = res == CHECK_FAIL ? base_outcome(x, xbuf_cstr(&x->r->log), why) : -1;
+
+	if (same == 1)
+		return CHECK_PASS;
+	if (same < 0 || !x->base.ok)
+		return res;
+	pcx_base_req(x, &req, PF_POL_RCPT);
+	if (pol_wavers(x, &req, &x->base, again) != 1)
+		return res;
+	pcx_disconnect(x);
+	snprintf(why, size, "the service answers the same request with other outcomes when asked "
+		 "again: it is nondeterministic, so a difference cannot be put on the request's "
+		 "shape (POLICY-CONN-003 judges the repeat)");
+	return CHECK_UNEXERCISED;
+}
+
 /* run_data - one transcript under its own id (catalogue_replay), judged as Postfix retries */
 static void run_data(struct check_run *cr, const struct check_def *def)
 {
@@ -365,6 +484,7 @@ static void run_data(struct check_run *cr, const struct check_def *def)
 	catalogue_replay_options(&ro, x->o->target, &x->o->version, x->o->time_scale,
 				 x->o->stderr_apart, x->o->defines);
 	res = catalogue_replay(d, &ro, x->r, why, sizeof(why));
+	res = data_outcome(x, res, why, sizeof(why));
 	log = xbuf_cstr(&x->r->log);
 	if (res == CHECK_PASS && strstr(log, " failed: ") != NULL && strstr(log, "> try ") != NULL) {
 		res = CHECK_FAIL;
@@ -414,6 +534,32 @@ static int first_reply(struct pcx *x, struct check_run *cr, char **log_r)
 	return 0;
 }
 
+/* selection - every element of --only/--skip names a check of the run; -1 said why */
+static int selection(const struct check_policy_options *o, const struct catalogue *cat)
+{
+	size_t n = N_ELEMENTS(policy_checks), i;
+	struct check_def *all = xcalloc(n + cat->n + o->nexpects, sizeof(*all));
+	char (*ids)[40] = xcalloc(o->nexpects ? o->nexpects : 1, sizeof(*ids));
+	char why[300];
+	const char *err;
+
+	memcpy(all, policy_checks, sizeof(policy_checks));
+	for (i = 0; i < cat->n; i++)
+		catalogue_def(cat->v[i], &all[n + i]);
+	for (i = 0; i < o->nexpects; i++) {
+		snprintf(ids[i], sizeof(ids[i]), "POLICY-EXPECT-%03zu", i + 1);
+		all[n + cat->n + i].ci.id = ids[i];
+		all[n + cat->n + i].tags = "expect";
+	}
+	err = check_selection_error(o->only, o->skip, all, n + cat->n + o->nexpects, why,
+				    sizeof(why));
+	free(all);
+	free(ids);
+	if (err != NULL)
+		msg_error("%s", err);
+	return err != NULL ? -1 : 0;
+}
+
 /* check_policy_run - the built-in checks, the rules, the data checks, then latency */
 int check_policy_run(const struct check_policy_options *o, struct report *r)
 {
@@ -428,6 +574,10 @@ int check_policy_run(const struct check_policy_options *o, struct report *r)
 		msg_error("%s", err);
 		return -1;
 	}
+	if (selection(o, &cat) < 0) {
+		catalogue_free(&cat);
+		return -1;
+	}
 	memset(&x, 0, sizeof(x));
 	x.o = o;
 	x.r = r;
@@ -439,6 +589,7 @@ int check_policy_run(const struct check_policy_options *o, struct report *r)
 	x.c.fd = -1;
 	death_init(&x.life, o->target);
 	check_run_init(&cr, &policy_suite, r, o->only, o->skip, &x);
+	cr.have |= POLICY_NEED_8BIT;	/* until POLICY-INPUT-001 finds otherwise */
 	if (first_reply(&x, &cr, &log) < 0)
 		cr.stop = 1;
 	check_run_walk(&cr, policy_checks, n, CHECK_STAGE_BIT(CHECK_STAGE_FIRST));

@@ -206,24 +206,10 @@ static void judge(struct pcx *x, const struct pf_pol_req *req, struct pres *res)
 			report_note(x->r, "Postfix would answer: %s",
 				    escape_for_log(shown, sizeof(shown), res->v.smtp, strlen(res->v.smtp)));
 		else {
-			static const struct {
-				unsigned fx;
-				const char *name;
-			} fx[] = {
-				{ PF_POL_FX_HOLD, "hold" }, { PF_POL_FX_DISCARD, "discard" },
-				{ PF_POL_FX_FILTER, "filter" }, { PF_POL_FX_REDIRECT, "redirect" },
-				{ PF_POL_FX_BCC, "bcc" }, { PF_POL_FX_PREPEND, "prepend" },
-				{ PF_POL_FX_INFO, "log" }, { PF_POL_FX_DEFER_IF_PERMIT, "defer_if_permit" },
-				{ PF_POL_FX_DEFER_IF_REJECT, "defer_if_reject" },
-			};
-			char eff[200] = "";
-			size_t k;
+			char oc[200];
 
-			for (k = 0; k < sizeof(fx) / sizeof(fx[0]); k++)
-				if (res->v.effects & fx[k].fx)
-					snprintf(eff + strlen(eff), sizeof(eff) - strlen(eff), " +%s",
-						 fx[k].name);
-			report_note(x->r, "Postfix: %s%s%s%s", pf_pol_kind_name(res->v.kind), eff,
+			report_note(x->r, "Postfix: %s%s%s%s", pol_outcome_name(res, oc, sizeof(oc)),
+				    (res->v.effects & PF_POL_FX_INFO) ? " +log" : "",
 				    res->v.notes[0] ? " - " : "", res->v.notes);
 		}
 	} else {
@@ -296,6 +282,7 @@ again:
 	if (!res->ok && res->end == PF_POL_END_EOF)
 		death_dropped(&x->life, &x->c, 1);	/* the last try ended without a reply */
 	judge(x, req, res);
+	pol_lint_observe(x, req, res);
 	if (!res->ok && x->unanswered == 0)
 		snprintf(x->unanswered_id, sizeof(x->unanswered_id), "%s",
 			 x->r->cur ? x->r->cur->id : "?");

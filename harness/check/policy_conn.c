@@ -71,88 +71,160 @@ void pol_conn_many(struct check_run *cr, const struct check_def *d)
 		check_end(x->cr, CHECK_PASS, "9 requests, 2 sessions, one connection");
 }
 
-/* pol_conn_retry - POLICY-CONN-003: the same request again on a new connection */
-void pol_conn_retry(struct check_run *cr, const struct check_def *d)
+/* retry_verdict - POLICY-CONN-003 on r1, r2 (new connections); wavers: pol_wavers() after r2 */
+static void retry_verdict(struct pcx *x, const struct pres *r1, const struct pres *r2,
+			  const struct pres *again, int wavers, struct pol_verdict *v)
 {
-	struct pcx *x = cr->ctx;
-	char sa[400], sb[400];
-	struct pf_pol_req req;
-	struct pres r1, r2, r3;
+	char sa[400], sb[400], oa[120], ob[120], oc[120];
 
-	(void)d;
-	/* a request that was answered, sent again on a new connection, then once more */
-	pcx_base_req(x, &req, PF_POL_RCPT);
-	(void)!pf_pol_req_set(&req, "sender", "retry@example.org");
-	(void)!pf_pol_req_set(&req, "client_address", "192.0.2.77");
-	pcx_disconnect(x);
-	if (pcx_request(x, &req, &r1) == 0) {
-		report_note(x->r, "Postfix's try failed after sending (say, a timeout): it "
-			    "reconnects and sends the same request");
-		pcx_disconnect(x);
-		if (pcx_request(x, &req, &r2) == 0 && pcx_request(x, &req, &r3) == 0) {
-			int same12 = r1.alen == r2.alen && memcmp(r1.action, r2.action, r1.alen) == 0;
-
-			/* the same message asking twice on one connection may differ
-			   (a header added once per instance): a note, not a failure */
-			if (r2.ok && r3.ok &&
-			    (r2.alen != r3.alen || memcmp(r2.action, r3.action, r2.alen) != 0))
-				report_note(x->r, "on the same connection the repeat got action=%s; "
-					    "fine for per-message state, but a retry after a lost "
-					    "reply to a long-running daemon would see this answer",
-					    pcx_shown_action(&r3, sb, sizeof(sb)));
-			if (!r1.ok || !r2.ok)
-				check_end(x->cr, CHECK_FAIL, "a repeated request was not answered");
-			else if (!same12)
-				check_end(x->cr, CHECK_FAIL, "the same request got action=%s first and "
-					   "action=%s when sent again on a new connection; Postfix "
-					   "re-sends a request after every failed try, so the answer to a "
-					   "retry must not count the first (key on instance, not on "
-					   "arrival)", pcx_shown_action(&r1, sa, sizeof(sa)),
-					   pcx_shown_action(&r2, sb, sizeof(sb)));
-			else
-				check_end(x->cr, CHECK_PASS, "action=%s on both connections",
-					   pcx_shown_action(&r1, sa, sizeof(sa)));
-		} else
-			check_end(x->cr, ERR_OR_GONE(x), "%s", x->fatal_why);
-	} else
-		check_end(x->cr, ERR_OR_GONE(x), "%s", x->fatal_why);
+	if (!r1->ok || !r2->ok) {
+		pol_verdict_set(v, CHECK_FAIL, "a repeated request was not answered");
+		return;
+	}
+	if (pol_same_outcome(r1, r2)) {
+		if (r1->alen != r2->alen || memcmp(r1->action, r2->action, r1->alen) != 0)
+			report_note(x->r, "the texts differ (action=%s, then action=%s); what Postfix "
+				    "does is the same", pcx_shown_action(r1, sa, sizeof(sa)),
+				    pcx_shown_action(r2, sb, sizeof(sb)));
+		pol_verdict_set(v, CHECK_PASS, "%s on both connections",
+			  pol_outcome_name(r1, oa, sizeof(oa)));
+		return;
+	}
+	pol_outcome_name(r1, oa, sizeof(oa));
+	pol_outcome_name(r2, ob, sizeof(ob));
+	pol_outcome_name(&again[0], oc, sizeof(oc));
+	if (!wavers)
+		pol_verdict_set(v, CHECK_FAIL, "the same request got %s (action=%s) first and %s "
+			  "(action=%s) when sent again on a new connection, and %s from then on: "
+			  "the service counted the first sending. Postfix re-sends a request after "
+			  "every failed try, so the answer to a retry must not count the first (key "
+			  "on instance, not on arrival)", oa, pcx_shown_action(r1, sa, sizeof(sa)), ob,
+			  pcx_shown_action(r2, sb, sizeof(sb)), ob);
+	else
+		pol_verdict_set(v, CHECK_FAIL, "the service is nondeterministic: the same request got "
+			  "%s, then %s on a new connection, then %s and %s. Postfix re-sends a "
+			  "request after every failed try and gets whichever comes; decide from the "
+			  "request and stored state only", oa, ob, oc,
+			  pol_outcome_name(&again[1], sa, sizeof(sa)));
 }
 
-/* pol_conn_cut - POLICY-CONN-004: a request cut by a disconnect, then the next */
-void pol_conn_cut(struct check_run *cr, const struct check_def *d)
+/* retry_on - POLICY-CONN-003 on one path: its request, made new, sent three times */
+static int retry_on(struct pcx *x, const struct pol_path *p, size_t k, struct pol_verdict *v)
 {
-	struct pcx *x = cr->ctx;
-	const struct pres *base = &x->base;
-	char sa[400], sb[400];
-	struct pf_pol_req req;
+	char sb[400], sender[64];
+	struct pf_pol_req req = p->req;
+	struct pres r1, r2, r3, again[2];
+	int wavers = 0;
+
+	/* a request the service has not seen yet, on this path */
+	snprintf(sender, sizeof(sender), "retry%zu@example.org", k + 1);
+	(void)!pf_pol_req_set(&req, "sender", sender);
+	report_note(x->r, "-- %s", p->name);
+	pcx_disconnect(x);
+	if (pcx_request(x, &req, &r1) < 0)
+		return -1;
+	report_note(x->r, "Postfix's try failed after sending (say, a timeout): it reconnects and "
+		    "sends the same request");
+	pcx_disconnect(x);
+	if (pcx_request(x, &req, &r2) < 0 || pcx_request(x, &req, &r3) < 0)
+		return -1;
+	/* the same message asking twice on one connection may differ (a header added
+	   once per instance): a note, not a failure */
+	if (r2.ok && r3.ok && !pol_same_outcome(&r2, &r3))
+		report_note(x->r, "on the same connection the repeat got action=%s; fine for "
+			    "per-message state, but a retry after a lost reply to a long-running "
+			    "daemon would see this answer", pcx_shown_action(&r3, sb, sizeof(sb)));
+	memset(again, 0, sizeof(again));
+	if (r1.ok && r2.ok && !pol_same_outcome(&r1, &r2)) {
+		/* before blaming the retry: does the service answer the retry steadily */
+		pcx_disconnect(x);
+		if ((wavers = pol_wavers(x, &req, &r2, again)) < 0)
+			return -1;
+	}
+	retry_verdict(x, &r1, &r2, again, wavers, v);
+	return 0;
+}
+
+/* pol_conn_retry - POLICY-CONN-003: the same request again on a new connection, on each path */
+void pol_conn_retry(struct check_run *cr, const struct check_def *d)
+{
+	(void)d;
+	pol_on_paths(cr->ctx, retry_on);
+}
+
+/* cut_verdict - POLICY-CONN-004: res (after the cut) against base, the control rerun first */
+static void cut_verdict(struct pcx *x, const struct pf_pol_req *req, const struct pres *base,
+			const struct pres *res, struct pol_verdict *v)
+{
+	char sa[400], sb[400], oa[120], ob[120];
+	struct pres again[2];
+	int wavers;
+
+	if (!base->ok || pol_same_outcome(base, res)) {
+		pol_verdict_set(v, CHECK_PASS, "%s", pol_outcome_name(res, oa, sizeof(oa)));
+		return;
+	}
+	/* before blaming the cut: the same request again, with nothing cut before it */
+	if ((wavers = pol_wavers(x, req, res, again)) < 0) {
+		pol_verdict_set(v, ERR_OR_GONE(x), "%s", x->fatal_why);
+		return;
+	}
+	pol_outcome_name(res, oa, sizeof(oa));
+	pol_outcome_name(base, ob, sizeof(ob));
+	if (wavers && !(pol_same_outcome(&again[0], &again[1]) && pol_same_outcome(&again[0], base)))
+		pol_verdict_set(v, CHECK_UNEXERCISED, "the service answers the same request with "
+			  "other outcomes each time (%s, then %s and %s): nondeterministic, so a "
+			  "difference cannot be put on the cut (POLICY-CONN-003 judges the repeat)", oa,
+			  pol_outcome_name(&again[0], sa, sizeof(sa)),
+			  pol_outcome_name(&again[1], sb, sizeof(sb)));
+	else if (!wavers)
+		pol_verdict_set(v, CHECK_PASS, "%s after the cut, as without it now (the first reply "
+			  "was %s: the service answers this request differently over time, not "
+			  "because of the cut)", oa, ob);
+	else
+		pol_verdict_set(v, CHECK_FAIL, "after the cut request the next connection got %s "
+			  "(action=%s); the same request gets %s (action=%s) without it: the half "
+			  "request leaked into the next decision", oa,
+			  pcx_shown_action(res, sa, sizeof(sa)), ob, pcx_shown_action(base, sb,
+			  sizeof(sb)));
+}
+
+/* cut_on - POLICY-CONN-004 on one path: half of its request, a disconnect, then the whole */
+static int cut_on(struct pcx *x, const struct pol_path *p, size_t k, struct pol_verdict *v)
+{
 	struct tconn c;
 	struct xbuf out;
 	const char *err;
 	struct pres res;
+	int rc = -1;
 
-	(void)d;
-	pcx_base_req(x, &req, PF_POL_RCPT);
+	(void)k;
+	report_note(x->r, "-- %s", p->name);
 	xbuf_init(&out, 1 << 20);
 	if (pcx_open(x, &c) == 0) {
-		if (pf_pol_req_format(&req, &out, &err) == 0)
+		if (pf_pol_req_format(&p->req, &out, &err) == 0)
 			(void)pcx_send(x, &c, out.data, out.len / 2);
 		report_note(x->r, "the client side closes in the middle of the request");
 		pcx_close(x, &c);
 		pcx_disconnect(x);
-		if (pcx_request(x, &req, &res) == 0 && res.ok && (!base->ok ||
-		    (base->alen == res.alen && memcmp(base->action, res.action, res.alen) == 0)))
-			check_end(x->cr, CHECK_PASS, "%s", "");
-		else if (!res.ok)
-			check_end(x->cr, CHECK_FAIL, "no action on the next connection after a cut "
-				   "request (%s)", res.rd.why);
-		else
-			check_end(x->cr, CHECK_FAIL, "the next connection got action=%s, the same "
-				   "request before got action=%s: the half request leaked into the "
-				   "next decision", pcx_shown_action(&res, sa, sizeof(sa)),
-				   pcx_shown_action(base, sb, sizeof(sb)));
-	} else
-		check_end(x->cr, ERR_OR_GONE(x), "%s", x->fatal_why);
+		if (pcx_request(x, &p->req, &res) == 0) {
+			if (!res.ok)
+				pol_verdict_set(v, CHECK_FAIL, "no action on the next connection after a "
+						"cut request (%s)", res.rd.why);
+			else
+				cut_verdict(x, &p->req, &p->first, &res, v);
+			rc = 0;
+		}
+	}
 	xbuf_free(&out);
+	return rc;
+}
+
+/* pol_conn_cut - POLICY-CONN-004: a request cut by a disconnect, then the next, on each path */
+void pol_conn_cut(struct check_run *cr, const struct check_def *d)
+{
+	(void)d;
+	pol_on_paths(cr->ctx, cut_on);
 }
 
 /* pol_latency - POLICY-LAT-001: Postfix's RCPT request, and the slowest reply of the run */

@@ -105,6 +105,92 @@ static void inj_context(struct pcx *x, struct pf_pol_req *req, const char *field
 	}
 }
 
+/* utf8_seq - the length of a valid UTF-8 sequence at p (n bytes left), 0 when none */
+static size_t utf8_seq(const unsigned char *p, size_t n)
+{
+	size_t len = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
+	size_t i;
+
+	if (len == 0 || len > n || p[0] >= 0xf5)
+		return 0;
+	for (i = 1; i < len; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	return len;
+}
+
+/*
+ * postfix_form - a value as Postfix passes it in field: a SASL user name
+ * and a HELO name are made printable (printable(..., '?'): control bytes
+ * and bytes that are no valid UTF-8 become '?'), a HELO name is neutered
+ * too ("<>()\\\";:@" become '?'); a sender goes as it came. 1 when the
+ * value changed (the report says so)
+ */
+static int postfix_form(struct pcx *x, const char *field, char *v, const char *label)
+{
+	int helo = strcmp(field, "helo_name") == 0, changed = 0;
+	unsigned char *p = (unsigned char *)v;
+	size_t n = strlen(v), i = 0, k;
+
+	if (!helo && strcmp(field, "sasl_username") != 0)
+		return 0;
+	while (i < n) {
+		if (p[i] >= 0x80 && (k = utf8_seq(p + i, n - i)) > 0) {
+			i += k;
+			continue;
+		}
+		if (p[i] < 0x20 || p[i] >= 0x7f || (helo && strchr("<>()\\\";:@", p[i]) != NULL)) {
+			p[i] = '?';
+			changed = 1;
+		}
+		i++;
+	}
+	if (changed)
+		report_note(x->r, "-- %s: as Postfix passes it in %s (made printable)", label, field);
+	return changed;
+}
+
+/* has_8bit - a byte over 0x7f */
+static int has_8bit(const char *v)
+{
+	for (; *v; v++)
+		if ((unsigned char)*v >= 0x80)
+			return 1;
+	return 0;
+}
+
+/* widened - one payload that got more than its control, into the list bad */
+static void widened(char *bad, size_t size, const char *label, const struct pres *c,
+		    const struct pres *p)
+{
+	char sa[200], sb[200];
+	size_t n = strlen(bad);
+
+	snprintf(bad + n, size - n, "%s%s: control %s, payload %s", n ? "; " : "", label,
+		 pcx_shown_action(c, sa, sizeof(sa)), pcx_shown_action(p, sb, sizeof(sb)));
+}
+
+/*
+ * control_again - before blaming the payload p: the control request rc twice
+ * more. 1 when the service answers it with other outcomes than c (it is
+ * nondeterministic: the difference is not the payload's doing)
+ */
+static int control_again(struct pcx *x, const struct pf_pol_req *rc, const struct pres *c,
+			 const struct pres *p)
+{
+	struct pres again[2];
+	char oa[120], ob[120], oc[120];
+
+	(void)p;
+	if (pol_wavers(x, rc, c, again) != 1)
+		return 0;
+	report_note(x->r, "the same control got %s, then %s and %s: the service is "
+		    "nondeterministic, the payload is not blamed", pol_outcome_name(c, oa, sizeof(oa)),
+		    pol_outcome_name(&again[0], ob, sizeof(ob)),
+		    pol_outcome_name(&again[1], oc, sizeof(oc)));
+	return 1;
+}
+
 /* pol_inject - POLICY-INJ-*: payloads in one field, each against a control of its shape */
 void pol_inject(struct check_run *cr, const struct check_def *d)
 {
@@ -144,6 +230,13 @@ void pol_inject(struct check_run *cr, const struct check_def *d)
 		expand_row(pv, sizeof(pv) - 64, inj_rows[i].payload, known);
 		cl = strlen(pv);
 		snprintf(pv + cl, sizeof(pv) - cl, "%s", fld->suffix);
+		(void)postfix_form(x, fld->field, cv, inj_rows[i].label);
+		(void)postfix_form(x, fld->field, pv, inj_rows[i].label);
+		if (!(x->cr->have & POLICY_NEED_8BIT) && has_8bit(pv)) {
+			report_note(x->r, "-- %s: left out, 8-bit values go unanswered (POLICY-INPUT-001)",
+				    inj_rows[i].label);
+			continue;
+		}
 		report_note(x->r, "-- %s: control, then payload", inj_rows[i].label);
 		inj_context(x, &rc, fld->field, cv);
 		inj_context(x, &rp, fld->field, pv);
@@ -158,13 +251,9 @@ void pol_inject(struct check_run *cr, const struct check_def *d)
 		else if (!p.ok && strlen(noanswer) + 40 < sizeof(noanswer))
 			snprintf(noanswer + strlen(noanswer), sizeof(noanswer) - strlen(noanswer),
 				 "%s%s", noanswer[0] ? ", " : "", inj_rows[i].label);
-		if (c.ok && p.ok && rank(&c.v) >= 0 && rank(&p.v) > rank(&c.v)) {
-			char sa[200], sb[200];
-
-			snprintf(bad + strlen(bad), sizeof(bad) - strlen(bad),
-				 "%s%s: control %s, payload %s", bad[0] ? "; " : "", inj_rows[i].label,
-				 pcx_shown_action(&c, sa, sizeof(sa)), pcx_shown_action(&p, sb, sizeof(sb)));
-		}
+		if (c.ok && p.ok && rank(&c.v) >= 0 && rank(&p.v) > rank(&c.v) &&
+		    !control_again(x, &rc, &c, &p))
+			widened(bad, sizeof(bad), inj_rows[i].label, &c, &p);
 	}
 	/* a very long value, as Postfix has no bound */
 	if (!x->fatal && !x->life.gone) {

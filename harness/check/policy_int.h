@@ -44,6 +44,10 @@
 
 /* what a policy check needs */
 #define POLICY_NEED_ACTION	(1u << 0)	/* the first reply carried an action */
+#define POLICY_NEED_8BIT	(1u << 1)	/* UTF-8 and 8-bit values are answered */
+
+/* what a POLICY-INPUT row sends (policy_input.c) */
+enum pol_input_kind { INPUT_8BIT, INPUT_SPLIT, INPUT_LIMIT, INPUT_UNKNOWN, INPUT_KINDS };
 
 #define POLICY_SETTLE_MS	100	/* wait for bytes after a reply */
 #define POLICY_EARLY_MS		200	/* wait for a reply before the empty line */
@@ -68,6 +72,35 @@ struct pres {
 	size_t alen;
 	long long ms;
 	struct pf_pol_verdict v;	/* what Postfix does with it */
+};
+
+/* the kinds of actions Postfix reads differently from how they look (policy_lint.c) */
+enum pol_lint_kind {
+	LINT_DIGITS, LINT_EMPTY, LINT_BARE, LINT_CODE, LINT_TABLE, LINT_WORD, LINT_DSN,
+	LINT_NOOP, LINT_HANGUP, LINT_KINDS
+};
+
+/* the first action of one kind seen in the run */
+struct pol_lint_seen {
+	unsigned count;
+	char check[64];			/* during which check */
+	enum pf_pol_state state;	/* the request's protocol_state */
+	char action[PF_POL_ACTION_MAX + 1];
+	size_t alen;
+	char smtp[PF_POL_TEXT_MAX];	/* what Postfix answers */
+};
+
+/* one path through the service's decisions (policy_paths.c) */
+struct pol_path {
+	struct pf_pol_req req;		/* its request */
+	const char *name;		/* "the accept path", "the reject path" */
+	struct pres first;		/* the answer that put it on that path */
+};
+
+/* one path's verdict, before the check ends */
+struct pol_verdict {
+	enum check_result res;
+	char why[CHECK_VERDICT_MAX];
 };
 
 /* the field an injection check puts its payloads into (the row's arg) */
@@ -103,6 +136,13 @@ struct pcx {
 	int base_closed;		/* the service closed after it */
 	int base_cr;			/* it holds a CR */
 	size_t base_bytes;		/* its bytes, 0 when none came */
+	/* the other path than the first reply's (policy_paths.c), looked for once */
+	int explored, have_other;
+	struct pol_path other;
+	char other_store[16384];	/* names and values of a rule's request */
+	/* every action of the run, by the kind Postfix reads differently */
+	struct pol_lint_seen lint[LINT_KINDS];
+	unsigned lint_n;		/* actions judged */
 	/* the same session from the version under test (POLICY-VERSION-*) */
 	struct pres vbase;
 	int have_vbase;
@@ -148,6 +188,32 @@ void pol_latency(struct check_run *cr, const struct check_def *d);
 void pol_req_type(struct check_run *cr, const struct check_def *d);
 void pol_state(struct check_run *cr, const struct check_def *d);
 void pol_version(struct check_run *cr, const struct check_def *d);
+
+/* policy_outcome.c: what Postfix does with an answer */
+int pol_same_outcome(const struct pres *a, const struct pres *b);
+const char *pol_outcome_name(const struct pres *r, char *buf, size_t size);
+void pol_outcome_of(const struct pcx *x, const char *action, size_t len, enum pf_pol_state st,
+		    struct pres *out);
+int pol_wavers(struct pcx *x, const struct pf_pol_req *req, const struct pres *first,
+	       struct pres *again);
+
+/* policy_paths.c: the accept path and the reject path */
+size_t pol_paths(struct pcx *x, struct pol_path *p);
+void pol_verdict_set(struct pol_verdict *v, enum check_result res, const char *fmt, ...)
+	ATTR_PRINTF(3, 4);
+void pol_paths_end(struct pcx *x, const struct pol_path *p, const struct pol_verdict *v,
+		   size_t n);
+void pol_on_paths(struct pcx *x, int (*on)(struct pcx *x, const struct pol_path *p, size_t k,
+					   struct pol_verdict *v));
+
+/* policy_lint.c: actions Postfix reads differently (d->arg: an enum pol_lint_kind) */
+int pol_lint_kind(const char *action, size_t len, const struct pf_pol_verdict *v);
+const char *pol_lint_say(int kind);
+void pol_lint_observe(struct pcx *x, const struct pf_pol_req *req, const struct pres *res);
+void pol_lint(struct check_run *cr, const struct check_def *d);
+
+/* policy_input.c: what Postfix really sends (d->arg: an enum pol_input_kind) */
+void pol_input(struct check_run *cr, const struct check_def *d);
 
 /* policy_inject.c (d->arg: a struct pol_inj_field) */
 void pol_inject(struct check_run *cr, const struct check_def *d);

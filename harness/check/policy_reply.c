@@ -161,9 +161,9 @@ void pol_reply_word(struct check_run *cr, const struct check_def *d)
 	(void)d;
 	if (res->v.kind == PF_POL_CONFIG_ERROR && !has_colon(res))
 		check_end(x->cr, CHECK_FAIL, "action=%s is no access(5) keyword and no "
-			   "restriction Postfix knows; Postfix answers %s. Use OK, DUNNO, "
-			   "REJECT text, DEFER text, 4NN/5NN text, ...",
-			   pcx_shown_action(res, sa, sizeof(sa)), res->v.smtp);
+			   "restriction Postfix knows; Postfix answers %s. %s",
+			   pcx_shown_action(res, sa, sizeof(sa)), res->v.smtp,
+			   pol_lint_say(pol_lint_kind(res->action, res->alen, &res->v)));
 	else
 		check_end(x->cr, CHECK_PASS, "%s", pf_pol_kind_name(res->v.kind));
 }

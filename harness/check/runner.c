@@ -20,6 +20,7 @@
 #include <strings.h>
 
 #include "harness/check/runner.h"
+#include "harness/io/target.h"
 #include "util/msg.h"
 #include "util/xmem.h"
 
@@ -92,12 +93,24 @@ static void finish(struct check_run *cr, enum check_result res, const char *root
 static void blocked(struct check_run *cr, const char *id, const char *why)
 {
 	const char *root = check_root_of(cr, id);
-	char text[CHECK_VERDICT_MAX];
+	char text[CHECK_VERDICT_MAX], rootbuf[sizeof(cr->done[0].root)];
 
-	if (root == NULL)
-		root = id;
-	snprintf(text, sizeof(text), "blocked by %s: %s", root, why);
-	finish(cr, CHECK_BLOCKED, root, text);
+	/* a copy: root may point into cr->done, which finish() may move */
+	snprintf(rootbuf, sizeof(rootbuf), "%s", root != NULL ? root : id);
+	snprintf(text, sizeof(text), "blocked by %s: %s", rootbuf, why);
+	finish(cr, CHECK_BLOCKED, rootbuf, text);
+}
+
+/* why_of - the reason of a verdict of the row being run (who: for the panic) */
+static void why_of(const struct check_run *cr, const char *who, char *why, size_t size,
+		   const char *fmt, va_list ap) ATTR_PRINTF(5, 0);
+
+static void why_of(const struct check_run *cr, const char *who, char *why, size_t size,
+		   const char *fmt, va_list ap)
+{
+	if (cr->cur == NULL)
+		msg_panic("%s: no check is being run", who);
+	vsnprintf(why, size, fmt, ap);
 }
 
 /* check_end - the verdict of the row being run, through the suite's leave hook */
@@ -106,13 +119,22 @@ void check_end(struct check_run *cr, enum check_result res, const char *fmt, ...
 	char why[CHECK_VERDICT_MAX];
 	va_list ap;
 
-	if (cr->cur == NULL)
-		msg_panic("check_end: no check is being run");
 	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
+	why_of(cr, "check_end", why, sizeof(why), fmt, ap);
 	va_end(ap);
 	if (cr->suite->leave != NULL)
 		cr->suite->leave(cr, cr->cur, &res, why, sizeof(why));
+	if (res == CHECK_BLOCKED && cr->block_by != NULL) {
+		blocked(cr, cr->block_by, why);
+		return;
+	}
+	if (tconn_limit_hit() && !cr->limit_before) {
+		/* a wait of this check was cut short: its verdict would be a guess */
+		report_note(cr->r, "its own verdict: %s", why);
+		res = CHECK_SKIP;
+		snprintf(why, sizeof(why), "not finished: the run reached its --max-time during "
+			 "this check");
+	}
 	finish(cr, res, NULL, why);
 }
 
@@ -122,10 +144,8 @@ void check_block(struct check_run *cr, const char *id, const char *fmt, ...)
 	char why[CHECK_VERDICT_MAX];
 	va_list ap;
 
-	if (cr->cur == NULL)
-		msg_panic("check_block: no check is being run");
 	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
+	why_of(cr, "check_block", why, sizeof(why), fmt, ap);
 	va_end(ap);
 	blocked(cr, id, why);
 }
@@ -179,6 +199,54 @@ int check_wanted(const char *only, const char *skip, const char *id, const char 
 	if (skip && check_match(skip, id, tags))
 		return 0;
 	return 1;
+}
+
+/* unmatched - the first element of list that names no row of t, into buf; NULL: none */
+static const char *unmatched(const char *list, const struct check_def *t, size_t n, char *buf,
+			     size_t size)
+{
+	const char *p = list;
+
+	while (p != NULL && *p) {
+		const char *e = p, *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p), i;
+
+		p = comma ? comma + 1 : NULL;
+		if (len == 0 || len >= size)
+			continue;
+		memcpy(buf, e, len);
+		buf[len] = '\0';
+		for (i = 0; i < n; i++)
+			if (check_match(buf, t[i].ci.id, t[i].tags))
+				break;
+		if (i == n)
+			return buf;
+	}
+	return NULL;
+}
+
+/* check_selection_error - --only/--skip elements that name nothing, or an empty selection */
+const char *check_selection_error(const char *only, const char *skip, const struct check_def *t,
+				  size_t n, char *buf, size_t size)
+{
+	char elem[200];
+	size_t i;
+
+	if (only != NULL && unmatched(only, t, n, elem, sizeof(elem)) != NULL) {
+		snprintf(buf, size, "--only %s names no check (ids, id prefixes and tags: --list)",
+			 elem);
+		return buf;
+	}
+	if (skip != NULL && unmatched(skip, t, n, elem, sizeof(elem)) != NULL) {
+		snprintf(buf, size, "--skip %s names no check (ids, id prefixes and tags: --list)",
+			 elem);
+		return buf;
+	}
+	for (i = 0; i < n; i++)
+		if (check_wanted(only, skip, t[i].ci.id, t[i].tags))
+			return NULL;
+	snprintf(buf, size, "--only and --skip leave no check to run");
+	return buf;
 }
 
 /* check_selected - the run's --only/--skip for one row */
@@ -238,6 +306,11 @@ int check_run_one(struct check_run *cr, const struct check_def *d)
 	cr->selected++;
 	report_begin(cr->r, &d->ci);
 	cr->block_by = NULL;
+	cr->limit_before = tconn_limit_hit();
+	if (cr->limit_before) {
+		finish(cr, CHECK_SKIP, NULL, "not run: the run reached its --max-time");
+		return 1;
+	}
 	if (cr->suite->enter != NULL)
 		why = cr->suite->enter(cr, d, buf, sizeof(buf));
 	if (why == NULL && d->stage == CHECK_STAGE_FIRST && cr->first_log != NULL &&

@@ -27,6 +27,9 @@
  *	int check_match(const char *list, const char *id, const char *tags);
  *	int check_wanted(const char *only, const char *skip, const char *id,
  *	                 const char *tags);
+ *	const char *check_selection_error(const char *only, const char *skip,
+ *	                                  const struct check_def *t, size_t n,
+ *	                                  char *buf, size_t size);
  *	const char *check_tag_next(const char *p, const char **tag_r,
  *	                           size_t *len_r);
  * DESCRIPTION
@@ -39,7 +42,11 @@
  *
  *	  1. selection: a row --only does not name, or --skip names, is
  *	     left out silently (check_wanted(); 0 is returned);
- *	  2. report_begin();
+ *	  2. report_begin(); once the run's bound (tconn_limit(),
+ *	     harness/io/target.h) is reached, the row is skipped: "not run:
+ *	     the run reached its --max-time"; a row during which it is
+ *	     reached is skipped as "not finished" in check_end(), its own
+ *	     verdict kept as a note;
  *	  3. the suite's enter hook, when it has one: it may add to the
  *	     check's log, and may give a reason why the run cannot give the
  *	     check a chance now (the service is gone, it stopped answering):
@@ -58,7 +65,8 @@
  *	check_end() gives the verdict of the check being run: first to the
  *	suite's leave hook, when it has one, which may change it (the
  *	helper died during the check: whatever the check found, the death
- *	is its finding), then to report_end(). The runner keeps the result
+ *	is its finding; or it died again: blocked by the check it died in
+ *	first, which the hook names in cr->block_by), then to report_end(). The runner keeps the result
  *	of every check it reported (skips too); check_result_of() returns
  *	it, or -1 when no check of that id was reported in this run.
  *	check_run_free() frees what the run kept.
@@ -102,6 +110,11 @@
  *	comma-separated tags (case-insensitive, blanks around a tag
  *	ignored). check_wanted() applies --only (NULL: all), then --skip.
  *	check_selected() is check_wanted() with the run's --only/--skip.
+ *	check_selection_error() checks a selection against every row a run
+ *	has (t, n): each element of --only and of --skip must name at least
+ *	one row (a typo must not run nothing, nor skip nothing, silently),
+ *	and --only and --skip together must leave one; it returns NULL, or
+ *	the reason in buf.
  *	check_tag_next() iterates over a comma-separated tag list: the tag
  *	at p, blanks around it cut, into (*tag_r, *len_r); it returns where
  *	the next one starts, or NULL after the last.
@@ -191,6 +204,7 @@ struct check_run {
 	unsigned selected;		/* rows selected so far */
 	const struct check_def *cur;	/* the row being run, or NULL */
 	const char *block_by;		/* set by a test or the enter hook: blocked */
+	int limit_before;		/* the run's bound was reached before this row */
 	struct check_done *done;	/* every check reported, in order */
 	size_t ndone, cap;
 };
@@ -211,6 +225,8 @@ int check_run_any(const struct check_run *cr, const struct check_def *t, size_t 
 void check_list(FILE *out, const struct check_def *t, size_t n);
 int check_match(const char *list, const char *id, const char *tags);
 int check_wanted(const char *only, const char *skip, const char *id, const char *tags);
+const char *check_selection_error(const char *only, const char *skip, const struct check_def *t,
+				  size_t n, char *buf, size_t size);
 const char *check_tag_next(const char *p, const char **tag_r, size_t *len_r);
 
 #endif

@@ -16,16 +16,21 @@
  *	anything is sent. The checks themselves are harness/check/ (auth.c
  *	and policy.c, walked by runner.c). The text report starts with the version and the
  *	catalogue's id (cmd_about()).
+ *	--max-time bounds the whole run (tconn_limit()); on a terminal, every
+ *	wait longer than a second shows a progress line on stderr.
  * DIAGNOSTICS
  *	Exit 0 all passed, 1 a check of a severity in --fail-on failed (a
- *	helper that died during the run too), 2 what is wrong before the
+ *	helper that died during the run too), or --max-time ended the run
+ *	before its end; 2 what is wrong before the
  *	first exchange: usage, a target unreachable at the start, a missing
  *	or unreadable catalogue.
  */
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness/cmd/cmd.h"
 #include "harness/check/auth.h"
@@ -47,6 +52,13 @@ static const char usage_auth[] =
 "        (spawn: the helper gets the connection on stdin/stdout and, as under\n"
 "        master.cf spawn, stderr)\n"
 "\n"
+"  --spawn-env NAME[=VALUE]  spawn: one more environment variable; the helper\n"
+"                         gets only what spawn(8) passes by default: LANG=C,\n"
+"                         MAIL_CONFIG=/etc/postfix, PATH=/usr/bin:/bin, TZ\n"
+"                         (NAME alone: the caller's value); repeatable\n"
+"  --spawn-user USER[:GROUP]  spawn: run the helper as master.cf's user= (root)\n"
+"  --max-time T           a bound on the whole run (default 10m; 0: none); checks\n"
+"                         it leaves are not run, and the run fails (exit 1)\n"
 "  --catalogue DIR        data checks (default: conformance/auth of the data\n"
 "                         directory, $SMTPD_HARNESS_DATADIR or the installed\n"
 "                         one); --no-catalogue runs the built-in checks only\n"
@@ -64,6 +76,12 @@ static const char usage_policy[] =
 "\n"
 "TARGET: unix:/path | inet:host:port | inet:[::1]:port | spawn:COMMAND ARGS\n"
 "\n"
+"  --spawn-env NAME[=VALUE]  spawn: one more environment variable (the helper\n"
+"                         gets LANG=C, MAIL_CONFIG=/etc/postfix, PATH=/usr/bin:/bin\n"
+"                         and TZ, as under spawn(8)); repeatable\n"
+"  --spawn-user USER[:GROUP]  spawn: run the helper as master.cf's user= (root)\n"
+"  --max-time T           a bound on the whole run (default 10m; 0: none); checks\n"
+"                         it leaves are not run, and the run fails (exit 1)\n"
 "  --user U               a user the service lets relay from 127.0.0.1 (default\n"
 "                         test1), the reference for the injection checks\n"
 "  --expect RULE          'NAME=VALUE ... => PATTERN': the request (Postfix's RCPT\n"
@@ -78,10 +96,16 @@ static const char usage_policy[] =
 "  --list                 list the checks\n";
 
 enum { OPT_LIST = 'l', OPT_CATALOGUE = 'c', OPT_NO_CATALOGUE = 'n', OPT_USER = 'u',
-       OPT_EXPECT = 'x', OPT_EXPECT_FILE = 'X' };
+       OPT_EXPECT = 'x', OPT_EXPECT_FILE = 'X', OPT_SPAWN_ENV = 'e', OPT_SPAWN_USER = 'U',
+       OPT_MAX_TIME = 'm' };
+
+#define CHECK_MAX_TIME_MS	(10 * 60 * 1000)	/* --max-time: 10 min, a CI job's share */
 
 static const struct option opts_auth[] = {
 	{ "list", no_argument, NULL, OPT_LIST },
+	{ "max-time", required_argument, NULL, OPT_MAX_TIME },
+	{ "spawn-env", required_argument, NULL, OPT_SPAWN_ENV },
+	{ "spawn-user", required_argument, NULL, OPT_SPAWN_USER },
 	{ "catalogue", required_argument, NULL, OPT_CATALOGUE },
 	{ "no-catalogue", no_argument, NULL, OPT_NO_CATALOGUE },
 	{ NULL, 0, NULL, 0 },
@@ -89,6 +113,9 @@ static const struct option opts_auth[] = {
 
 static const struct option opts_policy[] = {
 	{ "list", no_argument, NULL, OPT_LIST },
+	{ "max-time", required_argument, NULL, OPT_MAX_TIME },
+	{ "spawn-env", required_argument, NULL, OPT_SPAWN_ENV },
+	{ "spawn-user", required_argument, NULL, OPT_SPAWN_USER },
 	{ "catalogue", required_argument, NULL, OPT_CATALOGUE },
 	{ "no-catalogue", no_argument, NULL, OPT_NO_CATALOGUE },
 	{ "user", required_argument, NULL, OPT_USER },
@@ -106,6 +133,11 @@ struct check_cli {
 	const char *user;			/* policy --user */
 	char **expects;				/* policy --expect rules */
 	size_t nexp;
+	const char *spawn_env[TARGET_SPAWN_ENV_MAX];	/* --spawn-env */
+	size_t nspawn_env;
+	const char *spawn_user;			/* --spawn-user */
+	uint64_t max_time_ms;			/* --max-time; 0: no bound */
+	const char *max_time;			/* ... as given */
 };
 
 /* read_expect_file - one --expect rule per line, '#' comments */
@@ -161,6 +193,20 @@ static int check_opt(void *ctx, int ch, const char *arg)
 		return 0;
 	case OPT_EXPECT_FILE:
 		return read_expect_file(arg, k);
+	case OPT_SPAWN_ENV:
+		if (k->nspawn_env >= TARGET_SPAWN_ENV_MAX) {
+			msg_error("more than %d --spawn-env", TARGET_SPAWN_ENV_MAX);
+			return -1;
+		}
+		k->spawn_env[k->nspawn_env++] = arg;
+		return 0;
+	case OPT_SPAWN_USER:
+		k->spawn_user = arg;
+		return 0;
+	case OPT_MAX_TIME:
+		k->max_time = arg;
+		return cmd_duration_ms("--max-time", arg, 0, UINT64_C(7) * 24 * 3600 * 1000,
+				       &k->max_time_ms);
 	default:
 		msg_panic("check_opt: option %d", ch);
 	}
@@ -181,11 +227,73 @@ static int catalogue_dir(struct check_cli *k, const char *proto, const char **di
 	return *dir_r != NULL ? 0 : -1;
 }
 
+/* spawned - the target, with a spawned helper's environment and user; -1 said why */
+static int spawned(const struct check_cli *k, const char *spec, struct target *t)
+{
+	char err[600];
+	size_t i;
+
+	if (cmd_target(spec, t) < 0)
+		return -1;
+	for (i = 0; i < k->nspawn_env; i++)
+		if (target_spawn_env(t, k->spawn_env[i], err, sizeof(err)) < 0)
+			goto bad;
+	if (k->spawn_user != NULL && target_spawn_user(t, k->spawn_user, err, sizeof(err)) < 0)
+		goto bad;
+	return 0;
+bad:
+	msg_error("%s", err);
+	target_free(t);
+	return -1;
+}
+
+/* what a progress line needs */
+struct progress {
+	const struct report *r;
+	int postfix_s;				/* how long Postfix waits for one read */
+};
+
+/* progress_line - on a terminal: what the run waits for, and how long Postfix would */
+static void progress_line(void *ctx, long long waited_ms)
+{
+	const struct progress *p = ctx;
+
+	if (waited_ms < 0)
+		fputs("\r\033[K", stderr);
+	else
+		fprintf(stderr, "\r\033[K%s: waiting for the helper, %lld s (Postfix waits up to "
+			"%d s for a reply)", p->r->cur ? p->r->cur->id : "fake-smtpd",
+			waited_ms / 1000, p->postfix_s);
+	fflush(stderr);
+}
+
+/* bound - the run's --max-time, and progress lines when stderr is a terminal */
+static void bound(const struct cmd_common *c, const struct check_cli *k, struct progress *p)
+{
+	tconn_limit(k->max_time_ms ? tconn_now_ms() + (long long)k->max_time_ms : 0);
+	if (!c->quiet && isatty(STDERR_FILENO))
+		tconn_progress(progress_line, p);
+}
+
+/* unbound - after the run: no bound, no progress; 1 when the bound ended it (said so) */
+static int unbound(const struct check_cli *k)
+{
+	int hit = tconn_limit_hit();
+
+	tconn_limit(0);
+	tconn_progress(NULL, NULL);
+	if (hit)
+		msg_error("the run reached --max-time %s before its end: the checks after it were "
+			  "not run (see the report)", k->max_time ? k->max_time : "10m");
+	return hit;
+}
+
 /* run_auth - check --auth, after the command line */
 static int run_auth(struct cmd_common *c, struct check_cli *k)
 {
 	struct check_auth_options o;
 	struct catalogue cat;
+	struct progress progress;
 	struct target t;
 	struct report r;
 	const char *catdir;
@@ -210,7 +318,7 @@ static int run_auth(struct cmd_common *c, struct check_cli *k)
 		msg_error("check needs --auth TARGET (see --help)");
 		goto out;
 	}
-	if (cmd_target(c->auth, &t) < 0)
+	if (spawned(k, c->auth, &t) < 0)
 		goto out;
 	o.target = &t;
 	o.user = c->user;
@@ -229,10 +337,16 @@ static int run_auth(struct cmd_common *c, struct check_cli *k)
 		printf("fake-smtpd: checking auth helper %s as Postfix %u.%u would\n", c->auth,
 		       o.version.major, o.version.minor);
 	}
+	progress.r = &r;
+	progress.postfix_s = PF_AUTH_TIMEOUT_MS / 1000;
+	bound(c, k, &progress);
 	if (check_auth_run(&o, &r) < 0) {
+		(void)unbound(k);
 		(void)report_finish(&r);
 	} else {
 		rc = cmd_failed(c, &r) ? CMD_EXIT_FAIL : r.errors ? CMD_EXIT_USAGE : CMD_EXIT_OK;
+		if (unbound(k) && rc == CMD_EXIT_OK)
+			rc = CMD_EXIT_FAIL;	/* a run cut short proves nothing */
 		(void)report_finish(&r);
 	}
 	target_free(&t);
@@ -245,6 +359,7 @@ out:
 static int run_policy(struct cmd_common *c, struct check_cli *k)
 {
 	struct check_policy_options o;
+	struct progress progress;
 	struct target t;
 	struct report r;
 	int rc = CMD_EXIT_USAGE;
@@ -283,7 +398,7 @@ static int run_policy(struct cmd_common *c, struct check_cli *k)
 		msg_error("check needs --policy TARGET (see --help)");
 		return CMD_EXIT_USAGE;
 	}
-	if (cmd_target(c->policy, &t) < 0)
+	if (spawned(k, c->policy, &t) < 0)
 		return CMD_EXIT_USAGE;
 	o.target = &t;
 	cmd_report_start(c, &r, "fake-smtpd check --policy");
@@ -294,10 +409,16 @@ static int run_policy(struct cmd_common *c, struct check_cli *k)
 		       o.version.major, o.version.minor,
 		       o.time_scale != 1.0 ? " (timeouts scaled)" : "");
 	}
+	progress.r = &r;
+	progress.postfix_s = PF_POL_TIMEOUT_MS / 1000;
+	bound(c, k, &progress);
 	if (check_policy_run(&o, &r) < 0) {
+		(void)unbound(k);
 		(void)report_finish(&r);
 	} else {
 		rc = cmd_failed(c, &r) ? CMD_EXIT_FAIL : r.errors ? CMD_EXIT_USAGE : CMD_EXIT_OK;
+		if (unbound(k) && rc == CMD_EXIT_OK)
+			rc = CMD_EXIT_FAIL;	/* a run cut short proves nothing */
 		(void)report_finish(&r);
 	}
 	target_free(&t);
@@ -326,6 +447,7 @@ int cmd_check_main(int argc, char **argv)
 
 	memset(&k, 0, sizeof(k));
 	memset(&s, 0, sizeof(s));
+	k.max_time_ms = CHECK_MAX_TIME_MS;
 	k.expects = xcalloc(CHECK_EXPECT_MAX_RULES, sizeof(char *));
 	s.name = policy ? "check --policy" : "check --auth";
 	s.usage = policy ? usage_policy : usage_auth;

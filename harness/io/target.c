@@ -14,8 +14,10 @@
 #define _GNU_SOURCE		/* strsignal, pipe2 */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +32,13 @@
 #include "util/xmem.h"
 
 #define TCONN_MAX_STDERR	(64 * 1024)
+#define SPAWN_ENV_MAX		(TARGET_SPAWN_ENV_MAX + 8)
+
+/* what spawn(8) passes by default (export_environment after import_environment) */
+static const char *const spawn_env_default[] = {
+	"LANG=C", "MAIL_CONFIG=/etc/postfix", "PATH=/usr/bin:/bin", "TZ",
+};
+#define N_SPAWN_DEFAULT	(sizeof(spawn_env_default) / sizeof(spawn_env_default[0]))
 
 /* now_ms - monotonic milliseconds */
 static long long now_ms(void)
@@ -107,6 +116,105 @@ int target_parse(const char *spec, struct target *t, char *err, size_t errlen)
 	return terr(err, errlen, spec, "expected unix:/path, inet:host:port or spawn:COMMAND");
 }
 
+/* target_spawn_env - one NAME or NAME=VALUE more in a spawned helper's environment */
+int target_spawn_env(struct target *t, const char *spec, char *err, size_t errlen)
+{
+	size_t n = strcspn(spec, "=");
+
+	if (n == 0 || strspn(spec, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			     "0123456789_") != n || (spec[0] >= '0' && spec[0] <= '9'))
+		return terr(err, errlen, spec, "want NAME or NAME=VALUE");
+	if (t->nenv_add >= TARGET_SPAWN_ENV_MAX)
+		return terr(err, errlen, spec, "too many environment variables");
+	t->env_add[t->nenv_add++] = spec;
+	return 0;
+}
+
+/* target_spawn_user - master.cf's user=USER[:GROUP] for a spawned helper */
+int target_spawn_user(struct target *t, const char *spec, char *err, size_t errlen)
+{
+	char user[256];
+	const char *colon = strchr(spec, ':');
+	size_t n = colon ? (size_t)(colon - spec) : strlen(spec);
+	struct passwd *pw;
+
+	if (n == 0 || n >= sizeof(user))
+		return terr(err, errlen, spec, "want USER or USER:GROUP");
+	memcpy(user, spec, n);
+	user[n] = '\0';
+	if ((pw = getpwnam(user)) == NULL)
+		return terr(err, errlen, spec, "unknown user name");
+	t->uid = pw->pw_uid;
+	t->gid = pw->pw_gid;
+	if (colon != NULL && colon[1] != '\0') {
+		struct group *gr = getgrnam(colon + 1);
+
+		if (gr == NULL)
+			return terr(err, errlen, spec, "unknown group name");
+		t->gid = gr->gr_gid;
+	}
+	if (t->uid == 0 || t->gid == 0)
+		return terr(err, errlen, spec, "spawn(8) refuses to run a command as root or "
+			    "with group 0");
+	if (geteuid() != 0 && t->uid != geteuid())
+		return terr(err, errlen, spec, "running the helper as another user needs root");
+	t->as_user = 1;
+	return 0;
+}
+
+/*
+ * spawn_path - where argv0 is: as given when it holds a '/', else the
+ * first executable of that name on the caller's PATH (a convenience:
+ * master.cf wants a path); argv0 itself when none is found
+ */
+static const char *spawn_path(const char *argv0, char *buf, size_t size)
+{
+	const char *p = getenv("PATH");
+
+	if (strchr(argv0, '/') != NULL || p == NULL)
+		return argv0;
+	while (*p) {
+		size_t n = strcspn(p, ":");
+		int w = snprintf(buf, size, "%.*s/%s", (int)n, n ? p : ".", argv0);
+
+		if (w > 0 && (size_t)w < size && access(buf, X_OK) == 0)
+			return buf;
+		p += n + (p[n] == ':');
+	}
+	return argv0;
+}
+
+/* spawn_env - the helper's environment, copied into store, into env[] (NULL-terminated) */
+static void spawn_env(const struct target *t, char **env, size_t max, char *store, size_t size)
+{
+	const char *names[SPAWN_ENV_MAX];
+	size_t n = 0, i, k, used = 0, nnames = 0;
+
+	for (i = 0; i < N_SPAWN_DEFAULT + t->nenv_add && nnames < SPAWN_ENV_MAX; i++)
+		names[nnames++] = i < N_SPAWN_DEFAULT ? spawn_env_default[i] :
+				  t->env_add[i - N_SPAWN_DEFAULT];
+	for (i = 0; i < nnames && n + 1 < max; i++) {
+		size_t len = strcspn(names[i], "=");
+		const char *v = names[i][len] == '=' ? names[i] + len + 1 : NULL;
+		int w;
+
+		/* a later entry of the same name wins */
+		for (k = i + 1; k < nnames; k++)
+			if (strcspn(names[k], "=") == len && strncmp(names[k], names[i], len) == 0)
+				break;
+		if (k < nnames)
+			continue;
+		if (v == NULL && (v = getenv(names[i])) == NULL)
+			continue;
+		w = snprintf(store + used, size - used, "%.*s=%s", (int)len, names[i], v);
+		if (w < 0 || (size_t)w >= size - used)
+			continue;	/* no room: left out */
+		env[n++] = store + used;
+		used += (size_t)w + 1;
+	}
+	env[n] = NULL;
+}
+
 void target_free(struct target *t)
 {
 	size_t i;
@@ -119,26 +227,87 @@ void target_free(struct target *t)
 	}
 }
 
+/* the bound of the whole run, and who is told about long waits (target.h) */
+static long long limit_at;		/* CLOCK_MONOTONIC ms; 0: none */
+static int limit_hit;
+static void (*progress_fn)(void *ctx, long long waited_ms);
+static void *progress_ctx;
+
+/* tconn_limit - every wait ends by at (monotonic ms, tconn_now_ms()); 0: no bound */
+void tconn_limit(long long at)
+{
+	limit_at = at;
+	limit_hit = 0;
+}
+
+/* tconn_limit_hit - a wait was cut short by the bound */
+int tconn_limit_hit(void)
+{
+	return limit_hit;
+}
+
+/* tconn_progress - fn(ctx, ms) every second of a wait longer than one; ms -1: over */
+void tconn_progress(void (*fn)(void *ctx, long long waited_ms), void *ctx)
+{
+	progress_fn = fn;
+	progress_ctx = ctx;
+}
+
+/* tconn_now_ms - the clock of tconn_limit() */
+long long tconn_now_ms(void)
+{
+	return now_ms();
+}
+
+/* wait_poll - poll p (NULL: just wait) up to timeout_ms within the bound; 1 ready, 0 not, -1 error */
+static int wait_poll(struct pollfd *p, int timeout_ms)
+{
+	long long start = now_ms(), deadline = start + timeout_ms;
+	int cut = 0, shown = 0, rc;
+
+	if (limit_at > 0 && deadline > limit_at) {
+		deadline = limit_at;
+		cut = 1;
+	}
+	for (;;) {
+		long long now = now_ms(), left = deadline - now;
+
+		if (left < 0)
+			left = 0;
+		if (progress_fn != NULL && left > 1000 - (now - start) % 1000)
+			left = 1000 - (now - start) % 1000;	/* a second at a time */
+		rc = poll(p, p != NULL, (int)left);
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc != 0)
+			break;
+		now = now_ms();
+		if (now >= deadline) {
+			limit_hit |= cut;
+			break;
+		}
+		if (progress_fn != NULL && now - start >= 1000) {
+			progress_fn(progress_ctx, now - start);
+			shown = 1;
+		}
+	}
+	if (shown)
+		progress_fn(progress_ctx, -1);
+	return rc > 0 ? 1 : rc;
+}
+
 /* wait_fd - poll one fd; 1 ready, 0 timeout, -1 error */
 static int wait_fd(int fd, short events, int timeout_ms)
 {
 	struct pollfd p = { fd, events, 0 };
-	long long deadline = now_ms() + timeout_ms;
 
-	for (;;) {
-		long long left = deadline - now_ms();
-		int rc;
+	return wait_poll(&p, timeout_ms);
+}
 
-		if (left < 0)
-			left = 0;
-		rc = poll(&p, 1, (int)left);
-		if (rc > 0)
-			return 1;
-		if (rc == 0)
-			return 0;
-		if (errno != EINTR)
-			return -1;
-	}
+/* tconn_sleep - wait ms (within the bound, shown as a wait) */
+void tconn_sleep(int ms)
+{
+	(void)wait_poll(NULL, ms);
 }
 
 /* connect_fd - non-blocking connect with a timeout */
@@ -213,9 +382,12 @@ int tconn_open(const struct target *t, const struct tconn_options *o, struct tco
 			goto fail;
 	} else {
 		int sv[2], ev[2] = { -1, -1 }, probe[2];
-		char buf[256];
+		char buf[256], envstore[8192], pathbuf[4096];
+		char *envp[SPAWN_ENV_MAX + 1];
+		const char *path = spawn_path(t->argv[0], pathbuf, sizeof(pathbuf));
 		ssize_t n;
 
+		spawn_env(t, envp, SPAWN_ENV_MAX + 1, envstore, sizeof(envstore));
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0 ||
 		    (o->stderr_apart && pipe2(ev, O_CLOEXEC) < 0) || pipe2(probe, O_CLOEXEC) < 0) {
 			snprintf(why, sizeof(why), "socketpair: %s", strerror(errno));
@@ -233,8 +405,16 @@ int tconn_open(const struct target *t, const struct tconn_options *o, struct tco
 			dup2(sv[1], 1);
 			dup2(o->stderr_apart ? ev[1] : sv[1], 2);
 			signal(SIGPIPE, SIG_DFL);
-			execvp(t->argv[0], t->argv);
-			n = snprintf(buf, sizeof(buf), "exec %s: %s", t->argv[0], strerror(errno));
+			/* as spawn(8): its environment, its user and group alone */
+			if (t->as_user && (setgroups(1, &t->gid) < 0 || setgid(t->gid) < 0 ||
+					   setuid(t->uid) < 0)) {
+				n = snprintf(buf, sizeof(buf), "user %ld: %s", (long)t->uid,
+					     strerror(errno));
+			} else {
+				execve(path, t->argv, envp);
+				n = snprintf(buf, sizeof(buf), "exec %s: %s", t->argv[0],
+					     strerror(errno));
+			}
 			if (write(probe[1], buf, (size_t)n) < 0) {
 				/* the parent will see EOF and no message */
 			}
@@ -324,8 +504,10 @@ int tconn_read_line(struct tconn *c, int timeout_ms, const char **line_r, size_t
 			linebuf_commit(&c->lb, (size_t)n);
 			continue;
 		}
-		if (n == 0)
+		if (n == 0) {
+			c->eof = 1;
 			return -1;
+		}
 		if (errno != EAGAIN && errno != EINTR)
 			return -1;
 		left = deadline - now_ms();
@@ -413,6 +595,8 @@ int tconn_read_some(struct tconn *c, int timeout_ms, char *buf, size_t size)
 	n = read(c->fd, buf, size);
 	if (n > 0)
 		return (int)n;
+	if (n == 0)
+		c->eof = 1;
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return 0;
 	return -1;
@@ -423,9 +607,17 @@ void tconn_close(struct tconn *c)
 {
 	int st = 0;
 
-	/* a helper already dead died with the connection open */
-	if (c->pid > 0 && !c->reaped && c->fd >= 0 && waitpid(c->pid, &st, WNOHANG) == c->pid)
-		set_exit(c, st);
+	/*
+	 * a helper already dead died with the connection open; after EOF it
+	 * is probably on its way (the kernel closes its files before it
+	 * can be reaped): wait for it a little
+	 */
+	if (c->pid > 0 && !c->reaped && c->fd >= 0) {
+		if (c->eof)
+			(void)tconn_wait_exit(c, 300);
+		else if (waitpid(c->pid, &st, WNOHANG) == c->pid)
+			set_exit(c, st);
+	}
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;

@@ -6,6 +6,10 @@
  *	#include "harness/io/target.h"
  *
  *	int target_parse(const char *spec, struct target *t, char *err, size_t errlen);
+ *	int target_spawn_env(struct target *t, const char *spec, char *err,
+ *	                     size_t errlen);
+ *	int target_spawn_user(struct target *t, const char *spec, char *err,
+ *	                      size_t errlen);
  *	void target_free(struct target *t);
  *	int tconn_open(const struct target *t, const struct tconn_options *o,
  *	               struct tconn *c, char *err, size_t errlen);
@@ -20,6 +24,13 @@
  *	int tconn_ended_after_close(const struct tconn *c);
  *	int tconn_read_some(struct tconn *c, int timeout_ms, char *buf,
  *	                    size_t size);
+ *	void tconn_sleep(int ms);
+ *
+ *	void tconn_limit(long long at);
+ *	int tconn_limit_hit(void);
+ *	void tconn_progress(void (*fn)(void *ctx, long long waited_ms),
+ *	                    void *ctx);
+ *	long long tconn_now_ms(void);
  * DESCRIPTION
  *	TARGET, in Postfix's spelling:
  *	  unix:/path           UNIX stream socket
@@ -30,6 +41,19 @@
  *	                       socket, as under spawn(8); with o->stderr_apart it
  *	                       is captured separately (tconn.err holds it).
  *	ARGS are split on white space; no shell is involved.
+ *
+ *	A spawned helper runs as spawn(8) runs it. Its environment is not the
+ *	caller's but what Postfix's import_environment and export_environment
+ *	defaults leave (measured on Postfix 3.7.11 under master.cf spawn):
+ *	LANG=C, MAIL_CONFIG=/etc/postfix, PATH=/usr/bin:/bin, and TZ when the
+ *	caller has it; target_spawn_env() adds to that, as a site would by
+ *	changing export_environment: NAME takes the caller's value (nothing
+ *	when it has none), NAME=VALUE sets one; at most TARGET_SPAWN_ENV_MAX.
+ *	target_spawn_user() is master.cf's user=USER[:GROUP]: the helper runs
+ *	with that uid, its gid (or GROUP's), and no other group; like spawn(8)
+ *	it refuses uid or gid 0, and switching needs root. stdin, stdout and
+ *	stderr are the connection. COMMAND is looked up on the caller's
+ *	PATH when it holds no '/' (master.cf would want a path).
  *
  *	tconn_read_line() returns lines without LF and keeps a CR (Postfix
  *	reads with vstring_get_nonl). A line longer than TCONN_MAX_LINE is
@@ -53,9 +77,17 @@
  *	tconn_ended_after_close() is 1 then.
  *	tconn_read_some() reads raw bytes for the record proxy, which never
  *	mixes it with tconn_read_line(): >0 bytes, 0 timeout, -1 EOF or
- *	error.
+ *	error. tconn_sleep() waits ms like any other wait.
+ *
+ *	For the whole process: tconn_limit() bounds every wait by a moment
+ *	of tconn_now_ms()'s clock (0: no bound); a wait that reaches it
+ *	returns as a timeout, and tconn_limit_hit() is 1 from then on.
+ *	tconn_progress() names a function called once a second during any
+ *	wait longer than a second with the time waited so far, and with -1
+ *	when such a wait is over (NULL: none).
  * DIAGNOSTICS
- *	target_parse/tconn_open: -1 with a reason in err.
+ *	target_parse, target_spawn_env, target_spawn_user, tconn_open: -1
+ *	with a reason in err.
  *	tconn_write: 0, or -1 (timeout or error; errno set).
  *	tconn_read_line: 1 line, 0 timeout, -1 EOF or error, -2 line too long.
  */
@@ -76,6 +108,8 @@ enum target_kind {
 	TARGET_SPAWN,
 };
 
+#define TARGET_SPAWN_ENV_MAX	32	/* --spawn-env NAME[=VALUE] */
+
 struct target {
 	enum target_kind kind;
 	char text[512];
@@ -83,6 +117,12 @@ struct target {
 	char host[256];
 	char port[8];
 	char **argv;		/* spawn, NULL-terminated */
+	/* spawn: what spawn(8) would give it beyond its defaults */
+	const char *env_add[TARGET_SPAWN_ENV_MAX];	/* NAME or NAME=VALUE */
+	size_t nenv_add;
+	int as_user;		/* run as uid/gid (master.cf user=) */
+	uid_t uid;
+	gid_t gid;
 };
 
 struct tconn_options {
@@ -97,6 +137,7 @@ struct tconn {
 	int exit_status;	/* waitpid status, valid when reaped */
 	int reaped;
 	int ended_open;		/* it ended before the harness closed its end */
+	int eof;		/* a read saw EOF */
 	int killed;		/* the harness sent the signal (close grace over) */
 	struct linebuf lb;
 	struct xbuf err;	/* captured stderr (bounded) */
@@ -104,6 +145,8 @@ struct tconn {
 };
 
 int target_parse(const char *spec, struct target *t, char *err, size_t errlen);
+int target_spawn_env(struct target *t, const char *spec, char *err, size_t errlen);
+int target_spawn_user(struct target *t, const char *spec, char *err, size_t errlen);
 void target_free(struct target *t);
 int tconn_open(const struct target *t, const struct tconn_options *o, struct tconn *c,
 	       char *err, size_t errlen);
@@ -116,5 +159,10 @@ int tconn_wait_exit(struct tconn *c, int timeout_ms);
 int tconn_crashed(const struct tconn *c);
 int tconn_ended_after_close(const struct tconn *c);
 int tconn_read_some(struct tconn *c, int timeout_ms, char *buf, size_t size);
+void tconn_sleep(int ms);
+void tconn_limit(long long at);
+int tconn_limit_hit(void);
+void tconn_progress(void (*fn)(void *ctx, long long waited_ms), void *ctx);
+long long tconn_now_ms(void);
 
 #endif

@@ -413,6 +413,61 @@ static void test_check_run_blocked(void **state)
 	}
 }
 
+/* many rows blocked by one root: its name survives the results table growing under it */
+static void test_check_run_blocked_many(void **state)
+{
+	struct check_run cr;
+	struct seen s;
+	struct mem m;
+	unsigned fails = NEED_E;
+	int i;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	mem_open(&m);
+	check_run_init(&cr, &chain, &m.r, NULL, NULL, &fails);
+	cr.have = NEED_E | NEED_F;
+	check_run_walk(&cr, chained, 2, CHECK_STAGES_ALL);
+	cr.ctx = &s;
+	for (i = 0; i < 200; i++)
+		check_run_walk(&cr, chained + 3, 1, CHECK_STAGES_ALL);
+	fflush(m.fp);
+	assert_int_equal(m.r.blocked, 201);
+	assert_string_equal(check_root_of(&cr, "B-USE-F"), "B-E");
+	check_run_free(&cr);
+	mem_close(&m);
+}
+
+static void test_check_selection_error(void **state)
+{
+	static const struct {
+		const char *only, *skip, *want;	/* want: NULL, or the start of the error */
+	} t[] = {
+		{ NULL, NULL, NULL },
+		{ "T-A,beta", "t-b-2", NULL },
+		{ "alpha,T-C", NULL, NULL },
+		{ "TYPO", NULL, "--only TYPO names no check" },
+		{ "T-A,TYPO", NULL, "--only TYPO names no check" },
+		{ NULL, "alpha,NOPE", "--skip NOPE names no check" },
+		{ "alpha", "T-A", "--only and --skip leave no check to run" },
+		{ "gamma", NULL, "--only gamma names no check" },
+	};
+	char buf[300];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		const char *err = check_selection_error(t[i].only, t[i].skip, table, 5, buf,
+							sizeof(buf));
+
+		if (t[i].want == NULL && err != NULL)
+			fail_msg("row %zu: unexpected \"%s\"", i, err);
+		if (t[i].want != NULL && (err == NULL || strncmp(err, t[i].want, strlen(t[i].want))))
+			fail_msg("row %zu: got \"%s\", want \"%s...\"", i, err ? err : "(null)",
+				 t[i].want);
+	}
+}
+
 static void test_check_list(void **state)
 {
 	char *text = NULL;
@@ -472,6 +527,8 @@ int main(void)
 		cmocka_unit_test(test_check_run_stop),
 		cmocka_unit_test(test_check_run_any),
 		cmocka_unit_test(test_check_run_blocked),
+		cmocka_unit_test(test_check_run_blocked_many),
+		cmocka_unit_test(test_check_selection_error),
 		cmocka_unit_test(test_check_list),
 		cmocka_unit_test(test_check_wanted),
 	};

@@ -28,10 +28,10 @@ check() { timeout 120 "$fs" check --auth "$1" --user alice --password secret --t
 # healthy reference: everything passes, exit 0
 start_authd
 out=$(check "unix:$dir/a.sock"); rc=$?
-echo "$out" | grep -q '^38 passed, 0 failed$' && [ $rc = 0 ] && ok "ref-authd: all checks pass" ||
+echo "$out" | grep -q '^40 passed, 0 failed$' && [ $rc = 0 ] && ok "ref-authd: all checks pass" ||
 	{ bad "ref-authd: rc $rc"; echo "$out"; }
 out=$(check "unix:$dir/a.sock" --format tap); rc=$?
-echo "$out" | grep -q '^1\.\.38$' && echo "$out" | grep -c '^ok ' | grep -qx 38 && ok "TAP output" || bad "TAP output"
+echo "$out" | grep -q '^1\.\.40$' && echo "$out" | grep -c '^ok ' | grep -qx 40 && ok "TAP output" || bad "TAP output"
 
 # bench: every reply verified; a healthy server gives no errors
 out=$(timeout 60 "$fs" bench --auth "unix:$dir/a.sock" --user alice --password secret -c 4 -d 1 \
@@ -118,7 +118,7 @@ quirky() {
 		--user test1 --password pass1 "$@"
 }
 out=$(quirky ""); rc=$?
-echo "$out" | grep -q '^38 passed, 0 failed$' && [ $rc = 0 ] && ok "quirky helper without quirks: all pass" ||
+echo "$out" | grep -q '^40 passed, 0 failed$' && [ $rc = 0 ] && ok "quirky helper without quirks: all pass" ||
 	{ bad "quirky helper without quirks (rc $rc)"; echo "$out" | grep '^FAIL'; }
 # (the third word: the checks run, those whose exchanges show the quirk)
 for row in "slow-handshake AUTH-HANDSHAKE-006 AUTH-HANDSHAKE" \
@@ -149,8 +149,8 @@ if command -v dovecot > /dev/null; then
 	chmod 644 "$dv/passwd"
 	if dvpid=$("$top/scripts/dovecot-auth" start "$dv" "$dv/passwd" fscheck-$$); then
 		out=$(check "unix:$dv/run/auth-client" --time-scale 0.2); rc=$?
-		[ $rc = 0 ] && echo "$out" | grep -q '^38 passed, 0 failed$' &&
-			ok "Dovecot $(dovecot --version | cut -d' ' -f1): all 38 checks pass" ||
+		[ $rc = 0 ] && echo "$out" | grep -q '^40 passed, 0 failed$' &&
+			ok "Dovecot $(dovecot --version | cut -d' ' -f1): all 40 checks pass" ||
 			{ bad "Dovecot (rc $rc)"; echo "$out" | grep -A4 '^FAIL'; }
 		"$top/scripts/dovecot-auth" stop "$dv" "$dvpid"
 	else

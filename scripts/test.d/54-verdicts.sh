@@ -8,11 +8,27 @@
 #              crashes on the next request; a Python auth daemon that aborts
 #              on a lower-case mechanism: the check whose request met the
 #              death fails with it (and the request before it), a daemon
-#              gone leaves the rest "not run", exit 1
+#              gone leaves the rest "not run", a spawned helper that dies
+#              again is blocked by its first death, exit 1
 #   one cause  a Perl auth daemon that refuses AUTH PLAIN without an initial
 #              response: one failure, the checks that need it blocked by it
 #   unseen     a Python auth helper that never escapes user names and sends
 #              none in FAIL: the escaping checks are not exercised, not passed
+#   account    a wrong --password: stopped after one login, exit 2
+#   selection  --only/--skip that name no check: exit 2; run from / the
+#              catalogue is still found
+#   spawn env  a Python service that never flushes: one verdict whatever the
+#              caller's environment; the environment and user spawn(8) gives
+#   slow       a service 2.5 s per answer: --max-time ends the run, exit 1;
+#              a progress line on a terminal
+#   outcomes   a daemon whose texts carry a counter: no failure; with --flip
+#              (every other answer deferred) one failure calling it
+#              nondeterministic
+#   lint       a Perl service answering unknown users "554" (all digits: OK to
+#              Postfix) while the first reply is DUNNO: one failure, found on
+#              the reject path
+#   inputs     a Python daemon decoding each 1,024-byte read as UTF-8, a Perl
+#              one dying on a UTF-8 SASL user: one failure each
 #   late death a Perl policy script that dies of SIGPIPE writing to stderr
 #              after the client closed: notes, no failure, exit 0
 #
@@ -68,15 +84,15 @@ cc -O2 -o "$dir/overrun_policyd" "$helpers/overrun_policyd.c" || bad "overrun_po
 for mode in spawn unix inet; do
 	target $mode overrun "$dir/overrun_policyd"
 	run "overrun-$mode" --policy "$t" --time-scale 0.2
-	if verdict "overrun-$mode" 1 POLICY-INJ-003 "the helper died during this check" &&
-	   block "overrun-$mode" POLICY-INJ-003 | grep -A40 'request before it' | grep -q 'C: sender=aaaaaaaa'; then
-		ok "overrun policy daemon ($mode): POLICY-INJ-003 fails with the death and the long sender before it, exit 1"
+	if verdict "overrun-$mode" 1 POLICY-INPUT-002 "the helper died during this check" &&
+	   block "overrun-$mode" POLICY-INPUT-002 | grep -A40 'request before it' | grep -q 'C: sender=abcdefghij'; then
+		ok "overrun policy daemon ($mode): POLICY-INPUT-002 fails with the death and the long sender before it, exit 1"
 	else
 		bad "overrun policy daemon ($mode): rc $rc, $(nfail "overrun-$mode") failure(s)"; show "overrun-$mode"
 	fi
 	if [ $mode != spawn ]; then
 		if grep -q '^BLOCKED  POLICY-ATTR-001 ' "$dir/overrun-$mode" &&
-		   grep -q 'blocked by POLICY-INJ-003: not run, the service died there' "$dir/overrun-$mode" &&
+		   grep -q 'blocked by POLICY-INPUT-002: not run, the service died there' "$dir/overrun-$mode" &&
 		   ! grep -q '^ERROR' "$dir/overrun-$mode"; then
 			ok "overrun policy daemon ($mode): the checks after the death are blocked by it, no error"
 		else
@@ -135,6 +151,190 @@ if [ "$rc" = 0 ] && [ "$(nfail rawname)" = 0 ] &&
 else
 	bad "rawname: rc $rc"; grep -A1 'REP-10[12]\|REP-002' "$dir/rawname"
 fi
+
+# --- 8: the account is checked before the catalogue -----------------------------------
+# a wrong password: one login, the reply shown, "check --user/--password", exit 2, and
+# not one check reported (it used to be 30 failures with wrong fixes)
+for mode in spawn unix; do
+	target $mode account "$helpers/respfirst_authd.pl"
+	start=$(date +%s)
+	run "account-$mode" --auth "$t" --user test1 --password wrong --time-scale 0.2
+	if [ "$rc" = 2 ] && grep -q 'the account does not log in: PLAIN with user test1' "$dir/account-$mode" &&
+	   grep -q 'got "FAIL\\t[0-9]*\\tuser=test1"' "$dir/account-$mode" &&
+	   grep -q 'check --user/--password' "$dir/account-$mode" &&
+	   ! grep -q '^\(PASS\|FAIL\|SKIP\|BLOCKED\) ' "$dir/account-$mode" &&
+	   [ $(( $(date +%s) - start )) -lt 10 ]; then
+		ok "wrong account ($mode): stopped before the catalogue with the reply, exit 2"
+	else
+		bad "wrong account ($mode): rc $rc"; head -20 "$dir/account-$mode"
+	fi
+done
+
+# --- 9: the catalogue wherever the tool runs; a selection of nothing is an error -------
+for sel in "--only TYPO" "--skip AUTH-REQ-001,NOPE" "--only AUTH-REQ-001 --skip AUTH-REQ"; do
+	# shellcheck disable=SC2086
+	run "select" --auth "spawn:$helpers/rawname_auth.py" $sel
+	if [ "$rc" = 2 ] && grep -q -- 'names no check\|leave no check to run' "$dir/select" &&
+	   ! grep -q '^\(PASS\|FAIL\|SKIP\) ' "$dir/select"; then
+		ok "check $sel: nothing sent, exit 2"
+	else
+		bad "check $sel: rc $rc"; cat "$dir/select"
+	fi
+done
+run "select" --policy "spawn:$helpers/farewell_policy.pl" --only expect
+[ "$rc" = 2 ] && grep -q -- '--only expect names no check' "$dir/select" &&
+	ok "check --policy --only expect without rules: exit 2" || { bad "--only expect (rc $rc)"; cat "$dir/select"; }
+(cd / && "$fs" check --auth "spawn:$helpers/rawname_auth.py" --user test1 --password pass1 \
+	--time-scale 0.2 --only AUTH-REQ-10 > "$dir/elsewhere" 2>&1)
+rc=$?
+if [ "$rc" = 0 ] && grep -q "catalogue sha256:[0-9a-f]* (25 data checks) in $top/corpus/conformance/auth" \
+	"$dir/elsewhere" && [ "$(grep -c '^PASS  AUTH-REQ-10' "$dir/elsewhere")" = 5 ]; then
+	ok "run from /: the catalogue of the data directory, its data checks run"
+else
+	bad "run from / (rc $rc)"; head "$dir/elsewhere"
+fi
+
+# --- 10: spawn: as spawn(8) runs it ------------------------------------------------------
+# a Python service that never flushes: the same verdict whatever the caller's
+# environment (spawn(8) does not pass PYTHONUNBUFFERED), passing only when it is given
+for e in "" "PYTHONUNBUFFERED=1"; do
+	(if [ -n "$e" ]; then export "${e?}"; fi
+	 run "unflushed" --policy "spawn:$helpers/unflushed_policy.py" --time-scale 0.02; exit $rc)
+	rc=$?
+	if verdict unflushed 1 POLICY-REPLY-001 "timeout while reading"; then
+		ok "unflushed Python service, caller env [${e:-clean}]: POLICY-REPLY-001 fails alone, exit 1"
+	else
+		bad "unflushed, env [$e]: rc $rc, $(nfail unflushed) failure(s)"; show unflushed
+	fi
+done
+run unflushed --policy "spawn:$helpers/unflushed_policy.py" --time-scale 0.2 --spawn-env PYTHONUNBUFFERED=1
+[ "$rc" = 0 ] && [ "$(nfail unflushed)" = 0 ] && ok "--spawn-env PYTHONUNBUFFERED=1: it passes" ||
+	{ bad "--spawn-env (rc $rc)"; show unflushed; }
+# what the helper gets: its environment and user on the wire (-v shows the lines)
+printf '#!/bin/sh\nenv | sort | sed "s/^/ENV\t/"\nprintf "UID\t%%s\\nVERSION\t1\t2\\nMECH\tPLAIN\tplaintext\\nDONE\\n" "$(id -u):$(id -g):$(id -G)"\ncat > /dev/null\n' \
+	> "$dir/env.sh"
+chmod 755 "$dir/env.sh" "$dir"
+user_opt=""
+[ "$(id -u)" = 0 ] && user_opt="--spawn-user nobody"
+# shellcheck disable=SC2086
+env TZ=Europe/Paris PYTHONUNBUFFERED=1 HOME=/root FOO=1 "$fs" check --auth "spawn:$dir/env.sh" --only AUTH-HANDSHAKE-001 \
+	--time-scale 0.2 -v --spawn-env FOO --spawn-env BAR=2 $user_opt > "$dir/env" 2>&1
+vars=$(sed -n 's/^ *S: ENV\\t\([A-Z_]*\)=.*/\1/p' "$dir/env" | grep -v '^PWD$' | paste -sd' ' -)
+if [ "$vars" = "BAR FOO LANG MAIL_CONFIG PATH TZ" ] && grep -q 'S: ENV\\tLANG=C$' "$dir/env" &&
+   grep -q 'S: ENV\\tPATH=/usr/bin:/bin$' "$dir/env" && grep -q 'S: ENV\\tTZ=Europe/Paris$' "$dir/env"; then
+	ok "spawn: environment as spawn(8)'s: LANG=C MAIL_CONFIG PATH TZ, and what --spawn-env adds"
+else
+	bad "spawn: environment [$vars]"; grep 'S: ENV' "$dir/env"
+fi
+if [ -n "$user_opt" ]; then
+	nobody="$(id -u nobody):$(id -g nobody):$(id -g nobody)"
+	grep -qxF "      S: UID\\t$nobody" "$dir/env" && ok "--spawn-user nobody: uid, gid and no other group" ||
+		{ bad "--spawn-user"; grep 'S: UID' "$dir/env"; }
+	run spawnroot --auth "spawn:$dir/env.sh" --spawn-user root
+	[ "$rc" = 2 ] && grep -q 'refuses to run a command as root' "$dir/spawnroot" &&
+		ok "--spawn-user root refused, as spawn(8) does, exit 2" || bad "--spawn-user root (rc $rc)"
+fi
+
+# --- 11: a bound on the whole run, and a progress line on a terminal --------------------
+# a service that takes 2.5 s per answer (Postfix waits 100 s) would keep a full run
+# busy for minutes: --max-time 6s ends it, what is left is not run, exit 1; on a
+# terminal (script(1) gives one) each wait over a second is shown
+start=$(date +%s)
+script -qefc "'$fs' check --policy 'spawn:$helpers/slowlookup_policy.py' --max-time 6s" \
+	"$dir/slow.tty" > /dev/null 2>&1
+rc=$?
+secs=$(( $(date +%s) - start ))
+tr '\r' '\n' < "$dir/slow.tty" > "$dir/slow"
+if [ "$rc" = 1 ] && [ "$secs" -lt 15 ] && grep -q 'the run reached --max-time 6s before its end' "$dir/slow" &&
+   grep -q 'not run: the run reached its --max-time' "$dir/slow" && [ "$(nfail slow)" = 0 ] &&
+   grep -q 'POLICY-REPLY-001: waiting for the helper, 2 s (Postfix waits up to 100 s for a reply)' "$dir/slow"; then
+	ok "slow service: --max-time 6s ends the run in ${secs} s, the rest not run, exit 1, progress shown on a terminal"
+else
+	bad "slow service: rc $rc in ${secs} s"; grep -E 'waiting|max-time|passed' "$dir/slow" | head
+fi
+"$fs" check --policy "spawn:$helpers/slowlookup_policy.py" --max-time 4s --only POLICY-REPLY-001 > "$dir/slow2" 2>&1
+rc=$?
+[ "$rc" = 0 ] && ! grep -q 'waiting for' "$dir/slow2" && ok "not a terminal: no progress lines; a run within its bound passes" ||
+	{ bad "slow service, one check (rc $rc)"; cat "$dir/slow2"; }
+
+# --- 5: outcomes, not texts; the control rerun; a nondeterministic service named -------
+# a correct daemon whose texts carry a request counter: no failure in any mode
+for mode in spawn unix inet; do
+	target $mode counting $py "$helpers/counting_policyd.py"
+	run "counting-$mode" --policy "$t" --time-scale 0.2
+	[ "$rc" = 0 ] && [ "$(nfail "counting-$mode")" = 0 ] &&
+		ok "texts with a counter, the same outcomes ($mode): 0 failures, exit 0" ||
+		{ bad "counting ($mode): rc $rc"; show "counting-$mode"; }
+done
+# every other answer from a backend that is down: called nondeterministic once, and
+# the comparisons that cannot be judged then are not exercised
+target unix flip $py "$helpers/counting_policyd.py" --flip
+run flip --policy "$t" --time-scale 0.2
+if verdict flip 1 POLICY-CONN-003 "the service is nondeterministic" &&
+   block flip POLICY-ATTR-002 | grep -q 'not exercised: .*nondeterministic'; then
+	ok "a service that alternates: one failure, POLICY-CONN-003 calls it nondeterministic, exit 1"
+else
+	bad "flip: rc $rc, $(nfail flip) failure(s)"; show flip
+fi
+
+# --- 6: the decision space: the reject path too; replies linted -----------------------
+# a Perl service that refuses unknown SASL users with a bare "554" (OK to Postfix),
+# while the first reply is a plain DUNNO: found on the reject path, one failure
+run codeonly --policy "spawn:$helpers/codeonly_policy.pl" --time-scale 0.2 -v
+if verdict codeonly 1 POLICY-LINT-001 "action=554: an all-digit action is OK to Postfix" &&
+   grep -A1 '^PASS  POLICY-CONN-003' "$dir/codeonly" | grep -q 'the accept path: dunno on both connections; the reject path: reject 5xx'; then
+	ok "a bare 554 on the reject path: POLICY-LINT-001 alone fails; the retry check ran on both paths"
+else
+	bad "codeonly: rc $rc, $(nfail codeonly) failure(s)"; show codeonly
+fi
+
+# --- 7: inputs Postfix really sends, at its real limits --------------------------------
+# a Python daemon that decodes each 1,024-byte read as UTF-8: a Latin-1 sender or a
+# character cut by a read ends the connection - one failure, POLICY-INPUT-001, and the
+# check of characters across 1024/4096/8192 blocked by it
+for mode in spawn unix inet; do
+	target $mode chunkutf8 $py "$helpers/chunkutf8_policyd.py"
+	run "chunkutf8-$mode" --policy "$t" --time-scale 0.2
+	if verdict "chunkutf8-$mode" 1 POLICY-INPUT-001 "a Latin-1 byte in the sender" &&
+	   grep -q '^BLOCKED  POLICY-INPUT-002 ' "$dir/chunkutf8-$mode"; then
+		ok "UTF-8 decoded per 1,024-byte read ($mode): POLICY-INPUT-001 alone fails, exit 1"
+	else
+		bad "chunkutf8 ($mode): rc $rc, $(nfail "chunkutf8-$mode") failure(s)"; show "chunkutf8-$mode"
+	fi
+done
+# a Perl service that dies on a SASL user name outside ASCII (Postfix passes UTF-8 ones)
+run asciiuser --policy "spawn:$helpers/asciiuser_policy.pl" --time-scale 0.2
+verdict asciiuser 1 POLICY-INPUT-001 "SASL user" &&
+	ok "dies on a UTF-8 SASL user: POLICY-INPUT-001 alone fails, exit 1" ||
+	{ bad "asciiuser: rc $rc, $(nfail asciiuser) failure(s)"; show asciiuser; }
+
+# --- a correct helper passes in every mode, whatever the caller's environment ----------
+# the counting daemon (policy) and ref-authd (auth), with an empty environment and
+# with a crowded one (PYTHONUNBUFFERED, a German locale, PERL5OPT, PYTHONWARNINGS)
+printf 'test1:{PLAIN}pass1\n' > "$dir/users"
+for envset in clean crowded; do
+	if [ $envset = clean ]; then envv=(env -i PATH=/usr/bin:/bin); else
+		envv=(env PYTHONUNBUFFERED=1 LANG=de_DE.UTF-8 LC_ALL=de_DE.UTF-8 PERL5OPT=-W
+			PYTHONWARNINGS=error TZ=Pacific/Auckland); fi
+	for mode in spawn unix inet; do
+		target $mode "c-$envset" $py "$helpers/counting_policyd.py"
+		"${envv[@]}" "$fs" check --policy "$t" --time-scale 0.2 > "$dir/cp" 2>&1
+		rc=$?
+		if [ $mode = spawn ]; then at="spawn:$build/bin/ref-authd -p $dir/users -d 0 spawn"; else
+			case $mode in unix) at="unix:$dir/a-$envset.sock" ;; inet) at="inet:127.0.0.1:$(free_port)" ;; esac
+			bg "$build/bin/ref-authd" -p "$dir/users" -d 0 "$at" 2> /dev/null
+			if [ $mode = unix ]; then wait_socket "$dir/a-$envset.sock"; else sleep 0.5; fi
+		fi
+		"${envv[@]}" "$fs" check --auth "$at" --user test1 --password pass1 --time-scale 0.2 \
+			--skip AUTH-REQ-009 > "$dir/ca" 2>&1
+		rca=$?
+		if [ "$rc" = 0 ] && [ "$rca" = 0 ] && [ "$(nfail cp)" = 0 ] && [ "$(nfail ca)" = 0 ]; then
+			ok "correct helpers ($mode, $envset environment): 0 failures, exit 0"
+		else
+			bad "correct helpers ($mode, $envset): policy rc $rc, auth rc $rca"; show cp; show ca
+		fi
+	done
+done
 
 # --- 2: only what Postfix can see counts ------------------------------------------
 # a Perl script that writes to stderr (the socket) after the client closed: it

@@ -88,7 +88,7 @@ expect 0 "--catalogue DIR needs no data directory"
 # --- report headers ------------------------------------------------------------------------
 echo "alice:{PLAIN}secret" > "$dir/users"
 A="spawn:$ad --passwd-file $dir/users --failure-delay 0 spawn"
-run check --auth "$A" --user alice --password secret --fast --only AUTH-HS-001
+run check --auth "$A" --user alice --password secret --fast --only AUTH-HANDSHAKE-001
 expect 0 "check --auth against ref-authd"
 head -1 <<< "$out" | grep -Eq "^fake-smtpd $release \\(commit [^)]*\\); catalogue sha256:$id_auth \\($nauth data checks\\) in $top/corpus/conformance/auth\$" &&
 	ok "check's text report starts with the version and the catalogue id" || bad "check header: $(head -2 <<< "$out")"
