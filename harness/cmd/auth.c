@@ -308,31 +308,21 @@ static int run(struct auth_run *x, const struct target *t)
 /* cmd_auth_main - fake-smtpd auth */
 int cmd_auth_main(int argc, char **argv)
 {
-	struct auth_run x;
 	struct cmd_common c;
-	struct cmd_spec s;
+	struct auth_run x = { .c = &c, .mech = "PLAIN", .conn.fd = -1 };
+	const struct cmd_spec s = {
+		.name = "auth", .usage = usage_auth, .version = CMD_AUTH_POSTFIX_VERSION,
+		.shared = CMD_OPT_VERSION | CMD_OPT_TIME_SCALE | CMD_OPT_STDERR_APART |
+			  CMD_OPT_VERBOSE,
+		.opts = opts_auth, .shortopts = "", .opt = auth_opt, .ctx = &x,
+		.exits = "Exit status: 0 accepted, 1 refused, 2 anything else (usage, the helper\n"
+			 "unreachable or broken, a mechanism Postfix would not use, 454).\n",
+	};
 	struct target t;
 	int rc;
 
-	memset(&x, 0, sizeof(x));
-	memset(&s, 0, sizeof(s));
-	x.c = &c;
-	x.mech = "PLAIN";
-	x.conn.fd = -1;
-	s.name = "auth";
-	s.usage = usage_auth;
-	s.version = CMD_AUTH_POSTFIX_VERSION;
-	s.shared = CMD_OPT_VERSION | CMD_OPT_TIME_SCALE | CMD_OPT_STDERR_APART | CMD_OPT_VERBOSE;
-	s.opts = opts_auth;
-	s.shortopts = "";
-	s.exits = "Exit status: 0 accepted, 1 refused, 2 anything else (usage, the helper\n"
-		  "unreachable or broken, a mechanism Postfix would not use, 454).\n";
-	s.opt = auth_opt;
-	s.ctx = &x;
-	cmd_common_init(&c);
-	rc = cmd_parse(&s, &c, argc, argv);
-	if (rc != 0) {
-		rc = rc > 0 ? CMD_EXIT_OK : CMD_EXIT_USAGE;
+	if ((rc = cmd_start(&s, &c, argc, argv)) >= 0) {
+		/* --help, or a usage error */
 	} else if (c.nargs != 3) {
 		msg_error("auth needs TARGET USER PASSWORD (see fake-smtpd auth --help)");
 		rc = CMD_EXIT_USAGE;

@@ -236,36 +236,27 @@ static int run(struct bench_cli *k, const char *spec, struct bench_result *r)
 /* cmd_bench_main - fake-smtpd bench */
 int cmd_bench_main(int argc, char **argv)
 {
+	struct bench_cli k = {
+		.o = { .connections = 8, .pipeline = 1, .seconds = 5, .warmup = 1,
+		       .timeout_ms = 10000, .state = PF_POL_RCPT },
+	};
+	const struct cmd_spec s = {
+		.name = "bench", .usage = usage_bench,
+		.shared = CMD_OPT_AUTH | CMD_OPT_POLICY | CMD_OPT_ACCOUNT | CMD_OPT_VERSION |
+			  CMD_OPT_FORMAT | CMD_OPT_QUIET,
+		.formats = CMD_FMT(REPORT_TEXT) | CMD_FMT(REPORT_JSON),
+		.opts = opts_bench, .shortopts = "c:d:n:", .opt = bench_opt, .ctx = &k,
+	};
 	struct bench_result r;
 	struct cmd_common c;
-	struct bench_cli k;
-	struct cmd_spec s;
 	struct target t;
 	const char *spec;
 	int rc;
 
-	memset(&k, 0, sizeof(k));
-	k.o.connections = 8;
-	k.o.pipeline = 1;
-	k.o.seconds = 5;
-	k.o.warmup = 1;
-	k.o.timeout_ms = 10000;
-	k.o.state = PF_POL_RCPT;
-	memset(&s, 0, sizeof(s));
-	s.name = "bench";
-	s.usage = usage_bench;
-	s.shared = CMD_OPT_AUTH | CMD_OPT_POLICY | CMD_OPT_ACCOUNT | CMD_OPT_VERSION |
-		   CMD_OPT_FORMAT | CMD_OPT_QUIET;
-	s.formats = CMD_FMT(REPORT_TEXT) | CMD_FMT(REPORT_JSON);
-	s.opts = opts_bench;
-	s.shortopts = "c:d:n:";
-	s.opt = bench_opt;
-	s.ctx = &k;
-	cmd_common_init(&c);
-	rc = cmd_parse(&s, &c, argc, argv);
+	rc = cmd_start(&s, &c, argc, argv);
 	cmd_common_free(&c);
-	if (rc != 0)
-		return rc > 0 ? CMD_EXIT_OK : CMD_EXIT_USAGE;
+	if (rc >= 0)
+		return rc;
 	spec = c.auth != NULL ? c.auth : c.policy;
 	if (spec == NULL || c.nargs != 0) {
 		msg_error("bench needs --auth TARGET or --policy TARGET (fake-smtpd bench --help)");

@@ -288,6 +288,21 @@ static int unbound(const struct check_cli *k)
 	return hit;
 }
 
+/*
+ * judged - the exit status of a run that ran (rc stays when it could not
+ * start), after the bound is lifted and the report written
+ */
+static int judged(const struct cmd_common *c, const struct check_cli *k, struct report *r,
+		  int ran, int rc)
+{
+	if (ran)
+		rc = cmd_failed(c, r) ? CMD_EXIT_FAIL : r->errors ? CMD_EXIT_USAGE : CMD_EXIT_OK;
+	if (unbound(k) && ran && rc == CMD_EXIT_OK)
+		rc = CMD_EXIT_FAIL;	/* a run cut short proves nothing */
+	(void)report_finish(r);
+	return rc;
+}
+
 /* run_auth - check --auth, after the command line */
 static int run_auth(struct cmd_common *c, struct check_cli *k)
 {
@@ -340,15 +355,7 @@ static int run_auth(struct cmd_common *c, struct check_cli *k)
 	progress.r = &r;
 	progress.postfix_s = PF_AUTH_TIMEOUT_MS / 1000;
 	bound(c, k, &progress);
-	if (check_auth_run(&o, &r) < 0) {
-		(void)unbound(k);
-		(void)report_finish(&r);
-	} else {
-		rc = cmd_failed(c, &r) ? CMD_EXIT_FAIL : r.errors ? CMD_EXIT_USAGE : CMD_EXIT_OK;
-		if (unbound(k) && rc == CMD_EXIT_OK)
-			rc = CMD_EXIT_FAIL;	/* a run cut short proves nothing */
-		(void)report_finish(&r);
-	}
+	rc = judged(c, k, &r, check_auth_run(&o, &r) >= 0, rc);
 	target_free(&t);
 out:
 	catalogue_free(&cat);
@@ -412,15 +419,7 @@ static int run_policy(struct cmd_common *c, struct check_cli *k)
 	progress.r = &r;
 	progress.postfix_s = PF_POL_TIMEOUT_MS / 1000;
 	bound(c, k, &progress);
-	if (check_policy_run(&o, &r) < 0) {
-		(void)unbound(k);
-		(void)report_finish(&r);
-	} else {
-		rc = cmd_failed(c, &r) ? CMD_EXIT_FAIL : r.errors ? CMD_EXIT_USAGE : CMD_EXIT_OK;
-		if (unbound(k) && rc == CMD_EXIT_OK)
-			rc = CMD_EXIT_FAIL;	/* a run cut short proves nothing */
-		(void)report_finish(&r);
-	}
+	rc = judged(c, k, &r, check_policy_run(&o, &r) >= 0, rc);
 	target_free(&t);
 	return rc;
 }
@@ -439,39 +438,30 @@ static int policy_mode(int argc, char **argv)
 /* cmd_check_main - fake-smtpd check */
 int cmd_check_main(int argc, char **argv)
 {
-	struct check_cli k;
-	struct cmd_common c;
-	struct cmd_spec s;
 	int policy = policy_mode(argc, argv), rc, i;
+	struct check_cli k = { .expects = xcalloc(CHECK_EXPECT_MAX_RULES, sizeof(char *)) };
+	const struct cmd_spec s = {
+		.name = policy ? "check --policy" : "check --auth",
+		.usage = policy ? usage_policy : usage_auth,
+		.version = policy ? NULL : CMD_AUTH_POSTFIX_VERSION,
+		.shared = CMD_OPT_VERSION | CMD_OPT_TIME_SCALE | CMD_OPT_FORMAT | CMD_OPT_DEFINE |
+			  CMD_OPT_SELECT | CMD_OPT_STDERR_APART | CMD_OPT_VERBOSE | CMD_OPT_FAIL_ON |
+			  CMD_OPT_COLOR | (policy ? CMD_OPT_POLICY : CMD_OPT_AUTH | CMD_OPT_ACCOUNT),
+		.formats = CMD_FMT_ALL, .opts = policy ? opts_policy : opts_auth, .shortopts = "",
+		.opt = check_opt, .ctx = &k,
+	};
+	struct cmd_common c;
 	size_t j;
 
-	memset(&k, 0, sizeof(k));
-	memset(&s, 0, sizeof(s));
-	k.max_time_ms = CHECK_MAX_TIME_MS;
-	k.expects = xcalloc(CHECK_EXPECT_MAX_RULES, sizeof(char *));
-	s.name = policy ? "check --policy" : "check --auth";
-	s.usage = policy ? usage_policy : usage_auth;
-	s.version = policy ? NULL : CMD_AUTH_POSTFIX_VERSION;
-	s.shared = CMD_OPT_VERSION | CMD_OPT_TIME_SCALE | CMD_OPT_FORMAT | CMD_OPT_DEFINE |
-		   CMD_OPT_SELECT | CMD_OPT_STDERR_APART | CMD_OPT_VERBOSE | CMD_OPT_FAIL_ON |
-		   CMD_OPT_COLOR | (policy ? CMD_OPT_POLICY : CMD_OPT_AUTH | CMD_OPT_ACCOUNT);
-	s.formats = CMD_FMT_ALL;
-	s.opts = policy ? opts_policy : opts_auth;
-	s.shortopts = "";
-	s.opt = check_opt;
-	s.ctx = &k;
 	/* "check --policy --list": getopt would take --list for the target */
 	for (i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--list") == 0)
 			k.list = 1;
-	cmd_common_init(&c);
-	rc = cmd_parse(&s, &c, argc, argv);
-	if (rc == 0 && policy && c.policy != NULL && strcmp(c.policy, "--list") == 0)
-		c.policy = NULL;
-	if (rc == 0)
+	if ((rc = cmd_start(&s, &c, argc, argv)) < 0) {
+		if (policy && c.policy != NULL && strcmp(c.policy, "--list") == 0)
+			c.policy = NULL;
 		rc = policy ? run_policy(&c, &k) : run_auth(&c, &k);
-	else
-		rc = rc > 0 ? CMD_EXIT_OK : CMD_EXIT_USAGE;
+	}
 	for (j = 0; j < k.nexp; j++)
 		free(k.expects[j]);
 	free(k.expects);

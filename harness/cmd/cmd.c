@@ -385,6 +385,16 @@ int cmd_parse(const struct cmd_spec *s, struct cmd_common *c, int argc, char **a
 	return rc;
 }
 
+/* cmd_start - defaults, then the command line: -1 go on, else the exit status */
+int cmd_start(const struct cmd_spec *s, struct cmd_common *c, int argc, char **argv)
+{
+	int rc;
+
+	cmd_common_init(c);
+	rc = cmd_parse(s, c, argc, argv);
+	return rc == 0 ? -1 : rc > 0 ? CMD_EXIT_OK : CMD_EXIT_USAGE;
+}
+
 /* cmd_target - parse TARGET, or say why not */
 int cmd_target(const char *spec, struct target *t)
 {

@@ -13,6 +13,8 @@
  *	void cmd_common_free(struct cmd_common *c);
  *	int cmd_parse(const struct cmd_spec *s, struct cmd_common *c,
  *	              int argc, char **argv);
+ *	int cmd_start(const struct cmd_spec *s, struct cmd_common *c,
+ *	              int argc, char **argv);
  *	void cmd_usage(const struct cmd_spec *s, FILE *fp);
  *	int cmd_target(const char *spec, struct target *t);
  *	int cmd_uint(const char *opt, const char *arg, unsigned min,
@@ -89,6 +91,9 @@
  * DIAGNOSTICS
  *	cmd_parse: 0 parsed; 1 --help was printed on stdout (exit 0);
  *	-1 an error was reported with msg_error() (exit 2).
+ *	cmd_start: cmd_common_init() and cmd_parse() in one; -1 when the
+ *	subcommand goes on, else its exit status (0 after --help, 2 after
+ *	an error). c is to be freed with cmd_common_free() either way.
  *	cmd_target, cmd_uint, cmd_duration_ms: 0, or -1 after msg_error().
  *	A spec whose own options collide with the shared ones is our bug:
  *	msg_panic().
@@ -187,6 +192,7 @@ void cmd_list(FILE *fp);
 void cmd_common_init(struct cmd_common *c);
 void cmd_common_free(struct cmd_common *c);
 int cmd_parse(const struct cmd_spec *s, struct cmd_common *c, int argc, char **argv);
+int cmd_start(const struct cmd_spec *s, struct cmd_common *c, int argc, char **argv);
 void cmd_usage(const struct cmd_spec *s, FILE *fp);
 int cmd_target(const char *spec, struct target *t);
 int cmd_uint(const char *opt, const char *arg, unsigned min, unsigned max, unsigned *v_r);

@@ -156,32 +156,23 @@ static uint64_t clock_seed(void)
 /* cmd_fuzz_main - fake-smtpd fuzz */
 int cmd_fuzz_main(int argc, char **argv)
 {
+	struct fuzz_cli k = { .o = { .timeout_ms = 3000, .reconnect_every = 200, .minimize = 1 } };
+	const struct cmd_spec s = {
+		.name = "fuzz", .usage = usage_fuzz,
+		.shared = CMD_OPT_AUTH | CMD_OPT_POLICY | CMD_OPT_STDERR_APART | CMD_OPT_QUIET |
+			  CMD_OPT_FORMAT,
+		.formats = CMD_FMT(REPORT_TEXT) | CMD_FMT(REPORT_JSON),
+		.opts = opts_fuzz, .shortopts = "", .opt = fuzz_opt, .ctx = &k,
+	};
 	struct sigaction sa, old_int, old_term;
 	struct fuzz_result res;
 	struct cmd_common c;
-	struct fuzz_cli k;
-	struct cmd_spec s;
 	struct target t;
 	const char *spec;
 	char err[700];
 	int rc, json;
 
-	memset(&k, 0, sizeof(k));
-	k.o.timeout_ms = 3000;
-	k.o.reconnect_every = 200;
-	k.o.minimize = 1;
-	memset(&s, 0, sizeof(s));
-	s.name = "fuzz";
-	s.usage = usage_fuzz;
-	s.shared = CMD_OPT_AUTH | CMD_OPT_POLICY | CMD_OPT_STDERR_APART | CMD_OPT_QUIET |
-		   CMD_OPT_FORMAT;
-	s.formats = CMD_FMT(REPORT_TEXT) | CMD_FMT(REPORT_JSON);
-	s.opts = opts_fuzz;
-	s.shortopts = "";
-	s.opt = fuzz_opt;
-	s.ctx = &k;
-	cmd_common_init(&c);
-	rc = cmd_parse(&s, &c, argc, argv);
+	rc = cmd_start(&s, &c, argc, argv);
 	spec = c.auth != NULL ? c.auth : c.policy;
 	k.o.proto = c.auth != NULL ? FUZZ_PROTO_AUTH : FUZZ_PROTO_POLICY;
 	k.o.stderr_apart = c.stderr_apart;
@@ -189,8 +180,8 @@ int cmd_fuzz_main(int argc, char **argv)
 	json = c.format == REPORT_JSON;
 	k.o.log = json ? stderr : stdout;
 	cmd_common_free(&c);
-	if (rc != 0)
-		return rc > 0 ? CMD_EXIT_OK : CMD_EXIT_USAGE;
+	if (rc >= 0)
+		return rc;
 	if (spec == NULL || c.nargs != 0) {
 		msg_error("fuzz needs --auth TARGET or --policy TARGET and no other arguments "
 			  "(see fake-smtpd fuzz --help)");

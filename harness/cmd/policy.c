@@ -280,28 +280,23 @@ static int scaled(double scale, int ms)
 /* cmd_policy_main - fake-smtpd policy */
 int cmd_policy_main(int argc, char **argv)
 {
-	struct policy_run x;
 	struct cmd_common c;
-	struct cmd_spec s;
+	struct policy_run x = { .c = &c, .req = xmalloc(sizeof(*x.req)) };
+	const struct cmd_spec s = {
+		.name = "policy", .usage = usage_policy,
+		.shared = CMD_OPT_VERSION | CMD_OPT_TIME_SCALE | CMD_OPT_STDERR_APART |
+			  CMD_OPT_VERBOSE,
+		.shortopts = "+",	/* "-NAME" after TARGET is an argument, not an option */
+		.exits = "Exit status: 0 an action came back, 1 no usable answer (Postfix applies\n"
+			 "smtpd_policy_service_default_action), 2 usage or environment error.\n",
+	};
 	struct target t;
 	size_t i;
 	int rc;
 
-	memset(&x, 0, sizeof(x));
-	memset(&s, 0, sizeof(s));
-	x.c = &c;
-	x.req = xmalloc(sizeof(*x.req));
 	xbuf_init(&x.reply, POLICY_MAX_REPLY);
-	s.name = "policy";
-	s.usage = usage_policy;
-	s.shared = CMD_OPT_VERSION | CMD_OPT_TIME_SCALE | CMD_OPT_STDERR_APART | CMD_OPT_VERBOSE;
-	s.shortopts = "+";	/* "-NAME" after TARGET is an argument, not an option */
-	s.exits = "Exit status: 0 an action came back, 1 no usable answer (Postfix applies\n"
-		  "smtpd_policy_service_default_action), 2 usage or environment error.\n";
-	cmd_common_init(&c);
-	rc = cmd_parse(&s, &c, argc, argv);
-	if (rc != 0) {
-		rc = rc > 0 ? CMD_EXIT_OK : CMD_EXIT_USAGE;
+	if ((rc = cmd_start(&s, &c, argc, argv)) >= 0) {
+		/* --help, or a usage error */
 	} else if (c.nargs < 1) {
 		msg_error("policy needs TARGET (see fake-smtpd policy --help)");
 		rc = CMD_EXIT_USAGE;

@@ -106,9 +106,13 @@ static void record_on_signal(int sig)
 /* cmd_record_main - fake-smtpd record */
 int cmd_record_main(int argc, char **argv)
 {
-	struct record_cli k;
+	struct record_cli k = { .o = { .count = 1, .idle_timeout_ms = 600000 } };
+	const struct cmd_spec s = {
+		.name = "record", .usage = usage_record,
+		.shared = CMD_OPT_STDERR_APART | CMD_OPT_QUIET,
+		.opts = opts_record, .shortopts = "o:", .opt = record_opt, .ctx = &k,
+	};
 	struct cmd_common c;
-	struct cmd_spec s;
 	struct sigaction sa;
 	struct target t;
 	const char *live;
@@ -116,22 +120,9 @@ int cmd_record_main(int argc, char **argv)
 	char err[700];
 	int rc;
 
-	memset(&k, 0, sizeof(k));
-	k.o.count = 1;
-	k.o.idle_timeout_ms = 600000;
-	memset(&s, 0, sizeof(s));
-	s.name = "record";
-	s.usage = usage_record;
-	s.shared = CMD_OPT_STDERR_APART | CMD_OPT_QUIET;
-	s.opts = opts_record;
-	s.shortopts = "o:";
-	s.opt = record_opt;
-	s.ctx = &k;
-	cmd_common_init(&c);
-	rc = cmd_parse(&s, &c, argc, argv);
-	if (rc != 0) {
+	if ((rc = cmd_start(&s, &c, argc, argv)) >= 0) {
 		cmd_common_free(&c);
-		return rc > 0 ? CMD_EXIT_OK : CMD_EXIT_USAGE;
+		return rc;
 	}
 	k.o.stderr_apart = c.stderr_apart;
 	k.o.quiet = c.quiet;

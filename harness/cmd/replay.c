@@ -130,31 +130,22 @@ static int parse_all(char **files, int n, struct transcript *ts, int *nts_r)
 int cmd_replay_main(int argc, char **argv)
 {
 	struct replay_options o;
+	const struct cmd_spec s = {
+		.name = "replay", .usage = usage_replay, .version = CMD_AUTH_POSTFIX_VERSION,
+		.shared = CMD_OPT_VERSION | CMD_OPT_TIME_SCALE | CMD_OPT_FORMAT | CMD_OPT_DEFINE |
+			  CMD_OPT_STDERR_APART | CMD_OPT_VERBOSE | CMD_OPT_FAIL_ON | CMD_OPT_COLOR,
+		.formats = CMD_FMT_ALL, .opts = opts_replay, .shortopts = "", .opt = replay_opt,
+		.ctx = &o,
+	};
 	struct transcript *ts = NULL;
 	struct cmd_common c;
-	struct cmd_spec s;
 	struct target t;
 	struct report r;
 	int rc, i, nts = 0, errors;
 
 	replay_options_init(&o);
-	memset(&s, 0, sizeof(s));
-	s.name = "replay";
-	s.usage = usage_replay;
-	s.version = CMD_AUTH_POSTFIX_VERSION;
-	s.shared = CMD_OPT_VERSION | CMD_OPT_TIME_SCALE | CMD_OPT_FORMAT | CMD_OPT_DEFINE |
-		   CMD_OPT_STDERR_APART | CMD_OPT_VERBOSE | CMD_OPT_FAIL_ON | CMD_OPT_COLOR;
-	s.formats = CMD_FMT_ALL;
-	s.opts = opts_replay;
-	s.shortopts = "";
-	s.opt = replay_opt;
-	s.ctx = &o;
-	cmd_common_init(&c);
-	rc = cmd_parse(&s, &c, argc, argv);
-	if (rc != 0) {
-		rc = rc > 0 ? CMD_EXIT_OK : CMD_EXIT_USAGE;
+	if ((rc = cmd_start(&s, &c, argc, argv)) >= 0)
 		goto out;
-	}
 	rc = CMD_EXIT_USAGE;
 	if (c.nargs < 2) {
 		msg_error("replay needs TARGET and at least one TRANSCRIPT "
