@@ -439,6 +439,7 @@ int check_policy_run(const struct check_policy_options *o, struct report *r)
 	x.c.fd = -1;
 	death_init(&x.life, o->target);
 	check_run_init(&cr, &policy_suite, r, o->only, o->skip, &x);
+	cr.book = o->book;
 	if (first_reply(&x, &cr, &log) < 0)
 		cr.stop = 1;
 	check_run_walk(&cr, policy_checks, n, CHECK_STAGE_BIT(CHECK_STAGE_FIRST));

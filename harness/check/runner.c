@@ -113,6 +113,8 @@ void check_end(struct check_run *cr, enum check_result res, const char *fmt, ...
 	va_end(ap);
 	if (cr->suite->leave != NULL)
 		cr->suite->leave(cr, cr->cur, &res, why, sizeof(why));
+	if (cr->book != NULL)
+		confirm_book_result(cr->book, cr->cur->ci.id, res == CHECK_FAIL);
 	finish(cr, res, NULL, why);
 }
 
