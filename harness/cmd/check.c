@@ -26,12 +26,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness/cmd/cmd.h"
 #include "harness/check/auth.h"
 #include "harness/check/catalogue.h"
 #include "harness/check/expect.h"
 #include "harness/check/policy.h"
+#include "harness/confirm/confirm_run.h"
 #include "util/msg.h"
 #include "util/xmem.h"
 
@@ -51,6 +53,9 @@ static const char usage_auth[] =
 "                         directory, $SMTPD_HARNESS_DATADIR or the installed\n"
 "                         one); --no-catalogue runs the built-in checks only\n"
 "  --list                 list the checks\n"
+"  --confirm              run each failed check's exchange once more through a\n"
+"                         private real Postfix (installed Postfix, root and\n"
+"                         namespaces) and show its reply beside the prediction\n"
 "  (checks that need a test account are skipped without --user and --password;\n"
 "  -D variables reach the data checks, user and password come from --user and\n"
 "  --password)\n";
@@ -75,15 +80,19 @@ static const char usage_policy[] =
 "                         directory, $SMTPD_HARNESS_DATADIR or the installed\n"
 "                         one); --no-catalogue runs the built-in probes only\n"
 "  TRANSCRIPT...          your own policy transcripts, run as checks too\n"
-"  --list                 list the checks\n";
+"  --list                 list the checks\n"
+"  --confirm              run each failed check's requests once more through a\n"
+"                         private real Postfix (installed Postfix, root and\n"
+"                         namespaces) and show its reply beside the prediction\n";
 
 enum { OPT_LIST = 'l', OPT_CATALOGUE = 'c', OPT_NO_CATALOGUE = 'n', OPT_USER = 'u',
-       OPT_EXPECT = 'x', OPT_EXPECT_FILE = 'X' };
+       OPT_EXPECT = 'x', OPT_EXPECT_FILE = 'X', OPT_CONFIRM = 'C' };
 
 static const struct option opts_auth[] = {
 	{ "list", no_argument, NULL, OPT_LIST },
 	{ "catalogue", required_argument, NULL, OPT_CATALOGUE },
 	{ "no-catalogue", no_argument, NULL, OPT_NO_CATALOGUE },
+	{ "confirm", no_argument, NULL, OPT_CONFIRM },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -94,6 +103,7 @@ static const struct option opts_policy[] = {
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "expect", required_argument, NULL, OPT_EXPECT },
 	{ "expect-file", required_argument, NULL, OPT_EXPECT_FILE },
+	{ "confirm", no_argument, NULL, OPT_CONFIRM },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -106,6 +116,10 @@ struct check_cli {
 	const char *user;			/* policy --user */
 	char **expects;				/* policy --expect rules */
 	size_t nexp;
+	int confirm;				/* --confirm */
+	const char *main_cf;			/* the main.cf of the confirmation: NULL default */
+	char postfix_ns[PATH_MAX];		/* the namespaces script, for --confirm */
+	char mail_version[64];			/* the installed Postfix's */
 };
 
 /* read_expect_file - one --expect rule per line, '#' comments */
@@ -152,6 +166,7 @@ static int check_opt(void *ctx, int ch, const char *arg)
 	case OPT_CATALOGUE: k->catdir = arg; return 0;
 	case OPT_NO_CATALOGUE: k->nocat = 1; return 0;
 	case OPT_USER: k->user = arg; return 0;
+	case OPT_CONFIRM: k->confirm = 1; return 0;
 	case OPT_EXPECT:
 		if (k->nexp >= CHECK_EXPECT_MAX_RULES) {
 			msg_error("more than %d --expect rules", CHECK_EXPECT_MAX_RULES);
@@ -181,10 +196,63 @@ static int catalogue_dir(struct check_cli *k, const char *proto, const char **di
 	return *dir_r != NULL ? 0 : -1;
 }
 
+/* confirm_ready - --confirm: Postfix installed, the namespaces script found; -1 said why */
+static int confirm_ready(struct check_cli *k)
+{
+	char why[300], dd[PATH_MAX];
+	const char *env = getenv("SMTPD_HARNESS_POSTFIX_NS");
+
+	if (!k->confirm)
+		return 0;
+	if (!confirm_postfix(k->mail_version, sizeof(k->mail_version), why, sizeof(why))) {
+		msg_error("--confirm: %s", why);
+		return -1;
+	}
+	if (env != NULL && env[0] != '\0')
+		snprintf(k->postfix_ns, sizeof(k->postfix_ns), "%s", env);
+	else if (snprintf(k->postfix_ns, sizeof(k->postfix_ns), "%s/../scripts/postfix-ns",
+			  cmd_datadir(dd, sizeof(dd))) >= (int)sizeof(k->postfix_ns) ||
+		 access(k->postfix_ns, X_OK) != 0)
+		snprintf(k->postfix_ns, sizeof(k->postfix_ns), "smtpd-harness-postfix-ns");
+	return 0;
+}
+
+/* confirm_failed - --confirm after the checks: the failed ones through real Postfix */
+static int confirm_failed(const struct cmd_common *c, struct check_cli *k,
+			  const struct confirm_book *book, const struct target *t, int policy,
+			  struct report *r)
+{
+	struct confirm_options co;
+	char err[600];
+	size_t i, nfailed = 0;
+
+	for (i = 0; i < book->n; i++)
+		nfailed += book->e[i].failed != 0;
+	if (nfailed == 0)
+		return 0;
+	memset(&co, 0, sizeof(co));
+	co.proto = policy ? CONFIRM_POLICY : CONFIRM_AUTH;
+	co.target = t;
+	co.postfix_ns = k->postfix_ns;
+	co.main_cf = k->main_cf;
+	co.version = c->version;
+	co.time_scale = c->time_scale;
+	co.stderr_apart = c->stderr_apart;
+	if (c->format == REPORT_TEXT)
+		printf("fake-smtpd: confirming %zu failed check(s) with real Postfix %s\n", nfailed,
+		       k->mail_version);
+	if (confirm_run(&co, book, r, err, sizeof(err)) < 0) {
+		msg_error("--confirm: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
 /* run_auth - check --auth, after the command line */
 static int run_auth(struct cmd_common *c, struct check_cli *k)
 {
 	struct check_auth_options o;
+	struct confirm_book book;
 	struct catalogue cat;
 	struct target t;
 	struct report r;
@@ -210,7 +278,7 @@ static int run_auth(struct cmd_common *c, struct check_cli *k)
 		msg_error("check needs --auth TARGET (see --help)");
 		goto out;
 	}
-	if (cmd_target(c->auth, &t) < 0)
+	if (confirm_ready(k) < 0 || cmd_target(c->auth, &t) < 0)
 		goto out;
 	o.target = &t;
 	o.user = c->user;
@@ -222,6 +290,8 @@ static int run_auth(struct cmd_common *c, struct check_cli *k)
 	o.skip = c->skip;
 	o.catalogue = &cat;
 	o.defines = &c->defines;
+	confirm_book_init(&book);
+	o.book = k->confirm ? &book : NULL;
 	cmd_report_start(c, &r, "fake-smtpd check --auth");
 	cmd_report_catalogue(&r, catdir);
 	if (c->format == REPORT_TEXT) {
@@ -233,8 +303,11 @@ static int run_auth(struct cmd_common *c, struct check_cli *k)
 		(void)report_finish(&r);
 	} else {
 		rc = cmd_failed(c, &r) ? CMD_EXIT_FAIL : r.errors ? CMD_EXIT_USAGE : CMD_EXIT_OK;
+		if (k->confirm && confirm_failed(c, k, &book, &t, 0, &r) < 0)
+			rc = CMD_EXIT_USAGE;
 		(void)report_finish(&r);
 	}
+	confirm_book_free(&book);
 	target_free(&t);
 out:
 	catalogue_free(&cat);
@@ -245,6 +318,7 @@ out:
 static int run_policy(struct cmd_common *c, struct check_cli *k)
 {
 	struct check_policy_options o;
+	struct confirm_book book;
 	struct target t;
 	struct report r;
 	int rc = CMD_EXIT_USAGE;
@@ -283,9 +357,11 @@ static int run_policy(struct cmd_common *c, struct check_cli *k)
 		msg_error("check needs --policy TARGET (see --help)");
 		return CMD_EXIT_USAGE;
 	}
-	if (cmd_target(c->policy, &t) < 0)
+	if (confirm_ready(k) < 0 || cmd_target(c->policy, &t) < 0)
 		return CMD_EXIT_USAGE;
 	o.target = &t;
+	confirm_book_init(&book);
+	o.book = k->confirm ? &book : NULL;
 	cmd_report_start(c, &r, "fake-smtpd check --policy");
 	cmd_report_catalogue(&r, o.catalogue_dir);
 	if (c->format == REPORT_TEXT) {
@@ -298,8 +374,11 @@ static int run_policy(struct cmd_common *c, struct check_cli *k)
 		(void)report_finish(&r);
 	} else {
 		rc = cmd_failed(c, &r) ? CMD_EXIT_FAIL : r.errors ? CMD_EXIT_USAGE : CMD_EXIT_OK;
+		if (k->confirm && confirm_failed(c, k, &book, &t, 1, &r) < 0)
+			rc = CMD_EXIT_USAGE;
 		(void)report_finish(&r);
 	}
+	confirm_book_free(&book);
 	target_free(&t);
 	return rc;
 }

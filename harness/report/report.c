@@ -181,6 +181,7 @@ static void keep(struct report *r, const struct report_entry *e)
 	}
 	k = &r->entries[r->nentries++];
 	*k = *e;
+	k->confirmed = NULL;
 	k->id = xstrdup(e->id);
 	k->title = xstrdup(e->title);
 	k->matters = e->matters != NULL ? xstrdup(e->matters) : NULL;
@@ -379,6 +380,7 @@ static void release(struct report *r)
 		free_copy(r->entries[i].reason);
 		free_copy(r->entries[i].log);
 		free_copy(r->entries[i].notice);
+		report_confirm_free(r->entries[i].confirmed);
 	}
 	free(r->entries);
 	r->entries = NULL;

@@ -64,6 +64,7 @@ struct report_entry {
 	enum check_severity severity;
 	enum check_result res;
 	double secs;
+	struct report_confirmed *confirmed;	/* check --confirm, or NULL */
 };
 
 enum report_keep {
@@ -90,5 +91,6 @@ void report_header_line(const struct report *r, struct xbuf *out);
 int report_keeps_log(const struct report *r, const struct report_entry *e);
 void report_print_stats(const struct report *r, const char *prefix);
 double report_now(void);
+void report_confirm_free(struct report_confirmed *k);
 
 #endif
