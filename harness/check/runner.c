@@ -114,7 +114,8 @@ void check_end(struct check_run *cr, enum check_result res, const char *fmt, ...
 	if (cr->suite->leave != NULL)
 		cr->suite->leave(cr, cr->cur, &res, why, sizeof(why));
 	if (cr->book != NULL)
-		confirm_book_result(cr->book, cr->cur->ci.id, res == CHECK_FAIL);
+		confirm_book_result(cr->book, cr->cur->ci.id, res == CHECK_FAIL,
+				    cr->cur->stage == CHECK_STAGE_FIRST);
 	finish(cr, res, NULL, why);
 }
 

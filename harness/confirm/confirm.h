@@ -15,7 +15,9 @@
  *	void confirm_book_request(struct confirm_book *b, const char *check,
  *	                          const char *request, const char *want);
  *	void confirm_book_result(struct confirm_book *b, const char *check,
- *	                         int failed);
+ *	                         int failed, int shared);
+ *	const struct confirm_entry *confirm_book_source(
+ *	        const struct confirm_book *b, const struct confirm_entry *e);
  *
  *	From an entry to SMTP sessions (pure):
  *	void confirm_plan_auth(const struct confirm_entry *e,
@@ -47,7 +49,11 @@
  *	policy, each request as name=value lines and the SMTP reply
  *	predicted for it (confirm_book_request; want NULL: none, and
  *	the reason why in its place is not kept). The runner tells the
- *	book how each check ended (confirm_book_result). A check records
+ *	book how each check ended (confirm_book_result; shared: the check
+ *	is judged from the run's first exchange, CHECK_STAGE_FIRST).
+ *	confirm_book_source() is the entry whose events stand for e's
+ *	exchange: e itself, or for a shared check that made no exchange of
+ *	its own, the first shared entry that did. A check records
  *	at most CONFIRM_MAX_EVENTS events; later ones are counted only.
  *
  *	The mapping, auth. An AUTH line as Postfix writes it,
@@ -133,6 +139,7 @@ struct confirm_event {
 struct confirm_entry {
 	char check[64];
 	int failed;
+	int shared;		/* judged from the run's first exchange */
 	struct confirm_event *ev;
 	size_t n, cap;
 	size_t dropped;		/* events beyond CONFIRM_MAX_EVENTS */
@@ -169,7 +176,9 @@ void confirm_book_line(struct confirm_book *b, const char *check, const char *li
 void confirm_book_want(struct confirm_book *b, const char *check, unsigned id, const char *smtp);
 void confirm_book_request(struct confirm_book *b, const char *check, const char *request,
 			  const char *want);
-void confirm_book_result(struct confirm_book *b, const char *check, int failed);
+void confirm_book_result(struct confirm_book *b, const char *check, int failed, int shared);
+const struct confirm_entry *confirm_book_source(const struct confirm_book *b,
+						const struct confirm_entry *e);
 
 void confirm_plan_auth(const struct confirm_entry *e, struct confirm_plan *p);
 void confirm_plan_policy(const struct confirm_entry *e, const struct pf_version *v,

@@ -104,9 +104,25 @@ void confirm_book_request(struct confirm_book *b, const char *check, const char 
 	add(b, check, 'R', 0, request, strlen(request), want);
 }
 
-void confirm_book_result(struct confirm_book *b, const char *check, int failed)
+void confirm_book_result(struct confirm_book *b, const char *check, int failed, int shared)
 {
-	entry(b, check)->failed = failed;
+	struct confirm_entry *e = entry(b, check);
+
+	e->failed = failed;
+	e->shared = shared;
+}
+
+const struct confirm_entry *confirm_book_source(const struct confirm_book *b,
+						const struct confirm_entry *e)
+{
+	size_t i;
+
+	if (e->n > 0 || !e->shared)
+		return e;
+	for (i = 0; i < b->n; i++)
+		if (b->e[i].shared && b->e[i].n > 0)
+			return &b->e[i];
+	return e;
 }
 
 /* --- plans ------------------------------------------------------------- */
@@ -378,7 +394,7 @@ void confirm_plan_auth(const struct confirm_entry *e, struct confirm_plan *p)
 	free(o);
 	if (p->n == 0)
 		snprintf(p->why, sizeof(p->why), "%s", p->skipped ? p->skip_why :
-			 "the check made no AUTH exchange");
+			 "no AUTH exchange of its own was recorded (a data check runs its transcript through replay, which --confirm does not follow)");
 }
 
 /* --- policy -------------------------------------------------------------- */
@@ -607,7 +623,7 @@ void confirm_plan_policy(const struct confirm_entry *e, const struct pf_version 
 	}
 	if (p->n == 0)
 		snprintf(p->why, sizeof(p->why), "%s", p->skipped ? p->skip_why :
-			 "the check sent no policy request");
+			 "no policy request of its own was recorded (a data check runs its transcript through replay, which --confirm does not follow)");
 }
 
 const char *confirm_policy_want(const struct pf_pol_verdict *v, int default_cf, char *buf,

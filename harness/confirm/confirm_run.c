@@ -106,14 +106,14 @@ int confirm_postfix(char *version, size_t size, char *why, size_t whylen)
 {
 	char pc[PATH_MAX];
 	FILE *fp;
-	char cmd[PATH_MAX + 32];
+	char cmd[PATH_MAX + 64];
 
 	if (!on_path("postconf", pc, sizeof(pc))) {
 		snprintf(why, whylen, "Postfix is not installed (no postconf on PATH or in /usr/sbin)");
 		return 0;
 	}
 	snprintf(version, size, "?");
-	snprintf(cmd, sizeof(cmd), "'%s' -h mail_version 2>/dev/null", pc);
+	snprintf(cmd, sizeof(cmd), "'%s' -d -h mail_version 2>/dev/null", pc);
 	if ((fp = popen(cmd, "r")) != NULL) {
 		if (fgets(version, (int)size, fp) != NULL)
 			version[strcspn(version, "\n")] = '\0';
@@ -431,7 +431,7 @@ static void tell(struct report *r, const char *check, const struct confirm_plan 
 
 /* confirm_one - the sessions of one failed check */
 static void confirm_one(const struct confirm_options *o, const char *dir,
-			const struct confirm_entry *e, struct report *r)
+			const struct confirm_entry *e, const char *check, struct report *r)
 {
 	char sock[PATH_MAX], smtpd[PATH_MAX], smtpf[PATH_MAX], helperf[PATH_MAX];
 	struct confirm_plan p;
@@ -444,8 +444,8 @@ static void confirm_one(const struct confirm_options *o, const char *dir,
 	xbuf_init(&log, 16 << 20);
 	snprintf(sock, sizeof(sock), "%s/helper.sock", dir);
 	snprintf(smtpd, sizeof(smtpd), "%s/pf/spool/public/smtpd-unix", dir);
-	snprintf(smtpf, sizeof(smtpf), "%s/%s.smtp", dir, e->check);
-	snprintf(helperf, sizeof(helperf), "%s/%s.helper.tr", dir, e->check);
+	snprintf(smtpf, sizeof(smtpf), "%s/%s.smtp", dir, check);
+	snprintf(helperf, sizeof(helperf), "%s/%s.helper.tr", dir, check);
 	if (o->proto == CONFIRM_AUTH)
 		confirm_plan_auth(e, &p);
 	else
@@ -462,7 +462,7 @@ static void confirm_one(const struct confirm_options *o, const char *dir,
 	}
 	if (p.n > 0 && write_text(smtpf, log.data ? log.data : "", log.len, 0644) < 0)
 		msg_warn("confirm: cannot write %s: %s", smtpf, strerror(errno));
-	tell(r, e->check, &p, &pp, smtpf, helperf);
+	tell(r, check, &p, &pp, smtpf, helperf);
 	pairs_free(&pp);
 	confirm_plan_free(&p);
 	xbuf_free(&log);
@@ -490,7 +490,7 @@ int confirm_run(const struct confirm_options *o, const struct confirm_book *b, s
 	}
 	for (i = 0; i < b->n; i++)
 		if (b->e[i].failed)
-			confirm_one(o, dir, &b->e[i], r);
+			confirm_one(o, dir, confirm_book_source(b, &b->e[i]), b->e[i].check, r);
 	stop_postfix(o, dir);
 	return 0;
 }
