@@ -405,6 +405,8 @@ static int first_reply(struct pcx *x, struct check_run *cr, char **log_r)
 		return 0;
 	}
 	report_begin(x->r, &policy_checks[0].ci);
+	if (x->o->book != NULL)	/* the first exchange, for the checks judged from it */
+		confirm_book_result(x->o->book, policy_checks[0].ci.id, 0, 1);
 	if (pol_first_reply(x) < 0)
 		return -1;
 	*log_r = xstrdup(xbuf_cstr(&x->r->log));

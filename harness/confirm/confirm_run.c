@@ -357,7 +357,15 @@ static void session(const struct confirm_options *o, const char *smtpd,
 			continue;
 		}
 		if (pp->n < CONFIRM_MAX_SESSIONS) {
-			pp->cmd[pp->n] = xstrdup(st->cmd);
+			struct xbuf all;
+			size_t k;
+
+			/* the session's commands up to this one: what the reply answers */
+			xbuf_init(&all, 4 * CONFIRM_MAX_CMD);
+			for (k = 0; k <= i; k++)
+				(void)!xbuf_printf(&all, "%s%s", k ? " | " : "", s->step[k].cmd);
+			pp->cmd[pp->n] = xstrdup(xbuf_cstr(&all));
+			xbuf_free(&all);
 			pp->want[pp->n] = xstrdup(st->want);
 			pp->real[pp->n] = xstrdup(reply);
 			pp->n++;

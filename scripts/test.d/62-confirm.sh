@@ -1,0 +1,103 @@
+#!/bin/bash
+# 62-confirm - fake-smtpd check --confirm: each failed check's exchange once
+# more through a private real Postfix (scripts/postfix-ns), real Postfix's
+# reply beside the prediction. Two helpers of corpus/helpers with three
+# different failures each, both of which real Postfix shows the SMTP client
+# as the oracle predicted:
+#   auth    picky_auth_helper.py: AUTH-MECH-003 (no initial response
+#           refused), AUTH-REQ-001 (case-sensitive mechanism), AUTH-REP-008
+#           (leaky FAIL reasons)
+#   policy  naive_policy.py: POLICY-REPLY-006 (unknown action word),
+#           POLICY-INJ-002 and POLICY-INJ-003 (a quote in sender or helo_name
+#           grants access)
+# Every report format carries the confirmation; nothing of the private
+# Postfix is left running. Skips when Postfix is not installed, or without
+# root or namespaces. Usage: 62-confirm.sh BUILD_DIR
+set -u
+# shellcheck source=scripts/test.d/suite.bash
+. "$(dirname "$0")/suite.bash"
+suite_init 62-confirm "${1:-}"
+fs="$build/bin/fake-smtpd"
+py=/usr/bin/python3
+need "$fs"
+command -v postconf > /dev/null 2>&1 || [ -x /usr/sbin/postconf ] || suite_skip "Postfix is not installed"
+[ "$(id -u)" = 0 ] || suite_skip "needs root (private namespaces)"
+unshare --net --mount --pid --fork true 2> /dev/null || suite_skip "no namespaces here"
+auth="spawn:$py $top/corpus/helpers/picky_auth_helper.py"
+policy="spawn:$py $top/corpus/helpers/naive_policy.py"
+# the confirmation's directories, removed at exit
+on_exit='for d in $(cat "$dir"/out.* 2>/dev/null | grep -o "/tmp/fake-smtpd-confirm\.[A-Za-z0-9]*" | sort -u); do rm -rf "$d"; done'
+
+# run OUT ARGS...: fake-smtpd check --confirm, output in $dir/OUT, status in $rc
+run() {
+	local out=$1
+	shift
+	timeout 600 "$fs" check --confirm "$@" > "$dir/out.$out" 2> "$dir/err.$out"
+	rc=$?
+}
+# agrees OUT ID: ID was run through real Postfix, agreeing, replies side by side
+agrees() {
+	awk -v id="$2" '$1 == "CONFIRM" { p = ($2 == id) } p' "$dir/out.$1" > "$dir/block"
+	grep -q "^CONFIRM  $2  agree$" "$dir/block" && grep -q '^        predicted: ' "$dir/block" &&
+		grep -q '^        real Postfix: ' "$dir/block" &&
+		[ "$(grep -c '^        predicted: ' "$dir/block")" = "$(grep -c '^        real Postfix: ' "$dir/block")" ]
+}
+# left: processes of the private Postfix still running (none after the run)
+left() { pgrep -f "fake-smtpd-confirm\." 2> /dev/null | grep -vx "$$" || true; }
+
+run auth --auth "$auth" --user test1 --password pass1 --time-scale 0.1
+for id in AUTH-MECH-003 AUTH-REQ-001 AUTH-REP-008; do
+	if [ $rc = 1 ] && grep -q "^FAIL  $id " "$dir/out.auth" && agrees auth $id; then
+		ok "auth: $id failed, and real Postfix's reply agrees with the prediction"
+	else
+		bad "auth: $id (rc $rc)"; grep -A8 "CONFIRM  $id" "$dir/out.auth" | head -20
+	fi
+done
+grep -q 'real Postfix: 535 5.7.8 Error: authentication failed: Unknown user$' "$dir/out.auth" &&
+	grep -q 'real Postfix: 535 5.7.8 Error: authentication failed: Password mismatch$' "$dir/out.auth" &&
+	ok "auth: the two replies that tell accounts apart come from real Postfix" ||
+	bad "auth: AUTH-REP-008's real replies"
+grep -q 'DISAGREE' "$dir/out.auth" && bad "auth: a disagreement" || ok "auth: no disagreement"
+f=$(grep -o '/tmp/fake-smtpd-confirm\.[A-Za-z0-9]*/AUTH-REP-008\.helper\.tr' "$dir/out.auth" | head -1)
+[ -n "$f" ] && grep -q '^C: AUTH' "$f" && grep -q 'FAIL' "$f" &&
+	ok "auth: the transcript of what Postfix and the helper said is written where the report says" ||
+	bad "auth: no helper transcript ($f)"
+[ -z "$(left)" ] && ok "auth: nothing of the private Postfix is left running" || bad "auth: left $(left)"
+
+run policy --policy "$policy" --time-scale 0.05 --only POLICY-REPLY,POLICY-INJ-002,POLICY-INJ-003
+for id in POLICY-REPLY-006 POLICY-INJ-002 POLICY-INJ-003; do
+	if [ $rc = 1 ] && grep -q "^FAIL  $id " "$dir/out.policy" && agrees policy $id; then
+		ok "policy: $id failed, and real Postfix's reply agrees with the prediction"
+	else
+		bad "policy: $id (rc $rc)"; grep -A8 "CONFIRM  $id" "$dir/out.policy" | head -20
+	fi
+done
+grep -q "MAIL FROM:<sender'--@example.com> | RCPT TO:<rcpt@example.com>" "$dir/out.policy" &&
+	grep -q 'XCLIENT ADDR=198.51.100.7' "$dir/out.policy" &&
+	ok "policy: the payload reaches real Postfix through the SMTP session (XCLIENT, MAIL FROM)" ||
+	bad "policy: the sessions"
+grep -q 'DISAGREE' "$dir/out.policy" && bad "policy: a disagreement" || ok "policy: no disagreement"
+[ -z "$(left)" ] && ok "policy: nothing of the private Postfix is left running" || bad "policy: left $(left)"
+
+# every report format carries the confirmation
+run json --policy "$policy" --time-scale 0.05 --only POLICY-REPLY-006 --format json
+if $py -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+r = [x for x in d["results"] if x["id"] == "POLICY-REPLY-006"][0]
+c = r["confirmed"]
+assert c["status"] == "agree" and c["agree"] is True, c
+assert c["replies"] and all(p["agree"] and p["predicted"] == p["real"] for p in c["replies"]), c
+' "$dir/out.json"; then
+	ok "json: the check's \"confirmed\" holds the real reply and the agreement"
+else
+	bad "json: $(head -c 600 "$dir/out.json")"
+fi
+run junit --policy "$policy" --time-scale 0.05 --only POLICY-REPLY-006 --format junit
+grep -q '<property name="confirm.status" value="agree"' "$dir/out.junit" &&
+	grep -q '<property name="confirm.1.real" value="451 4.3.5 Server configuration error"' "$dir/out.junit" &&
+	ok "junit: confirm.* properties with the real reply" || bad "junit: $(grep -c confirm "$dir/out.junit") confirm lines"
+run tap --policy "$policy" --time-scale 0.05 --only POLICY-REPLY-006 --format tap
+grep -q '^# CONFIRM  POLICY-REPLY-006  agree' "$dir/out.tap" && grep -q '^#         real Postfix: 451' "$dir/out.tap" &&
+	ok "tap: the confirmation as comment lines" || bad "tap: $(grep -c CONFIRM "$dir/out.tap")"
+suite_end
