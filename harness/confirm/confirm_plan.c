@@ -286,9 +286,11 @@ static void auth_request(const char *line, int odd, struct auth_open *o)
 	}
 	if (resp == NULL)
 		n = (size_t)snprintf(cmd, sizeof(cmd), "AUTH %s", o->mech);
+	else if (strcspn(resp, "\t") == 0)	/* the SMTP client's "=": empty */
+		n = (size_t)snprintf(cmd, sizeof(cmd), "AUTH %s =", o->mech);
 	else
 		n = (size_t)snprintf(cmd, sizeof(cmd), "AUTH %s %.*s", o->mech,
-				     (int)strcspn(resp, "\t"), *resp && *resp != '\t' ? resp : "=");
+				     (int)strcspn(resp, "\t"), resp);
 	if (n >= sizeof(cmd) || step_add(&o->s, cmd, NULL) < 0) {
 		o->bad = 1;
 		snprintf(o->why, sizeof(o->why), "an AUTH command longer than %d bytes",
