@@ -31,6 +31,9 @@
  *	                                size_t size);
  *	int confirm_settings(enum confirm_proto proto, const char *sock,
  *	                     double time_scale, struct xbuf *out);
+ *	int confirm_user_settings(const char *text, size_t len,
+ *	                          enum confirm_proto proto, const char *sock,
+ *	                          double time_scale, struct xbuf *out);
  *	int confirm_same(const char *want, const char *real);
  * DESCRIPTION
  *	fake-smtpd check --confirm runs the exchange of each failed check
@@ -100,7 +103,16 @@
  *	confirm_settings() writes the main.cf lines of the default
  *	configuration, one "name = value" per line, for the helper behind
  *	the UNIX socket sock; the policy timeout is Postfix's 100 s times
- *	time_scale (at least 1 s). confirm_same() is whether a real reply
+ *	time_scale (at least 1 s). confirm_user_settings() does it for a
+ *	user's main.cf (text, len bytes): its settings as logical lines
+ *	(comments and blank lines dropped, continuation lines joined),
+ *	without those that would take the private instance apart
+ *	(directories, inet_interfaces, maillog_file, max_use, ...), with
+ *	the target of every check_policy_service (also in the { target,
+ *	option=value } form) replaced by unix:sock for policy, and for
+ *	auth smtpd_sasl_* pointed at sock; then max_use = 1 and, for
+ *	policy, XCLIENT allowed from smtpd's UNIX socket. Its timeouts are
+ *	the user's. confirm_same() is whether a real reply
  *	line equals the predicted one (a CR at the end of the real one
  *	ignored).
  * DIAGNOSTICS
@@ -188,6 +200,8 @@ const char *confirm_policy_want(const struct pf_pol_verdict *v, int default_cf, 
 				size_t size);
 int confirm_settings(enum confirm_proto proto, const char *sock, double time_scale,
 		     struct xbuf *out) ATTR_WUR;
+int confirm_user_settings(const char *text, size_t len, enum confirm_proto proto,
+			  const char *sock, double time_scale, struct xbuf *out) ATTR_WUR;
 int confirm_same(const char *want, const char *real);
 
 #endif

@@ -677,6 +677,112 @@ int confirm_settings(enum confirm_proto proto, const char *sock, double time_sca
 			   "smtpd_policy_service_retry_delay = 1s\n", sock, secs);
 }
 
+/* settings a user's main.cf may not change in the private instance */
+static const char *const cf_kept_out[] = {
+	"queue_directory", "data_directory", "command_directory", "daemon_directory",
+	"meta_directory", "shlib_directory", "config_directory", "mail_owner", "setgid_group",
+	"inet_interfaces", "inet_protocols", "maillog_file", "import_environment", "max_use",
+	"smtpd_sasl_path", "smtpd_sasl_type", "smtpd_sasl_auth_enable",
+};
+
+/* policy_target - value with every check_policy_service's target replaced by unix:sock */
+static int policy_target(const char *v, const char *sock, struct xbuf *out)
+{
+	static const char kw[] = "check_policy_service";
+	const char *p = v, *hit;
+
+	while ((hit = strstr(p, kw)) != NULL) {
+		const char *q = hit + sizeof(kw) - 1;
+		size_t n;
+
+		if ((hit > v && !strchr(" \t,{", hit[-1])) || (*q && !strchr(" \t,", *q))) {
+			if (xbuf_append(out, p, (size_t)(q - p)) < 0)
+				return -1;
+			p = q;
+			continue;
+		}
+		q += strspn(q, " \t,");
+		if (*q == '{')
+			q += 1 + strspn(q + 1, " \t");
+		if (xbuf_append(out, p, (size_t)(q - p)) < 0 || xbuf_printf(out, "unix:%s", sock) < 0)
+			return -1;
+		n = strcspn(q, " \t,}");
+		p = q + n;
+	}
+	return xbuf_append_str(out, p);
+}
+
+/* user_line - one logical "name = value" line of a user's main.cf */
+static int user_line(const char *line, enum confirm_proto proto, const char *sock,
+		     struct xbuf *out)
+{
+	size_t n = strcspn(line, " \t=");
+	const char *v = line + n;
+
+	v += strspn(v, " \t");
+	if (*v != '=' || n == 0)
+		return 0;		/* not a setting: postconf would warn, Postfix ignore */
+	v++;
+	v += strspn(v, " \t");
+	{
+		char name[128];
+
+		snprintf(name, sizeof(name), "%.*s", (int)(n < 127 ? n : 127), line);
+		if (in_list(cf_kept_out, N_ELEMENTS(cf_kept_out), name))
+			return 0;
+		if (xbuf_printf(out, "%s = ", name) < 0)
+			return -1;
+	}
+	if ((proto == CONFIRM_POLICY ? policy_target(v, sock, out) : xbuf_append_str(out, v)) < 0)
+		return -1;
+	return xbuf_append_char(out, '\n');
+}
+
+int confirm_user_settings(const char *text, size_t len, enum confirm_proto proto,
+			  const char *sock, double time_scale, struct xbuf *out)
+{
+	struct xbuf line;
+	size_t pos = 0;
+	int rc = 0;
+
+	(void)time_scale;
+	xbuf_init(&line, 1 << 20);
+	while (pos < len && rc == 0) {
+		const char *l = text + pos, *nl = memchr(l, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - l) : len - pos;
+
+		pos += n + 1;
+		while (n > 0 && l[n - 1] == '\r')
+			n--;
+		if (n == 0 || l[0] == '#' || strspn(l, " \t") >= n)
+			continue;
+		if (l[0] == ' ' || l[0] == '\t') {	/* continues the line before */
+			size_t skip = strspn(l, " \t");
+
+			if (line.len > 0 && (xbuf_append_char(&line, ' ') < 0 ||
+					     xbuf_append(&line, l + skip, n - skip) < 0))
+				rc = -1;
+			continue;
+		}
+		if (line.len > 0 && user_line(xbuf_cstr(&line), proto, sock, out) < 0)
+			rc = -1;
+		xbuf_reset(&line);
+		if (xbuf_append(&line, l, n) < 0)
+			rc = -1;
+	}
+	if (rc == 0 && line.len > 0 && user_line(xbuf_cstr(&line), proto, sock, out) < 0)
+		rc = -1;
+	xbuf_free(&line);
+	if (rc == 0 && xbuf_printf(out, "max_use = 1\n") < 0)
+		rc = -1;
+	if (rc == 0 && proto == CONFIRM_AUTH)
+		rc = xbuf_printf(out, "smtpd_sasl_auth_enable = yes\nsmtpd_sasl_type = dovecot\n"
+				 "smtpd_sasl_path = unix:%s\n", sock) < 0 ? -1 : 0;
+	if (rc == 0 && proto == CONFIRM_POLICY)
+		rc = xbuf_printf(out, "smtpd_authorized_xclient_hosts = 127.0.0.1\n") < 0 ? -1 : 0;
+	return rc;
+}
+
 int confirm_same(const char *want, const char *real)
 {
 	size_t n = strlen(real);

@@ -137,34 +137,32 @@ static int write_text(const char *path, const char *p, size_t n, mode_t mode)
 	return rc == 0 ? chmod(path, mode) : -1;
 }
 
-/* postconf_lines - the user's main.cf as logical "name = value" lines, into out */
-static int postconf_lines(const char *path, struct xbuf *out, char *err, size_t errlen)
+/* user_cf - the user's main.cf, rewritten for the private instance, into out */
+static int user_cf(const struct confirm_options *o, const char *sock, struct xbuf *out,
+		   char *err, size_t errlen)
 {
-	FILE *fp = fopen(path, "r");
-	char line[8192];
-	int open = 0;
+	struct xbuf text;
+	char buf[65536];
+	FILE *fp = fopen(o->main_cf, "r");
+	size_t n;
+	int rc;
 
 	if (fp == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s: %s", o->main_cf, strerror(errno));
 		return -1;
 	}
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		size_t n = strcspn(line, "\r\n");
-
-		line[n] = '\0';
-		if (line[0] == '#' || line[strspn(line, " \t")] == '\0')
-			continue;
-		if (line[0] == ' ' || line[0] == '\t') {	/* a continuation line */
-			if (open && xbuf_printf(out, " %s", line + strspn(line, " \t")) < 0)
-				break;
-			continue;
-		}
-		if ((open && xbuf_append_char(out, '\n') < 0) || xbuf_append_str(out, line) < 0)
-			break;
-		open = 1;
+	xbuf_init(&text, 16 << 20);
+	rc = 0;
+	while (rc == 0 && (n = fread(buf, 1, sizeof(buf), fp)) > 0)
+		rc = xbuf_append(&text, buf, n);
+	if (ferror(fp) || rc < 0 || confirm_user_settings(text.data ? text.data : "", text.len,
+							  o->proto, sock, o->time_scale, out) < 0) {
+		snprintf(err, errlen, "%s: cannot read it whole", o->main_cf);
+		rc = -1;
 	}
 	fclose(fp);
-	return (open && xbuf_append_char(out, '\n') < 0) ? -1 : 0;
+	xbuf_free(&text);
+	return rc;
 }
 
 /* start_postfix - the private instance in dir/pf; 0, or -1 with err */
@@ -187,8 +185,8 @@ static int start_postfix(const struct confirm_options *o, const char *dir, char 
 		snprintf(err, errlen, "%s: %s", pf, strerror(errno));
 		goto out;
 	}
-	if ((o->main_cf != NULL && postconf_lines(o->main_cf, &cf, err, errlen) < 0) ||
-	    confirm_settings(o->proto, sock, o->time_scale, &cf) < 0 ||
+	if ((o->main_cf != NULL ? user_cf(o, sock, &cf, err, errlen) :
+				  confirm_settings(o->proto, sock, o->time_scale, &cf)) < 0 ||
 	    write_text(file, cf.data, cf.len, 0644) < 0) {
 		if (!err[0])
 			snprintf(err, errlen, "cannot write %s", file);

@@ -19,8 +19,9 @@
  *	mode 0755 so that smtpd, which runs as postfix, reaches the socket
  *	in it) and starts a private Postfix there with o->postfix_ns start
  *	(scripts/postfix-ns: network, mount and PID namespaces of its own;
- *	needs root), configured with the lines of o->main_cf (NULL: none)
- *	and then those of confirm_settings(). For each check the book says
+ *	needs root), configured with confirm_settings() (o->main_cf NULL)
+ *	or the user's main.cf through confirm_user_settings(). For each
+ *	check the book says
  *	failed, in the book's order, it plans the SMTP sessions
  *	(confirm.h), starts a recording proxy (harness/record, in a child
  *	process) on a socket in the directory in front of o->target, drives

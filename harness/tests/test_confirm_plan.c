@@ -220,6 +220,56 @@ static void test_confirm_settings_and_same(void **state)
 	assert_false(confirm_same("535 5.7.8 a", "535 5.7.8 b"));
 }
 
+struct cf_case {
+	const char *name;
+	enum confirm_proto proto;
+	const char *in;
+	const char *has, *hasnt;
+};
+
+static const struct cf_case cf_cases[] = {
+	{ "policy target replaced", CONFIRM_POLICY,
+	  "smtpd_recipient_restrictions = permit_mynetworks, check_policy_service inet:127.0.0.1:10031, reject\n",
+	  "smtpd_recipient_restrictions = permit_mynetworks, check_policy_service unix:/d/h.sock, reject\n",
+	  "10031" },
+	{ "braces form keeps its options", CONFIRM_POLICY,
+	  "smtpd_sender_restrictions = check_policy_service { unix:private/p, timeout=5s }\n",
+	  "check_policy_service { unix:/d/h.sock, timeout=5s }", "private/p" },
+	{ "continuation lines joined", CONFIRM_POLICY,
+	  "smtpd_recipient_restrictions =\n  check_policy_service\n\tunix:private/policy\n",
+	  "smtpd_recipient_restrictions = check_policy_service unix:/d/h.sock\n", "private/policy" },
+	{ "comments and directories dropped", CONFIRM_POLICY,
+	  "# a comment\nqueue_directory = /var/spool/postfix\nmyhostname = mx.example\n",
+	  "myhostname = mx.example\n", "queue_directory" },
+	{ "a word that only contains the keyword", CONFIRM_POLICY,
+	  "x = my_check_policy_service_table\n", "x = my_check_policy_service_table\n", "/d/h.sock\nx" },
+	{ "auth: the user's SASL path replaced", CONFIRM_AUTH,
+	  "smtpd_sasl_path = private/auth\nsmtpd_sasl_type = cyrus\n",
+	  "smtpd_sasl_type = dovecot\nsmtpd_sasl_path = unix:/d/h.sock\n", "cyrus" },
+};
+
+static void test_confirm_user_settings_table(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cf_cases) / sizeof(cf_cases[0]); i++) {
+		const struct cf_case *c = &cf_cases[i];
+		struct xbuf out;
+
+		xbuf_init(&out, 1 << 16);
+		assert_int_equal(confirm_user_settings(c->in, strlen(c->in), c->proto, "/d/h.sock",
+						       1.0, &out), 0);
+		if (strstr(xbuf_cstr(&out), c->has) == NULL)
+			fail_msg("%s: no \"%s\" in\n%s", c->name, c->has, xbuf_cstr(&out));
+		if (strstr(xbuf_cstr(&out), c->hasnt) != NULL)
+			fail_msg("%s: \"%s\" left in\n%s", c->name, c->hasnt, xbuf_cstr(&out));
+		if (strstr(xbuf_cstr(&out), "max_use = 1\n") == NULL)
+			fail_msg("%s: no max_use = 1", c->name);
+		xbuf_free(&out);
+	}
+}
+
 static void test_confirm_book_shared_source(void **state)
 {
 	struct confirm_book b;
@@ -243,6 +293,7 @@ int main(void)
 		cmocka_unit_test(test_confirm_policy_want_kinds),
 		cmocka_unit_test(test_confirm_settings_and_same),
 		cmocka_unit_test(test_confirm_book_shared_source),
+		cmocka_unit_test(test_confirm_user_settings_table),
 	};
 
 	return cmocka_run_group_tests_name("confirm_plan", tests, NULL, NULL);
