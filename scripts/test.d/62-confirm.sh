@@ -79,6 +79,17 @@ grep -q "MAIL FROM:<sender'--@example.com> | RCPT TO:<rcpt@example.com>" "$dir/o
 grep -q 'DISAGREE' "$dir/out.policy" && bad "policy: a disagreement" || ok "policy: no disagreement"
 [ -z "$(left)" ] && ok "policy: nothing of the private Postfix is left running" || bad "policy: left $(left)"
 
+# without Postfix (postconf hidden in a private mount namespace) --confirm is an
+# error before any check runs: exit 2, saying so
+pc=$(command -v postconf || echo /usr/sbin/postconf)
+unshare --mount --propagation private sh -c 'mount --bind /dev/null "$1" && shift && exec "$@"' \
+	sh "$pc" "$fs" check --confirm --auth "$auth" --user test1 --password pass1 \
+	> "$dir/nopf.out" 2> "$dir/nopf.err"
+rc=$?
+[ $rc = 2 ] && grep -q 'confirm: Postfix is not installed' "$dir/nopf.err" && ! grep -q '^PASS' "$dir/nopf.out" &&
+	ok "without Postfix: --confirm is an error (exit 2) before any check" ||
+	bad "without Postfix: rc $rc, $(head -c 300 "$dir/nopf.err")"
+
 # every report format carries the confirmation
 run json --policy "$policy" --time-scale 0.05 --only POLICY-REPLY-006 --format json
 if $py -c '
@@ -88,8 +99,10 @@ r = [x for x in d["results"] if x["id"] == "POLICY-REPLY-006"][0]
 c = r["confirmed"]
 assert c["status"] == "agree" and c["agree"] is True, c
 assert c["replies"] and all(p["agree"] and p["predicted"] == p["real"] for p in c["replies"]), c
-' "$dir/out.json"; then
-	ok "json: the check's \"confirmed\" holds the real reply and the agreement"
+import jsonschema
+jsonschema.validate(d, json.load(open(sys.argv[2])))
+' "$dir/out.json" "$top/docs/report.schema.json"; then
+	ok "json: the check's \"confirmed\" holds the real reply and the agreement, valid against the schema"
 else
 	bad "json: $(head -c 600 "$dir/out.json")"
 fi
