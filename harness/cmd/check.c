@@ -16,11 +16,18 @@
  *	anything is sent. The checks themselves are harness/check/ (auth.c
  *	and policy.c, walked by runner.c). The text report starts with the version and the
  *	catalogue's id (cmd_about()).
+ *	--confirm (both modes) is refused before anything is sent when
+ *	Postfix is not installed; after the checks it gives the book they
+ *	filled to harness/confirm (confirm_run.h), with the namespaces
+ *	script $SMTPD_HARNESS_POSTFIX_NS, the clone's scripts/postfix-ns or
+ *	smtpd-harness-postfix-ns on PATH, and main_cf (the default main.cf
+ *	while it is NULL).
  * DIAGNOSTICS
  *	Exit 0 all passed, 1 a check of a severity in --fail-on failed (a
  *	helper that died during the run too), 2 what is wrong before the
  *	first exchange: usage, a target unreachable at the start, a missing
- *	or unreadable catalogue.
+ *	or unreadable catalogue, --confirm without Postfix or when the
+ *	private Postfix does not start.
  */
 #include <limits.h>
 #include <stdio.h>
