@@ -47,12 +47,8 @@ def auth(fields):
 
 
 def main():
-    send("VERSION\t1\t2")
-    send("MECH\tPLAIN\tplaintext")
-    send("SPID\t%d" % os.getpid())
-    send("CUID\t1")
-    send("COOKIE\t" + "0" * 32)
-    send("DONE")
+    send("\n".join(["VERSION\t1\t2", "MECH\tPLAIN\tplaintext", "SPID\t%d" % os.getpid(),
+                     "CUID\t1", "COOKIE\t" + "0" * 32, "DONE"]))
     for raw in sys.stdin.buffer:
         fields = raw.decode(errors="replace").rstrip("\n").split("\t")
         if fields[0] == "AUTH" and len(fields) >= 3:

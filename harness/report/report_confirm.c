@@ -52,18 +52,6 @@ static struct report_confirmed *copy(const struct report_confirmed *c)
 	return k;
 }
 
-/* unconst - free what copy() made (its fields are const for readers) */
-static void unconst(const void *p)
-{
-	union {
-		const void *c;
-		void *m;
-	} u;
-
-	u.c = p;
-	free(u.m);
-}
-
 void report_confirm_free(struct report_confirmed *k)
 {
 	size_t i;
@@ -71,15 +59,15 @@ void report_confirm_free(struct report_confirmed *k)
 	if (k == NULL)
 		return;
 	for (i = 0; i < k->n; i++) {
-		unconst(k->command[i]);
-		unconst(k->predicted[i]);
-		unconst(k->real[i]);
+		report_free_copy(k->command[i]);
+		report_free_copy(k->predicted[i]);
+		report_free_copy(k->real[i]);
 	}
-	unconst(k->command);
-	unconst(k->predicted);
-	unconst(k->real);
-	unconst(k->status);
-	unconst(k->note);
+	report_free_copy(k->command);
+	report_free_copy(k->predicted);
+	report_free_copy(k->real);
+	report_free_copy(k->status);
+	report_free_copy(k->note);
 	free(k);
 }
 

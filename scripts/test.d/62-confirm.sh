@@ -44,40 +44,40 @@ agrees() {
 }
 # left: processes of the private Postfix still running (none after the run)
 left() { pgrep -f "fake-smtpd-confirm\." 2> /dev/null | grep -vx "$$" || true; }
+# confirmed OUT IDS...: each ID failed, and real Postfix's reply agrees with the
+# prediction; no disagreement at all; nothing of the private Postfix left running
+confirmed() {
+	local out=$1 id
+	shift
+	for id in "$@"; do
+		if [ $rc = 1 ] && grep -q "^FAIL  $id " "$dir/out.$out" && agrees "$out" "$id"; then
+			ok "$out: $id failed, and real Postfix's reply agrees with the prediction"
+		else
+			bad "$out: $id (rc $rc)"; grep -A8 "CONFIRM  $id" "$dir/out.$out" | head -20
+		fi
+	done
+	grep -q 'DISAGREE' "$dir/out.$out" && bad "$out: a disagreement" || ok "$out: no disagreement"
+	[ -z "$(left)" ] && ok "$out: nothing of the private Postfix is left running" ||
+		bad "$out: left running: $(left)"
+}
 
 run auth --auth "$auth" --user test1 --password pass1 --time-scale 0.1
-for id in AUTH-MECH-003 AUTH-REQ-001 AUTH-REP-008; do
-	if [ $rc = 1 ] && grep -q "^FAIL  $id " "$dir/out.auth" && agrees auth $id; then
-		ok "auth: $id failed, and real Postfix's reply agrees with the prediction"
-	else
-		bad "auth: $id (rc $rc)"; grep -A8 "CONFIRM  $id" "$dir/out.auth" | head -20
-	fi
-done
+confirmed auth AUTH-MECH-003 AUTH-REQ-001 AUTH-REP-008
 grep -q 'real Postfix: 535 5.7.8 Error: authentication failed: Unknown user$' "$dir/out.auth" &&
 	grep -q 'real Postfix: 535 5.7.8 Error: authentication failed: Password mismatch$' "$dir/out.auth" &&
 	ok "auth: the two replies that tell accounts apart come from real Postfix" ||
 	bad "auth: AUTH-REP-008's real replies"
-grep -q 'DISAGREE' "$dir/out.auth" && bad "auth: a disagreement" || ok "auth: no disagreement"
 f=$(grep -o '/tmp/fake-smtpd-confirm\.[A-Za-z0-9]*/AUTH-REP-008\.helper\.tr' "$dir/out.auth" | head -1)
 [ -n "$f" ] && grep -q '^C: AUTH' "$f" && grep -q 'FAIL' "$f" &&
 	ok "auth: the transcript of what Postfix and the helper said is written where the report says" ||
 	bad "auth: no helper transcript ($f)"
-[ -z "$(left)" ] && ok "auth: nothing of the private Postfix is left running" || bad "auth: left $(left)"
 
 run policy --policy "$policy" --time-scale 0.05 --only POLICY-REPLY,POLICY-INJ-002,POLICY-INJ-003
-for id in POLICY-REPLY-006 POLICY-INJ-002 POLICY-INJ-003; do
-	if [ $rc = 1 ] && grep -q "^FAIL  $id " "$dir/out.policy" && agrees policy $id; then
-		ok "policy: $id failed, and real Postfix's reply agrees with the prediction"
-	else
-		bad "policy: $id (rc $rc)"; grep -A8 "CONFIRM  $id" "$dir/out.policy" | head -20
-	fi
-done
+confirmed policy POLICY-REPLY-006 POLICY-INJ-002 POLICY-INJ-003
 grep -q "MAIL FROM:<sender'--@example.com> | RCPT TO:<rcpt@example.com>" "$dir/out.policy" &&
 	grep -q 'XCLIENT ADDR=198.51.100.7' "$dir/out.policy" &&
 	ok "policy: the payload reaches real Postfix through the SMTP session (XCLIENT, MAIL FROM)" ||
 	bad "policy: the sessions"
-grep -q 'DISAGREE' "$dir/out.policy" && bad "policy: a disagreement" || ok "policy: no disagreement"
-[ -z "$(left)" ] && ok "policy: nothing of the private Postfix is left running" || bad "policy: left $(left)"
 
 # without Postfix (postconf hidden in a private mount namespace) --confirm is an
 # error before any check runs: exit 2, saying so
