@@ -300,9 +300,12 @@ void auth_rep_seen(struct check_run *cr, const struct check_def *d)
 		if (x->o->book != NULL && o->smtp[0] && o->sent_len > 5 &&
 		    memcmp(o->sent, "AUTH\t", 5) == 0) {
 			/* the exchange it was seen in, for check --confirm */
+			char id[16];
+
 			confirm_book_line(x->o->book, d->ci.id, o->sent, o->sent_len, 0);
-			confirm_book_want(x->o->book, d->ci.id,
-					  (unsigned)strtoul(o->sent + 5, NULL, 10), o->smtp);
+			snprintf(id, sizeof(id), "%.*s", (int)(o->sent_len - 5 < 15 ? o->sent_len - 5 : 15),
+				 o->sent + 5);
+			confirm_book_want(x->o->book, d->ci.id, (unsigned)strtoul(id, NULL, 10), o->smtp);
 		}
 		if (o->note[0])
 			report_note(x->r, "%s", o->note);

@@ -396,7 +396,7 @@ void confirm_plan_auth(const struct confirm_entry *e, struct confirm_plan *p)
 	free(o);
 	if (p->n == 0)
 		snprintf(p->why, sizeof(p->why), "%s", p->skipped ? p->skip_why :
-			 "no AUTH exchange of its own was recorded (a data check runs its transcript through replay, which --confirm does not follow)");
+			 "no AUTH exchange of its own was recorded: the check is judged from the handshake or from what the run saw, or is a data check (replay), which --confirm does not follow");
 }
 
 /* --- policy -------------------------------------------------------------- */
@@ -625,7 +625,7 @@ void confirm_plan_policy(const struct confirm_entry *e, const struct pf_version 
 	}
 	if (p->n == 0)
 		snprintf(p->why, sizeof(p->why), "%s", p->skipped ? p->skip_why :
-			 "no policy request of its own was recorded (a data check runs its transcript through replay, which --confirm does not follow)");
+			 "no policy request of its own was recorded: a data check (replay), which --confirm does not follow, or a check that sends none");
 }
 
 const char *confirm_policy_want(const struct pf_pol_verdict *v, int default_cf, char *buf,
