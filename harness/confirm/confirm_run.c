@@ -49,6 +49,9 @@ static void nap(long ms)
 	nanosleep(&ts, NULL);
 }
 
+/* set by SIGINT, SIGTERM or SIGHUP while confirm_run() runs */
+static volatile sig_atomic_t confirm_stop_flag;
+
 /* reap - wait up to ms for pid, then SIGKILL it; its wait status */
 static int reap(pid_t pid, long long ms)
 {
@@ -284,8 +287,10 @@ static int smtp_reply(struct tconn *c, long long end, struct xbuf *log, char *bu
 		const char *l;
 		size_t len;
 		long long left = end - now_ms();
-		int rc = left > 0 ? tconn_read_line(c, (int)left, &l, &len) : 0;
+		int rc = left > 0 ? tconn_read_line(c, left > 200 ? 200 : (int)left, &l, &len) : 0;
 
+		if (rc == 0 && left > 0 && !confirm_stop_flag)
+			continue;	/* waits in slices, so that an interrupt ends it soon */
 		if (rc != 1) {
 			snprintf(buf, size, "%s", rc == 0 ? "(no reply in time)" : CONFIRM_CLOSED);
 			(void)!xbuf_printf(log, "S: %s\n", buf);
@@ -333,7 +338,7 @@ static void session(const struct confirm_options *o, const char *smtpd,
 		alive = tconn_write(&c, "EHLO confirm.invalid\r\n", 22, 5000) == 0 &&
 			smtp_reply(&c, end, log, reply, sizeof(reply)) && reply[0] == '2';
 	}
-	for (i = 0; i < s->n && alive; i++) {
+	for (i = 0; i < s->n && alive && !confirm_stop_flag; i++) {
 		const struct confirm_step *st = &s->step[i];
 		char line[CONFIRM_MAX_CMD + 2];
 		int n = snprintf(line, sizeof(line), "%s\r\n", st->cmd);
@@ -460,7 +465,7 @@ static void confirm_one(const struct confirm_options *o, const char *dir,
 		pp.errors++;
 		snprintf(pp.error, sizeof(pp.error), "the recording proxy did not start");
 	}
-	for (i = 0; i < p.n && proxy > 0; i++)
+	for (i = 0; i < p.n && proxy > 0 && !confirm_stop_flag; i++)
 		session(o, smtpd, &p.s[i], &pp, &log);
 	if (proxy > 0) {
 		nap(300);	/* smtpd (max_use 1) exits and closes its helper connection */
@@ -474,11 +479,35 @@ static void confirm_one(const struct confirm_options *o, const char *dir,
 	xbuf_free(&log);
 }
 
+static void confirm_stop(int sig)
+{
+	(void)sig;
+	confirm_stop_flag = 1;
+}
+
+/* interrupts - while Postfix runs, SIGINT, SIGTERM and SIGHUP end the run
+ * cleanly (Postfix stopped) instead of leaving it running; on 0 they are put back */
+static void interrupts(int on, struct sigaction *saved)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = confirm_stop;
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (on)
+			sigaction(sigs[i], &sa, &saved[i]);
+		else
+			sigaction(sigs[i], &saved[i], NULL);
+}
+
 int confirm_run(const struct confirm_options *o, const struct confirm_book *b, struct report *r,
 		char *err, size_t errlen)
 {
 	char tmp[] = "/tmp/fake-smtpd-confirm.XXXXXX";
 	const char *dir = o->dir;
+	struct sigaction saved[3];
 	size_t i;
 
 	err[0] = '\0';
@@ -490,13 +519,21 @@ int confirm_run(const struct confirm_options *o, const struct confirm_book *b, s
 		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
 		return -1;
 	}
+	confirm_stop_flag = 0;
+	interrupts(1, saved);
 	if (start_postfix(o, dir, err, errlen) < 0) {
 		stop_postfix(o, dir);
+		interrupts(0, saved);
 		return -1;
 	}
-	for (i = 0; i < b->n; i++)
+	for (i = 0; i < b->n && !confirm_stop_flag; i++)
 		if (b->e[i].failed)
 			confirm_one(o, dir, confirm_book_source(b, &b->e[i]), b->e[i].check, r);
 	stop_postfix(o, dir);
+	interrupts(0, saved);
+	if (confirm_stop_flag) {
+		snprintf(err, errlen, "interrupted; the private Postfix in %s is stopped", dir);
+		return -1;
+	}
 	return 0;
 }

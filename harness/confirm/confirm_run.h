@@ -36,7 +36,9 @@
  *	Bounds: Postfix's start and stop CONFIRM_START_MS each; a session
  *	CONFIRM_SESSION_MS plus, for policy, the two tries Postfix may wait
  *	(smtpd_policy_service_timeout is 100 s times o->time_scale); the
- *	proxy CONFIRM_STOP_MS to end after SIGTERM, then SIGKILL.
+ *	proxy CONFIRM_STOP_MS to end after SIGTERM, then SIGKILL. While
+ *	Postfix runs, SIGINT, SIGTERM and SIGHUP stop the sessions, and
+ *	Postfix is stopped before confirm_run() returns -1 ("interrupted").
  * DIAGNOSTICS
  *	confirm_postfix: 1 installed, 0 not (why says so).
  *	confirm_run: 0 every failed check was reported on (agreeing or

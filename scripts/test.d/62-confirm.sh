@@ -11,7 +11,7 @@
 #           POLICY-INJ-002 and POLICY-INJ-003 (a quote in sender or helo_name
 #           grants access)
 # Every report format carries the confirmation; nothing of the private
-# Postfix is left running. Skips when Postfix is not installed, or without
+# Postfix is left running, also after an interrupt. Skips when Postfix is not installed, or without
 # root or namespaces. Usage: 62-confirm.sh BUILD_DIR
 set -u
 # shellcheck source=scripts/test.d/suite.bash
@@ -89,6 +89,23 @@ rc=$?
 [ $rc = 2 ] && grep -q 'confirm: Postfix is not installed' "$dir/nopf.err" && ! grep -q '^PASS' "$dir/nopf.out" &&
 	ok "without Postfix: --confirm is an error (exit 2) before any check" ||
 	bad "without Postfix: rc $rc, $(head -c 300 "$dir/nopf.err")"
+
+# an interrupt while real Postfix waits for a helper that never ends its reply
+# (CR LF) ends the run soon, Postfix stopped: exit 2, nothing left running
+"$fs" check --confirm --policy "spawn:$py $top/corpus/helpers/seed_policy_helper.py --crlf" \
+	--time-scale 0.1 --only POLICY-REPLY-001 > "$dir/out.int" 2>&1 &
+ipid=$!
+pids="$pids $ipid"
+for _ in $(seq 120); do grep -q '^fake-smtpd: confirming' "$dir/out.int" && break; sleep 0.5; done
+sleep 2
+kill -INT "$ipid"
+t0=$(date +%s)
+wait "$ipid"
+rc=$?
+secs=$(($(date +%s) - t0))
+[ $rc = 2 ] && [ "$secs" -le 10 ] && grep -q 'interrupted; the private Postfix in .* is stopped' "$dir/out.int" &&
+	[ -z "$(left)" ] && ok "an interrupt stops the private Postfix and the run within ${secs} s, exit 2" ||
+	bad "interrupt: rc $rc after $secs s, left: $(left)"
 
 # every report format carries the confirmation
 run json --policy "$policy" --time-scale 0.05 --only POLICY-REPLY-006 --format json
