@@ -17,7 +17,7 @@
  *	and policy.c, walked by runner.c). The text report starts with the version and the
  *	catalogue's id (cmd_about()).
  *	--confirm (both modes) is refused before anything is sent when
- *	Postfix is not installed; after the checks it gives the book they
+ *	Postfix is not installed or the user is not root; after the checks it gives the book they
  *	filled to harness/confirm (confirm_run.h), with the namespaces
  *	script $SMTPD_HARNESS_POSTFIX_NS, the clone's scripts/postfix-ns or
  *	smtpd-harness-postfix-ns on PATH, and main_cf (the default main.cf
@@ -213,6 +213,10 @@ static int confirm_ready(struct check_cli *k)
 		return 0;
 	if (!confirm_postfix(k->mail_version, sizeof(k->mail_version), why, sizeof(why))) {
 		msg_error("--confirm: %s", why);
+		return -1;
+	}
+	if (geteuid() != 0) {
+		msg_error("--confirm: the private Postfix needs root (its own namespaces)");
 		return -1;
 	}
 	if (env != NULL && env[0] != '\0')

@@ -90,6 +90,14 @@ rc=$?
 	ok "without Postfix: --confirm is an error (exit 2) before any check" ||
 	bad "without Postfix: rc $rc, $(head -c 300 "$dir/nopf.err")"
 
+# and as another user than root: exit 2 before any check
+setpriv --reuid=65534 --regid=65534 --clear-groups "$fs" check --confirm --policy "$policy" \
+	> "$dir/nonroot.out" 2>&1
+rc=$?
+[ $rc = 2 ] && grep -q 'confirm: the private Postfix needs root' "$dir/nonroot.out" &&
+	! grep -q '^PASS' "$dir/nonroot.out" && ok "not root: --confirm is an error (exit 2) before any check" ||
+	bad "not root: rc $rc, $(head -c 300 "$dir/nonroot.out")"
+
 # an interrupt while real Postfix waits for a helper that never ends its reply
 # (CR LF) ends the run soon, Postfix stopped: exit 2, nothing left running
 "$fs" check --confirm --policy "spawn:$py $top/corpus/helpers/seed_policy_helper.py --crlf" \
