@@ -615,6 +615,7 @@ int check_auth_run(const struct check_auth_options *o, struct report *r)
 		x.timeout_ms = 50;
 	death_init(&x.life, o->target);
 	check_run_init(&cr, &auth_suite, r, o->only, o->skip, &x);
+	cr.book = o->book;
 	x.cr = &cr;
 	if (first_handshake(&x, &cr, &log) < 0) {
 		msg_error("%s", x.fatal_why);

@@ -59,6 +59,7 @@
 #include <stdio.h>
 
 #include "harness/check/catalogue.h"
+#include "harness/confirm/confirm.h"
 #include "harness/io/target.h"
 #include "harness/postfix/pf_auth.h"
 #include "harness/report/report.h"
@@ -75,6 +76,8 @@ struct check_auth_options {
 	/* data checks (check/catalogue.h): NULL, or loaded before the run */
 	const struct catalogue *catalogue;
 	const struct tvars *defines;	/* -D NAME=VALUE for them, or NULL */
+	/* check --confirm: every check's AUTH exchanges and predictions, or NULL */
+	struct confirm_book *book;
 };
 
 #define CHECK_AUTH_R_OK_NO_USER	0x0001u	/* OK without user= */

@@ -109,6 +109,10 @@ int auth_send_line(struct cx *x, struct tconn *c, const char *p, size_t len)
 
 			if (!x->quiet)
 				report_io(x->r, 'C', p + start, n);
+			if (x->o->book != NULL && x->r->cur != NULL && !x->probing &&
+			    n > 5 && (memcmp(p + start, "AUTH\t", 5) == 0 ||
+				      memcmp(p + start, "CONT\t", 5) == 0))
+				confirm_book_line(x->o->book, x->r->cur->id, p + start, n, x->odd);
 			if (n > sizeof(x->last_sent))
 				n = sizeof(x->last_sent);
 			memcpy(x->last_sent, p + start, n);
@@ -124,6 +128,13 @@ int auth_send_line(struct cx *x, struct tconn *c, const char *p, size_t len)
 		return -1;
 	}
 	return 0;
+}
+
+/* book_want - the SMTP reply predicted for request id, for check --confirm */
+static void book_want(struct cx *x, unsigned id, const struct pf_auth_verdict *v)
+{
+	if (x->o->book != NULL && x->r->cur != NULL && !x->probing && v->smtp[0])
+		confirm_book_want(x->o->book, x->r->cur->id, id, v->smtp);
 }
 
 /* wire - a line read, into the report unless the probe is a bulk one */
@@ -160,13 +171,16 @@ int auth_await(struct cx *x, struct tconn *c, unsigned id, struct pf_auth_verdic
 			if (rc == 0 && nskipped > 0)
 				auth_stalled(x, skipped, nskipped);
 			pf_auth_io_failure(&x->o->version, v);
+			book_want(x, id, v);
 			break;
 		}
 		wire(x, 'S', l, len);
 		pf_auth_judge(&x->o->version, id, l, len, v);
 		auth_observe(x, id, l, len, v);
-		if (v->outcome != PF_AUTH_SKIP)
+		if (v->outcome != PF_AUTH_SKIP) {
+			book_want(x, id, v);
 			break;
+		}
 		if (nskipped == 0) {
 			nskipped = len < sizeof(skipped) ? len : sizeof(skipped);
 			memcpy(skipped, l, nskipped);
@@ -279,6 +293,7 @@ void auth_exchange(struct cx *x, struct tconn *c, const char *mech_typed, enum s
 			if (r == 0 && skipped_len > 0)
 				auth_stalled(x, skipped, skipped_len);
 			pf_auth_io_failure(&x->o->version, v);
+			book_want(x, id, v);
 			report_note(x->r, "Postfix would answer: %s (%s)", v->smtp, v->note);
 			goto out;
 		}
@@ -295,6 +310,7 @@ void auth_exchange(struct cx *x, struct tconn *c, const char *mech_typed, enum s
 			continue;
 		}
 		skipped_len = 0;
+		book_want(x, id, v);
 		{
 			char shown[400];
 

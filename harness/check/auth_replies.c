@@ -35,6 +35,7 @@
  *	msg_panic().
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness/check/auth_int.h"
@@ -296,6 +297,16 @@ void auth_rep_seen(struct check_run *cr, const struct check_def *d)
 		report_io(x->r, 'S', o->got, o->got_len);
 		if (o->smtp[0])
 			report_note(x->r, "Postfix would answer: %s", o->smtp);
+		if (x->o->book != NULL && o->smtp[0] && o->sent_len > 5 &&
+		    memcmp(o->sent, "AUTH\t", 5) == 0) {
+			/* the exchange it was seen in, for check --confirm */
+			char id[16];
+
+			confirm_book_line(x->o->book, d->ci.id, o->sent, o->sent_len, 0);
+			snprintf(id, sizeof(id), "%.*s", (int)(o->sent_len - 5 < 15 ? o->sent_len - 5 : 15),
+				 o->sent + 5);
+			confirm_book_want(x->o->book, d->ci.id, (unsigned)strtoul(id, NULL, 10), o->smtp);
+		}
 		if (o->note[0])
 			report_note(x->r, "%s", o->note);
 		check_end(x->cr, CHECK_FAIL, "%s", rep_rows[row].fix);

@@ -525,6 +525,8 @@ static int first_reply(struct pcx *x, struct check_run *cr, char **log_r)
 		return 0;
 	}
 	report_begin(x->r, &policy_checks[0].ci);
+	if (x->o->book != NULL)	/* the first exchange, for the checks judged from it */
+		confirm_book_result(x->o->book, policy_checks[0].ci.id, 0, 1);
 	if (pol_first_reply(x) < 0)
 		return -1;
 	*log_r = xstrdup(xbuf_cstr(&x->r->log));
@@ -590,6 +592,7 @@ int check_policy_run(const struct check_policy_options *o, struct report *r)
 	death_init(&x.life, o->target);
 	check_run_init(&cr, &policy_suite, r, o->only, o->skip, &x);
 	cr.have |= POLICY_NEED_8BIT;	/* until POLICY-INPUT-001 finds otherwise */
+	cr.book = o->book;
 	if (first_reply(&x, &cr, &log) < 0)
 		cr.stop = 1;
 	check_run_walk(&cr, policy_checks, n, CHECK_STAGE_BIT(CHECK_STAGE_FIRST));

@@ -54,6 +54,7 @@
 
 #include <stdio.h>
 
+#include "harness/confirm/confirm.h"
 #include "harness/io/target.h"
 #include "harness/postfix/pf_policy.h"
 #include "harness/report/report.h"
@@ -73,6 +74,8 @@ struct check_policy_options {
 	const char *const *transcripts;	/* the user's own */
 	size_t ntranscripts;
 	const struct tvars *defines;
+	/* check --confirm: every check's requests and predicted replies, or NULL */
+	struct confirm_book *book;
 };
 
 void check_policy_options_init(struct check_policy_options *o);

@@ -226,6 +226,17 @@ static void judge(struct pcx *x, const struct pf_pol_req *req, struct pres *res)
 	}
 }
 
+/* book_request - the request and the SMTP reply predicted for it, for check --confirm */
+static void book_request(struct pcx *x, const struct xbuf *out, const struct pres *res)
+{
+	char want[PF_POL_TEXT_MAX];
+
+	if (x->o->book == NULL || x->r->cur == NULL)
+		return;
+	confirm_book_request(x->o->book, x->r->cur->id, xbuf_cstr(out),
+			     confirm_policy_want(&res->v, 1, want, sizeof(want)));
+}
+
 /* pcx_request - one request as Postfix sends it, on the persistent connection */
 int pcx_request(struct pcx *x, const struct pf_pol_req *req, struct pres *res)
 {
@@ -265,6 +276,7 @@ again:
 		res->end = PF_POL_END_ERROR;
 		snprintf(res->rd.why, sizeof(res->rd.why), "write error");
 		judge(x, req, res);
+		book_request(x, &out, res);
 		rc = 0;
 		goto out;
 	}
@@ -283,6 +295,7 @@ again:
 		death_dropped(&x->life, &x->c, 1);	/* the last try ended without a reply */
 	judge(x, req, res);
 	pol_lint_observe(x, req, res);
+	book_request(x, &out, res);
 	if (!res->ok && x->unanswered == 0)
 		snprintf(x->unanswered_id, sizeof(x->unanswered_id), "%s",
 			 x->r->cur ? x->r->cur->id : "?");

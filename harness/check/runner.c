@@ -135,6 +135,9 @@ void check_end(struct check_run *cr, enum check_result res, const char *fmt, ...
 		snprintf(why, sizeof(why), "not finished: the run reached its --max-time during "
 			 "this check");
 	}
+	if (cr->book != NULL)
+		confirm_book_result(cr->book, cr->cur->ci.id, res == CHECK_FAIL,
+				    cr->cur->stage == CHECK_STAGE_FIRST);
 	finish(cr, res, NULL, why);
 }
 

@@ -69,7 +69,9 @@
  *	first, which the hook names in cr->block_by), then to report_end(). The runner keeps the result
  *	of every check it reported (skips too); check_result_of() returns
  *	it, or -1 when no check of that id was reported in this run.
- *	check_run_free() frees what the run kept.
+ *	check_run_free() frees what the run kept. When cr->book is set
+ *	(check --confirm; the suite sets it after check_run_init()), the
+ *	book is told whether each check that ended failed.
  *
  *	Needs are bits a suite defines (AUTH_NEED_* in check/auth_int.h,
  *	POLICY_NEED_* in check/policy_int.h). cr->have holds the bits that
@@ -132,6 +134,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "harness/confirm/confirm.h"
 #include "harness/report/report.h"
 
 /* when a row runs; a suite walks its stages in this order */
@@ -206,6 +209,7 @@ struct check_run {
 	const char *block_by;		/* set by a test or the enter hook: blocked */
 	int limit_before;		/* the run's bound was reached before this row */
 	struct check_done *done;	/* every check reported, in order */
+	struct confirm_book *book;	/* check --confirm: told how each check ended, or NULL */
 	size_t ndone, cap;
 };
 

@@ -18,12 +18,19 @@
  *	catalogue's id (cmd_about()).
  *	--max-time bounds the whole run (tconn_limit()); on a terminal, every
  *	wait longer than a second shows a progress line on stderr.
+ *	--confirm (both modes) is refused before anything is sent when
+ *	Postfix is not installed or the user is not root; after the checks it gives the book they
+ *	filled to harness/confirm (confirm_run.h), with the namespaces
+ *	script $SMTPD_HARNESS_POSTFIX_NS, the clone's scripts/postfix-ns or
+ *	smtpd-harness-postfix-ns on PATH, and main_cf (the default main.cf
+ *	while it is NULL).
  * DIAGNOSTICS
  *	Exit 0 all passed, 1 a check of a severity in --fail-on failed (a
  *	helper that died during the run too), or --max-time ended the run
  *	before its end; 2 what is wrong before the
  *	first exchange: usage, a target unreachable at the start, a missing
- *	or unreadable catalogue.
+ *	or unreadable catalogue, --confirm without Postfix or when the
+ *	private Postfix does not start.
  */
 #include <limits.h>
 #include <stdint.h>
@@ -37,6 +44,7 @@
 #include "harness/check/catalogue.h"
 #include "harness/check/expect.h"
 #include "harness/check/policy.h"
+#include "harness/confirm/confirm_run.h"
 #include "util/msg.h"
 #include "util/xmem.h"
 
@@ -63,6 +71,9 @@ static const char usage_auth[] =
 "                         directory, $SMTPD_HARNESS_DATADIR or the installed\n"
 "                         one); --no-catalogue runs the built-in checks only\n"
 "  --list                 list the checks\n"
+"  --confirm              run each failed check's exchange once more through a\n"
+"                         private real Postfix (installed Postfix, root and\n"
+"                         namespaces) and show its reply beside the prediction\n"
 "  (checks that need a test account are skipped without --user and --password;\n"
 "  -D variables reach the data checks, user and password come from --user and\n"
 "  --password)\n";
@@ -93,11 +104,14 @@ static const char usage_policy[] =
 "                         directory, $SMTPD_HARNESS_DATADIR or the installed\n"
 "                         one); --no-catalogue runs the built-in probes only\n"
 "  TRANSCRIPT...          your own policy transcripts, run as checks too\n"
-"  --list                 list the checks\n";
+"  --list                 list the checks\n"
+"  --confirm              run each failed check's requests once more through a\n"
+"                         private real Postfix (installed Postfix, root and\n"
+"                         namespaces) and show its reply beside the prediction\n";
 
 enum { OPT_LIST = 'l', OPT_CATALOGUE = 'c', OPT_NO_CATALOGUE = 'n', OPT_USER = 'u',
        OPT_EXPECT = 'x', OPT_EXPECT_FILE = 'X', OPT_SPAWN_ENV = 'e', OPT_SPAWN_USER = 'U',
-       OPT_MAX_TIME = 'm' };
+       OPT_MAX_TIME = 'm', OPT_CONFIRM = 'C' };
 
 #define CHECK_MAX_TIME_MS	(10 * 60 * 1000)	/* --max-time: 10 min, a CI job's share */
 
@@ -108,6 +122,7 @@ static const struct option opts_auth[] = {
 	{ "spawn-user", required_argument, NULL, OPT_SPAWN_USER },
 	{ "catalogue", required_argument, NULL, OPT_CATALOGUE },
 	{ "no-catalogue", no_argument, NULL, OPT_NO_CATALOGUE },
+	{ "confirm", no_argument, NULL, OPT_CONFIRM },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -121,6 +136,7 @@ static const struct option opts_policy[] = {
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "expect", required_argument, NULL, OPT_EXPECT },
 	{ "expect-file", required_argument, NULL, OPT_EXPECT_FILE },
+	{ "confirm", no_argument, NULL, OPT_CONFIRM },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -138,6 +154,10 @@ struct check_cli {
 	const char *spawn_user;			/* --spawn-user */
 	uint64_t max_time_ms;			/* --max-time; 0: no bound */
 	const char *max_time;			/* ... as given */
+	int confirm;				/* --confirm */
+	const char *main_cf;			/* the main.cf of the confirmation: NULL default */
+	char postfix_ns[PATH_MAX];		/* the namespaces script, for --confirm */
+	char mail_version[64];			/* the installed Postfix's */
 };
 
 /* read_expect_file - one --expect rule per line, '#' comments */
@@ -184,6 +204,7 @@ static int check_opt(void *ctx, int ch, const char *arg)
 	case OPT_CATALOGUE: k->catdir = arg; return 0;
 	case OPT_NO_CATALOGUE: k->nocat = 1; return 0;
 	case OPT_USER: k->user = arg; return 0;
+	case OPT_CONFIRM: k->confirm = 1; return 0;
 	case OPT_EXPECT:
 		if (k->nexp >= CHECK_EXPECT_MAX_RULES) {
 			msg_error("more than %d --expect rules", CHECK_EXPECT_MAX_RULES);
@@ -226,6 +247,69 @@ static int catalogue_dir(struct check_cli *k, const char *proto, const char **di
 	*dir_r = cmd_catalogue_dir(proto, k->catbuf, sizeof(k->catbuf));
 	return *dir_r != NULL ? 0 : -1;
 }
+
+/* confirm_ready - --confirm: Postfix installed, the namespaces script found; -1 said why */
+static int confirm_ready(struct check_cli *k)
+{
+	char why[300], dd[PATH_MAX];
+	const char *env = getenv("SMTPD_HARNESS_POSTFIX_NS");
+
+	if (!k->confirm)
+		return 0;
+	if (!confirm_postfix(k->mail_version, sizeof(k->mail_version), why, sizeof(why))) {
+		msg_error("--confirm: %s", why);
+		return -1;
+	}
+	if (geteuid() != 0) {
+		msg_error("--confirm: the private Postfix needs root (its own namespaces)");
+		return -1;
+	}
+	if (env != NULL && env[0] != '\0')
+		snprintf(k->postfix_ns, sizeof(k->postfix_ns), "%s", env);
+	else if (snprintf(k->postfix_ns, sizeof(k->postfix_ns), "%s/../scripts/postfix-ns",
+			  cmd_datadir(dd, sizeof(dd))) >= (int)sizeof(k->postfix_ns) ||
+		 access(k->postfix_ns, X_OK) != 0)
+		snprintf(k->postfix_ns, sizeof(k->postfix_ns), "smtpd-harness-postfix-ns");
+	return 0;
+}
+
+/* confirm_failed - --confirm after the checks: the failed ones through real Postfix */
+static int confirm_failed(const struct cmd_common *c, struct check_cli *k,
+			  const struct confirm_book *book, const struct target *t, int policy,
+			  struct report *r)
+{
+	struct confirm_options co;
+	char err[600];
+	size_t i, nfailed = 0;
+
+	for (i = 0; i < book->n; i++)
+		nfailed += book->e[i].failed != 0;
+	if (nfailed == 0)
+		return 0;
+	memset(&co, 0, sizeof(co));
+	co.proto = policy ? CONFIRM_POLICY : CONFIRM_AUTH;
+	co.target = t;
+	co.postfix_ns = k->postfix_ns;
+	co.main_cf = k->main_cf;
+	co.version = c->version;
+	co.time_scale = c->time_scale;
+	co.stderr_apart = c->stderr_apart;
+	if (c->format == REPORT_TEXT)
+		printf("fake-smtpd: confirming %zu failed check(s) with real Postfix %s\n", nfailed,
+		       k->mail_version);
+	if (confirm_run(&co, book, r, err, sizeof(err)) < 0) {
+		msg_error("--confirm: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* what judged() needs for --confirm */
+struct confirmable {
+	const struct confirm_book *book;
+	const struct target *t;
+	int policy;
+};
 
 /* spawned - the target, with a spawned helper's environment and user; -1 said why */
 static int spawned(const struct check_cli *k, const char *spec, struct target *t)
@@ -292,13 +376,16 @@ static int unbound(const struct check_cli *k)
  * judged - the exit status of a run that ran (rc stays when it could not
  * start), after the bound is lifted and the report written
  */
-static int judged(const struct cmd_common *c, const struct check_cli *k, struct report *r,
-		  int ran, int rc)
+static int judged(const struct cmd_common *c, struct check_cli *k, struct report *r,
+		  int ran, int rc, const struct confirmable *cf)
 {
 	if (ran)
 		rc = cmd_failed(c, r) ? CMD_EXIT_FAIL : r->errors ? CMD_EXIT_USAGE : CMD_EXIT_OK;
 	if (unbound(k) && ran && rc == CMD_EXIT_OK)
 		rc = CMD_EXIT_FAIL;	/* a run cut short proves nothing */
+	/* after the bound: --max-time does not cut real Postfix's replies */
+	if (ran && k->confirm && confirm_failed(c, k, cf->book, cf->t, cf->policy, r) < 0)
+		rc = CMD_EXIT_USAGE;
 	(void)report_finish(r);
 	return rc;
 }
@@ -307,6 +394,8 @@ static int judged(const struct cmd_common *c, const struct check_cli *k, struct 
 static int run_auth(struct cmd_common *c, struct check_cli *k)
 {
 	struct check_auth_options o;
+	struct confirm_book book;
+	struct confirmable cf = { &book, NULL, 0 };
 	struct catalogue cat;
 	struct progress progress;
 	struct target t;
@@ -333,9 +422,10 @@ static int run_auth(struct cmd_common *c, struct check_cli *k)
 		msg_error("check needs --auth TARGET (see --help)");
 		goto out;
 	}
-	if (spawned(k, c->auth, &t) < 0)
+	if (confirm_ready(k) < 0 || spawned(k, c->auth, &t) < 0)
 		goto out;
 	o.target = &t;
+	cf.t = &t;
 	o.user = c->user;
 	o.password = c->password;
 	o.version = c->version;
@@ -345,6 +435,8 @@ static int run_auth(struct cmd_common *c, struct check_cli *k)
 	o.skip = c->skip;
 	o.catalogue = &cat;
 	o.defines = &c->defines;
+	confirm_book_init(&book);
+	o.book = k->confirm ? &book : NULL;
 	cmd_report_start(c, &r, "fake-smtpd check --auth");
 	cmd_report_catalogue(&r, catdir);
 	if (c->format == REPORT_TEXT) {
@@ -355,7 +447,8 @@ static int run_auth(struct cmd_common *c, struct check_cli *k)
 	progress.r = &r;
 	progress.postfix_s = PF_AUTH_TIMEOUT_MS / 1000;
 	bound(c, k, &progress);
-	rc = judged(c, k, &r, check_auth_run(&o, &r) >= 0, rc);
+	rc = judged(c, k, &r, check_auth_run(&o, &r) >= 0, rc, &cf);
+	confirm_book_free(&book);
 	target_free(&t);
 out:
 	catalogue_free(&cat);
@@ -367,6 +460,8 @@ static int run_policy(struct cmd_common *c, struct check_cli *k)
 {
 	struct check_policy_options o;
 	struct progress progress;
+	struct confirm_book book;
+	struct confirmable cf = { &book, NULL, 1 };
 	struct target t;
 	struct report r;
 	int rc = CMD_EXIT_USAGE;
@@ -405,9 +500,12 @@ static int run_policy(struct cmd_common *c, struct check_cli *k)
 		msg_error("check needs --policy TARGET (see --help)");
 		return CMD_EXIT_USAGE;
 	}
-	if (spawned(k, c->policy, &t) < 0)
+	if (confirm_ready(k) < 0 || spawned(k, c->policy, &t) < 0)
 		return CMD_EXIT_USAGE;
 	o.target = &t;
+	cf.t = &t;
+	confirm_book_init(&book);
+	o.book = k->confirm ? &book : NULL;
 	cmd_report_start(c, &r, "fake-smtpd check --policy");
 	cmd_report_catalogue(&r, o.catalogue_dir);
 	if (c->format == REPORT_TEXT) {
@@ -419,7 +517,8 @@ static int run_policy(struct cmd_common *c, struct check_cli *k)
 	progress.r = &r;
 	progress.postfix_s = PF_POL_TIMEOUT_MS / 1000;
 	bound(c, k, &progress);
-	rc = judged(c, k, &r, check_policy_run(&o, &r) >= 0, rc);
+	rc = judged(c, k, &r, check_policy_run(&o, &r) >= 0, rc, &cf);
+	confirm_book_free(&book);
 	target_free(&t);
 	return rc;
 }

@@ -181,6 +181,7 @@ static void keep(struct report *r, const struct report_entry *e)
 	}
 	k = &r->entries[r->nentries++];
 	*k = *e;
+	k->confirmed = NULL;
 	k->id = xstrdup(e->id);
 	k->title = xstrdup(e->title);
 	k->matters = e->matters != NULL ? xstrdup(e->matters) : NULL;
@@ -355,12 +356,12 @@ void report_stat_text(struct report *r, const char *name, const char *v)
 	snprintf(s->text, sizeof(s->text), "%s", v);
 }
 
-/* free_copy - free a string keep() copied (the entry's fields are const) */
-static void free_copy(const char *p)
+/* report_free_copy - free what a writer copied into a const field */
+void report_free_copy(const void *p)
 {
 	union {
-		const char *c;
-		char *m;
+		const void *c;
+		void *m;
 	} u;
 
 	u.c = p;
@@ -373,12 +374,13 @@ static void release(struct report *r)
 	size_t i;
 
 	for (i = 0; i < r->nentries; i++) {
-		free_copy(r->entries[i].id);
-		free_copy(r->entries[i].title);
-		free_copy(r->entries[i].matters);
-		free_copy(r->entries[i].reason);
-		free_copy(r->entries[i].log);
-		free_copy(r->entries[i].notice);
+		report_free_copy(r->entries[i].id);
+		report_free_copy(r->entries[i].title);
+		report_free_copy(r->entries[i].matters);
+		report_free_copy(r->entries[i].reason);
+		report_free_copy(r->entries[i].log);
+		report_free_copy(r->entries[i].notice);
+		report_confirm_free(r->entries[i].confirmed);
 	}
 	free(r->entries);
 	r->entries = NULL;

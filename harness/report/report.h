@@ -28,6 +28,8 @@
  *	void report_stat_real(struct report *r, const char *name, double v);
  *	void report_stat_text(struct report *r, const char *name,
  *	                      const char *v);
+ *	void report_confirm(struct report *r, const char *id,
+ *	                    const struct report_confirmed *c);
  * DESCRIPTION
  *	A check is reported with its id, title, severity and "why it
  *	matters"; the bytes sent (C:) and received (S:) during it, escaped
@@ -95,6 +97,12 @@
  *	"stat.NAME" properties, in TAP and text as "NAME: VALUE" lines
  *	before the summary line. Findings are checks: report_begin(),
  *	report_io(), report_end().
+ *
+ *	report_confirm() (report_confirm.c) adds what check --confirm
+ *	found for a failed check: each SMTP command of the sessions run
+ *	through real Postfix, the reply the oracle predicted and the one
+ *	Postfix gave, a status ("agree", "disagree", "not confirmable",
+ *	"error") and a note (the files, how to file a disagreement).
  *
  *	report_finish() frees what the report holds. A text report that
  *	is not finished holds nothing but r->log and r->doc (which the
@@ -170,6 +178,17 @@ struct report_stat {
 
 struct report_entry;			/* report_int.h */
 
+/* check --confirm on one failed check */
+struct report_confirmed {
+	const char *status;		/* agree, disagree, not confirmable, error */
+	int agree;			/* every reply compared agreed */
+	size_t n;			/* replies compared */
+	const char *const *command;	/* the SMTP command each answers */
+	const char *const *predicted;
+	const char *const *real;
+	const char *note;
+};
+
 struct report {
 	enum report_format format;
 	FILE *out;
@@ -215,5 +234,6 @@ void report_set_catalogue(struct report *r, const char *id, const char *dir, uns
 void report_stat_uint(struct report *r, const char *name, unsigned long long v);
 void report_stat_real(struct report *r, const char *name, double v);
 void report_stat_text(struct report *r, const char *name, const char *v);
+void report_confirm(struct report *r, const char *id, const struct report_confirmed *c);
 
 #endif

@@ -37,6 +37,7 @@ double report_now(void);
  *	catalogue ID (N data checks)". report_keeps_log() says whether a
  *	check's log is kept in its entry (the writer's keep says: JUnit
  *	drops the logs of passing checks unless verbose, JSON keeps all).
+ *	report_free_copy() frees a copy held in a const field.
  *	report_now() is the monotonic clock in seconds. report_print_stats()
  *	writes the stats as "NAME: VALUE" lines behind prefix on r->out.
  * DIAGNOSTICS
@@ -64,6 +65,7 @@ struct report_entry {
 	enum check_severity severity;
 	enum check_result res;
 	double secs;
+	struct report_confirmed *confirmed;	/* check --confirm, or NULL */
 };
 
 enum report_keep {
@@ -90,5 +92,7 @@ void report_header_line(const struct report *r, struct xbuf *out);
 int report_keeps_log(const struct report *r, const struct report_entry *e);
 void report_print_stats(const struct report *r, const char *prefix);
 double report_now(void);
+void report_confirm_free(struct report_confirmed *k);
+void report_free_copy(const void *p);
 
 #endif

@@ -74,6 +74,36 @@ static const char *class_name(enum report_class cls)
 	return "error";
 }
 
+/* confirmed - check --confirm's finding on a check */
+static json_t *confirmed(struct jj *j, const struct report_confirmed *c)
+{
+	json_t *o = json_object(), *list = json_array();
+	size_t i;
+
+	if (o == NULL || list == NULL) {
+		json_decref(o);
+		json_decref(list);
+		return NULL;
+	}
+	set(j, o, "status", json_string(c->status));
+	set(j, o, "agree", json_boolean(c->agree));
+	for (i = 0; i < c->n; i++) {
+		json_t *p = json_object();
+
+		if (p == NULL || json_array_append_new(list, p) < 0) {
+			j->failed = 1;
+			continue;
+		}
+		set(j, p, "command", str(j, c->command[i]));
+		set(j, p, "predicted", str(j, c->predicted[i]));
+		set(j, p, "real", str(j, c->real[i]));
+		set(j, p, "agree", json_boolean(strcmp(c->predicted[i], c->real[i]) == 0));
+	}
+	set(j, o, "replies", list);
+	set(j, o, "note", str(j, c->note));
+	return o;
+}
+
 /* result - one check */
 static json_t *result(struct jj *j, const struct report_entry *e)
 {
@@ -91,6 +121,8 @@ static json_t *result(struct jj *j, const struct report_entry *e)
 	set(j, o, "why", str(j, e->reason));
 	set(j, o, "time", secs(e->secs));
 	set(j, o, "log", str(j, e->log != NULL ? e->log : ""));
+	if (e->confirmed != NULL)
+		set(j, o, "confirmed", confirmed(j, e->confirmed));
 	return o;
 }
 

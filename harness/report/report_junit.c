@@ -177,6 +177,26 @@ static void outcome(struct jw *j, const struct report_entry *e, enum report_clas
 	end(j);
 }
 
+/* confirm_properties - check --confirm's finding: confirm.status, .agree, .note, and
+ * confirm.N.command/.predicted/.real for each reply compared */
+static void confirm_properties(struct jw *j, const struct report_confirmed *c)
+{
+	char name[64];
+	size_t i;
+
+	property(j, "confirm.status", c->status);
+	property(j, "confirm.agree", c->agree ? "true" : "false");
+	property(j, "confirm.note", c->note);
+	for (i = 0; i < c->n; i++) {
+		snprintf(name, sizeof(name), "confirm.%zu.command", i + 1);
+		property(j, name, c->command[i]);
+		snprintf(name, sizeof(name), "confirm.%zu.predicted", i + 1);
+		property(j, name, c->predicted[i]);
+		snprintf(name, sizeof(name), "confirm.%zu.real", i + 1);
+		property(j, name, c->real[i]);
+	}
+}
+
 /* testcase - one check */
 static void testcase(struct jw *j, const struct report *r, const struct report_entry *e)
 {
@@ -192,6 +212,8 @@ static void testcase(struct jw *j, const struct report *r, const struct report_e
 	property(j, "result", d->name);
 	if (e->matters != NULL)
 		property(j, "why-it-matters", e->matters);
+	if (e->confirmed != NULL)
+		confirm_properties(j, e->confirmed);
 	end(j);
 	if (d->cls != REPORT_CLASS_PASS) {
 		outcome(j, e, d->cls);
