@@ -13,6 +13,8 @@
  *	Disconnect reasons use Dovecot's log texts ("BUG: Master sent
  *	broken USER", ...).
  */
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,10 +88,40 @@ static void field_remove(struct authd_userdb_reply *r, const char *name, size_t 
 	}
 }
 
-/* id_parse - a uid or gid column: a number, not 0, not (uid_t)-1 */
-static int id_parse(const char *p, size_t len, unsigned *id_r)
+/*
+ * id_resolve - userdb_parse_uid/gid: a number, or a user (group) name from
+ * the system's database; -1 when it is neither, or (uid_t)-1
+ */
+static int id_resolve(const char *p, size_t len, int group, unsigned *id_r)
 {
-	return str_to_uint(p, len, id_r) == 0 && *id_r != 0 && *id_r != (unsigned)-1 ? 0 : -1;
+	char name[256];
+
+	if (str_to_uint(p, len, id_r) == 0)
+		return *id_r != (unsigned)-1 ? 0 : -1;
+	if (len == 0 || len >= sizeof(name))
+		return -1;
+	memcpy(name, p, len);
+	name[len] = '\0';
+	if (group) {
+		const struct group *gr = getgrnam(name);
+
+		if (gr == NULL)
+			return -1;
+		*id_r = (unsigned)gr->gr_gid;
+	} else {
+		const struct passwd *pw = getpwnam(name);
+
+		if (pw == NULL)
+			return -1;
+		*id_r = (unsigned)pw->pw_uid;
+	}
+	return 0;
+}
+
+/* id_parse - a uid or gid column: resolved, and not 0 */
+static int id_parse(const char *p, size_t len, int group, unsigned *id_r)
+{
+	return id_resolve(p, len, group, id_r) == 0 && *id_r != 0 ? 0 : -1;
 }
 
 /* extra_field - one userdb_ extra field (auth_request_set_userdb_field); -1 tempfail */
@@ -109,7 +141,7 @@ static int extra_field(struct authd_userdb_reply *r, size_t *used, const char *w
 		return 0;
 	}
 	if ((nlen == 3 && (memcmp(w, "uid", 3) == 0 || memcmp(w, "gid", 3) == 0))) {
-		if (str_to_uint(v, vlen, &id) < 0 || id == (unsigned)-1)
+		if (id_resolve(v, vlen, w[0] == 'g', &id) < 0)
 			return -1;
 		vlen = (size_t)snprintf(num, sizeof(num), "%u", id);
 		v = num;
@@ -172,8 +204,8 @@ int authd_userdb_lookup(const struct passdb *db, const char *user, struct authd_
 		return 0;
 	ulen = strlen(pu->uid);
 	glen = strlen(pu->gid);
-	if ((ulen > 0 && id_parse(pu->uid, ulen, &uid) < 0) ||
-	    (glen > 0 && id_parse(pu->gid, glen, &gid) < 0))
+	if ((ulen > 0 && id_parse(pu->uid, ulen, 0, &uid) < 0) ||
+	    (glen > 0 && id_parse(pu->gid, glen, 1, &gid) < 0))
 		return 0;
 	r->text = xmalloc(64 + strlen(pu->home ? pu->home : "") +
 			  4 * strlen(pu->extra ? pu->extra : ""));

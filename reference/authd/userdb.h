@@ -23,22 +23,22 @@
  *	userdb-passwd-file.c, auth-request.c auth_request_set_userdb_field)
  *	with Dovecot's default auth_username_chars and auth_username_format
  *	(%Lu): a user name with a byte outside [A-Za-z0-9.-_@], or empty,
- *	is not found; the name is lowercased, then looked up. A user whose
- *	line ends before the gid column, or whose uid or gid is 0 or not a
- *	number, is not found (Dovecot drops such a line, or refuses userdb
- *	lookups for it). The fields: uid and gid when their columns are not
- *	empty, home when not empty, then each userdb_NAME[=VALUE] extra
- *	field as NAME, in file order (a repeated NAME keeps its place and
- *	takes the new value; NAME:protected only when NAME is not set yet;
- *	NAME:remove removes it; system_user becomes system_groups_user).
- *	A userdb_uid or userdb_gid that is not a number, or userdb_tempfail,
- *	makes the lookup a temporary failure. Not done: user names (uid
- *	"vmail") are not resolved through the system's user database (such
- *	a user is not found); %variables are not expanded; userdb_user,
- *	userdb_username and userdb_domain do not rename the user, and
- *	userdb_uidgid_file and userdb_userdb_import are ignored.
- *	r->name is the user name of the reply. 1 found, 0 not found, -1
- *	temporary failure.
+ *	is not found; the name is lowercased, then looked up. A uid or gid
+ *	is a number or a user or group name of the system's database
+ *	(getpwnam, getgrnam). A user whose line ends before the gid column,
+ *	or whose uid or gid is 0 or neither, is not found (Dovecot drops
+ *	such a line, or refuses userdb lookups for it). The fields: uid and
+ *	gid (as numbers) when their columns are not empty, home when not
+ *	empty, then each userdb_NAME[=VALUE] extra field as NAME, in file
+ *	order (a repeated NAME keeps its place and takes the new value;
+ *	NAME:protected only when NAME is not set yet; NAME:remove removes
+ *	it; system_user becomes system_groups_user). A userdb_uid or
+ *	userdb_gid that is neither a number nor a name, or userdb_tempfail,
+ *	makes the lookup a temporary failure. Not done: %variables are not
+ *	expanded; userdb_user, userdb_username and userdb_domain do not
+ *	rename the user; userdb_uidgid_file and userdb_userdb_import are
+ *	ignored. r->name is the user name of the reply. 1 found, 0 not
+ *	found, -1 temporary failure.
  *
  *	A session: authd_userdb_start() sends the handshake (VERSION 1 1 and
  *	SPID; with set->dovecot24 the minor is 3); the client's first line
