@@ -125,15 +125,18 @@ static int id_parse(const char *p, size_t len, int group, unsigned *id_r)
 }
 
 /* extra_field - one userdb_ extra field (auth_request_set_userdb_field); -1 tempfail */
-static int extra_field(struct authd_userdb_reply *r, size_t *used, const char *w, size_t wlen)
+static int extra_field(struct authd_userdb_reply *r, size_t *used, const char *w, size_t wlen,
+		       int dovecot24)
 {
+	const char *keep = dovecot24 ? ":default" : ":protected";
+	size_t klen = strlen(keep);
 	const char *eq = memchr(w, '=', wlen), *v = eq ? eq + 1 : "";
 	size_t nlen = eq ? (size_t)(eq - w) : wlen, vlen = eq ? wlen - nlen - 1 : 0;
 	char num[16];
 	unsigned id;
 
-	if (nlen > 10 && memcmp(w + nlen - 10, ":protected", 10) == 0) {
-		nlen -= 10;
+	if (nlen > klen && memcmp(w + nlen - klen, keep, klen) == 0) {
+		nlen -= klen;
 		if (field_find(r, w, nlen) != NULL)
 			return 0;
 	} else if (nlen > 7 && memcmp(w + nlen - 7, ":remove", 7) == 0) {
@@ -162,13 +165,14 @@ static int extra_field(struct authd_userdb_reply *r, size_t *used, const char *w
 }
 
 /* extra_fields - the userdb_ words of the extra column, in order */
-static int extra_fields(struct authd_userdb_reply *r, size_t *used, const char *extra)
+static int extra_fields(struct authd_userdb_reply *r, size_t *used, const char *extra,
+			int dovecot24)
 {
 	while (extra != NULL && *extra != '\0') {
 		size_t wlen = strcspn(extra, " ");
 
 		if (wlen > 7 && memcmp(extra, "userdb_", 7) == 0 &&
-		    extra_field(r, used, extra + 7, wlen - 7) < 0)
+		    extra_field(r, used, extra + 7, wlen - 7, dovecot24) < 0)
 			return -1;
 		extra += wlen;
 		extra += strspn(extra, " ");
@@ -191,7 +195,8 @@ static int user_name(const char *user, char *out, size_t size)
 }
 
 /* authd_userdb_lookup - a USER lookup in the passwd-file */
-int authd_userdb_lookup(const struct passdb *db, const char *user, struct authd_userdb_reply *r)
+int authd_userdb_lookup(const struct passdb *db, const char *user, int dovecot24,
+			struct authd_userdb_reply *r)
 {
 	const struct passdb_user *pu;
 	unsigned uid = 0, gid = 0;
@@ -215,7 +220,7 @@ int authd_userdb_lookup(const struct passdb *db, const char *user, struct authd_
 		field_set(r, &used, "gid", 3, num, (size_t)snprintf(num, sizeof(num), "%u", gid));
 	if (pu->home != NULL && pu->home[0] != '\0')
 		field_set(r, &used, "home", 4, pu->home, strlen(pu->home));
-	if (extra_fields(r, &used, pu->extra) < 0) {
+	if (extra_fields(r, &used, pu->extra, dovecot24) < 0) {
 		authd_userdb_reply_free(r);
 		return -1;
 	}
@@ -257,7 +262,7 @@ static void user(struct authd_userdb *u, const struct dvmaster_request *q)
 {
 	enum dvmaster_dialect d = u->set.dovecot24 ? DVMASTER_DOVECOT24 : DVMASTER_DOVECOT23;
 	struct authd_userdb_reply r;
-	int rc = authd_userdb_lookup(u->ops->db(u->ctx), q->user, &r);
+	int rc = authd_userdb_lookup(u->ops->db(u->ctx), q->user, u->set.dovecot24, &r);
 
 	if (rc > 0 && dvmaster_format_user(&u->out, d, q->id, r.name, r.f, r.n) < 0)
 		rc = -1;	/* too long for one reply: a temporary failure */

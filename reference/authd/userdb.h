@@ -6,7 +6,7 @@
  *	#include "reference/authd/userdb.h"
  *
  *	int authd_userdb_lookup(const struct passdb *db, const char *user,
- *	                        struct authd_userdb_reply *r);
+ *	                        int dovecot24, struct authd_userdb_reply *r);
  *	void authd_userdb_reply_free(struct authd_userdb_reply *r);
  *
  *	struct authd_userdb *authd_userdb_create(
@@ -31,8 +31,9 @@
  *	gid (as numbers) when their columns are not empty, home when not
  *	empty, then each userdb_NAME[=VALUE] extra field as NAME, in file
  *	order (a repeated NAME keeps its place and takes the new value;
- *	NAME:protected only when NAME is not set yet; NAME:remove removes
- *	it; system_user becomes system_groups_user). A userdb_uid or
+ *	NAME:protected, with dovecot24 NAME:default, only when NAME is not
+ *	set yet; NAME:remove removes it; system_user becomes
+ *	system_groups_user). A userdb_uid or
  *	userdb_gid that is neither a number nor a name, or userdb_tempfail,
  *	makes the lookup a temporary failure. Not done: %variables are not
  *	expanded; userdb_user, userdb_username and userdb_domain do not
@@ -79,7 +80,8 @@ struct authd_userdb_ops {
 
 struct authd_userdb;
 
-int authd_userdb_lookup(const struct passdb *db, const char *user, struct authd_userdb_reply *r);
+int authd_userdb_lookup(const struct passdb *db, const char *user, int dovecot24,
+			struct authd_userdb_reply *r);
 void authd_userdb_reply_free(struct authd_userdb_reply *r);
 
 struct authd_userdb *authd_userdb_create(const struct authd_userdb_settings *set,
