@@ -133,6 +133,20 @@ static void check_output(struct fz *f, const char *line, size_t len, int d24)
 	xbuf_reset(&f->out);
 }
 
+/* one_line - a line through the parsers and the session; 1 when it ends the connection */
+static int one_line(struct fz *f, struct authd_userdb *u, const char *line, size_t len, int d24)
+{
+	int closed = 0;
+
+	check_parsers(line, len);
+	if (authd_userdb_line(u, line, len) < 0) {
+		FUZZ_CHECK(*authd_userdb_error(u) != '\0');
+		closed = 1;
+	}
+	check_output(f, line, len, d24);
+	return closed;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct authd_userdb_settings set;
@@ -160,20 +174,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	linebuf_init(&lb, DVMASTER_MAX_LINE, LINEBUF_CR_STRIP);
 	p = data + 1;
 	n = size - 1;
-	while (n > 0 && !closed) {
+	for (; n > 0 && !closed && rc >= 0; p += took, n -= took) {
 		took = linebuf_feed(&lb, p, n);
-		p += took;
-		n -= took;
-		while (!closed && (rc = linebuf_next(&lb, &line, &len)) == 1) {
-			check_parsers(line, len);
-			if (authd_userdb_line(u, line, len) < 0) {
-				FUZZ_CHECK(*authd_userdb_error(u) != '\0');
-				closed = 1;
-			}
-			check_output(&f, line, len, set.dovecot24);
-		}
-		if (rc < 0)
-			break;		/* line too long: the shell disconnects */
+		while (!closed && (rc = linebuf_next(&lb, &line, &len)) == 1)
+			closed = one_line(&f, u, line, len, set.dovecot24);
+		/* rc < 0: a line too long; the shell disconnects */
 	}
 	linebuf_free(&lb);
 	authd_userdb_destroy(&u);

@@ -452,21 +452,31 @@ static void udb_on_close(struct conn *cn, const char *reason)
 
 static const struct conn_ops udb_conn_ops = { udb_on_line, udb_on_overflow, udb_on_close, NULL };
 
-/* udb_start - a connection to a userdb: listener */
-static void udb_start(struct authd *d, int rfd, int wfd, const char *peer)
+/* client_new - a connection's client; NULL when it cannot be set up */
+static struct client *client_new(struct authd *d, int rfd, int wfd, size_t max_line,
+				 const struct conn_ops *ops, const char *peer)
 {
-	struct conn_settings cs = { DVMASTER_MAX_LINE, LINEBUF_CR_STRIP, 50 * 1024,
-				    4 * 1024 * 1024, 0 };
-	struct authd_userdb_settings us;
+	struct conn_settings cs = { max_line, LINEBUF_CR_STRIP, 50 * 1024, 4 * 1024 * 1024, 0 };
 	struct client *c = xcalloc(1, sizeof(*c));
 
 	c->d = d;
 	daemon_client_init(&c->base, client_destroy);
-	c->conn = daemon_conn_create(d->dm, rfd, wfd, &cs, &udb_conn_ops, c, peer);
+	c->conn = daemon_conn_create(d->dm, rfd, wfd, &cs, ops, c, peer);
 	if (c->conn == NULL) {
 		free(c);
-		return;
+		return NULL;
 	}
+	return c;
+}
+
+/* udb_start - a connection to a userdb: listener */
+static void udb_start(struct authd *d, int rfd, int wfd, const char *peer)
+{
+	struct authd_userdb_settings us;
+	struct client *c = client_new(d, rfd, wfd, DVMASTER_MAX_LINE, &udb_conn_ops, peer);
+
+	if (c == NULL)
+		return;
 	us.dovecot24 = d->set.handshake_24;
 	us.spid = (unsigned long)getpid();
 	c->udb = authd_userdb_create(&us, &udb_ops, c);
@@ -480,7 +490,6 @@ static const char *const listen_kinds[] = { "legacy", "userdb", NULL };
 /* client_start - a new connection (the skeleton's connect hook) */
 static void client_start(void *ctx, int rfd, int wfd, const char *peer, unsigned kind)
 {
-	struct conn_settings cs = { DVAUTH_MAX_LINE, LINEBUF_CR_STRIP, 50 * 1024, 4 * 1024 * 1024, 0 };
 	struct authd *d = ctx;
 	struct client *c;
 	struct authd_ident ident;
@@ -493,14 +502,8 @@ static void client_start(void *ctx, int rfd, int wfd, const char *peer, unsigned
 		return;
 	}
 	set.handshake_legacy = kind == KIND_LEGACY;
-	c = xcalloc(1, sizeof(*c));
-	c->d = d;
-	daemon_client_init(&c->base, client_destroy);
-	c->conn = daemon_conn_create(d->dm, rfd, wfd, &cs, &conn_ops, c, peer);
-	if (c->conn == NULL) {
-		free(c);
+	if ((c = client_new(d, rfd, wfd, DVAUTH_MAX_LINE, &conn_ops, peer)) == NULL)
 		return;
-	}
 	memset(&ident, 0, sizeof(ident));
 	ident.spid = (unsigned long)getpid();
 	ident.cuid = ++d->next_cuid;
