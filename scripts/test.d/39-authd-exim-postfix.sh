@@ -10,6 +10,11 @@
 # both; the ref-authd that answered is the one started (its log has both
 # kinds of connection). Exim on the 2.4-style socket waits forever, as it
 # does with Dovecot 2.4's auth-client: killed after 5 s without a reply.
+# Then the same against a real Dovecot 2.4 (the newest Debian has, from
+# scripts/build-peer, which builds it when its cache lacks it) with its
+# auth-legacy listener: Exim gets 235 and 535 there and waits forever on
+# its auth-client, and ref-authd's legacy: handshake is Dovecot's line for
+# line (SPID, CUID and COOKIE values aside).
 # Skipped when Postfix or swaks is missing or Exim cannot be fetched.
 # Usage: 39-authd-exim-postfix.sh BUILD_DIR   Last line: "N passed, N failed".
 set -u
@@ -122,4 +127,68 @@ got=$(exim_auth "$dir/exim-client.conf" 5 secret)
 
 "$top/scripts/postfix-ns" stop "$inst" > /dev/null 2>&1
 on_exit=
+
+# --- the same with a real Dovecot 2.4 ---------------------------------------
+if ! root=$("$top/scripts/build-peer" dovecot 2.4 2> "$dir/build.err" | tail -n 1); then
+	bad "Dovecot 2.4 cannot be built: $(tail -n 1 "$dir/build.err")"
+	suite_end
+fi
+v=$("$top/scripts/dovecot-auth" version "$root")
+ddir=$dir/dovecot
+if ! dpid=$("$top/scripts/dovecot-auth" start "$ddir" "$dir/users" "exim-$$" 0 --dovecot "$root"); then
+	bad "Dovecot $v did not start"
+	suite_end
+fi
+on_exit='"$top/scripts/dovecot-auth" stop "$ddir" "$dpid"'
+exim_conf "$ddir/run/auth-legacy" > "$dir/exim-dlegacy.conf"
+exim_conf "$ddir/run/auth-client" > "$dir/exim-dclient.conf"
+exim_auth "$dir/exim-dlegacy.conf" 30 secret > "$dir/d-right" &
+e1=$!
+exim_auth "$dir/exim-dlegacy.conf" 30 wrong > "$dir/d-wrong" &
+e2=$!
+exim_auth "$dir/exim-dclient.conf" 5 secret > "$dir/d-client" &
+e3=$!
+wait $e1 $e2 $e3
+check "Exim, Dovecot $v auth-legacy, right password" "$dir/d-right" 235
+check "Exim, Dovecot $v auth-legacy, wrong password" "$dir/d-wrong" 535
+[ -z "$(cat "$dir/d-client")" ] && ok "Exim on Dovecot $v's auth-client gets no reply either" ||
+	bad "Exim on Dovecot $v's auth-client -> [$(cat "$dir/d-client")], want no reply"
+
+# the legacy handshakes side by side (ref-authd offers Dovecot's mechanisms)
+bg "$bin" --handshake 2.4 -p "$dir/users" -d 0 "legacy:unix:$dir/ref-legacy" 2> "$dir/ref.log"
+wait_socket "$dir/ref-legacy" || bad "ref-authd's legacy: socket did not appear"
+hs() {
+	/usr/bin/python3 - "$1" <<'PY'
+import re, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.settimeout(0.3)
+buf = b""
+try:
+    while not buf.endswith(b"DONE\n"):
+        c = s.recv(4096)
+        if not c:
+            break
+        buf += c
+except socket.timeout:
+    pass
+print(re.sub(r"(SPID|CUID|COOKIE)\t[0-9a-f]+", r"\1\t<n>", buf.decode()).replace("\t", "#"))
+PY
+}
+ref=$(hs "$dir/ref-legacy")
+dov=$(hs "$ddir/run/auth-legacy")
+# Dovecot 2.4.4 and later say VERSION 1 4 where ref-authd's 2.4 mode says 1 3
+# (as 2.4.0-2.4.3), and 2.4.5 lists MECH DOVECOT-TOKEN private in every
+# handshake (both known gaps of suites 32 and 33): compared without them
+note=
+case $v in
+2.4.[0-3]) ;;
+*)
+	dov=$(echo "$dov" | sed 's/^VERSION#1#4$/VERSION#1#3/' | grep -v '^MECH#DOVECOT-TOKEN#private$')
+	note=", its VERSION 1 4 and DOVECOT-TOKEN aside"
+	;;
+esac
+[ -n "$ref" ] && [ "$ref" = "$dov" ] &&
+	ok "ref-authd's legacy: handshake is Dovecot $v's auth-legacy handshake ($(echo "$ref" | wc -l) lines$note)" ||
+	{ bad "legacy handshakes differ"; printf 'ref-authd:\n%s\ndovecot:\n%s\n' "$ref" "$dov"; }
 suite_end
