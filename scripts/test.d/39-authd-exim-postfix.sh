@@ -163,15 +163,15 @@ import re, socket, sys
 s = socket.socket(socket.AF_UNIX)
 s.connect(sys.argv[1])
 s.settimeout(0.3)
-buf = b""
+lines = []
 try:
-    while not buf.endswith(b"DONE\n"):
-        c = s.recv(4096)
-        if not c:
+    for line in s.makefile("rb"):
+        lines.append(line)
+        if line == b"DONE\n":
             break
-        buf += c
 except socket.timeout:
     pass
+buf = b"".join(lines)
 print(re.sub(r"(SPID|CUID|COOKIE)\t[0-9a-f]+", r"\1\t<n>", buf.decode()).replace("\t", "#"))
 PY
 }
