@@ -684,6 +684,36 @@ def seeds_authd_session():
 
 EXTRA["fuzz_authd_session"] = seeds_authd_session
 
+
+# fuzz_authd_userdb: byte 0 bit 0 = Dovecot 2.4's dialect, then the client's
+# lines on an auth-userdb connection (the target's passwd-file users)
+def seeds_authd_userdb():
+    v = b"VERSION\t1\t0\n"
+    svc, proto = b"\tservice=lmtp", b"\tprotocol=lmtp"
+    long_user = b"u" * (1023 - len(b"USER\t1\t" + svc))
+    return {
+        "users_23": b"\0" + v + b"".join(b"USER\t%d\t%s%s\n" % (i, u, svc) for i, u in
+                                        enumerate((b"alice", b"nobody", b"sys", b"tf", b"tab",
+                                                   b"empty", b"zero", b"bare", b"ALICE"), 1)),
+        "users_24": b"\1" + v + b"".join(b"USER\t%d\t%s%s\n" % (i, u, proto) for i, u in
+                                        enumerate((b"alice", b"empty", b"sys"), 1)),
+        "pass_list": b"\0" + v + b"PASS\t1\talice" + svc + b"\nLIST\t2\nUSER\t3\ttab" + svc + b"\n",
+        "no_service": b"\0" + v + b"USER\t1\talice\n",
+        "bare_user_23": b"\0" + v + b"USER\n",
+        "bare_user_24": b"\1" + v + b"USER\n",
+        "empty_line_24": b"\1" + v + b"\n",
+        "no_version": b"\0USER\t1\talice" + svc + b"\n",
+        "version_major_2": b"\1VERSION\t2\t0\nUSER\t1\talice" + proto + b"\n",
+        "escapes_crlf": b"\0" + v.replace(b"\n", b"\r\n") + b"USER\t1\tal\1tice" + svc +
+                        b"\r\nUSER\t4294967296\ta" + svc + b"\n",
+        "escaped_nul_user": b"\0" + v + b"USER\t1\talice\x010x" + svc + b"\n",
+        "line_1023": b"\0" + v + b"USER\t1\t" + long_user + svc + b"\n",
+        "line_1024": b"\0" + v + b"USER\t1\t" + long_user + b"u" + svc + b"\n",
+    }
+
+
+EXTRA["fuzz_authd_userdb"] = seeds_authd_userdb
+
 # --- the Postfix oracle ---------------------------------------------------------
 # fuzz_pf_auth: byte 0 = version index (2.11 3.0 3.4 3.7.11 3.9-20231112 3.11
 # 3.12-20260710), then the server's lines. fuzz_pf_policy: byte 0 = version

@@ -37,6 +37,7 @@
 #include "proto/sasl.h"
 #include "reference/authd/passdb.h"
 #include "reference/authd/session.h"
+#include "reference/authd/userdb.h"
 #include "reference/common/conn.h"
 #include "reference/common/daemon.h"
 #include "reference/common/workq.h"
@@ -73,6 +74,7 @@ struct client {
 	struct authd *d;
 	struct conn *conn;
 	struct authd_session *sess;
+	struct authd_userdb *udb;	/* a userdb: connection (then sess is NULL) */
 	int started;		/* the greeting is out: the delay fault applies */
 	unsigned lines_sent;
 };
@@ -85,6 +87,7 @@ static void client_destroy(struct daemon_client *base)
 	struct client *c = (struct client *)base;
 
 	authd_session_destroy(&c->sess);
+	authd_userdb_destroy(&c->udb);
 	free(c);
 }
 
@@ -406,23 +409,101 @@ static void on_close(struct conn *cn, const char *reason)
 
 static const struct conn_ops conn_ops = { on_line, on_overflow, on_close, NULL };
 
-/* client_start - a new connection (the skeleton's connect hook) */
-static void client_start(void *ctx, int rfd, int wfd, const char *peer)
+/* --- userdb: connections (Dovecot's auth-userdb socket) ------------------ */
+
+static void udb_send(void *ctx, const char *data, size_t len)
 {
-	struct conn_settings cs = { DVAUTH_MAX_LINE, LINEBUF_CR_STRIP, 50 * 1024, 4 * 1024 * 1024, 0 };
-	struct authd *d = ctx;
+	raw_send(ctx, data, len);
+}
+
+static const struct passdb *udb_db(void *ctx)
+{
+	struct client *c = ctx;
+
+	return c->d->db;
+}
+
+static const struct authd_userdb_ops udb_ops = { udb_send, udb_db };
+
+static void udb_on_line(struct conn *cn, const char *line, size_t len)
+{
+	struct client *c = conn_ctx(cn);
+
+	if (authd_userdb_line(c->udb, line, len) < 0) {
+		msg_warn("%s: auth-master client: %s", conn_peer(cn), authd_userdb_error(c->udb));
+		conn_close(cn, authd_userdb_error(c->udb));
+	}
+}
+
+static void udb_on_overflow(struct conn *cn)
+{
+	msg_warn("%s: auth-master client: BUG: Master sent us more than %d bytes", conn_peer(cn),
+		 DVMASTER_MAX_LINE);
+}
+
+static void udb_on_close(struct conn *cn, const char *reason)
+{
+	struct client *c = conn_ctx(cn);
+
+	if (daemon_verbose(c->d->dm))
+		msg_info("%s: disconnected (%s)", conn_peer(cn), reason);
+	daemon_conn_closed(c->d->dm, &c->base);
+}
+
+static const struct conn_ops udb_conn_ops = { udb_on_line, udb_on_overflow, udb_on_close, NULL };
+
+/* client_new - a connection's client; NULL when it cannot be set up */
+static struct client *client_new(struct authd *d, int rfd, int wfd, size_t max_line,
+				 const struct conn_ops *ops, const char *peer)
+{
+	struct conn_settings cs = { max_line, LINEBUF_CR_STRIP, 50 * 1024, 4 * 1024 * 1024, 0 };
 	struct client *c = xcalloc(1, sizeof(*c));
-	struct authd_ident ident;
-	unsigned char rnd[16];
-	size_t i;
 
 	c->d = d;
 	daemon_client_init(&c->base, client_destroy);
-	c->conn = daemon_conn_create(d->dm, rfd, wfd, &cs, &conn_ops, c, peer);
+	c->conn = daemon_conn_create(d->dm, rfd, wfd, &cs, ops, c, peer);
 	if (c->conn == NULL) {
 		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* udb_start - a connection to a userdb: listener */
+static void udb_start(struct authd *d, int rfd, int wfd, const char *peer)
+{
+	struct authd_userdb_settings us;
+	struct client *c = client_new(d, rfd, wfd, DVMASTER_MAX_LINE, &udb_conn_ops, peer);
+
+	if (c == NULL)
+		return;
+	us.dovecot24 = d->set.handshake_24;
+	us.spid = (unsigned long)getpid();
+	c->udb = authd_userdb_create(&us, &udb_ops, c);
+	authd_userdb_start(c->udb);
+}
+
+/* the LISTEN prefixes: Dovecot 2.4's auth-legacy and the auth-userdb socket */
+enum { KIND_AUTH, KIND_LEGACY, KIND_USERDB };
+static const char *const listen_kinds[] = { "legacy", "userdb", NULL };
+
+/* client_start - a new connection (the skeleton's connect hook) */
+static void client_start(void *ctx, int rfd, int wfd, const char *peer, unsigned kind)
+{
+	struct authd *d = ctx;
+	struct client *c;
+	struct authd_ident ident;
+	struct authd_settings set = d->set;
+	unsigned char rnd[16];
+	size_t i;
+
+	if (kind == KIND_USERDB) {
+		udb_start(d, rfd, wfd, peer);
 		return;
 	}
+	set.handshake_legacy = kind == KIND_LEGACY;
+	if ((c = client_new(d, rfd, wfd, DVAUTH_MAX_LINE, &conn_ops, peer)) == NULL)
+		return;
 	memset(&ident, 0, sizeof(ident));
 	ident.spid = (unsigned long)getpid();
 	ident.cuid = ++d->next_cuid;
@@ -430,7 +511,7 @@ static void client_start(void *ctx, int rfd, int wfd, const char *peer)
 		memset(rnd, 0, sizeof(rnd));
 	for (i = 0; i < 16; i++)
 		snprintf(ident.cookie + 2 * i, 3, "%02x", rnd[i]);
-	c->sess = authd_session_create(&d->set, d->log_null ? &client_ops_nolog : &client_ops, c,
+	c->sess = authd_session_create(&set, d->log_null ? &client_ops_nolog : &client_ops, c,
 				       &ident);
 	if (d->penalty != NULL)
 		authd_session_set_penalty(c->sess, &penalty_ops, c);
@@ -507,7 +588,9 @@ static const char usage[] =
 "smtpd_sasl_type=dovecot talks to), behaving as Dovecot 2.3's auth server.\n"
 "\n"
 "LISTEN is unix:/path, inet:host:port, inet:[v6]:port, or spawn (one\n"
-"connection on stdin/stdout, as master.cf spawn runs it).\n"
+"connection on stdin/stdout, as master.cf spawn runs it); legacy:LISTEN\n"
+"sends the whole handshake at once (2.4's auth-legacy), userdb:LISTEN\n"
+"answers USER lookups (auth-userdb).\n"
 "\n"
 "  -p, --passwd-file FILE    Dovecot passwd-file (required; reloaded on SIGHUP)\n"
 "  -m, --mechanisms LIST     offered mechanisms, comma-separated\n"
@@ -516,6 +599,7 @@ static const char usage[] =
 "  -d, --failure-delay TIME  delay before a failed-authentication reply (default 2s;\n"
 "                            TIME is N[ms|s|m|h], a bare number is milliseconds)\n"
 "      --handshake 2.3|2.4   2.4: send MECH..DONE only after the client's VERSION\n"
+"                            (not on legacy:), and 2.4's userdb: protocol\n"
 "      --max-pending N       pending requests per connection (default 1024)\n"
 "      --max-pending-bytes SIZE\n"
 "                            bytes pending requests may hold per connection;\n"
@@ -744,7 +828,7 @@ static void finish(void *ctx)
 static const struct daemon_spec spec = {
 	"ref-authd", usage, options, 0, 0, (unsigned long)-1,
 	"one send(2) per reply",
-	option, NULL, init, post_init, client_start, reload, ready, finish,
+	option, NULL, init, post_init, client_start, reload, ready, finish, listen_kinds,
 };
 
 int main(int argc, char **argv)

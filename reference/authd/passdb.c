@@ -154,6 +154,9 @@ static void user_free(struct passdb_user *u)
 		free(u->raw);
 	}
 	free(u->extra);
+	free(u->uid);
+	free(u->gid);
+	free(u->home);
 	authd_extra_free(&u->x);
 	xmem_wipe(u, sizeof(*u));
 }
@@ -256,6 +259,31 @@ unknown:
 }
 
 /* user_cmp - sort/bsearch by name */
+/*
+ * userdb_columns - after the password: uid:gid:gecos:home:shell:extra; the
+ * uid, gid and home kept as written (NULL when the line ends before them),
+ * the extra fields when there is text after the fifth colon
+ */
+static void userdb_columns(const char *f, size_t left, struct passdb_user *u)
+{
+	char **keep[5] = { &u->uid, &u->gid, NULL, &u->home, NULL };
+	int k;
+
+	for (k = 0; k < 5; k++) {
+		const char *c = memchr(f, ':', left);
+		size_t n = c != NULL ? (size_t)(c - f) : left;
+
+		if (keep[k] != NULL)
+			*keep[k] = xstrndup(f, n);
+		if (c == NULL)
+			return;
+		left -= n + 1;
+		f = c + 1;
+	}
+	if (left > 0)
+		u->extra = xstrndup(f, left);
+}
+
 static int user_cmp(const void *a, const void *b)
 {
 	const struct passdb_user *x = a, *y = b;
@@ -339,25 +367,8 @@ struct passdb *passdb_parse(const char *buf, size_t len, const char *filename,
 			user_free(&u);
 			goto fail;
 		}
-		if (c2 != NULL) {
-			/* uid:gid:gecos:home:shell:extra - only the extra fields matter here */
-			const char *f = c2 + 1;
-			size_t left = ll - (size_t)(f - line);
-			int k;
-
-			for (k = 0; k < 5 && left > 0; k++) {
-				const char *c = memchr(f, ':', left);
-
-				if (c == NULL) {
-					left = 0;
-					break;
-				}
-				left -= (size_t)(c + 1 - f);
-				f = c + 1;
-			}
-			if (k == 5 && left > 0)
-				u.extra = xstrndup(f, left);
-		}
+		if (c2 != NULL)
+			userdb_columns(c2 + 1, ll - (size_t)(c2 + 1 - line), &u);
 		if (authd_extra_parse(u.extra ? u.extra : "", u.extra ? strlen(u.extra) : 0,
 				      &u.x) < 0) {
 			snprintf(err, errlen, "%s:%u: user %s: extra fields longer than %u bytes",

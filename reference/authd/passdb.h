@@ -34,7 +34,9 @@
  *	first such line and the number of them. A password without
  *	{SCHEME} uses CRYPT (Dovecot's default_pass_scheme). The extra
  *	fields are kept verbatim (extra) and as their meaning for the
- *	reply (x, see extra.h); "fail" makes passdb_verify() fail.
+ *	reply (x, see extra.h); "fail" makes passdb_verify() fail. The
+ *	uid, gid and home columns are kept as written (NULL when the line
+ *	ends before them) for the userdb (userdb.h).
  *	Schemes (case-insensitive; an optional ".HEX" / ".B64" suffix sets
  *	the encoding of digest schemes):
  *	  PLAIN CLEAR CLEARTEXT      the password itself
@@ -98,6 +100,7 @@ struct passdb_user {
 	unsigned char cram[32];
 	struct sasl_scram_keys scram;
 	char *extra;		/* extra fields, verbatim, or NULL */
+	char *uid, *gid, *home;	/* the userdb columns as written, NULL when absent */
 	struct authd_extra x;	/* what they mean for the reply (extra.h) */
 	unsigned line;		/* where the user was defined */
 };

@@ -785,7 +785,7 @@ static int handshake_line(struct authd_session *s, const char *line, size_t len,
 					       "server (mixed old and new binaries?)");
 		s->client_minor = m->minor;
 		s->hs = HS_WANT_CPID;
-		if (s->set.handshake_24)
+		if (s->set.handshake_24 && !s->set.handshake_legacy)
 			send_handshake_rest(s);
 		return 0;
 	}
@@ -894,7 +894,7 @@ void authd_session_start(struct authd_session *s)
 					   s->set.handshake_24 ? 3 : 2);
 	if (rc < 0)
 		xbuf_reset(&s->out);
-	if (s->set.handshake_24)
+	if (s->set.handshake_24 && !s->set.handshake_legacy)
 		sess_flush(s);
 	else
 		send_handshake_rest(s);

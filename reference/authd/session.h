@@ -34,7 +34,11 @@ void authd_session_drop_pending(struct authd_session *s);
  *	Handshake: authd_session_start() sends VERSION 1 2, one MECH line
  *	per offered mechanism with Dovecot's flags, SPID, CUID, COOKIE and
  *	DONE at once; with set->handshake_24 only VERSION 1 3 is sent at
- *	once and the rest follows the client's VERSION. The client must
+ *	once and the rest follows the client's VERSION, unless
+ *	set->handshake_legacy is set too (Dovecot 2.4's auth-legacy
+ *	listener, for clients that wait for DONE before they write): then
+ *	VERSION 1 3 and the rest go out at once, and the client's VERSION
+ *	is still read as 2.4 reads it. The client must
  *	send VERSION (major 1) and then CPID (non-zero pid); anything else
  *	before that ends the connection.
  *
@@ -129,6 +133,7 @@ struct authd_budget {
 struct authd_settings {
 	unsigned mechs;			/* bit (1u << enum sasl_mech) per offered mechanism */
 	int handshake_24;		/* 2.4 style: MECH..DONE after the client's VERSION */
+	int handshake_legacy;		/* 2.4's auth-legacy listener: all of it at once */
 	unsigned max_pending;		/* 0 = no limit */
 	size_t max_pending_bytes;	/* per connection, 0 = no limit */
 	struct authd_budget *budget;	/* the server's total, or NULL */

@@ -226,8 +226,13 @@ struct daemon {
 	struct cfg_args cfg;
 	struct ev_loop *loop;
 	struct listener *listeners[DAEMON_MAX_LISTENERS];
+	struct daemon_lctx {
+		struct daemon *d;
+		unsigned kind;		/* spec->listen_kinds index + 1, 0 = none */
+	} lctx[DAEMON_MAX_LISTENERS];
 	size_t nlisteners;
 	int spawn;
+	unsigned spawn_kind;
 	int pid_fd;
 	unsigned long nconn;
 	int saturated;		/* --max-connections reached, not yet 10% below */
@@ -553,10 +558,26 @@ void daemon_conn_closed(struct daemon *d, struct daemon_client *c)
 
 static void daemon_on_accept(struct ev_loop *loop, int fd, const char *peer, void *ctx)
 {
-	struct daemon *d = ctx;
+	struct daemon_lctx *lc = ctx;
 
 	(void)loop;
-	d->spec->connect(d->ctx, fd, fd, peer);
+	lc->d->spec->connect(lc->d->ctx, fd, fd, peer, lc->kind);
+}
+
+/* daemon_listen_kind - a LISTEN argument's KIND: prefix, taken off */
+static unsigned daemon_listen_kind(const struct daemon *d, const char **arg)
+{
+	const char *const *k;
+
+	for (k = d->spec->listen_kinds; k != NULL && *k != NULL; k++) {
+		size_t n = strlen(*k);
+
+		if (strncmp(*arg, *k, n) == 0 && (*arg)[n] == ':') {
+			*arg += n + 1;
+			return (unsigned)(k - d->spec->listen_kinds) + 1;
+		}
+	}
+	return 0;
 }
 
 /* daemon_listen - the LISTEN arguments: listeners, or spawn */
@@ -567,17 +588,22 @@ static void daemon_listen(struct daemon *d, int argc, char **argv)
 
 	for (i = 0; i < argc; i++) {
 		struct listen_spec spec;
+		const char *arg = argv[i];
+		unsigned kind = daemon_listen_kind(d, &arg);
 
-		if (listen_spec_parse(argv[i], &spec, err, sizeof(err)) < 0)
+		if (listen_spec_parse(arg, &spec, err, sizeof(err)) < 0)
 			msg_fatal("%s", err);
 		if (spec.kind == LISTEN_SPAWN) {
 			d->spawn = 1;
+			d->spawn_kind = kind;
 			continue;
 		}
 		if (d->nlisteners == DAEMON_MAX_LISTENERS)
 			msg_fatal("at most %d listeners", DAEMON_MAX_LISTENERS);
+		d->lctx[d->nlisteners].d = d;
+		d->lctx[d->nlisteners].kind = kind;
 		d->listeners[d->nlisteners] = listener_add(d->loop, &spec, &d->lo, daemon_on_accept,
-							   d, err, sizeof(err));
+							   &d->lctx[d->nlisteners], err, sizeof(err));
 		if (d->listeners[d->nlisteners] == NULL)
 			msg_fatal("%s", err);
 		d->nlisteners++;
@@ -632,7 +658,7 @@ static void daemon_start(struct daemon *d, int nlisten, char **listen)
 	if (d->spec->post_init != NULL)
 		d->spec->post_init(d->ctx);
 	if (d->spawn) {
-		d->spec->connect(d->ctx, STDIN_FILENO, STDOUT_FILENO, "spawn");
+		d->spec->connect(d->ctx, STDIN_FILENO, STDOUT_FILENO, "spawn", d->spawn_kind);
 		if (d->nconn == 0)
 			msg_fatal("spawn: stdin/stdout cannot be used");
 	} else {

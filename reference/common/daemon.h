@@ -67,13 +67,17 @@
  *	   daemon with the same file cannot replace the first one's unix
  *	   sockets), the LISTEN arguments (listen.h specs; at most
  *	   DAEMON_MAX_LISTENERS; "spawn" serves stdin/stdout and cannot be
- *	   combined with listeners), then --user drops privileges.
+ *	   combined with listeners), then --user drops privileges. A
+ *	   LISTEN argument may start with "KIND:", KIND one of the names in
+ *	   spec->listen_kinds (none may be "unix", "inet" or "spawn"): the
+ *	   prefix is taken off, and that listener's connections reach
+ *	   spec->connect with kind = the name's index + 1 (0 without one).
  *	8. SIGTERM and SIGINT stop the loop ("signal N: shutting down"),
  *	   SIGHUP calls spec->reload(ctx); spec->post_init(ctx, d).
- *	9. spawn: spec->connect(ctx, 0, 1, "spawn"), and the loop ends
- *	   with that connection; otherwise spec->ready(ctx, nlisteners)
+ *	9. spawn: spec->connect(ctx, 0, 1, "spawn", kind), and the loop
+ *	   ends with that connection; otherwise spec->ready(ctx, nlisteners)
  *	   logs the start and listeners call spec->connect(ctx, fd, fd,
- *	   peer) for every accepted connection.
+ *	   peer, kind) for every accepted connection.
  *	10. After the loop: listeners closed, batching stopped,
  *	   spec->finish(ctx), the pid file removed. Returns 0.
  *
@@ -179,10 +183,11 @@ struct daemon_spec {
 	int (*configured)(void *ctx);		/* NULL, or -1 to go on, or exit status */
 	void (*init)(void *ctx, struct daemon *d);
 	void (*post_init)(void *ctx);		/* may be NULL */
-	void (*connect)(void *ctx, int rfd, int wfd, const char *peer);
+	void (*connect)(void *ctx, int rfd, int wfd, const char *peer, unsigned kind);
 	void (*reload)(void *ctx);		/* SIGHUP */
 	void (*ready)(void *ctx, size_t nlisteners);
 	void (*finish)(void *ctx);
+	const char *const *listen_kinds;	/* NULL, or LISTEN prefixes, NULL last */
 };
 
 int daemon_main(int argc, char **argv, const struct daemon_spec *spec, void *ctx);

@@ -481,12 +481,13 @@ static void on_close(struct conn *cn, const char *reason)
 static const struct conn_ops conn_ops = { NULL, on_overflow, on_close, on_input };
 
 /* client_start - a new connection (the skeleton's connect hook) */
-static void client_start(void *ctx, int rfd, int wfd, const char *peer)
+static void client_start(void *ctx, int rfd, int wfd, const char *peer, unsigned kind)
 {
 	struct policyd *d = ctx;
 	struct conn_settings cs;
 	struct client *c = xcalloc(1, sizeof(*c));
 
+	(void)kind;	/* ref-policyd has no listener kinds */
 	/* the most a request in progress can hold (session.h) */
 	cs.max_line = d->set.max_request + d->set.max_line + 1;
 	cs.cr = LINEBUF_CR_KEEP;	/* (block mode: not used) */
@@ -795,7 +796,7 @@ static void finish(void *ctx)
 static const struct daemon_spec spec = {
 	"ref-policyd", usage, options, 0, 1, 1000000,
 	"one read(2) and send(2) per connection",
-	option, configured, init, post_init, client_start, reload, ready, finish,
+	option, configured, init, post_init, client_start, reload, ready, finish, NULL,
 };
 
 int main(int argc, char **argv)

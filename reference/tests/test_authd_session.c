@@ -165,6 +165,26 @@ static void test_authd_session_handshake_bytes(void **state)
 	assert_non_null(strstr(xbuf_cstr(&f->r.sent), "MECH\tPLAIN\tplaintext\n"));
 	assert_non_null(strstr(xbuf_cstr(&f->r.sent), "DONE\n"));
 	authd_session_destroy(&s);
+	/* 2.4's auth-legacy: VERSION 1 3 and the rest at once, nothing more after VERSION */
+	xbuf_reset(&f->r.sent);
+	f->set.handshake_legacy = 1;
+	s = authd_session_create(&f->set, &ops, &f->r, &f->id);
+	authd_session_start(s);
+	assert_string_equal(xbuf_cstr(&f->r.sent),
+			    "VERSION\t1\t3\nMECH\tPLAIN\tplaintext\nMECH\tLOGIN\tplaintext\n"
+			    "MECH\tCRAM-MD5\tdictionary\tactive\nSPID\t123\nCUID\t7\n"
+			    "COOKIE\t0123456789abcdef0123456789abcdef\nDONE\n");
+	xbuf_reset(&f->r.sent);
+	assert_int_equal(feed(s, "VERSION\t1\t0\nCPID\t42\n", 0), 0);
+	assert_int_equal(f->r.sent.len, 0);
+	/* the client's VERSION is still read as 2.4 reads it */
+	authd_session_destroy(&s);
+	s = authd_session_create(&f->set, &ops, &f->r, &f->id);
+	authd_session_start(s);
+	assert_int_equal(feed(s, "VERSION\n", 0), -1);
+	assert_non_null(strstr(authd_session_error(s), "didn't reply with a valid VERSION line"));
+	authd_session_destroy(&s);
+	f->set.handshake_legacy = 0;
 	f->set.handshake_24 = 0;
 }
 
