@@ -326,8 +326,8 @@ static void auth_leave(struct check_run *cr, const struct check_def *d, enum che
 	struct pf_auth_verdict v;
 	char cons[2000];
 
-	if (d->run == data_run && *res != CHECK_PASS)
-		x->life.ended = 1;	/* the replay's own connections: look */
+	if (d->run == data_run)
+		death_replayed(&x->life, *res, why);	/* the replay's own connections */
 	if (death_probe_due(&x->life))
 		auth_probe(x);
 	pf_auth_io_failure(&x->o->version, &v);

@@ -330,8 +330,8 @@ static void policy_leave(struct check_run *cr, const struct check_def *d, enum c
 {
 	struct pcx *x = cr->ctx;
 
-	if (d->run == run_data && *res != CHECK_PASS)
-		x->life.ended = 1;	/* the replay's own connections: look */
+	if (d->run == run_data)
+		death_replayed(&x->life, *res, why);	/* the replay's own connections */
 	if (death_probe_due(&x->life))
 		pcx_probe(x);
 	if (death_verdict(&x->life, x->r, d->ci.id, x->life.gone ? "no service: after a retry 1 s later it "

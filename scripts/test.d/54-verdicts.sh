@@ -10,6 +10,9 @@
 #              death fails with it (and the request before it), a daemon
 #              gone leaves the rest "not run", a spawned helper that dies
 #              again is blocked by its first death, exit 1
+#   late end   a Python policy script that closes its connection and aborts
+#              0.5 s later; a caller that ignores SIGCHLD: the same verdict as
+#              a prompt crash
 #   one cause  a Perl auth daemon that refuses AUTH PLAIN without an initial
 #              response: one failure, the checks that need it blocked by it
 #   unseen     a Python auth helper that never escapes user names and sends
@@ -100,6 +103,26 @@ for mode in spawn unix inet; do
 		fi
 	fi
 done
+
+# a death seen late: a helper that closes its connection and ends 0.5 s later (on a
+# loaded machine any end may be reaped that late), and a caller that ignores SIGCHLD
+# (the kernel would reap the helper unseen): the verdict of a prompt crash, one failure,
+# the data check that meets the same death blocked by it, no note of an "end after close"
+run slowexit --policy "spawn:$helpers/slowexit_policy.py" --time-scale 0.2
+if verdict slowexit 1 POLICY-INPUT-004 "killed by signal 6 (Aborted)" &&
+   grep -q '^BLOCKED  POLICY-ATTR-003 ' "$dir/slowexit" &&
+   grep -A1 '^BLOCKED  POLICY-ATTR-003 ' "$dir/slowexit" | grep -q 'blocked by POLICY-INPUT-004: the helper died again' &&
+   ! grep -q 'after fake-smtpd closed the connection' "$dir/slowexit"; then
+	ok "a crash reaped 0.5 s after the connection closed: POLICY-INPUT-004 fails with it, the data check blocked, exit 1"
+else
+	bad "slow exit: rc $rc, $(nfail slowexit) failure(s)"; show slowexit
+fi
+$py -c 'import os, signal, sys; signal.signal(signal.SIGCHLD, signal.SIG_IGN); os.execv(sys.argv[1], sys.argv[1:])' \
+	"$fs" check --policy "spawn:$dir/overrun_policyd -" --time-scale 0.2 > "$dir/sigchld" 2>&1
+rc=$?
+verdict sigchld 1 POLICY-INPUT-002 "killed by signal 11" &&
+	ok "overrun policy daemon (spawn), SIGCHLD ignored by the caller: the same verdict" ||
+	{ bad "SIGCHLD ignored: rc $rc, $(nfail sigchld) failure(s)"; show sigchld; }
 
 for mode in spawn unix inet; do
 	target $mode casepanic $py "$helpers/casepanic_authd.py"
