@@ -32,6 +32,8 @@
 #              the reject path
 #   inputs     a Python daemon decoding each 1,024-byte read as UTF-8, a Perl
 #              one dying on a UTF-8 SASL user: one failure each
+#   injection  a Perl service dying on a quote in the sender: the injection
+#              check fails with the death, not only for wider access
 #   late death a Perl policy script that dies of SIGPIPE writing to stderr
 #              after the client closed: notes, no failure, exit 0
 #
@@ -330,6 +332,13 @@ run asciiuser --policy "spawn:$helpers/asciiuser_policy.pl" --time-scale 0.2
 verdict asciiuser 1 POLICY-INPUT-001 "SASL user" &&
 	ok "dies on a UTF-8 SASL user: POLICY-INPUT-001 alone fails, exit 1" ||
 	{ bad "asciiuser: rc $rc, $(nfail asciiuser) failure(s)"; show asciiuser; }
+
+# a Perl service whose lookup dies on a quote in the sender (o'brien@example.com): the
+# injection check that sent it fails with the death, not only for wider access
+run quote --policy "spawn:$helpers/quote_policy.pl" --time-scale 0.2
+verdict quote 1 POLICY-INJ-002 "the helper process ended (exit 255)" &&
+	ok "dies on a quote in the sender: POLICY-INJ-002 alone fails with the death, exit 1" ||
+	{ bad "quote: rc $rc, $(nfail quote) failure(s)"; show quote; }
 
 # --- a correct helper passes in every mode, whatever the caller's environment ----------
 # the counting daemon (policy) and ref-authd (auth), with an empty environment and
