@@ -260,6 +260,16 @@ long long tconn_now_ms(void)
 	return now_ms();
 }
 
+/* past_limit - the bound is reached: a read that need not wait ends too (a helper that never stops talking) */
+static int past_limit(void)
+{
+	if (limit_at > 0 && now_ms() >= limit_at) {
+		limit_hit = 1;
+		return 1;
+	}
+	return 0;
+}
+
 /* wait_poll - poll p (NULL: just wait) up to timeout_ms within the bound; 1 ready, 0 not, -1 error */
 static int wait_poll(struct pollfd *p, int timeout_ms)
 {
@@ -501,6 +511,8 @@ int tconn_read_line(struct tconn *c, int timeout_ms, const char **line_r, size_t
 
 		if (rc != 0)
 			return rc < 0 ? -2 : 1;
+		if (past_limit())
+			return 0;
 		drain_stderr(c);
 		space = linebuf_space(&c->lb, &avail);
 		n = read(c->fd, space, avail);
@@ -608,6 +620,8 @@ int tconn_read_some(struct tconn *c, int timeout_ms, char *buf, size_t size)
 	ssize_t n;
 	int rc;
 
+	if (past_limit())
+		return 0;
 	drain_stderr(c);
 	rc = wait_fd(c->fd, POLLIN, timeout_ms);
 	if (rc <= 0)

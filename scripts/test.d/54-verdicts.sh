@@ -22,6 +22,8 @@
 #              catalogue is still found
 #   spawn env  a Python service that never flushes: one verdict whatever the
 #              caller's environment; the environment and user spawn(8) gives
+#   endless    yes(1) and a Python helper logging to the connection without end:
+#              every run ends by itself, --max-time too while bytes come
 #   slow       a service 2.5 s per answer: --max-time ends the run, exit 1;
 #              a progress line on a terminal
 #   outcomes   a daemon whose texts carry a counter: no failure; with --flip
@@ -281,6 +283,37 @@ fi
 rc=$?
 [ "$rc" = 0 ] && ! grep -q 'waiting for' "$dir/slow2" && ok "not a terminal: no progress lines; a run within its bound passes" ||
 	{ bad "slow service, one check (rc $rc)"; cat "$dir/slow2"; }
+
+# --- a helper that never stops talking: every run ends by itself -------------------------
+# yes(1) as the helper (lines without end), and a Python helper whose debug log goes
+# to stderr (the connection under spawn(8)) or stdout for ever: at --time-scale 0.1
+# each run ends by itself within a minute with its findings (it used to run until
+# killed), and --max-time ends one even while bytes keep coming
+for h in "auth:/usr/bin/yes" "policy:/usr/bin/yes" "auth:$helpers/chatty_helper.py auth" \
+	 "auth:$helpers/chatty_helper.py auth stream" "policy:$helpers/chatty_helper.py policy" \
+	 "policy:$helpers/chatty_helper.py policy stream"; do
+	acct=()
+	[ "${h%%:*}" = auth ] && acct=(--user test1 --password pass1)
+	start=$(date +%s)
+	run chatty --"${h%%:*}" "spawn:${h#*:}" "${acct[@]}" --time-scale 0.1
+	secs=$(( $(date +%s) - start ))
+	if [ "$rc" = 1 ] && [ "$secs" -lt 60 ] && [ "$(nfail chatty)" -ge 1 ] &&
+	   grep -q '^[0-9]* passed, [0-9]* failed' "$dir/chatty"; then
+		ok "endless output (${h##*/}, ${h%%:*}): the run ends by itself in ${secs} s, exit 1"
+	else
+		bad "endless output (${h##*/}, ${h%%:*}): rc $rc in ${secs} s"; show chatty
+	fi
+done
+run chatty --auth "spawn:/usr/bin/yes" --user test1 --password pass1 --time-scale 0.1
+grep -A2 '^FAIL  AUTH-HANDSHAKE-001 ' "$dir/chatty" | grep -q 'no DONE: more than 1048576 bytes of lines' &&
+	ok "endless handshake lines: AUTH-HANDSHAKE-001 says Postfix would read on" ||
+	{ bad "endless handshake lines: the reason"; show chatty; }
+start=$(date +%s)
+run chatty --auth "spawn:$helpers/chatty_helper.py auth stream" --user test1 --password pass1 --max-time 2s
+secs=$(( $(date +%s) - start ))
+[ "$rc" = 1 ] && [ "$secs" -lt 10 ] && grep -q 'the run reached --max-time 2s before its end' "$dir/chatty" &&
+	ok "endless output: --max-time 2s ends the run in ${secs} s" ||
+	{ bad "endless output, --max-time 2s: rc $rc in ${secs} s"; show chatty; }
 
 # --- 5: outcomes, not texts; the control rerun; a nondeterministic service named -------
 # a correct daemon whose texts carry a request counter: no failure in any mode
