@@ -19,7 +19,8 @@
 #              none in FAIL: the escaping checks are not exercised, not passed
 #   account    a wrong --password: stopped after one login, exit 2
 #   selection  --only/--skip that name no check: exit 2; run from / the
-#              catalogue is still found
+#              catalogue is still found; --list --needs lists every check,
+#              and docs/conformance.md holds its current table
 #   spawn env  a Python service that never flushes: one verdict whatever the
 #              caller's environment; the environment and user spawn(8) gives
 #   endless    yes(1) and a Python helper logging to the connection without end:
@@ -220,6 +221,17 @@ if [ "$rc" = 0 ] && grep -q "catalogue sha256:[0-9a-f]* (25 data checks) in $top
 else
 	bad "run from / (rc $rc)"; head "$dir/elsewhere"
 fi
+
+# the needs table: every check listed once, and docs/conformance.md's copy current
+for m in auth policy; do
+	ids=$("$fs" check --$m --list | awk '{print $1}')
+	nids=$("$fs" check --$m --list --needs | awk -F' [|] ' '{print substr($1, 3)}')
+	[ -n "$ids" ] && [ "$ids" = "$nids" ] && ! "$fs" check --$m --list --needs | grep -v -q '^| [A-Z0-9-]* | .* | .* | .* |$' &&
+		ok "check --$m --list --needs: a row for each of the $(echo "$ids" | wc -l) checks, in --list order" ||
+		bad "check --$m --list --needs: the rows differ from --list"
+done
+"$top/scripts/conformance-needs" --check "$build" > "$dir/needs" 2>&1 &&
+	ok "docs/conformance.md: the needs table is current" || { bad "the needs table"; cat "$dir/needs"; }
 
 # --- 10: spawn: as spawn(8) runs it ------------------------------------------------------
 # a Python service that never flushes: the same verdict whatever the caller's
