@@ -28,15 +28,11 @@ sub lookup {
 }
 
 $| = 1;
-my %attr;
-while (my $line = <STDIN>) {
-	chomp $line;
-	if ($line ne '') {
-		my ($name, $value) = split /=/, $line, 2;
-		$attr{$name} = $value // '' unless exists $attr{$name};
-		next;
-	}
+$/ = "\n\n";	# a whole request at a time: its lines up to the empty one
+while (my $request = <STDIN>) {
+	last unless $request =~ /\n\n\z/;	# cut short: the client left
+	my %attr = map { my ($n, $v) = split /=/, $_, 2; ($n => $v // '') }
+		reverse split /\n/, $request;
 	print 'action=', lookup($attr{sender} // ''), "\n\n";
-	%attr = ();
 }
 exit 0;
