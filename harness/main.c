@@ -41,6 +41,8 @@ int main(int argc, char **argv)
 
 	msg_init("fake-smtpd");
 	signal(SIGPIPE, SIG_IGN);
+	/* a caller that ignores SIGCHLD would let the kernel reap spawned helpers unseen */
+	signal(SIGCHLD, SIG_DFL);
 	if (argc >= 2 && strcmp(argv[1], "--version") == 0)
 		return cmd_version(stdout);
 	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {

@@ -64,159 +64,180 @@ static const struct check_def auth_checks[] = {
 	{ { "AUTH-HANDSHAKE-001", "handshake completes as Postfix reads it", SEV_BREAKS_POSTFIX,
 	  "Postfix reads VERSION/MECH/SPID/DONE; on failure smtpd exits with \"no SASL "
 	  "authentication mechanisms\" and the SMTP client sees the connection drop" },
-	  NULL, 0, CHECK_STAGE_FIRST, auth_hs_done, NULL },
+	  NULL, 0, CHECK_STAGE_FIRST, auth_hs_done, NULL, NULL },
 	{ { "AUTH-HANDSHAKE-002", "MECH lines come before SPID", SEV_BREAKS_POSTFIX,
 	  "Postfix >= 3.0 takes SPID before any MECH for the auth-master socket and refuses "
 	  "it (the documented order SPID, CUID, COOKIE, MECH is wrong)" },
-	  NULL, 0, CHECK_STAGE_FIRST, auth_hs_order, NULL },
+	  NULL, 0, CHECK_STAGE_FIRST, auth_hs_order, NULL,
+	  "the handshake has a SPID line (else there is no order to judge)" },
 	{ { "AUTH-HANDSHAKE-003", "lines end in LF, not CRLF", SEV_BREAKS_POSTFIX,
 	  "Postfix keeps a CR as data: DONE\\r never ends the handshake, user=bob\\r becomes bob?" },
-	  NULL, 0, CHECK_STAGE_FIRST, auth_hs_crlf, NULL },
+	  NULL, 0, CHECK_STAGE_FIRST, auth_hs_crlf, NULL,
+	  "a handshake line was read" },
 	{ { "AUTH-HANDSHAKE-004", "a mechanism remains after smtpd_sasl_security_options = noanonymous",
 	  SEV_BREAKS_POSTFIX, "with an empty list smtpd exits: no SASL authentication mechanisms" },
-	  NULL, HS, CHECK_STAGE_FIRST, auth_hs_usable, NULL },
+	  NULL, HS, CHECK_STAGE_FIRST, auth_hs_usable, NULL, NULL },
 	{ { "AUTH-HANDSHAKE-005", "nothing is sent after DONE", SEV_ADVISORY,
 	  "Postfix reads stray lines later as replies: an unsolicited OK for id 1 would be taken "
 	  "as the answer to request 1" },
-	  NULL, HS, CHECK_STAGE_FIRST, auth_hs_quiet, NULL },
+	  NULL, HS, CHECK_STAGE_FIRST, auth_hs_quiet, NULL, NULL },
 	{ { "AUTH-HANDSHAKE-006", "DONE arrives well within Postfix's 10 s read timeout", SEV_ADVISORY,
 	  "smtpd runs the handshake at the start of an SMTP session, before it answers EHLO; "
 	  "Postfix waits up to 10 s for each line, and a line later than that ends the handshake: "
 	  "smtpd exits with \"no SASL authentication mechanisms\" and the client's connection drops" },
-	  NULL, HS, CHECK_STAGE_FIRST, auth_hs_time, NULL },
+	  NULL, HS, CHECK_STAGE_FIRST, auth_hs_time, NULL, NULL },
 	{ { "AUTH-HANDSHAKE-007", "VERSION carries two numbers, major 1", SEV_BREAKS_POSTFIX,
 	  "Postfix reads VERSION with sscanf(\"%u\\t%u\"): a major other than 1 or words instead "
 	  "of numbers fail the handshake (smtpd exits); a bare VERSION without TAB crashes "
 	  "Postfix before 3.12-20260710 (NULL pointer read)" },
-	  NULL, 0, CHECK_STAGE_FIRST, auth_hs_version, NULL },
+	  NULL, 0, CHECK_STAGE_FIRST, auth_hs_version, NULL,
+	  "a VERSION line came (Postfix needs none)" },
 	{ { "AUTH-HANDSHAKE-008", "mechanism flags let smtpd_sasl_security_options filter",
 	  SEV_SECURITY, "Postfix drops mechanisms by their MECH flags only: PLAIN without "
 	  "'plaintext' survives noplaintext, ANONYMOUS without 'anonymous' survives the default "
 	  "noanonymous and is offered to anyone; a list left empty makes smtpd exit" },
-	  NULL, HS, CHECK_STAGE_FIRST, auth_hs_flags, NULL },
+	  NULL, HS, CHECK_STAGE_FIRST, auth_hs_flags, NULL,
+	  "a MECH line names a mechanism whose flags are known" },
 	{ { "AUTH-HANDSHAKE-009", "MECH names are unique, not empty, without blanks", SEV_ADVISORY,
 	  "Postfix keeps every MECH line as it is: duplicates, an empty name or a name with a "
 	  "space go into the EHLO AUTH line, where SMTP clients misread the list" },
-	  NULL, 0, CHECK_STAGE_FIRST, auth_hs_names, NULL },
+	  NULL, 0, CHECK_STAGE_FIRST, auth_hs_names, NULL,
+	  "a MECH line came" },
 	{ { "AUTH-HANDSHAKE-010", "the handshake completes when VERSION and CPID arrive apart",
 	  SEV_ADVISORY, "Postfix writes VERSION and CPID in one write, but a stream socket may "
 	  "deliver them in two reads; Dovecot 2.3 sends MECH..DONE at once, 2.4 after the "
 	  "client's VERSION: both work with Postfix" },
-	  NULL, HS | MECH, CHECK_STAGE_MAIN, auth_hs_split, NULL },
+	  NULL, HS | MECH, CHECK_STAGE_MAIN, auth_hs_split, NULL, NULL },
 	{ { "AUTH-HANDSHAKE-011", "CPID 0 or not a number: refused or tolerated, never a crash or "
 	  "a hang", SEV_ADVISORY, "Dovecot disconnects such a client; a helper that crashes or "
 	  "stops answering on odd handshake input is as fragile on what Postfix sends" },
-	  NULL, HS | MECH, CHECK_STAGE_MAIN, auth_hs_cpid, NULL },
+	  NULL, HS | MECH, CHECK_STAGE_MAIN, auth_hs_cpid, NULL, NULL },
 	{ { "AUTH-MECH-001", "every advertised mechanism succeeds with the right password",
 	  SEV_BREAKS_POSTFIX, "a mechanism that can never succeed is still offered in EHLO" },
-	  NULL, HS | ACCOUNT | RUNNABLE, CHECK_STAGE_MAIN, auth_mech_right, NULL },
+	  NULL, HS | ACCOUNT | RUNNABLE, CHECK_STAGE_MAIN, auth_mech_right, NULL, NULL },
 	{ { "AUTH-MECH-002", "every advertised mechanism fails with a wrong password", SEV_SECURITY,
 	  "fail-open: a helper that accepts any password lets anyone relay" },
-	  NULL, HS | ACCOUNT | RUNNABLE, CHECK_STAGE_MAIN, auth_mech_wrong, NULL },
+	  NULL, HS | ACCOUNT | RUNNABLE, CHECK_STAGE_MAIN, auth_mech_wrong, NULL, NULL },
 	{ { "AUTH-MECH-003", "AUTH PLAIN without an initial response gets a challenge, then logs in",
 	  SEV_BREAKS_POSTFIX, "SMTP clients may send AUTH PLAIN alone and the credentials after "
 	  "Postfix's 334 (Outlook, some libraries); Dovecot answers CONT<TAB>id<TAB>, which Postfix "
 	  "sends as '334 '" },
-	  NULL, HS | PLAIN, CHECK_STAGE_MAIN, auth_mech_noresp, NULL },
+	  NULL, HS | PLAIN, CHECK_STAGE_MAIN, auth_mech_noresp, NULL,
+	  "the challenge came and, with an account, the login after it ran" },
 	{ { "AUTH-REQ-001", "mechanism name in lower case is accepted", SEV_BREAKS_POSTFIX,
 	  "Postfix passes the mechanism exactly as the SMTP client typed it" },
-	  NULL, HS | ACCOUNT | PLAIN | LOGIN, CHECK_STAGE_MAIN, auth_req_case, NULL },
+	  NULL, HS | ACCOUNT | PLAIN | LOGIN, CHECK_STAGE_MAIN, auth_req_case, NULL, NULL },
 	{ { "AUTH-REQ-002", "request ids that do not start at 1", SEV_BREAKS_POSTFIX,
 	  "one id counter lives as long as the smtpd process; after a reconnect ids go on" },
-	  NULL, HS | ACCOUNT | PLAIN | LOGIN, CHECK_STAGE_MAIN, auth_req_ids, NULL },
+	  NULL, HS | ACCOUNT | PLAIN | LOGIN, CHECK_STAGE_MAIN, auth_req_ids, NULL, NULL },
 	{ { "AUTH-REQ-003", "an abandoned request does not block the next one", SEV_BREAKS_POSTFIX,
 	  "Postfix never sends CANCEL: after '*' or a client disconnect the request stays "
 	  "pending and the next AUTH uses a new id on the same connection" },
-	  NULL, HS | ACCOUNT | PLAIN | LOGIN | NORESP, CHECK_STAGE_MAIN, auth_req_abandoned, NULL },
+	  NULL, HS | ACCOUNT | PLAIN | LOGIN | NORESP, CHECK_STAGE_MAIN, auth_req_abandoned, NULL,
+	  "the first request got a challenge (so it was left pending)" },
 	{ { "AUTH-REQ-004", "invalid base64 gets FAIL code=invalid_base64, connection kept",
 	  SEV_DIVERGES_DOVECOT, "Postfix checks only the base64 alphabet; Dovecot answers "
 	  "FAIL code=invalid_base64 and keeps the connection" },
-	  NULL, HS | PLAIN, CHECK_STAGE_MAIN, auth_req_base64, NULL },
+	  NULL, HS | PLAIN, CHECK_STAGE_MAIN, auth_req_base64, NULL, NULL },
 	{ { "AUTH-REQ-005", "Postfix's exact AUTH fields are accepted", SEV_BREAKS_POSTFIX,
 	  "Postfix sends service= (not protocol=), bare nologin, lip=/rip= and secured" },
-	  NULL, HS | ACCOUNT | PLAIN | LOGIN, CHECK_STAGE_MAIN, auth_req_fields, NULL },
+	  NULL, HS | ACCOUNT | PLAIN | LOGIN, CHECK_STAGE_MAIN, auth_req_fields, NULL, NULL },
 	{ { "AUTH-INPUT-001", "UTF-8 and 8-bit credentials are answered, and the next request too",
 	  SEV_BREAKS_POSTFIX, "SMTPUTF8 clients send UTF-8 user names and passwords, others "
 	  "Latin-1: Postfix checks only the base64 alphabet and passes them on" },
-	  NULL, HS | PLAIN, CHECK_STAGE_MAIN, auth_input_8bit, NULL },
+	  NULL, HS | PLAIN, CHECK_STAGE_MAIN, auth_input_8bit, NULL, NULL },
 	{ { "AUTH-INPUT-002", "AUTH lines across 1,024, 4,096 and 8,192 bytes are read whole",
 	  SEV_BREAKS_POSTFIX, "Postfix relays SASL responses of up to 12,288 characters "
 	  "(smtpd_sasl_response_limit) in one AUTH line" },
-	  NULL, HS | PLAIN, CHECK_STAGE_MAIN, auth_input_long, NULL },
+	  NULL, HS | PLAIN, CHECK_STAGE_MAIN, auth_input_long, NULL, NULL },
 	{ { "AUTH-REQ-006", "several pending requests, and a late CONT for an abandoned one",
 	  SEV_BREAKS_POSTFIX, "Postfix abandons a request without CANCEL ('*', bad base64, a "
 	  "client that leaves) and goes on with new ids; Dovecot keeps the old request 150 s and "
 	  "a late CONT for it continues it or gets FAIL \"Authentication request timed out\"" },
-	  NULL, HS | ACCOUNT | PLAIN | LOGIN | NORESP, CHECK_STAGE_PROBE, auth_req_pending, NULL },
+	  NULL, HS | ACCOUNT | PLAIN | LOGIN | NORESP, CHECK_STAGE_PROBE, auth_req_pending, NULL, NULL },
 	{ { "AUTH-REQ-007", "1000 abandoned requests on one connection", SEV_BREAKS_POSTFIX,
 	  "one smtpd process serves up to 100 SMTP sessions over one auth connection, each may "
 	  "abandon requests; a helper that disconnects, crashes or stops answering turns every "
 	  "AUTH of that process into 454 4.7.0" },
-	  NULL, HS | MECH, CHECK_STAGE_PROBE, auth_req_abandon_many, NULL },
+	  NULL, HS | MECH, CHECK_STAGE_PROBE, auth_req_abandon_many, NULL,
+	  "one of the 1000 requests got a challenge (so it was left pending)" },
 	{ { "AUTH-REQ-008", "the connection stays open through a multi-step exchange and after it",
 	  SEV_BREAKS_POSTFIX, "a helper that closes after a CONT makes Postfix answer 454 4.7.0 "
 	  "Temporary authentication failure; Postfix reconnects on the next AUTH (3.11+), older "
 	  "Postfix keeps the broken connection and every later AUTH of that smtpd fails" },
-	  NULL, HS | ACCOUNT | PLAIN | LOGIN | NORESP, CHECK_STAGE_PROBE, auth_req_multistep, NULL },
+	  NULL, HS | ACCOUNT | PLAIN | LOGIN | NORESP, CHECK_STAGE_PROBE, auth_req_multistep, NULL, NULL },
 	{ { "AUTH-REQ-009", "an idle connection still serves an AUTH", SEV_BREAKS_POSTFIX,
 	  "Postfix never pings and keeps the connection as long as the smtpd process lives; a "
 	  "helper that closes idle connections costs a 454 on inet: (unix: reconnects on EPIPE)" },
-	  NULL, HS | MECH, CHECK_STAGE_PROBE, auth_req_idle, NULL },
+	  NULL, HS | MECH, CHECK_STAGE_PROBE, auth_req_idle, NULL, NULL },
 	{ { "AUTH-REP-001", "a failed password is not reported as a temporary failure", SEV_ADVISORY,
 	  "Postfix ignores code=temp_fail and answers 535 5.7.8 (permanent), not 454: a helper "
 	  "that means \"try later\" is not heard" },
-	  NULL, HS | ACCOUNT | PLAIN, CHECK_STAGE_MAIN, auth_rep_temp, NULL },
+	  NULL, HS | ACCOUNT | PLAIN, CHECK_STAGE_MAIN, auth_rep_temp, NULL,
+	  "the wrong password got FAIL" },
 	{ { "AUTH-REP-002", "user names are tab-escaped in replies", SEV_BREAKS_POSTFIX,
 	  "a raw TAB or LF in user= splits Postfix's parse of the reply; Dovecot writes \\001t" },
-	  NULL, HS | PASSWORD | PLAIN, CHECK_STAGE_MAIN, auth_rep_tab, NULL },
+	  NULL, HS | PASSWORD | PLAIN, CHECK_STAGE_MAIN, auth_rep_tab, NULL,
+	  "an OK or a FAIL carried the user name with a TAB back" },
 	{ { "AUTH-REP-003", "OK carries user=", SEV_BREAKS_POSTFIX,
 	  "Postfix turns OK without user= into 535 5.7.8 \"Authentication backend error\"" },
-	  NULL, HS, CHECK_STAGE_RUN, auth_rep_seen, NULL },
+	  NULL, HS, CHECK_STAGE_RUN, auth_rep_seen, NULL,
+	  "an OK was read in the run" },
 	{ { "AUTH-REP-004", "OK carries a non-empty user=", SEV_ADVISORY,
 	  "with an empty user= Postfix answers 235, but permit_sasl_authenticated never matches "
 	  "and a second AUTH gets 503 5.5.1: the client cannot relay" },
-	  NULL, HS, CHECK_STAGE_RUN, auth_rep_seen, NULL },
+	  NULL, HS, CHECK_STAGE_RUN, auth_rep_seen, NULL,
+	  "an OK was read in the run" },
 	{ { "AUTH-REP-005", "OK carries no nologin, proxy or host=", SEV_SECURITY,
 	  "Postfix ignores everything in OK but user=: a helper that means \"authenticated, but "
 	  "do not log in here\" GRANTS SMTP AUTH and relaying" },
-	  NULL, HS, CHECK_STAGE_RUN, auth_rep_seen, NULL },
+	  NULL, HS, CHECK_STAGE_RUN, auth_rep_seen, NULL,
+	  "an OK was read in the run" },
 	{ { "AUTH-REP-006", "OK carries no resp= without final-resp-ok", SEV_BREAKS_POSTFIX,
 	  "Postfix never sends final-resp-ok and drops resp= from OK: SCRAM's server-final "
 	  "(v=...) is lost and the SMTP client cannot verify the server" },
-	  NULL, HS, CHECK_STAGE_RUN, auth_rep_seen, NULL },
+	  NULL, HS, CHECK_STAGE_RUN, auth_rep_seen, NULL,
+	  "an OK was read in the run" },
 	{ { "AUTH-REP-007", "FAIL reasons are short printable ASCII", SEV_ADVISORY,
 	  "Postfix shows control, escaped and non-UTF-8 bytes of reason= as '?', and sends a "
 	  "long reason uncut, past SMTP's 512-byte reply line" },
-	  NULL, HS, CHECK_STAGE_RUN, auth_rep_seen, NULL },
+	  NULL, HS, CHECK_STAGE_RUN, auth_rep_seen, NULL,
+	  "a FAIL was read in the run" },
 	{ { "AUTH-REP-008", "the same FAIL for an unknown user and a wrong password", SEV_SECURITY,
 	  "Postfix passes reason= to the SMTP client: different answers let anyone find out "
 	  "which accounts exist (user enumeration); Dovecot sends no reason for either" },
-	  NULL, HS | ACCOUNT | PLAIN, CHECK_STAGE_RUN, auth_rep_enum, NULL },
+	  NULL, HS | ACCOUNT | PLAIN, CHECK_STAGE_RUN, auth_rep_enum, NULL, NULL },
 	{ { "AUTH-REP-009", "CONT carries nothing after the challenge", SEV_BREAKS_POSTFIX,
 	  "Postfix sends everything after the id, TABs included, as the 334 text" },
-	  NULL, HS, CHECK_STAGE_RUN, auth_rep_seen, NULL },
+	  NULL, HS, CHECK_STAGE_RUN, auth_rep_seen, NULL,
+	  "a CONT was read in the run" },
 	{ { "AUTH-REP-010", "CONT carries a data field", SEV_BREAKS_POSTFIX,
 	  "CONT<TAB>id with no data: Postfix answers 535 5.7.8 \"Authentication backend error\"" },
-	  NULL, HS, CHECK_STAGE_RUN, auth_rep_seen, NULL },
+	  NULL, HS, CHECK_STAGE_RUN, auth_rep_seen, NULL,
+	  "a CONT was read in the run" },
 	{ { "AUTH-REP-011", "reply ids are plain decimal", SEV_DIVERGES_DOVECOT,
 	  "Postfix reads ids with strtoul(..., 0): 0x1, 01, ' 1' and 1abc pass (010 is 8); "
 	  "Dovecot's own client accepts only the decimal id" },
-	  NULL, HS, CHECK_STAGE_RUN, auth_rep_seen, NULL },
+	  NULL, HS, CHECK_STAGE_RUN, auth_rep_seen, NULL,
+	  "a reply line was read in the run" },
 	{ { "AUTH-REP-012", "every request gets OK, CONT or FAIL, not only lines Postfix skips",
 	  SEV_BREAKS_POSTFIX, "Postfix skips unknown words (CANCELLED, NOTFOUND, empty lines) and "
 	  "other ids; with nothing else it waits 10 s, then answers 454 4.7.0 and disconnects" },
-	  NULL, HS, CHECK_STAGE_RUN, auth_rep_seen, NULL },
+	  NULL, HS, CHECK_STAGE_RUN, auth_rep_seen, NULL,
+	  "a reply was waited for in the run" },
 	{ { "AUTH-REP-013", "replies end in LF, not CRLF", SEV_BREAKS_POSTFIX,
 	  "Postfix keeps a CR as data: user=bob\\r becomes bob?, challenges and reasons carry it" },
-	  NULL, HS, CHECK_STAGE_RUN, auth_rep_seen, NULL },
+	  NULL, HS, CHECK_STAGE_RUN, auth_rep_seen, NULL,
+	  "a reply line was read in the run" },
 	{ { "AUTH-LAT-001", "replies arrive well within Postfix's 10 s read timeout",
 	  SEV_BREAKS_POSTFIX, "past 10 s Postfix drops the connection and answers 454 4.7.0" },
-	  NULL, HS | ACCOUNT, CHECK_STAGE_RUN, auth_lat_replies, NULL },
+	  NULL, HS | ACCOUNT, CHECK_STAGE_RUN, auth_lat_replies, NULL,
+	  "an exchange of AUTH-MECH or AUTH-REQ was timed" },
 	{ { "AUTH-LAT-002", "repeated failures from one rip are answered within 10 s",
 	  SEV_BREAKS_POSTFIX, "Dovecot delays a client IP that keeps failing (penalty 2, 4, 8, "
 	  "15 s, plus the 2 s failure delay); past Postfix's 10 s read timeout the answer is "
 	  "454 4.7.0 and a disconnect instead of 535" },
-	  NULL, HS | ACCOUNT | PLAIN, CHECK_STAGE_PROBE, auth_lat_penalty, NULL },
+	  NULL, HS | ACCOUNT | PLAIN, CHECK_STAGE_PROBE, auth_lat_penalty, NULL, NULL },
 };
 
 #undef HS
@@ -238,17 +259,22 @@ static void data_run(struct check_run *cr, const struct check_def *d);
 
 /* the reasons a check is skipped, first match wins (check/runner.h) */
 static const struct check_need auth_needs[] = {
-	{ AUTH_NEED_HANDSHAKE, "the handshake does not complete", NULL, "AUTH-HANDSHAKE-001" },
-	{ AUTH_NEED_ACCOUNT | AUTH_NEED_PLAIN, "needs --user/--password and PLAIN", NULL, NULL },
-	{ AUTH_NEED_PASSWORD | AUTH_NEED_PLAIN, "needs --user/--password and PLAIN", NULL, NULL },
-	{ AUTH_NEED_ACCOUNT, "needs --user and --password", NULL, NULL },
-	{ AUTH_NEED_PLAIN, "needs PLAIN", NULL, NULL },
-	{ AUTH_NEED_MECH, "no usable mechanism", NULL, "AUTH-HANDSHAKE-004" },
-	{ AUTH_NEED_RUNNABLE, "no advertised mechanism that fake-smtpd can run", NULL, NULL },
-	{ AUTH_NEED_LOGIN, "needs PLAIN to log in with the account", NULL, "AUTH-MECH-001" },
+	{ AUTH_NEED_HANDSHAKE, "the handshake does not complete", NULL, "AUTH-HANDSHAKE-001",
+	  "the handshake" },
+	{ AUTH_NEED_ACCOUNT | AUTH_NEED_PLAIN, "needs --user/--password and PLAIN", NULL, NULL,
+	  "--user/--password and PLAIN" },
+	{ AUTH_NEED_PASSWORD | AUTH_NEED_PLAIN, "needs --user/--password and PLAIN", NULL, NULL,
+	  "--password and PLAIN" },
+	{ AUTH_NEED_ACCOUNT, "needs --user and --password", NULL, NULL, "--user/--password" },
+	{ AUTH_NEED_PLAIN, "needs PLAIN", NULL, NULL, "PLAIN offered" },
+	{ AUTH_NEED_MECH, "no usable mechanism", NULL, "AUTH-HANDSHAKE-004", "a usable mechanism" },
+	{ AUTH_NEED_RUNNABLE, "no advertised mechanism that fake-smtpd can run", NULL, NULL,
+	  "a mechanism fake-smtpd runs" },
+	{ AUTH_NEED_LOGIN, "needs PLAIN to log in with the account", NULL, "AUTH-MECH-001",
+	  "PLAIN logs in" },
 	{ AUTH_NEED_NORESP, "needs AUTH PLAIN without an initial response to get a challenge",
-	  NULL, "AUTH-MECH-003" },
-	{ AUTH_NEED_OFFERED, NULL, offered, NULL },
+	  NULL, "AUTH-MECH-003", "PLAIN alone gets a challenge" },
+	{ AUTH_NEED_OFFERED, NULL, offered, NULL, "the mechanisms its tags name offered" },
 };
 
 static const struct check_suite auth_suite = {
@@ -326,8 +352,8 @@ static void auth_leave(struct check_run *cr, const struct check_def *d, enum che
 	struct pf_auth_verdict v;
 	char cons[2000];
 
-	if (d->run == data_run && *res != CHECK_PASS)
-		x->life.ended = 1;	/* the replay's own connections: look */
+	if (d->run == data_run)
+		death_replayed(&x->life, *res, why);	/* the replay's own connections */
 	if (death_probe_due(&x->life))
 		auth_probe(x);
 	pf_auth_io_failure(&x->o->version, &v);
@@ -391,6 +417,23 @@ static unsigned data_needs(const char *tags)
 			needs |= AUTH_NEED_OFFERED;
 	}
 	return needs;
+}
+
+/* check_auth_list_needs - what each check needs and when it counts as exercised */
+void check_auth_list_needs(FILE *out, const struct catalogue *cat)
+{
+	size_t i;
+
+	check_list_needs(out, &auth_suite, auth_checks, N_ELEMENTS(auth_checks), NULL);
+	for (i = 0; i < cat->n; i++) {
+		struct check_def d;
+
+		catalogue_def(cat->v[i], &d);
+		d.needs = data_needs(d.tags);
+		if (check_match("escaping", "", d.tags))
+			d.exercised = "the transcript ran through, and a reply carried the user name back";
+		check_list_needs(out, &auth_suite, &d, 1, "the transcript ran through");
+	}
 }
 
 /* log_finding - what Postfix loses that the transcript cannot see, or NULL */

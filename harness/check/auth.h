@@ -7,6 +7,7 @@
  *
  *	int check_auth_run(const struct check_auth_options *o, struct report *r);
  *	void check_auth_list(FILE *out);
+ *	void check_auth_list_needs(FILE *out, const struct catalogue *cat);
  *	unsigned check_auth_reply_flags(unsigned id, const char *line,
  *	                                size_t len);
  *	size_t check_auth_fail_shape(const char *line, size_t len,
@@ -34,7 +35,9 @@
  *	when an OK reply carries resp=: Postfix never sends final-resp-ok
  *	and drops that data (protocols.md A.5).
  *
- *	check_auth_list() prints the C-coded checks' --list lines.
+ *	check_auth_list() prints the C-coded checks' --list lines;
+ *	check_auth_list_needs() the needs table of every check, the data
+ *	checks of cat included (check_list_needs()).
  *
  *	Every reply line the run reads while a request is in flight is also
  *	looked at by check_auth_reply_flags() (pure): CHECK_AUTH_R_* bits
@@ -98,6 +101,7 @@ struct check_auth_options {
 
 int check_auth_run(const struct check_auth_options *o, struct report *r);
 void check_auth_list(FILE *out);
+void check_auth_list_needs(FILE *out, const struct catalogue *cat);
 unsigned check_auth_reply_flags(unsigned id, const char *line, size_t len);
 size_t check_auth_fail_shape(const char *line, size_t len, char *buf, size_t size);
 

@@ -76,8 +76,20 @@ void auth_lost(struct cx *x, struct tconn *c, int postfix)
 /* auth_read - the next line of a reply to Postfix's request; EOF is a drop */
 int auth_read(struct cx *x, struct tconn *c, const char **line_r, size_t *len_r)
 {
-	int rc = tconn_read_line(c, x->timeout_ms, line_r, len_r);
+	int rc;
 
+	if (x->heard > AUTH_MAX_HEARD) {
+		if (x->heard != (size_t)-1)
+			report_note(x->r, "more than %d bytes of lines since the last request, without "
+				    "the answer Postfix waits for: Postfix would read on (its 10 s "
+				    "timeout is per read) and the SMTP session hang; reading stops "
+				    "here", AUTH_MAX_HEARD);
+		x->heard = (size_t)-1;
+		return 0;
+	}
+	rc = tconn_read_line(c, x->timeout_ms, line_r, len_r);
+	if (rc == 1)
+		x->heard += *len_r + 1;
 	if (rc == -1)
 		auth_lost(x, c, 1);
 	return rc;
@@ -122,6 +134,7 @@ int auth_send_line(struct cx *x, struct tconn *c, const char *p, size_t len)
 	/* the requests a failure may show: AUTH and CONT, not the handshake */
 	if (!x->probing && len > 5 && (memcmp(p, "AUTH\t", 5) == 0 || memcmp(p, "CONT\t", 5) == 0))
 		death_sent(&x->life, p, len);
+	x->heard = 0;
 	if (tconn_write(c, p, len, x->timeout_ms) < 0) {
 		report_note(x->r, "write failed: %s", strerror(errno));
 		auth_lost(x, c, 1);
@@ -191,7 +204,10 @@ int auth_await(struct cx *x, struct tconn *c, unsigned id, struct pf_auth_verdic
 	return rc;
 }
 
-/* auth_handshake - Postfix's side; returns pf_auth_handshake_line's final code, or -3 on I/O */
+/*
+ * auth_handshake - Postfix's side; returns pf_auth_handshake_line's final
+ * code, -3 on I/O, -4 when lines came without end and no DONE
+ */
 int auth_handshake(struct cx *x, struct tconn *c, struct pf_auth_handshake *h, char *order,
 		   size_t order_size, int *cr_seen)
 {
@@ -222,6 +238,8 @@ int auth_handshake(struct cx *x, struct tconn *c, struct pf_auth_handshake *h, c
 				xbuf_reset(x->hs_capture);
 		}
 
+		if (rc == 0 && x->heard == (size_t)-1)
+			return -4;
 		if (rc == 0) {
 			report_note(x->r, "no DONE within %d ms: Postfix's 10 s read timeout ends the "
 				    "handshake", x->timeout_ms);

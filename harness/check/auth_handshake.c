@@ -50,6 +50,11 @@ void auth_hs_done(struct check_run *cr, const struct check_def *d)
 		check_end(x->cr, CHECK_PASS, "DONE after %zu mechanism(s)", x->hs.nmechs);
 	else if (x->hs_rc == -2)
 		check_end(x->cr, CHECK_FAIL, "%s", x->hs.why);
+	else if (x->hs_rc == -4)
+		check_end(x->cr, CHECK_FAIL, "no DONE: more than %d bytes of lines that the handshake "
+			   "skips, and no end to them. Postfix reads on (its 10 s timeout is per read): "
+			   "the SMTP session hangs. Send VERSION, MECH, SPID, CUID, COOKIE and DONE, "
+			   "nothing else", AUTH_MAX_HEARD);
 	else
 		check_end(x->cr, CHECK_FAIL, "%s; Postfix: smtpd fatal \"no SASL authentication "
 			   "mechanisms\", the SMTP client's connection drops after 220",

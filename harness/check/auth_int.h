@@ -16,11 +16,14 @@
  *	service is gone: death_gone()), auth_close() (a crash, the helper's
  *	stderr), auth_send_line() (AUTH and CONT lines are kept as the
  *	requests a death may show), auth_read() (a line of a reply; EOF is
- *	a drop, auth_lost()), auth_await() (reads until
+ *	a drop, auth_lost(); after AUTH_MAX_HEARD bytes since the last line
+ *	sent, a timeout: a helper that streams lines without end would keep
+ *	Postfix reading for ever, its 10 s timeout being per read), auth_await() (reads until
  *	Postfix takes a line as the answer to id: 1, 0 timeout, -1 EOF,
  *	-2 a line too long), auth_handshake() (1 DONE, -1 refused, -2
- *	Postfix would crash, -3 I/O), auth_exchange() (one whole AUTH
- *	through the SASL client; its final verdict), auth_fresh() (a new
+ *	Postfix would crash, -3 I/O, -4 lines without end), auth_exchange()
+ *	(one whole AUTH through the SASL client; its final verdict),
+ *	auth_fresh() (a new
  *	connection with a completed handshake, or -1), auth_fresh_or_fail()
  *	(the same, and on -1 the check has failed: "could not open a
  *	connection"), auth_run_mech(),
@@ -68,6 +71,8 @@ struct obs {
 #define OBS_BITS	11	/* CHECK_AUTH_R_OK_NO_USER .. CHECK_AUTH_R_CR */
 #define OBS_STALL	OBS_BITS	/* only skipped lines, then the timeout */
 
+#define AUTH_MAX_HEARD	(1024 * 1024)	/* bytes read for one request, at most */
+
 struct cx {
 	const struct check_auth_options *o;
 	struct report *r;
@@ -106,6 +111,7 @@ struct cx {
 	/* every reply of the run, judged at the end (AUTH-REP-*) */
 	char last_sent[400];
 	size_t last_sent_len;
+	size_t heard;		/* bytes read since the last line sent */
 	char last_reply[1024];	/* the line Postfix took as the last answer */
 	size_t last_reply_len;
 	struct obs obs[OBS_BITS + 1];

@@ -135,6 +135,23 @@ void death_gone(struct death *h, const char *id)
 	}
 }
 
+/* death_replayed - a data check did not pass: its replay's own connections ended, a spawned helper may have crashed */
+void death_replayed(struct death *h, enum check_result res, const char *why)
+{
+	const char *p = strstr(why, DEATH_REPLAY_CRASH), *e;
+
+	if (res == CHECK_PASS)
+		return;
+	h->ended = 1;
+	if (h->daemon || h->died || p == NULL)
+		return;
+	p += strlen(DEATH_REPLAY_CRASH);
+	e = strchr(p, ')');
+	h->died = 1;
+	snprintf(h->how, sizeof(h->how), "the helper process was %.*s", (int)(e ? e + 1 - p :
+		 (long)strlen(p)), p);
+}
+
 /* death_probe_due - should the suite look whether a daemon is still there */
 int death_probe_due(const struct death *h)
 {

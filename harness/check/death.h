@@ -13,6 +13,8 @@
  *	void death_closed(struct death *h, struct report *r,
  *	                  const struct tconn *c);
  *	void death_gone(struct death *h, const char *id);
+ *	void death_replayed(struct death *h, enum check_result res,
+ *	                    const char *why);
  *	int death_probe_due(const struct death *h);
  *	int death_verdict(struct death *h, struct report *r, const char *id,
  *	                  const char *consequence, enum check_result *res,
@@ -43,6 +45,11 @@
  *	close, every reply delivered, is a notice (report_notice(): what
  *	spawn(8) would log), not a failure: Postfix cannot see it.
  *
+ *	death_replayed(): a data check ended with res and why (the replay
+ *	opens connections of its own): one that did not pass ended one, and
+ *	a spawned helper that the replay saw crash (why holds
+ *	DEATH_REPLAY_CRASH, the replay's words) died in it.
+ *
  *	death_gone(): a daemon refuses connections after one worked; id is
  *	the check during which that was found. death_probe_due() is 1 when
  *	the suite should look whether a daemon is still there (a
@@ -71,6 +78,7 @@
 #include "harness/report/report.h"
 
 #define DEATH_REQ_MAX	16384	/* the part of a request kept for the report */
+#define DEATH_REPLAY_CRASH "helper crashed: "	/* how a replay's reason names a crash */
 
 struct death {
 	int daemon;			/* unix: or inet: (else spawn:) */
@@ -100,6 +108,7 @@ void death_sent(struct death *h, const char *p, size_t len);
 void death_dropped(struct death *h, struct tconn *c, int postfix);
 void death_closed(struct death *h, struct report *r, const struct tconn *c);
 void death_gone(struct death *h, const char *id);
+void death_replayed(struct death *h, enum check_result res, const char *why);
 int death_probe_due(const struct death *h);
 int death_verdict(struct death *h, struct report *r, const char *id, const char *consequence,
 		  enum check_result *res, char *why, size_t size);

@@ -73,189 +73,207 @@ static const struct check_def policy_checks[] = {
 	{ { "POLICY-REPLY-001", "the reply carries an action Postfix can read", B,
 	    "without one Postfix counts a failed try, reconnects after 1 s, sends the request "
 	    "again and then answers 451 4.3.5 Server configuration problem" },
-	  "reply", 0, CHECK_STAGE_FIRST, pol_reply_action, NULL },
+	  "reply", 0, CHECK_STAGE_FIRST, pol_reply_action, NULL, NULL },
 	{ { "POLICY-REPLY-002", "the attribute is spelled action= in lower case", B,
 	    "Postfix compares names case-sensitively: Action= is an unknown attribute and the "
 	    "action is missing" },
-	  "reply,case", 0, CHECK_STAGE_FIRST, pol_reply_case, NULL },
+	  "reply,case", 0, CHECK_STAGE_FIRST, pol_reply_case, NULL,
+	  "bytes of a reply came" },
 	{ { "POLICY-REPLY-003", "reply lines end in LF, not CR LF", B,
 	    "\\r\\n is never Postfix's empty line: it waits 100 s per try, then applies its "
 	    "default action (451 4.3.5)" },
-	  "reply,crlf", 0, CHECK_STAGE_FIRST, pol_reply_crlf, NULL },
+	  "reply,crlf", 0, CHECK_STAGE_FIRST, pol_reply_crlf, NULL,
+	  "bytes of a reply came" },
 	{ { "POLICY-REPLY-004", "the reply ends with an empty line", B,
 	    "Postfix reads until the empty line: without it every request stalls for "
 	    "smtpd_policy_service_timeout (100 s) per try" },
-	  "reply,terminator", 0, CHECK_STAGE_FIRST, pol_reply_end, NULL },
+	  "reply,terminator", 0, CHECK_STAGE_FIRST, pol_reply_end, NULL,
+	  "an action line came" },
 	{ { "POLICY-REPLY-005", "the action is not empty", S,
 	    "an empty action= is an empty restriction list, which Postfix treats as OK: the "
 	    "client is permitted" },
-	  "reply,action", ACTION, CHECK_STAGE_FIRST, pol_reply_empty, NULL },
+	  "reply,action", ACTION, CHECK_STAGE_FIRST, pol_reply_empty, NULL, NULL },
 	{ { "POLICY-REPLY-006", "the action is a word Postfix knows", B,
 	    "an unknown word is read as a restriction name: \"unknown smtpd restriction\", "
 	    "451 4.3.5 Server configuration error for every request" },
-	  "reply,action", ACTION, CHECK_STAGE_FIRST, pol_reply_word, NULL },
+	  "reply,action", ACTION, CHECK_STAGE_FIRST, pol_reply_word, NULL, NULL },
 	{ { "POLICY-REPLY-007", "the action names no lookup table (no ':')", B,
 	    "\"do not specify lookup tables inside SMTPD access maps\": 451 4.3.5 Server "
 	    "configuration error" },
-	  "reply,action", ACTION, CHECK_STAGE_FIRST, pol_reply_table, NULL },
+	  "reply,action", ACTION, CHECK_STAGE_FIRST, pol_reply_table, NULL, NULL },
 	{ { "POLICY-REPLY-008", "the action is not a bare number", S,
 	    "an all-digit action (\"550\") is OK in check_table_result: the client is permitted, "
 	    "not rejected" },
-	  "reply,action", ACTION, CHECK_STAGE_FIRST, pol_reply_digits, NULL },
+	  "reply,action", ACTION, CHECK_STAGE_FIRST, pol_reply_digits, NULL, NULL },
 	{ { "POLICY-REPLY-009", "nothing follows the reply's empty line", B,
 	    "Postfix finds the stream readable before its next request, counts a failed try and "
 	    "reconnects after the 1 s retry delay" },
-	  "reply,trailing", ACTION, CHECK_STAGE_FIRST, pol_reply_trailing, NULL },
+	  "reply,trailing", ACTION, CHECK_STAGE_FIRST, pol_reply_trailing, NULL, NULL },
 	{ { "POLICY-REPLY-010", "no reply before the request's empty line", B,
 	    "an early answer desynchronizes the connection: Postfix reads it as the reply to "
 	    "this request and the real reply as unsolicited bytes before the next" },
-	  "reply,early", 0, CHECK_STAGE_MAIN, pol_reply_early, NULL },
+	  "reply,early", 0, CHECK_STAGE_MAIN, pol_reply_early, NULL, NULL },
 	{ { "POLICY-REPLY-011", "one action per reply", A,
 	    "Postfix uses the first action and skips the others; a second one suggests the "
 	    "service answers twice" },
-	  "reply", 0, CHECK_STAGE_FIRST, pol_reply_one, NULL },
+	  "reply", 0, CHECK_STAGE_FIRST, pol_reply_one, NULL,
+	  "an action came" },
 	{ { "POLICY-CONN-001", "the connection stays open after a reply", A,
 	    "a service that closes after each reply costs a failed try and the 1 s retry delay "
 	    "per request unless smtpd_policy_service_request_limit = 1" },
-	  "conn,persistent", ACTION, CHECK_STAGE_FIRST, pol_conn_kept, NULL },
+	  "conn,persistent", ACTION, CHECK_STAGE_FIRST, pol_conn_kept, NULL, NULL },
 	{ { "POLICY-CONN-002", "several requests and sessions on one connection", B,
 	    "smtpd keeps one connection for all SMTP sessions of the process and sends the next "
 	    "request as soon as the last was answered" },
-	  "conn,persistent", ACTION, CHECK_STAGE_MAIN, pol_conn_many, NULL },
+	  "conn,persistent", ACTION, CHECK_STAGE_MAIN, pol_conn_many, NULL, NULL },
 	{ { "POLICY-CONN-003", "the same request again after a retry gets the same action", B,
 	    "after any failed try Postfix reconnects and sends the same request again: a service "
 	    "that counts it twice (greylisting, rate limits) decides differently" },
-	  "conn,retry,idempotence", ACTION, CHECK_STAGE_MAIN, pol_conn_retry, NULL },
+	  "conn,retry,idempotence", ACTION, CHECK_STAGE_MAIN, pol_conn_retry, NULL,
+	  "on each path found (accept, reject); not when the service wavers" },
 	{ { "POLICY-CONN-004", "a request cut by a disconnect does not disturb the next", B,
 	    "an smtpd process can die in the middle of a request; the service must drop the "
 	    "half request and serve the next connection" },
-	  "conn,retry", ACTION, CHECK_STAGE_MAIN, pol_conn_cut, NULL },
+	  "conn,retry", ACTION, CHECK_STAGE_MAIN, pol_conn_cut, NULL,
+	  "on each path found (accept, reject); not when the service wavers" },
 	{ { "POLICY-REQ-001", "a block without request=smtpd_access_policy does not break the service",
 	    A, "Postfix always sends request=, but other clients and probes may not: the service "
 	    "should answer or close, never crash, and go on serving" },
-	  "request", ACTION, CHECK_STAGE_MAIN, pol_req_type, NULL },
+	  "request", ACTION, CHECK_STAGE_MAIN, pol_req_type, NULL, NULL },
 	{ { "POLICY-STATE-001", "a request at protocol_state CONNECT", B,
 	    "check_policy_service in smtpd_client_restrictions with smtpd_delay_reject = no" },
-	  "state", ACTION, CHECK_STAGE_MAIN, pol_state, "CONNECT" },
+	  "state", ACTION, CHECK_STAGE_MAIN, pol_state, "CONNECT", NULL },
 	{ { "POLICY-STATE-002", "a request at protocol_state EHLO", B,
 	    "check_policy_service in smtpd_helo_restrictions (smtpd_delay_reject = no)" },
-	  "state", ACTION, CHECK_STAGE_MAIN, pol_state, "EHLO" },
+	  "state", ACTION, CHECK_STAGE_MAIN, pol_state, "EHLO", NULL },
 	{ { "POLICY-STATE-003", "a request at protocol_state HELO (protocol_name SMTP)", B,
 	    "an SMTP (not ESMTP) client sends HELO" },
-	  "state", ACTION, CHECK_STAGE_MAIN, pol_state, "HELO" },
+	  "state", ACTION, CHECK_STAGE_MAIN, pol_state, "HELO", NULL },
 	{ { "POLICY-STATE-004", "a request at protocol_state MAIL", B,
 	    "check_policy_service in smtpd_sender_restrictions (smtpd_delay_reject = no)" },
-	  "state", ACTION, CHECK_STAGE_MAIN, pol_state, "MAIL" },
+	  "state", ACTION, CHECK_STAGE_MAIN, pol_state, "MAIL", NULL },
 	{ { "POLICY-STATE-005", "a request at protocol_state RCPT", B,
 	    "the usual place: smtpd_recipient_restrictions / smtpd_relay_restrictions" },
-	  "state", ACTION, CHECK_STAGE_MAIN, pol_state, "RCPT" },
+	  "state", ACTION, CHECK_STAGE_MAIN, pol_state, "RCPT", NULL },
 	{ { "POLICY-STATE-006", "a request at protocol_state DATA", B,
 	    "smtpd_data_restrictions: recipient_count is set, recipient only with one" },
-	  "state", ACTION, CHECK_STAGE_MAIN, pol_state, "DATA" },
+	  "state", ACTION, CHECK_STAGE_MAIN, pol_state, "DATA", NULL },
 	{ { "POLICY-STATE-007", "a request at protocol_state END-OF-MESSAGE", B,
 	    "smtpd_end_of_data_restrictions: size is the real size; PREPEND is not valid here" },
-	  "state", ACTION, CHECK_STAGE_MAIN, pol_state, "END-OF-MESSAGE" },
+	  "state", ACTION, CHECK_STAGE_MAIN, pol_state, "END-OF-MESSAGE", NULL },
 	{ { "POLICY-STATE-008", "a request at protocol_state VRFY", B,
 	    "VRFY runs the recipient restrictions (without a sender)" },
-	  "state", ACTION, CHECK_STAGE_MAIN, pol_state, "VRFY" },
+	  "state", ACTION, CHECK_STAGE_MAIN, pol_state, "VRFY", NULL },
 	{ { "POLICY-STATE-009", "a request at protocol_state ETRN", B,
 	    "smtpd_etrn_restrictions: etrn_domain is set, HOLD/FILTER/... are not valid" },
-	  "state", ACTION, CHECK_STAGE_MAIN, pol_state, "ETRN" },
+	  "state", ACTION, CHECK_STAGE_MAIN, pol_state, "ETRN", NULL },
 	{ { "POLICY-VERSION-001", "Postfix 2.1's attribute set", B,
 	    "the oldest request: no client_port, reverse_client_name, server_*, size, sasl_*, "
 	    "ccert_*, encryption_*, policy_context, compatibility_level, mail_version" },
-	  "version", ACTION, CHECK_STAGE_MAIN, pol_version, "2.1" },
+	  "version", ACTION, CHECK_STAGE_MAIN, pol_version, "2.1", NULL },
 	{ { "POLICY-VERSION-002", "Postfix 2.2's attribute set", B,
 	    "size, sasl_* and ccert_* appear" },
-	  "version", ACTION, CHECK_STAGE_MAIN, pol_version, "2.2" },
+	  "version", ACTION, CHECK_STAGE_MAIN, pol_version, "2.2", NULL },
 	{ { "POLICY-VERSION-003", "Postfix 2.3's attribute set", B,
 	    "reverse_client_name, recipient_count, etrn_domain, encryption_* appear" },
-	  "version", ACTION, CHECK_STAGE_MAIN, pol_version, "2.3" },
+	  "version", ACTION, CHECK_STAGE_MAIN, pol_version, "2.3", NULL },
 	{ { "POLICY-VERSION-004", "Postfix 2.5's attribute set (stress)", B, "stress appears" },
-	  "version", ACTION, CHECK_STAGE_MAIN, pol_version, "2.5" },
+	  "version", ACTION, CHECK_STAGE_MAIN, pol_version, "2.5", NULL },
 	{ { "POLICY-VERSION-005", "Postfix 2.9's attribute set", B,
 	    "ccert_pubkey_fingerprint appears" },
-	  "version", ACTION, CHECK_STAGE_MAIN, pol_version, "2.9" },
+	  "version", ACTION, CHECK_STAGE_MAIN, pol_version, "2.9", NULL },
 	{ { "POLICY-VERSION-006", "Postfix 3.0's attribute set", B, "client_port appears" },
-	  "version", ACTION, CHECK_STAGE_MAIN, pol_version, "3.0" },
+	  "version", ACTION, CHECK_STAGE_MAIN, pol_version, "3.0", NULL },
 	{ { "POLICY-VERSION-007", "Postfix 3.1's attribute set", B, "policy_context appears" },
-	  "version", ACTION, CHECK_STAGE_MAIN, pol_version, "3.1" },
+	  "version", ACTION, CHECK_STAGE_MAIN, pol_version, "3.1", NULL },
 	{ { "POLICY-VERSION-008", "Postfix 3.2's attribute set", B,
 	    "server_address and server_port appear" },
-	  "version", ACTION, CHECK_STAGE_MAIN, pol_version, "3.2" },
+	  "version", ACTION, CHECK_STAGE_MAIN, pol_version, "3.2", NULL },
 	{ { "POLICY-VERSION-009", "Postfix 3.8's attribute set", B,
 	    "compatibility_level and mail_version appear" },
-	  "version", ACTION, CHECK_STAGE_MAIN, pol_version, "3.8" },
+	  "version", ACTION, CHECK_STAGE_MAIN, pol_version, "3.8", NULL },
 	{ { "POLICY-VERSION-010", "Postfix 3.12's attribute set (tls_sni)", B,
 	    "tls_sni appears (3.12-20260716): a service that refuses unknown attributes breaks "
 	    "on every Postfix upgrade" },
-	  "version", ACTION, CHECK_STAGE_MAIN, pol_version, "3.12-20260716" },
+	  "version", ACTION, CHECK_STAGE_MAIN, pol_version, "3.12-20260716", NULL },
 	{ { "POLICY-INPUT-001", "UTF-8 and 8-bit values are answered", B,
 	    "with SMTPUTF8 Postfix passes UTF-8 addresses and HELO names on, and 8-bit local parts "
 	    "without it: a service that cannot read them gives no answer, and Postfix answers 451 "
 	    "4.3.5 to that client every time" },
-	  "input,utf8", ACTION, CHECK_STAGE_MAIN, pol_input, &input_kind[INPUT_8BIT] },
+	  "input,utf8", ACTION, CHECK_STAGE_MAIN, pol_input, &input_kind[INPUT_8BIT], NULL },
 	{ { "POLICY-INPUT-002", "a multi-byte character across byte 1024, 4096 or 8192 of a "
 	    "request", B, "requests of several KB come in several reads; a service that decodes "
 	    "each read on its own breaks where a character is cut" },
-	  "input,utf8,length", ACTION | EIGHT, CHECK_STAGE_MAIN, pol_input, &input_kind[INPUT_SPLIT] },
+	  "input,utf8,length", ACTION | EIGHT, CHECK_STAGE_MAIN, pol_input, &input_kind[INPUT_SPLIT], NULL },
 	{ { "POLICY-INPUT-003", "sender, recipient and HELO at line_length_limit", B,
 	    "Postfix accepts SMTP command lines of 2,048 bytes: addresses and HELO names of over "
 	    "2,000 bytes reach the service" },
-	  "input,length", ACTION, CHECK_STAGE_MAIN, pol_input, &input_kind[INPUT_LIMIT] },
+	  "input,length", ACTION, CHECK_STAGE_MAIN, pol_input, &input_kind[INPUT_LIMIT], NULL },
 	{ { "POLICY-INPUT-004", "clients without address or name, and IPv6 clients", B,
 	    "sendmail -bs and XCLIENT [UNAVAILABLE] give client_address=unknown; a service that "
 	    "parses the address must not break on it" },
-	  "input", ACTION, CHECK_STAGE_MAIN, pol_input, &input_kind[INPUT_UNKNOWN] },
+	  "input", ACTION, CHECK_STAGE_MAIN, pol_input, &input_kind[INPUT_UNKNOWN], NULL },
 	{ { "POLICY-INJ-001", "injection payloads in sasl_username do not widen access", S,
 	    "sasl_username comes from the SMTP client's AUTH: quotes, wildcards, TAB or odd bytes "
 	    "must not select another user's rights" },
-	  "injection,security", ACTION, CHECK_STAGE_MAIN, pol_inject, &inj_fields[0] },
+	  "injection,security", ACTION, CHECK_STAGE_MAIN, pol_inject, &inj_fields[0],
+	  "a control value got less than full access, so a payload could get more" },
 	{ { "POLICY-INJ-002", "injection payloads in sender do not widen access", S,
 	    "the MAIL FROM address is chosen by the SMTP client" },
-	  "injection,security", ACTION, CHECK_STAGE_MAIN, pol_inject, &inj_fields[1] },
+	  "injection,security", ACTION, CHECK_STAGE_MAIN, pol_inject, &inj_fields[1],
+	  "a control value got less than full access, so a payload could get more" },
 	{ { "POLICY-INJ-003", "injection payloads in helo_name do not widen access", S,
 	    "the HELO name is chosen by the SMTP client; Postfix makes it printable and neuters "
 	    "<>()\\\";:@ on the way" },
-	  "injection,security", ACTION, CHECK_STAGE_MAIN, pol_inject, &inj_fields[2] },
+	  "injection,security", ACTION, CHECK_STAGE_MAIN, pol_inject, &inj_fields[2],
+	  "a control value got less than full access, so a payload could get more" },
 	{ { "POLICY-LAT-001", "replies arrive well within Postfix's 100 s timeout", B,
 	    "past smtpd_policy_service_timeout Postfix gives up the try; after two tries it "
 	    "answers the default action (451 4.3.5), and the SMTP client waited all along" },
-	  "latency", ACTION, CHECK_STAGE_RUN, pol_latency, NULL },
+	  "latency", ACTION, CHECK_STAGE_RUN, pol_latency, NULL, NULL },
 	{ { "POLICY-LINT-001", "no action of the run is all digits", S,
 	    "an all-digit action (\"550\") is OK to Postfix: the client is permitted, not "
-	    "rejected" }, "lint,action", ACTION, CHECK_STAGE_RUN, pol_lint, &lint_kind[LINT_DIGITS] },
+	    "rejected" }, "lint,action", ACTION, CHECK_STAGE_RUN, pol_lint, &lint_kind[LINT_DIGITS],
+	  "an action came in the run" },
 	{ { "POLICY-LINT-002", "no action of the run is empty", S,
 	    "an empty action is an empty restriction list, which Postfix treats as OK" },
-	  "lint,action", ACTION, CHECK_STAGE_RUN, pol_lint, &lint_kind[LINT_EMPTY] },
+	  "lint,action", ACTION, CHECK_STAGE_RUN, pol_lint, &lint_kind[LINT_EMPTY],
+	  "an action came in the run" },
 	{ { "POLICY-LINT-003", "no reply code comes without its text", B,
 	    "\"550 \" is not a reject to Postfix but an unknown restriction: 451 4.3.5 Server "
 	    "configuration error, a temporary failure for every such request" },
-	  "lint,action", ACTION, CHECK_STAGE_RUN, pol_lint, &lint_kind[LINT_BARE] },
+	  "lint,action", ACTION, CHECK_STAGE_RUN, pol_lint, &lint_kind[LINT_BARE],
+	  "an action came in the run" },
 	{ { "POLICY-LINT-004", "every code-like action is a 4xx or 5xx code", B,
 	    "\"250 ok\", \"5.7.1 no\" or \"5500 x\" are unknown restrictions to Postfix: 451 4.3.5 "
 	    "Server configuration error" },
-	  "lint,action", ACTION, CHECK_STAGE_RUN, pol_lint, &lint_kind[LINT_CODE] },
+	  "lint,action", ACTION, CHECK_STAGE_RUN, pol_lint, &lint_kind[LINT_CODE],
+	  "an action came in the run" },
 	{ { "POLICY-LINT-005", "no action of the run names a lookup table", B,
 	    "\"do not specify lookup tables inside SMTPD access maps\": 451 4.3.5 Server "
 	    "configuration error" },
-	  "lint,action", ACTION, CHECK_STAGE_RUN, pol_lint, &lint_kind[LINT_TABLE] },
+	  "lint,action", ACTION, CHECK_STAGE_RUN, pol_lint, &lint_kind[LINT_TABLE],
+	  "an action came in the run" },
 	{ { "POLICY-LINT-006", "every action of the run is a word Postfix knows", B,
 	    "an unknown word, or a blank before a keyword (\" DUNNO\"), is an unknown restriction: "
 	    "451 4.3.5 Server configuration error" },
-	  "lint,action", ACTION, CHECK_STAGE_RUN, pol_lint, &lint_kind[LINT_WORD] },
+	  "lint,action", ACTION, CHECK_STAGE_RUN, pol_lint, &lint_kind[LINT_WORD],
+	  "an action came in the run" },
 	{ { "POLICY-LINT-007", "reply codes and their DSN agree in class", A,
 	    "Postfix forces the DSN class to the code's: \"450 5.7.1\" is sent as 450 4.7.1, "
 	    "\"550 4.7.1\" as 550 5.7.1" },
-	  "lint,action", ACTION, CHECK_STAGE_RUN, pol_lint, &lint_kind[LINT_DSN] },
+	  "lint,action", ACTION, CHECK_STAGE_RUN, pol_lint, &lint_kind[LINT_DSN],
+	  "an action came in the run" },
 	{ { "POLICY-LINT-008", "no PREPEND, FILTER, REDIRECT or BCC that Postfix ignores", B,
 	    "without \"Header: text\", transport:destination or user@domain Postfix logs a "
 	    "warning and treats the action as DUNNO: the header, filter or redirection never "
 	    "happens" },
-	  "lint,action", ACTION, CHECK_STAGE_RUN, pol_lint, &lint_kind[LINT_NOOP] },
+	  "lint,action", ACTION, CHECK_STAGE_RUN, pol_lint, &lint_kind[LINT_NOOP],
+	  "an action came in the run" },
 	{ { "POLICY-LINT-009", "no 421 or 521 reply", A,
 	    "after 421 or 521 smtpd hangs up the whole SMTP session, not just this request" },
-	  "lint,action", ACTION, CHECK_STAGE_RUN, pol_lint, &lint_kind[LINT_HANGUP] },
+	  "lint,action", ACTION, CHECK_STAGE_RUN, pol_lint, &lint_kind[LINT_HANGUP],
+	  "an action came in the run" },
 };
 
 #undef B
@@ -273,8 +291,10 @@ static void run_data(struct check_run *cr, const struct check_def *def);
 
 /* the reasons a check is skipped (check/runner.h) */
 static const struct check_need policy_needs[] = {
-	{ POLICY_NEED_ACTION, "needs an action for Postfix's RCPT request", NULL, "POLICY-REPLY-001" },
-	{ POLICY_NEED_8BIT, "needs UTF-8 and 8-bit values to be answered", NULL, "POLICY-INPUT-001" },
+	{ POLICY_NEED_ACTION, "needs an action for Postfix's RCPT request", NULL, "POLICY-REPLY-001",
+	  "an action for Postfix's RCPT request" },
+	{ POLICY_NEED_8BIT, "needs UTF-8 and 8-bit values to be answered", NULL, "POLICY-INPUT-001",
+	  "8-bit values answered" },
 };
 
 static const struct check_suite policy_suite = {
@@ -294,6 +314,22 @@ void check_policy_options_init(struct check_policy_options *o)
 void check_policy_list(FILE *out)
 {
 	check_list(out, policy_checks, N_ELEMENTS(policy_checks));
+}
+
+/* check_policy_list_needs - what each check needs and when it counts as exercised */
+void check_policy_list_needs(FILE *out, const struct catalogue *cat)
+{
+	size_t i;
+
+	check_list_needs(out, &policy_suite, policy_checks, N_ELEMENTS(policy_checks), NULL);
+	for (i = 0; i < cat->n; i++) {
+		struct check_def d;
+
+		catalogue_def(cat->v[i], &d);
+		d.needs = POLICY_NEED_ACTION;
+		check_list_needs(out, &policy_suite, &d, 1, "the transcript ran through; one that "
+				 "compares with {base}: not when the service wavers");
+	}
 }
 
 /* --- before each check ------------------------------------------------------------ */
@@ -330,8 +366,8 @@ static void policy_leave(struct check_run *cr, const struct check_def *d, enum c
 {
 	struct pcx *x = cr->ctx;
 
-	if (d->run == run_data && *res != CHECK_PASS)
-		x->life.ended = 1;	/* the replay's own connections: look */
+	if (d->run == run_data)
+		death_replayed(&x->life, *res, why);	/* the replay's own connections */
 	if (death_probe_due(&x->life))
 		pcx_probe(x);
 	if (death_verdict(&x->life, x->r, d->ci.id, x->life.gone ? "no service: after a retry 1 s later it "

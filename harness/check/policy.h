@@ -9,6 +9,7 @@
  *	int check_policy_run(const struct check_policy_options *o,
  *	                     struct report *r);
  *	void check_policy_list(FILE *out);
+ *	void check_policy_list_needs(FILE *out, const struct catalogue *cat);
  * DESCRIPTION
  *	Talks to a policy service the way Postfix's smtpd does (attr_clnt:
  *	one persistent connection, one request in flight, the stream must
@@ -43,6 +44,10 @@
  *	why, fix, tags, fails-on) are read by check/catalogue.c, the loader
  *	`check --auth` shares.
  *
+ *	check_policy_list() prints the built-in checks' --list lines;
+ *	check_policy_list_needs() the needs table of every check, the data
+ *	checks of cat included (check_list_needs()).
+ *
  *	The command line of `fake-smtpd check --policy` is harness/cmd/check.c.
  * DIAGNOSTICS
  *	check_policy_run: 0 when the checks ran (failures are in the report),
@@ -54,6 +59,7 @@
 
 #include <stdio.h>
 
+#include "harness/check/catalogue.h"
 #include "harness/confirm/confirm.h"
 #include "harness/io/target.h"
 #include "harness/postfix/pf_policy.h"
@@ -81,5 +87,6 @@ struct check_policy_options {
 void check_policy_options_init(struct check_policy_options *o);
 int check_policy_run(const struct check_policy_options *o, struct report *r);
 void check_policy_list(FILE *out);
+void check_policy_list_needs(FILE *out, const struct catalogue *cat);
 
 #endif

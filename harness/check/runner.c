@@ -373,3 +373,32 @@ void check_list(FILE *out, const struct check_def *t, size_t n)
 			tagged ? " (tags: " : "", tagged ? t[i].tags : "", tagged ? ")" : "");
 	}
 }
+
+/* check_list_needs - "| ID | needs | stage | exercised when |" per row */
+void check_list_needs(FILE *out, const struct check_suite *s, const struct check_def *t, size_t n,
+		      const char *data)
+{
+	static const char *const stages[] = { "first exchange", "own exchanges", "probe", "whole run" };
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		unsigned covered = 0;
+		int any = 0;
+
+		fprintf(out, "| %s | ", t[i].ci.id);
+		for (k = 0; k < s->nneeds; k++) {
+			const struct check_need *e = &s->needs[k];
+			int applies = e->test != NULL ? (t[i].needs & e->bits) != 0 :
+				      (e->bits & ~t[i].needs) == 0;
+
+			/* an entry whose needs are all named already adds nothing */
+			if (!applies || (e->bits & ~covered) == 0 || e->name == NULL)
+				continue;
+			covered |= e->bits;
+			fprintf(out, "%s%s%s%s%s", any++ ? ", " : "", e->name, e->by ? " [" : "",
+				e->by ? e->by : "", e->by ? "]" : "");
+		}
+		fprintf(out, "%s | %s | %s |\n", any ? "" : "-", stages[t[i].stage],
+			t[i].exercised ? t[i].exercised : data ? data : "always");
+	}
+}

@@ -24,6 +24,11 @@
  *	                  const struct check_def *t, size_t n,
  *	                  unsigned stages);
  *	void check_list(FILE *out, const struct check_def *t, size_t n);
+void check_list_needs(FILE *out, const struct check_suite *s, const struct check_def *t, size_t n,
+		      const char *data);
+ *	void check_list_needs(FILE *out, const struct check_suite *s,
+ *	                      const struct check_def *t, size_t n,
+ *	                      const char *data);
  *	int check_match(const char *list, const char *id, const char *tags);
  *	int check_wanted(const char *only, const char *skip, const char *id,
  *	                 const char *tags);
@@ -105,7 +110,13 @@
  *	selected (a stage's shared first exchange is made only then).
  *
  *	check_list() prints one line per row: "ID [severity] title", and
- *	" (tags: TAGS)" when the row has tags.
+ *	" (tags: TAGS)" when the row has tags. check_list_needs() prints a
+ *	Markdown table row per row: its id, what it needs (the names of the
+ *	suite's need entries that its need bits cover, each with the check
+ *	that establishes it in brackets), its stage, and when it counts as
+ *	exercised (d->exercised; NULL: "always"); with data, a row whose
+ *	exercised is NULL gets that text instead (a data check: "the
+ *	transcript ran through").
  *
  *	check_match() is true when an element of the comma-separated list
  *	is a prefix of id (case-insensitive) or equals one of the
@@ -164,6 +175,7 @@ struct check_def {
 	enum check_stage stage;		/* when it runs */
 	void (*run)(struct check_run *cr, const struct check_def *d);
 	const void *arg;		/* the row's own datum (a data check's entry), or NULL */
+	const char *exercised;		/* when it counts as exercised; NULL: every run of it */
 };
 
 /* the reason a check is skipped when a need does not hold */
@@ -174,6 +186,7 @@ struct check_need {
 	const char *(*test)(struct check_run *cr, const struct check_def *d, char *buf,
 			    size_t size);
 	const char *by;			/* the check that establishes it, or NULL */
+	const char *name;		/* what is needed, for --list --needs */
 };
 
 /* what a suite tells the runner */
@@ -227,6 +240,8 @@ void check_run_walk(struct check_run *cr, const struct check_def *t, size_t n, u
 int check_run_any(const struct check_run *cr, const struct check_def *t, size_t n,
 		  unsigned stages);
 void check_list(FILE *out, const struct check_def *t, size_t n);
+void check_list_needs(FILE *out, const struct check_suite *s, const struct check_def *t, size_t n,
+		      const char *data);
 int check_match(const char *list, const char *id, const char *tags);
 int check_wanted(const char *only, const char *skip, const char *id, const char *tags);
 const char *check_selection_error(const char *only, const char *skip, const struct check_def *t,

@@ -74,6 +74,8 @@ static const char usage_auth[] =
 "  --confirm              run each failed check's exchange once more through a\n"
 "                         private real Postfix (installed Postfix, root and\n"
 "                         namespaces) and show its reply beside the prediction\n"
+"  --needs                with --list: what each check needs and when it counts as\n"
+"                         exercised (a Markdown table)\n"
 "  (checks that need a test account are skipped without --user and --password;\n"
 "  -D variables reach the data checks, user and password come from --user and\n"
 "  --password)\n";
@@ -107,16 +109,19 @@ static const char usage_policy[] =
 "  --list                 list the checks\n"
 "  --confirm              run each failed check's requests once more through a\n"
 "                         private real Postfix (installed Postfix, root and\n"
-"                         namespaces) and show its reply beside the prediction\n";
+"                         namespaces) and show its reply beside the prediction\n"
+"  --needs                with --list: what each check needs and when it counts as\n"
+"                         exercised (a Markdown table)\n";
 
 enum { OPT_LIST = 'l', OPT_CATALOGUE = 'c', OPT_NO_CATALOGUE = 'n', OPT_USER = 'u',
        OPT_EXPECT = 'x', OPT_EXPECT_FILE = 'X', OPT_SPAWN_ENV = 'e', OPT_SPAWN_USER = 'U',
-       OPT_MAX_TIME = 'm', OPT_CONFIRM = 'C' };
+       OPT_MAX_TIME = 'm', OPT_CONFIRM = 'C', OPT_NEEDS = 'N' };
 
 #define CHECK_MAX_TIME_MS	(10 * 60 * 1000)	/* --max-time: 10 min, a CI job's share */
 
 static const struct option opts_auth[] = {
 	{ "list", no_argument, NULL, OPT_LIST },
+	{ "needs", no_argument, NULL, OPT_NEEDS },
 	{ "max-time", required_argument, NULL, OPT_MAX_TIME },
 	{ "spawn-env", required_argument, NULL, OPT_SPAWN_ENV },
 	{ "spawn-user", required_argument, NULL, OPT_SPAWN_USER },
@@ -128,6 +133,7 @@ static const struct option opts_auth[] = {
 
 static const struct option opts_policy[] = {
 	{ "list", no_argument, NULL, OPT_LIST },
+	{ "needs", no_argument, NULL, OPT_NEEDS },
 	{ "max-time", required_argument, NULL, OPT_MAX_TIME },
 	{ "spawn-env", required_argument, NULL, OPT_SPAWN_ENV },
 	{ "spawn-user", required_argument, NULL, OPT_SPAWN_USER },
@@ -143,6 +149,7 @@ static const struct option opts_policy[] = {
 /* what the options of both modes set */
 struct check_cli {
 	int list;
+	int needs;				/* --list --needs */
 	int nocat;
 	const char *catdir;
 	char catbuf[PATH_MAX];			/* the default catalogue's path */
@@ -201,6 +208,7 @@ static int check_opt(void *ctx, int ch, const char *arg)
 
 	switch (ch) {
 	case OPT_LIST: k->list = 1; return 0;
+	case OPT_NEEDS: k->needs = 1; return 0;
 	case OPT_CATALOGUE: k->catdir = arg; return 0;
 	case OPT_NO_CATALOGUE: k->nocat = 1; return 0;
 	case OPT_USER: k->user = arg; return 0;
@@ -412,6 +420,11 @@ static int run_auth(struct cmd_common *c, struct check_cli *k)
 		msg_error("%s", err);
 		return CMD_EXIT_USAGE;
 	}
+	if (k->list && k->needs) {
+		check_auth_list_needs(stdout, &cat);
+		catalogue_free(&cat);
+		return CMD_EXIT_OK;
+	}
 	if (k->list) {
 		check_auth_list(stdout);
 		catalogue_list(stdout, &cat);
@@ -486,13 +499,17 @@ static int run_policy(struct cmd_common *c, struct check_cli *k)
 		struct catalogue cat;
 		char err[600];
 
-		check_policy_list(stdout);
 		if (catalogue_load(&cat, o.catalogue_dir, o.transcripts, o.ntranscripts,
 				   TPROTO_POLICY, err, sizeof(err)) < 0) {
 			msg_error("%s", err);
 			return CMD_EXIT_USAGE;
 		}
-		catalogue_list(stdout, &cat);
+		if (k->needs)
+			check_policy_list_needs(stdout, &cat);
+		else {
+			check_policy_list(stdout);
+			catalogue_list(stdout, &cat);
+		}
 		catalogue_free(&cat);
 		return CMD_EXIT_OK;
 	}

@@ -32,6 +32,7 @@
 #include "util/xmem.h"
 
 #define TCONN_MAX_STDERR	(64 * 1024)
+#define TCONN_EXIT_GRACE_MS	2000	/* after EOF, for a helper to end by itself */
 #define SPAWN_ENV_MAX		(TARGET_SPAWN_ENV_MAX + 8)
 
 /* what spawn(8) passes by default (export_environment after import_environment) */
@@ -259,6 +260,16 @@ long long tconn_now_ms(void)
 	return now_ms();
 }
 
+/* past_limit - the bound is reached: a read that need not wait ends too (a helper that never stops talking) */
+static int past_limit(void)
+{
+	if (limit_at > 0 && now_ms() >= limit_at) {
+		limit_hit = 1;
+		return 1;
+	}
+	return 0;
+}
+
 /* wait_poll - poll p (NULL: just wait) up to timeout_ms within the bound; 1 ready, 0 not, -1 error */
 static int wait_poll(struct pollfd *p, int timeout_ms)
 {
@@ -473,8 +484,11 @@ int tconn_write(struct tconn *c, const void *p, size_t n, int timeout_ms)
 			n -= (size_t)w;
 			continue;
 		}
-		if (w < 0 && errno != EAGAIN && errno != EINTR)
+		if (w < 0 && errno != EAGAIN && errno != EINTR) {
+			if (errno == EPIPE || errno == ECONNRESET)
+				c->eof = 1;	/* the helper closed its end */
 			return -1;
+		}
 		if (wait_fd(c->fd, POLLOUT, (int)(deadline - now_ms() > 0 ? deadline - now_ms() : 0)) <= 0) {
 			errno = ETIMEDOUT;
 			return -1;
@@ -497,6 +511,8 @@ int tconn_read_line(struct tconn *c, int timeout_ms, const char **line_r, size_t
 
 		if (rc != 0)
 			return rc < 0 ? -2 : 1;
+		if (past_limit())
+			return 0;
 		drain_stderr(c);
 		space = linebuf_space(&c->lb, &avail);
 		n = read(c->fd, space, avail);
@@ -521,11 +537,20 @@ int tconn_read_line(struct tconn *c, int timeout_ms, const char **line_r, size_t
 	}
 }
 
-/* set_exit - remember how a reaped helper ended, and whether the connection was still open */
+/*
+ * set_exit - remember how a reaped helper ended, and whether it ended
+ * with the connection open: the harness had not closed its end, or the
+ * helper closed its own first (EOF seen). The kernel closes a dying
+ * process's files before it can be reaped, and on a loaded machine the
+ * reaping may come late: EOF before the close is what tells the order,
+ * not the moment of waitpid(). A SIGPIPE after EOF came from a pipe the
+ * harness closed (stderr apart): that is an end after the close.
+ */
 static void set_exit(struct tconn *c, int st)
 {
 	c->reaped = 1;
-	c->ended_open = c->fd >= 0;
+	c->ended_open = c->fd >= 0 ||
+		(c->eof && !(WIFSIGNALED(st) && WTERMSIG(st) == SIGPIPE));
 	c->exit_status = st;
 	if (WIFSIGNALED(st))
 		snprintf(c->exit_text, sizeof(c->exit_text), "killed by signal %d (%s)",
@@ -558,10 +583,17 @@ int tconn_wait_exit(struct tconn *c, int timeout_ms)
 	}
 }
 
+/* ours - ended by the signal the harness sent at the end of its grace */
+static int ours(const struct tconn *c)
+{
+	return c->killed && WIFSIGNALED(c->exit_status) &&
+	       (WTERMSIG(c->exit_status) == SIGTERM || WTERMSIG(c->exit_status) == SIGKILL);
+}
+
 /* tconn_crashed - ended by a signal it was not sent, while the connection was open */
 int tconn_crashed(const struct tconn *c)
 {
-	return c->pid > 0 && c->reaped && c->ended_open && !c->killed &&
+	return c->pid > 0 && c->reaped && c->ended_open && !ours(c) &&
 	       WIFSIGNALED(c->exit_status);
 }
 
@@ -588,6 +620,8 @@ int tconn_read_some(struct tconn *c, int timeout_ms, char *buf, size_t size)
 	ssize_t n;
 	int rc;
 
+	if (past_limit())
+		return 0;
 	drain_stderr(c);
 	rc = wait_fd(c->fd, POLLIN, timeout_ms);
 	if (rc <= 0)
@@ -610,11 +644,11 @@ void tconn_close(struct tconn *c)
 	/*
 	 * a helper already dead died with the connection open; after EOF it
 	 * is probably on its way (the kernel closes its files before it
-	 * can be reaped): wait for it a little
+	 * can be reaped): wait for it, as spawn(8) would, before a signal
 	 */
 	if (c->pid > 0 && !c->reaped && c->fd >= 0) {
 		if (c->eof)
-			(void)tconn_wait_exit(c, 300);
+			(void)tconn_wait_exit(c, TCONN_EXIT_GRACE_MS);
 		else if (waitpid(c->pid, &st, WNOHANG) == c->pid)
 			set_exit(c, st);
 	}

@@ -70,7 +70,9 @@
  *	on its own (after EOF on the connection) and reaps it: 1 it ended,
  *	0 still running (or not a spawn target). tconn_crashed() is 1 when
  *	the helper ended by a signal that the harness did not send, while
- *	the connection was still open: what Postfix can see. A helper that
+ *	the connection was still open (the harness had not closed its end,
+ *	or the helper had closed its own first: a late reaping on a loaded
+ *	machine changes nothing): what Postfix can see. A helper that
  *	ends badly (a signal, an exit status not 0) only after the harness
  *	closed its end, every reply delivered, did not crash in Postfix's
  *	eyes (spawn(8) logs a warning, the SMTP client sees nothing):
@@ -137,7 +139,7 @@ struct tconn {
 	int exit_status;	/* waitpid status, valid when reaped */
 	int reaped;
 	int ended_open;		/* it ended before the harness closed its end */
-	int eof;		/* a read saw EOF */
+	int eof;		/* the helper closed its end: EOF read, or EPIPE */
 	int killed;		/* the harness sent the signal (close grace over) */
 	struct linebuf lb;
 	struct xbuf err;	/* captured stderr (bounded) */

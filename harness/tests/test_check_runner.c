@@ -79,16 +79,18 @@ static const char *gate(struct check_run *cr, const struct check_def *d, char *b
 }
 
 static const struct check_need needs[] = {
-	{ NEED_A | NEED_B, "needs A and B", NULL, NULL },
-	{ NEED_A, "needs A", NULL, NULL },
-	{ NEED_B, "needs B", NULL, NULL },
-	{ NEED_T, NULL, tagged, NULL },
+	{ NEED_A | NEED_B, "needs A and B", NULL, NULL, "A and B" },
+	{ NEED_A, "needs A", NULL, "N-A", "A" },
+	{ NEED_B, "needs B", NULL, NULL, "B" },
+	{ NEED_T, NULL, tagged, NULL, "ok tagged" },
 };
 
 static const struct check_suite suite = { needs, 4, gate, NULL };
 static const struct check_suite plain_suite = { needs, 4, NULL, NULL };
 
-#define R(id, tags, nd, st)	{ { id, "title " id, SEV_ADVISORY, "why" }, tags, nd, st, record, NULL }
+#define RX(id, tags, nd, st, ex)	{ { id, "title " id, SEV_ADVISORY, "why" }, tags, nd, st, \
+					  record, NULL, ex }
+#define R(id, tags, nd, st)	RX(id, tags, nd, st, NULL)
 static const struct check_def table[] = {
 	R("T-A-1", "alpha", 0, CHECK_STAGE_FIRST),
 	R("T-B-1", NULL, 0, CHECK_STAGE_RUN),
@@ -99,12 +101,13 @@ static const struct check_def table[] = {
 static const struct check_def needy[] = {
 	R("N-AB", NULL, NEED_A | NEED_B, CHECK_STAGE_MAIN),
 	R("N-A", NULL, NEED_A, CHECK_STAGE_MAIN),
-	R("N-B", NULL, NEED_B, CHECK_STAGE_MAIN),
+	RX("N-B", NULL, NEED_B, CHECK_STAGE_MAIN, "a B was seen"),
 	R("N-T", "no", NEED_T, CHECK_STAGE_MAIN),
 	R("N-TOK", "ok", NEED_T | NEED_A, CHECK_STAGE_MAIN),
 	R("N-0", NULL, 0, CHECK_STAGE_MAIN),
 };
 #undef R
+#undef RX
 
 /* a report into memory */
 struct mem {
@@ -339,12 +342,13 @@ static void late(struct check_run *cr, const struct check_def *d)
 }
 
 static const struct check_need chain_needs[] = {
-	{ NEED_E, "needs E", NULL, "B-E" },
-	{ NEED_F, "needs F", NULL, "B-F" },
+	{ NEED_E, "needs E", NULL, "B-E", "E" },
+	{ NEED_F, "needs F", NULL, "B-F", "F" },
 };
 static const struct check_suite chain = { chain_needs, 2, NULL, NULL };
 
-#define R(id, nd, fn)	{ { id, "title " id, SEV_ADVISORY, "why" }, NULL, nd, CHECK_STAGE_MAIN, fn, NULL }
+#define R(id, nd, fn)	{ { id, "title " id, SEV_ADVISORY, "why" }, NULL, nd, CHECK_STAGE_MAIN, fn, NULL, \
+			  NULL }
 static const struct check_def chained[] = {
 	R("B-E", 0, establish),
 	R("B-F", NEED_E, establish),
@@ -484,6 +488,29 @@ static void test_check_list(void **state)
 	free(text);
 }
 
+/* the needs table: each need named once, the check that establishes it, the stage */
+static void test_check_list_needs(void **state)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&text, &len);
+
+	(void)state;
+	assert_non_null(fp);
+	check_list_needs(fp, &suite, needy, 6, NULL);
+	check_list_needs(fp, &suite, table, 2, "the data ran");
+	fclose(fp);
+	assert_string_equal(text, "| N-AB | A and B | own exchanges | always |\n"
+			    "| N-A | A [N-A] | own exchanges | always |\n"
+			    "| N-B | B | own exchanges | a B was seen |\n"
+			    "| N-T | ok tagged | own exchanges | always |\n"
+			    "| N-TOK | A [N-A], ok tagged | own exchanges | always |\n"
+			    "| N-0 | - | own exchanges | always |\n"
+			    "| T-A-1 | - | first exchange | the data ran |\n"
+			    "| T-B-1 | - | whole run | the data ran |\n");
+	free(text);
+}
+
 static void test_check_wanted(void **state)
 {
 	static const struct {
@@ -530,6 +557,7 @@ int main(void)
 		cmocka_unit_test(test_check_run_blocked_many),
 		cmocka_unit_test(test_check_selection_error),
 		cmocka_unit_test(test_check_list),
+		cmocka_unit_test(test_check_list_needs),
 		cmocka_unit_test(test_check_wanted),
 	};
 

@@ -10,15 +10,21 @@
 #              death fails with it (and the request before it), a daemon
 #              gone leaves the rest "not run", a spawned helper that dies
 #              again is blocked by its first death, exit 1
+#   late end   a Python policy script that closes its connection and aborts
+#              0.5 s later; a caller that ignores SIGCHLD: the same verdict as
+#              a prompt crash
 #   one cause  a Perl auth daemon that refuses AUTH PLAIN without an initial
 #              response: one failure, the checks that need it blocked by it
 #   unseen     a Python auth helper that never escapes user names and sends
 #              none in FAIL: the escaping checks are not exercised, not passed
 #   account    a wrong --password: stopped after one login, exit 2
 #   selection  --only/--skip that name no check: exit 2; run from / the
-#              catalogue is still found
+#              catalogue is still found; --list --needs lists every check,
+#              and docs/conformance.md holds its current table
 #   spawn env  a Python service that never flushes: one verdict whatever the
 #              caller's environment; the environment and user spawn(8) gives
+#   endless    yes(1) and a Python helper logging to the connection without end:
+#              every run ends by itself, --max-time too while bytes come
 #   slow       a service 2.5 s per answer: --max-time ends the run, exit 1;
 #              a progress line on a terminal
 #   outcomes   a daemon whose texts carry a counter: no failure; with --flip
@@ -29,6 +35,8 @@
 #              the reject path
 #   inputs     a Python daemon decoding each 1,024-byte read as UTF-8, a Perl
 #              one dying on a UTF-8 SASL user: one failure each
+#   injection  a Perl service dying on a quote in the sender: the injection
+#              check fails with the death, not only for wider access
 #   late death a Perl policy script that dies of SIGPIPE writing to stderr
 #              after the client closed: notes, no failure, exit 0
 #
@@ -100,6 +108,26 @@ for mode in spawn unix inet; do
 		fi
 	fi
 done
+
+# a death seen late: a helper that closes its connection and ends 0.5 s later (on a
+# loaded machine any end may be reaped that late), and a caller that ignores SIGCHLD
+# (the kernel would reap the helper unseen): the verdict of a prompt crash, one failure,
+# the data check that meets the same death blocked by it, no note of an "end after close"
+run slowexit --policy "spawn:$helpers/slowexit_policy.py" --time-scale 0.2
+if verdict slowexit 1 POLICY-INPUT-004 "killed by signal 6 (Aborted)" &&
+   grep -q '^BLOCKED  POLICY-ATTR-003 ' "$dir/slowexit" &&
+   grep -A1 '^BLOCKED  POLICY-ATTR-003 ' "$dir/slowexit" | grep -q 'blocked by POLICY-INPUT-004: the helper died again' &&
+   ! grep -q 'after fake-smtpd closed the connection' "$dir/slowexit"; then
+	ok "a crash reaped 0.5 s after the connection closed: POLICY-INPUT-004 fails with it, the data check blocked, exit 1"
+else
+	bad "slow exit: rc $rc, $(nfail slowexit) failure(s)"; show slowexit
+fi
+$py -c 'import os, signal, sys; signal.signal(signal.SIGCHLD, signal.SIG_IGN); os.execv(sys.argv[1], sys.argv[1:])' \
+	"$fs" check --policy "spawn:$dir/overrun_policyd -" --time-scale 0.2 > "$dir/sigchld" 2>&1
+rc=$?
+verdict sigchld 1 POLICY-INPUT-002 "killed by signal 11" &&
+	ok "overrun policy daemon (spawn), SIGCHLD ignored by the caller: the same verdict" ||
+	{ bad "SIGCHLD ignored: rc $rc, $(nfail sigchld) failure(s)"; show sigchld; }
 
 for mode in spawn unix inet; do
 	target $mode casepanic $py "$helpers/casepanic_authd.py"
@@ -194,6 +222,17 @@ else
 	bad "run from / (rc $rc)"; head "$dir/elsewhere"
 fi
 
+# the needs table: every check listed once, and docs/conformance.md's copy current
+for m in auth policy; do
+	ids=$("$fs" check --$m --list | awk '{print $1}')
+	nids=$("$fs" check --$m --list --needs | awk -F' [|] ' '{print substr($1, 3)}')
+	[ -n "$ids" ] && [ "$ids" = "$nids" ] && ! "$fs" check --$m --list --needs | grep -v -q '^| [A-Z0-9-]* | .* | .* | .* |$' &&
+		ok "check --$m --list --needs: a row for each of the $(echo "$ids" | wc -l) checks, in --list order" ||
+		bad "check --$m --list --needs: the rows differ from --list"
+done
+"$top/scripts/conformance-needs" --check "$build" > "$dir/needs" 2>&1 &&
+	ok "docs/conformance.md: the needs table is current" || { bad "the needs table"; cat "$dir/needs"; }
+
 # --- 10: spawn: as spawn(8) runs it ------------------------------------------------------
 # a Python service that never flushes: the same verdict whatever the caller's
 # environment (spawn(8) does not pass PYTHONUNBUFFERED), passing only when it is given
@@ -257,6 +296,37 @@ rc=$?
 [ "$rc" = 0 ] && ! grep -q 'waiting for' "$dir/slow2" && ok "not a terminal: no progress lines; a run within its bound passes" ||
 	{ bad "slow service, one check (rc $rc)"; cat "$dir/slow2"; }
 
+# --- a helper that never stops talking: every run ends by itself -------------------------
+# yes(1) as the helper (lines without end), and a Python helper whose debug log goes
+# to stderr (the connection under spawn(8)) or stdout for ever: at --time-scale 0.1
+# each run ends by itself within a minute with its findings (it used to run until
+# killed), and --max-time ends one even while bytes keep coming
+for h in "auth:/usr/bin/yes" "policy:/usr/bin/yes" "auth:$helpers/chatty_helper.py auth" \
+	 "auth:$helpers/chatty_helper.py auth stream" "policy:$helpers/chatty_helper.py policy" \
+	 "policy:$helpers/chatty_helper.py policy stream"; do
+	acct=()
+	[ "${h%%:*}" = auth ] && acct=(--user test1 --password pass1)
+	start=$(date +%s)
+	run chatty --"${h%%:*}" "spawn:${h#*:}" "${acct[@]}" --time-scale 0.1
+	secs=$(( $(date +%s) - start ))
+	if [ "$rc" = 1 ] && [ "$secs" -lt 60 ] && [ "$(nfail chatty)" -ge 1 ] &&
+	   grep -q '^[0-9]* passed, [0-9]* failed' "$dir/chatty"; then
+		ok "endless output (${h##*/}, ${h%%:*}): the run ends by itself in ${secs} s, exit 1"
+	else
+		bad "endless output (${h##*/}, ${h%%:*}): rc $rc in ${secs} s"; show chatty
+	fi
+done
+run chatty --auth "spawn:/usr/bin/yes" --user test1 --password pass1 --time-scale 0.1
+grep -A2 '^FAIL  AUTH-HANDSHAKE-001 ' "$dir/chatty" | grep -q 'no DONE: more than 1048576 bytes of lines' &&
+	ok "endless handshake lines: AUTH-HANDSHAKE-001 says Postfix would read on" ||
+	{ bad "endless handshake lines: the reason"; show chatty; }
+start=$(date +%s)
+run chatty --auth "spawn:$helpers/chatty_helper.py auth stream" --user test1 --password pass1 --max-time 2s
+secs=$(( $(date +%s) - start ))
+[ "$rc" = 1 ] && [ "$secs" -lt 10 ] && grep -q 'the run reached --max-time 2s before its end' "$dir/chatty" &&
+	ok "endless output: --max-time 2s ends the run in ${secs} s" ||
+	{ bad "endless output, --max-time 2s: rc $rc in ${secs} s"; show chatty; }
+
 # --- 5: outcomes, not texts; the control rerun; a nondeterministic service named -------
 # a correct daemon whose texts carry a request counter: no failure in any mode
 for mode in spawn unix inet; do
@@ -307,6 +377,13 @@ run asciiuser --policy "spawn:$helpers/asciiuser_policy.pl" --time-scale 0.2
 verdict asciiuser 1 POLICY-INPUT-001 "SASL user" &&
 	ok "dies on a UTF-8 SASL user: POLICY-INPUT-001 alone fails, exit 1" ||
 	{ bad "asciiuser: rc $rc, $(nfail asciiuser) failure(s)"; show asciiuser; }
+
+# a Perl service whose lookup dies on a quote in the sender (o'brien@example.com): the
+# injection check that sent it fails with the death, not only for wider access
+run quote --policy "spawn:$helpers/quote_policy.pl" --time-scale 0.2
+verdict quote 1 POLICY-INJ-002 "the helper process ended (exit 255)" &&
+	ok "dies on a quote in the sender: POLICY-INJ-002 alone fails with the death, exit 1" ||
+	{ bad "quote: rc $rc, $(nfail quote) failure(s)"; show quote; }
 
 # --- a correct helper passes in every mode, whatever the caller's environment ----------
 # the counting daemon (policy) and ref-authd (auth), with an empty environment and
