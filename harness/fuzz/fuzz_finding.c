@@ -47,7 +47,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include "harness/fuzz/fuzz_engine.h"
 #include "harness/fuzz/fuzz_out.h"

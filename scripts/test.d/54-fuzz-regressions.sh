@@ -67,6 +67,17 @@ check crash-policy policy crash "spawn:$py $h/crashy_policy_helper.py" \
 check close-spawn policy close "spawn:$py $h/crashy_close_policy_helper.py" \
 	"spawn:$py $h/crashy_close_policy_helper_fixed.py" 1500
 
+# a close seen after requests Postfix never sends is confirmed with the last request
+# alone, and that is also what its minimized transcript holds
+out=$(timeout 120 "$fs" fuzz --policy "spawn:$py $h/crashy_close_policy_helper.py" --seed 2 \
+	--iterations 300 --out "$dir/confirmed" --format json 2>/dev/null < /dev/null)
+echo "$out" | $py -c 'import json, sys
+s = json.load(sys.stdin)["signatures"]
+assert len(s) == 1 and s[0]["kind"] == "close", s
+assert s[0]["postfix_shaped"] and s[0]["kept"] == 1 and s[0]["units"] > 1, s[0]' &&
+	ok "a close confirmed apart from other requests: minimized to the one request Postfix sends" ||
+	{ bad "confirmed close"; echo "$out" | cut -c1-600; }
+
 # the same service as a daemon on a UNIX socket: it closes the connection
 bg $py $h/crashy_close_policy_helper.py --listen "$dir/close.sock"
 bg $py $h/crashy_close_policy_helper_fixed.py --listen "$dir/fixed.sock"
