@@ -1,14 +1,16 @@
 #!/bin/bash
 # 54-fuzz-regressions - a wire-fuzz finding is a regression test: against each
 # deliberately broken helper in corpus/helpers/crashy_* (a crash of the auth
-# helper and of the policy service, a policy service that closes without a
-# reply, spawned and as a daemon, and one whose daemon stops accepting
-# connections) fake-smtpd fuzz reports one signature with its hit count (the
+# helper and of the policy service, an auth helper that leaves a request
+# unanswered, a policy service that closes without a reply, spawned and as a
+# daemon, and one whose daemon stops accepting connections) fake-smtpd fuzz reports one signature with its hit count (the
 # text summary and --format json agree) and writes one transcript, which keeps
 # Postfix's handshake, ends in what Postfix waits for, fails against the helper
-# and passes against its fixed twin (crashy_*_fixed.py). --corpus keeps inputs
-# and a second run starts from them.
-# Usage: 54-fuzz-regressions.sh BUILD_DIR
+# and passes against its fixed twin (crashy_*_fixed.py); the same holds for a
+# run bounded by time with a seed from the clock, as a user starts one (the
+# longer run must not split the bug into more signatures). --corpus keeps
+# inputs and a second run starts from them.
+# Usage: 54-fuzz-regressions.sh BUILD_DIR (FUZZ_REGRESS_SECONDS: the timed runs, default 8)
 set -u
 . "$(dirname "$0")/suite.bash"
 suite_init fs-fuzz-regress "${1:-}"
@@ -28,11 +30,17 @@ print(len(s), s[0]["kind"] if s else "-", s[0]["hits"] if s else 0, n,
       s[0]["file"] if s else "-", "shaped" if s and s[0]["postfix_shaped"] else "not-shaped")' "$1"
 }
 
-# check NAME PROTO KIND TARGET TWIN_TARGET ITER [REPLAY_RC]
+# check NAME PROTO KIND TARGET TWIN_TARGET RUN [REPLAY_RC]
+# RUN: N execs with --seed 1, or a duration (e.g. 8s) with the clock's seed;
+# fuzz_extra: more options for the fuzz run
 check() {
 	local name=$1 proto=$2 kind=$3 target=$4 twin=$5 iter=$6 want_rc=${7:-1}
-	local out="$dir/$name" rc n k hits all file shaped tr
-	timeout 300 "$fs" fuzz "--$proto" "$target" --seed 1 --iterations "$iter" --out "$out" \
+	local out="$dir/$name" rc n k hits all file shaped tr run
+	case $iter in
+	*s) run="--duration $iter" ;;
+	*) run="--seed 1 --iterations $iter" ;;
+	esac
+	timeout 300 "$fs" fuzz "--$proto" "$target" $run ${fuzz_extra:-} --out "$out" \
 		--format json > "$dir/$name.json" 2> "$dir/$name.err" < /dev/null
 	rc=$?
 	read -r n k hits all file shaped < <(summary "$dir/$name.json" 2>/dev/null || echo "x")
@@ -40,7 +48,8 @@ check() {
 		[ "$(ls "$out" | wc -l)" = 1 ] && [ -f "$file" ]; then
 		ok "$name: one signature ($kind, $hits hits), one transcript"
 	else
-		bad "$name: rc $rc, summary: $n $k $hits $all $file"
+		bad "$name: rc $rc, summary: $n $k $hits $all $file ($run)"
+		grep -m1 'seed' "$dir/$name.err"
 		cat "$dir/$name.err" "$dir/$name.json" | tail -5
 		return
 	fi
@@ -66,6 +75,16 @@ check crash-policy policy crash "spawn:$py $h/crashy_policy_helper.py" \
 	"spawn:$py $h/crashy_policy_helper_fixed.py" 1500
 check close-spawn policy close "spawn:$py $h/crashy_close_policy_helper.py" \
 	"spawn:$py $h/crashy_close_policy_helper_fixed.py" 1500
+# bounded by time, seeded by the clock: still one signature, one transcript
+secs=${FUZZ_REGRESS_SECONDS:-8}s
+check crash-auth-$secs auth crash "spawn:$py $h/crashy_auth_helper.py" \
+	"spawn:$py $h/crashy_auth_helper_fixed.py" "$secs"
+check crash-policy-$secs policy crash "spawn:$py $h/crashy_policy_helper.py" \
+	"spawn:$py $h/crashy_policy_helper_fixed.py" "$secs"
+fuzz_extra="--timeout 1s" check hang-auth-$secs auth hang "spawn:$py $h/crashy_auth_helper.py --hang" \
+	"spawn:$py $h/crashy_auth_helper_fixed.py --hang" "$secs"
+check close-spawn-$secs policy close "spawn:$py $h/crashy_close_policy_helper.py" \
+	"spawn:$py $h/crashy_close_policy_helper_fixed.py" "$secs"
 
 # a close seen after requests Postfix never sends is confirmed with the last request
 # alone, and that is also what its minimized transcript holds
@@ -83,6 +102,7 @@ bg $py $h/crashy_close_policy_helper.py --listen "$dir/close.sock"
 bg $py $h/crashy_close_policy_helper_fixed.py --listen "$dir/fixed.sock"
 if wait_socket "$dir/close.sock" && wait_socket "$dir/fixed.sock"; then
 	check close-unix policy close "unix:$dir/close.sock" "unix:$dir/fixed.sock" 1500
+	check close-unix-$secs policy close "unix:$dir/close.sock" "unix:$dir/fixed.sock" "$secs"
 else
 	bad "the close daemons did not start"
 fi
