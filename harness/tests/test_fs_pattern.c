@@ -324,15 +324,10 @@ static int same_vars(const struct tvars *v1, const struct tvars *v2)
 static int oracle(const struct tpat *p, struct tvars *v, const char *line, size_t len,
 		  const char **error_r)
 {
-	struct ostate m;
+	struct ostate m = { .p = p, .v = v, .line = line, .len = len };
 	size_t i;
 	int rc;
 
-	memset(&m, 0, sizeof(m));
-	m.p = p;
-	m.v = v;
-	m.line = line;
-	m.len = len;
 	rc = oracle_from(&m, 0, 0);
 	if (rc < 0)
 		*error_r = m.error;
