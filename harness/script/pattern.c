@@ -445,6 +445,7 @@ struct mpart {
 	size_t len;
 	size_t seg;		/* how many "*" come before it */
 	int mono;		/* no reference before it to a capture of its own segment */
+	size_t from, hit;	/* CAP: where the last search began and ended */
 };
 
 struct capture {
@@ -523,6 +524,7 @@ static void resolve(struct mstate *m, const struct tpat *p, const struct tvars *
 		struct mpart *mp = &m->part[i];
 
 		mp->seg = seg;
+		mp->hit = (size_t)-1;
 		switch (s->kind) {
 		case TSEG_LIT:
 			mp->kind = MP_LIT;
@@ -573,6 +575,30 @@ static int lit_value(const struct mstate *m, const struct mpart *mp, const char 
 	return 0;
 }
 
+/*
+ * find_after - where the literal after capture i first occurs at or after
+ * pos. A fixed literal (not a capture of the same segment) found at hit
+ * from a start s is also the first one from every start in [s, hit]: the
+ * restarts of a "*" ask again without searching again.
+ */
+static const char *find_after(struct mstate *m, size_t i, size_t pos, const char *np,
+			      size_t nl, int fixed)
+{
+	struct mpart *mp = &m->part[i];
+	const char *hit;
+
+	if (nl == 0)
+		return m->line + pos;
+	if (fixed && mp->hit != (size_t)-1 && pos >= mp->from && pos <= mp->hit)
+		return m->line + mp->hit;
+	hit = memmem(m->line + pos, m->len - pos, np, nl);
+	if (fixed && hit != NULL) {
+		mp->from = pos;
+		mp->hit = (size_t)(hit - m->line);
+	}
+	return hit;
+}
+
 /* capture - an unset {NAME} takes the text up to the next literal part */
 static enum mstep capture(struct mstate *m, size_t i, size_t *pos)
 {
@@ -580,6 +606,7 @@ static enum mstep capture(struct mstate *m, size_t i, size_t *pos)
 	struct capture *c = &m->cap[m->part[i].len];
 	const char *np, *hit;
 	size_t nl;
+	int fixed;
 
 	c->off = *pos;
 	if (i + 1 == m->npart) {
@@ -599,13 +626,11 @@ static enum mstep capture(struct mstate *m, size_t i, size_t *pos)
 		m->error = "capture followed by * or another capture";
 		return MS_ERR;
 	}
-	hit = nl == 0 ? m->line + *pos : memmem(m->line + *pos, m->len - *pos, np, nl);
+	fixed = !(next->kind == MP_CAPREF && m->cap[next->len].seg == m->part[i].seg);
+	hit = find_after(m, i, *pos, np, nl, fixed);
 	if (hit == NULL) {
 		/* where the text before is fixed, no restart finds the literal */
-		if (m->part[i].mono && !(next->kind == MP_CAPREF &&
-					 m->cap[next->len].seg == m->part[i].seg))
-			return MS_FAIL;
-		return MS_MISS;
+		return m->part[i].mono && fixed ? MS_FAIL : MS_MISS;
 	}
 	c->len = (size_t)(hit - m->line) - *pos;
 	*pos = (size_t)(hit - m->line);

@@ -253,7 +253,7 @@ static size_t random_line(const char *pat, char *out, size_t max)
 	size_t n = 0, i;
 
 	if (rnd(2) == 0) {
-		for (i = rnd(14); i > 0 && n + 1 < max; i--)
+		for (i = rnd(24); i > 0 && n + 1 < max; i--)
 			out[n++] = alpha[rnd(sizeof(alpha) - 1)];
 		return n;
 	}
