@@ -108,10 +108,14 @@ else
 fi
 # and a daemon that exits: it stops accepting connections, whatever made it exit (here
 # a request Postfix never sends); replay cannot connect (exit 2)
-bg $py $h/crashy_close_policy_helper.py --listen "$dir/die.sock" --die
+bg $py $h/crashy_close_policy_helper.py --listen "$dir/die2.sock" --die
 bg $py $h/crashy_close_policy_helper_fixed.py --listen "$dir/nodie.sock" --die
-if wait_socket "$dir/die.sock" && wait_socket "$dir/nodie.sock"; then
-	check down-unix policy down "unix:$dir/die.sock" "unix:$dir/nodie.sock" 1500 2
+if wait_socket "$dir/die2.sock" && wait_socket "$dir/nodie.sock"; then
+	check down-unix policy down "unix:$dir/die2.sock" "unix:$dir/nodie.sock" 1500 2
+	# what Postfix sees names the socket as given (digits in it too)
+	grep -q "\"symptom\":\"the daemon stopped accepting connections: unix:$dir/die2.sock: " \
+		"$dir/down-unix.json" && ok "down-unix: the symptom names the socket as given" ||
+		{ bad "down-unix: symptom"; grep -o '"symptom":"[^"]*"' "$dir/down-unix.json"; }
 	grep -q '^reconnect$' "$dir/down-unix"/*.tr 2>/dev/null &&
 		ok "down-unix: the transcript checks that the next connection works" ||
 		bad "down-unix: no reconnect in the transcript"
