@@ -11,9 +11,10 @@
 #	$LIB_FUZZING_ENGINE (make fuzz-build-oss: the Makefile finds the
 #	sources and the targets, as for every other build), and writes to
 #	$OUT, for every fuzz/targets/fuzz_<name>.c:
-#	  fuzz_<name>                  the fuzzer (libcrypto and libsqlite3
-#	                               linked statically: the runner image
-#	                               has neither)
+#	  fuzz_<name>                  the fuzzer (libcrypto, libsqlite3,
+#	                               jansson and libxml2 linked
+#	                               statically: the runner image has
+#	                               none of them)
 #	  fuzz_<name>.dict             fuzz/targets/fuzz_<name>.dict
 #	  fuzz_<name>_seed_corpus.zip  corpus/fuzz/fuzz_<name>/, and
 #	                               corpus/regress/fuzz_<name>/ as

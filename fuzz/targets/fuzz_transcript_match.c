@@ -10,8 +10,8 @@
  *	matched against (the rest). The pattern is compiled with
  *	tpat_compile() and, when it compiles, matched with tpat_match()
  *	against the line with "user" set, then expanded with the captures.
- *	At most FUZZ_MATCH_MAX_INPUT bytes; matching is bounded by the
- *	module's TPAT_MAX_STEPS.
+ *	At most FUZZ_MATCH_MAX_INPUT bytes (matching is one pass with one
+ *	restart point: at most the line's length times the pattern's).
  *
  *	Checked: errors have a reason; a match that succeeded sets every
  *	capture to a part of the line (so its length is at most the

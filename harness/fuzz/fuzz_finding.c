@@ -47,7 +47,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include "harness/fuzz/fuzz_engine.h"
 #include "harness/fuzz/fuzz_out.h"
@@ -74,8 +73,17 @@ static void symptom(const struct fuzz_eng *e, enum fuzz_kind kind, const char *d
 		    char *buf, size_t size)
 {
 	struct pf_auth_verdict v;
+	const char *name = e->o->target_text ? e->o->target_text : e->o->target->text;
+	const char *t = kind == FUZZ_DOWN ? strstr(detail, name) : NULL;
 
-	if (kind == FUZZ_BAD_REPLY || kind == FUZZ_DOWN) {
+	if (t != NULL) {
+		/* the target's name as given, what connect() said normalized */
+		size_t n = (size_t)(t - detail) + strlen(name);
+
+		snprintf(buf, size, "%.*s", (int)n, detail);
+		n = strlen(buf);
+		fuzz_sig_norm(buf + n, size - n, detail + n);
+	} else if (kind == FUZZ_BAD_REPLY || kind == FUZZ_DOWN) {
 		/* texts with the helper's bytes and figures in them */
 		fuzz_sig_norm(buf, size, kind == FUZZ_DOWN ? detail : e->why);
 	} else if (e->o->proto == FUZZ_PROTO_POLICY) {

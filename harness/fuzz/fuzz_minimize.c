@@ -15,8 +15,8 @@
  *	was opened, the auth handshake first) are run again on a fresh
  *	connection, the kept ones only, and the run counts when it ends in
  *	the same finding (fuzz_eng_classify(): the same kind and wait
- *	status). First all of them (a finding that does not come again is
- *	left whole), then the last request alone (after the handshake),
+ *	status). First all of them, then the last request alone (after the
+ *	handshake; a finding that comes again neither way is left whole),
  *	then each unit but the handshake is dropped in turn while the
  *	ending stays, until FUZZ_MINIMIZE_MS have passed, the run's own
  *	bound (e->stop_at) has come, or the run is stopped: no read of a
@@ -102,6 +102,7 @@ unsigned fuzz_minimize(struct fuzz_eng *e, unsigned char *keep, enum fuzz_kind k
 	uint64_t until = fuzz_eng_now_ms() + FUZZ_MINIMIZE_MS, run_end = e->stop_at;
 	int hs = e->nu > 0 && e->u[0].c.nsteps > 0 && e->u[0].c.step[0].due == FUZZ_DUE_HANDSHAKE;
 	unsigned runs = 0;
+	int all;
 	size_t i;
 
 	for (i = 0; i < e->nu; i++)
@@ -113,17 +114,21 @@ unsigned fuzz_minimize(struct fuzz_eng *e, unsigned char *keep, enum fuzz_kind k
 		return 0;
 	e->stop_at = until;
 	runs++;
-	if (!fuzz_rerun(e, keep, kind, status, best))
-		goto out;	/* not reproducible on its own: left whole */
-	/* most often the last request alone does it (after the handshake for auth) */
-	if (e->nu > 2) {
+	all = fuzz_rerun(e, keep, kind, status, best);
+	/* most often the last request alone does it (after the handshake for auth); it
+	   may be the only way: a finding confirmed apart from what Postfix never sends */
+	if (e->nu > 2 || (!all && e->nu > 1)) {
 		for (i = 0; i < e->nu; i++)
 			keep[i] = i + 1 == e->nu || (i == 0 && hs);
 		runs++;
-		if (!fuzz_rerun(e, keep, kind, status, best))
+		if (fuzz_rerun(e, keep, kind, status, best))
+			all = 1;
+		else
 			for (i = 0; i < e->nu; i++)
 				keep[i] = 1;
 	}
+	if (!all)
+		goto out;	/* not reproducible on its own: left whole */
 	for (i = hs ? 1 : 0; i < e->nu && fuzz_eng_now_ms() < until && !fuzz_eng_stopping(); i++) {
 		if (!keep[i])
 			continue;

@@ -20,17 +20,22 @@
  *	Inside {b64:...} the text may hold escapes, ${NAME} and {NAME} (values
  *	only) and ends at the first unescaped "}". "*" is a wildcard only
  *	with TPAT_GLOB; with TPAT_TEXT it is an ordinary byte.
- *	A pattern has at most TPAT_MAX_SEGS parts; matching takes at most
- *	TPAT_MAX_STEPS steps (glob backtracking), after which it is an error.
+ *	A pattern has at most TPAT_MAX_SEGS parts. Matching takes one pass
+ *	with one restart point, the latest "*": each "*" takes the shortest
+ *	run after which the rest matches up to the next "*", and a "*" that
+ *	the match has moved past is not reconsidered. The work is bounded by
+ *	the line's length times the pattern's; there is no step limit.
  *	Captures are shortest-first and do not backtrack: "{x}\tB" takes the
  *	text up to the first "\tB". A {NAME} that is still unset when the
  *	match runs must be followed by literal text or end the pattern
- *	("{id}*" is fine once id is set).
+ *	("{id}*" is fine once id is set). A capture made after a "*" and
+ *	used again after the next "*" keeps the value it took where the
+ *	earlier parts first matched ("*{x}-*={x}" does not match
+ *	"a-b-c=b": x is "a").
  * DIAGNOSTICS
  *	Static reason strings: "unknown escape", "bad \\x escape", "unclosed
  *	{", "bad variable name", "variable not set", "too many parts",
- *	"capture followed by * or another capture", "pattern too costly",
- *	"value too long".
+ *	"capture followed by * or another capture", "value too long".
  */
 #define _GNU_SOURCE		/* memmem */
 #include <stdio.h>
@@ -415,163 +420,301 @@ int tpat_expand(const struct tpat *p, const struct tvars *v, struct xbuf *out,
 
 /* --- matching -------------------------------------------------------- */
 
+/*
+ * A match first resolves every part against the variables: a literal
+ * (bytes, a set variable, {b64:...}), a "*", a capture, a reference to a
+ * capture made earlier in the same pattern, or an error that is reported
+ * when the match reaches that part. The parts are then matched left to
+ * right in one pass. A "*" first takes nothing and becomes the restart
+ * point; when a later part does not match, the latest "*" takes more
+ * (up to the next place where the part after it occurs) and the parts
+ * after it are tried again. An earlier "*" is never reconsidered, so the
+ * work is bounded by the line's length times the pattern's.
+ */
+enum mkind {
+	MP_LIT,			/* bytes: p, len */
+	MP_STAR,
+	MP_CAP,			/* capture: p is the name, len its index */
+	MP_CAPREF,		/* a capture made earlier: len is its index */
+	MP_ERR,			/* p is the reason */
+};
+
+struct mpart {
+	enum mkind kind;
+	const char *p;
+	size_t len;
+	size_t seg;		/* how many "*" come before it */
+	int mono;		/* no reference before it to a capture of its own segment */
+	size_t from, hit;	/* CAP: where the last search began and ended */
+};
+
 struct capture {
 	const char *name;
-	size_t off, len;
+	size_t off, len, seg;
 };
 
 struct mstate {
-	const struct tpat *p;
-	const struct tvars *v;
 	const char *line;
 	size_t len;
-	unsigned long steps;
-	size_t ncap;
+	size_t npart, ncap, nb64;
+	struct mpart part[TPAT_MAX_SEGS];
 	struct capture cap[TPAT_MAX_SEGS];
+	struct xbuf b64[TPAT_MAX_SEGS];
 	const char *error;
 };
 
-/* bound_value - a variable set before or captured earlier in this match */
-static int bound_value(struct mstate *m, const char *name, const char **p_r, size_t *len_r)
+/* enum mstep - what one part did */
+enum mstep {
+	MS_NEXT,		/* matched; go on with the next part */
+	MS_STAR,		/* a "*" with more parts after it */
+	MS_MISS,		/* no match here; the latest "*" may take more */
+	MS_FAIL,		/* no match here nor after any restart */
+	MS_DONE,		/* the line matches */
+	MS_ERR,			/* error in m->error */
+};
+
+/* cap_find - the index of the capture named name, or -1 */
+static long cap_find(const struct mstate *m, const char *name)
 {
-	const struct tvar *t;
 	size_t i;
 
 	for (i = 0; i < m->ncap; i++)
-		if (strcmp(m->cap[i].name, name) == 0) {
-			*p_r = m->line + m->cap[i].off;
-			*len_r = m->cap[i].len;
-			return 1;
+		if (strcmp(m->cap[i].name, name) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* resolve_var - {NAME} or ${NAME}: capture, reference, value or error */
+static void resolve_var(struct mstate *m, const struct tseg *s, const struct tvars *v,
+			struct mpart *mp)
+{
+	const struct tvar *t;
+	long c = cap_find(m, s->text);
+
+	if (c >= 0) {
+		/* p: the error when it directly follows its own capture */
+		mp->kind = MP_CAPREF;
+		mp->p = s->kind == TSEG_REF ? "variable not set" :
+			"capture followed by * or another capture";
+		mp->len = (size_t)c;
+	} else if ((t = tvars_get(v, s->text)) != NULL) {
+		mp->kind = MP_LIT;
+		mp->p = t->value;
+		mp->len = t->len;
+	} else if (s->kind == TSEG_VAR) {
+		mp->kind = MP_CAP;
+		mp->p = s->text;
+		mp->len = m->ncap;
+		m->cap[m->ncap].name = s->text;
+		m->cap[m->ncap++].seg = mp->seg;
+	} else {
+		mp->kind = MP_ERR;
+		mp->p = "variable not set";
+	}
+}
+
+/* resolve - every part of p against v, before the match */
+static void resolve(struct mstate *m, const struct tpat *p, const struct tvars *v)
+{
+	size_t i, seg = 0;
+	int mono = 1;
+
+	for (i = 0; i < p->nseg; i++) {
+		const struct tseg *s = &p->seg[i];
+		struct mpart *mp = &m->part[i];
+
+		mp->seg = seg;
+		mp->hit = (size_t)-1;
+		switch (s->kind) {
+		case TSEG_LIT:
+			mp->kind = MP_LIT;
+			mp->p = s->text;
+			mp->len = s->len;
+			break;
+		case TSEG_STAR:
+			mp->kind = MP_STAR;
+			seg++;
+			mono = 1;
+			break;
+		case TSEG_VAR:
+		case TSEG_REF:
+			resolve_var(m, s, v, mp);
+			if (mp->kind == MP_CAPREF && m->cap[mp->len].seg == seg)
+				mono = 0;
+			break;
+		case TSEG_B64: {
+			struct xbuf *b = &m->b64[m->nb64++];
+			const char *why = NULL;
+
+			xbuf_init(b, TPAT_MAX_EXPAND);
+			mp->kind = seg_value(s, v, b, &why) < 0 ? MP_ERR : MP_LIT;
+			mp->p = mp->kind == MP_ERR ? why : b->data ? b->data : "";
+			mp->len = b->len;
+			break;
 		}
-	if ((t = tvars_get(m->v, name)) != NULL) {
-		*p_r = t->value;
-		*len_r = t->len;
+		}
+		mp->mono = mono;
+	}
+	m->npart = p->nseg;
+}
+
+/* lit_value - the bytes of a literal part or a reference; 0 if it is neither */
+static int lit_value(const struct mstate *m, const struct mpart *mp, const char **p_r,
+		     size_t *len_r)
+{
+	if (mp->kind == MP_LIT) {
+		*p_r = mp->p;
+		*len_r = mp->len;
+		return 1;
+	}
+	if (mp->kind == MP_CAPREF) {
+		*p_r = m->line + m->cap[mp->len].off;
+		*len_r = m->cap[mp->len].len;
 		return 1;
 	}
 	return 0;
 }
 
-/* literal_of - the bytes of part i if it is not a wildcard; 1 yes, 0 wildcard, -1 error */
-static int literal_of(struct mstate *m, size_t i, struct xbuf *tmp, const char **p_r,
-		      size_t *len_r)
+/*
+ * find_after - where the literal after capture i first occurs at or after
+ * pos. A fixed literal (not a capture of the same segment) found at hit
+ * from a start s is also the first one from every start in [s, hit]: the
+ * restarts of a "*" ask again without searching again.
+ */
+static const char *find_after(struct mstate *m, size_t i, size_t pos, const char *np,
+			      size_t nl, int fixed)
 {
-	const struct tseg *s = &m->p->seg[i];
+	struct mpart *mp = &m->part[i];
+	const char *hit;
 
-	switch (s->kind) {
-	case TSEG_LIT:
-		*p_r = s->text;
-		*len_r = s->len;
-		return 1;
-	case TSEG_STAR:
-		return 0;
-	case TSEG_VAR:
-		return bound_value(m, s->text, p_r, len_r);
-	case TSEG_REF:
-		if (bound_value(m, s->text, p_r, len_r))
-			return 1;
-		m->error = "variable not set";
-		return -1;
-	case TSEG_B64:
-		xbuf_reset(tmp);
-		if (seg_value(s, m->v, tmp, &m->error) < 0)
-			return -1;
-		*p_r = tmp->data ? tmp->data : "";
-		*len_r = tmp->len;
-		return 1;
+	if (nl == 0)
+		return m->line + pos;
+	if (fixed && mp->hit != (size_t)-1 && pos >= mp->from && pos <= mp->hit)
+		return m->line + mp->hit;
+	hit = memmem(m->line + pos, m->len - pos, np, nl);
+	if (fixed && hit != NULL) {
+		mp->from = pos;
+		mp->hit = (size_t)(hit - m->line);
 	}
-	return -1;
+	return hit;
 }
 
-static int match_from(struct mstate *m, size_t i, size_t pos)
+/* capture - an unset {NAME} takes the text up to the next literal part */
+static enum mstep capture(struct mstate *m, size_t i, size_t *pos)
 {
-	const char *lp;
-	size_t ll;
-	struct xbuf tmp;
-	int rc, lit;
+	const struct mpart *next = &m->part[i + 1];
+	struct capture *c = &m->cap[m->part[i].len];
+	const char *np, *hit;
+	size_t nl;
+	int fixed;
 
-	if (++m->steps > TPAT_MAX_STEPS) {
-		m->error = "pattern too costly";
-		return -1;
+	c->off = *pos;
+	if (i + 1 == m->npart) {
+		c->len = m->len - *pos;
+		*pos = m->len;
+		return MS_NEXT;
 	}
-	if (i == m->p->nseg)
-		return pos == m->len;
-	xbuf_init(&tmp, TPAT_MAX_EXPAND);
-	lit = literal_of(m, i, &tmp, &lp, &ll);
-	if (lit < 0) {
-		rc = -1;
-	} else if (lit == 1) {
-		rc = m->len - pos >= ll && memcmp(m->line + pos, lp, ll) == 0 ?
-			match_from(m, i + 1, pos + ll) : 0;
-	} else if (m->p->seg[i].kind == TSEG_STAR) {
-		size_t k;
-		struct xbuf tmp2;
-		const char *np;
-		size_t nl;
-		int nlit = 0;
-
-		rc = 0;
-		xbuf_init(&tmp2, TPAT_MAX_EXPAND);
-		if (i + 1 == m->p->nseg)
-			rc = 1;		/* a trailing * takes the rest */
-		else if ((nlit = literal_of(m, i + 1, &tmp2, &np, &nl)) < 0)
-			rc = -1;
-		else if (nlit == 1 && nl > 0) {
-			/* try only where the next literal part occurs */
-			for (k = pos; rc == 0 && k < m->len; k++) {
-				const char *hit = memmem(m->line + k, m->len - k, np, nl);
-
-				if (hit == NULL)
-					break;
-				k = (size_t)(hit - m->line);
-				rc = match_from(m, i + 1, k);
-			}
-		} else {
-			for (k = pos; k <= m->len && rc == 0; k++)
-				rc = match_from(m, i + 1, k);
-		}
-		xbuf_free(&tmp2);
-	} else {
-		/* an unset {NAME}: capture up to the next literal part */
-		size_t end = m->len;
-
-		rc = 0;
-		if (i + 1 < m->p->nseg) {
-			struct xbuf tmp2;
-			const char *np;
-			size_t nl;
-			int nlit;
-
-			xbuf_init(&tmp2, TPAT_MAX_EXPAND);
-			nlit = literal_of(m, i + 1, &tmp2, &np, &nl);
-			if (nlit < 0) {
-				rc = -1;
-			} else if (nlit == 0) {
-				m->error = "capture followed by * or another capture";
-				rc = -1;
-			} else {
-				const char *hit = nl == 0 ? m->line + pos :
-					memmem(m->line + pos, m->len - pos, np, nl);
-
-				if (hit == NULL)
-					end = (size_t)-1;
-				else
-					end = (size_t)(hit - m->line);
-			}
-			xbuf_free(&tmp2);
-		}
-		if (rc == 0 && end != (size_t)-1) {
-			struct capture *c = &m->cap[m->ncap++];
-
-			c->name = m->p->seg[i].text;
-			c->off = pos;
-			c->len = end - pos;
-			rc = match_from(m, i + 1, end);
-			if (rc != 1)
-				m->ncap--;
-		}
+	if (next->kind == MP_ERR) {
+		m->error = next->p;
+		return MS_ERR;
 	}
-	xbuf_free_wipe(&tmp);
-	return rc;
+	if (next->kind == MP_CAPREF && next->len == m->part[i].len) {
+		m->error = next->p;
+		return MS_ERR;
+	}
+	if (!lit_value(m, next, &np, &nl)) {
+		m->error = "capture followed by * or another capture";
+		return MS_ERR;
+	}
+	fixed = !(next->kind == MP_CAPREF && m->cap[next->len].seg == m->part[i].seg);
+	hit = find_after(m, i, *pos, np, nl, fixed);
+	if (hit == NULL) {
+		/* where the text before is fixed, no restart finds the literal */
+		return m->part[i].mono && fixed ? MS_FAIL : MS_MISS;
+	}
+	c->len = (size_t)(hit - m->line) - *pos;
+	*pos = (size_t)(hit - m->line);
+	return MS_NEXT;
+}
+
+/* match_part - part i at *pos */
+static enum mstep match_part(struct mstate *m, size_t i, size_t *pos)
+{
+	const struct mpart *mp = &m->part[i];
+	const char *lp = "";
+	size_t ll = 0;
+
+	if (i == m->npart)
+		return *pos == m->len ? MS_DONE : MS_MISS;
+	switch (mp->kind) {
+	case MP_STAR:
+		return i + 1 == m->npart ? MS_DONE : MS_STAR;
+	case MP_CAP:
+		return capture(m, i, pos);
+	case MP_ERR:
+		m->error = mp->p;
+		return MS_ERR;
+	case MP_LIT:
+	case MP_CAPREF:
+		break;
+	}
+	(void)lit_value(m, mp, &lp, &ll);
+	if (m->len - *pos < ll || memcmp(m->line + *pos, lp, ll) != 0)
+		return MS_MISS;
+	*pos += ll;
+	return MS_NEXT;
+}
+
+/* star_try - the first place at or after *from where the part after star i may start */
+static int star_try(const struct mstate *m, size_t star, size_t *from)
+{
+	const char *np, *hit;
+	size_t nl;
+
+	if (*from > m->len)
+		return 0;
+	if (!lit_value(m, &m->part[star + 1], &np, &nl) || nl == 0)
+		return 1;
+	hit = memmem(m->line + *from, m->len - *from, np, nl);
+	if (hit == NULL)
+		return 0;
+	*from = (size_t)(hit - m->line);
+	return 1;
+}
+
+/* match_parts - 1 match, 0 none, -1 error */
+static int match_parts(struct mstate *m)
+{
+	size_t i = 0, pos = 0, star = 0, from = 0;
+	int have_star = 0;
+
+	for (;;) {
+		switch (match_part(m, i, &pos)) {
+		case MS_NEXT:
+			i++;
+			continue;
+		case MS_STAR:
+			star = i;
+			have_star = 1;
+			from = pos;
+			break;
+		case MS_MISS:
+			if (!have_star)
+				return 0;
+			from++;
+			break;
+		case MS_FAIL:
+			return 0;
+		case MS_DONE:
+			return 1;
+		case MS_ERR:
+			return -1;
+		}
+		if (!star_try(m, star, &from))
+			return 0;
+		i = star + 1;
+		pos = from;
+	}
 }
 
 /* tpat_match - does the whole line match; captures go into v */
@@ -582,22 +725,20 @@ int tpat_match(const struct tpat *p, struct tvars *v, const char *line, size_t l
 	size_t i;
 	int rc;
 
-	memset(&m, 0, sizeof(m));
-	m.p = p;
-	m.v = v;
 	m.line = line;
 	m.len = len;
-	rc = match_from(&m, 0, 0);
-	if (rc < 0) {
+	m.ncap = m.nb64 = 0;
+	m.error = NULL;
+	resolve(&m, p, v);
+	rc = match_parts(&m);
+	if (rc < 0)
 		*error_r = m.error ? m.error : "match error";
-		return -1;
-	}
-	if (rc == 0)
-		return 0;
-	for (i = 0; i < m.ncap; i++)
+	for (i = 0; rc == 1 && i < m.ncap; i++)
 		if (tvars_set(v, m.cap[i].name, line + m.cap[i].off, m.cap[i].len) < 0) {
 			*error_r = "too many variables or value too long";
-			return -1;
+			rc = -1;
 		}
-	return 1;
+	for (i = 0; i < m.nb64; i++)
+		xbuf_free_wipe(&m.b64[i]);
+	return rc;
 }

@@ -74,7 +74,8 @@
  *	most TRANSCRIPT_MAX_LINE, at most TRANSCRIPT_MAX_OPS statements, an
  *	anyorder block at most TRANSCRIPT_MAX_GROUP lines, a pattern at most
  *	TPAT_MAX_SEGS parts, TVARS_MAX variables of TVARS_MAX_VALUE bytes.
- *	Matching is bounded by TPAT_MAX_STEPS steps ("pattern too costly").
+ *	Matching takes one pass with the latest "*" as the one restart point
+ *	(pattern.c): no step bound.
  * DIAGNOSTICS
  *	transcript_parse: 0, or -1 with "file:line: what is wrong" in err.
  *	tpat_compile: 0, or -1 with a static reason. tpat_expand: 0, or -1
@@ -99,7 +100,6 @@
 #define TRANSCRIPT_MAX_MS	600000u
 #define TPAT_MAX_SEGS		128
 #define TPAT_MAX_NAME		63
-#define TPAT_MAX_STEPS		1000000ul
 #define TVARS_MAX		64
 #define TVARS_MAX_VALUE		(64 * 1024)
 
