@@ -46,6 +46,7 @@ void replay_options_init(struct replay_options *o)
 	o->rip = "127.0.0.1";
 	o->policy_try_limit = REPLAY_POLICY_TRY_LIMIT;
 	o->policy_default_action = REPLAY_POLICY_DEFAULT_ACTION;
+	pf_sasl_conf_init(&o->sasl);
 	(void)pf_version_parse("3.7", &o->version);
 }
 
@@ -185,6 +186,27 @@ static int rx_open(struct rx *x)
 	return 0;
 }
 
+/*
+ * drop_unread - what Postfix's auth stream drops when it writes: the
+ * bytes its last read brought beyond the line it used. The stream is
+ * single-buffered (vstream_fdopen O_RDWR); vstream_buf_put_ready()
+ * discards unread input before the write. The linebuf reads as vstream
+ * fills: only when no complete line is left, so what it holds now came
+ * with the last read. Bytes in a later read stay in the socket and are
+ * read as replies.
+ */
+static void drop_unread(struct rx *x)
+{
+	const char *p;
+	size_t n = x->open ? linebuf_drain(&x->c.lb, &p) : 0;
+	char buf[400];
+
+	if (n > 0)
+		report_note(x->r, "Postfix drops %zu unread byte%s that came in the same read as the "
+			    "last line it used (its stream discards unread input when it writes): %s",
+			    n, n == 1 ? "" : "s", rx_show(buf, sizeof(buf), p, n));
+}
+
 /* rx_send - write bytes as one write, log them line by line */
 int rx_send(struct rx *x, const char *p, size_t len)
 {
@@ -193,6 +215,8 @@ int rx_send(struct rx *x, const char *p, size_t len)
 
 	if (rx_open(x) < 0)
 		return -1;
+	if (x->t->protocol == TPROTO_AUTH)
+		drop_unread(x);
 	while (i < len) {
 		const char *nl = memchr(p + i, '\n', len - i);
 		size_t n = nl ? (size_t)(nl - (p + i)) : len - i;
@@ -243,6 +267,18 @@ int rx_read(struct rx *x, int timeout_ms, const char **line_r, size_t *len_r)
 		rx_auth_io_failure(x, "over-long line");
 		rx_close(x);
 		return -2;
+	}
+	if (rc == -1 && x->t->protocol == TPROTO_AUTH && linebuf_pending(&x->c.lb) > 0) {
+		/*
+		 * vstring_get_nonl() returns the bytes before EOF (or a read
+		 * error) as a line: Postfix uses them; the next read sees EOF
+		 */
+		*len_r = linebuf_drain(&x->c.lb, line_r);
+		report_io(x->r, 'S', *line_r, *len_r);
+		report_note(x->r, "(no LF: the connection ended after this line; Postfix reads the "
+			    "bytes before EOF as a last line)");
+		rx_auth_judge(x, *line_r, *len_r);
+		return 1;
 	}
 	if (rc < 0) {
 		size_t pend = linebuf_pending(&x->c.lb);
