@@ -321,7 +321,6 @@ int cmd_auth_main(int argc, char **argv)
 	x.conn.fd = -1;
 	s.name = "auth";
 	s.usage = usage_auth;
-	s.version = CMD_AUTH_POSTFIX_VERSION;
 	s.shared = CMD_OPT_VERSION | CMD_OPT_TIME_SCALE | CMD_OPT_STDERR_APART | CMD_OPT_VERBOSE;
 	s.opts = opts_auth;
 	s.shortopts = "";
