@@ -16,6 +16,8 @@
 #   stale-later-read  the handshake, 300 ms, the stale FAIL in a second
 #               write, then OK for the AUTH
 #   external    a handshake offering EXTERNAL and PLAIN, then OK
+#   policy-action WORD...  a policy service that answers every request
+#               with action=WORD... (the words joined by spaces)
 #   policy-flaky LOG  a policy service that appends each request to LOG and
 #               answers the first one ever seen with a malformed "action"
 #               line (no "="), later ones with action=DUNNO
@@ -88,6 +90,11 @@ elif mode == "stale-later-read":
 elif mode == "external":
     send(b"VERSION\t1\t2\nMECH\tEXTERNAL\nMECH\tPLAIN\tplaintext\nDONE\n")
     answer("OK\t%s\tuser=test1\n")
+elif mode == "policy-action":
+    action = " ".join(sys.argv[2:])
+    for line in sys.stdin:
+        if line == "\n":
+            send(("action=%s\n\n" % action).encode())
 elif mode == "policy-flaky":
     log = sys.argv[2]
     block = []
