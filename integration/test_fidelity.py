@@ -37,6 +37,7 @@ $SMTPDH_BUILD/fidelity-report.txt (conftest.py)."""
 import atexit
 import base64
 import difflib
+import importlib
 import json
 import os
 import re
@@ -762,13 +763,23 @@ def test_policy_fidelity(postfix, workdir, bins, sid, server, arg, nrcpt):
     assert predicted == real, "Postfix: %r, oracle: %r\n%s" % (real, predicted, result["log"])
 
 
+def other_golden_names():
+    """The golden transcripts of the other fidelity modules
+    (test_fidelity_*.py), each listing its own as GOLDEN_NAMES."""
+    names = set()
+    for f in sorted(os.listdir(HERE)):
+        if re.fullmatch(r"test_fidelity_\w+\.py", f):
+            names |= set(getattr(importlib.import_module(f[:-3]), "GOLDEN_NAMES", ()))
+    return names
+
+
 def test_golden_set():
     """corpus/recorded/postfix-X.Y holds one transcript per scenario and
     no other (a scenario renamed or dropped leaves none behind)."""
     if RERECORD:
         pytest.skip("re-recording: the scenarios running beside this test write the set")
     want = ({"auth-%s.tr" % a[0] for a in AUTH + RECONNECT + EHLO}
-            | {"policy-%s.tr" % p[0] for p in POLICY})
+            | {"policy-%s.tr" % p[0] for p in POLICY} | other_golden_names())
     have = set(os.listdir(GOLDEN)) if os.path.isdir(GOLDEN) else set()
     assert have == want, "missing %s, unknown %s in %s" % (
         sorted(want - have), sorted(have - want), GOLDEN)

@@ -15,6 +15,7 @@ DESCRIPTION
       sleep:MS    wait MS milliseconds
       auth        read until a whole line starting with "AUTH<TAB>"
                   has arrived (its id is kept for {id})
+      cont        the same for a line starting with "CONT<TAB>"
       close       close the connection
     After the last step the connection is read until the client closes
     it. Each send is one write(2), so what one send carries arrives in
@@ -52,12 +53,13 @@ def run(conn, n, steps):
                 conn.sendall(text.encode("latin-1"))
             elif kind == "sleep":
                 time.sleep(int(arg) / 1000.0)
-            elif kind == "auth":
+            elif kind in ("auth", "cont"):
+                word = b"AUTH\t" if kind == "auth" else b"CONT\t"
                 while True:
                     lines = buf.split(b"\n")
-                    auth = [ln for ln in lines[:-1] if ln.startswith(b"AUTH\t")]
-                    if auth:
-                        ident = auth[0].split(b"\t")[1].decode("latin-1")
+                    got = [ln for ln in lines[:-1] if ln.startswith(word)]
+                    if got:
+                        ident = got[0].split(b"\t")[1].decode("latin-1")
                         buf = b""
                         break
                     data = conn.recv(4096)
@@ -79,7 +81,7 @@ def main():
         sys.stderr.write("usage: auth_script.py unix:PATH STEP...\n")
         sys.exit(2)
     for step in sys.argv[2:]:
-        if step.partition(":")[0] not in ("send", "sleep", "auth", "close"):
+        if step.partition(":")[0] not in ("send", "sleep", "auth", "cont", "close"):
             sys.stderr.write("auth_script.py: unknown step %r\n" % step)
             sys.exit(2)
     path = sys.argv[1][5:]
