@@ -385,6 +385,8 @@ def test_auth_fidelity(postfix, workdir, bins, sid, mech, user, password, ir, fa
     # the 334 lines: "Postfix x.y would answer: 334 ... (note)"
     said = [re.sub(r"^.*?would answer: ", "", a) for a in answers if "would answer: 334" in a]
     for i, step in enumerate(steps):
+        # reports show a TAB as \t and a CR as \r (docs/report.md)
+        step = step.replace("\t", "\\t").replace("\r", "\\r")
         if i >= len(said) or not (said[i] == step or said[i].startswith(step + " (")):
             predicted = "334 #%d: %s" % (i + 1, said[i] if i < len(said) else "none")
     # a helper that closes at once may be gone before the recorder has

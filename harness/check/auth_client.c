@@ -152,6 +152,11 @@ int auth_await(struct cx *x, struct tconn *c, unsigned id, struct pf_auth_verdic
 		size_t len;
 
 		rc = auth_read(x, c, &l, &len);
+		if (rc == -1 && tconn_read_last(c, &l, &len)) {
+			/* Postfix reads the bytes before EOF as a last line */
+			report_note(x->r, "no LF before EOF: Postfix reads these bytes as a last line");
+			rc = 1;
+		}
 		if (rc != 1) {
 			if (!x->quiet)
 				report_note(x->r, "%s", rc == 0 ? "no reply within the timeout" :

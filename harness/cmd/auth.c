@@ -117,6 +117,12 @@ static int read_reply(struct auth_run *x, const char **line_r, size_t *len_r)
 {
 	int rc = tconn_read_line(&x->conn, x->timeout_ms, line_r, len_r);
 
+	if (rc == -1 && tconn_read_last(&x->conn, line_r, len_r)) {
+		/* Postfix reads the bytes before EOF as a last line */
+		if (x->c->verbose)
+			printf("  > no LF before EOF: Postfix reads these bytes as a last line\n");
+		rc = 1;
+	}
 	if (rc == 1) {
 		show(x, "S:", *line_r, *len_r);
 		return 1;

@@ -339,6 +339,15 @@ int tconn_read_line(struct tconn *c, int timeout_ms, const char **line_r, size_t
 	}
 }
 
+/* tconn_read_last - the bytes before EOF without an LF, as a last line */
+int tconn_read_last(struct tconn *c, const char **line_r, size_t *len_r)
+{
+	if (linebuf_pending(&c->lb) == 0)
+		return 0;
+	*len_r = linebuf_drain(&c->lb, line_r);
+	return 1;
+}
+
 /* set_exit - remember how a reaped helper ended, and whether the connection was still open */
 static void set_exit(struct tconn *c, int st)
 {

@@ -268,12 +268,11 @@ int rx_read(struct rx *x, int timeout_ms, const char **line_r, size_t *len_r)
 		rx_close(x);
 		return -2;
 	}
-	if (rc == -1 && x->t->protocol == TPROTO_AUTH && linebuf_pending(&x->c.lb) > 0) {
+	if (rc == -1 && x->t->protocol == TPROTO_AUTH && tconn_read_last(&x->c, line_r, len_r)) {
 		/*
 		 * vstring_get_nonl() returns the bytes before EOF (or a read
 		 * error) as a line: Postfix uses them; the next read sees EOF
 		 */
-		*len_r = linebuf_drain(&x->c.lb, line_r);
 		report_io(x->r, 'S', *line_r, *len_r);
 		report_note(x->r, "(no LF: the connection ended after this line; Postfix reads the "
 			    "bytes before EOF as a last line)");

@@ -40,10 +40,19 @@
 #include "proto/sasl.h"
 #include "util/xmem.h"
 
+/* pfv - the version judged, as text ("3.7.11") */
+static const char *pfv(const struct rx *x, char *buf, size_t size)
+{
+	if (pf_version_format(&x->o->version, buf, size) < 0)
+		snprintf(buf, size, "?");
+	return buf;
+}
+
 /* rx_auth_judge - what Postfix makes of a reply while a request is in flight */
 void rx_auth_judge(struct rx *x, const char *line, size_t len)
 {
 	struct pf_auth_verdict v;
+	char vb[40];
 
 	if (x->t->protocol != TPROTO_AUTH || !x->in_flight)
 		return;
@@ -56,14 +65,14 @@ void rx_auth_judge(struct rx *x, const char *line, size_t len)
 	x->have_verdict = 1;
 	if (v.outcome != PF_AUTH_MORE)
 		x->in_flight = 0;
-	report_note(x->r, "Postfix %u.%u would answer: %s%s%s%s", x->o->version.major,
-		    x->o->version.minor, v.smtp, v.note[0] ? " (" : "", v.note, v.note[0] ? ")" : "");
+	report_note(x->r, "Postfix %s would answer: %s%s%s%s", pfv(x, vb, sizeof(vb)), v.smtp, v.note[0] ? " (" : "", v.note, v.note[0] ? ")" : "");
 }
 
 /* rx_auth_io_failure - Postfix's answer when the helper goes away or is late */
 void rx_auth_io_failure(struct rx *x, const char *what)
 {
 	struct pf_auth_verdict v;
+	char vb[40];
 
 	if (x->t->protocol != TPROTO_AUTH || !x->in_flight)
 		return;
@@ -73,8 +82,8 @@ void rx_auth_io_failure(struct rx *x, const char *what)
 	x->in_flight = 0;
 	x->broken = 1;
 	x->broke_how = strcmp(what, "EOF") == 0 ? PF_AUTH_LINK_EOF : PF_AUTH_LINK_ERROR;
-	report_note(x->r, "%s: Postfix %u.%u would answer: %s (%s)", what, x->o->version.major,
-		    x->o->version.minor, v.smtp, v.note);
+	report_note(x->r, "%s: Postfix %s would answer: %s (%s)", what, pfv(x, vb, sizeof(vb)),
+		    v.smtp, v.note);
 }
 
 /* wait_verdict - read replies until Postfix would answer the SMTP client */
@@ -142,6 +151,7 @@ int rx_op_expect_smtp(struct rx *x, const struct top *op)
 int rx_op_handshake(struct rx *x, const struct top *op)
 {
 	struct pf_sasl_offer off;
+	char vb[40];
 	int rc = 0;
 
 	if (!op->nosend) {
@@ -183,18 +193,18 @@ int rx_op_handshake(struct rx *x, const struct top *op)
 		if (rc == 1)
 			break;
 		if (rc == -1)
-			return rx_fail(x, "Postfix %u.%u refuses the handshake: %s; smtpd exits with "
-				       "\"fatal: no SASL authentication mechanisms\"", x->o->version.major,
-				       x->o->version.minor, x->hs.why);
+			return rx_fail(x, "Postfix %s refuses the handshake: %s; smtpd exits with "
+				       "\"fatal: no SASL authentication mechanisms\"", pfv(x, vb, sizeof(vb)),
+				       x->hs.why);
 		if (rc == -2)
-			return rx_fail(x, "Postfix %u.%u would crash on this line: %s",
-				       x->o->version.major, x->o->version.minor, x->hs.why);
+			return rx_fail(x, "Postfix %s would crash on this line: %s",
+				       pfv(x, vb, sizeof(vb)), x->hs.why);
 	}
 	if (x->hs.notes[0])
 		report_note(x->r, "handshake: %s", x->hs.notes);
 	pf_sasl_offer(&x->hs, x->o->sasl.security_options, x->o->sasl.mech_filter, &off);
 	if (off.fatal)
-		return rx_fail(x, "Postfix %u.%u: %s", x->o->version.major, x->o->version.minor,
+		return rx_fail(x, "Postfix %s: %s", pfv(x, vb, sizeof(vb)),
 			       off.notes);
 	{
 		struct xbuf l;
@@ -248,26 +258,27 @@ static int after_break(struct rx *x)
 	const struct pf_version *v = &x->o->version;
 	enum pf_auth_link link = pf_auth_link_after(v, x->broke_how);
 	int inet = x->o->target->kind == TARGET_INET;
+	char vb[40];
 
 	switch (pf_auth_next_request(link, inet)) {
 	case PF_AUTH_NEXT_SEND:
 		return 1;
 	case PF_AUTH_NEXT_CONNECT:
-		report_note(x->r, "the connection broke earlier: Postfix %u.%u closed it and "
-			    "connects again", v->major, v->minor);
+		report_note(x->r, "the connection broke earlier: Postfix %s closed it and "
+			    "connects again", pfv(x, vb, sizeof(vb)));
 		break;
 	case PF_AUTH_NEXT_RETRY:
-		report_note(x->r, "the connection broke earlier: Postfix %u.%u kept it, so the "
+		report_note(x->r, "the connection broke earlier: Postfix %s kept it, so the "
 			    "write of AUTH %u fails; Postfix closes, connects and sends the "
-			    "request again as %u", v->major, v->minor, x->next_id, x->next_id + 1);
+			    "request again as %u", pfv(x, vb, sizeof(vb)), x->next_id, x->next_id + 1);
 		x->next_id++;
 		break;
 	case PF_AUTH_NEXT_DEAD:
 		pf_auth_io_failure(v, &x->verdict);
 		x->have_verdict = 1;
-		report_note(x->r, "the connection broke earlier (EOF on inet:): Postfix %u.%u "
+		report_note(x->r, "the connection broke earlier (EOF on inet:): Postfix %s "
 			    "kept it, writes AUTH %u into it and its read fails: it answers %s "
-			    "(%s)", v->major, v->minor, x->next_id, x->verdict.smtp,
+			    "(%s)", pfv(x, vb, sizeof(vb)), x->next_id, x->verdict.smtp,
 			    x->verdict.note);
 		x->next_id++;
 		x->broke_how = PF_AUTH_LINK_ERROR;
