@@ -22,6 +22,7 @@ recording, normalised, is kept as corpus/recorded/postfix-X.Y/auth-ID.tr
 like test_fidelity.py's (GOLDEN_NAMES lists them for its golden-set test).
 """
 
+import contextlib
 import json
 import os
 import re
@@ -104,26 +105,23 @@ def real_postfix(pf, mech):
     """Postfix's EHLO AUTH line and its reply to one AUTH (alice/secret)."""
     s = pfns.UnixSMTP(pf.path("spool", "public", SMTPD_AUTH), local_hostname="client.test",
                       timeout=40)
-    try:
-        s.ehlo()
-        ehlo = "AUTH " + " ".join(s.esmtp_features.get("auth", "").split())
-        time.sleep(PAUSE_MS / 1000.0)
-        s.user, s.password = "alice", "secret"
-        if mech == "EXTERNAL":
-            code, text = s.docmd("AUTH", "EXTERNAL =")
-            text = text.decode(errors="replace")
-        else:
-            obj = {"PLAIN": s.auth_plain, "LOGIN": s.auth_login}[mech]
-            code, text = pfns.smtp_reply(s.auth, mech, obj, initial_response_ok=True)
-        real = "%d %s" % (code, text)
+    ehlo, real = "(no EHLO)", DROP
+    with contextlib.closing(s):
         try:
-            s.quit()
-        except smtplib.SMTPException:
-            pass
-    except (smtplib.SMTPServerDisconnected, ConnectionError):
-        real = DROP
-    finally:
-        s.close()
+            s.ehlo()
+            ehlo = "AUTH " + " ".join(s.esmtp_features.get("auth", "").split())
+            time.sleep(PAUSE_MS / 1000.0)
+            s.user, s.password = "alice", "secret"
+            if mech == "EXTERNAL":
+                code, raw = s.docmd("AUTH", "EXTERNAL =")
+                real = "%d %s" % (code, raw.decode(errors="replace"))
+            else:
+                obj = {"PLAIN": s.auth_plain, "LOGIN": s.auth_login}[mech]
+                real = "%d %s" % pfns.smtp_reply(s.auth, mech, obj, initial_response_ok=True)
+            with contextlib.suppress(smtplib.SMTPException):
+                s.quit()
+        except (smtplib.SMTPServerDisconnected, ConnectionError):
+            real = DROP
     return ehlo, real
 
 
