@@ -100,6 +100,15 @@ static int send_lines(struct auth_run *x, const struct xbuf *b)
 	const char *p = b->data, *nl;
 	size_t left = b->len;
 
+	/* Postfix's auth stream drops what its last read brought unused */
+	if (x->conn.fd >= 0) {
+		const char *d;
+		size_t n = tconn_drop_unread(&x->conn, &d);
+
+		if (n > 0 && x->c->verbose)
+			printf("  > Postfix drops %zu unread byte%s that came in the same read as the "
+			       "last line it used\n", n, n == 1 ? "" : "s");
+	}
 	while (left > 0 && (nl = memchr(p, '\n', left)) != NULL) {
 		show(x, "C:", p, (size_t)(nl - p));
 		left -= (size_t)(nl - p) + 1;

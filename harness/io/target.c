@@ -348,6 +348,12 @@ int tconn_read_last(struct tconn *c, const char **line_r, size_t *len_r)
 	return 1;
 }
 
+/* tconn_drop_unread - drop what was read but not returned as lines */
+size_t tconn_drop_unread(struct tconn *c, const char **data_r)
+{
+	return linebuf_drain(&c->lb, data_r);
+}
+
 /* set_exit - remember how a reaped helper ended, and whether the connection was still open */
 static void set_exit(struct tconn *c, int st)
 {

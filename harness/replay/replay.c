@@ -198,7 +198,7 @@ static int rx_open(struct rx *x)
 static void drop_unread(struct rx *x)
 {
 	const char *p;
-	size_t n = x->open ? linebuf_drain(&x->c.lb, &p) : 0;
+	size_t n = x->open ? tconn_drop_unread(&x->c, &p) : 0;
 	char buf[400];
 
 	if (n > 0)
