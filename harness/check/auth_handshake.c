@@ -21,7 +21,6 @@
 #include "harness/check/auth_int.h"
 #include "harness/postfix/pf_sasl.h"
 #include "proto/dvauth.h"
-#include "util/escape.h"
 #include "util/strnum.h"
 
 /* next_hs_line - iterate over the captured handshake lines */
@@ -277,7 +276,7 @@ void auth_hs_names(struct check_run *cr, const struct check_def *d)
 		name = line + 5;
 		tab = memchr(name, '\t', len - 5);
 		nl = tab ? (size_t)(tab - name) : len - 5;
-		escape_for_log(shown, sizeof(shown), name, nl > 40 ? 40 : nl);
+		report_shown(shown, sizeof(shown), name, nl > 40 ? 40 : nl);
 		if (nl == 0) {
 			report_io(x->r, 'S', line, len);
 			snprintf(bad + strlen(bad), sizeof(bad) - strlen(bad), "%san empty name",

@@ -36,7 +36,6 @@
 #include "proto/base64.h"
 #include "proto/dvauth.h"
 #include "proto/sasl.h"
-#include "util/escape.h"
 #include "util/msg.h"
 #include "util/xmem.h"
 
@@ -91,7 +90,7 @@ static void show(const struct auth_run *x, const char *tag, const char *p, size_
 	char buf[1200];
 
 	if (x->c->verbose)
-		printf("  %s %s\n", tag, escape_for_log(buf, sizeof(buf), p, len));
+		printf("  %s %s\n", tag, report_shown(buf, sizeof(buf), p, len));
 }
 
 /* send_lines - bytes in one write, shown line by line; -1 said why */

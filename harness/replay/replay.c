@@ -31,7 +31,6 @@
 
 #include "harness/replay/replay_int.h"
 #include "proto/dvauth.h"
-#include "util/escape.h"
 #include "util/msg.h"
 #include "util/strnum.h"
 #include "util/xmem.h"
@@ -110,7 +109,7 @@ int rx_error(struct rx *x, const char *fmt, ...)
 /* rx_show - bytes escaped for a message */
 const char *rx_show(char *dst, size_t size, const char *p, size_t len)
 {
-	return escape_for_log(dst, size, p, len);
+	return report_shown(dst, size, p, len);
 }
 
 /* rx_secs - a time as "N s" or "N ms" */
@@ -154,7 +153,7 @@ void rx_close(struct rx *x)
 		struct xbuf e;
 
 		xbuf_init(&e, 8192);
-		if (escape_append(&e, x->c.err.data, x->c.err.len, 2000) == 0)
+		if (report_escape(&e, x->c.err.data, x->c.err.len, 2000) == 0)
 			report_note(x->r, "helper stderr: %s", xbuf_cstr(&e));
 		xbuf_free(&e);
 	}

@@ -8,6 +8,8 @@
  *
  *	int report_escape(struct xbuf *out, const char *p, size_t len,
  *	                  size_t max_in);
+ *	const char *report_shown(char *dst, size_t size, const char *p,
+ *	                         size_t len);
  *	void report_init(struct report *r, enum report_format f, FILE *out,
  *	                 int verbose);
  *	int report_format_parse(const char *s, enum report_format *f_r);
@@ -207,6 +209,7 @@ int report_format_parse(const char *s, enum report_format *f_r);
 void report_begin(struct report *r, const struct check_info *ci);
 void report_io(struct report *r, char dir, const char *p, size_t len);
 int report_escape(struct xbuf *out, const char *p, size_t len, size_t max_in) ATTR_WUR;
+const char *report_shown(char *dst, size_t size, const char *p, size_t len);
 void report_note(struct report *r, const char *fmt, ...) ATTR_PRINTF(2, 3);
 void report_notice(struct report *r, const char *fmt, ...) ATTR_PRINTF(2, 3);
 void report_end(struct report *r, enum check_result res, const char *fmt, ...) ATTR_PRINTF(3, 4);

@@ -11,6 +11,8 @@
  *	                             unsigned flags);
  *	int report_escape(struct xbuf *out, const char *p, size_t len,
  *	                  size_t max_in);
+ *	const char *report_shown(char *dst, size_t size, const char *p,
+ *	                         size_t len);
  * DESCRIPTION
  *	One rule for every byte a report shows, whatever the protocol and
  *	the format (auth and policy, text, TAP, JUnit, JSON):
@@ -34,7 +36,9 @@
  *	and S: lines), in transcript notation: also a backslash is written
  *	\\ and LF \n, so the text reads back as the bytes. At most max_in
  *	input bytes (0: all) are shown, cut on a character boundary, then
- *	"...(N more bytes)".
+ *	"...(N more bytes)". report_shown() writes the same into a caller's
+ *	buffer (size > 3) for messages, cut on a character boundary and
+ *	ended by "..." when it does not fit, and returns dst.
  *
  *	Why not a library: libxml2 and jansson both refuse such text rather
  *	than mend it (xmlTextWriter writes invalid bytes through, jansson's
@@ -162,6 +166,30 @@ int report_clean(struct xbuf *out, const char *s, size_t len, unsigned flags)
 	size_t done;
 
 	return clean_to(out, (const unsigned char *)s, len, len, flags, &done);
+}
+
+/* report_shown - report_escape() into a fixed buffer, cut with "..." */
+const char *report_shown(char *dst, size_t size, const char *p, size_t len)
+{
+	struct xbuf b;
+	size_t n;
+
+	xbuf_init(&b, 0);
+	if (report_escape(&b, p, len, 0) < 0)
+		xbuf_reset(&b);
+	n = b.len;
+	if (n >= size) {
+		n = size - 4;
+		while (n > 0 && ((unsigned char)b.data[n] & 0xc0) == 0x80)
+			n--;
+		memcpy(dst, b.data, n);
+		memcpy(dst + n, "...", 4);
+	} else {
+		memcpy(dst, b.len ? b.data : "", n);
+		dst[n] = '\0';
+	}
+	xbuf_free(&b);
+	return dst;
 }
 
 /* report_escape - wire bytes in transcript notation, bounded */

@@ -140,6 +140,18 @@ static void test_report_escape_table(void **state)
 		xbuf_free(&b);
 	}
 	{
+		/* report_shown: the same into a fixed buffer, cut on a character */
+		char small[9], big[64];
+
+		assert_string_equal(report_shown(big, sizeof(big), "f\xc3\xbcr\t\xff", 6),
+				    "f\xc3\xbcr\\t\\xff");
+		assert_string_equal(report_shown(small, sizeof(small), "abcdefgh", 8), "abcdefgh");
+		assert_string_equal(report_shown(small, sizeof(small), "abcdefghi", 9), "abcde...");
+		/* the cut would split the u-umlaut: it goes whole */
+		assert_string_equal(report_shown(small, sizeof(small), "abcd\xc3\xbcxyz", 9),
+				    "abcd...");
+	}
+	{
 		struct xbuf b;
 
 		xbuf_init(&b, 8);	/* the bound: nothing of this call is kept */
