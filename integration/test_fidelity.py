@@ -37,6 +37,7 @@ $SMTPDH_BUILD/fidelity-report.txt (conftest.py)."""
 import atexit
 import base64
 import difflib
+import importlib
 import json
 import os
 import re
@@ -384,6 +385,8 @@ def test_auth_fidelity(postfix, workdir, bins, sid, mech, user, password, ir, fa
     # the 334 lines: "Postfix x.y would answer: 334 ... (note)"
     said = [re.sub(r"^.*?would answer: ", "", a) for a in answers if "would answer: 334" in a]
     for i, step in enumerate(steps):
+        # reports show a TAB as \t and a CR as \r (docs/report.md)
+        step = step.replace("\t", "\\t").replace("\r", "\\r")
         if i >= len(said) or not (said[i] == step or said[i].startswith(step + " (")):
             predicted = "334 #%d: %s" % (i + 1, said[i] if i < len(said) else "none")
     # a helper that closes at once may be gone before the recorder has
@@ -762,13 +765,23 @@ def test_policy_fidelity(postfix, workdir, bins, sid, server, arg, nrcpt):
     assert predicted == real, "Postfix: %r, oracle: %r\n%s" % (real, predicted, result["log"])
 
 
+def other_golden_names():
+    """The golden transcripts of the other fidelity modules
+    (test_fidelity_*.py), each listing its own as GOLDEN_NAMES."""
+    names = set()
+    for f in sorted(os.listdir(HERE)):
+        if re.fullmatch(r"test_fidelity_\w+\.py", f):
+            names |= set(getattr(importlib.import_module(f[:-3]), "GOLDEN_NAMES", ()))
+    return names
+
+
 def test_golden_set():
     """corpus/recorded/postfix-X.Y holds one transcript per scenario and
     no other (a scenario renamed or dropped leaves none behind)."""
     if RERECORD:
         pytest.skip("re-recording: the scenarios running beside this test write the set")
     want = ({"auth-%s.tr" % a[0] for a in AUTH + RECONNECT + EHLO}
-            | {"policy-%s.tr" % p[0] for p in POLICY})
+            | {"policy-%s.tr" % p[0] for p in POLICY} | other_golden_names())
     have = set(os.listdir(GOLDEN)) if os.path.isdir(GOLDEN) else set()
     assert have == want, "missing %s, unknown %s in %s" % (
         sorted(want - have), sorted(have - want), GOLDEN)

@@ -65,6 +65,7 @@
 #include "harness/confirm/confirm.h"
 #include "harness/io/target.h"
 #include "harness/postfix/pf_auth.h"
+#include "harness/postfix/pf_sasl.h"
 #include "harness/report/report.h"
 
 struct check_auth_options {
@@ -72,6 +73,7 @@ struct check_auth_options {
 	const char *user;
 	const char *password;
 	struct pf_version version;
+	struct pf_sasl_conf sasl;	/* smtpd_sasl_* settings (zeroed: defaults) */
 	double time_scale;		/* 1.0 = Postfix's real timeouts */
 	int stderr_apart;
 	const char *only;		/* comma-separated id prefixes, or NULL */

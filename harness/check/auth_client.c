@@ -28,7 +28,6 @@
 #include "harness/check/auth_int.h"
 #include "harness/postfix/pf_sasl.h"
 #include "proto/base64.h"
-#include "util/escape.h"
 #include "util/xmem.h"
 
 /* auth_ms_now - a monotonic clock in ms */
@@ -176,6 +175,11 @@ int auth_await(struct cx *x, struct tconn *c, unsigned id, struct pf_auth_verdic
 		size_t len;
 
 		rc = auth_read(x, c, &l, &len);
+		if (rc == -1 && tconn_read_last(c, &l, &len)) {
+			/* Postfix reads the bytes before EOF as a last line */
+			report_note(x->r, "no LF before EOF: Postfix reads these bytes as a last line");
+			rc = 1;
+		}
 		if (rc != 1) {
 			if (!x->quiet)
 				report_note(x->r, "%s", rc == 0 ? "no reply within the timeout" :
@@ -333,7 +337,7 @@ void auth_exchange(struct cx *x, struct tconn *c, const char *mech_typed, enum s
 			char shown[400];
 
 			report_note(x->r, "Postfix would answer: %s",
-				    escape_for_log(shown, sizeof(shown), v->smtp, strlen(v->smtp)));
+				    report_shown(shown, sizeof(shown), v->smtp, strlen(v->smtp)));
 		}
 		if (v->outcome != PF_AUTH_MORE)
 			goto out;
@@ -465,5 +469,5 @@ int auth_send_cont(struct cx *x, struct tconn *c, unsigned id, const char *data)
 /* auth_say - the verdict's SMTP reply as a printable text */
 const char *auth_say(const struct pf_auth_verdict *v, char *buf, size_t size)
 {
-	return escape_for_log(buf, size, v->smtp, strlen(v->smtp));
+	return report_shown(buf, size, v->smtp, strlen(v->smtp));
 }

@@ -21,7 +21,6 @@
 #include "harness/check/auth_int.h"
 #include "harness/postfix/pf_sasl.h"
 #include "proto/dvauth.h"
-#include "util/escape.h"
 #include "util/strnum.h"
 
 /* next_hs_line - iterate over the captured handshake lines */
@@ -282,7 +281,7 @@ void auth_hs_names(struct check_run *cr, const struct check_def *d)
 		name = line + 5;
 		tab = memchr(name, '\t', len - 5);
 		nl = tab ? (size_t)(tab - name) : len - 5;
-		escape_for_log(shown, sizeof(shown), name, nl > 40 ? 40 : nl);
+		report_shown(shown, sizeof(shown), name, nl > 40 ? 40 : nl);
 		if (nl == 0) {
 			report_io(x->r, 'S', line, len);
 			snprintf(bad + strlen(bad), sizeof(bad) - strlen(bad), "%san empty name",
@@ -309,8 +308,8 @@ void auth_hs_names(struct check_run *cr, const struct check_def *d)
 		char ehlo[600] = "250-AUTH";
 		size_t k;
 
-		/* the oracle's EHLO line: default security options and mechanism filter */
-		pf_sasl_offer(&x->hs, NULL, NULL, &offer);
+		/* the oracle's EHLO line: the security options and mechanism filter */
+		pf_sasl_offer(&x->hs, x->o->sasl.security_options, x->o->sasl.mech_filter, &offer);
 		for (k = 0; k < offer.nehlo; k++)
 			snprintf(ehlo + strlen(ehlo), sizeof(ehlo) - strlen(ehlo), " %s",
 				 offer.ehlo[k]);

@@ -40,7 +40,6 @@
 
 #include "harness/check/auth_int.h"
 #include "util/compiler.h"
-#include "util/escape.h"
 #include "util/msg.h"
 #include "util/strnum.h"
 
@@ -190,7 +189,7 @@ static void obs_keep(struct cx *x, struct obs *o, const char *line, size_t len,
 	o->got_len = len < sizeof(o->got) ? len : sizeof(o->got);
 	memcpy(o->got, line, o->got_len);
 	if (v != NULL) {
-		escape_for_log(o->smtp, sizeof(o->smtp), v->smtp, strlen(v->smtp));
+		report_shown(o->smtp, sizeof(o->smtp), v->smtp, strlen(v->smtp));
 		snprintf(o->note, sizeof(o->note), "%s", v->note);
 	}
 }

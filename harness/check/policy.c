@@ -42,7 +42,6 @@
 #include "harness/check/policy_int.h"
 #include "harness/replay/replay.h"
 #include "util/compiler.h"
-#include "util/escape.h"
 #include "util/msg.h"
 #include "util/xmem.h"
 
@@ -413,11 +412,11 @@ static void run_expect(struct check_run *cr, const struct check_def *d)
 
 		if (check_expect_glob(pat, got, glen))
 			check_end(x->cr, CHECK_PASS, "action=%s",
-				   escape_for_log(sa, sizeof(sa), got, glen));
+				   report_shown(sa, sizeof(sa), got, glen));
 		else
 			check_end(x->cr, CHECK_FAIL, "expected an action matching %s, %s %s", pat,
 				   res.ok ? "got" : "Postfix applies its default action",
-				   escape_for_log(sa, sizeof(sa), got, glen));
+				   report_shown(sa, sizeof(sa), got, glen));
 	}
 	free(store);
 }

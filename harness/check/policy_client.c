@@ -25,7 +25,6 @@
 #include <unistd.h>
 
 #include "harness/check/policy_int.h"
-#include "util/escape.h"
 #include "util/msg.h"
 
 /* pcx_now - a monotonic clock in ms */
@@ -204,7 +203,7 @@ static void judge(struct pcx *x, const struct pf_pol_req *req, struct pres *res)
 		pf_pol_eval(&ctx, res->action, res->alen, &res->v);
 		if (res->v.kind == PF_POL_REJECT || res->v.kind == PF_POL_CONFIG_ERROR)
 			report_note(x->r, "Postfix would answer: %s",
-				    escape_for_log(shown, sizeof(shown), res->v.smtp, strlen(res->v.smtp)));
+				    report_shown(shown, sizeof(shown), res->v.smtp, strlen(res->v.smtp)));
 		else {
 			char oc[200];
 
@@ -222,7 +221,7 @@ static void judge(struct pcx *x, const struct pf_pol_req *req, struct pres *res)
 			    "smtpd_policy_service_default_action and answers: %s",
 			    pf_pol_failure_ms(&pp, res->end == PF_POL_END_TIMEOUT ? PF_POL_FAIL_TIMEOUT :
 					      PF_POL_FAIL_FAST) / 1000,
-			    escape_for_log(shown, sizeof(shown), res->v.smtp, strlen(res->v.smtp)));
+			    report_shown(shown, sizeof(shown), res->v.smtp, strlen(res->v.smtp)));
 	}
 }
 
@@ -360,7 +359,7 @@ const char *pcx_shown_action(const struct pres *res, char *buf, size_t size)
 {
 	if (!res->ok)
 		return "(no action)";
-	return escape_for_log(buf, size, res->action, res->alen);
+	return report_shown(buf, size, res->action, res->alen);
 }
 
 /* pcx_next_instance - a new SMTP session's instance attribute */

@@ -199,6 +199,7 @@ void pol_inject(struct check_run *cr, const struct check_def *d)
 	char bad[900] = "";
 	char noanswer[300] = "";
 	char hung[300] = "";
+	char unranked[300] = "";	/* verdicts the oracle does not predict */
 	size_t n = 0, i;
 	int lowest = 3;		/* the lowest rank a control got: below 2, widening shows */
 	const char *known = strcmp(fld->field, "sasl_username") == 0 ? x->o->user :
@@ -251,6 +252,10 @@ void pol_inject(struct check_run *cr, const struct check_def *d)
 		else if (!p.ok && strlen(noanswer) + 40 < sizeof(noanswer))
 			snprintf(noanswer + strlen(noanswer), sizeof(noanswer) - strlen(noanswer),
 				 "%s%s", noanswer[0] ? ", " : "", inj_rows[i].label);
+		if (c.ok && p.ok && (rank(&c.v) < 0 || rank(&p.v) < 0) &&
+		    strlen(unranked) + 40 < sizeof(unranked))
+			snprintf(unranked + strlen(unranked), sizeof(unranked) - strlen(unranked),
+				 "%s%s", unranked[0] ? ", " : "", inj_rows[i].label);
 		if (c.ok && p.ok && rank(&c.v) >= 0 && rank(&p.v) > rank(&c.v) &&
 		    !control_again(x, &rc, &c, &p))
 			widened(bad, sizeof(bad), inj_rows[i].label, &c, &p);
@@ -283,6 +288,10 @@ void pol_inject(struct check_run *cr, const struct check_def *d)
 		check_end(x->cr, CHECK_FAIL, "a payload in %s got more access than a plain value "
 			   "of the same shape: %s. Compare values exactly, bind them as SQL "
 			   "parameters, never split or unquote them", fld->field, bad);
+	else if (unranked[0])
+		check_end(x->cr, CHECK_UNEXERCISED, "the oracle does not predict Postfix's verdict "
+			  "(an unmodelled restriction as action) for control or payload of: %s; "
+			  "unpredicted is not a pass", unranked);
 	else if (lowest >= 2)
 		check_end(x->cr, CHECK_UNEXERCISED, "every control value %s, so no payload could "
 			  "get more", lowest == 2 ? "was already permitted" : "went unanswered or "

@@ -84,6 +84,11 @@ static void finish_answered(struct pcx *x, const struct pres *res, const struct 
 	else if (res->v.kind == PF_POL_CONFIG_ERROR)
 		check_end(x->cr, CHECK_FAIL, "%s: action=%s, which Postfix rejects here: %s", what,
 			   pcx_shown_action(res, sa, sizeof(sa)), res->v.smtp);
+	else if (res->v.kind == PF_POL_UNMODELLED)
+		check_end(x->cr, CHECK_UNEXERCISED, "%s: action=%s, whose outcome this oracle does "
+			  "not predict (it depends on state Postfix looks up: DNS, tables, the "
+			  "client); unpredicted is not a pass", what,
+			  pcx_shown_action(res, sa, sizeof(sa)));
 	else {
 		if (base != NULL && base->ok &&
 		    (base->alen != res->alen || memcmp(base->action, res->action, res->alen) != 0)) {

@@ -36,7 +36,6 @@
 #include "proto/base64.h"
 #include "proto/dvauth.h"
 #include "proto/sasl.h"
-#include "util/escape.h"
 #include "util/msg.h"
 #include "util/xmem.h"
 
@@ -91,7 +90,7 @@ static void show(const struct auth_run *x, const char *tag, const char *p, size_
 	char buf[1200];
 
 	if (x->c->verbose)
-		printf("  %s %s\n", tag, escape_for_log(buf, sizeof(buf), p, len));
+		printf("  %s %s\n", tag, report_shown(buf, sizeof(buf), p, len));
 }
 
 /* send_lines - bytes in one write, shown line by line; -1 said why */
@@ -100,6 +99,15 @@ static int send_lines(struct auth_run *x, const struct xbuf *b)
 	const char *p = b->data, *nl;
 	size_t left = b->len;
 
+	/* Postfix's auth stream drops what its last read brought unused */
+	if (x->conn.fd >= 0) {
+		const char *d;
+		size_t n = tconn_drop_unread(&x->conn, &d);
+
+		if (n > 0 && x->c->verbose)
+			printf("  > Postfix drops %zu unread byte%s that came in the same read as the "
+			       "last line it used\n", n, n == 1 ? "" : "s");
+	}
 	while (left > 0 && (nl = memchr(p, '\n', left)) != NULL) {
 		show(x, "C:", p, (size_t)(nl - p));
 		left -= (size_t)(nl - p) + 1;
@@ -117,6 +125,12 @@ static int read_reply(struct auth_run *x, const char **line_r, size_t *len_r)
 {
 	int rc = tconn_read_line(&x->conn, x->timeout_ms, line_r, len_r);
 
+	if (rc == -1 && tconn_read_last(&x->conn, line_r, len_r)) {
+		/* Postfix reads the bytes before EOF as a last line */
+		if (x->c->verbose)
+			printf("  > no LF before EOF: Postfix reads these bytes as a last line\n");
+		rc = 1;
+	}
 	if (rc == 1) {
 		show(x, "S:", *line_r, *len_r);
 		return 1;
@@ -311,7 +325,7 @@ int cmd_auth_main(int argc, char **argv)
 	struct cmd_common c;
 	struct auth_run x = { .c = &c, .mech = "PLAIN", .conn.fd = -1 };
 	const struct cmd_spec s = {
-		.name = "auth", .usage = usage_auth, .version = CMD_AUTH_POSTFIX_VERSION,
+		.name = "auth", .usage = usage_auth,
 		.shared = CMD_OPT_VERSION | CMD_OPT_TIME_SCALE | CMD_OPT_STDERR_APART |
 			  CMD_OPT_VERBOSE,
 		.opts = opts_auth, .shortopts = "", .opt = auth_opt, .ctx = &x,

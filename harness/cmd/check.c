@@ -409,7 +409,7 @@ static int run_auth(struct cmd_common *c, struct check_cli *k)
 	struct target t;
 	struct report r;
 	const char *catdir;
-	char err[600];
+	char err[600], vt[200];
 	int rc = CMD_EXIT_USAGE;
 
 	memset(&o, 0, sizeof(o));
@@ -454,8 +454,8 @@ static int run_auth(struct cmd_common *c, struct check_cli *k)
 	cmd_report_catalogue(&r, catdir);
 	if (c->format == REPORT_TEXT) {
 		cmd_about(stdout, catdir);
-		printf("fake-smtpd: checking auth helper %s as Postfix %u.%u would\n", c->auth,
-		       o.version.major, o.version.minor);
+		printf("fake-smtpd: checking auth helper %s as Postfix %s would\n", c->auth,
+		       cmd_version_text(c, vt, sizeof(vt)));
 	}
 	progress.r = &r;
 	progress.postfix_s = PF_AUTH_TIMEOUT_MS / 1000;
@@ -477,11 +477,11 @@ static int run_policy(struct cmd_common *c, struct check_cli *k)
 	struct confirmable cf = { &book, NULL, 1 };
 	struct target t;
 	struct report r;
+	char vt[200];
 	int rc = CMD_EXIT_USAGE;
 
 	check_policy_options_init(&o);
-	if (c->version_given)
-		o.version = c->version;
+	o.version = c->version;
 	o.time_scale = c->time_scale;
 	o.stderr_apart = c->stderr_apart;
 	o.only = c->only;
@@ -527,8 +527,8 @@ static int run_policy(struct cmd_common *c, struct check_cli *k)
 	cmd_report_catalogue(&r, o.catalogue_dir);
 	if (c->format == REPORT_TEXT) {
 		cmd_about(stdout, o.catalogue_dir);
-		printf("fake-smtpd: checking policy service %s as Postfix %u.%u would%s\n", c->policy,
-		       o.version.major, o.version.minor,
+		printf("fake-smtpd: checking policy service %s as Postfix %s would%s\n", c->policy,
+		       cmd_version_text(c, vt, sizeof(vt)),
 		       o.time_scale != 1.0 ? " (timeouts scaled)" : "");
 	}
 	progress.r = &r;
@@ -559,7 +559,6 @@ int cmd_check_main(int argc, char **argv)
 	const struct cmd_spec s = {
 		.name = policy ? "check --policy" : "check --auth",
 		.usage = policy ? usage_policy : usage_auth,
-		.version = policy ? NULL : CMD_AUTH_POSTFIX_VERSION,
 		.shared = CMD_OPT_VERSION | CMD_OPT_TIME_SCALE | CMD_OPT_FORMAT | CMD_OPT_DEFINE |
 			  CMD_OPT_SELECT | CMD_OPT_STDERR_APART | CMD_OPT_VERBOSE | CMD_OPT_FAIL_ON |
 			  CMD_OPT_COLOR | (policy ? CMD_OPT_POLICY : CMD_OPT_AUTH | CMD_OPT_ACCOUNT),

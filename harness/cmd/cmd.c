@@ -76,7 +76,8 @@ static const struct shared_opt {
 	  "  --policy TARGET        an SMTPD policy service" },
 	{ CMD_OPT_VERSION, { "postfix-version", required_argument, NULL, SH_VERSION },
 	  "  --postfix-version V    speak and judge as Postfix V (e.g. 3.5, 3.7.11,\n"
-	  "                         3.12-20260710)" },
+	  "                         3.12-20260710; default: the installed Postfix's,\n"
+	  "                         else the newest the oracle was verified against)" },
 	{ CMD_OPT_TIME_SCALE, { "time-scale", required_argument, NULL, SH_TIME_SCALE },
 	  "  --time-scale F         multiply Postfix's timeouts by F, in (0, 10] (e.g. 0.1\n"
 	  "                         in CI); the report still names the real consequence" },
@@ -309,11 +310,17 @@ static int shared_one(const struct cmd_spec *s, struct cmd_common *c, int ch, co
 			c->policy = arg;
 		return 0;
 	case SH_VERSION:
-		if (pf_version_parse(arg, &c->version) < 0) {
-			msg_error("--postfix-version: not a Postfix version: %s", arg);
+		if (pf_version_parse(arg, &c->version) < 0 || !pf_version_known(&c->version)) {
+			char known[1024];
+
+			if (pf_version_known_list(known, sizeof(known)) < 0)
+				snprintf(known, sizeof(known), "?");
+			msg_error("--postfix-version: %s is not a Postfix version this oracle knows; "
+				  "known: %s", arg, known);
 			return -1;
 		}
 		c->version_given = 1;
+		c->version_from = "--postfix-version";
 		return 0;
 	case SH_TIME_SCALE:
 		return parse_scale(arg, &c->time_scale);
@@ -349,6 +356,62 @@ static int shared_one(const struct cmd_spec *s, struct cmd_common *c, int ch, co
 	}
 }
 
+/*
+ * installed_version - the mail_version of the Postfix on PATH
+ * (postconf -d: no main.cf needed), or -1
+ */
+static int installed_version(struct pf_version *v)
+{
+	FILE *fp = popen("postconf -d -h mail_version 2>/dev/null", "r");
+	char line[64] = "";
+	int ok;
+
+	if (fp == NULL)
+		return -1;
+	ok = fgets(line, sizeof(line), fp) != NULL;
+	if (pclose(fp) != 0 || !ok)
+		return -1;
+	line[strcspn(line, "\r\n")] = '\0';
+	if (pf_version_parse(line, v) < 0)
+		return -1;
+	if (!pf_version_known(v))
+		msg_warn("the installed Postfix %s is newer than this oracle knows; judged as %s "
+			 "with the rules of the newest it knows", line, line);
+	return 0;
+}
+
+/* cmd_default_version - the installed Postfix's version, or the newest verified */
+const char *cmd_default_version(struct pf_version *v)
+{
+	if (installed_version(v) == 0)
+		return "the installed Postfix";
+	pf_version_newest(v);
+	return "no Postfix installed: the newest the oracle was verified against";
+}
+
+/* default_version - the spec's, the installed Postfix's, or the newest verified */
+static void default_version(const struct cmd_spec *s, struct cmd_common *c)
+{
+	if (s->version != NULL) {
+		if (pf_version_parse(s->version, &c->version) < 0)
+			msg_panic("cmd_parse: %s: default version %s", s->name, s->version);
+		c->version_from = "the default of fake-smtpd";
+	} else {
+		c->version_from = cmd_default_version(&c->version);
+	}
+}
+
+/* cmd_version_text - "3.7.11 (the installed Postfix)" */
+const char *cmd_version_text(const struct cmd_common *c, char *buf, size_t size)
+{
+	char pv[40];
+
+	if (pf_version_format(&c->version, pv, sizeof(pv)) < 0)
+		snprintf(pv, sizeof(pv), "?");
+	snprintf(buf, size, "%s (%s)", pv, c->version_from ? c->version_from : "default");
+	return buf;
+}
+
 /* cmd_parse - the shared options into c, the spec's own through s->opt */
 int cmd_parse(const struct cmd_spec *s, struct cmd_common *c, int argc, char **argv)
 {
@@ -356,8 +419,6 @@ int cmd_parse(const struct cmd_spec *s, struct cmd_common *c, int argc, char **a
 	struct option *all = merge(s, shortopts, sizeof(shortopts));
 	int ch, rc = 0;
 
-	if (s->version != NULL && pf_version_parse(s->version, &c->version) < 0)
-		msg_panic("cmd_parse: %s: default version %s", s->name, s->version);
 	optind = 1;
 	opterr = 1;
 	while (rc == 0 && (ch = getopt_long(argc, argv, shortopts, all, NULL)) != -1) {
@@ -380,6 +441,8 @@ int cmd_parse(const struct cmd_spec *s, struct cmd_common *c, int argc, char **a
 		}
 	}
 	free(all);
+	if (rc == 0 && (s->shared & CMD_OPT_VERSION) && !c->version_given)
+		default_version(s, c);
 	c->args = argv + optind;
 	c->nargs = argc - optind;
 	return rc;

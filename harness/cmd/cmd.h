@@ -23,6 +23,9 @@
  *	                    uint64_t max, uint64_t *ms_r);
  *	void cmd_report_start(const struct cmd_common *c, struct report *r,
  *	                      const char *suite);
+ *	const char *cmd_version_text(const struct cmd_common *c, char *buf,
+ *	                             size_t size);
+ *	const char *cmd_default_version(struct pf_version *v);
  *	void cmd_report_catalogue(struct report *r, const char *catdir);
  *	int cmd_color(const struct cmd_common *c, FILE *fp);
  *	int cmd_failed(const struct cmd_common *c, const struct report *r);
@@ -50,7 +53,14 @@
  *	texts are the same in every subcommand:
  *
  *	  --auth TARGET, --policy TARGET   the helper (one of them, once)
- *	  --postfix-version V              judge as Postfix V
+ *	  --postfix-version V              judge as Postfix V: a version the
+ *	                                   oracle knows (pf_version_known),
+ *	                                   else exit 2 with the list; without
+ *	                                   it the spec's default, else the
+ *	                                   installed Postfix's mail_version
+ *	                                   (postconf -d -h mail_version on
+ *	                                   PATH), else the newest the oracle
+ *	                                   was verified against
  *	  --time-scale F, --fast           Postfix's timeouts times F (0.05)
  *	  --format F                       one of the spec's formats
  *	  -D NAME=VALUE, --define          a transcript variable
@@ -137,9 +147,6 @@ enum cmd_color {
 	CMD_COLOR_NEVER,
 };
 
-/* the Postfix version auth checks and replays judge as by default */
-#define CMD_AUTH_POSTFIX_VERSION	"3.7"
-
 /* report formats, as bits of cmd_spec.formats */
 #define CMD_FMT(f)		(1u << (f))
 #define CMD_FMT_ALL		(CMD_FMT(REPORT_TEXT) | CMD_FMT(REPORT_TAP) | \
@@ -153,6 +160,7 @@ struct cmd_common {
 	const char *policy;		/* --policy TARGET, or NULL */
 	struct pf_version version;	/* --postfix-version, or the default */
 	int version_given;
+	const char *version_from;	/* why that version: "--postfix-version", ... */
 	double time_scale;		/* 1.0: Postfix's real timeouts */
 	enum report_format format;
 	struct tvars defines;		/* -D NAME=VALUE */
@@ -170,7 +178,7 @@ struct cmd_common {
 struct cmd_spec {
 	const char *name;		/* "check --policy": in messages */
 	const char *usage;		/* synopsis, description, own options */
-	const char *version;		/* default --postfix-version; NULL: the oracle's */
+	const char *version;		/* default --postfix-version; NULL: installed or newest */
 	unsigned shared;		/* CMD_OPT_* */
 	unsigned formats;		/* CMD_FMT() bits, with CMD_OPT_FORMAT */
 	const struct option *opts;	/* own long options, NULL-terminated */
@@ -199,6 +207,8 @@ int cmd_uint(const char *opt, const char *arg, unsigned min, unsigned max, unsig
 int cmd_duration_ms(const char *opt, const char *arg, uint64_t min, uint64_t max,
 		    uint64_t *ms_r);
 void cmd_report_start(const struct cmd_common *c, struct report *r, const char *suite);
+const char *cmd_version_text(const struct cmd_common *c, char *buf, size_t size);
+const char *cmd_default_version(struct pf_version *v);
 void cmd_report_catalogue(struct report *r, const char *catdir);
 int cmd_color(const struct cmd_common *c, FILE *fp);
 int cmd_failed(const struct cmd_common *c, const struct report *r);

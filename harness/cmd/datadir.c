@@ -196,6 +196,7 @@ int cmd_version(FILE *fp)
 {
 	static const char *const protos[] = { "auth", "policy" };
 	char dd[PATH_MAX], dir[PATH_MAX + 32], hex[32], pv[40];
+	const char *from;
 	struct pf_version v;
 	unsigned n;
 	size_t i;
@@ -209,10 +210,10 @@ int cmd_version(FILE *fp)
 		else
 			fprintf(fp, "catalogue %s: sha256:%s (%u data checks)\n", protos[i], hex, n);
 	}
-	pf_version_default(&v);
+	from = cmd_default_version(&v);
 	if (pf_version_format(&v, pv, sizeof(pv)) < 0)
 		snprintf(pv, sizeof(pv), "?");
-	fprintf(fp, "postfix: judged as %s (check --auth, replay: %s) unless --postfix-version "
-		"says otherwise\n", pv, CMD_AUTH_POSTFIX_VERSION);
+	fprintf(fp, "postfix: judged as %s (%s) unless --postfix-version says otherwise\n", pv,
+		from);
 	return fflush(fp) == 0 && !ferror(fp) ? 0 : 2;
 }

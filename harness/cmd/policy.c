@@ -36,7 +36,6 @@
 
 #include "harness/cmd/cmd.h"
 #include "harness/postfix/pf_policy.h"
-#include "util/escape.h"
 #include "util/msg.h"
 #include "util/xmem.h"
 
@@ -82,7 +81,7 @@ static void show_bytes(const struct policy_run *x, const char *tag, const char *
 		return;
 	for (i = 0; i <= len; i++)
 		if (i == len ? i > start : p[i] == '\n') {
-			printf("  %s %s%s\n", tag, escape_for_log(buf, sizeof(buf), p + start, i - start),
+			printf("  %s %s%s\n", tag, report_shown(buf, sizeof(buf), p + start, i - start),
 			       i == len ? "   (no LF)" : "");
 			start = i + 1;
 		}
@@ -210,7 +209,7 @@ static void tell(struct policy_run *x, int ok)
 
 	verdict_ctx(x, &ctx);
 	if (ok) {
-		printf("action: %s\n", escape_for_log(buf, sizeof(buf), x->rd.action.p, x->rd.action.len));
+		printf("action: %s\n", report_shown(buf, sizeof(buf), x->rd.action.p, x->rd.action.len));
 		pf_pol_eval(&ctx, x->rd.action.p, x->rd.action.len, &v);
 	} else {
 		printf("no usable answer (%s): Postfix applies smtpd_policy_service_default_action "
@@ -218,7 +217,7 @@ static void tell(struct policy_run *x, int ok)
 		pf_pol_eval_failure(&ctx, NULL, &v);
 	}
 	if (v.kind == PF_POL_REJECT || v.kind == PF_POL_CONFIG_ERROR)
-		printf("postfix: %s%s\n", escape_for_log(buf, sizeof(buf), v.smtp, strlen(v.smtp)),
+		printf("postfix: %s%s\n", report_shown(buf, sizeof(buf), v.smtp, strlen(v.smtp)),
 		       v.disconnect ? " (and smtpd hangs up)" : "");
 	else if (v.kind == PF_POL_PERMIT)
 		printf("postfix: permit - this restriction list accepts; the others still apply\n");

@@ -131,7 +131,7 @@ int cmd_replay_main(int argc, char **argv)
 {
 	struct replay_options o;
 	const struct cmd_spec s = {
-		.name = "replay", .usage = usage_replay, .version = CMD_AUTH_POSTFIX_VERSION,
+		.name = "replay", .usage = usage_replay,
 		.shared = CMD_OPT_VERSION | CMD_OPT_TIME_SCALE | CMD_OPT_FORMAT | CMD_OPT_DEFINE |
 			  CMD_OPT_STDERR_APART | CMD_OPT_VERBOSE | CMD_OPT_FAIL_ON | CMD_OPT_COLOR,
 		.formats = CMD_FMT_ALL, .opts = opts_replay, .shortopts = "", .opt = replay_opt,
@@ -142,6 +142,7 @@ int cmd_replay_main(int argc, char **argv)
 	struct target t;
 	struct report r;
 	int rc, i, nts = 0, errors;
+	char vt[200];
 
 	replay_options_init(&o);
 	if ((rc = cmd_start(&s, &c, argc, argv)) >= 0)
@@ -169,8 +170,8 @@ int cmd_replay_main(int argc, char **argv)
 	cmd_report_start(&c, &r, "fake-smtpd replay");
 	if (c.format == REPORT_TEXT) {
 		cmd_about(stdout, NULL);
-		printf("fake-smtpd: replaying %d transcript%s against %s as Postfix %u.%u%s\n", nts,
-		       nts > 1 ? "s" : "", c.args[0], o.version.major, o.version.minor,
+		printf("fake-smtpd: replaying %d transcript%s against %s as Postfix %s%s\n", nts,
+		       nts > 1 ? "s" : "", c.args[0], cmd_version_text(&c, vt, sizeof(vt)),
 		       o.time_scale != 1.0 ? " (timeouts scaled)" : "");
 	}
 	for (i = 0; i < nts; i++)

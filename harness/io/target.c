@@ -537,6 +537,21 @@ int tconn_read_line(struct tconn *c, int timeout_ms, const char **line_r, size_t
 	}
 }
 
+/* tconn_read_last - the bytes before EOF without an LF, as a last line */
+int tconn_read_last(struct tconn *c, const char **line_r, size_t *len_r)
+{
+	if (linebuf_pending(&c->lb) == 0)
+		return 0;
+	*len_r = linebuf_drain(&c->lb, line_r);
+	return 1;
+}
+
+/* tconn_drop_unread - drop what was read but not returned as lines */
+size_t tconn_drop_unread(struct tconn *c, const char **data_r)
+{
+	return linebuf_drain(&c->lb, data_r);
+}
+
 /*
  * set_exit - remember how a reaped helper ended, and whether it ended
  * with the connection open: the harness had not closed its end, or the

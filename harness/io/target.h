@@ -16,6 +16,9 @@
  *	int tconn_write(struct tconn *c, const void *p, size_t n, int timeout_ms);
  *	int tconn_read_line(struct tconn *c, int timeout_ms, const char **line_r,
  *	                    size_t *len_r);
+ *	int tconn_read_last(struct tconn *c, const char **line_r,
+ *	                    size_t *len_r);
+ *	size_t tconn_drop_unread(struct tconn *c, const char **data_r);
  *	void tconn_close(struct tconn *c);
  *	const char *tconn_exit_text(const struct tconn *c);
  *	int tconn_readable(struct tconn *c);
@@ -59,6 +62,16 @@
  *	reads with vstring_get_nonl). A line longer than TCONN_MAX_LINE is
  *	not buffered without bound: it is reported (-2) and the connection
  *	should be dropped. Every wait is bounded by its timeout.
+ *	tconn_read_last(), after tconn_read_line() returned -1, takes the
+ *	bytes that came before EOF without an LF as a last line (1), or
+ *	returns 0 when there are none: Postfix's auth client reads them so
+ *	(vstring_get_nonl returns what it got before EOF).
+ *	tconn_drop_unread() drops the bytes read but not yet returned as
+ *	lines and returns their count (*data_r: where they are, until the
+ *	next read): Postfix's auth stream is single-buffered and drops
+ *	them when it writes (vstream_buf_put_ready). The buffer is filled
+ *	only when no whole line is left, as vstream's is, so they came with
+ *	the last read.
  *	For spawn targets tconn_close() reaps the child (killing it after
  *	a grace period) and tconn_exit_text() tells how it ended ("exit 0",
  *	"killed by signal 11 (Segmentation fault)").
@@ -154,6 +167,8 @@ int tconn_open(const struct target *t, const struct tconn_options *o, struct tco
 	       char *err, size_t errlen);
 int tconn_write(struct tconn *c, const void *p, size_t n, int timeout_ms);
 int tconn_read_line(struct tconn *c, int timeout_ms, const char **line_r, size_t *len_r);
+int tconn_read_last(struct tconn *c, const char **line_r, size_t *len_r);
+size_t tconn_drop_unread(struct tconn *c, const char **data_r);
 void tconn_close(struct tconn *c);
 const char *tconn_exit_text(const struct tconn *c);
 int tconn_readable(struct tconn *c);

@@ -173,7 +173,8 @@ int pf_auth_handshake_line(struct pf_auth_handshake *h, const char *line, size_t
 		if (h->after_done++ == 0)
 			note_add(h->notes, sizeof(h->notes),
 				 "lines after DONE: Postfix does not read them in the handshake; "
-				 "they are read later as replies to the first AUTH");
+				 "those in the same read as DONE are dropped when it writes the "
+				 "first AUTH, those in a later read are read as replies to it");
 		return 1;
 	}
 	len = cstr_len(line, len);

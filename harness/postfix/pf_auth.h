@@ -42,8 +42,13 @@
  *	Observations that do not change the outcome (CR at line ends,
  *	duplicate MECH, unknown flags) are collected in h->notes. Lines fed
  *	after DONE return 1 again and are only counted and noted: Postfix
- *	stops reading at DONE, and what follows stays in the stream to be
- *	read (and mostly skipped) as replies to the first AUTH.
+ *	stops reading at DONE. What came in the same read as DONE is
+ *	dropped when Postfix writes its first AUTH (the stream is single-
+ *	buffered: vstream_buf_put_ready() discards unread input); what
+ *	comes in a later read is read as replies to that AUTH. Postfix
+ *	reads the bytes before EOF as a last line even without an LF
+ *	(vstring_get_nonl), in the handshake and for replies alike; the
+ *	readers (harness/replay) do both.
  *
  *	pf_auth_filter() applies smtpd_sasl_security_options (require /
  *	forbid are DVAUTH_MECH_* masks: noanonymous = forbid ANONYMOUS).

@@ -55,6 +55,11 @@ static int word_is(const char *w, size_t wl, const char *s)
 	return strlen(s) == wl && strncasecmp(w, s, wl) == 0;
 }
 
+void pf_sasl_conf_init(struct pf_sasl_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+}
+
 int pf_sasl_secopts(const char *opts, unsigned *require_r, unsigned *forbid_r,
 		    const char **bad_r)
 {
@@ -196,7 +201,7 @@ void pf_sasl_offer(const struct pf_auth_handshake *h, const char *opts, const ch
 		o->fatal = 1;
 		note_add(o->notes, sizeof(o->notes),
 			 "fatal: smtpd_sasl_mechanism_filter discards all mechanisms (smtpd exits "
-			 "after the 220 greeting)");
+			 "after the 220 greeting: the SMTP client sees the connection drop)");
 	} else if (o->nehlo < o->nusable) {
 		note_add(o->notes, sizeof(o->notes),
 			 "mechanisms hidden from EHLO by smtpd_sasl_mechanism_filter are still "

@@ -6,6 +6,8 @@
  * SYNOPSIS
  *	#include "harness/postfix/pf_sasl.h"
  *
+ *	void pf_sasl_conf_init(struct pf_sasl_conf *c);
+ *
  *	int pf_sasl_secopts(const char *opts, unsigned *require_r,
  *	                    unsigned *forbid_r, const char **bad_r);
  *	int pf_sasl_mech_filter(const struct pf_version *v, const char *filter,
@@ -37,6 +39,11 @@
  *	               const char *data, const char *cbinding);
  *	int pf_dc_cancel(struct xbuf *out, unsigned id);
  * DESCRIPTION
+ *	struct pf_sasl_conf holds the smtpd settings these functions read,
+ *	as the user configured them: each NULL means the chosen version's
+ *	default (pf_sasl_conf_init() sets them all NULL). Callers pass its
+ *	fields on (security_options as opts, mech_filter as filter).
+ *
  *	Postfix (src/smtpd/smtpd_sasl_glue.c, smtpd_sasl_proto.c,
  *	src/xsasl/xsasl_dovecot_server.c, src/global/sasl_mech_filter.c):
  *
@@ -121,6 +128,12 @@
 #define PF_SASL_RESP_LIMIT	12288	/* smtpd_sasl_response_limit, 3.4+ */
 #define PF_SASL_LINE_LIMIT	2048	/* line_length_limit */
 
+/* smtpd's SASL settings; NULL: the version's default */
+struct pf_sasl_conf {
+	const char *security_options;	/* smtpd_sasl_security_options */
+	const char *mech_filter;	/* smtpd_sasl_mechanism_filter */
+};
+
 struct pf_sasl_offer {
 	size_t nusable, nehlo;
 	const char *usable[PF_AUTH_MAX_MECHS];	/* into the handshake */
@@ -137,6 +150,7 @@ struct pf_sasl_step {
 	char note[256];
 };
 
+void pf_sasl_conf_init(struct pf_sasl_conf *c);
 int pf_sasl_secopts(const char *opts, unsigned *require_r, unsigned *forbid_r,
 		    const char **bad_r);
 int pf_sasl_mech_filter(const struct pf_version *v, const char *filter, const char *const *mechs,

@@ -104,6 +104,74 @@ int pf_version_has_fix(const struct pf_version *a, const struct pf_version_fix *
 	return 0;
 }
 
+/*
+ * The stable lines and their newest patch level known here: the release
+ * tags of Postfix's source history (2.1.6 ... 3.10.13), and 3.11.7, the
+ * newest release the fidelity suite ran against (docs/fidelity.md).
+ */
+static const struct {
+	unsigned major, minor, last;
+} lines[] = {
+	{ 2, 1, 6 }, { 2, 2, 12 }, { 2, 3, 19 }, { 2, 4, 16 }, { 2, 5, 17 }, { 2, 6, 19 },
+	{ 2, 7, 16 }, { 2, 8, 20 }, { 2, 9, 15 }, { 2, 10, 10 }, { 2, 11, 11 }, { 3, 0, 15 },
+	{ 3, 1, 15 }, { 3, 2, 22 }, { 3, 3, 22 }, { 3, 4, 29 }, { 3, 5, 27 }, { 3, 6, 20 },
+	{ 3, 7, 22 }, { 3, 8, 20 }, { 3, 9, 14 }, { 3, 10, 13 }, { 3, 11, 7 },
+};
+
+#define SNAPSHOT_FIRST	20030101UL	/* before the first 2.1 snapshot */
+#define SNAPSHOT_LAST	20260821UL	/* 3.12-20260821, the newest known */
+
+/* snapshot_line - a development line's name: 2.1..2.12, 3.0..3.12 */
+static int snapshot_line(unsigned major, unsigned minor)
+{
+	return (major == 2 && minor >= 1 && minor <= 12) || (major == 3 && minor <= 12);
+}
+
+int pf_version_known(const struct pf_version *v)
+{
+	size_t i;
+
+	if (v->snapshot) {
+		unsigned long m = v->snapshot / 100 % 100, d = v->snapshot % 100;
+
+		return snapshot_line(v->major, v->minor) && v->patch == 0 &&
+		    v->snapshot >= SNAPSHOT_FIRST && v->snapshot <= SNAPSHOT_LAST &&
+		    m >= 1 && m <= 12 && d >= 1 && d <= 31;
+	}
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		if (lines[i].major == v->major && lines[i].minor == v->minor)
+			return v->patch <= lines[i].last;
+	return 0;
+}
+
+int pf_version_known_list(char *buf, size_t size)
+{
+	size_t i, used = 0;
+	int n;
+
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		n = snprintf(buf + used, size - used, "%s%u.%u.0-%u.%u.%u", i ? ", " : "",
+			     lines[i].major, lines[i].minor, lines[i].major, lines[i].minor,
+			     lines[i].last);
+		if (n < 0 || (size_t)n >= size - used)
+			return -1;
+		used += (size_t)n;
+	}
+	n = snprintf(buf + used, size - used, "; snapshots 2.1-YYYYMMDD to 2.12-YYYYMMDD and "
+		     "3.0-YYYYMMDD to 3.12-YYYYMMDD, up to 3.12-%08lu", SNAPSHOT_LAST);
+	if (n < 0 || (size_t)n >= size - used)
+		return -1;
+	return (int)(used + (size_t)n);
+}
+
+void pf_version_newest(struct pf_version *v_r)
+{
+	memset(v_r, 0, sizeof(*v_r));
+	v_r->major = 3;
+	v_r->minor = 11;
+	v_r->patch = 7;
+}
+
 void pf_version_default(struct pf_version *v_r)
 {
 	memset(v_r, 0, sizeof(*v_r));

@@ -13,6 +13,9 @@
  *	int pf_version_has_fix(const struct pf_version *a,
  *	                       const struct pf_version_fix *fix);
  *	void pf_version_default(struct pf_version *v_r);
+ *	void pf_version_newest(struct pf_version *v_r);
+ *	int pf_version_known(const struct pf_version *v);
+ *	int pf_version_known_list(char *buf, size_t size);
  *	int pf_version_format(const struct pf_version *v, char *buf,
  *	                      size_t size);
  * DESCRIPTION
@@ -39,12 +42,25 @@
  *	release.
  *
  *	pf_version_default() is 3.7.11, the version Debian 12 ships
- *	(and what feasibility.md 3a captured). pf_version_format() writes
+ *	(and what feasibility.md 3a captured); the commands take the
+ *	installed Postfix's version instead, or pf_version_newest(), the
+ *	newest release the oracle was run against (3.11.7).
+ *
+ *	pf_version_known() tells whether v is a Postfix this oracle knows:
+ *	a release x.y.z of a stable line from 2.1 (the first with policy
+ *	delegation) to 3.11, up to the newest patch level known for that
+ *	line ("3.7" is 3.7.0), or a development snapshot x.y-YYYYMMDD of a
+ *	line from 2.1 to 2.12 (the snapshots before 3.0) or 3.0 to 3.12,
+ *	dated from 2003 to the newest snapshot known (3.12-20260821).
+ *	pf_version_known_list() writes that list for a message
+ *	("2.1.0-2.1.6, 2.2.0-2.2.12, ...; snapshots ..."). pf_version_format() writes
  *	the version back in the grammar above ("3.7", "3.7.11",
  *	"3.12-20260710"; patch 0 is omitted).
  * DIAGNOSTICS
  *	pf_version_parse: 0, or -1 for anything outside the grammar.
  *	pf_version_format: the length written, or -1 if it does not fit.
+ *	pf_version_known: 1 known, 0 not. pf_version_known_list: as
+ *	pf_version_format.
  */
 #ifndef HARNESS_POSTFIX_PF_VERSION_H
 #define HARNESS_POSTFIX_PF_VERSION_H
@@ -73,5 +89,8 @@ int pf_version_at_least(const struct pf_version *a, unsigned major, unsigned min
 int pf_version_has_fix(const struct pf_version *a, const struct pf_version_fix *fix);
 void pf_version_default(struct pf_version *v_r);
 int pf_version_format(const struct pf_version *v, char *buf, size_t size);
+void pf_version_newest(struct pf_version *v_r);
+int pf_version_known(const struct pf_version *v);
+int pf_version_known_list(char *buf, size_t size);
 
 #endif

@@ -486,7 +486,13 @@ int recorder_end(struct recorder *rc, struct xbuf *out)
 	     twrite_send(out, NULL, rc->cs.line.data, rc->cs.line.len, 0) < 0))
 		return -1;
 	if (rc->ss.line.len > 0 &&
-	    twrite_comment(out, "the helper's last %zu bytes had no LF", rc->ss.line.len) < 0)
+	    twrite_comment(out, "the helper's last %zu bytes had no LF%s", rc->ss.line.len,
+			   rc->proto == RECORDER_AUTH ? ": Postfix reads them as a last line" :
+			   "") < 0)
+		return -1;
+	/* Postfix's auth client takes the bytes before EOF as a line; replay too */
+	if (rc->ss.line.len > 0 && rc->proto == RECORDER_AUTH &&
+	    recorder_line(rc, 'S', rc->ss.line.data, rc->ss.line.len, out) < 0)
 		return -1;
 	return 0;
 }

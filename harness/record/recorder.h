@@ -65,7 +65,9 @@
  *	goes to recorder_line(). A line longer than RECORD_MAX_LINE is
  *	written as a comment saying so (its bytes still passed).
  *	recorder_end(): the connection is over: client bytes without their
- *	LF become a C-: statement, server bytes without one a comment.
+ *	LF become a C-: statement, server bytes without one a comment and,
+ *	in an auth transcript, an S: line too (Postfix's auth client reads
+ *	the bytes before EOF as a last line, and so does replay).
  * DIAGNOSTICS
  *	0, or -1 when out is full.
  */

@@ -31,7 +31,6 @@
 
 #include "harness/replay/replay_int.h"
 #include "proto/dvauth.h"
-#include "util/escape.h"
 #include "util/msg.h"
 #include "util/strnum.h"
 #include "util/xmem.h"
@@ -46,6 +45,7 @@ void replay_options_init(struct replay_options *o)
 	o->rip = "127.0.0.1";
 	o->policy_try_limit = REPLAY_POLICY_TRY_LIMIT;
 	o->policy_default_action = REPLAY_POLICY_DEFAULT_ACTION;
+	pf_sasl_conf_init(&o->sasl);
 	(void)pf_version_parse("3.7", &o->version);
 }
 
@@ -109,7 +109,7 @@ int rx_error(struct rx *x, const char *fmt, ...)
 /* rx_show - bytes escaped for a message */
 const char *rx_show(char *dst, size_t size, const char *p, size_t len)
 {
-	return escape_for_log(dst, size, p, len);
+	return report_shown(dst, size, p, len);
 }
 
 /* rx_secs - a time as "N s" or "N ms" */
@@ -153,7 +153,7 @@ void rx_close(struct rx *x)
 		struct xbuf e;
 
 		xbuf_init(&e, 8192);
-		if (escape_append(&e, x->c.err.data, x->c.err.len, 2000) == 0)
+		if (report_escape(&e, x->c.err.data, x->c.err.len, 2000) == 0)
 			report_note(x->r, "helper stderr: %s", xbuf_cstr(&e));
 		xbuf_free(&e);
 	}
@@ -185,6 +185,27 @@ static int rx_open(struct rx *x)
 	return 0;
 }
 
+/*
+ * drop_unread - what Postfix's auth stream drops when it writes: the
+ * bytes its last read brought beyond the line it used. The stream is
+ * single-buffered (vstream_fdopen O_RDWR); vstream_buf_put_ready()
+ * discards unread input before the write. The linebuf reads as vstream
+ * fills: only when no complete line is left, so what it holds now came
+ * with the last read. Bytes in a later read stay in the socket and are
+ * read as replies.
+ */
+static void drop_unread(struct rx *x)
+{
+	const char *p;
+	size_t n = x->open ? tconn_drop_unread(&x->c, &p) : 0;
+	char buf[400];
+
+	if (n > 0)
+		report_note(x->r, "Postfix drops %zu unread byte%s that came in the same read as the "
+			    "last line it used (its stream discards unread input when it writes): %s",
+			    n, n == 1 ? "" : "s", rx_show(buf, sizeof(buf), p, n));
+}
+
 /* rx_send - write bytes as one write, log them line by line */
 int rx_send(struct rx *x, const char *p, size_t len)
 {
@@ -193,6 +214,8 @@ int rx_send(struct rx *x, const char *p, size_t len)
 
 	if (rx_open(x) < 0)
 		return -1;
+	if (x->t->protocol == TPROTO_AUTH)
+		drop_unread(x);
 	while (i < len) {
 		const char *nl = memchr(p + i, '\n', len - i);
 		size_t n = nl ? (size_t)(nl - (p + i)) : len - i;
@@ -243,6 +266,17 @@ int rx_read(struct rx *x, int timeout_ms, const char **line_r, size_t *len_r)
 		rx_auth_io_failure(x, "over-long line");
 		rx_close(x);
 		return -2;
+	}
+	if (rc == -1 && x->t->protocol == TPROTO_AUTH && tconn_read_last(&x->c, line_r, len_r)) {
+		/*
+		 * vstring_get_nonl() returns the bytes before EOF (or a read
+		 * error) as a line: Postfix uses them; the next read sees EOF
+		 */
+		report_io(x->r, 'S', *line_r, *len_r);
+		report_note(x->r, "(no LF: the connection ended after this line; Postfix reads the "
+			    "bytes before EOF as a last line)");
+		rx_auth_judge(x, *line_r, *len_r);
+		return 1;
 	}
 	if (rc < 0) {
 		size_t pend = linebuf_pending(&x->c.lb);

@@ -22,7 +22,9 @@
  *	AUTH lines carry Postfix's fields (service=smtp nologin lip= rip=
  *	[secured] [resp=]); ids come from one counter (o->first_id, kept
  *	across "reconnect"); one request in flight; no CANCEL; each reply is
- *	judged with strtoul-style id matching. Timeouts: Postfix's 10 s for
+ *	judged with strtoul-style id matching. The mechanisms AUTH accepts
+ *	are the handshake's after o->sasl.security_options, the EHLO list
+ *	those after o->sasl.mech_filter (pf_sasl_offer). Timeouts: Postfix's 10 s for
  *	connect, read and write, multiplied by o->time_scale.
  *
  *	Policy requests carry the attributes o->version sends, in Postfix's
@@ -48,6 +50,7 @@
 
 #include "harness/io/target.h"
 #include "harness/postfix/pf_auth.h"
+#include "harness/postfix/pf_sasl.h"
 #include "harness/report/report.h"
 #include "harness/script/transcript.h"
 
@@ -75,6 +78,7 @@ struct replay_options {
 	const struct tvars *defines;	/* -D NAME=VALUE */
 	const char *lip, *rip;		/* AUTH lip= / rip= */
 	enum replay_client client;
+	struct pf_sasl_conf sasl;	/* smtpd_sasl_* settings (NULL: defaults) */
 	unsigned policy_try_limit;
 	unsigned policy_request_limit;	/* 0 = unlimited */
 	const char *policy_default_action;

@@ -16,8 +16,10 @@
  *	VERSION and CPID in one write and reads to DONE as
  *	xsasl_dovecot_server_connect does; "auth" runs a whole exchange
  *	through the SASL client, connecting and doing the handshake first
- *	when not connected, and reconnecting after a broken connection as
- *	Postfix 3.11+ does; "cont" sends one CONT; "expect smtp" waits for
+ *	when not connected; after a broken connection the next AUTH does
+ *	what o->version does (pf_auth_link_after, pf_auth_next_request:
+ *	reconnect; or a failed write, then reconnect under the next id;
+ *	or, after EOF over TCP before the fix, 454 again); "cont" sends one CONT; "expect smtp" waits for
  *	Postfix's verdict and compares its SMTP reply.
  *	rx_auth_judge() is what Postfix makes of a line read while an AUTH
  *	is in flight, rx_auth_io_failure() its answer when the helper goes
@@ -38,10 +40,19 @@
 #include "proto/sasl.h"
 #include "util/xmem.h"
 
+/* pfv - the version judged, as text ("3.7.11") */
+static const char *pfv(const struct rx *x, char *buf, size_t size)
+{
+	if (pf_version_format(&x->o->version, buf, size) < 0)
+		snprintf(buf, size, "?");
+	return buf;
+}
+
 /* rx_auth_judge - what Postfix makes of a reply while a request is in flight */
 void rx_auth_judge(struct rx *x, const char *line, size_t len)
 {
 	struct pf_auth_verdict v;
+	char vb[40];
 
 	if (x->t->protocol != TPROTO_AUTH || !x->in_flight)
 		return;
@@ -54,14 +65,14 @@ void rx_auth_judge(struct rx *x, const char *line, size_t len)
 	x->have_verdict = 1;
 	if (v.outcome != PF_AUTH_MORE)
 		x->in_flight = 0;
-	report_note(x->r, "Postfix %u.%u would answer: %s%s%s%s", x->o->version.major,
-		    x->o->version.minor, v.smtp, v.note[0] ? " (" : "", v.note, v.note[0] ? ")" : "");
+	report_note(x->r, "Postfix %s would answer: %s%s%s%s", pfv(x, vb, sizeof(vb)), v.smtp, v.note[0] ? " (" : "", v.note, v.note[0] ? ")" : "");
 }
 
 /* rx_auth_io_failure - Postfix's answer when the helper goes away or is late */
 void rx_auth_io_failure(struct rx *x, const char *what)
 {
 	struct pf_auth_verdict v;
+	char vb[40];
 
 	if (x->t->protocol != TPROTO_AUTH || !x->in_flight)
 		return;
@@ -70,8 +81,9 @@ void rx_auth_io_failure(struct rx *x, const char *what)
 	x->have_verdict = 1;
 	x->in_flight = 0;
 	x->broken = 1;
-	report_note(x->r, "%s: Postfix %u.%u would answer: %s (%s)", what, x->o->version.major,
-		    x->o->version.minor, v.smtp, v.note);
+	x->broke_how = strcmp(what, "EOF") == 0 ? PF_AUTH_LINK_EOF : PF_AUTH_LINK_ERROR;
+	report_note(x->r, "%s: Postfix %s would answer: %s (%s)", what, pfv(x, vb, sizeof(vb)),
+		    v.smtp, v.note);
 }
 
 /* wait_verdict - read replies until Postfix would answer the SMTP client */
@@ -138,8 +150,8 @@ int rx_op_expect_smtp(struct rx *x, const struct top *op)
 /* rx_op_handshake - VERSION and CPID in one write, then the lines up to DONE */
 int rx_op_handshake(struct rx *x, const struct top *op)
 {
-	const char *names[PF_AUTH_MAX_MECHS];
-	size_t n;
+	struct pf_sasl_offer off;
+	char vb[40];
 	int rc = 0;
 
 	if (!op->nosend) {
@@ -181,44 +193,48 @@ int rx_op_handshake(struct rx *x, const struct top *op)
 		if (rc == 1)
 			break;
 		if (rc == -1)
-			return rx_fail(x, "Postfix %u.%u refuses the handshake: %s; smtpd exits with "
-				       "\"fatal: no SASL authentication mechanisms\"", x->o->version.major,
-				       x->o->version.minor, x->hs.why);
+			return rx_fail(x, "Postfix %s refuses the handshake: %s; smtpd exits with "
+				       "\"fatal: no SASL authentication mechanisms\"", pfv(x, vb, sizeof(vb)),
+				       x->hs.why);
 		if (rc == -2)
-			return rx_fail(x, "Postfix %u.%u would crash on this line: %s",
-				       x->o->version.major, x->o->version.minor, x->hs.why);
+			return rx_fail(x, "Postfix %s would crash on this line: %s",
+				       pfv(x, vb, sizeof(vb)), x->hs.why);
 	}
 	if (x->hs.notes[0])
 		report_note(x->r, "handshake: %s", x->hs.notes);
-	n = pf_auth_filter(&x->hs, 0, DVAUTH_MECH_ANONYMOUS, names, PF_AUTH_MAX_MECHS);
-	if (n == 0)
-		return rx_fail(x, "no mechanism left after smtpd_sasl_security_options = noanonymous: "
-			       "smtpd exits with \"fatal: no SASL authentication mechanisms\"");
+	pf_sasl_offer(&x->hs, x->o->sasl.security_options, x->o->sasl.mech_filter, &off);
+	if (off.fatal)
+		return rx_fail(x, "Postfix %s: %s", pfv(x, vb, sizeof(vb)),
+			       off.notes);
 	{
 		struct xbuf l;
 		size_t i;
 
 		xbuf_init(&l, 4096);
-		for (i = 0; i < n; i++)
-			(void)!xbuf_printf(&l, "%s%s", i ? " " : "", names[i]);
-		report_note(x->r, "EHLO would offer AUTH %s", xbuf_cstr(&l));
+		for (i = 0; i < off.nehlo; i++)
+			(void)!xbuf_printf(&l, "%s%s", i ? " " : "", off.ehlo[i]);
+		report_note(x->r, "EHLO would offer AUTH %s%s%s", xbuf_cstr(&l),
+			    off.notes[0] ? "; " : "", off.notes);
 		xbuf_free(&l);
 	}
 	x->hs_done = 1;
 	return 0;
 }
 
-/* mech_offered - Postfix's strcasecmp against the filtered list */
+/*
+ * mech_offered - Postfix's strcasecmp against the usable list: after
+ * smtpd_sasl_security_options, not the EHLO filter (pf_sasl_first)
+ */
 static int mech_offered(struct rx *x, const char *mech)
 {
-	const char *names[PF_AUTH_MAX_MECHS];
-	size_t i, n;
+	struct pf_sasl_offer off;
+	size_t i;
 
 	if (!x->hs_done)
 		return 1;	/* no handshake seen: the transcript drives it raw */
-	n = pf_auth_filter(&x->hs, 0, DVAUTH_MECH_ANONYMOUS, names, PF_AUTH_MAX_MECHS);
-	for (i = 0; i < n; i++)
-		if (strcasecmp(names[i], mech) == 0)
+	pf_sasl_offer(&x->hs, x->o->sasl.security_options, x->o->sasl.mech_filter, &off);
+	for (i = 0; i < off.nusable; i++)
+		if (strcasecmp(off.usable[i], mech) == 0)
 			return 1;
 	return 0;
 }
@@ -232,25 +248,54 @@ static int check_code(struct rx *x, int want)
 }
 
 /*
+ * after_break - the next AUTH on a connection that broke (EOF or a read
+ * error or timeout), as this version treats it (pf_auth_link_after,
+ * pf_auth_next_request): 1 it goes on (closed, to be connected again),
+ * 0 Postfix answers 454 without the helper (x->verdict set)
+ */
+static int after_break(struct rx *x)
+{
+	const struct pf_version *v = &x->o->version;
+	enum pf_auth_link link = pf_auth_link_after(v, x->broke_how);
+	int inet = x->o->target->kind == TARGET_INET;
+	char vb[40];
+
+	switch (pf_auth_next_request(link, inet)) {
+	case PF_AUTH_NEXT_SEND:
+		return 1;
+	case PF_AUTH_NEXT_CONNECT:
+		report_note(x->r, "the connection broke earlier: Postfix %s closed it and "
+			    "connects again", pfv(x, vb, sizeof(vb)));
+		break;
+	case PF_AUTH_NEXT_RETRY:
+		report_note(x->r, "the connection broke earlier: Postfix %s kept it, so the "
+			    "write of AUTH %u fails; Postfix closes, connects and sends the "
+			    "request again as %u", pfv(x, vb, sizeof(vb)), x->next_id, x->next_id + 1);
+		x->next_id++;
+		break;
+	case PF_AUTH_NEXT_DEAD:
+		pf_auth_io_failure(v, &x->verdict);
+		x->have_verdict = 1;
+		report_note(x->r, "the connection broke earlier (EOF on inet:): Postfix %s "
+			    "kept it, writes AUTH %u into it and its read fails: it answers %s "
+			    "(%s)", pfv(x, vb, sizeof(vb)), x->next_id, x->verdict.smtp,
+			    x->verdict.note);
+		x->next_id++;
+		x->broke_how = PF_AUTH_LINK_ERROR;
+		return 0;
+	}
+	rx_close(x);
+	return 1;
+}
+
+/*
  * auth_ready - a connection Postfix would send this AUTH on: 1 ready, 0
  * Postfix answers without asking the helper (x->verdict set), -1 failed
  */
 static int auth_ready(struct rx *x, const struct top *op)
 {
-	if (x->broken && x->open) {
-		/* the same threshold as pf_auth_io_failure(): 3.11 reconnects */
-		if (pf_version_cmp(&x->o->version, 3, 11, 20250304) < 0) {
-			pf_auth_io_failure(&x->o->version, &x->verdict);
-			x->have_verdict = 1;
-			report_note(x->r, "the connection broke earlier: %s; Postfix %u.%u answers %s",
-				    x->verdict.note, x->o->version.major, x->o->version.minor,
-				    x->verdict.smtp);
-			return 0;
-		}
-		report_note(x->r, "the connection broke earlier: Postfix %u.%u reconnects",
-			    x->o->version.major, x->o->version.minor);
-		rx_close(x);
-	}
+	if (x->broken && x->open && after_break(x) == 0)
+		return 0;
 	if (!x->open) {
 		/* Postfix connects and reads the handshake before its first AUTH */
 		static const struct top hs = { .kind = TOP_HANDSHAKE };

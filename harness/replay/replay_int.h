@@ -55,6 +55,7 @@ struct rx {
 	int action_default;
 	unsigned pol_requests;		/* successful requests on this connection */
 	int broken;			/* auth: Postfix saw EOF or a timeout */
+	enum pf_auth_link broke_how;	/* PF_AUTH_LINK_EOF or _ERROR */
 	int crashed;
 	char crash[300];
 	enum check_result res;

@@ -20,7 +20,6 @@
 
 #include "harness/report/report.h"
 #include "harness/report/report_int.h"
-#include "util/escape.h"
 #include "util/msg.h"
 #include "util/version.h"
 #include "util/xmem.h"
@@ -136,7 +135,7 @@ void report_io(struct report *r, char dir, const char *p, size_t len)
 	size_t old = r->log.len;
 
 	if (xbuf_printf(&r->log, "    %c: ", dir) < 0 ||
-	    escape_append(&r->log, p, len, 300) < 0 ||
+	    report_escape(&r->log, p, len, 300) < 0 ||
 	    xbuf_append_char(&r->log, '\n') < 0)
 		xbuf_truncate(&r->log, old);	/* the log is full: leave the line out */
 }

@@ -6,6 +6,10 @@
  * SYNOPSIS
  *	#include "harness/report/report.h"
  *
+ *	int report_escape(struct xbuf *out, const char *p, size_t len,
+ *	                  size_t max_in);
+ *	const char *report_shown(char *dst, size_t size, const char *p,
+ *	                         size_t len);
  *	void report_init(struct report *r, enum report_format f, FILE *out,
  *	                 int verbose);
  *	int report_format_parse(const char *s, enum report_format *f_r);
@@ -33,7 +37,9 @@
  * DESCRIPTION
  *	A check is reported with its id, title, severity and "why it
  *	matters"; the bytes sent (C:) and received (S:) during it, escaped
- *	so that TAB, CR and binary bytes are visible (util/escape.h); notes
+ *	by report_escape() (report_clean.c: valid UTF-8 as text; TAB, CR,
+ *	LF, backslash as \t \r \n \\; other control characters and
+ *	invalid bytes as \xNN; the same rule in auth and policy); notes
  *	such as what Postfix would answer; and the verdict with its reason.
  *	r->log holds the current check's log as text, one "    C: ",
  *	"    S: " or "    > " (note) line each; checks may read it.
@@ -221,6 +227,8 @@ void report_init(struct report *r, enum report_format f, FILE *out, int verbose)
 int report_format_parse(const char *s, enum report_format *f_r);
 void report_begin(struct report *r, const struct check_info *ci);
 void report_io(struct report *r, char dir, const char *p, size_t len);
+int report_escape(struct xbuf *out, const char *p, size_t len, size_t max_in) ATTR_WUR;
+const char *report_shown(char *dst, size_t size, const char *p, size_t len);
 void report_note(struct report *r, const char *fmt, ...) ATTR_PRINTF(2, 3);
 void report_notice(struct report *r, const char *fmt, ...) ATTR_PRINTF(2, 3);
 void report_end(struct report *r, enum check_result res, const char *fmt, ...) ATTR_PRINTF(3, 4);

@@ -25,9 +25,10 @@ double report_now(void);
  *	and the summary line goes to stderr.
  *
  *	report_clean() appends len bytes of s as report.h says every text
- *	is written: valid UTF-8 without control characters but TAB and LF
- *	(REPORT_CLEAN_LINE: LF too, as \x0a, for one-line fields); the rest
- *	as \xNN. report_clean_str() does it into a scratch buffer (reset
+ *	is written: valid UTF-8 as text; TAB as \t, CR as \r, other
+ *	control characters and invalid bytes as \xNN; LF a line break
+ *	(REPORT_CLEAN_LINE: \n, for one-line fields). report_escape()
+ *	(report.h) is the same rule for wire bytes. report_clean_str() does it into a scratch buffer (reset
  *	first) for a C string and returns the result; when the bound of the
  *	buffer is reached the text is cut and ends with "...".
  *

@@ -11,7 +11,9 @@
  *	rows that need one are skipped without /dev/ptmx); cmd_report_start()
  *	giving the report its target (--auth, --policy, or the first
  *	argument) and Postfix version, and cmd_report_catalogue() the
- *	catalogue id of a directory made here.
+ *	catalogue id of a directory made here; --postfix-version: a known
+ *	version taken and said to be given, unknown ones (2.0, 9.9, 3.7.99,
+ *	3.12) refused, and without it the spec's default.
  */
 #define _XOPEN_SOURCE 700	/* posix_openpt, grantpt, unlockpt, ptsname */
 
@@ -228,12 +230,63 @@ static void test_report_start_meta(void **state)
 	cmd_common_free(&c);
 }
 
+static void test_postfix_version(void **state)
+{
+	static const struct {
+		const char *arg;
+		int rc;
+	} cases[] = {
+		{ "3.7.11", 0 }, { "3.7", 0 }, { "2.1", 0 }, { "3.11.7", 0 }, { "3.12-20260710", 0 },
+		{ "2.0", -1 }, { "9.9", -1 }, { "3.7.99", -1 }, { "3.12", -1 }, { "x", -1 },
+	};
+	struct cmd_spec s;
+	struct cmd_common c;
+	char buf[200];
+	size_t i;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	s.name = "test";
+	s.usage = "usage: test\n";
+	s.shared = CMD_OPT_VERSION;
+	s.shortopts = "";
+	for (i = 0; i < N_ELEMENTS(cases); i++) {
+		char a0[] = "x", a1[] = "--postfix-version", a2[32];
+		char *argv[] = { a0, a1, a2, NULL };
+
+		snprintf(a2, sizeof(a2), "%s", cases[i].arg);
+		cmd_common_init(&c);
+		if (cmd_parse(&s, &c, 3, argv) != cases[i].rc)
+			fail_msg("--postfix-version %s: want %d", cases[i].arg, cases[i].rc);
+		if (cases[i].rc == 0) {
+			assert_true(c.version_given);
+			snprintf(buf, sizeof(buf), "%s (--postfix-version)", cases[i].arg);
+			assert_string_equal(cmd_version_text(&c, buf + 100, 100), buf);
+		}
+		cmd_common_free(&c);
+	}
+	/* not given: the spec's default, said so */
+	{
+		char a0[] = "x";
+		char *argv[] = { a0, NULL };
+
+		s.version = "3.5.25";
+		cmd_common_init(&c);
+		assert_int_equal(cmd_parse(&s, &c, 1, argv), 0);
+		assert_false(c.version_given);
+		assert_string_equal(cmd_version_text(&c, buf, sizeof(buf)),
+				    "3.5.25 (the default of fake-smtpd)");
+		cmd_common_free(&c);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_color_parse),
 		cmocka_unit_test(test_color_decide),
 		cmocka_unit_test(test_report_start_meta),
+		cmocka_unit_test(test_postfix_version),
 	};
 
 	return cmocka_run_group_tests_name("cmd_color", tests, NULL, NULL);

@@ -8,7 +8,9 @@
  *	back with the transcript parser, so a recording is always a valid
  *	transcript; the regression tests feed what used to give recordings
  *	that do not parse (long or binary lines, a user with a blank, client
- *	bytes without LF) and check what they parse back to. Credentials:
+ *	bytes without LF) and check what they parse back to; an auth
+ *	helper's last bytes without LF are an S: line, a policy helper's a
+ *	comment only. Credentials:
  *	with a recorder_creds table (fake-smtpd record's default) PLAIN and
  *	LOGIN exchanges, whether the credentials come in resp= or in CONT
  *	rounds, hold no password and no base64 of one; they parse, and
@@ -278,6 +280,28 @@ static void test_fs_record_held_and_tail(void **state)
 	assert_string_equal(xbuf_cstr(&out), "protocol policy\nC-: sender=a\n");
 	parse_or_fail("tail", &out, &t);
 	transcript_free(&t);
+	recorder_free(&rc);
+	/* an auth helper's last reply without LF: Postfix reads it as a line */
+	recorder_init(&rc);
+	xbuf_reset(&out);
+	assert_int_equal(recorder_feed(&rc, 'C', "VERSION\t1\t0\nAUTH\t1\tPLAIN\tservice=smtp\n",
+				       strlen("VERSION\t1\t0\nAUTH\t1\tPLAIN\tservice=smtp\n"), &out), 0);
+	assert_int_equal(recorder_feed(&rc, 'S', "OK\t1\tuser=a", 11, &out), 0);
+	assert_int_equal(recorder_end(&rc, &out), 0);
+	assert_non_null(strstr(xbuf_cstr(&out), "# the helper's last 11 bytes had no LF: Postfix "
+			       "reads them as a last line\nS: OK\\t{id}\\tuser=a\n"));
+	parse_or_fail("auth tail", &out, &t);
+	transcript_free(&t);
+	recorder_free(&rc);
+	/* a policy helper's: a comment only */
+	recorder_init(&rc);
+	xbuf_reset(&out);
+	assert_int_equal(recorder_feed(&rc, 'C', "request=smtpd_access_policy\n\n",
+				       strlen("request=smtpd_access_policy\n\n"), &out), 0);
+	assert_int_equal(recorder_feed(&rc, 'S', "action=DUNNO", 12, &out), 0);
+	assert_int_equal(recorder_end(&rc, &out), 0);
+	assert_non_null(strstr(xbuf_cstr(&out), "# the helper's last 12 bytes had no LF\n"));
+	assert_null(strstr(xbuf_cstr(&out), "S: action"));
 	recorder_free(&rc);
 	xbuf_free(&out);
 	xbuf_free(&big);

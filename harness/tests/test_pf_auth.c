@@ -7,7 +7,9 @@
  *	and A.6 (how each reply becomes an SMTP answer), including the
  *	version-dependent rows (3.0 SPID check, 3.9 "(reason unavailable)",
  *	3.11-20250304 reconnect, 3.12-20260710 bare VERSION, each with its
- *	stable back-ports).
+ *	stable back-ports); which versions the oracle knows (releases up to
+ *	each line's newest patch level, snapshots of the development
+ *	lines) and the version it falls back to.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -51,6 +53,46 @@ static void test_pf_version(void **state)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (pf_version_parse(bad[i], &v) == 0)
 			fail_msg("accepted \"%s\"", bad[i]);
+}
+
+static void test_pf_version_known(void **state)
+{
+	static const struct {
+		const char *version;
+		int want;
+	} cases[] = {
+		{ "2.1", 1 }, { "2.1.6", 1 }, { "2.1.7", 0 }, { "2.0", 0 }, { "2.0.20", 0 },
+		{ "2.11.11", 1 }, { "2.12", 0 },	/* 2.12 was never released: it became 3.0 */
+		{ "3.7", 1 }, { "3.7.11", 1 }, { "3.7.22", 1 }, { "3.7.23", 0 },
+		{ "3.11.7", 1 }, { "3.11.8", 0 }, { "3.12", 0 }, { "3.13", 0 }, { "4.0", 0 },
+		{ "9.9", 0 }, { "3.99", 0 },
+		{ "2.12-20140905", 1 }, { "3.12-20260710", 1 }, { "3.12-20260821", 1 },
+		{ "3.12-20260822", 0 }, { "3.13-20260101", 0 }, { "3.7-20210101", 1 },
+		{ "3.7-20211301", 0 }, { "3.7-20210100", 0 }, { "2.1-20020101", 0 },
+	};
+	struct pf_version v;
+	char list[2048];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		v = ver(cases[i].version);
+		if (pf_version_known(&v) != cases[i].want)
+			fail_msg("%s: want %d", cases[i].version, cases[i].want);
+	}
+	/* the fallback is a known release, and newer than Debian 12's */
+	pf_version_newest(&v);
+	assert_true(pf_version_known(&v));
+	assert_true(pf_version_at_least(&v, 3, 11, 0));
+	pf_version_default(&v);
+	assert_true(pf_version_known(&v));
+	/* the list names the first line, the newest patch levels, the snapshots */
+	assert_true(pf_version_known_list(list, sizeof(list)) > 0);
+	assert_non_null(strstr(list, "2.1.0-2.1.6, "));
+	assert_non_null(strstr(list, "3.7.0-3.7.22, "));
+	assert_non_null(strstr(list, "3.11.0-3.11.7; snapshots "));
+	assert_non_null(strstr(list, "3.12-20260821"));
+	assert_int_equal(pf_version_known_list(list, 40), -1);
 }
 
 static void test_pf_version_has_fix(void **state)
@@ -460,6 +502,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pf_version),
 		cmocka_unit_test(test_pf_version_has_fix),
+		cmocka_unit_test(test_pf_version_known),
 		cmocka_unit_test(test_pf_auth_handshake),
 		cmocka_unit_test(test_pf_auth_handshake_notes_and_filter),
 		cmocka_unit_test(test_pf_auth_after_done),

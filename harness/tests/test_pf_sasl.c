@@ -125,6 +125,50 @@ static void handshake(struct pf_auth_handshake *h, const char *version, const ch
 	assert_int_equal(rc, 1);
 }
 
+/*
+ * The EHLO AUTH list and what AUTH accepts, per version and with the
+ * settings a user gives (struct pf_sasl_conf; NULL: the version's default)
+ */
+static void test_pf_sasl_conf_offer(void **state)
+{
+	static const char *const lines[] = { "VERSION\t1\t2", "MECH\tEXTERNAL",
+		"MECH\tPLAIN\tplaintext", "MECH\tANONYMOUS\tanonymous", "DONE", NULL };
+	static const struct {
+		const char *version, *secopts, *filter;
+		const char *ehlo, *usable;
+	} cases[] = {
+		{ "3.7.11", NULL, NULL, "PLAIN", "EXTERNAL PLAIN" },
+		{ "3.6.0", NULL, NULL, "PLAIN", "EXTERNAL PLAIN" },
+		{ "3.5.25", NULL, NULL, "EXTERNAL PLAIN", "EXTERNAL PLAIN" },
+		{ "3.7.11", NULL, "static:all", "EXTERNAL PLAIN", "EXTERNAL PLAIN" },
+		{ "3.7.11", NULL, "external", "EXTERNAL", "EXTERNAL PLAIN" },
+		{ "3.5.25", NULL, "!external, static:rest", "EXTERNAL PLAIN", "EXTERNAL PLAIN" },
+		{ "3.7.11", "", NULL, "PLAIN ANONYMOUS", "EXTERNAL PLAIN ANONYMOUS" },
+		/* the option replaces the default: noanonymous is gone */
+		{ "3.7.11", "noplaintext", "static:all", "EXTERNAL ANONYMOUS", "EXTERNAL ANONYMOUS" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pf_auth_handshake h;
+		struct pf_sasl_offer o;
+		struct pf_sasl_conf c;
+
+		handshake(&h, cases[i].version, lines);
+		pf_sasl_conf_init(&c);
+		assert_null(c.security_options);
+		assert_null(c.mech_filter);
+		c.security_options = cases[i].secopts;
+		c.mech_filter = cases[i].filter;
+		pf_sasl_offer(&h, c.security_options, c.mech_filter, &o);
+		if (strcmp(joined(o.ehlo, o.nehlo), cases[i].ehlo) != 0 ||
+		    strcmp(joined(o.usable, o.nusable), cases[i].usable) != 0)
+			fail_msg("row %zu (%s): EHLO \"%s\", usable \"%s\"", i, cases[i].version,
+				 joined(o.ehlo, o.nehlo), joined(o.usable, o.nusable));
+	}
+}
+
 static void test_pf_sasl_offer(void **state)
 {
 	static const char *const dovecot[] = { "VERSION\t1\t2", "MECH\tPLAIN\tplaintext",
@@ -440,6 +484,7 @@ int main(void)
 		cmocka_unit_test(test_pf_sasl_secopts),
 		cmocka_unit_test(test_pf_sasl_mech_filter),
 		cmocka_unit_test(test_pf_sasl_offer),
+		cmocka_unit_test(test_pf_sasl_conf_offer),
 		cmocka_unit_test(test_pf_sasl_first),
 		cmocka_unit_test(test_pf_sasl_no_mech_reply),
 		cmocka_unit_test(test_pf_sasl_next),

@@ -6,7 +6,11 @@
  *	report_clean(): a table of bytes in, text out (valid UTF-8 through,
  *	Latin-1 and other invalid bytes, control characters, C1, U+FFFE,
  *	overlong forms, surrogates, cut sequences as \xNN), its bound, and
- *	report_clean_str() cutting on a character boundary. report_fold():
+ *	report_clean_str() cutting on a character boundary. report_escape():
+ *	a table of wire bytes and their transcript notation (the same rule,
+ *	backslash and LF named too, the bound on a character boundary); one
+ *	run through every writer with the same bytes in an auth S: line, a
+ *	policy C: line and a note, shown the same way. report_fold():
  *	a table of logs and their folded form. Then one scripted run (a
  *	pass, a failure with a Latin-1 title and a control character, a
  *	skip, an error, a result value with no row, three stats) through
@@ -59,9 +63,9 @@ static const struct clean_case clean_cases[] = {
 	{ "U+FFFD kept", "\xef\xbf\xbd", 0, 0, "\xef\xbf\xbd" },
 	{ "U+10FFFF kept", "\xf4\x8f\xbf\xbf", 0, 0, "\xf4\x8f\xbf\xbf" },
 	{ "latin-1", "Pr\xfc" "fung", 0, 0, "Pr\\xfcfung" },
-	{ "tab and lf kept", "a\tb\nc", 0, 0, "a\tb\nc" },
-	{ "lf on one line", "a\nb", 0, REPORT_CLEAN_LINE, "a\\x0ab" },
-	{ "cr", "a\rb", 0, 0, "a\\x0db" },
+	{ "tab shown, lf kept", "a\tb\nc", 0, 0, "a\\tb\nc" },
+	{ "lf on one line", "a\nb", 0, REPORT_CLEAN_LINE, "a\\nb" },
+	{ "cr", "a\rb", 0, 0, "a\\rb" },
 	{ "escape sequence", "\x1b[31mred", 0, 0, "\\x1b[31mred" },
 	{ "nul inside", "a\0b", 3, 0, "a\\x00b" },
 	{ "del", "a\x7f", 0, 0, "a\\x7f" },
@@ -94,6 +98,65 @@ static void test_report_clean_table(void **state)
 		assert_int_equal(report_clean(&b, c->in, c->len ? c->len : strlen(c->in), c->flags), 0);
 		if (strcmp(xbuf_cstr(&b), c->want) != 0)
 			fail_msg("%s: got \"%s\", want \"%s\"", c->name, xbuf_cstr(&b), c->want);
+		xbuf_free(&b);
+	}
+}
+
+/* --- report_escape: the wire lines of every protocol ---------------------- */
+
+static const struct {
+	const char *name;
+	const char *in;
+	size_t len, max;		/* len 0: strlen(in) */
+	const char *want;
+} escape_cases[] = {
+	{ "ascii", "OK\t1\tuser=a", 0, 0, "OK\\t1\\tuser=a" },
+	{ "utf-8 as text", "user=J\xc3\xbcrgen", 0, 0, "user=J\xc3\xbcrgen" },
+	{ "cr lf", "a\r\n", 0, 0, "a\\r\\n" },
+	{ "backslash", "a\\b", 0, 0, "a\\\\b" },
+	{ "control and del", "\x01\x1b[\x7f", 0, 0, "\\x01\\x1b[\\x7f" },
+	{ "latin-1", "caf\xe9", 0, 0, "caf\\xe9" },
+	{ "nul", "a\0b", 3, 0, "a\\x00b" },
+	{ "C1", "\xc2\x9b", 0, 0, "\\xc2\\x9b" },
+	{ "bound", "abcdef", 0, 3, "abc...(3 more bytes)" },
+	{ "bound inside a character", "ab\xc3\xbcz", 0, 3, "ab...(3 more bytes)" },
+};
+
+static void test_report_escape_table(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < N_ELEMENTS(escape_cases); i++) {
+		struct xbuf b;
+		const char *in = escape_cases[i].in;
+
+		xbuf_init(&b, 0);
+		assert_int_equal(report_escape(&b, in, escape_cases[i].len ? escape_cases[i].len :
+					       strlen(in), escape_cases[i].max), 0);
+		if (strcmp(xbuf_cstr(&b), escape_cases[i].want) != 0)
+			fail_msg("%s: got \"%s\", want \"%s\"", escape_cases[i].name, xbuf_cstr(&b),
+				 escape_cases[i].want);
+		xbuf_free(&b);
+	}
+	{
+		/* report_shown: the same into a fixed buffer, cut on a character */
+		char small[9], big[64];
+
+		assert_string_equal(report_shown(big, sizeof(big), "f\xc3\xbcr\t\xff", 6),
+				    "f\xc3\xbcr\\t\\xff");
+		assert_string_equal(report_shown(small, sizeof(small), "abcdefgh", 8), "abcdefgh");
+		assert_string_equal(report_shown(small, sizeof(small), "abcdefghi", 9), "abcde...");
+		/* the cut would split the u-umlaut: it goes whole */
+		assert_string_equal(report_shown(small, sizeof(small), "abcd\xc3\xbcxyz", 9),
+				    "abcd...");
+	}
+	{
+		struct xbuf b;
+
+		xbuf_init(&b, 8);	/* the bound: nothing of this call is kept */
+		assert_int_equal(report_escape(&b, "\x01\x02\x03", 3, 0), -1);
+		assert_int_equal(b.len, 0);
 		xbuf_free(&b);
 	}
 }
@@ -345,6 +408,62 @@ static const struct writer_case writer_cases[] = {
 		  "# execs: 12346\n# secs: 1.5\n# seed: 0x1\\x02\n1..5\n" SUMMARY, NULL },
 	  { "\x1b", "C: AUTH", NULL } },
 };
+
+/*
+ * The same bytes in an auth reply (S:), a policy request (C:) and a
+ * note: every writer shows them the same way (UTF-8 as text; TAB, CR,
+ * a control byte and an invalid byte visible), never raw.
+ */
+#define SAME_BYTES	"Pr\xc3\xbc\tx\ry\x01z\xfe"
+
+static void test_report_one_rule(void **state)
+{
+	static const enum report_format fs[] = { REPORT_TEXT, REPORT_TAP, REPORT_JSON,
+						 REPORT_JUNIT };
+	static const struct check_info ci = { "T-SAME-1", "same bytes", SEV_ADVISORY, NULL };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < N_ELEMENTS(fs); i++) {
+		struct report r;
+		FILE *o = tmpfile(), *e = tmpfile();
+		char *out;
+		int saved;
+		const char *p;
+		unsigned n = 0;
+
+		assert_non_null(o);
+		assert_non_null(e);
+		fflush(stderr);
+		saved = dup(STDERR_FILENO);
+		assert_true(saved >= 0 && dup2(fileno(e), STDERR_FILENO) >= 0);
+		report_init(&r, fs[i], o, 1);
+		report_begin(&r, &ci);
+		report_io(&r, 'S', "FAIL\t1\treason=" SAME_BYTES, strlen("FAIL\t1\treason=" SAME_BYTES));
+		report_io(&r, 'C', "sender=" SAME_BYTES, strlen("sender=" SAME_BYTES));
+		report_note(&r, "would answer: 535 %s", SAME_BYTES);
+		report_end(&r, CHECK_FAIL, "why: %s", SAME_BYTES);
+		(void)report_finish(&r);
+		fflush(stderr);
+		assert_true(dup2(saved, STDERR_FILENO) >= 0);
+		close(saved);
+		out = slurp(o);
+		fclose(o);
+		fclose(e);
+		/* JSON writes a backslash as \\: the same text, one level deeper */
+		for (p = out; (p = strstr(p, fs[i] == REPORT_JSON ?
+					  "Pr\xc3\xbc\\\\tx\\\\ry\\\\x01z\\\\xfe" :
+					  "Pr\xc3\xbc\\tx\\ry\\x01z\\xfe")) != NULL; p++)
+			n++;
+		if (n < 4)
+			fail_msg("format %d: the bytes shown %u times the one way, not 4:\n%s",
+				 (int)fs[i], n, out);
+		if (strchr(out, '\r') != NULL || strchr(out, '\x01') != NULL ||
+		    strstr(out, "\xfe") != NULL || strstr(out, "\xc3\xbc\t") != NULL)
+			fail_msg("format %d: a raw byte in:\n%s", (int)fs[i], out);
+		free(out);
+	}
+}
 
 static void test_report_writers_text_tap(void **state)
 {
@@ -670,6 +789,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_report_clean_table),
 		cmocka_unit_test(test_report_clean_bound),
+		cmocka_unit_test(test_report_escape_table),
+		cmocka_unit_test(test_report_one_rule),
 		cmocka_unit_test(test_report_fold_runs),
 		cmocka_unit_test(test_report_fold_long),
 		cmocka_unit_test(test_report_writers_text_tap),

@@ -13,6 +13,7 @@
  *	int linebuf_next(struct linebuf *lb, const char **line_r, size_t *len_r);
  *	size_t linebuf_pending(const struct linebuf *lb);
  *	const char *linebuf_pending_data(const struct linebuf *lb);
+ *	size_t linebuf_drain(struct linebuf *lb, const char **data_r);
  * DESCRIPTION
  *	Grammar: line := *OCTET LF. The buffer holds max bytes. Received
  *	data lives in data[start, end); lines already returned lie before
@@ -139,4 +140,15 @@ size_t linebuf_pending(const struct linebuf *lb)
 const char *linebuf_pending_data(const struct linebuf *lb)
 {
 	return lb->data + lb->start;
+}
+
+/* linebuf_drain - consume and return every unconsumed byte */
+size_t linebuf_drain(struct linebuf *lb, const char **data_r)
+{
+	size_t n = lb->end - lb->start;
+
+	*data_r = lb->data + lb->start;
+	lb->start = lb->end;
+	lb->scan = 0;
+	return n;
 }

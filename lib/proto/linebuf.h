@@ -13,6 +13,7 @@
  *	int linebuf_next(struct linebuf *lb, const char **line_r, size_t *len_r);
  *	size_t linebuf_pending(const struct linebuf *lb);
  *	const char *linebuf_pending_data(const struct linebuf *lb);
+size_t linebuf_drain(struct linebuf *lb, const char **data_r);
  * DESCRIPTION
  *	Grammar: line := *OCTET LF. A line, including its LF (and a CR
  *	before the LF), must fit in max bytes: the buffer never holds more
@@ -42,6 +43,13 @@
  *
  *	linebuf_pending*() expose the bytes of the incomplete last line
  *	(EOF handling: a peer that closed mid-line).
+ *
+ *	linebuf_drain() consumes every unconsumed byte (complete lines and
+ *	an incomplete last one) and returns their count, with *data_r
+ *	pointing at them (valid as a line from linebuf_next() is). Readers
+ *	that model a single-buffered stream use it: Postfix's vstream
+ *	drops what it read but did not use when it switches to writing,
+ *	and returns the bytes before EOF as a last line without LF.
  * DIAGNOSTICS
  *	linebuf_next: 1 a line was returned; 0 need more input; -1 the
  *	pending line exceeds max (the buffer is full without an LF). After
@@ -76,5 +84,6 @@ size_t linebuf_feed(struct linebuf *lb, const void *p, size_t n);
 int linebuf_next(struct linebuf *lb, const char **line_r, size_t *len_r) ATTR_WUR;
 size_t linebuf_pending(const struct linebuf *lb);
 const char *linebuf_pending_data(const struct linebuf *lb);
+size_t linebuf_drain(struct linebuf *lb, const char **data_r);
 
 #endif

@@ -6,8 +6,10 @@
  *	Table-driven framing cases (each fed whole, and again one byte at
  *	a time, which must give the same lines), the 16384-byte bound at
  *	N-1/N/N+1 in both CR modes, the space/commit interface, pending
- *	data after EOF, and a linear-cost check on a long line delivered
- *	in small pieces.
+ *	data after EOF, linebuf_drain() (what is dropped or taken as a
+ *	last line: after 0..n lines were read, in pieces, with and without
+ *	a tail) and a linear-cost check on a long line delivered in small
+ *	pieces.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -250,6 +252,57 @@ static uint32_t xorshift32(uint32_t *st)
  * the zero-copy interface: the lines must be exactly those a direct
  * split of the whole stream gives, up to the first over-long line.
  */
+/* linebuf_drain: the bytes left after reading `take` lines of `in` */
+static const struct {
+	const char *in;
+	size_t in_len, take;
+	const char *left;
+	size_t left_len;
+} drain_cases[] = {
+	{ S(""), 0, S("") },
+	{ S("DONE\n"), 1, S("") },
+	{ S("DONE\nFAIL\t1\n"), 1, S("FAIL\t1\n") },
+	{ S("DONE\nFAIL\t1\nOK\t1\tuser=a\n"), 1, S("FAIL\t1\nOK\t1\tuser=a\n") },
+	{ S("OK\t1\tuser=a"), 0, S("OK\t1\tuser=a") },
+	{ S("a\nOK\t1\tuser=a"), 1, S("OK\t1\tuser=a") },
+	{ S("a\nb\n"), 2, S("") },
+	{ S("a\n\0b"), 1, S("\0b") },
+};
+
+static void test_linebuf_drain_table(void **state)
+{
+	size_t i, k, step;
+
+	(void)state;
+	for (i = 0; i < N_ELEMENTS(drain_cases); i++)
+		for (step = 1; step <= 2; step++) {
+			struct linebuf lb;
+			const char *line, *left;
+			size_t len, n, off = 0;
+
+			linebuf_init(&lb, 64, LINEBUF_CR_KEEP);
+			/* step 1: fed whole; step 2: one byte at a time */
+			while (off < drain_cases[i].in_len) {
+				size_t want = step == 1 ? drain_cases[i].in_len - off : 1;
+
+				off += linebuf_feed(&lb, drain_cases[i].in + off, want);
+			}
+			for (k = 0; k < drain_cases[i].take; k++)
+				assert_int_equal(linebuf_next(&lb, &line, &len), 1);
+			n = linebuf_drain(&lb, &left);
+			assert_int_equal(n, drain_cases[i].left_len);
+			assert_memory_equal(left, drain_cases[i].left, n);
+			/* nothing is left afterwards, and the buffer goes on */
+			assert_int_equal(linebuf_pending(&lb), 0);
+			assert_int_equal(linebuf_next(&lb, &line, &len), 0);
+			assert_int_equal(linebuf_feed(&lb, "x\n", 2), 2);
+			assert_int_equal(linebuf_next(&lb, &line, &len), 1);
+			assert_int_equal(len, 1);
+			assert_memory_equal(line, "x", 1);
+			linebuf_free(&lb);
+		}
+}
+
 static void test_linebuf_next_random_split(void **state)
 {
 	static const char alphabet[] = { '\n', '\r', '\0', 'a', 'a', 'a' };
@@ -338,6 +391,7 @@ int main(void)
 		cmocka_unit_test(test_linebuf_space_commit),
 		cmocka_unit_test(test_linebuf_next_resumes_scan),
 		cmocka_unit_test(test_linebuf_next_random_split),
+		cmocka_unit_test(test_linebuf_drain_table),
 	};
 
 	return cmocka_run_group_tests_name("linebuf", tests, NULL, NULL);

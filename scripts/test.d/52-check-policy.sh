@@ -7,7 +7,7 @@
 # widens access, an answer that changes on retry, extra attributes) made to
 # fail by the scripted server; --expect rules, user transcripts, --only and
 # --skip by id and tag, bad options and broken data files (exit 2 with
-# file:line); the time of the whole catalogue against ref-policyd.
+# file:line); an action whose outcome is not predicted passes no check; the time of the whole catalogue against ref-policyd.
 # Usage: 52-check-policy.sh BUILD_DIR     Last line: "N passed, N failed".
 set -u
 build=${1:?usage: $0 BUILD_DIR}
@@ -349,6 +349,19 @@ run badopt.out --policy "unix:$dir/clean.sock" --time-scale 0
 if [ "$rc" = 2 ]; then ok "--time-scale 0 is a usage error"; else bad "--time-scale 0 (rc=$rc)"; fi
 run unreach.out --policy "unix:$dir/nothing.sock"
 if [ "$rc" = 2 ] && grep -q 'nothing.sock' "$dir/unreach.out"; then ok "unreachable target: exit 2"; else bad "unreachable target (rc=$rc)"; fi
+
+# an action whose outcome the oracle does not predict (a restriction that looks up
+# DNS) is never a pass: the checks that judge the outcome are not exercised
+unpred="spawn:$py $top/corpus/helpers/bad_helper.py policy-action reject_rbl_client zen.example.invalid"
+"$fs" check --policy "$unpred" --fast --only POLICY-STATE-005,POLICY-VERSION-006,POLICY-INJ-002 \
+	> "$dir/unpred.out" 2>&1; rc=$?
+if [ "$rc" = 0 ] && ! grep -q '^PASS' "$dir/unpred.out" &&
+	[ "$(grep -c '^SKIP  POLICY-\(STATE-005\|VERSION-006\|INJ-002\) ' "$dir/unpred.out")" = 3 ] &&
+	[ "$(grep -c 'unpredicted is not a pass' "$dir/unpred.out")" = 3 ]; then
+	ok "an unpredicted outcome (reject_rbl_client): 3 checks not exercised, none passed, exit 0"
+else
+	bad "unpredicted outcome (rc=$rc)"; cat "$dir/unpred.out"
+fi
 
 stop_pid "$clean_pid"
 echo "$pass passed, $fail failed"

@@ -2,8 +2,9 @@
 # 53-replay-policy-versions - fake-smtpd replay's policy macro sends the
 # attribute set of --postfix-version, in Postfix's order (protocols.md B.2):
 # a spawned helper logs every request it gets; the names are compared with
-# lists written out here from B.2, for 2.1, 3.0, 3.7 (the default) and
-# 3.12; overrides of an attribute the version does not send go back to its
+# lists written out here from B.2, for 2.1, 3.0, 3.7 (the default with a
+# postconf that says 3.7.11) and a 3.12 snapshot (3.12 is not released);
+# overrides of an attribute the version does not send go back to its
 # Postfix position, unknown names to the end, -NAME leaves one out.
 # Usage: 53-replay-policy-versions.sh BUILD_DIR   Last line: "N passed, N failed".
 set -u
@@ -32,6 +33,7 @@ for line in sys.stdin:
         block.append(line)
 EOF
 printf 'protocol policy\npolicy\nexpect action DUNNO\n' > "$dir/plain.tr"
+mkdir "$dir/pc" && printf '#!/bin/sh\necho 3.7.11\n' > "$dir/pc/postconf" && chmod +x "$dir/pc/postconf"
 printf 'protocol policy\npolicy sasl_username=test1 -client_name foo_bar=1 tls_sni=mx.example\nexpect action DUNNO\n' > "$dir/over.tr"
 
 names() {	# names VERSION TRANSCRIPT -> the attribute names of the one request sent
@@ -41,7 +43,9 @@ names() {	# names VERSION TRANSCRIPT -> the attribute names of the one request s
 		out=$(timeout 30 "$fs" replay --fast --postfix-version "$1" \
 			"spawn:/usr/bin/python3 $dir/logger.py $dir/log" "$2" 2>&1)
 	else
-		out=$(timeout 30 "$fs" replay --fast "spawn:/usr/bin/python3 $dir/logger.py $dir/log" "$2" 2>&1)
+		# the default: the installed Postfix's version, here a postconf that says 3.7.11
+		out=$(PATH="$dir/pc:$PATH" timeout 30 "$fs" replay --fast \
+			"spawn:/usr/bin/python3 $dir/logger.py $dir/log" "$2" 2>&1)
 	fi
 	rc=$?
 	[ $rc = 0 ] || { echo "replay exit $rc: $out" >&2; return 1; }
@@ -61,21 +65,21 @@ v312="request protocol_state protocol_name client_address client_name client_por
 
 check "2.1: the ten attributes of Postfix 2.1, in order" 2.1 "$dir/plain.tr" "$v21"
 check "3.0: client_port, reverse_client_name, sasl_*, ccert_*, encryption_* join, no server_*" 3.0 "$dir/plain.tr" "$v30"
-check "no --postfix-version: Postfix 3.7's set" "" "$dir/plain.tr" "$v37"
+check "no --postfix-version: the installed Postfix's set (3.7.11)" "" "$dir/plain.tr" "$v37"
 check "3.7.11: the same" 3.7.11 "$dir/plain.tr" "$v37"
-check "3.12: tls_sni, compatibility_level, mail_version" 3.12 "$dir/plain.tr" "$v312"
+check "3.12-20260821: tls_sni, compatibility_level, mail_version" 3.12-20260821 "$dir/plain.tr" "$v312"
 check "3.12-20260710 (before tls_sni)" 3.12-20260710 "$dir/plain.tr" "${v312/ tls_sni/}"
 check "2.1 with overrides: sasl_username at its place, -client_name, unknown last" 2.1 "$dir/over.tr" \
 	"request protocol_state protocol_name client_address helo_name sender recipient queue_id instance sasl_username tls_sni foo_bar"
-check "3.12 with overrides: tls_sni replaced in place" 3.12 "$dir/over.tr" \
+check "3.12-20260821 with overrides: tls_sni replaced in place" 3.12-20260821 "$dir/over.tr" \
 	"$(echo "$v312" | sed 's/ client_name / /') foo_bar"
 
 # values: the 3.12 request carries its own mail_version and the override values
-names 3.12 "$dir/over.tr" > /dev/null
-grep -qx 'mail_version=3.12.0' "$dir/log" && grep -qx 'compatibility_level=3.6' "$dir/log" &&
+names 3.12-20260821 "$dir/over.tr" > /dev/null
+grep -qx 'mail_version=3.12-20260821' "$dir/log" && grep -qx 'compatibility_level=3.6' "$dir/log" &&
 	grep -qx 'tls_sni=mx.example' "$dir/log" && grep -qx 'sasl_username=test1' "$dir/log" &&
 	grep -qx 'protocol_state=RCPT' "$dir/log" &&
-	ok "3.12 values: mail_version=3.12.0, compatibility_level=3.6, overrides as given" ||
+	ok "3.12-20260821 values: its mail_version, compatibility_level=3.6, overrides as given" ||
 	bad "3.12 values: $(tr '\n' ' ' < "$dir/log")"
 names 3.8-20220816 "$dir/plain.tr" > /dev/null
 grep -qx 'mail_version=3.8-20220816' "$dir/log" && ok "a snapshot's mail_version is the snapshot" ||

@@ -133,4 +133,14 @@ want 2 "not a protocol_state: LUNCH" "policy: an unknown state, exit 2"
 run policy "$P" -v
 want 2 "options go before TARGET" "policy: an option after TARGET is refused, exit 2"
 
+# a last reply without LF, then EOF: Postfix reads it as a line (235 / 535, not 454)
+bh="spawn:/usr/bin/python3 $top/corpus/helpers/bad_helper.py"
+run auth --postfix-version 3.7.11 "$bh eof-ok" test1 pw
+want 0 "Postfix answers 235 2.7.0 Authentication successful" "auth: OK without LF before EOF is 235"
+run auth --postfix-version 3.7.11 "$bh eof-fail" test1 pw
+want 1 "535 5.7.8 Error: authentication failed: nope" "auth: FAIL without LF before EOF is 535"
+# a stale FAIL in the same read as DONE is dropped when the AUTH is written
+run auth -v --postfix-version 3.7.11 "$bh stale-same-read" test1 pw
+want 0 "Postfix drops 20 unread bytes" "auth: a stale FAIL in the DONE read is dropped, the reply is 235"
+
 suite_end

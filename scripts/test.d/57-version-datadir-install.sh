@@ -1,7 +1,8 @@
 #!/bin/bash
 # 57-version-datadir-install - what tells a run apart and where the data is.
 # fake-smtpd --version (release, commit, data directory, the catalogues'
-# ids and sizes, the default Postfix version); the text reports of check and
+# ids and sizes, the default Postfix version: the installed one, else the
+# newest verified; unknown versions refused); the text reports of check and
 # replay start with that version line; check --list is the same from / as
 # from the clone; SMTPD_HARNESS_DATADIR moves the catalogue (a changed file
 # changes the id, a copy keeps it) and a missing catalogue directory is an
@@ -46,8 +47,19 @@ grep -Eqx "catalogue auth: sha256:[0-9a-f]{12} \\($nauth data checks\\)" <<< "$o
 	ok "--version: the auth catalogue's id and its $nauth checks" || bad "--version auth catalogue: $out"
 grep -Eqx "catalogue policy: sha256:[0-9a-f]{12} \\($npol data checks\\)" <<< "$out" &&
 	ok "--version: the policy catalogue's id and its $npol checks" || bad "--version policy catalogue: $out"
-grep -q "^postfix: judged as 3.7.11 (check --auth, replay: 3.7)" <<< "$out" &&
-	ok "--version: the default Postfix version" || bad "--version postfix line: $out"
+# the default version: the installed Postfix's (postconf on PATH), else the newest verified
+mkdir -p "$dir/pc" && printf '#!/bin/sh\necho 3.5.25\n' > "$dir/pc/postconf" && chmod +x "$dir/pc/postconf"
+pc=$(PATH="$dir/pc:$PATH" "$build/bin/fake-smtpd" --version 2>&1 | grep '^postfix:')
+none=$(PATH=/nonexistent "$build/bin/fake-smtpd" --version 2>&1 | grep '^postfix:')
+[ "$pc" = "postfix: judged as 3.5.25 (the installed Postfix) unless --postfix-version says otherwise" ] &&
+	[ "$none" = "postfix: judged as 3.11.7 (no Postfix installed: the newest the oracle was verified against) unless --postfix-version says otherwise" ] &&
+	ok "--version: the default Postfix version is the installed one, else 3.11.7" ||
+	bad "--version postfix line: $pc / $none"
+for v in 2.0 9.9 3.7.99 3.12; do
+	err=$("$build/bin/fake-smtpd" replay --postfix-version $v unix:/nonexistent x.tr 2>&1); vrc=$?
+	[ $vrc = 2 ] && grep -q "$v is not a Postfix version this oracle knows; known: 2.1.0-2.1.6, .*3.11.0-3.11.7; snapshots" <<< "$err" &&
+		ok "--postfix-version $v: refused with the known versions" || bad "--postfix-version $v (exit $vrc): $err"
+done
 id_auth=$(sed -n 's/^catalogue auth: sha256:\([0-9a-f]*\).*/\1/p' <<< "$out")
 for d in ref-authd ref-policyd; do
 	v=$("$build/bin/$d" --version 2>&1); vrc=$?

@@ -67,7 +67,7 @@ if [ "$version" != none ]; then
 	if root=$("$top/scripts/build-peer" postfix "$version"); then
 		echo "== the fidelity suite against Postfix $("$root/usr/sbin/postconf" -dh mail_version)" \
 			"($root; build-peer took $(($(date +%s) - t0)) s)"
-		SMTPDH_POSTFIX_ROOT=$root suite "$top/integration/test_fidelity.py"
+		SMTPDH_POSTFIX_ROOT=$root suite "$top"/integration/test_fidelity*.py
 		postfix_ns "$root"
 	else
 		echo "80-integration: Postfix $version cannot be built (scripts/build-peer postfix $version)"
