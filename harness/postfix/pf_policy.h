@@ -42,6 +42,8 @@
  *	void pf_pol_eval_failure(const struct pf_pol_ctx *c,
  *	                         const char *default_action,
  *	                         struct pf_pol_verdict *out);
+ *	void pf_pol_eval_list(const struct pf_pol_ctx *c, const char *list,
+ *	                      int reset, struct pf_pol_verdict *io);
  *	const char *pf_pol_kind_name(enum pf_pol_kind k);
  * DESCRIPTION
  *	What Postfix's smtpd sends to a policy service and what it does
@@ -139,10 +141,27 @@
  *	request failed after all tries: the default action (NULL means
  *	Postfix's "451 4.3.5 Server configuration problem") evaluated the
  *	same way.
+ *
+ *	pf_pol_eval_list() is generic_checks() over a restriction list of
+ *	main.cf (list, NUL-terminated), continuing from the verdict io:
+ *	its pending DEFER_IF_PERMIT stays, and its active DEFER_IF_REJECT
+ *	(io->dir) too unless reset (a new list: SMTPD_CHECK_RESET). The
+ *	result replaces io->kind: PERMIT (a permit ends the list), DUNNO
+ *	(the list ran out), REJECT, CONFIG_ERROR or UNMODELLED (a
+ *	restriction that needs tables, DNS or state, a second
+ *	check_policy_service, or a name this oracle does not know, such
+ *	as a restriction class). A restriction's argument (check_*_access
+ *	TABLE) is never read as a restriction.
+ *
+ *	The reply is sent whole: smtpd_check_reject() calls
+ *	vstring_truncate(error_text, 510), which moves the write position
+ *	but writes no NUL, and smtpd_chat_reply() prints the string up to
+ *	its NUL. A reply longer than 512 bytes with CRLF breaks RFC 5321's
+ *	reply line limit (4.5.3.1.5); the verdict's notes say so.
  * BOUNDS
  *	Actions are evaluated up to PF_POL_ACTION_MAX bytes (longer ones
- *	are evaluated on their first PF_POL_ACTION_MAX bytes, with a note;
- *	Postfix's reply is cut at 510 bytes anyway); at most
+ *	are evaluated on their first PF_POL_ACTION_MAX bytes, with a note);
+ *	replies up to PF_POL_REPLY_MAX bytes; at most
  *	PF_POL_MAX_WORDS restriction words; a request holds at most
  *	PF_POL_MAX_REQ attributes.
  * DIAGNOSTICS
@@ -161,7 +180,8 @@
 #include "util/xbuf.h"
 
 #define PF_POL_MAX_REQ		128
-#define PF_POL_ACTION_MAX	4096
+#define PF_POL_ACTION_MAX	16384
+#define PF_POL_REPLY_MAX	(PF_POL_ACTION_MAX + 512)	/* an SMTP reply */
 #define PF_POL_MAX_WORDS	64
 #define PF_POL_TEXT_MAX		1024
 #define PF_POL_TIMEOUT_MS	100000	/* smtpd_policy_service_timeout */
@@ -316,11 +336,16 @@ enum pf_pol_kind {
 struct pf_pol_verdict {
 	enum pf_pol_kind kind;
 	int disconnect;			/* 421/521: smtpd hangs up after it */
-	char smtp[PF_POL_TEXT_MAX];	/* REJECT / CONFIG_ERROR reply line */
+	char smtp[PF_POL_REPLY_MAX];	/* REJECT / CONFIG_ERROR reply line */
 	unsigned effects;		/* PF_POL_FX_* */
 	char arg[PF_POL_TEXT_MAX];	/* FILTER/REDIRECT/BCC/PREPEND text */
-	char pending[PF_POL_TEXT_MAX];	/* DEFER_IF_* reply, if it fires */
+	char pending[PF_POL_REPLY_MAX];	/* DEFER_IF_* reply, if it fires */
 	char notes[PF_POL_TEXT_MAX];	/* "; "-separated, Postfix log style */
+	struct {			/* an active DEFER_IF_REJECT (its reply) */
+		unsigned code;
+		char dsn[16];
+		char text[PF_POL_REPLY_MAX];
+	} dir;
 };
 
 void pf_pol_ctx_init(struct pf_pol_ctx *c, const struct pf_version *v, enum pf_pol_state st);
@@ -328,6 +353,8 @@ void pf_pol_eval(const struct pf_pol_ctx *c, const char *action, size_t len,
 		 struct pf_pol_verdict *out);
 void pf_pol_eval_failure(const struct pf_pol_ctx *c, const char *default_action,
 			 struct pf_pol_verdict *out);
+void pf_pol_eval_list(const struct pf_pol_ctx *c, const char *list, int reset,
+		      struct pf_pol_verdict *io);
 const char *pf_pol_kind_name(enum pf_pol_kind k);
 
 #endif

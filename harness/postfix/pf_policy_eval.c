@@ -95,10 +95,8 @@ struct ev {
 	const char *name;		/* reply_name */
 	const char *cls;		/* reply_class */
 	int warn_if_reject;
-	int defer_if_reject;		/* out->pending holds its reply */
-	unsigned defer_code;
-	char defer_dsn[16];
-	char defer_text[PF_POL_TEXT_MAX];
+	int defer_if_reject;		/* out->dir holds its reply */
+	int list;			/* a main.cf list, not an action */
 };
 
 #define ISSPACE(ch)	((ch) == ' ' || ((ch) >= '\t' && (ch) <= '\r'))
@@ -178,7 +176,7 @@ static const char *dsn_fix(const char *status, const char *cls, char *notes, siz
 static int ATTR_PRINTF(5, 6) reject(struct ev *e, int software, unsigned code, const char *dsn,
 				    const char *fmt, ...)
 {
-	char text[PF_POL_TEXT_MAX + 64];
+	char text[PF_POL_REPLY_MAX + 64];
 	char *t = text;
 	va_list ap;
 	int n;
@@ -198,7 +196,7 @@ static int ATTR_PRINTF(5, 6) reject(struct ev *e, int software, unsigned code, c
 			 "warning: DSN detail code configuration error: %.80s", text);
 		snprintf(text, sizeof(text), "450 4.7.1 Service unavailable");
 	}
-	text[510] = '\0';		/* vstring_truncate(error_text, 510) */
+	/* vstring_truncate(error_text, 510) writes no NUL: the reply goes out whole */
 	pf_pol_printable(text, e->c->smtputf8);
 	if (e->warn_if_reject && !software) {
 		pf_pol_note_add(e->out->notes, sizeof(e->out->notes), "reject_warning: %s", text);
@@ -210,7 +208,8 @@ static int ATTR_PRINTF(5, 6) reject(struct ev *e, int software, unsigned code, c
 		e->out->effects &= ~(unsigned)PF_POL_FX_DEFER_IF_REJECT;
 		pf_pol_note_add(e->out->notes, sizeof(e->out->notes),
 			 "defer_if_reject turns \"%.60s\" into a deferral", text);
-		return reject(e, software, e->defer_code, e->defer_dsn, "%s", e->defer_text);
+		return reject(e, software, e->out->dir.code, e->out->dir.dsn, "%s",
+			      e->out->dir.text);
 	}
 	if (e->c->soft_bounce && text[0] == '5')
 		text[0] = '4';
@@ -218,6 +217,10 @@ static int ATTR_PRINTF(5, 6) reject(struct ev *e, int software, unsigned code, c
 	pf_pol_copy_str(e->out->smtp, sizeof(e->out->smtp), text);
 	e->out->kind = software ? PF_POL_CONFIG_ERROR : PF_POL_REJECT;
 	e->out->disconnect = strncmp(text, "421", 3) == 0 || strncmp(text, "521", 3) == 0;
+	if (strlen(text) > 510)
+		pf_pol_note_add(e->out->notes, sizeof(e->out->notes), "the SMTP reply is %zu bytes "
+				"and goes out whole: longer than the 512 bytes (CRLF included) RFC 5321 "
+				"4.5.3.1.5 allows a reply line", strlen(text));
 	return 1;
 }
 
@@ -232,7 +235,7 @@ static void ATTR_PRINTF(5, 6) defer_if(struct ev *e, unsigned fx, unsigned code,
 				       const char *fmt, ...)
 {
 	va_list ap;
-	char text[PF_POL_TEXT_MAX];
+	char text[PF_POL_REPLY_MAX];
 
 	if (e->out->effects & fx)
 		return;			/* each kind keeps its first reason */
@@ -248,8 +251,7 @@ static void ATTR_PRINTF(5, 6) defer_if(struct ev *e, unsigned fx, unsigned code,
 		pf_pol_copy_str(e->out->pending, sizeof(e->out->pending), head);
 		pf_pol_copy_str(e->out->pending + strlen(head), sizeof(e->out->pending) - strlen(head),
 			 text);
-		/* as smtpd_check_reject() will send it when it fires */
-		e->out->pending[510] = '\0';
+		/* as smtpd_check_reject() will send it when it fires: whole */
 		pf_pol_printable(e->out->pending, e->c->smtputf8);
 		if (e->c->soft_bounce && e->out->pending[0] == '5')
 			e->out->pending[0] = '4';
@@ -257,9 +259,9 @@ static void ATTR_PRINTF(5, 6) defer_if(struct ev *e, unsigned fx, unsigned code,
 	}
 	if (fx == PF_POL_FX_DEFER_IF_REJECT) {
 		e->defer_if_reject = 1;
-		e->defer_code = code;
-		snprintf(e->defer_dsn, sizeof(e->defer_dsn), "%s", dsn);
-		snprintf(e->defer_text, sizeof(e->defer_text), "%s", text);
+		e->out->dir.code = code;
+		snprintf(e->out->dir.dsn, sizeof(e->out->dir.dsn), "%s", dsn);
+		pf_pol_copy_str(e->out->dir.text, sizeof(e->out->dir.text), text);
 	}
 }
 
@@ -577,6 +579,31 @@ static int is_unmodelled(const char *name)
 	return 0;
 }
 
+/* not_modelled - a restriction this oracle cannot evaluate, or an error */
+static void not_modelled(struct ev *e, const char *name)
+{
+	struct pf_pol_verdict *o = e->out;
+
+	if (strcasecmp(name, "check_policy_service") == 0 && !e->list) {
+		/* its transport:server argument would hold ':' */
+		pf_pol_note_add(o->notes, sizeof(o->notes), "warning: restriction "
+				"check_policy_service must be followed by transport:server");
+		server_error(e);
+	} else if (is_unmodelled(name) || e->list) {
+		/* a real restriction whose answer needs tables, DNS or session state */
+		o->kind = PF_POL_UNMODELLED;
+		pf_pol_note_add(o->notes, sizeof(o->notes), "restriction \"%.60s\" %s", name,
+				strcasecmp(name, "check_policy_service") == 0 ?
+				"(another policy service) is not followed here" : is_unmodelled(name) ?
+				"depends on state this oracle does not model" :
+				"is not one this oracle knows (a restriction class?)");
+	} else {
+		pf_pol_note_add(o->notes, sizeof(o->notes), "warning: unknown smtpd restriction: "
+				"\"%.80s\"", name);
+		server_error(e);
+	}
+}
+
 /* restrictions - generic_checks() over a restriction list from an action */
 static void restrictions(struct ev *e, const char *value)
 {
@@ -667,22 +694,8 @@ static void restrictions(struct ev *e, const char *value)
 				return;
 			}
 			pf_pol_note_add(o->notes, sizeof(o->notes), "smtpd sleeps %.20s s", w[++i]);
-		} else if (strcasecmp(name, "check_policy_service") == 0) {
-			/* its transport:server argument would hold ':' */
-			pf_pol_note_add(o->notes, sizeof(o->notes), "warning: restriction "
-				 "check_policy_service must be followed by transport:server");
-			server_error(e);
-			return;
-		} else if (is_unmodelled(name)) {
-			/* a real restriction whose answer needs tables, DNS or session state */
-			o->kind = PF_POL_UNMODELLED;
-			pf_pol_note_add(o->notes, sizeof(o->notes), "restriction \"%.60s\" depends on state "
-				 "this oracle does not model", name);
-			return;
 		} else {
-			pf_pol_note_add(o->notes, sizeof(o->notes), "warning: unknown smtpd restriction: "
-				 "\"%.80s\"", name);
-			server_error(e);
+			not_modelled(e, name);
 			return;
 		}
 		if (decided)
@@ -742,6 +755,26 @@ void pf_pol_eval(const struct pf_pol_ctx *c, const char *action, size_t len,
 	if ((out->effects & PF_POL_FX_DEFER_IF_PERMIT) && out->kind == PF_POL_PERMIT)
 		pf_pol_note_add(out->notes, sizeof(out->notes), "DEFER_IF_PERMIT is pending: this permit "
 			 "becomes \"%.200s\"", out->pending);
+}
+
+void pf_pol_eval_list(const struct pf_pol_ctx *c, const char *list, int reset,
+		      struct pf_pol_verdict *io)
+{
+	struct ev e;
+
+	memset(&e, 0, sizeof(e));
+	e.c = c;
+	e.out = io;
+	e.name = reply_name(c);
+	e.cls = (size_t)c->stage < N_ELEMENTS(stage_class) ? stage_class[c->stage] : "?";
+	e.list = 1;
+	if (reset)
+		io->effects &= ~(unsigned)PF_POL_FX_DEFER_IF_REJECT;
+	e.defer_if_reject = (io->effects & PF_POL_FX_DEFER_IF_REJECT) != 0;
+	io->kind = PF_POL_DUNNO;
+	if (strspn(list, ", \t\r\n") == strlen(list))
+		return;			/* an empty list decides nothing */
+	restrictions(&e, list);
 }
 
 void pf_pol_eval_failure(const struct pf_pol_ctx *c, const char *default_action,
