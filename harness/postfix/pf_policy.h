@@ -300,10 +300,13 @@ struct pf_pol_ctx {
 	const char *reply_name;		/* the <...> word; NULL: from stage */
 	const char *client;		/* name[addr] for the client stage */
 	const char *helo, *sender, *recipient, *etrn_domain;
+	char namaddr[320];		/* storage for client when built */
 	int smtputf8;			/* smtputf8_enable (yes since 3.0) */
 	int soft_bounce;
 	int relay_ok;			/* permit_auth_destination would match */
 	int mynetworks;			/* permit_mynetworks would match */
+	int relay_unknown;		/* relay_ok is not known (UNMODELLED) */
+	int mynetworks_unknown;		/* mynetworks is not known (UNMODELLED) */
 	int tls;			/* session is encrypted */
 	const char *sasl_user;		/* "" or NULL: not authenticated */
 	unsigned access_map_reject_code;	/* 554 */

@@ -579,6 +579,14 @@ static int is_unmodelled(const char *name)
 	return 0;
 }
 
+/* unknown_state - a modelled restriction whose input is not known */
+static void unknown_state(struct ev *e, const char *name, const char *what)
+{
+	e->out->kind = PF_POL_UNMODELLED;
+	pf_pol_note_add(e->out->notes, sizeof(e->out->notes), "restriction \"%s\" depends on %s, "
+			"which the configuration does not tell this oracle", name, what);
+}
+
 /* not_modelled - a restriction this oracle cannot evaluate, or an error */
 static void not_modelled(struct ev *e, const char *name)
 {
@@ -662,16 +670,28 @@ static void restrictions(struct ev *e, const char *value)
 			int defer = name[0] == 'd' || name[0] == 'D';
 
 			/* only with a recipient; defer_ uses relay_code - 100 */
+			if (c->recipient != NULL && c->relay_unknown) {
+				unknown_state(e, name, "the recipient's domain class");
+				return;
+			}
 			if (c->recipient != NULL && !c->relay_ok)
 				decided = reject(e, 0, defer ? c->relay_code - 100 : c->relay_code,
 						 defer ? "4.7.1" : "5.7.1",
 						 "<%s>: Relay access denied", c->recipient);
 		} else if (strcasecmp(name, "permit_auth_destination") == 0) {
+			if (c->recipient != NULL && c->relay_unknown) {
+				unknown_state(e, name, "the recipient's domain class");
+				return;
+			}
 			if (c->recipient != NULL && c->relay_ok) {
 				o->kind = PF_POL_PERMIT;
 				decided = 1;
 			}
 		} else if (strcasecmp(name, "permit_mynetworks") == 0) {
+			if (c->mynetworks_unknown) {
+				unknown_state(e, name, "whether the client is in mynetworks");
+				return;
+			}
 			if (c->mynetworks) {
 				o->kind = PF_POL_PERMIT;
 				decided = 1;
