@@ -431,6 +431,29 @@ int pf_pol_conf_load(struct pf_pol_conf *pc, const struct pf_conf *c, char *err,
 	return find_check(pc, err, esize);
 }
 
+int pf_pol_conf_line(const struct pf_pol_conf *pc, size_t i, char *buf, size_t size)
+{
+	if (i == 0) {
+		snprintf(buf, size, "check_policy_service %.300s in %s%s",
+			 pc->service[0] ? pc->service : "(none)", pc->policy_list >= 0 ?
+			 pf_pol_list_name((enum pf_pol_list)pc->policy_list) : "no list",
+			 pc->given ? "" : " (no main.cf: Postfix's defaults, the check the only "
+			 "restriction of the request's stage)");
+		return 1;
+	}
+	if (i - 1 < pc->nused) {
+		const struct pf_pol_setting *s = &pc->used[i - 1];
+
+		snprintf(buf, size, "%s = %s [%s]", s->name, s->value, s->origin);
+		return 1;
+	}
+	if (i - 1 == pc->nused && pc->notes[0]) {
+		snprintf(buf, size, "note: %s", pc->notes);
+		return 1;
+	}
+	return 0;
+}
+
 void pf_pol_conf_plain(struct pf_pol_conf *pc, const struct pf_version *v)
 {
 	memset(pc, 0, sizeof(*pc));

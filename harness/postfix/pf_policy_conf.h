@@ -17,6 +17,8 @@
  *	                      const struct pf_pol_verdict *pv,
  *	                      struct pf_pol_smtp *out);
  *	const char *pf_pol_list_name(enum pf_pol_list l);
+ *	int pf_pol_conf_line(const struct pf_pol_conf *pc, size_t i,
+ *	                     char *buf, size_t size);
  * DESCRIPTION
  *	What a main.cf (read by pf_conf.h) says about the policy service
  *	and what smtpd does around it (postfix/src/smtpd/smtpd_check.c:
@@ -38,6 +40,10 @@
  *	smtpd_sasl_security_options, smtpd_sasl_mechanism_filter and
  *	smtpd_sasl_service for the auth side. pc->used lists every
  *	setting read, with its value and origin, for the report.
+ *
+ *	pf_pol_conf_line() formats line i of the settings for a report
+ *	(0: where the check is; then each setting used "name = value
+ *	[origin]"; then the notes): 1, or 0 past the last line.
  *
  *	pf_pol_conf_plain() is the configuration assumed without a
  *	main.cf: Postfix v's defaults, and check_policy_service the only
@@ -157,5 +163,6 @@ void pf_pol_conf_ctx(const struct pf_pol_conf *pc, const struct pf_pol_req *req,
 void pf_pol_conf_smtp(const struct pf_pol_conf *pc, const struct pf_pol_ctx *ctx,
 		      const struct pf_pol_verdict *pv, struct pf_pol_smtp *out);
 const char *pf_pol_list_name(enum pf_pol_list l);
+int pf_pol_conf_line(const struct pf_pol_conf *pc, size_t i, char *buf, size_t size);
 
 #endif

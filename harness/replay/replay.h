@@ -35,7 +35,12 @@
  *	Postfix sleeps the retry delay (1 s), reconnects and re-sends the
  *	same request, up to the try limit (2), then applies the default
  *	action. Timeouts 100 s, delay 1 s, all multiplied by o->time_scale;
- *	the report names the unscaled figures.
+ *	the report names the unscaled figures. With o->policy_conf (the
+ *	user's main.cf) its timeout and retry delay are used, and each
+ *	action is judged as that configuration makes smtpd answer the SMTP
+ *	client (pf_policy_conf.h); without, as Postfix's defaults with
+ *	check_policy_service the only restriction. "expect smtp" compares
+ *	that reply (a pending DEFER_IF_PERMIT included).
  *
  *	A spawned helper that dies by a signal is a finding (the check fails
  *	with the signal and its stderr), not an error. An unreachable target
@@ -48,6 +53,7 @@
 
 #include "harness/io/target.h"
 #include "harness/postfix/pf_auth.h"
+#include "harness/postfix/pf_policy_conf.h"
 #include "harness/report/report.h"
 #include "harness/script/transcript.h"
 
@@ -78,6 +84,7 @@ struct replay_options {
 	unsigned policy_try_limit;
 	unsigned policy_request_limit;	/* 0 = unlimited */
 	const char *policy_default_action;
+	const struct pf_pol_conf *policy_conf;	/* the user's main.cf, or NULL */
 };
 
 void replay_options_init(struct replay_options *o);
