@@ -20,6 +20,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,6 +28,7 @@
 #include "harness/check/policy_int.h"
 #include "util/escape.h"
 #include "util/msg.h"
+#include "util/xmem.h"
 
 /* pcx_now - a monotonic clock in ms */
 long long pcx_now(void)
@@ -191,53 +193,93 @@ void pcx_read_reply(struct pcx *x, struct tconn *c, struct pres *res, int smtput
 	}
 }
 
+/* conf - the configuration the oracle judges with: the user's main.cf or Postfix's defaults */
+static const struct pf_pol_conf *conf(struct pcx *x)
+{
+	if (x->o->conf != NULL)
+		return x->o->conf;
+	if (x->plain.v.major == 0)
+		pf_pol_conf_plain(&x->plain, &x->o->version);
+	return &x->plain;
+}
+
+/* effects - the side effects of a verdict, " +hold +filter ..." */
+static void effects(const struct pf_pol_verdict *v, char *eff, size_t size)
+{
+	static const struct {
+		unsigned fx;
+		const char *name;
+	} fx[] = {
+		{ PF_POL_FX_HOLD, "hold" }, { PF_POL_FX_DISCARD, "discard" },
+		{ PF_POL_FX_FILTER, "filter" }, { PF_POL_FX_REDIRECT, "redirect" },
+		{ PF_POL_FX_BCC, "bcc" }, { PF_POL_FX_PREPEND, "prepend" },
+		{ PF_POL_FX_INFO, "log" }, { PF_POL_FX_DEFER_IF_PERMIT, "defer_if_permit" },
+		{ PF_POL_FX_DEFER_IF_REJECT, "defer_if_reject" },
+	};
+	size_t k;
+
+	eff[0] = '\0';
+	for (k = 0; k < sizeof(fx) / sizeof(fx[0]); k++)
+		if (v->effects & fx[k].fx)
+			snprintf(eff + strlen(eff), size - strlen(eff), " +%s", fx[k].name);
+}
+
+/* smtp_reply - what the SMTP client gets, as the configuration makes smtpd answer */
+static void smtp_reply(struct pcx *x, const struct pf_pol_ctx *ctx, const struct pres *res)
+{
+	const struct pf_pol_conf *pc = conf(x);
+	struct pf_pol_smtp *s = xmalloc(sizeof(*s));
+	char shown[600], line[1200];
+	size_t i;
+
+	if (!x->conf_noted) {
+		for (i = 0; pf_pol_conf_line(pc, i, line, sizeof(line)); i++)
+			report_note(x->r, "%s%s", i ? "  " : "Postfix settings used: ", line);
+		x->conf_noted = 1;
+	}
+	pf_pol_conf_smtp(pc, ctx, &res->v, s);
+	if (s->what == PF_POL_SMTP_REPLY)
+		report_note(x->r, "Postfix would answer the SMTP client (%s): %s%s%s",
+			    pf_pol_state_name(ctx->state), escape_for_log(shown, sizeof(shown),
+			    s->reply, strlen(s->reply)), s->notes[0] ? " - " : "", s->notes);
+	else if (s->what == PF_POL_SMTP_HANGUP)
+		report_note(x->r, "Postfix would drop the SMTP connection without a reply (HANGUP)");
+	else
+		report_note(x->r, "the SMTP reply is not predicted: %s", s->notes);
+	free(s);
+}
+
 /* judge - what Postfix does with the answer (or with its absence) */
 static void judge(struct pcx *x, const struct pf_pol_req *req, struct pres *res)
 {
+	const struct pf_pol_conf *pc = conf(x);
 	struct pf_pol_ctx ctx;
 	char shown[600];
 
-	pf_pol_ctx_init(&ctx, &x->o->version, req->state);
-	if (pf_pol_req_get(req, "sasl_username") != NULL)
-		ctx.sasl_user = pf_pol_req_get(req, "sasl_username");
+	pf_pol_conf_ctx(pc, req, &ctx);
 	if (res->ok) {
 		pf_pol_eval(&ctx, res->action, res->alen, &res->v);
 		if (res->v.kind == PF_POL_REJECT || res->v.kind == PF_POL_CONFIG_ERROR)
 			report_note(x->r, "Postfix would answer: %s",
 				    escape_for_log(shown, sizeof(shown), res->v.smtp, strlen(res->v.smtp)));
 		else {
-			static const struct {
-				unsigned fx;
-				const char *name;
-			} fx[] = {
-				{ PF_POL_FX_HOLD, "hold" }, { PF_POL_FX_DISCARD, "discard" },
-				{ PF_POL_FX_FILTER, "filter" }, { PF_POL_FX_REDIRECT, "redirect" },
-				{ PF_POL_FX_BCC, "bcc" }, { PF_POL_FX_PREPEND, "prepend" },
-				{ PF_POL_FX_INFO, "log" }, { PF_POL_FX_DEFER_IF_PERMIT, "defer_if_permit" },
-				{ PF_POL_FX_DEFER_IF_REJECT, "defer_if_reject" },
-			};
-			char eff[200] = "";
-			size_t k;
+			char eff[200];
 
-			for (k = 0; k < sizeof(fx) / sizeof(fx[0]); k++)
-				if (res->v.effects & fx[k].fx)
-					snprintf(eff + strlen(eff), sizeof(eff) - strlen(eff), " +%s",
-						 fx[k].name);
+			effects(&res->v, eff, sizeof(eff));
 			report_note(x->r, "Postfix: %s%s%s%s", pf_pol_kind_name(res->v.kind), eff,
 				    res->v.notes[0] ? " - " : "", res->v.notes);
 		}
 	} else {
-		struct pf_pol_params pp;
-
-		pf_pol_params_init(&pp);
-		pf_pol_eval_failure(&ctx, NULL, &res->v);
-		report_note(x->r, "Postfix sleeps 1 s, reconnects and sends the same request again; "
-			    "if that fails too (%lu s in all) it applies "
+		pf_pol_eval_failure(&ctx, pc->params.default_action, &res->v);
+		report_note(x->r, "Postfix sleeps %lu ms, reconnects and sends the same request "
+			    "again; after %u tries (%lu s in all) it applies "
 			    "smtpd_policy_service_default_action and answers: %s",
-			    pf_pol_failure_ms(&pp, res->end == PF_POL_END_TIMEOUT ? PF_POL_FAIL_TIMEOUT :
-					      PF_POL_FAIL_FAST) / 1000,
+			    pc->params.retry_ms, pc->params.try_limit,
+			    pf_pol_failure_ms(&pc->params, res->end == PF_POL_END_TIMEOUT ?
+					      PF_POL_FAIL_TIMEOUT : PF_POL_FAIL_FAST) / 1000,
 			    escape_for_log(shown, sizeof(shown), res->v.smtp, strlen(res->v.smtp)));
 	}
+	smtp_reply(x, &ctx, res);
 }
 
 /* pcx_request - one request as Postfix sends it, on the persistent connection */

@@ -106,6 +106,8 @@ struct pcx {
 	/* the same session from the version under test (POLICY-VERSION-*) */
 	struct pres vbase;
 	int have_vbase;
+	struct pf_pol_conf plain;	/* the configuration without o->conf */
+	int conf_noted;			/* its settings are in a check's log */
 };
 
 /* policy_client.c */

@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "harness/cmd/cmd.h"
+#include "harness/cmd/postconf.h"
 #include "harness/check/auth.h"
 #include "harness/check/catalogue.h"
 #include "harness/check/expect.h"
@@ -74,6 +75,11 @@ static const char usage_policy[] =
 "  --catalogue DIR        data checks (default: conformance/policy of the data\n"
 "                         directory, $SMTPD_HARNESS_DATADIR or the installed\n"
 "                         one); --no-catalogue runs the built-in probes only\n"
+"  --postconf FILE        your main.cf: which list holds check_policy_service and\n"
+"                         what follows it, smtpd_delay_reject, soft_bounce, the\n"
+"                         smtpd_policy_service_* settings; the SMTP reply each\n"
+"                         answer gets is predicted with it\n"
+"  -o NAME=VALUE          a main.cf setting over --postconf (repeatable)\n"
 "  TRANSCRIPT...          your own policy transcripts, run as checks too\n"
 "  --list                 list the checks\n";
 
@@ -94,6 +100,7 @@ static const struct option opts_policy[] = {
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "expect", required_argument, NULL, OPT_EXPECT },
 	{ "expect-file", required_argument, NULL, OPT_EXPECT_FILE },
+	CMD_POSTCONF_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -106,6 +113,7 @@ struct check_cli {
 	const char *user;			/* policy --user */
 	char **expects;				/* policy --expect rules */
 	size_t nexp;
+	struct cmd_postconf pc;			/* policy --postconf, -o */
 };
 
 /* read_expect_file - one --expect rule per line, '#' comments */
@@ -161,6 +169,9 @@ static int check_opt(void *ctx, int ch, const char *arg)
 		return 0;
 	case OPT_EXPECT_FILE:
 		return read_expect_file(arg, k);
+	case CMD_POSTCONF_FILE:
+	case CMD_POSTCONF_SET:
+		return cmd_postconf_opt(&k->pc, ch, arg);
 	default:
 		msg_panic("check_opt: option %d", ch);
 	}
@@ -283,6 +294,9 @@ static int run_policy(struct cmd_common *c, struct check_cli *k)
 		msg_error("check needs --policy TARGET (see --help)");
 		return CMD_EXIT_USAGE;
 	}
+	o.conf = cmd_postconf_load(&k->pc, &o.version);
+	if (k->pc.failed)
+		return CMD_EXIT_USAGE;
 	if (cmd_target(c->policy, &t) < 0)
 		return CMD_EXIT_USAGE;
 	o.target = &t;
@@ -293,6 +307,7 @@ static int run_policy(struct cmd_common *c, struct check_cli *k)
 		printf("fake-smtpd: checking policy service %s as Postfix %u.%u would%s\n", c->policy,
 		       o.version.major, o.version.minor,
 		       o.time_scale != 1.0 ? " (timeouts scaled)" : "");
+		cmd_postconf_print(stdout, &k->pc);
 	}
 	if (check_policy_run(&o, &r) < 0) {
 		(void)report_finish(&r);
@@ -335,7 +350,7 @@ int cmd_check_main(int argc, char **argv)
 		   CMD_OPT_COLOR | (policy ? CMD_OPT_POLICY : CMD_OPT_AUTH | CMD_OPT_ACCOUNT);
 	s.formats = CMD_FMT_ALL;
 	s.opts = policy ? opts_policy : opts_auth;
-	s.shortopts = "";
+	s.shortopts = policy ? "o:" : "";
 	s.opt = check_opt;
 	s.ctx = &k;
 	/* "check --policy --list": getopt would take --list for the target */
@@ -350,6 +365,7 @@ int cmd_check_main(int argc, char **argv)
 		rc = policy ? run_policy(&c, &k) : run_auth(&c, &k);
 	else
 		rc = rc > 0 ? CMD_EXIT_OK : CMD_EXIT_USAGE;
+	cmd_postconf_free(&k.pc);
 	for (j = 0; j < k.nexp; j++)
 		free(k.expects[j]);
 	free(k.expects);
