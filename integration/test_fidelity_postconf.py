@@ -250,3 +250,35 @@ def test_postconf_fidelity(postfix, workdir, bins, sid, settings, actions, rcpts
         assert len(real[1]) > 512 and "FINDING: the reply line is" in r.stdout
     if sid == "policy-context":
         assert "policy_context=ctx-one" in pf.helper_log("policy")
+
+
+def test_check_policy_postconf(postfix, workdir, bins):
+    """`fake-smtpd check --policy TARGET --postconf main.cf`, the policy
+    check in smtpd_sender_restrictions and smtpd_delay_reject at its
+    default: the check predicts "Sender address rejected", the reply real
+    Postfix gives with that main.cf."""
+    d = os.path.join(workdir, "policy")
+    os.makedirs(d)
+    os.chmod(d, 0o755)
+    sock = os.path.join(d, "policy.sock")
+    table = write(os.path.join(d, "actions"), "r1@test.invalid\tREJECT not from you\n")
+    helper = pfns.Helper("policy", [sys.executable, os.path.join(HERE, "helpers",
+                                                                  "policy_action.py"),
+                                    "unix:" + sock, table], listen="unix:" + sock)
+    pf = postfix(relay_restrictions="reject_unauth_destination",
+                 main_extra=["relay_domains = test.invalid",
+                             "smtpd_sender_restrictions = check_policy_service unix:" + sock],
+                 helpers=[helper])
+    real = smtp_session(pf, ["r1@test.invalid"])[1]
+    assert "Sender address rejected" in real, real
+    r = subprocess.run([bins.fake_smtpd, "check", "--policy", "unix:" + sock, "--postconf",
+                        pf.path("main.cf"), "--postfix-version", VERSION, "--no-catalogue",
+                        "--fast", "-v", "--only", "POLICY-EXPECT",
+                        "--expect", "sender=%s recipient=r1@test.invalid => REJECT*" % SENDER],
+                       capture_output=True, text=True, timeout=120)
+    said = re.findall(r"Postfix would answer the SMTP client \(RCPT\): (.*?)(?: - |$)",
+                      r.stdout, re.M)
+    fidelity_record("postconf", "check-policy-sender-list", real in said, real, " | ".join(said))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert real in said, "Postfix: %r; check --policy --postconf said %r\n%s" % (
+        real, said, r.stdout)
