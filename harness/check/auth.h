@@ -71,6 +71,9 @@ struct check_auth_options {
 	/* data checks (check/catalogue.h): NULL, or loaded before the run */
 	const struct catalogue *catalogue;
 	const struct tvars *defines;	/* -D NAME=VALUE for them, or NULL */
+	/* main.cf's smtpd_sasl_security_options, _mechanism_filter; NULL: defaults */
+	const char *sasl_security_options;
+	const char *sasl_mechanism_filter;
 };
 
 #define CHECK_AUTH_R_OK_NO_USER	0x0001u	/* OK without user= */

@@ -304,8 +304,9 @@ void auth_hs_names(struct check_run *cr, const struct check_def *d)
 		char ehlo[600] = "250-AUTH";
 		size_t k;
 
-		/* the oracle's EHLO line: default security options and mechanism filter */
-		pf_sasl_offer(&x->hs, NULL, NULL, &offer);
+		/* the oracle's EHLO line: main.cf's security options and mechanism filter */
+		pf_sasl_offer(&x->hs, x->o->sasl_security_options, x->o->sasl_mechanism_filter,
+			      &offer);
 		for (k = 0; k < offer.nehlo; k++)
 			snprintf(ehlo + strlen(ehlo), sizeof(ehlo) - strlen(ehlo), " %s",
 				 offer.ehlo[k]);

@@ -51,6 +51,9 @@ static const char usage_auth[] =
 "  --catalogue DIR        data checks (default: conformance/auth of the data\n"
 "                         directory, $SMTPD_HARNESS_DATADIR or the installed\n"
 "                         one); --no-catalogue runs the built-in checks only\n"
+"  --postconf FILE        your main.cf: its smtpd_sasl_security_options and\n"
+"                         smtpd_sasl_mechanism_filter judge the EHLO AUTH list\n"
+"  -o NAME=VALUE          a main.cf setting over --postconf (repeatable)\n"
 "  --list                 list the checks\n"
 "  (checks that need a test account are skipped without --user and --password;\n"
 "  -D variables reach the data checks, user and password come from --user and\n"
@@ -90,6 +93,7 @@ static const struct option opts_auth[] = {
 	{ "list", no_argument, NULL, OPT_LIST },
 	{ "catalogue", required_argument, NULL, OPT_CATALOGUE },
 	{ "no-catalogue", no_argument, NULL, OPT_NO_CATALOGUE },
+	CMD_POSTCONF_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -233,12 +237,26 @@ static int run_auth(struct cmd_common *c, struct check_cli *k)
 	o.skip = c->skip;
 	o.catalogue = &cat;
 	o.defines = &c->defines;
+	{
+		const struct pf_pol_conf *pc = cmd_postconf_load(&k->pc, &o.version);
+
+		if (k->pc.failed) {
+			target_free(&t);
+			goto out;
+		}
+		if (pc != NULL) {
+			o.sasl_security_options = pc->sasl_security_options;
+			if (pc->sasl_mechanism_filter[0] || pf_version_at_least(&o.version, 3, 6, 0))
+				o.sasl_mechanism_filter = pc->sasl_mechanism_filter;
+		}
+	}
 	cmd_report_start(c, &r, "fake-smtpd check --auth");
 	cmd_report_catalogue(&r, catdir);
 	if (c->format == REPORT_TEXT) {
 		cmd_about(stdout, catdir);
 		printf("fake-smtpd: checking auth helper %s as Postfix %u.%u would\n", c->auth,
 		       o.version.major, o.version.minor);
+		cmd_postconf_print(stdout, &k->pc);
 	}
 	if (check_auth_run(&o, &r) < 0) {
 		(void)report_finish(&r);
@@ -350,7 +368,7 @@ int cmd_check_main(int argc, char **argv)
 		   CMD_OPT_COLOR | (policy ? CMD_OPT_POLICY : CMD_OPT_AUTH | CMD_OPT_ACCOUNT);
 	s.formats = CMD_FMT_ALL;
 	s.opts = policy ? opts_policy : opts_auth;
-	s.shortopts = policy ? "o:" : "";
+	s.shortopts = "o:";
 	s.opt = check_opt;
 	s.ctx = &k;
 	/* "check --policy --list": getopt would take --list for the target */

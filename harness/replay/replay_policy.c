@@ -224,6 +224,9 @@ static int build_request(struct rx *x, const struct top *op, struct xbuf *out)
 	vals = p->vals = xcalloc(op->npol ? op->npol : 1, sizeof(*vals));
 	p->nvals = op->npol;
 	pf_pol_req_init(req, &x->o->version, PF_POL_RCPT);
+	if (x->o->policy_conf != NULL && pf_pol_req_get(req, "policy_context") != NULL &&
+	    pf_pol_req_set(req, "policy_context", x->o->policy_conf->policy_context) < 0)
+		rc = rx_fail(x, "policy_context: too many attributes");
 	for (k = 0; k < op->npol && rc == 0; k++) {
 		const struct tpolicy_arg *pa = &op->pol[k];
 

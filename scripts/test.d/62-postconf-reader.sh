@@ -109,5 +109,32 @@ EOF
 compare "continuations, comments, expansions" "$dir/edge.cf"
 compare "the same with -o" "$dir/edge.cf" -o soft_bounce=no -o "smtpd_helo_restrictions=reject, \$mydomain" -o smtpd_policy_service_timeout=7s
 
+# check --auth takes the SASL settings (for the EHLO AUTH list) and says so
+out=$("$fs" check --auth unix:"$dir/none.sock" --postfix-version "$version" --no-catalogue \
+	--postconf "$dir/edge.cf" -o 'smtpd_sasl_mechanism_filter=plain, login' 2>&1)
+if printf '%s\n' "$out" | grep -q '^  smtpd_sasl_mechanism_filter = plain, login \[-o\]$' &&
+	printf '%s\n' "$out" | grep -q '^  smtpd_sasl_security_options = noanonymous \[default\]$'; then
+	ok "check --auth --postconf -o: the SASL settings used are in the header"
+else
+	bad "check --auth --postconf: $(printf '%s' "$out" | head -c 600)"
+fi
+# what Postfix would refuse is refused, with the file and the reason
+printf 'smtpd_delay_reject = maybe\n' > "$dir/bad.cf"
+out=$("$fs" replay --postconf "$dir/bad.cf" unix:"$dir/none.sock" "$dir/empty.tr" 2>&1)
+rc=$?
+if [ "$rc" -eq 2 ] && printf '%s' "$out" | grep -q 'bad.cf: smtpd_delay_reject = maybe: Postfix wants yes or no'; then
+	ok "a boolean that is not yes/no: exit 2 with the reason"
+else
+	bad "bad boolean: exit $rc: $out"
+fi
+printf 'junk line\n' > "$dir/bad.cf"
+out=$("$fs" replay --postconf "$dir/bad.cf" unix:"$dir/none.sock" "$dir/empty.tr" 2>&1)
+rc=$?
+if [ "$rc" -eq 2 ] && printf '%s' "$out" | grep -q "line 1: missing '=' after attribute name"; then
+	ok "a line without '=': exit 2, as Postfix's fatal"
+else
+	bad "line without '=': exit $rc: $out"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
