@@ -4,6 +4,7 @@
  *	policy_client - Postfix's policy client, for the policy checks
  * SYNOPSIS
  *	#include "harness/check/policy_int.h"
+#include "harness/replay/replay.h"
  * DESCRIPTION
  *	Talks to a policy service the way Postfix's smtpd does (attr_clnt):
  *	one persistent connection, one request in flight, the stream must
@@ -26,6 +27,7 @@
 #include <unistd.h>
 
 #include "harness/check/policy_int.h"
+#include "harness/replay/replay.h"
 #include "util/escape.h"
 #include "util/msg.h"
 #include "util/xmem.h"
@@ -229,12 +231,10 @@ static void smtp_reply(struct pcx *x, const struct pf_pol_ctx *ctx, const struct
 {
 	const struct pf_pol_conf *pc = conf(x);
 	struct pf_pol_smtp *s = xmalloc(sizeof(*s));
-	char shown[600], line[1200];
-	size_t i;
+	char shown[600];
 
 	if (!x->conf_noted) {
-		for (i = 0; pf_pol_conf_line(pc, i, line, sizeof(line)); i++)
-			report_note(x->r, "%s%s", i ? "  " : "Postfix settings used: ", line);
+		replay_policy_settings(x->r, pc);
 		x->conf_noted = 1;
 	}
 	pf_pol_conf_smtp(pc, ctx, &res->v, s);

@@ -35,6 +35,7 @@
  *	                                enum pf_pol_fail how);
  *
  *	Action evaluation (protocols.md B.5)
+ *	void pf_pol_codes_init(struct pf_pol_codes *k);
  *	void pf_pol_ctx_init(struct pf_pol_ctx *c, const struct pf_version *v,
  *	                     enum pf_pol_state st);
  *	void pf_pol_eval(const struct pf_pol_ctx *c, const char *action,
@@ -283,6 +284,16 @@ void pf_pol_params_init(struct pf_pol_params *p);
 unsigned long pf_pol_failure_ms(const struct pf_pol_params *p, enum pf_pol_fail how);
 
 /* action evaluation */
+/* the reply codes of main.cf (pf_pol_codes_init: Postfix's defaults) */
+struct pf_pol_codes {
+	unsigned access_map_reject;	/* access_map_reject_code, 554 */
+	unsigned access_map_defer;	/* access_map_defer_code, 450 */
+	unsigned reject;		/* reject_code, 554 */
+	unsigned defer;			/* defer_code, 450 */
+	unsigned relay;			/* relay_domains_reject_code, 554 */
+	unsigned plaintext;		/* plaintext_reject_code, 450 */
+};
+
 enum pf_pol_stage {
 	PF_POL_STAGE_CLIENT,		/* smtpd_client_restrictions */
 	PF_POL_STAGE_HELO,
@@ -309,12 +320,7 @@ struct pf_pol_ctx {
 	int mynetworks_unknown;		/* mynetworks is not known (UNMODELLED) */
 	int tls;			/* session is encrypted */
 	const char *sasl_user;		/* "" or NULL: not authenticated */
-	unsigned access_map_reject_code;	/* 554 */
-	unsigned access_map_defer_code;		/* 450 */
-	unsigned reject_code;		/* 554 */
-	unsigned defer_code;		/* 450 */
-	unsigned relay_code;		/* 554 */
-	unsigned plaintext_code;	/* 450 */
+	struct pf_pol_codes codes;
 };
 
 enum pf_pol_kind {
@@ -351,6 +357,7 @@ struct pf_pol_verdict {
 	} dir;
 };
 
+void pf_pol_codes_init(struct pf_pol_codes *k);
 void pf_pol_ctx_init(struct pf_pol_ctx *c, const struct pf_version *v, enum pf_pol_state st);
 void pf_pol_eval(const struct pf_pol_ctx *c, const char *action, size_t len,
 		 struct pf_pol_verdict *out);

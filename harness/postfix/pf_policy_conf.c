@@ -313,12 +313,12 @@ static int codes(struct pf_pol_conf *pc, const struct pf_conf *c, char *err, siz
 		const char *name;
 		size_t off;
 	} t[] = {
-		{ "access_map_reject_code", offsetof(struct pf_pol_conf, access_map_reject_code) },
-		{ "access_map_defer_code", offsetof(struct pf_pol_conf, access_map_defer_code) },
-		{ "reject_code", offsetof(struct pf_pol_conf, reject_code) },
-		{ "defer_code", offsetof(struct pf_pol_conf, defer_code) },
-		{ "relay_domains_reject_code", offsetof(struct pf_pol_conf, relay_code) },
-		{ "plaintext_reject_code", offsetof(struct pf_pol_conf, plaintext_code) },
+		{ "access_map_reject_code", offsetof(struct pf_pol_codes, access_map_reject) },
+		{ "access_map_defer_code", offsetof(struct pf_pol_codes, access_map_defer) },
+		{ "reject_code", offsetof(struct pf_pol_codes, reject) },
+		{ "defer_code", offsetof(struct pf_pol_codes, defer) },
+		{ "relay_domains_reject_code", offsetof(struct pf_pol_codes, relay) },
+		{ "plaintext_reject_code", offsetof(struct pf_pol_codes, plaintext) },
 	};
 	size_t i;
 
@@ -335,7 +335,7 @@ static int codes(struct pf_pol_conf *pc, const struct pf_conf *c, char *err, siz
 		} else if (get_num(pc, c, t[i].name, 0, &v, err, esize) < 0) {
 			return -1;
 		}
-		*(unsigned *)(void *)((char *)pc + t[i].off) = (unsigned)v;
+		*(unsigned *)(void *)((char *)&pc->codes + t[i].off) = (unsigned)v;
 	}
 	return 0;
 }
@@ -473,10 +473,5 @@ void pf_pol_conf_plain(struct pf_pol_conf *pc, const struct pf_version *v)
 		pf_pol_copy_str(pc->sasl_mechanism_filter, sizeof(pc->sasl_mechanism_filter),
 				"!external, static:rest");
 	pf_pol_copy_str(pc->sasl_service, sizeof(pc->sasl_service), "smtp");
-	pc->access_map_reject_code = 554;
-	pc->access_map_defer_code = 450;
-	pc->reject_code = 554;
-	pc->defer_code = 450;
-	pc->relay_code = 554;
-	pc->plaintext_code = 450;
+	pf_pol_codes_init(&pc->codes);
 }

@@ -128,8 +128,7 @@ struct pf_pol_conf {
 	char sasl_security_options[PF_POL_VALUE_MAX];
 	char sasl_mechanism_filter[PF_POL_VALUE_MAX];
 	char sasl_service[PF_POL_VALUE_MAX];
-	unsigned access_map_reject_code, access_map_defer_code;
-	unsigned reject_code, defer_code, relay_code, plaintext_code;
+	struct pf_pol_codes codes;
 	char mynetworks[PF_POL_VALUE_MAX];
 	int mynetworks_set;		/* 0: the default (loopback included) */
 	char mydestination[PF_POL_VALUE_MAX];

@@ -29,6 +29,16 @@ static const char *const stage_class[] = {
 	"Etrn command", "Data command", "End-of-data",
 };
 
+void pf_pol_codes_init(struct pf_pol_codes *k)
+{
+	k->access_map_reject = 554;
+	k->access_map_defer = 450;
+	k->reject = 554;
+	k->defer = 450;
+	k->relay = 554;
+	k->plaintext = 450;
+}
+
 void pf_pol_ctx_init(struct pf_pol_ctx *c, const struct pf_version *v, enum pf_pol_state st)
 {
 	memset(c, 0, sizeof(*c));
@@ -67,12 +77,7 @@ void pf_pol_ctx_init(struct pf_pol_ctx *c, const struct pf_version *v, enum pf_p
 	c->etrn_domain = st == PF_POL_ETRN ? DEF_ETRN : NULL;
 	c->smtputf8 = pf_version_at_least(v, 3, 0, 0);
 	c->sasl_user = "";
-	c->access_map_reject_code = 554;
-	c->access_map_defer_code = 450;
-	c->reject_code = 554;
-	c->defer_code = 450;
-	c->relay_code = 554;
-	c->plaintext_code = 450;
+	pf_pol_codes_init(&c->codes);
 }
 
 const char *pf_pol_kind_name(enum pf_pol_kind k)
@@ -325,7 +330,7 @@ static int action_reject(struct ev *e, const char *value, size_t cmd_len, const 
 		int defer = KW("DEFER");
 
 		text = dsn_split(defer ? "4.7.1" : "5.7.1", cmd_text, dsn, sizeof(dsn));
-		(void)reject(e, 0, defer ? c->access_map_defer_code : c->access_map_reject_code,
+		(void)reject(e, 0, defer ? c->codes.access_map_defer : c->codes.access_map_reject,
 			     dsn_fix(dsn, e->cls, o->notes, sizeof(o->notes)),
 			     "<%s>: %s rejected: %s", e->name, e->cls, *text ? text : "Access denied");
 		return 1;
@@ -378,11 +383,11 @@ static int action_defer_if(struct ev *e, const char *value, size_t cmd_len, cons
 	o->kind = PF_POL_DUNNO;
 	fixed = dsn_fix(dsn, e->cls, o->notes, sizeof(o->notes));
 	if (permit && e->warn_if_reject)
-		(void)reject(e, 0, c->access_map_defer_code, fixed, "<%s>: %s rejected: %s",
+		(void)reject(e, 0, c->codes.access_map_defer, fixed, "<%s>: %s rejected: %s",
 			     e->name, e->cls, *text ? text : "Service unavailable");
 	else
 		defer_if(e, permit ? PF_POL_FX_DEFER_IF_PERMIT : PF_POL_FX_DEFER_IF_REJECT,
-			 c->access_map_defer_code, fixed, "<%s>: %s rejected: %s", e->name, e->cls,
+			 c->codes.access_map_defer, fixed, "<%s>: %s rejected: %s", e->name, e->cls,
 			 *text ? text : "Service unavailable");
 	return 1;
 }
@@ -650,10 +655,10 @@ static void restrictions(struct ev *e, const char *value)
 					 "after `permit' is ignored", w[i + 1]);
 			decided = 1;
 		} else if (strcasecmp(name, "defer") == 0) {
-			decided = reject(e, 0, c->defer_code, "4.3.2", "<%s>: %s rejected: Try "
+			decided = reject(e, 0, c->codes.defer, "4.3.2", "<%s>: %s rejected: Try "
 					 "again later", e->name, e->cls);
 		} else if (strcasecmp(name, "reject") == 0) {
-			decided = reject(e, 0, c->reject_code, "5.7.1", "<%s>: %s rejected: Access "
+			decided = reject(e, 0, c->codes.reject, "5.7.1", "<%s>: %s rejected: Access "
 					 "denied", e->name, e->cls);
 		} else if (strcasecmp(name, "defer_if_permit") == 0) {
 			if (e->warn_if_reject)
@@ -675,7 +680,7 @@ static void restrictions(struct ev *e, const char *value)
 				return;
 			}
 			if (c->recipient != NULL && !c->relay_ok)
-				decided = reject(e, 0, defer ? c->relay_code - 100 : c->relay_code,
+				decided = reject(e, 0, defer ? c->codes.relay - 100 : c->codes.relay,
 						 defer ? "4.7.1" : "5.7.1",
 						 "<%s>: Relay access denied", c->recipient);
 		} else if (strcasecmp(name, "permit_auth_destination") == 0) {
@@ -703,7 +708,7 @@ static void restrictions(struct ev *e, const char *value)
 			}
 		} else if (strcasecmp(name, "reject_plaintext_session") == 0) {
 			if (!c->tls)
-				decided = reject(e, 0, c->plaintext_code, "4.7.1", "Session "
+				decided = reject(e, 0, c->codes.plaintext, "4.7.1", "Session "
 						 "encryption is required");
 		} else if (strcasecmp(name, "sleep") == 0) {
 			if (i + 1 >= n || w[i + 1][strspn(w[i + 1], "0123456789")] != '\0' ||

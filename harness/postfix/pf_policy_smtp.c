@@ -229,12 +229,7 @@ void pf_pol_conf_ctx(const struct pf_pol_conf *pc, const struct pf_pol_req *req,
 		ctx->stage = list_stage[l];
 	ctx->smtputf8 = pc->smtputf8;
 	ctx->soft_bounce = pc->soft_bounce;
-	ctx->access_map_reject_code = pc->access_map_reject_code;
-	ctx->access_map_defer_code = pc->access_map_defer_code;
-	ctx->reject_code = pc->reject_code;
-	ctx->defer_code = pc->defer_code;
-	ctx->relay_code = pc->relay_code;
-	ctx->plaintext_code = pc->plaintext_code;
+	ctx->codes = pc->codes;
 	r = mynetworks(pc, addr ? addr : "");
 	ctx->mynetworks = r == 1;
 	ctx->mynetworks_unknown = r < 0;

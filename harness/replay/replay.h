@@ -9,6 +9,8 @@
  *	enum check_result replay_run(const struct replay_options *o,
  *	                             const struct transcript *t,
  *	                             struct report *r);
+ *	void replay_policy_settings(struct report *r,
+ *	                            const struct pf_pol_conf *pc);
  * DESCRIPTION
  *	Executes the op list of one transcript (harness/script) on a fresh
  *	connection to o->target and reports it as one check: every line sent
@@ -41,6 +43,8 @@
  *	client (pf_policy_conf.h); without, as Postfix's defaults with
  *	check_policy_service the only restriction. "expect smtp" compares
  *	that reply (a pending DEFER_IF_PERMIT included).
+ *	replay_policy_settings() notes the settings a configuration gave
+ *	the oracle into the current check's log (check --policy too).
  *
  *	A spawned helper that dies by a signal is a finding (the check fails
  *	with the signal and its stderr), not an error. An unreachable target
@@ -90,5 +94,6 @@ struct replay_options {
 void replay_options_init(struct replay_options *o);
 enum check_result replay_run(const struct replay_options *o, const struct transcript *t,
 			     struct report *r);
+void replay_policy_settings(struct report *r, const struct pf_pol_conf *pc);
 
 #endif

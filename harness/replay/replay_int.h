@@ -90,5 +90,6 @@ int rx_op_expect_action(struct rx *x, const struct top *op);
 int rx_op_policy(struct rx *x, const struct top *op);
 int rx_op_expect_smtp_policy(struct rx *x, const struct top *op);
 void rx_policy_free(struct rx *x);
+int rx_expect_reply(struct rx *x, const struct top *op, const char *reply);
 
 #endif

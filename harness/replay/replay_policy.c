@@ -9,6 +9,8 @@
  *	int rx_op_expect_action(struct rx *x, const struct top *op);
  *	int rx_op_expect_smtp_policy(struct rx *x, const struct top *op);
  *	void rx_policy_free(struct rx *x);
+ *	int rx_expect_reply(struct rx *x, const struct top *op,
+ *	                    const char *reply);
  * DESCRIPTION
  *	Postfix's policy client (attr_clnt, replay.h): "policy" sends
  *	Postfix's request with the statement's overrides and reads the
@@ -23,6 +25,9 @@
  *	that reply, by code or pattern. A prediction the oracle cannot
  *	make fails "expect smtp" with the reason, never passes it.
  *	rx_policy_free() releases what the prediction kept.
+ *	rx_expect_reply() is "expect smtp" over a predicted reply (auth
+ *	and policy); replay_policy_settings() puts the settings used in
+ *	the current check's log (replay.h).
  * DIAGNOSTICS
  *	Into the report, through rx_fail().
  */
@@ -95,12 +100,10 @@ static void predict(struct rx *x)
 {
 	struct rx_pol *p = pol(x);
 	const struct pf_pol_conf *pc = conf(x);
-	char line[1200], shown[600];
-	size_t i;
+	char shown[600];
 
 	if (!p->noted) {
-		for (i = 0; pf_pol_conf_line(pc, i, line, sizeof(line)); i++)
-			report_note(x->r, "%s%s", i ? "  " : "Postfix settings used: ", line);
+		replay_policy_settings(x->r, pc);
 		p->noted = 1;
 	}
 	{
@@ -155,8 +158,6 @@ static int retry_ms(struct rx *x)
 int rx_op_expect_smtp_policy(struct rx *x, const struct top *op)
 {
 	const struct rx_pol *p = x->pol;
-	const char *reply, *why;
-	int rc;
 
 	if (!x->have_action || p == NULL || !p->have)
 		return rx_fail(x, "no policy reply to judge");
@@ -165,7 +166,15 @@ int rx_op_expect_smtp_policy(struct rx *x, const struct top *op)
 	if (p->smtp.what == PF_POL_SMTP_HANGUP)
 		return rx_fail(x, "expected SMTP %s, Postfix would drop the connection (HANGUP)",
 			       op->pat.src ? op->pat.src : "");
-	reply = p->smtp.reply;
+	return rx_expect_reply(x, op, p->smtp.reply);
+}
+
+/* rx_expect_reply - "expect smtp": the predicted reply by code or pattern */
+int rx_expect_reply(struct rx *x, const struct top *op, const char *reply)
+{
+	const char *why;
+	int rc;
+
 	if (op->code) {
 		if (strlen(reply) < 3 || (reply[0] - '0') * 100 + (reply[1] - '0') * 10 +
 		    (reply[2] - '0') != op->code)
@@ -178,6 +187,15 @@ int rx_op_expect_smtp_policy(struct rx *x, const struct top *op)
 	if (rc == 0)
 		return rx_fail(x, "expected SMTP reply %s, Postfix would answer: %s", op->pat.src, reply);
 	return 0;
+}
+
+void replay_policy_settings(struct report *r, const struct pf_pol_conf *pc)
+{
+	char line[1200];
+	size_t i;
+
+	for (i = 0; pf_pol_conf_line(pc, i, line, sizeof(line)); i++)
+		report_note(r, "%s%s", i ? "  " : "Postfix settings used: ", line);
 }
 
 /* rx_op_expect_action - the last action (or the default one) matches */

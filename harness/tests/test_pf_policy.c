@@ -604,11 +604,11 @@ static void test_pf_policy_eval_details(void **state)
 	assert_int_equal(o.disconnect, 0);
 
 	/* an access_map code outside 400..599 becomes 450 4.7.1 Service unavailable */
-	ctx.access_map_reject_code = 250;
+	ctx.codes.access_map_reject = 250;
 	pf_pol_eval(&ctx, "REJECT no", 9, &o);
 	assert_string_equal(o.smtp, "450 4.7.1 Service unavailable");
 	assert_non_null(strstr(o.notes, "SMTP reply code configuration error"));
-	ctx.access_map_reject_code = 554;
+	ctx.codes.access_map_reject = 554;
 
 	/* soft_bounce turns 5xx into 4xx, DSN included */
 	ctx.soft_bounce = 1;

@@ -119,22 +119,23 @@ else
 	bad "check --auth --postconf: $(printf '%s' "$out" | head -c 600)"
 fi
 # what Postfix would refuse is refused, with the file and the reason
-printf 'smtpd_delay_reject = maybe\n' > "$dir/bad.cf"
-out=$("$fs" replay --postconf "$dir/bad.cf" unix:"$dir/none.sock" "$dir/empty.tr" 2>&1)
-rc=$?
-if [ "$rc" -eq 2 ] && printf '%s' "$out" | grep -q 'bad.cf: smtpd_delay_reject = maybe: Postfix wants yes or no'; then
-	ok "a boolean that is not yes/no: exit 2 with the reason"
-else
-	bad "bad boolean: exit $rc: $out"
-fi
-printf 'junk line\n' > "$dir/bad.cf"
-out=$("$fs" replay --postconf "$dir/bad.cf" unix:"$dir/none.sock" "$dir/empty.tr" 2>&1)
-rc=$?
-if [ "$rc" -eq 2 ] && printf '%s' "$out" | grep -q "line 1: missing '=' after attribute name"; then
-	ok "a line without '=': exit 2, as Postfix's fatal"
-else
-	bad "line without '=': exit $rc: $out"
-fi
+refused() {	# refused LABEL MAINCF-TEXT GREP-PATTERN
+	local out rc
+	printf '%s\n' "$2" > "$dir/bad.cf"
+	out=$("$fs" replay --postconf "$dir/bad.cf" unix:"$dir/none.sock" "$dir/empty.tr" 2>&1)
+	rc=$?
+	if [ "$rc" -eq 2 ] && printf '%s' "$out" | grep -q -- "$3"; then
+		ok "$1: exit 2 with the reason"
+	else
+		bad "$1: exit $rc: $out"
+	fi
+}
+refused "a boolean that is not yes/no" 'smtpd_delay_reject = maybe' \
+	'bad.cf: smtpd_delay_reject = maybe: Postfix wants yes or no'
+refused "a line without '=' (Postfix: fatal)" 'junk line' \
+	"line 1: missing '=' after attribute name"
+refused "a time Postfix cannot read" 'smtpd_policy_service_timeout = 10x' \
+	'smtpd_policy_service_timeout = 10x: not a time'
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
