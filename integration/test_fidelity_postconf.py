@@ -282,3 +282,14 @@ def test_check_policy_postconf(postfix, workdir, bins):
     assert r.returncode == 0, r.stdout + r.stderr
     assert real in said, "Postfix: %r; check --policy --postconf said %r\n%s" % (
         real, said, r.stdout)
+
+
+def test_postconf_golden_set():
+    """corpus/recorded/postconf-X.Y holds a main.cf and a transcript per
+    scenario and nothing else."""
+    if RERECORD:
+        pytest.skip("re-recording: the scenarios running beside this test write the set")
+    want = {"%s.%s" % (s[0], ext) for s in SCENARIOS for ext in ("main.cf", "tr")}
+    have = set(os.listdir(GOLDEN)) if os.path.isdir(GOLDEN) else set()
+    assert have == want, "missing %s, unknown %s in %s" % (
+        sorted(want - have), sorted(have - want), GOLDEN)
