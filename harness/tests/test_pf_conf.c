@@ -188,6 +188,64 @@ static void test_expand(void **state)
 	free(c);
 }
 
+/*
+ * Random main.cf texts over the bytes the grammar cares about: parsing
+ * either succeeds or says why, every parameter expands to a terminated
+ * string within its bounds, and the recursion limit holds (ASan and UBSan
+ * watch the rest). A fixed seed: the same inputs every run.
+ */
+static void test_random(void **state)
+{
+	static const char *const tokens[] = {
+		"$", "$$", "{", "}", "(", ")", "?", ":", " ", "a", "b", "_", "$a", "${b}", "$(ab)",
+		"${a?", "${b:", "{x}", "${{$a} == {1} ? {", "} : {", "<level", "\n  ", "\n#c\n",
+		"\nb = ", "\na = $b", "\nab=", "\n\n", "=", "1", "3.6",
+	};
+	static const char *const names[] = { "a", "b", "ab", "a_b" };
+	struct pf_conf *c = malloc(sizeof(*c));
+	struct pf_version v;
+	unsigned long seed = 12345;
+	char text[600], out[64], err[200];
+	int round, parsed = 0, expanded = 0;
+
+	(void)state;
+	assert_non_null(c);
+	assert_int_equal(pf_version_parse("3.7.11", &v), 0);
+	for (round = 0; round < 20000; round++) {
+		size_t i, n = 4, k;
+
+		memcpy(text, "a = ", 4);
+		seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+		for (k = (seed >> 33) % 60; k > 0; k--) {
+			const char *t;
+
+			seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+			t = tokens[(seed >> 33) % (sizeof(tokens) / sizeof(tokens[0]))];
+			if (n + strlen(t) >= sizeof(text))
+				break;
+			memcpy(text + n, t, strlen(t));
+			n += strlen(t);
+		}
+		pf_conf_init(c, &v);
+		if (pf_conf_parse(c, text, n, err, sizeof(err)) < 0) {
+			assert_true(strlen(err) > 0 && strlen(err) < sizeof(err));
+			continue;
+		}
+		parsed++;
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			int st = pf_conf_expand(c, names[i], out, sizeof(out));
+
+			assert_true(st >= 0 && st <= (PF_CONF_UNKNOWN | PF_CONF_TRUNC | PF_CONF_BAD));
+			assert_true(strlen(out) < sizeof(out));
+			expanded += st == 0 && out[0] != '\0';
+		}
+	}
+	/* the inputs reach the expander, not only the parser's errors */
+	assert_true(parsed > 5000);
+	assert_true(expanded > 1000);
+	free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -195,6 +253,7 @@ int main(void)
 		cmocka_unit_test(test_warnings_errors),
 		cmocka_unit_test(test_set_defaults),
 		cmocka_unit_test(test_expand),
+		cmocka_unit_test(test_random),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
