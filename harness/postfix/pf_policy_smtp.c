@@ -350,7 +350,11 @@ void pf_pol_conf_smtp(const struct pf_pol_conf *pc, const struct pf_pol_ctx *ctx
 
 	memset(out, 0, sizeof(*out));
 	out->v.kind = PF_POL_DUNNO;
-	if (!runs(pc, pl, ctx->state)) {
+	if (!pc->given) {
+		/* no main.cf: the check is the only restriction of the request's stage */
+		seq[0] = (enum pf_pol_list)pl;
+		n = 1;
+	} else if (!runs(pc, pl, ctx->state)) {
 		/* the request's state is not one where that list runs: the verdict alone */
 		pf_pol_note_add(out->notes, sizeof(out->notes), "%s does not run at protocol_state=%s "
 				"with smtpd_delay_reject=%s: Postfix would send no such request; the "

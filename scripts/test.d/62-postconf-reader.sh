@@ -118,6 +118,24 @@ if printf '%s\n' "$out" | grep -q '^  smtpd_sasl_mechanism_filter = plain, login
 else
 	bad "check --auth --postconf: $(printf '%s' "$out" | head -c 600)"
 fi
+# fake-smtpd policy follows main.cf too: the check in smtpd_sender_restrictions
+# answers "Sender address rejected" at RCPT, soft_bounce from -o makes it 4xx
+cat > "$dir/answer.py" <<'EOF'
+import sys
+for line in sys.stdin:
+    if line == "\n":
+        sys.stdout.write("action=REJECT go away\n\n")
+        sys.stdout.flush()
+EOF
+printf 'smtpd_sender_restrictions = check_policy_service unix:private/policy\n' > "$dir/sender.cf"
+out=$("$fs" policy --postconf "$dir/sender.cf" -o soft_bounce=yes \
+	spawn:"/usr/bin/python3 $dir/answer.py" sender=a@test.invalid 2>&1)
+if printf '%s\n' "$out" | grep -qx 'smtp (RCPT): 454 4.7.1 <a@test.invalid>: Sender address rejected: go away'; then
+	ok "policy --postconf -o: the SMTP reply follows the list and soft_bounce"
+else
+	bad "policy --postconf: $out"
+fi
+
 # what Postfix would refuse is refused, with the file and the reason
 refused() {	# refused LABEL MAINCF-TEXT GREP-PATTERN
 	local out rc
