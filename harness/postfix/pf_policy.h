@@ -111,10 +111,13 @@
  *	command", "Data command", "End-of-data") and the reply name (the
  *	bracketed word: client name[addr], helo name, sender, recipient,
  *	ETRN domain, "DATA", "END-OF-MESSAGE"). pf_pol_ctx_init() derives
- *	both from the protocol_state with smtpd_delay_reject=no semantics;
- *	with the default smtpd_delay_reject=yes, a policy check in
- *	smtpd_client_restrictions runs at RCPT but still answers as "Client
- *	host": set c->stage to say so.
+ *	both from the protocol_state with smtpd_delay_reject=no semantics,
+ *	and sets c->codes to Postfix's default reply codes
+ *	(pf_pol_codes_init). With the default smtpd_delay_reject=yes, a
+ *	policy check in smtpd_client_restrictions, smtpd_helo_restrictions
+ *	or smtpd_sender_restrictions runs at RCPT but answers as "Client
+ *	host", "Helo command" or "Sender address": pf_pol_conf_ctx()
+ *	(pf_policy_conf.h) sets the stage from the user's main.cf.
  *
  *	Keywords are case-insensitive and version-gated (DEFER 2.6, INFO and
  *	HANGUP 3.0, BCC 3.0; REDIRECT, PREPEND, WARN 2.1): an older Postfix
