@@ -23,7 +23,7 @@ with smtpd_delay_reject = yes answer at RCPT time in their own words;
 permit_mynetworks, the next list), the relay/recipient order, a pending
 DEFER_IF_PERMIT, soft_bounce, a reply longer than 512 bytes (sent
 whole), the policy service settings (timeout, default_action,
-try_limit, retry_delay, policy_context) and the per-service { } form.
+try_limit, retry_delay, request_limit, policy_context) and the per-service { } form.
 The helper's log shows what Postfix asked (protocol_state)."""
 
 import os
@@ -95,6 +95,10 @@ SCENARIOS = [
                        "smtpd_policy_service_default_action = DEFER no answer",
                        "smtpd_recipient_restrictions = " + SVC],
      None, ["r1@test.invalid"], [], ["--fault", "delay=2500"]),
+    ("request-limit", ["smtpd_policy_service_request_limit = 1",
+                       "smtpd_recipient_restrictions = " + SVC],
+     {"r1@test.invalid": "DUNNO", "r2@test.invalid": "REJECT second"},
+     ["r1@test.invalid", "r2@test.invalid"], [], "stub"),
     ("policy-context", ["smtpd_recipient_restrictions = check_policy_service "
                         "{ unix:%(sock)s, policy_context=ctx-one }"],
      {"r1@test.invalid": "REJECT seen"}, ["r1@test.invalid"], [], "stub"),
@@ -227,6 +231,7 @@ def test_postconf_fidelity(postfix, workdir, bins, sid, settings, actions, rcpts
     check_golden(os.path.join(GOLDEN, sid + ".tr"), text)
 
     # the oracle, with the same main.cf, against the same helper
+    conns = pf.helper_log("policy").count("\nconnection\n")
     tr = write(os.path.join(d, "scenario.tr"), text)
     conf = write(os.path.join(d, "main.cf"), maincf)
     argv = [bins.fake_smtpd, "replay", "-v", "--postfix-version", VERSION, "--postconf", conf]
@@ -248,8 +253,13 @@ def test_postconf_fidelity(postfix, workdir, bins, sid, settings, actions, rcpts
         assert asked == ["MAIL"], "Postfix asked at %s" % asked
     if sid == "long-reject-text":
         assert len(real[1]) > 512 and "FINDING: the reply line is" in r.stdout
+    log = pf.helper_log("policy")
     if sid == "policy-context":
-        assert "policy_context=ctx-one" in pf.helper_log("policy")
+        # Postfix sent it, and so did replay, from the { } form of main.cf
+        assert log.count("policy_context=ctx-one") == 2, log
+    if sid == "request-limit":
+        # a new connection per request, for Postfix and for replay
+        assert conns == 2 and log.count("\nconnection\n") == 4, log
 
 
 def test_check_policy_postconf(postfix, workdir, bins):
