@@ -24,7 +24,10 @@ permit_mynetworks, the next list), the relay/recipient order, a pending
 DEFER_IF_PERMIT, soft_bounce, a reply longer than 512 bytes (sent
 whole), the policy service settings (timeout, default_action,
 try_limit, retry_delay, request_limit, policy_context) and the per-service { } form.
-The helper's log shows what Postfix asked (protocol_state)."""
+The helper's log shows what Postfix asked (protocol_state). Two more
+compare the EHLO AUTH list real Postfix gives with main.cf's
+smtpd_sasl_mechanism_filter and smtpd_sasl_security_options with the
+one `fake-smtpd auth --postconf` predicts over the same ref-authd."""
 
 import os
 import re
@@ -303,3 +306,47 @@ def test_postconf_golden_set():
     have = set(os.listdir(GOLDEN)) if os.path.isdir(GOLDEN) else set()
     assert have == want, "missing %s, unknown %s in %s" % (
         sorted(want - have), sorted(have - want), GOLDEN)
+
+
+# (id, ref-authd's mechanisms, main.cf's SASL settings)
+SASL = [
+    ("sasl-mechanism-filter", "plain,login,cram-md5",
+     ["smtpd_sasl_mechanism_filter = login, cram-md5"]),
+    ("sasl-security-options", "plain,login,cram-md5,anonymous",
+     ["smtpd_sasl_security_options = noanonymous, noplaintext"]),
+]
+
+
+@pytest.mark.parametrize("sid,mechs,settings", SASL, ids=[s[0] for s in SASL])
+def test_sasl_postconf(postfix, workdir, bins, sid, mechs, settings):
+    """The EHLO AUTH list real Postfix gives with main.cf's
+    smtpd_sasl_mechanism_filter and smtpd_sasl_security_options equals
+    the one `fake-smtpd auth --postconf main.cf -v` predicts over the same
+    ref-authd."""
+    d = os.path.join(workdir, "auth")
+    os.makedirs(d)
+    os.chmod(d, 0o755)
+    users = write(os.path.join(d, "users"), "alice:{PLAIN}secret\n")
+    sock = os.path.join(d, "authd.sock")
+    authd = pfns.Helper("authd", [bins.ref_authd, "--passwd-file", users, "-m", mechs,
+                                  "--failure-delay", "0", "--mode", "0666", "unix:" + sock],
+                        listen="unix:" + sock)
+    pf = postfix(main_extra=settings, helpers=[authd], master_extra=[
+        "smtpd-auth unix n - n - - smtpd\n  -o max_use=1 -o smtpd_sasl_auth_enable=yes"
+        " -o smtpd_sasl_path=%s" % sock])
+    s = pfns.UnixSMTP(pf.path("spool", "public", "smtpd-auth"), local_hostname="client.test",
+                      timeout=40)
+    try:
+        s.ehlo()
+        real = "250-AUTH " + " ".join(s.esmtp_features.get("auth", "").split())
+        s.quit()
+    finally:
+        s.close()
+    r = subprocess.run([bins.fake_smtpd, "auth", "-v", "--postfix-version", VERSION,
+                        "--postconf", pf.path("main.cf"), "--mech", "CRAM-MD5",
+                        "unix:" + sock, "alice", "secret"],
+                       capture_output=True, text=True, timeout=60)
+    said = re.findall(r"> Postfix's EHLO: (.*)", r.stdout)
+    guess = said[0] if said else r.stdout + r.stderr
+    fidelity_record("postconf", sid, real == guess, real, guess)
+    assert real == guess, "Postfix %s: %r; fake-smtpd auth --postconf: %r" % (VERSION, real, guess)
