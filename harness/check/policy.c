@@ -518,6 +518,7 @@ static void run_data(struct check_run *cr, const struct check_def *def)
 
 	catalogue_replay_options(&ro, x->o->target, &x->o->version, x->o->time_scale,
 				 x->o->stderr_apart, x->o->defines);
+	ro.policy_conf = x->o->conf;
 	res = catalogue_replay(d, &ro, x->r, why, sizeof(why));
 	res = data_outcome(x, res, why, sizeof(why));
 	log = xbuf_cstr(&x->r->log);

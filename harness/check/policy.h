@@ -33,7 +33,11 @@
  *
  *	Every answer is judged by the Postfix oracle (pf_policy.h): a failed
  *	check shows the bytes sent (C:) and received (S:), what Postfix would
- *	answer the SMTP client, and how to fix the service. When the service
+ *	answer the SMTP client, and how to fix the service. The SMTP reply
+ *	follows o->conf, the user's main.cf (pf_policy_conf.h: the list
+ *	holding the check, what follows it, a pending DEFER_IF_PERMIT,
+ *	soft_bounce, the default action); without one, Postfix's defaults
+ *	with the check as the only restriction. When the service
  *	dies during a check (crashes, closes a connection without the reply
  *	Postfix waited for, stops accepting connections), that check fails
  *	with the death; when it is gone, lets two requests in a row run
@@ -63,6 +67,7 @@
 #include "harness/confirm/confirm.h"
 #include "harness/io/target.h"
 #include "harness/postfix/pf_policy.h"
+#include "harness/postfix/pf_policy_conf.h"
 #include "harness/report/report.h"
 #include "harness/script/transcript.h"
 
@@ -82,6 +87,7 @@ struct check_policy_options {
 	const struct tvars *defines;
 	/* check --confirm: every check's requests and predicted replies, or NULL */
 	struct confirm_book *book;
+	const struct pf_pol_conf *conf;	/* the user's main.cf, or NULL */
 };
 
 void check_policy_options_init(struct check_policy_options *o);

@@ -4,6 +4,7 @@
  *	policy_client - Postfix's policy client, for the policy checks
  * SYNOPSIS
  *	#include "harness/check/policy_int.h"
+#include "harness/replay/replay.h"
  * DESCRIPTION
  *	Talks to a policy service the way Postfix's smtpd does (attr_clnt):
  *	one persistent connection, one request in flight, the stream must
@@ -20,12 +21,15 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "harness/check/policy_int.h"
+#include "harness/replay/replay.h"
 #include "util/msg.h"
+#include "util/xmem.h"
 
 /* pcx_now - a monotonic clock in ms */
 long long pcx_now(void)
@@ -190,15 +194,47 @@ void pcx_read_reply(struct pcx *x, struct tconn *c, struct pres *res, int smtput
 	}
 }
 
+/* conf - the configuration the oracle judges with: the user's main.cf or Postfix's defaults */
+static const struct pf_pol_conf *conf(struct pcx *x)
+{
+	if (x->o->conf != NULL)
+		return x->o->conf;
+	if (x->plain.v.major == 0)
+		pf_pol_conf_plain(&x->plain, &x->o->version);
+	return &x->plain;
+}
+
+/* smtp_reply - what the SMTP client gets, as the configuration makes smtpd answer */
+static void smtp_reply(struct pcx *x, const struct pf_pol_ctx *ctx, const struct pres *res)
+{
+	const struct pf_pol_conf *pc = conf(x);
+	struct pf_pol_smtp *s = xmalloc(sizeof(*s));
+	char shown[600];
+
+	if (!x->conf_noted) {
+		replay_policy_settings(x->r, pc);
+		x->conf_noted = 1;
+	}
+	pf_pol_conf_smtp(pc, ctx, &res->v, s);
+	if (s->what == PF_POL_SMTP_REPLY)
+		report_note(x->r, "Postfix would answer the SMTP client (%s): %s%s%s",
+			    pf_pol_state_name(ctx->state), report_shown(shown, sizeof(shown),
+			    s->reply, strlen(s->reply)), s->notes[0] ? " - " : "", s->notes);
+	else if (s->what == PF_POL_SMTP_HANGUP)
+		report_note(x->r, "Postfix would drop the SMTP connection without a reply (HANGUP)");
+	else
+		report_note(x->r, "the SMTP reply is not predicted: %s", s->notes);
+	free(s);
+}
+
 /* judge - what Postfix does with the answer (or with its absence) */
 static void judge(struct pcx *x, const struct pf_pol_req *req, struct pres *res)
 {
+	const struct pf_pol_conf *pc = conf(x);
 	struct pf_pol_ctx ctx;
 	char shown[600];
 
-	pf_pol_ctx_init(&ctx, &x->o->version, req->state);
-	if (pf_pol_req_get(req, "sasl_username") != NULL)
-		ctx.sasl_user = pf_pol_req_get(req, "sasl_username");
+	pf_pol_conf_ctx(pc, req, &ctx);
 	if (res->ok) {
 		pf_pol_eval(&ctx, res->action, res->alen, &res->v);
 		if (res->v.kind == PF_POL_REJECT || res->v.kind == PF_POL_CONFIG_ERROR)
@@ -212,17 +248,16 @@ static void judge(struct pcx *x, const struct pf_pol_req *req, struct pres *res)
 				    res->v.notes[0] ? " - " : "", res->v.notes);
 		}
 	} else {
-		struct pf_pol_params pp;
-
-		pf_pol_params_init(&pp);
-		pf_pol_eval_failure(&ctx, NULL, &res->v);
-		report_note(x->r, "Postfix sleeps 1 s, reconnects and sends the same request again; "
-			    "if that fails too (%lu s in all) it applies "
+		pf_pol_eval_failure(&ctx, pc->params.default_action, &res->v);
+		report_note(x->r, "Postfix sleeps %lu ms, reconnects and sends the same request "
+			    "again; after %u tries (%lu s in all) it applies "
 			    "smtpd_policy_service_default_action and answers: %s",
-			    pf_pol_failure_ms(&pp, res->end == PF_POL_END_TIMEOUT ? PF_POL_FAIL_TIMEOUT :
-					      PF_POL_FAIL_FAST) / 1000,
+			    pc->params.retry_ms, pc->params.try_limit,
+			    pf_pol_failure_ms(&pc->params, res->end == PF_POL_END_TIMEOUT ?
+					      PF_POL_FAIL_TIMEOUT : PF_POL_FAIL_FAST) / 1000,
 			    report_shown(shown, sizeof(shown), res->v.smtp, strlen(res->v.smtp)));
 	}
+	smtp_reply(x, &ctx, res);
 }
 
 /* book_request - the request and the SMTP reply predicted for it, for check --confirm */

@@ -87,7 +87,7 @@ struct pol_lint_seen {
 	enum pf_pol_state state;	/* the request's protocol_state */
 	char action[PF_POL_ACTION_MAX + 1];
 	size_t alen;
-	char smtp[PF_POL_TEXT_MAX];	/* what Postfix answers */
+	char smtp[PF_POL_REPLY_MAX];	/* what Postfix answers */
 };
 
 /* one path through the service's decisions (policy_paths.c) */
@@ -146,6 +146,8 @@ struct pcx {
 	/* the same session from the version under test (POLICY-VERSION-*) */
 	struct pres vbase;
 	int have_vbase;
+	struct pf_pol_conf plain;	/* the configuration without o->conf */
+	int conf_noted;			/* its settings are in a check's log */
 };
 
 /* policy_client.c */

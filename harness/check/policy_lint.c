@@ -52,7 +52,6 @@
 #include <string.h>
 
 #include "harness/check/policy_int.h"
-#include "util/escape.h"
 
 /* the POLICY-REPLY check that judges the first reply's action of a kind, or NULL */
 static const char *const first_reply_check[LINT_KINDS] = {
@@ -184,6 +183,6 @@ void pol_lint(struct check_run *cr, const struct check_def *d)
 	memcpy(line + 7, s->action, s->alen);
 	report_io(x->r, 'S', line, 7 + s->alen);
 	report_note(x->r, "Postfix: %s", s->smtp);
-	escape_for_log(shown, sizeof(shown), s->action, s->alen);
+	(void)report_shown(shown, sizeof(shown), s->action, s->alen);
 	check_end(cr, CHECK_FAIL, "action=%s: %s", shown, lint_say[k]);
 }

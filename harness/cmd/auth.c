@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "harness/cmd/cmd.h"
+#include "harness/cmd/postconf.h"
 #include "harness/postfix/pf_sasl.h"
 #include "proto/base64.h"
 #include "proto/dvauth.h"
@@ -55,12 +56,18 @@ static const char usage_auth[] =
 "  --mech M               PLAIN (default), LOGIN, CRAM-MD5, SCRAM-SHA-1,\n"
 "                         SCRAM-SHA-256 (sent as written, as Postfix passes\n"
 "                         the client's spelling)\n"
+"  --postconf FILE        your main.cf: smtpd_sasl_security_options and\n"
+"                         smtpd_sasl_mechanism_filter choose what Postfix offers\n"
+"                         (-v prints its EHLO AUTH line), smtpd_sasl_service\n"
+"                         is the AUTH line's service=\n"
+"  -o NAME=VALUE          a main.cf setting over --postconf (repeatable)\n"
 "  (-v shows the exchange: every line sent and received, and why)\n";
 
 enum { OPT_MECH = 'm' };
 
 static const struct option opts_auth[] = {
 	{ "mech", required_argument, NULL, OPT_MECH },
+	CMD_POSTCONF_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -71,6 +78,9 @@ struct auth_run {
 	int timeout_ms;
 	struct pf_auth_handshake hs;
 	struct pf_auth_verdict verdict;
+	struct cmd_postconf pc;		/* --postconf, -o */
+	const char *secopts, *filter;	/* main.cf's, or NULL: the defaults */
+	const char *service;		/* smtpd_sasl_service */
 };
 
 /* auth_opt - --mech */
@@ -78,6 +88,8 @@ static int auth_opt(void *ctx, int ch, const char *arg)
 {
 	struct auth_run *x = ctx;
 
+	if (ch == CMD_POSTCONF_FILE || ch == CMD_POSTCONF_SET)
+		return cmd_postconf_opt(&x->pc, ch, arg);
 	if (ch != OPT_MECH)
 		msg_panic("auth_opt: option %d", ch);
 	x->mech = arg;
@@ -184,7 +196,15 @@ static int first_request(struct auth_run *x, const struct sasl_mech_info *mi, st
 	struct xbuf raw, b64;
 	int rc = -1;
 
-	pf_sasl_offer(&x->hs, NULL, NULL, &offer);
+	pf_sasl_offer(&x->hs, x->secopts, x->filter, &offer);
+	if (x->c->verbose) {
+		size_t k;
+
+		printf("  > Postfix's EHLO: 250-AUTH");
+		for (k = 0; k < offer.nehlo; k++)
+			printf(" %s", offer.ehlo[k]);
+		printf("\n");
+	}
 	xbuf_init(&raw, SASL_MAX_MESSAGE);
 	xbuf_init(&b64, SASL_MAX_MESSAGE * 2);
 	if (offer.fatal)
@@ -203,7 +223,7 @@ static int first_request(struct auth_run *x, const struct sasl_mech_info *mi, st
 			msg_error("auth: Postfix sends nothing to the helper (%s) and answers: %s",
 				  step.note, step.smtp);
 			rc = -1;
-		} else if (pf_auth_request_v(out, &x->c->version, AUTH_ID, x->mech, "smtp", AUTH_ADDR,
+		} else if (pf_auth_request_v(out, &x->c->version, AUTH_ID, x->mech, x->service, AUTH_ADDR,
 					     AUTH_ADDR, 0, mi->client_first ? xbuf_cstr(&b64) : NULL) < 0) {
 			msg_error("auth: the AUTH line is longer than the bound");
 			rc = -1;
@@ -290,6 +310,20 @@ static int exchange(struct auth_run *x, const char *user, const char *password)
 	return rc;
 }
 
+/* use_postconf - the SASL settings of --postconf and -o; -1 said why */
+static int use_postconf(struct auth_run *x, const struct pf_version *v)
+{
+	const struct pf_pol_conf *pc = cmd_postconf_load(&x->pc, v);
+
+	if (pc == NULL)
+		return x->pc.failed ? -1 : 0;
+	x->secopts = pc->sasl_security_options;
+	if (pc->sasl_mechanism_filter[0] || pf_version_at_least(v, 3, 6, 0))
+		x->filter = pc->sasl_mechanism_filter;
+	x->service = pc->sasl_service;
+	return 0;
+}
+
 /* run - connect, handshake, exchange; the exit status */
 static int run(struct auth_run *x, const struct target *t)
 {
@@ -323,12 +357,12 @@ static int run(struct auth_run *x, const struct target *t)
 int cmd_auth_main(int argc, char **argv)
 {
 	struct cmd_common c;
-	struct auth_run x = { .c = &c, .mech = "PLAIN", .conn.fd = -1 };
+	struct auth_run x = { .c = &c, .mech = "PLAIN", .service = "smtp", .conn.fd = -1 };
 	const struct cmd_spec s = {
 		.name = "auth", .usage = usage_auth,
 		.shared = CMD_OPT_VERSION | CMD_OPT_TIME_SCALE | CMD_OPT_STDERR_APART |
 			  CMD_OPT_VERBOSE,
-		.opts = opts_auth, .shortopts = "", .opt = auth_opt, .ctx = &x,
+		.opts = opts_auth, .shortopts = "o:", .opt = auth_opt, .ctx = &x,
 		.exits = "Exit status: 0 accepted, 1 refused, 2 anything else (usage, the helper\n"
 			 "unreachable or broken, a mechanism Postfix would not use, 454).\n",
 	};
@@ -340,7 +374,7 @@ int cmd_auth_main(int argc, char **argv)
 	} else if (c.nargs != 3) {
 		msg_error("auth needs TARGET USER PASSWORD (see fake-smtpd auth --help)");
 		rc = CMD_EXIT_USAGE;
-	} else if (cmd_target(c.args[0], &t) < 0) {
+	} else if (use_postconf(&x, &c.version) < 0 || cmd_target(c.args[0], &t) < 0) {
 		rc = CMD_EXIT_USAGE;
 	} else {
 		x.timeout_ms = (int)(PF_AUTH_TIMEOUT_MS * c.time_scale) > 0 ?
@@ -348,6 +382,7 @@ int cmd_auth_main(int argc, char **argv)
 		rc = run(&x, &t);
 		target_free(&t);
 	}
+	cmd_postconf_free(&x.pc);
 	cmd_common_free(&c);
 	return rc;
 }

@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "harness/cmd/cmd.h"
+#include "harness/cmd/postconf.h"
 #include "harness/check/auth.h"
 #include "harness/check/catalogue.h"
 #include "harness/check/expect.h"
@@ -70,6 +71,9 @@ static const char usage_auth[] =
 "  --catalogue DIR        data checks (default: conformance/auth of the data\n"
 "                         directory, $SMTPD_HARNESS_DATADIR or the installed\n"
 "                         one); --no-catalogue runs the built-in checks only\n"
+"  --postconf FILE        your main.cf: its smtpd_sasl_security_options and\n"
+"                         smtpd_sasl_mechanism_filter judge the EHLO AUTH list\n"
+"  -o NAME=VALUE          a main.cf setting over --postconf (repeatable)\n"
 "  --list                 list the checks\n"
 "  --confirm              run each failed check's exchange once more through a\n"
 "                         private real Postfix (installed Postfix, root and\n"
@@ -105,6 +109,11 @@ static const char usage_policy[] =
 "  --catalogue DIR        data checks (default: conformance/policy of the data\n"
 "                         directory, $SMTPD_HARNESS_DATADIR or the installed\n"
 "                         one); --no-catalogue runs the built-in probes only\n"
+"  --postconf FILE        your main.cf: which list holds check_policy_service and\n"
+"                         what follows it, smtpd_delay_reject, soft_bounce, the\n"
+"                         smtpd_policy_service_* settings; the SMTP reply each\n"
+"                         answer gets is predicted with it\n"
+"  -o NAME=VALUE          a main.cf setting over --postconf (repeatable)\n"
 "  TRANSCRIPT...          your own policy transcripts, run as checks too\n"
 "  --list                 list the checks\n"
 "  --confirm              run each failed check's requests once more through a\n"
@@ -128,6 +137,7 @@ static const struct option opts_auth[] = {
 	{ "catalogue", required_argument, NULL, OPT_CATALOGUE },
 	{ "no-catalogue", no_argument, NULL, OPT_NO_CATALOGUE },
 	{ "confirm", no_argument, NULL, OPT_CONFIRM },
+	CMD_POSTCONF_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -143,6 +153,7 @@ static const struct option opts_policy[] = {
 	{ "expect", required_argument, NULL, OPT_EXPECT },
 	{ "expect-file", required_argument, NULL, OPT_EXPECT_FILE },
 	{ "confirm", no_argument, NULL, OPT_CONFIRM },
+	CMD_POSTCONF_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -165,6 +176,7 @@ struct check_cli {
 	const char *main_cf;			/* the main.cf of the confirmation: NULL default */
 	char postfix_ns[PATH_MAX];		/* the namespaces script, for --confirm */
 	char mail_version[64];			/* the installed Postfix's */
+	struct cmd_postconf pc;			/* policy --postconf, -o */
 };
 
 /* read_expect_file - one --expect rule per line, '#' comments */
@@ -236,6 +248,9 @@ static int check_opt(void *ctx, int ch, const char *arg)
 		k->max_time = arg;
 		return cmd_duration_ms("--max-time", arg, 0, UINT64_C(7) * 24 * 3600 * 1000,
 				       &k->max_time_ms);
+	case CMD_POSTCONF_FILE:
+	case CMD_POSTCONF_SET:
+		return cmd_postconf_opt(&k->pc, ch, arg);
 	default:
 		msg_panic("check_opt: option %d", ch);
 	}
@@ -298,7 +313,7 @@ static int confirm_failed(const struct cmd_common *c, struct check_cli *k,
 	co.proto = policy ? CONFIRM_POLICY : CONFIRM_AUTH;
 	co.target = t;
 	co.postfix_ns = k->postfix_ns;
-	co.main_cf = k->main_cf;
+	co.main_cf = k->main_cf != NULL ? k->main_cf : k->pc.file;
 	co.version = c->version;
 	co.time_scale = c->time_scale;
 	co.stderr_apart = c->stderr_apart;
@@ -450,12 +465,26 @@ static int run_auth(struct cmd_common *c, struct check_cli *k)
 	o.defines = &c->defines;
 	confirm_book_init(&book);
 	o.book = k->confirm ? &book : NULL;
+	{
+		const struct pf_pol_conf *pc = cmd_postconf_load(&k->pc, &o.version);
+
+		if (k->pc.failed) {
+			target_free(&t);
+			goto out;
+		}
+		if (pc != NULL) {
+			o.sasl.security_options = pc->sasl_security_options;
+			if (pc->sasl_mechanism_filter[0] || pf_version_at_least(&o.version, 3, 6, 0))
+				o.sasl.mech_filter = pc->sasl_mechanism_filter;
+		}
+	}
 	cmd_report_start(c, &r, "fake-smtpd check --auth");
 	cmd_report_catalogue(&r, catdir);
 	if (c->format == REPORT_TEXT) {
 		cmd_about(stdout, catdir);
 		printf("fake-smtpd: checking auth helper %s as Postfix %s would\n", c->auth,
 		       cmd_version_text(c, vt, sizeof(vt)));
+		cmd_postconf_print(stdout, &k->pc);
 	}
 	progress.r = &r;
 	progress.postfix_s = PF_AUTH_TIMEOUT_MS / 1000;
@@ -517,6 +546,9 @@ static int run_policy(struct cmd_common *c, struct check_cli *k)
 		msg_error("check needs --policy TARGET (see --help)");
 		return CMD_EXIT_USAGE;
 	}
+	o.conf = cmd_postconf_load(&k->pc, &o.version);
+	if (k->pc.failed)
+		return CMD_EXIT_USAGE;
 	if (confirm_ready(k) < 0 || spawned(k, c->policy, &t) < 0)
 		return CMD_EXIT_USAGE;
 	o.target = &t;
@@ -530,6 +562,7 @@ static int run_policy(struct cmd_common *c, struct check_cli *k)
 		printf("fake-smtpd: checking policy service %s as Postfix %s would%s\n", c->policy,
 		       cmd_version_text(c, vt, sizeof(vt)),
 		       o.time_scale != 1.0 ? " (timeouts scaled)" : "");
+		cmd_postconf_print(stdout, &k->pc);
 	}
 	progress.r = &r;
 	progress.postfix_s = PF_POL_TIMEOUT_MS / 1000;
@@ -562,7 +595,7 @@ int cmd_check_main(int argc, char **argv)
 		.shared = CMD_OPT_VERSION | CMD_OPT_TIME_SCALE | CMD_OPT_FORMAT | CMD_OPT_DEFINE |
 			  CMD_OPT_SELECT | CMD_OPT_STDERR_APART | CMD_OPT_VERBOSE | CMD_OPT_FAIL_ON |
 			  CMD_OPT_COLOR | (policy ? CMD_OPT_POLICY : CMD_OPT_AUTH | CMD_OPT_ACCOUNT),
-		.formats = CMD_FMT_ALL, .opts = policy ? opts_policy : opts_auth, .shortopts = "",
+		.formats = CMD_FMT_ALL, .opts = policy ? opts_policy : opts_auth, .shortopts = "o:",
 		.opt = check_opt, .ctx = &k,
 	};
 	struct cmd_common c;
@@ -577,6 +610,7 @@ int cmd_check_main(int argc, char **argv)
 			c.policy = NULL;
 		rc = policy ? run_policy(&c, &k) : run_auth(&c, &k);
 	}
+	cmd_postconf_free(&k.pc);
 	for (j = 0; j < k.nexp; j++)
 		free(k.expects[j]);
 	free(k.expects);

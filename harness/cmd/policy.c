@@ -35,6 +35,7 @@
 #include <time.h>
 
 #include "harness/cmd/cmd.h"
+#include "harness/cmd/postconf.h"
 #include "harness/postfix/pf_policy.h"
 #include "util/msg.h"
 #include "util/xmem.h"
@@ -57,6 +58,11 @@ static const char usage_policy[] =
 "                         protocol_state=X (CONNECT, EHLO, MAIL, RCPT, DATA,\n"
 "                         END-OF-MESSAGE, VRFY, ETRN), with that state's defaults\n"
 "  -NAME                  leave an attribute out\n"
+"  --postconf FILE        your main.cf: the SMTP reply follows it (the list\n"
+"                         holding check_policy_service and what follows it,\n"
+"                         smtpd_delay_reject, soft_bounce, the policy service's\n"
+"                         timeout, retry delay, try limit and default action)\n"
+"  -o NAME=VALUE          a main.cf setting over --postconf (repeatable)\n"
 "  (-v shows the request and the reply bytes; a failed try is retried after\n"
 "  1 s, twice in all, as Postfix does; --time-scale shortens the waits)\n";
 
@@ -68,7 +74,9 @@ struct policy_run {
 	int timeout_ms, retry_ms;
 	struct xbuf reply;		/* bytes of the last try */
 	struct pf_pol_read rd;
-	char client[600];		/* name[addr] for the verdict */
+	struct cmd_postconf pc;		/* --postconf, -o */
+	const struct pf_pol_conf *conf;	/* main.cf's, or Postfix's defaults (plain) */
+	struct pf_pol_conf *plain;
 };
 
 /* show_bytes - bytes as escaped lines, with -v */
@@ -176,45 +184,23 @@ static int try_once(struct policy_run *x, const struct target *t, const struct x
 	return x->rd.ok ? 1 : 0;
 }
 
-/* verdict_ctx - the restriction context with the request's names in it */
-static void verdict_ctx(struct policy_run *x, struct pf_pol_ctx *ctx)
-{
-	const char *name = pf_pol_req_get(x->req, "client_name");
-	const char *addr = pf_pol_req_get(x->req, "client_address");
-	const char *v;
-
-	pf_pol_ctx_init(ctx, &x->c->version, x->req->state);
-	if (name != NULL && addr != NULL) {
-		snprintf(x->client, sizeof(x->client), "%s[%s]", name, addr);
-		ctx->client = x->client;
-	}
-	if ((v = pf_pol_req_get(x->req, "helo_name")) != NULL && ctx->helo != NULL)
-		ctx->helo = v;
-	if ((v = pf_pol_req_get(x->req, "sender")) != NULL && ctx->sender != NULL)
-		ctx->sender = v;
-	if ((v = pf_pol_req_get(x->req, "recipient")) != NULL && ctx->recipient != NULL)
-		ctx->recipient = v;
-	if ((v = pf_pol_req_get(x->req, "etrn_domain")) != NULL && ctx->etrn_domain != NULL)
-		ctx->etrn_domain = v;
-	if ((v = pf_pol_req_get(x->req, "sasl_username")) != NULL)
-		ctx->sasl_user = v;
-}
-
 /* tell - the action and what Postfix answers the SMTP client */
 static void tell(struct policy_run *x, int ok)
 {
+	struct pf_pol_verdict *vp = xmalloc(sizeof(*vp));
 	struct pf_pol_verdict v;
+	struct pf_pol_smtp *s = xmalloc(sizeof(*s));
 	struct pf_pol_ctx ctx;
 	char buf[1200];
 
-	verdict_ctx(x, &ctx);
+	pf_pol_conf_ctx(x->conf, x->req, &ctx);
 	if (ok) {
 		printf("action: %s\n", report_shown(buf, sizeof(buf), x->rd.action.p, x->rd.action.len));
 		pf_pol_eval(&ctx, x->rd.action.p, x->rd.action.len, &v);
 	} else {
 		printf("no usable answer (%s): Postfix applies smtpd_policy_service_default_action "
-		       "\"%s\"\n", x->rd.why, PF_POL_DEFAULT_ACTION);
-		pf_pol_eval_failure(&ctx, NULL, &v);
+		       "\"%s\"\n", x->rd.why, x->conf->params.default_action);
+		pf_pol_eval_failure(&ctx, x->conf->params.default_action, &v);
 	}
 	if (v.kind == PF_POL_REJECT || v.kind == PF_POL_CONFIG_ERROR)
 		printf("postfix: %s%s\n", report_shown(buf, sizeof(buf), v.smtp, strlen(v.smtp)),
@@ -233,6 +219,18 @@ static void tell(struct policy_run *x, int ok)
 		       v.effects & PF_POL_FX_DEFER_IF_PERMIT ? "accepted" : "rejected", v.pending);
 	if (v.notes[0])
 		printf("postfix: %s\n", v.notes);
+	*vp = v;
+	pf_pol_conf_smtp(x->conf, &ctx, vp, s);
+	if (s->what == PF_POL_SMTP_REPLY)
+		printf("smtp (%s): %s\n", pf_pol_state_name(ctx.state),
+		       report_shown(buf, sizeof(buf), s->reply, strlen(s->reply)));
+	else
+		printf("smtp (%s): %s\n", pf_pol_state_name(ctx.state), s->what ==
+		       PF_POL_SMTP_HANGUP ? "(no reply: the connection is dropped)" : "not predicted");
+	if (s->notes[0])
+		printf("smtp: %s\n", s->notes);
+	free(vp);
+	free(s);
 }
 
 /* run - the request, its tries, the verdict; the exit status */
@@ -241,6 +239,7 @@ static int run(struct policy_run *x, const struct target *t)
 	struct xbuf req;
 	const char *why;
 	int tries, rc = -1;
+	int limit = x->conf->params.try_limit ? (int)x->conf->params.try_limit : 1;
 
 	xbuf_init(&req, POLICY_MAX_REPLY);
 	if (pf_pol_req_format(x->req, &req, &why) < 0) {
@@ -248,13 +247,13 @@ static int run(struct policy_run *x, const struct target *t)
 		xbuf_free(&req);
 		return CMD_EXIT_USAGE;
 	}
-	for (tries = 1; tries <= PF_POL_TRY_LIMIT; tries++) {
+	for (tries = 1; tries <= limit; tries++) {
 		rc = try_once(x, t, &req, tries == 1);
 		if (rc != 0)
 			break;
 		if (x->c->verbose)
-			printf("  > try %d of %d failed: %s\n", tries, PF_POL_TRY_LIMIT, x->rd.why);
-		if (tries < PF_POL_TRY_LIMIT) {
+			printf("  > try %d of %d failed: %s\n", tries, limit, x->rd.why);
+		if (tries < limit) {
 			struct timespec ts = { x->retry_ms / 1000, (long)(x->retry_ms % 1000) * 1000000L };
 
 			while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
@@ -276,6 +275,19 @@ static int scaled(double scale, int ms)
 	return v < 1 ? 1 : (int)v;
 }
 
+static const struct option opts_policy[] = {
+	CMD_POSTCONF_OPTIONS,
+	{ NULL, 0, NULL, 0 },
+};
+
+/* policy_opt - --postconf and -o */
+static int policy_opt(void *ctx, int ch, const char *arg)
+{
+	struct policy_run *x = ctx;
+
+	return cmd_postconf_opt(&x->pc, ch, arg);
+}
+
 /* cmd_policy_main - fake-smtpd policy */
 int cmd_policy_main(int argc, char **argv)
 {
@@ -285,7 +297,8 @@ int cmd_policy_main(int argc, char **argv)
 		.name = "policy", .usage = usage_policy,
 		.shared = CMD_OPT_VERSION | CMD_OPT_TIME_SCALE | CMD_OPT_STDERR_APART |
 			  CMD_OPT_VERBOSE,
-		.shortopts = "+",	/* "-NAME" after TARGET is an argument, not an option */
+		.shortopts = "+o:",	/* "-NAME" after TARGET is an argument, not an option */
+		.opts = opts_policy, .opt = policy_opt, .ctx = &x,
 		.exits = "Exit status: 0 an action came back, 1 no usable answer (Postfix applies\n"
 			 "smtpd_policy_service_default_action), 2 usage or environment error.\n",
 	};
@@ -301,9 +314,17 @@ int cmd_policy_main(int argc, char **argv)
 		rc = CMD_EXIT_USAGE;
 	} else if (build(&x, c.args + 1, c.nargs - 1) < 0 || cmd_target(c.args[0], &t) < 0) {
 		rc = CMD_EXIT_USAGE;
+	} else if ((x.conf = cmd_postconf_load(&x.pc, &c.version)) == NULL && x.pc.failed) {
+		target_free(&t);
+		rc = CMD_EXIT_USAGE;
 	} else {
-		x.timeout_ms = scaled(c.time_scale, PF_POL_TIMEOUT_MS);
-		x.retry_ms = scaled(c.time_scale, PF_POL_RETRY_MS);
+		if (x.conf == NULL) {
+			x.plain = xmalloc(sizeof(*x.plain));
+			pf_pol_conf_plain(x.plain, &c.version);
+			x.conf = x.plain;
+		}
+		x.timeout_ms = scaled(c.time_scale, (int)x.conf->params.timeout_ms);
+		x.retry_ms = scaled(c.time_scale, (int)x.conf->params.retry_ms);
 		rc = run(&x, &t);
 		target_free(&t);
 	}
@@ -311,6 +332,8 @@ int cmd_policy_main(int argc, char **argv)
 		free(x.names[i]);
 	free(x.names);
 	free(x.req);
+	free(x.plain);
+	cmd_postconf_free(&x.pc);
 	xbuf_free(&x.reply);
 	cmd_common_free(&c);
 	return rc;

@@ -19,6 +19,7 @@
 
 #include "harness/cmd/cmd.h"
 #include "harness/check/catalogue.h"
+#include "harness/cmd/postconf.h"
 #include "harness/replay/replay.h"
 #include "util/msg.h"
 #include "util/xmem.h"
@@ -42,6 +43,11 @@ static const char usage_replay[] =
 "  --policy-try-limit N   smtpd_policy_service_try_limit (default 2)\n"
 "  --policy-request-limit N  smtpd_policy_service_request_limit (default 0)\n"
 "  --policy-default-action TEXT  (default \"451 4.3.5 Server configuration problem\")\n"
+"  --postconf FILE        policy: your main.cf: which list holds check_policy_service\n"
+"                         and what follows it, smtpd_delay_reject, the\n"
+"                         smtpd_policy_service_* settings (the options above win),\n"
+"                         soft_bounce; 'expect smtp' is judged with it\n"
+"  -o NAME=VALUE          a main.cf setting over --postconf (repeatable)\n"
 "  (timeouts: 10 s auth, 100 s policy, 1 s retry delay, times --time-scale;\n"
 "  with junit and json the last line \"N passed, N failed\" goes to stderr)\n";
 
@@ -56,6 +62,7 @@ static const struct option opts_replay[] = {
 	{ "policy-try-limit", required_argument, NULL, OPT_TRY_LIMIT },
 	{ "policy-request-limit", required_argument, NULL, OPT_REQUEST_LIMIT },
 	{ "policy-default-action", required_argument, NULL, OPT_DEFAULT_ACTION },
+	CMD_POSTCONF_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -67,13 +74,24 @@ static const struct {
 	{ "dovecot-3", REPLAY_CLIENT_DOVECOT_3 }, { "dovecot-4", REPLAY_CLIENT_DOVECOT_4 },
 };
 
+/* what the options set besides struct replay_options */
+struct replay_cli {
+	struct replay_options *o;
+	struct cmd_postconf pc;
+	int try_given, request_given, action_given;
+};
+
 /* replay_opt - the options of replay alone */
 static int replay_opt(void *ctx, int ch, const char *arg)
 {
-	struct replay_options *o = ctx;
+	struct replay_cli *k = ctx;
+	struct replay_options *o = k->o;
 	size_t i;
 
 	switch (ch) {
+	case CMD_POSTCONF_FILE:
+	case CMD_POSTCONF_SET:
+		return cmd_postconf_opt(&k->pc, ch, arg);
 	case OPT_CLIENT:
 		for (i = 0; i < sizeof(clients) / sizeof(clients[0]); i++)
 			if (strcmp(arg, clients[i].name) == 0) {
@@ -87,14 +105,19 @@ static int replay_opt(void *ctx, int ch, const char *arg)
 	case OPT_LIP: o->lip = arg; return 0;
 	case OPT_RIP: o->rip = arg; return 0;
 	case OPT_TRY_LIMIT:
+		k->try_given = 1;
 		if (cmd_uint("--policy-try-limit", arg, 0, 100, &o->policy_try_limit) < 0)
 			return -1;
 		if (o->policy_try_limit == 0)
 			o->policy_try_limit = 1;
 		return 0;
 	case OPT_REQUEST_LIMIT:
+		k->request_given = 1;
 		return cmd_uint("--policy-request-limit", arg, 0, 1000000, &o->policy_request_limit);
-	case OPT_DEFAULT_ACTION: o->policy_default_action = arg; return 0;
+	case OPT_DEFAULT_ACTION:
+		k->action_given = 1;
+		o->policy_default_action = arg;
+		return 0;
 	default:
 		msg_panic("replay_opt: option %d", ch);
 	}
@@ -126,16 +149,34 @@ static int parse_all(char **files, int n, struct transcript *ts, int *nts_r)
 	return errors;
 }
 
+/* use_postconf - main.cf's policy client settings where no option says otherwise */
+static int use_postconf(struct replay_cli *k, const struct pf_version *v)
+{
+	const struct pf_pol_conf *pc = cmd_postconf_load(&k->pc, v);
+
+	if (pc == NULL)
+		return k->pc.failed ? -1 : 0;
+	k->o->policy_conf = pc;
+	if (!k->try_given)
+		k->o->policy_try_limit = pc->params.try_limit ? pc->params.try_limit : 1;
+	if (!k->request_given)
+		k->o->policy_request_limit = pc->params.request_limit;
+	if (!k->action_given)
+		k->o->policy_default_action = pc->default_action;
+	return 0;
+}
+
 /* cmd_replay_main - fake-smtpd replay */
 int cmd_replay_main(int argc, char **argv)
 {
 	struct replay_options o;
+	struct replay_cli k = { .o = &o };
 	const struct cmd_spec s = {
 		.name = "replay", .usage = usage_replay,
 		.shared = CMD_OPT_VERSION | CMD_OPT_TIME_SCALE | CMD_OPT_FORMAT | CMD_OPT_DEFINE |
 			  CMD_OPT_STDERR_APART | CMD_OPT_VERBOSE | CMD_OPT_FAIL_ON | CMD_OPT_COLOR,
-		.formats = CMD_FMT_ALL, .opts = opts_replay, .shortopts = "", .opt = replay_opt,
-		.ctx = &o,
+		.formats = CMD_FMT_ALL, .opts = opts_replay, .shortopts = "o:", .opt = replay_opt,
+		.ctx = &k,
 	};
 	struct transcript *ts = NULL;
 	struct cmd_common c;
@@ -145,6 +186,7 @@ int cmd_replay_main(int argc, char **argv)
 	char vt[200];
 
 	replay_options_init(&o);
+	cmd_postconf_init(&k.pc);
 	if ((rc = cmd_start(&s, &c, argc, argv)) >= 0)
 		goto out;
 	rc = CMD_EXIT_USAGE;
@@ -160,6 +202,10 @@ int cmd_replay_main(int argc, char **argv)
 	o.stderr_apart = c.stderr_apart;
 	o.target = &t;
 	o.defines = &c.defines;
+	if (use_postconf(&k, &o.version) < 0) {
+		target_free(&t);
+		goto out;
+	}
 	ts = xcalloc((size_t)(c.nargs - 1), sizeof(*ts));
 	errors = parse_all(c.args + 1, c.nargs - 1, ts, &nts);
 	if (errors) {
@@ -173,6 +219,7 @@ int cmd_replay_main(int argc, char **argv)
 		printf("fake-smtpd: replaying %d transcript%s against %s as Postfix %s%s\n", nts,
 		       nts > 1 ? "s" : "", c.args[0], cmd_version_text(&c, vt, sizeof(vt)),
 		       o.time_scale != 1.0 ? " (timeouts scaled)" : "");
+		cmd_postconf_print(stdout, &k.pc);
 	}
 	for (i = 0; i < nts; i++)
 		(void)replay_run(&o, &ts[i], &r);
@@ -186,6 +233,7 @@ out:
 	for (i = 0; i < nts; i++)
 		transcript_free(&ts[i]);
 	free(ts);
+	cmd_postconf_free(&k.pc);
 	cmd_common_free(&c);
 	return rc;
 }

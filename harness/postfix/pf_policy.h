@@ -35,6 +35,7 @@
  *	                                enum pf_pol_fail how);
  *
  *	Action evaluation (protocols.md B.5)
+ *	void pf_pol_codes_init(struct pf_pol_codes *k);
  *	void pf_pol_ctx_init(struct pf_pol_ctx *c, const struct pf_version *v,
  *	                     enum pf_pol_state st);
  *	void pf_pol_eval(const struct pf_pol_ctx *c, const char *action,
@@ -42,6 +43,8 @@
  *	void pf_pol_eval_failure(const struct pf_pol_ctx *c,
  *	                         const char *default_action,
  *	                         struct pf_pol_verdict *out);
+ *	void pf_pol_eval_list(const struct pf_pol_ctx *c, const char *list,
+ *	                      int reset, struct pf_pol_verdict *io);
  *	const char *pf_pol_kind_name(enum pf_pol_kind k);
  * DESCRIPTION
  *	What Postfix's smtpd sends to a policy service and what it does
@@ -108,10 +111,13 @@
  *	command", "Data command", "End-of-data") and the reply name (the
  *	bracketed word: client name[addr], helo name, sender, recipient,
  *	ETRN domain, "DATA", "END-OF-MESSAGE"). pf_pol_ctx_init() derives
- *	both from the protocol_state with smtpd_delay_reject=no semantics;
- *	with the default smtpd_delay_reject=yes, a policy check in
- *	smtpd_client_restrictions runs at RCPT but still answers as "Client
- *	host": set c->stage to say so.
+ *	both from the protocol_state with smtpd_delay_reject=no semantics,
+ *	and sets c->codes to Postfix's default reply codes
+ *	(pf_pol_codes_init). With the default smtpd_delay_reject=yes, a
+ *	policy check in smtpd_client_restrictions, smtpd_helo_restrictions
+ *	or smtpd_sender_restrictions runs at RCPT but answers as "Client
+ *	host", "Helo command" or "Sender address": pf_pol_conf_ctx()
+ *	(pf_policy_conf.h) sets the stage from the user's main.cf.
  *
  *	Keywords are case-insensitive and version-gated (DEFER 2.6, INFO and
  *	HANGUP 3.0, BCC 3.0; REDIRECT, PREPEND, WARN 2.1): an older Postfix
@@ -139,10 +145,27 @@
  *	request failed after all tries: the default action (NULL means
  *	Postfix's "451 4.3.5 Server configuration problem") evaluated the
  *	same way.
+ *
+ *	pf_pol_eval_list() is generic_checks() over a restriction list of
+ *	main.cf (list, NUL-terminated), continuing from the verdict io:
+ *	its pending DEFER_IF_PERMIT stays, and its active DEFER_IF_REJECT
+ *	(io->dir) too unless reset (a new list: SMTPD_CHECK_RESET). The
+ *	result replaces io->kind: PERMIT (a permit ends the list), DUNNO
+ *	(the list ran out), REJECT, CONFIG_ERROR or UNMODELLED (a
+ *	restriction that needs tables, DNS or state, a second
+ *	check_policy_service, or a name this oracle does not know, such
+ *	as a restriction class). A restriction's argument (check_*_access
+ *	TABLE) is never read as a restriction.
+ *
+ *	The reply is sent whole: smtpd_check_reject() calls
+ *	vstring_truncate(error_text, 510), which moves the write position
+ *	but writes no NUL, and smtpd_chat_reply() prints the string up to
+ *	its NUL. A reply longer than 512 bytes with CRLF breaks RFC 5321's
+ *	reply line limit (4.5.3.1.5); the verdict's notes say so.
  * BOUNDS
  *	Actions are evaluated up to PF_POL_ACTION_MAX bytes (longer ones
- *	are evaluated on their first PF_POL_ACTION_MAX bytes, with a note;
- *	Postfix's reply is cut at 510 bytes anyway); at most
+ *	are evaluated on their first PF_POL_ACTION_MAX bytes, with a note);
+ *	replies up to PF_POL_REPLY_MAX bytes; at most
  *	PF_POL_MAX_WORDS restriction words; a request holds at most
  *	PF_POL_MAX_REQ attributes.
  * DIAGNOSTICS
@@ -161,7 +184,8 @@
 #include "util/xbuf.h"
 
 #define PF_POL_MAX_REQ		128
-#define PF_POL_ACTION_MAX	4096
+#define PF_POL_ACTION_MAX	16384
+#define PF_POL_REPLY_MAX	(PF_POL_ACTION_MAX + 512)	/* an SMTP reply */
 #define PF_POL_MAX_WORDS	64
 #define PF_POL_TEXT_MAX		1024
 #define PF_POL_TIMEOUT_MS	100000	/* smtpd_policy_service_timeout */
@@ -263,6 +287,16 @@ void pf_pol_params_init(struct pf_pol_params *p);
 unsigned long pf_pol_failure_ms(const struct pf_pol_params *p, enum pf_pol_fail how);
 
 /* action evaluation */
+/* the reply codes of main.cf (pf_pol_codes_init: Postfix's defaults) */
+struct pf_pol_codes {
+	unsigned access_map_reject;	/* access_map_reject_code, 554 */
+	unsigned access_map_defer;	/* access_map_defer_code, 450 */
+	unsigned reject;		/* reject_code, 554 */
+	unsigned defer;			/* defer_code, 450 */
+	unsigned relay;			/* relay_domains_reject_code, 554 */
+	unsigned plaintext;		/* plaintext_reject_code, 450 */
+};
+
 enum pf_pol_stage {
 	PF_POL_STAGE_CLIENT,		/* smtpd_client_restrictions */
 	PF_POL_STAGE_HELO,
@@ -280,18 +314,16 @@ struct pf_pol_ctx {
 	const char *reply_name;		/* the <...> word; NULL: from stage */
 	const char *client;		/* name[addr] for the client stage */
 	const char *helo, *sender, *recipient, *etrn_domain;
+	char namaddr[320];		/* storage for client when built */
 	int smtputf8;			/* smtputf8_enable (yes since 3.0) */
 	int soft_bounce;
 	int relay_ok;			/* permit_auth_destination would match */
 	int mynetworks;			/* permit_mynetworks would match */
+	int relay_unknown;		/* relay_ok is not known (UNMODELLED) */
+	int mynetworks_unknown;		/* mynetworks is not known (UNMODELLED) */
 	int tls;			/* session is encrypted */
 	const char *sasl_user;		/* "" or NULL: not authenticated */
-	unsigned access_map_reject_code;	/* 554 */
-	unsigned access_map_defer_code;		/* 450 */
-	unsigned reject_code;		/* 554 */
-	unsigned defer_code;		/* 450 */
-	unsigned relay_code;		/* 554 */
-	unsigned plaintext_code;	/* 450 */
+	struct pf_pol_codes codes;
 };
 
 enum pf_pol_kind {
@@ -316,18 +348,26 @@ enum pf_pol_kind {
 struct pf_pol_verdict {
 	enum pf_pol_kind kind;
 	int disconnect;			/* 421/521: smtpd hangs up after it */
-	char smtp[PF_POL_TEXT_MAX];	/* REJECT / CONFIG_ERROR reply line */
+	char smtp[PF_POL_REPLY_MAX];	/* REJECT / CONFIG_ERROR reply line */
 	unsigned effects;		/* PF_POL_FX_* */
 	char arg[PF_POL_TEXT_MAX];	/* FILTER/REDIRECT/BCC/PREPEND text */
-	char pending[PF_POL_TEXT_MAX];	/* DEFER_IF_* reply, if it fires */
+	char pending[PF_POL_REPLY_MAX];	/* DEFER_IF_* reply, if it fires */
 	char notes[PF_POL_TEXT_MAX];	/* "; "-separated, Postfix log style */
+	struct {			/* an active DEFER_IF_REJECT (its reply) */
+		unsigned code;
+		char dsn[16];
+		char text[PF_POL_REPLY_MAX];
+	} dir;
 };
 
+void pf_pol_codes_init(struct pf_pol_codes *k);
 void pf_pol_ctx_init(struct pf_pol_ctx *c, const struct pf_version *v, enum pf_pol_state st);
 void pf_pol_eval(const struct pf_pol_ctx *c, const char *action, size_t len,
 		 struct pf_pol_verdict *out);
 void pf_pol_eval_failure(const struct pf_pol_ctx *c, const char *default_action,
 			 struct pf_pol_verdict *out);
+void pf_pol_eval_list(const struct pf_pol_ctx *c, const char *list, int reset,
+		      struct pf_pol_verdict *io);
 const char *pf_pol_kind_name(enum pf_pol_kind k);
 
 #endif

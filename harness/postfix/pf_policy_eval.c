@@ -29,6 +29,16 @@ static const char *const stage_class[] = {
 	"Etrn command", "Data command", "End-of-data",
 };
 
+void pf_pol_codes_init(struct pf_pol_codes *k)
+{
+	k->access_map_reject = 554;
+	k->access_map_defer = 450;
+	k->reject = 554;
+	k->defer = 450;
+	k->relay = 554;
+	k->plaintext = 450;
+}
+
 void pf_pol_ctx_init(struct pf_pol_ctx *c, const struct pf_version *v, enum pf_pol_state st)
 {
 	memset(c, 0, sizeof(*c));
@@ -67,12 +77,7 @@ void pf_pol_ctx_init(struct pf_pol_ctx *c, const struct pf_version *v, enum pf_p
 	c->etrn_domain = st == PF_POL_ETRN ? DEF_ETRN : NULL;
 	c->smtputf8 = pf_version_at_least(v, 3, 0, 0);
 	c->sasl_user = "";
-	c->access_map_reject_code = 554;
-	c->access_map_defer_code = 450;
-	c->reject_code = 554;
-	c->defer_code = 450;
-	c->relay_code = 554;
-	c->plaintext_code = 450;
+	pf_pol_codes_init(&c->codes);
 }
 
 const char *pf_pol_kind_name(enum pf_pol_kind k)
@@ -95,10 +100,8 @@ struct ev {
 	const char *name;		/* reply_name */
 	const char *cls;		/* reply_class */
 	int warn_if_reject;
-	int defer_if_reject;		/* out->pending holds its reply */
-	unsigned defer_code;
-	char defer_dsn[16];
-	char defer_text[PF_POL_TEXT_MAX];
+	int defer_if_reject;		/* out->dir holds its reply */
+	int list;			/* a main.cf list, not an action */
 };
 
 #define ISSPACE(ch)	((ch) == ' ' || ((ch) >= '\t' && (ch) <= '\r'))
@@ -178,7 +181,7 @@ static const char *dsn_fix(const char *status, const char *cls, char *notes, siz
 static int ATTR_PRINTF(5, 6) reject(struct ev *e, int software, unsigned code, const char *dsn,
 				    const char *fmt, ...)
 {
-	char text[PF_POL_TEXT_MAX + 64];
+	char text[PF_POL_REPLY_MAX + 64];
 	char *t = text;
 	va_list ap;
 	int n;
@@ -198,7 +201,7 @@ static int ATTR_PRINTF(5, 6) reject(struct ev *e, int software, unsigned code, c
 			 "warning: DSN detail code configuration error: %.80s", text);
 		snprintf(text, sizeof(text), "450 4.7.1 Service unavailable");
 	}
-	text[510] = '\0';		/* vstring_truncate(error_text, 510) */
+	/* vstring_truncate(error_text, 510) writes no NUL: the reply goes out whole */
 	pf_pol_printable(text, e->c->smtputf8);
 	if (e->warn_if_reject && !software) {
 		pf_pol_note_add(e->out->notes, sizeof(e->out->notes), "reject_warning: %s", text);
@@ -210,7 +213,8 @@ static int ATTR_PRINTF(5, 6) reject(struct ev *e, int software, unsigned code, c
 		e->out->effects &= ~(unsigned)PF_POL_FX_DEFER_IF_REJECT;
 		pf_pol_note_add(e->out->notes, sizeof(e->out->notes),
 			 "defer_if_reject turns \"%.60s\" into a deferral", text);
-		return reject(e, software, e->defer_code, e->defer_dsn, "%s", e->defer_text);
+		return reject(e, software, e->out->dir.code, e->out->dir.dsn, "%s",
+			      e->out->dir.text);
 	}
 	if (e->c->soft_bounce && text[0] == '5')
 		text[0] = '4';
@@ -218,6 +222,10 @@ static int ATTR_PRINTF(5, 6) reject(struct ev *e, int software, unsigned code, c
 	pf_pol_copy_str(e->out->smtp, sizeof(e->out->smtp), text);
 	e->out->kind = software ? PF_POL_CONFIG_ERROR : PF_POL_REJECT;
 	e->out->disconnect = strncmp(text, "421", 3) == 0 || strncmp(text, "521", 3) == 0;
+	if (strlen(text) > 510)
+		pf_pol_note_add(e->out->notes, sizeof(e->out->notes), "the SMTP reply is %zu bytes "
+				"and goes out whole: longer than the 512 bytes (CRLF included) RFC 5321 "
+				"4.5.3.1.5 allows a reply line", strlen(text));
 	return 1;
 }
 
@@ -232,7 +240,7 @@ static void ATTR_PRINTF(5, 6) defer_if(struct ev *e, unsigned fx, unsigned code,
 				       const char *fmt, ...)
 {
 	va_list ap;
-	char text[PF_POL_TEXT_MAX];
+	char text[PF_POL_REPLY_MAX];
 
 	if (e->out->effects & fx)
 		return;			/* each kind keeps its first reason */
@@ -248,8 +256,7 @@ static void ATTR_PRINTF(5, 6) defer_if(struct ev *e, unsigned fx, unsigned code,
 		pf_pol_copy_str(e->out->pending, sizeof(e->out->pending), head);
 		pf_pol_copy_str(e->out->pending + strlen(head), sizeof(e->out->pending) - strlen(head),
 			 text);
-		/* as smtpd_check_reject() will send it when it fires */
-		e->out->pending[510] = '\0';
+		/* as smtpd_check_reject() will send it when it fires: whole */
 		pf_pol_printable(e->out->pending, e->c->smtputf8);
 		if (e->c->soft_bounce && e->out->pending[0] == '5')
 			e->out->pending[0] = '4';
@@ -257,9 +264,9 @@ static void ATTR_PRINTF(5, 6) defer_if(struct ev *e, unsigned fx, unsigned code,
 	}
 	if (fx == PF_POL_FX_DEFER_IF_REJECT) {
 		e->defer_if_reject = 1;
-		e->defer_code = code;
-		snprintf(e->defer_dsn, sizeof(e->defer_dsn), "%s", dsn);
-		snprintf(e->defer_text, sizeof(e->defer_text), "%s", text);
+		e->out->dir.code = code;
+		snprintf(e->out->dir.dsn, sizeof(e->out->dir.dsn), "%s", dsn);
+		pf_pol_copy_str(e->out->dir.text, sizeof(e->out->dir.text), text);
 	}
 }
 
@@ -323,7 +330,7 @@ static int action_reject(struct ev *e, const char *value, size_t cmd_len, const 
 		int defer = KW("DEFER");
 
 		text = dsn_split(defer ? "4.7.1" : "5.7.1", cmd_text, dsn, sizeof(dsn));
-		(void)reject(e, 0, defer ? c->access_map_defer_code : c->access_map_reject_code,
+		(void)reject(e, 0, defer ? c->codes.access_map_defer : c->codes.access_map_reject,
 			     dsn_fix(dsn, e->cls, o->notes, sizeof(o->notes)),
 			     "<%s>: %s rejected: %s", e->name, e->cls, *text ? text : "Access denied");
 		return 1;
@@ -376,11 +383,11 @@ static int action_defer_if(struct ev *e, const char *value, size_t cmd_len, cons
 	o->kind = PF_POL_DUNNO;
 	fixed = dsn_fix(dsn, e->cls, o->notes, sizeof(o->notes));
 	if (permit && e->warn_if_reject)
-		(void)reject(e, 0, c->access_map_defer_code, fixed, "<%s>: %s rejected: %s",
+		(void)reject(e, 0, c->codes.access_map_defer, fixed, "<%s>: %s rejected: %s",
 			     e->name, e->cls, *text ? text : "Service unavailable");
 	else
 		defer_if(e, permit ? PF_POL_FX_DEFER_IF_PERMIT : PF_POL_FX_DEFER_IF_REJECT,
-			 c->access_map_defer_code, fixed, "<%s>: %s rejected: %s", e->name, e->cls,
+			 c->codes.access_map_defer, fixed, "<%s>: %s rejected: %s", e->name, e->cls,
 			 *text ? text : "Service unavailable");
 	return 1;
 }
@@ -577,6 +584,39 @@ static int is_unmodelled(const char *name)
 	return 0;
 }
 
+/* unknown_state - a modelled restriction whose input is not known */
+static void unknown_state(struct ev *e, const char *name, const char *what)
+{
+	e->out->kind = PF_POL_UNMODELLED;
+	pf_pol_note_add(e->out->notes, sizeof(e->out->notes), "restriction \"%s\" depends on %s, "
+			"which the configuration does not tell this oracle", name, what);
+}
+
+/* not_modelled - a restriction this oracle cannot evaluate, or an error */
+static void not_modelled(struct ev *e, const char *name)
+{
+	struct pf_pol_verdict *o = e->out;
+
+	if (strcasecmp(name, "check_policy_service") == 0 && !e->list) {
+		/* its transport:server argument would hold ':' */
+		pf_pol_note_add(o->notes, sizeof(o->notes), "warning: restriction "
+				"check_policy_service must be followed by transport:server");
+		server_error(e);
+	} else if (is_unmodelled(name) || e->list) {
+		/* a real restriction whose answer needs tables, DNS or session state */
+		o->kind = PF_POL_UNMODELLED;
+		pf_pol_note_add(o->notes, sizeof(o->notes), "restriction \"%.60s\" %s", name,
+				strcasecmp(name, "check_policy_service") == 0 ?
+				"(another policy service) is not followed here" : is_unmodelled(name) ?
+				"depends on state this oracle does not model" :
+				"is not one this oracle knows (a restriction class?)");
+	} else {
+		pf_pol_note_add(o->notes, sizeof(o->notes), "warning: unknown smtpd restriction: "
+				"\"%.80s\"", name);
+		server_error(e);
+	}
+}
+
 /* restrictions - generic_checks() over a restriction list from an action */
 static void restrictions(struct ev *e, const char *value)
 {
@@ -615,10 +655,10 @@ static void restrictions(struct ev *e, const char *value)
 					 "after `permit' is ignored", w[i + 1]);
 			decided = 1;
 		} else if (strcasecmp(name, "defer") == 0) {
-			decided = reject(e, 0, c->defer_code, "4.3.2", "<%s>: %s rejected: Try "
+			decided = reject(e, 0, c->codes.defer, "4.3.2", "<%s>: %s rejected: Try "
 					 "again later", e->name, e->cls);
 		} else if (strcasecmp(name, "reject") == 0) {
-			decided = reject(e, 0, c->reject_code, "5.7.1", "<%s>: %s rejected: Access "
+			decided = reject(e, 0, c->codes.reject, "5.7.1", "<%s>: %s rejected: Access "
 					 "denied", e->name, e->cls);
 		} else if (strcasecmp(name, "defer_if_permit") == 0) {
 			if (e->warn_if_reject)
@@ -635,16 +675,28 @@ static void restrictions(struct ev *e, const char *value)
 			int defer = name[0] == 'd' || name[0] == 'D';
 
 			/* only with a recipient; defer_ uses relay_code - 100 */
+			if (c->recipient != NULL && c->relay_unknown) {
+				unknown_state(e, name, "the recipient's domain class");
+				return;
+			}
 			if (c->recipient != NULL && !c->relay_ok)
-				decided = reject(e, 0, defer ? c->relay_code - 100 : c->relay_code,
+				decided = reject(e, 0, defer ? c->codes.relay - 100 : c->codes.relay,
 						 defer ? "4.7.1" : "5.7.1",
 						 "<%s>: Relay access denied", c->recipient);
 		} else if (strcasecmp(name, "permit_auth_destination") == 0) {
+			if (c->recipient != NULL && c->relay_unknown) {
+				unknown_state(e, name, "the recipient's domain class");
+				return;
+			}
 			if (c->recipient != NULL && c->relay_ok) {
 				o->kind = PF_POL_PERMIT;
 				decided = 1;
 			}
 		} else if (strcasecmp(name, "permit_mynetworks") == 0) {
+			if (c->mynetworks_unknown) {
+				unknown_state(e, name, "whether the client is in mynetworks");
+				return;
+			}
 			if (c->mynetworks) {
 				o->kind = PF_POL_PERMIT;
 				decided = 1;
@@ -656,7 +708,7 @@ static void restrictions(struct ev *e, const char *value)
 			}
 		} else if (strcasecmp(name, "reject_plaintext_session") == 0) {
 			if (!c->tls)
-				decided = reject(e, 0, c->plaintext_code, "4.7.1", "Session "
+				decided = reject(e, 0, c->codes.plaintext, "4.7.1", "Session "
 						 "encryption is required");
 		} else if (strcasecmp(name, "sleep") == 0) {
 			if (i + 1 >= n || w[i + 1][strspn(w[i + 1], "0123456789")] != '\0' ||
@@ -667,22 +719,8 @@ static void restrictions(struct ev *e, const char *value)
 				return;
 			}
 			pf_pol_note_add(o->notes, sizeof(o->notes), "smtpd sleeps %.20s s", w[++i]);
-		} else if (strcasecmp(name, "check_policy_service") == 0) {
-			/* its transport:server argument would hold ':' */
-			pf_pol_note_add(o->notes, sizeof(o->notes), "warning: restriction "
-				 "check_policy_service must be followed by transport:server");
-			server_error(e);
-			return;
-		} else if (is_unmodelled(name)) {
-			/* a real restriction whose answer needs tables, DNS or session state */
-			o->kind = PF_POL_UNMODELLED;
-			pf_pol_note_add(o->notes, sizeof(o->notes), "restriction \"%.60s\" depends on state "
-				 "this oracle does not model", name);
-			return;
 		} else {
-			pf_pol_note_add(o->notes, sizeof(o->notes), "warning: unknown smtpd restriction: "
-				 "\"%.80s\"", name);
-			server_error(e);
+			not_modelled(e, name);
 			return;
 		}
 		if (decided)
@@ -742,6 +780,26 @@ void pf_pol_eval(const struct pf_pol_ctx *c, const char *action, size_t len,
 	if ((out->effects & PF_POL_FX_DEFER_IF_PERMIT) && out->kind == PF_POL_PERMIT)
 		pf_pol_note_add(out->notes, sizeof(out->notes), "DEFER_IF_PERMIT is pending: this permit "
 			 "becomes \"%.200s\"", out->pending);
+}
+
+void pf_pol_eval_list(const struct pf_pol_ctx *c, const char *list, int reset,
+		      struct pf_pol_verdict *io)
+{
+	struct ev e;
+
+	memset(&e, 0, sizeof(e));
+	e.c = c;
+	e.out = io;
+	e.name = reply_name(c);
+	e.cls = (size_t)c->stage < N_ELEMENTS(stage_class) ? stage_class[c->stage] : "?";
+	e.list = 1;
+	if (reset)
+		io->effects &= ~(unsigned)PF_POL_FX_DEFER_IF_REJECT;
+	e.defer_if_reject = (io->effects & PF_POL_FX_DEFER_IF_REJECT) != 0;
+	io->kind = PF_POL_DUNNO;
+	if (strspn(list, ", \t\r\n") == strlen(list))
+		return;			/* an empty list decides nothing */
+	restrictions(&e, list);
 }
 
 void pf_pol_eval_failure(const struct pf_pol_ctx *c, const char *default_action,

@@ -569,6 +569,8 @@ static int run_op(struct rx *x, const struct top *op)
 	case TOP_EXPECT_SILENCE:
 		return op_expect_silence(x, op);
 	case TOP_EXPECT_SMTP:
+		if (x->t->protocol == TPROTO_POLICY)
+			return rx_op_expect_smtp_policy(x, op);
 		return rx_op_expect_smtp(x, op);
 	case TOP_EXPECT_ACTION:
 		return rx_op_expect_action(x, op);
@@ -680,5 +682,6 @@ enum check_result replay_run(const struct replay_options *o, const struct transc
 	xbuf_free_wipe(&x.pend);
 	xbuf_free(&x.back);
 	xbuf_free(&x.action);
+	rx_policy_free(&x);
 	return x.res;
 }

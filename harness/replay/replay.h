@@ -9,6 +9,8 @@
  *	enum check_result replay_run(const struct replay_options *o,
  *	                             const struct transcript *t,
  *	                             struct report *r);
+ *	void replay_policy_settings(struct report *r,
+ *	                            const struct pf_pol_conf *pc);
  * DESCRIPTION
  *	Executes the op list of one transcript (harness/script) on a fresh
  *	connection to o->target and reports it as one check: every line sent
@@ -37,7 +39,14 @@
  *	Postfix sleeps the retry delay (1 s), reconnects and re-sends the
  *	same request, up to the try limit (2), then applies the default
  *	action. Timeouts 100 s, delay 1 s, all multiplied by o->time_scale;
- *	the report names the unscaled figures.
+ *	the report names the unscaled figures. With o->policy_conf (the
+ *	user's main.cf) its timeout and retry delay are used, and each
+ *	action is judged as that configuration makes smtpd answer the SMTP
+ *	client (pf_policy_conf.h); without, as Postfix's defaults with
+ *	check_policy_service the only restriction. "expect smtp" compares
+ *	that reply (a pending DEFER_IF_PERMIT included).
+ *	replay_policy_settings() notes the settings a configuration gave
+ *	the oracle into the current check's log (check --policy too).
  *
  *	A spawned helper that dies by a signal is a finding (the check fails
  *	with the signal and its stderr), not an error. An unreachable target
@@ -51,6 +60,7 @@
 #include "harness/io/target.h"
 #include "harness/postfix/pf_auth.h"
 #include "harness/postfix/pf_sasl.h"
+#include "harness/postfix/pf_policy_conf.h"
 #include "harness/report/report.h"
 #include "harness/script/transcript.h"
 
@@ -82,10 +92,12 @@ struct replay_options {
 	unsigned policy_try_limit;
 	unsigned policy_request_limit;	/* 0 = unlimited */
 	const char *policy_default_action;
+	const struct pf_pol_conf *policy_conf;	/* the user's main.cf, or NULL */
 };
 
 void replay_options_init(struct replay_options *o);
 enum check_result replay_run(const struct replay_options *o, const struct transcript *t,
 			     struct report *r);
+void replay_policy_settings(struct report *r, const struct pf_pol_conf *pc);
 
 #endif

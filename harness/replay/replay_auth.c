@@ -117,8 +117,7 @@ static int code_of(const char *smtp)
 /* rx_op_expect_smtp - Postfix's answer to the SMTP client, by code or pattern */
 int rx_op_expect_smtp(struct rx *x, const struct top *op)
 {
-	const char *reply, *why;
-	int rc;
+	const char *reply;
 
 	if (x->t->protocol == TPROTO_AUTH) {
 		if (wait_verdict(x) < 0)
@@ -132,17 +131,7 @@ int rx_op_expect_smtp(struct rx *x, const struct top *op)
 		return rx_fail(x, "the SMTP reply for a policy action is not predicted yet "
 			       "(use expect action)");
 	}
-	if (op->code) {
-		if (strlen(reply) < 3 || code_of(reply) != op->code)
-			return rx_fail(x, "expected SMTP %d, Postfix would answer: %s", op->code, reply);
-		return 0;
-	}
-	rc = tpat_match(&op->pat, &x->v, reply, strlen(reply), &why);
-	if (rc < 0)
-		return rx_fail(x, "pattern %s: %s", op->pat.src, why);
-	if (rc == 0)
-		return rx_fail(x, "expected SMTP reply %s, Postfix would answer: %s", op->pat.src, reply);
-	return 0;
+	return rx_expect_reply(x, op, reply);
 }
 
 /* --- auth macros ------------------------------------------------------ */

@@ -32,6 +32,8 @@
 
 #define RX_MAX_REPLY	(1024 * 1024)	/* policy reply block we keep */
 
+struct rx_pol;
+
 struct rx {
 	const struct replay_options *o;
 	const struct transcript *t;
@@ -54,6 +56,7 @@ struct rx {
 	int have_action;
 	int action_default;
 	unsigned pol_requests;		/* successful requests on this connection */
+	struct rx_pol *pol;		/* replay_policy.c: the SMTP prediction */
 	int broken;			/* auth: Postfix saw EOF or a timeout */
 	enum pf_auth_link broke_how;	/* PF_AUTH_LINK_EOF or _ERROR */
 	int crashed;
@@ -86,5 +89,8 @@ int rx_op_cont(struct rx *x, const struct top *op);
 /* replay_policy.c */
 int rx_op_expect_action(struct rx *x, const struct top *op);
 int rx_op_policy(struct rx *x, const struct top *op);
+int rx_op_expect_smtp_policy(struct rx *x, const struct top *op);
+void rx_policy_free(struct rx *x);
+int rx_expect_reply(struct rx *x, const struct top *op, const char *reply);
 
 #endif

@@ -7,6 +7,10 @@
  *
  *	int rx_op_policy(struct rx *x, const struct top *op);
  *	int rx_op_expect_action(struct rx *x, const struct top *op);
+ *	int rx_op_expect_smtp_policy(struct rx *x, const struct top *op);
+ *	void rx_policy_free(struct rx *x);
+ *	int rx_expect_reply(struct rx *x, const struct top *op,
+ *	                    const char *reply);
  * DESCRIPTION
  *	Postfix's policy client (attr_clnt, replay.h): "policy" sends
  *	Postfix's request with the statement's overrides and reads the
@@ -14,22 +18,185 @@
  *	before the request, no connection, a write error, EOF, a timeout,
  *	a reply without action) closes, sleeps the retry delay and sends the
  *	same request again, up to the try limit, then applies the default
- *	action. "expect action" matches the last action.
+ *	action. "expect action" matches the last action. Each action (or
+ *	default action) is judged as the configuration (o->policy_conf, or
+ *	Postfix's defaults with the check the only restriction) makes smtpd
+ *	answer the SMTP client (pf_pol_conf_smtp); "expect smtp" compares
+ *	that reply, by code or pattern. A prediction the oracle cannot
+ *	make fails "expect smtp" with the reason, never passes it.
+ *	rx_policy_free() releases what the prediction kept.
+ *	rx_expect_reply() is "expect smtp" over a predicted reply (auth
+ *	and policy); replay_policy_settings() puts the settings used in
+ *	the current check's log (replay.h).
  * DIAGNOSTICS
  *	Into the report, through rx_fail().
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "harness/postfix/pf_policy.h"
+#include "harness/postfix/pf_policy_conf.h"
 #include "harness/replay/replay_int.h"
 #include "proto/policy.h"
 #include "util/xmem.h"
 
 /* --- policy ----------------------------------------------------------- */
+
+/* what the SMTP prediction keeps between steps */
+struct rx_pol {
+	struct pf_pol_conf plain;	/* without o->policy_conf */
+	struct pf_pol_req req;		/* the last request */
+	struct xbuf *vals;		/* its override values (req points into them) */
+	size_t nvals;
+	struct pf_pol_ctx ctx;
+	struct pf_pol_verdict v;
+	struct pf_pol_smtp smtp;
+	int have;			/* smtp holds the last prediction */
+	int noted;			/* the settings are in the log */
+};
+
+/* pol - the prediction state, made on first use */
+static struct rx_pol *pol(struct rx *x)
+{
+	if (x->pol == NULL) {
+		x->pol = xcalloc(1, sizeof(*x->pol));
+		pf_pol_conf_plain(&x->pol->plain, &x->o->version);
+	}
+	return x->pol;
+}
+
+/* conf - the configuration the oracle judges with */
+static const struct pf_pol_conf *conf(struct rx *x)
+{
+	return x->o->policy_conf ? x->o->policy_conf : &pol(x)->plain;
+}
+
+/* free_vals - the override values of the last request */
+static void free_vals(struct rx_pol *p)
+{
+	size_t k;
+
+	for (k = 0; k < p->nvals; k++)
+		xbuf_free(&p->vals[k]);
+	free(p->vals);
+	p->vals = NULL;
+	p->nvals = 0;
+}
+
+void rx_policy_free(struct rx *x)
+{
+	if (x->pol != NULL)
+		free_vals(x->pol);
+	free(x->pol);
+	x->pol = NULL;
+}
+
+/* predict - what smtpd answers the SMTP client for the last action */
+static void predict(struct rx *x)
+{
+	struct rx_pol *p = pol(x);
+	const struct pf_pol_conf *pc = conf(x);
+	char shown[600];
+
+	if (!p->noted) {
+		replay_policy_settings(x->r, pc);
+		p->noted = 1;
+	}
+	{
+		const char *ps = pf_pol_req_get(&p->req, "protocol_state");
+		enum pf_pol_state st;
+
+		if (ps != NULL && pf_pol_state_parse(ps, &st) == 0)
+			p->req.state = st;	/* "policy state=MAIL" */
+	}
+	pf_pol_conf_ctx(pc, &p->req, &p->ctx);
+	if (x->action_default)
+		pf_pol_eval_failure(&p->ctx, xbuf_cstr(&x->action), &p->v);
+	else
+		pf_pol_eval(&p->ctx, x->action.data ? x->action.data : "", x->action.len, &p->v);
+	pf_pol_conf_smtp(pc, &p->ctx, &p->v, &p->smtp);
+	p->have = 1;
+	switch (p->smtp.what) {
+	case PF_POL_SMTP_REPLY:
+		report_note(x->r, "Postfix would answer the SMTP client (%s): %s%s%s",
+			    pf_pol_state_name(p->ctx.state), rx_show(shown, sizeof(shown),
+			    p->smtp.reply, strlen(p->smtp.reply)), p->smtp.notes[0] ? " - " : "",
+			    p->smtp.notes);
+		break;
+	case PF_POL_SMTP_HANGUP:
+		report_note(x->r, "Postfix would drop the SMTP connection without a reply (HANGUP)");
+		break;
+	case PF_POL_SMTP_UNMODELLED:
+		report_note(x->r, "the SMTP reply is not predicted: %s", p->smtp.notes);
+		break;
+	}
+}
+
+/* pol_timeout - smtpd_policy_service_timeout (main.cf's or 100 s), scaled */
+static int pol_timeout(struct rx *x)
+{
+	const struct pf_pol_conf *pc = x->o->policy_conf;
+
+	return pc ? rx_scaled(x, pc->params.timeout_ms > INT_MAX ? INT_MAX :
+			      (int)pc->params.timeout_ms) : rx_timeout(x);
+}
+
+/* retry_ms - smtpd_policy_service_retry_delay (main.cf's or 1 s) */
+static int retry_ms(struct rx *x)
+{
+	const struct pf_pol_conf *pc = x->o->policy_conf;
+
+	return pc ? (pc->params.retry_ms > INT_MAX ? INT_MAX : (int)pc->params.retry_ms) :
+		REPLAY_POLICY_RETRY_MS;
+}
+
+/* rx_op_expect_smtp_policy - the SMTP reply for the last action, by code or pattern */
+int rx_op_expect_smtp_policy(struct rx *x, const struct top *op)
+{
+	const struct rx_pol *p = x->pol;
+
+	if (!x->have_action || p == NULL || !p->have)
+		return rx_fail(x, "no policy reply to judge");
+	if (p->smtp.what == PF_POL_SMTP_UNMODELLED)
+		return rx_fail(x, "the SMTP reply is not predicted: %s", p->smtp.notes);
+	if (p->smtp.what == PF_POL_SMTP_HANGUP)
+		return rx_fail(x, "expected SMTP %s, Postfix would drop the connection (HANGUP)",
+			       op->pat.src ? op->pat.src : "");
+	return rx_expect_reply(x, op, p->smtp.reply);
+}
+
+/* rx_expect_reply - "expect smtp": the predicted reply by code or pattern */
+int rx_expect_reply(struct rx *x, const struct top *op, const char *reply)
+{
+	const char *why;
+	int rc;
+
+	if (op->code) {
+		if (strlen(reply) < 3 || (reply[0] - '0') * 100 + (reply[1] - '0') * 10 +
+		    (reply[2] - '0') != op->code)
+			return rx_fail(x, "expected SMTP %d, Postfix would answer: %s", op->code, reply);
+		return 0;
+	}
+	rc = tpat_match(&op->pat, &x->v, reply, strlen(reply), &why);
+	if (rc < 0)
+		return rx_fail(x, "pattern %s: %s", op->pat.src, why);
+	if (rc == 0)
+		return rx_fail(x, "expected SMTP reply %s, Postfix would answer: %s", op->pat.src, reply);
+	return 0;
+}
+
+void replay_policy_settings(struct report *r, const struct pf_pol_conf *pc)
+{
+	char line[1200];
+	size_t i;
+
+	for (i = 0; pf_pol_conf_line(pc, i, line, sizeof(line)); i++)
+		report_note(r, "%s%s", i ? "  " : "Postfix settings used: ", line);
+}
 
 /* rx_op_expect_action - the last action (or the default one) matches */
 int rx_op_expect_action(struct rx *x, const struct top *op)
@@ -63,13 +230,21 @@ int rx_op_expect_action(struct rx *x, const struct top *op)
  */
 static int build_request(struct rx *x, const struct top *op, struct xbuf *out)
 {
-	struct pf_pol_req *req = xmalloc(sizeof(*req));
-	struct xbuf *vals = xcalloc(op->npol ? op->npol : 1, sizeof(*vals));
+	struct rx_pol *p = pol(x);
+	struct pf_pol_req *req = &p->req;
+	struct xbuf *vals;
 	const char *why;
 	size_t k;
 	int rc = 0;
 
+	free_vals(p);
+	p->have = 0;
+	vals = p->vals = xcalloc(op->npol ? op->npol : 1, sizeof(*vals));
+	p->nvals = op->npol;
 	pf_pol_req_init(req, &x->o->version, PF_POL_RCPT);
+	if (x->o->policy_conf != NULL && pf_pol_req_get(req, "policy_context") != NULL &&
+	    pf_pol_req_set(req, "policy_context", x->o->policy_conf->policy_context) < 0)
+		rc = rx_fail(x, "policy_context: too many attributes");
 	for (k = 0; k < op->npol && rc == 0; k++) {
 		const struct tpolicy_arg *pa = &op->pol[k];
 
@@ -87,11 +262,7 @@ static int build_request(struct rx *x, const struct top *op, struct xbuf *out)
 	}
 	if (rc == 0 && pf_pol_req_format(req, out, &why) < 0)
 		rc = rx_fail(x, "request: %s", why);
-	for (k = 0; k < op->npol; k++)
-		xbuf_free(&vals[k]);
-	free(vals);
-	free(req);
-	return rc;
+	return rc;		/* the values live until the next request */
 }
 
 /* policy_try - one attempt: 1 an action arrived, 0 a failed try (why set), -1 error */
@@ -112,7 +283,7 @@ static int policy_try(struct rx *x, const struct xbuf *req, char *why, size_t wl
 
 		memset(&to, 0, sizeof(to));
 		to.stderr_apart = x->o->stderr_apart;
-		to.connect_timeout_ms = rx_timeout(x);
+		to.connect_timeout_ms = pol_timeout(x);
 		if (tconn_open(x->o->target, &to, &x->c, err, sizeof(err)) < 0) {
 			xbuf_free(&x->c.err);
 			snprintf(why, wlen, "cannot connect: %.400s", err);
@@ -130,11 +301,16 @@ static int policy_try(struct rx *x, const struct xbuf *req, char *why, size_t wl
 		struct policy_reply rep;
 		const char *line, *e;
 		size_t len, used;
-		int rr = rx_read(x, rx_timeout(x), &line, &len);
+		int rr = rx_read(x, pol_timeout(x), &line, &len);
 
 		if (rr == 0) {
-			snprintf(why, wlen, "no complete reply within %s%s", rx_secs(rx_timeout(x), tb, sizeof(tb)),
-				 x->o->time_scale != 1.0 ? " (scaled: Postfix would have waited 100 s)" : "");
+			char full[32];
+
+			snprintf(why, wlen, "no complete reply within %s%s%s%s", rx_secs(pol_timeout(x), tb,
+				 sizeof(tb)), x->o->time_scale != 1.0 ? " (scaled: Postfix would have "
+				 "waited " : "", x->o->time_scale != 1.0 ? rx_secs(x->o->policy_conf ?
+				 (int)x->o->policy_conf->params.timeout_ms : REPLAY_POLICY_TIMEOUT_MS, full,
+				 sizeof(full)) : "", x->o->time_scale != 1.0 ? ")" : "");
 			break;
 		}
 		if (rr == -1) {
@@ -216,6 +392,7 @@ int rx_op_policy(struct rx *x, const struct top *op)
 					    x->o->policy_request_limit);
 				rx_close(x);
 			}
+			predict(x);
 			rc = 0;
 			break;
 		}
@@ -229,14 +406,15 @@ int rx_op_policy(struct rx *x, const struct top *op)
 			x->action_default = 1;
 			report_note(x->r, "Postfix logs \"problem talking to server\" and applies "
 				    "smtpd_policy_service_default_action: %s", x->o->policy_default_action);
+			predict(x);
 			rc = 0;
 			break;
 		}
-		report_note(x->r, "Postfix sleeps %s (smtpd_policy_service_retry_delay 1 s), reconnects "
-			    "and sends the same request again", rx_secs(rx_scaled(x, REPLAY_POLICY_RETRY_MS), tb,
-									sizeof(tb)));
+		report_note(x->r, "Postfix sleeps %s (smtpd_policy_service_retry_delay %lu ms), "
+			    "reconnects and sends the same request again",
+			    rx_secs(rx_scaled(x, retry_ms(x)), tb, sizeof(tb)), (unsigned long)retry_ms(x));
 		{
-			int ms = rx_scaled(x, REPLAY_POLICY_RETRY_MS);
+			int ms = rx_scaled(x, retry_ms(x));
 			struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 
 			while (nanosleep(&ts, &ts) < 0 && errno == EINTR)

@@ -15,7 +15,8 @@ DESCRIPTION
     value "@close" closes the connection without a reply, as a failing
     server does. Unlisted recipients and requests without one get DUNNO.
     Every request is logged to stdout as one line "request: a=b ..." (in
-    arrival order), so a test can see what Postfix sent and how often.
+    arrival order), so a test can see what Postfix sent and how often;
+    every new connection as a line "connection".
     Requests are bounded to 1000 lines of 8 KiB.
 
 DIAGNOSTICS
@@ -49,6 +50,8 @@ def load(path):
 
 class Handler(socketserver.StreamRequestHandler):
     def handle(self):
+        with lock:
+            print("connection", flush=True)
         while True:
             attrs, lines = {}, 0
             while True:
