@@ -54,6 +54,7 @@ struct authd {
 	uint64_t failure_delay_ms;
 	unsigned long next_cuid;
 	char hostname[256];
+	unsigned char scram_secret[32];	/* unknown SCRAM users' answers, per process */
 	/* daemon-level faults */
 	int fault_crlf;
 	uint64_t fault_delay_ms;
@@ -774,5 +775,9 @@ int main(int argc, char **argv)
 	snprintf(d->hostname, sizeof(d->hostname), "localhost");
 	gethostname(d->hostname, sizeof(d->hostname) - 1);
 	d->set.hostname = d->hostname;
+	if (RAND_bytes(d->scram_secret, sizeof(d->scram_secret)) != 1)
+		msg_fatal("no randomness for the SCRAM secret");
+	d->set.scram_secret = d->scram_secret;
+	d->set.scram_secret_len = sizeof(d->scram_secret);
 	return daemon_main(argc, argv, &spec, d);
 }

@@ -137,6 +137,10 @@ struct authd_settings {
 	const char *unsafe_mech;	/* demo mechanism trusting the username, or NULL */
 	const char *anonymous_username;
 	unsigned faults;
+	/* SCRAM: unknown users get a challenge, and fail after the proof
+	   (sasl.h); NULL = they fail at once, as in Dovecot */
+	const unsigned char *scram_secret;
+	size_t scram_secret_len;
 };
 
 struct authd_ident {

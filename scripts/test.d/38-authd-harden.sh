@@ -8,6 +8,9 @@
 # and --max-pending-total: the server grows by less than 64 MB (ASan's
 # quarantine off, so that freed memory is given back as in a release
 # build), says why it disconnects them, and ordinary logins go on.
+# SCRAM for an unknown user gets a server-first like a known user's (a
+# stable salt, the same rounds) and the same FAIL after the proof, timed
+# alike.
 # Usage: 38-authd-harden.sh BUILD_DIR     Last line: "N passed, N failed".
 set -u
 . "$(dirname "$0")/suite.bash"
@@ -73,6 +76,31 @@ mem_attack total --max-pending-bytes 0 --max-pending-total 8m
 grep -q "pending requests of all clients above --max-pending-total 8388608 bytes: disconnecting client [0-9]*, the largest" \
 	"$dir/log.total" && ok "total: the eviction is logged with the bound" ||
 	bad "total: no log line for --max-pending-total"
+
+# --- SCRAM: an unknown user answered as a known one ---------------------
+bg "$bin" -p "$dir/users" -d 300ms --log-file "$dir/log.enum" "unix:$dir/e.sock"
+wait_socket "$dir/e.sock" || bad "enum: no socket"
+probe="/usr/bin/python3 $top/reference/tests/authd_scram_probe.py $dir/e.sock"
+k=$($probe alice 8)
+u=$($probe nobody 8)
+echo "# known:   $k"
+echo "# unknown: $u"
+if [ "$(field first "$u")" = CONT ] && [ "$(field iters "$u")" = "$(field iters "$k")" ] &&
+	[ "$(field salts "$u")" = 1 ] && [ "$(field salts "$k")" = 1 ]; then
+	ok "unknown user: a server-first like a known one's (one salt per user, $(field iters "$u") rounds)"
+else bad "unknown user's first reply: $u (known: $k)"; fi
+if [ "$(field final "$u")" = "FAIL/ID/user=nobody" ] && [ "$(field final "$k")" = "FAIL/ID/user=alice" ]; then
+	ok "unknown user: the same FAIL as a wrong password, after the proof"
+else bad "final replies: $(field final "$u") / $(field final "$k")"; fi
+dfirst=$(/usr/bin/python3 -c 'import sys; print('%.1f' % abs(float(sys.argv[1]) - float(sys.argv[2])))' \
+	"$(field first_p50_ms "$u")" "$(field first_p50_ms "$k")")
+dfinal=$(/usr/bin/python3 -c 'import sys; print('%.1f' % abs(float(sys.argv[1]) - float(sys.argv[2])))' \
+	"$(field final_p50_ms "$u")" "$(field final_p50_ms "$k")")
+if below "$dfirst" 10 && below "$dfinal" 50; then
+	ok "unknown vs known: first reply p50 differs by $dfirst ms, the FAIL by $dfinal ms"
+else bad "timing tells them apart: first $dfirst ms, final $dfinal ms"; fi
+grep -q "auth failed: id=1 mech=SCRAM-SHA-256 user=nobody: Unknown user" "$dir/log.enum" &&
+	ok "the log still says Unknown user" || bad "no 'Unknown user' in the log"
 
 # --- the bound on rounds -------------------------------------------------
 scram big pw 1000001 > "$dir/big"
