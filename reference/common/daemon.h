@@ -67,7 +67,9 @@
  *	   daemon with the same file cannot replace the first one's unix
  *	   sockets), the LISTEN arguments (listen.h specs; at most
  *	   DAEMON_MAX_LISTENERS; "spawn" serves stdin/stdout and cannot be
- *	   combined with listeners), then --user drops privileges.
+ *	   combined with listeners), then --user drops privileges, after
+ *	   starting a keeper (keeper.h) that removes the unix sockets and
+ *	   the pid file when the server has ended.
  *	8. SIGTERM and SIGINT stop the loop ("signal N: shutting down"),
  *	   SIGHUP calls spec->reload(ctx); spec->post_init(ctx, d).
  *	9. spawn: spec->connect(ctx, 0, 1, "spawn"), and the loop ends
@@ -75,7 +77,9 @@
  *	   logs the start and listeners call spec->connect(ctx, fd, fd,
  *	   peer) for every accepted connection.
  *	10. After the loop: listeners closed, batching stopped,
- *	   spec->finish(ctx), the pid file removed. Returns 0.
+ *	   spec->finish(ctx), the pid file removed; with --user the
+ *	   keeper removes what the user could not, and is waited for.
+ *	   Returns 0.
  *
  *	Connections: spec->connect creates its connection with
  *	daemon_conn_create() (conn_create, counted; with -v "peer:
