@@ -123,7 +123,8 @@ void authd_session_drop_pending(struct authd_session *s);
 
 struct authd_budget {
 	size_t used;
-	size_t max;		/* 0 = no limit */
+	size_t max;		/* 0 = no limit, of used + out */
+	size_t out;		/* the connections' unsent output (conn_count_output) */
 };
 
 struct authd_settings {
