@@ -9,7 +9,9 @@
 # quarantine off, so that freed memory is given back as in a release
 # build), says why it disconnects them, and ordinary logins go on;
 # 300 connections that never read 200 big OK replies each are cut off
-# by --max-pending-total too (their queued output counts).
+# by --max-pending-total too (their queued output counts). All three at
+# once, with the defaults: other clients' {PLAIN} logins p99 under 100 ms
+# and the server under 64 MB of RSS (the figures printed).
 # SCRAM for an unknown user gets a server-first like a known user's (a
 # stable salt, the same rounds) and the same FAIL after the proof, timed
 # alike.
@@ -106,6 +108,24 @@ n=$(grep -c "pending requests and unread output of all clients above --max-pendi
 unread_attack unbounded --max-pending-total 0
 [ "$g8" -lt "$grow" ] && ok "unread replies: RSS grew by $g8 KB with the bound, $grow KB without" ||
 	bad "unread replies: RSS grew by $g8 KB with the bound, $grow KB without"
+
+# --- all together: stall, memory and unread replies with ordinary clients --
+# the defaults (--max-pending-bytes 1m, --max-pending-total 16m), two workers
+ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0 \
+	bg "$bin" -p "$dir/users" -d 0 -w 2 --log-file "$dir/log.all" "unix:$dir/all.sock"
+wait_socket "$dir/all.sock" || bad "all: no socket"
+r=$($attack "$dir/all.sock" "$last_pid" 4 stall=4:slow:s3cret memory=20:1024:12000 \
+	unread=100:200:big:pw)
+echo "# all together: $r"
+echo "# {PLAIN} logins: $(field probes "$r") answered, p50 $(field p50_ms "$r") ms, p99 $(field p99_ms "$r") ms, max $(field max_ms "$r") ms; RSS $(field rss_start_kb "$r") KB at start, at most $(field rss_max_kb "$r") KB"
+if [ "$(field ok "$r")" -gt 10 ] && below "$(field p99_ms "$r")" 100; then
+	ok "all together: {PLAIN} logins p99 $(field p99_ms "$r") ms (< 100 ms)"
+else bad "all together: {PLAIN} logins: $r"; fi
+if [ "$(field rss_max_kb "$r")" -lt 65536 ]; then
+	ok "all together: the server's RSS at most $(field rss_max_kb "$r") KB (< 64 MB)"
+else bad "all together: RSS $(field rss_max_kb "$r") KB"; fi
+grep -q "auth ok: id=[0-9]* mech=PLAIN user=slow" "$dir/log.all" &&
+	ok "all together: the 600,000-round user still logs in" || bad "all together: no slow login"
 
 # --- SCRAM: an unknown user answered as a known one ---------------------
 bg "$bin" -p "$dir/users" -d 300ms --log-file "$dir/log.enum" "unix:$dir/e.sock"
