@@ -23,11 +23,12 @@ rss_kb=N rss_max_kb=N", where rss is the server's VmRSS (from
 sampled during the run. Exit 0.
 """
 import base64
-import os
 import socket
 import sys
 import threading
 import time
+
+import authd_wire
 
 path, pid, seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 opts = dict(a.split("=", 1) for a in sys.argv[4:])
@@ -47,17 +48,7 @@ def rss_kb():
 
 
 def connect():
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.connect(path)
-    s.settimeout(30)
-    s.sendall(b"VERSION\t1\t2\nCPID\t%d\n" % os.getpid())
-    buf = b""
-    while b"DONE\n" not in buf:
-        data = s.recv(65536)
-        if not data:
-            raise OSError("closed during the handshake")
-        buf += data
-    return s, buf.split(b"DONE\n", 1)[1]
+    return authd_wire.connect(path)
 
 
 def plain(user, password):

@@ -5,8 +5,9 @@ Usage: authd_scram_probe.py SOCKET N USER...
 
 N rounds; in each, one SCRAM-SHA-256 exchange per USER, in turn (so that a
 busy machine slows them all alike), each with a wrong password. Prints a
-line per USER: "user=USER first=KIND[,KIND] first_p50_ms=X first_max_ms=X
-salts=N iters=I[,I] final=SHAPE final_p50_ms=X", where first is the kind
+line per USER: "user=USER first=KIND[,KIND] first_min_ms=X first_p50_ms=X
+first_max_ms=X salts=N iters=I[,I] final=SHAPE final_min_ms=X final_p50_ms=X",
+where first is the kind
 of the server's first reply (CONT or FAIL), timed from the AUTH; salts the
 number of distinct salts in the server-first messages; final the shape of
 the last reply (its id replaced by ID, TABs by /), timed from the
@@ -14,30 +15,17 @@ client-final message. Exit 0.
 """
 import base64
 import os
-import socket
 import sys
 import time
+
+import authd_wire
 
 path, rounds, users = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 
 
-def connect():
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.connect(path)
-    s.settimeout(30)
-    s.sendall(b"VERSION\t1\t2\nCPID\t%d\n" % os.getpid())
-    buf = b""
-    while b"DONE\n" not in buf:
-        data = s.recv(65536)
-        if not data:
-            raise OSError("closed during the handshake")
-        buf += data
-    return s, buf.split(b"DONE\n", 1)[1]
-
-
 class Conn:
     def __init__(self):
-        self.s, self.buf = connect()
+        self.s, self.buf = authd_wire.connect(path)
         self.id = 0
 
     def line(self):
@@ -88,11 +76,11 @@ def main():
             c.exchange(u, seen[u])
     for u in users:
         o = seen[u]
-        print("user=%s first=%s first_p50_ms=%.1f first_max_ms=%.1f salts=%d iters=%s "
-              "final=%s final_p50_ms=%.1f" % (
-                  u, ",".join(sorted(o["kinds"])), p50(o["firsts"]), max(o["firsts"]),
-                  len(o["salts"]), ",".join(sorted(o["iters"])) or "-",
-                  "|".join(sorted(o["shapes"])), p50(o["finals"])))
+        print("user=%s first=%s first_min_ms=%.1f first_p50_ms=%.1f first_max_ms=%.1f "
+              "salts=%d iters=%s final=%s final_min_ms=%.1f final_p50_ms=%.1f" % (
+                  u, ",".join(sorted(o["kinds"])), min(o["firsts"]), p50(o["firsts"]),
+                  max(o["firsts"]), len(o["salts"]), ",".join(sorted(o["iters"])) or "-",
+                  "|".join(sorted(o["shapes"])), min(o["finals"] or [-1]), p50(o["finals"])))
 
 
 main()

@@ -131,7 +131,7 @@ grep -q "auth ok: id=[0-9]* mech=PLAIN user=slow" "$dir/log.all" &&
 bg "$bin" -p "$dir/users" -d 300ms --log-file "$dir/log.enum" "unix:$dir/e.sock"
 wait_socket "$dir/e.sock" || bad "enum: no socket"
 probe="/usr/bin/python3 $top/reference/tests/authd_scram_probe.py $dir/e.sock"	# N USER...
-out=$($probe 12 alice nobody)
+out=$($probe 16 alice nobody)
 k=$(echo "$out" | grep '^user=alice ')
 u=$(echo "$out" | grep '^user=nobody ')
 echo "# known:   $k"
@@ -143,12 +143,13 @@ else bad "unknown user's first reply: $u (known: $k)"; fi
 if [ "$(field final "$u")" = "FAIL/ID/user=nobody" ] && [ "$(field final "$k")" = "FAIL/ID/user=alice" ]; then
 	ok "unknown user: the same FAIL as a wrong password, after the proof"
 else bad "final replies: $(field final "$u") / $(field final "$k")"; fi
-dfirst=$(/usr/bin/python3 -c 'import sys; print("%.1f" % abs(float(sys.argv[1]) - float(sys.argv[2])))' \
-	"$(field first_p50_ms "$u")" "$(field first_p50_ms "$k")")
-dfinal=$(/usr/bin/python3 -c 'import sys; print("%.1f" % abs(float(sys.argv[1]) - float(sys.argv[2])))' \
-	"$(field final_p50_ms "$u")" "$(field final_p50_ms "$k")")
-if below "$dfirst" 10 && below "$dfinal" 50; then
-	ok "unknown vs known: first reply p50 differs by $dfirst ms, the FAIL by $dfinal ms"
+# the fastest of 16 interleaved answers each: what a patient client sees
+# through the noise of a busy machine
+diff_ms() { /usr/bin/python3 -c 'import sys; print("%.1f" % abs(float(sys.argv[1]) - float(sys.argv[2])))' "$@"; }
+dfirst=$(diff_ms "$(field first_min_ms "$u")" "$(field first_min_ms "$k")")
+dfinal=$(diff_ms "$(field final_min_ms "$u")" "$(field final_min_ms "$k")")
+if below "$dfirst" 10 && below "$dfinal" 20; then
+	ok "unknown vs known: the fastest first replies differ by $dfirst ms, the FAILs by $dfinal ms"
 else bad "timing tells them apart: first $dfirst ms, final $dfinal ms"; fi
 grep -q "auth failed: id=[0-9]* mech=SCRAM-SHA-256 user=nobody: Unknown user" "$dir/log.enum" &&
 	ok "the log still says Unknown user" || bad "no 'Unknown user' in the log"
