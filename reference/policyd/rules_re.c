@@ -8,6 +8,7 @@
  * DESCRIPTION
  *	The translation reads the ERE once, left to right:
  *	  ere     := *( bracket | escape | interval | byte )
+ *	  interval := "{" [ n ] [ "," [ m ] ] "}"   (n or the comma)
  *	  bracket := "[" [ "^" ] [ "]" ] *( class | byte ) "]"
  *	  class   := "[:" name ":]" | "[=" x "=]" | "[." x ".]"
  *	  escape  := "\" byte
@@ -103,53 +104,73 @@ static const char *escape(char c, char one[3])
 	return one;
 }
 
-/* open_interval - "{,m}" at ere[pos]: 1 (glibc reads it as "{0,m}") */
-static int open_interval(const char *ere, size_t len, size_t pos)
+/*
+ * interval - the interval at ere[pos] ("{n}" "{n,}" "{n,m}" "{,m}" "{,}"):
+ * its length, 0 when the "{" starts none; *no_min when n is left out
+ */
+static size_t interval(const char *ere, size_t len, size_t pos, int *no_min)
 {
-	size_t i = pos + 2;
+	size_t i = pos + 1, digits;
 
-	if (pos + 2 >= len || ere[pos + 1] != ',' || !is_digit(ere[i]))
+	for (digits = 0; i < len && is_digit(ere[i]); i++)
+		digits++;
+	*no_min = digits == 0;
+	if (i < len && ere[i] == ',') {
+		for (i++; i < len && is_digit(ere[i]); i++)
+			;
+	} else if (digits == 0) {
 		return 0;
-	while (i < len && is_digit(ere[i]))
-		i++;
-	return i < len && ere[i] == '}';
+	}
+	return i < len && ere[i] == '}' ? i + 1 - pos : 0;
+}
+
+/* refuse - -1 with why and where */
+static int refuse(size_t *off_r, const char **why_r, size_t off, const char *why)
+{
+	*off_r = off;
+	*why_r = why;
+	return -1;
 }
 
 int rules_re_translate(const char *ere, size_t len, struct xbuf *out,
 		       size_t *off_r, const char **why_r)
 {
-	size_t i = 0;
-	int rc = 0;
+	size_t i = 0, n;
+	int rc = 0, atom = 0, no_min;
 
 	while (i < len && rc == 0) {
-		char one[3];
+		char c = ere[i], one[3];
 		const char *e;
 
-		if (ere[i] == '[') {
+		if (strchr("*+?{", c) != NULL && !atom)
+			/* also what PCRE would read as (?...) or (*VERB) */
+			return refuse(off_r, why_r, i, "repetition operator with nothing to "
+				      "repeat (after \"(\", \"|\", \"^\", \"$\" or at the start)");
+		atom = strchr("(|^$", c) == NULL;
+		if (c == '[') {
 			i = bracket(ere, len, i, out, &rc);
-		} else if (ere[i] == '\\' && i + 1 < len) {
+		} else if (c == '\\' && i + 1 < len) {
 			e = escape(ere[i + 1], one);
-			if (e == NULL) {
-				*off_r = i;
-				*why_r = "an escaped letter or digit that POSIX and PCRE read "
-					 "differently (write a bracket expression or the "
-					 "character itself)";
-				return -1;
-			}
+			if (e == NULL)
+				return refuse(off_r, why_r, i, "an escaped letter or digit that POSIX "
+					      "and PCRE read differently (write a bracket "
+					      "expression or the character itself)");
 			rc |= xbuf_append_str(out, e);
 			i += 2;
-		} else if (ere[i] == '{' && open_interval(ere, len, i)) {
-			rc |= xbuf_append_str(out, "{0");
-			i++;
+		} else if (c == '{') {
+			n = interval(ere, len, i, &no_min);
+			if (n == 0)
+				return refuse(off_r, why_r, i, "\"{\" that starts no interval "
+					      "(write \\{ for a brace)");
+			rc |= xbuf_append_str(out, no_min ? "{0" : "{");
+			rc |= xbuf_append(out, ere + i + 1, n - 1);
+			i += n;
 		} else {
 			rc |= xbuf_append_char(out, ere[i++]);
 		}
 	}
-	if (rc != 0) {
-		*off_r = i;
-		*why_r = "regular expression too long";
-		return -1;
-	}
+	if (rc != 0)
+		return refuse(off_r, why_r, i, "regular expression too long");
 	return 0;
 }
 

@@ -23,12 +23,16 @@
  *	rules_re_translate() rewrites an ERE into a PCRE2 pattern with the
  *	same meaning: a backslash inside a bracket expression is itself
  *	("[\.]" is a backslash or a dot); "\<" and "\>" are the start and
- *	the end of a word, "\`" and "\'" of the value; "{,m}" is "{0,m}";
+ *	the end of a word, "\`" and "\'" of the value; "{,m}" is "{0,m}"
+ *	and "{,}" "{0,}";
  *	"\w \W \s \S \b \B", back-references "\1".."\9" and escaped
  *	punctuation are passed on. Other escapes of a letter or a digit
  *	mean one thing to glibc (the letter itself) and another to PCRE2
  *	("\d" a digit, "\t" a TAB): they are refused, with the offset of
- *	the backslash.
+ *	the backslash. So are what glibc refuses and PCRE2 would read as
+ *	something: a repetition operator with nothing to repeat (at the
+ *	start, after "(", "|", "^" or "$": also PCRE's "(?" and "(*"
+ *	syntax) and a "{" that starts no interval.
  *
  *	rules_re_compile() translates and compiles (PCRE2_DOTALL and
  *	PCRE2_DOLLAR_ENDONLY, as regcomp without REG_NEWLINE; PCRE2_CASELESS
