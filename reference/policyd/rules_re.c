@@ -96,8 +96,8 @@ static const char *escape(char c, char one[3])
 	default:
 		break;
 	}
-	if (is_alnum(c) && strchr("wWsSbB123456789", c) == NULL)
-		return NULL;
+	if (is_alnum(c) && strchr("wWsSbB", c) == NULL)
+		return NULL;	/* also back-references: the two disagree on which are valid */
 	one[0] = '\\';
 	one[1] = c;
 	one[2] = '\0';
@@ -136,7 +136,7 @@ int rules_re_translate(const char *ere, size_t len, struct xbuf *out,
 		       size_t *off_r, const char **why_r)
 {
 	size_t i = 0, n;
-	int rc = 0, atom = 0, no_min;
+	int rc = 0, atom = 0, rep = 0, no_min;
 
 	while (i < len && rc == 0) {
 		char c = ere[i], one[3];
@@ -145,7 +145,12 @@ int rules_re_translate(const char *ere, size_t len, struct xbuf *out,
 		if (strchr("*+?{", c) != NULL && !atom)
 			/* also what PCRE would read as (?...) or (*VERB) */
 			return refuse(off_r, why_r, i, "repetition operator with nothing to "
-				      "repeat (after \"(\", \"|\", \"^\", \"$\" or at the start)");
+				      "repeat (after \"(\", \"|\", an anchor or at the start)");
+		if (strchr("*+?{", c) != NULL && rep)
+			/* PCRE: lazy or possessive; util/rebound misses "{,}" */
+			return refuse(off_r, why_r, i, "repetition operator after a repetition "
+				      "operator (POSIX has no lazy or possessive forms)");
+		rep = strchr("*+?{", c) != NULL;
 		atom = strchr("(|^$", c) == NULL;
 		if (c == '[') {
 			i = bracket(ere, len, i, out, &rc);
@@ -156,6 +161,7 @@ int rules_re_translate(const char *ere, size_t len, struct xbuf *out,
 					      "and PCRE read differently (write a bracket "
 					      "expression or the character itself)");
 			rc |= xbuf_append_str(out, e);
+			atom = strchr("<>`'bB", ere[i + 1]) == NULL;	/* anchors: none to repeat */
 			i += 2;
 		} else if (c == '{') {
 			n = interval(ere, len, i, &no_min);

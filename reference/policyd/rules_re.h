@@ -25,11 +25,11 @@
  *	("[\.]" is a backslash or a dot); "\<" and "\>" are the start and
  *	the end of a word, "\`" and "\'" of the value; "{,m}" is "{0,m}"
  *	and "{,}" "{0,}";
- *	"\w \W \s \S \b \B", back-references "\1".."\9" and escaped
- *	punctuation are passed on. Other escapes of a letter or a digit
- *	mean one thing to glibc (the letter itself) and another to PCRE2
- *	("\d" a digit, "\t" a TAB): they are refused, with the offset of
- *	the backslash. So are what glibc refuses and PCRE2 would read as
+ *	"\w \W \s \S \b \B" and escaped punctuation are passed on. Other
+ *	escapes of a letter or a digit mean one thing to glibc (the letter
+ *	itself) and another to PCRE2 ("\d" a digit, "\t" a TAB), and the
+ *	two disagree on which back-references ("\1".."\9") are valid:
+ *	they are refused, with the offset of the backslash. So are what glibc refuses and PCRE2 would read as
  *	something: a repetition operator with nothing to repeat (at the
  *	start, after "(", "|", "^" or "$": also PCRE's "(?" and "(*"
  *	syntax) and a "{" that starts no interval.

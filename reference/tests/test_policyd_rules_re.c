@@ -9,7 +9,8 @@
  *	rules, the fuzzing corpus's rule files, the manual's examples)
  *	loads, and decides as glibc's regexec(REG_EXTENDED) did on a set
  *	of probe values, as do the dialect's corner cases (and what regcomp
- *	refuses, PCRE's own syntax included, does not load); a pattern that
+ *	refuses, PCRE's own syntax included, does not load), also for
+ *	5,000 patterns made at random from the dialect's parts; a pattern that
  *	backtracks exponentially ("(.*a){100}$" on 7 KB) gives up within
  *	a bound, its test false for "=~" and "!~" alike, and the caller is
  *	told which rule and attribute.
@@ -44,7 +45,8 @@ static const struct tr_case {
 	{ "a{,}", "a{0,}" },
 	{ "a{2,3}", "a{2,3}" },
 	{ "a{2,}b{2}", "a{2,}b{2}" },
-	{ "(a)\\1\\w\\s\\b", "(a)\\1\\w\\s\\b" },
+	{ "(a)\\w\\s\\b", "(a)\\w\\s\\b" },
+	{ "(a)\\1", NULL },
 	{ "\\.\\(\\[\\\\", "\\.\\(\\[\\\\" },
 	{ "\\d", NULL },
 	{ "a\\t", NULL },
@@ -60,6 +62,7 @@ static const struct tr_case {
 	{ "x{", NULL },
 	{ "a{x}", NULL },
 	{ "{1}", NULL },
+	{ "a{,}+", NULL },
 };
 
 static void test_translate(void **state)
@@ -170,9 +173,19 @@ static void agree(const char *re, int icase, const char *where)
 	}
 }
 
+/* agree_loose - as agree(), but the rules may refuse what regcomp takes */
+static void agree_loose(const char *re, int icase)
+{
+	int loaded;
+
+	(void)decide_rules(re, icase, "", &loaded);
+	if (loaded || decide_posix(re, icase, "") < 0)
+		agree(re, icase, "random");
+}
+
 static const char *const dialect[] = {
 	"[\\.]", "[]a]", "[^]a]", "\\<word", "word\\>", "a{,2}b", "^a{0,1}$",
-	"[[:alpha:]]+[[:digit:]]", "(a|b)\\1", "\\`a", "b\\'", "x|", "^$", "\\.",
+"[[:alpha:]]+[[:digit:]]", "\\`a", "b\\'", "x|", "^$", "\\.",
 	"[a-c-]", "a.b", "\\\\$", "[[:upper:]]", "^.*$", "(^a|b$)", "a{,}b", "a{1,}$",
 	/* regcomp refuses these: the rules must too */
 	"(?i)a", "(*LIMIT_MATCH=1)a", "*a", "a|*b", "x{", "a{x}", "a{2,1}", "[a", "a(",
@@ -187,6 +200,41 @@ static void test_dialect_agrees(void **state)
 		agree(dialect[i], 0, "dialect");
 		agree(dialect[i], 1, "dialect");
 	}
+}
+
+/*
+ * random_agrees - 5,000 patterns (every other one with i) of up to 8
+ * pieces drawn (fixed seed) from the dialect's parts: where regcomp
+ * refuses one the rules refuse it; where both take it they decide alike
+ * on the probes (the rules may refuse more: util/rebound's bounds)
+ */
+static void test_random_agrees(void **state)
+{
+	static const char *const parts[] = {
+		"a", "b", ".", "*", "+", "?", "|", "(", ")", "^", "$", "[ab]", "[^a]",
+		"[]a]", "[\\.]", "{2}", "{,1}", "{1,}", "{", "\\.", "\\<", "\\>", "\\w",
+		"\\b", "\\(", "[[:alpha:]]", "x", "\\1", "{,}", "[a-]", "\\\\", "()",
+		"\\`", "\\'", "{0}", "\\W", "\\s", "[^]]",
+	};
+	uint32_t seed = 12345;
+	int i, k, compared = 0;
+
+	(void)state;
+	for (i = 0; i < 5000; i++) {
+		char re[128] = "";
+		int n;
+
+		seed = seed * 1103515245u + 12345u;
+		n = 1 + (int)((seed >> 16) % 8);
+		for (k = 0; k < n; k++) {
+			seed = seed * 1103515245u + 12345u;
+			strcat(re, parts[(seed >> 16) % (sizeof(parts) / sizeof(parts[0]))]);
+		}
+		if (decide_posix(re, 0, "") >= 0)
+			compared++;
+		agree_loose(re, i & 1);
+	}
+	print_message("%d random patterns, %d that regcomp takes\n", i, compared);
 }
 
 /* next_regex - the next "=~ /re/" or "!~ /re/" of text at *pos */
@@ -342,6 +390,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_translate),
 		cmocka_unit_test(test_dialect_agrees),
+		cmocka_unit_test(test_random_agrees),
 		cmocka_unit_test(test_shipped_files),
 		cmocka_unit_test(test_match_limit),
 	};
