@@ -51,10 +51,13 @@ REPORT_LIBS	:= $(shell pkg-config --libs $(REPORT_PKGS) 2>/dev/null || echo -lxm
 DB_CFLAGS	:= $(shell pkg-config --cflags libmariadb libpq 2>/dev/null || \
 		   echo -I/usr/include/mariadb -I/usr/include/postgresql)
 DB_LIBS		:= $(shell pkg-config --libs libmariadb libpq 2>/dev/null || echo -lmariadb -lpq)
-INC	:= -Ilib -I. $(REPORT_CFLAGS) $(DB_CFLAGS)
+# ref-policyd's rule regexes: PCRE2 (match limits)
+PCRE2_CFLAGS	:= $(shell pkg-config --cflags libpcre2-8 2>/dev/null)
+PCRE2_LIBS	:= $(shell pkg-config --libs libpcre2-8 2>/dev/null || echo -lpcre2-8)
+INC	:= -Ilib -I. $(REPORT_CFLAGS) $(DB_CFLAGS) $(PCRE2_CFLAGS)
 CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(INC) $(CPPFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) -MMD -MP
 LDFLAGS_ALL = $(OPT) $(LDFLAGS) $(EXTRA_LDFLAGS)
-LIBS	:= -lcrypto -lcrypt -lsqlite3 $(DB_LIBS) -lpthread -lm
+LIBS	:= -lcrypto -lcrypt -lsqlite3 $(DB_LIBS) $(PCRE2_LIBS) -lpthread -lm
 TESTLIBS := -lcmocka
 
 # Sources are found, not listed: a new .c in a module joins its archive.
@@ -289,7 +292,7 @@ FZ_CC_afl-cmplog	:= AFL_LLVM_CMPLOG=1 AFL_QUIET=1 afl-clang-fast
 FZ_OPT_afl-cmplog	:= -O2
 FZ_LINK_afl-cmplog	:= -fsanitize=fuzzer
 # OSS-Fuzz's contract: C compiled with $CC $CFLAGS, linked by $CXX
-# $CXXFLAGS with $LIB_FUZZING_ENGINE; libcrypto, libsqlite3 and the report's
+# $CXXFLAGS with $LIB_FUZZING_ENGINE; libcrypto, libsqlite3, libpcre2 and the report's
 # jansson and libxml2 (with its ICU, zlib and lzma) linked statically (the
 # fuzzers run where those libraries are not installed).
 # A target may define a libcrypto function for repeatable runs
@@ -300,7 +303,7 @@ FZ_CC_oss		= $(CC)
 FZ_OPT_oss		= $(CFLAGS)
 FZ_LINK_oss		= $(LIB_FUZZING_ENGINE) -Wl,--allow-multiple-definition
 FZ_LD_oss		= $(CXX) $(CXXFLAGS)
-FZ_LIBS_oss		= -Wl,-Bstatic -lcrypto -lsqlite3 -ljansson -lxml2 -licuuc -licudata -lz -llzma \
+FZ_LIBS_oss		= -Wl,-Bstatic -lcrypto -lsqlite3 -lpcre2-8 -ljansson -lxml2 -licuuc -licudata -lz -llzma \
 			  -Wl,-Bdynamic -lcrypt -lpthread -lm -ldl
 FZ_DIR_oss		?= build/fuzz-oss
 FUZZ_ENGINES	:= libfuzzer afl afl-cmplog

@@ -71,7 +71,7 @@ static void check_rule(const struct rule *r)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const struct rules_env env = { fuzz_allows, NULL };
+	const struct rules_env env = { fuzz_allows, NULL, NULL };
 	const char *buf = (const char *)data;
 	struct rules_values v;
 	const struct rule *r;

@@ -71,7 +71,9 @@
  *	handshake that fails) counts as an exec; after FUZZ_UNUSABLE_MAX
  *	connections in a row on which the target did not answer (no
  *	complete handshake; no byte of a policy reply) the run ends
- *	(res->unusable, res->stopped says why).
+ *	(res->unusable, res->stopped says why); so does a run whose time
+ *	ran out before any connection got an answer (a read cut by the
+ *	run's end included), when it had no finding.
  *
  *	With o->corpus (fuzz_corpus.h), inputs that gave a new behaviour
  *	are kept there and a later run starts from them.

@@ -264,7 +264,7 @@ static enum fuzz_ending read_handshake(struct fuzz_eng *e, struct xbuf *tr)
 	}
 	if (end == FUZZ_END_OK) {
 		e->last[0] = '\0';
-		e->usable = 1;
+		e->usable = e->ever_usable = 1;
 	}
 	if (e->hs_std) {
 		e->end_written = 1;	/* "handshake" itself fails on replay */
@@ -437,6 +437,7 @@ static enum fuzz_ending read_policy(struct fuzz_eng *e, struct xbuf *tr)
 		e->last[0] = '\0';
 	}
 	e->usable |= got.len > 0;	/* it answers, if not always well */
+	e->ever_usable |= e->usable;
 	policy_end(e, end, decided, &rd, &got, tr);
 	xbuf_free(&got);
 	return end;
@@ -868,6 +869,27 @@ static void loop(struct fuzz_eng *e, uint64_t t0, uint64_t stop_at)
 	}
 }
 
+/*
+ * never_answered - the run's time ran out before any connection got a
+ * handshake or a reply (one that streams a handshake without end, within
+ * --timeout): the target is not usable, which a run without findings must
+ * not hide
+ */
+static void never_answered(struct fuzz_eng *e)
+{
+	struct fuzz_result *res = e->res;
+
+	if (e->ever_usable || fuzz_stop_flag || res->unusable || res->stopped[0] ||
+	    fuzz_result_findings(res) > 0)
+		return;
+	res->unusable = 1;
+	snprintf(res->stopped, sizeof(res->stopped), "the run's time ran out (%.1f s) before "
+		 "the target answered on any of %llu connection%s: the target is not usable%s",
+		 res->elapsed, (unsigned long long)res->connections, res->connections == 1 ? "" : "s",
+		 e->cut ? " (a reply or handshake was still under way; --timeout is longer "
+			  "than the run)" : "");
+}
+
 /* fuzz_run - execs until a limit, a stop request or a refused connection */
 int fuzz_run(const struct fuzz_options *o, struct fuzz_result *res, char *err, size_t errlen)
 {
@@ -904,6 +926,7 @@ int fuzz_run(const struct fuzz_options *o, struct fuzz_result *res, char *err, s
 	start(e);
 	loop(e, t0, stop_at);
 	res->elapsed = (double)(fuzz_eng_now_ms() - t0) / 1000.0;
+	never_answered(e);
 out:
 	fuzz_eng_close(e);
 	fuzz_corpus_close(&e->cp);

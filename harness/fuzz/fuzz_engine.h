@@ -132,6 +132,7 @@ struct fuzz_eng {
 	int clean;		/* every step sent on it was Postfix-shaped */
 	struct fuzz_shape_auth shape;
 	int usable;		/* it answered: a handshake, a policy reply */
+	int ever_usable;	/* some connection of the run did */
 	unsigned unusable;	/* connections in a row without one */
 	int down;		/* the daemon stopped accepting connections */
 	/* how the last case ended */

@@ -81,6 +81,14 @@
  *	         out as a CONTINUE (the client's answer to it, whatever it
  *	         is, gives SUCCESS, as in Dovecot 2.3) unless
  *	         params->final_resp_ok, in which case SUCCESS carries it in out.
+ *	         With params->secret (unlike Dovecot): a plaintext user's
+ *	         salt is HMAC-SHA-256(secret, "salt" NUL mech NUL user), the
+ *	         same on every attempt as stored keys' are, and an unknown
+ *	         user gets a server-first with that salt and 4096 rounds,
+ *	         its keys derived (at a plaintext user's cost) from a
+ *	         password HMAC'd from the secret, then "Unknown user" after
+ *	         the proof: the exchange looks and takes as long as a wrong
+ *	         password's.
  *	  ANONYMOUS any trace text; the user is params->anonymous_username.
  *	  EXTERNAL needs params->external_user (Dovecot: "Username not
  *	         known" otherwise); the message is an optional authzid.
@@ -102,7 +110,10 @@
  *	                   call sasl_server_verified(ok)
  *	  SASL_NEED_CREDS  CRAM-MD5/SCRAM: look up credentials for
  *	                   sasl_server_authcid(), then call sasl_server_creds()
- *	                   (creds NULL = unknown user)
+ *	                   (creds NULL = unknown user: SASL_FAIL "Unknown
+ *	                   user", or, for SCRAM with a secret in the params,
+ *	                   a challenge like a known user's and SASL_FAIL
+ *	                   "Unknown user" after the client's proof)
  *	  SASL_SUCCESS     authenticated; sasl_server_user() is the user
  *	  SASL_FAIL        *error_r is a static reason (e.g. "invalid input",
  *	                   "Password mismatch")
@@ -125,6 +136,7 @@
 #define SASL_MAX_MESSAGE	65536	/* Dovecot SASL_MAX_MESSAGE_SIZE */
 #define SASL_SCRAM_MAX_KEY	32	/* SHA-256 output */
 #define SASL_SCRAM_DEFAULT_ITER	4096
+#define SASL_MOCK_SECRET_MAX	64
 
 enum sasl_mech {
 	SASL_MECH_PLAIN,
@@ -159,6 +171,9 @@ struct sasl_server_params {
 	const char *anonymous_username;	/* NULL = "anonymous" */
 	const char *external_user;	/* EXTERNAL; NULL = unknown */
 	int final_resp_ok;	/* SCRAM: server-final in SUCCESS, no extra round */
+	/* SCRAM: a secret of at most SASL_MOCK_SECRET_MAX bytes; NULL = none */
+	const unsigned char *secret;
+	size_t secret_len;
 };
 
 struct sasl_scram_keys {

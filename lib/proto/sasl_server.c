@@ -64,6 +64,9 @@ struct sasl_server {
 	struct xbuf sfm;
 	struct sasl_scram_keys keys;
 	struct xbuf final;	/* server-final for the extra round */
+	unsigned char secret[SASL_MOCK_SECRET_MAX];	/* salts of users without stored ones */
+	size_t secret_len;
+	int mock;		/* an unknown user's exchange: fails at the end */
 };
 
 /* sasl_server_create - a server for one exchange */
@@ -87,6 +90,11 @@ struct sasl_server *sasl_server_create(enum sasl_mech mech,
 						params->anonymous_username : "anonymous");
 	s->external_user = sasl_opt_dup(params->external_user);
 	s->final_resp_ok = params->final_resp_ok;
+	if (params->secret != NULL && params->secret_len > 0 &&
+	    params->secret_len <= sizeof(s->secret)) {
+		memcpy(s->secret, params->secret, params->secret_len);
+		s->secret_len = params->secret_len;
+	}
 	xbuf_init(&s->gs2, SASL_MAX_MESSAGE);
 	xbuf_init(&s->cfm_bare, SASL_MAX_MESSAGE);
 	xbuf_init(&s->sfm, SASL_MAX_MESSAGE);
@@ -118,6 +126,7 @@ void sasl_server_destroy(struct sasl_server **sp)
 	xbuf_free(&s->sfm);
 	xbuf_free(&s->final);
 	xmem_wipe(&s->keys, sizeof(s->keys));
+	xmem_wipe(s->secret, sizeof(s->secret));
 	free(s);
 }
 
@@ -392,8 +401,8 @@ static enum sasl_status server_scram_final(struct sasl_server *s, const char *in
 	if (EVP_Digest(client_key, klen, stored, NULL, md, NULL) != 1)
 		return server_fail(s, "internal error", error_r);
 	xmem_wipe(client_key, sizeof(client_key));
-	if (CRYPTO_memcmp(stored, s->keys.stored_key, klen) != 0)
-		return server_fail(s, "Password mismatch", error_r);
+	if (CRYPTO_memcmp(stored, s->keys.stored_key, klen) != 0 || s->mock)
+		return server_fail(s, s->mock ? "Unknown user" : "Password mismatch", error_r);
 	xbuf_reset(&s->final);
 	if (xbuf_append_str(&s->final, "v=") < 0 ||
 	    base64_encode(server_sig, klen, &s->final) < 0)
@@ -512,13 +521,93 @@ enum sasl_status sasl_server_verified(struct sasl_server *s, int ok, struct xbuf
 	return server_succeed(s, s->authcid);
 }
 
+/*
+ * user_secret - HMAC-SHA-256(secret, label NUL mechanism NUL authcid): what
+ * a user without stored SCRAM keys gets as salt (label "salt"), and an
+ * unknown user as password (label "password"), the same on every attempt
+ */
+static int user_secret(const struct sasl_server *s, const char *label,
+		       unsigned char out[EVP_MAX_MD_SIZE])
+{
+	struct xbuf m;
+	int rc;
+
+	xbuf_init(&m, 2 * SASL_MAX_AUTHID);
+	rc = xbuf_append(&m, label, strlen(label) + 1);
+	if (rc == 0)
+		rc = xbuf_append(&m, sasl_mech_get(s->mech)->name,
+				 strlen(sasl_mech_get(s->mech)->name) + 1);
+	if (rc == 0)
+		rc = xbuf_append_str(&m, s->authcid);
+	if (rc == 0)
+		rc = sasl_hmac(EVP_sha256(), s->secret, s->secret_len, m.data, m.len, out);
+	xbuf_free(&m);
+	return rc;
+}
+
+/* salt_for - a plaintext or unknown user's salt: from the secret, else random */
+static int salt_for(const struct sasl_server *s, unsigned char salt[16])
+{
+	unsigned char h[EVP_MAX_MD_SIZE];
+
+	if (s->secret_len == 0)
+		return RAND_bytes(salt, 16) == 1 ? 0 : -1;
+	if (user_secret(s, "salt", h) < 0)
+		return -1;
+	memcpy(salt, h, 16);
+	xmem_wipe(h, sizeof(h));
+	return 0;
+}
+
+/*
+ * scram_keys - s->keys from the passdb's credentials; for an unknown user
+ * (creds NULL, a secret set) keys of a password nobody knows, derived at
+ * the cost of a plaintext user's: NULL, or why not
+ */
+static const char *scram_keys(struct sasl_server *s, const struct sasl_creds *creds)
+{
+	size_t klen = (size_t)EVP_MD_get_size(sasl_scram_md(s->mech));
+	unsigned char salt[16], h[EVP_MAX_MD_SIZE];
+	struct xbuf pw;
+	int rc;
+
+	if (creds != NULL && creds->kind == SASL_CREDS_SCRAM) {
+		if (creds->scram.key_len != klen || creds->scram.salt_len == 0)
+			return "invalid credentials";
+		if (creds->scram.iter < SCRAM_MIN_ITER)
+			return "Invalid SCRAM iteration count in passdb";
+		s->keys = creds->scram;
+		return NULL;
+	}
+	if (creds != NULL && creds->kind != SASL_CREDS_PLAINTEXT)
+		return "invalid credentials";
+	if (salt_for(s, salt) < 0)
+		return "internal error";
+	if (creds != NULL)
+		return sasl_scram_derive(s->mech, creds->password, salt, sizeof(salt),
+					 SASL_SCRAM_DEFAULT_ITER, &s->keys) < 0 ?
+		       "internal error" : NULL;
+	s->mock = 1;
+	xbuf_init(&pw, 128);
+	rc = user_secret(s, "password", h);
+	if (rc == 0)
+		rc = base64_encode(h, 32, &pw);
+	if (rc == 0)
+		rc = sasl_scram_derive(s->mech, xbuf_cstr(&pw), salt, sizeof(salt),
+				       SASL_SCRAM_DEFAULT_ITER, &s->keys);
+	xmem_wipe(h, sizeof(h));
+	xbuf_free_wipe(&pw);
+	return rc < 0 ? "internal error" : NULL;
+}
+
 /* sasl_server_creds - the passdb's credentials for CRAM-MD5 / SCRAM */
 enum sasl_status sasl_server_creds(struct sasl_server *s, const struct sasl_creds *creds,
 				   struct xbuf *out, const char **error_r)
 {
 	if (s->state != SERVER_WAIT_CREDS)
 		return server_fail(s, "unexpected call", error_r);
-	if (creds == NULL)
+	if (creds == NULL && !(s->secret_len > 0 && (s->mech == SASL_MECH_SCRAM_SHA_1 ||
+						     s->mech == SASL_MECH_SCRAM_SHA_256)))
 		return server_fail(s, "Unknown user", error_r);
 	if (s->mech == SASL_MECH_CRAM_MD5) {
 		char hex[33];
@@ -530,26 +619,11 @@ enum sasl_status sasl_server_creds(struct sasl_server *s, const struct sasl_cred
 		return server_succeed(s, s->authcid);
 	}
 	if (s->mech == SASL_MECH_SCRAM_SHA_1 || s->mech == SASL_MECH_SCRAM_SHA_256) {
-		size_t klen = (size_t)EVP_MD_get_size(sasl_scram_md(s->mech));
 		struct xbuf sn;
+		const char *why = scram_keys(s, creds);
 
-		if (creds->kind == SASL_CREDS_SCRAM) {
-			if (creds->scram.key_len != klen || creds->scram.salt_len == 0)
-				return server_fail(s, "invalid credentials", error_r);
-			if (creds->scram.iter < SCRAM_MIN_ITER)
-				return server_fail(s, "Invalid SCRAM iteration count in passdb",
-						   error_r);
-			s->keys = creds->scram;
-		} else if (creds->kind == SASL_CREDS_PLAINTEXT) {
-			unsigned char salt[16];
-
-			if (RAND_bytes(salt, sizeof(salt)) != 1 ||
-			    sasl_scram_derive(s->mech, creds->password, salt, sizeof(salt),
-					      SASL_SCRAM_DEFAULT_ITER, &s->keys) < 0)
-				return server_fail(s, "internal error", error_r);
-		} else {
-			return server_fail(s, "invalid credentials", error_r);
-		}
+		if (why != NULL)
+			return server_fail(s, why, error_r);
 		xbuf_init(&sn, 128);
 		if (s->nonce != NULL) {
 			if (xbuf_append_str(&sn, s->nonce) < 0) {

@@ -16,6 +16,8 @@
  *	    other passwords than test_sasl.c: empty, 64 and 65 bytes
  *	    ({CRAM-MD5}), UTF-8 ({SCRAM-SHA-*}), used in whole exchanges;
  *	  - stored SCRAM keys under the minimum iteration count;
+ *	  - unknown SCRAM users answered as known ones when the server has
+ *	    a secret (salts checked against an HMAC oracle);
  *	the case tables (first messages, errors, state, bounds) are
  *	test_sasl_cases.c.
  *	Differences from Dovecot 2.3.19 found in review, checked in its
@@ -497,6 +499,123 @@ static void test_sasl_extra_scram_min_iter(void **state)
 	}
 }
 
+/*
+ * mock_exchange - SCRAM for user with the server given a secret and
+ * creds (NULL: unknown user): the server-first's salt (base64) into
+ * salt_b64, the number of CONTINUEs, the final status
+ */
+static enum sasl_status mock_exchange(enum sasl_mech mech, const char *user,
+				      const struct sasl_creds *creds, const unsigned char *secret,
+				      char salt_b64[64], int *conts, const char **err_r)
+{
+	struct sasl_client_params cp = { .authcid = user, .password = "secret" };
+	struct sasl_server_params sp = { .secret = secret, .secret_len = secret ? 32 : 0 };
+	struct sasl_client *c = sasl_client_create(mech, &cp);
+	struct sasl_server *s = sasl_server_create(mech, &sp);
+	struct xbuf in, out;
+	enum sasl_status st;
+
+	xbuf_init(&in, 0);
+	xbuf_init(&out, 0);
+	salt_b64[0] = '\0';
+	*conts = 0;
+	assert_int_equal(sasl_client_initial(c, &in), 1);
+	st = sasl_server_step(s, in.data, in.len, 1, &out, err_r);
+	while (st != SASL_SUCCESS && st != SASL_FAIL) {
+		if (st == SASL_NEED_CREDS) {
+			st = sasl_server_creds(s, creds, &out, err_r);
+			continue;
+		}
+		assert_int_equal(st, SASL_CONTINUE);
+		if (++*conts == 1) {
+			const char *p = strstr(xbuf_cstr(&out), ",s="), *e;
+
+			assert_non_null(p);
+			e = strstr(p, ",i=4096");
+			assert_non_null(e);
+			assert_true(e - p - 3 < 64);
+			memcpy(salt_b64, p + 3, (size_t)(e - p - 3));
+			salt_b64[e - p - 3] = '\0';
+		}
+		xbuf_reset(&in);
+		if (sasl_client_step(c, out.data, out.len, &in, err_r) < 0)
+			fail_msg("client step: %s", *err_r);
+		xbuf_reset(&out);
+		st = sasl_server_step(s, in.data, in.len, 1, &out, err_r);
+	}
+	sasl_client_destroy(&c);
+	sasl_server_destroy(&s);
+	xbuf_free(&in);
+	xbuf_free(&out);
+	return st;
+}
+
+/* the salt an oracle expects: HMAC-SHA-256(secret, "salt" NUL mech NUL user)[:16] */
+static void mock_salt(enum sasl_mech mech, const char *user, const unsigned char *secret,
+		      char out[64])
+{
+	unsigned char msg[300], h[32];
+	const char *name = sasl_mech_get(mech)->name;
+	size_t n = 0;
+	unsigned l;
+
+	memcpy(msg, "salt", 5);
+	n = 5;
+	memcpy(msg + n, name, strlen(name) + 1);
+	n += strlen(name) + 1;
+	memcpy(msg + n, user, strlen(user));
+	n += strlen(user);
+	assert_non_null(HMAC(EVP_sha256(), secret, 32, msg, n, h, &l));
+	b64(h, 16, out, 64);
+}
+
+/*
+ * Unknown users (with a secret): a server-first like a known user's (a
+ * salt stable per user, 4096 rounds), and "Unknown user" only after the
+ * proof; plaintext users get the same stable salt; without a secret an
+ * unknown user fails at the lookup, as in Dovecot.
+ */
+static void test_sasl_extra_scram_unknown_user(void **state)
+{
+	static const enum sasl_mech mechs[] = { SASL_MECH_SCRAM_SHA_1, SASL_MECH_SCRAM_SHA_256 };
+	unsigned char secret[32];
+	struct sasl_creds creds = { .kind = SASL_CREDS_PLAINTEXT, .password = "secret",
+				    .password_len = 6 };
+	char s1[64], s2[64], s3[64], want[64];
+	const char *err;
+	int conts;
+	size_t i;
+
+	(void)state;
+	memset(secret, 0x5a, sizeof(secret));
+	for (i = 0; i < 2; i++) {
+		enum sasl_mech m = mechs[i];
+
+		assert_int_equal(mock_exchange(m, "nobody", NULL, secret, s1, &conts, &err),
+				 SASL_FAIL);
+		assert_int_equal(conts, 1);	/* server-first went out, then the proof failed */
+		assert_string_equal(err, "Unknown user");
+		assert_int_equal(mock_exchange(m, "nobody", NULL, secret, s2, &conts, &err),
+				 SASL_FAIL);
+		assert_string_equal(s1, s2);	/* the same salt on every attempt */
+		mock_salt(m, "nobody", secret, want);
+		assert_string_equal(s1, want);
+		assert_int_equal(mock_exchange(m, "nobody2", NULL, secret, s3, &conts, &err),
+				 SASL_FAIL);
+		assert_string_not_equal(s1, s3);
+		/* a plaintext user: that same kind of salt, and the login works */
+		assert_int_equal(mock_exchange(m, "dave", &creds, secret, s1, &conts, &err),
+				 SASL_SUCCESS);
+		mock_salt(m, "dave", secret, want);
+		assert_string_equal(s1, want);
+		/* no secret: Dovecot's answer, at once */
+		assert_int_equal(mock_exchange(m, "nobody", NULL, NULL, s1, &conts, &err),
+				 SASL_FAIL);
+		assert_int_equal(conts, 0);
+		assert_string_equal(err, "Unknown user");
+	}
+}
+
 /* the CRAM-MD5 challenge carries a host name of any length (2.3 has no buffer) */
 
 int main(void)
@@ -509,6 +628,7 @@ int main(void)
 		cmocka_unit_test(test_sasl_extra_scram_doveadm),
 		cmocka_unit_test(test_sasl_extra_plaintext_creds),
 		cmocka_unit_test(test_sasl_extra_scram_min_iter),
+		cmocka_unit_test(test_sasl_extra_scram_unknown_user),
 	};
 
 	return cmocka_run_group_tests_name("sasl_extra", tests, NULL, NULL);

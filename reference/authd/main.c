@@ -55,13 +55,15 @@ struct authd {
 	uint64_t failure_delay_ms;
 	unsigned long next_cuid;
 	char hostname[256];
+	unsigned char scram_secret[32];	/* unknown SCRAM users' answers, per process */
 	/* daemon-level faults */
 	int fault_crlf;
 	uint64_t fault_delay_ms;
 	unsigned fault_close_after;
 	struct client *clients;
 	struct authd_penalty *penalty;	/* --penalty, or NULL */
-	struct authd_budget budget;	/* all pending requests' bytes (--max-pending-total) */
+	struct authd_budget budget;	/* all pending requests' and unsent output's bytes
+					   (--max-pending-total) */
 	/* per-request log lines, written once per loop iteration (log_flush) */
 	struct xbuf logbuf;
 	int log_scheduled;
@@ -122,6 +124,8 @@ static void raw_send(struct client *c, const char *data, size_t len)
 		conn_close(c->conn, "output queue full");
 }
 
+static void evict(struct authd *d);
+
 struct delayed {
 	struct client *c;
 	size_t len;
@@ -134,6 +138,7 @@ static void delayed_fire(struct ev_loop *loop, void *ctx)
 
 	(void)loop;
 	raw_send(dl->c, dl->data, dl->len);
+	evict(dl->c->d);
 	daemon_client_release(&dl->c->base);
 	free(dl);
 }
@@ -198,8 +203,10 @@ static void verify_done(void *arg)
 {
 	struct verify_job *j = arg;
 
-	if (!j->c->base.closed)
+	if (!j->c->base.closed) {
 		authd_session_verified(j->c->sess, j->id, j->serial, j->ok);
+		evict(j->c->d);
+	}
 	daemon_client_release(&j->c->base);
 	passdb_unref(&j->db);
 	free(j->user);
@@ -318,8 +325,10 @@ static void deferred_fire(struct ev_loop *loop, void *ctx)
 	struct deferred *df = ctx;
 
 	(void)loop;
-	if (!df->c->base.closed)
+	if (!df->c->base.closed) {
 		authd_session_resume(df->c->sess, df->id, df->serial);
+		evict(df->c->d);
+	}
 	daemon_client_release(&df->c->base);
 	free(df);
 }
@@ -340,28 +349,36 @@ static const struct authd_penalty_ops penalty_ops = { pen_get, pen_inc, pen_defe
 
 /* --- connections ------------------------------------------------------- */
 
+/* held - what a client holds: its pending requests' bytes and its unsent output */
+static size_t held(const struct client *c)
+{
+	return authd_session_pending_bytes(c->sess) + conn_output_queued(c->conn);
+}
+
 /*
- * evict - above --max-pending-total, the connection whose pending requests
- * hold the most bytes goes, with its requests, until the total is under
- * the bound again: a client that hoards requests cannot starve the others
+ * evict - above --max-pending-total, the connection that holds the most
+ * bytes (pending requests and output it does not read) goes, with its
+ * requests, until the total is under the bound again: a client that
+ * hoards requests or replies cannot starve the others
  */
 static void evict(struct authd *d)
 {
-	while (d->budget.max > 0 && d->budget.used > d->budget.max) {
+	while (d->budget.max > 0 && d->budget.used + d->budget.out > d->budget.max) {
 		struct client *c, *big = NULL;
 
 		for (c = d->clients; c != NULL; c = c->next)
-			if (!conn_is_closing(c->conn) && authd_session_pending_bytes(c->sess) > 0 &&
-			    (big == NULL || authd_session_pending_bytes(c->sess) >
-					    authd_session_pending_bytes(big->sess)))
+			if (!conn_is_closing(c->conn) && held(c) > 0 &&
+			    (big == NULL || held(c) > held(big)))
 				big = c;
 		if (big == NULL)
 			return;
 		log_flush(d->loop, d);
-		msg_warn("%s: pending requests of all clients above --max-pending-total %zu bytes: "
-			 "disconnecting client %lu, the largest (%zu requests, %zu bytes)",
+		msg_warn("%s: pending requests and unread output of all clients above "
+			 "--max-pending-total %zu bytes: disconnecting client %lu, the largest "
+			 "(%zu requests, %zu bytes; %zu bytes of output)",
 			 conn_peer(big->conn), d->budget.max, authd_session_client_pid(big->sess),
-			 authd_session_pending(big->sess), authd_session_pending_bytes(big->sess));
+			 authd_session_pending(big->sess), authd_session_pending_bytes(big->sess),
+			 conn_output_queued(big->conn));
 		authd_session_drop_pending(big->sess);
 		conn_close(big->conn, "too many pending bytes on the server");
 	}
@@ -477,6 +494,7 @@ static void udb_start(struct authd *d, int rfd, int wfd, const char *peer)
 
 	if (c == NULL)
 		return;
+	conn_count_output(c->conn, &d->budget.out);
 	us.dovecot24 = d->set.handshake_24;
 	us.spid = (unsigned long)getpid();
 	c->udb = authd_userdb_create(&us, &udb_ops, c);
@@ -504,6 +522,7 @@ static void client_start(void *ctx, int rfd, int wfd, const char *peer, unsigned
 	set.handshake_legacy = kind == KIND_LEGACY;
 	if ((c = client_new(d, rfd, wfd, DVAUTH_MAX_LINE, &conn_ops, peer)) == NULL)
 		return;
+	conn_count_output(c->conn, &d->budget.out);
 	memset(&ident, 0, sizeof(ident));
 	ident.spid = (unsigned long)getpid();
 	ident.cuid = ++d->next_cuid;
@@ -606,8 +625,9 @@ static const char usage[] =
 "                            above, the connection ends (default 1M; SIZE is\n"
 "                            N[k|m], 0 = no limit)\n"
 "      --max-pending-total SIZE\n"
-"                            the same for all connections together; above, the\n"
-"                            connection holding the most ends (default 16M)\n"
+"                            the same for all connections together, with their\n"
+"                            unread output; above, the connection holding the\n"
+"                            most ends (default 16M)\n"
 "      --request-timeout TIME drop abandoned requests after TIME (default 150s)\n"
 "      --max-connections N   stop accepting above N connections (default 10000)\n"
 "      --send-batching yes|no the replies of one loop iteration go out in one\n"
@@ -858,5 +878,9 @@ int main(int argc, char **argv)
 	snprintf(d->hostname, sizeof(d->hostname), "localhost");
 	gethostname(d->hostname, sizeof(d->hostname) - 1);
 	d->set.hostname = d->hostname;
+	if (RAND_bytes(d->scram_secret, sizeof(d->scram_secret)) != 1)
+		msg_fatal("no randomness for the SCRAM secret");
+	d->set.scram_secret = d->scram_secret;
+	d->set.scram_secret_len = sizeof(d->scram_secret);
 	return daemon_main(argc, argv, &spec, d);
 }

@@ -53,6 +53,7 @@ struct authd_req {
 	int busy;		/* waiting for the passdb (or the penalty) */
 	int final_resp_ok;
 	int creds_found;	/* the credentials lookup succeeded: its fields stay */
+	const char *nocreds_why;	/* none found: why, logged when it fails */
 	/* the per-IP penalty (authd_session_set_penalty) */
 	char ident[AUTHD_PENALTY_IDENT_MAX];	/* "" = none */
 	unsigned last_penalty;	/* what the lookup gave */
@@ -482,6 +483,9 @@ static void handle_status(struct authd_session *s, struct authd_req *r, enum sas
 			finish_ok(s, r, sasl_server_user(r->sasl), r->final_resp_ok ? chal : NULL);
 			return;
 		case SASL_FAIL:
+			/* an unknown user's SCRAM exchange ends here, not at the lookup */
+			if (r->nocreds_why != NULL && err != NULL && strcmp(err, "Unknown user") == 0)
+				err = r->nocreds_why;
 			finish_fail(s, r, err);
 			return;
 		case SASL_NEED_VERIFY:
@@ -497,13 +501,12 @@ static void handle_status(struct authd_session *s, struct authd_req *r, enum sas
 			int have = u != NULL && !u->x.fail && passdb_creds(u, r->mech, &creds) == 0;
 
 			r->creds_found = have;
+			r->nocreds_why = have ? NULL : u == NULL ? "Unknown user" : u->x.fail ?
+					 "the passwd-file's fail field" :
+					 "Password scheme cannot serve this mechanism";
 			xbuf_reset(chal);
 			st = sasl_server_creds(r->sasl, have ? &creds : NULL, chal, &err);
 			xmem_wipe(&creds, sizeof(creds));
-			if (st == SASL_FAIL && u != NULL && u->x.fail)
-				err = "the passwd-file's fail field";
-			else if (st == SASL_FAIL && u != NULL && !have)
-				err = "Password scheme cannot serve this mechanism";
 			continue;
 		}
 		}
@@ -683,6 +686,8 @@ static int cmd_auth(struct authd_session *s, const struct dvauth_client_msg *m, 
 		sp.now = s->ops->unix_time ? s->ops->unix_time(s->ctx) : 0;
 		sp.anonymous_username = s->set.anonymous_username;
 		sp.final_resp_ok = final_resp_ok;
+		sp.secret = s->set.scram_secret;
+		sp.secret_len = s->set.scram_secret_len;
 		r->sasl = sasl_server_create(mi->mech, &sp);
 	}
 	if (req_charge(s, r, AUTHD_REQ_BYTES + 2 * (have_resp ? resp.len : 0)) < 0)

@@ -127,7 +127,8 @@ void authd_session_drop_pending(struct authd_session *s);
 
 struct authd_budget {
 	size_t used;
-	size_t max;		/* 0 = no limit */
+	size_t max;		/* 0 = no limit, of used + out */
+	size_t out;		/* the connections' unsent output (conn_count_output) */
 };
 
 struct authd_settings {
@@ -142,6 +143,10 @@ struct authd_settings {
 	const char *unsafe_mech;	/* demo mechanism trusting the username, or NULL */
 	const char *anonymous_username;
 	unsigned faults;
+	/* SCRAM: unknown users get a challenge, and fail after the proof
+	   (sasl.h); NULL = they fail at once, as in Dovecot */
+	const unsigned char *scram_secret;
+	size_t scram_secret_len;
 };
 
 struct authd_ident {

@@ -59,10 +59,23 @@ struct conn {
 	char *close_reason;
 	uint64_t idle_timer;
 	uint64_t last_input;
+	size_t *out_total;	/* conn_count_output: a shared counter, or NULL */
+	size_t out_counted;	/* what this connection added to it */
 };
 
 static void conn_update_watch(struct conn *c);
 static void conn_process_input(struct conn *c);
+
+/* conn_out_account - the shared counter follows the output queue (none once closed) */
+static void conn_out_account(struct conn *c)
+{
+	size_t now = c->destroy_scheduled ? 0 : c->out.len;
+
+	if (c->out_total == NULL)
+		return;
+	*c->out_total = *c->out_total - c->out_counted + now;
+	c->out_counted = now;
+}
 
 /* conn_set_nonblock - O_NONBLOCK on fd */
 static int conn_set_nonblock(int fd)
@@ -490,6 +503,7 @@ static void conn_destroy(struct ev_loop *loop, void *ctx)
 		close(c->wfd);
 	conn_in_release(c, 1);
 	xbuf_free(&c->out);
+	conn_out_account(c);
 	free(c->close_reason);
 	free(c->peer);
 	free(c);
@@ -508,6 +522,7 @@ void conn_close(struct conn *c, const char *reason)
 		(void)n;
 	}
 	c->destroy_scheduled = 1;
+	conn_out_account(c);	/* what is left will not be sent */
 	if (c->close_reason == NULL)
 		c->close_reason = xstrdup(reason ? reason : "closed");
 	ev_fd_del(c->loop, c->rfd);
@@ -541,6 +556,7 @@ static int conn_flush(struct conn *c)
 	}
 	if (c->out.len == 0 && c->out.cap > 4096)
 		xbuf_free(&c->out);
+	conn_out_account(c);
 	c->want_write = c->out.len > 0;
 	if (c->close_after_flush && c->out.len == 0) {
 		conn_close(c, c->close_reason);
@@ -572,6 +588,7 @@ int conn_flush_later(struct conn *c)
 {
 	if (c->destroy_scheduled)
 		return -1;
+	conn_out_account(c);
 	if (c->out.len > c->set.out_throttle && !c->throttled) {
 		c->throttled = 1;
 		conn_update_watch(c);
@@ -863,6 +880,19 @@ void conn_resume_input(struct conn *c)
 	c->paused = 0;
 	conn_update_watch(c);
 	ev_defer(c->loop, conn_resume_deferred, c);
+}
+
+/* conn_count_output - keep *total up to date with this connection's queued output */
+void conn_count_output(struct conn *c, size_t *total)
+{
+	c->out_counted = 0;
+	c->out_total = total;
+	conn_out_account(c);
+}
+
+size_t conn_output_queued(const struct conn *c)
+{
+	return c->destroy_scheduled ? 0 : c->out.len;
 }
 
 void *conn_ctx(const struct conn *c) { return c->ctx; }

@@ -22,6 +22,8 @@
  *	int conn_is_closing(const struct conn *c);
  *	int conn_batch_sends(struct ev_loop *loop);
  *	unsigned long conn_lb_allocs(void);
+ *	void conn_count_output(struct conn *c, size_t *total);
+ *	size_t conn_output_queued(const struct conn *c);
  * DESCRIPTION
  *	Input: bytes are read straight into a linebuf of set->max_line
  *	bytes (a line, its LF and a CR before the LF must fit); the linebuf
@@ -51,6 +53,13 @@
  *	all lines read in that iteration were handled (ev_defer), or when
  *	the fd is writable again. Writes never raise SIGPIPE (the daemons
  *	ignore it).
+ *
+ *	conn_count_output(c, total) adds the connection's queued output to
+ *	*total, a counter shared by the connections given it, and keeps it
+ *	so as the queue grows (at conn_write, conn_printf and
+ *	conn_flush_later) and drains; a closed connection's unsent output
+ *	leaves it at conn_close(). conn_output_queued() is the queue's
+ *	length (0 once closed).
  *
  *	conn_batch_sends(loop) makes the once-per-iteration writes of all
  *	that loop's socket connections go out together, in one
@@ -125,5 +134,7 @@ int conn_is_closing(const struct conn *c);
 int conn_batch_sends(struct ev_loop *loop);
 struct ev_loop *conn_loop(const struct conn *c);
 unsigned long conn_lb_allocs(void);
+void conn_count_output(struct conn *c, size_t *total);
+size_t conn_output_queued(const struct conn *c);
 
 #endif

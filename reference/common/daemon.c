@@ -31,6 +31,7 @@
 #include "reference/common/cfgfile.h"
 #include "reference/common/cfgval.h"
 #include "reference/common/daemon.h"
+#include "reference/common/keeper.h"
 #include "reference/common/listen.h"
 #include "util/msg.h"
 #include "util/version.h"
@@ -234,6 +235,7 @@ struct daemon {
 	int spawn;
 	unsigned spawn_kind;
 	int pid_fd;
+	struct keeper keeper;	/* --user: removes the sockets and pid file at the end */
 	unsigned long nconn;
 	int saturated;		/* --max-connections reached, not yet 10% below */
 };
@@ -632,6 +634,27 @@ static void daemon_on_hup(struct ev_loop *loop, int signo, void *ctx)
 
 /* --- the whole life ------------------------------------------------------ */
 
+/*
+ * daemon_keep_paths - before --user: a keeper (keeper.h) that removes the
+ * unix sockets and the pid file at the end, which the dropped user may
+ * not be allowed to
+ */
+static void daemon_keep_paths(struct daemon *d)
+{
+	const char *paths[DAEMON_MAX_LISTENERS];
+	char err[256];
+	size_t i, n = 0;
+
+	for (i = 0; i < d->nlisteners; i++)
+		if (listener_path(d->listeners[i]) != NULL)
+			paths[n++] = listener_path(d->listeners[i]);
+	if (n == 0 && d->pid_fd < 0)
+		return;
+	if (keeper_start(paths, n, d->pid_fd >= 0 ? d->pid_file : NULL, d->pid_fd, &d->keeper,
+			 err, sizeof(err)) < 0)
+		msg_fatal("--user: %s", err);
+}
+
 /* daemon_start - everything from the log to the first connection */
 static void daemon_start(struct daemon *d, int nlisten, char **listen)
 {
@@ -649,6 +672,8 @@ static void daemon_start(struct daemon *d, int nlisten, char **listen)
 								     sizeof(err))) < 0)
 		msg_fatal("--pid-file %s", err);
 	daemon_listen(d, nlisten, listen);
+	if (d->run_as != NULL)
+		daemon_keep_paths(d);
 	if (d->run_as != NULL && daemon_drop_privileges(d->run_as, err, sizeof(err)) < 0)
 		msg_fatal("--user: %s", err);
 	if (ev_signal(d->loop, SIGTERM, daemon_on_term, d) < 0 ||
@@ -677,6 +702,7 @@ static void daemon_stop(struct daemon *d)
 	d->spec->finish(d->ctx);
 	if (d->pid_fd >= 0)
 		daemon_pidfile_remove(d->pid_file, d->pid_fd);
+	keeper_finish(&d->keeper);
 	cfg_args_free(&d->cfg);
 }
 

@@ -67,11 +67,13 @@
  *	   daemon with the same file cannot replace the first one's unix
  *	   sockets), the LISTEN arguments (listen.h specs; at most
  *	   DAEMON_MAX_LISTENERS; "spawn" serves stdin/stdout and cannot be
- *	   combined with listeners), then --user drops privileges. A
- *	   LISTEN argument may start with "KIND:", KIND one of the names in
- *	   spec->listen_kinds (none may be "unix", "inet" or "spawn"): the
- *	   prefix is taken off, and that listener's connections reach
- *	   spec->connect with kind = the name's index + 1 (0 without one).
+ *	   combined with listeners), then --user drops privileges, after
+ *	   starting a keeper (keeper.h) that removes the unix sockets and
+ *	   the pid file when the server has ended. A LISTEN argument may
+ *	   start with "KIND:", KIND one of the names in spec->listen_kinds
+ *	   (none may be "unix", "inet" or "spawn"): the prefix is taken
+ *	   off, and that listener's connections reach spec->connect with
+ *	   kind = the name's index + 1 (0 without one).
  *	8. SIGTERM and SIGINT stop the loop ("signal N: shutting down"),
  *	   SIGHUP calls spec->reload(ctx); spec->post_init(ctx, d).
  *	9. spawn: spec->connect(ctx, 0, 1, "spawn", kind), and the loop
@@ -79,7 +81,9 @@
  *	   logs the start and listeners call spec->connect(ctx, fd, fd,
  *	   peer, kind) for every accepted connection.
  *	10. After the loop: listeners closed, batching stopped,
- *	   spec->finish(ctx), the pid file removed. Returns 0.
+ *	   spec->finish(ctx), the pid file removed; with --user the
+ *	   keeper removes what the user could not, and is waited for.
+ *	   Returns 0.
  *
  *	Connections: spec->connect creates its connection with
  *	daemon_conn_create() (conn_create, counted; with -v "peer:

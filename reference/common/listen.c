@@ -354,6 +354,11 @@ const char *listener_name(const struct listener *l)
 	return l->spec.text;
 }
 
+const char *listener_path(const struct listener *l)
+{
+	return l->spec.kind == LISTEN_UNIX ? l->spec.path : NULL;
+}
+
 /* listener_close - stop and remove the socket */
 void listener_close(struct listener **lp)
 {

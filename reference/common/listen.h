@@ -15,6 +15,7 @@
  *	void listener_pause(struct listener *l);
  *	void listener_resume(struct listener *l);
  *	void listener_close(struct listener **l);
+ *	const char *listener_path(const struct listener *l);
  * DESCRIPTION
  *	Specs, in Postfix's spelling:
  *	  unix:/path            UNIX stream socket at an absolute path
@@ -34,7 +35,8 @@
  *	warning "SPEC: cannot accept connections: REASON (a file descriptor
  *	or memory limit); retrying every 100 ms", and "SPEC: accepting
  *	connections again" at the next accept. listener_close() unlinks a unix
- *	socket it created.
+ *	socket it created. listener_path() is a unix listener's path (NULL
+ *	for the others).
  * DIAGNOSTICS
  *	-1 / NULL with a message in err naming the spec and the reason.
  */
@@ -78,5 +80,6 @@ void listener_pause(struct listener *l);
 void listener_resume(struct listener *l);
 void listener_close(struct listener **l);
 const char *listener_name(const struct listener *l);
+const char *listener_path(const struct listener *l);
 
 #endif

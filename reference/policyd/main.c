@@ -127,6 +127,15 @@ static void db_log(void *ctx, const char *text)
 	msg_warn("%s", text);
 }
 
+/* re_limit - rules' re_limit: a regex test gave up on this request's value */
+static void re_limit(void *ctx, const struct rule *r, const char *attr)
+{
+	struct client *c = ctx;
+
+	msg_warn("%s: rule=%s line=%u: the regular expression on %s reached its match "
+		 "limit; the test is false", conn_peer(c->conn), r->id, r->line, attr);
+}
+
 /*
  * client_allows - rules' user_allows: a cached answer, or -1 with the
  * lookup recorded as needed (the first one not cached)
@@ -389,7 +398,7 @@ static size_t decide(struct client *c, char *buf, size_t len,
 	struct conn *cn = c->conn;
 	struct policyd *d = c->d;
 	struct policyd_decision dec;
-	struct rules_env env = { client_allows, c };
+	struct rules_env env = { client_allows, c, re_limit };
 	struct xbuf tmp, *out;
 	size_t before, used = 0;
 	int rc;

@@ -39,14 +39,14 @@
  *	statement, RULES_MAX_RULES rules, RULES_MAX_SLOTS distinct
  *	attributes, RULES_MAX_NODES nodes per rule, RULES_MAX_DEPTH nesting;
  *	regular expressions within the bounds of util/rebound (length,
- *	stacked and nested repetitions), checked before regcomp().
+ *	stacked and nested repetitions), then translated and compiled by
+ *	rules_re.h (POSIX ERE syntax, PCRE2 with a match limit).
  *	Evaluation (rules_eval.c) recurses at most RULES_MAX_NODES deep
- *	and does not allocate (regexec aside).
+ *	and does not allocate.
  * DIAGNOSTICS
  *	"file:line:column: what" in the caller's buffer, for the first
  *	error; nothing is logged.
  */
-#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +55,7 @@
 #include "proto/policy.h"
 #include "reference/policyd/rules.h"
 #include "reference/policyd/rules_int.h"
+#include "reference/policyd/rules_re.h"
 #include "util/rebound.h"
 #include "util/strnum.h"
 #include "util/xbuf.h"
@@ -517,7 +518,8 @@ static uint32_t parse_regex(struct parser *p, int slot, int negate)
 	size_t start = p->pos, off;
 	struct xbuf re;
 	const char *why;
-	int flags = REG_EXTENDED | REG_NOSUB, rc;
+	char msg[200];
+	int icase = 0;
 	uint32_t id;
 
 	if (cur(p) != '/') {
@@ -548,8 +550,8 @@ static uint32_t parse_regex(struct parser *p, int slot, int negate)
 		}
 		p->pos++;
 	}
-	/* regcomp's time and memory grow exponentially with stacked or
-	   nested repetitions: bound the pattern before compiling it */
+	/* the bound regcomp needed, kept: the same patterns load as
+	   before the move to PCRE2 */
 	why = rebound_check(re.data, re.len, &off);
 	if (why != NULL) {
 		perr(p, regex_source_pos(p, start + 1, off), "%s", why);
@@ -558,7 +560,7 @@ static uint32_t parse_regex(struct parser *p, int slot, int negate)
 	}
 	p->pos++;
 	if (cur(p) == 'i' && (p->pos + 1 >= p->text.len || !is_word_char(p->text.data[p->pos + 1]))) {
-		flags |= REG_ICASE;
+		icase = 1;
 		p->pos++;
 	}
 	if (!at_end(p) && cur(p) != ' ' && cur(p) != '\t' && cur(p) != '\n' && cur(p) != ')') {
@@ -571,13 +573,11 @@ static uint32_t parse_regex(struct parser *p, int slot, int negate)
 		rs->recap = rs->recap ? 2 * rs->recap : 16;
 		rs->res = xrealloc(rs->res, rs->recap * sizeof(*rs->res));
 	}
-	rc = regcomp(&rs->res[rs->nres], xbuf_cstr(&re), flags);
+	rs->res[rs->nres] = rules_re_compile(re.data, re.len, icase, msg, sizeof(msg), &off);
 	xbuf_free(&re);
-	if (rc != 0) {
-		char msg[160];
-
-		regerror(rc, NULL, msg, sizeof(msg));
-		perr(p, start, "bad regular expression: %s", msg);
+	if (rs->res[rs->nres] == NULL) {
+		perr(p, off == RULES_RE_NO_OFFSET ? start : regex_source_pos(p, start + 1, off),
+		     "%s", msg);
 		return 0;
 	}
 	rs->nres++;
@@ -1019,6 +1019,10 @@ struct rules *rules_parse(const char *buf, size_t len, const char *file,
 			 "configured (--db)", file);
 		p.failed = 1;
 	}
+	if (!p.failed && rs->nres > 0 && (rs->matcher = rules_re_matcher_new()) == NULL) {
+		snprintf(err, errlen, "%s: out of memory for regular expression matching", file);
+		p.failed = 1;
+	}
 	xbuf_free(&p.text);
 	free(p.segs);
 	if (p.failed) {
@@ -1048,7 +1052,8 @@ void rules_free(struct rules **rsp)
 		free(rs->strs[i].p);
 	free(rs->strs);
 	for (i = 0; i < rs->nres; i++)
-		regfree(&rs->res[i]);
+		pcre2_code_free(rs->res[i]);
+	rules_re_matcher_free(&rs->matcher);
 	free(rs->res);
 	free(rs->nets);
 	for (i = 0; i < rs->nslots; i++)

@@ -17,8 +17,8 @@
  *	The rule language is documented in docs/policyd-rules.md; the
  *	grammar is repeated in rules.c. rules_parse() compiles a whole file
  *	(at most RULES_MAX_FILE bytes) into a rule set: expressions as node
- *	arrays, regular expressions compiled (regcomp, REG_EXTENDED |
- *	REG_NOSUB), networks parsed, every action checked with
+ *	arrays, regular expressions (POSIX ERE syntax) compiled by
+ *	rules_re.h with PCRE2, networks parsed, every action checked with
  *	action_check() and its reply "action=...\n\n" formatted once, and a
  *	per-protocol_state index of the rules that can fire there.
  *	def_action is the reply when no rule matches (checked the same
@@ -36,8 +36,10 @@
  *	rules_eval() returns the first rule, in file order, whose state
  *	scope includes the request's protocol_state and whose condition is
  *	true; when none matched, *rule_r is rules_default(rs). It
- *	never allocates, except inside regexec(3). networks(ATTR) tests ask
- *	env->user_allows().
+ *	never allocates, and is for one thread at a time per rule set (its
+ *	regex matcher is the rule set's). networks(ATTR) tests ask
+ *	env->user_allows(). A regex test whose match reached a limit is
+ *	false (=~ and !~ alike) and env->re_limit() is told.
  * DIAGNOSTICS
  *	rules_parse: NULL with "file:line:column: what" in err.
  *	rules_eval: 0, or -1 when env->user_allows failed (database error).
@@ -90,6 +92,9 @@ struct rules_env {
 	int (*user_allows)(void *ctx, const char *user, size_t ulen,
 			   const struct cidr_addr *addr);
 	void *ctx;
+	/* a regex test of rule r on attribute attr reached a match limit
+	   and was false; NULL: not told */
+	void (*re_limit)(void *ctx, const struct rule *r, const char *attr);
 };
 
 struct rules *rules_parse(const char *buf, size_t len, const char *file,

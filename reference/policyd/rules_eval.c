@@ -9,20 +9,23 @@
  *	(rules_int.h's by_state lists), in file order, and evaluates each
  *	condition tree recursively (at most RULES_MAX_NODES deep) over the
  *	request's slot values: the first true one decides, else the
- *	default rule. No allocation (regexec aside). Every test but
- *	present/missing is false for a missing attribute; "==" with a
- *	number compares numbers; networks(ATTR) asks env->user_allows.
+ *	default rule. No allocation. Every test but present/missing is
+ *	false for a missing attribute; "==" with a number compares
+ *	numbers; networks(ATTR) asks env->user_allows. A regular
+ *	expression test whose match reached a limit (rules_re.h) is false,
+ *	"=~" and "!~" alike, as Postfix's pcre tables skip a pattern whose
+ *	match failed; env->re_limit is told, once per rule evaluated.
  * DIAGNOSTICS
  *	rules_eval: 0, or -1 when a database lookup failed.
  */
 #define _GNU_SOURCE		/* FNM_CASEFOLD */
 #include <fnmatch.h>
-#include <regex.h>
 #include <string.h>
 #include <strings.h>
 
 #include "reference/policyd/rules.h"
 #include "reference/policyd/rules_int.h"
+#include "reference/policyd/rules_re.h"
 #include "util/strnum.h"
 
 static int ieq(const char *a, size_t alen, const char *b, size_t blen)
@@ -30,10 +33,33 @@ static int ieq(const char *a, size_t alen, const char *b, size_t blen)
 	return alen == blen && strncasecmp(a, b, alen) == 0 && memchr(a, '\0', alen) == NULL;
 }
 
-/* eval - 1 true, 0 false, -1 database error */
-static int eval(const struct rules *rs, uint32_t id, const struct rules_values *v,
-		const struct rules_env *env)
+/* what one rule's evaluation reads, and the regex test that hit a limit */
+struct eval {
+	const struct rules *rs;
+	const struct rules_values *v;
+	const struct rules_env *env;
+	int limit_slot;		/* -1: none */
+};
+
+/* regex - a regex test: 1 true, 0 false (also when a limit was reached) */
+static int regex(struct eval *ev, const struct node *n, const char *val)
 {
+	int m = rules_re_match(ev->rs->res[n->a], ev->rs->matcher, val);
+
+	if (m < 0) {
+		if (ev->limit_slot < 0)
+			ev->limit_slot = n->slot;
+		return 0;
+	}
+	return n->op == N_RE ? m : !m;
+}
+
+/* eval - 1 true, 0 false, -1 database error */
+static int eval(struct eval *ev, uint32_t id)
+{
+	const struct rules *rs = ev->rs;
+	const struct rules_values *v = ev->v;
+	const struct rules_env *env = ev->env;
 	const struct node *n = &rs->nodes[id];
 	const char *val = v->val[n->slot];
 	size_t len = v->len[n->slot];
@@ -43,13 +69,13 @@ static int eval(const struct rules *rs, uint32_t id, const struct rules_values *
 	case N_TRUE:
 		return 1;
 	case N_AND:
-		l = eval(rs, n->a, v, env);
-		return l <= 0 ? l : eval(rs, n->b, v, env);
+		l = eval(ev, n->a);
+		return l <= 0 ? l : eval(ev, n->b);
 	case N_OR:
-		l = eval(rs, n->a, v, env);
-		return l != 0 ? l : eval(rs, n->b, v, env);
+		l = eval(ev, n->a);
+		return l != 0 ? l : eval(ev, n->b);
 	case N_NOT:
-		l = eval(rs, n->a, v, env);
+		l = eval(ev, n->a);
 		return l < 0 ? l : !l;
 	case N_PRESENT:
 		return val != NULL;
@@ -91,9 +117,8 @@ static int eval(const struct rules *rs, uint32_t id, const struct rules_values *
 	case N_IGLOB:
 		return fnmatch(rs->strs[n->a].p, val, FNM_CASEFOLD) == 0;
 	case N_RE:
-		return regexec(&rs->res[n->a], val, 0, NULL, 0) == 0;
 	case N_NRE:
-		return regexec(&rs->res[n->a], val, 0, NULL, 0) != 0;
+		return regex(ev, n, val);
 	case N_IN:
 	case N_NOTIN: {
 		struct cidr_addr a;
@@ -131,6 +156,7 @@ static int eval(const struct rules *rs, uint32_t id, const struct rules_values *
 int rules_eval(const struct rules *rs, const struct rules_values *v,
 	       const struct rules_env *env, const struct rule **rule_r)
 {
+	struct eval ev = { rs, v, env, -1 };
 	int st = -1;
 	size_t i, list;
 
@@ -139,8 +165,12 @@ int rules_eval(const struct rules *rs, const struct rules_values *v,
 	list = st < 0 ? RULES_NSTATES : (size_t)st;
 	for (i = 0; i < rs->n_by_state[list]; i++) {
 		const struct rule *r = &rs->rules[rs->by_state[list][i]];
-		int m = eval(rs, r->root, v, env);
+		int m;
 
+		ev.limit_slot = -1;
+		m = eval(&ev, r->root);
+		if (ev.limit_slot >= 0 && env != NULL && env->re_limit != NULL)
+			env->re_limit(env->ctx, r, rs->slot_name[ev.limit_slot]);
 		if (m < 0)
 			return -1;
 		if (m > 0) {

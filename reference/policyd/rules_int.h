@@ -17,11 +17,11 @@
 #ifndef REFERENCE_POLICYD_RULES_INT_H
 #define REFERENCE_POLICYD_RULES_INT_H
 
-#include <regex.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "reference/policyd/rules.h"
+#include "reference/policyd/rules_re.h"
 
 enum node_op {
 	N_TRUE, N_AND, N_OR, N_NOT,
@@ -54,8 +54,9 @@ struct rules {
 	size_t nnodes, nodecap;
 	struct operand_str *strs;
 	size_t nstrs, strcap;
-	regex_t *res;
+	pcre2_code **res;
 	size_t nres, recap;
+	struct rules_re_matcher *matcher;	/* one match at a time */
 	struct cidr *nets;
 	size_t nnets, netcap;
 	char *slot_name[RULES_MAX_SLOTS];

@@ -2,13 +2,17 @@
 """authd_attack - hostile clients against ref-authd while an ordinary one logs in.
 
 Usage: authd_attack.py SOCKET PID SECONDS [stall=N:USER:PASSWORD]
-                       [memory=CONNS:REQS:NONCE_BYTES] [probe=USER:PASSWORD]
+                       [memory=CONNS:REQS:NONCE_BYTES] [unread=CONNS:REQS:USER:PASSWORD]
+                       [probe=USER:PASSWORD]
 
 stall=N:USER:PASSWORD: N connections send AUTH PLAIN for USER (a passwd-file
 entry whose scheme is expensive), one in flight each, for SECONDS.
 memory=CONNS:REQS:NONCE_BYTES: CONNS connections each send REQS AUTH
 SCRAM-SHA-256 requests with a client nonce of NONCE_BYTES and never
 continue them (the server keeps them pending, or refuses them).
+unread=CONNS:REQS:USER:PASSWORD: CONNS connections each send REQS AUTH
+PLAIN logins for USER (whose OK replies are big: extra fields) and never
+read a reply (the server queues them, or drops the connections).
 probe=USER:PASSWORD (default alice:secret): one more connection logs in
 with AUTH PLAIN in a loop, one request at a time, for SECONDS, starting
 after the attackers have sent their requests; each reply's latency is kept.
@@ -19,11 +23,12 @@ rss_kb=N rss_max_kb=N", where rss is the server's VmRSS (from
 sampled during the run. Exit 0.
 """
 import base64
-import os
 import socket
 import sys
 import threading
 import time
+
+import authd_wire
 
 path, pid, seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 opts = dict(a.split("=", 1) for a in sys.argv[4:])
@@ -43,17 +48,7 @@ def rss_kb():
 
 
 def connect():
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.connect(path)
-    s.settimeout(30)
-    s.sendall(b"VERSION\t1\t2\nCPID\t%d\n" % os.getpid())
-    buf = b""
-    while b"DONE\n" not in buf:
-        data = s.recv(65536)
-        if not data:
-            raise OSError("closed during the handshake")
-        buf += data
-    return s, buf.split(b"DONE\n", 1)[1]
+    return authd_wire.connect(path)
 
 
 def plain(user, password):
@@ -120,6 +115,19 @@ def memory(conns, reqs, nonce_bytes, socks, threads):
             pass	# refused and closed: what a bound does
 
 
+def unread(conns, reqs, user, password, socks):
+    """PLAIN logins whose replies are never read"""
+    resp = plain(user, password).encode()
+    for _ in range(conns):
+        try:
+            s, _ = connect()
+            socks.append(s)
+            s.sendall(b"".join(b"AUTH\t%d\tPLAIN\tservice=smtp\tresp=%s\n" % (i, resp)
+                               for i in range(1, reqs + 1)))
+        except OSError:
+            pass	# refused and closed: what a bound does
+
+
 def sampler():
     while not stop.is_set():
         rss_max[0] = max(rss_max[0], rss_kb())
@@ -139,6 +147,9 @@ def main():
     if "memory" in opts:
         conns, reqs, nonce = (int(x) for x in opts["memory"].split(":"))
         memory(conns, reqs, nonce, socks, threads)
+    if "unread" in opts:
+        conns, reqs, user, password = opts["unread"].split(":", 3)
+        unread(int(conns), int(reqs), user, password, socks)
     time.sleep(0.2)	# the attack is under way
     user, password = opts.get("probe", "alice:secret").split(":", 1)
     lat, oks = [], [0]

@@ -398,7 +398,7 @@ static void scram_auth(struct xbuf *line, unsigned id, size_t n)
 static void test_authd_session_pending_bytes(void **state)
 {
 	struct fix *f = *state;
-	struct authd_budget budget = { 0, 0 };
+	struct authd_budget budget = { 0, 0, 0 };
 	struct authd_session *s, *t;
 	struct xbuf line;
 

@@ -238,7 +238,7 @@ static const struct parse_err_case {
 	{ "size > big => OK\n", "t.rules:1:8: expected a decimal number" },
 	{ "size > \"5\" => OK\n", "t.rules:1:8: expected a decimal number" },
 	{ "helo_name =~ /a(/ => OK\n",
-	  "t.rules:1:14: bad regular expression: Unmatched ( or \\(" },
+	  "t.rules:1:14: bad regular expression: missing closing parenthesis" },
 	{ "helo_name =~ /abc => OK\n", "t.rules:1:14: unterminated regular expression" },
 	/* regcomp's cost bounded first (util/rebound): the column of the byte that crossed it */
 	{ "helo_name =~ /e++++++++++++++++++/ => OK\n",

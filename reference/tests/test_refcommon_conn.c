@@ -8,7 +8,8 @@
  *	pipes, pausing input from a handler and resuming from a timer,
  *	output throttling that stops reading while the peer does not read
  *	and resumes when it does (every byte accounted for), the hard
- *	output bound, close after flush, the idle timeout, a write to a
+ *	output bound, a counter of queued output shared by connections,
+ *	close after flush, the idle timeout, a write to a
  *	peer that went away, block mode (pieces and pipelined blocks, the
  *	owner writing into what it takes, the bound at N and N+1, an owner
  *	taking one byte per call, the EOF reason), and 1,000 connections
@@ -512,6 +513,48 @@ static void test_refcommon_conn_out_max(void **state)
 	ev_loop_destroy(&loop);
 }
 
+/* conn_count_output: a shared counter follows two queues as they fill, drain and close */
+static void test_refcommon_conn_count_output(void **state)
+{
+	const struct conn_settings set = { 64, LINEBUF_CR_KEEP, 0, 4096, 0 };
+	struct ev_loop *loop = ev_loop_create();
+	struct rec r1, r2;
+	int a[2], b[2];
+	size_t total = 0;
+	char buf[256];
+
+	(void)state;
+	rec_init(&r1, loop);
+	rec_init(&r2, loop);
+	r2.stop_on_close = 0;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, a), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, b), 0);
+	r1.c = conn_create(loop, a[0], a[0], &set, &rec_ops, &r1, "a");
+	r2.c = conn_create(loop, b[0], b[0], &set, &rec_ops, &r2, "b");
+	assert_int_equal(conn_write(r1.c, "x", 1), 0);	/* queued before counting: counted */
+	conn_count_output(r1.c, &total);
+	conn_count_output(r2.c, &total);
+	assert_int_equal(total, 1);
+	assert_int_equal(conn_write(r1.c, "0123456789", 10), 0);
+	assert_int_equal(conn_printf(r2.c, "%s", "abcdef"), 0);
+	assert_int_equal(xbuf_append(conn_outbuf(r2.c), "ghi", 3), 0);	/* then flush_later */
+	assert_int_equal(conn_flush_later(r2.c), 0);
+	assert_int_equal(total, 11 + 9);
+	assert_int_equal(conn_output_queued(r1.c), 11);
+	conn_close(r2.c, "gone");	/* its queue leaves the count at once */
+	assert_int_equal(conn_output_queued(r2.c), 0);
+	assert_int_equal(total, 11);
+	run(loop, 10);			/* r1's queue is written */
+	assert_int_equal(recv(a[1], buf, sizeof(buf), MSG_DONTWAIT), 11);
+	assert_int_equal(total, 0);
+	assert_int_equal(r2.closed, 1);
+	finish(&r1);
+	xbuf_free(&r2.lines);
+	close(a[1]);
+	close(b[1]);
+	ev_loop_destroy(&loop);
+}
+
 /* conn_printf: formatted, bounded all or nothing, refused once closing */
 static void test_refcommon_conn_printf(void **state)
 {
@@ -982,6 +1025,7 @@ int main(void)
 		cmocka_unit_test(test_refcommon_conn_throttle),
 		cmocka_unit_test(test_refcommon_conn_out_max),
 		cmocka_unit_test(test_refcommon_conn_printf),
+		cmocka_unit_test(test_refcommon_conn_count_output),
 		cmocka_unit_test(test_refcommon_conn_close_after_flush),
 		cmocka_unit_test(test_refcommon_conn_idle),
 		cmocka_unit_test(test_refcommon_conn_peer_gone),

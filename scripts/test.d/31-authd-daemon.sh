@@ -249,7 +249,8 @@ echo "$out" | grep -q "^OK	1	user=alice$" && ok "first line of a repeated user c
 
 # --- --user: privileges dropped after binding ------------------------------
 if [ "$(id -u)" = 0 ]; then
-	"$bin" -p "$dir/users" -d 0 --user nobody "unix:$dir/u.sock" 2> "$dir/log3" &
+	"$bin" -p "$dir/users" -d 0 --user nobody --pid-file "$dir/u.pid" "unix:$dir/u.sock" \
+		2> "$dir/log3" &
 	pid=$!
 	pids="$pid"
 	waitsock "$dir/u.sock"
@@ -257,7 +258,15 @@ if [ "$(id -u)" = 0 ]; then
 		"$(id -u nobody)"
 	check "--user nobody: still serving" "$($cli "$dir/u.sock" "$plain_ok" | replies)" \
 		"$(printf 'OK\t1\tuser=alice')"
+	keeper=$(ps -o pid= --ppid "$pid" | tr -d ' ')
 	kill -TERM "$pid"; wait "$pid"; pids=""
+	# the directory is root's: nobody may not unlink in it, the keeper does
+	[ ! -e "$dir/u.sock" ] && [ ! -e "$dir/u.pid" ] &&
+		ok "--user nobody: socket and pid file removed at SIGTERM ($(stat -c %U "$dir") owns the directory)" ||
+		bad "--user nobody: left behind: $(ls "$dir" | grep -E '^u\.(sock|pid)$' | tr '\n' ' ')"
+	[ -n "$keeper" ] && ! kill -0 "$keeper" 2>/dev/null &&
+		ok "--user nobody: the keeper process ($keeper) ended with the server" ||
+		bad "--user nobody: keeper [$keeper] still there"
 fi
 
 # --- --send-batching no: plain read/send, same answers ----------------------

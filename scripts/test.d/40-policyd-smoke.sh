@@ -4,7 +4,8 @@
 # Postfix-style requests and checks every reply byte for byte: the seed
 # scenario against the sample database, persistent connections,
 # pipelining, bad clients dropped without a reply while others go on,
-# SIGHUP reload (good and bad rule files), fault switches, SIGTERM exit.
+# SIGHUP reload (good and bad rule files), fault switches, SIGTERM exit
+# (also after --user: the socket and pid file removed).
 # Usage: 40-policyd-smoke.sh BUILD_DIR     Last line: "N passed, N failed".
 set -u
 build=${1:?usage: $0 BUILD_DIR}
@@ -244,6 +245,23 @@ pids="$pids $mpid"
 wait_sock "$dir/m.sock" && [ "$(stat -c %a "$dir/m.sock")" = 660 ] && ok "--mode 0660" ||
 	bad "--mode 0660: $(stat -c %a "$dir/m.sock" 2>&1) $(cat "$dir/mode.log")"
 kill "$mpid" && wait "$mpid"
+
+# --user: the socket and pid file in root's directory are still removed at SIGTERM
+if [ "$(id -u)" = 0 ]; then
+	"$bin" --user nobody --pid-file "$dir/u.pid" "unix:$dir/u.sock" 2> "$dir/user.log" &
+	upid=$!
+	pids="$pids $upid"
+	wait_sock "$dir/u.sock"
+	run "--user nobody: serving" "unix:$dir/u.sock" \
+		"[('send', b'$(req protocol_state=RCPT)'), ('expect', b'$DUNNO')]"
+	[ "$(awk '/^Uid:/ {print $2}' "/proc/$upid/status")" = "$(id -u nobody)" ] &&
+		ok "--user nobody: running as nobody" || bad "--user nobody: uid"
+	kill "$upid" && wait "$upid"
+	pids=${pids% $upid}
+	[ ! -e "$dir/u.sock" ] && [ ! -e "$dir/u.pid" ] &&
+		ok "--user nobody: socket and pid file removed at SIGTERM" ||
+		bad "--user nobody: left behind: $(ls "$dir" | grep -E '^u\.(sock|pid)$' | tr '\n' ' ')"
+fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

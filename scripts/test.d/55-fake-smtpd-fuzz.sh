@@ -9,7 +9,8 @@
 # writes over an earlier finding or through a planted link, and a regular
 # file there is refused up front; a helper that never completes the
 # handshake, or streams lines or stderr forever, cannot keep a run past its
-# bound.
+# bound, and the run says what it met (a run whose --duration ends before
+# any answer exits 2, never 0).
 # Usage: 55-fake-smtpd-fuzz.sh BUILD_DIR
 set -u
 build=$(realpath "${1:?usage: $0 BUILD_DIR}")
@@ -80,7 +81,7 @@ bounded() {	# bounded WHAT LIMIT_S ARGS...: the run ends by itself within LIMIT_
 	else
 		bad "$what: rc $rc after $((t1 - t0)) s"; echo "$out" | tail -3
 	fi
-	last_out=$out
+	last_out=$out last_rc=$rc
 }
 bounded "a helper that exits at once, --iterations 30" 20 --auth spawn:/bin/true --iterations 30
 echo "$last_out" | grep -q 'stopped: no reply came on 5 connections in a row' &&
@@ -97,6 +98,12 @@ if mode == "mech":			# a handshake without end
     out.write(b"VERSION\t1\t2\n")
     while True:
         out.write(b"MECH\tPLAIN\tplaintext\n" * 100)
+if mode == "trickle":			# the same, a line every 50 ms
+    import time
+    out.write(b"VERSION\t1\t2\n")
+    while True:
+        out.write(b"MECH\tPLAIN\tplaintext\n")
+        time.sleep(0.05)
 out.write(b"VERSION\t1\t2\nMECH\tPLAIN\tplaintext\nSPID\t1\nCUID\t1\nDONE\n")
 sys.stdin.buffer.readline()
 sys.stdin.buffer.readline()
@@ -105,10 +112,40 @@ dest = out if mode == "lines" else os.fdopen(2, "wb", 0)	# stderr is the connect
 while True:
     dest.write(line * 100)
 PY
-for m in mech lines stderr; do
-	bounded "a helper streaming $m forever, --iterations 30" 20 --auth "spawn:$py $dir/stream.py $m" --timeout 1s --iterations 30
-	bounded "a helper streaming $m forever, --duration 3s --timeout 10s" 10 --auth "spawn:$py $dir/stream.py $m" \
-		--timeout 10s --duration 3s
+# what each run must say: a hang in the handshake (it never ends), lines
+# or stderr past what Postfix skips; with --duration shorter than
+# --timeout, a handshake still under way is no finding but no pass either
+# what each run must say (an ERE, and the exit status): a hang in the
+# handshake, lines or stderr past what Postfix skips; with --duration
+# shorter than --timeout, a handshake still under way is no finding but
+# no pass either (streamed fast, its 1 MiB may come first)
+TIME_OUT="stopped: the run's time ran out \\(3\\.[0-9] s\\) before the target answered on any of 1 connection: the target is not usable \\(a reply or handshake was still under way"
+SKIPS="bad-reply: more than 1048576 bytes of lines Postfix skips before the reply"
+declare -A said=(
+	[mech.i]="stopped: no reply came on 5 connections in a row: the target is not usable \\(no handshake \\(up to DONE\\) within 1000 ms\\)"
+	[lines.i]=$SKIPS [stderr.i]=$SKIPS [lines.d]=$SKIPS [stderr.d]=$SKIPS
+	[mech.d]="$TIME_OUT|bad-reply: more than 1048576 bytes of handshake without DONE"
+	[trickle.d]=$TIME_OUT
+)
+declare -A rcs=([mech.i]=1 [lines.i]=1 [stderr.i]=1 [mech.d]="[12]" [lines.d]=1 [stderr.d]=1
+	[trickle.d]=2)
+for m in mech lines stderr trickle; do
+	for k in i d; do
+		[ -n "${said[$m.$k]-}" ] || continue
+		if [ $k = i ]; then
+			bounded "a helper streaming $m forever, --iterations 30" 20 --auth "spawn:$py $dir/stream.py $m" \
+				--timeout 1s --iterations 30
+		else
+			bounded "a helper streaming $m forever, --duration 3s --timeout 10s" 10 \
+				--auth "spawn:$py $dir/stream.py $m" --timeout 10s --duration 3s
+		fi
+		# shellcheck disable=SC2053
+		if [[ $last_rc == ${rcs[$m.$k]} ]] && echo "$last_out" | grep -Eq -- "${said[$m.$k]}"; then
+			ok "... exit $last_rc, saying: $(echo "$last_out" | grep -Eo -m1 -- "${said[$m.$k]}" | cut -c1-100)"
+		else
+			bad "... exit $last_rc (want ${rcs[$m.$k]}), without /${said[$m.$k]}/"; echo "$last_out" | tail -4
+		fi
+	done
 done
 out=$(fuzz --help); rc=$?
 [ $rc = 0 ] && echo "$out" | grep -q -- '--max-findings' && ok "fuzz --help" || bad "fuzz --help: rc $rc"

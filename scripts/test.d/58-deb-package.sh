@@ -68,7 +68,7 @@ else
 	bad "lintian found errors:"; cat "$cache/lintian.out"
 fi
 deps=$(dpkg-deb -f "$deb" Depends)
-for lib in libssl3 libsqlite3-0 libcrypt1 libc6; do
+for lib in libssl3 libsqlite3-0 libcrypt1 libpcre2-8-0 libc6; do
 	grep -q "$lib" <<< "$deps" && ok "Depends: $lib" || bad "Depends lacks $lib: $deps"
 done
 
