@@ -43,6 +43,14 @@ from conftest import HERE, TOP, fidelity_record, write
 from test_fidelity import DROP, RERECORD, SERIES, VERSION, smtp_escape
 
 GOLDEN = os.path.join(TOP, "corpus", "recorded", "postconf-" + SERIES)
+
+# Postfix 3.5.25 (Debian 11's package) answers these scenarios with
+# "451 4.3.5 Server configuration problem" before it asks the policy
+# service; why is not found yet, so no golden set is recorded for 3.5
+# (docs/fidelity.md lists the gap)
+if SERIES == "3.5":
+    pytestmark = pytest.mark.skip(reason="Postfix 3.5.25 does not reach the policy service in "
+                                  "these scenarios (451 4.3.5, cause not found); no golden set")
 SENDER = "a@test.invalid"
 LONG = "x" * 8000
 SVC = "check_policy_service unix:%(sock)s"

@@ -122,7 +122,7 @@ PY
 TIME_OUT="stopped: the run's time ran out \\(3\\.[0-9] s\\) before the target answered on any of 1 connection: the target is not usable \\(a reply or handshake was still under way"
 SKIPS="bad-reply: more than 1048576 bytes of lines Postfix skips before the reply"
 declare -A said=(
-	[mech.i]="stopped: no reply came on 5 connections in a row: the target is not usable \\(no handshake \\(up to DONE\\) within 1000 ms\\)"
+	[mech.i]="stopped: no reply came on 5 connections in a row: the target is not usable \\((no handshake \\(up to DONE\\) within 1000 ms|more than 1048576 bytes of handshake without DONE)\\)"
 	[lines.i]=$SKIPS [stderr.i]=$SKIPS [lines.d]=$SKIPS [stderr.d]=$SKIPS
 	[mech.d]="$TIME_OUT|bad-reply: more than 1048576 bytes of handshake without DONE"
 	[trickle.d]=$TIME_OUT
