@@ -207,7 +207,8 @@ static int listener_unix(const struct listen_spec *spec, const struct listen_opt
 {
 	struct sockaddr_un sun;
 	struct stat st;
-	int fd;
+	mode_t mode = opt->mode ? opt->mode : 0600, old;
+	int fd, rc;
 
 	if (lstat(spec->path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode))
@@ -221,12 +222,16 @@ static int listener_unix(const struct listen_spec *spec, const struct listen_opt
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	strcpy(sun.sun_path, spec->path);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+	/* born with its mode: no moment in which the umask's mode shows */
+	old = umask(~mode & 0777);
+	rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	(void)umask(old);
+	if (rc < 0) {
 		listen_err(err, errlen, spec->text, strerror(errno));
 		close(fd);
 		return -1;
 	}
-	if (chmod(spec->path, opt->mode ? opt->mode : 0600) < 0 ||
+	if (chmod(spec->path, mode) < 0 ||
 	    ((opt->uid != (uid_t)-1 || opt->gid != (gid_t)-1) &&
 	     chown(spec->path, opt->uid, opt->gid) < 0)) {
 		listen_err(err, errlen, spec->text, strerror(errno));
