@@ -362,8 +362,8 @@ static size_t utf8_len(const unsigned char *p)
 	return n;
 }
 
-/* valid_utf8 - every byte of (p, len) is part of valid UTF-8 */
-static int valid_utf8(const char *p, size_t len)
+/* pf_pol_valid_utf8 - every byte of (p, len) is part of valid UTF-8 */
+int pf_pol_valid_utf8(const char *p, size_t len)
 {
 	size_t i = 0;
 	char tmp[5];
@@ -498,7 +498,7 @@ int pf_pol_read_reply(const char *buf, size_t len, int end, int smtputf8, struct
 	if (rep.nunknown)
 		pf_pol_note_add(rd->notes, sizeof(rd->notes),
 			 "%zu other attribute line(s): skipped", rep.nunknown);
-	if (smtputf8 && !valid_utf8(rd->action.p, rd->action.len)) {
+	if (smtputf8 && !pf_pol_valid_utf8(rd->action.p, rd->action.len)) {
 		snprintf(rd->why, sizeof(rd->why),
 			 "malformed UTF-8 in policy server response (smtputf8_enable=yes): "
 			 "Postfix applies the default action without retrying");

@@ -30,6 +30,7 @@
  *	Reply reading (protocols.md B.3, B.4)
  *	int pf_pol_read_reply(const char *buf, size_t len, int end,
  *	                      int smtputf8, struct pf_pol_read *rd);
+ *	int pf_pol_valid_utf8(const char *p, size_t len);
  *	void pf_pol_params_init(struct pf_pol_params *p);
  *	unsigned long pf_pol_failure_ms(const struct pf_pol_params *p,
  *	                                enum pf_pol_fail how);
@@ -86,7 +87,8 @@
  *	a failed try (reconnect after retry_delay). A CRLF reply never ends;
  *	rd->crlf notes it so a caller can say why the timeout came. With
  *	smtputf8, an action that is not valid UTF-8 is a failure (Postfix
- *	logs it and uses the default action).
+ *	logs it and uses the default action). pf_pol_valid_utf8() says
+ *	whether every byte of (p, len) is part of valid UTF-8.
  *
  *	This reading is lib/proto/policy's policy_parse_reply() (which
  *	reads a reply as Postfix's attr_scan_plain does) plus what Postfix
@@ -269,6 +271,7 @@ struct pf_pol_read {
 
 int pf_pol_read_reply(const char *buf, size_t len, int end, int smtputf8,
 		      struct pf_pol_read *rd);
+int pf_pol_valid_utf8(const char *p, size_t len);
 
 enum pf_pol_fail {
 	PF_POL_FAIL_TIMEOUT,		/* no answer: each try waits the timeout */
