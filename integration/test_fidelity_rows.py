@@ -201,3 +201,101 @@ def test_postconf_row(postfix, workdir, bins, sid, settings, actions, rcpts, opt
 @pytest.mark.parametrize("sid,mechs,settings", SASL, ids=[s[0] for s in SASL])
 def test_sasl_row(postfix, workdir, bins, sid, mechs, settings):
     tp.test_sasl_postconf(postfix, workdir, bins, sid, mechs, settings)
+
+
+# -- smtpd_sasl_service: the service= of the AUTH line ---------------------
+# (id, main.cf's SASL settings)
+SASL_SERVICE = [("sasl-service", ["smtpd_sasl_service = submission"])]
+GOLDEN_NAMES |= {"auth-%s.tr" % s[0] for s in SASL_SERVICE}
+
+
+@pytest.mark.parametrize("sid,settings", SASL_SERVICE, ids=[s[0] for s in SASL_SERVICE])
+def test_sasl_service_row(postfix, workdir, bins, sid, settings):
+    """The AUTH line real Postfix sends with main.cf's smtpd_sasl_service
+    (through fake-smtpd record to ref-authd) equals the one `fake-smtpd
+    auth --postconf main.cf` sends, and both get 235."""
+    pf, authd_sock, recording = tf.auth_setup(
+        lambda **kw: postfix(main_extra=settings, **kw), workdir, bins, ["--failure-delay", "0"])
+    s = pfns.UnixSMTP(pf.path("spool", "public", tf.SMTPD_AUTH), local_hostname="client.test",
+                      timeout=40)
+    try:
+        s.ehlo()
+        s.user, s.password = "alice", "secret"
+        real = "%d %s" % pfns.smtp_reply(s.auth, "PLAIN", s.auth_plain, initial_response_ok=True)
+        s.quit()
+    finally:
+        s.close()
+    conn = tf.wait_connections(recording, 1)[0]
+    tf.golden("auth", sid, recording, bins.fake_smtpd, "unix:" + authd_sock, real,
+              extra=["--fast"])
+    pf_auth = [ln for ln in tf.client_lines(conn, tf.normalise_auth) if ln.startswith("AUTH\t")]
+    r = subprocess.run([bins.fake_smtpd, "auth", "-v", "--postfix-version", tf.VERSION,
+                        "--postconf", pf.path("main.cf"), "--mech", "PLAIN",
+                        "unix:" + authd_sock, "alice", "secret"],
+                       capture_output=True, text=True, timeout=60)
+    fake_auth = [tf.normalise_auth(ln) for ln in re.findall(r"^\s*C: (AUTH\\t.*)$", r.stdout, re.M)]
+    said = re.findall(r"Postfix answers (\d{3} .*?)(?:ref-authd|$)", r.stdout, re.M)
+    guess = "%s | %s" % (" ".join(fake_auth), said[0] if said else r.stdout + r.stderr)
+    seen = "%s | %s" % (" ".join(pf_auth), real)
+    fidelity_record("postconf", sid, seen == guess, seen, guess)
+    assert seen == guess, "Postfix %s: %r; fake-smtpd auth --postconf: %r" % (
+        tf.VERSION, seen, guess)
+
+
+# -- the replies smtpd gives itself: the client's AUTH and responses --------
+# (id, mechanism, initial response or None, responses to the 334s), judged
+# by pf_sasl_first and pf_sasl_next (integration/oracle/predict_auth.c)
+CLIENT = [
+    ("ir-invalid-base64", "PLAIN", "!!!!", []),
+    ("cont-invalid-base64", "LOGIN", None, ["!!!!"]),
+    ("client-abort", "LOGIN", None, ["*"]),
+    ("mech-unknown-word", "FOO-BAR", None, []),
+]
+GOLDEN_NAMES |= {"auth-%s.tr" % c[0] for c in CLIENT}
+
+
+def predict_step(handshake, *args):
+    r = subprocess.run([tf.predictor("predict_auth"), tf.VERSION] + list(args), input=handshake,
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    v = dict(line.split("\t", 1) for line in r.stdout.splitlines() if "\t" in line)
+    return v.get("smtp") if v.get("send") == "0" else None
+
+
+@pytest.mark.parametrize("sid,mech,ir,resps", CLIENT, ids=[c[0] for c in CLIENT])
+def test_client_step_row(postfix, workdir, bins, sid, mech, ir, resps):
+    """smtpd's own reply to a client's AUTH or response that never reaches
+    the server (bad base64, "*", a mechanism not offered), real Postfix
+    against pf_sasl_first / pf_sasl_next over the handshake it read."""
+    pf, authd_sock, recording = tf.auth_setup(postfix, workdir, bins, ["--failure-delay", "0"])
+    s = pfns.UnixSMTP(pf.path("spool", "public", tf.SMTPD_AUTH), local_hostname="client.test",
+                      timeout=40)
+    steps = []
+    try:
+        s.ehlo()
+        code, text = s.docmd("AUTH", mech + (" " + ir if ir else ""))
+        for resp in resps:
+            if code != 334:
+                break
+            steps.append("%d" % code)
+            code, text = s.docmd(resp)
+        real = " | ".join(steps + ["%d %s" % (code, text.decode(errors="replace"))])
+        s.quit()
+    finally:
+        s.close()
+    conn = tf.wait_stable(recording)[0]
+    tf.golden("auth", sid, recording, bins.fake_smtpd, "unix:" + authd_sock, real,
+              extra=["--fast"])
+    handshake = "".join(line[3:].replace("\\t", "\t") + "\n"
+                        for line in conn.splitlines() if line.startswith("S: "))
+    said = predict_step(handshake, "first", mech, *([ir] if ir else []))
+    guess = said
+    if said is None:
+        guess = "(no reply of smtpd's own)"
+        for i, resp in enumerate(resps):
+            said = predict_step("", "next", resp)
+            if said is not None:
+                guess = " | ".join(["334"] * (i + 1) + [said])
+                break
+    fidelity_record("auth", sid, real == guess, real, guess)
+    assert real == guess, "Postfix %s: %r; oracle: %r" % (tf.VERSION, real, guess)
