@@ -330,6 +330,32 @@ static void test_pf_policy_read(void **state)
 	}
 }
 
+/* pf_pol_valid_utf8: what valid_utf8_action() lets through (smtputf8_enable) */
+static void test_pf_policy_valid_utf8(void **state)
+{
+	static const struct {
+		const char *in;
+		size_t len;
+		int want;
+	} cases[] = {
+		{ "REJECT plain", 12, 1 },
+		{ "", 0, 1 },
+		{ "REJECT caf\xc3\xa9", 12, 1 },		/* UTF-8 e-acute */
+		{ "REJECT caf\xe9", 11, 0 },		/* Latin-1 e-acute */
+		{ "x\xe2\x82", 3, 0 },			/* a sequence cut short */
+		{ "\xc0\xaf", 2, 0 },			/* overlong "/" */
+		{ "\xed\xa0\x80", 3, 0 },		/* a surrogate */
+		{ "\xf0\x9f\x98\x80 ok", 7, 1 },	/* four bytes */
+		{ "bad\x01text", 8, 1 },		/* control bytes are UTF-8 */
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (pf_pol_valid_utf8(cases[i].in, cases[i].len) != cases[i].want)
+			fail_msg("case %zu: want %d", i, cases[i].want);
+}
+
 static void test_pf_policy_failure_time(void **state)
 {
 	struct pf_pol_params p;
@@ -676,6 +702,7 @@ int main(void)
 		cmocka_unit_test(test_pf_policy_request_edit),
 		cmocka_unit_test(test_pf_policy_instance),
 		cmocka_unit_test(test_pf_policy_read),
+		cmocka_unit_test(test_pf_policy_valid_utf8),
 		cmocka_unit_test(test_pf_policy_failure_time),
 		cmocka_unit_test(test_pf_policy_eval),
 		cmocka_unit_test(test_pf_policy_eval_details),

@@ -43,23 +43,32 @@
 #define OK_REPLY	"235 2.7.0 Authentication successful"
 #define MAX_AUTHS	8
 
-/* ehlo - the EHLO AUTH words after the handshake on stdin */
-static int ehlo(const struct pf_version *v)
+/* read_offer - the handshake on stdin and the mechanisms it offers; 0 if whole */
+static int read_offer(const struct pf_version *v, struct pf_sasl_offer *o)
 {
 	static struct pf_auth_handshake h;
-	struct pf_sasl_offer o;
 	char line[4096];
 	int rc = 0;
-	size_t i;
 
 	pf_auth_handshake_init(&h, v);
 	while (rc == 0 && fgets(line, sizeof(line), stdin) != NULL)
 		rc = pf_auth_handshake_line(&h, line, strcspn(line, "\n"));
-	if (rc != 1) {
+	if (rc != 1)
+		return -1;
+	pf_sasl_offer(&h, NULL, NULL, o);
+	return 0;
+}
+
+/* ehlo - the EHLO AUTH words after the handshake on stdin */
+static int ehlo(const struct pf_version *v)
+{
+	struct pf_sasl_offer o;
+	size_t i;
+
+	if (read_offer(v, &o) < 0) {
 		printf("ehlo\t(handshake failed)\n");
 		return 0;
 	}
-	pf_sasl_offer(&h, NULL, NULL, &o);
 	printf("ehlo\t");
 	for (i = 0; i < o.nehlo; i++)
 		printf("%s%s", i ? " " : "", o.ehlo[i]);
@@ -70,23 +79,15 @@ static int ehlo(const struct pf_version *v)
 /* step - what smtpd does with the client's AUTH (first) or response (next) */
 static int step(const struct pf_version *v, int argc, char **argv)
 {
-	static struct pf_auth_handshake h;
 	struct pf_sasl_offer o;
 	struct pf_sasl_step s;
-	char line[4096];
-	int rc = 0;
 
 	if (strcmp(argv[2], "next") == 0) {
 		pf_sasl_next(v, argv[3], strlen(argv[3]), &s);
+	} else if (read_offer(v, &o) < 0) {
+		printf("send\t0\nsmtp\t(handshake failed)\n");
+		return 0;
 	} else {
-		pf_auth_handshake_init(&h, v);
-		while (rc == 0 && fgets(line, sizeof(line), stdin) != NULL)
-			rc = pf_auth_handshake_line(&h, line, strcspn(line, "\n"));
-		if (rc != 1) {
-			printf("send\t0\nsmtp\t(handshake failed)\n");
-			return 0;
-		}
-		pf_sasl_offer(&h, NULL, NULL, &o);
 		pf_sasl_first(v, &o, argv[3], argc == 5 ? argv[4] : NULL, &s);
 	}
 	printf("send\t%d\n", s.send);
