@@ -196,6 +196,10 @@ XFAIL = {
         "oracle gap: restriction classes (smtpd_restriction_classes) are not modelled; an "
         "action naming a class is read as an unknown restriction (451 4.3.5 Server "
         "configuration error) where Postfix evaluates the class's list",
+    "auth-after-ok":
+        "oracle gap: a transcript has no SMTP session boundary (one helper connection serves "
+        "many sessions, so each auth is judged as a session of its own); Postfix answers a "
+        "second AUTH after 235 with 503 5.5.1 Error: already authenticated and sends nothing",
 }
 
 GOLDEN_NAMES = {"auth-%s.tr" % s[0] for s in AUTH} | {"policy-%s.tr" % p[0] for p in POLICY}
@@ -331,14 +335,17 @@ SESSION = [
     ("second-fail-without-reason",
      [H, "auth", "send:FAIL\\t{id}\\treason=first\\n", "auth", "send:FAIL\\t{id}\\n"]),
     ("fail-then-ok", [H, "auth", "send:FAIL\\t{id}\\treason=first\\n", "auth", OKL]),
+    ("auth-after-ok", [H, "auth", OKL, "auth", OKL]),
 ]
 GOLDEN_NAMES |= {"auth-%s.tr" % s[0] for s in SESSION}
 
 
 @pytest.mark.parametrize("sid,steps", SESSION, ids=[s[0] for s in SESSION])
-def test_auth_session_row(postfix, workdir, bins, sid, steps):
+def test_auth_session_row(request, postfix, workdir, bins, sid, steps):
     """Postfix's replies to two AUTH PLAIN in one session against the
     script's two replies, and replay's `expect smtp` for each."""
+    if sid in XFAIL:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=XFAIL[sid]))
     pf, script_sock, recording = ta.start_scenario(postfix, workdir, bins, steps)
     resp = base64.b64encode(b"\0alice\0secret").decode()
     s = pfns.UnixSMTP(pf.path("spool", "public", tf.SMTPD_AUTH), local_hostname="client.test",
