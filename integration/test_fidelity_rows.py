@@ -167,6 +167,10 @@ POSTCONF = [
                                   "strict = reject_unauth_destination, defer",
                                   "smtpd_recipient_restrictions = " + SVC],
      {R1: "strict"}, [R1], [], "stub"),
+    ("restriction-class-after-dunno", ["smtpd_restriction_classes = strict, open",
+                                       "strict = reject", "open = permit",
+                                       "smtpd_recipient_restrictions = " + SVC + ", strict"],
+     {R1: "DUNNO", R2: "open"}, [R1, R2], [], "stub"),
     ("default-action-unknown-word", ["smtpd_policy_service_try_limit = 1",
                                      "smtpd_policy_service_default_action = FOO",
                                      "smtpd_recipient_restrictions = " + SVC],
@@ -192,10 +196,6 @@ SASL = [
 
 # scenarios where the oracle is known to be wrong, with the gap named
 XFAIL = {
-    "restriction-class-action":
-        "oracle gap: restriction classes (smtpd_restriction_classes) are not modelled; an "
-        "action naming a class is read as an unknown restriction (451 4.3.5 Server "
-        "configuration error) where Postfix evaluates the class's list",
     "auth-after-ok":
         "oracle gap: a transcript has no SMTP session boundary (one helper connection serves "
         "many sessions, so each auth is judged as a session of its own); Postfix answers a "

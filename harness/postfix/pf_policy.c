@@ -19,7 +19,7 @@
  *	Postfix works on C strings: an action is cut at its first NUL
  *	before it is evaluated, as here.
  *
- *	Simplifications, stated: restriction classes, access maps and the
+ *	Simplifications, stated: access maps and the
  *	DNS/RBL/address-verification restrictions are not evaluated (they
  *	need tables or the network: PF_POL_UNMODELLED); permit_*
  *	restrictions that depend on the client use flags of the context;
@@ -28,7 +28,9 @@
  * BOUNDS
  *	Actions longer than PF_POL_ACTION_MAX bytes are evaluated on their
  *	first PF_POL_ACTION_MAX bytes; at most PF_POL_MAX_WORDS restriction
- *	words; every text output is cut to its buffer.
+ *	words; restriction classes (pf_pol_ctx.classes) at most
+ *	PF_POL_CLASS_DEPTH deep, deeper names read as unknown restrictions;
+ *	every text output is cut to its buffer.
  * DIAGNOSTICS
  *	None: every input maps to a verdict; see pf_policy.h for the
  *	builder's -1 returns.

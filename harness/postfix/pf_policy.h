@@ -133,7 +133,9 @@
  *	check_policy_service (not followed; a note). Other real restrictions
  *	are PF_POL_UNMODELLED (the verdict depends on state this oracle does
  *	not have); unknown names give 451 4.3.5 Server configuration error.
- *	Restriction classes are not modelled (they would be unknown names).
+ *	A name of c->classes (smtpd_restriction_classes) runs that class's
+ *	list, up to PF_POL_CLASS_DEPTH classes deep; a permit or reject in
+ *	it ends the list that named it, as in Postfix's generic_checks().
  *
  *	The verdict: kind PERMIT (OK, RELAY, all digits, permit, empty
  *	list, DISCARD), DUNNO (continue with the next restriction), REJECT
@@ -310,6 +312,15 @@ enum pf_pol_stage {
 	PF_POL_STAGE_EOD,		/* smtpd_end_of_data_restrictions */
 };
 
+#define PF_POL_MAX_CLASSES	16	/* smtpd_restriction_classes read */
+#define PF_POL_CLASS_DEPTH	8	/* classes naming classes, at most */
+
+/* a restriction class: its name and its restriction list (main.cf) */
+struct pf_pol_class {
+	char name[64];
+	char list[1024];
+};
+
 struct pf_pol_ctx {
 	struct pf_version v;
 	enum pf_pol_state state;	/* protocol_state of the request */
@@ -327,6 +338,8 @@ struct pf_pol_ctx {
 	int tls;			/* session is encrypted */
 	const char *sasl_user;		/* "" or NULL: not authenticated */
 	struct pf_pol_codes codes;
+	const struct pf_pol_class *classes;	/* smtpd_restriction_classes */
+	size_t nclasses;
 };
 
 enum pf_pol_kind {
