@@ -29,6 +29,7 @@ compare the EHLO AUTH list real Postfix gives with main.cf's
 smtpd_sasl_mechanism_filter and smtpd_sasl_security_options with the
 one `fake-smtpd auth --postconf` predicts over the same ref-authd."""
 
+import importlib
 import os
 import re
 import socket
@@ -311,6 +312,10 @@ def test_postconf_golden_set():
     if RERECORD:
         pytest.skip("re-recording: the scenarios running beside this test write the set")
     want = {"%s.%s" % (s[0], ext) for s in SCENARIOS for ext in ("main.cf", "tr")}
+    # and those of the other fidelity modules' main.cf scenarios
+    for f in sorted(os.listdir(HERE)):
+        if re.fullmatch(r"test_fidelity_\w+\.py", f):
+            want |= set(getattr(importlib.import_module(f[:-3]), "POSTCONF_GOLDEN_NAMES", ()))
     have = set(os.listdir(GOLDEN)) if os.path.isdir(GOLDEN) else set()
     assert have == want, "missing %s, unknown %s in %s" % (
         sorted(want - have), sorted(have - want), GOLDEN)

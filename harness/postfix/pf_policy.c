@@ -19,7 +19,7 @@
  *	Postfix works on C strings: an action is cut at its first NUL
  *	before it is evaluated, as here.
  *
- *	Simplifications, stated: restriction classes, access maps and the
+ *	Simplifications, stated: access maps and the
  *	DNS/RBL/address-verification restrictions are not evaluated (they
  *	need tables or the network: PF_POL_UNMODELLED); permit_*
  *	restrictions that depend on the client use flags of the context;
@@ -28,7 +28,9 @@
  * BOUNDS
  *	Actions longer than PF_POL_ACTION_MAX bytes are evaluated on their
  *	first PF_POL_ACTION_MAX bytes; at most PF_POL_MAX_WORDS restriction
- *	words; every text output is cut to its buffer.
+ *	words; restriction classes (pf_pol_ctx.classes) at most
+ *	PF_POL_CLASS_DEPTH deep, deeper names read as unknown restrictions;
+ *	every text output is cut to its buffer.
  * DIAGNOSTICS
  *	None: every input maps to a verdict; see pf_policy.h for the
  *	builder's -1 returns.
@@ -362,8 +364,8 @@ static size_t utf8_len(const unsigned char *p)
 	return n;
 }
 
-/* valid_utf8 - every byte of (p, len) is part of valid UTF-8 */
-static int valid_utf8(const char *p, size_t len)
+/* pf_pol_valid_utf8 - every byte of (p, len) is part of valid UTF-8 */
+int pf_pol_valid_utf8(const char *p, size_t len)
 {
 	size_t i = 0;
 	char tmp[5];
@@ -498,7 +500,7 @@ int pf_pol_read_reply(const char *buf, size_t len, int end, int smtputf8, struct
 	if (rep.nunknown)
 		pf_pol_note_add(rd->notes, sizeof(rd->notes),
 			 "%zu other attribute line(s): skipped", rep.nunknown);
-	if (smtputf8 && !valid_utf8(rd->action.p, rd->action.len)) {
+	if (smtputf8 && !pf_pol_valid_utf8(rd->action.p, rd->action.len)) {
 		snprintf(rd->why, sizeof(rd->why),
 			 "malformed UTF-8 in policy server response (smtputf8_enable=yes): "
 			 "Postfix applies the default action without retrying");

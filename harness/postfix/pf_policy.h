@@ -30,6 +30,7 @@
  *	Reply reading (protocols.md B.3, B.4)
  *	int pf_pol_read_reply(const char *buf, size_t len, int end,
  *	                      int smtputf8, struct pf_pol_read *rd);
+ *	int pf_pol_valid_utf8(const char *p, size_t len);
  *	void pf_pol_params_init(struct pf_pol_params *p);
  *	unsigned long pf_pol_failure_ms(const struct pf_pol_params *p,
  *	                                enum pf_pol_fail how);
@@ -86,7 +87,8 @@
  *	a failed try (reconnect after retry_delay). A CRLF reply never ends;
  *	rd->crlf notes it so a caller can say why the timeout came. With
  *	smtputf8, an action that is not valid UTF-8 is a failure (Postfix
- *	logs it and uses the default action).
+ *	logs it and uses the default action). pf_pol_valid_utf8() says
+ *	whether every byte of (p, len) is part of valid UTF-8.
  *
  *	This reading is lib/proto/policy's policy_parse_reply() (which
  *	reads a reply as Postfix's attr_scan_plain does) plus what Postfix
@@ -131,7 +133,9 @@
  *	check_policy_service (not followed; a note). Other real restrictions
  *	are PF_POL_UNMODELLED (the verdict depends on state this oracle does
  *	not have); unknown names give 451 4.3.5 Server configuration error.
- *	Restriction classes are not modelled (they would be unknown names).
+ *	A name of c->classes (smtpd_restriction_classes) runs that class's
+ *	list, up to PF_POL_CLASS_DEPTH classes deep; a permit or reject in
+ *	it ends the list that named it, as in Postfix's generic_checks().
  *
  *	The verdict: kind PERMIT (OK, RELAY, all digits, permit, empty
  *	list, DISCARD), DUNNO (continue with the next restriction), REJECT
@@ -269,6 +273,7 @@ struct pf_pol_read {
 
 int pf_pol_read_reply(const char *buf, size_t len, int end, int smtputf8,
 		      struct pf_pol_read *rd);
+int pf_pol_valid_utf8(const char *p, size_t len);
 
 enum pf_pol_fail {
 	PF_POL_FAIL_TIMEOUT,		/* no answer: each try waits the timeout */
@@ -307,6 +312,15 @@ enum pf_pol_stage {
 	PF_POL_STAGE_EOD,		/* smtpd_end_of_data_restrictions */
 };
 
+#define PF_POL_MAX_CLASSES	16	/* smtpd_restriction_classes read */
+#define PF_POL_CLASS_DEPTH	8	/* classes naming classes, at most */
+
+/* a restriction class: its name and its restriction list (main.cf) */
+struct pf_pol_class {
+	char name[64];
+	char list[1024];
+};
+
 struct pf_pol_ctx {
 	struct pf_version v;
 	enum pf_pol_state state;	/* protocol_state of the request */
@@ -324,6 +338,8 @@ struct pf_pol_ctx {
 	int tls;			/* session is encrypted */
 	const char *sasl_user;		/* "" or NULL: not authenticated */
 	struct pf_pol_codes codes;
+	const struct pf_pol_class *classes;	/* smtpd_restriction_classes */
+	size_t nclasses;
 };
 
 enum pf_pol_kind {

@@ -400,6 +400,27 @@ static void sasl(struct pf_pol_conf *pc, const struct pf_conf *c)
 	get(pc, c, "smtpd_sasl_service", pc->sasl_service, sizeof(pc->sasl_service));
 }
 
+/* classes - smtpd_restriction_classes and the list of each class */
+static void classes(struct pf_pol_conf *pc, const struct pf_conf *c)
+{
+	char names[PF_POL_VALUE_MAX], *p, *tok, *save = NULL;
+
+	get(pc, c, "smtpd_restriction_classes", names, sizeof(names));
+	for (p = names; (tok = strtok_r(p, ", \t\r\n", &save)) != NULL; p = NULL) {
+		struct pf_pol_class *k;
+
+		if (pc->nclasses >= PF_POL_MAX_CLASSES) {
+			pf_pol_note_add(pc->notes, sizeof(pc->notes), "more than %d restriction "
+					"classes: the rest are not read", PF_POL_MAX_CLASSES);
+			break;
+		}
+		k = &pc->classes[pc->nclasses];
+		pf_pol_copy_str(k->name, sizeof(k->name), tok);
+		get(pc, c, k->name, k->list, sizeof(k->list));
+		pc->nclasses++;
+	}
+}
+
 int pf_pol_conf_load(struct pf_pol_conf *pc, const struct pf_conf *c, char *err, size_t esize)
 {
 	char buf[PF_POL_VALUE_MAX];
@@ -427,6 +448,7 @@ int pf_pol_conf_load(struct pf_pol_conf *pc, const struct pf_conf *c, char *err,
 		return -1;
 	networks(pc, c);
 	sasl(pc, c);
+	classes(pc, c);
 	/* last: the per-service { } settings override the global ones */
 	return find_check(pc, err, esize);
 }

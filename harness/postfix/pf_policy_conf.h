@@ -134,6 +134,8 @@ struct pf_pol_conf {
 	char mydestination[PF_POL_VALUE_MAX];
 	char relay_domains[PF_POL_VALUE_MAX];
 	int domains_unknown;		/* mydestination/relay_domains not all known */
+	struct pf_pol_class classes[PF_POL_MAX_CLASSES];
+	size_t nclasses;		/* of smtpd_restriction_classes */
 	size_t nused;
 	struct pf_pol_setting used[PF_POL_MAX_USED];
 	char notes[PF_POL_TEXT_MAX];

@@ -102,6 +102,7 @@ struct ev {
 	int warn_if_reject;
 	int defer_if_reject;		/* out->dir holds its reply */
 	int list;			/* a main.cf list, not an action */
+	int depth;			/* restriction classes entered */
 };
 
 #define ISSPACE(ch)	((ch) == ' ' || ((ch) >= '\t' && (ch) <= '\r'))
@@ -617,6 +618,17 @@ static void not_modelled(struct ev *e, const char *name)
 	}
 }
 
+/* rest_class - the list of restriction class name, or NULL */
+static const char *rest_class(const struct pf_pol_ctx *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->nclasses; i++)
+		if (strcmp(c->classes[i].name, name) == 0)
+			return c->classes[i].list;
+	return NULL;
+}
+
 /* restrictions - generic_checks() over a restriction list from an action */
 static void restrictions(struct ev *e, const char *value)
 {
@@ -719,6 +731,15 @@ static void restrictions(struct ev *e, const char *value)
 				return;
 			}
 			pf_pol_note_add(o->notes, sizeof(o->notes), "smtpd sleeps %.20s s", w[++i]);
+		} else if (rest_class(c, name) != NULL && e->depth < PF_POL_CLASS_DEPTH) {
+			struct ev sub = *e;
+
+			/* generic_checks() on the class's list; a decision ends this list */
+			sub.depth++;
+			pf_pol_note_add(o->notes, sizeof(o->notes), "restriction class %.60s", name);
+			restrictions(&sub, rest_class(c, name));
+			if (o->kind != PF_POL_DUNNO)
+				return;
 		} else {
 			not_modelled(e, name);
 			return;

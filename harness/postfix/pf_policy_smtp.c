@@ -213,6 +213,8 @@ void pf_pol_conf_ctx(const struct pf_pol_conf *pc, const struct pf_pol_req *req,
 	snprintf(ctx->namaddr, sizeof(ctx->namaddr), "%.150s[%.150s]", name ? name : "unknown",
 		 addr ? addr : "unknown");
 	ctx->client = ctx->namaddr;
+	ctx->classes = pc->classes;
+	ctx->nclasses = pc->nclasses;
 	if ((v = pf_pol_req_get(req, "helo_name")) != NULL && *v)
 		ctx->helo = v;
 	if ((v = pf_pol_req_get(req, "sender")) != NULL && ctx->sender != NULL)

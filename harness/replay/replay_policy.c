@@ -382,11 +382,22 @@ int rx_op_policy(struct rx *x, const struct top *op)
 			break;
 		if (rc == 1) {
 			char a[400];
+			const char *ap = x->action.data ? x->action.data : "";
 
 			x->have_action = 1;
 			x->pol_requests++;
-			report_note(x->r, "action: %s", rx_show(a, sizeof(a), x->action.data ? x->action.data : "",
-							 x->action.len));
+			rx_show(a, sizeof(a), ap, x->action.len);
+			if (conf(x)->smtputf8 && !pf_pol_valid_utf8(ap, x->action.len)) {
+				/* smtpd_check.c check_policy_service: valid_utf8_action() */
+				report_note(x->r, "action %s is malformed UTF-8 (smtputf8_enable=yes): "
+					    "Postfix applies smtpd_policy_service_default_action without "
+					    "retrying: %s", a, x->o->policy_default_action);
+				xbuf_reset(&x->action);
+				(void)!xbuf_append_str(&x->action, x->o->policy_default_action);
+				x->action_default = 1;
+			} else {
+				report_note(x->r, "action: %s", a);
+			}
 			if (x->o->policy_request_limit && x->pol_requests >= x->o->policy_request_limit) {
 				report_note(x->r, "request limit %u reached: Postfix closes the connection",
 					    x->o->policy_request_limit);

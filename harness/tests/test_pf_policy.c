@@ -330,6 +330,32 @@ static void test_pf_policy_read(void **state)
 	}
 }
 
+/* pf_pol_valid_utf8: what valid_utf8_action() lets through (smtputf8_enable) */
+static void test_pf_policy_valid_utf8(void **state)
+{
+	static const struct {
+		const char *in;
+		size_t len;
+		int want;
+	} cases[] = {
+		{ "REJECT plain", 12, 1 },
+		{ "", 0, 1 },
+		{ "REJECT caf\xc3\xa9", 12, 1 },		/* UTF-8 e-acute */
+		{ "REJECT caf\xe9", 11, 0 },		/* Latin-1 e-acute */
+		{ "x\xe2\x82", 3, 0 },			/* a sequence cut short */
+		{ "\xc0\xaf", 2, 0 },			/* overlong "/" */
+		{ "\xed\xa0\x80", 3, 0 },		/* a surrogate */
+		{ "\xf0\x9f\x98\x80 ok", 7, 1 },	/* four bytes */
+		{ "bad\x01text", 8, 1 },		/* control bytes are UTF-8 */
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (pf_pol_valid_utf8(cases[i].in, cases[i].len) != cases[i].want)
+			fail_msg("case %zu: want %d", i, cases[i].want);
+}
+
 static void test_pf_policy_failure_time(void **state)
 {
 	struct pf_pol_params p;
@@ -667,6 +693,48 @@ static void test_pf_policy_default_action(void **state)
 	assert_string_equal(o.pending, "450 4.7.1 " R "policy down");
 }
 
+/* restriction classes: a class's list runs where its name stands */
+static void test_pf_policy_classes(void **state)
+{
+	static const struct pf_pol_class cls[] = {
+		{ "strict", "reject_unauth_destination, defer" },
+		{ "open", "permit" },
+		{ "none", "warn_if_reject, reject" },
+	};
+	static const struct {
+		const char *action;
+		enum pf_pol_kind kind;
+		const char *smtp;
+	} cases[] = {
+		{ "strict", PF_POL_REJECT, "450 4.3.2 " R "Try again later" },
+		{ "open", PF_POL_PERMIT, "" },
+		{ "none", PF_POL_DUNNO, "" },
+		{ "none, open", PF_POL_PERMIT, "" },
+		{ "none, strict", PF_POL_REJECT, "450 4.3.2 " R "Try again later" },
+		{ "STRICT", PF_POL_CONFIG_ERROR, "451 4.3.5 Server configuration error" },
+	};
+	struct pf_version v = ver("3.7");
+	struct pf_pol_ctx ctx;
+	struct pf_pol_verdict o;
+	size_t i;
+
+	(void)state;
+	pf_pol_ctx_init(&ctx, &v, PF_POL_RCPT);
+	ctx.relay_ok = 1;
+	ctx.classes = cls;
+	ctx.nclasses = sizeof(cls) / sizeof(cls[0]);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		pf_pol_eval(&ctx, cases[i].action, strlen(cases[i].action), &o);
+		if (o.kind != cases[i].kind || strcmp(o.smtp, cases[i].smtp) != 0)
+			fail_msg("%s: kind %d smtp \"%s\" (%s)", cases[i].action, (int)o.kind, o.smtp,
+				 o.notes);
+	}
+	/* without the class definitions the name is an unknown restriction */
+	ctx.nclasses = 0;
+	pf_pol_eval(&ctx, "strict", 6, &o);
+	assert_int_equal(o.kind, PF_POL_CONFIG_ERROR);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -676,10 +744,12 @@ int main(void)
 		cmocka_unit_test(test_pf_policy_request_edit),
 		cmocka_unit_test(test_pf_policy_instance),
 		cmocka_unit_test(test_pf_policy_read),
+		cmocka_unit_test(test_pf_policy_valid_utf8),
 		cmocka_unit_test(test_pf_policy_failure_time),
 		cmocka_unit_test(test_pf_policy_eval),
 		cmocka_unit_test(test_pf_policy_eval_details),
 		cmocka_unit_test(test_pf_policy_default_action),
+		cmocka_unit_test(test_pf_policy_classes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

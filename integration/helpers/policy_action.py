@@ -13,7 +13,10 @@ DESCRIPTION
     stays open). MAPFILE holds one "recipient<TAB>value" per line; the
     value is sent verbatim (it may be empty or start with a space). The
     value "@close" closes the connection without a reply, as a failing
-    server does. Unlisted recipients and requests without one get DUNNO.
+    server does. A value "@raw:BYTES" sends BYTES instead of the reply
+    (Python escapes: \\n, \\r, \\xHH, \\x00), for replies Postfix must
+    read in other ways than "action=VALUE". Unlisted recipients and
+    requests without one get DUNNO.
     Every request is logged to stdout as one line "request: a=b ..." (in
     arrival order), so a test can see what Postfix sent and how often;
     every new connection as a line "connection".
@@ -24,6 +27,7 @@ DIAGNOSTICS
     stderr and exit status 2.
 """
 
+import codecs
 import os
 import socket
 import socketserver
@@ -71,7 +75,10 @@ class Handler(socketserver.StreamRequestHandler):
             action = self.server.table.get(attrs.get("recipient", "").lower(), "DUNNO")
             if action == "@close":
                 return
-            self.wfile.write(("action=%s\n\n" % action).encode())
+            if action.startswith("@raw:"):
+                self.wfile.write(codecs.decode(action[5:], "unicode_escape").encode("latin-1"))
+            else:
+                self.wfile.write(("action=%s\n\n" % action).encode())
             self.wfile.flush()
 
 

@@ -5,6 +5,8 @@
  * SYNOPSIS
  *	predict_auth VERSION eof|error unix|inet
  *	predict_auth VERSION ehlo < HANDSHAKE
+ *	predict_auth VERSION first MECH [INITIAL-RESPONSE] < HANDSHAKE
+ *	predict_auth VERSION next RESPONSE
  * DESCRIPTION
  *	A thin command line over harness/postfix/pf_auth and pf_sasl.
  *
@@ -13,6 +15,11 @@
  *	Postfix VERSION's EHLO advertises after AUTH with its default
  *	smtpd_sasl_security_options and smtpd_sasl_mechanism_filter, or
  *	"ehlo<TAB>(handshake failed)".
+ *
+ *	first: the client's AUTH MECH [INITIAL-RESPONSE] after the same
+ *	handshake (pf_sasl_first); next: its RESPONSE to a 334 (pf_sasl_next).
+ *	Printed: "send<TAB>1" when Postfix passes it to the server, else
+ *	"send<TAB>0" and "smtp<TAB>REPLY", the reply smtpd gives itself.
  *
  *	eof|error: an SMTP client
  *	sends AUTH again and again in one session of Postfix VERSION's
@@ -36,27 +43,56 @@
 #define OK_REPLY	"235 2.7.0 Authentication successful"
 #define MAX_AUTHS	8
 
-/* ehlo - the EHLO AUTH words after the handshake on stdin */
-static int ehlo(const struct pf_version *v)
+/* read_offer - the handshake on stdin and the mechanisms it offers; 0 if whole */
+static int read_offer(const struct pf_version *v, struct pf_sasl_offer *o)
 {
 	static struct pf_auth_handshake h;
-	struct pf_sasl_offer o;
 	char line[4096];
 	int rc = 0;
-	size_t i;
 
 	pf_auth_handshake_init(&h, v);
 	while (rc == 0 && fgets(line, sizeof(line), stdin) != NULL)
 		rc = pf_auth_handshake_line(&h, line, strcspn(line, "\n"));
-	if (rc != 1) {
+	if (rc != 1)
+		return -1;
+	pf_sasl_offer(&h, NULL, NULL, o);
+	return 0;
+}
+
+/* ehlo - the EHLO AUTH words after the handshake on stdin */
+static int ehlo(const struct pf_version *v)
+{
+	struct pf_sasl_offer o;
+	size_t i;
+
+	if (read_offer(v, &o) < 0) {
 		printf("ehlo\t(handshake failed)\n");
 		return 0;
 	}
-	pf_sasl_offer(&h, NULL, NULL, &o);
 	printf("ehlo\t");
 	for (i = 0; i < o.nehlo; i++)
 		printf("%s%s", i ? " " : "", o.ehlo[i]);
 	printf("\n");
+	return 0;
+}
+
+/* step - what smtpd does with the client's AUTH (first) or response (next) */
+static int step(const struct pf_version *v, int argc, char **argv)
+{
+	struct pf_sasl_offer o;
+	struct pf_sasl_step s;
+
+	if (strcmp(argv[2], "next") == 0) {
+		pf_sasl_next(v, argv[3], strlen(argv[3]), &s);
+	} else if (read_offer(v, &o) < 0) {
+		printf("send\t0\nsmtp\t(handshake failed)\n");
+		return 0;
+	} else {
+		pf_sasl_first(v, &o, argv[3], argc == 5 ? argv[4] : NULL, &s);
+	}
+	printf("send\t%d\n", s.send);
+	if (!s.send)
+		printf("smtp\t%s\n", s.smtp);
 	return 0;
 }
 
@@ -70,11 +106,16 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && strcmp(argv[2], "ehlo") == 0 && pf_version_parse(argv[1], &v) == 0)
 		return ehlo(&v);
+	if ((argc == 4 || argc == 5) && strcmp(argv[2], "first") == 0 &&
+	    pf_version_parse(argv[1], &v) == 0)
+		return step(&v, argc, argv);
+	if (argc == 4 && strcmp(argv[2], "next") == 0 && pf_version_parse(argv[1], &v) == 0)
+		return step(&v, argc, argv);
 	if (argc != 4 || pf_version_parse(argv[1], &v) < 0 ||
 	    (strcmp(argv[2], "eof") != 0 && strcmp(argv[2], "error") != 0) ||
 	    (strcmp(argv[3], "unix") != 0 && strcmp(argv[3], "inet") != 0)) {
 		fprintf(stderr, "usage: predict_auth VERSION eof|error unix|inet | "
-			"predict_auth VERSION ehlo < HANDSHAKE\n");
+			"predict_auth VERSION ehlo|first MECH [RESP]|next RESP\n");
 		return 2;
 	}
 	how = strcmp(argv[2], "eof") == 0 ? PF_AUTH_LINK_EOF : PF_AUTH_LINK_ERROR;

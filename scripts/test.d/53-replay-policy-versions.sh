@@ -90,5 +90,17 @@ out=$(timeout 30 "$fs" replay --fast -v --postfix-version 2.1 "spawn:/usr/bin/py
 echo "$out" | grep -q "3.7's attribute set" && bad "replay still says it sends 3.7's attribute set" ||
 	ok "the report does not claim a 3.7 request"
 
+# an action that is not UTF-8: smtputf8_enable (yes since 3.0) makes
+# Postfix apply the default action (smtpd_check.c valid_utf8_action), once
+# per request; 2.11 has no such check and rejects with the text
+printf 'import sys\nfor line in sys.stdin.buffer:\n    if line == b"\\n":\n        sys.stdout.buffer.write(b"action=REJECT caf\\xe9\\n\\n")\n        sys.stdout.buffer.flush()\n' > "$dir/latin1.py"
+printf 'protocol policy\npolicy\nexpect smtp 451 4.3.5 *Server configuration problem\n' > "$dir/utf8.tr"
+printf 'protocol policy\npolicy\nexpect smtp 554 5.7.1 *caf*\n' > "$dir/latin1.tr"
+out=$(timeout 30 "$fs" replay --fast -v --postfix-version 3.7 "spawn:/usr/bin/python3 $dir/latin1.py" "$dir/utf8.tr" 2>&1)
+[ $? = 0 ] && echo "$out" | grep -q "malformed UTF-8 (smtputf8_enable=yes)" &&
+	ok "3.7: an action that is not UTF-8 gives the default action" || bad "3.7 latin-1 action: $out"
+out=$(timeout 30 "$fs" replay --fast -v --postfix-version 2.11 "spawn:/usr/bin/python3 $dir/latin1.py" "$dir/latin1.tr" 2>&1)
+[ $? = 0 ] && ok "2.11: the same action is taken as it is" || bad "2.11 latin-1 action: $out"
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
