@@ -128,32 +128,28 @@ enum { OPT_LIST = 'l', OPT_CATALOGUE = 'c', OPT_NO_CATALOGUE = 'n', OPT_USER = '
 
 #define CHECK_MAX_TIME_MS	(10 * 60 * 1000)	/* --max-time: 10 min, a CI job's share */
 
+/* the options of both modes */
+#define CHECK_OPTIONS \
+	{ "list", no_argument, NULL, OPT_LIST }, \
+	{ "needs", no_argument, NULL, OPT_NEEDS }, \
+	{ "max-time", required_argument, NULL, OPT_MAX_TIME }, \
+	{ "spawn-env", required_argument, NULL, OPT_SPAWN_ENV }, \
+	{ "spawn-user", required_argument, NULL, OPT_SPAWN_USER }, \
+	{ "catalogue", required_argument, NULL, OPT_CATALOGUE }, \
+	{ "no-catalogue", no_argument, NULL, OPT_NO_CATALOGUE }, \
+	{ "confirm", no_argument, NULL, OPT_CONFIRM }, \
+	CMD_POSTCONF_OPTIONS
+
 static const struct option opts_auth[] = {
-	{ "list", no_argument, NULL, OPT_LIST },
-	{ "needs", no_argument, NULL, OPT_NEEDS },
-	{ "max-time", required_argument, NULL, OPT_MAX_TIME },
-	{ "spawn-env", required_argument, NULL, OPT_SPAWN_ENV },
-	{ "spawn-user", required_argument, NULL, OPT_SPAWN_USER },
-	{ "catalogue", required_argument, NULL, OPT_CATALOGUE },
-	{ "no-catalogue", no_argument, NULL, OPT_NO_CATALOGUE },
-	{ "confirm", no_argument, NULL, OPT_CONFIRM },
-	CMD_POSTCONF_OPTIONS,
+	CHECK_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
 
 static const struct option opts_policy[] = {
-	{ "list", no_argument, NULL, OPT_LIST },
-	{ "needs", no_argument, NULL, OPT_NEEDS },
-	{ "max-time", required_argument, NULL, OPT_MAX_TIME },
-	{ "spawn-env", required_argument, NULL, OPT_SPAWN_ENV },
-	{ "spawn-user", required_argument, NULL, OPT_SPAWN_USER },
-	{ "catalogue", required_argument, NULL, OPT_CATALOGUE },
-	{ "no-catalogue", no_argument, NULL, OPT_NO_CATALOGUE },
+	CHECK_OPTIONS,
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "expect", required_argument, NULL, OPT_EXPECT },
 	{ "expect-file", required_argument, NULL, OPT_EXPECT_FILE },
-	{ "confirm", no_argument, NULL, OPT_CONFIRM },
-	CMD_POSTCONF_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
 
