@@ -46,6 +46,12 @@ import pfns
 import test_fidelity as tf
 import test_fidelity_auth2 as ta
 import test_fidelity_postconf as tp
+
+# golden sets are recorded for 3.7, 3.10 and 3.11; Postfix 3.5.25 does not
+# reach the policy service in the main.cf scenarios (see
+# test_fidelity_postconf.py), and the rest is not recorded for it yet
+if tf.SERIES == "3.5":
+    pytestmark = pytest.mark.skip(reason="no golden set for Postfix 3.5 yet")
 from conftest import fidelity_record, write
 
 H = ta.HANDSHAKE
@@ -212,8 +218,23 @@ def test_auth_row(postfix, workdir, bins, sid, steps, mech, default_version):
 
 
 @pytest.mark.parametrize("sid,server,arg,nrcpt", POLICY, ids=[p[0] for p in POLICY])
-def test_policy_row(postfix, workdir, bins, sid, server, arg, nrcpt):
+def test_policy_row(request, postfix, workdir, bins, sid, server, arg, nrcpt):
+    if sid == "raw-invalid-utf8" and not smtputf8_built():
+        request.applymarker(pytest.mark.xfail(strict=True, reason=(
+            "this Postfix was built without SMTPUTF8 support (postconf -d: smtputf8_enable = "
+            "no): it passes invalid UTF-8 in a policy reply on, while the oracle models a "
+            "build with it, as Debian's packages are")))
     tf.test_policy_fidelity(postfix, workdir, bins, sid, server, arg, nrcpt)
+
+
+def smtputf8_built():
+    """Whether the Postfix under test was built with SMTPUTF8 support (the
+    default of smtputf8_enable is not a plain "no")."""
+    root = os.environ.get("SMTPDH_POSTFIX_ROOT", "")
+    postconf = os.path.join(root, "usr/sbin/postconf") if root else "postconf"
+    argv = [postconf] + (["-c", os.path.join(root, "etc/postfix")] if root else [])
+    r = subprocess.run(argv + ["-dh", "smtputf8_enable"], capture_output=True, text=True)
+    return r.stdout.strip() != "no"
 
 
 @pytest.mark.parametrize("sid,settings,actions,rcpts,opts,server", POSTCONF,
