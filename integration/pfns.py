@@ -123,7 +123,9 @@ def override(text, settings):
                 break
         else:
             lines.append(setting)
-    return "\n".join(lines)
+    # ends with a newline: lines appended later (postfix-ns's directory
+    # settings for a Postfix in its own root) must not join the last one
+    return "\n".join(lines).rstrip("\n") + "\n"
 
 
 def _tail(path, n=15):

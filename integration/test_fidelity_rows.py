@@ -46,12 +46,6 @@ import pfns
 import test_fidelity as tf
 import test_fidelity_auth2 as ta
 import test_fidelity_postconf as tp
-
-# golden sets are recorded for 3.7, 3.10 and 3.11; Postfix 3.5.25 does not
-# reach the policy service in the main.cf scenarios (see
-# test_fidelity_postconf.py), and the rest is not recorded for it yet
-if tf.SERIES == "3.5":
-    pytestmark = pytest.mark.skip(reason="no golden set for Postfix 3.5 yet")
 from conftest import fidelity_record, write
 
 H = ta.HANDSHAKE
