@@ -22,8 +22,8 @@
  *	Postfix is not installed or the user is not root; after the checks it gives the book they
  *	filled to harness/confirm (confirm_run.h), with the namespaces
  *	script $SMTPD_HARNESS_POSTFIX_NS, the clone's scripts/postfix-ns or
- *	smtpd-harness-postfix-ns on PATH, and main_cf (the default main.cf
- *	while it is NULL).
+ *	smtpd-harness-postfix-ns on PATH, and the --postconf main.cf (the default main.cf
+ *	without one).
  * DIAGNOSTICS
  *	Exit 0 all passed, 1 a check of a severity in --fail-on failed (a
  *	helper that died during the run too), or --max-time ended the run
@@ -169,7 +169,6 @@ struct check_cli {
 	uint64_t max_time_ms;			/* --max-time; 0: no bound */
 	const char *max_time;			/* ... as given */
 	int confirm;				/* --confirm */
-	const char *main_cf;			/* the main.cf of the confirmation: NULL default */
 	char postfix_ns[PATH_MAX];		/* the namespaces script, for --confirm */
 	char mail_version[64];			/* the installed Postfix's */
 	struct cmd_postconf pc;			/* policy --postconf, -o */
@@ -309,7 +308,7 @@ static int confirm_failed(const struct cmd_common *c, struct check_cli *k,
 	co.proto = policy ? CONFIRM_POLICY : CONFIRM_AUTH;
 	co.target = t;
 	co.postfix_ns = k->postfix_ns;
-	co.main_cf = k->main_cf != NULL ? k->main_cf : k->pc.file;
+	co.main_cf = k->pc.file;	/* --postconf, or NULL: the default main.cf */
 	co.version = c->version;
 	co.time_scale = c->time_scale;
 	co.stderr_apart = c->stderr_apart;
