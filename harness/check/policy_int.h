@@ -87,7 +87,7 @@ struct pol_lint_seen {
 	enum pf_pol_state state;	/* the request's protocol_state */
 	char action[PF_POL_ACTION_MAX + 1];
 	size_t alen;
-	char smtp[PF_POL_REPLY_MAX];	/* what Postfix answers */
+	char smtp[PF_POL_TEXT_MAX];	/* what Postfix answers, its first 1023 bytes */
 };
 
 /* one path through the service's decisions (policy_paths.c) */

@@ -140,6 +140,8 @@ void pol_lint_observe(struct pcx *x, const struct pf_pol_req *req, const struct 
 {
 	int k;
 	struct pol_lint_seen *s;
+	const char *smtp;
+	size_t n;
 
 	if (!res->ok)
 		return;
@@ -153,8 +155,12 @@ void pol_lint_observe(struct pcx *x, const struct pf_pol_req *req, const struct 
 	s->state = req->state;
 	s->alen = res->alen;
 	memcpy(s->action, res->action, res->alen);
-	snprintf(s->smtp, sizeof(s->smtp), "%s", res->v.kind == PF_POL_REJECT ||
-		 res->v.kind == PF_POL_CONFIG_ERROR ? res->v.smtp : pf_pol_kind_name(res->v.kind));
+	/* what Postfix answers, cut to what the note shows (a reject text may be 16 KB) */
+	smtp = res->v.kind == PF_POL_REJECT || res->v.kind == PF_POL_CONFIG_ERROR ? res->v.smtp :
+	       pf_pol_kind_name(res->v.kind);
+	n = strnlen(smtp, sizeof(s->smtp) - 1);
+	memcpy(s->smtp, smtp, n);
+	s->smtp[n] = '\0';
 }
 
 /* pol_lint - POLICY-LINT-*: d->arg is the kind */
