@@ -19,7 +19,11 @@ DESCRIPTION
     CAP_SYS_ADMIN); without it every test is skipped, saying why.
 
     fidelity_record(kind, id, agreed, real, predicted, why) notes one
-    fidelity scenario (test_fidelity.py). Workers of pytest-xdist append
+    fidelity scenario (test_fidelity.py). known_gap(request, kind, id, reason)
+    marks the running scenario as a known gap of the oracle (a strict
+    xfail: it fails the run if the scenario starts to agree); its row
+    carries the reason as "gap", and the report counts it apart from
+    the scenarios that differ. Workers of pytest-xdist append
     to one file ($SMTPDH_FIDELITY_LOG, made by the controlling process);
     at the end the controller prints "fidelity: N scenarios compared, M
     agreed" with the disagreements, and writes the whole table to
@@ -177,12 +181,42 @@ def pytest_configure(config):
         config._fidelity_log = path
 
 
+_known_gap = {}
+
+
+def known_gap(request, kind, sid, reason):
+    """The running scenario is a known gap: a strict xfail, and its
+    fidelity row says so (a row is written for it even when the test
+    stops before it compares)."""
+    request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
+    _known_gap.update(kind=kind, id=sid, reason=reason, recorded=False)
+
+
+@pytest.fixture(autouse=True)
+def _known_gap_row():
+    _known_gap.clear()
+    yield
+    if _known_gap and not _known_gap["recorded"]:
+        _append_row({"kind": _known_gap["kind"], "id": _known_gap["id"], "agreed": False,
+                     "real": "?", "predicted": "?", "why": "the test stopped before comparing",
+                     "gap": _known_gap["reason"]})
+    _known_gap.clear()
+
+
 def fidelity_record(kind, sid, agreed, real, predicted, why=""):
+    gap = ""
+    if _known_gap.get("kind") == kind and _known_gap.get("id") == sid:
+        _known_gap["recorded"] = True
+        gap = "" if agreed else _known_gap["reason"]
+    _append_row({"kind": kind, "id": sid, "agreed": bool(agreed), "real": real,
+                 "predicted": predicted, "why": why, "gap": gap})
+
+
+def _append_row(row):
     path = os.environ.get(FIDELITY_ENV)
     if not path:
         return
-    line = json.dumps({"kind": kind, "id": sid, "agreed": bool(agreed), "real": real,
-                       "predicted": predicted, "why": why}) + "\n"
+    line = json.dumps(row) + "\n"
     fd = os.open(path, os.O_WRONLY | os.O_APPEND)
     try:
         os.write(fd, line.encode())
@@ -209,17 +243,22 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         return
     rows.sort(key=lambda r: (r["kind"], r["id"]))
     agreed = sum(1 for r in rows if r["agreed"])
+    gaps = sum(1 for r in rows if not r["agreed"] and r.get("gap"))
     kinds = sorted(set(r["kind"] for r in rows))
     per = ", ".join("%s %d/%d" % (k, sum(1 for r in rows if r["kind"] == k and r["agreed"]),
                                   sum(1 for r in rows if r["kind"] == k)) for k in kinds)
-    head = "fidelity: %d scenarios compared, %d agreed (%s)" % (len(rows), agreed, per)
+    head = "fidelity: %d scenarios compared, %d agreed, %d known gap(s) (%s)" % (
+        len(rows), agreed, gaps, per)
     table = ["# fidelity of fake-smtpd and its oracle against real Postfix %s, %s" % (
         _mail_version(), time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())), head, ""]
     for r in rows:
         table.append("%-5s %-7s %-34s Postfix: %s" % (
-            "agree" if r["agreed"] else "DIFF", r["kind"], r["id"], r["real"]))
+            "agree" if r["agreed"] else "gap" if r.get("gap") else "DIFF", r["kind"], r["id"],
+            r["real"]))
         if not r["agreed"]:
             table.append("%48s predicted: %s %s" % ("", r["predicted"], r["why"]))
+        if not r["agreed"] and r.get("gap"):
+            table.append("%48s known gap: %s" % ("", r["gap"]))
     terminalreporter.write_sep("-", "fidelity")
     for line in table[1:] if agreed == len(rows) else table[1:]:
         if agreed == len(rows) and line.startswith("agree"):
