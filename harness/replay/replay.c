@@ -582,6 +582,8 @@ static int run_op(struct rx *x, const struct top *op)
 		return rx_op_cont(x, op);
 	case TOP_POLICY:
 		return rx_op_policy(x, op);
+	case TOP_SESSION:
+		return rx_op_session(x);
 	case TOP_RECONNECT:
 		report_note(x->r, "reconnect");
 		rx_close(x);

@@ -8,6 +8,7 @@
  *	int rx_op_handshake(struct rx *x, const struct top *op);
  *	int rx_op_auth(struct rx *x, const struct top *op);
  *	int rx_op_cont(struct rx *x, const struct top *op);
+ *	int rx_op_session(struct rx *x);
  *	int rx_op_expect_smtp(struct rx *x, const struct top *op);
  *	void rx_auth_judge(struct rx *x, const char *line, size_t len);
  *	void rx_auth_io_failure(struct rx *x, const char *what);
@@ -20,7 +21,12 @@
  *	what o->version does (pf_auth_link_after, pf_auth_next_request:
  *	reconnect; or a failed write, then reconnect under the next id;
  *	or, after EOF over TCP before the fix, 454 again); "cont" sends one CONT; "expect smtp" waits for
- *	Postfix's verdict and compares its SMTP reply.
+ *	Postfix's verdict and compares its SMTP reply. "session" begins an
+ *	SMTP session (rx_op_session): until the next one, an AUTH after a
+ *	successful one is answered 503 5.5.1 without reaching the helper
+ *	(smtpd_sasl_proto.c: state->sasl_username is set). Without it each
+ *	AUTH is judged as a session of its own, since one helper
+ *	connection serves many SMTP sessions.
  *	rx_auth_judge() is what Postfix makes of a line read while an AUTH
  *	is in flight, rx_auth_io_failure() its answer when the helper goes
  *	away or is late.
@@ -65,6 +71,8 @@ void rx_auth_judge(struct rx *x, const char *line, size_t len)
 	x->have_verdict = 1;
 	if (v.outcome != PF_AUTH_MORE)
 		x->in_flight = 0;
+	if (v.outcome == PF_AUTH_DONE && x->session)
+		x->session_authed = 1;
 	report_note(x->r, "Postfix %s would answer: %s%s%s%s", pfv(x, vb, sizeof(vb)), v.smtp, v.note[0] ? " (" : "", v.note, v.note[0] ? ")" : "");
 }
 
@@ -426,6 +434,17 @@ int rx_op_auth(struct rx *x, const struct top *op)
 		cp.password = a[1].data;
 	}
 	x->have_verdict = 0;
+	if (x->session && x->session_authed) {
+		memset(&x->verdict, 0, sizeof(x->verdict));
+		x->verdict.outcome = PF_AUTH_FAIL;
+		snprintf(x->verdict.smtp, sizeof(x->verdict.smtp),
+			 "503 5.5.1 Error: already authenticated");
+		x->have_verdict = 1;
+		report_note(x->r, "this SMTP session is authenticated already: Postfix sends "
+			    "nothing and answers %s", x->verdict.smtp);
+		rc = check_code(x, op->code);
+		goto out;
+	}
 	if ((rc = auth_ready(x, op)) <= 0) {
 		rc = rc == 0 ? check_code(x, op->code) : -1;
 		goto out;
@@ -458,6 +477,15 @@ out:
 	for (i = 0; i < 2; i++)
 		xbuf_free_wipe(&a[i]);
 	return rc;
+}
+
+/* rx_op_session - a new SMTP session: no AUTH of it has succeeded yet */
+int rx_op_session(struct rx *x)
+{
+	report_note(x->r, "a new SMTP session");
+	x->session = 1;
+	x->session_authed = 0;
+	return 0;
 }
 
 /* rx_op_cont - CONT with the expanded data, base64-encoded */

@@ -57,6 +57,8 @@ struct rx {
 	int action_default;
 	unsigned pol_requests;		/* successful requests on this connection */
 	struct rx_pol *pol;		/* replay_policy.c: the SMTP prediction */
+	int session;			/* auth: a "session" statement opened one */
+	int session_authed;		/* auth: an AUTH of that session succeeded */
 	int broken;			/* auth: Postfix saw EOF or a timeout */
 	enum pf_auth_link broke_how;	/* PF_AUTH_LINK_EOF or _ERROR */
 	int crashed;
@@ -85,6 +87,7 @@ int rx_op_expect_smtp(struct rx *x, const struct top *op);
 int rx_op_handshake(struct rx *x, const struct top *op);
 int rx_op_auth(struct rx *x, const struct top *op);
 int rx_op_cont(struct rx *x, const struct top *op);
+int rx_op_session(struct rx *x);
 
 /* replay_policy.c */
 int rx_op_expect_action(struct rx *x, const struct top *op);

@@ -94,6 +94,7 @@ const char *transcript_op_name(enum top_kind k)
 		[TOP_EXPECT_SMTP] = "expect smtp", [TOP_EXPECT_ACTION] = "expect action",
 		[TOP_HANDSHAKE] = "handshake", [TOP_AUTH] = "auth", [TOP_CONT] = "cont",
 		[TOP_POLICY] = "policy", [TOP_RECONNECT] = "reconnect", [TOP_SLEEP] = "sleep",
+		[TOP_SESSION] = "session",
 	};
 
 	return (size_t)k < N_ELEMENTS(names) && names[k] ? names[k] : "?";
@@ -563,7 +564,7 @@ static int stmt_auth(struct pctx *x, const char *p, size_t len, char **argv, siz
 	return compile_at(x, "cont", p + rest, len - rest, TPAT_TEXT, &op->pat);
 }
 
-/* stmt_other - policy, reconnect, sleep */
+/* stmt_other - policy, reconnect, session, sleep */
 static int stmt_other(struct pctx *x, char **argv, size_t argc)
 {
 	struct top *op;
@@ -578,6 +579,13 @@ static int stmt_other(struct pctx *x, char **argv, size_t argc)
 		if (argc != 1)
 			return perr(x, "reconnect takes no arguments");
 		return new_op(x, TOP_RECONNECT) ? 0 : -1;
+	}
+	if (strcmp(argv[0], "session") == 0) {
+		if (need(x, TPROTO_AUTH, "session") < 0)
+			return -1;
+		if (argc != 1)
+			return perr(x, "session takes no arguments");
+		return new_op(x, TOP_SESSION) ? 0 : -1;
 	}
 	if (strcmp(argv[0], "sleep") == 0) {
 		if ((op = new_op(x, TOP_SLEEP)) == NULL ||

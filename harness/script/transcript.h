@@ -160,6 +160,7 @@ enum top_kind {
 	TOP_POLICY,
 	TOP_RECONNECT,
 	TOP_SLEEP,
+	TOP_SESSION,		/* auth: a new SMTP session begins */
 };
 
 enum tauth_resp {

@@ -35,6 +35,7 @@ static const char *kind_letter(enum top_kind k)
 		[TOP_EXPECT_SMTP] = "smtp", [TOP_EXPECT_ACTION] = "action",
 		[TOP_HANDSHAKE] = "handshake", [TOP_AUTH] = "auth", [TOP_CONT] = "cont",
 		[TOP_POLICY] = "policy", [TOP_RECONNECT] = "reconnect", [TOP_SLEEP] = "sleep",
+		[TOP_SESSION] = "session",
 	};
 
 	return l[k];
@@ -47,9 +48,9 @@ static const struct parse_case parse_cases[] = {
 	  "S: OK\\t{id}*\nS? X\nS~ /^OK/\nanyorder\nS: A\nS? B\nend\nexpect close\n"
 	  "expect silence 200ms\nexpect silence 2 s\nexpect smtp 235\n"
 	  "expect smtp 535 5.7.8 *\nauth PLAIN u p resp expect 235\nauth LOGIN ${user} p\n"
-	  "auth ANONYMOUS\nauth EXTERNAL authz\ncont hello\nreconnect\nsleep 10ms\nC-: x\n",
+	  "auth ANONYMOUS\nauth EXTERNAL authz\ncont hello\nreconnect\nsleep 10ms\nC-: x\nsession\n",
 	  0, "handshake send expect expect expect anyorder close silence silence smtp smtp "
-	  "auth auth auth auth cont reconnect sleep send" },
+	  "auth auth auth auth cont reconnect sleep send session" },
 	{ "policy statements",
 	  "protocol policy\npolicy state=RCPT sasl_username=test1 -ccert_subject\n"
 	  "expect action DUNNO\nexpect action \"REJECT *\"\nexpect smtp 554\nC: request=x\nC:\nS:\n",
@@ -121,6 +122,8 @@ static const struct parse_case parse_cases[] = {
 	{ "expect smtp nothing", "protocol auth\nexpect smtp\n", -1,
 	  "t.tr:2: expect smtp wants a code or a reply pattern" },
 	{ "reconnect args", "protocol auth\nreconnect now\n", -1, "t.tr:2: reconnect takes no arguments" },
+	{ "session args", "protocol auth\nsession 2\n", -1, "t.tr:2: session takes no arguments" },
+	{ "session in policy", "protocol policy\nsession\n", -1, "t.tr:2: session needs protocol auth" },
 };
 
 static size_t case_len(const struct parse_case *c)

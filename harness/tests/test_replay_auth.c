@@ -12,7 +12,9 @@
  *	235, FAIL 535, FAIL without reason by version); stray lines in the
  *	same read as DONE (dropped when the AUTH is written) and in a later
  *	read (the reply); the EHLO list after the mechanism filter, by
- *	version. The child is stopped by its PID after each row.
+ *	version; two AUTHs in one SMTP session ("session": the second after
+ *	a 235 gets 503 and reaches no helper) and without one. The child is
+ *	stopped by its PID after each row.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -38,9 +40,10 @@
 #define HS	"VERSION\t1\t2\nMECH\tPLAIN\tplaintext\nSPID\t1\nCUID\t1\nCOOKIE\t0\nDONE\n"
 #define HS_EXT	"VERSION\t1\t2\nMECH\tEXTERNAL\nMECH\tPLAIN\tplaintext\nDONE\n"
 #define AUTH_PLAIN	"protocol auth\nhandshake\nsleep 300ms\nauth PLAIN u p resp\n"
+#define AUTH_PLAIN_E	"auth PLAIN u p resp expect "
 
 struct chunk {
-	int after_auth;			/* wait for the AUTH line first */
+	int after_auth;			/* wait for the AUTH line with this id first */
 	int pause_ms;			/* then pause */
 	const char *bytes;		/* then one write */
 };
@@ -91,6 +94,23 @@ static const struct row rows[] = {
 	  { { 0, 0, HS_EXT }, { 1, 0, "OK\t1\tuser=u\n" } }, 0,
 	  "protocol auth\nhandshake\nauth EXTERNAL expect 235\n", CHECK_PASS,
 	  "C: AUTH\\t1\\tEXTERNAL" },
+	{ "one session: an AUTH after 235 gets 503 and reaches no helper", "3.7.11",
+	  { { 0, 0, HS }, { 1, 0, "OK\t1\tuser=u\n" } }, 0,
+	  "protocol auth\nhandshake\nsession\n" AUTH_PLAIN_E "235\n" AUTH_PLAIN_E "503\n"
+	  "expect smtp 503 5.5.1 Error: already authenticated\n", CHECK_PASS,
+	  "this SMTP session is authenticated already: Postfix sends nothing" },
+	{ "one session: an AUTH after 535 reaches the helper", "3.7.11",
+	  { { 0, 0, HS }, { 1, 0, "FAIL\t1\treason=no\n" }, { 2, 0, "OK\t2\tuser=u\n" } }, 0,
+	  "protocol auth\nhandshake\nsession\n" AUTH_PLAIN_E "535\n" AUTH_PLAIN_E "235\n",
+	  CHECK_PASS, "C: AUTH\\t2\\tPLAIN" },
+	{ "no session statement: each AUTH is a session of its own", "3.7.11",
+	  { { 0, 0, HS }, { 1, 0, "OK\t1\tuser=u\n" }, { 2, 0, "OK\t2\tuser=u\n" } }, 0,
+	  "protocol auth\nhandshake\n" AUTH_PLAIN_E "235\n" AUTH_PLAIN_E "235\n", CHECK_PASS,
+	  "C: AUTH\\t2\\tPLAIN" },
+	{ "a new session forgets the last one's 235", "3.7.11",
+	  { { 0, 0, HS }, { 1, 0, "OK\t1\tuser=u\n" }, { 2, 0, "OK\t2\tuser=u\n" } }, 0,
+	  "protocol auth\nhandshake\nsession\n" AUTH_PLAIN_E "235\nsession\n" AUTH_PLAIN_E
+	  "235\n", CHECK_PASS, "C: AUTH\\t2\\tPLAIN" },
 };
 
 static void sleep_ms(int ms)
@@ -116,7 +136,7 @@ static int has_line(const char *p, size_t n, const char *start)
 /* serve - the child: one connection, the row's script; never returns */
 static void serve(int lfd, const struct row *row)
 {
-	char buf[4096], seen[8192];
+	char buf[4096], seen[8192], want[32];
 	size_t used = 0, i;
 	int fd = accept(lfd, NULL, NULL);
 
@@ -130,7 +150,11 @@ static void serve(int lfd, const struct row *row)
 		 * closed before they were written would fail the handshake write
 		 * (EPIPE), on a loaded machine now and then
 		 */
-		while (!has_line(seen, used, c->after_auth ? "AUTH\t" : "CPID\t")) {
+		if (c->after_auth)
+			snprintf(want, sizeof(want), "AUTH\t%d\t", c->after_auth);
+		else
+			snprintf(want, sizeof(want), "CPID\t");
+		while (!has_line(seen, used, want)) {
 			ssize_t n = read(fd, buf, sizeof(buf));
 
 			if (n <= 0)

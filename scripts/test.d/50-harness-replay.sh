@@ -29,7 +29,7 @@ replay() { timeout 60 "$fs" replay --fast "$@"; }
 # 1. the seed-style auth helper: every transcript that fits its account and mechanisms
 seedset="$A/x-trust-spawn.tr $A/plain-resp.tr $A/plain-macro.tr $A/plain-noresp.tr $A/empty-resp.tr
 	$A/handshake-only.tr $A/ids-reconnect.tr $A/anonymous.tr $A/external-absent.tr
-	$A/implicit-handshake.tr $A/handshake-order.tr $A/mech-set.tr"
+	$A/implicit-handshake.tr $A/handshake-order.tr $A/mech-set.tr $A/session-after-ok.tr"
 n=$(echo $seedset | wc -w)
 out=$(replay -D user=test1 -D password=pass1 "$seed_auth" $seedset); rc=$?
 echo "$out" | tail -1 | grep -qx "$n passed, 0 failed" && [ $rc = 0 ] &&
