@@ -198,8 +198,11 @@ AUTH = [
 
 
 def smtp_escape(text):
-    """A reply line as a transcript pattern that matches only itself."""
-    return re.sub(r"([\\*{}$])", r"\\\1", text)
+    """A reply line as a transcript pattern that matches only itself (a
+    blank at its end written \\s, which the statement's parser would drop)."""
+    text = re.sub(r"([\\*{}$])", r"\\\1", text)
+    stripped = text.rstrip(" ")
+    return stripped + "\\s" * (len(text) - len(stripped))
 
 
 def auth_connections(path):

@@ -222,7 +222,10 @@ def test_postconf_fidelity(postfix, workdir, bins, sid, settings, actions, rcpts
                  smtpd_opts=smtpd_opts)
 
     # real Postfix
-    real = (raw_session(pf.smtpd_socket, rcpts) if sid == "long-reject-text"
+    # whole lines as sent: smtplib stops at 8 KiB and strips trailing blanks
+    # (a byte printable() made a blank at the end of a reject text)
+    real = (raw_session(pf.smtpd_socket, rcpts)
+            if sid in ("long-reject-text", "smtputf8-off-invalid-utf8")
             else smtp_session(pf, rcpts))
     pf.wait_maillog(r"disconnect from ", timeout=30)
     asked = re.findall(r"protocol_state=(\w+)", pf.helper_log("policy"))

@@ -159,6 +159,11 @@ POSTCONF = [
      {R1: "DUNNO", R2: "REJECT after ttl"}, [R1, R2], [], "stub"),
     ("soft-bounce-numeric", ["soft_bounce = yes", "smtpd_recipient_restrictions = " + SVC],
      {R1: "550 5.7.1 numeric"}, [R1], [], "stub"),
+    # without SMTPUTF8 a reply that is not UTF-8 is taken as it is (the
+    # default of a build without EAI support)
+    ("smtputf8-off-invalid-utf8", ["smtputf8_enable = no",
+                                   "smtpd_recipient_restrictions = " + SVC],
+     {R1: "@raw:action=REJECT caf\\xe9\\n\\n"}, [R1], [], "stub"),
     ("defer-if-reject-no-text", ["smtpd_recipient_restrictions = " + SVC + ", reject"],
      {R1: "DEFER_IF_REJECT"}, [R1], [], "stub"),
     ("defer-if-permit-then-permit", ["smtpd_recipient_restrictions = " + SVC + ", permit"],
