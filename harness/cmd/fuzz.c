@@ -160,7 +160,7 @@ int cmd_fuzz_main(int argc, char **argv)
 	const struct cmd_spec s = {
 		.name = "fuzz", .usage = usage_fuzz,
 		.shared = CMD_OPT_AUTH | CMD_OPT_POLICY | CMD_OPT_STDERR_APART | CMD_OPT_QUIET |
-			  CMD_OPT_FORMAT,
+			  CMD_OPT_FORMAT | CMD_OPT_VERSION,
 		.formats = CMD_FMT(REPORT_TEXT) | CMD_FMT(REPORT_JSON),
 		.opts = opts_fuzz, .shortopts = "", .opt = fuzz_opt, .ctx = &k,
 	};
@@ -169,7 +169,7 @@ int cmd_fuzz_main(int argc, char **argv)
 	struct cmd_common c;
 	struct target t;
 	const char *spec;
-	char err[700];
+	char err[700], vt[120];
 	int rc, json;
 
 	rc = cmd_start(&s, &c, argc, argv);
@@ -177,6 +177,8 @@ int cmd_fuzz_main(int argc, char **argv)
 	k.o.proto = c.auth != NULL ? FUZZ_PROTO_AUTH : FUZZ_PROTO_POLICY;
 	k.o.stderr_apart = c.stderr_apart;
 	k.o.quiet = c.quiet;
+	k.o.version = c.version;
+	(void)cmd_version_text(&c, vt, sizeof(vt));
 	json = c.format == REPORT_JSON;
 	k.o.log = json ? stderr : stdout;
 	cmd_common_free(&c);
@@ -202,8 +204,8 @@ int cmd_fuzz_main(int argc, char **argv)
 	(void)sigaction(SIGINT, &sa, &old_int);
 	(void)sigaction(SIGTERM, &sa, &old_term);
 	if (!json || !k.o.quiet)
-		fprintf(k.o.log, "fake-smtpd fuzz: %s %s, seed %llu, timeout %d ms\n",
-			k.o.proto == FUZZ_PROTO_AUTH ? "auth" : "policy", spec,
+		fprintf(k.o.log, "fake-smtpd fuzz: %s %s as Postfix %s, seed %llu, timeout %d ms\n",
+			k.o.proto == FUZZ_PROTO_AUTH ? "auth" : "policy", spec, vt,
 			(unsigned long long)k.o.seed, k.o.timeout_ms);
 	fflush(k.o.log);
 	rc = fuzz_run(&k.o, &res, err, sizeof(err));

@@ -29,7 +29,8 @@
  *	step and reads the replies due, judged as Postfix reads them
  *	(harness/postfix): auth replies up to OK, FAIL or CONT for the
  *	request's id (a CONT continues with the next step); policy replies
- *	up to the empty line. Auth connections start with the handshake.
+ *	up to the empty line, as Postfix o->version sends and reads them.
+ *	Auth connections start with the handshake.
  *	A request is "Postfix-shaped" when Postfix could have sent it
  *	(fuzz_shape.h). Findings:
  *	  crash      a spawned helper ended by a signal, whatever was sent
@@ -93,6 +94,7 @@
 #include <stdio.h>
 
 #include "harness/io/target.h"
+#include "harness/postfix/pf_version.h"
 
 #define FUZZ_MINIMIZE_MS	15000
 #define FUZZ_MAX_SIGS		100		/* signatures (and transcripts) per run */
@@ -117,6 +119,7 @@ enum fuzz_proto {
 
 struct fuzz_options {
 	enum fuzz_proto proto;
+	struct pf_version version;	/* speak and judge as it; 0.0: the newest known */
 	const struct target *target;
 	const char *target_text;
 	uint64_t seed;

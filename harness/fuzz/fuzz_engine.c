@@ -763,7 +763,7 @@ static int next_case(struct fuzz_eng *e)
 						 e->ast.next_id ? e->ast.next_id : 1, &e->gen) == 0) {
 		again = 0;
 		if (policy)
-			fuzz_gen_policy(&e->rng, &e->gen);
+			fuzz_gen_policy(&e->rng, &e->v, &e->gen);
 		else
 			fuzz_gen_auth(&e->rng, &e->ast, &e->gen);
 	} else if (!policy) {
@@ -903,7 +903,9 @@ int fuzz_run(const struct fuzz_options *o, struct fuzz_result *res, char *err, s
 	e->outfd = -1;
 	e->o = o;
 	e->res = res;
-	(void)pf_version_parse("3.7", &e->v);
+	e->v = o->version;
+	if (e->v.major == 0)
+		pf_version_newest(&e->v);
 	fuzz_rng_seed(&e->rng, o->seed);
 	fuzz_case_init(&e->gen);
 	fuzz_stop_flag = 0;

@@ -983,23 +983,21 @@ static void pol_write(struct plist *l, struct fuzz_case *c)
 	s->id = 0;
 }
 
-/* fuzz_gen_policy - Postfix 3.7's request at a random state, with up to three mutations */
-void fuzz_gen_policy(struct fuzz_rng *r, struct fuzz_case *c)
+/* fuzz_gen_policy - Postfix v's request at a random state, with up to three mutations */
+void fuzz_gen_policy(struct fuzz_rng *r, const struct pf_version *v, struct fuzz_case *c)
 {
 	static const enum pf_pol_state states[] = {
 		PF_POL_CONNECT, PF_POL_EHLO, PF_POL_HELO, PF_POL_MAIL, PF_POL_DATA, PF_POL_EOM,
 		PF_POL_VRFY, PF_POL_ETRN,
 	};
-	struct pf_version v;
 	struct pf_pol_req req;
 	struct plist l;
 	unsigned i, nmut, k;
 	enum pf_pol_state st;
 
 	fuzz_case_reset(c);
-	(void)pf_version_parse("3.7", &v);
 	st = fuzz_rng_below(r, 5) < 3 ? PF_POL_RCPT : states[fuzz_rng_below(r, N_ELEMENTS(states))];
-	pf_pol_req_init(&req, &v, st);
+	pf_pol_req_init(&req, v, st);
 	if (fuzz_rng_below(r, 3) == 0)
 		if (pf_pol_req_set(&req, "sasl_username", "test1") < 0)
 			what_add(c, "(no sasl_username)");

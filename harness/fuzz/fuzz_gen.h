@@ -16,7 +16,8 @@
  *	                        struct fuzz_case *c);
  *	void fuzz_gen_auth(struct fuzz_rng *r, struct fuzz_auth_state *st,
  *	                   struct fuzz_case *c);
- *	void fuzz_gen_policy(struct fuzz_rng *r, struct fuzz_case *c);
+ *	void fuzz_gen_policy(struct fuzz_rng *r, const struct pf_version *v,
+ *	                     struct fuzz_case *c);
 
 enum fuzz_due fuzz_step_due(const char *p, size_t len, unsigned *id_r);
 size_t fuzz_pick_len(struct fuzz_rng *r);
@@ -49,7 +50,7 @@ void fuzz_insert_random(struct xbuf *b, struct fuzz_rng *r, const void *p, size_
  *	escapes, bad base64, unknown mechanisms, duplicate and odd ids,
  *	missing and extra parameters, CR, NUL, other verbs. A reply is due
  *	after each AUTH or CONT line with a numeric id, as the helper will
- *	split it. fuzz_gen_policy() starts from the request Postfix 3.7
+ *	split it. fuzz_gen_policy() starts from the request Postfix v
  *	sends at a random protocol_state and applies the same kinds of
  *	mutations to attributes (long, odd, empty, missing, extra, duplicate
  *	names and values, lines without "="). No step holds an LF inside a
@@ -76,6 +77,7 @@ void fuzz_insert_random(struct xbuf *b, struct fuzz_rng *r, const void *p, size_
 #include <stddef.h>
 #include <stdint.h>
 
+#include "harness/postfix/pf_version.h"
 #include "util/xbuf.h"
 
 #define FUZZ_MAX_STEPS		4
@@ -119,7 +121,7 @@ void fuzz_case_reset(struct fuzz_case *c);
 void fuzz_case_free(struct fuzz_case *c);
 void fuzz_gen_handshake(struct fuzz_rng *r, unsigned cpid, int mutate, struct fuzz_case *c);
 void fuzz_gen_auth(struct fuzz_rng *r, struct fuzz_auth_state *st, struct fuzz_case *c);
-void fuzz_gen_policy(struct fuzz_rng *r, struct fuzz_case *c);
+void fuzz_gen_policy(struct fuzz_rng *r, const struct pf_version *v, struct fuzz_case *c);
 
 enum fuzz_due fuzz_step_due(const char *p, size_t len, unsigned *id_r);
 size_t fuzz_pick_len(struct fuzz_rng *r);

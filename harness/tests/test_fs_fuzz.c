@@ -31,6 +31,9 @@
 #include "harness/script/transcript_write.h"
 #include "proto/base64.h"
 
+/* the Postfix whose requests the generators start from */
+static const struct pf_version v37 = { 3, 7, 11, 0 };
+
 #define NCASES	3000
 
 static void test_fs_fuzz_rng(void **state)
@@ -57,7 +60,7 @@ static void test_fs_fuzz_rng(void **state)
 static void gen(int policy, struct fuzz_rng *r, struct fuzz_auth_state *st, struct fuzz_case *c)
 {
 	if (policy)
-		fuzz_gen_policy(r, c);
+		fuzz_gen_policy(r, &v37, c);
 	else
 		fuzz_gen_auth(r, st, c);
 }
@@ -249,7 +252,7 @@ static void test_fs_fuzz_policy_shape(void **state)
 		const char *p;
 		size_t len;
 
-		fuzz_gen_policy(&r, &c);
+		fuzz_gen_policy(&r, &v37, &c);
 		assert_int_equal(c.nsteps, 1);
 		assert_int_equal(c.step[0].due, FUZZ_DUE_POLICY);
 		p = c.buf.data + c.step[0].off;

@@ -280,5 +280,35 @@ else
 	bad "ref-policyd not built in $build"
 fi
 
+# --postfix-version: the requests are those of that Postfix (compatibility_level
+# since 3.8), named on the first line; unknown versions are refused
+cat > "$dir/logpol.py" <<'PY'
+import sys
+log = open(sys.argv[1], "a")
+for line in sys.stdin:
+    log.write(line)
+    log.flush()
+    if line == "\n":
+        sys.stdout.write("action=DUNNO\n\n")
+        sys.stdout.flush()
+PY
+for v in 3.5 3.11; do
+	: > "$dir/req-$v.log"
+	out=$(fuzz --policy "spawn:$py $dir/logpol.py $dir/req-$v.log" --postfix-version $v --seed 3 --iterations 40 2>&1); rc=$?
+	head -1 <<< "$out" | grep -q "as Postfix $v (--postfix-version)" || { bad "fuzz --postfix-version $v: first line: $(head -1 <<< "$out")"; continue; }
+	n=$(grep -c '^compatibility_level=' "$dir/req-$v.log")
+	reqs=$(grep -c '^request=smtpd_access_policy' "$dir/req-$v.log")
+	if [ $v = 3.5 ]; then
+		[ $rc = 0 ] && [ "$reqs" -gt 5 ] && [ "$n" = 0 ] && ok "fuzz --postfix-version 3.5: $reqs requests, none with compatibility_level" ||
+			{ bad "fuzz --postfix-version 3.5: rc $rc, $reqs requests, $n with compatibility_level"; echo "$out" | tail -3; }
+	else
+		[ $rc = 0 ] && [ "$reqs" -gt 5 ] && [ "$n" -gt 0 ] && ok "fuzz --postfix-version 3.11: $n of $reqs requests with compatibility_level" ||
+			{ bad "fuzz --postfix-version 3.11: rc $rc, $reqs requests, $n with compatibility_level"; echo "$out" | tail -3; }
+	fi
+done
+out=$(fuzz --policy "spawn:$py $dir/logpol.py /dev/null" --postfix-version 9.9 --iterations 1 2>&1); rc=$?
+[ $rc = 2 ] && grep -q 'not a Postfix version this oracle knows' <<< "$out" &&
+	ok "fuzz --postfix-version 9.9 is refused (exit 2)" || { bad "fuzz --postfix-version 9.9: rc $rc"; echo "$out" | tail -3; }
+
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]
