@@ -346,7 +346,8 @@ static const char *policy_enter(struct check_run *cr, const struct check_def *d,
 	}
 	if (x->stalls >= POLICY_MAX_STALLS && d->stage != CHECK_STAGE_RUN) {
 		snprintf(buf, size, "not run, the service let %u requests in a row run into the "
-			 "timeout; Postfix would wait 100 s per try for each", x->stalls);
+			 "timeout; Postfix would wait %lu s per try for each", x->stalls,
+			 check_policy_timeout_ms(x->o) / 1000);
 		cr->block_by = x->stall_id;
 		return buf;
 	}
@@ -598,6 +599,14 @@ static int selection(const struct check_policy_options *o, const struct catalogu
 	return err != NULL ? -1 : 0;
 }
 
+/* check_policy_timeout_ms - how long Postfix waits for a reply (unscaled) */
+unsigned long check_policy_timeout_ms(const struct check_policy_options *o)
+{
+	if (o->conf != NULL && o->conf->params.timeout_ms > 0)
+		return o->conf->params.timeout_ms;
+	return PF_POL_TIMEOUT_MS;
+}
+
 /* check_policy_run - the built-in checks, the rules, the data checks, then latency */
 int check_policy_run(const struct check_policy_options *o, struct report *r)
 {
@@ -620,7 +629,8 @@ int check_policy_run(const struct check_policy_options *o, struct report *r)
 	x.o = o;
 	x.r = r;
 	x.cr = &cr;
-	x.timeout_ms = (int)(PF_POL_TIMEOUT_MS * (o->time_scale > 0 ? o->time_scale : 1.0));
+	x.timeout_ms = (int)((double)check_policy_timeout_ms(o) *
+			     (o->time_scale > 0 ? o->time_scale : 1.0));
 	if (x.timeout_ms < 50)
 		x.timeout_ms = 50;
 	xbuf_init(&x.rbuf, POLICY_MAX_REPLY);

@@ -6,6 +6,8 @@
  *	#include "harness/check/policy.h"
  *
  *	void check_policy_options_init(struct check_policy_options *o);
+ *	unsigned long check_policy_timeout_ms(const struct check_policy_options *o);
+ *
  *	int check_policy_run(const struct check_policy_options *o,
  *	                     struct report *r);
  *	void check_policy_list(FILE *out);
@@ -37,7 +39,10 @@
  *	follows o->conf, the user's main.cf (pf_policy_conf.h: the list
  *	holding the check, what follows it, a pending DEFER_IF_PERMIT,
  *	soft_bounce, the default action); without one, Postfix's defaults
- *	with the check as the only restriction. When the service
+ *	with the check as the only restriction. A reply may take as long
+ *	as Postfix waits for it: check_policy_timeout_ms(), the main.cf's
+ *	smtpd_policy_service_timeout (or the service's { timeout=... }),
+ *	else 100 s, times o->time_scale. When the service
  *	dies during a check (crashes, closes a connection without the reply
  *	Postfix waited for, stops accepting connections), that check fails
  *	with the death; when it is gone, lets two requests in a row run
@@ -91,6 +96,7 @@ struct check_policy_options {
 };
 
 void check_policy_options_init(struct check_policy_options *o);
+unsigned long check_policy_timeout_ms(const struct check_policy_options *o);
 int check_policy_run(const struct check_policy_options *o, struct report *r);
 void check_policy_list(FILE *out);
 void check_policy_list_needs(FILE *out, const struct catalogue *cat);

@@ -560,7 +560,7 @@ static int run_policy(struct cmd_common *c, struct check_cli *k)
 		cmd_postconf_print(stdout, &k->pc);
 	}
 	progress.r = &r;
-	progress.postfix_s = PF_POL_TIMEOUT_MS / 1000;
+	progress.postfix_s = (int)(check_policy_timeout_ms(&o) / 1000);
 	bound(c, k, &progress);
 	rc = judged(c, k, &r, check_policy_run(&o, &r) >= 0, rc, &cf);
 	confirm_book_free(&book);

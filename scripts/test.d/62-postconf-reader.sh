@@ -136,6 +136,19 @@ else
 	bad "policy --postconf: $out"
 fi
 
+# check --policy waits for a reply as long as the main.cf's Postfix would:
+# a service that answers in 2.5 s passes with the default 100 s and fails
+# with smtpd_policy_service_timeout = 1s
+printf 'smtpd_recipient_restrictions = check_policy_service unix:private/policy\nsmtpd_policy_service_timeout = 1s\n' > "$dir/timeout.cf"
+slow="spawn:/usr/bin/python3 corpus/helpers/slowlookup_policy.py"
+out=$("$fs" check --policy "$slow" --postconf "$dir/timeout.cf" --only POLICY-REPLY-001 2>&1); rc=$?
+out2=$("$fs" check --policy "$slow" --only POLICY-REPLY-001 2>&1); rc2=$?
+if [ "$rc" = 1 ] && printf '%s' "$out" | grep -q 'FAIL  POLICY-REPLY-001 .*timeout while reading' && [ "$rc2" = 0 ]; then
+	ok "check --policy --postconf: smtpd_policy_service_timeout = 1s fails a 2.5 s reply the default 100 s lets pass"
+else
+	bad "check --policy timeout from main.cf: rc $rc / $rc2"; printf '%s\n' "$out" | tail -5
+fi
+
 # what Postfix would refuse is refused, with the file and the reason
 refused() {	# refused LABEL MAINCF-TEXT GREP-PATTERN
 	local out rc
