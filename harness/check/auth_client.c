@@ -28,6 +28,7 @@
 #include "harness/check/auth_int.h"
 #include "harness/postfix/pf_sasl.h"
 #include "proto/base64.h"
+#include "util/escape.h"
 #include "util/xmem.h"
 
 /* auth_ms_now - a monotonic clock in ms */
@@ -109,10 +110,21 @@ void auth_close(struct cx *x, struct tconn *c)
 	xbuf_free(&c->err);
 }
 
-/* auth_send_line - write and log */
+/* auth_send_line - write and log; Postfix's stream drops what it read but did not use */
 int auth_send_line(struct cx *x, struct tconn *c, const char *p, size_t len)
 {
 	size_t i, start = 0;
+	const char *unread;
+	size_t nunread = tconn_drop_unread(c, &unread);
+
+	if (nunread > 0 && !x->quiet) {
+		char shown[400];
+
+		escape_for_log(shown, sizeof(shown), unread, nunread);
+		report_note(x->r, "Postfix drops %zu unread byte%s that came in the same read as the "
+			    "last line it used (its stream discards unread input when it writes): %s",
+			    nunread, nunread == 1 ? "" : "s", shown);
+	}
 
 	for (i = 0; i < len; i++)
 		if (p[i] == '\n') {

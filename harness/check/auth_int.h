@@ -97,6 +97,7 @@ struct cx {
 	int after_rc;		/* the read after DONE (AUTH-HANDSHAKE-005) */
 	char after[1024];	/* ... and its line */
 	size_t after_len;
+	int after_same_read;	/* ... which came in the same read as DONE */
 	/* the mechanisms, after the first handshake */
 	const char *names[PF_AUTH_MAX_MECHS];	/* after noanonymous */
 	size_t nnames;

@@ -176,6 +176,21 @@ else
 	bad "helper gone after DONE (rc $rc)"; echo "$out" | grep -E '^(FAIL|PASS)' -A2
 fi
 
+# a line after DONE: in the same read Postfix drops it (its stream discards
+# unread input when it writes), in a later read it is the next reply; the
+# verdict says which
+for m in same later; do
+	out=$(check "spawn:/usr/bin/python3 $top/corpus/helpers/bad_helper.py stale-$m-read" \
+		--user test1 --password pass1 --only AUTH-HANDSHAKE-005); rc=$?
+	case $m in
+	same) want='in the same read as DONE: Postfix drops it unread' ;;
+	later) want='in a read of its own: Postfix will read it as the reply' ;;
+	esac
+	failed AUTH-HANDSHAKE-005 && echo "$out" | grep -q "$want" &&
+		ok "a stale line in the $m read after DONE: AUTH-HANDSHAKE-005 says what Postfix does" ||
+		{ bad "stale line, $m read (rc $rc)"; echo "$out" | grep -A3 'AUTH-HANDSHAKE-005'; }
+done
+
 # a seed-style helper under spawn: works for PLAIN, but blocks on an
 # abandoned request (a real bug such helpers have) - the check must say so
 out=$(check "spawn:$top/corpus/helpers/seed_auth_helper.py" --user test1 --password pass1); rc=$?
