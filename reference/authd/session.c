@@ -10,7 +10,10 @@
  *	them as Dovecot 2.3 does: the word and its TAB ("AUTH\t", "CONT\t",
  *	"CANCEL\t", "VERSION\t", "CPID\t"), AUTH fields tab-unescaped and
  *	cut at a NUL without a field limit, CONT data raw, CPID and CANCEL
- *	exactly one number. Replies are written with dvauth's formatters
+ *	exactly one number; with set->handshake_24 in its DVAUTH_DOVECOT24
+ *	dialect (CPID and CANCEL read their first field and ignore the
+ *	rest, a bare word is that command without arguments). Replies are
+ *	written with dvauth's formatters
  *	(values escaped first with dvauth_escape), except where a fault
  *	asks for a line no formatter writes (bare VERSION, a CONT without
  *	data, the garbage line). Pending requests live in a small array
@@ -605,7 +608,8 @@ struct auth_params {
 	struct strview rip;
 };
 
-static void auth_params_read(const struct dvauth_client_msg *m, struct auth_params *ap)
+/* auth_params_read - the parameters; d24: protocol= names the service too (2.4) */
+static void auth_params_read(const struct dvauth_client_msg *m, int d24, struct auth_params *ap)
 {
 	struct dvauth_param_iter it;
 	struct dvauth_param p;
@@ -614,7 +618,7 @@ static void auth_params_read(const struct dvauth_client_msg *m, struct auth_para
 	ap->rip = STRVIEW_NULL;
 	dvauth_client_params(m, &it);
 	while (dvauth_param_next(&it, &p)) {
-		if (strview_eq(p.name, "service"))
+		if (strview_eq(p.name, "service") || (d24 && strview_eq(p.name, "protocol")))
 			ap->service = 1;
 		else if (strview_eq(p.name, "final-resp-ok"))
 			ap->final_resp_ok = 1;
@@ -652,7 +656,7 @@ static int cmd_auth(struct authd_session *s, const struct dvauth_client_msg *m, 
 				       escape_for_log(shown, sizeof(shown), m->mech.p,
 						      m->mech.len > 64 ? 64 : m->mech.len));
 	}
-	auth_params_read(m, &ap);
+	auth_params_read(m, s->set.handshake_24, &ap);
 	if (m->params_after_resp > 0)
 		return sess_disconnect(s, "BUG: Authentication client %lu sent AUTH parameters "
 				       "after 'resp'", s->client_pid);
@@ -660,8 +664,9 @@ static int cmd_auth(struct authd_session *s, const struct dvauth_client_msg *m, 
 	if (s->set.faults & AUTHD_FAULT_FINAL_RESP_ALWAYS)
 		final_resp_ok = 1;
 	if (!ap.service)
-		return sess_disconnect(s, "BUG: Authentication client %lu didn't specify service in "
-				       "request", s->client_pid);
+		return sess_disconnect(s, "BUG: Authentication client %lu didn't specify %s in "
+				       "request", s->client_pid,
+				       s->set.handshake_24 ? "protocol" : "service");
 	if (req_find(s, id) != NULL)
 		return sess_disconnect(s, "BUG: Authentication client %lu sent a duplicate ID %u",
 				       s->client_pid, id);
@@ -805,14 +810,17 @@ static int handshake_line(struct authd_session *s, const char *line, size_t len,
 			       shown_line(shown, sizeof(shown), line, len));
 }
 
-/* authd_session_line - one client line, without its LF, read as Dovecot 2.3 reads it */
+/* authd_session_line - one client line, without its LF, read as Dovecot 2.3 (2.4) reads it */
 int authd_session_line(struct authd_session *s, const char *line, size_t len, uint64_t now_ms)
 {
 	struct dvauth_client_msg m;
 	const char *why;
 	char shown[120];
-	int rc = dvauth_parse_client_line_as(line, len, DVAUTH_DOVECOT23, &m, &why);
+	int rc = dvauth_parse_client_line_as(line, len, s->set.handshake_24 ? DVAUTH_DOVECOT24 :
+					     DVAUTH_DOVECOT23, &m, &why);
 
+	if (s->set.handshake_24 && len == 0)
+		return sess_disconnect(s, "Unexpectedly received empty line");
 	if (s->hs != HS_READY)
 		return handshake_line(s, line, len, &m, rc);
 	switch (m.cmd) {

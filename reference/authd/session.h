@@ -38,7 +38,11 @@ void authd_session_drop_pending(struct authd_session *s);
  *	set->handshake_legacy is set too (Dovecot 2.4's auth-legacy
  *	listener, for clients that wait for DONE before they write): then
  *	VERSION 1 3 and the rest go out at once, and the client's VERSION
- *	is still read as 2.4 reads it. The client must
+ *	is still read as 2.4 reads it. set->handshake_24 also makes the
+ *	session answer as Dovecot 2.4 does where it differs from 2.3 and
+ *	ref-authd follows it (docs/ref-authd.8): the lines read in dvauth's
+ *	DVAUTH_DOVECOT24 dialect, protocol= taken as service=, an empty
+ *	line ends the connection. The client must
  *	send VERSION (major 1) and then CPID (non-zero pid); anything else
  *	before that ends the connection.
  *

@@ -85,9 +85,6 @@ print("%s,%s,%s,%s" % (sys.argv[1], e(salt), e(hashlib.sha256(ck).digest()), e(s
 chmod 644 "$dir/passwd"
 declare -A GAPS_24=(
 	["invalid base64 in CONT"]="2.4.1|closes the connection after its FAIL code=invalid_base64"
-	["protocol= instead of service="]="2.4.1 2.4.5|takes protocol= as the service: OK, no disconnect"
-	["CANCEL with an extra field"]="2.4.1 2.4.5|ignores the extra field, no disconnect"
-	["CPID with an extra field"]="2.4.1 2.4.5|ignores the extra field, no disconnect"
 	["extra: visible fields"]="2.4.1 2.4.5|writes a field without a value as \"nologin=\""
 	["extra: CRAM-MD5 with fields"]="2.4.1 2.4.5|writes a field without a value as \"nologin=\""
 	["extra: hidden fields only"]="2.4.1 2.4.5|sends no empty field after user= when no extra field is shown"
