@@ -315,6 +315,12 @@ static const struct passdb_user *reply_user(struct authd_session *s, const struc
 	return u;
 }
 
+/* shown_fields - the passdb's visible fields as the dialect writes them */
+static const char *shown_fields(const struct authd_session *s, const struct passdb_user *u)
+{
+	return s->set.handshake_24 ? u->x.shown24 : u->x.shown;
+}
+
 /* reply_add_original - original_user=<login> after a rename */
 static void reply_add_original(struct reply *rp, const struct passdb_user *u, int renamed,
 			       const char *base)
@@ -356,8 +362,9 @@ static void finish_fail(struct authd_session *s, struct authd_req *r, const char
 
 		reply_add(&rp, "reason", why_text, strlen(why_text));
 	}
-	if (r->creds_found && u != NULL && u->x.any)
-		reply_add(&rp, u->x.shown, NULL, 0);
+	if (r->creds_found && u != NULL && u->x.any &&
+	    (!s->set.handshake_24 || u->x.shown24[0] != '\0'))
+		reply_add(&rp, shown_fields(s, u), NULL, 0);
 	if (r->user[0] != '\0')
 		reply_add_original(&rp, u, renamed, r->user);
 	if (dvauth_format_fail(&b, reply_id(s, r->id), rp.p, rp.n) == 0)
@@ -397,10 +404,10 @@ static void finish_ok(struct authd_session *s, struct authd_req *r, const char *
 		reply_add_user(s, &rp, name);
 	if (s->set.faults & AUTHD_FAULT_OK_NOLOGIN)
 		reply_add(&rp, "nologin", NULL, 0);
-	/* a TAB when the passdb set any field: an empty one when none is shown */
+	/* a TAB when the passdb set any field: an empty one when none is shown (2.3) */
 	if (u != NULL && u->x.shown[0] != '\0')
-		reply_add(&rp, u->x.shown, NULL, 0);
-	else if (u != NULL && u->x.any && !have_final)
+		reply_add(&rp, shown_fields(s, u), NULL, 0);
+	else if (u != NULL && u->x.any && !have_final && !s->set.handshake_24)
 		reply_add(&rp, "", NULL, 0);
 	if (have_final) {
 		if (base64_encode(final->data, final->len, &rp.esc[rp.nesc]) < 0)

@@ -2,7 +2,7 @@
 /*
  * NAME
  *	test_authd_passwdfile - passwd-file lines and extra fields as Dovecot
- *	2.3 reads and answers them
+ *	2.3 (and 2.4) reads and answers them
  * DESCRIPTION
  *	Table tests: which lines define which users (lines starting with
  *	':', a user without a password, nopassword, a repeated user with its
@@ -12,7 +12,8 @@
  *	PLAIN (the verify path) and CRAM-MD5 (the credentials path). The
  *	expected lines were taken from a Dovecot 2.3.19 auth server reading
  *	the same file (scripts/test.d/32-authd-vs-dovecot.sh compares the
- *	two live).
+ *	two live); the 2.4 rows (--handshake 2.4: name= for a field without
+ *	a value, no empty field after user=) from Dovecot 2.4.1 and 2.4.5.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -169,31 +170,32 @@ static void test_passwdfile_scram_rounds(void **state)
 struct extra_row {
 	const char *in;
 	const char *shown;
+	const char *shown24;	/* as Dovecot 2.4 writes them */
 	int any, nopassword, fail, nrenames, has_original_user;
 };
 
 static void test_passwdfile_extra(void **state)
 {
 	static const struct extra_row rows[] = {
-		{ "", "", 0, 0, 0, 0, 0 },
-		{ "   ", "", 0, 0, 0, 0, 0 },
-		{ "nopassword", "", 0, 1, 0, 0, 0 },
-		{ "password=x password_noscheme=y passdb_import=z", "", 0, 0, 0, 0, 0 },
-		{ "fail", "", 1, 0, 1, 0, 0 },
-		{ "userdb_home=/h userdb_uid=5", "", 1, 0, 0, 0, 0 },
-		{ "login_user=x allow_nets=127.0.0.1 allow_real_nets=::1 delay_until=1", "",
+		{ "", "", "", 0, 0, 0, 0, 0 },
+		{ "   ", "", "", 0, 0, 0, 0, 0 },
+		{ "nopassword", "", "", 0, 1, 0, 0, 0 },
+		{ "password=x password_noscheme=y passdb_import=z", "", "", 0, 0, 0, 0, 0 },
+		{ "fail", "", "", 1, 0, 1, 0, 0 },
+		{ "userdb_home=/h userdb_uid=5", "", "", 1, 0, 0, 0, 0 },
+		{ "login_user=x allow_nets=127.0.0.1 allow_real_nets=::1 delay_until=1", "", "",
 		  1, 0, 0, 0, 0 },
-		{ "user=bob", "", 1, 0, 0, 1, 0 },
-		{ "username=bob domain=example.org user=c", "", 1, 0, 0, 3, 0 },
-		{ "quota=10M", "quota=10M", 1, 0, 0, 0, 0 },
-		{ "nologin reason=go\taway", "nologin\treason=go\001taway", 1, 0, 0, 0, 0 },
-		{ "a=1  b=  c", "a=1\tb\tc", 1, 0, 0, 0, 0 },
-		{ "a=1 b=2 a=3", "a=3\tb=2", 1, 0, 0, 0, 0 },
-		{ "x=a=b", "x=a=b", 1, 0, 0, 0, 0 },
-		{ "noauthenticate", "noauthenticate", 1, 1, 0, 0, 0 },
-		{ "original_user=zed", "original_user=zed", 1, 0, 0, 0, 1 },
-		{ "=x", "", 0, 0, 0, 0, 0 },
-		{ "userdb_home=/h quota=1 user=z nopassword", "quota=1", 1, 1, 0, 1, 0 },
+		{ "user=bob", "", "", 1, 0, 0, 1, 0 },
+		{ "username=bob domain=example.org user=c", "", "", 1, 0, 0, 3, 0 },
+		{ "quota=10M", "quota=10M", "quota=10M", 1, 0, 0, 0, 0 },
+		{ "nologin reason=go\taway", "nologin\treason=go\001taway", "nologin=\treason=go\001taway", 1, 0, 0, 0, 0 },
+		{ "a=1  b=  c", "a=1\tb\tc", "a=1\tb=\tc=", 1, 0, 0, 0, 0 },
+		{ "a=1 b=2 a=3", "a=3\tb=2", "a=3\tb=2", 1, 0, 0, 0, 0 },
+		{ "x=a=b", "x=a=b", "x=a=b", 1, 0, 0, 0, 0 },
+		{ "noauthenticate", "noauthenticate", "noauthenticate=", 1, 1, 0, 0, 0 },
+		{ "original_user=zed", "original_user=zed", "original_user=zed", 1, 0, 0, 0, 1 },
+		{ "=x", "", "", 0, 0, 0, 0, 0 },
+		{ "userdb_home=/h quota=1 user=z nopassword", "quota=1", "quota=1", 1, 1, 0, 1, 0 },
 	};
 	size_t i;
 
@@ -202,12 +204,14 @@ static void test_passwdfile_extra(void **state)
 		struct authd_extra x;
 
 		assert_int_equal(authd_extra_parse(rows[i].in, strlen(rows[i].in), &x), 0);
-		if (strcmp(x.shown, rows[i].shown) != 0 || x.any != rows[i].any ||
+		if (strcmp(x.shown, rows[i].shown) != 0 || strcmp(x.shown24, rows[i].shown24) != 0 ||
+		    x.any != rows[i].any ||
 		    x.nopassword != rows[i].nopassword || x.fail != rows[i].fail ||
 		    (int)x.nrenames != rows[i].nrenames ||
 		    x.has_original_user != rows[i].has_original_user)
-			fail_msg("row %zu [%s]: shown [%s] any %d nopassword %d fail %d renames %zu",
-				 i, rows[i].in, x.shown, x.any, x.nopassword, x.fail, x.nrenames);
+			fail_msg("row %zu [%s]: shown [%s] [%s] any %d nopassword %d fail %d "
+				 "renames %zu", i, rows[i].in, x.shown, x.shown24, x.any, x.nopassword,
+				 x.fail, x.nrenames);
 		authd_extra_free(&x);
 	}
 	{
@@ -377,6 +381,29 @@ static const struct reply_row reply_rows[] = {
 	{ "CRAM-MD5", "failing", "pw", NULL, "FAIL\t1\tuser=failing\n" },
 };
 
+/* the same users with --handshake 2.4: name= for a field without a value, no empty field */
+static const struct reply_row reply_rows24[] = {
+	{ "PLAIN", "plain", "pw", "OK\t1\tuser=plain\n", NULL },
+	{ "PLAIN", "visible", "pw", "OK\t1\tuser=visible\tquota=10M\tnologin=\treason=a\001tb\n",
+	  NULL },
+	{ "PLAIN", "hidden", "pw", "OK\t1\tuser=hidden\n", NULL },
+	{ "PLAIN", "renamed", "pw", "OK\t1\tuser=newname\tquota=1\toriginal_user=renamed\n", NULL },
+	{ "PLAIN", "renamedonly", "pw", "OK\t1\tuser=other\toriginal_user=renamedonly\n", NULL },
+	{ "PLAIN", "samename", "pw", "OK\t1\tuser=samename\n", NULL },
+	{ "PLAIN", "keeporig", "pw", "OK\t1\tuser=n2\toriginal_user=given\n", NULL },
+	{ "PLAIN", "dom@example.com", "pw",
+	  "OK\t1\tuser=x@example.com\toriginal_user=dom@example.com\n", NULL },
+	{ "PLAIN", "freeshown", "", "OK\t1\tuser=freeshown\tquota=2\n", NULL },
+	{ "PLAIN", "visible", "wrong", NULL, "FAIL\t1\tuser=visible\n" },
+	{ "PLAIN", "failren", "pw", NULL, "FAIL\t1\tuser=gone\toriginal_user=failren\n" },
+	{ "CRAM-MD5", "visible", "pw",
+	  "OK\t1\tuser=visible\tquota=10M\tnologin=\treason=a\001tb\n", NULL },
+	{ "CRAM-MD5", "hidden", "pw", "OK\t1\tuser=hidden\n", NULL },
+	{ "CRAM-MD5", "renamed", "wrong", NULL,
+	  "FAIL\t1\tuser=newname\tquota=1\toriginal_user=renamed\n" },
+	{ "CRAM-MD5", "hidden", "wrong", NULL, "FAIL\t1\tuser=hidden\n" },
+};
+
 /* last_line - the last line of b (with its LF), or "" */
 static void last_line(const struct xbuf *b, char *out, size_t outlen)
 {
@@ -391,7 +418,7 @@ static void last_line(const struct xbuf *b, char *out, size_t outlen)
 	snprintf(out, outlen, "%.*s", (int)(end - start), b->data + start);
 }
 
-static void run_row(const struct reply_row *row, struct rec *rec)
+static void run_row(const struct reply_row *row, struct rec *rec, int h24)
 {
 	struct authd_settings set;
 	struct authd_ident id;
@@ -402,6 +429,7 @@ static void run_row(const struct reply_row *row, struct rec *rec)
 	memset(&id, 0, sizeof(id));
 	set.mechs = (1u << SASL_MECH_PLAIN) | (1u << SASL_MECH_CRAM_MD5);
 	set.hostname = "mx.test";
+	set.handshake_24 = h24;
 	memcpy(id.cookie, "0123456789abcdef0123456789abcdef", 33);
 	xbuf_reset(&rec->sent);
 	xbuf_reset(&rec->delayed);
@@ -447,15 +475,15 @@ static void run_row(const struct reply_row *row, struct rec *rec)
 	xbuf_free(&enc);
 	last_line(&rec->sent, got, sizeof(got));
 	if (row->ok != NULL && strcmp(got, row->ok) != 0)
-		fail_msg("%s %s/%s: sent [%s] want [%s]", row->mech, row->user, row->password, got,
-			 row->ok);
+		fail_msg("%s %s/%s (%s): sent [%s] want [%s]", row->mech, row->user, row->password,
+			 h24 ? "2.4" : "2.3", got, row->ok);
 	if (row->ok == NULL && rec->sent.len != 0)
 		fail_msg("%s %s/%s: sent [%.*s], want nothing at once", row->mech, row->user,
 			 row->password, (int)rec->sent.len, rec->sent.data);
 	last_line(&rec->delayed, got, sizeof(got));
 	if (row->fail != NULL && strcmp(got, row->fail) != 0)
-		fail_msg("%s %s/%s: delayed [%s] want [%s]", row->mech, row->user, row->password,
-			 got, row->fail);
+		fail_msg("%s %s/%s (%s): delayed [%s] want [%s]", row->mech, row->user,
+			 row->password, h24 ? "2.4" : "2.3", got, row->fail);
 	if (row->fail == NULL && rec->delayed.len != 0)
 		fail_msg("%s %s/%s: delayed [%s], want none", row->mech, row->user, row->password,
 			 got);
@@ -476,7 +504,9 @@ static void test_passwdfile_replies(void **state)
 	if (rec.db == NULL)
 		fail_msg("%s", err);
 	for (i = 0; i < sizeof(reply_rows) / sizeof(reply_rows[0]); i++)
-		run_row(&reply_rows[i], &rec);
+		run_row(&reply_rows[i], &rec, 0);
+	for (i = 0; i < sizeof(reply_rows24) / sizeof(reply_rows24[0]); i++)
+		run_row(&reply_rows24[i], &rec, 1);
 	passdb_unref(&rec.db);
 	xbuf_free(&rec.sent);
 	xbuf_free(&rec.delayed);
