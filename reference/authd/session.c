@@ -698,6 +698,7 @@ static int cmd_auth(struct authd_session *s, const struct dvauth_client_msg *m, 
 		sp.now = s->ops->unix_time ? s->ops->unix_time(s->ctx) : 0;
 		sp.anonymous_username = s->set.anonymous_username;
 		sp.final_resp_ok = final_resp_ok;
+		sp.dovecot24 = s->set.handshake_24;
 		sp.secret = s->set.scram_secret;
 		sp.secret_len = s->set.scram_secret_len;
 		r->sasl = sasl_server_create(mi->mech, &sp);

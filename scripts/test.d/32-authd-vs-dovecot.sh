@@ -84,12 +84,12 @@ print("%s,%s,%s,%s" % (sys.argv[1], e(salt), e(hashlib.sha256(ck).digest()), e(s
 } >> "$dir/passwd"
 chmod 644 "$dir/passwd"
 declare -A GAPS_24=(
-	["invalid base64 in CONT"]="2.4.1|closes the connection after its FAIL code=invalid_base64"
+	["invalid base64 in CONT"]="2.4.1|closes the connection after its FAIL code=invalid_base64; ref-authd follows 2.4.5 (keeps it)"
 	["extra: nopassword ignored with a password"]="2.4.1 2.4.5|lets nopassword win over a stored password: OK"
-	["extra: user without password"]="2.4.1|takes a passwd-file line without a password field as no password: OK"
+	["extra: user without password"]="2.4.1|takes a passwd-file line without a password field as no password: OK; ref-authd follows 2.4.5 (FAIL)"
 	["PLAIN against SCRAM stored under 4096 rounds"]="2.4.1 2.4.5|answers FAIL code=temp_fail, more than 1.3 s later"
-	["SCRAM two-byte gs2 flag"]="2.4.5|refuses the gs2 flag \"nx\": FAIL"
-	["SCRAM empty authzid"]="2.4.5|answers FAIL without user="
+	["SCRAM two-byte gs2 flag"]="2.4.1|takes the gs2 flag \"nx\" as \"n\" (as 2.3): OK; ref-authd follows 2.4.5 (FAIL)"
+	["SCRAM empty authzid"]="2.4.1|answers FAIL user=alice (as 2.3); ref-authd follows 2.4.5 (FAIL without user=)"
 )
 
 # gap NAME VERSION: the reason, if NAME is a known gap against VERSION
