@@ -188,6 +188,7 @@ struct verify_job {
 	uint64_t serial;
 	char *user;
 	char *password;
+	int dovecot24;
 	int ok;
 };
 
@@ -196,7 +197,7 @@ static void verify_work(void *arg)
 	struct verify_job *j = arg;
 	const struct passdb_user *u = passdb_lookup(j->db, j->user);
 
-	j->ok = u != NULL && passdb_verify(u, j->password);
+	j->ok = u != NULL && passdb_verify_as(u, j->password, j->dovecot24);
 }
 
 static void verify_done(void *arg)
@@ -223,7 +224,8 @@ static void op_verify(void *ctx, unsigned id, uint64_t serial, const char *user,
 	struct verify_job *j;
 
 	if (u == NULL || !passdb_scheme_expensive(u) || c->d->workq == NULL) {
-		authd_session_verified(c->sess, id, serial, u != NULL && passdb_verify(u, password));
+		authd_session_verified(c->sess, id, serial,
+				       u != NULL && passdb_verify_as(u, password, c->d->set.handshake_24));
 		return;
 	}
 	j = xcalloc(1, sizeof(*j));
@@ -234,6 +236,7 @@ static void op_verify(void *ctx, unsigned id, uint64_t serial, const char *user,
 	j->serial = serial;
 	j->user = xstrdup(user);
 	j->password = xstrdup(password);
+	j->dovecot24 = c->d->set.handshake_24;
 	daemon_client_hold(&c->base);
 	if (workq_submit(c->d->workq, verify_work, verify_done, j) < 0) {
 		/* queue full: a temporary failure, like Dovecot's internal failure */

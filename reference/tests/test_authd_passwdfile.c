@@ -39,6 +39,7 @@ struct lookup_row {
 	const char *password;	/* tried with passdb_verify */
 	int exists;
 	int ok;
+	int ok24;		/* passdb_verify_as(..., 1): as Dovecot 2.4.5 */
 };
 
 static void test_passwdfile_lines(void **state)
@@ -56,20 +57,20 @@ static void test_passwdfile_lines(void **state)
 		"alice:{PLAIN}second\n"			/* 10: repeated: line 3 counts */
 		"free:{PLAIN}x\n";			/* 11: repeated */
 	static const struct lookup_row rows[] = {
-		{ "alice", "secret", 1, 1 },
-		{ "alice", "second", 1, 0 },
-		{ "#alice", "x", 0, 0 },
-		{ "", "nobody", 0, 0 },
-		{ "bare", "", 1, 0 },
-		{ "bare", "x", 1, 0 },
-		{ "empty", "", 1, 0 },
-		{ "emptycrypt", "", 1, 0 },
-		{ "free", "anything", 1, 1 },
-		{ "free", "", 1, 1 },
-		{ "free", "x", 1, 1 },
-		{ "notfree", "pw", 1, 1 },
-		{ "notfree", "other", 1, 0 },
-		{ "failing", "pw", 1, 0 },
+		{ "alice", "secret", 1, 1, 1 },
+		{ "alice", "second", 1, 0, 0 },
+		{ "#alice", "x", 0, 0, 0 },
+		{ "", "nobody", 0, 0, 0 },
+		{ "bare", "", 1, 0, 0 },
+		{ "bare", "x", 1, 0, 0 },
+		{ "empty", "", 1, 0, 0 },
+		{ "emptycrypt", "", 1, 0, 0 },
+		{ "free", "anything", 1, 1, 1 },
+		{ "free", "", 1, 1, 1 },
+		{ "free", "x", 1, 1, 1 },
+		{ "notfree", "pw", 1, 1, 1 },
+		{ "notfree", "other", 1, 0, 1 },	/* 2.4: nopassword wins */
+		{ "failing", "pw", 1, 0, 0 },
 	};
 	char err[256] = "";
 	struct passdb *db = passdb_parse(file, strlen(file), "users", err, sizeof(err));
@@ -90,6 +91,9 @@ static void test_passwdfile_lines(void **state)
 		if (passdb_verify(u, rows[i].password) != rows[i].ok)
 			fail_msg("row %zu: %s / %s: want %d", i, rows[i].user, rows[i].password,
 				 rows[i].ok);
+		if (passdb_verify_as(u, rows[i].password, 1) != rows[i].ok24)
+			fail_msg("row %zu: %s / %s: want %d as 2.4", i, rows[i].user,
+				 rows[i].password, rows[i].ok24);
 	}
 	assert_int_equal(passdb_lookup(db, "alice")->line, 3);
 	assert_int_equal(passdb_lookup(db, "free")->line, 7);
@@ -287,6 +291,7 @@ struct rec {
 	struct xbuf sent, delayed;
 	struct passdb *db;
 	struct authd_session *s;
+	int h24;		/* verify as ref-authd --handshake 2.4 does */
 };
 
 static void r_send(void *ctx, const char *d, size_t n)
@@ -315,7 +320,7 @@ static void r_verify(void *ctx, unsigned id, uint64_t serial, const char *user, 
 	struct rec *r = ctx;
 	const struct passdb_user *u = passdb_lookup(r->db, user);
 
-	authd_session_verified(r->s, id, serial, u != NULL && passdb_verify(u, pw));
+	authd_session_verified(r->s, id, serial, u != NULL && passdb_verify_as(u, pw, r->h24));
 }
 
 static uint64_t r_time(void *ctx)
@@ -337,6 +342,7 @@ static const char users[] =
 	"dom@example.com:{PLAIN}pw:1:1::/h::username=x\n"
 	"free::1:1::/h::nopassword\n"
 	"freeshown::1:1::/h::nopassword quota=2\n"
+	"notfree:{PLAIN}pw:1:1::/h::nopassword\n"
 	"failing:{PLAIN}pw:1:1::/h::fail quota=3\n"
 	"failren:{PLAIN}pw:1:1::/h::fail user=gone\n"
 	"empty:{PLAIN}pw:1:1::/h::user=\n";
@@ -362,6 +368,7 @@ static const struct reply_row reply_rows[] = {
 	{ "PLAIN", "freeshown", "", "OK\t1\tuser=freeshown\tquota=2\n", NULL },
 	/* failures: the extra fields are rolled back, the rename stays */
 	{ "PLAIN", "visible", "wrong", NULL, "FAIL\t1\tuser=visible\n" },
+	{ "PLAIN", "notfree", "other", NULL, "FAIL\t1\tuser=notfree\n" },
 	{ "PLAIN", "renamed", "wrong", NULL, "FAIL\t1\tuser=newname\toriginal_user=renamed\n" },
 	{ "PLAIN", "failing", "pw", NULL, "FAIL\t1\tuser=failing\n" },
 	{ "PLAIN", "failren", "pw", NULL, "FAIL\t1\tuser=gone\toriginal_user=failren\n" },
@@ -394,6 +401,7 @@ static const struct reply_row reply_rows24[] = {
 	{ "PLAIN", "dom@example.com", "pw",
 	  "OK\t1\tuser=x@example.com\toriginal_user=dom@example.com\n", NULL },
 	{ "PLAIN", "freeshown", "", "OK\t1\tuser=freeshown\tquota=2\n", NULL },
+	{ "PLAIN", "notfree", "other", "OK\t1\tuser=notfree\n", NULL },
 	{ "PLAIN", "visible", "wrong", NULL, "FAIL\t1\tuser=visible\n" },
 	{ "PLAIN", "failren", "pw", NULL, "FAIL\t1\tuser=gone\toriginal_user=failren\n" },
 	{ "CRAM-MD5", "visible", "pw",
@@ -430,6 +438,7 @@ static void run_row(const struct reply_row *row, struct rec *rec, int h24)
 	set.mechs = (1u << SASL_MECH_PLAIN) | (1u << SASL_MECH_CRAM_MD5);
 	set.hostname = "mx.test";
 	set.handshake_24 = h24;
+	rec->h24 = h24;
 	memcpy(id.cookie, "0123456789abcdef0123456789abcdef", 33);
 	xbuf_reset(&rec->sent);
 	xbuf_reset(&rec->delayed);

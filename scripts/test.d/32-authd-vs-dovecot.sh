@@ -85,7 +85,6 @@ print("%s,%s,%s,%s" % (sys.argv[1], e(salt), e(hashlib.sha256(ck).digest()), e(s
 chmod 644 "$dir/passwd"
 declare -A GAPS_24=(
 	["invalid base64 in CONT"]="2.4.1|closes the connection after its FAIL code=invalid_base64; ref-authd follows 2.4.5 (keeps it)"
-	["extra: nopassword ignored with a password"]="2.4.1 2.4.5|lets nopassword win over a stored password: OK"
 	["extra: user without password"]="2.4.1|takes a passwd-file line without a password field as no password: OK; ref-authd follows 2.4.5 (FAIL)"
 	["PLAIN against SCRAM stored under 4096 rounds"]="2.4.1 2.4.5|answers FAIL code=temp_fail, more than 1.3 s later"
 	["SCRAM two-byte gs2 flag"]="2.4.1|takes the gs2 flag \"nx\" as \"n\" (as 2.3): OK; ref-authd follows 2.4.5 (FAIL)"
