@@ -62,7 +62,8 @@ int passdb_verify_as(const struct passdb_user *u, const char *password, int dove
  *	(2.3 ignores it then; 2.4's auth_request_set_field() drops the
  *	stored password and auth_request_password_verify() allows any);
  *	the credentials of passdb_creds() stay the stored ones in both, as
- *	2.4's passwd-file lookup_credentials hands over the stored value.
+ *	2.4's passwd-file lookup_credentials hands over the stored value
+ *	(for nopassword; ref-authd does not model noauthenticate there).
  *	passdb_creds() yields
  *	what a challenge-response mechanism needs: PLAIN-family passwords
  *	work for CRAM-MD5 and SCRAM; {CRAM-MD5} for CRAM-MD5 only;
