@@ -64,6 +64,9 @@ int passdb_verify_as(const struct passdb_user *u, const char *password, int dove
  *	the credentials of passdb_creds() stay the stored ones in both, as
  *	2.4's passwd-file lookup_credentials hands over the stored value
  *	(for nopassword; ref-authd does not model noauthenticate there).
+ *	A PLAIN login against a {SCRAM-SHA-*} value of under 4096 rounds
+ *	fails in both; with dovecot24 it is an internal failure (-1), as
+ *	2.4's auth_request_password_verify takes scram_verify's error.
  *	passdb_creds() yields
  *	what a challenge-response mechanism needs: PLAIN-family passwords
  *	work for CRAM-MD5 and SCRAM; {CRAM-MD5} for CRAM-MD5 only;
@@ -72,7 +75,8 @@ int passdb_verify_as(const struct passdb_user *u, const char *password, int dove
  *	requests still use the old one.
  * DIAGNOSTICS
  *	passdb_parse/load: NULL with "file:line: reason" in err.
- *	passdb_verify: 1 match, 0 mismatch. passdb_creds: 0, or -1 when the
+ *	passdb_verify: 1 match, 0 mismatch. passdb_verify_as: the same, or
+ *	-1 (dovecot24 only) for an internal failure. passdb_creds: 0, or -1 when the
  *	stored form cannot serve the mechanism.
  */
 #ifndef REFERENCE_AUTHD_PASSDB_H

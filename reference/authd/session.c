@@ -56,6 +56,7 @@ struct authd_req {
 	int busy;		/* waiting for the passdb (or the penalty) */
 	int final_resp_ok;
 	int creds_found;	/* the credentials lookup succeeded: its fields stay */
+	int internal_failure;	/* 2.4: FAIL code=temp_fail after the internal failure delay */
 	const char *nocreds_why;	/* none found: why, logged when it fails */
 	/* the per-IP penalty (authd_session_set_penalty) */
 	char ident[AUTHD_PENALTY_IDENT_MAX];	/* "" = none */
@@ -353,7 +354,7 @@ static void finish_fail(struct authd_session *s, struct authd_req *r, const char
 		u = reply_user(s, r, r->user, name, sizeof(name), &renamed);
 		reply_add_user(s, &rp, renamed > 0 ? name : r->user);
 	}
-	if (s->set.faults & AUTHD_FAULT_FAIL_TEMP)
+	if ((s->set.faults & AUTHD_FAULT_FAIL_TEMP) || r->internal_failure)
 		reply_add(&rp, "code", "temp_fail", 9);
 	if (s->set.faults & AUTHD_FAULT_LEAKY_REASON) {
 		const char *why_text = s->ops->lookup != NULL && r->user[0] != '\0' &&
@@ -367,8 +368,12 @@ static void finish_fail(struct authd_session *s, struct authd_req *r, const char
 		reply_add(&rp, shown_fields(s, u), NULL, 0);
 	if (r->user[0] != '\0')
 		reply_add_original(&rp, u, renamed, r->user);
-	if (dvauth_format_fail(&b, reply_id(s, r->id), rp.p, rp.n) == 0)
-		s->ops->send_fail_delayed(s->ctx, b.data, b.len);
+	if (dvauth_format_fail(&b, reply_id(s, r->id), rp.p, rp.n) == 0) {
+		if (r->internal_failure && s->ops->send_after != NULL)
+			s->ops->send_after(s->ctx, b.data, b.len, AUTHD_INTERNAL_FAILURE_DELAY_MS);
+		else
+			s->ops->send_fail_delayed(s->ctx, b.data, b.len);
+	}
 	reply_free(&rp);
 	if (s->pops != NULL && r->ident[0] != '\0')
 		s->pops->inc(s->pctx, r->ident, r->checksum, r->last_penalty + 1);
@@ -862,6 +867,12 @@ void authd_session_verified(struct authd_session *s, unsigned id, uint64_t seria
 	if (r == NULL || r->serial != serial || !r->busy || r->penalized)
 		return;		/* cancelled or expired meanwhile */
 	r->busy = 0;
+	if (ok < 0 && s->set.handshake_24) {
+		r->internal_failure = 1;	/* 2.4: PASSDB_RESULT_INTERNAL_FAILURE */
+		finish_fail(s, r, "internal failure (the stored password cannot be verified)");
+		return;
+	}
+	ok = ok > 0;
 	xbuf_init(&chal, SASL_MAX_MESSAGE);
 	st = sasl_server_verified(r->sasl, ok, &chal, &err);
 	if (st == SASL_FAIL && !ok && s->ops->lookup != NULL && r->sasl != NULL &&

@@ -61,7 +61,7 @@ static void r_verify(void *ctx, unsigned id, uint64_t serial, const char *user, 
 	authd_session_verified(r->s, id, serial, u != NULL && passdb_verify(u, pw));
 }
 
-static const struct authd_ops ops = { r_send, r_delayed, r_lookup, r_verify, NULL, NULL };
+static const struct authd_ops ops = { r_send, r_delayed, r_lookup, r_verify, NULL, NULL, NULL };
 
 struct row {
 	const char *name;

@@ -146,6 +146,9 @@ static void test_passwdfile_scram_rounds(void **state)
 		if (db == NULL)
 			fail_msg("%u rounds: %s", rounds[i], err);
 		assert_int_equal(passdb_verify(passdb_lookup(db, "u"), "pw"), want);
+		/* 2.4: an internal failure, whatever the password */
+		assert_int_equal(passdb_verify_as(passdb_lookup(db, "u"), "pw", 1), want ? 1 : -1);
+		assert_int_equal(passdb_verify_as(passdb_lookup(db, "u"), "px", 1), want ? 0 : -1);
 		assert_int_equal(passdb_creds(passdb_lookup(db, "u"), SASL_MECH_SCRAM_SHA_256, &cr), 0);
 		s = sasl_server_create(SASL_MECH_SCRAM_SHA_256, &sp);
 		c = sasl_client_create(SASL_MECH_SCRAM_SHA_256, &cp);
@@ -292,6 +295,7 @@ struct rec {
 	struct passdb *db;
 	struct authd_session *s;
 	int h24;		/* verify as ref-authd --handshake 2.4 does */
+	uint64_t after_ms;	/* the delay of the last ops->send_after, 0 = none */
 };
 
 static void r_send(void *ctx, const char *d, size_t n)
@@ -320,7 +324,16 @@ static void r_verify(void *ctx, unsigned id, uint64_t serial, const char *user, 
 	struct rec *r = ctx;
 	const struct passdb_user *u = passdb_lookup(r->db, user);
 
-	authd_session_verified(r->s, id, serial, u != NULL && passdb_verify_as(u, pw, r->h24));
+	authd_session_verified(r->s, id, serial, u != NULL ? passdb_verify_as(u, pw, r->h24) : 0);
+}
+
+/* r_after - a reply after its own delay: kept with the delayed ones, the delay noted */
+static void r_after(void *ctx, const char *d, size_t n, uint64_t ms)
+{
+	struct rec *r = ctx;
+
+	r->after_ms = ms;
+	assert_int_equal(xbuf_append(&r->delayed, d, n), 0);
 }
 
 static uint64_t r_time(void *ctx)
@@ -329,7 +342,8 @@ static uint64_t r_time(void *ctx)
 	return 1700000000ULL;
 }
 
-static const struct authd_ops ops = { r_send, r_delayed, r_lookup, r_verify, NULL, r_time };
+static const struct authd_ops ops = { r_send, r_delayed, r_lookup, r_verify, NULL, r_time,
+				       r_after };
 
 static const char users[] =
 	"plain:{PLAIN}pw\n"
@@ -343,6 +357,9 @@ static const char users[] =
 	"free::1:1::/h::nopassword\n"
 	"freeshown::1:1::/h::nopassword quota=2\n"
 	"notfree:{PLAIN}pw:1:1::/h::nopassword\n"
+	/* "pw" with the salt "0123456789abcdef" and 1000 rounds (Dovecot wants 4096) */
+	"lowiter:{SCRAM-SHA-256}1000,MDEyMzQ1Njc4OWFiY2RlZg==,"
+	"1c3q/GyUjUitXQf/WgepEo4eHrfc2fFR7Rb8QM+4LQk=,AVj9/aGpXznGfvb1eHloNBdY1GhSLmHwmIAAQKDhpFE=\n"
 	"failing:{PLAIN}pw:1:1::/h::fail quota=3\n"
 	"failren:{PLAIN}pw:1:1::/h::fail user=gone\n"
 	"empty:{PLAIN}pw:1:1::/h::user=\n";
@@ -369,6 +386,7 @@ static const struct reply_row reply_rows[] = {
 	/* failures: the extra fields are rolled back, the rename stays */
 	{ "PLAIN", "visible", "wrong", NULL, "FAIL\t1\tuser=visible\n" },
 	{ "PLAIN", "notfree", "other", NULL, "FAIL\t1\tuser=notfree\n" },
+	{ "PLAIN", "lowiter", "pw", NULL, "FAIL\t1\tuser=lowiter\n" },
 	{ "PLAIN", "renamed", "wrong", NULL, "FAIL\t1\tuser=newname\toriginal_user=renamed\n" },
 	{ "PLAIN", "failing", "pw", NULL, "FAIL\t1\tuser=failing\n" },
 	{ "PLAIN", "failren", "pw", NULL, "FAIL\t1\tuser=gone\toriginal_user=failren\n" },
@@ -402,6 +420,9 @@ static const struct reply_row reply_rows24[] = {
 	  "OK\t1\tuser=x@example.com\toriginal_user=dom@example.com\n", NULL },
 	{ "PLAIN", "freeshown", "", "OK\t1\tuser=freeshown\tquota=2\n", NULL },
 	{ "PLAIN", "notfree", "other", "OK\t1\tuser=notfree\n", NULL },
+	/* an internal failure: code=temp_fail after 2.4's internal failure delay */
+	{ "PLAIN", "lowiter", "pw", NULL, "FAIL\t1\tuser=lowiter\tcode=temp_fail\n" },
+	{ "PLAIN", "lowiter", "other", NULL, "FAIL\t1\tuser=lowiter\tcode=temp_fail\n" },
 	{ "PLAIN", "visible", "wrong", NULL, "FAIL\t1\tuser=visible\n" },
 	{ "PLAIN", "failren", "pw", NULL, "FAIL\t1\tuser=gone\toriginal_user=failren\n" },
 	{ "CRAM-MD5", "visible", "pw",
@@ -442,6 +463,7 @@ static void run_row(const struct reply_row *row, struct rec *rec, int h24)
 	memcpy(id.cookie, "0123456789abcdef0123456789abcdef", 33);
 	xbuf_reset(&rec->sent);
 	xbuf_reset(&rec->delayed);
+	rec->after_ms = 0;
 	rec->s = authd_session_create(&set, &ops, rec, &id);
 	authd_session_start(rec->s);
 	assert_int_equal(authd_session_line(rec->s, "VERSION\t1\t2", 11, 0), 0);
@@ -493,6 +515,11 @@ static void run_row(const struct reply_row *row, struct rec *rec, int h24)
 	if (row->fail != NULL && strcmp(got, row->fail) != 0)
 		fail_msg("%s %s/%s (%s): delayed [%s] want [%s]", row->mech, row->user,
 			 row->password, h24 ? "2.4" : "2.3", got, row->fail);
+	/* only an internal failure comes through ops->send_after, with its delay */
+	if (rec->after_ms != (row->fail != NULL && strstr(row->fail, "code=temp_fail") != NULL ?
+			      AUTHD_INTERNAL_FAILURE_DELAY_MS : 0))
+		fail_msg("%s %s/%s: sent after %llu ms", row->mech, row->user, row->password,
+			 (unsigned long long)rec->after_ms);
 	if (row->fail == NULL && rec->delayed.len != 0)
 		fail_msg("%s %s/%s: delayed [%s], want none", row->mech, row->user, row->password,
 			 got);
