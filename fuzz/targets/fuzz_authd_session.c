@@ -81,6 +81,7 @@ struct fz {
 	struct xbuf out;		/* server output not yet checked */
 	int check;			/* no faults: output must be well formed */
 	int deferred;
+	int dovecot24;			/* verify as ref-authd --handshake 2.4 does */
 	size_t nlate;
 	struct late late[FUZZ_AUTHD_MAX_LATE];
 };
@@ -104,7 +105,7 @@ static void fz_verify(void *ctx, unsigned id, uint64_t serial, const char *user,
 {
 	struct fz *f = ctx;
 	const struct passdb_user *u = passdb_lookup(f->db, user);
-	int ok = u != NULL && passdb_verify(u, password);
+	int ok = u != NULL ? passdb_verify_as(u, password, f->dovecot24) : 0;
 
 	if (f->deferred && f->nlate < FUZZ_AUTHD_MAX_LATE) {
 		f->late[f->nlate].id = id;
@@ -122,8 +123,15 @@ static uint64_t fz_time(void *ctx)
 	return 1700000000ULL;
 }
 
+/* fz_send_after - a reply after a delay: checked as any other output */
+static void fz_send_after(void *ctx, const char *data, size_t len, uint64_t ms)
+{
+	(void)ms;
+	fz_send(ctx, data, len);
+}
+
 static const struct authd_ops fz_ops = {
-	fz_send, fz_send, fz_lookup, fz_verify, NULL, fz_time
+	fz_send, fz_send, fz_lookup, fz_verify, NULL, fz_time, fz_send_after
 };
 
 /* check_output - every complete line sent so far is a server line */
@@ -198,6 +206,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(f.db != NULL);
 	xbuf_init(&f.out, 0);
 	f.check = set.faults == 0;
+	f.dovecot24 = set.handshake_24;
 	f.deferred = (data[0] & 2) != 0;
 	f.s = authd_session_create(&set, &fz_ops, &f, &ident);
 	FUZZ_CHECK(f.s != NULL);

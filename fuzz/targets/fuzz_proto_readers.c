@@ -10,8 +10,12 @@
  *	read four ways, each by all the readers of that direction:
  *
  *	Dovecot auth, client lines (each LF-ended line, LF removed):
- *	dvauth_parse_client_line_as() strict and DVAUTH_DOVECOT23
- *	(ref-authd). Checked, as dvauth.h documents: the same command
+ *	dvauth_parse_client_line_as() strict, DVAUTH_DOVECOT23 and
+ *	DVAUTH_DOVECOT24 (ref-authd). Checked, as dvauth.h documents: the
+ *	2.4 reading gives a word without its TAB as that command, refused,
+ *	and reads VERSION, CONT and AUTH as the 2.3 reading does, CPID and
+ *	CANCEL with the same number wherever the 2.3 reading takes them;
+ *	the 2.3 reading and the strict one: the same command
  *	when the word has its TAB, UNKNOWN in Dovecot's reading when it
  *	has not; VERSION read the same; CPID and CANCEL equal when the
  *	strict reading has exactly one argument, refused by Dovecot's
@@ -65,7 +69,7 @@
 #define FUZZ_READERS_MAX_INPUT	(64 * 1024)
 
 struct readers {
-	struct dvauth_client_msg strict, d23;
+	struct dvauth_client_msg strict, d23, d24;
 	struct dvauth_server_msg server;
 	struct policy_block blk;
 	struct xbuf field;	/* the AUTH model's current field */
@@ -188,6 +192,31 @@ static enum dvauth_cmd client_word(const char *l, size_t wl)
 	return DVAUTH_UNKNOWN;
 }
 
+/*
+ * client_line_24 - the DVAUTH_DOVECOT24 reading of the same line: the
+ * word alone is its command; with its TAB, VERSION, CONT and AUTH read
+ * as DVAUTH_DOVECOT23 reads them, CPID and CANCEL at least where it
+ * takes them (the same number)
+ */
+static void client_line_24(struct readers *r, const char *l, size_t n, int rd,
+			   enum dvauth_cmd word)
+{
+	const struct dvauth_client_msg *d = &r->d23, *e = &r->d24;
+	const char *err;
+	int re = dvauth_parse_client_line_as(l, n, DVAUTH_DOVECOT24, &r->d24, &err);
+
+	FUZZ_CHECK(e->cmd == word);
+	if (d->cmd == DVAUTH_UNKNOWN) {
+		FUZZ_CHECK(word == DVAUTH_UNKNOWN ? re == 0 : re == -1);
+	} else if (d->cmd == DVAUTH_CPID || d->cmd == DVAUTH_CANCEL) {
+		FUZZ_CHECK(rd < 0 || (re == 0 && e->pid == d->pid && e->id == d->id));
+	} else {
+		FUZZ_CHECK(re == rd);
+		FUZZ_CHECK(rd < 0 || (e->id == d->id && e->nparams == d->nparams &&
+				      e->has_resp == d->has_resp && e->has_data == d->has_data));
+	}
+}
+
 static void client_line(struct readers *r, const char *l, size_t n)
 {
 	const struct dvauth_client_msg *s = &r->strict, *d = &r->d23;
@@ -232,6 +261,7 @@ static void client_line(struct readers *r, const char *l, size_t n)
 		FUZZ_CHECK(rd == 0);
 		break;
 	}
+	client_line_24(r, l, n, rd, client_word(l, wl));
 }
 
 /* --- server lines ------------------------------------------------------ */

@@ -11,7 +11,8 @@
  *	  bits 0-2  mechanism: enum sasl_mech modulo SASL_MECH_COUNT
  *	  bit 3     the first step has no initial response (have_in = 0)
  *	  bit 4     SCRAM final_resp_ok
- *	  bit 5     EXTERNAL: an external user is known
+ *	  bit 5     EXTERNAL: an external user is known; SCRAM: the gs2
+ *	            header read as Dovecot 2.4.5 does (params.dovecot24)
  *	  bit 6     credentials: unknown user (NULL) instead of alice's
  *	  bit 7     CRAM-MD5: plaintext credentials instead of the
  *	            {CRAM-MD5} context
@@ -96,6 +97,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	params.nonce = "fuzzNonce0123456789";
 	params.final_resp_ok = (sel & 0x10) != 0;
 	params.external_user = (sel & 0x20) ? "alice" : NULL;
+	params.dovecot24 = (sel & 0x20) != 0;
 	s = sasl_server_create(mech, &params);
 	if (s == NULL)
 		return 0;

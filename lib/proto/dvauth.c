@@ -590,23 +590,97 @@ static int dvauth_d23_args(struct dvauth_client_msg *m, const char *a, size_t al
 	}
 }
 
+/*
+ * The DVAUTH_DOVECOT24 dialect: Dovecot 2.4 splits the line into
+ * tab-unescaped fields first (connection_input_line_default); the
+ * command is the first field, and CPID and CANCEL read only the field
+ * after it.
+ */
+
+/*
+ * dvauth_d24_word - the first field as a command word, or DVAUTH_UNKNOWN;
+ * *has_args_r 1 when a TAB follows it
+ */
+static enum dvauth_cmd dvauth_d24_word(const char *line, size_t len, size_t *args_r,
+				       int *has_args_r)
+{
+	const char *tab = memchr(line, '\t', len);
+	size_t wl = tab ? (size_t)(tab - line) : len;
+	char word[16];
+	enum dvauth_cmd cmd;
+
+	if (wl >= sizeof(word) - 1)
+		return DVAUTH_UNKNOWN;
+	memcpy(word, line, wl);
+	word[wl] = '\t';
+	cmd = dvauth_d23_word(word, wl + 1, args_r);
+	*args_r = tab ? wl + 1 : len;
+	*has_args_r = tab != NULL;
+	return cmd;
+}
+
+/* dvauth_d24_number - the first argument field, unescaped, as one number */
+static int dvauth_d24_number(struct dvauth_client_msg *m, const char *a, size_t alen,
+			     unsigned int *num_r)
+{
+	const char *tab = memchr(a, '\t', alen);
+	size_t n = dvauth_d23_field(a, tab ? (size_t)(tab - a) : alen, m->text);
+
+	return n == 0 ? -1 : str_to_uint(m->text, n, num_r);
+}
+
+/* dvauth_d24_args - a recognised command's arguments (has_args: a TAB followed the word) */
+static int dvauth_d24_args(struct dvauth_client_msg *m, const char *a, size_t alen,
+			   int has_args, const char **error_r)
+{
+	unsigned int num;
+
+	switch (m->cmd) {
+	case DVAUTH_CPID:
+		if (!has_args || dvauth_d24_number(m, a, alen, &num) < 0 || num == 0) {
+			*error_r = "CPID: want one non-zero pid";
+			return -1;
+		}
+		m->pid = num;
+		return 0;
+	case DVAUTH_CANCEL:
+		if (!has_args || dvauth_d24_number(m, a, alen, &m->id) < 0) {
+			*error_r = "CANCEL: want one request id";
+			return -1;
+		}
+		return 0;
+	default:
+		if (!has_args) {
+			*error_r = "no arguments";
+			return -1;
+		}
+		return dvauth_d23_args(m, a, alen, error_r);
+	}
+}
+
 /* dvauth_parse_client_line_as - one client line, read in the given dialect */
 int dvauth_parse_client_line_as(const char *line, size_t len, enum dvauth_dialect dialect,
 				struct dvauth_client_msg *msg_r, const char **error_r)
 {
 	size_t args = 0;
+	int has_args = 0;
 
 	if (dialect == DVAUTH_STRICT)
 		return dvauth_parse_client_line(line, len, msg_r, error_r);
 	dvauth_client_reset(msg_r, line);
 	msg_r->fields.n = 0;
-	msg_r->cmd = dvauth_d23_word(line, len, &args);
+	if (dialect == DVAUTH_DOVECOT24)
+		msg_r->cmd = dvauth_d24_word(line, len, &args, &has_args);
+	else
+		msg_r->cmd = dvauth_d23_word(line, len, &args);
 	if (len >= DVAUTH_MAX_LINE) {
 		*error_r = "line too long";
 		return -1;
 	}
 	if (msg_r->cmd == DVAUTH_UNKNOWN)
 		return 0;
+	if (dialect == DVAUTH_DOVECOT24)
+		return dvauth_d24_args(msg_r, line + args, len - args, has_args, error_r);
 	return dvauth_d23_args(msg_r, line + args, len - args, error_r);
 }
 

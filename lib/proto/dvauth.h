@@ -80,15 +80,24 @@
  *	    mech, parameter names and values (resp too) come back
  *	    unescaped, in msg_r->text;
  *	  - a line must be shorter than DVAUTH_MAX_LINE (-1).
- *	VERSION reads the same. NUL bytes elsewhere are data in both (the
- *	caller frames lines by length). In this dialect params[] is not
+ *	VERSION reads the same. DVAUTH_DOVECOT24 reads as DVAUTH_DOVECOT23
+ *	but where Dovecot 2.4 (which splits the whole line into
+ *	tab-unescaped fields first, connection_input_line_default) differs
+ *	in what a client sees: the command is the first field, so a bare
+ *	word ("CPID", "AUTH", "CONT", "CANCEL", "VERSION") is that command
+ *	without arguments (-1), and CPID and CANCEL read their first
+ *	argument field, tab-unescaped, as the number and ignore any field
+ *	after it ("CPID\t5\tx" is pid 5). CONT and AUTH are read as in
+ *	DVAUTH_DOVECOT23 (2.4 also unescapes CONT's data and splits it at
+ *	TABs; not modelled). NUL bytes elsewhere are data in all (the
+ *	caller frames lines by length). In these dialects params[] is not
  *	filled: nparams counts the parameters and dvauth_client_params()
- *	walks them. fuzz/fuzz_proto_readers feeds the same lines to both
+ *	walks them. fuzz/fuzz_proto_readers feeds the same lines to the
  *	dialects and checks that they differ only in these ways (and the
  *	server lines against the harness's Postfix reading, pf_auth.h).
  *
  *	dvauth_client_params() starts an iterator over an AUTH message's
- *	parameters (those before resp=), in either dialect;
+ *	parameters (those before resp=), in any dialect;
  *	dvauth_param_next() gives the next one (1) or says there is none
  *	(0).
  *
@@ -180,6 +189,7 @@ struct dvauth_server_msg {
 enum dvauth_dialect {
 	DVAUTH_STRICT,		/* the grammar above */
 	DVAUTH_DOVECOT23,	/* as Dovecot 2.3's auth server reads client lines */
+	DVAUTH_DOVECOT24,	/* as Dovecot 2.4's, where this codec models it */
 };
 
 struct dvauth_client_msg {

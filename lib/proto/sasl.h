@@ -81,6 +81,10 @@
  *	         out as a CONTINUE (the client's answer to it, whatever it
  *	         is, gives SUCCESS, as in Dovecot 2.3) unless
  *	         params->final_resp_ok, in which case SUCCESS carries it in out.
+ *	         params->dovecot24: the gs2 header is read as Dovecot 2.4.5's
+ *	         auth_gs2_header_decode() reads it: the flag is the one
+ *	         byte before the first "," ("nx," fails), and an empty
+ *	         authzid ("a=,") fails before the username is read.
  *	         With params->secret (unlike Dovecot): a plaintext user's
  *	         salt is HMAC-SHA-256(secret, "salt" NUL mech NUL user), the
  *	         same on every attempt as stored keys' are, and an unknown
@@ -171,6 +175,7 @@ struct sasl_server_params {
 	const char *anonymous_username;	/* NULL = "anonymous" */
 	const char *external_user;	/* EXTERNAL; NULL = unknown */
 	int final_resp_ok;	/* SCRAM: server-final in SUCCESS, no extra round */
+	int dovecot24;		/* SCRAM: the gs2 header as Dovecot 2.4.5 reads it */
 	/* SCRAM: a secret of at most SASL_MOCK_SECRET_MAX bytes; NULL = none */
 	const unsigned char *secret;
 	size_t secret_len;

@@ -49,6 +49,7 @@ struct sasl_server {
 	char *anonymous_username;
 	char *external_user;
 	int final_resp_ok;
+	int dovecot24;		/* SCRAM gs2 header as 2.4.5 reads it */
 	char *authcid;
 	char *authzid;
 	char *password;
@@ -90,6 +91,7 @@ struct sasl_server *sasl_server_create(enum sasl_mech mech,
 						params->anonymous_username : "anonymous");
 	s->external_user = sasl_opt_dup(params->external_user);
 	s->final_resp_ok = params->final_resp_ok;
+	s->dovecot24 = params->dovecot24;
 	if (params->secret != NULL && params->secret_len > 0 &&
 	    params->secret_len <= sizeof(s->secret)) {
 		memcpy(s->secret, params->secret, params->secret_len);
@@ -291,6 +293,9 @@ static enum sasl_status server_scram_first(struct sasl_server *s, const char *in
 		return server_fail(s, "Channel binding not supported", error_r);
 	if (c1 == 0 || (in[0] != 'n' && in[0] != 'y'))
 		return server_fail(s, "Invalid GS2 header", error_r);
+	if (s->dovecot24 && c1 != 1)	/* 2.4.5: the flag is one byte */
+		return server_fail(s, "Invalid initial client message: Missing ',' after channel "
+				   "bind flag", error_r);
 	for (c2 = c1 + 1; c2 < len && in[c2] != ','; c2++)
 		;
 	if (c2 == len)
@@ -298,6 +303,9 @@ static enum sasl_status server_scram_first(struct sasl_server *s, const char *in
 	if (c2 > c1 + 1) {
 		if (c2 - c1 - 1 < 2 || in[c1 + 1] != 'a' || in[c1 + 2] != '=')
 			return server_fail(s, "Invalid initial client message: Invalid GS2 header", error_r);
+		if (s->dovecot24 && c2 - c1 - 1 == 2)	/* 2.4.5: before the username */
+			return server_fail(s, "Invalid initial client message: Empty authzid field",
+					   error_r);
 		free(s->authzid);
 		s->authzid = sasl_scram_unescape(in + c1 + 3, c2 - c1 - 3);
 		if (s->authzid == NULL)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * NAME
- *	test_dvauth_dovecot - client lines read as Dovecot 2.3 reads them
+ *	test_dvauth_dovecot - client lines read as Dovecot 2.3 and 2.4 read them
  * DESCRIPTION
  *	A table of client lines through dvauth_parse_client_line_as() in
  *	the DVAUTH_DOVECOT23 dialect, each row with what the strict
@@ -11,7 +11,11 @@
  *	cut at a NUL (id, mech, names, values, resp), AUTH with more
  *	fields than DVAUTH_MAX_FIELDS, and the line bound at N-1/N. The
  *	parameter iterator is checked in both dialects against the
- *	parameters each reports.
+ *	parameters each reports. A second table reads lines in the
+ *	DVAUTH_DOVECOT24 dialect where it differs (CPID and CANCEL with
+ *	fields after the number, bare words), and the first table's
+ *	VERSION, CONT and AUTH rows are read alike in both Dovecot
+ *	dialects.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -193,6 +197,97 @@ static void test_dvauth_dovecot_table(void **state)
 	free(m);
 }
 
+/* the DVAUTH_DOVECOT24 reading where it differs from DVAUTH_DOVECOT23 */
+struct d24_case {
+	const char *name;
+	const char *in;
+	size_t in_len;
+	int rc;
+	enum dvauth_cmd cmd;
+	unsigned long num;	/* pid or id */
+};
+
+static const struct d24_case cases24[] = {
+	{ "cpid trailing field", S("CPID\t5\tx"), 0, DVAUTH_CPID, 5 },
+	{ "cpid trailing tab", S("CPID\t5\t"), 0, DVAUTH_CPID, 5 },
+	{ "cpid escaped digit", S("CPID\t\0015"), 0, DVAUTH_CPID, 5 },
+	{ "cpid empty field", S("CPID\t\t5"), -1, DVAUTH_CPID, 0 },
+	{ "cpid zero then more", S("CPID\t0\t5"), -1, DVAUTH_CPID, 0 },
+	{ "cpid bare", S("CPID"), -1, DVAUTH_CPID, 0 },
+	{ "cpid tab only", S("CPID\t"), -1, DVAUTH_CPID, 0 },
+	{ "cancel trailing field", S("CANCEL\t4\tx"), 0, DVAUTH_CANCEL, 4 },
+	{ "cancel two numbers", S("CANCEL\t4\t9"), 0, DVAUTH_CANCEL, 4 },
+	{ "cancel bad first", S("CANCEL\tx\t4"), -1, DVAUTH_CANCEL, 0 },
+	{ "cancel bare", S("CANCEL"), -1, DVAUTH_CANCEL, 0 },
+	{ "cont bare", S("CONT"), -1, DVAUTH_CONT, 0 },
+	{ "auth bare", S("AUTH"), -1, DVAUTH_AUTH, 0 },
+	{ "version bare", S("VERSION"), -1, DVAUTH_VERSION, 0 },
+	{ "longer word", S("CPIDX\t5"), 0, DVAUTH_UNKNOWN, 0 },
+	{ "lower case", S("cpid\t5"), 0, DVAUTH_UNKNOWN, 0 },
+	{ "empty line", S(""), 0, DVAUTH_UNKNOWN, 0 },
+};
+
+static void test_dvauth_dovecot24_table(void **state)
+{
+	struct dvauth_client_msg *m = malloc(sizeof(*m));
+	const char *err;
+	unsigned long got;
+	size_t i;
+	int rc;
+
+	(void)state;
+	assert_non_null(m);
+	for (i = 0; i < N_ELEMENTS(cases24); i++) {
+		const struct d24_case *c = &cases24[i];
+
+		err = NULL;
+		rc = dvauth_parse_client_line_as(c->in, c->in_len, DVAUTH_DOVECOT24, m, &err);
+		got = m->cmd == DVAUTH_CPID ? m->pid : m->id;
+		if (rc != c->rc || m->cmd != c->cmd || (rc == 0 && got != c->num))
+			fail_msg("%s: rc %d cmd %d num %lu, want %d %d %lu", c->name, rc, m->cmd,
+				 got, c->rc, c->cmd, c->num);
+		if (rc < 0 && (err == NULL || *err == '\0'))
+			fail_msg("%s: no error text", c->name);
+	}
+	free(m);
+}
+
+/* VERSION, CONT and AUTH with their TAB read alike in both Dovecot dialects */
+static void test_dvauth_dovecot24_same(void **state)
+{
+	struct dvauth_client_msg *m = malloc(sizeof(*m)), *m24 = malloc(sizeof(*m24));
+	const char *err;
+	char got[256], got24[256];
+	size_t i, n = 0;
+	int rc, rc24;
+
+	(void)state;
+	assert_non_null(m);
+	assert_non_null(m24);
+	for (i = 0; i < N_ELEMENTS(cases); i++) {
+		const struct d23_case *c = &cases[i];
+
+		if (c->cmd != DVAUTH_VERSION && c->cmd != DVAUTH_CONT && c->cmd != DVAUTH_AUTH)
+			continue;
+		rc = dvauth_parse_client_line_as(c->in, c->in_len, DVAUTH_DOVECOT23, m, &err);
+		rc24 = dvauth_parse_client_line_as(c->in, c->in_len, DVAUTH_DOVECOT24, m24, &err);
+		if (rc != rc24 || m->cmd != m24->cmd || m->id != m24->id ||
+		    m->major != m24->major || m->minor != m24->minor ||
+		    m->has_resp != m24->has_resp || m->has_data != m24->has_data ||
+		    !same_view(m->data, m24->data) || !same_view(m->mech, m24->mech))
+			fail_msg("%s: the 2.4 reading differs", c->name);
+		if (rc == 0 && c->cmd == DVAUTH_AUTH) {
+			joined_params(m, got, sizeof(got));
+			joined_params(m24, got24, sizeof(got24));
+			assert_string_equal(got, got24);
+		}
+		n++;
+	}
+	assert_true(n > 20);
+	free(m);
+	free(m24);
+}
+
 /* the strict reading's iterator gives exactly its params[], still escaped */
 static void test_dvauth_dovecot_strict_iterator(void **state)
 {
@@ -273,6 +368,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dvauth_dovecot_table),
+		cmocka_unit_test(test_dvauth_dovecot24_table),
+		cmocka_unit_test(test_dvauth_dovecot24_same),
 		cmocka_unit_test(test_dvauth_dovecot_strict_iterator),
 		cmocka_unit_test(test_dvauth_dovecot_many_fields),
 		cmocka_unit_test(test_dvauth_dovecot_line_bound),

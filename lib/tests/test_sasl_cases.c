@@ -8,7 +8,8 @@
  *	the differences from Dovecot 2.3.19 that these rows pin):
  *	  - table of first messages with the status and reason Dovecot's
  *	    sasl-server-mech-*.c / auth-scram-server.c give, boundaries
- *	    (1024-byte authcid, 32-digit CRAM digest), NULs per mechanism;
+ *	    (1024-byte authcid, 32-digit CRAM digest), NULs per mechanism,
+ *	    SCRAM's gs2 header as 2.4.5 reads it (params->dovecot24);
  *	  - LOGIN, CRAM-MD5 and SCRAM server errors, calls that do not fit
  *	    the state, output bounds (nothing half-written), client-side
  *	    errors, the mechanism table, derive limits and long CRAM-MD5
@@ -50,7 +51,7 @@ struct first_case {
 	enum sasl_status want;
 	const char *want_err;	/* FAIL reason */
 	const char *want_out;	/* CONTINUE challenge; NULL: not checked */
-	const char *want_authcid;
+	const char *want_authcid;	/* "": none set (the FAIL carries no user=) */
 };
 
 static const struct first_case first_cases[] = {
@@ -130,10 +131,30 @@ static const struct first_case first_cases[] = {
 	  "Master user login attempted without master passdbs", NULL, NULL },
 };
 
-static void run_first_case(const struct first_case *fc)
+/* as 2.4.5's auth_gs2_header_decode (params->dovecot24): a one-byte
+   flag; an empty authzid fails before the username is read; the rest as 2.3 */
+static const struct first_case first_cases24[] = {
+	{ "2.4 scram two-byte n flag", SASL_MECH_SCRAM_SHA_256, M("nx,,n=alice,r=abc"), SASL_FAIL,
+	  "Invalid initial client message: Missing ',' after channel bind flag", NULL, "" },
+	{ "2.4 scram two-byte y flag", SASL_MECH_SCRAM_SHA_1, M("yy,,n=alice,r=abc"), SASL_FAIL,
+	  NULL, NULL, "" },
+	{ "2.4 scram empty authzid", SASL_MECH_SCRAM_SHA_256, M("n,a=,n=alice,r=abc"), SASL_FAIL,
+	  "Invalid initial client message: Empty authzid field", NULL, "" },
+	{ "2.4 scram other authzid", SASL_MECH_SCRAM_SHA_256, M("n,a=bob,n=alice,r=abc"),
+	  SASL_FAIL, "Master user login attempted without master passdbs", NULL, "alice" },
+	{ "2.4 scram same authzid", SASL_MECH_SCRAM_SHA_256, M("n,a=alice,n=alice,r=abc"),
+	  SASL_NEED_CREDS, NULL, NULL, "alice" },
+	{ "2.4 scram n flag", SASL_MECH_SCRAM_SHA_256, M("n,,n=alice,r=abc"), SASL_NEED_CREDS,
+	  NULL, NULL, "alice" },
+	{ "2.4 scram y flag", SASL_MECH_SCRAM_SHA_256, M("y,,n=alice,r="), SASL_NEED_CREDS,
+	  NULL, NULL, "alice" },
+};
+
+static void run_first_case(const struct first_case *fc, int d24)
 {
 	struct sasl_server_params sp = { .now = 1234567890ULL, .hostname = "mx.example",
-					 .nonce = "0123456789012345", .external_user = "ext" };
+					 .nonce = "0123456789012345", .external_user = "ext",
+					 .dovecot24 = d24 };
 	struct sasl_server *s = sasl_server_create(fc->mech, &sp);
 	struct xbuf out;
 	const char *err = NULL;
@@ -151,7 +172,10 @@ static void run_first_case(const struct first_case *fc)
 			 fc->want_out);
 	if (st == SASL_CONTINUE && fc->want_out == NULL)
 		fail_msg("%s: CONTINUE without an expected challenge", fc->name);
-	if (fc->want_authcid != NULL)
+	if (fc->want_authcid != NULL && fc->want_authcid[0] == '\0' &&
+	    sasl_server_authcid(s) != NULL)
+		fail_msg("%s: authcid \"%s\", want none", fc->name, sasl_server_authcid(s));
+	else if (fc->want_authcid != NULL && fc->want_authcid[0] != '\0')
 		assert_string_equal(sasl_server_authcid(s), fc->want_authcid);
 	if (st == SASL_SUCCESS)
 		assert_string_equal(sasl_server_user(s), fc->mech == SASL_MECH_ANONYMOUS ?
@@ -191,7 +215,9 @@ static void test_sasl_cases_first_messages(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(first_cases) / sizeof(first_cases[0]); i++)
-		run_first_case(&first_cases[i]);
+		run_first_case(&first_cases[i], 0);
+	for (i = 0; i < sizeof(first_cases24) / sizeof(first_cases24[0]); i++)
+		run_first_case(&first_cases24[i], 1);
 	/* SASL_MAX_AUTHID_SIZE is 1024: "strlen(authid) > 1024" fails */
 	{
 		struct first_case fc = { "plain authcid 1024", SASL_MECH_PLAIN, buf, 0,
@@ -201,7 +227,7 @@ static void test_sasl_cases_first_messages(void **state)
 		memmove(buf + 1, buf, fc.len);
 		buf[0] = '\0';
 		fc.len++;
-		run_first_case(&fc);
+		run_first_case(&fc, 0);
 		fc.name = "plain authcid 1025";
 		fc.len = mk(buf, "", 'a', 1025, "\0pw", 3);
 		memmove(buf + 1, buf, fc.len);
@@ -209,32 +235,32 @@ static void test_sasl_cases_first_messages(void **state)
 		fc.len++;
 		fc.want = SASL_FAIL;
 		fc.want_err = "Username too long";
-		run_first_case(&fc);
+		run_first_case(&fc, 0);
 	}
 	{
 		struct first_case fc = { "scram user 1024", SASL_MECH_SCRAM_SHA_1, buf, 0,
 					 SASL_NEED_CREDS, NULL, NULL, NULL };
 
 		fc.len = mk(buf, "n,,n=", 'b', 1024, ",r=x", 4);
-		run_first_case(&fc);
+		run_first_case(&fc, 0);
 		fc.name = "scram user 1025";
 		fc.len = mk(buf, "n,,n=", 'b', 1025, ",r=x", 4);
 		fc.want = SASL_FAIL;
 		fc.want_err = "Bad username";
-		run_first_case(&fc);
+		run_first_case(&fc, 0);
 	}
 	{
 		struct first_case fc = { "login user 1024", SASL_MECH_LOGIN, buf, 0,
 					 SASL_CONTINUE, NULL, "Password:", NULL };
 
 		fc.len = mk(buf, "", 'c', 1024, "", 0);
-		run_first_case(&fc);
+		run_first_case(&fc, 0);
 		fc.name = "login user 1025";
 		fc.len = mk(buf, "", 'c', 1025, "", 0);
 		fc.want = SASL_FAIL;
 		fc.want_err = "Username too long";
 		fc.want_out = NULL;
-		run_first_case(&fc);
+		run_first_case(&fc, 0);
 	}
 }
 

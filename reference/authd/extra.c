@@ -19,6 +19,7 @@
 
 #include "proto/dvauth.h"
 #include "reference/authd/extra.h"
+#include "util/msg.h"
 #include "util/xmem.h"
 
 static int name_is(const char *w, size_t nlen, const char *name)
@@ -57,12 +58,34 @@ static void add_shown(struct field *f, size_t *n, const char *w, size_t nlen, co
 	f[i].vlen = vlen;
 }
 
-int authd_extra_parse(const char *p, size_t len, struct authd_extra *x)
+/*
+ * join_shown - the visible fields as returned to the client, TAB-joined:
+ * name, or name=<escaped value>; eq: name= also for an empty value (2.4)
+ */
+static char *join_shown(const struct field *f, size_t nf, int eq)
 {
 	struct xbuf shown;
+	char *joined;
+	size_t i;
+
+	xbuf_init(&shown, 4 * AUTHD_EXTRA_MAX + 2 * nf);	/* escaped values, a TAB and = each */
+	for (i = 0; i < nf; i++) {
+		if ((i > 0 && xbuf_append_char(&shown, '\t') < 0) ||
+		    xbuf_append(&shown, f[i].name, f[i].nlen) < 0 ||
+		    ((eq || f[i].vlen > 0) && xbuf_append_char(&shown, '=') < 0) ||
+		    dvauth_escape(f[i].value, f[i].vlen, &shown) < 0)
+			msg_panic("join_shown: %zu fields over the bound", nf);
+	}
+	joined = xstrdup(xbuf_cstr(&shown));
+	xbuf_free(&shown);
+	return joined;
+}
+
+int authd_extra_parse(const char *p, size_t len, struct authd_extra *x)
+{
 	const char *end = p + len;
 	struct field *f;
-	size_t nf = 0, i;
+	size_t nf = 0;
 
 	memset(x, 0, sizeof(*x));
 	if (len > AUTHD_EXTRA_MAX)
@@ -120,23 +143,9 @@ int authd_extra_parse(const char *p, size_t len, struct authd_extra *x)
 			x->has_original_user = 1;
 		add_shown(f, &nf, w, nlen, v, vlen);
 	}
-	/* returned to the client: name, or name=<escaped value> */
-	xbuf_init(&shown, 4 * AUTHD_EXTRA_MAX);
-	for (i = 0; i < nf; i++) {
-		if ((i > 0 && xbuf_append_char(&shown, '\t') < 0) ||
-		    xbuf_append(&shown, f[i].name, f[i].nlen) < 0 ||
-		    (f[i].vlen > 0 &&
-		     (xbuf_append_char(&shown, '=') < 0 ||
-		      dvauth_escape(f[i].value, f[i].vlen, &shown) < 0))) {
-			xbuf_free(&shown);
-			free(f);
-			authd_extra_free(x);
-			return -1;	/* cannot happen: 4x the input bound */
-		}
-	}
+	x->shown = join_shown(f, nf, 0);
+	x->shown24 = join_shown(f, nf, 1);
 	free(f);
-	x->shown = xstrdup(xbuf_cstr(&shown));
-	xbuf_free(&shown);
 	return 0;
 }
 
@@ -184,5 +193,6 @@ void authd_extra_free(struct authd_extra *x)
 		free(x->renames[i].value);
 	free(x->renames);
 	free(x->shown);
+	free(x->shown24);
 	memset(x, 0, sizeof(*x));
 }

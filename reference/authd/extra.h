@@ -45,11 +45,14 @@
  *	                          repeated name keeps its first place and
  *	                          takes the last value (auth_fields_add)
  *
- *	x->shown is the tab-joined visible list ("" if none); x->any is set
+ *	x->shown is the tab-joined visible list ("" if none); x->shown24
+ *	the same as Dovecot 2.4 writes it: name= also for a field without a
+ *	value (auth_fields_append), "nologin=" for "nologin"; x->any is set
  *	when at least one field other than the dropped ones exists, hidden
  *	or not: Dovecot then writes a TAB before the list even when nothing
  *	is visible, so a user with only userdb_ fields gets "OK\tid\tuser=u\t"
- *	(checked against Dovecot 2.3.19). Failed authentications show none
+ *	(checked against Dovecot 2.3.19; 2.4 writes a TAB before each field
+ *	only, so no empty field). Failed authentications show none
  *	of these fields (Dovecot rolls them back), only the rename.
  *	At most AUTHD_EXTRA_MAX bytes of input. Values are taken literally:
  *	Dovecot expands %variables in them, ref-authd does not.
@@ -78,6 +81,7 @@ struct authd_extra {
 	struct authd_rename *renames;	/* in file order */
 	size_t nrenames;
 	char *shown;		/* visible fields, TAB-joined and escaped ("" if none) */
+	char *shown24;		/* the same as Dovecot 2.4 writes them (name= for no value) */
 	int any;		/* some non-dropped field exists */
 	int has_original_user;	/* a visible original_user field */
 	int nopassword;

@@ -174,6 +174,14 @@ static void op_send_fail_delayed(void *ctx, const char *line, size_t len)
 	send_after(c, c->d->failure_delay_ms + c->d->fault_delay_ms, line, len);
 }
 
+/* op_send_after - a reply after ms of its own (2.4's internal failure delay) */
+static void op_send_after(void *ctx, const char *line, size_t len, uint64_t ms)
+{
+	struct client *c = ctx;
+
+	send_after(c, ms + c->d->fault_delay_ms, line, len);
+}
+
 static const struct passdb_user *op_lookup(void *ctx, const char *user)
 {
 	struct client *c = ctx;
@@ -188,6 +196,7 @@ struct verify_job {
 	uint64_t serial;
 	char *user;
 	char *password;
+	int dovecot24;
 	int ok;
 };
 
@@ -196,7 +205,7 @@ static void verify_work(void *arg)
 	struct verify_job *j = arg;
 	const struct passdb_user *u = passdb_lookup(j->db, j->user);
 
-	j->ok = u != NULL && passdb_verify(u, j->password);
+	j->ok = u != NULL ? passdb_verify_as(u, j->password, j->dovecot24) : 0;
 }
 
 static void verify_done(void *arg)
@@ -223,7 +232,8 @@ static void op_verify(void *ctx, unsigned id, uint64_t serial, const char *user,
 	struct verify_job *j;
 
 	if (u == NULL || !passdb_scheme_expensive(u) || c->d->workq == NULL) {
-		authd_session_verified(c->sess, id, serial, u != NULL && passdb_verify(u, password));
+		authd_session_verified(c->sess, id, serial, u != NULL ?
+				       passdb_verify_as(u, password, c->d->set.handshake_24) : 0);
 		return;
 	}
 	j = xcalloc(1, sizeof(*j));
@@ -234,6 +244,7 @@ static void op_verify(void *ctx, unsigned id, uint64_t serial, const char *user,
 	j->serial = serial;
 	j->user = xstrdup(user);
 	j->password = xstrdup(password);
+	j->dovecot24 = c->d->set.handshake_24;
 	daemon_client_hold(&c->base);
 	if (workq_submit(c->d->workq, verify_work, verify_done, j) < 0) {
 		/* queue full: a temporary failure, like Dovecot's internal failure */
@@ -290,12 +301,12 @@ static uint64_t op_unix_time(void *ctx)
 }
 
 static const struct authd_ops client_ops = {
-	op_send, op_send_fail_delayed, op_lookup, op_verify, op_log, op_unix_time,
+	op_send, op_send_fail_delayed, op_lookup, op_verify, op_log, op_unix_time, op_send_after,
 };
 
 /* the same without per-request log lines (the log is /dev/null) */
 static const struct authd_ops client_ops_nolog = {
-	op_send, op_send_fail_delayed, op_lookup, op_verify, NULL, op_unix_time,
+	op_send, op_send_fail_delayed, op_lookup, op_verify, NULL, op_unix_time, op_send_after,
 };
 
 /* --- the per-IP penalty (--penalty), one table for all connections ------ */
@@ -618,7 +629,8 @@ static const char usage[] =
 "  -d, --failure-delay TIME  delay before a failed-authentication reply (default 2s;\n"
 "                            TIME is N[ms|s|m|h], a bare number is milliseconds)\n"
 "      --handshake 2.3|2.4   2.4: send MECH..DONE only after the client's VERSION\n"
-"                            (not on legacy:), and 2.4's userdb: protocol\n"
+"                            (not on legacy:), and answer as Dovecot 2.4 on\n"
+"                            every listener\n"
 "      --max-pending N       pending requests per connection (default 1024)\n"
 "      --max-pending-bytes SIZE\n"
 "                            bytes pending requests may hold per connection;\n"

@@ -519,11 +519,19 @@ static int digest_check(const EVP_MD *md, const struct passdb_user *u, const cha
 
 #define PASSDB_SCRAM_MIN_ITER	4096	/* Dovecot SCRAM_MIN_ITERATE_COUNT */
 
-/* passdb_verify - does password match the stored form */
+/* passdb_verify - does password match the stored form (as Dovecot 2.3) */
 int passdb_verify(const struct passdb_user *u, const char *password)
+{
+	return passdb_verify_as(u, password, 0) > 0;
+}
+
+/* passdb_verify_as - the same; dovecot24: nopassword accepts any password, -1 internal failure */
+int passdb_verify_as(const struct passdb_user *u, const char *password, int dovecot24)
 {
 	if (u->x.fail)
 		return 0;
+	if (dovecot24 && u->x.nopassword)
+		return 1;	/* 2.4 auth_request_password_verify: "Allowing any password" */
 	switch (u->scheme) {
 	case PASSDB_NONE:
 		return u->x.nopassword;
@@ -570,9 +578,10 @@ int passdb_verify(const struct passdb_user *u, const char *password)
 		struct sasl_scram_keys k;
 		int ok;
 
-		/* Dovecot's scram_verify refuses a stored value under 4096 rounds */
+		/* Dovecot's scram_verify refuses a stored value under 4096 rounds;
+		   2.4 takes that as an internal failure */
 		if (u->scram.iter < PASSDB_SCRAM_MIN_ITER)
-			return 0;
+			return dovecot24 ? -1 : 0;
 		if (sasl_scram_derive(u->scheme == PASSDB_SCRAM_SHA1 ? SASL_MECH_SCRAM_SHA_1 :
 				      SASL_MECH_SCRAM_SHA_256, password, u->scram.salt,
 				      u->scram.salt_len, u->scram.iter, &k) < 0)

@@ -14,6 +14,9 @@
  *	                                        const char *user);
  *	int passdb_scheme_expensive(const struct passdb_user *u);
  *	int passdb_verify(const struct passdb_user *u, const char *password);
+int passdb_verify_as(const struct passdb_user *u, const char *password, int dovecot24);
+ *	int passdb_verify_as(const struct passdb_user *u, const char *password,
+ *	                  int dovecot24);
  *	int passdb_creds(const struct passdb_user *u, enum sasl_mech mech,
  *	                 struct sasl_creds *creds_r);
  *	size_t passdb_count(const struct passdb *db);
@@ -53,7 +56,18 @@
  *	An unknown scheme or a value that does not decode is reported
  *	with file:line when the file is loaded.
  *
- *	passdb_verify() compares in constant time. passdb_creds() yields
+ *	passdb_verify() compares in constant time. passdb_verify_as() with
+ *	dovecot24 set answers as Dovecot 2.4 does: "nopassword" (or
+ *	"noauthenticate") accepts any password even when one is stored
+ *	(2.3 ignores it then; 2.4's auth_request_set_field() drops the
+ *	stored password and auth_request_password_verify() allows any);
+ *	the credentials of passdb_creds() stay the stored ones in both, as
+ *	2.4's passwd-file lookup_credentials hands over the stored value
+ *	(for nopassword; ref-authd does not model noauthenticate there).
+ *	A PLAIN login against a {SCRAM-SHA-*} value of under 4096 rounds
+ *	fails in both; with dovecot24 it is an internal failure (-1), as
+ *	2.4's auth_request_password_verify takes scram_verify's error.
+ *	passdb_creds() yields
  *	what a challenge-response mechanism needs: PLAIN-family passwords
  *	work for CRAM-MD5 and SCRAM; {CRAM-MD5} for CRAM-MD5 only;
  *	{SCRAM-SHA-x} for its own mechanism only; hashes for none.
@@ -61,7 +75,8 @@
  *	requests still use the old one.
  * DIAGNOSTICS
  *	passdb_parse/load: NULL with "file:line: reason" in err.
- *	passdb_verify: 1 match, 0 mismatch. passdb_creds: 0, or -1 when the
+ *	passdb_verify: 1 match, 0 mismatch. passdb_verify_as: the same, or
+ *	-1 (dovecot24 only) for an internal failure. passdb_creds: 0, or -1 when the
  *	stored form cannot serve the mechanism.
  */
 #ifndef REFERENCE_AUTHD_PASSDB_H
@@ -115,6 +130,7 @@ void passdb_unref(struct passdb **db);
 const struct passdb_user *passdb_lookup(const struct passdb *db, const char *user);
 int passdb_scheme_expensive(const struct passdb_user *u);
 int passdb_verify(const struct passdb_user *u, const char *password);
+int passdb_verify_as(const struct passdb_user *u, const char *password, int dovecot24);
 int passdb_creds(const struct passdb_user *u, enum sasl_mech mech, struct sasl_creds *creds_r);
 size_t passdb_count(const struct passdb *db);
 const char *passdb_warning(const struct passdb *db, size_t *count_r);

@@ -10,7 +10,10 @@
  *	them as Dovecot 2.3 does: the word and its TAB ("AUTH\t", "CONT\t",
  *	"CANCEL\t", "VERSION\t", "CPID\t"), AUTH fields tab-unescaped and
  *	cut at a NUL without a field limit, CONT data raw, CPID and CANCEL
- *	exactly one number. Replies are written with dvauth's formatters
+ *	exactly one number; with set->handshake_24 in its DVAUTH_DOVECOT24
+ *	dialect (CPID and CANCEL read their first field and ignore the
+ *	rest, a bare word is that command without arguments). Replies are
+ *	written with dvauth's formatters
  *	(values escaped first with dvauth_escape), except where a fault
  *	asks for a line no formatter writes (bare VERSION, a CONT without
  *	data, the garbage line). Pending requests live in a small array
@@ -53,6 +56,7 @@ struct authd_req {
 	int busy;		/* waiting for the passdb (or the penalty) */
 	int final_resp_ok;
 	int creds_found;	/* the credentials lookup succeeded: its fields stay */
+	int internal_failure;	/* 2.4: FAIL code=temp_fail after the internal failure delay */
 	const char *nocreds_why;	/* none found: why, logged when it fails */
 	/* the per-IP penalty (authd_session_set_penalty) */
 	char ident[AUTHD_PENALTY_IDENT_MAX];	/* "" = none */
@@ -312,6 +316,12 @@ static const struct passdb_user *reply_user(struct authd_session *s, const struc
 	return u;
 }
 
+/* shown_fields - the passdb's visible fields as the dialect writes them */
+static const char *shown_fields(const struct authd_session *s, const struct passdb_user *u)
+{
+	return s->set.handshake_24 ? u->x.shown24 : u->x.shown;
+}
+
 /* reply_add_original - original_user=<login> after a rename */
 static void reply_add_original(struct reply *rp, const struct passdb_user *u, int renamed,
 			       const char *base)
@@ -344,7 +354,7 @@ static void finish_fail(struct authd_session *s, struct authd_req *r, const char
 		u = reply_user(s, r, r->user, name, sizeof(name), &renamed);
 		reply_add_user(s, &rp, renamed > 0 ? name : r->user);
 	}
-	if (s->set.faults & AUTHD_FAULT_FAIL_TEMP)
+	if ((s->set.faults & AUTHD_FAULT_FAIL_TEMP) || r->internal_failure)
 		reply_add(&rp, "code", "temp_fail", 9);
 	if (s->set.faults & AUTHD_FAULT_LEAKY_REASON) {
 		const char *why_text = s->ops->lookup != NULL && r->user[0] != '\0' &&
@@ -353,12 +363,17 @@ static void finish_fail(struct authd_session *s, struct authd_req *r, const char
 
 		reply_add(&rp, "reason", why_text, strlen(why_text));
 	}
-	if (r->creds_found && u != NULL && u->x.any)
-		reply_add(&rp, u->x.shown, NULL, 0);
+	if (r->creds_found && u != NULL && u->x.any &&
+	    (!s->set.handshake_24 || u->x.shown24[0] != '\0'))
+		reply_add(&rp, shown_fields(s, u), NULL, 0);
 	if (r->user[0] != '\0')
 		reply_add_original(&rp, u, renamed, r->user);
-	if (dvauth_format_fail(&b, reply_id(s, r->id), rp.p, rp.n) == 0)
-		s->ops->send_fail_delayed(s->ctx, b.data, b.len);
+	if (dvauth_format_fail(&b, reply_id(s, r->id), rp.p, rp.n) == 0) {
+		if (r->internal_failure && s->ops->send_after != NULL)
+			s->ops->send_after(s->ctx, b.data, b.len, AUTHD_INTERNAL_FAILURE_DELAY_MS);
+		else
+			s->ops->send_fail_delayed(s->ctx, b.data, b.len);
+	}
 	reply_free(&rp);
 	if (s->pops != NULL && r->ident[0] != '\0')
 		s->pops->inc(s->pctx, r->ident, r->checksum, r->last_penalty + 1);
@@ -394,10 +409,10 @@ static void finish_ok(struct authd_session *s, struct authd_req *r, const char *
 		reply_add_user(s, &rp, name);
 	if (s->set.faults & AUTHD_FAULT_OK_NOLOGIN)
 		reply_add(&rp, "nologin", NULL, 0);
-	/* a TAB when the passdb set any field: an empty one when none is shown */
+	/* a TAB when the passdb set any field: an empty one when none is shown (2.3) */
 	if (u != NULL && u->x.shown[0] != '\0')
-		reply_add(&rp, u->x.shown, NULL, 0);
-	else if (u != NULL && u->x.any && !have_final)
+		reply_add(&rp, shown_fields(s, u), NULL, 0);
+	else if (u != NULL && u->x.any && !have_final && !s->set.handshake_24)
 		reply_add(&rp, "", NULL, 0);
 	if (have_final) {
 		if (base64_encode(final->data, final->len, &rp.esc[rp.nesc]) < 0)
@@ -605,7 +620,8 @@ struct auth_params {
 	struct strview rip;
 };
 
-static void auth_params_read(const struct dvauth_client_msg *m, struct auth_params *ap)
+/* auth_params_read - the parameters; d24: protocol= names the service too (2.4) */
+static void auth_params_read(const struct dvauth_client_msg *m, int d24, struct auth_params *ap)
 {
 	struct dvauth_param_iter it;
 	struct dvauth_param p;
@@ -614,7 +630,7 @@ static void auth_params_read(const struct dvauth_client_msg *m, struct auth_para
 	ap->rip = STRVIEW_NULL;
 	dvauth_client_params(m, &it);
 	while (dvauth_param_next(&it, &p)) {
-		if (strview_eq(p.name, "service"))
+		if (strview_eq(p.name, "service") || (d24 && strview_eq(p.name, "protocol")))
 			ap->service = 1;
 		else if (strview_eq(p.name, "final-resp-ok"))
 			ap->final_resp_ok = 1;
@@ -652,7 +668,7 @@ static int cmd_auth(struct authd_session *s, const struct dvauth_client_msg *m, 
 				       escape_for_log(shown, sizeof(shown), m->mech.p,
 						      m->mech.len > 64 ? 64 : m->mech.len));
 	}
-	auth_params_read(m, &ap);
+	auth_params_read(m, s->set.handshake_24, &ap);
 	if (m->params_after_resp > 0)
 		return sess_disconnect(s, "BUG: Authentication client %lu sent AUTH parameters "
 				       "after 'resp'", s->client_pid);
@@ -660,8 +676,9 @@ static int cmd_auth(struct authd_session *s, const struct dvauth_client_msg *m, 
 	if (s->set.faults & AUTHD_FAULT_FINAL_RESP_ALWAYS)
 		final_resp_ok = 1;
 	if (!ap.service)
-		return sess_disconnect(s, "BUG: Authentication client %lu didn't specify service in "
-				       "request", s->client_pid);
+		return sess_disconnect(s, "BUG: Authentication client %lu didn't specify %s in "
+				       "request", s->client_pid,
+				       s->set.handshake_24 ? "protocol" : "service");
 	if (req_find(s, id) != NULL)
 		return sess_disconnect(s, "BUG: Authentication client %lu sent a duplicate ID %u",
 				       s->client_pid, id);
@@ -686,6 +703,7 @@ static int cmd_auth(struct authd_session *s, const struct dvauth_client_msg *m, 
 		sp.now = s->ops->unix_time ? s->ops->unix_time(s->ctx) : 0;
 		sp.anonymous_username = s->set.anonymous_username;
 		sp.final_resp_ok = final_resp_ok;
+		sp.dovecot24 = s->set.handshake_24;
 		sp.secret = s->set.scram_secret;
 		sp.secret_len = s->set.scram_secret_len;
 		r->sasl = sasl_server_create(mi->mech, &sp);
@@ -805,14 +823,17 @@ static int handshake_line(struct authd_session *s, const char *line, size_t len,
 			       shown_line(shown, sizeof(shown), line, len));
 }
 
-/* authd_session_line - one client line, without its LF, read as Dovecot 2.3 reads it */
+/* authd_session_line - one client line, without its LF, read as Dovecot 2.3 (2.4) reads it */
 int authd_session_line(struct authd_session *s, const char *line, size_t len, uint64_t now_ms)
 {
 	struct dvauth_client_msg m;
 	const char *why;
 	char shown[120];
-	int rc = dvauth_parse_client_line_as(line, len, DVAUTH_DOVECOT23, &m, &why);
+	int rc = dvauth_parse_client_line_as(line, len, s->set.handshake_24 ? DVAUTH_DOVECOT24 :
+					     DVAUTH_DOVECOT23, &m, &why);
 
+	if (s->set.handshake_24 && len == 0)
+		return sess_disconnect(s, "Unexpectedly received empty line");
 	if (s->hs != HS_READY)
 		return handshake_line(s, line, len, &m, rc);
 	switch (m.cmd) {
@@ -846,6 +867,12 @@ void authd_session_verified(struct authd_session *s, unsigned id, uint64_t seria
 	if (r == NULL || r->serial != serial || !r->busy || r->penalized)
 		return;		/* cancelled or expired meanwhile */
 	r->busy = 0;
+	if (ok < 0 && s->set.handshake_24) {
+		r->internal_failure = 1;	/* 2.4: PASSDB_RESULT_INTERNAL_FAILURE */
+		finish_fail(s, r, "internal failure (the stored password cannot be verified)");
+		return;
+	}
+	ok = ok > 0;
 	xbuf_init(&chal, SASL_MAX_MESSAGE);
 	st = sasl_server_verified(r->sasl, ok, &chal, &err);
 	if (st == SASL_FAIL && !ok && s->ops->lookup != NULL && r->sasl != NULL &&

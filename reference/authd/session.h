@@ -38,7 +38,11 @@ void authd_session_drop_pending(struct authd_session *s);
  *	set->handshake_legacy is set too (Dovecot 2.4's auth-legacy
  *	listener, for clients that wait for DONE before they write): then
  *	VERSION 1 3 and the rest go out at once, and the client's VERSION
- *	is still read as 2.4 reads it. The client must
+ *	is still read as 2.4 reads it. set->handshake_24 also makes the
+ *	session answer as Dovecot 2.4 does where it differs from 2.3 and
+ *	ref-authd follows it (docs/ref-authd.8): the lines read in dvauth's
+ *	DVAUTH_DOVECOT24 dialect, protocol= taken as service=, an empty
+ *	line ends the connection. The client must
  *	send VERSION (major 1) and then CPID (non-zero pid); anything else
  *	before that ends the connection.
  *
@@ -63,7 +67,10 @@ void authd_session_drop_pending(struct authd_session *s);
  *
  *	The passdb is reached through ops: lookup() synchronously for the
  *	challenge-response mechanisms; verify() for PLAIN/LOGIN, answered
- *	later with authd_session_verified(id, serial, ok) (the serial lets a
+ *	later with authd_session_verified(id, serial, ok) (ok < 0, with
+ *	set->handshake_24: an internal failure, answered as Dovecot 2.4 does,
+ *	FAIL id user=... code=temp_fail after AUTHD_INTERNAL_FAILURE_DELAY_MS
+ *	through ops->send_after; the serial lets a
  *	late answer for a cancelled or expired request be ignored).
  *	Requests older than set->request_timeout_ms are dropped silently by
  *	authd_session_expire().
@@ -125,6 +132,9 @@ void authd_session_drop_pending(struct authd_session *s);
  */
 #define AUTHD_REQ_BYTES		1024
 
+/* Dovecot 2.4's auth_internal_failure_delay (it adds 0-50% at random; ref-authd does not) */
+#define AUTHD_INTERNAL_FAILURE_DELAY_MS	2000
+
 struct authd_budget {
 	size_t used;
 	size_t max;		/* 0 = no limit, of used + out */
@@ -163,6 +173,8 @@ struct authd_ops {
 		       const char *password);
 	void (*log)(void *ctx, const char *text);
 	uint64_t (*unix_time)(void *ctx);	/* CRAM-MD5 challenge time */
+	/* a reply after ms (2.4's internal failure); NULL: send_fail_delayed */
+	void (*send_after)(void *ctx, const char *line, size_t len, uint64_t ms);
 };
 
 struct authd_penalty_ops {

@@ -10,7 +10,9 @@
  *	command words without their TAB ("CONT" alone once read past the
  *	line), CPID and CANCEL taking exactly one number, AUTH with more
  *	fields than the codec's split limit, tab-escaped AUTH fields, and
- *	the 2.3 / 2.4 VERSION texts.
+ *	the 2.3 / 2.4 VERSION texts; with the 2.4 handshake, the lines
+ *	Dovecot 2.4 reads otherwise (CPID and CANCEL with an extra field,
+ *	protocol= for service=, bare words, an empty line).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -59,7 +61,7 @@ static void r_verify(void *ctx, unsigned id, uint64_t serial, const char *user, 
 	authd_session_verified(r->s, id, serial, u != NULL && passdb_verify(u, pw));
 }
 
-static const struct authd_ops ops = { r_send, r_delayed, r_lookup, r_verify, NULL, NULL };
+static const struct authd_ops ops = { r_send, r_delayed, r_lookup, r_verify, NULL, NULL, NULL };
 
 struct row {
 	const char *name;
@@ -204,6 +206,47 @@ static void test_authd_dovecot23_handshake(void **state)
 		run_row(&rows24[i], 1);
 }
 
+/* --handshake 2.4: the lines 2.4 reads otherwise, and 2.3's reading of the same */
+static void test_authd_dovecot24_lines(void **state)
+{
+#define HS24 "VERSION\t1\t0\nCPID\t77\n"
+#define MECHS24 "MECH\tPLAIN\tplaintext\nMECH\tLOGIN\tplaintext\nSPID\t1\nCUID\t1\n" \
+		"COOKIE\t00000000000000000000000000000000\nDONE\n"
+	static const struct row rows24[] = {
+		{ "2.4: CPID with an extra field", "VERSION\t1\t0\nCPID\t5\tx\n"
+		  "AUTH\t1\tPLAIN\tservice=smtp\n", NULL, MECHS24 "CONT\t1\t\n" },
+		{ "2.4: bare CPID", "VERSION\t1\t0\nCPID\n",
+		  "BUG: Authentication client said it's PID 0", MECHS24 },
+		{ "2.4: CANCEL with an extra field", HS24 "AUTH\t1\tPLAIN\tservice=smtp\n"
+		  "CANCEL\t1\tx\nCONT\t1\tAA==\n", NULL,
+		  MECHS24 "CONT\t1\t\nFAIL\t1\treason=Authentication request timed out\n" },
+		{ "2.4: CANCEL with a bad first field", HS24 "CANCEL\tx\t1\n",
+		  "BUG: Authentication client sent broken CANCEL", MECHS24 },
+		{ "2.4: bare CONT", HS24 "CONT\n",
+		  "BUG: Authentication client sent broken CONT request", MECHS24 },
+		{ "2.4: protocol= names the service", HS24
+		  "AUTH\t1\tPLAIN\tprotocol=smtp\tresp=AGFsaWNlAHNlY3JldA==\n", NULL,
+		  MECHS24 "OK\t1\tuser=alice\n" },
+		{ "2.4: neither protocol= nor service=", HS24 "AUTH\t1\tPLAIN\tproto=smtp\n",
+		  "BUG: Authentication client 77 didn't specify protocol in request", MECHS24 },
+		{ "2.4: empty line", HS24 "\n", "Unexpectedly received empty line", MECHS24 },
+	};
+	static const struct row rows23[] = {
+		{ "2.3: protocol= is not the service", HS
+		  "AUTH\t1\tPLAIN\tprotocol=smtp\tresp=AGFsaWNlAHNlY3JldA==\n",
+		  "BUG: Authentication client 77 didn't specify service in request", "" },
+		{ "2.3: CANCEL with two numbers", HS "CANCEL\t1\t2\n",
+		  "BUG: Authentication client sent broken CANCEL", "" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows24) / sizeof(rows24[0]); i++)
+		run_row(&rows24[i], 1);
+	for (i = 0; i < sizeof(rows23) / sizeof(rows23[0]); i++)
+		run_row(&rows23[i], 0);
+}
+
 static void test_authd_dovecot23_auth_fields(void **state)
 {
 	static const struct row rows[] = {
@@ -268,6 +311,7 @@ int main(void)
 		cmocka_unit_test(test_authd_dovecot23_words),
 		cmocka_unit_test(test_authd_dovecot23_handshake),
 		cmocka_unit_test(test_authd_dovecot23_auth_fields),
+		cmocka_unit_test(test_authd_dovecot24_lines),
 		cmocka_unit_test(test_authd_dovecot23_many_params),
 	};
 

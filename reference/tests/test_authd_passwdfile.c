@@ -2,7 +2,7 @@
 /*
  * NAME
  *	test_authd_passwdfile - passwd-file lines and extra fields as Dovecot
- *	2.3 reads and answers them
+ *	2.3 (and 2.4) reads and answers them
  * DESCRIPTION
  *	Table tests: which lines define which users (lines starting with
  *	':', a user without a password, nopassword, a repeated user with its
@@ -12,7 +12,8 @@
  *	PLAIN (the verify path) and CRAM-MD5 (the credentials path). The
  *	expected lines were taken from a Dovecot 2.3.19 auth server reading
  *	the same file (scripts/test.d/32-authd-vs-dovecot.sh compares the
- *	two live).
+ *	two live); the 2.4 rows (--handshake 2.4: name= for a field without
+ *	a value, no empty field after user=) from Dovecot 2.4.1 and 2.4.5.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -38,6 +39,7 @@ struct lookup_row {
 	const char *password;	/* tried with passdb_verify */
 	int exists;
 	int ok;
+	int ok24;		/* passdb_verify_as(..., 1): as Dovecot 2.4.5 */
 };
 
 static void test_passwdfile_lines(void **state)
@@ -55,20 +57,20 @@ static void test_passwdfile_lines(void **state)
 		"alice:{PLAIN}second\n"			/* 10: repeated: line 3 counts */
 		"free:{PLAIN}x\n";			/* 11: repeated */
 	static const struct lookup_row rows[] = {
-		{ "alice", "secret", 1, 1 },
-		{ "alice", "second", 1, 0 },
-		{ "#alice", "x", 0, 0 },
-		{ "", "nobody", 0, 0 },
-		{ "bare", "", 1, 0 },
-		{ "bare", "x", 1, 0 },
-		{ "empty", "", 1, 0 },
-		{ "emptycrypt", "", 1, 0 },
-		{ "free", "anything", 1, 1 },
-		{ "free", "", 1, 1 },
-		{ "free", "x", 1, 1 },
-		{ "notfree", "pw", 1, 1 },
-		{ "notfree", "other", 1, 0 },
-		{ "failing", "pw", 1, 0 },
+		{ "alice", "secret", 1, 1, 1 },
+		{ "alice", "second", 1, 0, 0 },
+		{ "#alice", "x", 0, 0, 0 },
+		{ "", "nobody", 0, 0, 0 },
+		{ "bare", "", 1, 0, 0 },
+		{ "bare", "x", 1, 0, 0 },
+		{ "empty", "", 1, 0, 0 },
+		{ "emptycrypt", "", 1, 0, 0 },
+		{ "free", "anything", 1, 1, 1 },
+		{ "free", "", 1, 1, 1 },
+		{ "free", "x", 1, 1, 1 },
+		{ "notfree", "pw", 1, 1, 1 },
+		{ "notfree", "other", 1, 0, 1 },	/* 2.4: nopassword wins */
+		{ "failing", "pw", 1, 0, 0 },
 	};
 	char err[256] = "";
 	struct passdb *db = passdb_parse(file, strlen(file), "users", err, sizeof(err));
@@ -89,6 +91,9 @@ static void test_passwdfile_lines(void **state)
 		if (passdb_verify(u, rows[i].password) != rows[i].ok)
 			fail_msg("row %zu: %s / %s: want %d", i, rows[i].user, rows[i].password,
 				 rows[i].ok);
+		if (passdb_verify_as(u, rows[i].password, 1) != rows[i].ok24)
+			fail_msg("row %zu: %s / %s: want %d as 2.4", i, rows[i].user,
+				 rows[i].password, rows[i].ok24);
 	}
 	assert_int_equal(passdb_lookup(db, "alice")->line, 3);
 	assert_int_equal(passdb_lookup(db, "free")->line, 7);
@@ -141,6 +146,9 @@ static void test_passwdfile_scram_rounds(void **state)
 		if (db == NULL)
 			fail_msg("%u rounds: %s", rounds[i], err);
 		assert_int_equal(passdb_verify(passdb_lookup(db, "u"), "pw"), want);
+		/* 2.4: an internal failure, whatever the password */
+		assert_int_equal(passdb_verify_as(passdb_lookup(db, "u"), "pw", 1), want ? 1 : -1);
+		assert_int_equal(passdb_verify_as(passdb_lookup(db, "u"), "px", 1), want ? 0 : -1);
 		assert_int_equal(passdb_creds(passdb_lookup(db, "u"), SASL_MECH_SCRAM_SHA_256, &cr), 0);
 		s = sasl_server_create(SASL_MECH_SCRAM_SHA_256, &sp);
 		c = sasl_client_create(SASL_MECH_SCRAM_SHA_256, &cp);
@@ -169,31 +177,32 @@ static void test_passwdfile_scram_rounds(void **state)
 struct extra_row {
 	const char *in;
 	const char *shown;
+	const char *shown24;	/* as Dovecot 2.4 writes them */
 	int any, nopassword, fail, nrenames, has_original_user;
 };
 
 static void test_passwdfile_extra(void **state)
 {
 	static const struct extra_row rows[] = {
-		{ "", "", 0, 0, 0, 0, 0 },
-		{ "   ", "", 0, 0, 0, 0, 0 },
-		{ "nopassword", "", 0, 1, 0, 0, 0 },
-		{ "password=x password_noscheme=y passdb_import=z", "", 0, 0, 0, 0, 0 },
-		{ "fail", "", 1, 0, 1, 0, 0 },
-		{ "userdb_home=/h userdb_uid=5", "", 1, 0, 0, 0, 0 },
-		{ "login_user=x allow_nets=127.0.0.1 allow_real_nets=::1 delay_until=1", "",
+		{ "", "", "", 0, 0, 0, 0, 0 },
+		{ "   ", "", "", 0, 0, 0, 0, 0 },
+		{ "nopassword", "", "", 0, 1, 0, 0, 0 },
+		{ "password=x password_noscheme=y passdb_import=z", "", "", 0, 0, 0, 0, 0 },
+		{ "fail", "", "", 1, 0, 1, 0, 0 },
+		{ "userdb_home=/h userdb_uid=5", "", "", 1, 0, 0, 0, 0 },
+		{ "login_user=x allow_nets=127.0.0.1 allow_real_nets=::1 delay_until=1", "", "",
 		  1, 0, 0, 0, 0 },
-		{ "user=bob", "", 1, 0, 0, 1, 0 },
-		{ "username=bob domain=example.org user=c", "", 1, 0, 0, 3, 0 },
-		{ "quota=10M", "quota=10M", 1, 0, 0, 0, 0 },
-		{ "nologin reason=go\taway", "nologin\treason=go\001taway", 1, 0, 0, 0, 0 },
-		{ "a=1  b=  c", "a=1\tb\tc", 1, 0, 0, 0, 0 },
-		{ "a=1 b=2 a=3", "a=3\tb=2", 1, 0, 0, 0, 0 },
-		{ "x=a=b", "x=a=b", 1, 0, 0, 0, 0 },
-		{ "noauthenticate", "noauthenticate", 1, 1, 0, 0, 0 },
-		{ "original_user=zed", "original_user=zed", 1, 0, 0, 0, 1 },
-		{ "=x", "", 0, 0, 0, 0, 0 },
-		{ "userdb_home=/h quota=1 user=z nopassword", "quota=1", 1, 1, 0, 1, 0 },
+		{ "user=bob", "", "", 1, 0, 0, 1, 0 },
+		{ "username=bob domain=example.org user=c", "", "", 1, 0, 0, 3, 0 },
+		{ "quota=10M", "quota=10M", "quota=10M", 1, 0, 0, 0, 0 },
+		{ "nologin reason=go\taway", "nologin\treason=go\001taway", "nologin=\treason=go\001taway", 1, 0, 0, 0, 0 },
+		{ "a=1  b=  c", "a=1\tb\tc", "a=1\tb=\tc=", 1, 0, 0, 0, 0 },
+		{ "a=1 b=2 a=3", "a=3\tb=2", "a=3\tb=2", 1, 0, 0, 0, 0 },
+		{ "x=a=b", "x=a=b", "x=a=b", 1, 0, 0, 0, 0 },
+		{ "noauthenticate", "noauthenticate", "noauthenticate=", 1, 1, 0, 0, 0 },
+		{ "original_user=zed", "original_user=zed", "original_user=zed", 1, 0, 0, 0, 1 },
+		{ "=x", "", "", 0, 0, 0, 0, 0 },
+		{ "userdb_home=/h quota=1 user=z nopassword", "quota=1", "quota=1", 1, 1, 0, 1, 0 },
 	};
 	size_t i;
 
@@ -202,12 +211,14 @@ static void test_passwdfile_extra(void **state)
 		struct authd_extra x;
 
 		assert_int_equal(authd_extra_parse(rows[i].in, strlen(rows[i].in), &x), 0);
-		if (strcmp(x.shown, rows[i].shown) != 0 || x.any != rows[i].any ||
+		if (strcmp(x.shown, rows[i].shown) != 0 || strcmp(x.shown24, rows[i].shown24) != 0 ||
+		    x.any != rows[i].any ||
 		    x.nopassword != rows[i].nopassword || x.fail != rows[i].fail ||
 		    (int)x.nrenames != rows[i].nrenames ||
 		    x.has_original_user != rows[i].has_original_user)
-			fail_msg("row %zu [%s]: shown [%s] any %d nopassword %d fail %d renames %zu",
-				 i, rows[i].in, x.shown, x.any, x.nopassword, x.fail, x.nrenames);
+			fail_msg("row %zu [%s]: shown [%s] [%s] any %d nopassword %d fail %d "
+				 "renames %zu", i, rows[i].in, x.shown, x.shown24, x.any, x.nopassword,
+				 x.fail, x.nrenames);
 		authd_extra_free(&x);
 	}
 	{
@@ -283,6 +294,8 @@ struct rec {
 	struct xbuf sent, delayed;
 	struct passdb *db;
 	struct authd_session *s;
+	int h24;		/* verify as ref-authd --handshake 2.4 does */
+	uint64_t after_ms;	/* the delay of the last ops->send_after, 0 = none */
 };
 
 static void r_send(void *ctx, const char *d, size_t n)
@@ -311,7 +324,16 @@ static void r_verify(void *ctx, unsigned id, uint64_t serial, const char *user, 
 	struct rec *r = ctx;
 	const struct passdb_user *u = passdb_lookup(r->db, user);
 
-	authd_session_verified(r->s, id, serial, u != NULL && passdb_verify(u, pw));
+	authd_session_verified(r->s, id, serial, u != NULL ? passdb_verify_as(u, pw, r->h24) : 0);
+}
+
+/* r_after - a reply after its own delay: kept with the delayed ones, the delay noted */
+static void r_after(void *ctx, const char *d, size_t n, uint64_t ms)
+{
+	struct rec *r = ctx;
+
+	r->after_ms = ms;
+	assert_int_equal(xbuf_append(&r->delayed, d, n), 0);
 }
 
 static uint64_t r_time(void *ctx)
@@ -320,7 +342,8 @@ static uint64_t r_time(void *ctx)
 	return 1700000000ULL;
 }
 
-static const struct authd_ops ops = { r_send, r_delayed, r_lookup, r_verify, NULL, r_time };
+static const struct authd_ops ops = { r_send, r_delayed, r_lookup, r_verify, NULL, r_time,
+				       r_after };
 
 static const char users[] =
 	"plain:{PLAIN}pw\n"
@@ -333,6 +356,10 @@ static const char users[] =
 	"dom@example.com:{PLAIN}pw:1:1::/h::username=x\n"
 	"free::1:1::/h::nopassword\n"
 	"freeshown::1:1::/h::nopassword quota=2\n"
+	"notfree:{PLAIN}pw:1:1::/h::nopassword\n"
+	/* "pw" with the salt "0123456789abcdef" and 1000 rounds (Dovecot wants 4096) */
+	"lowiter:{SCRAM-SHA-256}1000,MDEyMzQ1Njc4OWFiY2RlZg==,"
+	"1c3q/GyUjUitXQf/WgepEo4eHrfc2fFR7Rb8QM+4LQk=,AVj9/aGpXznGfvb1eHloNBdY1GhSLmHwmIAAQKDhpFE=\n"
 	"failing:{PLAIN}pw:1:1::/h::fail quota=3\n"
 	"failren:{PLAIN}pw:1:1::/h::fail user=gone\n"
 	"empty:{PLAIN}pw:1:1::/h::user=\n";
@@ -342,39 +369,63 @@ struct reply_row {
 	const char *user, *password;
 	const char *ok;		/* the OK line, or NULL */
 	const char *fail;	/* the delayed FAIL line, or NULL */
+	/* with --handshake 2.4: the same two, or AS23 in ok24: as above */
+	const char *ok24, *fail24;
 };
 
+#define AS23	"="
+
+/*
+ * 2.4 writes name= for a field without a value and no empty field after
+ * user=; nopassword wins over a stored password; a PLAIN login against
+ * a SCRAM value of under 4096 rounds is an internal failure
+ * (code=temp_fail, after 2.4's internal failure delay)
+ */
 static const struct reply_row reply_rows[] = {
-	{ "PLAIN", "plain", "pw", "OK\t1\tuser=plain\n", NULL },
-	{ "PLAIN", "visible", "pw", "OK\t1\tuser=visible\tquota=10M\tnologin\treason=a\001tb\n", NULL },
-	{ "PLAIN", "hidden", "pw", "OK\t1\tuser=hidden\t\n", NULL },
-	{ "PLAIN", "renamed", "pw", "OK\t1\tuser=newname\tquota=1\toriginal_user=renamed\n", NULL },
-	{ "PLAIN", "renamedonly", "pw", "OK\t1\tuser=other\t\toriginal_user=renamedonly\n", NULL },
-	{ "PLAIN", "samename", "pw", "OK\t1\tuser=samename\t\n", NULL },
-	{ "PLAIN", "keeporig", "pw", "OK\t1\tuser=n2\toriginal_user=given\n", NULL },
+	{ "PLAIN", "plain", "pw", "OK\t1\tuser=plain\n", NULL, AS23, NULL },
+	{ "PLAIN", "visible", "pw", "OK\t1\tuser=visible\tquota=10M\tnologin\treason=a\001tb\n", NULL,
+	  "OK\t1\tuser=visible\tquota=10M\tnologin=\treason=a\001tb\n", NULL },
+	{ "PLAIN", "hidden", "pw", "OK\t1\tuser=hidden\t\n", NULL, "OK\t1\tuser=hidden\n", NULL },
+	{ "PLAIN", "renamed", "pw", "OK\t1\tuser=newname\tquota=1\toriginal_user=renamed\n", NULL,
+	  AS23, NULL },
+	{ "PLAIN", "renamedonly", "pw", "OK\t1\tuser=other\t\toriginal_user=renamedonly\n", NULL,
+	  "OK\t1\tuser=other\toriginal_user=renamedonly\n", NULL },
+	{ "PLAIN", "samename", "pw", "OK\t1\tuser=samename\t\n", NULL, "OK\t1\tuser=samename\n",
+	  NULL },
+	{ "PLAIN", "keeporig", "pw", "OK\t1\tuser=n2\toriginal_user=given\n", NULL, AS23, NULL },
 	{ "PLAIN", "dom@example.com", "pw",
-	  "OK\t1\tuser=x@example.com\t\toriginal_user=dom@example.com\n", NULL },
-	{ "PLAIN", "free", "whatever", "OK\t1\tuser=free\n", NULL },
-	{ "PLAIN", "freeshown", "", "OK\t1\tuser=freeshown\tquota=2\n", NULL },
+	  "OK\t1\tuser=x@example.com\t\toriginal_user=dom@example.com\n", NULL,
+	  "OK\t1\tuser=x@example.com\toriginal_user=dom@example.com\n", NULL },
+	{ "PLAIN", "free", "whatever", "OK\t1\tuser=free\n", NULL, AS23, NULL },
+	{ "PLAIN", "freeshown", "", "OK\t1\tuser=freeshown\tquota=2\n", NULL, AS23, NULL },
 	/* failures: the extra fields are rolled back, the rename stays */
-	{ "PLAIN", "visible", "wrong", NULL, "FAIL\t1\tuser=visible\n" },
-	{ "PLAIN", "renamed", "wrong", NULL, "FAIL\t1\tuser=newname\toriginal_user=renamed\n" },
-	{ "PLAIN", "failing", "pw", NULL, "FAIL\t1\tuser=failing\n" },
-	{ "PLAIN", "failren", "pw", NULL, "FAIL\t1\tuser=gone\toriginal_user=failren\n" },
-	{ "PLAIN", "empty", "pw", NULL, "FAIL\t1\tuser=empty\n" },
-	{ "PLAIN", "nosuchuser", "pw", NULL, "FAIL\t1\tuser=nosuchuser\n" },
+	{ "PLAIN", "visible", "wrong", NULL, "FAIL\t1\tuser=visible\n", AS23, NULL },
+	{ "PLAIN", "notfree", "other", NULL, "FAIL\t1\tuser=notfree\n", "OK\t1\tuser=notfree\n",
+	  NULL },
+	{ "PLAIN", "lowiter", "pw", NULL, "FAIL\t1\tuser=lowiter\n", NULL,
+	  "FAIL\t1\tuser=lowiter\tcode=temp_fail\n" },
+	{ "PLAIN", "lowiter", "other", NULL, "FAIL\t1\tuser=lowiter\n", NULL,
+	  "FAIL\t1\tuser=lowiter\tcode=temp_fail\n" },
+	{ "PLAIN", "renamed", "wrong", NULL, "FAIL\t1\tuser=newname\toriginal_user=renamed\n",
+	  AS23, NULL },
+	{ "PLAIN", "failing", "pw", NULL, "FAIL\t1\tuser=failing\n", AS23, NULL },
+	{ "PLAIN", "failren", "pw", NULL, "FAIL\t1\tuser=gone\toriginal_user=failren\n", AS23,
+	  NULL },
+	{ "PLAIN", "empty", "pw", NULL, "FAIL\t1\tuser=empty\n", AS23, NULL },
+	{ "PLAIN", "nosuchuser", "pw", NULL, "FAIL\t1\tuser=nosuchuser\n", AS23, NULL },
 	/* the credentials path */
 	{ "CRAM-MD5", "visible", "pw", "OK\t1\tuser=visible\tquota=10M\tnologin\treason=a\001tb\n",
-	  NULL },
+	  NULL, "OK\t1\tuser=visible\tquota=10M\tnologin=\treason=a\001tb\n", NULL },
 	{ "CRAM-MD5", "renamed", "pw", "OK\t1\tuser=newname\tquota=1\toriginal_user=renamed\n",
-	  NULL },
-	{ "CRAM-MD5", "hidden", "pw", "OK\t1\tuser=hidden\t\n", NULL },
+	  NULL, AS23, NULL },
+	{ "CRAM-MD5", "hidden", "pw", "OK\t1\tuser=hidden\t\n", NULL, "OK\t1\tuser=hidden\n", NULL },
 	/* a failure after a successful credentials lookup keeps the fields */
 	{ "CRAM-MD5", "renamed", "wrong", NULL,
-	  "FAIL\t1\tuser=newname\tquota=1\toriginal_user=renamed\n" },
-	{ "CRAM-MD5", "hidden", "wrong", NULL, "FAIL\t1\tuser=hidden\t\n" },
-	{ "CRAM-MD5", "plain", "wrong", NULL, "FAIL\t1\tuser=plain\n" },
-	{ "CRAM-MD5", "failing", "pw", NULL, "FAIL\t1\tuser=failing\n" },
+	  "FAIL\t1\tuser=newname\tquota=1\toriginal_user=renamed\n", AS23, NULL },
+	{ "CRAM-MD5", "hidden", "wrong", NULL, "FAIL\t1\tuser=hidden\t\n", NULL,
+	  "FAIL\t1\tuser=hidden\n" },
+	{ "CRAM-MD5", "plain", "wrong", NULL, "FAIL\t1\tuser=plain\n", AS23, NULL },
+	{ "CRAM-MD5", "failing", "pw", NULL, "FAIL\t1\tuser=failing\n", AS23, NULL },
 };
 
 /* last_line - the last line of b (with its LF), or "" */
@@ -391,20 +442,52 @@ static void last_line(const struct xbuf *b, char *out, size_t outlen)
 	snprintf(out, outlen, "%.*s", (int)(end - start), b->data + start);
 }
 
-static void run_row(const struct reply_row *row, struct rec *rec)
+/* check_reply - what the session sent at once and delayed, against the row (2.3 or 2.4) */
+static void check_reply(const struct reply_row *row, struct rec *rec, int h24)
+{
+	int as23 = !h24 || (row->ok24 != NULL && strcmp(row->ok24, AS23) == 0);
+	const char *ok = as23 ? row->ok : row->ok24, *fail = as23 ? row->fail : row->fail24;
+	const char *v = h24 ? "2.4" : "2.3";
+	char got[1024];
+
+	last_line(&rec->sent, got, sizeof(got));
+	if (ok != NULL && strcmp(got, ok) != 0)
+		fail_msg("%s %s/%s (%s): sent [%s] want [%s]", row->mech, row->user, row->password,
+			 v, got, ok);
+	if (ok == NULL && rec->sent.len != 0)
+		fail_msg("%s %s/%s (%s): sent [%.*s], want nothing at once", row->mech, row->user,
+			 row->password, v, (int)rec->sent.len, rec->sent.data);
+	last_line(&rec->delayed, got, sizeof(got));
+	if (fail != NULL && strcmp(got, fail) != 0)
+		fail_msg("%s %s/%s (%s): delayed [%s] want [%s]", row->mech, row->user,
+			 row->password, v, got, fail);
+	/* only an internal failure comes through ops->send_after, with its delay */
+	if (rec->after_ms != (fail != NULL && strstr(fail, "code=temp_fail") != NULL ?
+			      AUTHD_INTERNAL_FAILURE_DELAY_MS : 0))
+		fail_msg("%s %s/%s (%s): sent after %llu ms", row->mech, row->user, row->password,
+			 v, (unsigned long long)rec->after_ms);
+	if (fail == NULL && rec->delayed.len != 0)
+		fail_msg("%s %s/%s (%s): delayed [%s], want none", row->mech, row->user,
+			 row->password, v, got);
+}
+
+static void run_row(const struct reply_row *row, struct rec *rec, int h24)
 {
 	struct authd_settings set;
 	struct authd_ident id;
-	char line[1024], got[1024];
+	char line[1024];
 	struct xbuf enc;
 
 	memset(&set, 0, sizeof(set));
 	memset(&id, 0, sizeof(id));
 	set.mechs = (1u << SASL_MECH_PLAIN) | (1u << SASL_MECH_CRAM_MD5);
 	set.hostname = "mx.test";
+	set.handshake_24 = h24;
+	rec->h24 = h24;
 	memcpy(id.cookie, "0123456789abcdef0123456789abcdef", 33);
 	xbuf_reset(&rec->sent);
 	xbuf_reset(&rec->delayed);
+	rec->after_ms = 0;
 	rec->s = authd_session_create(&set, &ops, rec, &id);
 	authd_session_start(rec->s);
 	assert_int_equal(authd_session_line(rec->s, "VERSION\t1\t2", 11, 0), 0);
@@ -445,20 +528,7 @@ static void run_row(const struct reply_row *row, struct rec *rec)
 		xbuf_free(&chal);
 	}
 	xbuf_free(&enc);
-	last_line(&rec->sent, got, sizeof(got));
-	if (row->ok != NULL && strcmp(got, row->ok) != 0)
-		fail_msg("%s %s/%s: sent [%s] want [%s]", row->mech, row->user, row->password, got,
-			 row->ok);
-	if (row->ok == NULL && rec->sent.len != 0)
-		fail_msg("%s %s/%s: sent [%.*s], want nothing at once", row->mech, row->user,
-			 row->password, (int)rec->sent.len, rec->sent.data);
-	last_line(&rec->delayed, got, sizeof(got));
-	if (row->fail != NULL && strcmp(got, row->fail) != 0)
-		fail_msg("%s %s/%s: delayed [%s] want [%s]", row->mech, row->user, row->password,
-			 got, row->fail);
-	if (row->fail == NULL && rec->delayed.len != 0)
-		fail_msg("%s %s/%s: delayed [%s], want none", row->mech, row->user, row->password,
-			 got);
+	check_reply(row, rec, h24);
 	authd_session_destroy(&rec->s);
 }
 
@@ -475,8 +545,8 @@ static void test_passwdfile_replies(void **state)
 	rec.db = passdb_parse(users, strlen(users), "users", err, sizeof(err));
 	if (rec.db == NULL)
 		fail_msg("%s", err);
-	for (i = 0; i < sizeof(reply_rows) / sizeof(reply_rows[0]); i++)
-		run_row(&reply_rows[i], &rec);
+	for (i = 0; i < 2 * (sizeof(reply_rows) / sizeof(reply_rows[0])); i++)
+		run_row(&reply_rows[i / 2], &rec, (int)(i % 2));
 	passdb_unref(&rec.db);
 	xbuf_free(&rec.sent);
 	xbuf_free(&rec.delayed);

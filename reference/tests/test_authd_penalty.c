@@ -212,7 +212,7 @@ static void p_defer(void *ctx, unsigned id, uint64_t serial, uint64_t ms)
 	f->defer_ms = ms;
 }
 
-static const struct authd_ops pops_base = { p_send, p_send, p_lookup, p_verify, NULL, NULL };
+static const struct authd_ops pops_base = { p_send, p_send, p_lookup, p_verify, NULL, NULL, NULL };
 static const struct authd_penalty_ops pops = { p_get, p_inc, p_defer };
 
 /* say - one client line; returns what the server sent for it */

@@ -77,7 +77,7 @@ static uint64_t r_time(void *ctx)
 	return 1700000000ULL;
 }
 
-static const struct authd_ops ops = { r_send, r_delayed, r_lookup, r_verify, NULL, r_time };
+static const struct authd_ops ops = { r_send, r_delayed, r_lookup, r_verify, NULL, r_time, NULL };
 
 struct fix {
 	struct rec r;

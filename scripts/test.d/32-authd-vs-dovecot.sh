@@ -9,8 +9,9 @@
 # SMTPDH_DOVECOT_ROOTS=installed leaves it out). Against 2.4, ref-authd
 # runs with --handshake 2.4.
 # Exchanges where real Dovecot 2.4 answers otherwise than 2.3 and
-# ref-authd's 2.4 mode does not follow yet are listed in GAPS_24 (the
-# exchange's name, what 2.4 does): against 2.4 they count as skipped,
+# ref-authd's 2.4 mode does not follow yet, or follows 2.4.5 where 2.4.1
+# differs, are listed in GAPS_24 (the exchange's name, the versions, what
+# that Dovecot does): against 2.4 they count as skipped,
 # each printed with its reason, and one that agrees fails the run (drop
 # it from the list). Any other difference fails.
 # Usage: 32-authd-vs-dovecot.sh BUILD_DIR
@@ -84,24 +85,10 @@ print("%s,%s,%s,%s" % (sys.argv[1], e(salt), e(hashlib.sha256(ck).digest()), e(s
 } >> "$dir/passwd"
 chmod 644 "$dir/passwd"
 declare -A GAPS_24=(
-	["invalid base64 in CONT"]="2.4.1|closes the connection after its FAIL code=invalid_base64"
-	["protocol= instead of service="]="2.4.1 2.4.5|takes protocol= as the service: OK, no disconnect"
-	["CANCEL with an extra field"]="2.4.1 2.4.5|ignores the extra field, no disconnect"
-	["CPID with an extra field"]="2.4.1 2.4.5|ignores the extra field, no disconnect"
-	["extra: visible fields"]="2.4.1 2.4.5|writes a field without a value as \"nologin=\""
-	["extra: CRAM-MD5 with fields"]="2.4.1 2.4.5|writes a field without a value as \"nologin=\""
-	["extra: hidden fields only"]="2.4.1 2.4.5|sends no empty field after user= when no extra field is shown"
-	["extra: rename only"]="2.4.1 2.4.5|sends no empty field after user= when no extra field is shown"
-	["extra: rename to the same name"]="2.4.1 2.4.5|sends no empty field after user= when no extra field is shown"
-	["extra: username= keeps the domain"]="2.4.1 2.4.5|sends no empty field after user= when no extra field is shown"
-	["extra: domain= adds a domain"]="2.4.1 2.4.5|sends no empty field after user= when no extra field is shown"
-	["extra: CRAM-MD5 wrong, hidden fields only"]="2.4.1 2.4.5|sends no empty field after user= when no extra field is shown"
-	["extra: CRAM-MD5 right, hidden fields only"]="2.4.1 2.4.5|sends no empty field after user= when no extra field is shown"
-	["extra: nopassword ignored with a password"]="2.4.1 2.4.5|lets nopassword win over a stored password: OK"
-	["extra: user without password"]="2.4.1|takes a passwd-file line without a password field as no password: OK"
-	["PLAIN against SCRAM stored under 4096 rounds"]="2.4.1 2.4.5|answers FAIL code=temp_fail, more than 1.3 s later"
-	["SCRAM two-byte gs2 flag"]="2.4.5|refuses the gs2 flag \"nx\": FAIL"
-	["SCRAM empty authzid"]="2.4.5|answers FAIL without user="
+	["invalid base64 in CONT"]="2.4.1|closes the connection after its FAIL code=invalid_base64; ref-authd follows 2.4.5 (keeps it)"
+	["extra: user without password"]="2.4.1|takes a passwd-file line without a password field as no password: OK; ref-authd follows 2.4.5 (FAIL)"
+	["SCRAM two-byte gs2 flag"]="2.4.1|takes the gs2 flag \"nx\" as \"n\" (as 2.3): OK; ref-authd follows 2.4.5 (FAIL)"
+	["SCRAM empty authzid"]="2.4.1|answers FAIL user=alice (as 2.3); ref-authd follows 2.4.5 (FAIL without user=)"
 )
 
 # gap NAME VERSION: the reason, if NAME is a known gap against VERSION
