@@ -111,10 +111,17 @@ void auth_hs_quiet(struct check_run *cr, const struct check_def *d)
 	struct cx *x = cr->ctx;
 
 	(void)d;
-	if (x->after_rc == 1) {
+	if (x->after_rc == 1 && x->after_same_read) {
 		report_io(x->r, 'S', x->after, x->after_len);
-		check_end(x->cr, CHECK_FAIL, "a line arrived after DONE before any request; Postfix "
-			   "will read it as a reply to its next request");
+		check_end(x->cr, CHECK_FAIL, "a line came after DONE, in the same read as DONE: "
+			   "Postfix drops it unread when it writes its first request (its stream "
+			   "discards unread input), but a client that keeps what it read takes it as "
+			   "the reply to its next request. Send nothing after DONE until a request "
+			   "comes");
+	} else if (x->after_rc == 1) {
+		report_io(x->r, 'S', x->after, x->after_len);
+		check_end(x->cr, CHECK_FAIL, "a line arrived after DONE before any request, in a "
+			   "read of its own: Postfix will read it as the reply to its next request");
 	} else
 		check_end(x->cr, CHECK_PASS, "%s", "");
 }
