@@ -29,7 +29,9 @@
  *	tpat_compile() with TPAT_TEXT or TPAT_GLOB reads the result as one
  *	literal part holding exactly p[0..len). With TWRITE_WORD the text
  *	is one argument of a blank-separated statement ("auth MECH USER
- *	..."): every blank is \s, a double quote \x22, and empty text "".
+ *	..."): every blank is \s, a double quote \x22, empty text "", and a
+ *	word the statement reads as a keyword (resp, noresp, secured,
+ *	expect) has its first byte as \xHH, so it stays an argument.
  *	The caller keeps a word under TWRITE_CHUNK bytes (one line).
  *
  *	twrite_send() writes C: and C-: statements that send the
