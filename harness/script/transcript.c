@@ -540,6 +540,18 @@ static int stmt_expect(struct pctx *x, const char *p, size_t len, char **argv, s
 	return perr(x, "expect wants close, silence DURATION, smtp CODE or action PATTERN");
 }
 
+/* transcript_auth_keyword - a word parse_auth() reads as an option, not an argument */
+int transcript_auth_keyword(const char *p, size_t len)
+{
+	static const char *const words[] = { "resp", "noresp", "secured", "expect" };
+	size_t i;
+
+	for (i = 0; i < N_ELEMENTS(words); i++)
+		if (strlen(words[i]) == len && memcmp(words[i], p, len) == 0)
+			return 1;
+	return 0;
+}
+
 /* stmt_auth - handshake [nosend], auth MECH ..., cont TEXT */
 static int stmt_auth(struct pctx *x, const char *p, size_t len, char **argv, size_t argc)
 {

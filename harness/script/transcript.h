@@ -9,6 +9,7 @@
  *	                     struct transcript *t_r, char *err, size_t errlen);
  *	void transcript_free(struct transcript *t);
  *	const char *transcript_op_name(enum top_kind k);
+ *	int transcript_auth_keyword(const char *p, size_t len);
  *
  *	int tpat_compile(const char *src, size_t len, unsigned flags,
  *	                 struct tpat *p_r, const char **error_r);
@@ -218,6 +219,8 @@ int transcript_parse(const char *buf, size_t len, const char *file, struct trans
 		     char *err, size_t errlen) ATTR_WUR;
 void transcript_free(struct transcript *t);
 const char *transcript_op_name(enum top_kind k);
+/* p[0..len) is a word the auth statement reads as its option (resp, ...) */
+int transcript_auth_keyword(const char *p, size_t len);
 
 int tpat_compile(const char *src, size_t len, unsigned flags, struct tpat *p_r,
 		 const char **error_r) ATTR_WUR;

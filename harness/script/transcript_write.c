@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "harness/script/transcript.h"
 #include "harness/script/transcript_write.h"
 
 /* escape_one - the notation of byte c at position i of n bytes; its length */
@@ -96,18 +97,6 @@ static int escape(struct xbuf *out, const void *p, size_t len, unsigned flags, s
 }
 
 /* twrite_text - bytes in the text notation */
-/* keyword - a word the auth statement reads as one of its keywords */
-static int keyword(const char *p, size_t len)
-{
-	static const char *const words[] = { "resp", "noresp", "secured", "expect" };
-	size_t i;
-
-	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (strlen(words[i]) == len && memcmp(words[i], p, len) == 0)
-			return 1;
-	return 0;
-}
-
 int twrite_text(struct xbuf *out, const void *p, size_t len, unsigned flags)
 {
 	const char *s = p;
@@ -116,7 +105,7 @@ int twrite_text(struct xbuf *out, const void *p, size_t len, unsigned flags)
 	if ((flags & TWRITE_WORD) && len == 0)
 		return xbuf_append_str(out, "\"\"");
 	/* a user named "secured": its first byte escaped, so it stays an argument */
-	if ((flags & TWRITE_WORD) && keyword(s, len)) {
+	if ((flags & TWRITE_WORD) && transcript_auth_keyword(s, len)) {
 		if (xbuf_printf(out, "\\x%02x", (unsigned char)s[0]) < 0)
 			return -1;
 		return escape(out, s + 1, len - 1, flags, SIZE_MAX, &used);
